@@ -1,0 +1,112 @@
+/** The shape of a lucy-ops config as users write it (see docs/configuration.md). */
+export interface ProviderConfig {
+  /** Unique name; also the breaker key. */
+  name: string;
+  /** OpenAI-compatible base URL, e.g. https://api.together.xyz/v1 */
+  baseUrl: string;
+  model: string;
+  /** Name of the environment variable that holds the API key. Never the key itself. */
+  apiKeyEnv?: string;
+  /** Most one attempt may take, connect to last byte. Default 30000. */
+  timeoutMs?: number;
+  /** Most one attempt may go without meaningful bytes. Default 10000. */
+  idleTimeoutMs?: number;
+  /** Use SSE streaming for the request. Default false. */
+  stream?: boolean;
+  /** Extra request headers (not secrets: use apiKeyEnv for those). */
+  headers?: Record<string, string>;
+}
+
+export interface RetryConfig {
+  attempts?: number;
+  baseDelayMs?: number;
+  maxDelayMs?: number;
+}
+
+export interface BreakerConfig {
+  failureThreshold?: number;
+  cooldownMs?: number;
+}
+
+export type JobKind = 'blog' | 'thread' | 'story';
+
+export interface JobConfig {
+  /** Cron expression (5 or 6 fields), read by croner. */
+  schedule: string;
+  /** IANA time zone for the schedule. Default UTC. */
+  tz?: string;
+  /** Generation jobs: kind, prompt, outDir. */
+  kind?: JobKind;
+  prompt?: string;
+  outDir?: string;
+  system?: string;
+  maxTokens?: number;
+  /** Restrict/reorder the chain for this job by provider name. */
+  providers?: string[];
+  /** Command jobs (for `lucy-ops run` and backfill). */
+  command?: string[];
+  /** Per-job override of the run deadline. */
+  deadlineMs?: number;
+}
+
+export interface AlertsConfig {
+  afterConsecutiveFailures?: number;
+  webhook?: string;
+  /** 'slack' sends {text}; 'json' sends the whole alert object. Default 'slack'. */
+  webhookFormat?: 'slack' | 'json';
+  /** A command to run per alert; the alert JSON arrives on stdin. */
+  command?: string[];
+  webhookTimeoutMs?: number;
+}
+
+export interface StateConfig {
+  redis?: string;
+  keyPrefix?: string;
+}
+
+export interface MetricsConfig {
+  textfile?: string;
+}
+
+export interface UserConfig {
+  stateDir?: string;
+  log?: string;
+  providers: ProviderConfig[];
+  retry?: RetryConfig;
+  breaker?: BreakerConfig;
+  deadlineMs?: number;
+  jobs?: Record<string, JobConfig>;
+  alerts?: AlertsConfig;
+  state?: StateConfig;
+  metrics?: MetricsConfig;
+}
+
+/** The config after validation and defaults: every path absolute, every number present. */
+export interface ResolvedProvider extends ProviderConfig {
+  timeoutMs: number;
+  idleTimeoutMs: number;
+  stream: boolean;
+}
+
+export interface ResolvedJob extends JobConfig {
+  name: string;
+  tz: string;
+  /** Absolute outDir when set. */
+  outDir?: string;
+}
+
+export interface ResolvedConfig {
+  /** Absolute path of the config file ('' for an in-memory config). */
+  configPath: string;
+  configDir: string;
+  stateDir: string;
+  log: string;
+  providers: ResolvedProvider[];
+  retry: Required<RetryConfig>;
+  breaker: Required<BreakerConfig>;
+  deadlineMs: number;
+  jobs: Record<string, ResolvedJob>;
+  alerts: AlertsConfig & { afterConsecutiveFailures: number };
+  state: StateConfig;
+  metrics: MetricsConfig;
+}

@@ -1,0 +1,11 @@
+/** Exit codes of the outside contract (sysexits-style). */
+export const ExitCode = {
+  ok: 0,
+  failed: 1,
+  usage: 64,
+  unavailable: 69,
+  internal: 70,
+  tempfail: 75,
+  config: 78,
+} as const;
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];

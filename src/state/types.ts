@@ -1,0 +1,29 @@
+/**
+ * The state store: breaker records, alert memory and job/slot locks, shared by every process.
+ * Two implementations: file (in stateDir, default) and Redis (state.redis). Both must give the
+ * same semantics; the contract tests in src/state/store-contract.ts run against each.
+ */
+export interface StateStore {
+  readonly kind: 'file' | 'redis';
+  /** Human description for `breaker status` (e.g. the state dir, or the redis host without credentials). */
+  readonly where: string;
+  /**
+   * Atomic read-modify-write of one key. `fn` gets the current value (undefined when absent) and
+   * returns the new value (undefined deletes). No update is lost when many processes call this at once.
+   * Returns what fn returned. `fn` must be pure: it may be called more than once (optimistic stores).
+   */
+  update<T>(key: string, fn: (current: T | undefined) => T | undefined): Promise<T | undefined>;
+  get<T>(key: string): Promise<T | undefined>;
+  /** Every key with the prefix, and its value. */
+  list<T>(prefix: string): Promise<Record<string, T>>;
+  /**
+   * A lock held until released or the process dies (e.g. one job+slot). Returns null at once when
+   * another live holder has it. A holder that died (kill -9) must not block the name forever.
+   */
+  tryLock(name: string): Promise<LockHandle | null>;
+  close(): Promise<void>;
+}
+
+export interface LockHandle {
+  release(): Promise<void>;
+}
