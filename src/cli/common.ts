@@ -1,0 +1,44 @@
+/**
+ * What every command shares: global options, output (JSON vs human), and turning errors into the
+ * contract's exit codes. No business logic here.
+ */
+import type { Command } from 'commander';
+import { ExitCode } from '../exit-codes.js';
+
+export interface GlobalOptions {
+  config?: string;
+  json?: boolean;
+}
+
+/** An error that carries its exit code; thrown anywhere, turned into a clean message by main. */
+export class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: number = ExitCode.failed,
+    /** Extra JSON document to print on stdout under --json (e.g. a partial result). */
+    readonly json?: unknown,
+  ) {
+    super(message);
+    this.name = 'CliError';
+  }
+}
+
+/** Options of this command merged with the program's global ones (--config, --json). */
+export function globalOpts(cmd: Command): GlobalOptions {
+  return cmd.optsWithGlobals() as GlobalOptions;
+}
+
+/** Print one JSON document on stdout (the only thing on stdout under --json). */
+export function printJson(value: unknown): void {
+  process.stdout.write(JSON.stringify(value, null, 2) + '\n');
+}
+
+/** Human text: to stdout normally, to stderr under --json so stdout stays one JSON document. */
+export function say(text: string, json = false): void {
+  (json ? process.stderr : process.stdout).write(text.endsWith('\n') ? text : text + '\n');
+}
+
+/** Set the exit code without exiting, so buffered output drains (crontab pipes). */
+export function setExit(code: number): void {
+  process.exitCode = code;
+}
