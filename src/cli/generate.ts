@@ -1,7 +1,82 @@
 import type { Command } from 'commander';
+import { ExitCode } from '../exit-codes.js';
+import { CliError, globalOpts, printJson, setExit } from './common.js';
+import { configFor, jobOf, requireKeys } from './context.js';
+
+interface GenerateFlags {
+  slot?: string;
+  force?: boolean;
+  dryRun?: boolean;
+  trigger?: 'cron' | 'manual';
+}
 
 export function register(program: Command): void {
-  program.command('generate <job>').description('run a generation job through the provider chain').action(() => {
-    throw new Error('not yet implemented');
-  });
+  program
+    .command('generate <job>')
+    .description("run a generation job's prompt through the provider chain and write its output for one slot")
+    .option('--slot <time>', 'the slot to serve (ISO time or relative like 2h; default: the latest slot of the schedule)')
+    .option('--force', 'run even if the slot already has output (replaces it)')
+    .option('--dry-run', 'show what would run; call no provider, write nothing')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  # crontab: every hour, failures go to MAILTO (stderr), successes to the log only
+  0 * * * *  cd /srv/app && npx lucy-ops generate blog >/dev/null
+  lucy-ops generate blog --slot 2026-04-19T14:00Z --json
+  lucy-ops generate threads --dry-run
+
+Exit codes: 0 ok or already served, 1 failed, 69 no provider could serve,
+75 this job and slot is already running, 78 configuration error.`,
+    )
+    .action(async (jobName: string, flags: GenerateFlags, cmd: Command) => {
+      const { json } = globalOpts(cmd);
+      const config = await configFor(cmd);
+      const job = jobOf(config, jobName, 'generate');
+      const { jobChain, generateSlot } = await import('../jobs/generate.js');
+      const { openJobContext } = await import('../jobs/context.js');
+      const ctx = await openJobContext(config);
+      try {
+        const slot = await resolveSlot(job.schedule, job.tz, flags.slot, ctx.clock.now());
+        if (!flags.dryRun) await requireKeys(config, jobChain(ctx, job));
+        const aborter = new AbortController();
+        const onSignal = () => aborter.abort(new Error('interrupted'));
+        process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
+        const result = await generateSlot(ctx, job, slot, { force: flags.force, dryRun: flags.dryRun, trigger: flags.slot ? 'manual' : 'cron', signal: aborter.signal });
+        process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
+        const { failure, ...shown } = result;
+        if (json) printJson(shown);
+        else (await import('./generate-view.js')).printGenerate(result);
+        setExit(
+          result.status === 'ok' ? ExitCode.ok
+          : result.status === 'skipped' ? ((result as { locked?: boolean }).locked ? ExitCode.tempfail : ExitCode.ok)
+          : failure === 'unavailable' ? ExitCode.unavailable
+          : ExitCode.failed,
+        );
+      } finally {
+        await ctx.store.close();
+      }
+    });
+}
+
+/** The slot a run serves: --slot (must be one of the schedule's), else the latest at or before now. */
+export async function resolveSlot(schedule: string, tz: string, arg: string | undefined, now: number): Promise<Date> {
+  const { latestSlotAtOrBefore, slotsBetween } = await import('../schedule/slots.js');
+  if (!arg) {
+    const slot = latestSlotAtOrBefore(schedule, tz, new Date(now));
+    if (!slot) throw new CliError(`schedule ${schedule} has no slot at or before now`, ExitCode.usage);
+    return slot;
+  }
+  const { parseTimeArg } = await import('../time.js');
+  let t: Date;
+  try {
+    t = parseTimeArg(arg, new Date(now));
+  } catch (err) {
+    throw new CliError(`--slot: ${(err as Error).message}`, ExitCode.usage);
+  }
+  const before = latestSlotAtOrBefore(schedule, tz, t);
+  if (before && before.getTime() === t.getTime()) return t;
+  const after = slotsBetween(schedule, tz, t, new Date(t.getTime() + 366 * 86_400_000)).next().value;
+  const near = [before, after].filter(Boolean).map((d) => (d as Date).toISOString()).join(' or ');
+  throw new CliError(`--slot ${t.toISOString()} is not a slot of schedule "${schedule}" (${tz}); nearest: ${near || 'none'}`, ExitCode.usage);
 }

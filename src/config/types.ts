@@ -60,8 +60,17 @@ export interface AlertsConfig {
 }
 
 export interface StateConfig {
+  /** redis:// URL of a shared store (credentials allowed here, never printed). */
   redis?: string;
+  /** Or: the environment variable that holds that URL. */
+  redisEnv?: string;
   keyPrefix?: string;
+}
+
+export interface ServeConfig {
+  /** Environment variable holding the bearer token clients of `lucy-ops serve` must send. */
+  tokenEnv?: string;
+  maxBodyBytes?: number;
 }
 
 export interface MetricsConfig {
@@ -79,6 +88,7 @@ export interface UserConfig {
   alerts?: AlertsConfig;
   state?: StateConfig;
   metrics?: MetricsConfig;
+  serve?: ServeConfig;
 }
 
 /** The config after validation and defaults: every path absolute, every number present. */
@@ -107,6 +117,7 @@ export interface ResolvedConfig {
   deadlineMs: number;
   jobs: Record<string, ResolvedJob>;
   alerts: AlertsConfig & { afterConsecutiveFailures: number };
-  state: StateConfig;
+  state: StateConfig & { keyPrefix: string };
   metrics: MetricsConfig;
+  serve: ServeConfig & { maxBodyBytes: number };
 }

@@ -1,0 +1,25 @@
+/** Loading config and opening a job context for a command, with the contract's exit codes. */
+import type { Command } from 'commander';
+import type { ResolvedConfig, ResolvedJob } from '../config/types.js';
+import { ExitCode } from '../exit-codes.js';
+import { CliError, globalOpts } from './common.js';
+
+export async function configFor(cmd: Command): Promise<ResolvedConfig> {
+  const { loadConfig } = await import('../config/load.js');
+  return loadConfig(globalOpts(cmd).config);
+}
+
+export function jobOf(config: ResolvedConfig, name: string, want: 'generate' | 'command' | 'any' = 'any'): ResolvedJob {
+  const job = config.jobs[name];
+  const known = Object.keys(config.jobs);
+  if (!job) throw new CliError(`unknown job ${JSON.stringify(name)}; jobs in ${config.configPath}: ${known.join(', ') || '(none)'}`, ExitCode.usage);
+  if (want === 'generate' && !job.prompt) throw new CliError(`job ${name} is a command job; run it with \`lucy-ops run ${name} -- <command>\``, ExitCode.usage);
+  return job;
+}
+
+/** Refuse (exit 78) before any work when the chain needs API keys that are not set. */
+export async function requireKeys(config: ResolvedConfig, chain = config.providers, env = process.env): Promise<void> {
+  const { missingKeys } = await import('../engine/chain.js');
+  const problems = missingKeys(config, chain, env);
+  if (problems.length) throw new CliError(`configuration error in ${config.configPath}:\n  ${problems.join('\n  ')}`, ExitCode.config);
+}

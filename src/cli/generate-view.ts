@@ -1,0 +1,22 @@
+/** Human output of `generate`: one line a person can read half awake. */
+import chalk from 'chalk';
+import type { GenerateResult } from '../jobs/generate.js';
+
+export function printGenerate(r: GenerateResult): void {
+  const failedBefore = r.attempts.filter((a) => a.outcome !== 'ok');
+  const secs = r.durationMs !== undefined ? ` (${(r.durationMs / 1000).toFixed(1)} s)` : '';
+  if (r.status === 'ok') {
+    const via = r.degraded ? chalk.yellow(`FALLBACK ${r.provider}`) : chalk.green(r.provider ?? '');
+    const why = failedBefore.length ? chalk.dim(` after ${failedBefore.map(describeAttempt).join(', ')}`) : '';
+    process.stdout.write(`${chalk.green('✔')} ${r.job} ${r.slot} served by ${via} (${r.model})${why} → ${r.output}${secs}\n`);
+  } else if (r.status === 'skipped') {
+    process.stdout.write(`${chalk.dim('•')} ${r.job} ${r.slot} skipped: ${r.reason ?? 'nothing to do'}${r.output ? ` (${r.output})` : ''}\n`);
+  } else {
+    process.stderr.write(`${chalk.red('✖')} lucy-ops: ${r.job} ${r.slot} FAILED: ${r.error ?? 'failed'}${secs}\n`);
+  }
+}
+
+function describeAttempt(a: GenerateResult['attempts'][number]): string {
+  if (a.outcome === 'skipped-open') return `${a.provider} skipped (breaker open)`;
+  return `${a.provider} ${a.httpStatus ?? a.errorType ?? 'failed'}`;
+}

@@ -1,0 +1,75 @@
+/**
+ * Loads a TypeScript config without paying for a TypeScript compiler on every cron run.
+ *
+ * First load of a given source: jiti transpiles it to CommonJS and the result is cached under a
+ * hash of the source. Later loads read the cache and evaluate it with a `require` rooted at the
+ * config's folder (so `import { defineConfig } from 'lucy-ops'` resolves as it would for the
+ * user). Configs that import other local files go through jiti itself, which follows them.
+ */
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+
+const CACHE_VERSION = '1';
+
+function cacheDir(): string {
+  const base = process.env.XDG_CACHE_HOME || path.join(os.homedir() || os.tmpdir(), '.cache');
+  return path.join(base, 'lucy-ops', 'config');
+}
+
+export async function loadTsConfig(filepath: string, source: string): Promise<unknown> {
+  const hash = createHash('sha256').update(CACHE_VERSION).update(filepath).update('\0').update(source).digest('hex').slice(0, 32);
+  const cached = path.join(cacheDir(), `${hash}.cjs`);
+  let code: string | undefined;
+  try {
+    code = fs.readFileSync(cached, 'utf8');
+  } catch {
+    code = undefined;
+  }
+  if (code === undefined) {
+    const { createJiti } = await import('jiti');
+    const jiti = createJiti(filepath, { fsCache: false, moduleCache: false });
+    code = jiti.transform({ source, filename: filepath, ts: true });
+    if (importsLocalFiles(code)) {
+      // jiti follows nested .ts imports; the cache below would not
+      return unwrapDefault(await jiti.import(filepath));
+    }
+    writeCache(cached, code);
+  }
+  if (importsLocalFiles(code)) {
+    const { createJiti } = await import('jiti');
+    return unwrapDefault(await createJiti(filepath).import(filepath));
+  }
+  return unwrapDefault(evaluateCjs(code, filepath));
+}
+
+function importsLocalFiles(code: string): boolean {
+  return /require\(\s*["']\.{1,2}\//.test(code);
+}
+
+function evaluateCjs(code: string, filepath: string): unknown {
+  const module = { exports: {} as Record<string, unknown> };
+  const req = createRequire(filepath);
+  // eslint-disable-next-line no-new-func
+  const fn = new Function('exports', 'require', 'module', '__filename', '__dirname', code);
+  fn(module.exports, req, module, filepath, path.dirname(filepath));
+  return module.exports;
+}
+
+function unwrapDefault(mod: unknown): unknown {
+  const m = mod as { default?: unknown; __esModule?: boolean } | null;
+  return m && typeof m === 'object' && 'default' in m ? m.default : m;
+}
+
+function writeCache(file: string, code: string): void {
+  try {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    const tmp = `${file}.${process.pid}.tmp`;
+    fs.writeFileSync(tmp, code);
+    fs.renameSync(tmp, file);
+  } catch {
+    // a read-only home only costs speed, never correctness
+  }
+}

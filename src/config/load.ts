@@ -1,0 +1,102 @@
+/**
+ * Finds and loads the config: `--config <path>`, or cosmiconfig's search from the working
+ * directory upward for lucy-ops.config.{ts,mjs,js,json,yaml}.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { ConfigError, resolveConfig } from './validate.js';
+import type { ResolvedConfig } from './types.js';
+
+export { ConfigError } from './validate.js';
+
+const SEARCH_PLACES = [
+  'lucy-ops.config.ts',
+  'lucy-ops.config.mjs',
+  'lucy-ops.config.js',
+  'lucy-ops.config.json',
+  'lucy-ops.config.yaml',
+  'lucy-ops.config.yml',
+  '.lucy-opsrc.json',
+];
+
+export interface LoadOptions {
+  cwd?: string;
+}
+
+export async function loadConfig(explicitPath?: string, opts: LoadOptions = {}): Promise<ResolvedConfig> {
+  const cwd = opts.cwd ?? process.cwd();
+  const { raw, filepath } = explicitPath ? await loadFile(path.resolve(cwd, explicitPath)) : await search(cwd);
+  const { validateSchedule } = await import('../schedule/slots.js');
+  return resolveConfig(raw, filepath, validateSchedule);
+}
+
+async function loaderFor(filepath: string) {
+  const ext = path.extname(filepath).toLowerCase();
+  if (ext === '.ts' || ext === '.mts' || ext === '.cts') {
+    const { loadTsConfig } = await import('./load-ts.js');
+    return (file: string, content: string) => loadTsConfig(file, content);
+  }
+  if (ext === '.mjs' || ext === '.js') {
+    return async (file: string) => {
+      const { pathToFileURL } = await import('node:url');
+      const mod = (await import(pathToFileURL(file).href)) as { default?: unknown };
+      return 'default' in mod ? mod.default : mod;
+    };
+  }
+  if (ext === '.json' || path.basename(filepath).startsWith('.lucy-opsrc')) {
+    return async (file: string, content: string) => JSON.parse(content) as unknown;
+  }
+  if (ext === '.yaml' || ext === '.yml') {
+    const { defaultLoaders } = await import('cosmiconfig');
+    return async (file: string, content: string) => defaultLoaders['.yaml'](file, content);
+  }
+  throw new ConfigError(`${filepath}: unsupported config file type (use .ts, .mjs, .js, .json or .yaml)`);
+}
+
+async function loadFile(filepath: string): Promise<{ raw: unknown; filepath: string }> {
+  let content: string;
+  try {
+    content = fs.readFileSync(filepath, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new ConfigError(code === 'ENOENT' ? `config file not found: ${filepath}` : `cannot read config ${filepath}: ${code ?? err}`);
+  }
+  const load = await loaderFor(filepath);
+  try {
+    return { raw: await load(filepath, content), filepath };
+  } catch (err) {
+    throw new ConfigError(`cannot load config ${filepath}: ${(err as Error).message?.split('\n')[0] ?? err}`);
+  }
+}
+
+/**
+ * cosmiconfig's search order and stop rule ("project": stop at the folder with package.json),
+ * but its loaders are only pulled in on a hit, so a cron run doesn't pay for YAML and TypeScript
+ * support it doesn't use.
+ */
+async function search(cwd: string): Promise<{ raw: unknown; filepath: string }> {
+  const { cosmiconfig } = await import('cosmiconfig');
+  const explorer = cosmiconfig('lucy-ops', {
+    searchPlaces: SEARCH_PLACES,
+    searchStrategy: 'project',
+    cache: false,
+    loaders: {
+      '.ts': (file: string, content: string) => loadFile(file).then((r) => r.raw),
+      '.mjs': (file: string) => loadFile(file).then((r) => r.raw),
+      '.js': (file: string) => loadFile(file).then((r) => r.raw),
+    },
+  });
+  let result;
+  try {
+    result = await explorer.search(cwd);
+  } catch (err) {
+    if (err instanceof ConfigError) throw err;
+    throw new ConfigError(`cannot load config: ${(err as Error).message.split('\n')[0]}`);
+  }
+  if (!result || result.isEmpty) {
+    throw new ConfigError(
+      `no lucy-ops config found from ${cwd} upward (looked for ${SEARCH_PLACES.slice(0, 5).join(', ')}); pass --config <path> or run \`lucy-ops init\``,
+    );
+  }
+  return { raw: result.config, filepath: result.filepath };
+}

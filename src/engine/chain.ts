@@ -1,0 +1,144 @@
+/**
+ * The failover engine: try each provider of the chain in order, retrying with backoff, skipping
+ * providers whose breaker is open, all inside one deadline. Errors only when all fail.
+ */
+import type { Clock, Sleep } from '../clock.js';
+import { realSleep } from '../clock.js';
+import type { ResolvedConfig, ResolvedProvider } from '../config/types.js';
+import { complete } from '../providers/openai-compatible.js';
+import { ProviderError, type ChatRequest } from '../providers/types.js';
+import type { StateStore } from '../state/types.js';
+import { retryWait } from './backoff.js';
+import { Breakers, type Transition } from './breaker.js';
+import { countsForBreaker, disposition, toProviderError } from './classify.js';
+import { startDeadline } from './deadline.js';
+import { AllProvidersFailedError, DeadlineExceededError, RunAbortedError } from './errors.js';
+import type { Attempt, ChainResult, EngineEvent } from './types.js';
+
+export interface EngineDeps {
+  store: StateStore;
+  clock: Clock;
+  sleep?: Sleep;
+  random?: () => number;
+  env?: NodeJS.ProcessEnv;
+  onEvent?: (event: EngineEvent) => void;
+  /** Tell the simulator what time it is (only under the LUCY_OPS_NOW override). */
+  simClock?: boolean;
+}
+
+export interface RunOptions {
+  /** The chain for this run, in order (a job may restrict or reorder it). */
+  providers?: ResolvedProvider[];
+  deadlineMs?: number;
+  signal?: AbortSignal;
+  onDelta?: (text: string) => void;
+}
+
+export type EngineConfig = Pick<ResolvedConfig, 'providers' | 'retry' | 'breaker' | 'deadlineMs'>;
+
+export class Engine {
+  readonly breakers: Breakers;
+  private readonly sleep: Sleep;
+
+  constructor(
+    readonly config: EngineConfig,
+    private readonly deps: EngineDeps,
+  ) {
+    this.sleep = deps.sleep ?? realSleep;
+    const trialLeaseMs = Math.max(...config.providers.map((p) => p.timeoutMs)) + 5_000;
+    this.breakers = new Breakers(deps.store, { ...config.breaker, trialLeaseMs }, deps.clock);
+  }
+
+  async complete(request: ChatRequest, opts: RunOptions = {}): Promise<ChainResult> {
+    const chain = opts.providers ?? this.config.providers;
+    const deadlineMs = opts.deadlineMs ?? this.config.deadlineMs;
+    const deadline = startDeadline(deadlineMs, opts.signal);
+    const attempts: Attempt[] = [];
+    const emitTransition = (t: Transition | undefined) => t && this.deps.onEvent?.({ type: 'breaker', transition: t });
+    const record = (a: Attempt) => {
+      attempts.push(a);
+      this.deps.onEvent?.({ type: 'attempt', attempt: a });
+    };
+    let sentAny = false;
+    try {
+      for (const [index, provider] of chain.entries()) {
+        const maxTries = this.config.retry.attempts;
+        for (let tryNo = 1; tryNo <= maxTries; tryNo++) {
+          if (deadline.expired()) throw new DeadlineExceededError(attempts, deadlineMs);
+          const gate = await this.breakers.acquire(provider.name);
+          if (!gate.allow) {
+            // an open breaker costs no request; on a retry it means another run opened it meanwhile
+            if (tryNo === 1) record({ provider: provider.name, model: provider.model, outcome: 'skipped-open', ms: 0 });
+            break;
+          }
+          emitTransition(gate.transition);
+          const started = performance.now();
+          sentAny = true;
+          try {
+            const result = await complete(provider, request, {
+              apiKey: this.apiKey(provider),
+              signal: deadline.signal,
+              simNow: this.deps.simClock ? new Date(this.deps.clock.now()).toISOString() : undefined,
+              onDelta: opts.onDelta,
+            });
+            record({ provider: provider.name, model: provider.model, outcome: 'ok', ms: Math.round(performance.now() - started) });
+            emitTransition(await this.breakers.recordSuccess(provider.name));
+            return { ...result, provider: provider.name, model: provider.model, degraded: index > 0, attempts };
+          } catch (raw) {
+            const err = toProviderError(raw);
+            record({
+              provider: provider.name,
+              model: provider.model,
+              outcome: 'failed',
+              httpStatus: err.httpStatus,
+              errorType: err.errorType,
+              error: err.message,
+              ms: Math.round(performance.now() - started),
+            });
+            const next = disposition(err);
+            if (next === 'stop') {
+              if (err.errorType === 'deadline' || deadline.expired()) throw new DeadlineExceededError(attempts, deadlineMs);
+              throw new RunAbortedError(attempts);
+            }
+            if (countsForBreaker(err)) {
+              const t = await this.breakers.recordFailure(provider.name, err.errorType);
+              emitTransition(t);
+              if (t?.to === 'open') break; // this run's own failures opened it: move on now
+            }
+            if (gate.trial || next === 'failover' || tryNo === maxTries) break;
+            const wait = retryWait({
+              retry: tryNo,
+              policy: this.config.retry,
+              remainingMs: deadline.remaining(),
+              retryAfterMs: err.retryAfterMs,
+              random: this.deps.random,
+            });
+            if (wait === undefined) break;
+            try {
+              if (wait > 0) await this.sleep(wait, deadline.signal);
+            } catch {
+              throw deadline.expired() ? new DeadlineExceededError(attempts, deadlineMs) : new RunAbortedError(attempts);
+            }
+          }
+        }
+      }
+      throw new AllProvidersFailedError(attempts, !sentAny);
+    } finally {
+      deadline.dispose();
+    }
+  }
+
+  private apiKey(provider: ResolvedProvider): string | undefined {
+    if (!provider.apiKeyEnv) return undefined;
+    const key = (this.deps.env ?? process.env)[provider.apiKeyEnv];
+    if (!key) throw new ProviderError('missing-key', `environment variable ${provider.apiKeyEnv} (API key of ${provider.name}) is not set`);
+    return key;
+  }
+}
+
+/** Config problems to report (exit 78) before any work: API key variables a chain needs but lacks. */
+export function missingKeys(config: Pick<ResolvedConfig, 'providers'>, chain: ResolvedProvider[], env: NodeJS.ProcessEnv = process.env): string[] {
+  return chain
+    .filter((p) => p.apiKeyEnv && !env[p.apiKeyEnv])
+    .map((p) => `providers[${config.providers.indexOf(p)}].apiKeyEnv: environment variable ${p.apiKeyEnv} is not set (needed by provider ${p.name})`);
+}

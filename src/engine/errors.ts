@@ -1,0 +1,48 @@
+/** Typed errors of a chain run. Each carries every attempt, so the cause is never lost. */
+import type { Attempt } from './types.js';
+
+export class AllProvidersFailedError extends Error {
+  readonly exitCode = 69;
+  constructor(
+    readonly attempts: Attempt[],
+    /** True when no request was sent at all: every breaker was open. */
+    readonly allSkipped: boolean,
+  ) {
+    super(allSkipped ? 'no provider could serve: every breaker is open' : `no provider could serve: ${summarizeAttempts(attempts)}`);
+    this.name = 'AllProvidersFailedError';
+  }
+}
+
+export class DeadlineExceededError extends Error {
+  readonly exitCode = 69;
+  constructor(
+    readonly attempts: Attempt[],
+    readonly deadlineMs: number,
+  ) {
+    super(`run deadline of ${deadlineMs} ms reached after ${attempts.length} attempt(s): ${summarizeAttempts(attempts)}`);
+    this.name = 'DeadlineExceededError';
+  }
+}
+
+export class RunAbortedError extends Error {
+  readonly exitCode = 1;
+  constructor(readonly attempts: Attempt[]) {
+    super('run aborted');
+    this.name = 'RunAbortedError';
+  }
+}
+
+/** "deepseek-v3: 503 ×3; llama-3.3-70b: timeout" */
+export function summarizeAttempts(attempts: Attempt[]): string {
+  const per = new Map<string, Map<string, number>>();
+  for (const a of attempts) {
+    if (a.outcome === 'ok') continue;
+    const what = a.outcome === 'skipped-open' ? 'breaker open' : a.httpStatus ? String(a.httpStatus) : (a.errorType ?? 'failed');
+    const m = per.get(a.provider) ?? new Map<string, number>();
+    m.set(what, (m.get(what) ?? 0) + 1);
+    per.set(a.provider, m);
+  }
+  return [...per]
+    .map(([p, m]) => `${p}: ${[...m].map(([w, n]) => (n > 1 ? `${w} ×${n}` : w)).join(', ')}`)
+    .join('; ') || 'no attempts';
+}

@@ -1,0 +1,138 @@
+/**
+ * A generation job for one slot: lock, skip if served, run the prompt through the chain, write
+ * the Markdown with frontmatter, log every attempt and breaker change.
+ */
+import fs from 'node:fs';
+import type { ResolvedJob, ResolvedProvider } from '../config/types.js';
+import { Engine } from '../engine/chain.js';
+import { AllProvidersFailedError, DeadlineExceededError } from '../engine/errors.js';
+import type { Attempt, ChainResult, EngineEvent } from '../engine/types.js';
+import type { Trigger } from '../log/types.js';
+import type { JobContext } from './context.js';
+import { existingOutputs, frontmatter, outputPath, titleOf, writeFileAtomic } from './output.js';
+import { buildRequest } from './prompts.js';
+import { runSlot, type RunHandle } from './run-slot.js';
+
+export interface GenerateOptions {
+  force?: boolean;
+  dryRun?: boolean;
+  trigger?: Trigger;
+  signal?: AbortSignal;
+}
+
+export interface GenerateResult {
+  job: string;
+  slot: string;
+  status: 'ok' | 'failed' | 'skipped';
+  provider: string | null;
+  model: string | null;
+  degraded: boolean;
+  attempts: Array<Omit<Attempt, 'error'> & { error?: string }>;
+  output: string | null;
+  runId?: string;
+  /** Why it was skipped or failed, in words. */
+  reason?: string;
+  error?: string;
+  /** 'unavailable': no provider could serve (exit 69). */
+  failure?: 'unavailable' | 'error';
+  durationMs?: number;
+}
+
+export function jobChain(ctx: JobContext, job: ResolvedJob): ResolvedProvider[] {
+  if (!job.providers) return ctx.config.providers;
+  return job.providers.map((name) => ctx.config.providers.find((p) => p.name === name)!);
+}
+
+export async function generateSlot(ctx: JobContext, job: ResolvedJob, slot: Date, opts: GenerateOptions = {}): Promise<GenerateResult> {
+  const slotIso = slot.toISOString();
+  const base: GenerateResult = { job: job.name, slot: slotIso, status: 'skipped', provider: null, model: null, degraded: false, attempts: [], output: null };
+  const outDir = job.outDir!;
+  const chain = jobChain(ctx, job);
+
+  if (opts.dryRun) {
+    const existing = existingOutputs(outDir, slotIso);
+    return { ...base, reason: existing.length && !opts.force ? `dry run: already served (${existing[0]})` : `dry run: would run through ${chain.map((p) => p.name).join(' → ')}`, output: existing[0] ?? null };
+  }
+
+  let served: ChainResult | undefined;
+  let written: string | null = null;
+  let failure: GenerateResult['failure'];
+  let attempts: Attempt[] = [];
+
+  const slotRun = await runSlot(ctx, job.name, slot, opts.trigger ?? 'manual', async (run) => {
+    const existing = existingOutputs(outDir, slotIso);
+    if (existing.length > 0 && !opts.force) {
+      written = existing[0];
+      return { status: 'skipped', reason: 'served' };
+    }
+    // the engine reports attempts and breaker changes into this run's log
+    const engine = new Engine(ctx.config, { store: ctx.store, clock: ctx.clock, env: ctx.env, simClock: ctx.simClock, onEvent: eventLogger(run) });
+    try {
+      served = await engine.complete(buildRequest(job, slotIso), { providers: chain, deadlineMs: job.deadlineMs, signal: opts.signal });
+    } catch (err) {
+      attempts = (err as { attempts?: Attempt[] }).attempts ?? [];
+      if (err instanceof AllProvidersFailedError || err instanceof DeadlineExceededError) failure = 'unavailable';
+      else failure = 'error';
+      return { status: 'failed', fields: { error: (err as Error).message } };
+    }
+    attempts = served.attempts;
+    const title = titleOf(served.content) || `${job.name} ${slotIso}`;
+    const file = outputPath(outDir, slotIso, title);
+    writeFileAtomic(
+      file,
+      frontmatter({
+        job: job.name,
+        kind: job.kind,
+        slot: slotIso,
+        title,
+        provider: served.provider,
+        model: served.model,
+        degraded: served.degraded,
+        attempts: served.attempts.length,
+        runId: run.runId,
+        trigger: run.trigger,
+        generated: new Date(ctx.clock.now()).toISOString(),
+      }) + served.content.trimEnd() + '\n',
+    );
+    // --force replaced the slot's content: drop the older file(s) only after the new one is whole
+    for (const old of existing) if (old !== file) removeQuietly(old);
+    written = file;
+    return { status: 'ok', fields: { provider: served.provider, model: served.model, degraded: served.degraded, output: file } };
+  });
+
+  return {
+    ...base,
+    status: slotRun.status,
+    runId: slotRun.runId,
+    durationMs: slotRun.durationMs,
+    provider: served?.provider ?? null,
+    model: served?.model ?? null,
+    degraded: served?.degraded ?? false,
+    attempts: attempts.map(({ provider, model, outcome, httpStatus, errorType, ms, error }) => ({ provider, model, outcome, httpStatus, errorType, ms, ...(error ? { error } : {}) })),
+    output: written,
+    reason: slotRun.locked ? 'locked: this job and slot are already running in another process' : slotRun.reason === 'served' ? 'already served (use --force to run again)' : undefined,
+    error: slotRun.status === 'failed' ? String(slotRun.fields?.error ?? 'failed') : undefined,
+    failure,
+    ...(slotRun.locked ? { locked: true } : {}),
+  };
+}
+
+function eventLogger(run: RunHandle) {
+  return (e: EngineEvent) => {
+    if (e.type === 'attempt') {
+      const { provider, model, outcome, httpStatus, errorType, ms, error } = e.attempt;
+      run.log('attempt.end', { provider, model, outcome, httpStatus, errorType, ms, ...(error ? { error } : {}) }, outcome === 'failed' ? 'warn' : 'info');
+    } else {
+      const t = e.transition;
+      run.log(`breaker.${t.to}`, { provider: t.provider, from: t.from, ...(t.by ? { by: t.by } : {}) }, t.to === 'open' ? 'warn' : 'info');
+    }
+  };
+}
+
+function removeQuietly(file: string): void {
+  try {
+    fs.rmSync(file, { force: true });
+  } catch {
+    // the new file is already in place; a stale twin is cosmetic
+  }
+}

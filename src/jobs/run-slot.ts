@@ -1,0 +1,90 @@
+/**
+ * The discipline every run gets, whatever its work: one lock per job and slot, `run.start` and
+ * `run.end` records, and the after-run hooks (alerts, metrics).
+ */
+import type { Trigger } from '../log/types.js';
+import { newRunId } from '../log/writer.js';
+import type { JobContext } from './context.js';
+
+export type RunStatus = 'ok' | 'failed' | 'skipped';
+
+export interface RunHandle {
+  runId: string;
+  job: string;
+  slot: string;
+  trigger: Trigger;
+  /** Append a record stamped with this run's job, runId, scheduledFor and trigger. */
+  log(event: string, fields?: Record<string, unknown>, level?: 'info' | 'warn' | 'error'): void;
+}
+
+export interface WorkResult {
+  status: RunStatus;
+  /** Fields for the run.end record (provider, degraded, error, exitCode...). */
+  fields?: Record<string, unknown>;
+  /** Why a run was skipped ('served', 'locked', 'dry-run'). */
+  reason?: string;
+}
+
+export interface SlotRunResult extends WorkResult {
+  runId: string;
+  durationMs: number;
+  /** True when another process holds this job+slot: nothing ran. */
+  locked: boolean;
+}
+
+export async function runSlot(
+  ctx: JobContext,
+  job: string,
+  slot: Date,
+  trigger: Trigger,
+  work: (run: RunHandle) => Promise<WorkResult>,
+): Promise<SlotRunResult> {
+  const runId = newRunId();
+  const scheduledFor = slot.toISOString();
+  const run: RunHandle = {
+    runId,
+    job,
+    slot: scheduledFor,
+    trigger,
+    log: (event, fields = {}, level = 'info') =>
+      ctx.log.append({ ts: new Date(ctx.clock.now()).toISOString(), level, event, job, runId, scheduledFor, trigger, ...fields }),
+  };
+  const started = performance.now();
+  const lock = await ctx.store.tryLock(`run:${job}@${scheduledFor}`);
+  if (!lock) {
+    // another process is serving this slot right now; say so without a run.start of our own
+    run.log('run.end', { outcome: 'skipped', reason: 'locked', durationMs: 0 }, 'warn');
+    return { status: 'skipped', reason: 'locked', locked: true, runId, durationMs: 0 };
+  }
+  try {
+    const startedAt = ctx.clock.now();
+    run.log('run.start', { lateMs: Math.max(0, startedAt - slot.getTime()), pid: process.pid });
+    let result: WorkResult;
+    try {
+      result = await work(run);
+    } catch (err) {
+      result = { status: 'failed', fields: { error: (err as Error).message ?? String(err) } };
+    }
+    const durationMs = Math.round(performance.now() - started);
+    run.log(
+      'run.end',
+      { outcome: result.status, ...(result.reason ? { reason: result.reason } : {}), ...result.fields, durationMs },
+      result.status === 'failed' ? 'error' : 'info',
+    );
+    await afterRun(ctx, run, result);
+    return { ...result, locked: false, runId, durationMs };
+  } finally {
+    await lock.release();
+  }
+}
+
+/** Alerts and metrics; they never change the run's outcome. */
+async function afterRun(ctx: JobContext, run: RunHandle, result: WorkResult): Promise<void> {
+  if (result.status === 'skipped') return;
+  try {
+    const { afterRunHooks } = await import('./hooks.js');
+    await afterRunHooks(ctx, run, result);
+  } catch (err) {
+    ctx.warn(`after-run hooks failed: ${(err as Error).message}`);
+  }
+}
