@@ -1,0 +1,107 @@
+import { describe, expect, it } from 'vitest';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { ManualClock } from '../clock.js';
+import { JobLog, newRunId, scrubSecrets } from './writer.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'lucy-log-'));
+const base = { event: 'run.start', job: 'blog', runId: 'r1', scheduledFor: '2026-04-19T14:00:00.000Z', trigger: 'cron' as const };
+
+describe('JobLog', () => {
+  it('creates the folder, appends one line per record, fills ts and level', () => {
+    const file = path.join(tmp(), 'deep', 'logs', 'jobs.jsonl');
+    const log = new JobLog(file, { clock: new ManualClock(Date.parse('2026-04-19T14:00:03Z')) });
+    log.append(base);
+    log.append({ ...base, event: 'run.end', ts: '2026-04-19T14:00:09.000Z', level: 'warn', outcome: 'ok', durationMs: 6000, missing: undefined });
+    log.close();
+    const lines = fs.readFileSync(file, 'utf8').split('\n');
+    expect(lines).toHaveLength(3);
+    expect(lines[2]).toBe('');
+    const [a, b] = lines.slice(0, 2).map((l) => JSON.parse(l));
+    expect(a).toMatchObject({ ts: '2026-04-19T14:00:03.000Z', level: 'info', event: 'run.start' });
+    expect(Object.keys(a).slice(0, 7)).toEqual(['ts', 'level', 'event', 'job', 'runId', 'scheduledFor', 'trigger']);
+    expect(b).toMatchObject({ ts: '2026-04-19T14:00:09.000Z', level: 'warn', outcome: 'ok', durationMs: 6000 });
+    expect('missing' in b).toBe(false);
+  });
+
+  it('never throws into the job and warns only once', () => {
+    const dir = tmp();
+    const warnings: string[] = [];
+    const log = new JobLog(dir /* a directory: cannot be opened for append */, { warn: (m) => warnings.push(m), secrets: ['sk-live-SECRET123'] });
+    expect(() => log.append(base)).not.toThrow();
+    expect(() => log.append(base)).not.toThrow();
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/cannot write the job log/);
+  });
+
+  it('scrubs secrets from free-text fields but keeps identifiers', () => {
+    const file = path.join(tmp(), 'jobs.jsonl');
+    const key = 'tgp_v1_abcdefghijklmnop';
+    const log = new JobLog(file, { secrets: [key] });
+    log.append({ ...base, event: 'run.end', provider: 'deepseek-v3', error: `401 for key ${key}`, tail: [`Authorization: Bearer ${key}`] });
+    log.close();
+    const text = fs.readFileSync(file, 'utf8');
+    expect(text).not.toContain(key);
+    const rec = JSON.parse(text);
+    expect(rec.error).toBe('401 for key [REDACTED]');
+    expect(rec.tail[0]).toContain('[REDACTED]');
+    expect(rec.provider).toBe('deepseek-v3');
+  });
+
+  it('keeps whole lines when several processes append at once', async () => {
+    const file = path.join(tmp(), 'jobs.jsonl');
+    const writers = 4;
+    const perWriter = 1500;
+    const script = `
+      import { createJiti } from 'jiti';
+      const jiti = createJiti(${JSON.stringify(import.meta.url)});
+      const { JobLog } = await jiti.import(${JSON.stringify(path.join(here, 'writer.ts'))});
+      const log = new JobLog(process.argv[1]);
+      const pad = 'x'.repeat(Number(process.argv[3]));
+      for (let i = 0; i < ${perWriter}; i++) log.append({ event: 'attempt.end', job: process.argv[2], runId: String(i), scheduledFor: '2026-04-19T14:00:00Z', trigger: 'cron', pad });
+    `;
+    const cwd = path.resolve(here, '../..'); // so the child resolves 'jiti' from the project
+    await Promise.all(
+      Array.from({ length: writers }, (_, w) =>
+        new Promise<void>((resolve, reject) => {
+          const child = spawn(process.execPath, ['--input-type=module', '-e', script, file, `w${w}`, String(200 + w * 3000)], { cwd, stdio: ['ignore', 'inherit', 'inherit'] });
+          child.on('error', reject);
+          child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`writer exited ${code}`))));
+        }),
+      ),
+    );
+    const lines = fs.readFileSync(file, 'utf8').trimEnd().split('\n');
+    expect(lines).toHaveLength(writers * perWriter);
+    const counts = new Map<string, number>();
+    for (const line of lines) {
+      const rec = JSON.parse(line); // throws if two writes interleaved inside a line
+      counts.set(rec.job, (counts.get(rec.job) ?? 0) + 1);
+    }
+    for (let w = 0; w < writers; w++) expect(counts.get(`w${w}`)).toBe(perWriter);
+  });
+});
+
+describe('newRunId', () => {
+  it('is short, unique and sorts by time', () => {
+    const a = newRunId(Date.parse('2026-04-19T14:00:00Z'));
+    const b = newRunId(Date.parse('2026-04-19T14:00:01Z'));
+    expect(a.length).toBeLessThanOrEqual(16);
+    expect(a < b).toBe(true);
+    const ids = new Set(Array.from({ length: 1000 }, () => newRunId(0)));
+    expect(ids.size).toBe(1000);
+  });
+});
+
+describe('scrubSecrets', () => {
+  it('removes given secrets and credential-looking text', () => {
+    expect(scrubSecrets('key=abcdef123456 failed', ['abcdef123456'])).toBe('key=[REDACTED] failed');
+    expect(scrubSecrets('Authorization: Bearer eyJhbGciOiJIUzI1NiJ9')).toBe('Authorization: Bearer [REDACTED]');
+    expect(scrubSecrets('GET /v1?api_key=zzzz9999&x=1')).toBe('GET /v1?api_key=[REDACTED]&x=1');
+    expect(scrubSecrets('used sk-proj-abcdefghijklmnop1234')).toBe('used [REDACTED]');
+    expect(scrubSecrets('503 Service Unavailable', ['abc'])).toBe('503 Service Unavailable');
+  });
+});

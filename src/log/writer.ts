@@ -1,0 +1,159 @@
+/**
+ * The job log writer: one JSON object a line, appended. Each record is one `write(2)` on a file
+ * descriptor opened with O_APPEND, so lines from many processes never interleave. Logging must
+ * never break the job it records: failures warn once on stderr and are otherwise swallowed.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { Clock } from '../clock.js';
+import { clockFromEnv, systemClock } from '../clock.js';
+import type { Level, Trigger } from './types.js';
+
+/** Fields whose values are identifiers, never free text; everything else string-valued is scrubbed. */
+const STRUCTURED_FIELDS = new Set(['ts', 'level', 'event', 'job', 'runId', 'scheduledFor', 'trigger', 'provider', 'model', 'outcome', 'errorType']);
+const REDACTED = '[REDACTED]';
+/** Secrets shorter than this are not scrubbed (they would blank out ordinary words). */
+const MIN_SECRET_LENGTH = 6;
+
+/** What `append` takes: a record whose `ts` and `level` may be left for the writer to fill. */
+export interface LogInput {
+  ts?: string;
+  level?: Level;
+  event: string;
+  job: string;
+  runId: string;
+  scheduledFor: string;
+  trigger: Trigger;
+  [extra: string]: unknown;
+}
+
+export interface JobLogOptions {
+  /** Stamps `ts` when a record has none. Default: LUCY_OPS_NOW-aware clock. */
+  clock?: Clock;
+  /** Secret values (API keys) to blank out of free-text fields. */
+  secrets?: string[];
+  /** Where the one warning goes when the log cannot be written. Default: stderr. */
+  warn?: (message: string) => void;
+}
+
+export class JobLog {
+  private fd: number | undefined;
+  private warned = false;
+  private readonly clock: Clock;
+  private readonly secrets: string[];
+  private readonly warn: (message: string) => void;
+
+  constructor(
+    readonly path: string,
+    opts: JobLogOptions = {},
+  ) {
+    this.clock = opts.clock ?? safeClockFromEnv();
+    this.secrets = opts.secrets ?? [];
+    this.warn = opts.warn ?? ((m) => process.stderr.write(m + '\n'));
+  }
+
+  /** Append one record as one line. Never throws. */
+  append(record: LogInput): void {
+    try {
+      const line = Buffer.from(this.serialize(record) + '\n', 'utf8');
+      const fd = this.open();
+      let written = 0;
+      // A regular file takes the whole line in one write; loop only for the rare short write.
+      while (written < line.length) written += fs.writeSync(fd, line, written, line.length - written);
+    } catch (err) {
+      this.fail(err);
+    }
+  }
+
+  /** Close the file descriptor (appending again reopens it). */
+  close(): void {
+    if (this.fd === undefined) return;
+    try {
+      fs.closeSync(this.fd);
+    } catch {
+      // already closed or gone: nothing to do
+    }
+    this.fd = undefined;
+  }
+
+  private serialize(record: LogInput): string {
+    const { ts, level, event, job, runId, scheduledFor, trigger, ...rest } = record;
+    const ordered: Record<string, unknown> = {
+      ts: ts ?? new Date(this.clock.now()).toISOString(),
+      level: level ?? 'info',
+      event,
+      job,
+      runId,
+      scheduledFor,
+      trigger,
+    };
+    for (const [key, value] of Object.entries(rest)) {
+      if (value === undefined) continue;
+      ordered[key] = STRUCTURED_FIELDS.has(key) ? value : scrubValue(value, this.secrets);
+    }
+    return JSON.stringify(ordered);
+  }
+
+  private open(): number {
+    if (this.fd === undefined) {
+      fs.mkdirSync(path.dirname(this.path), { recursive: true });
+      this.fd = fs.openSync(this.path, 'a', 0o644);
+    }
+    return this.fd;
+  }
+
+  private fail(err: unknown): void {
+    this.close();
+    if (this.warned) return;
+    this.warned = true;
+    const reason = err instanceof Error ? err.message : String(err);
+    this.warn(`lucy-ops: cannot write the job log ${this.path}: ${scrubSecrets(reason, this.secrets)} (the job goes on; further log errors are not shown)`);
+  }
+}
+
+function safeClockFromEnv(): Clock {
+  try {
+    return clockFromEnv();
+  } catch {
+    return systemClock;
+  }
+}
+
+/**
+ * A short, sortable, unique-enough run id: milliseconds in base 36 (fixed width, so ids sort by
+ * time as strings) and 6 random base-36 characters, e.g. `0mo5x1k2a-4f7h2c`.
+ */
+export function newRunId(now: number = Date.now()): string {
+  const time = Math.max(0, Math.floor(now)).toString(36).padStart(9, '0');
+  const random = randomBytes(6);
+  let tail = '';
+  for (const byte of random) tail += (byte % 36).toString(36);
+  return `${time}-${tail}`;
+}
+
+/**
+ * Blank out secrets from free text: every occurrence of each given secret (6+ characters), and
+ * anything that looks like a credential (`Bearer ...`, `api_key=...`, `sk-...`).
+ */
+export function scrubSecrets(text: string, secrets: readonly string[] = []): string {
+  let out = text;
+  for (const secret of secrets) {
+    if (secret && secret.length >= MIN_SECRET_LENGTH) out = out.split(secret).join(REDACTED);
+  }
+  return out
+    .replace(/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/gi, `$1 ${REDACTED}`)
+    .replace(/\b((?:api[_-]?key|apikey|access[_-]?token|token|secret|password)["']?\s*[=:]\s*["']?)[^\s"'&,;}]{4,}/gi, `$1${REDACTED}`)
+    .replace(/\bsk-[A-Za-z0-9_-]{16,}/g, REDACTED);
+}
+
+function scrubValue(value: unknown, secrets: readonly string[]): unknown {
+  if (typeof value === 'string') return scrubSecrets(value, secrets);
+  if (Array.isArray(value)) return value.map((v) => scrubValue(v, secrets));
+  if (value && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = scrubValue(v, secrets);
+    return out;
+  }
+  return value;
+}
