@@ -1,0 +1,158 @@
+import { mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { afterEach, describe, expect, it } from 'vitest';
+import { FileStore, lockFileName, openFileStore } from './file-store.js';
+import { runStoreContract } from './store-contract.js';
+
+const dirs: string[] = [];
+async function tempDir(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'lucy-ops-state-'));
+  dirs.push(dir);
+  return dir;
+}
+afterEach(async () => {
+  await Promise.all(dirs.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
+});
+
+runStoreContract('file', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'lucy-ops-contract-'));
+  const opened: FileStore[] = [await openFileStore(dir)];
+  return {
+    store: opened[0],
+    openAnother: async () => {
+      const another = await openFileStore(dir);
+      opened.push(another);
+      return another;
+    },
+    cleanup: async () => {
+      await Promise.all(opened.map((store) => store.close()));
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+});
+
+describe('FileStore on disk', () => {
+  it('keeps every key in one versioned state.json and leaves no temp files', async () => {
+    const dir = await tempDir();
+    const store = await openFileStore(join(dir, 'nested', 'state'));
+    await store.update('breaker:a', () => ({ state: 'closed', consecutiveFailures: 1 }));
+    await store.update('alert:blog', () => 2);
+    const doc = JSON.parse(await readFile(join(dir, 'nested', 'state', 'state.json'), 'utf8'));
+    expect(doc).toEqual({
+      version: 1,
+      entries: { 'breaker:a': { state: 'closed', consecutiveFailures: 1 }, 'alert:blog': 2 },
+    });
+    const files = await readdir(join(dir, 'nested', 'state'));
+    expect(files.sort()).toEqual(['locks', 'state.json']);
+  });
+
+  it('skips the write when update changes nothing', async () => {
+    const dir = await tempDir();
+    const store = await openFileStore(dir);
+    await store.update('k', () => ({ a: 1 }));
+    const before = await stat(join(dir, 'state.json'));
+    await store.update<{ a: number }>('k', (current) => ({ ...current! }));
+    expect((await stat(join(dir, 'state.json'))).ino).toBe(before.ino);
+  });
+
+  it('moves a corrupt state.json aside, warns, and carries on empty (update path)', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'state.json'), '{"version":1,"entries":{"breaker:a":');
+    const warnings: string[] = [];
+    const store = await openFileStore(dir, { onWarning: (m) => warnings.push(m) });
+    expect(await store.update<number>('count', (n) => (n ?? 0) + 1)).toBe(1);
+    const files = await readdir(dir);
+    const aside = files.filter((f) => f.startsWith('state.json.corrupt-'));
+    expect(aside).toHaveLength(1);
+    expect(await readFile(join(dir, aside[0]), 'utf8')).toBe('{"version":1,"entries":{"breaker:a":');
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/not valid JSON.*moved it to .*state\.json\.corrupt-/);
+    expect(store.warnings).toEqual(warnings);
+    expect(JSON.parse(await readFile(join(dir, 'state.json'), 'utf8'))).toEqual({ version: 1, entries: { count: 1 } });
+  });
+
+  it('moves a corrupt state.json aside on a plain read too, and reads it as empty', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'state.json'), '[1,2,3]');
+    const store = await openFileStore(dir);
+    expect(await store.list('')).toEqual({});
+    expect(await store.get('x')).toBeUndefined();
+    expect(store.warnings).toHaveLength(1);
+    expect(store.warnings[0]).toMatch(/not a version 1 state document/);
+    expect((await readdir(dir)).filter((f) => f.startsWith('state.json.corrupt-'))).toHaveLength(1);
+  });
+
+  it('refuses a state.json written by a newer format instead of discarding it', async () => {
+    const dir = await tempDir();
+    const newer = '{"version":2,"entries":{}}';
+    await writeFile(join(dir, 'state.json'), newer);
+    const store = await openFileStore(dir);
+    await expect(store.get('x')).rejects.toThrow(/format version 2/);
+    await expect(store.update('x', () => 1)).rejects.toThrow(/format version 2/);
+    expect(await readFile(join(dir, 'state.json'), 'utf8')).toBe(newer);
+  });
+});
+
+describe('FileStore locks on disk', () => {
+  it('lock names become safe, distinct file names inside locks/', async () => {
+    for (const name of ['../../etc/passwd', '/abs/path', '..', 'a\u0000b', 'C:\\x']) {
+      const file = lockFileName(name);
+      expect(file).not.toMatch(/[/\\\u0000]/);
+      expect(file.startsWith('.')).toBe(false);
+    }
+    expect(lockFileName('a/b')).not.toBe(lockFileName('a_b'));
+    const dir = await tempDir();
+    const store = await openFileStore(dir);
+    const lock = await store.tryLock('../../escape');
+    expect(await readdir(join(dir, 'locks'))).toEqual([lockFileName('../../escape')]);
+    await lock!.release();
+    expect(await readdir(join(dir, 'locks'))).toEqual([]);
+  });
+
+  it('a lock left by a dead process on this host is taken at once', async () => {
+    const dir = await tempDir();
+    const store = await openFileStore(dir, { staleMs: 60_000 });
+    const deadPid = spawnSync(process.execPath, ['-e', '']).pid!;
+    const path = join(dir, 'locks', lockFileName('job'));
+    await writeFile(path, JSON.stringify({ pid: deadPid, host: hostname(), token: 'old', at: new Date().toISOString() }));
+    const lock = await store.tryLock('job');
+    expect(lock).not.toBeNull();
+    expect(JSON.parse(await readFile(path, 'utf8')).pid).toBe(process.pid);
+  });
+
+  it('a lock from another host is respected while fresh and taken once stale', async () => {
+    const dir = await tempDir();
+    const store = await openFileStore(dir, { staleMs: 5_000 });
+    const path = join(dir, 'locks', lockFileName('job'));
+    await writeFile(path, JSON.stringify({ pid: 1, host: 'another-host', token: 'theirs', at: new Date().toISOString() }));
+    expect(await store.tryLock('job')).toBeNull();
+    const old = new Date(Date.now() - 6_000);
+    await utimes(path, old, old);
+    expect(await store.tryLock('job')).not.toBeNull();
+  });
+
+  it('a half-written (empty) lock file counts as live until it goes stale', async () => {
+    const dir = await tempDir();
+    const store = await openFileStore(dir, { staleMs: 5_000 });
+    const path = join(dir, 'locks', lockFileName('job'));
+    await writeFile(path, '');
+    expect(await store.tryLock('job')).toBeNull();
+    const old = new Date(Date.now() - 6_000);
+    await utimes(path, old, old);
+    expect(await store.tryLock('job')).not.toBeNull();
+  });
+
+  it('an update waits for a live holder of state.lock and gives up after lockWaitMs', async () => {
+    const dir = await tempDir();
+    const holder = await openFileStore(dir);
+    const waiter = await openFileStore(dir, { lockWaitMs: 150 });
+    // Hold the state lock from "another host" so liveness cannot be checked by pid.
+    await writeFile(join(dir, 'state.lock'), JSON.stringify({ pid: 1, host: 'another-host', token: 't', at: '' }));
+    await expect(waiter.update('k', () => 1)).rejects.toThrow(/could not lock .*state\.lock within 150 ms \(held by pid 1 on another-host\)/);
+    await rm(join(dir, 'state.lock'));
+    expect(await waiter.update('k', () => 1)).toBe(1);
+    expect(await holder.get('k')).toBe(1);
+  });
+});
