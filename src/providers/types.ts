@@ -18,6 +18,15 @@ export interface CompletionResult {
   /** The model the provider says answered (may differ from the configured one). */
   model?: string;
   usage?: { prompt_tokens?: number; completion_tokens?: number; total_tokens?: number };
+  /** Tool calls the model made (content may then be empty). */
+  toolCalls?: ToolCall[];
+}
+
+/** An OpenAI-style tool call (streamed deltas are merged into this shape). */
+export interface ToolCall {
+  id?: string;
+  type?: string;
+  function: { name?: string; arguments: string };
 }
 
 /**

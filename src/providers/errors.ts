@@ -1,0 +1,205 @@
+/**
+ * Small, dependency-free helpers for turning provider failures into safe ProviderErrors:
+ * deadline marking, HTTP status and network-code mapping, Retry-After parsing, secret scrubbing.
+ * Kept apart from the client so the engine can use them without loading undici.
+ */
+import { ProviderError, type ErrorType } from './types.js';
+
+/**
+ * The brand that marks an abort as "the run's deadline ran out". A Symbol.for key (not an
+ * instanceof check) so that two copies of this module (src and dist in tests) agree.
+ */
+export const DEADLINE = Symbol.for('lucy-ops.deadline');
+
+/**
+ * Abort reason for the run's deadline. The engine does `controller.abort(new DeadlineReason())`;
+ * the client then throws ProviderError('deadline') instead of 'aborted'.
+ */
+export class DeadlineReason extends Error {
+  readonly [DEADLINE] = true;
+  constructor(message = 'the run deadline was reached') {
+    super(message);
+    this.name = 'DeadlineReason';
+  }
+}
+
+/**
+ * True for a DeadlineReason (from any copy of this module) and for the DOMException 'TimeoutError'
+ * that `AbortSignal.timeout(ms)` aborts with, since a caller using that means a deadline too.
+ */
+export function isDeadlineReason(reason: unknown): boolean {
+  if (typeof reason !== 'object' || reason === null) return false;
+  if ((reason as { [DEADLINE]?: unknown })[DEADLINE] === true) return true;
+  return (reason as { name?: unknown }).name === 'TimeoutError';
+}
+
+/** Phrases providers use when the prompt (plus max_tokens) does not fit the context window. */
+const CONTEXT_LENGTH =
+  /context[_ ]length|maximum context|context window|too many tokens|prompt is too long|input is too long|reduce the length of the (?:messages|prompt)/i;
+
+export function mentionsContextLength(text: string): boolean {
+  return CONTEXT_LENGTH.test(text);
+}
+
+/** Maps a non-2xx status (and its body, for 400s) to an ErrorType. */
+export function httpErrorType(status: number, bodyText: string): ErrorType {
+  if (status === 429) return 'rate-limit';
+  if (status === 408 || status >= 500) return 'server';
+  if (status === 401 || status === 403) return 'auth';
+  if (status === 404) return 'not-found';
+  // 413 is what some gateways send for an oversized prompt; only call it context-length when it says so.
+  if ((status === 400 || status === 413) && mentionsContextLength(bodyText)) return 'context-length';
+  return 'bad-request';
+}
+
+/**
+ * Milliseconds to wait from `retry-after-ms` (ms, a float) or `Retry-After` (delta seconds or an
+ * HTTP date). `nowMs` is the clock an HTTP date is measured against (the simulated clock under
+ * LUCY_OPS_NOW). Returns undefined when absent or unreadable; never negative.
+ */
+export function parseRetryAfter(
+  headers: Record<string, string | string[] | undefined>,
+  nowMs: number = Date.now(),
+): number | undefined {
+  const ms = firstHeader(headers['retry-after-ms']);
+  if (ms !== undefined && ms.trim() !== '') {
+    const n = Number(ms);
+    if (Number.isFinite(n) && n >= 0) return Math.ceil(n);
+  }
+  const ra = firstHeader(headers['retry-after'])?.trim();
+  if (!ra) return undefined;
+  if (/^\d+(\.\d+)?$/.test(ra)) return Math.ceil(Number(ra) * 1000);
+  const at = Date.parse(ra);
+  if (Number.isNaN(at)) return undefined;
+  return Math.max(0, at - nowMs);
+}
+
+function firstHeader(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v[0] : v;
+}
+
+const CONNECT_CODES = new Set([
+  'ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN', 'ENETDOWN',
+  'ETIMEDOUT', 'EADDRNOTAVAIL', 'UND_ERR_CONNECT_TIMEOUT', 'EPROTO', 'CERT_HAS_EXPIRED',
+  'DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+const RESET_CODES = new Set([
+  'ECONNRESET', 'EPIPE', 'ECONNABORTED', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED', 'ERR_STREAM_PREMATURE_CLOSE',
+  'UND_ERR_RES_CONTENT_LENGTH_MISMATCH', 'HPE_INVALID_CHUNK_SIZE', 'HPE_INVALID_CONSTANT',
+]);
+const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
+
+/**
+ * The ErrorType of a transport error (undici or node:net), looking through `cause` chains and
+ * AggregateErrors (happy-eyeballs connects). Undefined when it is not a recognisable network error.
+ */
+export function networkErrorType(err: unknown): { type: ErrorType; code: string } | undefined {
+  for (const e of errorChain(err)) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code !== 'string') continue;
+    if (CONNECT_CODES.has(code) || code.startsWith('ERR_TLS_') || code.startsWith('ERR_SSL_')) {
+      return { type: 'connect', code };
+    }
+    if (RESET_CODES.has(code) || code.startsWith('HPE_')) return { type: 'reset', code };
+    if (TIMEOUT_CODES.has(code)) return { type: 'timeout', code };
+  }
+  return undefined;
+}
+
+function* errorChain(err: unknown, depth = 0): Generator<object> {
+  if (depth > 5 || typeof err !== 'object' || err === null) return;
+  yield err;
+  if (err instanceof AggregateError) for (const inner of err.errors) yield* errorChain(inner, depth + 1);
+  yield* errorChain((err as { cause?: unknown }).cause, depth + 1);
+}
+
+const KEY_PATTERNS: RegExp[] = [
+  /\bBearer\s+[^\s"',;]+/gi,
+  /\bsk-[A-Za-z0-9_\-]{4,}/g,
+  /\b(api[_-]?key|x-api-key|authorization|access[_-]?token)(["']?\s*[:=]\s*["']?)[^\s"',;&]+/gi,
+];
+
+/**
+ * Removes anything that looks like a credential: the given secret values verbatim, `Bearer ...`,
+ * `sk-...`, and `api_key=...`-style pairs. Used on every message a ProviderError carries.
+ */
+export function scrubSecrets(text: string, secrets: readonly (string | undefined)[] = []): string {
+  let out = text;
+  for (const s of secrets) if (s && s.length >= 4) out = out.split(s).join('[redacted]');
+  out = out.replace(KEY_PATTERNS[0]!, 'Bearer [redacted]');
+  out = out.replace(KEY_PATTERNS[1]!, 'sk-[redacted]');
+  out = out.replace(KEY_PATTERNS[2]!, (_m, name: string, sep: string) => `${name}${sep}[redacted]`);
+  return out;
+}
+
+/** A provider's own error text, made short and safe: tags stripped, whitespace collapsed, ≤ max chars. */
+export function safeSnippet(text: string, secrets: readonly (string | undefined)[] = [], max = 200): string {
+  const plain = text.replace(/<(script|style)[\s\S]*?<\/\1>/gi, ' ').replace(/<[^>]*>/g, ' ');
+  const oneLine = plain.replace(/\s+/g, ' ').trim();
+  const scrubbed = scrubSecrets(oneLine, secrets);
+  return scrubbed.length > max ? `${scrubbed.slice(0, max - 1)}…` : scrubbed;
+}
+
+/** The message inside an OpenAI-style error body, or the whole body when it has none. */
+export function providerErrorText(bodyText: string): string {
+  try {
+    const parsed: unknown = JSON.parse(bodyText);
+    const message = errorObjectMessage(parsed);
+    if (message) return message;
+  } catch {
+    // not JSON: fall through to the raw text (HTML error pages, plain text)
+  }
+  return bodyText;
+}
+
+/** `{"error": "..."}`, `{"error": {"message": ...}}`, `{"message": ...}` → the message. */
+export function errorObjectMessage(parsed: unknown): string | undefined {
+  if (typeof parsed !== 'object' || parsed === null) return undefined;
+  const error = (parsed as { error?: unknown }).error ?? parsed;
+  if (typeof error === 'string') return error;
+  if (typeof error === 'object' && error !== null) {
+    const { message, code, type } = error as { message?: unknown; code?: unknown; type?: unknown };
+    const parts = [message, code, type].filter((p) => typeof p === 'string' || typeof p === 'number');
+    if (parts.length > 0) return parts.join(' · ');
+  }
+  return undefined;
+}
+
+/** Context for wrapping an unknown error: the provider's name for the message, secrets to scrub. */
+export interface WrapContext {
+  provider?: string;
+  secrets?: readonly (string | undefined)[];
+}
+
+/**
+ * Anything thrown → a ProviderError with a short, scrubbed message. ProviderErrors pass through
+ * (re-scrubbed); deadline/abort reasons become 'deadline'/'aborted'; transport errors get their
+ * network type; an invalid URL or argument is 'bad-request'; anything else is 'server' (an
+ * unexpected failure while talking to the provider: retry, then fail over).
+ */
+export function asProviderError(err: unknown, ctx: WrapContext = {}): ProviderError {
+  const secrets = ctx.secrets ?? [];
+  const who = ctx.provider ?? 'the provider';
+  if (err instanceof ProviderError) {
+    const safe = scrubSecrets(err.message, secrets);
+    if (safe === err.message) return err;
+    return new ProviderError(err.errorType, safe, { httpStatus: err.httpStatus, retryAfterMs: err.retryAfterMs });
+  }
+  if (isDeadlineReason(err)) return new ProviderError('deadline', `run deadline reached while calling ${who}`);
+  const name = (err as { name?: unknown } | null)?.name;
+  if (name === 'AbortError' || (err as { code?: unknown } | null)?.code === 'UND_ERR_ABORTED') {
+    return new ProviderError('aborted', `call to ${who} aborted`);
+  }
+  const net = networkErrorType(err);
+  if (net) {
+    const what = net.type === 'connect' ? `cannot connect to ${who}` : net.type === 'reset' ? `connection to ${who} was reset` : `${who} timed out`;
+    return new ProviderError(net.type, `${what} (${net.code})`, { cause: err });
+  }
+  const code = (err as { code?: unknown } | null)?.code;
+  const message = err instanceof Error ? err.message : String(err);
+  if (code === 'UND_ERR_INVALID_ARG' || code === 'ERR_INVALID_URL') {
+    return new ProviderError('bad-request', safeSnippet(`invalid request to ${who}: ${message}`, secrets));
+  }
+  return new ProviderError('server', safeSnippet(`unexpected error calling ${who}: ${message}`, secrets));
+}

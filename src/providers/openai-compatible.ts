@@ -1,0 +1,274 @@
+/**
+ * The OpenAI-compatible chat completions client (`POST {baseUrl}/chat/completions`) over undici,
+ * streaming (SSE) and not. One call = one attempt; retries, failover and the breaker live in the
+ * engine, which reads `ProviderError.errorType` (see src/engine/classify.ts).
+ *
+ * Bounds (src/providers/attempt-guard.ts): `timeoutMs` for the whole attempt, `idleTimeoutMs` for
+ * time without meaningful progress after the headers, and the caller's signal. To mark an abort
+ * as the run's deadline (→ 'deadline', not 'aborted'), abort with a DeadlineReason:
+ *
+ *   const run = new AbortController();
+ *   setTimeout(() => run.abort(new DeadlineReason()), deadlineMs);
+ *   await complete(provider, request, { apiKey, signal: run.signal });
+ *
+ * undici is imported on the first call only: a cron run that never calls a provider (breaker
+ * status, an open breaker) does not pay its ~120 ms load time.
+ */
+import type { Dispatcher } from 'undici';
+import type { ResolvedProvider } from '../config/types.js';
+import { AttemptGuard } from './attempt-guard.js';
+import {
+  asProviderError,
+  errorObjectMessage,
+  httpErrorType,
+  mentionsContextLength,
+  networkErrorType,
+  parseRetryAfter,
+  providerErrorText,
+  safeSnippet,
+} from './errors.js';
+import { ChatStreamAccumulator, SseParser } from './sse.js';
+import { ProviderError, type ChatRequest, type CompletionResult, type ErrorType, type ToolCall } from './types.js';
+
+export { DEADLINE, DeadlineReason, isDeadlineReason } from './errors.js';
+
+export interface CallOptions {
+  /** Resolved by the caller from apiKeyEnv. Never appears in an error message. */
+  apiKey?: string;
+  /** The run's deadline / caller abort: a DeadlineReason reason → 'deadline', anything else → 'aborted'. */
+  signal?: AbortSignal;
+  /** Sent as `x-lucy-sim-now` (only under the LUCY_OPS_NOW clock override, for the simulator). */
+  simNow?: string;
+  /** Streaming: called for every content delta. */
+  onDelta?: (text: string) => void;
+}
+
+type Undici = typeof import('undici');
+type Body = Dispatcher.ResponseData['body'];
+
+let undiciLoading: Promise<Undici> | undefined;
+let sharedAgent: Dispatcher | undefined;
+
+async function undiciAndAgent(): Promise<{ undici: Undici; agent: Dispatcher }> {
+  const undici = await (undiciLoading ??= import('undici'));
+  // keep-alive: cron runs retry and fail over to the same host, and `serve` makes many calls.
+  sharedAgent ??= new undici.Agent({ keepAliveTimeout: 10_000, keepAliveMaxTimeout: 60_000 });
+  return { undici, agent: sharedAgent };
+}
+
+/** Closes the shared connection pool (for `serve` shutdown and tests). */
+export async function closeProviderAgent(): Promise<void> {
+  const agent = sharedAgent;
+  sharedAgent = undefined;
+  await agent?.close();
+}
+
+/** Largest body we will buffer: a chat completion is kilobytes; anything near this is broken. */
+const MAX_BODY_BYTES = 32 * 1024 * 1024;
+const MAX_ERROR_BODY_BYTES = 64 * 1024;
+/** After [DONE], how long to wait for the server to end the response (so the socket is reused). */
+const DRAIN_AFTER_DONE_MS = 1000;
+
+export async function complete(provider: ResolvedProvider, request: ChatRequest, opts: CallOptions = {}): Promise<CompletionResult> {
+  const secrets = [opts.apiKey];
+  const fail = (type: ErrorType, message: string, extra: { httpStatus?: number; retryAfterMs?: number } = {}) =>
+    new ProviderError(type, safeSnippet(message, secrets, 300), extra);
+
+  // Loaded before the attempt's clocks start: module load time is not the provider's fault.
+  const { undici, agent } = await undiciAndAgent();
+  const guard = new AttemptGuard(provider.name, provider.timeoutMs, provider.idleTimeoutMs, opts.signal);
+  let body: Body | undefined;
+  try {
+    if (guard.cut) throw guard.error();
+    const response = await undici.request(`${provider.baseUrl.replace(/\/+$/, '')}/chat/completions`, {
+      method: 'POST',
+      dispatcher: agent,
+      headers: requestHeaders(provider, opts),
+      body: JSON.stringify({ ...request, model: provider.model, stream: provider.stream }),
+      signal: guard.signal,
+      // Our own clocks bound the attempt; undici's are a backstop only.
+      headersTimeout: provider.timeoutMs + 1000,
+      bodyTimeout: provider.timeoutMs + 1000,
+    });
+    body = response.body;
+    guard.headers(body);
+    const { statusCode, headers } = response;
+    if (statusCode < 200 || statusCode >= 300) throw await httpError(provider, statusCode, headers, body, guard, opts, fail);
+    const contentType = String(headers['content-type'] ?? '').toLowerCase();
+    const sse = contentType.includes('text/event-stream') || (provider.stream && !contentType.includes('json'));
+    return sse ? await readStream(provider, body, guard, opts, fail) : await readJson(provider, body, guard, fail);
+  } catch (err) {
+    // A caller abort outranks everything; our own clocks explain whatever undici threw (AbortError,
+    // socket destroyed), but not an HTTP error we had already read the status of.
+    if (guard.cut?.kind === 'caller') throw guard.error();
+    if (guard.cut && !(err instanceof ProviderError)) throw guard.error();
+    throw asProviderError(err, { provider: provider.name, secrets });
+  } finally {
+    guard.dispose();
+    if (body && !body.readableEnded && !body.destroyed) body.destroy();
+  }
+}
+
+function requestHeaders(provider: ResolvedProvider, opts: CallOptions): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(provider.headers ?? {})) headers[k.toLowerCase()] = v;
+  headers['content-type'] = 'application/json';
+  headers.accept = provider.stream ? 'text/event-stream' : 'application/json';
+  headers['user-agent'] ??= 'lucy-ops';
+  if (opts.apiKey) headers.authorization = `Bearer ${opts.apiKey}`;
+  if (opts.simNow) headers['x-lucy-sim-now'] = opts.simNow;
+  return headers;
+}
+
+type Fail = (type: ErrorType, message: string, extra?: { httpStatus?: number; retryAfterMs?: number }) => ProviderError;
+
+async function httpError(
+  provider: ResolvedProvider,
+  status: number,
+  headers: Record<string, string | string[] | undefined>,
+  body: Body,
+  guard: AttemptGuard,
+  opts: CallOptions,
+  fail: Fail,
+): Promise<ProviderError> {
+  let text = '';
+  try {
+    text = (await readBody(body, guard, MAX_ERROR_BODY_BYTES)).text;
+  } catch (err) {
+    // The status already says what happened; only a caller abort outranks it.
+    if (guard.cut?.kind === 'caller') throw err;
+  }
+  const type = httpErrorType(status, text);
+  const nowMs = opts.simNow && !Number.isNaN(Date.parse(opts.simNow)) ? Date.parse(opts.simNow) : Date.now();
+  const retryAfterMs = type === 'rate-limit' || type === 'server' ? parseRetryAfter(headers, nowMs) : undefined;
+  const said = safeSnippet(providerErrorText(text), [opts.apiKey]);
+  return fail(type, `HTTP ${status} from ${provider.name}${said ? `: ${said}` : ''}`, { httpStatus: status, retryAfterMs });
+}
+
+/** Reads a body; any non-whitespace byte is progress (blank lines and spaces are not). */
+async function readBody(body: Body, guard: AttemptGuard, maxBytes: number): Promise<{ text: string; truncated: boolean }> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    if (hasNonWhitespace(chunk)) guard.progress();
+    size += chunk.length;
+    // Enough to classify; complete() destroys the rest.
+    if (size > maxBytes) return { text: Buffer.concat(chunks).toString('utf8'), truncated: true };
+    chunks.push(chunk);
+  }
+  return { text: Buffer.concat(chunks).toString('utf8'), truncated: false };
+}
+
+function hasNonWhitespace(chunk: Uint8Array): boolean {
+  for (let i = 0; i < chunk.length; i++) {
+    const b = chunk[i];
+    if (b !== 0x20 && b !== 0x0a && b !== 0x0d && b !== 0x09) return true;
+  }
+  return false;
+}
+
+interface ChatResponse {
+  model?: unknown;
+  usage?: CompletionResult['usage'];
+  error?: unknown;
+  choices?: Array<{ message?: { content?: unknown; tool_calls?: ToolCall[] }; finish_reason?: unknown }>;
+}
+
+async function readJson(provider: ResolvedProvider, body: Body, guard: AttemptGuard, fail: Fail): Promise<CompletionResult> {
+  const { text, truncated } = await readBody(body, guard, MAX_BODY_BYTES);
+  if (truncated) throw fail('invalid-json', `response from ${provider.name} larger than ${MAX_BODY_BYTES} bytes`);
+  let parsed: ChatResponse;
+  try {
+    parsed = JSON.parse(text) as ChatResponse;
+  } catch {
+    throw fail('invalid-json', `invalid JSON from ${provider.name}: ${text.trim() === '' ? 'empty body' : text.slice(0, 80)}`);
+  }
+  if (typeof parsed !== 'object' || parsed === null) throw fail('invalid-json', `unexpected JSON from ${provider.name}: ${text.slice(0, 80)}`);
+  if (parsed.error !== undefined && parsed.error !== null) throw errorBody(provider, errorObjectMessage(parsed) ?? '', fail);
+  const choice = Array.isArray(parsed.choices) ? parsed.choices[0] : undefined;
+  if (!choice) throw fail('empty', `no choices from ${provider.name}`);
+  const content = messageText(choice.message?.content);
+  const toolCalls = Array.isArray(choice.message?.tool_calls) && choice.message.tool_calls.length > 0 ? choice.message.tool_calls : undefined;
+  if (content.trim() === '' && !toolCalls) throw fail('empty', `empty content from ${provider.name}`);
+  return {
+    content,
+    finishReason: typeof choice.finish_reason === 'string' ? choice.finish_reason : 'stop',
+    model: typeof parsed.model === 'string' ? parsed.model : undefined,
+    usage: typeof parsed.usage === 'object' && parsed.usage !== null ? parsed.usage : undefined,
+    ...(toolCalls ? { toolCalls } : {}),
+  };
+}
+
+/** `content` is usually a string; some providers send an array of `{type: 'text', text}` parts. */
+function messageText(content: unknown): string {
+  if (typeof content === 'string') return content;
+  if (Array.isArray(content)) {
+    return content.map((p) => (typeof p === 'object' && p !== null && typeof p.text === 'string' ? p.text : '')).join('');
+  }
+  return '';
+}
+
+/** A 200 whose body is an error object; one that says the prompt is too long is context-length (no retry). */
+function errorBody(provider: ResolvedProvider, message: string, fail: Fail): ProviderError {
+  const type: ErrorType = mentionsContextLength(message) ? 'context-length' : 'error-body';
+  return fail(type, `error body from ${provider.name}${message ? `: ${message}` : ''}`, { httpStatus: 200 });
+}
+
+async function readStream(
+  provider: ResolvedProvider,
+  body: Body,
+  guard: AttemptGuard,
+  opts: CallOptions,
+  fail: Fail,
+): Promise<CompletionResult> {
+  const parser = new SseParser();
+  const acc = new ChatStreamAccumulator(opts.onDelta);
+  const handle = (data: string): void => {
+    const outcome = acc.accept(data);
+    switch (outcome.kind) {
+      case 'progress':
+        guard.progress();
+        return;
+      case 'done':
+        guard.progress();
+        guard.shortenIdle(DRAIN_AFTER_DONE_MS);
+        return;
+      case 'no-progress':
+        return;
+      case 'error':
+        throw errorBody(provider, outcome.message, fail);
+      case 'invalid-json':
+        throw fail('invalid-json', `invalid JSON in stream from ${provider.name}: ${outcome.sample.slice(0, 80)}`);
+    }
+  };
+  try {
+    for await (const chunk of body as AsyncIterable<Buffer>) {
+      // After [DONE] we only drain (so the connection can be reused); the content is complete.
+      if (acc.sawDone) continue;
+      for (const data of parser.push(chunk)) if (!acc.sawDone) handle(data);
+    }
+    if (!acc.sawDone) for (const data of parser.end()) handle(data);
+  } catch (err) {
+    // A stream that finished but then lingered (no [DONE], or no end after it) is still an answer.
+    const lingered = guard.cut && guard.cut.kind !== 'caller' && acc.finished;
+    if (lingered) return streamResult(provider, acc, fail);
+    // The connection dropping under an unfinished stream is a cut stream, however the socket died.
+    const net = guard.cut ? undefined : networkErrorType(err);
+    if (net?.type === 'reset') throw fail('stream-cut', `stream from ${provider.name} cut mid-way (${net.code})`);
+    throw err;
+  }
+  return streamResult(provider, acc, fail);
+}
+
+function streamResult(provider: ResolvedProvider, acc: ChatStreamAccumulator, fail: Fail): CompletionResult {
+  if (!acc.finished) throw fail('stream-cut', `stream from ${provider.name} ended without a finish_reason or [DONE]`);
+  const toolCalls = acc.toolCalls.filter(Boolean);
+  if (acc.content.trim() === '' && toolCalls.length === 0) throw fail('empty', `empty content in stream from ${provider.name}`);
+  return {
+    content: acc.content,
+    finishReason: acc.finishReason ?? 'stop',
+    model: acc.model,
+    usage: acc.usage,
+    ...(toolCalls.length > 0 ? { toolCalls } : {}),
+  };
+}
