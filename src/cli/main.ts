@@ -11,6 +11,8 @@ type Registrar = { register(program: Command): void };
 /** name → module. Registering all is cheap; heavy imports happen inside action handlers. */
 const COMMANDS: Record<string, () => Promise<Registrar>> = {
   generate: () => import('./generate.js'),
+  postmortem: () => import('./postmortem.js'),
+  sim: () => import('./sim.js'),
 };
 
 export async function main(argv: string[]): Promise<void> {

@@ -1,0 +1,224 @@
+/**
+ * `lucy-ops generate` end to end: the built CLI in a new process, against the real simulator over
+ * HTTP, for every row of the fault matrix.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closedPortUrl, startSimulator, type Fault, type Simulator } from '../src/sim/server.js';
+import { readLog, runCli, simConfig, tempProject } from './helpers/cli.js';
+
+let sim: Simulator;
+beforeAll(async () => {
+  sim = await startSimulator();
+});
+afterAll(async () => {
+  await sim?.close();
+});
+
+const SLOT = '2026-04-19T14:00:00.000Z';
+const NOW = '2026-04-19T14:00:05Z';
+
+function project(over: Record<string, unknown> = {}) {
+  return tempProject(simConfig({ primary: sim.url }, over));
+}
+
+async function generate(dir: string, args: string[] = [], env: Record<string, string> = {}) {
+  return runCli(['generate', 'blog', '--json', ...args], { cwd: dir, env: { LUCY_OPS_NOW: NOW, ...env } });
+}
+
+describe('generate: healthy primary', () => {
+  it('serves the slot from the primary, writes one Markdown file and logs the run', async () => {
+    sim.setScript({ '*': { kind: 'ok' } });
+    const dir = project();
+    const r = await generate(dir);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.json).toMatchObject({ job: 'blog', slot: SLOT, status: 'ok', provider: 'deepseek-v3', model: 'deepseek-v3', degraded: false });
+    expect(r.json.attempts).toEqual([expect.objectContaining({ provider: 'deepseek-v3', outcome: 'ok' })]);
+    const file = r.json.output as string;
+    expect(path.dirname(file)).toBe(fs.realpathSync(path.join(dir, 'content/blog')));
+    expect(path.basename(file)).toMatch(/^2026-04-19T1400Z--[a-z0-9-]+\.md$/);
+    const text = fs.readFileSync(file, 'utf8');
+    expect(text).toMatch(/^---\njob: "blog"\nkind: "blog"\nslot: "2026-04-19T14:00:00.000Z"\n/);
+    expect(text).toContain('provider: "deepseek-v3"');
+    expect(text).toContain('degraded: false');
+    const log = readLog(dir);
+    expect(log.map((l) => l.event)).toEqual(['run.start', 'attempt.end', 'run.end']);
+    for (const rec of log) expect(rec).toMatchObject({ job: 'blog', scheduledFor: SLOT, trigger: 'cron', runId: log[0].runId });
+    expect(log[2]).toMatchObject({ outcome: 'ok', provider: 'deepseek-v3', degraded: false });
+  });
+
+  it('skips a slot that is already served, and --force runs it again', async () => {
+    sim.setScript({ '*': { kind: 'ok' } });
+    const dir = project();
+    expect((await generate(dir)).exitCode).toBe(0);
+    const again = await generate(dir);
+    expect(again.exitCode).toBe(0);
+    expect(again.json.status).toBe('skipped');
+    const forced = await generate(dir, ['--force']);
+    expect(forced.json.status).toBe('ok');
+    expect(fs.readdirSync(path.join(dir, 'content/blog')).filter((f) => f.endsWith('.md'))).toHaveLength(1);
+  });
+
+  it('--slot serves a given slot and refuses a time that is not one', async () => {
+    sim.setScript({ '*': { kind: 'ok' } });
+    const dir = project();
+    const r = await generate(dir, ['--slot', '2026-04-19T11:00:00Z']);
+    expect(r.json).toMatchObject({ slot: '2026-04-19T11:00:00.000Z', status: 'ok' });
+    expect(readLog(dir)[0].trigger).toBe('manual');
+    const bad = await generate(dir, ['--slot', '2026-04-19T11:07:00Z']);
+    expect(bad.exitCode).toBe(64);
+    expect(bad.stderr).toMatch(/not a slot.*nearest: 2026-04-19T11:00:00.000Z or 2026-04-19T12:00:00.000Z/);
+  });
+
+  it('--dry-run calls no provider and writes nothing', async () => {
+    sim.setScript({ '*': { kind: 'ok' } });
+    sim.resetCounts();
+    const dir = project();
+    const r = await generate(dir, ['--dry-run']);
+    expect(r.exitCode).toBe(0);
+    expect(r.json.status).toBe('skipped');
+    expect(sim.counts()).toEqual({});
+    expect(fs.existsSync(path.join(dir, 'content/blog'))).toBe(false);
+  });
+});
+
+/** Primary fault → the fallback serves; how many tries the primary gets depends on the class. */
+const MATRIX: Array<{ name: string; fault: Fault; tries: number; errorType: string; httpStatus?: number }> = [
+  { name: '503 HTML', fault: { kind: 'status', status: 503 }, tries: 3, errorType: 'server', httpStatus: 503 },
+  { name: '429 with retry-after-ms', fault: { kind: 'rate-limit', retryAfterMs: 20 }, tries: 3, errorType: 'rate-limit', httpStatus: 429 },
+  { name: 'hang before headers', fault: { kind: 'hang' }, tries: 3, errorType: 'timeout' },
+  { name: 'keep-alive trickle forever', fault: { kind: 'trickle', intervalMs: 50 }, tries: 3, errorType: 'idle-timeout' },
+  { name: 'stream cut mid-way', fault: { kind: 'cut', afterChunks: 2 }, tries: 3, errorType: 'reset' },
+  { name: 'invalid JSON', fault: { kind: 'invalid-json' }, tries: 3, errorType: 'invalid-json' },
+  { name: '200 with an error body', fault: { kind: 'error-body' }, tries: 3, errorType: 'error-body' },
+  { name: 'empty choices', fault: { kind: 'empty-choices' }, tries: 3, errorType: 'empty' },
+  { name: 'connection reset', fault: { kind: 'reset' }, tries: 3, errorType: 'reset' },
+  { name: '401 unauthorized', fault: { kind: 'status', status: 401 }, tries: 1, errorType: 'auth', httpStatus: 401 },
+  { name: '404 model not found', fault: { kind: 'status', status: 404 }, tries: 1, errorType: 'not-found', httpStatus: 404 },
+  { name: '400 context length', fault: { kind: 'context-length' }, tries: 1, errorType: 'context-length', httpStatus: 400 },
+];
+
+describe('generate: fault matrix on the primary', () => {
+  for (const row of MATRIX) {
+    it(`${row.name}: ${row.tries === 1 ? 'fails over at once' : 'retries, then fails over'}, marked degraded`, async () => {
+      sim.setScript({ 'deepseek-v3': row.fault, '*': { kind: 'ok' } });
+      // a high threshold keeps the breaker out of this test: it is about classification
+      const dir = project({ breaker: { failureThreshold: 100, cooldownMs: 300000 } });
+      const r = await generate(dir);
+      expect(r.exitCode, r.stderr).toBe(0);
+      expect(r.json).toMatchObject({ status: 'ok', provider: 'llama-3.3-70b', degraded: true });
+      const failed = r.json.attempts.filter((a: any) => a.provider === 'deepseek-v3');
+      expect(failed).toHaveLength(row.tries);
+      for (const a of failed) expect(a).toMatchObject({ outcome: 'failed', errorType: row.errorType, ...(row.httpStatus ? { httpStatus: row.httpStatus } : {}) });
+      expect(r.json.attempts.at(-1)).toMatchObject({ provider: 'llama-3.3-70b', outcome: 'ok' });
+      const log = readLog(dir);
+      expect(log.filter((l) => l.event === 'attempt.end')).toHaveLength(row.tries + 1);
+      expect(log.at(-1)).toMatchObject({ event: 'run.end', outcome: 'ok', provider: 'llama-3.3-70b', degraded: true });
+      expect(r.ms).toBeLessThan(8000 + 2000); // inside the deadline, plus process start
+    });
+  }
+
+  it('connection refused: fails over to the next provider', async () => {
+    sim.setScript({ '*': { kind: 'ok' } });
+    const dead = await closedPortUrl();
+    const dir = tempProject(simConfig({ primary: dead, fallback: sim.url }, { breaker: { failureThreshold: 100, cooldownMs: 300000 } }));
+    const r = await generate(dir);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.json.attempts.filter((a: any) => a.provider === 'deepseek-v3').map((a: any) => a.errorType)).toEqual(['connect', 'connect', 'connect']);
+    expect(r.json).toMatchObject({ provider: 'llama-3.3-70b', degraded: true });
+  });
+
+  it('streaming providers fail over the same way on a cut stream', async () => {
+    sim.setScript({ 'deepseek-v3': { kind: 'cut', afterChunks: 2, how: 'end' }, '*': { kind: 'ok' } });
+    const cfg = simConfig({ primary: sim.url }, { breaker: { failureThreshold: 100, cooldownMs: 300000 } }) as any;
+    for (const p of cfg.providers) p.stream = true;
+    const dir = tempProject(cfg);
+    const r = await generate(dir);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.json.attempts[0]).toMatchObject({ provider: 'deepseek-v3', errorType: 'stream-cut' });
+    expect(r.json).toMatchObject({ provider: 'llama-3.3-70b', degraded: true });
+  });
+});
+
+describe('generate: when nothing can serve', () => {
+  it('exits 69 with a failed run.end naming every cause', async () => {
+    sim.setScript({ '*': { kind: 'status', status: 503 } });
+    const dir = project({ breaker: { failureThreshold: 100, cooldownMs: 300000 } });
+    const r = await generate(dir);
+    expect(r.exitCode).toBe(69);
+    expect(r.json.status).toBe('failed');
+    expect(r.json.attempts).toHaveLength(9);
+    const end = readLog(dir).at(-1);
+    expect(end).toMatchObject({ event: 'run.end', outcome: 'failed', level: 'error' });
+    expect(end.error).toMatch(/deepseek-v3: 503 ×3; llama-3.3-70b: 503 ×3; qwen-72b: 503 ×3/);
+  });
+
+  it('one deadline bounds the whole run, even while every provider hangs', async () => {
+    sim.setScript({ '*': { kind: 'hang' } });
+    const cfg = simConfig({ primary: sim.url }, { deadlineMs: 1200, breaker: { failureThreshold: 100, cooldownMs: 300000 } }) as any;
+    for (const p of cfg.providers) p.timeoutMs = 60_000;
+    const dir = tempProject(cfg);
+    const r = await generate(dir);
+    expect(r.exitCode).toBe(69);
+    expect(r.json.attempts.at(-1)).toMatchObject({ errorType: 'deadline' });
+    expect(r.ms).toBeLessThan(1200 + 2500);
+    expect(readLog(dir).at(-1).error).toMatch(/deadline/);
+  });
+});
+
+describe('generate: config errors exit 78 naming the field', () => {
+  it('unknown provider in a job', async () => {
+    const cfg = simConfig({ primary: sim.url }) as any;
+    cfg.jobs.blog.providers = ['nope'];
+    const r = await generate(tempProject(cfg));
+    expect(r.exitCode).toBe(78);
+    expect(r.stderr).toContain('jobs.blog.providers[0]: unknown provider "nope"');
+  });
+
+  it('empty chain, negative timeout, duplicate name, bad cron', async () => {
+    for (const [mutate, message] of [
+      [(c: any) => (c.providers = []), 'providers: must be a non-empty array'],
+      [(c: any) => (c.providers[0].timeoutMs = -5), 'providers[0].timeoutMs: must be at least 1, got -5'],
+      [(c: any) => (c.providers[1].name = 'deepseek-v3'), 'providers[1].name: duplicate provider name "deepseek-v3"'],
+      [(c: any) => (c.jobs.blog.schedule = '61 * * * *'), 'jobs.blog.schedule:'],
+    ] as const) {
+      const cfg = simConfig({ primary: sim.url }) as any;
+      mutate(cfg);
+      const r = await generate(tempProject(cfg));
+      expect(r.exitCode, message).toBe(78);
+      expect(r.stderr).toContain(message);
+    }
+  });
+
+  it('a missing API key variable, before any request', async () => {
+    sim.resetCounts();
+    const cfg = simConfig({ primary: sim.url }) as any;
+    cfg.providers[1].apiKeyEnv = 'LUCY_TEST_ABSENT_KEY';
+    const r = await generate(tempProject(cfg));
+    expect(r.exitCode).toBe(78);
+    expect(r.stderr).toContain('providers[1].apiKeyEnv: environment variable LUCY_TEST_ABSENT_KEY is not set');
+    expect(sim.counts()).toEqual({});
+  });
+});
+
+describe('generate: secrets', () => {
+  it('a canary key appears in no output, log, state or content', async () => {
+    const canary = 'sk-canary-5f2b9c0e1d4a7788';
+    sim.setScript({ 'deepseek-v3': { kind: 'status', status: 401 }, 'llama-3.3-70b': { kind: 'status', status: 503 }, '*': { kind: 'ok' } });
+    const cfg = simConfig({ primary: sim.url }) as any;
+    for (const p of cfg.providers) p.apiKeyEnv = 'LUCY_TEST_KEY';
+    const dir = tempProject(cfg);
+    const r1 = await generate(dir, [], { LUCY_TEST_KEY: canary });
+    const r2 = await runCli(['generate', 'blog', '--force'], { cwd: dir, env: { LUCY_OPS_NOW: NOW, LUCY_TEST_KEY: canary } });
+    expect(r1.json.status).toBe('ok');
+    expect(sim.requests().some((q) => q.authorization)).toBe(true);
+    const everything = [r1.stdout, r1.stderr, r2.stdout, r2.stderr, ...walk(dir).map((f) => fs.readFileSync(f, 'utf8'))].join('\n');
+    expect(everything).not.toContain(canary);
+    expect(everything).not.toContain('canary-5f2b');
+  });
+});
+
+function walk(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : [path.join(dir, e.name)]));
+}
