@@ -33,7 +33,7 @@ export function readChatBody(body: unknown): ChatBody | { error: string } {
 /** A title from the prompt: the topic after "about", else its first sentence; at most 8 words. */
 export function titleFor(prompt: string): string {
   const topic = /\babout\s+([^\n]+)/i.exec(prompt)?.[1] ?? prompt;
-  const sentence = topic.split(/[.!?\n:;]/)[0] ?? '';
+  const sentence = topic.split(/[.!?\n:;]/).find((part) => /[\p{L}\p{N}]/u.test(part)) ?? '';
   const words = sentence
     .replace(/[^\p{L}\p{N}\s'-]/gu, ' ')
     .split(/\s+/)
