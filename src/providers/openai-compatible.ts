@@ -120,6 +120,14 @@ function requestHeaders(provider: ResolvedProvider, opts: CallOptions): Record<s
   return headers;
 }
 
+/**
+ * What the provider sent, bounded for the regexes. fail() scrubs BEFORE it shortens to 300 chars,
+ * so a key cut in half at the end of a sample can never show: only the first 300 chars survive.
+ */
+function sample(text: string): string {
+  return text.slice(0, 4096);
+}
+
 type Fail = (type: ErrorType, message: string, extra?: { httpStatus?: number; retryAfterMs?: number }) => ProviderError;
 
 async function httpError(
@@ -181,9 +189,9 @@ async function readJson(provider: ResolvedProvider, body: Body, guard: AttemptGu
   try {
     parsed = JSON.parse(text) as ChatResponse;
   } catch {
-    throw fail('invalid-json', `invalid JSON from ${provider.name}: ${text.trim() === '' ? 'empty body' : text.slice(0, 80)}`);
+    throw fail('invalid-json', `invalid JSON from ${provider.name}: ${text.trim() === '' ? 'empty body' : sample(text)}`);
   }
-  if (typeof parsed !== 'object' || parsed === null) throw fail('invalid-json', `unexpected JSON from ${provider.name}: ${text.slice(0, 80)}`);
+  if (typeof parsed !== 'object' || parsed === null) throw fail('invalid-json', `unexpected JSON from ${provider.name}: ${sample(text)}`);
   if (parsed.error !== undefined && parsed.error !== null) throw errorBody(provider, errorObjectMessage(parsed) ?? '', fail);
   const choice = Array.isArray(parsed.choices) ? parsed.choices[0] : undefined;
   if (!choice) throw fail('empty', `no choices from ${provider.name}`);
@@ -238,7 +246,7 @@ async function readStream(
       case 'error':
         throw errorBody(provider, outcome.message, fail);
       case 'invalid-json':
-        throw fail('invalid-json', `invalid JSON in stream from ${provider.name}: ${outcome.sample.slice(0, 80)}`);
+        throw fail('invalid-json', `invalid JSON in stream from ${provider.name}: ${sample(outcome.sample)}`);
     }
   };
   try {

@@ -62,7 +62,7 @@ export type StreamEventOutcome =
   | { kind: 'no-progress' } // role-only / empty delta, usage-only chunk
   | { kind: 'done' } // [DONE]
   | { kind: 'error'; message: string } // an error object in the stream
-  | { kind: 'invalid-json'; sample: string };
+  | { kind: 'invalid-json'; sample: string }; // the whole data: scrub before shortening it
 
 interface StreamChunk {
   model?: unknown;
@@ -104,9 +104,9 @@ export class ChatStreamAccumulator {
     try {
       chunk = JSON.parse(data) as StreamChunk;
     } catch {
-      return { kind: 'invalid-json', sample: data.slice(0, 200) };
+      return { kind: 'invalid-json', sample: data };
     }
-    if (typeof chunk !== 'object' || chunk === null) return { kind: 'invalid-json', sample: data.slice(0, 200) };
+    if (typeof chunk !== 'object' || chunk === null) return { kind: 'invalid-json', sample: data };
     if (chunk.error !== undefined && chunk.error !== null) {
       return { kind: 'error', message: errorObjectMessage(chunk) ?? 'error event in stream' };
     }

@@ -1,0 +1,182 @@
+// Timeouts, idle progress, caller aborts, handle hygiene and key safety, against a real local server.
+// Elapsed times are asserted only with generous upper bounds ("no hang"); nothing here sleeps.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ResolvedProvider } from '../config/types.js';
+import { closeProviderAgent, complete, DeadlineReason, type CallOptions } from './openai-compatible.js';
+import { ProviderError } from './types.js';
+
+type Route = (req: http.IncomingMessage, res: http.ServerResponse) => void;
+const routes = new Map<string, Route>();
+const open = new Set<http.ServerResponse>();
+let server: http.Server;
+let base: string;
+
+beforeAll(async () => {
+  server = http.createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      open.add(res);
+      res.on('close', () => open.delete(res));
+      routes.get((req.url ?? '').split('/')[1] ?? '')?.(req, res);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  // Load undici and open a pooled connection first, so timings below measure only the bounds.
+  routes.set('warm', (_req, res) => res.writeHead(200).end(JSON.stringify({ choices: [{ message: { content: 'ok' } }] })));
+  await complete(provider('warm'), request, {});
+});
+
+afterAll(async () => {
+  await closeProviderAgent();
+  server.closeAllConnections();
+  await new Promise((resolve) => server.close(resolve));
+});
+
+const provider = (route: string, over: Partial<ResolvedProvider> = {}): ResolvedProvider => ({
+  name: 'deepseek-v3', baseUrl: `${base}/${route}/v1`, model: 'm', timeoutMs: 5000, idleTimeoutMs: 5000, stream: false, ...over,
+});
+const request = { messages: [{ role: 'user' as const, content: 'hi' }] };
+
+/** Sends headers, then `chunk` every 10 ms until the client leaves; onWrite sees each count. */
+function trickle(contentType: string, chunk: string, onWrite?: (n: number) => void): Route {
+  return (_req, res) => {
+    res.writeHead(200, { 'content-type': contentType });
+    let n = 0;
+    const timer = setInterval(() => {
+      res.write(chunk);
+      onWrite?.(++n);
+    }, 10);
+    res.on('close', () => clearInterval(timer));
+  };
+}
+
+async function failure(p: ResolvedProvider, opts: CallOptions = {}): Promise<{ err: ProviderError; ms: number }> {
+  const t0 = performance.now();
+  try {
+    await complete(p, request, opts);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ProviderError);
+    return { err: err as ProviderError, ms: performance.now() - t0 };
+  }
+  throw new Error('expected the call to fail');
+}
+
+const refTimers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+
+describe('attempt bounds', () => {
+  it('a hang before headers ends with timeout at ~timeoutMs (idle does not run before headers)', async () => {
+    routes.set('hang', () => {}); // never answers
+    const { err, ms } = await failure(provider('hang', { timeoutMs: 200, idleTimeoutMs: 50 }));
+    expect(err.errorType).toBe('timeout');
+    expect(err.message).toBe('no response headers from deepseek-v3 within timeoutMs 200');
+    expect(ms).toBeGreaterThanOrEqual(190);
+    expect(ms).toBeLessThan(2000);
+  });
+
+  it('non-stream: blank lines are not progress, so idle-timeout fires although bytes keep coming', async () => {
+    let writes = 0;
+    routes.set('blank', trickle('application/json', '\n', (n) => (writes = n)));
+    const { err, ms } = await failure(provider('blank', { idleTimeoutMs: 200 }));
+    expect(err.errorType).toBe('idle-timeout');
+    expect(writes).toBeGreaterThan(3); // bytes really were arriving
+    expect(ms).toBeLessThan(2000);
+  });
+
+  it('SSE: keep-alive comments and role-only deltas are not progress', async () => {
+    const noise = ': keep-alive\n\n' + `data: ${JSON.stringify({ choices: [{ delta: { role: 'assistant' }, finish_reason: null }] })}\n\n`;
+    let writes = 0;
+    routes.set('keepalive', trickle('text/event-stream', noise, (n) => (writes = n)));
+    const { err, ms } = await failure(provider('keepalive', { stream: true, idleTimeoutMs: 200 }));
+    expect(err.errorType).toBe('idle-timeout');
+    expect(writes).toBeGreaterThan(3);
+    expect(ms).toBeLessThan(2000);
+  });
+
+  it('timeoutMs bounds the whole attempt even while content keeps arriving', async () => {
+    const chunk = `data: ${JSON.stringify({ choices: [{ delta: { content: 'x' }, finish_reason: null }] })}\n\n`;
+    routes.set('endless', trickle('text/event-stream', chunk));
+    const { err, ms } = await failure(provider('endless', { stream: true, timeoutMs: 300, idleTimeoutMs: 100 }));
+    expect(err.errorType).toBe('timeout');
+    expect(err.message).toBe('deepseek-v3 did not finish within timeoutMs 300');
+    expect(ms).toBeLessThan(2000);
+  });
+
+  it('a deadline abort during a trickle returns deadline promptly', async () => {
+    const run = new AbortController();
+    routes.set('deadline', trickle('text/event-stream', ': keep-alive\n\n', (n) => n === 5 && run.abort(new DeadlineReason())));
+    const { err, ms } = await failure(provider('deadline', { stream: true, timeoutMs: 30_000, idleTimeoutMs: 30_000 }), { signal: run.signal });
+    expect(err.errorType).toBe('deadline');
+    expect(ms).toBeLessThan(2000);
+  });
+
+  it('AbortSignal.timeout counts as a deadline; any other abort is aborted', async () => {
+    routes.set('hang', () => {});
+    const slow = provider('hang', { timeoutMs: 30_000, idleTimeoutMs: 30_000 });
+    const timed = await failure(slow, { signal: AbortSignal.timeout(100) });
+    expect(timed.err.errorType).toBe('deadline');
+    expect(timed.ms).toBeLessThan(2000);
+    const caller = new AbortController();
+    routes.set('abort', trickle('application/json', ' ', (n) => n === 3 && caller.abort()));
+    const aborted = await failure(provider('abort', { timeoutMs: 30_000, idleTimeoutMs: 30_000 }), { signal: caller.signal });
+    expect(aborted.err.errorType).toBe('aborted');
+    expect(aborted.ms).toBeLessThan(2000);
+  });
+
+  it('an already-aborted signal fails at once without a request', async () => {
+    let requests = 0;
+    routes.set('never', (_req, res) => {
+      requests++;
+      res.end('{}');
+    });
+    const { err } = await failure(provider('never'), { signal: AbortSignal.abort(new DeadlineReason()) });
+    expect(err.errorType).toBe('deadline');
+    expect(requests).toBe(0);
+  });
+
+  it('leaves no timers or open responses behind, on success and on every failure path', async () => {
+    routes.set('fine', (_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ choices: [{ message: { content: 'ok' }, finish_reason: 'stop' }] })));
+    routes.set('blank', trickle('application/json', '\n'));
+    routes.set('e503', (_req, res) => res.writeHead(503).end('down'));
+    await complete(provider('fine'), request, {}); // warm up undici and the pool
+    const before = refTimers();
+    await complete(provider('fine', { timeoutMs: 60_000, idleTimeoutMs: 60_000 }), request, {});
+    await failure(provider('blank', { idleTimeoutMs: 100, timeoutMs: 60_000 }));
+    await failure(provider('e503', { timeoutMs: 60_000, idleTimeoutMs: 60_000 }));
+    await failure(provider('blank', { timeoutMs: 60_000, idleTimeoutMs: 60_000 }), { signal: AbortSignal.abort(new DeadlineReason()) });
+    expect(refTimers()).toBeLessThanOrEqual(before);
+    // Every body was consumed or destroyed: the server sees each response closed.
+    await new Promise<void>((resolve) => (open.size === 0 ? resolve() : [...open].forEach((r) => r.on('close', () => open.size === 0 && resolve()))));
+    expect(open.size).toBe(0);
+  });
+});
+
+describe('the API key never appears in an error', () => {
+  const canary = 'sk-canary-0123456789abcdef';
+  const plainKey = 'plain-canary-key-987654';
+  const echo = (req: http.IncomingMessage) => `you sent Authorization: ${req.headers.authorization} (key ${String(req.headers.authorization).slice(7)})`;
+
+  it.each([
+    ['401 echo', (req: http.IncomingMessage, res: http.ServerResponse) => res.writeHead(401).end(JSON.stringify({ error: { message: echo(req) } }))],
+    ['500 plain text echo', (req: http.IncomingMessage, res: http.ServerResponse) => res.writeHead(500).end(echo(req))],
+    ['429 echo', (req: http.IncomingMessage, res: http.ServerResponse) => res.writeHead(429).end(echo(req))],
+    ['400 context echo', (req: http.IncomingMessage, res: http.ServerResponse) => res.writeHead(400).end(`context_length_exceeded ${echo(req)}`)],
+    ['200 error body echo', (req: http.IncomingMessage, res: http.ServerResponse) => res.writeHead(200).end(JSON.stringify({ error: echo(req) }))],
+    ['200 invalid JSON echo', (req: http.IncomingMessage, res: http.ServerResponse) => res.writeHead(200).end(echo(req))],
+    ['SSE error event echo', (req: http.IncomingMessage, res: http.ServerResponse) =>
+      res.writeHead(200, { 'content-type': 'text/event-stream' }).end(`data: ${JSON.stringify({ error: { message: echo(req) } })}\n\n`)],
+    ['SSE invalid data echo', (req: http.IncomingMessage, res: http.ServerResponse) =>
+      res.writeHead(200, { 'content-type': 'text/event-stream' }).end(`data: ${echo(req)}\n\n`)],
+  ])('%s', async (_label, route) => {
+    routes.set('echo', route);
+    for (const key of [canary, plainKey]) {
+      const { err } = await failure(provider('echo'), { apiKey: key });
+      const everything = `${err.message}\n${err.stack}\n${JSON.stringify(err)}\n${String(err.cause ?? '')}`;
+      expect(everything).not.toContain(key);
+      expect(everything).not.toContain('canary');
+      expect(err.message).toMatch(/\[redacted\]/);
+    }
+  });
+});
