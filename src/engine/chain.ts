@@ -12,7 +12,7 @@ import { retryWait } from './backoff.js';
 import { Breakers, type Transition } from './breaker.js';
 import { countsForBreaker, disposition, toProviderError } from './classify.js';
 import { startDeadline } from './deadline.js';
-import { AllProvidersFailedError, DeadlineExceededError, RunAbortedError } from './errors.js';
+import { AllProvidersFailedError, DeadlineExceededError, RunAbortedError, StreamInterruptedError } from './errors.js';
 import type { Attempt, ChainResult, EngineEvent } from './types.js';
 
 export interface EngineDeps {
@@ -31,7 +31,20 @@ export interface RunOptions {
   providers?: ResolvedProvider[];
   deadlineMs?: number;
   signal?: AbortSignal;
-  onDelta?: (text: string) => void;
+  /** Streaming: each content delta as it arrives, with the provider it comes from. */
+  onDelta?: (text: string, from: DeltaSource) => void;
+  /**
+   * Once onDelta has delivered anything, a failed attempt ends the run with StreamInterruptedError
+   * instead of retrying or failing over: the caller already holds part of that provider's answer.
+   */
+  commitOnFirstDelta?: boolean;
+}
+
+/** Which provider a streamed delta comes from (known before its first byte reaches the caller). */
+export interface DeltaSource {
+  provider: string;
+  model: string;
+  degraded: boolean;
 }
 
 export type EngineConfig = Pick<ResolvedConfig, 'providers' | 'retry' | 'breaker' | 'deadlineMs'>;
@@ -60,6 +73,7 @@ export class Engine {
       this.deps.onEvent?.({ type: 'attempt', attempt: a });
     };
     let sentAny = false;
+    let deliveredChars = 0;
     try {
       for (const [index, provider] of chain.entries()) {
         const maxTries = this.config.retry.attempts;
@@ -74,12 +88,18 @@ export class Engine {
           emitTransition(gate.transition);
           const started = performance.now();
           sentAny = true;
+          const from: DeltaSource = { provider: provider.name, model: provider.model, degraded: index > 0 };
+          const userOnDelta = opts.onDelta;
+          const onDelta = userOnDelta && ((text: string) => {
+            deliveredChars += text.length;
+            userOnDelta(text, from);
+          });
           try {
             const result = await complete(provider, request, {
               apiKey: this.apiKey(provider),
               signal: deadline.signal,
               simNow: this.deps.simClock ? new Date(this.deps.clock.now()).toISOString() : undefined,
-              onDelta: opts.onDelta,
+              onDelta,
             });
             record({ provider: provider.name, model: provider.model, outcome: 'ok', ms: Math.round(performance.now() - started) });
             emitTransition(await this.breakers.recordSuccess(provider.name));
@@ -100,11 +120,12 @@ export class Engine {
               if (err.errorType === 'deadline' || deadline.expired()) throw new DeadlineExceededError(attempts, deadlineMs);
               throw new RunAbortedError(attempts);
             }
-            if (countsForBreaker(err)) {
-              const t = await this.breakers.recordFailure(provider.name, err.errorType);
-              emitTransition(t);
-              if (t?.to === 'open') break; // this run's own failures opened it: move on now
+            const t = countsForBreaker(err) ? await this.breakers.recordFailure(provider.name, err.errorType) : undefined;
+            emitTransition(t);
+            if (opts.commitOnFirstDelta && deliveredChars > 0) {
+              throw new StreamInterruptedError(attempts, provider.name, provider.model, deliveredChars);
             }
+            if (t?.to === 'open') break; // this run's own failures opened it: move on now
             if (gate.trial || next === 'failover' || tryNo === maxTries) break;
             const wait = retryWait({
               retry: tryNo,

@@ -32,6 +32,26 @@ export class RunAbortedError extends Error {
   }
 }
 
+/**
+ * A streamed run failed after deltas had already been handed to the caller: failing over now
+ * would splice a second answer onto the first, so the run ends here instead of truncating silently.
+ */
+export class StreamInterruptedError extends Error {
+  readonly exitCode = 1;
+  constructor(
+    readonly attempts: Attempt[],
+    /** The provider whose stream broke (its output was partly delivered). */
+    readonly provider: string,
+    readonly model: string,
+    /** Characters of content delivered before the break. */
+    readonly deliveredChars: number,
+  ) {
+    const last = attempts.at(-1);
+    super(`stream from ${provider} broke after ${deliveredChars} characters were delivered${last?.error ? `: ${last.error}` : ''}`);
+    this.name = 'StreamInterruptedError';
+  }
+}
+
 /** "deepseek-v3: 503 ×3; llama-3.3-70b: timeout" */
 export function summarizeAttempts(attempts: Attempt[]): string {
   const per = new Map<string, Map<string, number>>();
