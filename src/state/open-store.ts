@@ -36,7 +36,11 @@ async function openFile(stateDir: string): Promise<StateStore> {
   return openFileStore(stateDir);
 }
 
-export async function openStateStore(config: ResolvedConfig, opts: OpenStoreOptions = {}): Promise<OpenedStore> {
+/** Only `state` and `stateDir` of the config matter here. */
+export async function openStateStore(
+  config: Pick<ResolvedConfig, 'state' | 'stateDir'>,
+  opts: OpenStoreOptions = {},
+): Promise<OpenedStore> {
   const target = redisTarget(config.state, opts.env);
   const openSecondary = () => openFile(config.stateDir);
   if (target.kind === 'none') return openSecondary();

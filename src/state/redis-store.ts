@@ -146,7 +146,7 @@ export async function openRedisStore(location: RedisLocation, options: RedisStor
   } catch (error) {
     client.disconnect();
     const detail = lastError || (error instanceof Error ? error.message : String(error));
-    throw new RedisStoreError(`redis ${where} unreachable: ${redactSecrets(detail, secrets)}`);
+    throw new RedisStoreError(`redis ${where} unavailable: ${redactSecrets(detail, secrets)}`);
   } finally {
     clearTimeout(timer);
   }

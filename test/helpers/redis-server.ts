@@ -59,7 +59,8 @@ export function redisTestsEnabled(env: NodeJS.ProcessEnv = process.env): boolean
   return false;
 }
 
-async function freePort(): Promise<number> {
+/** A loopback port that was free a moment ago (also handy as a port where nothing listens). */
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.unref();

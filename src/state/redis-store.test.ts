@@ -1,0 +1,305 @@
+/**
+ * The Redis store against a real redis-server (test/helpers/redis-server.ts): the shared store
+ * contract, many processes on "two hosts", lock leases, credentials, and falling back to the file
+ * store when Redis is unreachable or dies mid-run. Child processes run the real sources,
+ * transpiled once (no type check) into a folder under node_modules so `ioredis` resolves.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import ts from 'typescript';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort, redisTestsEnabled, startRedisServer, type RedisServer } from '../../test/helpers/redis-server.js';
+import { FallbackStore, openStateStore } from './open-store.js';
+import { RedisStoreError, describeRedisUrl, openRedisStore, redactSecrets } from './redis-store.js';
+import { runStoreContract } from './store-contract.js';
+import type { StateStore } from './types.js';
+
+const enabled = redisTestsEnabled();
+const ROOT = resolve(import.meta.dirname, '../..');
+let server: RedisServer;
+let prefixes = 0;
+const uniquePrefix = () => `t${process.pid}-${++prefixes}:`;
+
+beforeAll(async () => {
+  if (enabled) server = await startRedisServer({ args: ['--notify-keyspace-events', 'KEA'] });
+});
+afterAll(async () => {
+  await server?.stop();
+});
+
+describe.skipIf(!enabled)('RedisStore', () => {
+  runStoreContract('redis', async () => {
+    const keyPrefix = uniquePrefix();
+    const open = () => openRedisStore({ url: server.url, keyPrefix });
+    const opened: StateStore[] = [await open()];
+    return {
+      store: opened[0],
+      openAnother: async () => opened[opened.push(await open()) - 1],
+      cleanup: async () => void (await Promise.all(opened.map((store) => store.close()))),
+    };
+  });
+
+  it('keeps keys under its prefix, so two prefixes on one Redis never see each other', async () => {
+    const a = await openRedisStore({ url: server.url, keyPrefix: uniquePrefix() });
+    const b = await openRedisStore({ url: server.url, keyPrefix: uniquePrefix() });
+    await a.update('breaker:x', () => 1);
+    await a.update('a*[b]?', () => 2);
+    expect(await b.get('breaker:x')).toBeUndefined();
+    expect(await b.list('')).toEqual({});
+    expect(await a.list('a*')).toEqual({ 'a*[b]?': 2 }); // glob characters in a prefix are literal
+    expect(await a.list('a')).toEqual({ 'a*[b]?': 2 });
+    await Promise.all([a.close(), b.close()]);
+  });
+
+  it('keeps a held lock past its ttl by refreshing the lease, then frees it on release', async () => {
+    const holder = await openRedisStore({ url: server.url, keyPrefix: uniquePrefix() }, { lockTtlMs: 300 });
+    const rival = await openRedisStore({ url: server.url, keyPrefix: holder.keyPrefix });
+    const events = await keyEvents(holder.lockKey('probe:p1'));
+    const started = performance.now();
+    const lock = await holder.tryLock('probe:p1');
+    await events.next('expire', 4); // four refreshes: more than one whole ttl has passed
+    expect(performance.now() - started).toBeGreaterThan(300);
+    expect(await rival.tryLock('probe:p1')).toBeNull();
+    await lock!.release();
+    expect(await rival.tryLock('probe:p1')).not.toBeNull();
+    await Promise.all([events.close(), holder.close(), rival.close()]);
+  });
+
+  it('names host:port/db without credentials in where and in every error', async () => {
+    const secret = 's3cr3t-pa55';
+    const locked = await startRedisServer({ password: secret });
+    try {
+      const store = await openRedisStore({ url: locked.url });
+      expect(store.where).toBe(`redis://127.0.0.1:${locked.port}/0`);
+      await store.close();
+      const wrong = locked.url.replace(encodeURIComponent(secret), 'wr0ng-pa55');
+      const error = await openRedisStore({ url: wrong }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(RedisStoreError);
+      expect(String((error as Error).message)).not.toMatch(/wr0ng-pa55|s3cr3t/);
+      await expect(openRedisStore({ url: `redis://127.0.0.1:${locked.port}/0` })).rejects.toThrow(/unavailable: NOAUTH/);
+    } finally {
+      await locked.stop();
+    }
+    expect(describeRedisUrl('redis://user:pass@cache.internal/3')).toBe('redis://cache.internal:6379/3');
+    expect(describeRedisUrl('rediss://:pw@[::1]:6380')).toBe('rediss://[::1]:6380/0');
+    expect(describeRedisUrl('not a url :pw@')).toBe('redis://(invalid URL)');
+    expect(redactSecrets('connect redis://u:pw123@h failed: pw123', ['pw123'])).toBe('connect redis://h failed: ***');
+  });
+
+  it('gives up on a silent Redis within the connect bound, and fails commands within the command bound', async () => {
+    const frozen = await startRedisServer();
+    try {
+      const store = await openRedisStore({ url: frozen.url }, { connectTimeoutMs: 200, commandTimeoutMs: 200 });
+      frozen.process.kill('SIGSTOP');
+      let started = performance.now();
+      await expect(store.update('k', () => 1)).rejects.toBeInstanceOf(RedisStoreError);
+      expect(performance.now() - started).toBeLessThan(1500);
+      started = performance.now();
+      await expect(openRedisStore({ url: frozen.url }, { connectTimeoutMs: 200, commandTimeoutMs: 200 })).rejects.toThrow(/unavailable/);
+      expect(performance.now() - started).toBeLessThan(1500);
+      await store.close();
+    } finally {
+      frozen.process.kill('SIGCONT');
+      await frozen.stop();
+    }
+  });
+});
+
+describe.skipIf(!enabled)('openStateStore', () => {
+  let stateDir: string;
+  beforeAll(async () => {
+    stateDir = await mkdtemp(join(tmpdir(), 'lucy-redis-state-'));
+  });
+  afterAll(async () => {
+    await rm(stateDir, { recursive: true, force: true });
+  });
+
+  it('uses the file store without state.redis, and Redis with it', async () => {
+    const file = await openStateStore({ stateDir, state: { keyPrefix: 'lucy-ops:' } });
+    expect([file.kind, file.where, file.fallback]).toEqual(['file', stateDir, undefined]);
+    const redis = await openStateStore({ stateDir, state: { redisEnv: 'LUCY_TEST_REDIS', keyPrefix: uniquePrefix() } }, {
+      env: { LUCY_TEST_REDIS: server.url },
+    });
+    expect([redis.kind, redis.where, redis.fallback]).toEqual(['redis', `redis://127.0.0.1:${server.port}/0`, undefined]);
+    await Promise.all([file.close(), redis.close()]);
+  });
+
+  it('falls back to the file store, with one warning, when Redis is unreachable or its env var is unset', async () => {
+    const port = await freePort();
+    const warnings: string[] = [];
+    const store = await openStateStore(
+      { stateDir, state: { redis: `redis://admin:hunter22@127.0.0.1:${port}/0`, keyPrefix: 'p:' } },
+      { onWarning: (w) => warnings.push(w) },
+    );
+    expect([store.kind, store.where]).toEqual(['file', stateDir]);
+    expect(store.fallback).toMatch(new RegExp(`redis://127.0.0.1:${port}/0 unavailable.*file store`));
+    expect(warnings).toEqual([store.fallback]);
+    expect(warnings.join()).not.toContain('hunter22');
+    expect(await store.update('k', () => 'written to file')).toBe('written to file');
+    const unset = await openStateStore({ stateDir, state: { redisEnv: 'LUCY_UNSET_VAR', keyPrefix: 'p:' } }, { env: {} });
+    expect([unset.kind, unset.fallback]).toEqual(['file', expect.stringContaining('LUCY_UNSET_VAR')]);
+    await Promise.all([store.close(), unset.close()]);
+  });
+
+  it('moves the rest of the run to the file store when Redis dies mid-run, without hanging or losing the run', async () => {
+    const doomed = await startRedisServer();
+    const warnings: string[] = [];
+    const store = (await openStateStore({ stateDir, state: { redis: doomed.url, keyPrefix: 'mid:' } }, {
+      onWarning: (w) => warnings.push(w),
+    })) as FallbackStore;
+    expect(await store.update<number>('breaker:a', (n) => (n ?? 0) + 1)).toBe(1);
+    const lock = await store.tryLock('generate:blog:slot');
+    expect(lock).not.toBeNull();
+    await doomed.kill();
+    const started = performance.now();
+    const results = await Promise.all([
+      store.update<number>('breaker:b', (n) => (n ?? 0) + 1),
+      store.update<number>('breaker:b', (n) => (n ?? 0) + 1),
+      store.get('breaker:a'),
+    ]);
+    expect(results).toEqual([expect.any(Number), expect.any(Number), undefined]); // file store: a is not there
+    expect(await store.get('breaker:b')).toBe(2);
+    expect(performance.now() - started).toBeLessThan(2000);
+    await lock!.release(); // Redis is gone: the lease just runs out, no error for the run
+    expect(warnings).toHaveLength(1);
+    expect([store.kind, store.where, store.fallback]).toEqual(['file', stateDir, warnings[0]]);
+    expect(warnings[0]).toMatch(/failed.*file store/);
+    await expect(store.update('k', () => { throw new Error('caller bug'); })).rejects.toThrow('caller bug');
+    await store.close();
+    await doomed.stop();
+  });
+});
+
+describe.skipIf(!enabled)('many processes on two hosts, one Redis', () => {
+  let outDir: string;
+  beforeAll(() => {
+    outDir = transpileForChildren();
+  });
+  afterAll(() => rmSync(outDir, { recursive: true, force: true }));
+
+  it('50 processes: no increment lost, the breaker trips once, exactly one probe lease', async () => {
+    const hosts = [mkdtempSync(join(tmpdir(), 'lucy-host-a-')), mkdtempSync(join(tmpdir(), 'lucy-host-b-'))];
+    const keyPrefix = uniquePrefix();
+    const children = Array.from({ length: 50 }, (_, i) => spawnChild(outDir, ['fleet', server.url, hosts[i % 2], keyPrefix, 'deepseek']));
+    try {
+      const reports = (await Promise.all(children.map(firstLine))).map((line) => JSON.parse(line));
+      expect(reports.every((r) => r.kind === 'redis' && r.warnings.length === 0)).toBe(true);
+      expect(reports.filter((r) => r.tripped)).toHaveLength(1);
+      expect(reports.filter((r) => r.probe)).toHaveLength(1);
+      const store = await openRedisStore({ url: server.url, keyPrefix });
+      expect(await store.get('breaker:deepseek')).toEqual({ failures: 250 });
+      await store.close();
+      for (const dir of hosts) expect(existsSync(join(dir, 'state.json'))).toBe(false);
+      await Promise.all(children.map(exitCode)).then((codes) => expect(codes.every((c) => c === 0)).toBe(true));
+    } finally {
+      for (const child of children) child.kill('SIGKILL');
+      for (const dir of hosts) rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000); // 50 Node start-ups on two cores
+
+  it('a lock whose holder was killed with -9 frees itself within the ttl', async () => {
+    const keyPrefix = uniquePrefix();
+    const holder = spawnChild(outDir, ['hold', server.url, tmpdir(), keyPrefix, 'generate:blog:slot', '600']);
+    expect(JSON.parse(await firstLine(holder))).toEqual({ locked: true });
+    const store = await openRedisStore({ url: server.url, keyPrefix });
+    const events = await keyEvents(store.lockKey('generate:blog:slot'));
+    holder.kill('SIGKILL');
+    const killedAt = performance.now();
+    expect(await store.tryLock('generate:blog:slot')).toBeNull(); // the lease outlives the holder briefly
+    await events.next('expired', 1);
+    expect(performance.now() - killedAt).toBeLessThan(600 + 2000); // the ttl (plus a loaded CI's slack), not 15 s
+    expect(await store.tryLock('generate:blog:slot')).not.toBeNull();
+    await Promise.all([events.close(), store.close()]);
+  });
+});
+
+/** Keyspace notifications for one key (the server runs with notify-keyspace-events KEA). */
+async function keyEvents(key: string) {
+  const sub = new Redis(server.url);
+  const seen: string[] = [];
+  let wake = () => {};
+  sub.on('message', (_channel: string, event: string) => {
+    seen.push(event);
+    wake();
+  });
+  await sub.subscribe(`__keyspace@0__:${key}`);
+  return {
+    async next(event: string, count: number) {
+      while (seen.filter((e) => e === event).length < count) await new Promise<void>((r) => (wake = r));
+    },
+    close: async () => void sub.disconnect(),
+  };
+}
+
+const CHILD = `
+import { openStateStore } from './state/open-store.js';
+const [mode, url, stateDir, keyPrefix, name, ttl] = process.argv.slice(2);
+const warnings = [];
+const store = await openStateStore({ stateDir, state: { redis: url, keyPrefix } }, { onWarning: (w) => warnings.push(w), lockTtlMs: Number(ttl) || 15000 });
+const say = (o) => process.stdout.write(JSON.stringify(o) + '\\n');
+process.stdin.resume();
+if (mode === 'fleet') {
+  // A breaker-like counter: 5 failures each; the update that reaches 3 is the one that trips.
+  let tripped = false;
+  for (let i = 0; i < 5; i++) {
+    const after = await store.update('breaker:' + name, (cur) => ({ failures: (cur?.failures ?? 0) + 1 }));
+    if (after.failures === 3) tripped = true;
+  }
+  const probe = await store.tryLock('probe:' + name);
+  say({ tripped, probe: probe !== null, kind: store.kind, warnings });
+  process.stdin.on('end', async () => { await probe?.release(); await store.close(); process.stdin.pause(); });
+} else {
+  say({ locked: (await store.tryLock(name)) !== null });
+}
+`;
+
+/** Transpile open-store.ts and everything it imports (relative) into node_modules/.cache. */
+function transpileForChildren(): string {
+  const cache = join(ROOT, 'node_modules', '.cache');
+  mkdirSync(cache, { recursive: true });
+  const out = mkdtempSync(join(cache, 'lucy-redis-test-'));
+  const srcRoot = join(ROOT, 'src');
+  const queue = [join(srcRoot, 'state', 'open-store.ts')];
+  const done = new Set<string>();
+  while (queue.length) {
+    const file = queue.pop()!;
+    if (done.has(file) || !existsSync(file)) continue;
+    done.add(file);
+    const source = readFileSync(file, 'utf8');
+    const { outputText } = ts.transpileModule(source, {
+      compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
+      fileName: file,
+    });
+    const dest = join(out, relative(srcRoot, file)).replace(/\.ts$/, '.js');
+    mkdirSync(dirname(dest), { recursive: true });
+    writeFileSync(dest, outputText);
+    for (const m of source.matchAll(/(?:from\s*|import\()\s*'(\.{1,2}\/[^']+)\.js'/g)) queue.push(resolve(dirname(file), `${m[1]}.ts`));
+  }
+  writeFileSync(join(out, 'child.mjs'), CHILD);
+  return out;
+}
+
+function spawnChild(outDir: string, args: string[]): ChildProcess {
+  return spawn(process.execPath, [join(outDir, 'child.mjs'), ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+}
+
+function firstLine(child: ChildProcess): Promise<string> {
+  return new Promise((resolveLine, reject) => {
+    let stderr = '';
+    child.stderr!.on('data', (chunk) => (stderr += chunk));
+    createInterface({ input: child.stdout! }).once('line', resolveLine);
+    child.once('exit', (code) => reject(new Error(`child exited ${code} before reporting:\n${stderr}`)));
+  });
+}
+
+function exitCode(child: ChildProcess): Promise<number | null> {
+  child.stdin!.end();
+  if (child.exitCode !== null) return Promise.resolve(child.exitCode);
+  return new Promise((resolveCode) => child.once('exit', (code) => resolveCode(code)));
+}
+
