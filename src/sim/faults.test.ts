@@ -1,6 +1,7 @@
 /** Every fault kind, observed by a real undici client over 127.0.0.1. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { request } from 'undici';
+import OpenAI from 'openai';
 import { startSimulator, type Fault, type Simulator } from './server.js';
 
 let sim: Simulator;
@@ -76,6 +77,21 @@ describe('ok', () => {
     const res = await chat({ kind: 'ok', latencyMs: 80 });
     await res.body.dump();
     expect(performance.now() - started).toBeGreaterThanOrEqual(75);
+  });
+});
+
+describe('compatibility', () => {
+  it('the official openai client reads ok answers, streamed and not, and sees 429 as RateLimitError', async () => {
+    sim.setScript({ m: { kind: 'ok' }, limited: { kind: 'rate-limit', retryAfterS: 0 } });
+    const client = new OpenAI({ baseURL: sim.url, apiKey: 'sk-test', maxRetries: 0 });
+    const messages = [{ role: 'user' as const, content: PROMPT }];
+    const plain = await client.chat.completions.create({ model: 'm', messages });
+    let streamed = '';
+    for await (const chunk of await client.chat.completions.create({ model: 'm', messages, stream: true })) {
+      streamed += chunk.choices[0]?.delta?.content ?? '';
+    }
+    expect(streamed).toBe(plain.choices[0].message.content);
+    await expect(client.chat.completions.create({ model: 'limited', messages })).rejects.toBeInstanceOf(OpenAI.RateLimitError);
   });
 });
 
