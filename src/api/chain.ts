@@ -1,0 +1,153 @@
+/**
+ * The library API: `createChain()` gives Node code the same failover the CLI has (classification,
+ * backoff, breakers in the same state store, one deadline per call), and logs each call as a run.
+ *
+ *   const chain = await createChain();            // lucy-ops.config.* found from the cwd up
+ *   const r = await chain.complete({ messages });  // r.content, r.provider, r.degraded, r.attempts
+ *   for await (const { delta } of chain.stream({ messages })) process.stdout.write(delta);
+ */
+import type { Clock } from '../clock.js';
+import type { ResolvedConfig, ResolvedProvider, UserConfig } from '../config/types.js';
+import { ConfigError } from '../config/validate.js';
+import { Engine } from '../engine/chain.js';
+import type { ChainResult } from '../engine/types.js';
+import type { JobContext } from '../jobs/context.js';
+import type { ChatRequest } from '../providers/types.js';
+import { startCallRecord, type CallRecord } from './run-log.js';
+import { openChainStream, type ChainStream } from './stream.js';
+
+export interface CreateChainOptions {
+  /** The job name each call is logged under (default "library"). */
+  job?: string;
+  /** Write each call to the job log as a run (default true). */
+  log?: boolean;
+  /** Where API key variables are read (default process.env). */
+  env?: NodeJS.ProcessEnv;
+  /** Replaces the clock (default: the system clock, or LUCY_OPS_NOW). */
+  clock?: Clock;
+  /** One-line warnings (store fallback, log trouble); default stderr. */
+  warn?: (message: string) => void;
+}
+
+export interface CallOptions {
+  /** Aborts the call and its upstream request (e.g. the chat user went away). */
+  signal?: AbortSignal;
+  /** Budget for the whole call: every retry and fallback (default: the config's deadlineMs). */
+  deadlineMs?: number;
+  /** Start the chain at this provider (its fallbacks follow); default the whole chain. */
+  provider?: string;
+  /** Log this call under another job name. */
+  job?: string;
+}
+
+export interface Chain {
+  readonly config: ResolvedConfig;
+  /** A whole answer: resolves once one provider served; rejects with a typed error when none could. */
+  complete(request: ChatRequest, opts?: CallOptions): Promise<ChainResult>;
+  /** Deltas as they arrive; fails over only until the first delta is handed out (see ChainStream). */
+  stream(request: ChatRequest, opts?: CallOptions): ChainStream;
+  /** Closes the state store and the log. Finish or abort your calls first. */
+  close(): Promise<void>;
+}
+
+/** Internals `serve` needs beyond the public Chain. */
+export interface ChainInternals extends Chain {
+  readonly context: JobContext;
+  /** Every call's log record (serve puts the run id in a header). */
+  run(kind: 'complete', request: ChatRequest, opts: CallOptions, onRecord?: (r: CallRecord) => void): Promise<ChainResult>;
+  run(kind: 'stream', request: ChatRequest, opts: CallOptions, onRecord?: (r: CallRecord) => void): ChainStream;
+}
+
+/** A config object (as written or already resolved), a path to a config file, or nothing (search). */
+export type ChainConfigInput = UserConfig | ResolvedConfig | string | undefined;
+
+export async function createChain(input?: ChainConfigInput, opts: CreateChainOptions = {}): Promise<Chain> {
+  return createChainInternals(input, opts);
+}
+
+export async function createChainInternals(input: ChainConfigInput, opts: CreateChainOptions = {}): Promise<ChainInternals> {
+  const config = await resolveInput(input);
+  const env = opts.env ?? process.env;
+  const { missingKeys } = await import('../engine/chain.js');
+  const problems = missingKeys(config, config.providers, env);
+  if (problems.length) throw new ConfigError(`configuration error in ${config.configPath || 'config'}: ${problems.join('; ')}`, problems);
+  const { openJobContext } = await import('../jobs/context.js');
+  const context = await openJobContext(config, { env, clock: opts.clock, warn: opts.warn });
+  const defaultJob = opts.job ?? 'library';
+  const logging = opts.log ?? true;
+  const streamingChain = config.providers.map((p) => ({ ...p, stream: true }));
+  let closed = false;
+
+  const chainFrom = (providers: ResolvedProvider[], start?: string): ResolvedProvider[] => {
+    if (start === undefined) return providers;
+    const at = providers.findIndex((p) => p.name === start);
+    if (at < 0) throw new RangeError(`unknown provider ${JSON.stringify(start)}; the chain is ${config.providers.map((p) => p.name).join(', ')}`);
+    return providers.slice(at);
+  };
+
+  const prepare = (kind: 'complete' | 'stream', callOpts: CallOptions, onRecord?: (r: CallRecord) => void) => {
+    if (closed) throw new Error('this chain is closed');
+    const providers = chainFrom(kind === 'stream' ? streamingChain : config.providers, callOpts.provider);
+    const record = startCallRecord(context, callOpts.job ?? defaultJob, logging);
+    onRecord?.(record);
+    const engine = new Engine(config, { store: context.store, clock: context.clock, env, simClock: context.simClock, onEvent: record.onEvent });
+    return { providers, record, engine };
+  };
+
+  function run(kind: 'complete', request: ChatRequest, callOpts: CallOptions, onRecord?: (r: CallRecord) => void): Promise<ChainResult>;
+  function run(kind: 'stream', request: ChatRequest, callOpts: CallOptions, onRecord?: (r: CallRecord) => void): ChainStream;
+  function run(kind: 'complete' | 'stream', request: ChatRequest, callOpts: CallOptions, onRecord?: (r: CallRecord) => void): Promise<ChainResult> | ChainStream {
+    const { providers, record, engine } = prepare(kind, callOpts, onRecord);
+    const settle = (p: Promise<ChainResult>, extra: Record<string, unknown>) =>
+      p.then(
+        (r) => {
+          record.ok(r, extra);
+          return r;
+        },
+        (err: unknown) => {
+          record.failed(err, extra);
+          throw err;
+        },
+      );
+    const base = { providers, deadlineMs: callOpts.deadlineMs };
+    if (kind === 'complete') return settle(engine.complete(request, { ...base, signal: callOpts.signal }), {});
+    return openChainStream(
+      (onDelta, signal) => settle(engine.complete(request, { ...base, signal, onDelta, commitOnFirstDelta: true }), { stream: true }),
+      callOpts.signal,
+    );
+  }
+
+  return {
+    config,
+    context,
+    run,
+    complete: (request, callOpts = {}) => {
+      try {
+        return run('complete', request, callOpts);
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    },
+    stream: (request, callOpts = {}) => run('stream', request, callOpts),
+    async close() {
+      if (closed) return;
+      closed = true;
+      context.log.close();
+      await context.store.close();
+    },
+  };
+}
+
+async function resolveInput(input: ChainConfigInput): Promise<ResolvedConfig> {
+  if (input === undefined || typeof input === 'string') {
+    const { loadConfig } = await import('../config/load.js');
+    return loadConfig(input);
+  }
+  if (isResolved(input)) return input;
+  const [{ resolveConfig }, { validateSchedule }] = await Promise.all([import('../config/validate.js'), import('../schedule/slots.js')]);
+  return resolveConfig(input, '', validateSchedule);
+}
+
+function isResolved(c: UserConfig | ResolvedConfig): c is ResolvedConfig {
+  return typeof (c as ResolvedConfig).configDir === 'string' && typeof (c as ResolvedConfig).deadlineMs === 'number' && 'configPath' in c;
+}

@@ -1,0 +1,87 @@
+/**
+ * Library and `serve` calls are runs too: each appends run.start, attempt.end, breaker.* and
+ * run.end to the job log (trigger "manual", scheduledFor = the request time), so `postmortem`
+ * and alerts see chat traffic like cron traffic. No per-slot lock: concurrent requests of one job
+ * are normal here, unlike cron runs.
+ */
+import type { EngineEvent } from '../engine/types.js';
+import { AllProvidersFailedError, DeadlineExceededError, RunAbortedError, StreamInterruptedError } from '../engine/errors.js';
+import type { ChainResult } from '../engine/types.js';
+import type { JobContext } from '../jobs/context.js';
+import type { RunHandle, WorkResult } from '../jobs/run-slot.js';
+import { newRunId } from '../log/writer.js';
+
+/** How a call ended, for the log, metrics and the HTTP status. */
+export type CallOutcome = 'ok' | 'unavailable' | 'deadline' | 'interrupted' | 'aborted' | 'error';
+
+export function outcomeOf(err: unknown): CallOutcome {
+  if (err instanceof AllProvidersFailedError) return 'unavailable';
+  if (err instanceof DeadlineExceededError) return 'deadline';
+  if (err instanceof StreamInterruptedError) return 'interrupted';
+  if (err instanceof RunAbortedError) return 'aborted';
+  return 'error';
+}
+
+export interface CallRecord {
+  readonly runId: string;
+  readonly scheduledFor: string;
+  /** Attempts and breaker changes, as the engine reports them. */
+  onEvent(event: EngineEvent): void;
+  ok(result: ChainResult, extra?: Record<string, unknown>): void;
+  failed(err: unknown, extra?: Record<string, unknown>): void;
+}
+
+/** Starts the log of one call; `enabled: false` gives a record that writes nothing. */
+export function startCallRecord(ctx: JobContext, job: string, enabled: boolean): CallRecord {
+  const runId = newRunId(ctx.clock.now());
+  const scheduledFor = new Date(ctx.clock.now()).toISOString();
+  const started = performance.now();
+  const run: RunHandle = {
+    runId,
+    job,
+    slot: scheduledFor,
+    trigger: 'manual',
+    log: (event, fields = {}, level = 'info') => {
+      if (enabled) ctx.log.append({ ts: new Date(ctx.clock.now()).toISOString(), level, event, job, runId, scheduledFor, trigger: 'manual', ...fields });
+    },
+  };
+  run.log('run.start', { lateMs: 0, pid: process.pid });
+  let ended = false;
+  const end = (result: WorkResult) => {
+    if (ended) return;
+    ended = true;
+    const durationMs = Math.round(performance.now() - started);
+    run.log('run.end', { outcome: result.status, ...result.fields, durationMs }, result.status === 'failed' ? 'error' : 'info');
+    if (enabled) void afterRun(ctx, run, result);
+  };
+  return {
+    runId,
+    scheduledFor,
+    onEvent(e) {
+      if (e.type === 'attempt') {
+        const { provider, model, outcome, httpStatus, errorType, ms, error } = e.attempt;
+        run.log('attempt.end', { provider, model, outcome, httpStatus, errorType, ms, ...(error ? { error } : {}) }, outcome === 'failed' ? 'warn' : 'info');
+      } else {
+        const t = e.transition;
+        run.log(`breaker.${t.to}`, { provider: t.provider, from: t.from, ...(t.by ? { by: t.by } : {}) }, t.to === 'open' ? 'warn' : 'info');
+      }
+    },
+    ok(result, extra = {}) {
+      end({ status: 'ok', fields: { provider: result.provider, model: result.model, degraded: result.degraded, ...extra } });
+    },
+    failed(err, extra = {}) {
+      const interrupted = err instanceof StreamInterruptedError ? { provider: err.provider, model: err.model } : {};
+      end({ status: 'failed', fields: { failure: outcomeOf(err), error: (err as Error)?.message ?? String(err), ...interrupted, ...extra } });
+    },
+  };
+}
+
+/** Alerts and metrics hooks, as cron runs get them; never awaited by the caller's request. */
+async function afterRun(ctx: JobContext, run: RunHandle, result: WorkResult): Promise<void> {
+  try {
+    const { afterRunHooks } = await import('../jobs/hooks.js');
+    await afterRunHooks(ctx, run, result);
+  } catch (err) {
+    ctx.warn(`after-run hooks failed: ${(err as Error).message}`);
+  }
+}

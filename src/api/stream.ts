@@ -1,0 +1,102 @@
+/**
+ * The streaming side of the library API: the engine pushes deltas, the caller pulls them with
+ * `for await`. The run starts at once; the queue holds what the caller has not read yet (chat
+ * output is small, so no backpressure). A failure after the first delta surfaces as the
+ * iterator's error (StreamInterruptedError), never as a quiet end.
+ */
+import type { DeltaSource } from '../engine/chain.js';
+import type { ChainResult } from '../engine/types.js';
+
+/** One content delta and the provider it comes from (the same for every chunk of one stream). */
+export interface StreamChunk extends DeltaSource {
+  delta: string;
+}
+
+export interface ChainStream extends AsyncIterable<StreamChunk> {
+  /**
+   * The whole run: resolves with the joined content and attempts once the stream has finished,
+   * rejects with the same typed error the iterator throws. Never an unhandled rejection.
+   */
+  readonly result: Promise<ChainResult>;
+  /** Stops the run (the upstream request is aborted); the iterator ends with the abort error. */
+  abort(reason?: unknown): void;
+}
+
+type Waiter = { resolve: (r: IteratorResult<StreamChunk>) => void; reject: (err: unknown) => void };
+type QueueState = { kind: 'open' } | { kind: 'ended' } | { kind: 'failed'; error: unknown };
+
+/** Runs `start` at once and exposes its deltas as an async iterator and its outcome as `result`. */
+export function openChainStream(
+  start: (onDelta: (text: string, from: DeltaSource) => void, signal: AbortSignal) => Promise<ChainResult>,
+  callerSignal?: AbortSignal,
+): ChainStream {
+  const aborter = new AbortController();
+  const signal = callerSignal ? AbortSignal.any([callerSignal, aborter.signal]) : aborter.signal;
+  const items: StreamChunk[] = [];
+  let state: QueueState = { kind: 'open' };
+  let waiter: Waiter | undefined;
+  let iterated = false;
+
+  const settle = (next: QueueState) => {
+    if (state.kind !== 'open') return;
+    state = next;
+    flush();
+  };
+  const flush = () => {
+    if (!waiter) return;
+    const w = waiter;
+    if (items.length > 0) {
+      waiter = undefined;
+      w.resolve({ value: items.shift()!, done: false });
+    } else if (state.kind === 'ended') {
+      waiter = undefined;
+      w.resolve({ value: undefined, done: true });
+    } else if (state.kind === 'failed') {
+      waiter = undefined;
+      w.reject(state.error);
+    }
+  };
+
+  const result = start((text, from) => {
+    items.push({ delta: text, ...from });
+    flush();
+  }, signal).then(
+    (r) => {
+      settle({ kind: 'ended' });
+      return r;
+    },
+    (err: unknown) => {
+      settle({ kind: 'failed', error: err });
+      throw err;
+    },
+  );
+  // The caller may only iterate, or only await result: neither path may leave a rejection unhandled.
+  result.catch(() => undefined);
+
+  const iterator: AsyncIterator<StreamChunk> = {
+    next() {
+      if (items.length > 0) return Promise.resolve({ value: items.shift()!, done: false });
+      if (state.kind === 'ended') return Promise.resolve({ value: undefined, done: true });
+      if (state.kind === 'failed') return Promise.reject(state.error);
+      return new Promise((resolve, reject) => {
+        waiter = { resolve, reject };
+      });
+    },
+    // `break` out of for-await: stop the upstream call, nobody is reading any more.
+    async return() {
+      if (state.kind === 'open') aborter.abort(new Error('the stream consumer stopped reading'));
+      items.length = 0;
+      return { value: undefined, done: true };
+    },
+  };
+
+  return {
+    result,
+    abort: (reason?: unknown) => aborter.abort(reason ?? new Error('stream aborted')),
+    [Symbol.asyncIterator]() {
+      if (iterated) throw new Error('a ChainStream can be iterated once');
+      iterated = true;
+      return iterator;
+    },
+  };
+}
