@@ -69,7 +69,8 @@ export function parseRetryAfter(
   const ra = firstHeader(headers['retry-after'])?.trim();
   if (!ra) return undefined;
   if (/^\d+(\.\d+)?$/.test(ra)) return Math.ceil(Number(ra) * 1000);
-  const at = Date.parse(ra);
+  // An HTTP date names a weekday and month; Date.parse alone would read "-3" as a year.
+  const at = /[a-z]{3}/i.test(ra) ? Date.parse(ra) : Number.NaN;
   if (Number.isNaN(at)) return undefined;
   return Math.max(0, at - nowMs);
 }

@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { asProviderError, DeadlineReason, httpErrorType, isDeadlineReason, parseRetryAfter, safeSnippet, scrubSecrets } from './errors.js';
+import { ProviderError } from './types.js';
+
+describe('parseRetryAfter', () => {
+  const now = Date.parse('2025-04-19T14:14:00Z');
+  it.each([
+    [{ 'retry-after': '5' }, 5000],
+    [{ 'retry-after': '0.5' }, 500],
+    [{ 'retry-after-ms': '250.2' }, 251],
+    [{ 'retry-after-ms': '100', 'retry-after': '9' }, 100],
+    [{ 'retry-after-ms': 'soon', 'retry-after': '9' }, 9000],
+    [{ 'retry-after': 'Sat, 19 Apr 2025 14:14:30 GMT' }, 30_000],
+    [{ 'retry-after': 'Sat, 19 Apr 2025 14:00:00 GMT' }, 0], // in the past: retry now
+    [{ 'retry-after': ['2', '7'] }, 2000],
+    [{ 'retry-after': 'whenever' }, undefined],
+    [{ 'retry-after': '-3' }, undefined],
+    [{}, undefined],
+  ])('%j → %s', (headers, expected) => {
+    expect(parseRetryAfter(headers, now)).toBe(expected);
+  });
+});
+
+describe('httpErrorType', () => {
+  it('413 is context-length only when the body says so', () => {
+    expect(httpErrorType(413, 'Request too large: reduce the length of the messages')).toBe('context-length');
+    expect(httpErrorType(413, 'payload too large')).toBe('bad-request');
+  });
+  it('context phrases matter only on 400/413', () => {
+    expect(httpErrorType(500, 'maximum context length')).toBe('server');
+  });
+});
+
+describe('scrubbing', () => {
+  it('removes the key verbatim and anything shaped like a key', () => {
+    const text = 'Authorization: Bearer abc.def-123 key=mysecretvalue sk-proj-AbC123_xyz api_key: "zzz9" and k3y-v3ry-s3cret';
+    const out = scrubSecrets(text, ['k3y-v3ry-s3cret']);
+    for (const leaked of ['abc.def-123', 'sk-proj-AbC123_xyz', 'zzz9', 'k3y-v3ry-s3cret']) expect(out).not.toContain(leaked);
+    expect(out).toContain('key=mysecretvalue'); // a bare "key=" is too common a word to redact
+  });
+
+  it('safeSnippet scrubs before it shortens, so no half key survives the cut', () => {
+    const key = 'opaque-key-0123456789';
+    const out = safeSnippet(`${'x'.repeat(190)} ${key}`, [key], 200);
+    expect(out).not.toMatch(/opaque/);
+    expect(out.length).toBeLessThanOrEqual(200);
+  });
+});
+
+describe('deadline marking and wrapping', () => {
+  it('recognises a DeadlineReason by brand and AbortSignal.timeout reasons', () => {
+    expect(isDeadlineReason(new DeadlineReason())).toBe(true);
+    expect(isDeadlineReason({ [Symbol.for('lucy-ops.deadline')]: true })).toBe(true);
+    expect(isDeadlineReason(new DOMException('t', 'TimeoutError'))).toBe(true);
+    expect(isDeadlineReason(new DOMException('a', 'AbortError'))).toBe(false);
+    expect(isDeadlineReason(new Error('x'))).toBe(false);
+  });
+
+  it('wraps undici and node errors by code, through causes and AggregateErrors', () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' });
+    expect(asProviderError(new TypeError('fetch failed', { cause: refused }), { provider: 'p' })).toMatchObject({ errorType: 'connect', message: 'cannot connect to p (ECONNREFUSED)' });
+    expect(asProviderError(new AggregateError([refused]))).toMatchObject({ errorType: 'connect' });
+    expect(asProviderError(Object.assign(new Error('other side closed'), { code: 'UND_ERR_SOCKET' }))).toMatchObject({ errorType: 'reset' });
+    expect(asProviderError(Object.assign(new Error('x'), { code: 'UND_ERR_HEADERS_TIMEOUT' }))).toMatchObject({ errorType: 'timeout' });
+    expect(asProviderError(Object.assign(new Error('x'), { code: 'ERR_TLS_CERT_ALTNAME_INVALID' }))).toMatchObject({ errorType: 'connect' });
+    expect(asProviderError(new DeadlineReason())).toMatchObject({ errorType: 'deadline' });
+    expect(asProviderError(new DOMException('gone', 'AbortError'))).toMatchObject({ errorType: 'aborted' });
+    expect(asProviderError(Object.assign(new Error('bad url'), { code: 'ERR_INVALID_URL' }))).toMatchObject({ errorType: 'bad-request' });
+  });
+
+  it('unknown errors become a scrubbed server error; ProviderErrors are re-scrubbed', () => {
+    const unknown = asProviderError(new Error('boom with Bearer sk-live-0123456789'), { secrets: [] });
+    expect(unknown.errorType).toBe('server');
+    expect(unknown.message).not.toContain('0123456789');
+    const known = new ProviderError('auth', 'HTTP 401 from p: key hunter2-secret rejected', { httpStatus: 401 });
+    const wrapped = asProviderError(known, { secrets: ['hunter2-secret'] });
+    expect(wrapped).toMatchObject({ errorType: 'auth', httpStatus: 401 });
+    expect(wrapped.message).toBe('HTTP 401 from p: key [redacted] rejected');
+    const clean = new ProviderError('server', 'HTTP 503 from p');
+    expect(asProviderError(clean)).toBe(clean);
+  });
+});
