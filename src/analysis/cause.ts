@@ -1,0 +1,87 @@
+/**
+ * Causes of unserved slots, counted from the log: failed attempts per provider ("deepseek-v3: 503
+ * ×9, timeout ×3"), or, for runs without attempts (command jobs), what the run itself reported.
+ */
+import type { LogRecord } from '../log/types.js';
+
+/** One kind of failure and how often it happened. `source` is a provider name, or `run`. */
+export interface CauseCount {
+  source: string;
+  reason: string;
+  count: number;
+}
+
+/** Counts keyed by `source \u0001 reason`: compact, and cheap to merge. */
+export type CauseTally = Map<string, number>;
+
+const SEP = '\u0001';
+export const RUN_SOURCE = 'run';
+export const CRASHED_REASON = 'no run.end (killed or crashed)';
+
+export function causeKey(source: string, reason: string): string {
+  return source + SEP + reason;
+}
+
+/** The cause key of a failed attempt, or undefined for a successful one. */
+export function attemptCauseKey(record: LogRecord): string | undefined {
+  const outcome = record.outcome;
+  if (outcome === 'ok') return undefined;
+  const provider = typeof record.provider === 'string' ? record.provider : 'unknown provider';
+  if (outcome === 'skipped-open') return causeKey(provider, 'breaker open');
+  const status = record.httpStatus;
+  const reason = typeof status === 'number' && status > 0 ? String(status) : typeof record.errorType === 'string' ? record.errorType : 'error';
+  return causeKey(provider, reason);
+}
+
+/** What a failed run.end says about itself (used only when no attempt failed). */
+export function runCauseKey(record: LogRecord): string {
+  if (typeof record.errorType === 'string') return causeKey(RUN_SOURCE, record.errorType);
+  if (typeof record.exitCode === 'number') return causeKey(RUN_SOURCE, `exit ${record.exitCode}`);
+  if (typeof record.signal === 'string') return causeKey(RUN_SOURCE, record.signal);
+  return causeKey(RUN_SOURCE, 'failed');
+}
+
+export function addTally(into: CauseTally, from: CauseTally | undefined): void {
+  if (!from) return;
+  for (const [key, n] of from) into.set(key, (into.get(key) ?? 0) + n);
+}
+
+/**
+ * The tally as a list, most frequent first. Attempt failures explain a run better than the run's
+ * own summary, so `run` entries are kept only when there are no provider entries.
+ */
+export function causeCounts(tally: CauseTally): CauseCount[] {
+  const all: CauseCount[] = [];
+  for (const [key, count] of tally) {
+    const at = key.indexOf(SEP);
+    all.push({ source: key.slice(0, at), reason: key.slice(at + 1), count });
+  }
+  const providers = all.filter((c) => c.source !== RUN_SOURCE || c.reason === CRASHED_REASON);
+  const chosen = providers.some((c) => c.source !== RUN_SOURCE) ? providers : all;
+  return chosen.sort((a, b) => b.count - a.count || a.source.localeCompare(b.source) || a.reason.localeCompare(b.reason));
+}
+
+/** "deepseek-v3: 503 ×9, timeout ×3; llama-3.3-70b: timeout ×3", or undefined when nothing failed. */
+export function formatCause(counts: CauseCount[]): string | undefined {
+  if (counts.length === 0) return undefined;
+  const bySource = new Map<string, CauseCount[]>();
+  for (const c of counts) {
+    const list = bySource.get(c.source) ?? [];
+    list.push(c);
+    bySource.set(c.source, list);
+  }
+  const total = (list: CauseCount[]) => list.reduce((n, c) => n + c.count, 0);
+  return [...bySource.entries()]
+    .sort((a, b) => total(b[1]) - total(a[1]) || a[0].localeCompare(b[0]))
+    .map(([source, list]) => `${source}: ${list.map((c) => `${c.reason} ×${c.count}`).join(', ')}`)
+    .join('; ');
+}
+
+export function tallyFromCounts(counts: readonly CauseCount[]): CauseTally {
+  const tally: CauseTally = new Map();
+  for (const c of counts) {
+    const key = causeKey(c.source, c.reason);
+    tally.set(key, (tally.get(key) ?? 0) + c.count);
+  }
+  return tally;
+}

@@ -1,0 +1,214 @@
+import { describe, expect, it } from 'vitest';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { slotsBetween } from '../schedule/slots.js';
+import type { LogRecord } from '../log/types.js';
+import { analyzeLogs, buildLedger, findGaps, readLedger, unservedSlots, type JobSchedule } from './gaps.js';
+
+const fixtures = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../test/fixtures');
+const APRIL19 = path.join(fixtures, 'april19.jsonl');
+const JOBS: JobSchedule[] = [
+  { name: 'blog', schedule: '0 * * * *', tz: 'UTC' },
+  { name: 'threads', schedule: '*/15 * * * *', tz: 'UTC' },
+  { name: 'stories', schedule: '*/30 * * * *', tz: 'UTC' },
+];
+const WINDOW = { since: new Date('2026-04-19T12:00:00Z'), until: new Date('2026-04-19T16:50:00Z') };
+const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'lucy-gaps-'));
+
+describe('April 19', () => {
+  it('finds exactly the unserved slots, failed apart from missing', async () => {
+    const report = await analyzeLogs(JOBS, WINDOW, [APRIL19]);
+    expect(report.skippedLines).toBe(0);
+    expect(report.gaps).toEqual([
+      {
+        job: 'threads',
+        start: '2026-04-19T14:15:00.000Z',
+        end: '2026-04-19T15:00:00.000Z',
+        durationMs: 45 * 60_000,
+        slots: 3,
+        failed: 3,
+        missing: 0,
+        cause: 'deepseek-v3: 503 ×9; llama-3.3-70b: timeout ×3',
+        open: false,
+        lastSlot: '2026-04-19T14:45:00.000Z',
+        causes: [
+          { source: 'deepseek-v3', reason: '503', count: 9 },
+          { source: 'llama-3.3-70b', reason: 'timeout', count: 3 },
+        ],
+      },
+      {
+        job: 'stories',
+        start: '2026-04-19T14:30:00.000Z',
+        end: '2026-04-19T15:00:00.000Z',
+        durationMs: 30 * 60_000,
+        slots: 1,
+        failed: 0,
+        missing: 1,
+        open: false,
+        lastSlot: '2026-04-19T14:30:00.000Z',
+        causes: [],
+      },
+    ]);
+    expect(report.incidents).toHaveLength(1);
+    expect(report.incidents[0]).toMatchObject({
+      start: '2026-04-19T14:15:00.000Z',
+      end: '2026-04-19T15:00:00.000Z',
+      jobs: ['stories', 'threads'],
+      slots: 4,
+      failed: 3,
+      missing: 1,
+      cause: 'deepseek-v3: 503 ×9; llama-3.3-70b: timeout ×3',
+    });
+    expect(report.late).toEqual([{ job: 'blog', slot: '2026-04-19T16:00:00.000Z', lateMs: 191_800, trigger: 'cron' }]);
+    expect(report.jobs.find((j) => j.job === 'threads')).toMatchObject({ slots: 20, served: 17, failed: 3, missing: 0 });
+  });
+
+  it('plans exactly those slots for a backfill, and nothing once they are served', async () => {
+    const { ledger } = await readLedger(JOBS, WINDOW, [APRIL19]);
+    const plan = unservedSlots(JOBS, ledger);
+    expect(plan).toEqual([
+      { job: 'threads', slot: '2026-04-19T14:15:00.000Z', status: 'failed' },
+      { job: 'threads', slot: '2026-04-19T14:30:00.000Z', status: 'failed' },
+      { job: 'threads', slot: '2026-04-19T14:45:00.000Z', status: 'failed' },
+      { job: 'stories', slot: '2026-04-19T14:30:00.000Z', status: 'missing' },
+    ]);
+    // a backfill appends ok run.end records for those slots, hours later
+    const dir = tmp();
+    const backfill = path.join(dir, 'backfill.jsonl');
+    fs.writeFileSync(
+      backfill,
+      plan.map((p, i) => JSON.stringify({ ts: '2026-04-19T18:00:0' + i + '.000Z', level: 'info', event: 'run.end', job: p.job, runId: 'b' + i, scheduledFor: p.slot, trigger: 'backfill', outcome: 'ok', durationMs: 9000 })).join('\n') + '\n',
+    );
+    const after = await analyzeLogs(JOBS, WINDOW, [APRIL19, backfill]);
+    expect(after.gaps).toEqual([]);
+    expect(after.incidents).toEqual([]);
+    expect(after.late.filter((l) => l.trigger === 'backfill')).toHaveLength(4);
+    const again = await readLedger(JOBS, WINDOW, [APRIL19, backfill]);
+    expect(unservedSlots(JOBS, again.ledger)).toEqual([]);
+  });
+
+  it('reads the same story from gzipped rotations and stdin', async () => {
+    const dir = tmp();
+    const text = fs.readFileSync(APRIL19, 'utf8');
+    const lines = text.trimEnd().split('\n');
+    const live = path.join(dir, 'jobs.jsonl');
+    fs.writeFileSync(live + '.2.gz', gzipSync(lines.slice(0, 40).join('\n') + '\n'));
+    fs.writeFileSync(live + '.1', lines.slice(40, 80).join('\n') + '\ngarbage line\n');
+    fs.writeFileSync(live, lines.slice(80).join('\n') + '\n');
+    const rotated = await analyzeLogs(JOBS, WINDOW, [live]);
+    const plain = await analyzeLogs(JOBS, WINDOW, [APRIL19]);
+    expect(rotated.gaps).toEqual(plain.gaps);
+    expect(rotated.skippedLines).toBe(1);
+    expect(rotated.sources).toHaveLength(3);
+    const fromStdin = await analyzeLogs(JOBS, WINDOW, ['-'], { stdin: fs.createReadStream(APRIL19) });
+    expect(fromStdin.gaps).toEqual(plain.gaps);
+  });
+});
+
+describe('gaps', () => {
+  const since = new Date('2026-04-19T00:00:00Z');
+  const until = new Date('2026-04-19T06:00:00Z');
+  const hourly: JobSchedule = { name: 'blog', schedule: '0 * * * *', tz: 'UTC' };
+  const end = (slot: string, outcome = 'ok', extra: Record<string, unknown> = {}) => ({
+    ts: new Date(Date.parse(slot) + 10_000).toISOString(), level: 'info' as const, event: 'run.end', job: 'blog', runId: slot, scheduledFor: slot, trigger: 'cron' as const, outcome, durationMs: 8000, ...extra,
+  });
+  const start = (slot: string) => ({ ts: slot, level: 'info' as const, event: 'run.start', job: 'blog', runId: slot, scheduledFor: slot, trigger: 'cron' as const });
+
+  it('reports a job with no records at all as one open gap covering the window', async () => {
+    const ledger = await buildLedger([hourly], { since, until }, []);
+    const { gaps } = findGaps([hourly], ledger);
+    expect(gaps).toHaveLength(1);
+    expect(gaps[0]).toMatchObject({ start: '2026-04-19T00:00:00.000Z', end: null, open: true, slots: 7, missing: 7, durationMs: 6 * 3_600_000 });
+  });
+
+  it('leaves slots inside the grace period unjudged, counts a started run that never ended as failed', async () => {
+    const records = [end('2026-04-19T00:00:00.000Z'), start('2026-04-19T01:00:00.000Z'), end('2026-04-19T02:00:00.000Z'), end('2026-04-19T03:00:00.000Z'), end('2026-04-19T04:00:00.000Z'), end('2026-04-19T05:00:00.000Z'), start('2026-04-19T06:00:00.000Z')];
+    const job = { ...hourly, graceMs: 5 * 60_000 };
+    const ledger = await buildLedger([job], { since, until }, records);
+    const { gaps, jobs } = findGaps([job], ledger);
+    expect(gaps).toEqual([expect.objectContaining({ start: '2026-04-19T01:00:00.000Z', end: '2026-04-19T02:00:00.000Z', failed: 1, missing: 0, cause: 'run: no run.end (killed or crashed) ×1' })]);
+    expect(jobs[0]).toMatchObject({ served: 5, failed: 1, pending: 1 });
+    // without grace, the 06:00 run still going is judged (as crashed): an open gap
+    const strict = findGaps([hourly], await buildLedger([hourly], { since, until }, records));
+    expect(strict.gaps.at(-1)).toMatchObject({ start: '2026-04-19T06:00:00.000Z', end: null, open: true });
+  });
+
+  it('uses what a command job reports when no attempt failed, and counts doubled slots', async () => {
+    const records = [
+      end('2026-04-19T00:00:00.000Z'),
+      end('2026-04-19T00:00:00.000Z'),
+      end('2026-04-19T01:00:00.000Z', 'failed', { exitCode: 2 }),
+      end('2026-04-19T02:00:00.000Z', 'failed', { exitCode: 2 }),
+      end('2026-04-19T02:00:00.000Z', 'skipped'),
+      end('2026-04-19T03:00:00.000Z', 'skipped'),
+      end('2026-04-19T04:00:00.000Z'),
+      end('2026-04-19T05:00:00.000Z'),
+      end('2026-04-19T06:00:00.000Z'),
+    ];
+    const ledger = await buildLedger([hourly], { since, until }, records);
+    const { gaps, jobs } = findGaps([hourly], ledger);
+    expect(gaps).toEqual([expect.objectContaining({ start: '2026-04-19T01:00:00.000Z', end: '2026-04-19T04:00:00.000Z', slots: 3, failed: 2, missing: 1, cause: 'run: exit 2 ×2' })]);
+    expect(jobs[0].doubled).toBe(1);
+  });
+
+  it('ignores records of other jobs, other windows and unparsable slots', async () => {
+    const records = [
+      end('2026-04-18T23:00:00.000Z'),
+      { ...end('2026-04-19T00:00:00.000Z'), job: 'other' },
+      { ...end('2026-04-19T00:00:00.000Z'), scheduledFor: 'yesterday' },
+    ];
+    const ledger = await buildLedger([hourly], { since, until: new Date('2026-04-19T00:30:00Z') }, records);
+    expect(findGaps([hourly], ledger).gaps[0]).toMatchObject({ slots: 1, missing: 1 });
+    expect(ledger.invalidRecords).toBe(1);
+  });
+});
+
+describe('DST (Europe/Berlin, 2026)', () => {
+  const jobs: JobSchedule[] = [
+    { name: 'nightly', schedule: '30 2 * * *', tz: 'Europe/Berlin' },
+    { name: 'hourly', schedule: '0 * * * *', tz: 'Europe/Berlin' },
+  ];
+  // Every slot a Berlin crontab really ran, written by hand in UTC (not computed by croner).
+  const nightlyRuns = ['2026-03-28T01:30:00Z', '2026-03-29T01:00:00Z', '2026-03-30T00:30:00Z', '2026-10-24T00:30:00Z', '2026-10-25T00:30:00Z', '2026-10-26T01:30:00Z'];
+  const hourlyRuns = (fromUtc: string, hours: number) => Array.from({ length: hours }, (_, h) => new Date(Date.parse(fromUtc) + h * 3_600_000).toISOString());
+  const windows = [
+    { since: new Date('2026-03-28T00:00:00Z'), until: new Date('2026-03-30T23:00:00Z'), hourly: hourlyRuns('2026-03-28T00:00:00Z', 24 * 3) },
+    { since: new Date('2026-10-24T00:00:00Z'), until: new Date('2026-10-26T23:00:00Z'), hourly: hourlyRuns('2026-10-24T00:00:00Z', 24 * 3) },
+  ];
+
+  for (const w of windows) {
+    it(`finds no false gaps and invents no slots around ${w.since.toISOString().slice(0, 7)}`, async () => {
+      const served = [...nightlyRuns.map((s) => ['nightly', s]), ...w.hourly.map((s) => ['hourly', s])];
+      const records = served.map(([job, s]) => ({ ts: s, level: 'info', event: 'run.end', job, runId: job + s, scheduledFor: new Date(s).toISOString(), trigger: 'cron', outcome: 'ok', durationMs: 1000 }) as LogRecord);
+      const ledger = await buildLedger(jobs, w, records);
+      const report = findGaps(jobs, ledger);
+      expect(report.gaps).toEqual([]);
+      const nightly = report.jobs.find((j) => j.job === 'nightly')!;
+      expect(nightly.slots).toBe(3);
+      expect(nightly.served).toBe(3);
+      // the hourly job: 72 real hours in the window (both ends included), however the wall clock jumped
+      expect(report.jobs.find((j) => j.job === 'hourly')).toMatchObject({ slots: w.hourly.length, served: w.hourly.length });
+    });
+  }
+
+  it('still sees a real miss on the short night', async () => {
+    const w = windows[0];
+    const records = nightlyRuns
+      .filter((s) => s !== '2026-03-29T01:00:00Z')
+      .map((s) => ({ ts: s, level: 'info', event: 'run.end', job: 'nightly', runId: s, scheduledFor: s, trigger: 'cron', outcome: 'ok', durationMs: 1000 }) as LogRecord);
+    const ledger = await buildLedger([jobs[0]], w, records);
+    expect(findGaps([jobs[0]], ledger).gaps).toEqual([expect.objectContaining({ start: '2026-03-29T01:00:00.000Z', end: '2026-03-30T00:30:00.000Z', missing: 1 })]);
+  });
+
+  it('keeps slot iteration lazy over a year of every minute', () => {
+    let n = 0;
+    for (const slot of slotsBetween('* * * * *', 'Europe/Berlin', new Date('2026-01-01T00:00:00Z'), new Date('2027-01-01T00:00:00Z'))) {
+      if (slot.getTime() > Date.parse('2026-01-01T01:00:00Z')) break;
+      n++;
+    }
+    expect(n).toBe(61);
+  });
+});

@@ -1,0 +1,232 @@
+/**
+ * Silent-gap detection: walk each job's expected slots through the window and judge each one
+ * against the ledger. A gap is a maximal run of consecutive unserved slots of one job.
+ */
+import type { LogRecord } from '../log/types.js';
+import { newReadStats, readRecordBatches, type ReadStats } from '../log/reader.js';
+import { slotsBetween } from '../schedule/slots.js';
+import { addTally, causeCounts, causeKey, CRASHED_REASON, formatCause, RUN_SOURCE, type CauseCount, type CauseTally } from './cause.js';
+import { mergeIncidents, type Incident } from './incidents.js';
+import { counter, ENDS, FAILS, OKS, SlotLedger, STARTS, type JobSchedule, type LedgerOptions, type Window } from './ledger.js';
+
+export type { JobSchedule, Window } from './ledger.js';
+export { SlotLedger } from './ledger.js';
+
+export type SlotStatus = 'served' | 'failed' | 'missing' | 'pending';
+
+export interface JudgedSlot {
+  slot: Date;
+  status: SlotStatus;
+  /** Failure tally of an unserved slot, if anything failed. */
+  causes?: CauseTally;
+}
+
+export interface Gap {
+  job: string;
+  /** First unserved slot (ISO). */
+  start: string;
+  /** The next served slot (ISO); null while the gap is still open at the end of the window. */
+  end: string | null;
+  /** end − start; for an open gap, until − start. */
+  durationMs: number;
+  slots: number;
+  failed: number;
+  missing: number;
+  cause?: string;
+  open: boolean;
+  /** Last unserved slot (ISO). */
+  lastSlot: string;
+  causes: CauseCount[];
+}
+
+export interface LateSlot {
+  job: string;
+  slot: string;
+  lateMs: number;
+  trigger: string;
+}
+
+export interface JobSummary {
+  job: string;
+  slots: number;
+  served: number;
+  failed: number;
+  missing: number;
+  pending: number;
+  /** Slots served by more than one successful run. */
+  doubled: number;
+}
+
+export interface UnservedSlot {
+  job: string;
+  slot: string;
+  status: 'failed' | 'missing';
+}
+
+export interface GapReport {
+  since: string;
+  until: string;
+  gaps: Gap[];
+  incidents: Incident[];
+  skippedLines: number;
+  late: LateSlot[];
+  jobs: JobSummary[];
+  linesRead: number;
+  sources: string[];
+  /** Sources that could not be read to the end. */
+  errors: string[];
+}
+
+/** Each expected slot of one job in the window, judged. Lazy: one slot at a time. */
+export function* judgeSlots(job: JobSchedule, ledger: SlotLedger): Generator<JudgedSlot> {
+  const book = ledger.jobs.get(job.name);
+  const pendingFrom = ledger.untilMs - (job.graceMs ?? 0);
+  for (const slot of slotsBetween(job.schedule, job.tz, new Date(ledger.sinceMs), new Date(ledger.untilMs))) {
+    const key = ledger.keyOf(slot.getTime());
+    const packed = book?.slots.get(key) ?? 0;
+    const running = counter(packed, STARTS) > counter(packed, ENDS);
+    if (counter(packed, OKS) > 0) {
+      yield { slot, status: 'served' };
+    } else if (slot.getTime() > pendingFrom && (running || counter(packed, FAILS) === 0)) {
+      // Too recent to judge: its run may still be going, or not have started yet.
+      yield { slot, status: 'pending' };
+    } else if (counter(packed, FAILS) > 0 || running) {
+      let causes = book?.causes.get(key);
+      if (running) {
+        causes = new Map(causes ?? []);
+        causes.set(causeKey(RUN_SOURCE, CRASHED_REASON), counter(packed, STARTS) - counter(packed, ENDS));
+      }
+      yield { slot, status: 'failed', causes };
+    } else {
+      yield { slot, status: 'missing' };
+    }
+  }
+}
+
+/** The slots a backfill should run: every failed or missing slot in the window, in time order per job. */
+export function unservedSlots(jobs: readonly JobSchedule[], ledger: SlotLedger): UnservedSlot[] {
+  const out: UnservedSlot[] = [];
+  for (const job of jobs) {
+    for (const judged of judgeSlots(job, ledger)) {
+      if (judged.status === 'failed' || judged.status === 'missing') out.push({ job: job.name, slot: judged.slot.toISOString(), status: judged.status });
+    }
+  }
+  return out;
+}
+
+/** Gaps, late runs and per-job counts from a filled ledger. */
+export function findGaps(jobs: readonly JobSchedule[], ledger: SlotLedger): { gaps: Gap[]; late: LateSlot[]; jobs: JobSummary[] } {
+  const gaps: Gap[] = [];
+  const late: LateSlot[] = [];
+  const summaries: JobSummary[] = [];
+  for (const job of jobs) {
+    const summary: JobSummary = { job: job.name, slots: 0, served: 0, failed: 0, missing: 0, pending: 0, doubled: 0 };
+    const book = ledger.jobs.get(job.name);
+    let open: { start: Date; last: Date; slots: number; failed: number; missing: number; tally: CauseTally } | undefined;
+    const close = (end: Date | null) => {
+      if (!open) return;
+      const endMs = end ? end.getTime() : ledger.untilMs;
+      const counts = causeCounts(open.tally);
+      gaps.push({
+        job: job.name,
+        start: open.start.toISOString(),
+        end: end ? end.toISOString() : null,
+        durationMs: endMs - open.start.getTime(),
+        slots: open.slots,
+        failed: open.failed,
+        missing: open.missing,
+        ...(counts.length > 0 ? { cause: formatCause(counts) } : {}),
+        open: end === null,
+        lastSlot: open.last.toISOString(),
+        causes: counts,
+      });
+      open = undefined;
+    };
+    for (const judged of judgeSlots(job, ledger)) {
+      summary.slots++;
+      summary[judged.status]++;
+      if (judged.status === 'served') {
+        const key = ledger.keyOf(judged.slot.getTime());
+        if (counter(book?.slots.get(key) ?? 0, OKS) > 1) summary.doubled++;
+        const lateRun = book?.late.get(key);
+        if (lateRun) late.push({ job: job.name, slot: judged.slot.toISOString(), ...lateRun });
+        close(judged.slot);
+      } else if (judged.status === 'pending') {
+        close(null); // its run may still be going: we cannot say yet when the gap ends
+      } else {
+        open ??= { start: judged.slot, last: judged.slot, slots: 0, failed: 0, missing: 0, tally: new Map() };
+        open.last = judged.slot;
+        open.slots++;
+        open[judged.status]++;
+        addTally(open.tally, judged.causes);
+      }
+    }
+    close(null);
+    summaries.push(summary);
+  }
+  gaps.sort((a, b) => a.start.localeCompare(b.start) || a.job.localeCompare(b.job));
+  late.sort((a, b) => a.slot.localeCompare(b.slot) || a.job.localeCompare(b.job));
+  return { gaps, late, jobs: summaries };
+}
+
+/** Only these lines matter to gap analysis; the rest are shape-checked, not parsed (speed). */
+export function gapRelevantLine(line: string): boolean {
+  if (line.includes('run.end') || line.includes('run.start')) return true;
+  return line.includes('attempt.end') && !line.includes('"outcome":"ok"');
+}
+
+/** Fill a ledger from records (any iterable), e.g. in tests or from another source. */
+export async function buildLedger(
+  jobs: readonly JobSchedule[],
+  window: Window,
+  records: Iterable<LogRecord> | AsyncIterable<LogRecord>,
+  opts: LedgerOptions = {},
+): Promise<SlotLedger> {
+  const ledger = new SlotLedger(jobs, window, opts);
+  for await (const record of records) ledger.add(record);
+  return ledger;
+}
+
+/** Fill a ledger straight from log files (and `-`), on the fast path. */
+export async function readLedger(
+  jobs: readonly JobSchedule[],
+  window: Window,
+  sources: string[],
+  opts: LedgerOptions & { stats?: ReadStats; stdin?: NodeJS.ReadableStream; rotated?: boolean } = {},
+): Promise<{ ledger: SlotLedger; stats: ReadStats }> {
+  const stats = opts.stats ?? newReadStats();
+  const ledger = new SlotLedger(jobs, window, opts);
+  for await (const batch of readRecordBatches(sources, { stats, want: gapRelevantLine, stdin: opts.stdin, rotated: opts.rotated })) {
+    for (const record of batch) ledger.add(record);
+  }
+  stats.skippedLines += ledger.invalidRecords;
+  ledger.invalidRecords = 0;
+  return { ledger, stats };
+}
+
+/** The whole `postmortem gaps` report for these jobs, window and logs. */
+export async function analyzeLogs(
+  jobs: readonly JobSchedule[],
+  window: Window,
+  sources: string[],
+  opts: LedgerOptions & { stdin?: NodeJS.ReadableStream; rotated?: boolean } = {},
+): Promise<GapReport> {
+  const { ledger, stats } = await readLedger(jobs, window, sources, opts);
+  return reportFrom(jobs, window, ledger, stats);
+}
+
+export function reportFrom(jobs: readonly JobSchedule[], window: Window, ledger: SlotLedger, stats: ReadStats): GapReport {
+  const found = findGaps(jobs, ledger);
+  return {
+    since: window.since.toISOString(),
+    until: window.until.toISOString(),
+    gaps: found.gaps,
+    incidents: mergeIncidents(found.gaps, window.until),
+    skippedLines: stats.skippedLines + ledger.invalidRecords,
+    late: found.late,
+    jobs: found.jobs,
+    linesRead: stats.lines,
+    sources: stats.sources,
+    errors: stats.errors,
+  };
+}

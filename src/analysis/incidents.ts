@@ -1,0 +1,86 @@
+/**
+ * Incidents: one outage usually hits every job at once, so gaps of different jobs that overlap in
+ * time are merged into one incident ("14:15–15:00, 3 jobs, 9 slots").
+ */
+import { addTally, causeCounts, formatCause, tallyFromCounts, type CauseCount } from './cause.js';
+
+/** What incidents need from a gap (see Gap in gaps.ts). */
+export interface GapSpan {
+  job: string;
+  start: string;
+  end: string | null;
+  slots: number;
+  failed: number;
+  missing: number;
+  causes: CauseCount[];
+}
+
+export interface Incident {
+  /** Earliest gap start (ISO). */
+  start: string;
+  /** Latest gap end (ISO); null when any of its gaps is still open. */
+  end: string | null;
+  /** Job names, sorted. */
+  jobs: string[];
+  /** Unserved slots over all its gaps. */
+  slots: number;
+  cause?: string;
+  open: boolean;
+  durationMs: number;
+  failed: number;
+  missing: number;
+  gaps: number;
+  causes: CauseCount[];
+}
+
+/**
+ * Merge gaps whose time spans overlap ([start, end), an open gap reaching `until`), transitively:
+ * A overlapping B and B overlapping C make one incident. Sorted by start.
+ */
+export function mergeIncidents(gaps: readonly GapSpan[], until: Date): Incident[] {
+  const untilMs = until.getTime();
+  const spans = gaps
+    .map((gap) => ({ gap, startMs: Date.parse(gap.start), endMs: gap.end === null ? untilMs : Date.parse(gap.end) }))
+    .sort((a, b) => a.startMs - b.startMs);
+
+  const incidents: Incident[] = [];
+  let group: typeof spans = [];
+  let groupEnd = -Infinity;
+  const flush = () => {
+    if (group.length > 0) incidents.push(toIncident(group.map((s) => s.gap), group[0].startMs, groupEnd));
+    group = [];
+  };
+  for (const span of spans) {
+    if (group.length > 0 && span.startMs >= groupEnd) flush();
+    if (group.length === 0) groupEnd = span.endMs;
+    group.push(span);
+    groupEnd = Math.max(groupEnd, span.endMs);
+  }
+  flush();
+  return incidents;
+}
+
+function toIncident(gaps: GapSpan[], startMs: number, endMs: number): Incident {
+  const open = gaps.some((g) => g.end === null);
+  const tally = new Map<string, number>();
+  for (const gap of gaps) addTally(tally, tallyFromCounts(gap.causes));
+  const counts = causeCounts(tally);
+  const cause = formatCause(counts);
+  return {
+    start: new Date(startMs).toISOString(),
+    end: open ? null : new Date(endMs).toISOString(),
+    jobs: [...new Set(gaps.map((g) => g.job))].sort(),
+    slots: sum(gaps, 'slots'),
+    ...(cause ? { cause } : {}),
+    open,
+    durationMs: endMs - startMs,
+    failed: sum(gaps, 'failed'),
+    missing: sum(gaps, 'missing'),
+    gaps: gaps.length,
+    causes: counts,
+  };
+}
+
+function sum(gaps: GapSpan[], field: 'slots' | 'failed' | 'missing'): number {
+  return gaps.reduce((n, g) => n + g[field], 0);
+}

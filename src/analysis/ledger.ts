@@ -1,0 +1,135 @@
+/**
+ * The slot ledger: what the log says about each slot of each job inside the window, kept as small
+ * integers (not records) so a year of logs fits in little memory.
+ */
+import type { LogRecord } from '../log/types.js';
+import type { CauseTally } from './cause.js';
+import { attemptCauseKey, runCauseKey } from './cause.js';
+
+/** A job as the analysis sees it. */
+export interface JobSchedule {
+  name: string;
+  schedule: string;
+  tz: string;
+  /** Unserved slots this close to `until` may still be running: not judged yet. Default 0. */
+  graceMs?: number;
+}
+
+export interface Window {
+  since: Date;
+  until: Date;
+}
+
+/**
+ * Per-slot counters packed in one small integer (stays a V8 small integer, so a Map of them is
+ * compact): run.start, any run.end, ok run.end, failed run.end; 7 bits each, saturating.
+ */
+const FIELD_BITS = 7;
+const FIELD_MAX = (1 << FIELD_BITS) - 1;
+export const STARTS = 0;
+export const ENDS = 1;
+export const OKS = 2;
+export const FAILS = 3;
+
+export function counter(packed: number, field: number): number {
+  return (packed >>> (field * FIELD_BITS)) & FIELD_MAX;
+}
+
+function bump(packed: number, field: number): number {
+  return counter(packed, field) === FIELD_MAX ? packed : packed + (1 << (field * FIELD_BITS));
+}
+
+export interface LateRun {
+  lateMs: number;
+  trigger: string;
+}
+
+export interface JobLedger {
+  /** Slot key (whole seconds since the window's start) → packed counters. */
+  slots: Map<number, number>;
+  /** Failure tallies of slots not (yet) served; dropped once a slot is served. */
+  causes: Map<number, CauseTally>;
+  /** Served slots whose serving run started at least `lateAfterMs` after the slot. */
+  late: Map<number, LateRun>;
+}
+
+export interface LedgerOptions {
+  /** A serving run that starts this long after its slot is reported as late. Default 60 s. */
+  lateAfterMs?: number;
+}
+
+export class SlotLedger {
+  readonly jobs = new Map<string, JobLedger>();
+  /** Records about known jobs whose `scheduledFor` is not a time. */
+  invalidRecords = 0;
+  readonly sinceMs: number;
+  readonly untilMs: number;
+  private readonly lateAfterMs: number;
+
+  constructor(jobs: readonly JobSchedule[], window: Window, opts: LedgerOptions = {}) {
+    this.sinceMs = window.since.getTime();
+    this.untilMs = window.until.getTime();
+    this.lateAfterMs = opts.lateAfterMs ?? 60_000;
+    for (const job of jobs) this.jobs.set(job.name, { slots: new Map(), causes: new Map(), late: new Map() });
+  }
+
+  /** Slot key of an instant inside the window. */
+  keyOf(slotMs: number): number {
+    return Math.floor((slotMs - this.sinceMs) / 1000);
+  }
+
+  add(record: LogRecord): void {
+    const event = record.event;
+    if (event !== 'run.end' && event !== 'run.start' && event !== 'attempt.end') return;
+    const job = this.jobs.get(record.job);
+    if (!job) return;
+    const slotMs = Date.parse(record.scheduledFor);
+    if (Number.isNaN(slotMs)) {
+      this.invalidRecords++;
+      return;
+    }
+    if (slotMs < this.sinceMs || slotMs > this.untilMs) return;
+    const key = this.keyOf(slotMs);
+    const packed = job.slots.get(key) ?? 0;
+
+    if (event === 'run.start') {
+      job.slots.set(key, bump(packed, STARTS));
+    } else if (event === 'run.end') {
+      const outcome = record.outcome;
+      let next = bump(packed, ENDS);
+      if (outcome === 'ok') {
+        next = bump(next, OKS);
+        job.causes.delete(key);
+        this.noteLateness(job, key, slotMs, record);
+      } else if (outcome === 'failed') {
+        next = bump(next, FAILS);
+        if (counter(packed, OKS) === 0) addOne(job.causes, key, runCauseKey(record));
+      }
+      job.slots.set(key, next);
+    } else if (counter(packed, OKS) === 0) {
+      const cause = attemptCauseKey(record);
+      if (cause) addOne(job.causes, key, cause);
+    }
+  }
+
+  private noteLateness(job: JobLedger, key: number, slotMs: number, record: LogRecord): void {
+    const endMs = Date.parse(record.ts);
+    const durationMs = typeof record.durationMs === 'number' ? record.durationMs : 0;
+    if (Number.isNaN(endMs)) return;
+    const lateMs = endMs - durationMs - slotMs;
+    const previous = job.late.get(key);
+    if (lateMs < this.lateAfterMs) {
+      // An on-time serving run makes any later duplicate irrelevant.
+      if (previous) job.late.delete(key);
+      return;
+    }
+    if (counter(job.slots.get(key) ?? 0, OKS) > 0 && !previous) return; // already served on time
+    if (!previous || lateMs < previous.lateMs) job.late.set(key, { lateMs, trigger: String(record.trigger ?? 'cron') });
+  }
+}
+
+function addOne(causes: Map<number, CauseTally>, key: number, cause: string): void {
+  let tally = causes.get(key);
+  if (!tally) causes.set(key, (tally = new Map()));
+  tally.set(cause, (tally.get(cause) ?? 0) + 1);
+}
