@@ -65,15 +65,21 @@ export async function generateSlot(ctx: JobContext, job: ResolvedJob, slot: Date
       written = existing[0];
       return { status: 'skipped', reason: 'served' };
     }
-    // the engine reports attempts and breaker changes into this run's log
-    const engine = new Engine(ctx.config, { store: ctx.store, clock: ctx.clock, env: ctx.env, simClock: ctx.simClock, onEvent: eventLogger(run) });
+    // the engine reports attempts and breaker changes into this run's log (and to the after-run hooks)
+    const transitions: Array<{ provider: string; from: string; to: string }> = [];
+    const logEvent = eventLogger(run);
+    const onEvent = (e: EngineEvent) => {
+      if (e.type === 'breaker') transitions.push(e.transition);
+      logEvent(e);
+    };
+    const engine = new Engine(ctx.config, { store: ctx.store, clock: ctx.clock, env: ctx.env, simClock: ctx.simClock, onEvent });
     try {
       served = await engine.complete(buildRequest(job, slotIso), { providers: chain, deadlineMs: job.deadlineMs, signal: opts.signal });
     } catch (err) {
       attempts = (err as { attempts?: Attempt[] }).attempts ?? [];
       if (err instanceof AllProvidersFailedError || err instanceof DeadlineExceededError) failure = 'unavailable';
       else failure = 'error';
-      return { status: 'failed', fields: { error: (err as Error).message } };
+      return { status: 'failed', fields: { error: (err as Error).message }, attempts, transitions, unavailable: failure === 'unavailable' };
     }
     attempts = served.attempts;
     const title = titleOf(served.content) || `${job.name} ${slotIso}`;
@@ -97,7 +103,7 @@ export async function generateSlot(ctx: JobContext, job: ResolvedJob, slot: Date
     // --force replaced the slot's content: drop the older file(s) only after the new one is whole
     for (const old of existing) if (old !== file) removeQuietly(old);
     written = file;
-    return { status: 'ok', fields: { provider: served.provider, model: served.model, degraded: served.degraded, output: file } };
+    return { status: 'ok', fields: { provider: served.provider, model: served.model, degraded: served.degraded, output: file }, attempts, transitions };
   });
 
   return {

@@ -23,6 +23,11 @@ export interface WorkResult {
   fields?: Record<string, unknown>;
   /** Why a run was skipped ('served', 'locked', 'dry-run'). */
   reason?: string;
+  /** For the after-run hooks (alerts, metrics): the provider attempts and breaker changes of this run. */
+  attempts?: Array<{ provider: string; outcome: string }>;
+  transitions?: Array<{ provider: string; from: string; to: string }>;
+  /** No provider could serve (exit 69). */
+  unavailable?: boolean;
 }
 
 export interface SlotRunResult extends WorkResult {
