@@ -24,6 +24,9 @@ const ROOT = resolve(import.meta.dirname, '../..');
 let server: RedisServer;
 let prefixes = 0;
 const uniquePrefix = () => `t${process.pid}-${++prefixes}:`;
+// Generous bounds where the test is about semantics, not timeouts: CI shares two cores with
+// other suites, and a starved event loop must not turn a slow reply into a timeout.
+const patient = { connectTimeoutMs: 5000, commandTimeoutMs: 5000 };
 
 beforeAll(async () => {
   if (enabled) server = await startRedisServer({ args: ['--notify-keyspace-events', 'KEA'] });
@@ -35,7 +38,7 @@ afterAll(async () => {
 describe.skipIf(!enabled)('RedisStore', () => {
   runStoreContract('redis', async () => {
     const keyPrefix = uniquePrefix();
-    const open = () => openRedisStore({ url: server.url, keyPrefix });
+    const open = () => openRedisStore({ url: server.url, keyPrefix }, patient);
     const opened: StateStore[] = [await open()];
     return {
       store: opened[0],
@@ -45,8 +48,8 @@ describe.skipIf(!enabled)('RedisStore', () => {
   });
 
   it('keeps keys under its prefix, so two prefixes on one Redis never see each other', async () => {
-    const a = await openRedisStore({ url: server.url, keyPrefix: uniquePrefix() });
-    const b = await openRedisStore({ url: server.url, keyPrefix: uniquePrefix() });
+    const a = await openRedisStore({ url: server.url, keyPrefix: uniquePrefix() }, patient);
+    const b = await openRedisStore({ url: server.url, keyPrefix: uniquePrefix() }, patient);
     await a.update('breaker:x', () => 1);
     await a.update('a*[b]?', () => 2);
     expect(await b.get('breaker:x')).toBeUndefined();
@@ -57,8 +60,8 @@ describe.skipIf(!enabled)('RedisStore', () => {
   });
 
   it('keeps a held lock past its ttl by refreshing the lease, then frees it on release', async () => {
-    const holder = await openRedisStore({ url: server.url, keyPrefix: uniquePrefix() }, { lockTtlMs: 300 });
-    const rival = await openRedisStore({ url: server.url, keyPrefix: holder.keyPrefix });
+    const holder = await openRedisStore({ url: server.url, keyPrefix: uniquePrefix() }, { ...patient, lockTtlMs: 300 });
+    const rival = await openRedisStore({ url: server.url, keyPrefix: holder.keyPrefix }, patient);
     const events = await keyEvents(holder.lockKey('probe:p1'));
     const started = performance.now();
     const lock = await holder.tryLock('probe:p1');
@@ -74,14 +77,14 @@ describe.skipIf(!enabled)('RedisStore', () => {
     const secret = 's3cr3t-pa55';
     const locked = await startRedisServer({ password: secret });
     try {
-      const store = await openRedisStore({ url: locked.url });
+      const store = await openRedisStore({ url: locked.url }, patient);
       expect(store.where).toBe(`redis://127.0.0.1:${locked.port}/0`);
       await store.close();
       const wrong = locked.url.replace(encodeURIComponent(secret), 'wr0ng-pa55');
-      const error = await openRedisStore({ url: wrong }).catch((e: unknown) => e);
+      const error = await openRedisStore({ url: wrong }, patient).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(RedisStoreError);
       expect(String((error as Error).message)).not.toMatch(/wr0ng-pa55|s3cr3t/);
-      await expect(openRedisStore({ url: `redis://127.0.0.1:${locked.port}/0` })).rejects.toThrow(/unavailable: NOAUTH/);
+      await expect(openRedisStore({ url: `redis://127.0.0.1:${locked.port}/0` }, patient)).rejects.toThrow(/unavailable: NOAUTH/);
     } finally {
       await locked.stop();
     }
@@ -98,10 +101,10 @@ describe.skipIf(!enabled)('RedisStore', () => {
       frozen.process.kill('SIGSTOP');
       let started = performance.now();
       await expect(store.update('k', () => 1)).rejects.toBeInstanceOf(RedisStoreError);
-      expect(performance.now() - started).toBeLessThan(1500);
+      expect(performance.now() - started).toBeLessThan(3000); // 200 ms bounds, with room for a loaded machine; unbounded would hang
       started = performance.now();
       await expect(openRedisStore({ url: frozen.url }, { connectTimeoutMs: 200, commandTimeoutMs: 200 })).rejects.toThrow(/unavailable/);
-      expect(performance.now() - started).toBeLessThan(1500);
+      expect(performance.now() - started).toBeLessThan(3000); // 200 ms bounds, with room for a loaded machine; unbounded would hang
       await store.close();
     } finally {
       frozen.process.kill('SIGCONT');
@@ -123,6 +126,7 @@ describe.skipIf(!enabled)('openStateStore', () => {
     const file = await openStateStore({ stateDir, state: { keyPrefix: 'lucy-ops:' } });
     expect([file.kind, file.where, file.fallback]).toEqual(['file', stateDir, undefined]);
     const redis = await openStateStore({ stateDir, state: { redisEnv: 'LUCY_TEST_REDIS', keyPrefix: uniquePrefix() } }, {
+      ...patient,
       env: { LUCY_TEST_REDIS: server.url },
     });
     expect([redis.kind, redis.where, redis.fallback]).toEqual(['redis', `redis://127.0.0.1:${server.port}/0`, undefined]);
@@ -150,6 +154,7 @@ describe.skipIf(!enabled)('openStateStore', () => {
     const doomed = await startRedisServer();
     const warnings: string[] = [];
     const store = (await openStateStore({ stateDir, state: { redis: doomed.url, keyPrefix: 'mid:' } }, {
+      ...patient,
       onWarning: (w) => warnings.push(w),
     })) as FallbackStore;
     expect(await store.update<number>('breaker:a', (n) => (n ?? 0) + 1)).toBe(1);
@@ -164,7 +169,7 @@ describe.skipIf(!enabled)('openStateStore', () => {
     ]);
     expect(results).toEqual([expect.any(Number), expect.any(Number), undefined]); // file store: a is not there
     expect(await store.get('breaker:b')).toBe(2);
-    expect(performance.now() - started).toBeLessThan(2000);
+    expect(performance.now() - started).toBeLessThan(3000); // a closed socket fails at once
     await lock!.release(); // Redis is gone: the lease just runs out, no error for the run
     expect(warnings).toHaveLength(1);
     expect([store.kind, store.where, store.fallback]).toEqual(['file', stateDir, warnings[0]]);
@@ -191,7 +196,7 @@ describe.skipIf(!enabled)('many processes on two hosts, one Redis', () => {
       expect(reports.every((r) => r.kind === 'redis' && r.warnings.length === 0)).toBe(true);
       expect(reports.filter((r) => r.tripped)).toHaveLength(1);
       expect(reports.filter((r) => r.probe)).toHaveLength(1);
-      const store = await openRedisStore({ url: server.url, keyPrefix });
+      const store = await openRedisStore({ url: server.url, keyPrefix }, patient);
       expect(await store.get('breaker:deepseek')).toEqual({ failures: 250 });
       await store.close();
       for (const dir of hosts) expect(existsSync(join(dir, 'state.json'))).toBe(false);
@@ -206,7 +211,7 @@ describe.skipIf(!enabled)('many processes on two hosts, one Redis', () => {
     const keyPrefix = uniquePrefix();
     const holder = spawnChild(outDir, ['hold', server.url, tmpdir(), keyPrefix, 'generate:blog:slot', '600']);
     expect(JSON.parse(await firstLine(holder))).toEqual({ locked: true });
-    const store = await openRedisStore({ url: server.url, keyPrefix });
+    const store = await openRedisStore({ url: server.url, keyPrefix }, patient);
     const events = await keyEvents(store.lockKey('generate:blog:slot'));
     holder.kill('SIGKILL');
     const killedAt = performance.now();
@@ -240,7 +245,9 @@ const CHILD = `
 import { openStateStore } from './state/open-store.js';
 const [mode, url, stateDir, keyPrefix, name, ttl] = process.argv.slice(2);
 const warnings = [];
-const store = await openStateStore({ stateDir, state: { redis: url, keyPrefix } }, { onWarning: (w) => warnings.push(w), lockTtlMs: Number(ttl) || 15000 });
+const store = await openStateStore({ stateDir, state: { redis: url, keyPrefix } }, {
+  onWarning: (w) => warnings.push(w), lockTtlMs: Number(ttl) || 15000, connectTimeoutMs: 5000, commandTimeoutMs: 5000,
+});
 const say = (o) => process.stdout.write(JSON.stringify(o) + '\\n');
 process.stdin.resume();
 if (mode === 'fleet') {
