@@ -130,6 +130,9 @@ describe.skipIf(!enabled)('openStateStore', () => {
       env: { LUCY_TEST_REDIS: server.url },
     });
     expect([redis.kind, redis.where, redis.fallback]).toEqual(['redis', `redis://127.0.0.1:${server.port}/0`, undefined]);
+    // The caller's own error is not a Redis failure: it passes through and the store stays on Redis.
+    await expect(redis.update('k', () => { throw new Error('caller bug'); })).rejects.toThrow('caller bug');
+    expect([redis.kind, redis.fallback]).toEqual(['redis', undefined]);
     await Promise.all([file.close(), redis.close()]);
   });
 
