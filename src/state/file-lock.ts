@@ -10,10 +10,20 @@
  * holder's token under it, so two processes that both saw the same dead holder cannot both win
  * (the race proper-lockfile has: see docs/breaker.md).
  * Staleness uses the real wall clock (file mtimes are real), never the LUCY_OPS_NOW clock.
+ * File operations are synchronous on purpose: each is a few microseconds on a tiny file, and the
+ * time a lock is held (thread-pool round trips under load) bounds how many processes can share it.
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync, unlinkSync } from 'node:fs';
-import { mkdir, open, readFile, unlink, utimes } from 'node:fs/promises';
+import {
+  closeSync,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  unlinkSync,
+  utimesSync,
+  writeSync,
+} from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 
@@ -51,7 +61,7 @@ export class HeldFileLock {
     private readonly options: FileLockOptions,
   ) {
     // Keep the mtime fresh so other hosts can tell we are alive; unref: never keeps a process up.
-    this.heartbeat = setInterval(() => void this.touch(), Math.max(50, Math.floor(options.staleMs / 3)));
+    this.heartbeat = setInterval(() => this.touch(), Math.max(50, Math.floor(options.staleMs / 3)));
     this.heartbeat.unref();
     heldLocks.add(this);
     installExitHook();
@@ -63,22 +73,14 @@ export class HeldFileLock {
 
   /** Idempotent; never removes a lock file that another process has since taken over. */
   async release(): Promise<void> {
-    if (this.released) return;
-    this.stop();
-    const owner = await readOwner(this.path);
-    if (owner?.token === this.token) await unlink(this.path).catch(ignoreMissing);
+    this.releaseSync();
   }
 
-  /** The same, synchronously: for process 'exit'. */
+  /** The same, synchronously (also used on process 'exit'). */
   releaseSync(): void {
     if (this.released) return;
     this.stop();
-    try {
-      const owner = parseOwner(readFileSync(this.path, 'utf8'));
-      if (owner?.token === this.token) unlinkSync(this.path);
-    } catch {
-      // already gone: nothing to release
-    }
+    if (readOwner(this.path)?.token === this.token) unlinkIfPresent(this.path);
   }
 
   private stop(): void {
@@ -87,29 +89,39 @@ export class HeldFileLock {
     heldLocks.delete(this);
   }
 
-  private async touch(): Promise<void> {
+  private touch(): void {
     if (this.released) return;
-    const owner = await readOwner(this.path).catch(() => undefined);
-    if (this.released) return;
-    if (owner?.token !== this.token) {
-      this.stop();
-      this.options.onLost?.(this.path);
-      return;
+    try {
+      if (readOwner(this.path)?.token !== this.token) {
+        this.stop();
+        this.options.onLost?.(this.path);
+        return;
+      }
+      const now = new Date();
+      utimesSync(this.path, now, now);
+    } catch {
+      // a transient error: the next beat tries again
     }
-    const now = new Date();
-    await utimes(this.path, now, now).catch(() => undefined);
   }
 }
 
-/** Take the lock if it is free or its holder is dead; null at once when a live holder has it. */
-export async function tryAcquireFileLock(path: string, options: FileLockOptions): Promise<HeldFileLock | null> {
+/**
+ * Take the lock if it is free or its holder is dead; null at once when a live holder has it.
+ * `checkHolder: false` skips the liveness check (cheap polling while waiting).
+ */
+export async function tryAcquireFileLock(
+  path: string,
+  options: FileLockOptions,
+  checkHolder = true,
+): Promise<HeldFileLock | null> {
   // A few rounds: the file may vanish or be removed as dead between our create and inspect.
   for (let round = 0; round < 4; round++) {
     const token = randomBytes(9).toString('base64url');
-    if (await createExclusive(path, token)) return new HeldFileLock(path, token, options);
-    const seen = await inspect(path, options.staleMs);
+    if (createExclusive(path, token)) return new HeldFileLock(path, token, options);
+    if (!checkHolder) return null;
+    const seen = inspect(path, options.staleMs);
     if (seen.kind === 'live') return null;
-    if (seen.kind === 'dead' && !(await removeDeadLock(path, seen, options.staleMs))) return null;
+    if (seen.kind === 'dead' && !removeDeadLock(path, seen, options.staleMs)) return null;
   }
   return null;
 }
@@ -120,51 +132,55 @@ export async function acquireFileLock(
   options: FileLockOptions & { waitMs: number },
 ): Promise<HeldFileLock> {
   const giveUpAt = Date.now() + options.waitMs;
+  let checkedAt = 0;
   for (let attempt = 0; ; attempt++) {
-    const lock = await tryAcquireFileLock(path, options);
+    // Checking the holder's liveness costs a read and a syscall: do it at most every 50 ms.
+    const checkHolder = Date.now() - checkedAt >= 50;
+    if (checkHolder) checkedAt = Date.now();
+    const lock = await tryAcquireFileLock(path, options, checkHolder);
     if (lock) return lock;
     if (Date.now() >= giveUpAt) {
-      const owner = await readOwner(path).catch(() => undefined);
+      const owner = readOwner(path);
       const by = owner ? ` (held by pid ${owner.pid} on ${owner.host})` : '';
       throw new Error(`could not lock ${path} within ${options.waitMs} ms${by}`);
     }
-    // Full jitter, growing to 25 ms: holders keep the lock for a few milliseconds.
-    const cap = Math.min(25, 2 * 1.5 ** attempt);
+    // Full jitter, growing to 20 ms: holders keep this lock for a millisecond or two.
+    const cap = Math.min(20, 2 * 1.5 ** attempt);
     await new Promise((resolve) => setTimeout(resolve, 1 + Math.random() * cap));
   }
 }
 
 /** Create the file only if absent, with our owner record inside. False when it already exists. */
-async function createExclusive(path: string, token: string): Promise<boolean> {
+function createExclusive(path: string, token: string): boolean {
   const owner: LockOwner = { pid: process.pid, host: thisHost, token, at: new Date().toISOString() };
-  for (let round = 0; round < 2; round++) {
-    try {
-      const handle = await open(path, 'wx');
-      try {
-        await handle.writeFile(JSON.stringify(owner));
-      } finally {
-        await handle.close();
-      }
-      return true;
-    } catch (error) {
-      if (errorCode(error) === 'EEXIST') return false;
-      if (errorCode(error) !== 'ENOENT' || round > 0) throw error;
-      await mkdir(dirname(path), { recursive: true });
-    }
+  let fd: number;
+  try {
+    fd = openSync(path, 'wx');
+  } catch (error) {
+    if (errorCode(error) === 'EEXIST') return false;
+    if (errorCode(error) !== 'ENOENT') throw error;
+    mkdirSync(dirname(path), { recursive: true });
+    return createExclusive(path, token);
   }
-  return false;
+  try {
+    writeSync(fd, JSON.stringify(owner));
+  } finally {
+    closeSync(fd);
+  }
+  return true;
 }
 
-async function inspect(path: string, staleMs: number): Promise<Inspection> {
-  let handle;
+function inspect(path: string, staleMs: number): Inspection {
+  let fd: number;
   try {
-    handle = await open(path, 'r');
+    fd = openSync(path, 'r');
   } catch (error) {
     if (errorCode(error) === 'ENOENT') return { kind: 'gone' };
     throw error;
   }
   try {
-    const [raw, stat] = await Promise.all([handle.readFile('utf8'), handle.stat()]);
+    const raw = readFileSync(fd, 'utf8');
+    const stat = fstatSync(fd);
     // An empty file is a holder between create and write: alive unless it stayed that way.
     const owner = parseOwner(raw);
     const stale = Date.now() - stat.mtimeMs > staleMs;
@@ -172,7 +188,7 @@ async function inspect(path: string, staleMs: number): Promise<Inspection> {
     if (stale || deadHere) return { kind: 'dead', token: owner?.token, ino: stat.ino, mtimeMs: stat.mtimeMs };
     return { kind: 'live', owner };
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
 }
 
@@ -180,34 +196,28 @@ async function inspect(path: string, staleMs: number): Promise<Inspection> {
  * Remove a dead holder's file, under a guard so that only one process removes it, and only if it
  * is still the same dead holder. True when the lock is now free to try again.
  */
-async function removeDeadLock(
-  path: string,
-  dead: Extract<Inspection, { kind: 'dead' }>,
-  staleMs: number,
-): Promise<boolean> {
+function removeDeadLock(path: string, dead: Extract<Inspection, { kind: 'dead' }>, staleMs: number): boolean {
   const guardPath = `${path}.takeover`;
-  const guardToken = randomBytes(9).toString('base64url');
-  if (!(await createExclusive(guardPath, guardToken))) {
+  if (!createExclusive(guardPath, randomBytes(9).toString('base64url'))) {
     // Another process is taking over right now, or died in the middle of it (a microsecond window).
-    const guard = await inspect(guardPath, staleMs);
-    if (guard.kind === 'dead') await unlink(guardPath).catch(ignoreMissing);
+    if (inspect(guardPath, staleMs).kind === 'dead') unlinkIfPresent(guardPath);
     return false;
   }
   try {
-    const now = await inspect(path, staleMs);
+    const now = inspect(path, staleMs);
     if (now.kind === 'gone') return true;
     const same = now.kind === 'dead' && now.token === dead.token && now.ino === dead.ino;
     if (!same) return false;
-    await unlink(path).catch(ignoreMissing);
+    unlinkIfPresent(path);
     return true;
   } finally {
-    await unlink(guardPath).catch(ignoreMissing);
+    unlinkIfPresent(guardPath);
   }
 }
 
-async function readOwner(path: string): Promise<LockOwner | undefined> {
+function readOwner(path: string): LockOwner | undefined {
   try {
-    return parseOwner(await readFile(path, 'utf8'));
+    return parseOwner(readFileSync(path, 'utf8'));
   } catch (error) {
     if (errorCode(error) === 'ENOENT') return undefined;
     throw error;
@@ -243,8 +253,12 @@ function installExitHook(): void {
   });
 }
 
-function ignoreMissing(error: unknown): void {
-  if (errorCode(error) !== 'ENOENT') throw error;
+function unlinkIfPresent(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch (error) {
+    if (errorCode(error) !== 'ENOENT') throw error;
+  }
 }
 
 export function errorCode(error: unknown): string | undefined {

@@ -8,9 +8,12 @@
  * - tryLock: one file per name under stateDir/locks/ (see file-lock.ts for liveness).
  * - A state.json that is not valid JSON (edited by hand) is moved aside to
  *   state.json.corrupt-<time>, the store starts empty, and a warning is reported.
+ * File I/O is synchronous: the file is small, and the lock's hold time (not the event loop) is
+ * what limits 50 processes sharing it; thread-pool round trips would multiply it under load.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { acquireFileLock, errorCode, HeldFileLock, tryAcquireFileLock } from './file-lock.js';
 import type { LockHandle, StateStore } from './types.js';
@@ -141,7 +144,7 @@ export class FileStore implements StateStore {
   private async readFile(): Promise<ReadResult> {
     let raw: string;
     try {
-      raw = await readFile(this.statePath, 'utf8');
+      raw = readFileSync(this.statePath, 'utf8');
     } catch (error) {
       if (errorCode(error) === 'ENOENT') return { kind: 'ok', entries: {} };
       throw error;
@@ -168,9 +171,11 @@ export class FileStore implements StateStore {
   private async moveAside(reason: string): Promise<Entries> {
     const stamp = new Date().toISOString().replace(/[:.]/g, '-');
     const aside = `${this.statePath}.corrupt-${stamp}`;
-    await rename(this.statePath, aside).catch((error: unknown) => {
+    try {
+      renameSync(this.statePath, aside);
+    } catch (error) {
       if (errorCode(error) !== 'ENOENT') throw error;
-    });
+    }
     this.warn(`${this.statePath} was ${reason}; moved it to ${aside} and started with empty state`);
     return {};
   }
@@ -178,17 +183,23 @@ export class FileStore implements StateStore {
   private async writeAtomically(entries: Entries): Promise<void> {
     const tmp = `${this.statePath}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
     const body = JSON.stringify({ version: FORMAT_VERSION, entries }, null, 1) + '\n';
-    const handle = await open(tmp, 'w', 0o600);
+    const fd = openSync(tmp, 'w', 0o600);
     try {
-      await handle.writeFile(body);
-      await handle.sync();
+      try {
+        writeSync(fd, body);
+        fsyncSync(fd); // the bytes are on disk before the rename makes them the state
+      } finally {
+        closeSync(fd);
+      }
     } catch (error) {
-      await handle.close();
-      await unlink(tmp).catch(() => undefined);
+      try {
+        unlinkSync(tmp);
+      } catch {
+        // best effort
+      }
       throw error;
     }
-    await handle.close();
-    await rename(tmp, this.statePath);
+    renameSync(tmp, this.statePath);
   }
 
   private warn(message: string): void {
