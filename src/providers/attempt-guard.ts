@@ -14,6 +14,9 @@ export type Cut =
   | { kind: 'idle' }
   | { kind: 'caller'; deadline: boolean };
 
+/** setTimeout fires at once (with a warning) for delays above 2^31-1 ms; clamp to ~24.8 days. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 interface Destroyable {
   destroy(err?: Error): unknown;
   readonly destroyed?: boolean;
@@ -36,13 +39,13 @@ export class AttemptGuard {
     idleTimeoutMs: number,
     private readonly callerSignal?: AbortSignal,
   ) {
-    this.idleMs = idleTimeoutMs;
+    this.idleMs = Math.min(idleTimeoutMs, MAX_TIMER_MS);
     if (callerSignal?.aborted) {
       this.onCallerAbort();
       return;
     }
     callerSignal?.addEventListener('abort', this.onCallerAbort, { once: true });
-    this.totalTimer = setTimeout(() => this.cutWith({ kind: 'timeout', afterHeaders: this.headersArrived }), timeoutMs);
+    this.totalTimer = setTimeout(() => this.cutWith({ kind: 'timeout', afterHeaders: this.headersArrived }), Math.min(timeoutMs, MAX_TIMER_MS));
   }
 
   get signal(): AbortSignal {

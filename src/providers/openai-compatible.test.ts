@@ -128,6 +128,25 @@ describe('success', () => {
     expect(res.content).toBe('done');
   });
 
+  it('stream_options goes only to streaming requests', async () => {
+    routes.set('ok', reply(200, ok('x')));
+    const withOptions = { ...request, stream_options: { include_usage: true } };
+    await complete(provider('ok'), withOptions, {});
+    expect(JSON.parse(seen.at(-1)!.body)).not.toHaveProperty('stream_options');
+    await complete(provider('ok', { stream: true }), withOptions, {});
+    expect(JSON.parse(seen.at(-1)!.body).stream_options).toEqual({ include_usage: true });
+  });
+
+  it('a delta consumer that throws ends the call as aborted (not the provider\'s fault)', async () => {
+    routes.set('sse1', (_req, res) => res.writeHead(200, { 'content-type': 'text/event-stream' }).end(sse(delta({ content: 'a' })) + sse(delta({}, 'stop'))));
+    const { err } = await failure(provider('sse1', { stream: true }), {
+      onDelta: () => {
+        throw new Error('client went away');
+      },
+    });
+    expect(err.errorType).toBe('aborted');
+  });
+
   it('non-stream tool calls with null content are not empty', async () => {
     const toolCalls = [{ id: 'c1', type: 'function', function: { name: 'f', arguments: '{}' } }];
     routes.set('tools', reply(200, JSON.stringify({ choices: [{ message: { content: null, tool_calls: toolCalls }, finish_reason: 'tool_calls' }] })));

@@ -84,7 +84,7 @@ export async function complete(provider: ResolvedProvider, request: ChatRequest,
       method: 'POST',
       dispatcher: agent,
       headers: requestHeaders(provider, opts),
-      body: JSON.stringify({ ...request, model: provider.model, stream: provider.stream }),
+      body: requestBody(provider, request),
       signal: guard.signal,
       // Our own clocks bound the attempt; undici's are a backstop only.
       headersTimeout: provider.timeoutMs + 1000,
@@ -107,6 +107,14 @@ export async function complete(provider: ResolvedProvider, request: ChatRequest,
     guard.dispose();
     if (body && !body.readableEnded && !body.destroyed) body.destroy();
   }
+}
+
+/** The request's own model/stream are overridden; stream_options is dropped when not streaming (some servers reject it). */
+function requestBody(provider: ResolvedProvider, request: ChatRequest): string {
+  const { stream_options: streamOptions, ...rest } = request;
+  const body: Record<string, unknown> = { ...rest, model: provider.model, stream: provider.stream };
+  if (provider.stream && streamOptions !== undefined) body.stream_options = streamOptions;
+  return JSON.stringify(body);
 }
 
 function requestHeaders(provider: ResolvedProvider, opts: CallOptions): Record<string, string> {
@@ -230,7 +238,19 @@ async function readStream(
   fail: Fail,
 ): Promise<CompletionResult> {
   const parser = new SseParser();
-  const acc = new ChatStreamAccumulator(opts.onDelta);
+  const onDelta = opts.onDelta;
+  // A consumer that cannot take deltas (a client gone from `serve`) means nobody waits for the
+  // answer: 'aborted', so the provider is neither retried nor blamed.
+  const acc = new ChatStreamAccumulator(
+    onDelta &&
+      ((text: string) => {
+        try {
+          onDelta(text);
+        } catch (err) {
+          throw new ProviderError('aborted', `the consumer of ${provider.name}'s stream failed`, { cause: err });
+        }
+      }),
+  );
   const handle = (data: string): void => {
     const outcome = acc.accept(data);
     switch (outcome.kind) {
