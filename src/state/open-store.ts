@@ -14,7 +14,10 @@ export type OpenedStore = StateStore & {
 };
 
 export interface OpenStoreOptions extends RedisStoreOptions {
-  /** Called once when the run falls back to the file store (the caller logs a warning record). */
+  /**
+   * Told about recoverable store problems, for the caller's warning record: the fallback to the file
+   * store (once per run), and the file store's own (a corrupt state.json moved aside).
+   */
   onWarning?: (message: string) => void;
   /** Where `state.redisEnv` is read. Default process.env. */
   env?: NodeJS.ProcessEnv;
@@ -31,9 +34,9 @@ export function redisTarget(state: StateConfig, env: NodeJS.ProcessEnv = process
   return { kind: 'missing', reason: `state.redisEnv names ${state.redisEnv}, which is not set` };
 }
 
-async function openFile(stateDir: string): Promise<StateStore> {
+async function openFile(stateDir: string, onWarning?: (message: string) => void): Promise<StateStore> {
   const { openFileStore } = await import('./file-store.js');
-  return openFileStore(stateDir);
+  return openFileStore(stateDir, { onWarning });
 }
 
 /** Only `state` and `stateDir` of the config matter here. */
@@ -42,7 +45,7 @@ export async function openStateStore(
   opts: OpenStoreOptions = {},
 ): Promise<OpenedStore> {
   const target = redisTarget(config.state, opts.env);
-  const openSecondary = () => openFile(config.stateDir);
+  const openSecondary = () => openFile(config.stateDir, opts.onWarning);
   if (target.kind === 'none') return openSecondary();
   const fallbackNote = `using the file store in ${config.stateDir} for this run`;
   if (target.kind === 'missing') {
