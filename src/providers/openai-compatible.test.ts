@@ -118,7 +118,7 @@ describe('success', () => {
       }, 40);
       res.on('close', () => clearInterval(timer));
     });
-    const res = await complete(provider('steady', { stream: true, idleTimeoutMs: 250 }), request, {});
+    const res = await complete(provider('steady', { stream: true, idleTimeoutMs: 500 }), request, {});
     expect(res.content).toBe('1234567');
   });
 
