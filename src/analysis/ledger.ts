@@ -96,7 +96,8 @@ export class SlotLedger {
       job.slots.set(key, bump(packed, STARTS));
     } else if (event === 'run.end') {
       const outcome = record.outcome;
-      let next = bump(packed, ENDS);
+      // A run skipped because another process held the lock never wrote a run.start: it closes none.
+      let next = outcome === 'skipped' && record.reason === 'locked' ? packed : bump(packed, ENDS);
       if (outcome === 'ok') {
         next = bump(next, OKS);
         job.causes.delete(key);

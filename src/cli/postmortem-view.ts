@@ -1,0 +1,87 @@
+/** Human output of `postmortem gaps`: a table per gap, an incident summary, late runs. */
+import type { GapReport } from '../analysis/gaps.js';
+import type { Incident } from '../analysis/incidents.js';
+import { formatDuration } from '../time.js';
+
+export interface ViewOptions {
+  color: boolean;
+}
+
+/** "2026-04-19 14:15Z" (seconds only when there are any). */
+export function shortTime(iso: string | null): string {
+  if (iso === null) return 'open';
+  const [date, time] = iso.split('T');
+  const hms = time.replace(/\.\d+Z$/, '').replace(/Z$/, '');
+  return `${date} ${hms.endsWith(':00') ? hms.slice(0, 5) : hms}Z`;
+}
+
+export async function renderGapReport(report: GapReport, opts: ViewOptions): Promise<string> {
+  const [{ Chalk }, { default: Table }] = await Promise.all([import('chalk'), import('cli-table3')]);
+  const c = new Chalk({ level: opts.color ? 1 : 0 });
+  // no rule between body rows: compact, and easy to grep
+  const compact = { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' };
+  const table = (head?: string[]) =>
+    new Table({
+      ...(head ? { head: head.map((h) => c.bold(h)) } : {}),
+      ...(head ? {} : { chars: compact }),
+      style: { head: [], border: opts.color ? ['grey'] : [] },
+      wordWrap: true,
+    });
+  const out: string[] = [];
+  const slotsTotal = report.jobs.reduce((n, j) => n + j.slots, 0);
+  out.push(
+    c.bold(`Gaps from ${shortTime(report.since)} to ${shortTime(report.until)}`) +
+      c.dim(`  ·  ${report.jobs.length} job(s), ${slotsTotal} slot(s)  ·  ${report.linesRead} line(s) read, ${report.skippedLines} skipped`),
+    '',
+  );
+
+  if (report.gaps.length === 0) {
+    const pending = report.jobs.reduce((n, j) => n + j.pending, 0);
+    out.push(c.green(`No gaps: every slot was served.`) + (pending ? c.dim(` (${pending} recent slot(s) not judged yet)`) : ''), '');
+  }
+
+  for (const gap of report.gaps) {
+    const heading = `${c.bold(gap.job)}  ${shortTime(gap.start)} → ${gap.open ? c.red('still open') : shortTime(gap.end)}  (${formatDuration(gap.durationMs)}, ${gap.slots} slot(s))`;
+    const t = table();
+    t.push(
+      { unserved: `${gap.slots}: ${colorCount(c.red, gap.failed, 'failed')}, ${colorCount(c.yellow, gap.missing, 'missing')}` },
+      { 'first slot': shortTime(gap.start) },
+      { 'last slot': shortTime(gap.lastSlot) },
+      { resumed: gap.open ? c.red('not yet') : shortTime(gap.end) },
+      { cause: gap.cause ?? (gap.failed === 0 ? c.yellow('no records at all: the job never started (or never logged)') : 'unknown') },
+    );
+    out.push(heading, t.toString(), '');
+  }
+
+  if (report.incidents.length > 0) {
+    out.push(c.bold(`Incidents (${report.incidents.length})`));
+    const t = table(['when', 'duration', 'jobs', 'slots', 'cause']);
+    for (const incident of report.incidents) t.push(incidentRow(incident, c));
+    out.push(t.toString(), '');
+  }
+
+  if (report.late.length > 0) {
+    out.push(c.bold(`Late but served (${report.late.length})`));
+    const t = table(['job', 'slot', 'late by', 'trigger']);
+    for (const late of report.late.slice(0, 50)) t.push([late.job, shortTime(late.slot), formatDuration(late.lateMs), late.trigger]);
+    out.push(t.toString());
+    if (report.late.length > 50) out.push(c.dim(`… and ${report.late.length - 50} more (see --json)`));
+    out.push('');
+  }
+
+  const doubled = report.jobs.filter((j) => j.doubled > 0);
+  if (doubled.length > 0) out.push(c.yellow(`Served more than once: ${doubled.map((j) => `${j.job} ×${j.doubled}`).join(', ')}`), '');
+  if (report.skippedLines > 0) out.push(c.dim(`${report.skippedLines} line(s) were not job records (not JSON, truncated, or missing fields) and were skipped.`));
+  return out.join('\n').replace(/\n*$/, '\n');
+}
+
+function incidentRow(incident: Incident, c: InstanceType<typeof import('chalk').Chalk>): string[] {
+  const when = `${shortTime(incident.start)} → ${incident.open ? c.red('open') : shortTime(incident.end)}`;
+  const parts = [incident.failed ? `${incident.failed} failed` : '', incident.missing ? `${incident.missing} missing` : ''].filter(Boolean).join(', ');
+  return [when, formatDuration(incident.durationMs), `${incident.jobs.length}: ${incident.jobs.join(', ')}`, `${incident.slots} (${parts})`, incident.cause ?? '—'];
+}
+
+function colorCount(paint: (s: string) => string, n: number, label: string): string {
+  return n > 0 ? paint(`${n} ${label}`) : `0 ${label}`;
+}
+

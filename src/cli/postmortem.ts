@@ -1,0 +1,108 @@
+/**
+ * `postmortem gaps`: reads job logs against the jobs' schedules and finds silent gaps. Option
+ * parsing only at the top; the analysis and the table code load inside the action.
+ */
+import fs from 'node:fs';
+import type { Command } from 'commander';
+import { ExitCode } from '../exit-codes.js';
+import { CliError, globalOpts, printJson, setExit } from './common.js';
+
+interface GapsFlags {
+  since?: string;
+  until?: string;
+  job?: string[];
+  log?: string[];
+  failOnGap?: boolean;
+  grace?: string;
+  lateAfter?: string;
+}
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+export function register(program: Command): void {
+  const postmortem = program.command('postmortem').description('look back at what the job logs say happened');
+  postmortem
+    .command('gaps')
+    .description('find silent gaps: slots of each job that no successful run served, with their cause')
+    .option('--since <time>', 'start of the window: ISO 8601 or a duration ago (45m, 6h, 2d)', '24h')
+    .option('--until <time>', 'end of the window: ISO 8601 or a duration ago', 'now')
+    .option('--job <name>', 'only this job (repeatable)', collect)
+    .option('--log <file>', "read this log instead of the configured one (repeatable; '-' is stdin; rotated .1/.2.gz files are read too)", collect)
+    .option('--fail-on-gap', 'exit 1 when a gap is found (for a CI or cron watchdog)')
+    .option('--grace <duration>', "don't judge slots this recent: their run may still be going (default: the job's deadline + 1m)")
+    .option('--late-after <duration>', 'report a serving run that started this long after its slot as late', '1m')
+    .addHelpText(
+      'after',
+      `
+A slot is served when a run.end with outcome "ok" names it (scheduledFor), whenever that was
+written (a backfill serves it late). An unserved slot is failed (a run for it failed or never
+ended) or missing (no record at all: the silent case). A gap is a run of consecutive unserved
+slots of one job: from its first unserved slot to the next served one (open if none yet); gaps
+of different jobs that overlap in time form one incident.
+
+Examples:
+  lucy-ops postmortem gaps                          # the last 24 hours, every job
+  lucy-ops postmortem gaps --since 2026-04-19T12:00Z --until 2026-04-19T18:00Z --job threads
+  lucy-ops postmortem gaps --since 7d --log /backup/host2/jobs.jsonl --json
+  zcat old/jobs.jsonl.*.gz | lucy-ops postmortem gaps --since 30d --log -
+  # crontab watchdog: mail (cron's MAILTO) whenever a gap shows up in the last 2 hours
+  */30 * * * * lucy-ops postmortem gaps --since 2h --fail-on-gap
+
+Exit codes: 0 done (gaps or not); 1 a gap was found under --fail-on-gap; 64 usage error;
+78 configuration error.`,
+    )
+    .action(async (flags: GapsFlags, cmd: Command) => {
+      const { json } = globalOpts(cmd);
+      const { parseDuration, parseTimeArg } = await import('../time.js');
+      const { clockFromEnv } = await import('../clock.js');
+      const now = clockFromEnv().now();
+      const since = usage(() => parseTimeArg(flags.since ?? '24h', now), '--since');
+      const until = usage(() => parseTimeArg(flags.until ?? 'now', now), '--until');
+      if (since.getTime() >= until.getTime()) {
+        throw new CliError(`--since (${since.toISOString()}) must be before --until (${until.toISOString()})`, ExitCode.usage);
+      }
+      const graceMs = flags.grace === undefined ? undefined : usage(() => parseDuration(flags.grace!), '--grace');
+      const lateAfterMs = usage(() => parseDuration(flags.lateAfter ?? '1m'), '--late-after');
+
+      const { configFor, jobOf } = await import('./context.js');
+      const config = await configFor(cmd);
+      for (const name of flags.job ?? []) jobOf(config, name);
+      const { jobSchedulesFromConfig } = await import('../analysis/jobs.js');
+      const jobs = jobSchedulesFromConfig(config, flags.job, graceMs);
+
+      const sources = flags.log?.length ? flags.log : [config.log];
+      const { expandRotated } = await import('../log/reader.js');
+      for (const source of sources) {
+        if (source === '-' || fs.existsSync(source) || expandRotated(source).length > 0) continue;
+        if (flags.log?.length) throw new CliError(`no such log file: ${source}`, ExitCode.usage);
+        warn(`no job log at ${source} yet: every slot in the window counts as missing`);
+      }
+      const existing = sources.filter((s) => s === '-' || fs.existsSync(s) || expandRotated(s).length > 0);
+
+      const { analyzeLogs } = await import('../analysis/gaps.js');
+      const report = await analyzeLogs(jobs, { since, until }, existing, { lateAfterMs });
+      for (const error of report.errors) warn(`could not read all of ${error}`);
+
+      if (json) printJson(report);
+      else {
+        const { renderGapReport } = await import('./postmortem-view.js');
+        process.stdout.write(await renderGapReport(report, { color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR }));
+      }
+      if (flags.failOnGap && report.gaps.length > 0) {
+        if (json) warn(`${report.gaps.length} gap(s) found`);
+        setExit(ExitCode.failed);
+      }
+    });
+}
+
+function usage<T>(parse: () => T, flag: string): T {
+  try {
+    return parse();
+  } catch (err) {
+    throw new CliError(`${flag}: ${(err as Error).message}`, ExitCode.usage);
+  }
+}
+
+function warn(message: string): void {
+  process.stderr.write(`lucy-ops: warning: ${message}\n`);
+}
