@@ -10,8 +10,10 @@ type Registrar = { register(program: Command): void };
 
 /** name → module. Registering all is cheap; heavy imports happen inside action handlers. */
 const COMMANDS: Record<string, () => Promise<Registrar>> = {
+  breaker: () => import('./breaker.js'),
   generate: () => import('./generate.js'),
   postmortem: () => import('./postmortem.js'),
+  probe: () => import('./probe.js'),
   sim: () => import('./sim.js'),
 };
 

@@ -1,7 +1,19 @@
-/** After-run hooks: alerts and metrics are wired in here (see src/alerts, src/metrics). */
+/**
+ * After-run hooks (called by run-slot for every run that did work): alerts (src/alerts) and the
+ * metrics textfile (src/metrics). They run side by side; neither can fail the run or the other:
+ * a failure is one warning on stderr.
+ */
 import type { JobContext } from './context.js';
 import type { RunHandle, WorkResult } from './run-slot.js';
 
-export async function afterRunHooks(_ctx: JobContext, _run: RunHandle, _result: WorkResult): Promise<void> {
-  // filled in by the alerting and metrics work
+export async function afterRunHooks(ctx: JobContext, run: RunHandle, result: WorkResult): Promise<void> {
+  if (result.status === 'skipped') return;
+  const hooks: Array<[string, () => Promise<unknown>]> = [
+    ['alerts', async () => (await import('../alerts/after-run.js')).alertAfterRun(ctx, run, result)],
+  ];
+  if (ctx.config.metrics.textfile) hooks.push(['metrics', async () => (await import('../metrics/after-run.js')).metricsAfterRun(ctx, run, result)]);
+  const settled = await Promise.allSettled(hooks.map(([, fn]) => fn()));
+  settled.forEach((s, i) => {
+    if (s.status === 'rejected') ctx.warn(`${hooks[i][0]} after the run failed: ${(s.reason as Error)?.message ?? String(s.reason)}`);
+  });
 }

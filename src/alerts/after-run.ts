@@ -1,0 +1,95 @@
+/**
+ * The alerting half of the after-run hook: update the job's alert memory (one atomic update in the
+ * state store), then send what the policy decided. See src/alerts/policy.ts for the rules.
+ */
+import type { JobContext } from '../jobs/context.js';
+import type { RunHandle, WorkResult } from '../jobs/run-slot.js';
+import { decisionFor, newlyOpened, nextMemory, type JobAlertMemory } from './policy.js';
+import { sendAlert } from './send.js';
+import type { AlertInput, AlertReport } from './types.js';
+
+export const alertKey = (job: string) => `alert:${job}`;
+
+export async function alertAfterRun(ctx: JobContext, run: RunHandle, result: WorkResult): Promise<AlertReport[]> {
+  if (result.status === 'skipped') return [];
+  const at = new Date(ctx.clock.now()).toISOString();
+  const unavailable = result.status === 'failed' && Boolean(result.unavailable);
+  const threshold = ctx.config.alerts.afterConsecutiveFailures;
+  const memory = await ctx.store.update<JobAlertMemory>(alertKey(run.job), (cur) =>
+    nextMemory(cur, { runId: run.runId, status: result.status as 'ok' | 'failed', unavailable, at }, threshold),
+  );
+  const decided = decisionFor(memory, run.runId);
+  const opened = newlyOpened(result.transitions);
+  const alerts = planAlerts(run, result, memory!, decided, opened);
+  const reports: AlertReport[] = [];
+  for (const alert of alerts) {
+    reports.push(
+      await sendAlert(ctx.config, { ...alert, ts: at }, { log: (event, fields, level) => run.log(event, fields, level === 'debug' ? 'info' : level), env: ctx.env }),
+    );
+  }
+  return reports;
+}
+
+function planAlerts(
+  run: RunHandle,
+  result: WorkResult,
+  memory: JobAlertMemory,
+  decided: JobAlertMemory['decided'],
+  opened: string[],
+): AlertInput[] {
+  const base = { job: run.job, slot: run.slot, runId: run.runId };
+  const error = typeof result.fields?.error === 'string' ? result.fields.error : undefined;
+  const served = typeof result.fields?.provider === 'string' ? result.fields.provider : undefined;
+  const openedNote = opened.length ? `; breaker opened for ${opened.join(', ')}` : '';
+  const out: AlertInput[] = [];
+
+  switch (decided?.alert) {
+    case 'job-failing':
+      out.push({
+        ...base,
+        kind: 'job-failing',
+        summary: `${run.job} has failed ${memory.consecutiveFailures} runs in a row (last: slot ${run.slot}: ${error ?? 'failed'})${openedNote}`,
+        consecutiveFailures: memory.consecutiveFailures,
+        ...(error ? { error } : {}),
+        ...(opened.length ? { providers: opened } : {}),
+        details: { failingSince: memory.failingSince, unavailable: Boolean(result.unavailable) },
+      });
+      break;
+    case 'chain-failed':
+      out.push({
+        ...base,
+        kind: 'chain-failed',
+        summary: `${run.job}: no provider could serve slot ${run.slot} (${error ?? 'all providers failed'})${openedNote}`,
+        consecutiveFailures: memory.consecutiveFailures,
+        ...(error ? { error } : {}),
+        ...(opened.length ? { providers: opened } : {}),
+      });
+      break;
+    case 'job-recovered':
+      out.push({
+        ...base,
+        kind: 'job-recovered',
+        summary: `${run.job} recovered: slot ${run.slot} served${served ? ` by ${served}` : ''} after ${decided.failuresBefore} failed run${decided.failuresBefore === 1 ? '' : 's'}`,
+        consecutiveFailures: 0,
+        details: { failedRuns: decided.failuresBefore },
+      });
+      break;
+    default:
+      break;
+  }
+
+  // Opened breakers ride along with a failing/chain alert; a run inside an incident that was
+  // already alerted stays quiet; otherwise (typically: served by a fallback) they are news.
+  const folded = decided?.alert === 'job-failing' || decided?.alert === 'chain-failed';
+  const incidentAlerted = result.status === 'failed' && Boolean(memory.sent.failing || memory.sent.chainFailed);
+  if (opened.length && !folded && !incidentAlerted) {
+    const degraded = result.status === 'ok' && served ? `; ${run.job} slot ${run.slot} served by ${served}` : '';
+    out.push({
+      ...base,
+      kind: 'breaker-open',
+      summary: `breaker opened for ${opened.join(', ')} (the chain skips ${opened.length === 1 ? 'it' : 'them'} until the cooldown ends)${degraded}`,
+      providers: opened,
+    });
+  }
+  return out;
+}

@@ -1,0 +1,112 @@
+import type { Command } from 'commander';
+import type { ResolvedConfig } from '../config/types.js';
+import { ExitCode } from '../exit-codes.js';
+import type { JobContext } from '../jobs/context.js';
+import { CliError, globalOpts, printJson, say } from './common.js';
+import { configFor } from './context.js';
+
+export function register(program: Command): void {
+  const breaker = program
+    .command('breaker')
+    .description('read or change circuit breaker state (shared by every process through the state store)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  lucy-ops breaker status
+  lucy-ops breaker trip deepseek-v3 --for 2h   # planned maintenance: runs skip it for 2 hours
+  lucy-ops breaker reset deepseek-v3           # close it now
+  lucy-ops breaker reset                       # close every breaker
+
+Changes are written to the job log as breaker.open / breaker.close records with by: "manual".`,
+    );
+
+  breaker
+    .command('status')
+    .description('every provider: state, consecutive failures, when it opened, when it will be retried, last error')
+    .action(async (_flags: unknown, cmd: Command) => {
+      await withBoard(cmd, async ({ ctx, json }) => show(ctx, json));
+    });
+
+  breaker
+    .command('reset [provider]')
+    .description('close one breaker, or all of them')
+    .action(async (provider: string | undefined, _flags: unknown, cmd: Command) => {
+      await withBoard(cmd, async ({ ctx, json, board, log }) => {
+        if (provider !== undefined) knownProvider(ctx.config, provider);
+        const changed = await board.reset(provider);
+        for (const t of changed) log('breaker.close', { provider: t.provider, from: t.from, by: 'manual' });
+        const what = provider ?? 'every breaker';
+        say(changed.length ? `closed: ${changed.map((t) => `${t.provider} (was ${t.from})`).join(', ')}` : `${what}: already closed (failure counts reset)`, json);
+        await show(ctx, json, { changed });
+      });
+    });
+
+  breaker
+    .command('trip <provider>')
+    .description('open a breaker by hand (planned maintenance); runs skip the provider until it is due for a trial')
+    .option('--for <duration>', 'how long it stays open, e.g. 10m, 2h (default: breaker.cooldownMs)')
+    .action(async (provider: string, flags: { for?: string }, cmd: Command) => {
+      await withBoard(cmd, async ({ ctx, json, board, log }) => {
+        knownProvider(ctx.config, provider);
+        const forMs = await parseFor(flags.for, ctx.config.breaker.cooldownMs);
+        const t = await board.trip(provider, forMs);
+        const view = await board.view(provider);
+        log('breaker.open', { provider, from: t.from, by: 'manual', forMs, retryAt: view.retryAt });
+        say(`${provider}: breaker open until ${view.retryAt} (tripped by hand; \`lucy-ops breaker reset ${provider}\` closes it)`, json);
+        await show(ctx, json, { changed: [t] });
+      });
+    });
+}
+
+type Board = import('../probe/breakers.js').BreakerBoard;
+type Log = (event: string, fields: Record<string, unknown>) => void;
+
+async function withBoard(cmd: Command, fn: (a: { ctx: JobContext; json: boolean; board: Board; log: Log }) => Promise<void>): Promise<void> {
+  const { json } = globalOpts(cmd);
+  const config = await configFor(cmd);
+  const { openJobContext } = await import('../jobs/context.js');
+  const { openBreakers } = await import('../probe/breakers.js');
+  const { newRunId } = await import('../log/writer.js');
+  const ctx = await openJobContext(config);
+  const runId = newRunId(ctx.clock.now());
+  const log: Log = (event, fields) => {
+    const ts = new Date(ctx.clock.now()).toISOString();
+    ctx.log.append({ ts, level: event === 'breaker.open' ? 'warn' : 'info', event, job: 'breaker', runId, scheduledFor: ts, trigger: 'manual', ...fields });
+  };
+  try {
+    await fn({ ctx, json: Boolean(json), board: openBreakers(ctx), log });
+  } finally {
+    ctx.log.close();
+    await ctx.store.close();
+  }
+}
+
+async function show(ctx: JobContext, json: boolean | undefined, extra: Record<string, unknown> = {}): Promise<void> {
+  const { openBreakers } = await import('../probe/breakers.js');
+  const views = await openBreakers(ctx).views(ctx.config.providers.map((p) => p.name));
+  const fallback = (ctx.store as { fallback?: string }).fallback;
+  const store = { kind: ctx.store.kind, where: ctx.store.where, ...(fallback ? { fallback } : {}) };
+  if (json) return printJson({ providers: views, store, ...extra });
+  const { printBreakers } = await import('../probe/view.js');
+  printBreakers(views, store, ctx.clock.now());
+}
+
+function knownProvider(config: ResolvedConfig, name: string): void {
+  if (config.providers.some((p) => p.name === name)) return;
+  const known = config.providers.map((p) => p.name).join(', ');
+  throw new CliError(`unknown provider ${JSON.stringify(name)}; providers in ${config.configPath || 'the config'}: ${known}`, ExitCode.usage);
+}
+
+async function parseFor(raw: string | undefined, fallbackMs: number): Promise<number> {
+  if (raw === undefined) return fallbackMs;
+  const { parseDuration } = await import('../time.js');
+  let ms: number;
+  try {
+    ms = parseDuration(raw);
+  } catch (err) {
+    throw new CliError(`--for: ${(err as Error).message}`, ExitCode.usage);
+  }
+  if (ms <= 0) throw new CliError('--for: must be more than 0', ExitCode.usage);
+  return ms;
+}

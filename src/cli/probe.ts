@@ -1,0 +1,67 @@
+import type { Command } from 'commander';
+import { ExitCode } from '../exit-codes.js';
+import { CliError, globalOpts, printJson, setExit } from './common.js';
+import { configFor } from './context.js';
+
+interface ProbeFlags {
+  strict?: boolean;
+  timeout?: string;
+}
+
+export function register(program: Command): void {
+  const probe = program.command('probe').description('live checks of the providers');
+  probe
+    .command('providers')
+    .description('one tiny real request (max_tokens 1) to every provider of the chain, concurrently, whatever its breaker says')
+    .option('--strict', 'exit 1 when any provider fails (default: only when none answers)')
+    .option('--timeout <ms>', 'most each request may take (ms, or a duration like 5s)', '10000')
+    .addHelpText(
+      'after',
+      `
+A success closes an open breaker (it is a real observation); a failure leaves breakers alone.
+A provider whose API key variable is not set is reported as failed (errorType missing-key).
+Every result is written to the job log as a \`probe\` record (job "probe").
+
+Examples:
+  lucy-ops probe providers                 # table: provider, model, ok, latency, status, error, breaker
+  lucy-ops probe providers --json --strict # CI smoke step: exit 1 if any provider fails
+
+Exit codes: 0 at least one provider answered, 69 none answered, 1 (--strict) any failed,
+64 usage error, 78 configuration error.`,
+    )
+    .action(async (flags: ProbeFlags, cmd: Command) => {
+      const { json } = globalOpts(cmd);
+      const timeoutMs = await parseTimeout(flags.timeout);
+      const config = await configFor(cmd);
+      const { openJobContext } = await import('../jobs/context.js');
+      const { probeProviders } = await import('../probe/probe.js');
+      const ctx = await openJobContext(config);
+      try {
+        const aborter = new AbortController();
+        const onSignal = () => aborter.abort(new Error('interrupted'));
+        process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
+        const results = await probeProviders(ctx, { timeoutMs, signal: aborter.signal });
+        process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
+        if (json) printJson({ providers: results });
+        else (await import('../probe/view.js')).printProbe(results);
+        const answered = results.filter((r) => r.ok).length;
+        setExit(answered === 0 ? ExitCode.unavailable : flags.strict && answered < results.length ? ExitCode.failed : ExitCode.ok);
+      } finally {
+        ctx.log.close();
+        await ctx.store.close();
+        const { closeProviderAgent } = await import('../providers/openai-compatible.js');
+        await closeProviderAgent();
+      }
+    });
+}
+
+async function parseTimeout(raw: string | undefined): Promise<number> {
+  const { parseDuration } = await import('../time.js');
+  try {
+    const ms = parseDuration(raw ?? '10000');
+    if (ms <= 0) throw new Error('must be more than 0');
+    return ms;
+  } catch (err) {
+    throw new CliError(`--timeout: ${(err as Error).message}`, ExitCode.usage);
+  }
+}

@@ -1,0 +1,117 @@
+/**
+ * `probe providers`: one tiny real request (max_tokens 1) to every provider, concurrently, each
+ * bounded by the probe's timeout, regardless of breaker state. A success is a real observation
+ * and closes an open (or half-open) breaker; a failure leaves the breaker alone (a probe with a
+ * short --timeout must not open breakers that real runs would not). Results go to the job log as
+ * `probe` records (job "probe").
+ */
+import type { ResolvedProvider } from '../config/types.js';
+import type { JobContext } from '../jobs/context.js';
+import { newRunId } from '../log/writer.js';
+import type { ErrorType } from '../providers/types.js';
+import { openBreakers, type BreakerView } from './breakers.js';
+
+export const PROBE_JOB = 'probe';
+export const DEFAULT_PROBE_TIMEOUT_MS = 10_000;
+
+export interface ProbeResult {
+  provider: string;
+  model: string;
+  ok: boolean;
+  /** Measured from just before the request to the parsed answer (or the failure). */
+  latencyMs: number;
+  httpStatus?: number;
+  /** Short, key-free description. */
+  error?: string;
+  errorType?: ErrorType;
+  /** The model the provider says answered, when it differs from the configured one. */
+  answeredBy?: string;
+  /** Breaker state after the probe. */
+  breaker: BreakerView['state'];
+  /** True when this probe's success closed a breaker that was open or half-open. */
+  closedBreaker?: boolean;
+}
+
+export interface ProbeOptions {
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+export async function probeProviders(ctx: JobContext, opts: ProbeOptions = {}): Promise<ProbeResult[]> {
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS;
+  const runId = newRunId(ctx.clock.now());
+  const scheduledFor = new Date(ctx.clock.now()).toISOString();
+  const log = (event: string, fields: Record<string, unknown>, level: 'info' | 'warn' = 'info') =>
+    ctx.log.append({ ts: new Date(ctx.clock.now()).toISOString(), level, event, job: PROBE_JOB, runId, scheduledFor, trigger: 'manual', ...fields });
+  const breakers = openBreakers(ctx);
+
+  return Promise.all(
+    ctx.config.providers.map(async (provider) => {
+      const attempt = await probeOne(ctx, provider, timeoutMs, opts.signal);
+      let view: BreakerView;
+      let closedBreaker = false;
+      if (attempt.ok) {
+        const { transition, view: after } = await breakers.recordProbeSuccess(provider.name);
+        view = after;
+        if (transition) {
+          closedBreaker = true;
+          log('breaker.close', { provider: provider.name, from: transition.from, by: 'probe' });
+        }
+      } else {
+        view = await breakers.view(provider.name);
+      }
+      const result: ProbeResult = { ...attempt, breaker: view.state, ...(closedBreaker ? { closedBreaker } : {}) };
+      log(
+        'probe',
+        {
+          provider: result.provider,
+          model: result.model,
+          ok: result.ok,
+          latencyMs: result.latencyMs,
+          httpStatus: result.httpStatus,
+          errorType: result.errorType,
+          error: result.error,
+          breaker: result.breaker,
+        },
+        result.ok ? 'info' : 'warn',
+      );
+      return result;
+    }),
+  );
+}
+
+type Attempt = Omit<ProbeResult, 'breaker' | 'closedBreaker'>;
+
+async function probeOne(ctx: JobContext, provider: ResolvedProvider, timeoutMs: number, signal?: AbortSignal): Promise<Attempt> {
+  const base = { provider: provider.name, model: provider.model };
+  const apiKey = provider.apiKeyEnv ? ctx.env[provider.apiKeyEnv] : undefined;
+  if (provider.apiKeyEnv && !apiKey) {
+    // a diagnostic, not a run: report it as this provider's failure instead of refusing to probe
+    return { ...base, ok: false, latencyMs: 0, errorType: 'missing-key', error: `environment variable ${provider.apiKeyEnv} is not set` };
+  }
+  const { complete } = await import('../providers/openai-compatible.js');
+  const { toProviderError } = await import('../engine/classify.js');
+  // load undici before the clock starts (the client loads it lazily): its load time is not latency
+  await import('undici');
+  // the probe's own bound replaces the provider's timeoutMs (it may be longer or shorter)
+  const bounded: ResolvedProvider = { ...provider, timeoutMs, idleTimeoutMs: Math.min(provider.idleTimeoutMs, timeoutMs) };
+  const started = performance.now();
+  try {
+    const answer = await complete(bounded, { messages: [{ role: 'user', content: 'ping' }], max_tokens: 1, temperature: 0 }, {
+      apiKey,
+      signal,
+      simNow: ctx.simClock ? new Date(ctx.clock.now()).toISOString() : undefined,
+    });
+    const latencyMs = elapsed(started);
+    return { ...base, ok: true, latencyMs, ...(answer.model && answer.model !== provider.model ? { answeredBy: answer.model } : {}) };
+  } catch (raw) {
+    const latencyMs = elapsed(started);
+    const err = toProviderError(raw, { provider: provider.name, secrets: [apiKey] });
+    return { ...base, ok: false, latencyMs, errorType: err.errorType, error: err.message, ...(err.httpStatus ? { httpStatus: err.httpStatus } : {}) };
+  }
+}
+
+/** Whole milliseconds, rounded up: a request that really went out never reads 0. */
+function elapsed(started: number): number {
+  return Math.ceil(performance.now() - started);
+}

@@ -1,0 +1,68 @@
+/**
+ * Human output of `probe providers` and `breaker status`: tables on stdout. Colour comes from chalk
+ * only (cli-table3's own colours are off), so it appears on a TTY and honours NO_COLOR.
+ */
+import chalk from 'chalk';
+import Table from 'cli-table3';
+import { formatDuration } from '../time.js';
+import type { BreakerView } from './breakers.js';
+import type { ProbeResult } from './probe.js';
+
+const plain = { head: [] as string[], border: [] as string[] };
+
+export function printProbe(results: ProbeResult[], out: (s: string) => void = (s) => process.stdout.write(s)): void {
+  const table = new Table({ head: ['provider', 'model', 'ok', 'latency', 'status', 'error', 'breaker'], style: plain });
+  for (const r of results) {
+    table.push([
+      r.provider,
+      r.model + (r.answeredBy ? chalk.dim(` (${r.answeredBy})`) : ''),
+      r.ok ? chalk.green('yes') : chalk.red('NO'),
+      `${r.latencyMs} ms`,
+      r.httpStatus ? String(r.httpStatus) : r.ok ? '200' : '-',
+      r.ok ? '' : (r.errorType ?? 'failed'),
+      colourState(r.breaker) + (r.closedBreaker ? chalk.green(' (closed by this probe)') : ''),
+    ]);
+  }
+  const answered = results.filter((r) => r.ok).length;
+  let text = table.toString() + '\n';
+  for (const r of results) if (!r.ok && r.error) text += chalk.dim(`${r.provider}: ${r.error}`) + '\n';
+  for (const r of results) if (r.closedBreaker) text += `${r.provider} answered: its breaker is now closed (recorded in the job log as breaker.close by probe)\n`;
+  const verdict = answered === 0 ? chalk.red('no provider answered') : answered < results.length ? chalk.yellow(`${answered} of ${results.length} providers answered`) : chalk.green(`all ${results.length} providers answered`);
+  out(text + verdict + '\n');
+}
+
+export function colourState(state: BreakerView['state']): string {
+  return state === 'closed' ? chalk.green(state) : state === 'open' ? chalk.red(state) : chalk.yellow(state);
+}
+
+export interface StoreInfo {
+  kind: string;
+  where: string;
+  fallback?: string;
+}
+
+export function printBreakers(views: BreakerView[], store: StoreInfo, now: number, out: (s: string) => void = (s) => process.stdout.write(s)): void {
+  const table = new Table({ head: ['provider', 'state', 'failures', 'opened', 'retry', 'last error'], style: plain });
+  for (const v of views) {
+    table.push([
+      v.provider,
+      colourState(v.state) + (v.by === 'manual' ? chalk.dim(' (manual)') : ''),
+      String(v.consecutiveFailures),
+      v.openedAt ? `${ago(v.openedAt, now)}\n${chalk.dim(v.openedAt)}` : '',
+      v.retryAt ? `${until(v.retryAt, now)}\n${chalk.dim(v.retryAt)}` : '',
+      v.lastError ?? '',
+    ]);
+  }
+  const where = `state: ${store.kind} store (${store.where})` + (store.fallback ? chalk.yellow(` — fallback: ${store.fallback}`) : '');
+  out(table.toString() + '\n' + chalk.dim(where) + '\n');
+}
+
+function ago(iso: string, now: number): string {
+  const ms = now - Date.parse(iso);
+  return ms >= 0 ? `${formatDuration(ms)} ago` : `in ${formatDuration(-ms)}`;
+}
+
+function until(iso: string, now: number): string {
+  const ms = Date.parse(iso) - now;
+  return ms > 0 ? `in ${formatDuration(ms)}` : `due (${formatDuration(-ms)} ago)`;
+}
