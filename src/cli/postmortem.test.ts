@@ -1,0 +1,126 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Command } from 'commander';
+import { register } from './postmortem.js';
+
+const APRIL19 = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../test/fixtures/april19.jsonl');
+
+let dir: string;
+let configPath: string;
+
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lucy-pm-'));
+  fs.mkdirSync(path.join(dir, 'logs'));
+  fs.copyFileSync(APRIL19, path.join(dir, 'logs', 'jobs.jsonl'));
+  configPath = path.join(dir, 'lucy-ops.config.json');
+  const job = (schedule: string) => ({ schedule, tz: 'UTC', kind: 'blog', prompt: 'p', outDir: 'out' });
+  fs.writeFileSync(
+    configPath,
+    JSON.stringify({
+      log: 'logs/jobs.jsonl',
+      providers: [{ name: 'deepseek-v3', baseUrl: 'http://127.0.0.1:9/v1', model: 'm' }],
+      jobs: { blog: job('0 * * * *'), threads: job('*/15 * * * *'), stories: job('*/30 * * * *') },
+    }),
+  );
+  process.env.LUCY_OPS_NOW = '2026-04-19T17:01:00Z';
+  process.exitCode = undefined;
+});
+
+afterEach(() => {
+  delete process.env.LUCY_OPS_NOW;
+  process.exitCode = undefined;
+});
+
+/** Run `lucy-ops <args>` in-process with only this command registered; capture stdout/stderr. */
+async function cli(...args: string[]): Promise<{ stdout: string; stderr: string; exitCode: number; error?: Error }> {
+  const program = new Command('lucy-ops').option('-c, --config <path>').option('--json').exitOverride();
+  program.configureOutput({ writeOut: (s) => out.push(s), writeErr: (s) => err.push(s) });
+  register(program);
+  const out: string[] = [];
+  const err: string[] = [];
+  const realOut = process.stdout.write.bind(process.stdout);
+  const realErr = process.stderr.write.bind(process.stderr);
+  process.stdout.write = ((s: string) => (out.push(String(s)), true)) as typeof process.stdout.write;
+  process.stderr.write = ((s: string) => (err.push(String(s)), true)) as typeof process.stderr.write;
+  let error: Error | undefined;
+  process.exitCode = undefined;
+  try {
+    await program.parseAsync(['node', 'lucy-ops', ...args]);
+  } catch (e) {
+    error = e as Error;
+  } finally {
+    process.stdout.write = realOut;
+    process.stderr.write = realErr;
+  }
+  const exitCode = error ? Number((error as { exitCode?: number }).exitCode ?? 70) : Number(process.exitCode ?? 0);
+  return { stdout: out.join(''), stderr: err.join(''), exitCode, error };
+}
+
+describe('postmortem gaps', () => {
+  it('prints the contract JSON for April 19 and exits 0', async () => {
+    const r = await cli('--config', configPath, 'postmortem', 'gaps', '--since', '2026-04-19T12:00:00Z', '--json');
+    expect(r.error).toBeUndefined();
+    expect(r.exitCode).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(Object.keys(doc)).toEqual(expect.arrayContaining(['since', 'until', 'gaps', 'incidents', 'skippedLines']));
+    expect(doc.since).toBe('2026-04-19T12:00:00.000Z');
+    expect(doc.until).toBe('2026-04-19T17:01:00.000Z');
+    expect(doc.skippedLines).toBe(0);
+    expect(doc.gaps.map((g: { job: string; start: string; end: string; slots: number; failed: number; missing: number }) => [g.job, g.start, g.end, g.slots, g.failed, g.missing])).toEqual([
+      ['threads', '2026-04-19T14:15:00.000Z', '2026-04-19T15:00:00.000Z', 3, 3, 0],
+      ['stories', '2026-04-19T14:30:00.000Z', '2026-04-19T15:00:00.000Z', 1, 0, 1],
+    ]);
+    expect(doc.gaps[0].cause).toBe('deepseek-v3: 503 ×9; llama-3.3-70b: timeout ×3');
+    expect(doc.incidents).toEqual([expect.objectContaining({ start: '2026-04-19T14:15:00.000Z', end: '2026-04-19T15:00:00.000Z', jobs: ['stories', 'threads'], slots: 4 })]);
+    // the 17:00 slots are younger than deadline + 1m: not judged, so no false open gap
+    expect(doc.jobs.every((j: { pending: number }) => j.pending === 1)).toBe(true);
+  });
+
+  it('--fail-on-gap exits 1 when a gap is found, 0 when the window is clean', async () => {
+    const found = await cli('--config', configPath, 'postmortem', 'gaps', '--since', '2026-04-19T12:00:00Z', '--fail-on-gap');
+    expect(found.exitCode).toBe(1);
+    expect(found.stdout).toMatch(/threads/);
+    expect(found.stdout).toMatch(/deepseek-v3: 503 ×9/);
+    expect(found.stdout).not.toMatch(/\u001b\[/); // not a TTY: no colour
+    const clean = await cli('--config', configPath, 'postmortem', 'gaps', '--since', '2h', '--fail-on-gap');
+    expect(clean.exitCode).toBe(0);
+    expect(clean.stdout).toMatch(/No gaps/);
+  });
+
+  it('reads --log files instead of the configured log, with relative times and a job filter', async () => {
+    const other = path.join(dir, 'host2.jsonl');
+    fs.writeFileSync(other, 'garbage\n');
+    const r = await cli('--config', configPath, 'postmortem', 'gaps', '--since', '1h', '--job', 'blog', '--log', other, '--json');
+    const doc = JSON.parse(r.stdout);
+    expect(doc.skippedLines).toBe(1);
+    expect(doc.jobs.map((j: { job: string }) => j.job)).toEqual(['blog']);
+    // blog's 16:01–17:01 window holds no slot old enough to judge: nothing to report
+    expect(doc.gaps).toEqual([]);
+    const day = JSON.parse((await cli('--config', configPath, 'postmortem', 'gaps', '--since', '6h', '--job', 'blog', '--log', other, '--json')).stdout);
+    expect(day.gaps).toEqual([expect.objectContaining({ job: 'blog', start: '2026-04-19T12:00:00.000Z', end: null, open: true, missing: 5 })]);
+  });
+
+  it('rejects bad times, unknown jobs and missing --log files with exit 64', async () => {
+    for (const args of [
+      ['--since', 'yesterday'],
+      ['--since', '1h', '--until', '2h'],
+      ['--job', 'nope'],
+      ['--log', path.join(dir, 'nope.jsonl')],
+      ['--grace', 'soon'],
+    ]) {
+      const r = await cli('--config', configPath, 'postmortem', 'gaps', ...args);
+      expect(r.exitCode, args.join(' ')).toBe(64);
+    }
+  });
+
+  it('treats a configured log that does not exist yet as all missing, with a warning', async () => {
+    fs.rmSync(path.join(dir, 'logs', 'jobs.jsonl'));
+    const r = await cli('--config', configPath, 'postmortem', 'gaps', '--since', '3h', '--json');
+    expect(r.exitCode).toBe(0);
+    expect(r.stderr).toMatch(/no job log at/);
+    expect(JSON.parse(r.stdout).gaps).toHaveLength(3);
+  });
+});
