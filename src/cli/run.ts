@@ -1,0 +1,85 @@
+import type { Command } from 'commander';
+import { ExitCode } from '../exit-codes.js';
+import { CliError, globalOpts, printJson, setExit } from './common.js';
+import { configFor, jobOf } from './context.js';
+import { resolveSlot } from './generate.js';
+
+interface RunFlags {
+  slot?: string;
+  timeout?: string;
+  killAfter?: string;
+}
+
+export function register(program: Command): void {
+  program
+    .command('run <job> [command...]')
+    .description("run a cron command for one slot of a job: the job's lock, run.start/run.end records, alerts")
+    .option('--slot <time>', 'the slot to serve (ISO time or relative like 2h; default: the latest slot of the schedule)')
+    .option('--timeout <duration>', 'end the command after this long (SIGTERM to its process group); exit 124')
+    .option('--kill-after <duration>', 'after --timeout, SIGKILL the group if it is still running this much later', '5s')
+    .addHelpText(
+      'after',
+      `
+The command comes after --; without one, the job's configured command runs (in the config's folder).
+Its stdout and stderr pass through live (under --json both go to stderr), and its environment has
+LUCY_OPS_JOB, LUCY_OPS_SLOT (ISO), LUCY_OPS_RUN_ID and LUCY_OPS_TRIGGER.
+
+Examples:
+  # crontab: the sitemap job at 5 past every hour, logged and locked like every other job
+  5 * * * *  cd /srv/app && npx lucy-ops run sitemap -- npm run sitemap
+  lucy-ops run sitemap --timeout 10m
+  lucy-ops run sitemap --slot 2026-04-19T14:05Z --json -- ./scripts/sitemap.sh
+
+Exit codes: the command's own exit code; 128 + signal number when it was killed by a signal;
+124 when --timeout ended it; 127 command not found, 126 not executable;
+64 usage error; 75 this job and slot is already running (the command did not start); 78 configuration error.`,
+    )
+    .action(async (jobName: string, command: string[], flags: RunFlags, cmd: Command) => {
+      const { json } = globalOpts(cmd);
+      const timeoutMs = flags.timeout === undefined ? undefined : await durationFlag('--timeout', flags.timeout);
+      const killGraceMs = await durationFlag('--kill-after', flags.killAfter ?? '5s');
+      const config = await configFor(cmd);
+      const job = jobOf(config, jobName, 'command');
+      if (job.prompt) {
+        throw new CliError(`job ${jobName} is a generation job; run it with \`lucy-ops generate ${jobName}\``, ExitCode.usage);
+      }
+      if (!command.length && !job.command?.length) {
+        throw new CliError(`job ${jobName} has no command: give one after -- or set jobs.${jobName}.command`, ExitCode.usage);
+      }
+      const { runCommandSlot } = await import('../jobs/command.js');
+      const { openJobContext } = await import('../jobs/context.js');
+      const ctx = await openJobContext(config);
+      try {
+        const slot = await resolveSlot(job.schedule, job.tz, flags.slot, ctx.clock.now());
+        const result = await runCommandSlot(ctx, job, slot, {
+          trigger: flags.slot ? 'manual' : 'cron',
+          command: command.length ? command : undefined,
+          timeoutMs: timeoutMs ?? job.deadlineMs,
+          killGraceMs,
+          stdio: json ? 'stderr' : 'inherit',
+        });
+        const slotIso = slot.toISOString();
+        if (json) printJson({ job: jobName, slot: slotIso, status: result.status, exitCode: result.exitCode, durationMs: result.durationMs });
+        if (result.locked) {
+          process.stderr.write(`lucy-ops: ${jobName} ${slotIso} is already running in another process; skipped\n`);
+        } else if (result.status === 'failed') {
+          const why = String(result.fields?.error ?? `exit code ${result.exitCode}`);
+          process.stderr.write(`lucy-ops: ${jobName} ${slotIso} failed: ${why} (exit ${result.exitCode}, run ${result.runId})\n`);
+        }
+        setExit(result.exitCode);
+      } finally {
+        await ctx.store.close();
+      }
+    });
+}
+
+async function durationFlag(name: string, value: string): Promise<number> {
+  const { parseDuration } = await import('../time.js');
+  try {
+    const ms = parseDuration(value);
+    if (ms <= 0) throw new Error(`must be more than 0, got ${JSON.stringify(value)}`);
+    return ms;
+  } catch (err) {
+    throw new CliError(`${name}: ${(err as Error).message}`, ExitCode.usage);
+  }
+}
