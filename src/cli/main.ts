@@ -14,6 +14,7 @@ const COMMANDS: Record<string, () => Promise<Registrar>> = {
   generate: () => import('./generate.js'),
   postmortem: () => import('./postmortem.js'),
   probe: () => import('./probe.js'),
+  run: () => import('./run.js'),
   sim: () => import('./sim.js'),
 };
 
