@@ -67,7 +67,8 @@ describe('FileStore across processes', () => {
 
   it('of 8 processes racing for one lock exactly one wins, and it is released on exit', async () => {
     const dir = await tempDir();
-    const racers = Array.from({ length: 8 }, () => startWorker(modules, ['hold-lock', dir, 'slot']));
+    // They leave through process.exit without releasing: the store's exit hook must remove the file.
+    const racers = Array.from({ length: 8 }, () => startWorker(modules, ['hold-lock', dir, 'slot', 'exit']));
     const outcomes = await Promise.all(racers.map((w) => w.firstLine));
     expect(outcomes.filter((o) => o === 'won')).toHaveLength(1);
     expect(outcomes.filter((o) => o === 'lost')).toHaveLength(7);

@@ -1,0 +1,209 @@
+/**
+ * The circuit breaker, one per provider name, shared by every process through the state store
+ * (key `breaker:<provider>`). See docs/breaker.md for the semantics and a timeline.
+ *
+ *   closed ──(failureThreshold consecutive failures)──▶ open ──(retryAt passed; ONE caller)──▶ half-open
+ *     ▲                                                  ▲                                      │
+ *     └──────────────────(trial succeeds)────────────────┼──────────────────────────────────────┤
+ *                                                        └──(trial fails: a full new cooldown)──┘
+ *
+ * Decisions are pure functions of (record, now, policy); the Breakers class runs them inside
+ * store.update so that exactly one caller across all processes wins the half-open trial. Paths
+ * that change nothing (closed, open and cooling down) only read the store: no lock, no write.
+ */
+import type { Clock } from '../clock.js';
+import type { StateStore } from '../state/types.js';
+
+export type BreakerRecord =
+  | { state: 'closed'; consecutiveFailures: number; lastError?: string; lastFailureAt?: string }
+  | { state: 'open'; consecutiveFailures: number; openedAt: string; retryAt: string; lastError?: string; by?: 'manual' }
+  | { state: 'half-open'; consecutiveFailures: number; openedAt: string; trialUntil: string; lastError?: string };
+
+export type BreakerState = BreakerRecord['state'];
+
+/** A state change for the caller to log as `breaker.<to>` (with `by: "manual"` when set). */
+export type Transition = { provider: string; from: BreakerState; to: BreakerState; by?: 'manual' };
+
+export interface BreakerPolicy {
+  failureThreshold: number;
+  cooldownMs: number;
+  /** How long a half-open trial holder owns the trial: the attempt's timeout. */
+  trialLeaseMs: number;
+}
+
+export type AcquireResult =
+  | { allow: true; trial: boolean; transition?: Transition }
+  | { allow: false; retryAt: string; state: 'open' | 'half-open' };
+
+type Change = { next: BreakerRecord; from: BreakerState; to: BreakerState; by?: 'manual' };
+
+export const CLOSED: BreakerRecord = Object.freeze({ state: 'closed', consecutiveFailures: 0 });
+
+export function breakerKey(provider: string): string {
+  return `breaker:${provider}`;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+const due = (at: string, now: number) => !(Date.parse(at) > now); // an unreadable time counts as due
+
+/** A stored value as a record; anything unreadable (hand-edited, foreign) reads as closed. */
+export function toRecord(raw: unknown): BreakerRecord {
+  if (typeof raw !== 'object' || raw === null) return CLOSED;
+  const r = raw as Record<string, unknown>;
+  if (typeof r.consecutiveFailures !== 'number') return CLOSED;
+  if (r.state === 'closed') return r as BreakerRecord;
+  if (r.state === 'open' && typeof r.openedAt === 'string' && typeof r.retryAt === 'string') return r as BreakerRecord;
+  if (r.state === 'half-open' && typeof r.openedAt === 'string' && typeof r.trialUntil === 'string') {
+    return r as BreakerRecord;
+  }
+  return CLOSED;
+}
+
+/** What acquire answers for this record at `now`, and the record to store if it changes. */
+export function decideAcquire(
+  record: BreakerRecord,
+  now: number,
+  policy: BreakerPolicy,
+): { result: AcquireResult; change?: Omit<Change, 'by'> } {
+  switch (record.state) {
+    case 'closed':
+      return { result: { allow: true, trial: false } };
+    case 'open':
+      if (!due(record.retryAt, now)) return { result: { allow: false, retryAt: record.retryAt, state: 'open' } };
+      break;
+    case 'half-open':
+      // A live lease: someone is trying it right now. An expired one: the trial holder died.
+      if (!due(record.trialUntil, now)) return { result: { allow: false, retryAt: record.trialUntil, state: 'half-open' } };
+      break;
+  }
+  const next: BreakerRecord = {
+    state: 'half-open',
+    consecutiveFailures: record.consecutiveFailures,
+    openedAt: record.openedAt,
+    trialUntil: iso(now + policy.trialLeaseMs),
+    ...(record.lastError !== undefined && { lastError: record.lastError }),
+  };
+  return { result: { allow: true, trial: true }, change: { next, from: record.state, to: 'half-open' } };
+}
+
+/** closed: count resets. half-open: the trial worked, close. open: ignored (see docs/breaker.md). */
+export function decideSuccess(record: BreakerRecord): Change | undefined {
+  if (record.state === 'open') return undefined;
+  if (record.state === 'closed' && record.consecutiveFailures === 0 && record.lastError === undefined) return undefined;
+  return { next: CLOSED, from: record.state, to: 'closed' };
+}
+
+export function decideFailure(record: BreakerRecord, errorType: string, now: number, policy: BreakerPolicy): Change {
+  const consecutiveFailures = record.consecutiveFailures + 1;
+  const reopen = (): BreakerRecord => ({
+    state: 'open',
+    consecutiveFailures,
+    openedAt: iso(now),
+    retryAt: iso(now + policy.cooldownMs),
+    lastError: errorType,
+  });
+  switch (record.state) {
+    case 'closed':
+      if (consecutiveFailures >= policy.failureThreshold) return { next: reopen(), from: 'closed', to: 'open' };
+      return {
+        next: { state: 'closed', consecutiveFailures, lastError: errorType, lastFailureAt: iso(now) },
+        from: 'closed',
+        to: 'closed',
+      };
+    case 'half-open':
+      return { next: reopen(), from: 'half-open', to: 'open' };
+    case 'open':
+      // A call that started before it opened: count it, but do not stretch the cooldown.
+      return { next: { ...record, consecutiveFailures, lastError: errorType }, from: 'open', to: 'open' };
+  }
+}
+
+export class Breakers {
+  constructor(
+    private readonly store: StateStore,
+    private readonly policy: BreakerPolicy,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Ask before calling a provider; see decideAcquire. Exactly one caller wins a due trial. */
+  async acquire(provider: string): Promise<AcquireResult> {
+    const key = breakerKey(provider);
+    const seen = decideAcquire(toRecord(await this.store.get(key)), this.clock.now(), this.policy);
+    if (!seen.change) return seen.result;
+    // A trial looks due: decide again under the store's lock, where only one caller can win it.
+    let decided = seen;
+    await this.store.update<unknown>(key, (current) => {
+      decided = decideAcquire(toRecord(current), this.clock.now(), this.policy);
+      return decided.change ? decided.change.next : current;
+    });
+    const { result, change } = decided;
+    if (!result.allow || !change) return result;
+    return { ...result, transition: { provider, from: change.from, to: change.to } };
+  }
+
+  async recordSuccess(provider: string): Promise<Transition | undefined> {
+    // Fast path: a healthy provider's success changes nothing, so it takes no lock and writes nothing.
+    if (!decideSuccess(toRecord(await this.store.get(breakerKey(provider))))) return undefined;
+    return this.apply(provider, (record) => decideSuccess(record));
+  }
+
+  async recordFailure(provider: string, errorType: string): Promise<Transition | undefined> {
+    return this.apply(provider, (record) => decideFailure(record, errorType, this.clock.now(), this.policy));
+  }
+
+  /** Each provider's record as stored (closed for unknown); never writes, never derives. */
+  async status(providers: string[]): Promise<Array<{ provider: string } & BreakerRecord>> {
+    const stored = await this.store.list<unknown>('breaker:');
+    return providers.map((provider) => ({ provider, ...toRecord(stored[breakerKey(provider)]) }));
+  }
+
+  /** Close one provider's breaker, or every stored one, by hand. Transitions only for real changes. */
+  async reset(provider?: string): Promise<Transition[]> {
+    const providers =
+      provider !== undefined
+        ? [provider]
+        : Object.keys(await this.store.list('breaker:')).map((key) => key.slice('breaker:'.length));
+    const transitions: Transition[] = [];
+    for (const name of providers) {
+      const change = await this.apply(name, (record) => ({ next: CLOSED, from: record.state, to: 'closed', by: 'manual' }));
+      if (change) transitions.push(change);
+    }
+    return transitions;
+  }
+
+  /** Open a provider's breaker by hand for forMs; after that it gets a half-open trial as usual. */
+  async trip(provider: string, forMs: number): Promise<Transition> {
+    const transition = await this.apply(provider, (record) => {
+      const now = this.clock.now();
+      const next: BreakerRecord = {
+        state: 'open',
+        consecutiveFailures: record.consecutiveFailures,
+        openedAt: iso(now),
+        retryAt: iso(now + forMs),
+        ...(record.lastError !== undefined && { lastError: record.lastError }),
+        by: 'manual',
+      };
+      return { next, from: record.state, to: 'open', by: 'manual', always: true };
+    });
+    return transition!;
+  }
+
+  /**
+   * Run a decision inside store.update. Closed with no failures is stored as no key at all. The
+   * transition is reported when the state changes (or `always`, for trip).
+   */
+  private async apply(
+    provider: string,
+    decide: (record: BreakerRecord) => (Change & { always?: boolean }) | undefined,
+  ): Promise<Transition | undefined> {
+    let change: (Change & { always?: boolean }) | undefined;
+    await this.store.update<unknown>(breakerKey(provider), (current) => {
+      change = decide(toRecord(current));
+      if (!change) return current;
+      const next = change.next;
+      return next.state === 'closed' && next.consecutiveFailures === 0 && next.lastError === undefined ? undefined : next;
+    });
+    if (!change || (change.from === change.to && !change.always)) return undefined;
+    return { provider, from: change.from, to: change.to, ...(change.by && { by: change.by }) };
+  }
+}
