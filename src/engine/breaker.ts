@@ -21,8 +21,13 @@ export type BreakerRecord =
 
 export type BreakerState = BreakerRecord['state'];
 
-/** A state change for the caller to log as `breaker.<to>` (with `by: "manual"` when set). */
+/** A state change for the caller to log (see breakerEvent), with `by: "manual"` when set. */
 export type Transition = { provider: string; from: BreakerState; to: BreakerState; by?: 'manual' };
+
+/** The job-log event of a transition: `breaker.open`, `breaker.half-open` or `breaker.close`. */
+export function breakerEvent(to: BreakerState): 'breaker.open' | 'breaker.half-open' | 'breaker.close' {
+  return to === 'closed' ? 'breaker.close' : to === 'open' ? 'breaker.open' : 'breaker.half-open';
+}
 
 export interface BreakerPolicy {
   failureThreshold: number;

@@ -4,6 +4,7 @@
  */
 import fs from 'node:fs';
 import type { ResolvedJob, ResolvedProvider } from '../config/types.js';
+import { breakerEvent } from '../engine/breaker.js';
 import { Engine } from '../engine/chain.js';
 import { AllProvidersFailedError, DeadlineExceededError } from '../engine/errors.js';
 import type { Attempt, ChainResult, EngineEvent } from '../engine/types.js';
@@ -130,7 +131,7 @@ function eventLogger(run: RunHandle) {
       run.log('attempt.end', { provider, model, outcome, httpStatus, errorType, ms, ...(error ? { error } : {}) }, outcome === 'failed' ? 'warn' : 'info');
     } else {
       const t = e.transition;
-      run.log(`breaker.${t.to}`, { provider: t.provider, from: t.from, ...(t.by ? { by: t.by } : {}) }, t.to === 'open' ? 'warn' : 'info');
+      run.log(breakerEvent(t.to), { provider: t.provider, from: t.from, ...(t.by ? { by: t.by } : {}) }, t.to === 'open' ? 'warn' : 'info');
     }
   };
 }
