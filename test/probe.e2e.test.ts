@@ -1,0 +1,123 @@
+/**
+ * `probe providers` end to end: the built CLI in new processes against the real simulator.
+ */
+import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
+import { startSimulator, type Simulator } from '../src/sim/server.js';
+import { readLog, runCli, simConfig, tempProject } from './helpers/cli.js';
+
+let sim: Simulator;
+beforeAll(async () => {
+  sim = await startSimulator();
+});
+afterAll(async () => {
+  await sim?.close();
+});
+beforeEach(() => {
+  sim.resetCounts();
+});
+
+const probe = (dir: string, args: string[] = [], env: Record<string, string> = {}) => runCli(['probe', 'providers', '--json', ...args], { cwd: dir, env });
+const byName = (json: any) => Object.fromEntries(json.providers.map((p: any) => [p.provider, p]));
+
+it('one provider down: exit 0 without --strict, 1 with it; latency is measured; probe records are logged', async () => {
+  sim.setScript({ 'deepseek-v3': { kind: 'status', status: 503 }, 'qwen-72b': { kind: 'ok', latencyMs: 200 }, '*': { kind: 'ok' } });
+  const dir = tempProject(simConfig({ primary: sim.url }));
+
+  const r = await probe(dir);
+  expect(r.exitCode, r.stderr).toBe(0);
+  const p = byName(r.json);
+  expect(Object.keys(p)).toEqual(['deepseek-v3', 'llama-3.3-70b', 'qwen-72b']);
+  expect(p['deepseek-v3']).toMatchObject({ model: 'deepseek-v3', ok: false, httpStatus: 503, errorType: 'server', breaker: 'closed' });
+  expect(p['llama-3.3-70b']).toMatchObject({ ok: true, breaker: 'closed' });
+  expect(p['qwen-72b'].ok).toBe(true);
+  for (const one of r.json.providers) expect(one.latencyMs).toBeGreaterThan(0);
+  // the simulator holds qwen's answer 200 ms: the measured latency cannot be less
+  expect(p['qwen-72b'].latencyMs).toBeGreaterThanOrEqual(200);
+  expect(p['llama-3.3-70b'].latencyMs).toBeLessThan(p['qwen-72b'].latencyMs);
+  // exactly one tiny request each, all at once
+  expect(sim.counts()).toEqual({ 'deepseek-v3': 1, 'llama-3.3-70b': 1, 'qwen-72b': 1 });
+
+  const log = readLog(dir).filter((l) => l.event === 'probe');
+  expect(log).toHaveLength(3);
+  for (const rec of log) expect(rec).toMatchObject({ job: 'probe', trigger: 'manual', runId: log[0].runId, scheduledFor: expect.any(String) });
+  expect(log.find((l) => l.provider === 'deepseek-v3')).toMatchObject({ ok: false, httpStatus: 503, errorType: 'server', model: 'deepseek-v3' });
+  expect(log.find((l) => l.provider === 'qwen-72b').latencyMs).toBe(p['qwen-72b'].latencyMs);
+
+  const strict = await probe(dir, ['--strict']);
+  expect(strict.exitCode).toBe(1);
+  expect(strict.json.providers).toHaveLength(3);
+});
+
+it('none answers: exit 69, with or without --strict', async () => {
+  sim.setScript({ '*': { kind: 'status', status: 502 } });
+  const dir = tempProject(simConfig({ primary: sim.url }));
+  const r = await probe(dir);
+  expect(r.exitCode).toBe(69);
+  expect(r.json.providers.every((p: any) => p.ok === false && p.httpStatus === 502)).toBe(true);
+  expect((await probe(dir, ['--strict'])).exitCode).toBe(69);
+});
+
+it('--timeout bounds each request, below the provider timeoutMs', async () => {
+  sim.setScript({ 'deepseek-v3': { kind: 'hang' }, '*': { kind: 'ok' } });
+  const dir = tempProject(simConfig({ primary: sim.url }));
+  const r = await probe(dir, ['--timeout', '300ms']);
+  expect(r.exitCode).toBe(0);
+  const hung = byName(r.json)['deepseek-v3'];
+  expect(hung).toMatchObject({ ok: false, errorType: 'timeout' });
+  expect(hung.latencyMs).toBeGreaterThanOrEqual(290);
+  expect(hung.latencyMs).toBeLessThan(1500); // the provider's own timeoutMs
+  expect((await probe(dir, ['--timeout', 'soon'])).exitCode).toBe(64);
+});
+
+it('a missing API key variable fails that provider (missing-key) instead of the command; keys never show', async () => {
+  sim.setScript({ '*': { kind: 'ok' } });
+  const config = simConfig({ primary: sim.url }) as any;
+  config.providers[0].apiKeyEnv = 'LUCY_TEST_UNSET_KEY';
+  config.providers[1].apiKeyEnv = 'LUCY_TEST_SET_KEY';
+  const dir = tempProject(config);
+  const secret = 'sk-test-probe-secret-0123456789abcdef';
+  const r = await probe(dir, [], { LUCY_TEST_SET_KEY: secret });
+  expect(r.exitCode).toBe(0);
+  const p = byName(r.json);
+  expect(p['deepseek-v3']).toMatchObject({ ok: false, errorType: 'missing-key', latencyMs: 0 });
+  expect(p['deepseek-v3'].error).toContain('LUCY_TEST_UNSET_KEY');
+  expect(p['llama-3.3-70b'].ok).toBe(true);
+  expect(sim.counts()['deepseek-v3']).toBeUndefined();
+  expect(sim.requests().find((q) => q.model === 'llama-3.3-70b')?.authorization).toBe(true);
+  expect(r.stdout + r.stderr + JSON.stringify(readLog(dir))).not.toContain(secret);
+});
+
+it('probes a provider whose breaker is open, and its success closes the breaker (said in the output and the log)', async () => {
+  sim.setScript({ '*': { kind: 'ok' } });
+  const dir = tempProject(simConfig({ primary: sim.url }));
+  expect((await runCli(['breaker', 'trip', 'deepseek-v3', '--for', '1h'], { cwd: dir })).exitCode).toBe(0);
+
+  const r = await probe(dir);
+  expect(r.exitCode).toBe(0);
+  expect(sim.counts()['deepseek-v3']).toBe(1);
+  expect(byName(r.json)['deepseek-v3']).toMatchObject({ ok: true, breaker: 'closed', closedBreaker: true });
+  expect(readLog(dir).filter((l) => l.event === 'breaker.close')).toEqual([expect.objectContaining({ job: 'probe', provider: 'deepseek-v3', from: 'open', by: 'probe' })]);
+
+  const status = await runCli(['breaker', 'status', '--json'], { cwd: dir });
+  expect(status.json.providers[0]).toMatchObject({ provider: 'deepseek-v3', state: 'closed' });
+});
+
+it('a failed probe leaves the breaker alone', async () => {
+  sim.setScript({ 'deepseek-v3': { kind: 'status', status: 503 }, '*': { kind: 'ok' } });
+  const dir = tempProject(simConfig({ primary: sim.url }));
+  for (let i = 0; i < 3; i++) await probe(dir); // = breaker.failureThreshold
+  const status = await runCli(['breaker', 'status', '--json'], { cwd: dir });
+  expect(status.json.providers[0]).toMatchObject({ provider: 'deepseek-v3', state: 'closed', consecutiveFailures: 0 });
+});
+
+it('prints a table for people: every provider, its latency, status, error class and breaker', async () => {
+  sim.setScript({ 'deepseek-v3': { kind: 'status', status: 503 }, '*': { kind: 'ok' } });
+  const dir = tempProject(simConfig({ primary: sim.url }));
+  const r = await runCli(['probe', 'providers'], { cwd: dir });
+  expect(r.exitCode).toBe(0);
+  expect(r.stdout).toMatch(/provider.*model.*ok.*latency.*status.*error.*breaker/);
+  expect(r.stdout).toMatch(/deepseek-v3.*NO.*\d+ ms.*503.*server.*closed/);
+  expect(r.stdout).toMatch(/llama-3\.3-70b.*yes.*\d+ ms.*200/);
+  expect(r.stdout).toContain('2 of 3 providers answered');
+  expect(r.stdout).not.toMatch(/\u001b\[/); // NO_COLOR (and not a TTY)
+});
