@@ -47,6 +47,9 @@ export function startCallRecord(ctx: JobContext, job: string, enabled: boolean):
   };
   run.log('run.start', { lateMs: 0, pid: process.pid });
   let ended = false;
+  // for the after-run hooks (alerts, metrics), as cron runs hand them over
+  const attempts: Array<{ provider: string; outcome: string }> = [];
+  const transitions: Array<{ provider: string; from: string; to: string }> = [];
   const end = (result: WorkResult) => {
     if (ended) return;
     ended = true;
@@ -59,19 +62,23 @@ export function startCallRecord(ctx: JobContext, job: string, enabled: boolean):
     scheduledFor,
     onEvent(e) {
       if (e.type === 'attempt') {
+        attempts.push(e.attempt);
         const { provider, model, outcome, httpStatus, errorType, ms, error } = e.attempt;
         run.log('attempt.end', { provider, model, outcome, httpStatus, errorType, ms, ...(error ? { error } : {}) }, outcome === 'failed' ? 'warn' : 'info');
       } else {
         const t = e.transition;
+        transitions.push(t);
         run.log(`breaker.${t.to}`, { provider: t.provider, from: t.from, ...(t.by ? { by: t.by } : {}) }, t.to === 'open' ? 'warn' : 'info');
       }
     },
     ok(result, extra = {}) {
-      end({ status: 'ok', fields: { provider: result.provider, model: result.model, degraded: result.degraded, ...extra } });
+      end({ status: 'ok', fields: { provider: result.provider, model: result.model, degraded: result.degraded, ...extra }, attempts, transitions });
     },
     failed(err, extra = {}) {
       const interrupted = err instanceof StreamInterruptedError ? { provider: err.provider, model: err.model } : {};
-      end({ status: 'failed', fields: { failure: outcomeOf(err), error: (err as Error)?.message ?? String(err), ...interrupted, ...extra } });
+      const failure = outcomeOf(err);
+      const fields = { failure, error: (err as Error)?.message ?? String(err), ...interrupted, ...extra };
+      end({ status: 'failed', fields, attempts, transitions, unavailable: failure === 'unavailable' || failure === 'deadline' });
     },
   };
 }

@@ -16,6 +16,7 @@ const COMMANDS: Record<string, () => Promise<Registrar>> = {
   probe: () => import('./probe.js'),
   run: () => import('./run.js'),
   sim: () => import('./sim.js'),
+  serve: () => import('./serve.js'),
 };
 
 export async function main(argv: string[]): Promise<void> {

@@ -1,0 +1,98 @@
+/**
+ * `lucy-ops serve`: the OpenAI-compatible failover proxy. Runs until SIGTERM/SIGINT, then stops
+ * accepting, lets in-flight requests finish (bounded by --grace), and exits 0.
+ */
+import { type Command, InvalidArgumentError } from 'commander';
+import { ExitCode } from '../exit-codes.js';
+import { CliError, globalOpts, say } from './common.js';
+import { configFor } from './context.js';
+
+interface ServeFlags {
+  port: number;
+  host: string;
+  grace: number;
+}
+
+const HELP = `
+Point any OpenAI client at http://HOST:PORT/v1. The request's "model" is "auto" (the whole
+chain) or a provider name (the chain from that provider on). Every answer carries
+x-lucy-provider, x-lucy-model and x-lucy-degraded; x-lucy-job names the job it is logged under
+(default "serve"). With serve.tokenEnv set, clients send "Authorization: Bearer <token>".
+
+Routes: POST /v1/chat/completions, GET /v1/models, GET /healthz (503 when no provider can
+serve), GET /metrics (Prometheus text).
+
+Examples:
+  lucy-ops serve                       # http://127.0.0.1:8787/v1
+  lucy-ops serve --port 0 --json       # first stdout line: {"url":...,"port":...}
+  curl -s localhost:8787/v1/chat/completions -H 'content-type: application/json' \\
+    -d '{"model":"auto","messages":[{"role":"user","content":"hi"}]}' -D -`;
+
+export function register(program: Command): void {
+  program
+    .command('serve')
+    .description('run an OpenAI-compatible proxy that sends every request through the failover chain')
+    .option('--port <n>', 'port to listen on (0 = any free port)', parsePort, 8787)
+    .option('--host <host>', 'address to listen on (not loopback: set serve.tokenEnv)', '127.0.0.1')
+    .option('--grace <ms>', 'on SIGTERM, how long in-flight requests may take to finish', parseMs, 10_000)
+    .addHelpText('after', HELP)
+    .action(async (flags: ServeFlags, cmd: Command) => {
+      const { json } = globalOpts(cmd);
+      const config = await configFor(cmd);
+      const token = config.serve.tokenEnv ? process.env[config.serve.tokenEnv] : undefined;
+      if (config.serve.tokenEnv && !token) {
+        throw new CliError(`configuration error in ${config.configPath}:\n  serve.tokenEnv: environment variable ${config.serve.tokenEnv} is not set`, ExitCode.config);
+      }
+      const warn = (m: string) => process.stderr.write(`lucy-ops: ${m}\n`);
+      if (!token && !isLoopback(flags.host)) {
+        warn(`warning: serving on ${flags.host} without a token: anyone who can reach it can spend your provider credits (set serve.tokenEnv)`);
+      }
+      const { createChainInternals } = await import('../api/chain.js');
+      const chain = await createChainInternals(config, { job: 'serve', warn });
+      const { startServer } = await import('../serve/server.js');
+      let server;
+      try {
+        server = await startServer({ chain, host: flags.host, port: flags.port, token, warn });
+      } catch (err) {
+        await chain.close();
+        throw new CliError(`serve: cannot listen on ${flags.host}:${flags.port}: ${(err as Error).message}`, ExitCode.failed);
+      }
+      const chainText = config.providers.map((p) => p.name).join(' → ');
+      // One line, first on stdout, so scripts (and tests with --port 0) can read the address.
+      if (json) process.stdout.write(JSON.stringify({ url: server.url, baseUrl: `${server.url}/v1`, host: server.host, port: server.port, providers: config.providers.map((p) => p.name) }) + '\n');
+      else say(`lucy-ops serve listening on ${server.url} (OpenAI base URL ${server.url}/v1; chain ${chainText})`);
+
+      const signalled = await new Promise<NodeJS.Signals>((resolve) => {
+        process.once('SIGTERM', () => resolve('SIGTERM'));
+        process.once('SIGINT', () => resolve('SIGINT'));
+      });
+      warn(`${signalled}: no new connections; waiting up to ${flags.grace} ms for ${server.metrics.inFlight} in-flight request(s)`);
+      // a second signal stops at once
+      const force = () => process.exit(ExitCode.failed);
+      process.once('SIGTERM', force).once('SIGINT', force);
+      const { aborted } = await server.close(flags.grace);
+      if (aborted > 0) warn(`aborted ${aborted} request(s) still running after ${flags.grace} ms`);
+      await chain.close();
+      const { closeProviderAgent } = await import('../providers/openai-compatible.js');
+      await closeProviderAgent();
+      process.off('SIGTERM', force).off('SIGINT', force);
+      // Everything is closed; do not let a forgotten timer keep the process (and its port) alive.
+      setTimeout(() => process.exit(process.exitCode ?? ExitCode.ok), 2000).unref();
+    });
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
+}
+
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError('must be a port number 0-65535');
+  return port;
+}
+
+function parseMs(value: string): number {
+  const ms = Number(value);
+  if (!Number.isInteger(ms) || ms < 0) throw new InvalidArgumentError('must be a whole number of milliseconds');
+  return ms;
+}

@@ -1,0 +1,170 @@
+/**
+ * `POST /v1/chat/completions`: the client's request through the chain, as JSON or as SSE.
+ * `model` is `auto` (the whole chain) or a provider name (the chain from there on). Every answer
+ * says who served it (x-lucy-provider, x-lucy-model, x-lucy-degraded). A stream fails over only
+ * until its first delta; after that a failure is an SSE error event and no `[DONE]`, so no client
+ * mistakes a cut answer for a whole one.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ChainInternals } from '../api/chain.js';
+import { outcomeOf, type CallRecord } from '../api/run-log.js';
+import type { StreamChunk } from '../api/stream.js';
+import type { ChainResult } from '../engine/types.js';
+import type { ChatRequest } from '../providers/types.js';
+import { readBody } from './body.js';
+import type { ServeMetrics } from './metrics.js';
+import { chainErrorReply, chunkBody, completionBody, errorReply, sse, SSE_DONE, usageChunk, type ErrorReply } from './openai.js';
+
+export interface ChatContext {
+  chain: ChainInternals;
+  metrics: ServeMetrics;
+  maxBodyBytes: number;
+  /** Aborted when the server gives up on in-flight work (shutdown grace over). */
+  shutdown: AbortSignal;
+  /** Unexpected errors (bugs) go here, never to the client. */
+  warn(message: string): void;
+}
+
+const JOB_NAME = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
+
+export async function handleChat(req: IncomingMessage, res: ServerResponse, ctx: ChatContext): Promise<void> {
+  const started = performance.now();
+  const finish = (outcome: string, r?: { provider?: string; degraded?: boolean }) =>
+    ctx.metrics.request(outcome, r?.provider, r?.degraded, (performance.now() - started) / 1000);
+
+  const parsed = await parseRequest(req, ctx);
+  if (parsed.kind === 'reply') {
+    if (parsed.reply.status === 413) res.setHeader('connection', 'close');
+    sendJson(res, parsed.reply.status, parsed.reply.body);
+    return finish('rejected');
+  }
+  const { request, provider, job, stream, includeUsage, deadlineMs } = parsed;
+
+  // the client going away (or the shutdown bound) aborts the upstream call
+  const aborter = new AbortController();
+  const onClose = () => {
+    if (!res.writableFinished) aborter.abort(new Error('client disconnected'));
+  };
+  res.once('close', onClose);
+  const signal = AbortSignal.any([aborter.signal, ctx.shutdown]);
+  let record: CallRecord | undefined;
+  const opts = { signal, provider, job, deadlineMs };
+  const countAttempts = (r: { attempts: Array<{ provider: string; outcome: string }> }) => r.attempts.forEach((a) => ctx.metrics.attempt(a.provider, a.outcome));
+  try {
+    if (!stream) {
+      const result = await ctx.chain.run('complete', request, opts, (r) => (record = r));
+      countAttempts(result);
+      res.writeHead(200, { 'content-type': 'application/json', ...disclosure(result, record!) });
+      res.end(JSON.stringify(completionBody(`chatcmpl-lucy-${record!.runId}`, created(record!), result)));
+      return finish('ok', result);
+    }
+    const s = ctx.chain.run('stream', request, opts, (r) => (record = r));
+    const outcome = await pipeStream(res, s, s.result, record!, includeUsage);
+    countAttempts(outcome);
+    return finish(outcome.kind, outcome);
+  } catch (err) {
+    const attempts = (err as { attempts?: Array<{ provider: string; outcome: string }> }).attempts;
+    if (attempts) countAttempts({ attempts });
+    const outcome = outcomeOf(err);
+    if (outcome === 'error') ctx.warn(`serve: unexpected error: ${(err as Error)?.stack ?? String(err)}`);
+    if (!res.headersSent && !res.destroyed) {
+      const reply = chainErrorReply(err);
+      sendJson(res, reply.status, reply.body, record ? { 'x-lucy-run-id': record.runId } : {});
+    }
+    return finish(outcome);
+  } finally {
+    res.off('close', onClose);
+  }
+}
+
+type StreamOutcome = { kind: string; provider?: string; degraded?: boolean; attempts: Array<{ provider: string; outcome: string }> };
+
+async function pipeStream(res: ServerResponse, chunks: AsyncIterable<StreamChunk>, result: Promise<ChainResult>, record: CallRecord, includeUsage: boolean): Promise<StreamOutcome> {
+  const id = `chatcmpl-lucy-${record.runId}`;
+  const at = created(record);
+  let model = '';
+  // Headers go out with the first delta: by then the provider is chosen and cannot change.
+  const open = (from: { provider: string; model: string; degraded: boolean }) => {
+    if (res.headersSent) return;
+    model = from.model;
+    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-accel-buffering': 'no', ...disclosure(from, record) });
+    res.write(chunkBody(id, at, model, { role: 'assistant', content: '' }));
+  };
+  try {
+    for await (const chunk of chunks) {
+      open(chunk);
+      res.write(chunkBody(id, at, model, { content: chunk.delta }));
+    }
+    const done = await result;
+    open(done); // a stream of tool calls only has had no delta yet
+    if (done.toolCalls) res.write(chunkBody(id, at, model, { tool_calls: done.toolCalls.map((t, index) => ({ index, ...t })) }));
+    res.write(chunkBody(id, at, model, {}, done.finishReason));
+    if (includeUsage && done.usage) res.write(usageChunk(id, at, model, done.usage));
+    res.end(SSE_DONE);
+    return { kind: 'ok', provider: done.provider, degraded: done.degraded, attempts: done.attempts };
+  } catch (err) {
+    if (!res.headersSent) throw err; // nothing sent yet: an ordinary HTTP error answer
+    // Mid-stream: say so in the stream, and end WITHOUT [DONE] (never a clean end).
+    const reply = chainErrorReply(err);
+    if (!res.destroyed) res.end(sse(reply.body));
+    const attempts = (err as { attempts?: StreamOutcome['attempts'] }).attempts ?? [];
+    return { kind: outcomeOf(err), attempts };
+  }
+}
+
+type Parsed =
+  | { kind: 'reply'; reply: ErrorReply }
+  | { kind: 'ok'; request: ChatRequest; provider?: string; job?: string; stream: boolean; includeUsage: boolean; deadlineMs?: number };
+
+async function parseRequest(req: IncomingMessage, ctx: ChatContext): Promise<Parsed> {
+  const bad = (message: string, param: string | null = null, status = 400, code: string | null = null): Parsed => ({
+    kind: 'reply',
+    reply: errorReply(status, message, 'invalid_request_error', code, { param }),
+  });
+  const job = header(req, 'x-lucy-job');
+  if (job !== undefined && !JOB_NAME.test(job)) return bad('x-lucy-job must be 1-64 characters of letters, digits, . _ : -', 'x-lucy-job');
+  const deadlineHeader = header(req, 'x-lucy-deadline-ms');
+  const deadlineMs = deadlineHeader === undefined ? undefined : Number(deadlineHeader);
+  if (deadlineMs !== undefined && !(Number.isInteger(deadlineMs) && deadlineMs > 0 && deadlineMs <= ctx.chain.config.deadlineMs)) {
+    return bad(`x-lucy-deadline-ms must be a whole number of milliseconds from 1 to ${ctx.chain.config.deadlineMs}`, 'x-lucy-deadline-ms');
+  }
+  const body = await readBody(req, ctx.maxBodyBytes);
+  if (body.kind === 'too-large') return bad(`request body larger than ${body.limit} bytes (serve.maxBodyBytes)`, null, 413, 'request_too_large');
+  if (body.kind === 'aborted') return bad('request body not received', null);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(body.text);
+  } catch {
+    return bad('request body is not valid JSON');
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return bad('request body must be a JSON object');
+  const { model, stream, stream_options: streamOptions, ...rest } = raw as Record<string, unknown>;
+  if (!Array.isArray(rest.messages) || rest.messages.length === 0) return bad('messages must be a non-empty array', 'messages');
+  let provider: string | undefined;
+  if (model !== undefined && model !== 'auto') {
+    if (typeof model !== 'string' || !ctx.chain.config.providers.some((p) => p.name === model)) {
+      const names = ['auto', ...ctx.chain.config.providers.map((p) => p.name)].join(', ');
+      return bad(`The model \`${String(model)}\` does not exist; use one of: ${names}`, 'model', 404, 'model_not_found');
+    }
+    provider = model;
+  }
+  const includeUsage = Boolean((streamOptions as { include_usage?: unknown } | undefined)?.include_usage);
+  return { kind: 'ok', request: rest as ChatRequest, provider, job: job ?? 'serve', stream: stream === true, includeUsage, deadlineMs };
+}
+
+function disclosure(r: { provider: string; model: string; degraded: boolean }, record: CallRecord): Record<string, string> {
+  return { 'x-lucy-provider': r.provider, 'x-lucy-model': r.model, 'x-lucy-degraded': String(r.degraded), 'x-lucy-run-id': record.runId };
+}
+
+const created = (record: CallRecord) => Math.floor(Date.parse(record.scheduledFor) / 1000);
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}

@@ -1,0 +1,75 @@
+/**
+ * In-process counters of `serve`, rendered as Prometheus text (exposition format 0.0.4). Written
+ * by hand: a handful of series does not need prom-client, and every request updates them.
+ */
+
+/** Upper bounds (seconds) of the request duration histogram. */
+const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
+
+export interface BreakerGauge {
+  provider: string;
+  state: 'closed' | 'open' | 'half-open';
+}
+
+export class ServeMetrics {
+  private readonly requests = new Map<string, number>();
+  private readonly attempts = new Map<string, number>();
+  private readonly histograms = new Map<string, { counts: number[]; sum: number; count: number }>();
+  inFlight = 0;
+
+  /** One finished request: outcome is ok | unavailable | deadline | interrupted | aborted | error | rejected. */
+  request(outcome: string, provider: string | undefined, degraded: boolean | undefined, seconds: number): void {
+    bump(this.requests, labels({ outcome, provider: provider ?? '', degraded: degraded === undefined ? '' : String(degraded) }));
+    const key = labels({ outcome });
+    let h = this.histograms.get(key);
+    if (!h) this.histograms.set(key, (h = { counts: BUCKETS.map(() => 0), sum: 0, count: 0 }));
+    for (let i = 0; i < BUCKETS.length; i++) if (seconds <= BUCKETS[i]) h.counts[i]++;
+    h.sum += seconds;
+    h.count++;
+  }
+
+  attempt(provider: string, outcome: string): void {
+    bump(this.attempts, labels({ provider, outcome }));
+  }
+
+  render(breakers: BreakerGauge[]): string {
+    const out: string[] = [];
+    out.push('# HELP lucy_ops_serve_requests_total Chat completion requests served by lucy-ops serve, by outcome and serving provider.');
+    out.push('# TYPE lucy_ops_serve_requests_total counter');
+    for (const [l, n] of this.requests) out.push(`lucy_ops_serve_requests_total{${l}} ${n}`);
+    out.push('# HELP lucy_ops_serve_attempts_total Upstream attempts made for serve requests, by provider and outcome.');
+    out.push('# TYPE lucy_ops_serve_attempts_total counter');
+    for (const [l, n] of this.attempts) out.push(`lucy_ops_serve_attempts_total{${l}} ${n}`);
+    out.push('# HELP lucy_ops_serve_request_duration_seconds Time from request to the last byte of the answer.');
+    out.push('# TYPE lucy_ops_serve_request_duration_seconds histogram');
+    for (const [l, h] of this.histograms) {
+      BUCKETS.forEach((le, i) => out.push(`lucy_ops_serve_request_duration_seconds_bucket{${l},le="${le}"} ${h.counts[i]}`));
+      out.push(`lucy_ops_serve_request_duration_seconds_bucket{${l},le="+Inf"} ${h.count}`);
+      out.push(`lucy_ops_serve_request_duration_seconds_sum{${l}} ${round(h.sum)}`);
+      out.push(`lucy_ops_serve_request_duration_seconds_count{${l}} ${h.count}`);
+    }
+    out.push('# HELP lucy_ops_serve_in_flight Requests being served right now.');
+    out.push('# TYPE lucy_ops_serve_in_flight gauge');
+    out.push(`lucy_ops_serve_in_flight ${this.inFlight}`);
+    out.push('# HELP lucy_ops_breaker_state Breaker state per provider (1 for the current state).');
+    out.push('# TYPE lucy_ops_breaker_state gauge');
+    for (const b of breakers) {
+      for (const state of ['closed', 'open', 'half-open'] as const) {
+        out.push(`lucy_ops_breaker_state{${labels({ provider: b.provider, state })}} ${b.state === state ? 1 : 0}`);
+      }
+    }
+    return out.join('\n') + '\n';
+  }
+}
+
+function bump(map: Map<string, number>, key: string): void {
+  map.set(key, (map.get(key) ?? 0) + 1);
+}
+
+function labels(l: Record<string, string>): string {
+  return Object.entries(l)
+    .map(([k, v]) => `${k}="${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`)
+    .join(',');
+}
+
+const round = (n: number) => Math.round(n * 1e6) / 1e6;

@@ -1,0 +1,148 @@
+/**
+ * `lucy-ops serve`: an OpenAI-compatible HTTP front for the chain (node:http, no framework).
+ * Routes: POST /v1/chat/completions, GET /v1/models, GET /healthz, GET /metrics.
+ * Loopback by default; a bearer token when `serve.tokenEnv` is set (all routes but /healthz).
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import type { ChainInternals } from '../api/chain.js';
+import { tokenCheck } from './auth.js';
+import { handleChat, sendJson } from './chat.js';
+import { readHealth } from './health.js';
+import { ServeMetrics } from './metrics.js';
+import { errorReply } from './openai.js';
+
+export interface ServeOptions {
+  chain: ChainInternals;
+  host?: string;
+  /** 0 picks a free port. */
+  port?: number;
+  /** The bearer token clients must send (undefined: no check). */
+  token?: string;
+  warn?: (message: string) => void;
+}
+
+export interface RunningServer {
+  /** e.g. http://127.0.0.1:8787 (the OpenAI base URL is this + /v1). */
+  url: string;
+  host: string;
+  port: number;
+  metrics: ServeMetrics;
+  /**
+   * Stops accepting, lets in-flight requests finish for up to `graceMs`, then aborts the rest.
+   * Resolves with how many were cut short.
+   */
+  close(graceMs?: number): Promise<{ aborted: number }>;
+}
+
+export async function startServer(opts: ServeOptions): Promise<RunningServer> {
+  const { chain } = opts;
+  const warn = opts.warn ?? ((m: string) => process.stderr.write(`lucy-ops: ${m}\n`));
+  const metrics = new ServeMetrics();
+  const authorized = tokenCheck(opts.token);
+  const shutdown = new AbortController();
+  const inFlight = new Set<Promise<void>>();
+  let closing = false;
+
+  const chatContext = { chain, metrics, maxBodyBytes: chain.config.serve.maxBodyBytes, shutdown: shutdown.signal, warn };
+
+  async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = (req.url ?? '/').split('?')[0];
+    if (path === '/healthz' && (req.method === 'GET' || req.method === 'HEAD')) {
+      const health = await readHealth(chain);
+      return sendJson(res, health.ok ? 200 : 503, health);
+    }
+    if (!authorized(req.headers)) {
+      res.setHeader('www-authenticate', 'Bearer');
+      const r = errorReply(401, 'missing or wrong bearer token (Authorization: Bearer <token>)', 'invalid_request_error', 'invalid_api_key');
+      metrics.request('rejected', undefined, undefined, 0);
+      return sendJson(res, r.status, r.body);
+    }
+    if (path === '/v1/chat/completions' || path === '/chat/completions') {
+      if (req.method !== 'POST') return notAllowed(res, 'POST');
+      return handleChat(req, res, chatContext);
+    }
+    if (path === '/v1/models' || path === '/models') {
+      if (req.method !== 'GET') return notAllowed(res, 'GET');
+      const data = ['auto', ...chain.config.providers.map((p) => p.name)].map((id) => ({ id, object: 'model', created: 0, owned_by: 'lucy-ops' }));
+      return sendJson(res, 200, { object: 'list', data });
+    }
+    if (path === '/metrics' && req.method === 'GET') {
+      const health = await readHealth(chain);
+      const text = metrics.render(health.providers);
+      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+      return void res.end(text);
+    }
+    const r = errorReply(404, `no route ${req.method} ${path}`, 'invalid_request_error', 'not_found');
+    return sendJson(res, r.status, r.body);
+  }
+
+  const server = createServer((req, res) => {
+    if (closing) res.setHeader('connection', 'close');
+    metrics.inFlight++;
+    const work = route(req, res)
+      .catch((err: unknown) => {
+        warn(`serve: unexpected error: ${(err as Error)?.stack ?? String(err)}`);
+        if (!res.headersSent && !res.destroyed) {
+          const r = errorReply(500, 'internal error in lucy-ops serve (see its stderr)', 'lucy_ops_internal', 'internal_error');
+          sendJson(res, r.status, r.body);
+        } else if (!res.writableEnded) res.destroy();
+      })
+      .finally(() => {
+        metrics.inFlight--;
+        inFlight.delete(work);
+        // a 413 answered before the whole body arrived: do not read the rest
+        if (res.getHeader('connection') === 'close' && !req.complete) res.once('finish', () => req.socket.destroy());
+      });
+    inFlight.add(work);
+  });
+  const sockets = new Set<Socket>();
+  server.on('connection', (s: Socket) => {
+    sockets.add(s);
+    s.once('close', () => sockets.delete(s));
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 8787, opts.host ?? '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+
+  return {
+    url: `http://${host}:${address.port}`,
+    host: address.address,
+    port: address.port,
+    metrics,
+    async close(graceMs = 10_000) {
+      closing = true;
+      const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      let aborted = 0;
+      if (inFlight.size > 0) {
+        let timer: NodeJS.Timeout | undefined;
+        const bound = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), graceMs)));
+        const all = Promise.allSettled([...inFlight]).then(() => 'done' as const);
+        if ((await Promise.race([all, bound])) === 'timeout') {
+          aborted = inFlight.size;
+          shutdown.abort(new Error('server shutting down'));
+          await Promise.race([Promise.allSettled([...inFlight]), new Promise((r) => setTimeout(r, 1000).unref())]);
+        }
+        clearTimeout(timer);
+      }
+      server.closeAllConnections();
+      for (const s of sockets) s.destroy();
+      await stopped;
+      return { aborted };
+    },
+  };
+}
+
+function notAllowed(res: ServerResponse, allow: string): void {
+  res.setHeader('allow', allow);
+  const r = errorReply(405, `method not allowed (use ${allow})`, 'invalid_request_error', 'method_not_allowed');
+  sendJson(res, r.status, r.body);
+}
