@@ -1,0 +1,126 @@
+/**
+ * `breaker status | reset | trip` end to end: each command is a new process, so every round trip
+ * goes through the state store, as it does between crontab lines.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { startSimulator, type Simulator } from '../src/sim/server.js';
+import { readLog, runCli, simConfig, tempProject } from './helpers/cli.js';
+
+let sim: Simulator;
+beforeAll(async () => {
+  sim = await startSimulator();
+});
+afterAll(async () => {
+  await sim?.close();
+});
+
+const NOW = '2026-04-19T14:00:05Z';
+const cli = (dir: string, args: string[], now = NOW) => runCli(args, { cwd: dir, env: { LUCY_OPS_NOW: now } });
+
+it('trip in one process → status in another → generate skips the tripped provider → reset → generate uses it again', async () => {
+  sim.setScript({ '*': { kind: 'ok' } });
+  sim.resetCounts();
+  const dir = tempProject(simConfig({ primary: sim.url }));
+
+  const trip = await cli(dir, ['breaker', 'trip', 'deepseek-v3', '--for', '10m', '--json']);
+  expect(trip.exitCode, trip.stderr).toBe(0);
+  expect(trip.json.changed).toEqual([{ provider: 'deepseek-v3', from: 'closed', to: 'open', by: 'manual' }]);
+
+  const status = await cli(dir, ['breaker', 'status', '--json'], '2026-04-19T14:01:05Z');
+  expect(status.exitCode).toBe(0);
+  expect(status.json.providers).toEqual([
+    expect.objectContaining({ provider: 'deepseek-v3', state: 'open', consecutiveFailures: 0, by: 'manual' }),
+    { provider: 'llama-3.3-70b', state: 'closed', consecutiveFailures: 0 },
+    { provider: 'qwen-72b', state: 'closed', consecutiveFailures: 0 },
+  ]);
+  const tripped = status.json.providers[0];
+  expect(Date.parse(tripped.openedAt) - Date.parse(NOW)).toBeGreaterThanOrEqual(0);
+  expect(Date.parse(tripped.openedAt) - Date.parse(NOW)).toBeLessThan(5_000);
+  expect(Date.parse(tripped.retryAt) - Date.parse(tripped.openedAt)).toBe(10 * 60_000);
+  expect(status.json.store).toEqual({ kind: 'file', where: fs.realpathSync(path.join(dir, '.lucy-ops')) });
+
+  const gen = await cli(dir, ['generate', 'blog', '--json'], '2026-04-19T14:02:00Z');
+  expect(gen.exitCode, gen.stderr).toBe(0);
+  expect(gen.json.attempts[0]).toMatchObject({ provider: 'deepseek-v3', outcome: 'skipped-open' });
+  expect(gen.json).toMatchObject({ provider: 'llama-3.3-70b', degraded: true });
+  expect(sim.counts()['deepseek-v3']).toBeUndefined();
+
+  const reset = await cli(dir, ['breaker', 'reset', 'deepseek-v3', '--json'], '2026-04-19T14:03:00Z');
+  expect(reset.exitCode).toBe(0);
+  expect(reset.json.changed).toEqual([{ provider: 'deepseek-v3', from: 'open', to: 'closed', by: 'manual' }]);
+  expect(reset.json.providers[0]).toEqual({ provider: 'deepseek-v3', state: 'closed', consecutiveFailures: 0 });
+
+  const again = await cli(dir, ['generate', 'blog', '--json', '--force'], '2026-04-19T14:04:00Z');
+  expect(again.json).toMatchObject({ provider: 'deepseek-v3', degraded: false });
+  expect(sim.counts()['deepseek-v3']).toBe(1);
+
+  const changes = readLog(dir).filter((l) => l.job === 'breaker');
+  expect(changes).toEqual([
+    expect.objectContaining({ event: 'breaker.open', provider: 'deepseek-v3', by: 'manual', trigger: 'manual', forMs: 600000, retryAt: tripped.retryAt }),
+    expect.objectContaining({ event: 'breaker.close', provider: 'deepseek-v3', from: 'open', by: 'manual', trigger: 'manual' }),
+  ]);
+});
+
+it('status shows what the engine recorded: failures, last error, opened and retry times (relative and absolute)', async () => {
+  sim.setScript({ 'deepseek-v3': { kind: 'status', status: 503 }, '*': { kind: 'ok' } });
+  const dir = tempProject(simConfig({ primary: sim.url }));
+  expect((await cli(dir, ['generate', 'blog', '--json'])).exitCode).toBe(0);
+
+  const status = await cli(dir, ['breaker', 'status', '--json'], '2026-04-19T14:01:05Z');
+  const primary = status.json.providers[0];
+  expect(primary).toMatchObject({ provider: 'deepseek-v3', state: 'open', consecutiveFailures: 3, lastError: 'server' });
+  expect(Date.parse(primary.retryAt) - Date.parse(primary.openedAt)).toBe(300_000);
+  expect(primary.by).toBeUndefined();
+
+  const human = await cli(dir, ['breaker', 'status'], '2026-04-19T14:01:05Z');
+  expect(human.exitCode).toBe(0);
+  expect(human.stdout).toMatch(/deepseek-v3.*open.*3.*ago.*in 4m( \d+s)?.*server/);
+  expect(human.stdout).toContain(primary.retryAt);
+  expect(human.stdout).toMatch(/state: file store/);
+});
+
+it('reset without a provider closes every breaker', async () => {
+  const dir = tempProject(simConfig({ primary: sim.url }));
+  await cli(dir, ['breaker', 'trip', 'deepseek-v3']);
+  await cli(dir, ['breaker', 'trip', 'qwen-72b', '--for', '2h']);
+  const reset = await cli(dir, ['breaker', 'reset', '--json']);
+  expect(reset.exitCode).toBe(0);
+  expect(reset.json.changed.map((t: any) => t.provider).sort()).toEqual(['deepseek-v3', 'qwen-72b']);
+  expect(reset.json.providers.every((p: any) => p.state === 'closed')).toBe(true);
+  // trip without --for lasts breaker.cooldownMs
+  const opened = readLog(dir).filter((l) => l.event === 'breaker.open');
+  expect(opened.map((l) => l.forMs)).toEqual([300000, 7200000]);
+});
+
+it('unknown provider or bad duration: exit 64, naming the known providers', async () => {
+  const dir = tempProject(simConfig({ primary: sim.url }));
+  for (const args of [['breaker', 'trip', 'gpt-9'], ['breaker', 'reset', 'gpt-9']]) {
+    const r = await cli(dir, args);
+    expect(r.exitCode).toBe(64);
+    expect(r.stderr).toContain('unknown provider "gpt-9"');
+    expect(r.stderr).toContain('deepseek-v3, llama-3.3-70b, qwen-72b');
+  }
+  const bad = await cli(dir, ['breaker', 'trip', 'deepseek-v3', '--for', 'a while']);
+  expect(bad.exitCode).toBe(64);
+  expect(bad.stderr).toContain('--for');
+  expect(readLog(dir)).toEqual([]);
+});
+
+it('breaker status loads no HTTP client (it must be instant at 3 a.m.)', async () => {
+  const dir = tempProject(simConfig({ primary: sim.url }));
+  // a module resolve hook that records every package the process loads
+  const seen = path.join(dir, 'loaded.txt');
+  fs.writeFileSync(
+    path.join(dir, 'hook.mjs'),
+    `import fs from 'node:fs';\nexport async function resolve(s, c, next) { const r = await next(s, c); if (r.url.includes('/node_modules/')) fs.appendFileSync(${JSON.stringify(seen)}, r.url + '\\n'); return r; }\n`,
+  );
+  fs.writeFileSync(path.join(dir, 'register.mjs'), `import { register } from 'node:module';\nregister('./hook.mjs', import.meta.url);\n`);
+  const r = await runCli(['breaker', 'status', '--json'], { cwd: dir, env: { NODE_OPTIONS: `--import=${path.join(dir, 'register.mjs')}` } });
+  expect(r.exitCode, r.stderr).toBe(0);
+  const loaded = fs.readFileSync(seen, 'utf8');
+  expect(loaded).toContain('/node_modules/commander/'); // the hook works
+  expect(loaded).not.toContain('/node_modules/undici/');
+  expect(loaded).not.toContain('/node_modules/execa/');
+});
