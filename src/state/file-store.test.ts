@@ -48,6 +48,18 @@ describe('FileStore on disk', () => {
     expect(files.sort()).toEqual(['locks', 'state.json']);
   });
 
+  it('tidies temp files abandoned by a killed writer, and only old ones', async () => {
+    const dir = await tempDir();
+    const old = join(dir, 'state.json.123.abcd.tmp');
+    const fresh = join(dir, 'state.json.456.ef01.tmp');
+    await writeFile(old, '{"version":1,"entri');
+    await writeFile(fresh, '{"version":1,"entri');
+    const longAgo = new Date(Date.now() - 11 * 60_000);
+    await utimes(old, longAgo, longAgo);
+    await openFileStore(dir);
+    expect((await readdir(dir)).sort()).toEqual(['locks', 'state.json.456.ef01.tmp']);
+  });
+
   it('skips the write when update changes nothing', async () => {
     const dir = await tempDir();
     const store = await openFileStore(dir);

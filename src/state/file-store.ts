@@ -12,7 +12,17 @@
  * what limits 50 processes sharing it; thread-pool round trips would multiply it under load.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  fsyncSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { acquireFileLock, errorCode, HeldFileLock, tryAcquireFileLock } from './file-lock.js';
@@ -20,6 +30,8 @@ import type { LockHandle, StateStore } from './types.js';
 
 export const STATE_FILE = 'state.json';
 const FORMAT_VERSION = 1;
+/** A temp file this old has no writer left (a write takes milliseconds). */
+const ABANDONED_TEMP_MS = 10 * 60_000;
 
 export interface FileStoreOptions {
   /** Real ms after which a lock whose holder cannot be checked (another host) counts as dead. Default 10000. */
@@ -211,7 +223,21 @@ export class FileStore implements StateStore {
 export async function openFileStore(stateDir: string, options: FileStoreOptions = {}): Promise<FileStore> {
   const dir = resolve(stateDir);
   await mkdir(join(dir, 'locks'), { recursive: true });
+  removeAbandonedTempFiles(dir);
   return new FileStore(dir, options);
+}
+
+/** A writer killed between its temp write and the rename leaves a temp file: tidy old ones. */
+function removeAbandonedTempFiles(dir: string): void {
+  const cutoff = Date.now() - ABANDONED_TEMP_MS;
+  for (const name of readdirSync(dir)) {
+    if (!name.startsWith(`${STATE_FILE}.`) || !name.endsWith('.tmp')) continue;
+    try {
+      if (statSync(join(dir, name)).mtimeMs < cutoff) unlinkSync(join(dir, name));
+    } catch {
+      // gone already, or not ours to remove
+    }
+  }
 }
 
 /**
