@@ -145,6 +145,9 @@ async function execute(
   );
 
   const pid = child.pid;
+  // listen now: 'close' can follow 'exit' before an await continuation could attach to it
+  const closed = onceClose(child);
+  const exitedEvent = onceExit(child);
   const outs = routeOutput(child.stdout, child.stderr, tail, opts.stdio);
   const state: { timedOut: boolean; aborted: boolean; forwarded?: string } = { timedOut: false, aborted: false };
   const timers: NodeJS.Timeout[] = [];
@@ -186,7 +189,7 @@ async function execute(
   try {
     const exit = await Promise.race([
       settled.then((r) => ({ kind: 'settled' as const, r })),
-      onceExit(child).then((e) => ({ kind: 'exit' as const, ...e })),
+      exitedEvent.then((e) => ({ kind: 'exit' as const, ...e })),
     ]);
     exited = true;
     if (exit.kind === 'settled') {
@@ -195,7 +198,7 @@ async function execute(
       return { ...state, ...fromExit(r.exitCode ?? null, (r.signal as NodeJS.Signals | undefined) ?? null, state.timedOut) };
     }
     // exited, but a descendant may still hold the pipes open: read what comes soon, then let go
-    await Promise.race([onceClose(child), new Promise((resolve) => timers.push(setTimeout(resolve, DRAIN_MS)))]);
+    await Promise.race([closed, new Promise((resolve) => timers.push(setTimeout(resolve, DRAIN_MS)))]);
     outs.detach();
     child.stdout?.destroy();
     child.stderr?.destroy();
