@@ -124,15 +124,15 @@ describe.concurrent('lucy-ops run', () => {
 
   it('--timeout ends the command with SIGTERM and exits 124', async () => {
     const dir = project();
-    const r = await run(dir, ['sitemap', '--timeout', '400ms', '--', ...fixture('child-wait.mjs', path.join(dir, 'never'))]);
+    const r = await run(dir, ['sitemap', '--timeout', '1s', '--', ...fixture('child-wait.mjs', path.join(dir, 'never'))]);
     expect(r.exitCode).toBe(124);
     expect(r.stdout).toContain('ready');
-    expect(runEnd(dir)).toMatchObject({ outcome: 'failed', exitCode: 124, signal: 'SIGTERM', timedOut: true, error: 'timed out after 400 ms (ended by SIGTERM)' });
+    expect(runEnd(dir)).toMatchObject({ outcome: 'failed', exitCode: 124, signal: 'SIGTERM', timedOut: true, error: 'timed out after 1000 ms (ended by SIGTERM)' });
   });
 
   it('--kill-after sends SIGKILL to a command that ignores SIGTERM', async () => {
     const dir = project();
-    const r = await run(dir, ['sitemap', '--timeout', '1s', '--kill-after', '200ms', '--', ...fixture('child-wait.mjs', path.join(dir, 'never'), '--ignore-term')]);
+    const r = await run(dir, ['sitemap', '--timeout', '1500ms', '--kill-after', '200ms', '--', ...fixture('child-wait.mjs', path.join(dir, 'never'), '--ignore-term')]);
     expect(r.exitCode).toBe(124);
     expect(r.stdout).toContain('ignoring SIGTERM');
     expect(runEnd(dir)).toMatchObject({ outcome: 'failed', exitCode: 124, signal: 'SIGKILL', timedOut: true });
