@@ -10,6 +10,7 @@ type Registrar = { register(program: Command): void };
 
 /** name → module. Registering all is cheap; heavy imports happen inside action handlers. */
 const COMMANDS: Record<string, () => Promise<Registrar>> = {
+  backfill: () => import('./backfill.js'),
   breaker: () => import('./breaker.js'),
   generate: () => import('./generate.js'),
   postmortem: () => import('./postmortem.js'),

@@ -1,0 +1,43 @@
+/** Human output of `backfill`: a progress line while it works (TTY only), then a table. */
+import chalk from 'chalk';
+import Table from 'cli-table3';
+import type { BackfillResult, BackfillSlot } from '../jobs/backfill.js';
+
+/** A single rewritten stderr line; silent when stderr is not a terminal (cron, CI, pipes). */
+export function progressLine() {
+  if (!process.stderr.isTTY) return undefined;
+  return {
+    update: (done: number, total: number, s: BackfillSlot) => {
+      const line = `backfill ${done}/${total}  ${s.job} ${s.slot}  ${s.status}`;
+      process.stderr.write(`\r\x1b[2K${line.slice(0, (process.stderr.columns || 80) - 1)}`);
+    },
+    done: () => process.stderr.write('\r\x1b[2K'),
+  };
+}
+
+const COLOUR: Record<BackfillSlot['status'], (s: string) => string> = {
+  filled: chalk.green,
+  failed: chalk.red,
+  skipped: chalk.dim,
+  planned: chalk.cyan,
+};
+
+export function printBackfill(r: BackfillResult, dryRun: boolean): void {
+  const out = process.stdout;
+  if (r.slots.length === 0) {
+    out.write(`Nothing to backfill between ${r.since} and ${r.until}: every slot is served (or still within its run's deadline).\n`);
+    return;
+  }
+  const table = new Table({ head: ['job', 'slot', 'was', dryRun ? 'plan' : 'now', 'detail'], style: { head: [], border: [] } });
+  for (const s of r.slots) {
+    table.push([s.job, s.slot, s.was, COLOUR[s.status](s.status), s.reason ?? (s.provider ? `${s.provider}${s.degraded ? ' (fallback)' : ''}` : '')]);
+  }
+  out.write(table.toString() + '\n');
+  if (dryRun) {
+    out.write(`${r.slots.length} slot(s) would run. Run again without --dry-run to fill them.\n`);
+    return;
+  }
+  out.write(`${chalk.green(`${r.filled} filled`)}, ${r.failed ? chalk.red(`${r.failed} failed`) : '0 failed'}, ${r.skipped} skipped\n`);
+  if (r.busyJobs.length) out.write(chalk.yellow(`Another backfill is running for: ${r.busyJobs.join(', ')}\n`));
+  if (r.stoppedEarly) process.stderr.write(chalk.red(`Stopped early: ${r.stoppedEarly}. Fix the providers (lucy-ops probe providers) and run the same backfill again.\n`));
+}

@@ -1,0 +1,85 @@
+import type { Command } from 'commander';
+import { ExitCode } from '../exit-codes.js';
+import { CliError, globalOpts, printJson, setExit } from './common.js';
+import { configFor, jobOf, requireKeys } from './context.js';
+
+interface BackfillFlags {
+  since: string;
+  until?: string;
+  job?: string[];
+  dryRun?: boolean;
+  concurrency: string;
+  log?: string[];
+}
+
+const collect = (v: string, prev: string[] = []) => [...prev, v];
+
+export function register(program: Command): void {
+  program
+    .command('backfill')
+    .description('re-run every missed or failed slot in a window, exactly once')
+    .requiredOption('--since <time>', 'start of the window (ISO time, or relative: 45m, 6h, 2d)')
+    .option('--until <time>', 'end of the window (default: now)')
+    .option('--job <name>', 'only this job (repeatable)', collect)
+    .option('--dry-run', 'list the plan; run nothing')
+    .option('--concurrency <n>', 'slots run at once', '1')
+    .option('--log <file>', 'also read this log (repeatable; the configured log and its rotations are always read)', collect)
+    .addHelpText(
+      'after',
+      `
+Examples:
+  # after an outage: look first, then fill
+  lucy-ops postmortem gaps --since 6h
+  lucy-ops backfill --since 6h --dry-run
+  lucy-ops backfill --since 2026-04-19T14:00Z --until 2026-04-19T15:00Z --job blog
+
+A slot counts as served once a run.end with outcome "ok" carries it, so a second backfill over
+the same window finds nothing to do. Slots running right now are skipped, never doubled.
+Exit codes: 0 done, 1 some slots failed, 69 stopped early (no provider could serve),
+75 another backfill is running for every job asked, 78 configuration error.`,
+    )
+    .action(async (flags: BackfillFlags, cmd: Command) => {
+      const { json } = globalOpts(cmd);
+      const config = await configFor(cmd);
+      for (const j of flags.job ?? []) jobOf(config, j);
+      const concurrency = Number(flags.concurrency);
+      if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 32) throw new CliError('--concurrency must be a whole number from 1 to 32', ExitCode.usage);
+      const { openJobContext } = await import('../jobs/context.js');
+      const { parseTimeArg } = await import('../time.js');
+      const ctx = await openJobContext(config);
+      try {
+        const now = new Date(ctx.clock.now());
+        const [since, until] = [flags.since, flags.until ?? now.toISOString()].map((t, i) => {
+          try {
+            return parseTimeArg(t, now);
+          } catch (err) {
+            throw new CliError(`${i ? '--until' : '--since'}: ${(err as Error).message}`, ExitCode.usage);
+          }
+        });
+        if (since >= until) throw new CliError('--since must be before --until', ExitCode.usage);
+        if (!flags.dryRun) {
+          const generating = Object.values(config.jobs).filter((j) => j.prompt && (!flags.job || flags.job.includes(j.name)));
+          if (generating.length) await requireKeys(config, [...new Set(generating.flatMap((j) => (j.providers ? config.providers.filter((p) => j.providers!.includes(p.name)) : config.providers)))]);
+        }
+        const { backfill } = await import('../jobs/backfill.js');
+        const view = await import('./backfill-view.js');
+        const progress = !json || process.stderr.isTTY ? view.progressLine() : undefined;
+        const aborter = new AbortController();
+        const onSignal = () => aborter.abort(new Error('interrupted'));
+        process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
+        const result = await backfill(ctx, { since, until, jobs: flags.job, dryRun: flags.dryRun, concurrency, logs: flags.log, signal: aborter.signal, onProgress: progress?.update });
+        progress?.done();
+        process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
+        if (json) printJson(result);
+        else view.printBackfill(result, Boolean(flags.dryRun));
+        setExit(
+          result.stoppedEarly ? ExitCode.unavailable
+          : result.failed > 0 ? ExitCode.failed
+          : result.busyJobs.length > 0 && result.filled === 0 && result.slots.every((s) => s.status === 'skipped') ? ExitCode.tempfail
+          : ExitCode.ok,
+        );
+      } finally {
+        await ctx.store.close();
+      }
+    });
+}

@@ -1,0 +1,124 @@
+/**
+ * Backfill: plan exactly the unserved slots of a window (the same analysis as `postmortem gaps`),
+ * then run each once through the same engine, with trigger "backfill" and the slot it serves.
+ */
+import { jobSchedulesFromConfig } from '../analysis/jobs.js';
+import { readLedger, unservedSlots, type UnservedSlot } from '../analysis/gaps.js';
+import { expandRotated } from '../log/reader.js';
+import type { LockHandle } from '../state/types.js';
+import type { JobContext } from './context.js';
+import { generateSlot } from './generate.js';
+
+export type BackfillStatus = 'filled' | 'failed' | 'skipped' | 'planned';
+
+export interface BackfillSlot {
+  job: string;
+  slot: string;
+  status: BackfillStatus;
+  /** failed or missing, as the analysis judged it before the backfill. */
+  was: UnservedSlot['status'];
+  provider?: string;
+  degraded?: boolean;
+  output?: string;
+  reason?: string;
+}
+
+export interface BackfillResult {
+  since: string;
+  until: string;
+  slots: BackfillSlot[];
+  filled: number;
+  failed: number;
+  skipped: number;
+  /** Set when the run stopped early because no provider could serve. */
+  stoppedEarly?: string;
+  /** Jobs another backfill is already working on. */
+  busyJobs: string[];
+}
+
+export interface BackfillOptions {
+  since: Date;
+  until: Date;
+  jobs?: string[];
+  dryRun?: boolean;
+  concurrency?: number;
+  /** Extra logs to read besides the configured one (and its rotations). */
+  logs?: string[];
+  signal?: AbortSignal;
+  onProgress?: (done: number, total: number, slot: BackfillSlot) => void;
+}
+
+export async function backfill(ctx: JobContext, opts: BackfillOptions): Promise<BackfillResult> {
+  const schedules = jobSchedulesFromConfig(ctx.config, opts.jobs);
+  const sources = [...expandRotated(ctx.config.log), ...(opts.logs ?? [])];
+  const { ledger } = await readLedger(schedules, { since: opts.since, until: opts.until }, sources);
+  const plan = unservedSlots(schedules, ledger);
+  const result: BackfillResult = { since: opts.since.toISOString(), until: opts.until.toISOString(), slots: [], filled: 0, failed: 0, skipped: 0, busyJobs: [] };
+
+  if (opts.dryRun) {
+    result.slots = plan.map((p) => ({ job: p.job, slot: p.slot, was: p.status, status: 'planned' }));
+    return result;
+  }
+
+  // one backfill per job at a time, across processes (and hosts, with the Redis store)
+  const locks: LockHandle[] = [];
+  const mine = new Set<string>();
+  for (const job of new Set(plan.map((p) => p.job))) {
+    const lock = await ctx.store.tryLock(`backfill:${job}`);
+    if (lock) {
+      locks.push(lock);
+      mine.add(job);
+    } else result.busyJobs.push(job);
+  }
+
+  try {
+    const slots: BackfillSlot[] = plan.map((p) => ({ job: p.job, slot: p.slot, was: p.status, status: 'planned' }));
+    let next = 0;
+    let done = 0;
+    const worker = async () => {
+      while (next < slots.length) {
+        const item = slots[next++];
+        if (!mine.has(item.job)) {
+          Object.assign(item, { status: 'skipped', reason: 'another backfill of this job is running' });
+        } else if (result.stoppedEarly || opts.signal?.aborted) {
+          Object.assign(item, { status: 'skipped', reason: result.stoppedEarly ? 'not attempted: no provider could serve' : 'not attempted: interrupted' });
+        } else {
+          await fill(ctx, item, opts.signal, (why) => (result.stoppedEarly ??= why));
+        }
+        opts.onProgress?.(++done, slots.length, item);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, opts.concurrency ?? 1) }, worker));
+    result.slots = slots;
+  } finally {
+    for (const lock of locks) await lock.release();
+  }
+  for (const s of result.slots) {
+    if (s.status === 'filled') result.filled++;
+    else if (s.status === 'failed') result.failed++;
+    else if (s.status === 'skipped') result.skipped++;
+  }
+  return result;
+}
+
+async function fill(ctx: JobContext, item: BackfillSlot, signal: AbortSignal | undefined, stop: (why: string) => void): Promise<void> {
+  const job = ctx.config.jobs[item.job];
+  const slot = new Date(item.slot);
+  if (job.command) {
+    const { runCommandSlot } = await import('./command.js');
+    const r = await runCommandSlot(ctx, job, slot, { trigger: 'backfill', stdio: 'stderr', forwardSignals: false, signal });
+    if (r.locked) Object.assign(item, { status: 'skipped', reason: 'this slot is running right now' });
+    else Object.assign(item, r.status === 'ok' ? { status: 'filled' } : { status: 'failed', reason: `exit ${r.exitCode}` });
+    return;
+  }
+  const r = await generateSlot(ctx, job, slot, { trigger: 'backfill', signal });
+  if (r.status === 'ok') {
+    Object.assign(item, { status: 'filled', provider: r.provider ?? undefined, degraded: r.degraded, output: r.output ?? undefined });
+  } else if (r.status === 'skipped') {
+    Object.assign(item, { status: 'skipped', reason: r.reason, output: r.output ?? undefined });
+  } else {
+    Object.assign(item, { status: 'failed', reason: r.error });
+    // an outage is still on: burning through every slot would only add failures to the log
+    if (r.failure === 'unavailable') stop(r.error ?? 'no provider could serve');
+  }
+}
