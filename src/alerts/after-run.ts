@@ -48,7 +48,7 @@ function planAlerts(
       out.push({
         ...base,
         kind: 'job-failing',
-        summary: `${run.job} has failed ${memory.consecutiveFailures} runs in a row (last: slot ${run.slot}: ${error ?? 'failed'})${openedNote}`,
+        summary: `${run.job} has failed ${plural(memory.consecutiveFailures, 'run')} in a row (last: slot ${run.slot}: ${error ?? 'failed'})${openedNote}`,
         consecutiveFailures: memory.consecutiveFailures,
         ...(error ? { error } : {}),
         ...(opened.length ? { providers: opened } : {}),
@@ -69,7 +69,7 @@ function planAlerts(
       out.push({
         ...base,
         kind: 'job-recovered',
-        summary: `${run.job} recovered: slot ${run.slot} served${served ? ` by ${served}` : ''} after ${decided.failuresBefore} failed run${decided.failuresBefore === 1 ? '' : 's'}`,
+        summary: `${run.job} recovered: slot ${run.slot} served${served ? ` by ${served}` : ''} after ${plural(decided.failuresBefore, 'failed run')}`,
         consecutiveFailures: 0,
         details: { failedRuns: decided.failuresBefore },
       });
@@ -92,4 +92,8 @@ function planAlerts(
     });
   }
   return out;
+}
+
+function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
