@@ -1,0 +1,245 @@
+/**
+ * `lucy-ops serve` end to end: a real serve PROCESS, the official `openai` client, and the
+ * provider simulator (plus one raw HTTP server that hangs, to watch the upstream connection).
+ * No sleeps: every wait is on an event (a line, a request seen, a socket closing, an exit).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import OpenAI from 'openai';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSimulator, type Simulator } from '../src/sim/server.js';
+import { BIN, readLog, runCli, simConfig, tempProject } from './helpers/cli.js';
+
+interface Serve {
+  url: string;
+  child: ChildProcess;
+  stderr: () => string;
+  exited: Promise<number | null>;
+}
+
+/** Starts `lucy-ops serve --port 0 --json` in `dir` and reads the bound URL from its first stdout line. */
+async function startServe(dir: string, env: Record<string, string> = {}): Promise<Serve> {
+  const child = spawn('node', [BIN, 'serve', '--port', '0', '--json', '--grace', '5000'], { cwd: dir, env: { ...process.env, NO_COLOR: '1', ...env } });
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const nl = out.indexOf('\n');
+      if (nl >= 0) resolve((JSON.parse(out.slice(0, nl)) as { url: string }).url);
+    });
+    void exited.then((code) => reject(new Error(`serve exited ${code} before listening: ${stderr}`)));
+  });
+  return { url, child, stderr: () => stderr, exited };
+}
+
+const client = (serve: Serve, apiKey = 'unused') => new OpenAI({ baseURL: `${serve.url}/v1`, apiKey, maxRetries: 0, timeout: 10_000 });
+const ask = { messages: [{ role: 'user' as const, content: 'Write about failover.' }] };
+
+/** A provider that accepts requests and never answers; `nextRequest()` resolves when one arrives, with a promise of its connection closing. */
+function hangingProvider(): Promise<{ url: string; server: Server; nextRequest: () => Promise<{ closed: Promise<void> }> }> {
+  let waiting: ((r: { closed: Promise<void> }) => void) | undefined;
+  const server = createServer((req, res) => {
+    req.resume();
+    const closed = new Promise<void>((r) => res.once('close', () => r()));
+    waiting?.({ closed });
+    waiting = undefined;
+  });
+  const nextRequest = () => new Promise<{ closed: Promise<void> }>((r) => (waiting = r));
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => resolve({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`, server, nextRequest })),
+  );
+}
+
+let sim: Simulator;
+let hang: Awaited<ReturnType<typeof hangingProvider>>;
+let dir: string;
+let serve: Serve;
+const started: Serve[] = [];
+
+beforeAll(async () => {
+  sim = await startSimulator();
+  hang = await hangingProvider();
+  const base = simConfig({ primary: sim.url }) as { providers: Array<Record<string, unknown>> };
+  dir = tempProject({
+    ...base,
+    providers: [...base.providers, { name: 'hanger', baseUrl: hang.url, model: 'hanger', timeoutMs: 30_000, idleTimeoutMs: 30_000 }],
+    breaker: { failureThreshold: 50, cooldownMs: 300_000 },
+    serve: { maxBodyBytes: 4096 },
+  });
+  serve = await startServe(dir);
+  started.push(serve);
+});
+
+afterAll(async () => {
+  for (const s of started) if (s.child.exitCode === null) s.child.kill('SIGKILL');
+  await sim?.close();
+  hang?.server.closeAllConnections();
+  hang?.server.close();
+});
+
+describe('chat completions through the chain', () => {
+  it('fails over from a 503 primary and discloses it in the headers and the job log', async () => {
+    sim.setScript({ 'deepseek-v3': { kind: 'status', status: 503 }, '*': { kind: 'ok' } });
+    const { data, response } = await client(serve).chat.completions.create({ model: 'auto', ...ask }).withResponse();
+    expect(data.choices[0].message.content).toContain('llama-3.3-70b');
+    expect(response.headers.get('x-lucy-provider')).toBe('llama-3.3-70b');
+    expect(response.headers.get('x-lucy-model')).toBe('llama-3.3-70b');
+    expect(response.headers.get('x-lucy-degraded')).toBe('true');
+    const runId = response.headers.get('x-lucy-run-id');
+    const records = readLog(dir).filter((r) => r.runId === runId);
+    expect(records.map((r) => r.event)).toEqual(['run.start', 'attempt.end', 'attempt.end', 'attempt.end', 'attempt.end', 'run.end']);
+    expect(records.every((r) => r.job === 'serve' && r.trigger === 'manual' && r.scheduledFor === records[0].scheduledFor)).toBe(true);
+    expect(records.at(-1)).toMatchObject({ outcome: 'ok', provider: 'llama-3.3-70b', degraded: true });
+  });
+
+  it('starts the chain at the provider named as the model; an unknown model is a 404', async () => {
+    sim.setScript({ '*': { kind: 'ok' } });
+    const { response } = await client(serve).chat.completions.create({ model: 'llama-3.3-70b', ...ask }).withResponse();
+    expect(response.headers.get('x-lucy-provider')).toBe('llama-3.3-70b');
+    expect(response.headers.get('x-lucy-degraded')).toBe('false');
+    const err = await client(serve).chat.completions.create({ model: 'gpt-nope', ...ask }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OpenAI.NotFoundError);
+    expect((err as InstanceType<typeof OpenAI.NotFoundError>).code).toBe('model_not_found');
+    const models = await client(serve).models.list();
+    expect(models.data.map((m) => m.id)).toEqual(['auto', 'deepseek-v3', 'llama-3.3-70b', 'qwen-72b', 'hanger']);
+  });
+
+  it('streams deltas with the serving provider in the headers, ending with [DONE]', async () => {
+    sim.setScript({ 'deepseek-v3': { kind: 'status', status: 502 }, '*': { kind: 'ok', chunkDelayMs: 1 } });
+    const { data: stream, response } = await client(serve).chat.completions.create({ model: 'auto', stream: true, ...ask }).withResponse();
+    expect(response.headers.get('content-type')).toContain('text/event-stream');
+    expect(response.headers.get('x-lucy-provider')).toBe('llama-3.3-70b');
+    expect(response.headers.get('x-lucy-degraded')).toBe('true');
+    let text = '';
+    let finish: string | null = null;
+    for await (const chunk of stream) {
+      text += chunk.choices[0]?.delta.content ?? '';
+      finish = chunk.choices[0]?.finish_reason ?? finish;
+    }
+    expect(text).toContain('Served by simulated model `llama-3.3-70b`');
+    expect(finish).toBe('stop');
+  });
+
+  it('reports a stream cut after the first delta as an error, never a clean end, and does not fail over', async () => {
+    sim.setScript({ 'deepseek-v3': { kind: 'cut', afterChunks: 2 }, '*': { kind: 'ok' } });
+    sim.resetCounts();
+    const { data: stream, response } = await client(serve).chat.completions.create({ model: 'auto', stream: true, ...ask }).withResponse();
+    expect(response.headers.get('x-lucy-provider')).toBe('deepseek-v3');
+    let text = '';
+    const err = await (async () => {
+      for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
+    })().catch((e: unknown) => e);
+    expect(text.length).toBeGreaterThan(0);
+    expect(err).toBeInstanceOf(OpenAI.APIError);
+    expect((err as InstanceType<typeof OpenAI.APIError>).type).toBe('lucy_ops_stream_interrupted');
+    expect(sim.counts()['llama-3.3-70b']).toBeUndefined(); // no second answer spliced onto the first
+    const end = readLog(dir).filter((r) => r.runId === response.headers.get('x-lucy-run-id') && r.event === 'run.end');
+    expect(end).toEqual([expect.objectContaining({ outcome: 'failed', failure: 'interrupted', provider: 'deepseek-v3' })]);
+  });
+
+  it('fails over a stream that breaks before its first delta', async () => {
+    sim.setScript({ 'deepseek-v3': { kind: 'cut', afterChunks: 0 }, '*': { kind: 'ok' } });
+    const { data: stream, response } = await client(serve).chat.completions.create({ model: 'auto', stream: true, ...ask }).withResponse();
+    let text = '';
+    for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
+    expect(response.headers.get('x-lucy-provider')).toBe('llama-3.3-70b');
+    expect(text).toContain('llama-3.3-70b');
+  });
+
+  it('answers 504 when the deadline passes', async () => {
+    const err = await client(serve)
+      .chat.completions.create({ model: 'hanger', ...ask }, { headers: { 'x-lucy-deadline-ms': '200' } })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OpenAI.APIError);
+    expect((err as InstanceType<typeof OpenAI.APIError>).status).toBe(504);
+    expect((err as InstanceType<typeof OpenAI.APIError>).type).toBe('lucy_ops_deadline');
+  });
+
+  it('cancels the upstream request when the client goes away', async () => {
+    const aborter = new AbortController();
+    const arrived = hang.nextRequest();
+    const call = client(serve).chat.completions.create({ model: 'hanger', ...ask }, { signal: aborter.signal, headers: { 'x-lucy-job': 'chat-route' } }).catch((e: unknown) => e);
+    const upstream = await arrived;
+    aborter.abort();
+    expect(await call).toBeInstanceOf(OpenAI.APIUserAbortError);
+    await upstream.closed; // the upstream connection closed: serve aborted its call (its timeouts are 30 s)
+    const end = await waitFor(() => readLog(dir).find((r) => r.job === 'chat-route' && r.event === 'run.end'));
+    expect(end).toMatchObject({ outcome: 'failed', failure: 'aborted' });
+  });
+
+  it('refuses a body over serve.maxBodyBytes with 413', async () => {
+    const big = { messages: [{ role: 'user' as const, content: 'x'.repeat(10_000) }] };
+    const err = await client(serve).chat.completions.create({ model: 'auto', ...big }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OpenAI.APIError);
+    expect((err as InstanceType<typeof OpenAI.APIError>).status).toBe(413);
+  });
+
+  it('counts requests in /metrics', async () => {
+    const text = await (await fetch(`${serve.url}/metrics`)).text();
+    expect(text).toMatch(/lucy_ops_serve_requests_total\{outcome="ok",provider="llama-3.3-70b",degraded="true"\} [1-9]/);
+    expect(text).toMatch(/lucy_ops_serve_requests_total\{outcome="interrupted",provider="",degraded=""\} 1/);
+    expect(text).toContain('lucy_ops_breaker_state{provider="deepseek-v3",state="closed"} 1');
+  });
+});
+
+describe('token, health, and shutdown', () => {
+  it('requires the bearer token; /healthz turns 503 when every breaker is open', async () => {
+    const tokenDir = tempProject(simConfig({ primary: sim.url }, { serve: { tokenEnv: 'LUCY_SERVE_TOKEN' } }));
+    const s = await startServe(tokenDir, { LUCY_SERVE_TOKEN: 'correct-horse-battery' });
+    started.push(s);
+    sim.setScript({ '*': { kind: 'ok' } });
+    for (const key of ['unused', 'wrong-horse-battery']) {
+      const err = await client(s, key).chat.completions.create({ model: 'auto', ...ask }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(OpenAI.AuthenticationError);
+    }
+    const ok = await client(s, 'correct-horse-battery').chat.completions.create({ model: 'auto', ...ask });
+    expect(ok.choices[0].message.content).toContain('deepseek-v3');
+
+    const healthy = await fetch(`${s.url}/healthz`); // open without a token, for probes
+    expect(healthy.status).toBe(200);
+    for (const p of ['deepseek-v3', 'llama-3.3-70b', 'qwen-72b']) {
+      const r = await runCli(['breaker', 'trip', p, '--for', '10m'], { cwd: tokenDir });
+      expect(r.exitCode, r.stderr).toBe(0);
+    }
+    const down = await fetch(`${s.url}/healthz`);
+    expect(down.status).toBe(503);
+    expect(await down.json()).toMatchObject({ ok: false, status: 'unavailable', providers: [{ provider: 'deepseek-v3', state: 'open', available: false }, {}, {}] });
+    const err = await client(s, 'correct-horse-battery').chat.completions.create({ model: 'auto', ...ask }).catch((e: unknown) => e);
+    expect((err as InstanceType<typeof OpenAI.APIError>).status).toBe(503);
+    expect((err as InstanceType<typeof OpenAI.APIError>).error).toMatchObject({ type: 'lucy_ops_unavailable', code: 'all_breakers_open', attempts: [{ outcome: 'skipped-open' }, {}, {}] });
+  });
+
+  it('on SIGTERM finishes the in-flight request, refuses new ones, and exits 0', async () => {
+    const s = await startServe(dir);
+    started.push(s);
+    sim.setScript({ '*': { kind: 'ok', latencyMs: 300 } });
+    const seen = new Promise<void>((resolve) => {
+      const poll = () => (sim.requests().some((r) => r.model === 'deepseek-v3') ? resolve() : setImmediate(poll));
+      sim.resetCounts();
+      poll();
+    });
+    const slow = client(s).chat.completions.create({ model: 'auto', ...ask });
+    await seen;
+    s.child.kill('SIGTERM');
+    const answer = await slow;
+    expect(answer.choices[0].message.content).toContain('deepseek-v3');
+    expect(await s.exited).toBe(0);
+    await expect(fetch(`${s.url}/healthz`)).rejects.toThrow();
+    expect(s.stderr()).toContain('SIGTERM');
+  });
+});
+
+/** Polls a synchronous check on every turn of the event loop (no fixed sleeps) for up to 5 s. */
+async function waitFor<T>(check: () => T | undefined): Promise<T> {
+  const until = Date.now() + 5000;
+  for (;;) {
+    const v = check();
+    if (v !== undefined) return v;
+    if (Date.now() > until) throw new Error('waitFor: condition not met in 5 s');
+    await new Promise((r) => setImmediate(r));
+  }
+}
