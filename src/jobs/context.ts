@@ -1,7 +1,7 @@
 /**
  * Everything a job run needs, opened once per process: config, clock, state store, job log.
  */
-import { clockFromEnv, type Clock } from '../clock.js';
+import { clockFromEnv, type Clock, type Sleep } from '../clock.js';
 import type { ResolvedConfig } from '../config/types.js';
 import { JobLog } from '../log/writer.js';
 import type { StateStore } from '../state/types.js';
@@ -15,24 +15,27 @@ export interface JobContext {
   env: NodeJS.ProcessEnv;
   /** True under LUCY_OPS_NOW: the simulator is told the simulated time. */
   simClock: boolean;
+  /** Backoff sleeps (injectable: the drill replays an afternoon without waiting through it). */
+  sleep?: Sleep;
   /** One-line warnings for stderr (store fallback, unreadable files). */
   warn(message: string): void;
 }
 
 export async function openJobContext(
   config: ResolvedConfig,
-  opts: { clock?: Clock; env?: NodeJS.ProcessEnv; warn?: (m: string) => void; store?: StateStore } = {},
+  opts: { clock?: Clock; env?: NodeJS.ProcessEnv; warn?: (m: string) => void; store?: StateStore; simClock?: boolean; sleep?: Sleep } = {},
 ): Promise<JobContext> {
   const env = opts.env ?? process.env;
   const warn = opts.warn ?? ((m: string) => process.stderr.write(`lucy-ops: warning: ${m}\n`));
-  const store = opts.store ?? (await openStateStore(config, { onWarning: warn }));
+  const store = opts.store ?? (await openStateStore(config, { onWarning: warn, env }));
   return {
     config,
     clock: opts.clock ?? clockFromEnv(env),
     store,
     log: new JobLog(config.log),
     env,
-    simClock: Boolean(env.LUCY_OPS_NOW),
+    simClock: opts.simClock ?? Boolean(env.LUCY_OPS_NOW),
+    sleep: opts.sleep,
     warn,
   };
 }
