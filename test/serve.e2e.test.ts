@@ -54,7 +54,19 @@ function hangingProvider(): Promise<{ url: string; server: Server; nextRequest: 
   );
 }
 
+/** A provider that answers 401 quoting the key it was sent, as some do. */
+function leakyProvider(): Promise<{ url: string; server: Server }> {
+  const server = createServer((req, res) => {
+    req.resume();
+    res.writeHead(401, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ error: { message: `Incorrect API key provided: ${req.headers.authorization}` } }));
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`, server })));
+}
+const LEAKY_KEY = 'sk-test-0123456789abcdefSECRET';
+
 let sim: Simulator;
+let leaky: Awaited<ReturnType<typeof leakyProvider>>;
 let hang: Awaited<ReturnType<typeof hangingProvider>>;
 let dir: string;
 let serve: Serve;
@@ -63,14 +75,17 @@ const started: Serve[] = [];
 beforeAll(async () => {
   sim = await startSimulator();
   hang = await hangingProvider();
+  leaky = await leakyProvider();
   const base = simConfig({ primary: sim.url }) as { providers: Array<Record<string, unknown>> };
   dir = tempProject({
     ...base,
-    providers: [...base.providers, { name: 'hanger', baseUrl: hang.url, model: 'hanger', timeoutMs: 30_000, idleTimeoutMs: 30_000 }],
+    providers: [...base.providers, { name: 'hanger', baseUrl: hang.url, model: 'hanger', timeoutMs: 30_000, idleTimeoutMs: 30_000 },
+      { name: 'leaky', baseUrl: leaky.url, model: 'leaky', apiKeyEnv: 'LEAKY_KEY' },
+    ],
     breaker: { failureThreshold: 50, cooldownMs: 300_000 },
     serve: { maxBodyBytes: 4096 },
   });
-  serve = await startServe(dir);
+  serve = await startServe(dir, { LEAKY_KEY });
   started.push(serve);
 });
 
@@ -79,6 +94,7 @@ afterAll(async () => {
   await sim?.close();
   hang?.server.closeAllConnections();
   hang?.server.close();
+  leaky?.server.close();
 });
 
 describe('chat completions through the chain', () => {
@@ -105,7 +121,7 @@ describe('chat completions through the chain', () => {
     expect(err).toBeInstanceOf(OpenAI.NotFoundError);
     expect((err as InstanceType<typeof OpenAI.NotFoundError>).code).toBe('model_not_found');
     const models = await client(serve).models.list();
-    expect(models.data.map((m) => m.id)).toEqual(['auto', 'deepseek-v3', 'llama-3.3-70b', 'qwen-72b', 'hanger']);
+    expect(models.data.map((m) => m.id)).toEqual(['auto', 'deepseek-v3', 'llama-3.3-70b', 'qwen-72b', 'hanger', 'leaky']);
   });
 
   it('streams deltas with the serving provider in the headers, ending with [DONE]', async () => {
@@ -171,6 +187,16 @@ describe('chat completions through the chain', () => {
     expect(end).toMatchObject({ outcome: 'failed', failure: 'aborted' });
   });
 
+  it('never passes a provider key to the client or the job log', async () => {
+    const err = await client(serve).chat.completions.create({ model: 'leaky', ...ask }).catch((e: unknown) => e);
+    expect((err as InstanceType<typeof OpenAI.APIError>).status).toBe(503);
+    const body = JSON.stringify((err as InstanceType<typeof OpenAI.APIError>).error);
+    expect(body).toContain('401');
+    expect(body).not.toContain('0123456789abcdef');
+    expect(JSON.stringify(readLog(dir))).not.toContain('0123456789abcdef');
+    expect(serve.stderr()).not.toContain('0123456789abcdef');
+  });
+
   it('refuses a body over serve.maxBodyBytes with 413', async () => {
     const big = { messages: [{ role: 'user' as const, content: 'x'.repeat(10_000) }] };
     const err = await client(serve).chat.completions.create({ model: 'auto', ...big }).catch((e: unknown) => e);
@@ -214,7 +240,7 @@ describe('token, health, and shutdown', () => {
   });
 
   it('on SIGTERM finishes the in-flight request, refuses new ones, and exits 0', async () => {
-    const s = await startServe(dir);
+    const s = await startServe(dir, { LEAKY_KEY });
     started.push(s);
     sim.setScript({ '*': { kind: 'ok', latencyMs: 300 } });
     const seen = new Promise<void>((resolve) => {
