@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { latestSlotAtOrBefore, nextSlotAfter, slotsBetween, validateSchedule } from './slots.js';
+import { cronerSlotsBetween, latestSlotAtOrBefore, nextSlotAfter, slotsBetween, validateSchedule } from './slots.js';
 
 const iso = (d: Date | undefined) => d?.toISOString();
 const list = (schedule: string, tz: string, from: string, to: string) =>
@@ -77,5 +77,46 @@ describe('validateSchedule', () => {
     expect(validateSchedule('every hour', 'UTC')).toMatch(/fields/);
     expect(validateSchedule('61 * * * *', 'UTC')).toMatch(/invalid cron expression/);
     expect(validateSchedule('0 0 31 2 *', 'UTC')).toMatch(/never/);
+  });
+});
+
+describe('slotsBetween matches croner slot for slot', () => {
+  const patterns = ['*/15 * * * *', '0 * * * *', '30 2 * * *', '0 2 * * *', '15 1-3 * * *', '*/20 2 * * *', '0 9 * * 1-5', '0 0 1 * *', '0 12 L * *', '30 */2 * * 0,6', '0 30 2 * * *', '@daily', '@hourly', '0 0 13 * 5'];
+  const zones = ['UTC', 'Europe/Berlin', 'America/New_York', 'Australia/Lord_Howe', 'Asia/Kolkata', 'America/Santiago'];
+  const same = (pattern: string, tz: string, from: number, to: number) => {
+    const fast = [...slotsBetween(pattern, tz, new Date(from), new Date(to))].map((d) => d.toISOString());
+    const reference = [...cronerSlotsBetween(pattern, tz, new Date(from), new Date(to))].map((d) => d.toISOString());
+    expect(fast, `${pattern} ${tz} ${new Date(from).toISOString()}`).toEqual(reference);
+  };
+  /** Instants in 2026 where the zone's offset changes (to the hour), found independently of the code under test. */
+  const changes = (tz: string) => {
+    const out: number[] = [];
+    const offset = (t: number) => new Date(t).toLocaleString('en-US', { timeZone: tz, timeZoneName: 'longOffset' }).split('GMT')[1];
+    for (let t = Date.parse('2026-01-01T00:00:00Z'); t < Date.parse('2027-01-01T00:00:00Z'); t += 3_600_000) if (offset(t) !== offset(t + 3_600_000)) out.push(t);
+    return out;
+  };
+
+  for (const tz of zones) {
+    it(`in ${tz}, around each of its 2026 offset changes and in an ordinary month`, () => {
+      const around = changes(tz);
+      expect(around.length).toBe(tz === 'UTC' || tz === 'Asia/Kolkata' ? 0 : 2);
+      for (const pattern of patterns) {
+        for (const t of around) same(pattern, tz, t - 30 * 3_600_000 + 1234, t + 26 * 3_600_000);
+        same(pattern, tz, Date.parse('2026-06-03T07:07:07.007Z'), Date.parse('2026-06-07T00:00:00Z'));
+      }
+      // every minute and every 30 seconds, right across the changes
+      for (const t of around.slice(0, 2)) {
+        same('* * * * *', tz, t - 2 * 3_600_000, t + 2 * 3_600_000);
+        same('*/30 * * * * *', tz, t - 3_600_000, t + 3_600_000);
+      }
+    }, 30_000);
+  }
+
+  it('is fast: a year of every minute in Europe/Berlin in well under a few seconds', () => {
+    const t0 = performance.now();
+    let n = 0;
+    for (const _ of slotsBetween('* * * * *', 'Europe/Berlin', new Date('2026-01-01T00:00:00Z'), new Date('2026-12-31T23:59:00Z'))) n++;
+    expect(n).toBe(365 * 24 * 60);
+    expect(performance.now() - t0).toBeLessThan(20_000); // croner alone takes minutes; generous for slow CI
   });
 });

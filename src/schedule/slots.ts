@@ -5,6 +5,7 @@
  * jobs (`0 * * * *`) skip the missing hour and run in both repeated ones. We never invent slots.
  */
 import { Cron } from 'croner';
+import { fastSlots } from './fast-slots.js';
 
 const cache = new Map<string, Cron>();
 
@@ -19,16 +20,20 @@ export function cronFor(schedule: string, tz: string): Cron {
   return cron;
 }
 
-/** Every slot in `[from, to]` (both inclusive), in order, one at a time. */
-export function* slotsBetween(schedule: string, tz: string, from: Date, to: Date): Generator<Date> {
+/**
+ * Every slot in `[from, to]` (both inclusive), in order, one at a time. Same slots as croner's
+ * `nextRun` chain (see fast-slots.ts for how it avoids croner's per-call cost).
+ */
+export function slotsBetween(schedule: string, tz: string, from: Date, to: Date): Generator<Date> {
+  return fastSlots(cronFor(schedule, tz), schedule, tz, from.getTime(), to.getTime());
+}
+
+/** The same as slotsBetween, straight from croner, slot by slot (slow; the reference in tests). */
+export function* cronerSlotsBetween(schedule: string, tz: string, from: Date, to: Date): Generator<Date> {
   const cron = cronFor(schedule, tz);
   const end = to.getTime();
   // nextRun is strictly after its argument (at whole seconds): start just before `from`.
-  let slot = cron.nextRun(new Date(from.getTime() - 1));
-  while (slot && slot.getTime() <= end) {
-    yield slot;
-    slot = cron.nextRun(slot);
-  }
+  for (let slot = cron.nextRun(new Date(from.getTime() - 1)); slot && slot.getTime() <= end; slot = cron.nextRun(slot)) yield slot;
 }
 
 /** The slot a run started at `t` serves when nobody names one: the latest slot at or before `t`. */
