@@ -77,6 +77,7 @@ export async function createChainInternals(input: ChainConfigInput, opts: Create
   const logging = opts.log ?? true;
   const streamingChain = config.providers.map((p) => ({ ...p, stream: true }));
   let closed = false;
+  const pendingHooks = new Set<Promise<void>>();
 
   const chainFrom = (providers: ResolvedProvider[], start?: string): ResolvedProvider[] => {
     if (start === undefined) return providers;
@@ -88,7 +89,7 @@ export async function createChainInternals(input: ChainConfigInput, opts: Create
   const prepare = (kind: 'complete' | 'stream', callOpts: CallOptions, onRecord?: (r: CallRecord) => void) => {
     if (closed) throw new Error('this chain is closed');
     const providers = chainFrom(kind === 'stream' ? streamingChain : config.providers, callOpts.provider);
-    const record = startCallRecord(context, callOpts.job ?? defaultJob, logging);
+    const record = startCallRecord(context, callOpts.job ?? defaultJob, logging, pendingHooks);
     onRecord?.(record);
     const engine = new Engine(config, { store: context.store, clock: context.clock, env, simClock: context.simClock, onEvent: record.onEvent });
     return { providers, record, engine };
@@ -132,6 +133,7 @@ export async function createChainInternals(input: ChainConfigInput, opts: Create
     async close() {
       if (closed) return;
       closed = true;
+      await Promise.allSettled([...pendingHooks]);
       context.log.close();
       await context.store.close();
     },

@@ -31,8 +31,11 @@ export interface CallRecord {
   failed(err: unknown, extra?: Record<string, unknown>): void;
 }
 
-/** Starts the log of one call; `enabled: false` gives a record that writes nothing. */
-export function startCallRecord(ctx: JobContext, job: string, enabled: boolean): CallRecord {
+/**
+ * Starts the log of one call; `enabled: false` gives a record that writes nothing. After-run hooks
+ * run in the background and are added to `pending` until done (so closing can wait for them).
+ */
+export function startCallRecord(ctx: JobContext, job: string, enabled: boolean, pending?: Set<Promise<void>>): CallRecord {
   const runId = newRunId(ctx.clock.now());
   const scheduledFor = new Date(ctx.clock.now()).toISOString();
   const started = performance.now();
@@ -55,7 +58,11 @@ export function startCallRecord(ctx: JobContext, job: string, enabled: boolean):
     ended = true;
     const durationMs = Math.round(performance.now() - started);
     run.log('run.end', { outcome: result.status, ...result.fields, durationMs }, result.status === 'failed' ? 'error' : 'info');
-    if (enabled) void afterRun(ctx, run, result);
+    // A caller that went away (closed tab, shutdown) is not the chain failing: no alert for it.
+    if (enabled && result.fields?.failure !== 'aborted') {
+      const hooks = afterRun(ctx, run, result).finally(() => pending?.delete(hooks));
+      pending?.add(hooks);
+    }
   };
   return {
     runId,

@@ -1,0 +1,179 @@
+/**
+ * The library API in-process against the simulator: results, typed errors, streams that fail over
+ * only before their first delta, and one breaker store shared with the CLI.
+ */
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as lucy from '../src/index.js';
+import { AllProvidersFailedError, ConfigError, createChain, DeadlineExceededError, RunAbortedError, StreamInterruptedError, type Chain } from '../src/index.js';
+import { startSimulator, type Simulator } from '../src/sim/server.js';
+import { readLog, runCli, simConfig, tempProject } from './helpers/cli.js';
+
+let sim: Simulator;
+let dir: string;
+let chain: Chain;
+const ask = { messages: [{ role: 'user' as const, content: 'Write about failover.' }] };
+
+beforeAll(async () => {
+  sim = await startSimulator();
+  dir = tempProject(simConfig({ primary: sim.url }));
+  chain = await createChain(path.join(dir, 'lucy-ops.config.json'), { job: 'chat-route' });
+});
+
+afterAll(async () => {
+  await chain?.close();
+  await sim?.close();
+});
+
+describe('complete', () => {
+  it('serves from the first provider and logs the call as a run', async () => {
+    sim.setScript({ '*': { kind: 'ok' } });
+    const r = await chain.complete(ask);
+    expect(r).toMatchObject({ provider: 'deepseek-v3', model: 'deepseek-v3', degraded: false, attempts: [{ provider: 'deepseek-v3', outcome: 'ok' }] });
+    expect(r.content).toContain('deepseek-v3');
+    const runs = readLog(dir).filter((l) => l.job === 'chat-route');
+    expect(runs.map((l) => l.event)).toEqual(['run.start', 'attempt.end', 'run.end']);
+    expect(runs[2]).toMatchObject({ trigger: 'manual', outcome: 'ok', provider: 'deepseek-v3', scheduledFor: runs[0].scheduledFor });
+  });
+
+  it('starts at a named provider', async () => {
+    const r = await chain.complete(ask, { provider: 'qwen-72b' });
+    expect(r).toMatchObject({ provider: 'qwen-72b', degraded: false });
+    await expect(chain.complete(ask, { provider: 'nope' })).rejects.toThrow(RangeError);
+  });
+
+  it('throws AllProvidersFailedError with every attempt and its cause', async () => {
+    sim.setScript({ 'deepseek-v3': { kind: 'status', status: 401 }, 'llama-3.3-70b': { kind: 'context-length' }, 'qwen-72b': { kind: 'status', status: 404 } });
+    const err = await chain.complete(ask).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AllProvidersFailedError);
+    expect((err as AllProvidersFailedError).attempts).toEqual([
+      expect.objectContaining({ provider: 'deepseek-v3', outcome: 'failed', httpStatus: 401, errorType: 'auth' }),
+      expect.objectContaining({ provider: 'llama-3.3-70b', outcome: 'failed', httpStatus: 400, errorType: 'context-length' }),
+      expect.objectContaining({ provider: 'qwen-72b', outcome: 'failed', httpStatus: 404, errorType: 'not-found' }),
+    ]);
+  });
+
+  it('throws DeadlineExceededError when the budget runs out', async () => {
+    sim.setScript({ '*': { kind: 'hang' } });
+    const err = await chain.complete(ask, { deadlineMs: 150 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DeadlineExceededError);
+    expect((err as DeadlineExceededError).deadlineMs).toBe(150);
+  });
+
+  it('aborts with the caller signal', async () => {
+    sim.setScript({ '*': { kind: 'hang' } });
+    const aborter = new AbortController();
+    const call = chain.complete(ask, { signal: aborter.signal });
+    await waitFor(() => sim.requests().some((r) => r.fault === 'hang'));
+    aborter.abort();
+    await expect(call).rejects.toBeInstanceOf(RunAbortedError);
+  });
+});
+
+describe('stream', () => {
+  it('yields deltas whose join is the result, each naming its provider', async () => {
+    sim.setScript({ '*': { kind: 'ok' } });
+    const s = chain.stream(ask);
+    let text = '';
+    const providers = new Set<string>();
+    for await (const chunk of s) {
+      text += chunk.delta;
+      providers.add(chunk.provider);
+    }
+    const r = await s.result;
+    expect(text).toBe(r.content);
+    expect([...providers]).toEqual(['deepseek-v3']);
+    expect(text.length).toBeGreaterThan(50);
+  });
+
+  it('fails over while nothing has been handed out', async () => {
+    sim.setScript({ 'deepseek-v3': { kind: 'cut', afterChunks: 0 }, '*': { kind: 'ok' } });
+    const s = chain.stream(ask, { provider: 'deepseek-v3' });
+    const chunks = [];
+    for await (const chunk of s) chunks.push(chunk);
+    expect(new Set(chunks.map((c) => c.provider))).toEqual(new Set(['llama-3.3-70b']));
+    expect(chunks[0]).toMatchObject({ degraded: true, model: 'llama-3.3-70b' });
+    expect((await s.result).attempts.map((a) => `${a.provider}:${a.outcome}`)).toEqual([
+      'deepseek-v3:failed',
+      'deepseek-v3:failed',
+      'deepseek-v3:failed',
+      'llama-3.3-70b:ok',
+    ]);
+  });
+
+  it('ends with StreamInterruptedError after the first delta, without failing over', async () => {
+    sim.setScript({ 'llama-3.3-70b': { kind: 'cut', afterChunks: 2 }, '*': { kind: 'ok' } });
+    sim.resetCounts();
+    const s = chain.stream(ask, { provider: 'llama-3.3-70b' });
+    let text = '';
+    const err = await (async () => {
+      for await (const chunk of s) text += chunk.delta;
+    })().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(StreamInterruptedError);
+    expect(err).toMatchObject({ provider: 'llama-3.3-70b', deliveredChars: text.length });
+    expect(text.length).toBeGreaterThan(0);
+    await expect(s.result).rejects.toBe(err);
+    expect(sim.counts()).toEqual({ 'llama-3.3-70b': 1 });
+  });
+
+  it('stops the upstream call when the consumer breaks out', async () => {
+    sim.setScript({ '*': { kind: 'ok', chunkDelayMs: 50 } });
+    const s = chain.stream(ask);
+    for await (const chunk of s) {
+      expect(chunk.delta.length).toBeGreaterThan(0);
+      break;
+    }
+    await expect(s.result).rejects.toBeInstanceOf(RunAbortedError);
+  });
+
+  it('rejects only result when nobody iterates (no unhandled rejection)', async () => {
+    sim.setScript({ '*': { kind: 'status', status: 400 } });
+    await expect(chain.stream(ask).result).rejects.toBeInstanceOf(AllProvidersFailedError);
+  });
+});
+
+describe('config and the shared breaker store', () => {
+  it('takes a config object, and rejects a bad one with ConfigError', async () => {
+    const cfg = { ...simConfig({ primary: sim.url }), stateDir: path.join(dir, 'other-state'), log: path.join(dir, 'logs/other.jsonl'), jobs: {} };
+    sim.setScript({ '*': { kind: 'ok' } });
+    const c = await createChain(cfg as lucy.UserConfig, { log: false });
+    expect((await c.complete(ask)).provider).toBe('deepseek-v3');
+    await c.close();
+    await expect(createChain({ providers: [] })).rejects.toBeInstanceOf(ConfigError);
+    await expect(createChain(path.join(dir, 'missing.config.json'))).rejects.toBeInstanceOf(ConfigError);
+    const withKey = { providers: [{ name: 'p', baseUrl: sim.url, model: 'p', apiKeyEnv: 'LUCY_TEST_UNSET_KEY' }] };
+    await expect(createChain(withKey, { env: {} })).rejects.toThrow(/LUCY_TEST_UNSET_KEY/);
+  });
+
+  it('a breaker opened by library traffic is skipped by a cron run of the CLI', async () => {
+    await runCli(['breaker', 'reset'], { cwd: dir });
+    sim.setScript({ 'deepseek-v3': { kind: 'status', status: 503 }, '*': { kind: 'ok' } });
+    const r = await chain.complete(ask);
+    expect(r).toMatchObject({ provider: 'llama-3.3-70b', degraded: true });
+    sim.resetCounts();
+    const cron = await runCli(['generate', 'blog', '--json'], { cwd: dir });
+    expect(cron.exitCode, cron.stderr).toBe(0);
+    expect(cron.json.attempts[0]).toMatchObject({ provider: 'deepseek-v3', outcome: 'skipped-open' });
+    expect(sim.counts()['deepseek-v3']).toBeUndefined();
+  });
+
+  it('exports a small, listed surface', () => {
+    expect(Object.keys(lucy).sort()).toEqual([
+      'AllProvidersFailedError',
+      'ConfigError',
+      'DeadlineExceededError',
+      'RunAbortedError',
+      'StreamInterruptedError',
+      'createChain',
+      'defineConfig',
+    ]);
+  });
+});
+
+async function waitFor(check: () => boolean): Promise<void> {
+  const until = Date.now() + 5000;
+  while (!check()) {
+    if (Date.now() > until) throw new Error('waitFor: condition not met in 5 s');
+    await new Promise((r) => setImmediate(r));
+  }
+}
