@@ -59,7 +59,7 @@ function planAlerts(
       out.push({
         ...base,
         kind: 'chain-failed',
-        summary: `${run.job}: no provider could serve slot ${run.slot} (${error ?? 'all providers failed'})${openedNote}`,
+        summary: `${run.job}: no provider could serve slot ${run.slot} (${error?.replace(/^no provider could serve: /, '') ?? 'all providers failed'})${openedNote}`,
         consecutiveFailures: memory.consecutiveFailures,
         ...(error ? { error } : {}),
         ...(opened.length ? { providers: opened } : {}),
