@@ -13,6 +13,7 @@ const COMMANDS: Record<string, () => Promise<Registrar>> = {
   backfill: () => import('./backfill.js'),
   breaker: () => import('./breaker.js'),
   generate: () => import('./generate.js'),
+  init: () => import('./init.js'),
   postmortem: () => import('./postmortem.js'),
   probe: () => import('./probe.js'),
   run: () => import('./run.js'),

@@ -11,6 +11,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 
 const CACHE_VERSION = '1';
 
@@ -30,7 +31,7 @@ export async function loadTsConfig(filepath: string, source: string): Promise<un
   }
   if (code === undefined) {
     const { createJiti } = await import('jiti');
-    const jiti = createJiti(filepath, { fsCache: false, moduleCache: false });
+    const jiti = createJiti(filepath, { fsCache: false, moduleCache: false, alias: { 'lucy-ops': SELF_PATH } });
     code = jiti.transform({ source, filename: filepath, ts: true });
     if (importsLocalFiles(code)) {
       // jiti follows nested .ts imports; the cache below would not
@@ -40,18 +41,25 @@ export async function loadTsConfig(filepath: string, source: string): Promise<un
   }
   if (importsLocalFiles(code)) {
     const { createJiti } = await import('jiti');
-    return unwrapDefault(await createJiti(filepath).import(filepath));
+    return unwrapDefault(await createJiti(filepath, { alias: { 'lucy-ops': SELF_PATH } }).import(filepath));
   }
-  return unwrapDefault(evaluateCjs(code, filepath));
+  return unwrapDefault(evaluateCjs(code, filepath, await import('../index.js')));
 }
+
+/**
+ * `import ... from 'lucy-ops'` in a config always means the lucy-ops that is running it, so a
+ * config works even where the package is not installed next to it (a global or npx install).
+ */
+const SELF_PATH = fileURLToPath(new URL('../index.js', import.meta.url));
 
 function importsLocalFiles(code: string): boolean {
   return /require\(\s*["']\.{1,2}\//.test(code);
 }
 
-function evaluateCjs(code: string, filepath: string): unknown {
+function evaluateCjs(code: string, filepath: string, self: unknown): unknown {
   const module = { exports: {} as Record<string, unknown> };
-  const req = createRequire(filepath);
+  const requireFromConfig = createRequire(filepath);
+  const req = Object.assign((id: string) => (id === 'lucy-ops' ? self : requireFromConfig(id)), requireFromConfig);
   // eslint-disable-next-line no-new-func
   const fn = new Function('exports', 'require', 'module', '__filename', '__dirname', code);
   fn(module.exports, req, module, filepath, path.dirname(filepath));

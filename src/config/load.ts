@@ -80,11 +80,8 @@ async function search(cwd: string): Promise<{ raw: unknown; filepath: string }> 
     searchPlaces: SEARCH_PLACES,
     searchStrategy: 'project',
     cache: false,
-    loaders: {
-      '.ts': (file: string, content: string) => loadFile(file).then((r) => r.raw),
-      '.mjs': (file: string) => loadFile(file).then((r) => r.raw),
-      '.js': (file: string) => loadFile(file).then((r) => r.raw),
-    },
+    // every format through our loaders: one error style, and TypeScript without a compiler
+    loaders: Object.fromEntries(['.ts', '.mjs', '.js', '.json', '.yaml', '.yml'].map((ext) => [ext, (file: string) => loadFile(file).then((r) => r.raw)])),
   });
   let result;
   try {

@@ -1,0 +1,44 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { ExitCode } from '../exit-codes.js';
+import { CliError, globalOpts, printJson } from './common.js';
+
+export function register(program: Command): void {
+  program
+    .command('init')
+    .description('write a commented lucy-ops.config.ts and a crontab for this project')
+    .option('--dir <path>', 'project folder', '.')
+    .option('--force', 'overwrite existing files')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  npx lucy-ops init              # writes lucy-ops.config.ts and lucy-ops.crontab here
+  npx lucy-ops init --dir /srv/app --force`,
+    )
+    .action(async (flags: { dir: string; force?: boolean }, cmd: Command) => {
+      const { json } = globalOpts(cmd);
+      const { configTemplate, crontabTemplate } = await import('../init/templates.js');
+      const dir = path.resolve(flags.dir);
+      const files = [
+        { file: path.join(dir, 'lucy-ops.config.ts'), text: configTemplate() },
+        { file: path.join(dir, 'lucy-ops.crontab'), text: crontabTemplate(dir) },
+      ];
+      const existing = files.filter((f) => fs.existsSync(f.file));
+      if (existing.length && !flags.force) {
+        throw new CliError(`refusing to overwrite ${existing.map((f) => f.file).join(' and ')} (use --force)`, ExitCode.failed);
+      }
+      fs.mkdirSync(dir, { recursive: true });
+      for (const f of files) {
+        const tmp = `${f.file}.${process.pid}.tmp`;
+        fs.writeFileSync(tmp, f.text);
+        fs.renameSync(tmp, f.file);
+      }
+      if (json) printJson({ written: files.map((f) => f.file) });
+      else {
+        process.stdout.write(`wrote ${files.map((f) => path.relative(process.cwd(), f.file) || f.file).join(' and ')}\n`);
+        process.stdout.write('next: set TOGETHER_API_KEY, then `npx lucy-ops probe providers` and `npx lucy-ops generate blog --dry-run`\n');
+      }
+    });
+}

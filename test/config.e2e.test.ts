@@ -1,0 +1,98 @@
+/** Config discovery and loading as a crontab line meets it: every format, --config, search upward. */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli } from './helpers/cli.js';
+
+const PROVIDERS = [{ name: 'p1', baseUrl: 'http://127.0.0.1:9/v1', model: 'm1' }];
+const JOBS = { blog: { schedule: '0 * * * *', outDir: 'out', prompt: 'x' } };
+
+function dir(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'lucy-ops-config-'));
+}
+
+async function status(cwd: string, args: string[] = [], env: Record<string, string> = {}) {
+  return runCli(['breaker', 'status', '--json', ...args], { cwd, env });
+}
+
+describe('config loading', () => {
+  it('loads lucy-ops.config.ts with defineConfig, without lucy-ops installed beside it, cached or not', async () => {
+    const d = dir();
+    const cache = dir();
+    fs.writeFileSync(
+      path.join(d, 'lucy-ops.config.ts'),
+      `import { defineConfig } from 'lucy-ops';\nconst timeout: number = 1234;\nexport default defineConfig({ providers: [{ name: 'p1', baseUrl: 'http://127.0.0.1:9/v1', model: 'm1', timeoutMs: timeout }], jobs: ${JSON.stringify(JOBS)} });\n`,
+    );
+    for (let i = 0; i < 2; i++) {
+      const r = await status(d, [], { XDG_CACHE_HOME: cache });
+      expect(r.exitCode, r.stderr).toBe(0);
+      expect(r.json.providers.map((p: any) => p.provider)).toEqual(['p1']);
+    }
+    // the second run read the transpiled cache
+    expect(fs.readdirSync(path.join(cache, 'lucy-ops/config')).filter((f) => f.endsWith('.cjs'))).toHaveLength(1);
+  });
+
+  it('follows local imports of a .ts config', async () => {
+    const d = dir();
+    fs.writeFileSync(path.join(d, 'providers.ts'), `export const providers: object[] = ${JSON.stringify(PROVIDERS)};\n`);
+    fs.writeFileSync(path.join(d, 'lucy-ops.config.ts'), `import { providers } from './providers.ts';\nexport default { providers, jobs: ${JSON.stringify(JOBS)} };\n`);
+    const r = await status(d, [], { XDG_CACHE_HOME: dir() });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.json.providers[0].provider).toBe('p1');
+  });
+
+  it.each([
+    ['lucy-ops.config.mjs', `export default ${JSON.stringify({ providers: PROVIDERS })};`],
+    ['lucy-ops.config.json', JSON.stringify({ providers: PROVIDERS })],
+    ['lucy-ops.config.yaml', `providers:\n  - name: p1\n    baseUrl: http://127.0.0.1:9/v1\n    model: m1\n`],
+  ])('loads %s', async (file, text) => {
+    const d = dir();
+    fs.writeFileSync(path.join(d, file), text);
+    const r = await status(d);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.json.providers[0].provider).toBe('p1');
+  });
+
+  it('searches upward from a subfolder, and paths are relative to the config file', async () => {
+    const d = dir();
+    fs.writeFileSync(path.join(d, 'lucy-ops.config.json'), JSON.stringify({ stateDir: 'state-here', providers: PROVIDERS }));
+    const sub = path.join(d, 'a/b');
+    fs.mkdirSync(sub, { recursive: true });
+    const r = await runCli(['breaker', 'trip', 'p1', '--for', '10m', '--json'], { cwd: sub });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(fs.existsSync(path.join(d, 'state-here/state.json'))).toBe(true);
+    expect(fs.existsSync(path.join(sub, 'state-here'))).toBe(false);
+  });
+
+  it('--config points anywhere', async () => {
+    const d = dir();
+    fs.writeFileSync(path.join(d, 'ops.json'), JSON.stringify({ providers: PROVIDERS }));
+    const r = await status(dir(), ['--config', path.join(d, 'ops.json')]);
+    expect(r.exitCode, r.stderr).toBe(0);
+  });
+
+  it('exit 78 with a clear message: no config, a missing --config file, a syntax error, bad fields', async () => {
+    const none = await status(dir());
+    expect(none.exitCode).toBe(78);
+    expect(none.stderr).toMatch(/no lucy-ops config found/);
+
+    const missing = await status(dir(), ['--config', '/nonexistent/x.json']);
+    expect(missing.exitCode).toBe(78);
+    expect(missing.stderr).toMatch(/config file not found: \/nonexistent\/x.json/);
+
+    const d = dir();
+    fs.writeFileSync(path.join(d, 'lucy-ops.config.json'), '{ "providers": [ ');
+    const broken = await status(d);
+    expect(broken.exitCode).toBe(78);
+    expect(broken.stderr).toMatch(/cannot load config .*lucy-ops.config.json/);
+
+    fs.writeFileSync(path.join(d, 'lucy-ops.config.json'), JSON.stringify({ providers: [{ name: 'p1', baseUrl: 'ftp://x', model: 'm', timeoutMs: 'soon' }], retry: { atempts: 3 } }));
+    const bad = await status(d);
+    expect(bad.exitCode).toBe(78);
+    expect(bad.stderr).toContain('providers[0].baseUrl: must be an http(s) URL');
+    expect(bad.stderr).toContain('providers[0].timeoutMs: must be a whole number, got "soon"');
+    expect(bad.stderr).toContain('retry.atempts: is not a known field');
+    expect(bad.stdout).toBe('');
+  });
+});
