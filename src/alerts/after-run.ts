@@ -24,7 +24,7 @@ export async function alertAfterRun(ctx: JobContext, run: RunHandle, result: Wor
   const reports: AlertReport[] = [];
   for (const alert of alerts) {
     reports.push(
-      await sendAlert(ctx.config, { ...alert, ts: at }, { log: (event, fields, level) => run.log(event, fields, level === 'debug' ? 'info' : level), env: ctx.env }),
+      await sendAlert(ctx.config, { ...alert, ts: at }, { log: (event, fields, level) => run.log(event, fields, level === 'debug' ? 'info' : level), env: ctx.env, stderr: ctx.alertLine }),
     );
   }
   return reports;

@@ -19,11 +19,13 @@ export interface JobContext {
   sleep?: Sleep;
   /** One-line warnings for stderr (store fallback, unreadable files). */
   warn(message: string): void;
+  /** Where an alert's one stderr line goes (default stderr; the drill shows alerts in its own timeline). */
+  alertLine?: (line: string) => void;
 }
 
 export async function openJobContext(
   config: ResolvedConfig,
-  opts: { clock?: Clock; env?: NodeJS.ProcessEnv; warn?: (m: string) => void; store?: StateStore; simClock?: boolean; sleep?: Sleep } = {},
+  opts: { clock?: Clock; env?: NodeJS.ProcessEnv; warn?: (m: string) => void; store?: StateStore; simClock?: boolean; sleep?: Sleep; alertLine?: (line: string) => void } = {},
 ): Promise<JobContext> {
   const env = opts.env ?? process.env;
   const warn = opts.warn ?? ((m: string) => process.stderr.write(`lucy-ops: warning: ${m}\n`));
@@ -37,5 +39,6 @@ export async function openJobContext(
     simClock: opts.simClock ?? Boolean(env.LUCY_OPS_NOW),
     sleep: opts.sleep,
     warn,
+    alertLine: opts.alertLine,
   };
 }

@@ -73,7 +73,7 @@ export async function generateSlot(ctx: JobContext, job: ResolvedJob, slot: Date
       if (e.type === 'breaker') transitions.push(e.transition);
       logEvent(e);
     };
-    const engine = new Engine(ctx.config, { store: ctx.store, clock: ctx.clock, env: ctx.env, simClock: ctx.simClock, onEvent });
+    const engine = new Engine(ctx.config, { store: ctx.store, clock: ctx.clock, sleep: ctx.sleep, env: ctx.env, simClock: ctx.simClock, onEvent });
     try {
       served = await engine.complete(buildRequest(job, slotIso), { providers: chain, deadlineMs: job.deadlineMs, signal: opts.signal });
     } catch (err) {
