@@ -13,7 +13,7 @@ import { Engine } from '../engine/chain.js';
 import type { ChainResult } from '../engine/types.js';
 import type { JobContext } from '../jobs/context.js';
 import type { ChatRequest } from '../providers/types.js';
-import { startCallRecord, type CallRecord } from './run-log.js';
+import { AfterRunQueue, startCallRecord, type CallRecord } from './run-log.js';
 import { openChainStream, type ChainStream } from './stream.js';
 
 export interface CreateChainOptions {
@@ -77,7 +77,7 @@ export async function createChainInternals(input: ChainConfigInput, opts: Create
   const logging = opts.log ?? true;
   const streamingChain = config.providers.map((p) => ({ ...p, stream: true }));
   let closed = false;
-  const pendingHooks = new Set<Promise<void>>();
+  const hooks = new AfterRunQueue();
 
   const chainFrom = (providers: ResolvedProvider[], start?: string): ResolvedProvider[] => {
     if (start === undefined) return providers;
@@ -89,7 +89,7 @@ export async function createChainInternals(input: ChainConfigInput, opts: Create
   const prepare = (kind: 'complete' | 'stream', callOpts: CallOptions, onRecord?: (r: CallRecord) => void) => {
     if (closed) throw new Error('this chain is closed');
     const providers = chainFrom(kind === 'stream' ? streamingChain : config.providers, callOpts.provider);
-    const record = startCallRecord(context, callOpts.job ?? defaultJob, logging, pendingHooks);
+    const record = startCallRecord(context, callOpts.job ?? defaultJob, logging, hooks);
     onRecord?.(record);
     const engine = new Engine(config, { store: context.store, clock: context.clock, env, simClock: context.simClock, onEvent: record.onEvent });
     return { providers, record, engine };
@@ -133,7 +133,7 @@ export async function createChainInternals(input: ChainConfigInput, opts: Create
     async close() {
       if (closed) return;
       closed = true;
-      await Promise.allSettled([...pendingHooks]);
+      await hooks.drain();
       context.log.close();
       await context.store.close();
     },

@@ -32,10 +32,34 @@ export interface CallRecord {
 }
 
 /**
- * Starts the log of one call; `enabled: false` gives a record that writes nothing. After-run hooks
- * run in the background and are added to `pending` until done (so closing can wait for them).
+ * The after-run hooks (alerts, metrics textfile) of one chain's calls, run in the background so no
+ * caller waits for them. A chat route makes many calls a second, so the steady state (an ok call
+ * after an ok call of the same job, no breaker change) skips them: it would only rewrite the alert
+ * memory unchanged, an fsync per request. Failures, breaker changes and the first ok after a
+ * failure (recovery) always run them.
  */
-export function startCallRecord(ctx: JobContext, job: string, enabled: boolean, pending?: Set<Promise<void>>): CallRecord {
+export class AfterRunQueue {
+  private readonly pending = new Set<Promise<void>>();
+  /** Jobs whose last call in this process was ok and was handed to the hooks. */
+  private readonly steady = new Set<string>();
+
+  submit(ctx: JobContext, run: RunHandle, result: WorkResult): void {
+    const ok = result.status === 'ok';
+    if (ok && this.steady.has(run.job) && !result.transitions?.length) return;
+    if (ok) this.steady.add(run.job);
+    else this.steady.delete(run.job);
+    const hooks = afterRun(ctx, run, result).finally(() => this.pending.delete(hooks));
+    this.pending.add(hooks);
+  }
+
+  /** Waits for the hooks still running (before closing the store under them). */
+  async drain(): Promise<void> {
+    await Promise.allSettled([...this.pending]);
+  }
+}
+
+/** Starts the log of one call; `enabled: false` gives a record that writes nothing and runs no hooks. */
+export function startCallRecord(ctx: JobContext, job: string, enabled: boolean, hooks?: AfterRunQueue): CallRecord {
   const runId = newRunId(ctx.clock.now());
   const scheduledFor = new Date(ctx.clock.now()).toISOString();
   const started = performance.now();
@@ -59,10 +83,7 @@ export function startCallRecord(ctx: JobContext, job: string, enabled: boolean, 
     const durationMs = Math.round(performance.now() - started);
     run.log('run.end', { outcome: result.status, ...result.fields, durationMs }, result.status === 'failed' ? 'error' : 'info');
     // A caller that went away (closed tab, shutdown) is not the chain failing: no alert for it.
-    if (enabled && result.fields?.failure !== 'aborted') {
-      const hooks = afterRun(ctx, run, result).finally(() => pending?.delete(hooks));
-      pending?.add(hooks);
-    }
+    if (enabled && result.fields?.failure !== 'aborted') hooks?.submit(ctx, run, result);
   };
   return {
     runId,

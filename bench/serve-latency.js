@@ -1,0 +1,181 @@
+#!/usr/bin/env node
+/**
+ * Added latency of `lucy-ops serve` over calling the simulator directly, at 1, 10 and 50
+ * concurrent clients, measured in the same run: for each level, alternating rounds of "direct"
+ * (client → sim) and "serve" (client → serve → sim), so drift hits both alike.
+ *
+ *   npm run build && node bench/serve-latency.js            # ~3 s per path per level
+ *   SERVE_BENCH_SECONDS=30 node bench/serve-latency.js      # the 30 s soak
+ *   node bench/serve-latency.js --json                      # one JSON document on stdout
+ *
+ * The simulator and serve each run in their own process (as in production: serve is its own
+ * process); the load generator is this process, with keep-alive connections to both.
+ * Goal (issue 8): median added latency < 0.4 ms, and no errors at 50 clients for 30 s.
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Agent, request } from 'undici';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const BIN = path.join(ROOT, 'bin/lucy-ops.js');
+const LEVELS = [1, 10, 50];
+const ROUNDS = 2; // direct/serve alternations per level
+
+/** Starts a lucy-ops subcommand and resolves with the JSON it prints first on stdout. */
+function startProcess(args, cwd) {
+  const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = '';
+  child.stderr.on('data', (d) => (err += d));
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+      try {
+        resolve({ child, info: JSON.parse(out) });
+      } catch {
+        const nl = out.indexOf('\n');
+        if (nl >= 0 && out.trimStart().startsWith('{"')) {
+          try {
+            resolve({ child, info: JSON.parse(out.slice(0, nl)) });
+          } catch {
+            // not complete yet
+          }
+        }
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`${args[0]} exited ${code}: ${err}`)));
+  });
+}
+
+/** c workers, each sending requests back to back for `ms`; returns latencies (µs) and errors. */
+async function load(url, body, c, ms, agent) {
+  const latencies = [];
+  let errors = 0;
+  const firstErrors = [];
+  const until = performance.now() + ms;
+  const worker = async () => {
+    while (performance.now() < until) {
+      const t0 = performance.now();
+      try {
+        const res = await request(url, { method: 'POST', dispatcher: agent, headers: { 'content-type': 'application/json' }, body });
+        const text = await res.body.text();
+        if (res.statusCode !== 200 || !text.includes('"choices"')) {
+          errors++;
+          if (firstErrors.length < 3) firstErrors.push(`${res.statusCode} ${text.slice(0, 200)}`);
+          continue;
+        }
+        latencies.push((performance.now() - t0) * 1000);
+      } catch (e) {
+        errors++;
+        if (firstErrors.length < 3) firstErrors.push(String(e?.message ?? e));
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: c }, worker));
+  return { latencies, errors, firstErrors };
+}
+
+const quantile = (sorted, q) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : NaN);
+
+function summarize(latencies) {
+  const s = Float64Array.from(latencies).sort();
+  return { n: s.length, medianUs: Math.round(quantile(s, 0.5)), p99Us: Math.round(quantile(s, 0.99)) };
+}
+
+export async function benchServeLatency({ seconds = Number(process.env.SERVE_BENCH_SECONDS ?? 3), levels = LEVELS } = {}) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lucy-ops-bench-serve-'));
+  fs.writeFileSync(path.join(dir, 'sim.json'), JSON.stringify({ '*': { kind: 'ok', content: 'Hello from the simulator: a short answer.' } }));
+  const sim = await startProcess(['sim', '--port', '0', '--json', '--quiet', '--script', 'sim.json'], dir);
+  const simUrl = sim.info.url;
+  fs.writeFileSync(
+    path.join(dir, 'lucy-ops.config.json'),
+    JSON.stringify({
+      stateDir: '.lucy-ops',
+      log: 'logs/jobs.jsonl',
+      providers: [
+        { name: 'primary', baseUrl: simUrl, model: 'primary', timeoutMs: 10000 },
+        { name: 'fallback', baseUrl: simUrl, model: 'fallback', timeoutMs: 10000 },
+      ],
+      deadlineMs: 30000,
+    }),
+  );
+  const serve = await startProcess(['serve', '--port', '0', '--json'], dir);
+  const agent = new Agent({ connections: 128, keepAliveTimeout: 30_000 });
+  const direct = `${simUrl.replace(/\/$/, '')}/chat/completions`;
+  const viaServe = `${serve.info.url}/v1/chat/completions`;
+  const messages = [{ role: 'user', content: 'Say hello.' }];
+  const directBody = JSON.stringify({ model: 'primary', messages });
+  const serveBody = JSON.stringify({ model: 'auto', messages });
+  const results = [];
+  try {
+    // warm both paths (JIT, connections, undici load in serve)
+    await load(direct, directBody, 10, 500, agent);
+    await load(viaServe, serveBody, 10, 500, agent);
+    for (const c of levels) {
+      const acc = { direct: { latencies: [], errors: 0, firstErrors: [] }, serve: { latencies: [], errors: 0, firstErrors: [] } };
+      for (let round = 0; round < ROUNDS; round++) {
+        for (const [name, url, body] of [['direct', direct, directBody], ['serve', viaServe, serveBody]]) {
+          const r = await load(url, body, c, (seconds * 1000) / ROUNDS, agent);
+          acc[name].latencies.push(...r.latencies);
+          acc[name].errors += r.errors;
+          acc[name].firstErrors.push(...r.firstErrors);
+        }
+      }
+      const d = summarize(acc.direct.latencies);
+      const s = summarize(acc.serve.latencies);
+      results.push({
+        clients: c,
+        direct: { ...d, errors: acc.direct.errors },
+        serve: { ...s, errors: acc.serve.errors, ...(acc.serve.firstErrors.length ? { firstErrors: acc.serve.firstErrors.slice(0, 3) } : {}) },
+        addedMedianUs: s.medianUs - d.medianUs,
+        addedP99Us: s.p99Us - d.p99Us,
+        medianRatio: round2(s.medianUs / d.medianUs),
+        p99Ratio: round2(s.p99Us / d.p99Us),
+        serveRps: Math.round(s.n / seconds),
+      });
+    }
+  } finally {
+    await agent.close();
+    serve.child.kill('SIGTERM');
+    sim.child.kill('SIGTERM');
+    await Promise.all([once(serve.child), once(sim.child)]);
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  return { bench: 'serve-latency', secondsPerLevel: seconds, node: process.version, cpus: os.cpus().length, goalMedianAddedUs: 400, results };
+}
+
+const once = (child) => (child.exitCode !== null ? Promise.resolve() : new Promise((r) => child.once('exit', r)));
+const round2 = (n) => Math.round(n * 100) / 100;
+
+function printTable(report) {
+  const rows = [['clients', 'direct p50', 'serve p50', 'added p50', 'ratio', 'direct p99', 'serve p99', 'added p99', 'ratio', 'serve req/s', 'errors']];
+  for (const r of report.results) {
+    rows.push([
+      r.clients,
+      `${r.direct.medianUs} µs`,
+      `${r.serve.medianUs} µs`,
+      `${r.addedMedianUs} µs`,
+      `${r.medianRatio}×`,
+      `${r.direct.p99Us} µs`,
+      `${r.serve.p99Us} µs`,
+      `${r.addedP99Us} µs`,
+      `${r.p99Ratio}×`,
+      r.serveRps,
+      r.direct.errors + r.serve.errors,
+    ].map(String));
+  }
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => String(row[i]).length)));
+  console.log(`serve added latency (${report.secondsPerLevel} s per path per level, ${report.node}, ${report.cpus} CPUs; goal: added p50 < 400 µs)`);
+  for (const row of rows) console.log(row.map((cell, i) => String(cell).padStart(widths[i])).join('  '));
+  for (const r of report.results) if (r.serve.firstErrors) console.log(`errors at ${r.clients} clients: ${r.serve.firstErrors.join(' | ')}`);
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const report = await benchServeLatency();
+  if (process.argv.includes('--json')) console.log(JSON.stringify(report, null, 2));
+  else printTable(report);
+  if (report.results.some((r) => r.serve.errors + r.direct.errors > 0)) process.exitCode = 1;
+}
