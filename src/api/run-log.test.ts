@@ -1,0 +1,82 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { expect, it } from 'vitest';
+import { resolveConfig } from '../config/validate.js';
+import { AllProvidersFailedError, RunAbortedError } from '../engine/errors.js';
+import type { ChainResult } from '../engine/types.js';
+import type { JobContext } from '../jobs/context.js';
+import { JobLog } from '../log/writer.js';
+import type { StateStore } from '../state/types.js';
+import { AfterRunQueue, startCallRecord } from './run-log.js';
+
+/** An in-memory store that counts updates per key (the alert memory is one update per hooked run). */
+function countingStore(): StateStore & { updates: Map<string, number> } {
+  const data = new Map<string, unknown>();
+  const updates = new Map<string, number>();
+  return {
+    kind: 'file',
+    where: 'memory',
+    updates,
+    async update<T>(key: string, fn: (c: T | undefined) => T | undefined) {
+      updates.set(key, (updates.get(key) ?? 0) + 1);
+      const next = fn(data.get(key) as T | undefined);
+      if (next === undefined) data.delete(key);
+      else data.set(key, next);
+      return next;
+    },
+    async get<T>(key: string) {
+      return data.get(key) as T | undefined;
+    },
+    async list<T>() {
+      return {} as Record<string, T>;
+    },
+    async tryLock() {
+      return null;
+    },
+    async close() {},
+  };
+}
+
+function context(): { ctx: JobContext; store: ReturnType<typeof countingStore>; logFile: string } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lucy-ops-runlog-'));
+  const config = resolveConfig({ stateDir: dir, log: path.join(dir, 'jobs.jsonl'), providers: [{ name: 'a', baseUrl: 'http://127.0.0.1:9/v1', model: 'a' }] }, '', () => undefined);
+  const store = countingStore();
+  const ctx: JobContext = { config, clock: { now: () => Date.parse('2026-04-19T14:00:00Z') }, store, log: new JobLog(config.log), env: {}, simClock: false, warn: () => {} };
+  return { ctx, store, logFile: config.log };
+}
+
+const served = (provider = 'a'): ChainResult => ({ content: 'x', finishReason: 'stop', provider, model: provider, degraded: false, attempts: [] });
+
+it('logs a call as run.start, attempts, run.end with trigger manual and scheduledFor = request time', () => {
+  const { ctx, logFile } = context();
+  const rec = startCallRecord(ctx, 'serve', true);
+  rec.onEvent({ type: 'attempt', attempt: { provider: 'a', model: 'a', outcome: 'ok', ms: 3 } });
+  rec.ok(served(), { stream: true });
+  const lines = fs.readFileSync(logFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  expect(lines.map((l) => l.event)).toEqual(['run.start', 'attempt.end', 'run.end']);
+  expect(lines.every((l) => l.trigger === 'manual' && l.job === 'serve' && l.scheduledFor === '2026-04-19T14:00:00.000Z' && l.runId === rec.runId)).toBe(true);
+  expect(lines[2]).toMatchObject({ outcome: 'ok', provider: 'a', stream: true });
+});
+
+it('runs the after-run hooks for failures, recoveries and breaker changes, not for steady ok calls or client aborts', async () => {
+  const { ctx, store } = context();
+  const queue = new AfterRunQueue();
+  const hooked = async (fn: (r: ReturnType<typeof startCallRecord>) => void) => {
+    fn(startCallRecord(ctx, 'serve', true, queue));
+    await queue.drain();
+    return store.updates.get('alert:serve') ?? 0;
+  };
+  expect(await hooked((r) => r.ok(served()))).toBe(1); // first call of the process: memory may hold a failure streak
+  expect(await hooked((r) => r.ok(served()))).toBe(1); // steady: skipped
+  expect(await hooked((r) => r.failed(new AllProvidersFailedError([], true)))).toBe(2);
+  expect(await hooked((r) => r.failed(new RunAbortedError([])))).toBe(2); // the client went away: not the chain's failure
+  expect(await hooked((r) => r.ok(served()))).toBe(3); // recovery
+  expect(await hooked((r) => r.ok(served()))).toBe(3);
+  expect(
+    await hooked((r) => {
+      r.onEvent({ type: 'breaker', transition: { provider: 'a', from: 'half-open', to: 'closed' } });
+      r.ok(served());
+    }),
+  ).toBe(4);
+});
