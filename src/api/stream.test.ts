@@ -1,0 +1,67 @@
+import { expect, it } from 'vitest';
+import type { DeltaSource } from '../engine/chain.js';
+import type { ChainResult } from '../engine/types.js';
+import { openChainStream } from './stream.js';
+
+const from: DeltaSource = { provider: 'p', model: 'm', degraded: false };
+const result = (content: string): ChainResult => ({ content, finishReason: 'stop', provider: 'p', model: 'm', degraded: false, attempts: [] });
+
+/** A run the test drives by hand: emit deltas, then resolve or reject. */
+function manualRun() {
+  let emit!: (t: string) => void;
+  let resolve!: (r: ChainResult) => void;
+  let reject!: (e: unknown) => void;
+  let signal!: AbortSignal;
+  const s = openChainStream((onDelta, sig) => {
+    emit = (t) => onDelta(t, from);
+    signal = sig;
+    return new Promise<ChainResult>((res, rej) => ((resolve = res), (reject = rej)));
+  });
+  return { s, emit: (t: string) => emit(t), resolve: (r: ChainResult) => resolve(r), reject: (e: unknown) => reject(e), signal: () => signal };
+}
+
+it('yields deltas pushed before and while the caller waits, then ends with the result', async () => {
+  const run = manualRun();
+  run.emit('a');
+  const it = run.s[Symbol.asyncIterator]();
+  expect(await it.next()).toEqual({ value: { delta: 'a', ...from }, done: false });
+  const pending = it.next();
+  run.emit('b');
+  expect(await pending).toEqual({ value: { delta: 'b', ...from }, done: false });
+  run.resolve(result('ab'));
+  expect(await it.next()).toEqual({ value: undefined, done: true });
+  expect((await run.s.result).content).toBe('ab');
+});
+
+it('hands out what arrived before a failure, then throws it', async () => {
+  const run = manualRun();
+  run.emit('a');
+  const boom = new Error('boom');
+  run.reject(boom);
+  const seen: string[] = [];
+  await expect(
+    (async () => {
+      for await (const c of run.s) seen.push(c.delta);
+    })(),
+  ).rejects.toBe(boom);
+  expect(seen).toEqual(['a']);
+  await expect(run.s.result).rejects.toBe(boom);
+});
+
+it('aborts the run when the consumer stops early, and can be iterated once only', async () => {
+  const run = manualRun();
+  run.emit('a');
+  for await (const c of run.s) {
+    expect(c.delta).toBe('a');
+    break;
+  }
+  expect(run.signal().aborted).toBe(true);
+  expect(() => run.s[Symbol.asyncIterator]()).toThrow(/once/);
+});
+
+it('never leaves an unhandled rejection when nobody listens', async () => {
+  const run = manualRun();
+  run.reject(new Error('ignored'));
+  await new Promise((r) => setImmediate(r));
+  expect(run.signal().aborted).toBe(false);
+});
