@@ -124,6 +124,9 @@ it('a breaker that opens while a fallback serves sends one breaker-open warning,
   for (const hour of [11, 12]) expect((await blogAt(dir, hour)).exitCode).toBe(0); // re-opens after failed trials are the same incident
   expect(hook.requests).toHaveLength(1);
   expect(alertsIn(dir).map((l) => l.kind)).toEqual(['breaker-open']);
+  // successes outside an incident leave no alert memory behind (no lock, no write)
+  const state = JSON.parse(fs.readFileSync(path.join(dir, '.lucy-ops/state.json'), 'utf8'));
+  expect(Object.keys(state.entries)).not.toContain('alert:blog');
 });
 
 it('a dead webhook does not change the exit code; the failure is logged without the webhook URL', async () => {

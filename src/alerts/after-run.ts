@@ -4,7 +4,7 @@
  */
 import type { JobContext } from '../jobs/context.js';
 import type { RunHandle, WorkResult } from '../jobs/run-slot.js';
-import { decisionFor, newlyOpened, nextMemory, type JobAlertMemory } from './policy.js';
+import { EMPTY_MEMORY, decisionFor, newlyOpened, nextMemory, type JobAlertMemory } from './policy.js';
 import { sendAlert } from './send.js';
 import type { AlertInput, AlertReport } from './types.js';
 
@@ -15,11 +15,15 @@ export async function alertAfterRun(ctx: JobContext, run: RunHandle, result: Wor
   const at = new Date(ctx.clock.now()).toISOString();
   const unavailable = result.status === 'failed' && Boolean(result.unavailable);
   const threshold = ctx.config.alerts.afterConsecutiveFailures;
-  const memory = await ctx.store.update<JobAlertMemory>(alertKey(run.job), (cur) =>
-    nextMemory(cur, { runId: run.runId, status: result.status as 'ok' | 'failed', unavailable, at }, threshold),
-  );
-  const decided = decisionFor(memory, run.runId);
   const opened = newlyOpened(result.transitions);
+  const key = alertKey(run.job);
+  // Fast path: a success with no incident open changes nothing: no lock, no write.
+  const seen = result.status === 'ok' ? await ctx.store.get<JobAlertMemory>(key) : undefined;
+  const quiet = result.status === 'ok' && (!seen || (seen.consecutiveFailures === 0 && !seen.sent?.failing && !seen.sent?.chainFailed));
+  const memory = quiet
+    ? (seen ?? EMPTY_MEMORY)
+    : await ctx.store.update<JobAlertMemory>(key, (cur) => nextMemory(cur, { runId: run.runId, status: result.status as 'ok' | 'failed', unavailable, at }, threshold));
+  const decided = quiet ? undefined : decisionFor(memory, run.runId);
   const alerts = planAlerts(run, result, memory!, decided, opened);
   const reports: AlertReport[] = [];
   for (const alert of alerts) {
