@@ -7,6 +7,7 @@ import { newReadStats, readRecordBatches, type ReadStats } from '../log/reader.j
 import { slotsBetween } from '../schedule/slots.js';
 import { addTally, causeCounts, causeKey, CRASHED_REASON, formatCause, RUN_SOURCE, type CauseCount, type CauseTally } from './cause.js';
 import { mergeIncidents, type Incident } from './incidents.js';
+import { decodeGapLine } from './quick-decode.js';
 import { counter, ENDS, FAILS, OKS, SlotLedger, STARTS, type JobSchedule, type LedgerOptions, type Window } from './ledger.js';
 
 export type { JobSchedule, Window } from './ledger.js';
@@ -196,7 +197,7 @@ export async function readLedger(
 ): Promise<{ ledger: SlotLedger; stats: ReadStats }> {
   const stats = opts.stats ?? newReadStats();
   const ledger = new SlotLedger(jobs, window, opts);
-  for await (const batch of readRecordBatches(sources, { stats, want: gapRelevantLine, stdin: opts.stdin, rotated: opts.rotated })) {
+  for await (const batch of readRecordBatches(sources, { stats, decode: decodeGapLine, stdin: opts.stdin, rotated: opts.rotated })) {
     for (const record of batch) ledger.add(record);
   }
   stats.skippedLines += ledger.invalidRecords;

@@ -83,7 +83,7 @@ export class SlotLedger {
     if (event !== 'run.end' && event !== 'run.start' && event !== 'attempt.end') return;
     const job = this.jobs.get(record.job);
     if (!job) return;
-    const slotMs = Date.parse(record.scheduledFor);
+    const slotMs = this.parseSlot(record.scheduledFor);
     if (Number.isNaN(slotMs)) {
       this.invalidRecords++;
       return;
@@ -111,6 +111,17 @@ export class SlotLedger {
       const cause = attemptCauseKey(record);
       if (cause) addOne(job.causes, key, cause);
     }
+  }
+
+  // Records of one run, and of jobs sharing a slot, come in runs: remember the last parse.
+  private lastSlotText = '';
+  private lastSlotMs = NaN;
+  private parseSlot(text: string): number {
+    if (text !== this.lastSlotText) {
+      this.lastSlotText = text;
+      this.lastSlotMs = Date.parse(text);
+    }
+    return this.lastSlotMs;
   }
 
   private noteLateness(job: JobLedger, key: number, slotMs: number, record: LogRecord): void {

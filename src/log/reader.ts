@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { StringDecoder } from 'node:string_decoder';
+import { isAscii } from 'node:buffer';
 import { createGunzip } from 'node:zlib';
 import type { LogRecord } from './types.js';
 
@@ -30,6 +30,11 @@ export interface ReadOptions {
   want?: (line: string) => boolean;
   /** Also read rotated siblings of each path (`jobs.jsonl.1`, `jobs.jsonl.2.gz`). Default true. */
   rotated?: boolean;
+  /**
+   * Turns a line into a record (replaces the default JSON.parse + field check, and `want`): for
+   * readers that know a faster way for the lines they care about.
+   */
+  decode?: LineDecoder;
   /** What `-` reads. Default process.stdin. */
   stdin?: NodeJS.ReadableStream;
 }
@@ -38,7 +43,8 @@ export function newReadStats(): ReadStats {
   return { sources: [], bytes: 0, lines: 0, skippedLines: 0, errors: [] };
 }
 
-const CHUNK_BYTES = 1 << 20;
+// 64 KiB: each chunk's text stays a young-generation string, which keeps peak memory low (measured).
+const CHUNK_BYTES = 64 * 1024;
 /** Events whose records must say which job and slot they belong to. */
 const SLOT_EVENT_PREFIXES = ['run.', 'attempt.'];
 
@@ -50,57 +56,87 @@ export async function* readRecords(sources: string[], opts: ReadOptions = {}): A
 /** The same records, one array per chunk read: much cheaper per record for bulk analysis. */
 export async function* readRecordBatches(sources: string[], opts: ReadOptions = {}): AsyncGenerator<LogRecord[]> {
   const stats = opts.stats ?? newReadStats();
+  const decode = lineDecoder(opts);
   for (const source of expandSources(sources, opts.rotated ?? true)) {
     stats.sources.push(source);
     const input = source === '-' ? (opts.stdin ?? process.stdin) : fs.createReadStream(source, { highWaterMark: CHUNK_BYTES });
-    const decoder = new StringDecoder('utf8');
-    let partial = '';
+    // Bytes of a line not finished in the previous chunk (kept small: one line at most).
+    let carry: Buffer | undefined;
+    let dropping = false; // inside an absurdly long line: skip to its end
     try {
-      for await (const chunk of maybeGunzip(input)) {
-        const buf = chunk as Buffer;
+      for await (const buf of maybeGunzip(input)) {
         stats.bytes += buf.length;
-        const text = partial + decoder.write(buf);
-        const lastNewline = text.lastIndexOf('\n');
-        if (lastNewline < 0) {
-          partial = text;
+        const batch: LogRecord[] = [];
+        const first = buf.indexOf(10);
+        if (first < 0) {
+          if (!dropping) carry = carry ? Buffer.concat([carry, buf]) : Buffer.from(buf);
+          if (carry && carry.length > MAX_LINE_BYTES) {
+            stats.lines++;
+            stats.skippedLines++;
+            carry = undefined;
+            dropping = true;
+          }
           continue;
         }
-        partial = text.slice(lastNewline + 1);
-        const batch: LogRecord[] = [];
-        parseLines(text, lastNewline, batch, stats, opts.want);
+        // the line that straddles the chunk boundary
+        if (!dropping) {
+          const head = carry ? Buffer.concat([carry, buf.subarray(0, first + 1)]) : buf.subarray(0, first + 1);
+          parseLines(toText(head), batch, stats, decode);
+        }
+        dropping = false;
+        const last = buf.lastIndexOf(10);
+        if (last > first) parseLines(toText(buf.subarray(first + 1, last + 1)), batch, stats, decode);
+        carry = last + 1 < buf.length ? Buffer.from(buf.subarray(last + 1)) : undefined;
         if (batch.length > 0) yield batch;
       }
     } catch (err) {
       stats.errors.push(`${source}: ${err instanceof Error ? err.message : String(err)}`);
     }
     // A last line without a newline is kept if it is whole; a truncated one is counted as skipped.
-    const tail = partial + decoder.end();
-    if (tail.trim() !== '') {
+    if (carry && !dropping) {
       const batch: LogRecord[] = [];
-      parseLines(tail + '\n', tail.length, batch, stats, opts.want);
+      parseLines(toText(carry) + '\n', batch, stats, decode);
       if (batch.length > 0) yield batch;
     }
   }
 }
 
-/** Parse the complete lines of `text[0, end)` into `out`. Hot path: keep it allocation-light. */
-function parseLines(text: string, end: number, out: LogRecord[], stats: ReadStats, want?: (line: string) => boolean): void {
+/** Lines longer than this are not log records: skipped (and not held in memory). */
+const MAX_LINE_BYTES = 16 << 20;
+
+/** Complete lines are complete UTF-8; pure ASCII (the usual case) decodes much faster as latin1. */
+function toText(bytes: Buffer): string {
+  return isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
+}
+
+/** What each line becomes: a record, `undefined` (not a record: skipped), or `null` (not wanted). */
+export type LineDecoder = (line: string) => LogRecord | null | undefined;
+
+function lineDecoder(opts: ReadOptions): LineDecoder {
+  if (opts.decode) return opts.decode;
+  const want = opts.want;
+  if (!want) return toRecord;
+  return (line) => (want(line) ? toRecord(line) : looksLikeObject(line) ? null : undefined);
+}
+
+/** Parse every newline-terminated line of `text` into `out`. Hot path: keep it allocation-light. */
+function parseLines(text: string, out: LogRecord[], stats: ReadStats, decode: LineDecoder): void {
+  const end = text.length;
   let pos = 0;
   while (pos < end) {
     let nl = text.indexOf('\n', pos);
-    if (nl < 0 || nl > end) nl = end;
-    let line = text.slice(pos, nl);
+    if (nl < 0) nl = end;
+    let stop = nl;
+    if (stop > pos && text.charCodeAt(stop - 1) === 13) stop--; // CRLF
+    const from = pos;
     pos = nl + 1;
-    if (line.charCodeAt(line.length - 1) === 13) line = line.slice(0, -1); // CRLF
-    if (line.length === 0 || line.trim() === '') continue;
+    if (stop === from) continue;
+    const line = text.slice(from, stop);
+    if (line.charCodeAt(0) !== 123 /* { */ && line.trim() === '') continue; // blank line
     stats.lines++;
-    if (want && !want(line)) {
-      if (!looksLikeObject(line)) stats.skippedLines++;
-      continue;
-    }
-    const record = toRecord(line);
+    const record = decode(line);
     if (record) out.push(record);
-    else stats.skippedLines++;
+    else if (record === undefined) stats.skippedLines++;
   }
 }
 
