@@ -153,14 +153,44 @@ export class FileStore implements StateStore {
     }
   }
 
-  private async readFile(): Promise<ReadResult> {
+  /**
+   * state.json's text, re-read only when the file changed. Every write renames a new file into
+   * place, so (inode, size, mtime) names a version; one stat is cheaper than open+read+close, and
+   * the engine reads the breaker before and after every attempt.
+   */
+  private cached?: { id: string; raw: string };
+
+  private readText(): string | undefined {
+    let id: string;
+    try {
+      const st = statSync(this.statePath, { bigint: true });
+      id = `${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
+    } catch (error) {
+      if (errorCode(error) === 'ENOENT') return undefined;
+      throw error;
+    }
+    if (this.cached?.id === id) return this.cached.raw;
     let raw: string;
     try {
       raw = readFileSync(this.statePath, 'utf8');
     } catch (error) {
-      if (errorCode(error) === 'ENOENT') return { kind: 'ok', entries: {} };
+      if (errorCode(error) === 'ENOENT') return undefined;
       throw error;
     }
+    // only trust the cache when nothing changed between the stat and the read
+    this.cached = undefined;
+    try {
+      const after = statSync(this.statePath, { bigint: true });
+      if (`${after.ino}:${after.size}:${after.mtimeNs}:${after.ctimeNs}` === id) this.cached = { id, raw };
+    } catch {
+      // gone again: do not cache
+    }
+    return raw;
+  }
+
+  private async readFile(): Promise<ReadResult> {
+    const raw = this.readText();
+    if (raw === undefined) return { kind: 'ok', entries: {} };
     let parsed: unknown;
     try {
       parsed = JSON.parse(raw);
