@@ -12,6 +12,7 @@ type Registrar = { register(program: Command): void };
 const COMMANDS: Record<string, () => Promise<Registrar>> = {
   backfill: () => import('./backfill.js'),
   breaker: () => import('./breaker.js'),
+  drill: () => import('./drill.js'),
   generate: () => import('./generate.js'),
   init: () => import('./init.js'),
   postmortem: () => import('./postmortem.js'),

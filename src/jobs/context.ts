@@ -21,11 +21,13 @@ export interface JobContext {
   warn(message: string): void;
   /** Where an alert's one stderr line goes (default stderr; the drill shows alerts in its own timeline). */
   alertLine?: (line: string) => void;
+  /** false: no after-run hooks (alerts, metrics). Only the drill's "before" act, which models jobs that had neither. */
+  afterRunHooks?: boolean;
 }
 
 export async function openJobContext(
   config: ResolvedConfig,
-  opts: { clock?: Clock; env?: NodeJS.ProcessEnv; warn?: (m: string) => void; store?: StateStore; simClock?: boolean; sleep?: Sleep; alertLine?: (line: string) => void } = {},
+  opts: { clock?: Clock; env?: NodeJS.ProcessEnv; warn?: (m: string) => void; store?: StateStore; simClock?: boolean; sleep?: Sleep; alertLine?: (line: string) => void; afterRunHooks?: boolean } = {},
 ): Promise<JobContext> {
   const env = opts.env ?? process.env;
   const warn = opts.warn ?? ((m: string) => process.stderr.write(`lucy-ops: warning: ${m}\n`));
@@ -40,5 +42,6 @@ export async function openJobContext(
     sleep: opts.sleep,
     warn,
     alertLine: opts.alertLine,
+    afterRunHooks: opts.afterRunHooks,
   };
 }

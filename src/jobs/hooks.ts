@@ -7,7 +7,7 @@ import type { JobContext } from './context.js';
 import type { RunHandle, WorkResult } from './run-slot.js';
 
 export async function afterRunHooks(ctx: JobContext, run: RunHandle, result: WorkResult): Promise<void> {
-  if (result.status === 'skipped') return;
+  if (result.status === 'skipped' || ctx.afterRunHooks === false) return;
   const hooks: Array<[string, () => Promise<unknown>]> = [
     ['alerts', async () => (await import('../alerts/after-run.js')).alertAfterRun(ctx, run, result)],
   ];

@@ -1,0 +1,53 @@
+import type { Command } from 'commander';
+import { ExitCode } from '../exit-codes.js';
+import { CliError, globalOpts, printJson, setExit } from './common.js';
+
+interface DrillFlags {
+  keep?: string;
+}
+
+export function register(program: Command): void {
+  program
+    .command('drill')
+    .description('rehearse the April 19 outage on built-in simulated providers (offline, no config, no keys); a self-test')
+    .option('--keep <dir>', 'keep the artefacts (configs, state, job logs, generated files) in this new or empty folder')
+    .addHelpText(
+      'after',
+      `
+Three acts on one simulated afternoon (2026-04-19, 13:00-16:00 UTC; deepseek-v3 down 14:14-14:59):
+  1. before: the primary alone, as on April 19: runs fail, nothing alerts, postmortem gaps finds the incident
+  2. after:  the chain with its breaker and alerts: fallbacks serve, the breaker saves requests, no gap
+  3. backfill fills act 1's gap exactly once; a second backfill does nothing
+
+It ignores your config (--config is accepted and ignored) and touches nothing of yours:
+everything lives in a temporary folder, removed at the end unless --keep is given.
+
+Examples:
+  npx lucy-ops drill
+  npx lucy-ops drill --json | jq '.numbers'
+  npx lucy-ops drill --keep /tmp/drill && npx lucy-ops postmortem gaps --config /tmp/drill/after/lucy-ops.config.json --since 2026-04-19T13:00Z --until 2026-04-19T16:00Z
+
+Exit codes: 0 every act behaved as expected, 1 a check failed (named on stderr), 64 usage error.`,
+    )
+    .action(async (flags: DrillFlags, cmd: Command) => {
+      const { json } = globalOpts(cmd);
+      const { runDrill, keepDirProblem } = await import('../drill/run.js');
+      if (flags.keep !== undefined) {
+        const problem = keepDirProblem(flags.keep);
+        if (problem) throw new CliError(`--keep: ${problem}`, ExitCode.usage);
+      }
+      const progress = !json && process.stderr.isTTY;
+      const report = await runDrill({
+        keep: flags.keep,
+        onAct: progress ? (act) => process.stderr.write(`\r\x1b[2Kdrill: ${act.name} done${act.ok ? '' : ' (with failed checks)'}`) : undefined,
+      });
+      if (progress) process.stderr.write('\r\x1b[2K');
+      if (json) printJson(report);
+      else {
+        const { renderDrill } = await import('../drill/report.js');
+        process.stdout.write(renderDrill(report, { color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR }));
+      }
+      if (!report.ok) process.stderr.write(`lucy-ops: drill failed: ${report.failedChecks.join('; ')}\n`);
+      setExit(report.ok ? ExitCode.ok : ExitCode.failed);
+    });
+}
