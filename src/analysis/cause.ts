@@ -36,8 +36,8 @@ export function attemptCauseKey(record: LogRecord): string | undefined {
 /** What a failed run.end says about itself (used only when no attempt failed). */
 export function runCauseKey(record: LogRecord): string {
   if (typeof record.errorType === 'string') return causeKey(RUN_SOURCE, record.errorType);
+  if (typeof record.signal === 'string') return causeKey(RUN_SOURCE, `killed by ${record.signal}`);
   if (typeof record.exitCode === 'number') return causeKey(RUN_SOURCE, `exit ${record.exitCode}`);
-  if (typeof record.signal === 'string') return causeKey(RUN_SOURCE, record.signal);
   return causeKey(RUN_SOURCE, 'failed');
 }
 
