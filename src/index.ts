@@ -9,7 +9,7 @@
 export type * from './config/types.js';
 export { defineConfig } from './config/define.js';
 
-export { createChain } from './api/chain.js';
+export { createChain } from './api/create.js';
 export type { Chain, CallOptions, ChainConfigInput, CreateChainOptions } from './api/chain.js';
 export type { ChainStream, StreamChunk } from './api/stream.js';
 

@@ -1,0 +1,12 @@
+/**
+ * The public entry of createChain. The engine, provider client and log writer load on the first
+ * call only: every `lucy-ops.config.ts` imports this package for `defineConfig`, and a cron run
+ * that only reads its config should not pay for the rest.
+ */
+import type { Chain, ChainConfigInput, CreateChainOptions } from './chain.js';
+
+/** Opens a failover chain over the config's providers; see docs/library.md. */
+export async function createChain(config?: ChainConfigInput, options: CreateChainOptions = {}): Promise<Chain> {
+  const { createChain: create } = await import('./chain.js');
+  return create(config, options);
+}
