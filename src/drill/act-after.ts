@@ -11,7 +11,7 @@ import { gapsOf, gapTimeline, primaryRequestsInOutage, type DrillEnv } from './a
 import { bySlot, check, checkThat } from './checks.js';
 import { readLogRecords, runStories, runTimeline, type RunStory } from './log-view.js';
 import { openWorld, replayAfternoon } from './replay.js';
-import { afterConfig, ANALYSIS, CHAIN, EXPECTED, OUTAGE_SCRIPT, PRIMARY, REPLAY } from './scenario.js';
+import { afterConfig, ANALYSIS, CHAIN, EXPECTED, PRIMARY, REPLAY } from './scenario.js';
 import type { ActReport, Check, DrillNumbers } from './types.js';
 
 export const AFTER_TITLE = `after: the chain ${CHAIN.join(' → ')}, breaker 3 failures / 5 min, alerts to a webhook`;
@@ -56,7 +56,7 @@ function primaryRequestsDuring(sim: Simulator, story: RunStory): number {
 }
 
 export async function actAfter(env: DrillEnv): Promise<AfterOutcome> {
-  env.sim.setScript(OUTAGE_SCRIPT);
+  env.sim.setScript(env.script);
   env.sim.resetCounts();
   const world = await openWorld(path.join(env.dir, 'after'), afterConfig(env.sim.url, env.alertWebhook), REPLAY.from);
   try {

@@ -5,16 +5,18 @@
 import path from 'node:path';
 import { jobSchedulesFromConfig } from '../analysis/jobs.js';
 import { analyzeLogs, type GapReport } from '../analysis/gaps.js';
-import type { Simulator } from '../sim/server.js';
+import type { Simulator, SimScript } from '../sim/server.js';
 import { bySlot, check } from './checks.js';
 import { readLogRecords, runStories, runTimeline, plural, hhmm } from './log-view.js';
 import { openWorld, replayAfternoon, type ActWorld } from './replay.js';
-import { ANALYSIS, beforeConfig, EXPECTED, OUTAGE, OUTAGE_SCRIPT, PRIMARY, REPLAY } from './scenario.js';
+import { ANALYSIS, beforeConfig, EXPECTED, OUTAGE, PRIMARY, REPLAY } from './scenario.js';
 import type { ActReport, Check, DrillNumbers, TimelineEntry } from './types.js';
 
 export interface DrillEnv {
   dir: string;
   sim: Simulator;
+  /** The afternoon's outage (OUTAGE_SCRIPT), set afresh at the start of acts 1 and 2. */
+  script: SimScript;
   alertWebhook: string;
   receivedAlerts(): unknown[];
 }
@@ -53,7 +55,7 @@ export function gapTimeline(report: GapReport): TimelineEntry[] {
 }
 
 export async function actBefore(env: DrillEnv): Promise<BeforeOutcome> {
-  env.sim.setScript(OUTAGE_SCRIPT);
+  env.sim.setScript(env.script);
   env.sim.resetCounts();
   // April 19 had no alerting at all: no after-run hooks, so lucy-ops' own alerts stay out of it
   const world = await openWorld(path.join(env.dir, 'before'), beforeConfig(env.sim.url), REPLAY.from, { afterRunHooks: false });

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startSimulator } from '../sim/server.js';
+import { startSimulator, type SimScript } from '../sim/server.js';
 import { actAfter, type AfterOutcome } from './act-after.js';
 import { actBackfill, BACKFILL_TITLE, type BackfillOutcome } from './act-backfill.js';
 import { actBefore, BEFORE_TITLE, type BeforeOutcome, type DrillEnv } from './act-before.js';
@@ -20,6 +20,8 @@ export interface DrillOptions {
   keep?: string;
   /** Called as each act ends (for progress). */
   onAct?: (act: ActReport) => void;
+  /** Another outage script (tests: proof that the checks catch a different afternoon). */
+  script?: SimScript;
 }
 
 /** Why `--keep DIR` cannot be used, or undefined: it must be new or empty (the drill never overwrites). */
@@ -46,9 +48,9 @@ export async function runDrill(opts: DrillOptions = {}): Promise<DrillReport> {
   const started = performance.now();
   const dir = opts.keep ? path.resolve(opts.keep) : fs.mkdtempSync(path.join(os.tmpdir(), 'lucy-ops-drill-'));
   fs.mkdirSync(dir, { recursive: true });
-  const sim = await startSimulator({ host: '127.0.0.1', port: 0, script: OUTAGE_SCRIPT });
+  const sim = await startSimulator({ host: '127.0.0.1', port: 0 });
   const receiver = await startAlertReceiver();
-  const env: DrillEnv = { dir, sim, alertWebhook: receiver.url, receivedAlerts: receiver.received };
+  const env: DrillEnv = { dir, sim, script: opts.script ?? OUTAGE_SCRIPT, alertWebhook: receiver.url, receivedAlerts: receiver.received };
   const acts: ActReport[] = [];
   const done = (act: ActReport) => {
     acts.push(act);

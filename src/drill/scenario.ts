@@ -43,8 +43,8 @@ export const OUTAGE_SCRIPT: SimScript = {
   '*': { kind: 'ok' },
 };
 
-/** Small bounds so a timeout costs a fraction of a second of real time. */
-const BOUNDS = { timeoutMs: 300, idleTimeoutMs: 150 };
+/** Small bounds so the one hang per act costs a second of real time, yet roomy for a loaded machine. */
+const BOUNDS = { timeoutMs: 1_000, idleTimeoutMs: 250 };
 const provider = (name: string, simUrl: string) => ({ name, baseUrl: simUrl, model: name, ...BOUNDS });
 
 /** A threshold never reached: "before" had no circuit breaker. */

@@ -1,0 +1,81 @@
+/** `lucy-ops drill` as a newcomer runs it: the built CLI, no config, no keys, no network. */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCli } from './helpers/cli.js';
+
+const root = fs.mkdtempSync(path.join(os.tmpdir(), 'lucy-ops-drill-e2e-'));
+// a folder with no config at all; the drill's own temporary folder goes under a private TMPDIR
+const cwd = path.join(root, 'project');
+const tmp = path.join(root, 'tmp');
+fs.mkdirSync(cwd);
+fs.mkdirSync(tmp);
+// an environment that must not matter to the drill
+const env = { TMPDIR: tmp, LUCY_OPS_NOW: '2030-01-01T00:00:00Z', TOGETHER_API_KEY: undefined };
+
+afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+
+describe('lucy-ops drill', () => {
+  it('--json: every act passes, with the numbers of the April 19 afternoon', async () => {
+    const r = await runCli(['drill', '--json', '--config', 'no-such-config.ts'], { cwd, env, timeoutMs: 60_000 });
+    expect(r.stderr).toBe('');
+    expect(r.exitCode).toBe(0);
+    const report = r.json;
+    expect(report.ok).toBe(true);
+    expect(report.failedChecks).toEqual([]);
+    expect(report.acts.map((a: { name: string }) => a.name)).toEqual(['before', 'after', 'backfill']);
+    for (const act of report.acts) {
+      expect(act.ok).toBe(true);
+      expect(act.checks.length).toBeGreaterThan(5);
+      for (const c of act.checks) expect(Object.keys(c).sort()).toEqual(['actual', 'expected', 'name', 'ok']);
+    }
+    expect(report.numbers).toMatchObject({
+      slots: 24,
+      before: { served: 20, failed: 4, primaryRequestsInOutage: 12, alerts: 0 },
+      after: { servedByPrimary: 20, servedByFallback: 4, failed: 0, primaryRequestsInOutage: 5, skippedPrimaryRuns: 1, alerts: { 'breaker-open': 1 } },
+      requestsSavedByBreaker: 7,
+      gap: { found: 4, jobs: ['stories', 'threads'], start: '2026-04-19T14:15:00.000Z', end: '2026-04-19T15:00:00.000Z', durationMinutes: 45, filled: 4, secondBackfill: 0 },
+    });
+    expect(report.keptIn).toBeNull();
+    // nothing left behind: not in the temporary folder, not in the working directory
+    expect(fs.readdirSync(tmp)).toEqual([]);
+    expect(fs.readdirSync(cwd)).toEqual([]);
+  }, 70_000);
+
+  it('for a person: a timeline per act, the numbers, what to run next; exit 0', async () => {
+    const r = await runCli(['drill'], { cwd, env, timeoutMs: 60_000 });
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toContain('Act 1 · before');
+    expect(r.stdout).toContain('Act 2 · after');
+    expect(r.stdout).toContain('Act 3 · backfill');
+    expect(r.stdout).toMatch(/threads 14:15 +deepseek-v3 timeout, idle-timeout, 503 → breaker OPEN/);
+    expect(r.stdout).toMatch(/stories 14:30 +deepseek-v3 skipped: breaker open, no request/);
+    expect(r.stdout).toContain('ALERT breaker-open');
+    expect(r.stdout).toContain('the breaker saved 7');
+    expect(r.stdout).toContain('Every act behaved as expected');
+    expect(r.stdout).toContain('npx lucy-ops postmortem gaps --since 2h');
+    expect(r.stdout).toContain('npx lucy-ops backfill --since 6h --dry-run');
+    expect(r.stdout).not.toMatch(/\x1b\[/); // NO_COLOR (and not a TTY)
+    // the alert's own stderr line is captured into the timeline, not printed
+    expect(r.stderr).toBe('');
+  }, 70_000);
+
+  it('--keep DIR keeps the artefacts, which the real commands can read; refuses a folder in use', async () => {
+    const keep = path.join(cwd, 'kept');
+    const r = await runCli(['drill', '--json', '--keep', keep], { cwd, env, timeoutMs: 60_000 });
+    expect(r.exitCode).toBe(0);
+    expect(r.json.keptIn).toBe(keep);
+    for (const act of ['before', 'after']) {
+      expect(fs.existsSync(path.join(keep, act, 'lucy-ops.config.json'))).toBe(true);
+      expect(fs.existsSync(path.join(keep, act, 'logs/jobs.jsonl'))).toBe(true);
+    }
+    const gaps = await runCli(['postmortem', 'gaps', '--json', '--config', path.join(keep, 'after/lucy-ops.config.json'), '--since', '2026-04-19T13:00Z', '--until', '2026-04-19T16:10Z'], { cwd, timeoutMs: 30_000 });
+    expect(gaps.exitCode).toBe(0);
+    expect(gaps.json.gaps).toEqual([]);
+
+    const again = await runCli(['drill', '--keep', keep], { cwd, env, timeoutMs: 30_000 });
+    expect(again.exitCode).toBe(64);
+    expect(again.stderr).toMatch(/--keep: .* not empty/);
+  }, 70_000);
+});
