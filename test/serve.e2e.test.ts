@@ -19,8 +19,8 @@ interface Serve {
 }
 
 /** Starts `lucy-ops serve --port 0 --json` in `dir` and reads the bound URL from its first stdout line. */
-async function startServe(dir: string, env: Record<string, string> = {}): Promise<Serve> {
-  const child = spawn('node', [BIN, 'serve', '--port', '0', '--json', '--grace', '5000'], { cwd: dir, env: { ...process.env, NO_COLOR: '1', ...env } });
+async function startServe(dir: string, env: Record<string, string> = {}, graceMs = 5000): Promise<Serve> {
+  const child = spawn('node', [BIN, 'serve', '--port', '0', '--json', '--grace', String(graceMs)], { cwd: dir, env: { ...process.env, NO_COLOR: '1', ...env } });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
@@ -257,6 +257,21 @@ describe('token, health, and shutdown', () => {
     await expect(fetch(`${s.url}/healthz`)).rejects.toThrow();
     expect(s.stderr()).toContain('SIGTERM');
   });
+});
+
+it('aborts what is still running when the shutdown grace is over, then exits 0', async () => {
+  const s = await startServe(dir, { LEAKY_KEY }, 200);
+  started.push(s);
+  const arrived = hang.nextRequest();
+  const stuck = client(s).chat.completions.create({ model: 'hanger', ...ask }).catch((e: unknown) => e);
+  const upstream = await arrived;
+  s.child.kill('SIGTERM');
+  const err = await stuck;
+  expect((err as InstanceType<typeof OpenAI.APIError>).status).toBe(503);
+  expect((err as InstanceType<typeof OpenAI.APIError>).type).toBe('lucy_ops_aborted');
+  await upstream.closed;
+  expect(await s.exited).toBe(0);
+  expect(s.stderr()).toMatch(/aborted 1 request/);
 });
 
 /** Polls a synchronous check on every turn of the event loop (no fixed sleeps) for up to 5 s. */

@@ -19,8 +19,11 @@ export interface ChatContext {
   chain: ChainInternals;
   metrics: ServeMetrics;
   maxBodyBytes: number;
-  /** Aborted when the server gives up on in-flight work (shutdown grace over). */
-  shutdown: AbortSignal;
+  /**
+   * Every request's controller, so shutdown can abort what outlives the grace period (a set, not
+   * AbortSignal.any on one long-lived signal: that keeps a reference per request).
+   */
+  inFlight: Set<AbortController>;
   /** Unexpected errors (bugs) go here, never to the client. */
   warn(message: string): void;
 }
@@ -46,7 +49,8 @@ export async function handleChat(req: IncomingMessage, res: ServerResponse, ctx:
     if (!res.writableFinished) aborter.abort(new Error('client disconnected'));
   };
   res.once('close', onClose);
-  const signal = AbortSignal.any([aborter.signal, ctx.shutdown]);
+  ctx.inFlight.add(aborter);
+  const signal = aborter.signal;
   let record: CallRecord | undefined;
   const opts = { signal, provider, job, deadlineMs };
   const countAttempts = (r: { attempts: Array<{ provider: string; outcome: string }> }) => r.attempts.forEach((a) => ctx.metrics.attempt(a.provider, a.outcome));
@@ -73,6 +77,7 @@ export async function handleChat(req: IncomingMessage, res: ServerResponse, ctx:
     }
     return finish(outcome);
   } finally {
+    ctx.inFlight.delete(aborter);
     res.off('close', onClose);
   }
 }

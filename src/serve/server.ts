@@ -40,11 +40,11 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const warn = opts.warn ?? ((m: string) => process.stderr.write(`lucy-ops: ${m}\n`));
   const metrics = new ServeMetrics();
   const authorized = tokenCheck(opts.token);
-  const shutdown = new AbortController();
+  const running = new Set<AbortController>();
   const inFlight = new Set<Promise<void>>();
   let closing = false;
 
-  const chatContext = { chain, metrics, maxBodyBytes: chain.config.serve.maxBodyBytes, shutdown: shutdown.signal, warn };
+  const chatContext = { chain, metrics, maxBodyBytes: chain.config.serve.maxBodyBytes, inFlight: running, warn };
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0];
@@ -128,7 +128,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
         const all = Promise.allSettled([...inFlight]).then(() => 'done' as const);
         if ((await Promise.race([all, bound])) === 'timeout') {
           aborted = inFlight.size;
-          shutdown.abort(new Error('server shutting down'));
+          for (const aborter of running) aborter.abort(new Error('server shutting down'));
           await Promise.race([Promise.allSettled([...inFlight]), new Promise((r) => setTimeout(r, 1000).unref())]);
         }
         clearTimeout(timer);
