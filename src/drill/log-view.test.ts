@@ -19,7 +19,7 @@ describe('drill log view', () => {
       rec('a', 'run.end', { outcome: 'ok', provider: 'p2', degraded: true }),
     ];
     const [story] = runStories(records);
-    expect(describeRun(story)).toBe('p1 half-open trial: 503 → breaker OPEN again; p2 ok; served by p2 (fallback, degraded)');
+    expect(describeRun(story)).toBe('p1 half-open trial: 503 → breaker OPEN again; served by p2 (fallback, degraded)');
     expect(noteworthy(story)).toBe(true);
   });
 

@@ -88,6 +88,8 @@ export function describeRun(story: RunStory): string {
     }
   }
   flush();
+  // "llama-3.3-70b ok; served by llama-3.3-70b" says it twice
+  if (story.outcome === 'ok' && segments.at(-1) === `${story.provider} ok`) segments.pop();
   const end =
     story.outcome === 'ok' ? `served by ${story.provider}${story.degraded ? ' (fallback, degraded)' : ''}`
     : story.outcome === 'failed' ? 'run FAILED: slot not served'
