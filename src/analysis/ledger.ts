@@ -5,6 +5,7 @@
 import type { LogRecord } from '../log/types.js';
 import type { CauseTally } from './cause.js';
 import { attemptCauseKey, runCauseKey } from './cause.js';
+import { IntMap } from './int-map.js';
 
 /** A job as the analysis sees it. */
 export interface JobSchedule {
@@ -46,7 +47,7 @@ export interface LateRun {
 
 export interface JobLedger {
   /** Slot key (whole seconds since the window's start) → packed counters. */
-  slots: Map<number, number>;
+  slots: IntMap;
   /** Failure tallies of slots not (yet) served; dropped once a slot is served. */
   causes: Map<number, CauseTally>;
   /** Served slots whose serving run started at least `lateAfterMs` after the slot. */
@@ -70,7 +71,7 @@ export class SlotLedger {
     this.sinceMs = window.since.getTime();
     this.untilMs = window.until.getTime();
     this.lateAfterMs = opts.lateAfterMs ?? 60_000;
-    for (const job of jobs) this.jobs.set(job.name, { slots: new Map(), causes: new Map(), late: new Map() });
+    for (const job of jobs) this.jobs.set(job.name, { slots: new IntMap(), causes: new Map(), late: new Map() });
   }
 
   /** Slot key of an instant inside the window. */
@@ -90,6 +91,7 @@ export class SlotLedger {
     }
     if (slotMs < this.sinceMs || slotMs > this.untilMs) return;
     const key = this.keyOf(slotMs);
+    if (key > 0x7fffffff) return; // a window of more than 68 years: not worth a bigger key
     const packed = job.slots.get(key) ?? 0;
 
     if (event === 'run.start') {

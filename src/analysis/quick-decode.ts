@@ -11,23 +11,31 @@ import { toRecord } from '../log/reader.js';
 /** A record for run.start / run.end / failed attempt.end lines; null for lines gaps never need. */
 export function decodeGapLine(line: string): LogRecord | null | undefined {
   const last = line.length - 1;
-  if (!line.startsWith('{"ts":"') || line.charCodeAt(last) !== 125 /* } */) return slowPath(line);
+  if (line.charCodeAt(last) !== 125 /* } */ || !line.startsWith('{"ts":"')) return slowPath(line);
   // ts, then level, then event: find the event without reading the rest
   const tsEnd = line.indexOf('"', 7);
   if (tsEnd < 0 || !line.startsWith('","level":"', tsEnd)) return slowPath(line);
   const levelEnd = line.indexOf('"', tsEnd + 11);
   if (levelEnd < 0 || !line.startsWith('","event":"', levelEnd)) return slowPath(line);
-  const eventStart = levelEnd + 11;
-  const eventEnd = line.indexOf('"', eventStart);
-  if (eventEnd < 0) return slowPath(line);
-  const event = line.slice(eventStart, eventEnd);
+  const at = levelEnd + 11;
 
-  if (event === 'attempt.end') return line.includes('"outcome":"ok"', eventEnd) ? null : toRecord(line);
-  if (event !== 'run.start' && event !== 'run.end') return event.startsWith('run.') || event.startsWith('attempt.') ? toRecord(line) : null;
+  let event: 'run.start' | 'run.end';
+  if (line.startsWith('attempt.end"', at)) {
+    // Only failed attempts matter (for the cause). Attempt records are flat, and in a flat record
+    // this text cannot sit inside a string value (its quotes would be escaped).
+    return line.lastIndexOf('"outcome":"ok"') > at ? null : toRecord(line);
+  } else if (line.startsWith('run.start"', at)) {
+    event = 'run.start';
+  } else if (line.startsWith('run.end"', at)) {
+    event = 'run.end';
+  } else {
+    const rest = line.slice(at, at + 8);
+    return rest.startsWith('run.') || rest.startsWith('attempt.') ? toRecord(line) : null;
+  }
 
-  const fields = readFields(line, eventEnd);
+  const fields = readFields(line, at + event.length);
   if (!fields) return toRecord(line);
-  const record = { ts: line.slice(7, tsEnd), level: line.slice(tsEnd + 11, levelEnd), event, job: fields.job, runId: fields.runId, scheduledFor: fields.scheduledFor, trigger: fields.trigger } as LogRecord;
+  const record = { ts: line.slice(7, tsEnd), level: 'info', event, job: fields.job, runId: '', scheduledFor: fields.scheduledFor, trigger: fields.trigger } as LogRecord;
   if (event === 'run.start') return record;
 
   // run.end as JobLog writes it: outcome first after the common fields, durationMs last. Only then
@@ -36,12 +44,25 @@ export function decodeGapLine(line: string): LogRecord | null | undefined {
   if (!line.startsWith(',"outcome":"ok"', restAt)) return toRecord(line);
   const after = line.charCodeAt(restAt + 15);
   if (after !== 44 /* , */ && after !== 125 /* } */) return toRecord(line);
-  const durationAt = line.lastIndexOf(',"durationMs":');
-  const durationMs = durationAt > restAt ? Number(line.slice(durationAt + 14, last)) : NaN;
-  if (!Number.isFinite(durationMs)) return toRecord(line);
+  const durationMs = trailingNumber(line, ',"durationMs":', restAt);
+  if (durationMs === undefined) return toRecord(line);
   record.outcome = 'ok';
   record.durationMs = durationMs;
   return record;
+}
+
+/** The number in a line that ends with `<key><number>}`, reading backwards from the end. */
+function trailingNumber(line: string, key: string, notBefore: number): number | undefined {
+  const last = line.length - 1;
+  let start = last;
+  while (start > notBefore) {
+    const c = line.charCodeAt(start - 1);
+    if ((c >= 48 && c <= 57) || c === 46 /* . */ || c === 45 /* - */ || c === 43 /* + */ || c === 101 /* e */ || c === 69 /* E */) start--;
+    else break;
+  }
+  if (start === last || !line.startsWith(key, start - key.length) || start - key.length < notBefore) return undefined;
+  const n = Number(line.slice(start, last));
+  return Number.isFinite(n) ? n : undefined;
 }
 
 /** Not in JobLog's shape: parse fully if it may matter to gaps; otherwise only check its shape. */
@@ -55,30 +76,30 @@ function slowPath(line: string): LogRecord | null | undefined {
 
 interface SlotFields {
   job: string;
-  runId: string;
   scheduledFor: string;
   trigger: string;
   /** Index just past the trigger's closing quote. */
   restAt: number;
 }
 
-const SLOT_KEYS = ['","job":"', '","runId":"', '","scheduledFor":"', '","trigger":"'] as const;
-
-/** job, runId, scheduledFor, trigger in JobLog's order; undefined for anything else. */
+/** job, runId, scheduledFor, trigger in JobLog's order (runId skipped); undefined for anything else. */
 function readFields(line: string, from: number): SlotFields | undefined {
-  const values: string[] = [];
-  let pos = from;
-  for (const key of SLOT_KEYS) {
-    if (!line.startsWith(key, pos)) return undefined;
-    pos += key.length;
-    const close = line.indexOf('"', pos);
-    if (close < 0) return undefined;
-    values.push(line.slice(pos, close));
-    pos = close;
-  }
-  const next = line.charCodeAt(pos + 1);
+  if (!line.startsWith('","job":"', from)) return undefined;
+  const jobAt = from + 9;
+  const jobEnd = line.indexOf('"', jobAt);
+  if (jobEnd < 0 || !line.startsWith('","runId":"', jobEnd)) return undefined;
+  const runIdEnd = line.indexOf('"', jobEnd + 11);
+  if (runIdEnd < 0 || !line.startsWith('","scheduledFor":"', runIdEnd)) return undefined;
+  const slotAt = runIdEnd + 18;
+  const slotEnd = line.indexOf('"', slotAt);
+  if (slotEnd < 0 || !line.startsWith('","trigger":"', slotEnd)) return undefined;
+  const triggerAt = slotEnd + 13;
+  const triggerEnd = line.indexOf('"', triggerAt);
+  if (triggerEnd < 0) return undefined;
+  const next = line.charCodeAt(triggerEnd + 1);
   if (next !== 44 /* , */ && next !== 125 /* } */) return undefined;
+  const job = line.slice(jobAt, jobEnd);
   // An escaped quote ends a value early and fails a key check above; any other escape: parse fully.
-  if (values[0].includes('\\') || values[2].includes('\\') || values[3].includes('\\')) return undefined;
-  return { job: values[0], runId: values[1], scheduledFor: values[2], trigger: values[3], restAt: pos + 1 };
+  if (job.includes('\\')) return undefined;
+  return { job, scheduledFor: line.slice(slotAt, slotEnd), trigger: line.slice(triggerAt, triggerEnd), restAt: triggerEnd + 1 };
 }
