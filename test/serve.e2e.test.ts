@@ -105,8 +105,7 @@ describe('chat completions through the chain', () => {
     expect(response.headers.get('x-lucy-provider')).toBe('llama-3.3-70b');
     expect(response.headers.get('x-lucy-model')).toBe('llama-3.3-70b');
     expect(response.headers.get('x-lucy-degraded')).toBe('true');
-    const runId = response.headers.get('x-lucy-run-id');
-    const records = readLog(dir).filter((r) => r.runId === runId);
+    const records = await runRecords(response.headers.get('x-lucy-run-id'));
     expect(records.map((r) => r.event)).toEqual(['run.start', 'attempt.end', 'attempt.end', 'attempt.end', 'attempt.end', 'run.end']);
     expect(records.every((r) => r.job === 'serve' && r.trigger === 'manual' && r.scheduledFor === records[0].scheduledFor)).toBe(true);
     expect(records.at(-1)).toMatchObject({ outcome: 'ok', provider: 'llama-3.3-70b', degraded: true });
@@ -153,7 +152,7 @@ describe('chat completions through the chain', () => {
     expect(err).toBeInstanceOf(OpenAI.APIError);
     expect((err as InstanceType<typeof OpenAI.APIError>).type).toBe('lucy_ops_stream_interrupted');
     expect(sim.counts()['llama-3.3-70b']).toBeUndefined(); // no second answer spliced onto the first
-    const end = readLog(dir).filter((r) => r.runId === response.headers.get('x-lucy-run-id') && r.event === 'run.end');
+    const end = (await runRecords(response.headers.get('x-lucy-run-id'))).filter((r) => r.event === 'run.end');
     expect(end).toEqual([expect.objectContaining({ outcome: 'failed', failure: 'interrupted', provider: 'deepseek-v3' })]);
   });
 
@@ -193,6 +192,8 @@ describe('chat completions through the chain', () => {
     const body = JSON.stringify((err as InstanceType<typeof OpenAI.APIError>).error);
     expect(body).toContain('401');
     expect(body).not.toContain('0123456789abcdef');
+    const records = await runRecords((err as InstanceType<typeof OpenAI.APIError>).headers?.get('x-lucy-run-id') ?? null);
+    expect(records.find((r) => r.event === 'attempt.end')).toMatchObject({ provider: 'leaky', httpStatus: 401 });
     expect(JSON.stringify(readLog(dir))).not.toContain('0123456789abcdef');
     expect(serve.stderr()).not.toContain('0123456789abcdef');
   });
@@ -273,6 +274,15 @@ it('aborts what is still running when the shutdown grace is over, then exits 0',
   expect(await s.exited).toBe(0);
   expect(s.stderr()).toMatch(/aborted 1 request/);
 });
+
+/** A run's records once its run.end is in the log (serve appends right after answering). */
+function runRecords(runId: string | null): Promise<any[]> {
+  expect(runId).toBeTruthy();
+  return waitFor(() => {
+    const records = readLog(dir).filter((r) => r.runId === runId);
+    return records.some((r) => r.event === 'run.end') ? records : undefined;
+  });
+}
 
 /** Polls a synchronous check on every turn of the event loop (no fixed sleeps) for up to 5 s. */
 async function waitFor<T>(check: () => T | undefined): Promise<T> {

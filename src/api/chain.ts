@@ -13,7 +13,7 @@ import { Engine } from '../engine/chain.js';
 import type { ChainResult } from '../engine/types.js';
 import type { JobContext } from '../jobs/context.js';
 import type { ChatRequest } from '../providers/types.js';
-import { AfterRunQueue, startCallRecord, type CallRecord } from './run-log.js';
+import { AfterRunQueue, DeferredLog, startCallRecord, type CallRecord } from './run-log.js';
 import { openChainStream, type ChainStream } from './stream.js';
 
 export interface CreateChainOptions {
@@ -50,6 +50,12 @@ export interface Chain {
   close(): Promise<void>;
 }
 
+/** Options only `serve` uses. */
+export interface InternalChainOptions extends CreateChainOptions {
+  /** Write each call's log lines after the current turn of the event loop (after the answer's bytes). */
+  deferLog?: boolean;
+}
+
 /** Internals `serve` needs beyond the public Chain. */
 export interface ChainInternals extends Chain {
   readonly context: JobContext;
@@ -65,7 +71,7 @@ export async function createChain(input?: ChainConfigInput, opts: CreateChainOpt
   return createChainInternals(input, opts);
 }
 
-export async function createChainInternals(input: ChainConfigInput, opts: CreateChainOptions = {}): Promise<ChainInternals> {
+export async function createChainInternals(input: ChainConfigInput, opts: InternalChainOptions = {}): Promise<ChainInternals> {
   const config = await resolveInput(input);
   const env = opts.env ?? process.env;
   const { missingKeys } = await import('../engine/chain.js');
@@ -78,6 +84,7 @@ export async function createChainInternals(input: ChainConfigInput, opts: Create
   const streamingChain = config.providers.map((p) => ({ ...p, stream: true }));
   let closed = false;
   const hooks = new AfterRunQueue();
+  const deferred = opts.deferLog ? new DeferredLog(context.log) : undefined;
 
   const chainFrom = (providers: ResolvedProvider[], start?: string): ResolvedProvider[] => {
     if (start === undefined) return providers;
@@ -89,7 +96,7 @@ export async function createChainInternals(input: ChainConfigInput, opts: Create
   const prepare = (kind: 'complete' | 'stream', callOpts: CallOptions, onRecord?: (r: CallRecord) => void) => {
     if (closed) throw new Error('this chain is closed');
     const providers = chainFrom(kind === 'stream' ? streamingChain : config.providers, callOpts.provider);
-    const record = startCallRecord(context, callOpts.job ?? defaultJob, logging, hooks);
+    const record = startCallRecord(context, callOpts.job ?? defaultJob, { enabled: logging, hooks, deferred });
     onRecord?.(record);
     const engine = new Engine(config, { store: context.store, clock: context.clock, env, simClock: context.simClock, onEvent: record.onEvent });
     return { providers, record, engine };
@@ -134,6 +141,7 @@ export async function createChainInternals(input: ChainConfigInput, opts: Create
       if (closed) return;
       closed = true;
       await hooks.drain();
+      deferred?.flush();
       context.log.close();
       await context.store.close();
     },

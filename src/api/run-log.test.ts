@@ -8,7 +8,7 @@ import type { ChainResult } from '../engine/types.js';
 import type { JobContext } from '../jobs/context.js';
 import { JobLog } from '../log/writer.js';
 import type { StateStore } from '../state/types.js';
-import { AfterRunQueue, startCallRecord } from './run-log.js';
+import { AfterRunQueue, DeferredLog, startCallRecord } from './run-log.js';
 
 /** An in-memory store that counts reads and updates per key (the alert hook touches `alert:<job>`). */
 function countingStore(): StateStore & { updates: Map<string, number> } {
@@ -51,7 +51,7 @@ const served = (provider = 'a'): ChainResult => ({ content: 'x', finishReason: '
 
 it('logs a call as run.start, attempts, run.end with trigger manual and scheduledFor = request time', () => {
   const { ctx, logFile } = context();
-  const rec = startCallRecord(ctx, 'serve', true);
+  const rec = startCallRecord(ctx, 'serve', { enabled: true });
   rec.onEvent({ type: 'attempt', attempt: { provider: 'a', model: 'a', outcome: 'ok', ms: 3 } });
   rec.ok(served(), { stream: true });
   const lines = fs.readFileSync(logFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
@@ -66,7 +66,7 @@ it('runs the after-run hooks for failures, recoveries and breaker changes, not f
   /** Did this call reach the alert hook (any read or write of the job's alert memory)? */
   const hooked = async (fn: (r: ReturnType<typeof startCallRecord>) => void) => {
     const before = store.updates.get('alert:serve') ?? 0;
-    fn(startCallRecord(ctx, 'serve', true, queue));
+    fn(startCallRecord(ctx, 'serve', { enabled: true, hooks: queue }));
     await queue.drain();
     return (store.updates.get('alert:serve') ?? 0) > before;
   };
@@ -82,4 +82,18 @@ it('runs the after-run hooks for failures, recoveries and breaker changes, not f
       r.ok(served());
     }),
   ).toBe(true);
+});
+
+it('a deferred log appends after the current turn of the event loop, in order', async () => {
+  const lines: string[] = [];
+  const deferred = new DeferredLog({ append: (r) => lines.push(r.event) });
+  const { ctx } = context();
+  const rec = startCallRecord(ctx, 'serve', { enabled: true, deferred });
+  rec.ok(served());
+  expect(lines).toEqual([]);
+  await new Promise((r) => setImmediate(r));
+  expect(lines).toEqual(['run.start', 'run.end']);
+  deferred.append({ event: 'x', job: 'serve', runId: 'r', scheduledFor: 's', trigger: 'manual' });
+  deferred.flush();
+  expect(lines.at(-1)).toBe('x');
 });

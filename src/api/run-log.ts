@@ -9,7 +9,7 @@ import { AllProvidersFailedError, DeadlineExceededError, RunAbortedError, Stream
 import type { ChainResult } from '../engine/types.js';
 import type { JobContext } from '../jobs/context.js';
 import type { RunHandle, WorkResult } from '../jobs/run-slot.js';
-import { newRunId } from '../log/writer.js';
+import { newRunId, type JobLog, type LogInput } from '../log/writer.js';
 
 /** How a call ended, for the log, metrics and the HTTP status. */
 export type CallOutcome = 'ok' | 'unavailable' | 'deadline' | 'interrupted' | 'aborted' | 'error';
@@ -58,8 +58,42 @@ export class AfterRunQueue {
   }
 }
 
-/** Starts the log of one call; `enabled: false` gives a record that writes nothing and runs no hooks. */
-export function startCallRecord(ctx: JobContext, job: string, enabled: boolean, hooks?: AfterRunQueue): CallRecord {
+/**
+ * Holds records until the end of the current turn of the event loop, then appends them in order:
+ * `serve` writes its answer first and the log lines right after, off the request's latency.
+ */
+export class DeferredLog {
+  private queued: LogInput[] = [];
+  private scheduled = false;
+  constructor(private readonly log: Pick<JobLog, 'append'>) {}
+
+  append(record: LogInput): void {
+    this.queued.push(record);
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => this.flush());
+  }
+
+  flush(): void {
+    this.scheduled = false;
+    const records = this.queued;
+    this.queued = [];
+    for (const r of records) this.log.append(r);
+  }
+}
+
+export interface CallRecordOptions {
+  /** false: write nothing and run no hooks. */
+  enabled: boolean;
+  hooks?: AfterRunQueue;
+  /** Append through this queue instead of writing at once. */
+  deferred?: DeferredLog;
+}
+
+/** Starts the log of one call. */
+export function startCallRecord(ctx: JobContext, job: string, opts: CallRecordOptions): CallRecord {
+  const { enabled, hooks } = opts;
+  const sink: Pick<JobLog, 'append'> = opts.deferred ?? ctx.log;
   const runId = newRunId(ctx.clock.now());
   const scheduledFor = new Date(ctx.clock.now()).toISOString();
   const started = performance.now();
@@ -69,7 +103,7 @@ export function startCallRecord(ctx: JobContext, job: string, enabled: boolean, 
     slot: scheduledFor,
     trigger: 'manual',
     log: (event, fields = {}, level = 'info') => {
-      if (enabled) ctx.log.append({ ts: new Date(ctx.clock.now()).toISOString(), level, event, job, runId, scheduledFor, trigger: 'manual', ...fields });
+      if (enabled) sink.append({ ts: new Date(ctx.clock.now()).toISOString(), level, event, job, runId, scheduledFor, trigger: 'manual', ...fields });
     },
   };
   run.log('run.start', { lateMs: 0, pid: process.pid });

@@ -48,7 +48,7 @@ export function register(program: Command): void {
         warn(`warning: serving on ${flags.host} without a token: anyone who can reach it can spend your provider credits (set serve.tokenEnv)`);
       }
       const { createChainInternals } = await import('../api/chain.js');
-      const chain = await createChainInternals(config, { job: 'serve', warn });
+      const chain = await createChainInternals(config, { job: 'serve', warn, deferLog: true });
       const { startServer } = await import('../serve/server.js');
       let server;
       try {
