@@ -110,7 +110,8 @@ it('a chain failure (exit 69) alerts at once, once; the threshold escalates; one
   sim.setScript({ '*': { kind: 'ok' } });
   expect((await blogAt(dir, 13)).exitCode).toBe(0);
   expect(hook.requests.map((r) => r.body.kind)).toEqual(['chain-failed', 'job-failing', 'job-recovered']);
-  expect(hook.requests[2].body).toMatchObject({ severity: 'resolved', job: 'blog', details: { failedRuns: 3 } });
+  expect(hook.requests[2].body).toMatchObject({ severity: 'resolved', job: 'blog', details: { failedRuns: 3 }, providers: ['deepseek-v3'] });
+  expect(hook.requests[2].body.summary).toMatch(/; breaker closed for deepseek-v3$/);
 });
 
 it('a breaker that opens while a fallback serves sends one breaker-open warning, not one per run', async () => {
@@ -127,6 +128,16 @@ it('a breaker that opens while a fallback serves sends one breaker-open warning,
   // successes outside an incident leave no alert memory behind (no lock, no write)
   const state = JSON.parse(fs.readFileSync(path.join(dir, '.lucy-ops/state.json'), 'utf8'));
   expect(Object.keys(state.entries)).not.toContain('alert:blog');
+
+  // the primary comes back: the next trial closes its breaker and sends exactly one recovery
+  sim.setScript({ '*': { kind: 'ok' } });
+  const healed = await blogAt(dir, 13);
+  expect(healed.json).toMatchObject({ provider: 'deepseek-v3', degraded: false });
+  expect(hook.requests).toHaveLength(2);
+  expect(hook.requests[1].body.text).toMatch(/breaker-closed/);
+  expect(alertsIn(dir).map((l) => l.kind)).toEqual(['breaker-open', 'breaker-closed']);
+  expect((await blogAt(dir, 14)).exitCode).toBe(0);
+  expect(alertsIn(dir).map((l) => l.kind)).toEqual(['breaker-open', 'breaker-closed']);
 });
 
 it('a dead webhook does not change the exit code; the failure is logged without the webhook URL', async () => {

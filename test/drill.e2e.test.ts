@@ -33,7 +33,7 @@ describe('lucy-ops drill', () => {
     expect(report.numbers).toMatchObject({
       slots: 24,
       before: { served: 20, failed: 4, primaryRequestsInOutage: 12, alerts: 0 },
-      after: { servedByPrimary: 20, servedByFallback: 4, failed: 0, primaryRequestsInOutage: 5, skippedPrimaryRuns: 1, alerts: { 'breaker-open': 1 } },
+      after: { servedByPrimary: 20, servedByFallback: 4, failed: 0, primaryRequestsInOutage: 5, skippedPrimaryRuns: 1, alerts: { 'breaker-open': 1, 'breaker-closed': 1 } },
       requestsSavedByBreaker: 7,
       gap: { found: 4, jobs: ['stories', 'threads'], start: '2026-04-19T14:15:00.000Z', end: '2026-04-19T15:00:00.000Z', durationMinutes: 45, filled: 4, secondBackfill: 0 },
     });
@@ -52,6 +52,7 @@ describe('lucy-ops drill', () => {
     expect(r.stdout).toMatch(/threads 14:15 +deepseek-v3 timeout, idle-timeout, 503 → breaker OPEN/);
     expect(r.stdout).toMatch(/stories 14:30 +deepseek-v3 skipped: breaker open, no request/);
     expect(r.stdout).toContain('ALERT breaker-open');
+    expect(r.stdout).toContain('ALERT breaker-closed');
     expect(r.stdout).toContain('the breaker saved 7');
     expect(r.stdout).toContain('Every act behaved as expected');
     expect(r.stdout).toContain('npx lucy-ops postmortem gaps --since 2h');

@@ -25,6 +25,7 @@ export async function alertAfterRun(ctx: JobContext, run: RunHandle, result: Wor
     : await ctx.store.update<JobAlertMemory>(key, (cur) => nextMemory(cur, { runId: run.runId, status: result.status as 'ok' | 'failed', unavailable, at }, threshold));
   const decided = quiet ? undefined : decisionFor(memory, run.runId);
   const alerts = planAlerts(run, result, memory!, decided, opened);
+  alerts.push(...(await breakerRecoveries(ctx, run, result, alerts, at)));
   const reports: AlertReport[] = [];
   for (const alert of alerts) {
     reports.push(
@@ -93,6 +94,46 @@ function planAlerts(
       kind: 'breaker-open',
       summary: `breaker opened for ${opened.join(', ')} (the chain skips ${opened.length === 1 ? 'it' : 'them'} until the cooldown ends)${degraded}`,
       providers: opened,
+    });
+  }
+  return out;
+}
+
+export const breakerAlertKey = (provider: string) => `alert:breaker:${provider}`;
+
+/**
+ * Pair every breaker someone was told about with one recovery: remember the providers this
+ * run's alerts name as opened, and answer a trial that closes one of them with `breaker-closed`.
+ * Manual resets and probes close breakers without a recovery alert (the operator knows).
+ */
+async function breakerRecoveries(ctx: JobContext, run: RunHandle, result: WorkResult, sent: AlertInput[], at: string): Promise<AlertInput[]> {
+  const transitions = result.transitions ?? [];
+  for (const provider of new Set(sent.flatMap((a) => a.providers ?? []))) {
+    await ctx.store.update(breakerAlertKey(provider), () => ({ openedAt: at, job: run.job, slot: run.slot }));
+  }
+  const out: AlertInput[] = [];
+  // a job recovering in the same run carries the closed breakers, as a job alert carries opened ones
+  const recovered = sent.find((a) => a.kind === 'job-recovered');
+  for (const t of transitions) {
+    if (t.to !== 'closed' || t.from === 'closed' || (t as { by?: string }).by) continue;
+    let told: { openedAt?: string } | undefined;
+    await ctx.store.update<{ openedAt?: string }>(breakerAlertKey(t.provider), (cur) => {
+      told = cur;
+      return undefined;
+    });
+    if (!told) continue;
+    if (recovered) {
+      recovered.providers = [...(recovered.providers ?? []), t.provider];
+      recovered.summary += `; breaker closed for ${t.provider}`;
+      continue;
+    }
+    out.push({
+      job: run.job,
+      slot: run.slot,
+      runId: run.runId,
+      kind: 'breaker-closed',
+      summary: `${t.provider} recovered: its half-open trial succeeded and the breaker closed${told.openedAt ? ` (alerted open at ${told.openedAt})` : ''}`,
+      providers: [t.provider],
     });
   }
   return out;

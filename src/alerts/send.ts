@@ -31,6 +31,7 @@ const DEFAULT_SEVERITY: Record<AlertKind, Severity> = {
   'chain-failed': 'critical',
   gap: 'critical',
   'breaker-open': 'warning',
+  'breaker-closed': 'resolved',
   'job-recovered': 'resolved',
 };
 

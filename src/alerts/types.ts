@@ -9,6 +9,8 @@ export type AlertKind =
   | 'chain-failed'
   /** A breaker went from closed to open in a run that still served (or had nothing else to say). */
   | 'breaker-open'
+  /** A breaker we alerted about (breaker-open, or listed in a job alert) closed again: its trial succeeded. */
+  | 'breaker-closed'
   /** The silent case, from `postmortem gaps --fail-on-gap`: slots with no record at all. */
   | 'gap';
 
