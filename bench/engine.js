@@ -1,0 +1,154 @@
+#!/usr/bin/env node
+/**
+ * The engine's own costs, each against a baseline measured in the same run:
+ *  - overhead per successful call: Engine.complete vs raw undici to the same local server (target ≤ 50 µs median)
+ *  - open-breaker fast path: time an open primary adds before the fallback is asked (target ≤ 1 ms)
+ *  - cold start: `lucy-ops breaker status --json` vs `node -e ''` (target ≤ 2.5×)
+ * Uses the built dist/ (npm run bench builds first).
+ *
+ *   node bench/engine.js [--calls 2000] [--starts 10] [--json]
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const dist = (p) => import(path.join(ROOT, 'dist', p));
+
+const arg = (name, dflt) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : dflt;
+};
+
+export const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+const p99 = (xs) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * 0.99))];
+
+const BODY = JSON.stringify({
+  id: 'x', object: 'chat.completion', created: 0, model: 'm',
+  choices: [{ index: 0, message: { role: 'assistant', content: '# Title\n\nHello.' }, finish_reason: 'stop' }],
+  usage: { prompt_tokens: 1, completion_tokens: 3, total_tokens: 4 },
+});
+
+/** A bare OpenAI-compatible server: the cheapest possible provider, so only client costs differ. */
+function startServer() {
+  const server = http.createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(BODY) });
+      res.end(BODY);
+    });
+  });
+  server.keepAliveTimeout = 60_000;
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
+
+async function time(n, fn) {
+  for (let i = 0; i < Math.min(200, n); i++) await fn(); // warm-up: JIT, sockets, caches
+  const samples = [];
+  for (let i = 0; i < n; i++) {
+    const t = process.hrtime.bigint();
+    await fn();
+    samples.push(Number(process.hrtime.bigint() - t) / 1000);
+  }
+  return samples;
+}
+
+export async function benchEngine({ calls = 2000, starts = 10 } = {}) {
+  const server = await startServer();
+  const base = `http://127.0.0.1:${server.address().port}/v1`;
+  const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lucy-bench-'));
+  const { resolveConfig } = await dist('config/validate.js');
+  const { validateSchedule } = await dist('schedule/slots.js');
+  const { Engine } = await dist('engine/chain.js');
+  const { openFileStore } = await dist('state/file-store.js');
+  const { systemClock } = await dist('clock.js');
+  const { request, Agent } = await import('undici');
+  const config = resolveConfig(
+    {
+      stateDir,
+      providers: [
+        { name: 'primary', baseUrl: base, model: 'm' },
+        { name: 'fallback', baseUrl: base, model: 'm' },
+      ],
+    },
+    path.join(stateDir, 'lucy-ops.config.json'),
+    validateSchedule,
+  );
+  const store = await openFileStore(stateDir);
+  const engine = new Engine(config, { store, clock: systemClock });
+  const req = { messages: [{ role: 'user', content: 'hi' }] };
+
+  // baseline: the same request with raw undici (keep-alive agent, JSON parsed), no engine
+  const agent = new Agent({ keepAliveTimeout: 60_000 });
+  const raw = async () => {
+    const r = await request(`${base}/chat/completions`, {
+      method: 'POST', dispatcher: agent, headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ ...req, model: 'm', stream: false }),
+    });
+    const j = await r.body.json();
+    if (!j.choices[0].message.content) throw new Error('bad');
+  };
+  // interleave rounds so drift in machine load hits both sides alike
+  const rawSamples = [];
+  const engineSamples = [];
+  for (let round = 0; round < 4; round++) {
+    rawSamples.push(...(await time(calls / 4, raw)));
+    engineSamples.push(...(await time(calls / 4, () => engine.complete(req))));
+  }
+  const overhead = median(engineSamples) - median(rawSamples);
+
+  // open-breaker fast path: primary tripped; the call goes straight to the fallback
+  await engine.breakers.trip('primary', 3_600_000);
+  const openSamples = await time(calls / 2, () => engine.complete(req));
+  const healthySkip = median(openSamples) - median(rawSamples);
+  await store.close();
+  await agent.close();
+  server.close();
+
+  // cold start: a new process each time, as every crontab line is
+  const cfgDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lucy-bench-cold-'));
+  fs.copyFileSync(path.join(ROOT, 'lucy-ops.config.ts'), path.join(cfgDir, 'lucy-ops.config.ts'));
+  const run = (args) => {
+    const t = process.hrtime.bigint();
+    const r = spawnSync(process.execPath, args, { cwd: cfgDir, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`${args.join(' ')} exited ${r.status}: ${r.stderr}`);
+    return Number(process.hrtime.bigint() - t) / 1e6;
+  };
+  const bin = path.join(ROOT, 'bin/lucy-ops.js');
+  run([bin, 'breaker', 'status', '--json']); // fills the config cache, as the first cron run does
+  const nodeMs = [];
+  const cliMs = [];
+  for (let i = 0; i < starts; i++) {
+    nodeMs.push(run(['-e', '']));
+    cliMs.push(run([bin, 'breaker', 'status', '--json']));
+  }
+  const coldRatio = median(cliMs) / median(nodeMs);
+
+  return {
+    overhead: { rawMedianUs: median(rawSamples), engineMedianUs: median(engineSamples), engineP99Us: p99(engineSamples), overheadUs: overhead, targetUs: 50 },
+    openBreaker: { medianUs: median(openSamples), addedOverRawUs: healthySkip, targetUs: 1000 },
+    coldStart: { nodeMedianMs: median(nodeMs), cliMedianMs: median(cliMs), ratio: coldRatio, target: 2.5 },
+  };
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
+  const r = await benchEngine({ calls: arg('calls', 2000), starts: arg('starts', 10) });
+  if (process.argv.includes('--json')) console.log(JSON.stringify(r, null, 2));
+  else printEngine(r);
+}
+
+export function printEngine(r) {
+  const f = (n) => n.toFixed(1);
+  const mark = (ok) => (ok ? 'ok  ' : 'MISS');
+  console.log('engine');
+  console.log(`  ${mark(r.overhead.overheadUs <= 50)} overhead per successful call: ${f(r.overhead.overheadUs)} µs median (engine ${f(r.overhead.engineMedianUs)} µs vs raw undici ${f(r.overhead.rawMedianUs)} µs, ratio ${(r.overhead.engineMedianUs / r.overhead.rawMedianUs).toFixed(2)}×; target ≤ 50 µs)`);
+  console.log(`  ${mark(r.openBreaker.addedOverRawUs <= 1000)} open-breaker fast path: ${f(r.openBreaker.addedOverRawUs)} µs added before the fallback answers (ratio ${(r.openBreaker.medianUs / r.overhead.rawMedianUs).toFixed(2)}× raw; target ≤ 1000 µs)`);
+  console.log(`  ${mark(r.coldStart.ratio <= 2.5)} cold start: breaker status ${f(r.coldStart.cliMedianMs)} ms vs node -e '' ${f(r.coldStart.nodeMedianMs)} ms = ${r.coldStart.ratio.toFixed(2)}× (target ≤ 2.5×)`);
+}
