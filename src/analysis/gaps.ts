@@ -3,7 +3,7 @@
  * against the ledger. A gap is a maximal run of consecutive unserved slots of one job.
  */
 import type { LogRecord } from '../log/types.js';
-import { newReadStats, readRecordBatches, type ReadStats } from '../log/reader.js';
+import { newReadStats, scanLines, type ReadStats } from '../log/reader.js';
 import { slotsBetween } from '../schedule/slots.js';
 import { addTally, causeCounts, causeKey, CRASHED_REASON, formatCause, RUN_SOURCE, type CauseCount, type CauseTally } from './cause.js';
 import { mergeIncidents, type Incident } from './incidents.js';
@@ -197,9 +197,7 @@ export async function readLedger(
 ): Promise<{ ledger: SlotLedger; stats: ReadStats }> {
   const stats = opts.stats ?? newReadStats();
   const ledger = new SlotLedger(jobs, window, opts);
-  for await (const batch of readRecordBatches(sources, { stats, decode: decodeGapLine, stdin: opts.stdin, rotated: opts.rotated })) {
-    for (const record of batch) ledger.add(record);
-  }
+  await scanLines(sources, (text, start, end) => decodeGapLine(text, start, end, ledger), { stats, stdin: opts.stdin, rotated: opts.rotated });
   stats.skippedLines += ledger.invalidRecords;
   ledger.invalidRecords = 0;
   return { ledger, stats };

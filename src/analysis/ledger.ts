@@ -6,6 +6,7 @@ import type { LogRecord } from '../log/types.js';
 import type { CauseTally } from './cause.js';
 import { attemptCauseKey, runCauseKey } from './cause.js';
 import { IntMap } from './int-map.js';
+import { slotsBetween } from '../schedule/slots.js';
 
 /** A job as the analysis sees it. */
 export interface JobSchedule {
@@ -71,7 +72,7 @@ export class SlotLedger {
     this.sinceMs = window.since.getTime();
     this.untilMs = window.until.getTime();
     this.lateAfterMs = opts.lateAfterMs ?? 60_000;
-    for (const job of jobs) this.jobs.set(job.name, { slots: new IntMap(), causes: new Map(), late: new Map() });
+    for (const job of jobs) this.jobs.set(job.name, { slots: new IntMap(expectedSlots(job, window)), causes: new Map(), late: new Map() });
   }
 
   /** Slot key of an instant inside the window. */
@@ -82,29 +83,22 @@ export class SlotLedger {
   add(record: LogRecord): void {
     const event = record.event;
     if (event !== 'run.end' && event !== 'run.start' && event !== 'attempt.end') return;
-    const job = this.jobs.get(record.job);
+    const job = this.locate(record.job, record.scheduledFor);
     if (!job) return;
-    const slotMs = this.parseSlot(record.scheduledFor);
-    if (Number.isNaN(slotMs)) {
-      this.invalidRecords++;
-      return;
-    }
-    if (slotMs < this.sinceMs || slotMs > this.untilMs) return;
-    const key = this.keyOf(slotMs);
-    if (key > 0x7fffffff) return; // a window of more than 68 years: not worth a bigger key
+    const key = this.key;
     const packed = job.slots.get(key) ?? 0;
 
     if (event === 'run.start') {
       job.slots.set(key, bump(packed, STARTS));
     } else if (event === 'run.end') {
       const outcome = record.outcome;
+      if (outcome === 'ok') {
+        this.served(job, key, packed, record.ts, typeof record.durationMs === 'number' ? record.durationMs : 0, String(record.trigger ?? 'cron'));
+        return;
+      }
       // A run skipped because another process held the lock never wrote a run.start: it closes none.
       let next = outcome === 'skipped' && record.reason === 'locked' ? packed : bump(packed, ENDS);
-      if (outcome === 'ok') {
-        next = bump(next, OKS);
-        job.causes.delete(key);
-        this.noteLateness(job, key, slotMs, record);
-      } else if (outcome === 'failed') {
+      if (outcome === 'failed') {
         next = bump(next, FAILS);
         if (counter(packed, OKS) === 0) addOne(job.causes, key, runCauseKey(record));
       }
@@ -113,6 +107,43 @@ export class SlotLedger {
       const cause = attemptCauseKey(record);
       if (cause) addOne(job.causes, key, cause);
     }
+  }
+
+  /** A run.start, without building a record (the fast path of quick-decode.ts). */
+  runStarted(jobName: string, scheduledFor: string): void {
+    const job = this.locate(jobName, scheduledFor);
+    if (job) job.slots.set(this.key, bump(job.slots.get(this.key) ?? 0, STARTS));
+  }
+
+  /** A run.end with outcome ok, without building a record. */
+  runServed(jobName: string, scheduledFor: string, ts: string, durationMs: number, trigger: string): void {
+    const job = this.locate(jobName, scheduledFor);
+    if (job) this.served(job, this.key, job.slots.get(this.key) ?? 0, ts, durationMs, trigger);
+  }
+
+  private served(job: JobLedger, key: number, packed: number, ts: string, durationMs: number, trigger: string): void {
+    job.causes.delete(key);
+    this.noteLateness(job, key, this.slotMs, ts, durationMs, trigger);
+    job.slots.set(key, bump(bump(packed, ENDS), OKS));
+  }
+
+  /** The job's ledger and (in this.key / this.slotMs) the slot, or undefined when not ours to count. */
+  private key = 0;
+  private slotMs = 0;
+  private locate(jobName: string, scheduledFor: string): JobLedger | undefined {
+    const job = this.jobs.get(jobName);
+    if (!job) return undefined;
+    const slotMs = this.parseSlot(scheduledFor);
+    if (Number.isNaN(slotMs)) {
+      this.invalidRecords++;
+      return undefined;
+    }
+    if (slotMs < this.sinceMs || slotMs > this.untilMs) return undefined;
+    const key = this.keyOf(slotMs);
+    if (key > 0x7fffffff) return undefined; // a window of more than 68 years: not worth a bigger key
+    this.key = key;
+    this.slotMs = slotMs;
+    return job;
   }
 
   // Records of one run, and of jobs sharing a slot, come in runs: remember the last parse.
@@ -126,9 +157,8 @@ export class SlotLedger {
     return this.lastSlotMs;
   }
 
-  private noteLateness(job: JobLedger, key: number, slotMs: number, record: LogRecord): void {
-    const endMs = Date.parse(record.ts);
-    const durationMs = typeof record.durationMs === 'number' ? record.durationMs : 0;
+  private noteLateness(job: JobLedger, key: number, slotMs: number, ts: string, durationMs: number, trigger: string): void {
+    const endMs = Date.parse(ts);
     if (Number.isNaN(endMs)) return;
     const lateMs = endMs - durationMs - slotMs;
     const previous = job.late.get(key);
@@ -138,8 +168,28 @@ export class SlotLedger {
       return;
     }
     if (counter(job.slots.get(key) ?? 0, OKS) > 0 && !previous) return; // already served on time
-    if (!previous || lateMs < previous.lateMs) job.late.set(key, { lateMs, trigger: String(record.trigger ?? 'cron') });
+    // a fresh copy: `trigger` may be a slice of a large chunk of the log, which must not stay alive
+    if (!previous || lateMs < previous.lateMs) job.late.set(key, { lateMs, trigger: intern(trigger) });
   }
+}
+
+/** Sized up front: growing a big table leaves the old one as garbage until the next full GC. */
+const PRESIZE_LIMIT = 1 << 18;
+function expectedSlots(job: JobSchedule, window: Window): number {
+  let n = 0;
+  for (const _ of slotsBetween(job.schedule, job.tz, window.since, window.until)) if (++n >= PRESIZE_LIMIT) break;
+  return n;
+}
+
+const interned = new Map<string, string>();
+/** One flat copy per distinct value (there are few: cron, backfill, manual). */
+function intern(text: string): string {
+  let copy = interned.get(text);
+  if (copy === undefined) {
+    copy = Buffer.from(text, 'utf8').toString('utf8');
+    interned.set(copy, copy);
+  }
+  return copy;
 }
 
 function addOne(causes: Map<number, CauseTally>, key: number, cause: string): void {
