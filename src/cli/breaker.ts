@@ -24,6 +24,7 @@ Changes are written to the job log as breaker.open / breaker.close records with 
   breaker
     .command('status')
     .description('every provider: state, consecutive failures, when it opened, when it will be retried, last error')
+    .addHelpText('after', '\nExamples:\n  lucy-ops breaker status\n  lucy-ops breaker status --json --config /srv/app/lucy-ops.config.ts')
     .action(async (_flags: unknown, cmd: Command) => {
       await withBoard(cmd, async ({ ctx, json }) => show(ctx, json));
     });
@@ -31,6 +32,7 @@ Changes are written to the job log as breaker.open / breaker.close records with 
   breaker
     .command('reset [provider]')
     .description('close one breaker, or all of them')
+    .addHelpText('after', '\nExamples:\n  lucy-ops breaker reset deepseek-v3   # the provider is back\n  lucy-ops breaker reset               # close every breaker')
     .action(async (provider: string | undefined, _flags: unknown, cmd: Command) => {
       await withBoard(cmd, async ({ ctx, json, board, log }) => {
         if (provider !== undefined) knownProvider(ctx.config, provider);
@@ -46,6 +48,7 @@ Changes are written to the job log as breaker.open / breaker.close records with 
     .command('trip <provider>')
     .description('open a breaker by hand (planned maintenance); runs skip the provider until it is due for a trial')
     .option('--for <duration>', 'how long it stays open, e.g. 10m, 2h (default: breaker.cooldownMs)')
+    .addHelpText('after', '\nExamples:\n  lucy-ops breaker trip deepseek-v3 --for 2h   # planned maintenance: skip it, zero requests\n  lucy-ops breaker trip qwen-72b --json')
     .action(async (provider: string, flags: { for?: string }, cmd: Command) => {
       await withBoard(cmd, async ({ ctx, json, board, log }) => {
         knownProvider(ctx.config, provider);
