@@ -170,12 +170,6 @@ export function findGaps(jobs: readonly JobSchedule[], ledger: SlotLedger): { ga
   return { gaps, late, jobs: summaries };
 }
 
-/** Only these lines matter to gap analysis; the rest are shape-checked, not parsed (speed). */
-export function gapRelevantLine(line: string): boolean {
-  if (line.includes('run.end') || line.includes('run.start')) return true;
-  return line.includes('attempt.end') && !line.includes('"outcome":"ok"');
-}
-
 /** Fill a ledger from records (any iterable), e.g. in tests or from another source. */
 export async function buildLedger(
   jobs: readonly JobSchedule[],

@@ -28,7 +28,7 @@ export function register(program: Command): void {
     .option('--until <time>', 'end of the window: ISO 8601 or a duration ago', 'now')
     .option('--job <name>', 'only this job (repeatable)', collect)
     .option('--log <file>', "read this log instead of the configured one (repeatable; '-' is stdin; rotated .1/.2.gz files are read too)", collect)
-    .option('--fail-on-gap', 'exit 1 when a gap is found (for a CI or cron watchdog)')
+    .option('--fail-on-gap', 'exit 1 when a gap is found (for a CI or cron watchdog); off a terminal, print nothing when there is none')
     .option('--grace <duration>', "don't judge slots this recent: their run may still be going (default: the job's deadline + 1m)")
     .option('--late-after <duration>', 'report a serving run that started this long after its slot as late', '1m')
     .addHelpText(
@@ -45,7 +45,7 @@ Examples:
   lucy-ops postmortem gaps --since 2026-04-19T12:00Z --until 2026-04-19T18:00Z --job threads
   lucy-ops postmortem gaps --since 7d --log /backup/host2/jobs.jsonl --json
   zcat old/jobs.jsonl.*.gz | lucy-ops postmortem gaps --since 30d --log -
-  # crontab watchdog: mail (cron's MAILTO) whenever a gap shows up in the last 2 hours
+  # crontab watchdog: silent while all is well; cron mails (MAILTO) the report when a gap shows up
   */30 * * * * lucy-ops postmortem gaps --since 2h --fail-on-gap
 
 Exit codes: 0 done (gaps or not); 1 a gap was found under --fail-on-gap; 64 usage error;
@@ -84,7 +84,9 @@ Exit codes: 0 done (gaps or not); 1 a gap was found under --fail-on-gap; 64 usag
       for (const error of report.errors) warn(`could not read all of ${error}`);
 
       if (json) printJson(report);
-      else {
+      else if (flags.failOnGap && report.gaps.length === 0 && !process.stdout.isTTY) {
+        // a watchdog in crontab: say nothing when all is well, so cron mails only about a gap
+      } else {
         const { renderGapReport } = await import('./postmortem-view.js');
         process.stdout.write(await renderGapReport(report, { color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR }));
       }
