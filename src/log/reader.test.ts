@@ -94,6 +94,16 @@ describe('readRecords', () => {
     expect(stats.skippedLines).toBe(1);
   });
 
+  it('skips an absurdly long line without holding it in memory', async () => {
+    const file = path.join(tmp(), 'jobs.jsonl');
+    fs.writeFileSync(file, rec('a') + '\n' + 'x'.repeat(17 << 20) + '\n' + rec('b') + '\n');
+    const stats = newReadStats();
+    const records = await collect([file], { stats });
+    expect(records.map((r) => r.runId)).toEqual(['a', 'b']);
+    expect(stats.skippedLines).toBe(1);
+    expect(stats.lines).toBe(3);
+  });
+
   it('records an unreadable source without failing the rest', async () => {
     const dir = tmp();
     fs.writeFileSync(path.join(dir, 'ok.jsonl'), rec('a') + '\n');
