@@ -91,7 +91,9 @@ async function* textPieces(sources: string[], stats: ReadStats, opts: ReadOption
   for (const source of expandSources(sources, opts.rotated ?? true)) {
     stats.sources.push(source);
     // Bytes of a line not finished in the previous chunk (kept small: one line at most).
-    let carry: Buffer | undefined;
+    // (parts, joined once the line's end arrives: joining per chunk would be quadratic)
+    let carry: Buffer[] = [];
+    let carryLength = 0;
     let dropping = false; // inside an absurdly long line: skip to its end
     try {
       const chunks = source === '-' ? maybeGunzip(opts.stdin ?? process.stdin) : fileChunks(source);
@@ -99,27 +101,32 @@ async function* textPieces(sources: string[], stats: ReadStats, opts: ReadOption
         stats.bytes += buf.length;
         const first = buf.indexOf(10);
         if (first < 0) {
-          if (!dropping) carry = carry ? Buffer.concat([carry, buf]) : Buffer.from(buf);
-          if (carry && carry.length > MAX_LINE_BYTES) {
+          if (!dropping) {
+            carry.push(Buffer.from(buf));
+            carryLength += buf.length;
+          }
+          if (carryLength > MAX_LINE_BYTES) {
             stats.lines++;
             stats.skippedLines++;
-            carry = undefined;
+            carry = [];
+            carryLength = 0;
             dropping = true;
           }
           continue;
         }
         // the line that straddles the chunk boundary, then the chunk's whole lines
-        if (!dropping) yield toText(carry ? Buffer.concat([carry, buf.subarray(0, first + 1)]) : buf.subarray(0, first + 1));
+        if (!dropping) yield toText(carry.length > 0 ? Buffer.concat([...carry, buf.subarray(0, first + 1)]) : buf.subarray(0, first + 1));
         dropping = false;
         const last = buf.lastIndexOf(10);
         if (last > first) yield toText(buf.subarray(first + 1, last + 1));
-        carry = last + 1 < buf.length ? Buffer.from(buf.subarray(last + 1)) : undefined;
+        carry = last + 1 < buf.length ? [Buffer.from(buf.subarray(last + 1))] : [];
+        carryLength = buf.length - (last + 1);
       }
     } catch (err) {
       stats.errors.push(`${source}: ${err instanceof Error ? err.message : String(err)}`);
     }
     // A last line without a newline is kept if it is whole; a truncated one is counted as skipped.
-    if (carry && !dropping) yield toText(carry) + '\n';
+    if (carry.length > 0 && !dropping) yield toText(Buffer.concat(carry)) + '\n';
   }
 }
 
