@@ -179,3 +179,18 @@ it('the command channel gets the alert JSON on stdin, and its output stays off o
   expect(JSON.parse(fs.readFileSync(got, 'utf8'))).toMatchObject({ kind: 'job-failing', job: 'blog', slot: '2026-04-19T10:00:00.000Z' });
   expect(alertsIn(dir)[0].channels).toEqual(['stderr', 'command']);
 });
+
+it('the gaps watchdog alerts once for silent slots, through the same channels', async () => {
+  const dir = project({ webhook: hook.url });
+  const before = hook.requests.length;
+  // no job ever ran: every slot in the window is missing
+  const watch = () => runCli(['postmortem', 'gaps', '--since', '2h', '--fail-on-gap', '--job', 'blog'], { cwd: dir, env: { LUCY_OPS_NOW: '2026-04-19T14:30:00Z' } });
+  const first = await watch();
+  expect(first.exitCode).toBe(1);
+  expect(first.stderr).toMatch(/ALERT gap: /);
+  expect(hook.requests.length).toBe(before + 1);
+  expect(hook.requests.at(-1)!.body.text).toMatch(/blog/);
+  const second = await watch();
+  expect(second.exitCode).toBe(1); // still a gap: the watchdog still fails...
+  expect(hook.requests.length).toBe(before + 1); // ...but the same gap is not alerted twice
+});

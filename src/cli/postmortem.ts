@@ -92,6 +92,10 @@ Exit codes: 0 done (gaps or not); 1 a gap was found under --fail-on-gap; 64 usag
       }
       if (flags.failOnGap && report.gaps.length > 0) {
         if (json) warn(`${report.gaps.length} gap(s) found`);
+        // the watchdog's alert goes through the same channels as the jobs' (silent gaps only:
+        // failed runs have already alerted through the job alerts), once per gap
+        const { alertOnGaps } = await import('../alerts/gaps.js');
+        await alertOnGaps(config, report.gaps, { now, since: report.since, until: report.until });
         setExit(ExitCode.failed);
       }
     });
