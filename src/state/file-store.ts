@@ -161,14 +161,11 @@ export class FileStore implements StateStore {
   private cached?: { id: string; raw: string };
 
   private readText(): string | undefined {
-    let id: string;
-    try {
-      const st = statSync(this.statePath, { bigint: true });
-      id = `${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
-    } catch (error) {
-      if (errorCode(error) === 'ENOENT') return undefined;
-      throw error;
-    }
+    // no state yet is the common case of a healthy chain: answer it without throwing (an ENOENT
+    // error object costs more than the whole read)
+    const st = statSync(this.statePath, { bigint: true, throwIfNoEntry: false });
+    if (!st) return undefined;
+    const id = `${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
     if (this.cached?.id === id) return this.cached.raw;
     let raw: string;
     try {
@@ -179,12 +176,8 @@ export class FileStore implements StateStore {
     }
     // only trust the cache when nothing changed between the stat and the read
     this.cached = undefined;
-    try {
-      const after = statSync(this.statePath, { bigint: true });
-      if (`${after.ino}:${after.size}:${after.mtimeNs}:${after.ctimeNs}` === id) this.cached = { id, raw };
-    } catch {
-      // gone again: do not cache
-    }
+    const after = statSync(this.statePath, { bigint: true, throwIfNoEntry: false });
+    if (after && `${after.ino}:${after.size}:${after.mtimeNs}:${after.ctimeNs}` === id) this.cached = { id, raw };
     return raw;
   }
 
