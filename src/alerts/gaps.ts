@@ -5,6 +5,7 @@
  * store (`alert:gaps`), so a watchdog every 30 minutes over `--since 2h` does not repeat itself
  * while the same gap stays open. Gaps made only of failed runs are left to the job alerts.
  */
+import type { Gap } from '../analysis/gaps.js';
 import type { ResolvedConfig } from '../config/types.js';
 import { JobLog, newRunId } from '../log/writer.js';
 import type { StateStore } from '../state/types.js';
@@ -15,16 +16,8 @@ export const GAPS_KEY = 'alert:gaps';
 /** How long a sent gap is remembered (longer than any sensible --since). */
 const REMEMBER_MS = 14 * 86_400_000;
 
-/** The fields of a gap this needs (src/analysis/gaps.ts `Gap` has them). */
-export interface GapLike {
-  job: string;
-  start: string;
-  end: string | null;
-  slots: number;
-  failed: number;
-  missing: number;
-  cause?: string;
-}
+/** The fields of a gap this needs. */
+export type GapLike = Pick<Gap, 'job' | 'start' | 'end' | 'slots' | 'failed' | 'missing' | 'cause'>;
 
 export interface GapAlertOptions {
   /** Default: the config's state store, opened and closed here. */
