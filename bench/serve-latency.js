@@ -6,10 +6,14 @@
  *
  *   npm run build && node bench/serve-latency.js            # ~3 s per path per level
  *   SERVE_BENCH_SECONDS=30 node bench/serve-latency.js      # the 30 s soak
+ *   SERVE_BENCH_LEVELS=50 SERVE_BENCH_SECONDS=30 node bench/serve-latency.js   # only 50 clients
  *   node bench/serve-latency.js --json                      # one JSON document on stdout
  *
  * The simulator and serve each run in their own process (as in production: serve is its own
- * process); the load generator is this process, with keep-alive connections to both.
+ * process); the load generator is this process, with keep-alive connections to both. A third
+ * path, "floor", is the least any proxy costs on this machine: a 15-line node:http + undici
+ * forwarder with no failover, no log, no breaker, so serve's own share can be told apart from
+ * the cost of one more HTTP hop.
  * Goal (issue 8): median added latency < 0.4 ms, and no errors at 50 clients for 30 s.
  */
 import { spawn } from 'node:child_process';
@@ -22,11 +26,27 @@ import { Agent, request } from 'undici';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const BIN = path.join(ROOT, 'bin/lucy-ops.js');
 const LEVELS = [1, 10, 50];
-const ROUNDS = 2; // direct/serve alternations per level
+const ROUNDS = 2; // direct/floor/serve alternations per level
+
+/** The floor: forwards the body to the sim and the answer back, nothing else. */
+const FLOOR_PROXY = `
+import { createServer } from 'node:http';
+import { Agent, request } from ${JSON.stringify(path.join(ROOT, 'node_modules/undici/index.js'))};
+const target = process.argv[2] + '/chat/completions';
+const agent = new Agent({ keepAliveTimeout: 30000 });
+createServer(async (req, res) => {
+  const chunks = [];
+  for await (const c of req) chunks.push(c);
+  const up = await request(target, { method: 'POST', dispatcher: agent, headers: { 'content-type': 'application/json' }, body: Buffer.concat(chunks) });
+  const text = await up.body.text();
+  res.writeHead(up.statusCode, { 'content-type': 'application/json' });
+  res.end(text);
+}).listen(0, '127.0.0.1', function () { console.log(JSON.stringify({ url: 'http://127.0.0.1:' + this.address().port })); });
+`;
 
 /** Starts a lucy-ops subcommand and resolves with the JSON it prints first on stdout. */
-function startProcess(args, cwd) {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+function startProcess(args, cwd, script = BIN) {
+  const child = spawn(process.execPath, [script, ...args], { cwd, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
   child.stderr.on('data', (d) => (err += d));
   return new Promise((resolve, reject) => {
@@ -85,7 +105,9 @@ function summarize(latencies) {
   return { n: s.length, medianUs: Math.round(quantile(s, 0.5)), p99Us: Math.round(quantile(s, 0.99)) };
 }
 
-export async function benchServeLatency({ seconds = Number(process.env.SERVE_BENCH_SECONDS ?? 3), levels = LEVELS } = {}) {
+const envLevels = process.env.SERVE_BENCH_LEVELS?.split(',').map(Number).filter((n) => n > 0);
+
+export async function benchServeLatency({ seconds = Number(process.env.SERVE_BENCH_SECONDS ?? 3), levels = envLevels?.length ? envLevels : LEVELS } = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lucy-ops-bench-serve-'));
   fs.writeFileSync(path.join(dir, 'sim.json'), JSON.stringify({ '*': { kind: 'ok', content: 'Hello from the simulator: a short answer.' } }));
   const sim = await startProcess(['sim', '--port', '0', '--json', '--quiet', '--script', 'sim.json'], dir);
@@ -103,9 +125,12 @@ export async function benchServeLatency({ seconds = Number(process.env.SERVE_BEN
     }),
   );
   const serve = await startProcess(['serve', '--port', '0', '--json'], dir);
+  fs.writeFileSync(path.join(dir, 'floor-proxy.mjs'), FLOOR_PROXY);
+  const floor = await startProcess([simUrl.replace(/\/$/, '')], dir, path.join(dir, 'floor-proxy.mjs'));
   const agent = new Agent({ connections: 128, keepAliveTimeout: 30_000 });
   const direct = `${simUrl.replace(/\/$/, '')}/chat/completions`;
   const viaServe = `${serve.info.url}/v1/chat/completions`;
+  const viaFloor = `${floor.info.url}/chat/completions`;
   const messages = [{ role: 'user', content: 'Say hello.' }];
   const directBody = JSON.stringify({ model: 'primary', messages });
   const serveBody = JSON.stringify({ model: 'auto', messages });
@@ -114,10 +139,12 @@ export async function benchServeLatency({ seconds = Number(process.env.SERVE_BEN
     // warm both paths (JIT, connections, undici load in serve)
     await load(direct, directBody, 10, 500, agent);
     await load(viaServe, serveBody, 10, 500, agent);
+    await load(viaFloor, directBody, 10, 500, agent);
     for (const c of levels) {
-      const acc = { direct: { latencies: [], errors: 0, firstErrors: [] }, serve: { latencies: [], errors: 0, firstErrors: [] } };
+      const fresh = () => ({ latencies: [], errors: 0, firstErrors: [] });
+      const acc = { direct: fresh(), floor: fresh(), serve: fresh() };
       for (let round = 0; round < ROUNDS; round++) {
-        for (const [name, url, body] of [['direct', direct, directBody], ['serve', viaServe, serveBody]]) {
+        for (const [name, url, body] of [['direct', direct, directBody], ['floor', viaFloor, directBody], ['serve', viaServe, serveBody]]) {
           const r = await load(url, body, c, (seconds * 1000) / ROUNDS, agent);
           acc[name].latencies.push(...r.latencies);
           acc[name].errors += r.errors;
@@ -126,9 +153,11 @@ export async function benchServeLatency({ seconds = Number(process.env.SERVE_BEN
       }
       const d = summarize(acc.direct.latencies);
       const s = summarize(acc.serve.latencies);
+      const f = summarize(acc.floor.latencies);
       results.push({
         clients: c,
         direct: { ...d, errors: acc.direct.errors },
+        floor: { ...f, errors: acc.floor.errors, addedMedianUs: f.medianUs - d.medianUs },
         serve: { ...s, errors: acc.serve.errors, ...(acc.serve.firstErrors.length ? { firstErrors: acc.serve.firstErrors.slice(0, 3) } : {}) },
         addedMedianUs: s.medianUs - d.medianUs,
         addedP99Us: s.p99Us - d.p99Us,
@@ -141,7 +170,8 @@ export async function benchServeLatency({ seconds = Number(process.env.SERVE_BEN
     await agent.close();
     serve.child.kill('SIGTERM');
     sim.child.kill('SIGTERM');
-    await Promise.all([once(serve.child), once(sim.child)]);
+    floor.child.kill('SIGTERM');
+    await Promise.all([once(serve.child), once(sim.child), once(floor.child)]);
     fs.rmSync(dir, { recursive: true, force: true });
   }
   return { bench: 'serve-latency', secondsPerLevel: seconds, node: process.version, cpus: os.cpus().length, goalMedianAddedUs: 400, results };
@@ -151,7 +181,7 @@ const once = (child) => (child.exitCode !== null ? Promise.resolve() : new Promi
 const round2 = (n) => Math.round(n * 100) / 100;
 
 function printTable(report) {
-  const rows = [['clients', 'direct p50', 'serve p50', 'added p50', 'ratio', 'direct p99', 'serve p99', 'added p99', 'ratio', 'serve req/s', 'errors']];
+  const rows = [['clients', 'direct p50', 'serve p50', 'added p50', 'ratio', 'direct p99', 'serve p99', 'added p99', 'ratio', 'serve req/s', 'errors', 'floor added p50']];
   for (const r of report.results) {
     rows.push([
       r.clients,
@@ -165,10 +195,12 @@ function printTable(report) {
       `${r.p99Ratio}×`,
       r.serveRps,
       r.direct.errors + r.serve.errors,
+      `${r.floor.addedMedianUs} µs`,
     ].map(String));
   }
   const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => String(row[i]).length)));
   console.log(`serve added latency (${report.secondsPerLevel} s per path per level, ${report.node}, ${report.cpus} CPUs; goal: added p50 < 400 µs)`);
+  console.log('floor: the same hop through a bare node:http + undici forwarder (no failover, no log): the least any proxy adds here');
   for (const row of rows) console.log(row.map((cell, i) => String(cell).padStart(widths[i])).join('  '));
   for (const r of report.results) if (r.serve.firstErrors) console.log(`errors at ${r.clients} clients: ${r.serve.firstErrors.join(' | ')}`);
 }
