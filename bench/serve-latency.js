@@ -146,9 +146,9 @@ export async function benchServeLatency({ seconds = Number(process.env.SERVE_BEN
       for (let round = 0; round < ROUNDS; round++) {
         for (const [name, url, body] of [['direct', direct, directBody], ['floor', viaFloor, directBody], ['serve', viaServe, serveBody]]) {
           const r = await load(url, body, c, (seconds * 1000) / ROUNDS, agent);
-          acc[name].latencies.push(...r.latencies);
+          for (const l of r.latencies) acc[name].latencies.push(l);
           acc[name].errors += r.errors;
-          acc[name].firstErrors.push(...r.firstErrors);
+          acc[name].firstErrors.push(...r.firstErrors.slice(0, 3));
         }
       }
       const d = summarize(acc.direct.latencies);
