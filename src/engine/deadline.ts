@@ -1,6 +1,6 @@
 /**
- * One deadline per run: an AbortSignal that fires when the run's budget is spent, combined with
- * the caller's own signal. Every sleep and every attempt listens to it, so nothing outlives it.
+ * One deadline per run: an AbortSignal that fires when the run's budget is spent, or when the
+ * caller's own signal aborts. Every sleep and every attempt listens to it, so nothing outlives it.
  */
 import { DeadlineReason } from '../providers/openai-compatible.js';
 
@@ -8,6 +8,7 @@ export interface Deadline {
   readonly signal: AbortSignal;
   /** Milliseconds left (real time: the deadline bounds the process, not the simulated clock). */
   remaining(): number;
+  /** True once the budget is spent (not when the caller aborted). */
   expired(): boolean;
   dispose(): void;
 }
@@ -15,13 +16,24 @@ export interface Deadline {
 export function startDeadline(budgetMs: number, parent?: AbortSignal): Deadline {
   const controller = new AbortController();
   const endsAt = performance.now() + budgetMs;
-  const timer = setTimeout(() => controller.abort(new DeadlineReason(`run deadline of ${budgetMs} ms reached`)), budgetMs);
+  let spent = false;
+  const timer = setTimeout(() => {
+    spent = true;
+    controller.abort(new DeadlineReason(`run deadline of ${budgetMs} ms reached`));
+  }, budgetMs);
   timer.unref?.();
-  const signal = parent ? AbortSignal.any([controller.signal, parent]) : controller.signal;
+  // forward the caller's abort by hand: AbortSignal.any costs ~25 µs a call and keeps the
+  // parent referenced for as long as the composite lives
+  const onParentAbort = () => controller.abort(parent!.reason);
+  if (parent?.aborted) onParentAbort();
+  else parent?.addEventListener('abort', onParentAbort, { once: true });
   return {
-    signal,
+    signal: controller.signal,
     remaining: () => Math.max(0, Math.round(endsAt - performance.now())),
-    expired: () => controller.signal.aborted,
-    dispose: () => clearTimeout(timer),
+    expired: () => spent,
+    dispose: () => {
+      clearTimeout(timer);
+      parent?.removeEventListener('abort', onParentAbort);
+    },
   };
 }
