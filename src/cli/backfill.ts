@@ -36,7 +36,8 @@ Examples:
 A slot counts as served once a run.end with outcome "ok" carries it, so a second backfill over
 the same window finds nothing to do. Slots running right now are skipped, never doubled.
 Exit codes: 0 done, 1 some slots failed, 69 stopped early (no provider could serve),
-75 another backfill is running for every job asked, 78 configuration error.`,
+75 another backfill is running for every job asked, 78 configuration error,
+130/143 stopped by SIGINT/SIGTERM (the slot in progress is logged as failed).`,
     )
     .action(async (flags: BackfillFlags, cmd: Command) => {
       const { json } = globalOpts(cmd);
@@ -64,19 +65,17 @@ Exit codes: 0 done, 1 some slots failed, 69 stopped early (no provider could ser
         const { backfill } = await import('../jobs/backfill.js');
         const view = await import('./backfill-view.js');
         const progress = !json || process.stderr.isTTY ? view.progressLine() : undefined;
-        const aborter = new AbortController();
-        const onSignal = () => aborter.abort(new Error('interrupted'));
-        process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
-        const result = await backfill(ctx, { since, until, jobs: flags.job, dryRun: flags.dryRun, concurrency, logs: flags.log, signal: aborter.signal, onProgress: progress?.update });
+        const interrupt = (await import('./interrupt.js')).catchInterrupts();
+        const result = await backfill(ctx, { since, until, jobs: flags.job, dryRun: flags.dryRun, concurrency, logs: flags.log, signal: interrupt.signal, onProgress: progress?.update });
         progress?.done();
-        process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
+        interrupt.dispose();
         if (json) printJson(result);
         else view.printBackfill(result, Boolean(flags.dryRun));
         setExit(
-          result.stoppedEarly ? ExitCode.unavailable
+          interrupt.exitCode() ?? (result.stoppedEarly ? ExitCode.unavailable
           : result.failed > 0 ? ExitCode.failed
           : result.busyJobs.length > 0 && result.filled === 0 && result.slots.every((s) => s.status === 'skipped') ? ExitCode.tempfail
-          : ExitCode.ok,
+          : ExitCode.ok),
         );
       } finally {
         await ctx.store.close();

@@ -27,7 +27,8 @@ Examples:
   lucy-ops generate threads --dry-run
 
 Exit codes: 0 ok or already served, 1 failed, 69 no provider could serve,
-75 this job and slot is already running, 78 configuration error.`,
+75 this job and slot is already running, 78 configuration error,
+130/143 stopped by SIGINT/SIGTERM (the run is logged as failed, its lock released).`,
     )
     .action(async (jobName: string, flags: GenerateFlags, cmd: Command) => {
       const { json } = globalOpts(cmd);
@@ -39,16 +40,16 @@ Exit codes: 0 ok or already served, 1 failed, 69 no provider could serve,
       try {
         const slot = await resolveSlot(job.schedule, job.tz, flags.slot, ctx.clock.now());
         if (!flags.dryRun) await requireKeys(config, jobChain(ctx, job));
-        const aborter = new AbortController();
-        const onSignal = () => aborter.abort(new Error('interrupted'));
-        process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
-        const result = await generateSlot(ctx, job, slot, { force: flags.force, dryRun: flags.dryRun, trigger: flags.slot ? 'manual' : 'cron', signal: aborter.signal });
-        process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
+        const interrupt = (await import('./interrupt.js')).catchInterrupts();
+        const result = await generateSlot(ctx, job, slot, { force: flags.force, dryRun: flags.dryRun, trigger: flags.slot ? 'manual' : 'cron', signal: interrupt.signal });
+        interrupt.dispose();
         const { failure, ...shown } = result;
         if (json) printJson(shown);
         else (await import('./generate-view.js')).printGenerate(result);
+        const interrupted = result.status === 'failed' ? interrupt.exitCode() : undefined;
         setExit(
-          result.status === 'ok' ? ExitCode.ok
+          interrupted !== undefined ? interrupted
+          : result.status === 'ok' ? ExitCode.ok
           : result.status === 'skipped' ? ((result as { locked?: boolean }).locked ? ExitCode.tempfail : ExitCode.ok)
           : failure === 'unavailable' ? ExitCode.unavailable
           : ExitCode.failed,

@@ -130,8 +130,11 @@ export class Breakers {
     private readonly clock: Clock,
   ) {}
 
-  /** Ask before calling a provider; see decideAcquire. Exactly one caller wins a due trial. */
-  async acquire(provider: string): Promise<AcquireResult> {
+  /**
+   * Ask before calling a provider; see decideAcquire. Exactly one caller wins a due trial.
+   * `signal` (here and below): stop waiting for the store's lock when it aborts (the run's deadline).
+   */
+  async acquire(provider: string, signal?: AbortSignal): Promise<AcquireResult> {
     const key = breakerKey(provider);
     const seen = decideAcquire(toRecord(await this.store.get(key)), this.clock.now(), this.policy);
     if (!seen.change) return seen.result;
@@ -140,20 +143,20 @@ export class Breakers {
     await this.store.update<unknown>(key, (current) => {
       decided = decideAcquire(toRecord(current), this.clock.now(), this.policy);
       return decided.change ? decided.change.next : current;
-    });
+    }, { signal });
     const { result, change } = decided;
     if (!result.allow || !change) return result;
     return { ...result, transition: { provider, from: change.from, to: change.to } };
   }
 
-  async recordSuccess(provider: string): Promise<Transition | undefined> {
+  async recordSuccess(provider: string, signal?: AbortSignal): Promise<Transition | undefined> {
     // Fast path: a healthy provider's success changes nothing, so it takes no lock and writes nothing.
     if (!decideSuccess(toRecord(await this.store.get(breakerKey(provider))))) return undefined;
-    return this.apply(provider, (record) => decideSuccess(record));
+    return this.apply(provider, (record) => decideSuccess(record), signal);
   }
 
-  async recordFailure(provider: string, errorType: string): Promise<Transition | undefined> {
-    return this.apply(provider, (record) => decideFailure(record, errorType, this.clock.now(), this.policy));
+  async recordFailure(provider: string, errorType: string, signal?: AbortSignal): Promise<Transition | undefined> {
+    return this.apply(provider, (record) => decideFailure(record, errorType, this.clock.now(), this.policy), signal);
   }
 
   /** Each provider's record as stored (closed for unknown); never writes, never derives. */
@@ -200,6 +203,7 @@ export class Breakers {
   private async apply(
     provider: string,
     decide: (record: BreakerRecord) => (Change & { always?: boolean }) | undefined,
+    signal?: AbortSignal,
   ): Promise<Transition | undefined> {
     let change: (Change & { always?: boolean }) | undefined;
     await this.store.update<unknown>(breakerKey(provider), (current) => {
@@ -207,7 +211,7 @@ export class Breakers {
       if (!change) return current;
       const next = change.next;
       return next.state === 'closed' && next.consecutiveFailures === 0 && next.lastError === undefined ? undefined : next;
-    });
+    }, { signal });
     if (!change || (change.from === change.to && !change.always)) return undefined;
     return { provider, from: change.from, to: change.to, ...(change.by && { by: change.by }) };
   }

@@ -12,7 +12,7 @@ import { retryWait } from './backoff.js';
 import { Breakers, type Transition } from './breaker.js';
 import { countsForBreaker, disposition, toProviderError } from './classify.js';
 import { startDeadline } from './deadline.js';
-import { AllProvidersFailedError, DeadlineExceededError, RunAbortedError, StreamInterruptedError } from './errors.js';
+import { abortReasonText, AllProvidersFailedError, DeadlineExceededError, RunAbortedError, StreamInterruptedError } from './errors.js';
 import type { Attempt, ChainResult, EngineEvent } from './types.js';
 
 export interface EngineDeps {
@@ -74,12 +74,23 @@ export class Engine {
     };
     let sentAny = false;
     let deliveredChars = 0;
+    // the error that ends the run once its signal fired: the deadline, or the caller's abort
+    const ended = () =>
+      deadline.expired() ? new DeadlineExceededError(attempts, deadlineMs) : new RunAbortedError(attempts, abortReasonText(deadline.signal));
+    // breaker reads and writes wait for the state store's lock: the run's signal bounds that wait too
+    const bounded = async <T>(work: Promise<T>): Promise<T> => {
+      try {
+        return await work;
+      } catch (err) {
+        throw deadline.signal.aborted ? ended() : err;
+      }
+    };
     try {
       for (const [index, provider] of chain.entries()) {
         const maxTries = this.config.retry.attempts;
         for (let tryNo = 1; tryNo <= maxTries; tryNo++) {
           if (deadline.expired()) throw new DeadlineExceededError(attempts, deadlineMs);
-          const gate = await this.breakers.acquire(provider.name);
+          const gate = await bounded(this.breakers.acquire(provider.name, deadline.signal));
           if (!gate.allow) {
             // an open breaker costs no request; on a retry it means another run opened it meanwhile
             if (tryNo === 1) record({ provider: provider.name, model: provider.model, outcome: 'skipped-open', ms: 0 });
@@ -102,7 +113,12 @@ export class Engine {
               onDelta,
             });
             record({ provider: provider.name, model: provider.model, outcome: 'ok', ms: Math.round(performance.now() - started) });
-            emitTransition(await this.breakers.recordSuccess(provider.name));
+            try {
+              emitTransition(await this.breakers.recordSuccess(provider.name, deadline.signal));
+            } catch {
+              // the answer is in hand: a breaker write that failed or ran out of time must not lose it
+              // (the breaker only misses one success; the next one closes it)
+            }
             return { ...result, provider: provider.name, model: provider.model, degraded: index > 0, attempts };
           } catch (raw) {
             const err = toProviderError(raw);
@@ -118,9 +134,9 @@ export class Engine {
             const next = disposition(err);
             if (next === 'stop') {
               if (err.errorType === 'deadline' || deadline.expired()) throw new DeadlineExceededError(attempts, deadlineMs);
-              throw new RunAbortedError(attempts);
+              throw new RunAbortedError(attempts, abortReasonText(deadline.signal));
             }
-            const t = countsForBreaker(err) ? await this.breakers.recordFailure(provider.name, err.errorType) : undefined;
+            const t = countsForBreaker(err) ? await bounded(this.breakers.recordFailure(provider.name, err.errorType, deadline.signal)) : undefined;
             emitTransition(t);
             if (opts.commitOnFirstDelta && deliveredChars > 0) {
               throw new StreamInterruptedError(attempts, provider.name, provider.model, deliveredChars);
@@ -138,7 +154,7 @@ export class Engine {
             try {
               if (wait > 0) await this.sleep(wait, deadline.signal);
             } catch {
-              throw deadline.expired() ? new DeadlineExceededError(attempts, deadlineMs) : new RunAbortedError(attempts);
+              throw ended();
             }
           }
         }

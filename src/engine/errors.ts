@@ -26,10 +26,21 @@ export class DeadlineExceededError extends Error {
 
 export class RunAbortedError extends Error {
   readonly exitCode = 1;
-  constructor(readonly attempts: Attempt[]) {
-    super('run aborted');
+  constructor(
+    readonly attempts: Attempt[],
+    /** Why, when the caller said (the abort signal's reason, e.g. "interrupted by SIGTERM"). */
+    readonly reason?: string,
+  ) {
+    super(reason ? `run aborted: ${reason}` : 'run aborted');
     this.name = 'RunAbortedError';
   }
+}
+
+/** The words of an abort signal's reason, when it gave any (not the DOM's generic AbortError). */
+export function abortReasonText(signal: AbortSignal): string | undefined {
+  const reason: unknown = signal.reason;
+  if (reason instanceof Error && reason.name !== 'AbortError' && reason.message) return reason.message;
+  return typeof reason === 'string' && reason ? reason : undefined;
 }
 
 /**

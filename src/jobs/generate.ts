@@ -10,7 +10,7 @@ import { AllProvidersFailedError, DeadlineExceededError } from '../engine/errors
 import type { Attempt, ChainResult, EngineEvent } from '../engine/types.js';
 import type { Trigger } from '../log/types.js';
 import type { JobContext } from './context.js';
-import { existingOutputs, frontmatter, outputPath, titleOf, writeFileAtomic } from './output.js';
+import { existingOutputs, frontmatter, outputPath, removeAbandonedTemps, titleOf, writeFileAtomic } from './output.js';
 import { buildRequest } from './prompts.js';
 import { runSlot, type RunHandle } from './run-slot.js';
 
@@ -61,6 +61,7 @@ export async function generateSlot(ctx: JobContext, job: ResolvedJob, slot: Date
   let attempts: Attempt[] = [];
 
   const slotRun = await runSlot(ctx, job.name, slot, opts.trigger ?? 'manual', async (run) => {
+    removeAbandonedTemps(outDir, slotIso); // a killed run's half-written temp file, if any
     const existing = existingOutputs(outDir, slotIso);
     if (existing.length > 0 && !opts.force) {
       written = existing[0];

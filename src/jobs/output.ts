@@ -45,6 +45,39 @@ export function existingOutputs(outDir: string, slot: string): string[] {
   }
 }
 
+/**
+ * Temp files of this slot that a killed run left behind (`.<slot>--<slug>.md.<pid>.<ms>.tmp`): removed
+ * by the next run of the slot, which holds the slot's lock, when their writer is gone. They are hidden
+ * and never counted as output meanwhile (existingOutputs wants a visible `.md`).
+ */
+export function removeAbandonedTemps(outDir: string, slot: string): void {
+  const prefix = `.${slotStamp(slot)}--`;
+  let names: string[];
+  try {
+    names = fs.readdirSync(outDir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const pid = name.startsWith(prefix) ? /\.md\.(\d+)\.\d+\.tmp$/.exec(name)?.[1] : undefined;
+    if (pid === undefined || (Number(pid) !== process.pid && pidAlive(Number(pid)))) continue;
+    try {
+      fs.rmSync(path.join(outDir, name), { force: true });
+    } catch {
+      // not ours to remove, or gone already
+    }
+  }
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 export function outputPath(outDir: string, slot: string, title: string): string {
   const file = path.join(outDir, `${slotStamp(slot)}--${slugify(title)}.md`);
   // slugify leaves no separators; this guards the invariant anyway

@@ -39,6 +39,8 @@ export interface JobLogOptions {
 
 export class JobLog {
   private fd: number | undefined;
+  /** The file ended mid-line when opened (a writer killed mid-write, a hand edit): start on a new line. */
+  private startNewLine = false;
   private warned = false;
   private readonly clock: Clock;
   private readonly secrets: string[];
@@ -56,8 +58,9 @@ export class JobLog {
   /** Append one record as one line. Never throws. */
   append(record: LogInput): void {
     try {
-      const line = Buffer.from(this.serialize(record) + '\n', 'utf8');
       const fd = this.open();
+      const line = Buffer.from((this.startNewLine ? '\n' : '') + this.serialize(record) + '\n', 'utf8');
+      this.startNewLine = false;
       let written = 0;
       // A regular file takes the whole line in one write; loop only for the rare short write.
       while (written < line.length) written += fs.writeSync(fd, line, written, line.length - written);
@@ -99,6 +102,7 @@ export class JobLog {
     if (this.fd === undefined) {
       fs.mkdirSync(path.dirname(this.path), { recursive: true });
       this.fd = fs.openSync(this.path, 'a', 0o644);
+      this.startNewLine = !endsWithNewline(this.path, fs.fstatSync(this.fd).size);
     }
     return this.fd;
   }
@@ -109,6 +113,21 @@ export class JobLog {
     this.warned = true;
     const reason = err instanceof Error ? err.message : String(err);
     this.warn(`lucy-ops: cannot write the job log ${this.path}: ${scrubSecrets(reason, this.secrets)} (the job goes on; further log errors are not shown)`);
+  }
+}
+
+/** Whether a file of this size ends with '\n' (or is empty). Unreadable: assume it does. */
+function endsWithNewline(file: string, size: number): boolean {
+  if (size === 0) return true;
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(file, 'r');
+    const last = Buffer.alloc(1);
+    return fs.readSync(fd, last, 0, 1, size - 1) !== 1 || last[0] === 0x0a;
+  } catch {
+    return true;
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
   }
 }
 

@@ -126,14 +126,19 @@ export async function tryAcquireFileLock(
   return null;
 }
 
-/** Wait for the lock with jittered backoff, up to waitMs; throws when it cannot be had in time. */
+/**
+ * Wait for the lock with jittered backoff, up to waitMs; throws when it cannot be had in time, or
+ * with the signal's reason as soon as it aborts (a run's deadline, an interrupt).
+ */
 export async function acquireFileLock(
   path: string,
-  options: FileLockOptions & { waitMs: number },
+  options: FileLockOptions & { waitMs: number; signal?: AbortSignal },
 ): Promise<HeldFileLock> {
   const giveUpAt = Date.now() + options.waitMs;
+  const { signal } = options;
   let checkedAt = 0;
   for (let attempt = 0; ; attempt++) {
+    signal?.throwIfAborted();
     // Checking the holder's liveness costs a read and a syscall: do it at most every 50 ms.
     const checkHolder = Date.now() - checkedAt >= 50;
     if (checkHolder) checkedAt = Date.now();
@@ -146,8 +151,25 @@ export async function acquireFileLock(
     }
     // Full jitter, growing to 20 ms: holders keep this lock for a millisecond or two.
     const cap = Math.min(20, 2 * 1.5 ** attempt);
-    await new Promise((resolve) => setTimeout(resolve, 1 + Math.random() * cap));
+    await pause(1 + Math.random() * cap, signal);
   }
+}
+
+/** setTimeout as a promise that an abort ends at once (clearing the timer, so nothing lingers). */
+function pause(ms: number, signal?: AbortSignal): Promise<void> {
+  if (!signal) return new Promise((resolve) => setTimeout(resolve, ms));
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
 }
 
 /** Create the file only if absent, with our owner record inside. False when it already exists. */

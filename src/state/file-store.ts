@@ -26,7 +26,7 @@ import {
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { acquireFileLock, errorCode, HeldFileLock, tryAcquireFileLock } from './file-lock.js';
-import type { LockHandle, StateStore } from './types.js';
+import type { LockHandle, StateStore, UpdateOptions } from './types.js';
 
 export const STATE_FILE = 'state.json';
 const FORMAT_VERSION = 1;
@@ -71,8 +71,21 @@ export class FileStore implements StateStore {
     this.lockWaitMs = options.lockWaitMs ?? this.staleMs + 5_000;
   }
 
-  update<T>(key: string, fn: (current: T | undefined) => T | undefined): Promise<T | undefined> {
-    return this.serialized(() => this.updateLocked(key, fn));
+  update<T>(key: string, fn: (current: T | undefined) => T | undefined, opts: UpdateOptions = {}): Promise<T | undefined> {
+    const { signal } = opts;
+    if (!signal) return this.serialized(() => this.updateLocked(key, fn));
+    // Stop waiting at once when the signal aborts, even while queued behind this process's own
+    // updates; a queued update that starts after the abort changes nothing.
+    signal.throwIfAborted();
+    const queued = this.serialized(() => {
+      signal.throwIfAborted();
+      return this.updateLocked(key, fn, signal);
+    });
+    return new Promise((resolve, reject) => {
+      const onAbort = () => reject(signal.reason);
+      signal.addEventListener('abort', onAbort, { once: true });
+      queued.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+    });
   }
 
   async get<T>(key: string): Promise<T | undefined> {
@@ -115,8 +128,8 @@ export class FileStore implements StateStore {
     return run;
   }
 
-  private async updateLocked<T>(key: string, fn: (current: T | undefined) => T | undefined): Promise<T | undefined> {
-    const lock = await acquireFileLock(this.lockPath, { staleMs: this.staleMs, waitMs: this.lockWaitMs });
+  private async updateLocked<T>(key: string, fn: (current: T | undefined) => T | undefined, signal?: AbortSignal): Promise<T | undefined> {
+    const lock = await acquireFileLock(this.lockPath, { staleMs: this.staleMs, waitMs: this.lockWaitMs, signal });
     try {
       const read = await this.readFile();
       const entries = read.kind === 'ok' ? read.entries : await this.moveAside(read.reason);

@@ -5,7 +5,7 @@
  * gets one warning, and `fallback` says why (for `breaker status` and the warning record).
  */
 import type { ResolvedConfig, StateConfig } from '../config/types.js';
-import type { LockHandle, StateStore } from './types.js';
+import type { LockHandle, StateStore, UpdateOptions } from './types.js';
 import { RedisStoreError, describeRedisUrl, openRedisStore, type RedisStoreOptions } from './redis-store.js';
 
 export type OpenedStore = StateStore & {
@@ -136,8 +136,8 @@ export class FallbackStore implements OpenedStore {
     return this.run((store) => store.get<T>(key));
   }
 
-  update<T>(key: string, fn: (current: T | undefined) => T | undefined): Promise<T | undefined> {
-    return this.run((store) => store.update<T>(key, fn));
+  update<T>(key: string, fn: (current: T | undefined) => T | undefined, opts?: UpdateOptions): Promise<T | undefined> {
+    return this.run((store) => store.update<T>(key, fn, opts));
   }
 
   list<T>(prefix: string): Promise<Record<string, T>> {

@@ -16,7 +16,7 @@
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import type { Redis as RedisClient } from 'ioredis';
-import type { LockHandle, StateStore } from './types.js';
+import type { LockHandle, StateStore, UpdateOptions } from './types.js';
 
 export interface RedisLocation {
   /** redis://[user:pass@]host[:port][/db] or rediss://... */
@@ -189,9 +189,10 @@ export class RedisStore implements StateStore {
     return parse<T>(await this.call('GET', () => this.client.get(this.valueKey(key))));
   }
 
-  async update<T>(key: string, fn: (current: T | undefined) => T | undefined): Promise<T | undefined> {
+  async update<T>(key: string, fn: (current: T | undefined) => T | undefined, opts: UpdateOptions = {}): Promise<T | undefined> {
     const redisKey = this.valueKey(key);
     for (let attempt = 0; attempt < UPDATE_MAX_ATTEMPTS; attempt++) {
+      opts.signal?.throwIfAborted(); // each command is bounded by its own timeout; a retry is not
       const raw = await this.call('GET', () => this.client.get(redisKey));
       const next = fn(parse<T>(raw)); // the caller's errors propagate as they are
       const nextRaw = next === undefined ? null : JSON.stringify(next);

@@ -11,8 +11,10 @@ export interface StateStore {
    * Atomic read-modify-write of one key. `fn` gets the current value (undefined when absent) and
    * returns the new value (undefined deletes). No update is lost when many processes call this at once.
    * Returns what fn returned. `fn` must be pure: it may be called more than once (optimistic stores).
+   * `signal`: stop waiting (for a lock held by another process) when it aborts, rejecting with its
+   * reason and changing nothing; a run's deadline bounds its state calls this way.
    */
-  update<T>(key: string, fn: (current: T | undefined) => T | undefined): Promise<T | undefined>;
+  update<T>(key: string, fn: (current: T | undefined) => T | undefined, opts?: UpdateOptions): Promise<T | undefined>;
   get<T>(key: string): Promise<T | undefined>;
   /** Every key with the prefix, and its value. */
   list<T>(prefix: string): Promise<Record<string, T>>;
@@ -22,6 +24,10 @@ export interface StateStore {
    */
   tryLock(name: string): Promise<LockHandle | null>;
   close(): Promise<void>;
+}
+
+export interface UpdateOptions {
+  signal?: AbortSignal;
 }
 
 export interface LockHandle {
