@@ -24,6 +24,7 @@ const COLOUR: Record<BackfillSlot['status'], (s: string) => string> = {
 
 export function printBackfill(r: BackfillResult, dryRun: boolean): void {
   const out = process.stdout;
+  if (r.skippedLines > 0) out.write(chalk.dim(`${r.skippedLines} log line(s) were not job records (not JSON, truncated, or missing fields) and were skipped.\n`));
   if (r.slots.length === 0) {
     out.write(`Nothing to backfill between ${r.since} and ${r.until}: every slot is served (or still within its run's deadline).\n`);
     return;

@@ -69,6 +69,7 @@ Exit codes: 0 done, 1 some slots failed, 69 stopped early (no provider could ser
         const result = await backfill(ctx, { since, until, jobs: flags.job, dryRun: flags.dryRun, concurrency, logs: flags.log, signal: interrupt.signal, onProgress: progress?.update });
         progress?.done();
         interrupt.dispose();
+        for (const error of result.unreadable) process.stderr.write(`lucy-ops: warning: could not read all of ${error}\n`);
         if (json) printJson(result);
         else view.printBackfill(result, Boolean(flags.dryRun));
         setExit(

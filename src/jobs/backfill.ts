@@ -34,6 +34,22 @@ export interface BackfillResult {
   stoppedEarly?: string;
   /** Jobs another backfill is already working on. */
   busyJobs: string[];
+  /** Log lines that were not records (garbage, truncated, foreign): skipped, as `postmortem gaps` counts them. */
+  skippedLines: number;
+  /** Log files that could not be read (only a dry run gets this far with any). */
+  unreadable: string[];
+}
+
+/** A backfill refused because part of the log could not be read: slots served there would run again. */
+export class UnreadableLogError extends Error {
+  readonly exitCode = 1;
+  constructor(readonly unreadable: string[]) {
+    super(
+      `could not read ${unreadable.join('; ')}: not backfilling, since slots served in it would run again ` +
+        '(fix or move the file aside; --dry-run shows the plan anyway)',
+    );
+    this.name = 'UnreadableLogError';
+  }
 }
 
 export interface BackfillOptions {
@@ -51,9 +67,20 @@ export interface BackfillOptions {
 export async function backfill(ctx: JobContext, opts: BackfillOptions): Promise<BackfillResult> {
   const schedules = jobSchedulesFromConfig(ctx.config, opts.jobs);
   const sources = [...expandRotated(ctx.config.log), ...(opts.logs ?? [])];
-  const { ledger } = await readLedger(schedules, { since: opts.since, until: opts.until }, sources);
+  const { ledger, stats } = await readLedger(schedules, { since: opts.since, until: opts.until }, sources);
+  if (stats.errors.length > 0 && !opts.dryRun) throw new UnreadableLogError(stats.errors);
   const plan = unservedSlots(schedules, ledger);
-  const result: BackfillResult = { since: opts.since.toISOString(), until: opts.until.toISOString(), slots: [], filled: 0, failed: 0, skipped: 0, busyJobs: [] };
+  const result: BackfillResult = {
+    since: opts.since.toISOString(),
+    until: opts.until.toISOString(),
+    slots: [],
+    filled: 0,
+    failed: 0,
+    skipped: 0,
+    busyJobs: [],
+    skippedLines: stats.skippedLines,
+    unreadable: stats.errors,
+  };
 
   if (opts.dryRun) {
     result.slots = plan.map((p) => ({ job: p.job, slot: p.slot, was: p.status, status: 'planned' }));
