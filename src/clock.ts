@@ -12,7 +12,11 @@ export function clockFromEnv(env: NodeJS.ProcessEnv = process.env): Clock {
   const raw = env.LUCY_OPS_NOW;
   if (!raw) return systemClock;
   const pinned = Date.parse(raw);
-  if (Number.isNaN(pinned)) throw new Error(`LUCY_OPS_NOW is not an ISO time: ${JSON.stringify(raw)}`);
+  if (Number.isNaN(pinned)) {
+    // a setting of this run's environment, like a missing key variable: a configuration error (78)
+    const message = `LUCY_OPS_NOW is not an ISO time: ${JSON.stringify(raw)} (use e.g. LUCY_OPS_NOW=2026-04-19T14:20:00Z, or unset it for the real clock)`;
+    throw Object.assign(new Error(message), { exitCode: 78 });
+  }
   const startedAt = performance.now();
   return { now: () => pinned + Math.round(performance.now() - startedAt) };
 }

@@ -93,6 +93,7 @@ describe('config loading', () => {
     expect(bad.stderr).toContain('providers[0].baseUrl: must be an http(s) URL');
     expect(bad.stderr).toContain('providers[0].timeoutMs: must be a whole number, got "soon"');
     expect(bad.stderr).toContain('retry.atempts: is not a known field');
-    expect(bad.stdout).toBe('');
+    // under --json, stdout is still one JSON document: the error, with the same exit code
+    expect(bad.json).toEqual({ error: { message: expect.stringContaining('providers[0].baseUrl'), exitCode: 78 } });
   });
 });

@@ -28,9 +28,17 @@ export function globalOpts(cmd: Command): GlobalOptions {
   return cmd.optsWithGlobals() as GlobalOptions;
 }
 
+let printedJson = false;
+
 /** Print one JSON document on stdout (the only thing on stdout under --json). */
 export function printJson(value: unknown): void {
+  printedJson = true;
   process.stdout.write(JSON.stringify(value, null, 2) + '\n');
+}
+
+/** Whether this process has printed its JSON document (main adds an error document otherwise). */
+export function jsonPrinted(): boolean {
+  return printedJson;
 }
 
 /** Human text: to stdout normally, to stderr under --json so stdout stays one JSON document. */

@@ -14,7 +14,7 @@ export function register(program: Command): void {
   program
     .command('generate <job>')
     .description("run a generation job's prompt through the provider chain and write its output for one slot")
-    .option('--slot <time>', 'the slot to serve (ISO time or relative like 2h; default: the latest slot of the schedule)')
+    .option('--slot <time>', 'the slot to serve: an ISO time that is a slot, or relative like 2h (the latest slot at or before then); default: the latest slot now')
     .option('--force', 'run even if the slot already has output (replaces it)')
     .option('--dry-run', 'show what would run; call no provider, write nothing')
     .addHelpText(
@@ -77,6 +77,9 @@ export async function resolveSlot(schedule: string, tz: string, arg: string | un
   }
   const before = latestSlotAtOrBefore(schedule, tz, t);
   if (before && before.getTime() === t.getTime()) return t;
+  // `--slot 2h` (or `now`) means the slot that was current then: a relative time is never exact
+  const relative = !/^\s*\d{4}-\d{2}-\d{2}/.test(arg);
+  if (relative && before) return before;
   const after = slotsBetween(schedule, tz, t, new Date(t.getTime() + 366 * 86_400_000)).next().value;
   const near = [before, after].filter(Boolean).map((d) => (d as Date).toISOString()).join(' or ');
   throw new CliError(`--slot ${t.toISOString()} is not a slot of schedule "${schedule}" (${tz}); nearest: ${near || 'none'}`, ExitCode.usage);

@@ -2,8 +2,9 @@
  * Builds the commander program. Each command lives in its own file and exports
  * `register(program)`; commands are imported lazily by name so a cron run loads only what it uses.
  */
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
-import { CliError } from './common.js';
+import { CliError, jsonPrinted, printJson } from './common.js';
 import { ExitCode } from '../exit-codes.js';
 
 type Registrar = { register(program: Command): void };
@@ -23,11 +24,31 @@ const COMMANDS: Record<string, () => Promise<Registrar>> = {
 };
 
 export async function main(argv: string[]): Promise<void> {
+  // `lucy-ops ... | head`: a reader that leaves early is not a crash (the work still finishes)
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE' && err.code !== 'ERR_STREAM_DESTROYED') throw err;
+  });
+  // chalk ignores NO_COLOR (https://no-color.org); only pay for chalk when it is set
+  if (process.env.NO_COLOR) (await import('chalk')).default.level = 0;
   const program = new Command('lucy-ops')
     .description('Failover, circuit breaking, silent-gap detection and backfill for LLM cron jobs')
     .option('-c, --config <path>', 'config file (default: lucy-ops.config.* found from the working directory up)')
     .option('--json', 'one JSON document on stdout, nothing else there')
+    .version(packageVersion(), '-V, --version')
     .showHelpAfterError('(run with --help for usage)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  npx lucy-ops init && npx lucy-ops probe providers   # a new project: config, crontab, live check
+  npx lucy-ops generate blog                          # what the crontab line runs every hour
+  npx lucy-ops postmortem gaps --since 6h             # what did not run, and why
+  npx lucy-ops drill                                  # rehearse an outage offline
+  npx lucy-ops <command> --help                       # each command's options and examples
+
+Exit codes: 0 done, 1 the work failed, 64 usage error, 69 no provider could serve,
+75 the same job and slot is already running, 78 configuration error.`,
+    )
     .exitOverride();
   program.configureOutput({ outputError: (str, write) => write(str) });
 
@@ -41,17 +62,37 @@ export async function main(argv: string[]): Promise<void> {
     await program.parseAsync(argv);
   } catch (err) {
     process.exitCode = exitCodeFor(err);
+    // under --json, stdout is one JSON document even when the command could not run
+    const ownArgs = argv.includes('--') ? argv.slice(0, argv.indexOf('--')) : argv; // not `run`'s command
+    if (ownArgs.includes('--json') && !jsonPrinted() && !isHelp(err)) {
+      const missingCommand = err instanceof CommanderError && err.code === 'commander.help';
+      const message = missingCommand ? 'a command is missing (the list is in the help on stderr)' : err instanceof Error ? err.message.replace(/^error: /, '').trim() : String(err);
+      printJson({ error: { message, exitCode: process.exitCode } });
+    }
+  }
+}
+
+function isHelp(err: unknown): boolean {
+  return err instanceof CommanderError && ['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(err.code) && err.exitCode === 0;
+}
+
+function packageVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
   }
 }
 
 function exitCodeFor(err: unknown): number {
   if (err instanceof CommanderError) {
-    // --help and --version are not errors
-    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
+    // --help and --version are not errors; help shown because a subcommand is missing is (exitCode 1)
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return 0;
+    if (err.code === 'commander.help') return err.exitCode === 0 ? 0 : ExitCode.usage;
     return ExitCode.usage;
   }
   if (err instanceof CliError) {
-    if (err.json !== undefined) process.stdout.write(JSON.stringify(err.json, null, 2) + '\n');
+    if (err.json !== undefined) printJson(err.json);
     process.stderr.write(`lucy-ops: ${err.message}\n`);
     return err.exitCode;
   }

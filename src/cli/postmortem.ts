@@ -20,7 +20,10 @@ interface GapsFlags {
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 export function register(program: Command): void {
-  const postmortem = program.command('postmortem').description('look back at what the job logs say happened');
+  const postmortem = program
+    .command('postmortem')
+    .description('look back at what the job logs say happened')
+    .addHelpText('after', '\nExamples:\n  lucy-ops postmortem gaps --since 6h\n  lucy-ops postmortem gaps --since 2h --fail-on-gap   # crontab watchdog');
   postmortem
     .command('gaps')
     .description('find silent gaps: slots of each job that no successful run served, with their cause')

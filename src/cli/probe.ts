@@ -9,7 +9,10 @@ interface ProbeFlags {
 }
 
 export function register(program: Command): void {
-  const probe = program.command('probe').description('live checks of the providers');
+  const probe = program
+    .command('probe')
+    .description('live checks of the providers')
+    .addHelpText('after', '\nExamples:\n  lucy-ops probe providers\n  lucy-ops probe providers --json --strict   # CI smoke step');
   probe
     .command('providers')
     .description('one tiny real request (max_tokens 1) to every provider of the chain, concurrently, whatever its breaker says')

@@ -14,7 +14,7 @@ export function register(program: Command): void {
   program
     .command('run <job> [command...]')
     .description("run a cron command for one slot of a job: the job's lock, run.start/run.end records, alerts")
-    .option('--slot <time>', 'the slot to serve (ISO time or relative like 2h; default: the latest slot of the schedule)')
+    .option('--slot <time>', 'the slot to serve: an ISO time that is a slot, or relative like 2h (the latest slot at or before then); default: the latest slot now')
     .option('--timeout <duration>', 'end the command after this long (SIGTERM to its process group); exit 124')
     .option('--kill-after <duration>', 'after --timeout, SIGKILL the group if it is still running this much later', '5s')
     .addHelpText(

@@ -33,12 +33,14 @@ export async function loadTsConfig(filepath: string, source: string): Promise<un
     const { createJiti } = await import('jiti');
     const jiti = createJiti(filepath, { fsCache: false, moduleCache: false, alias: { 'lucy-ops': SELF_PATH } });
     code = jiti.transform({ source, filename: filepath, ts: true });
+    throwIfSyntaxError(code);
     if (importsLocalFiles(code)) {
       // jiti follows nested .ts imports; the cache below would not
       return unwrapDefault(await jiti.import(filepath));
     }
     writeCache(cached, code);
   }
+  throwIfSyntaxError(code); // a cache written before this check existed
   if (importsLocalFiles(code)) {
     const { createJiti } = await import('jiti');
     return unwrapDefault(await createJiti(filepath, { alias: { 'lucy-ops': SELF_PATH } }).import(filepath));
@@ -51,6 +53,14 @@ export async function loadTsConfig(filepath: string, source: string): Promise<un
  * config works even where the package is not installed next to it (a global or npx install).
  */
 const SELF_PATH = fileURLToPath(new URL('../index.js', import.meta.url));
+
+/** jiti does not throw on a syntax error: it returns code that exports `__JITI_ERROR__`. */
+function throwIfSyntaxError(code: string): void {
+  const m = /^exports\.__JITI_ERROR__ = (.*)$/s.exec(code.trim());
+  if (!m) return;
+  const e = JSON.parse(m[1]) as { line?: number; column?: number; message?: string };
+  throw new Error(`syntax error at line ${e.line ?? '?'}, column ${e.column ?? '?'}: ${(e.message ?? '').trim() || 'cannot parse'}`);
+}
 
 function importsLocalFiles(code: string): boolean {
   return /require\(\s*["']\.{1,2}\//.test(code);

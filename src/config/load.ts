@@ -44,7 +44,7 @@ async function loaderFor(filepath: string) {
     };
   }
   if (ext === '.json' || path.basename(filepath).startsWith('.lucy-opsrc')) {
-    return async (file: string, content: string) => JSON.parse(content) as unknown;
+    return async (file: string, content: string) => parseJson(content);
   }
   if (ext === '.yaml' || ext === '.yml') {
     const { defaultLoaders } = await import('cosmiconfig');
@@ -65,7 +65,7 @@ async function loadFile(filepath: string): Promise<{ raw: unknown; filepath: str
   try {
     return { raw: await load(filepath, content), filepath };
   } catch (err) {
-    throw new ConfigError(`cannot load config ${filepath}: ${(err as Error).message?.split('\n')[0] ?? err}`);
+    throw new ConfigError(`cannot load config ${filepath}: ${firstReason((err as Error).message ?? String(err))}`);
   }
 }
 
@@ -96,4 +96,22 @@ async function search(cwd: string): Promise<{ raw: unknown; filepath: string }> 
     );
   }
   return { raw: result.config, filepath: result.filepath };
+}
+
+/** The line that says what is wrong: YAML's message starts with a "YAML Error in <file>:" line. */
+function firstReason(message: string): string {
+  const lines = message.split('\n').map((l) => l.trim()).filter(Boolean);
+  return lines[0]?.endsWith(':') && lines[1] ? `${lines[0]} ${lines[1]}` : (lines[0] ?? message);
+}
+
+/** JSON.parse, with the line and column of a syntax error (Node 20 only gives the offset). */
+function parseJson(content: string): unknown {
+  try {
+    return JSON.parse(content) as unknown;
+  } catch (err) {
+    const at = /at position (\d+)/.exec((err as Error).message);
+    if (!at) throw err;
+    const before = content.slice(0, Number(at[1])).split('\n');
+    throw new Error(`${(err as Error).message} (line ${before.length}, column ${before[before.length - 1].length + 1})`);
+  }
 }
