@@ -8,7 +8,7 @@ import { constants as osConstants } from 'node:os';
 import type { ResolvedJob } from '../config/types.js';
 import type { Trigger } from '../log/types.js';
 import { scrubSecrets } from '../log/writer.js';
-import type { JobContext } from './context.js';
+import { secretValues, type JobContext } from './context.js';
 import { OutputTail } from './output-tail.js';
 import { runSlot, type RunHandle, type SlotRunResult, type WorkResult } from './run-slot.js';
 
@@ -67,7 +67,7 @@ export async function runCommandSlot(ctx: JobContext, job: ResolvedJob, slot: Da
   const argv = opts.command?.length ? opts.command : job.command;
   if (!argv?.length) throw new Error(`job ${job.name} has no command: give one after -- or set jobs.${job.name}.command`);
   const cwd = opts.cwd ?? (opts.command?.length ? process.cwd() : ctx.config.configDir || process.cwd());
-  const secrets = secretValues(ctx);
+  const secrets = secretValues(ctx.config, ctx.env);
   let execution: Execution | undefined;
 
   const result = await runSlot(ctx, job.name, slot, opts.trigger, async (run): Promise<WorkResult> => {
@@ -93,18 +93,6 @@ export async function runCommandSlot(ctx: JobContext, job: ResolvedJob, slot: Da
     return { ...result, exitCode: result.locked ? LOCKED_EXIT : 1, timedOut: false };
   }
   return { ...result, exitCode: execution.exitCode, signal: execution.signal, timedOut: execution.timedOut };
-}
-
-/** Values that must never reach the log: API keys and other credentials named in the config. */
-function secretValues(ctx: JobContext): string[] {
-  const names = [
-    ...ctx.config.providers.map((p) => p.apiKeyEnv),
-    ctx.config.serve.tokenEnv,
-    ctx.config.state.redisEnv,
-  ];
-  const values = names.map((n) => (n ? ctx.env[n] : undefined));
-  if (ctx.config.state.redis) values.push(ctx.config.state.redis);
-  return values.filter((v): v is string => Boolean(v));
 }
 
 function childEnv(ctx: JobContext, run: RunHandle): Record<string, string | undefined> {

@@ -36,7 +36,8 @@ export async function openJobContext(
     config,
     clock: opts.clock ?? clockFromEnv(env),
     store,
-    log: new JobLog(config.log),
+    // defence in depth: the log blanks the configured secrets' values out of any free text it is given
+    log: new JobLog(config.log, { secrets: secretValues(config, env) }),
     env,
     simClock: opts.simClock ?? Boolean(env.LUCY_OPS_NOW),
     sleep: opts.sleep,
@@ -44,4 +45,22 @@ export async function openJobContext(
     alertLine: opts.alertLine,
     afterRunHooks: opts.afterRunHooks,
   };
+}
+
+/** Values that must never reach output or the log: API keys, the serve token, the Redis URL and its password. */
+export function secretValues(config: ResolvedConfig, env: NodeJS.ProcessEnv): string[] {
+  // (optional chaining: library callers may hand in a config without serve or state)
+  const names = [...config.providers.map((p) => p.apiKeyEnv), config.serve?.tokenEnv, config.state?.redisEnv];
+  const values = names.map((n) => (n ? env[n] : undefined));
+  for (const url of [config.state?.redis, config.state?.redisEnv ? env[config.state.redisEnv] : undefined]) {
+    if (!url) continue;
+    values.push(url);
+    try {
+      const password = new URL(url).password;
+      values.push(password, decodeURIComponent(password));
+    } catch {
+      // not a URL: the whole value is blanked already
+    }
+  }
+  return [...new Set(values.filter((v): v is string => Boolean(v)))];
 }

@@ -39,6 +39,19 @@ describe('readRecords', () => {
     expect(stats.lines).toBe(8);
   });
 
+  it('reads a record glued to the end of a cut-short line, skipping only the fragment', async () => {
+    const file = path.join(tmp(), 'jobs.jsonl');
+    // a writer killed mid-line, then the next run's records appended right after it
+    // (and a whole record whose newline is missing, then the next one)
+    const lines = [rec('a'), rec('cut').slice(0, 50) + rec('b'), 'junk{"ts":"x' + rec('c').slice(0, 20) + rec('d'), rec('e') + rec('f'), rec('g')];
+    fs.writeFileSync(file, lines.join('\n') + '\n');
+    const stats = newReadStats();
+    const records = await collect([file], { stats });
+    expect(records.map((r) => r.runId)).toEqual(['a', 'b', 'd', 'e', 'f', 'g']);
+    expect(stats.skippedLines).toBe(2);
+    expect(stats.lines).toBe(8);
+  });
+
   it('accepts a whole last line without a newline, and an empty file', async () => {
     const dir = tmp();
     fs.writeFileSync(path.join(dir, 'a.jsonl'), rec('a') + '\n' + rec('b'));

@@ -162,8 +162,49 @@ function visitLines(text: string, stats: ReadStats, visit: LineVisitor): void {
     if (stop === from) continue;
     if (text.charCodeAt(from) !== 123 /* { */ && text.slice(from, stop).trim() === '') continue; // blank line
     stats.lines++;
-    if (!visit(text, from, stop)) stats.skippedLines++;
+    if (!visit(text, from, stop)) {
+      const glued = recoverGlued(text.slice(from, stop), visit);
+      if (glued.found === 0) stats.skippedLines++;
+      else {
+        // each record counts as a line of its own; a cut-short fragment among them as a skipped one
+        stats.lines += glued.found - 1;
+        if (glued.dropped) {
+          stats.lines++;
+          stats.skippedLines++;
+        }
+      }
+    }
   }
+}
+
+/** How every record the writer makes begins (`ts` comes first). */
+const RECORD_START = '{"ts":"';
+const MAX_GLUED_PARTS = 64;
+
+/**
+ * Records sharing one line: a record appended right after a line that was cut short (its writer
+ * killed mid-write, a hand edit) or that lacked its newline. Tries the pieces between record
+ * starts (the shortest piece that is a record wins); runs for skipped lines only.
+ */
+function recoverGlued(line: string, visit: LineVisitor): { found: number; dropped: boolean } {
+  const cuts = [0];
+  for (let at = line.indexOf(RECORD_START, 1); at > 0 && cuts.length < MAX_GLUED_PARTS; at = line.indexOf(RECORD_START, at + 1)) cuts.push(at);
+  if (cuts.length === 1) return { found: 0, dropped: true };
+  cuts.push(line.length);
+  let found = 0;
+  let dropped = false;
+  for (let i = 0; i < cuts.length - 1; ) {
+    let j = i + 1;
+    while (j < cuts.length && !visit(line, cuts[i], cuts[j])) j++;
+    if (j < cuts.length) {
+      found++;
+      i = j;
+    } else {
+      dropped = true;
+      i++;
+    }
+  }
+  return { found, dropped };
 }
 
 function looksLikeObject(line: string): boolean {

@@ -12,6 +12,24 @@ const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'lucy-log-'));
 const base = { event: 'run.start', job: 'blog', runId: 'r1', scheduledFor: '2026-04-19T14:00:00.000Z', trigger: 'cron' as const };
 
 describe('JobLog', () => {
+  it('starts on a new line when the file ends mid-line (a killed writer, a hand edit)', () => {
+    const file = path.join(tmp(), 'jobs.jsonl');
+    fs.writeFileSync(file, '{"ts":"2026-04-19T13:00:00Z","event":"run.end","cut short');
+    const past = new Date(Date.now() - 60_000);
+    fs.utimesSync(file, past, past); // not a write in flight: it was cut short a minute ago
+    const log = new JobLog(file);
+    log.append(base);
+    log.append({ ...base, event: 'run.end' });
+    log.close();
+    const lines = fs.readFileSync(file, 'utf8').split('\n');
+    expect(lines).toHaveLength(4);
+    expect(lines[0]).toBe('{"ts":"2026-04-19T13:00:00Z","event":"run.end","cut short');
+    expect(lines.slice(1, 3).map((l) => JSON.parse(l).event)).toEqual(['run.start', 'run.end']);
+    // a file that ends with a newline gets none extra
+    new JobLog(file).append(base);
+    expect(fs.readFileSync(file, 'utf8').split('\n')).toHaveLength(5);
+  });
+
   it('creates the folder, appends one line per record, fills ts and level', () => {
     const file = path.join(tmp(), 'deep', 'logs', 'jobs.jsonl');
     const log = new JobLog(file, { clock: new ManualClock(Date.parse('2026-04-19T14:00:03Z')) });

@@ -13,6 +13,8 @@ import type { Level, Trigger } from './types.js';
 /** Fields whose values are identifiers, never free text; everything else string-valued is scrubbed. */
 const STRUCTURED_FIELDS = new Set(['ts', 'level', 'event', 'job', 'runId', 'scheduledFor', 'trigger', 'provider', 'model', 'outcome', 'errorType']);
 const REDACTED = '[REDACTED]';
+/** A file modified this recently may be in the middle of another process's append. */
+const IN_FLIGHT_WRITE_MS = 1000;
 /** Secrets shorter than this are not scrubbed (they would blank out ordinary words). */
 const MIN_SECRET_LENGTH = 6;
 
@@ -102,7 +104,10 @@ export class JobLog {
     if (this.fd === undefined) {
       fs.mkdirSync(path.dirname(this.path), { recursive: true });
       this.fd = fs.openSync(this.path, 'a', 0o644);
-      this.startNewLine = !endsWithNewline(this.path, fs.fstatSync(this.fd).size);
+      const st = fs.fstatSync(this.fd);
+      // A recent mtime means another process may be mid-write (a long line's size shows before its
+      // end): leave it, the reader recovers a glued record. An old one is a cut-short line.
+      this.startNewLine = Date.now() - st.mtimeMs > IN_FLIGHT_WRITE_MS && !endsWithNewline(this.path, st.size);
     }
     return this.fd;
   }

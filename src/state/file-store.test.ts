@@ -167,4 +167,24 @@ describe('FileStore locks on disk', () => {
     expect(await waiter.update('k', () => 1)).toBe(1);
     expect(await holder.get('k')).toBe(1);
   });
+
+  it("an update's signal ends its wait for state.lock at once, and changes nothing", async () => {
+    const dir = await tempDir();
+    const store = await openFileStore(dir, { lockWaitMs: 60_000 });
+    await writeFile(join(dir, 'state.lock'), JSON.stringify({ pid: 1, host: 'another-host', token: 't', at: '' }));
+    const aborter = new AbortController();
+    const waiting = store.update('k', () => 1, { signal: aborter.signal });
+    const queued = store.update('j', () => 2, { signal: aborter.signal }); // behind it in this process
+    const settled = Promise.allSettled([waiting, queued]);
+    const started = performance.now();
+    aborter.abort(new Error('run deadline reached'));
+    const [a, b] = await settled;
+    expect(performance.now() - started).toBeLessThan(100);
+    for (const r of [a, b]) expect(r).toMatchObject({ status: 'rejected', reason: { message: 'run deadline reached' } });
+    await expect(store.update('k', () => 1, { signal: aborter.signal })).rejects.toThrow('run deadline reached');
+    await rm(join(dir, 'state.lock'));
+    expect(await store.update('other', () => 3)).toBe(3); // the queue moved on
+    expect(await store.get('k')).toBeUndefined();
+    expect(await store.get('j')).toBeUndefined();
+  });
 });

@@ -76,7 +76,7 @@ export class FileStore implements StateStore {
     if (!signal) return this.serialized(() => this.updateLocked(key, fn));
     // Stop waiting at once when the signal aborts, even while queued behind this process's own
     // updates; a queued update that starts after the abort changes nothing.
-    signal.throwIfAborted();
+    if (signal.aborted) return Promise.reject(signal.reason);
     const queued = this.serialized(() => {
       signal.throwIfAborted();
       return this.updateLocked(key, fn, signal);
