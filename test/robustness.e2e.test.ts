@@ -10,7 +10,7 @@ import os from 'node:os';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { closedPortUrl, startSimulator, type Simulator } from '../src/sim/server.js';
 import { BIN, readLog, runCli, simConfig, tempProject } from './helpers/cli.js';
 import { startReceiver, type Receiver } from './helpers/receiver.js';
@@ -33,6 +33,12 @@ beforeAll(async () => {
       }
     },
   });
+});
+/** Processes a test started; any still running when it ends (a failed assertion) are killed. */
+const children = new Set<ChildProcess>();
+afterEach(() => {
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  children.clear();
 });
 afterAll(async () => {
   await sim?.close();
@@ -67,6 +73,7 @@ interface Started {
 
 function startCli(args: string[], cwd: string, env: Record<string, string> = {}): Started {
   const child = spawn('node', [BIN, ...args], { cwd, env: { ...process.env, NO_COLOR: '1', LUCY_OPS_NOW: NOW, ...env } });
+  children.add(child);
   let out = '';
   let err = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
