@@ -86,7 +86,7 @@ it('runs the after-run hooks for failures, recoveries and breaker changes, not f
 
 it('a deferred log appends after the current turn of the event loop, in order', async () => {
   const lines: string[] = [];
-  const deferred = new DeferredLog({ append: (r) => lines.push(r.event) });
+  const deferred = new DeferredLog({ appendAll: (rs) => rs.forEach((r) => lines.push(r.event)) });
   const { ctx } = context();
   const rec = startCallRecord(ctx, 'serve', { enabled: true, deferred });
   rec.ok(served());

@@ -65,7 +65,7 @@ export class AfterRunQueue {
 export class DeferredLog {
   private queued: LogInput[] = [];
   private scheduled = false;
-  constructor(private readonly log: Pick<JobLog, 'append'>) {}
+  constructor(private readonly log: Pick<JobLog, 'appendAll'>) {}
 
   append(record: LogInput): void {
     this.queued.push(record);
@@ -78,7 +78,7 @@ export class DeferredLog {
     this.scheduled = false;
     const records = this.queued;
     this.queued = [];
-    for (const r of records) this.log.append(r);
+    this.log.appendAll(records);
   }
 }
 

@@ -123,3 +123,22 @@ describe('scrubSecrets', () => {
     expect(scrubSecrets('503 Service Unavailable', ['abc'])).toBe('503 Service Unavailable');
   });
 });
+
+describe('JobLog.appendAll', () => {
+  it('writes several records as whole lines in order, in one append', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lucy-log-all-'));
+    const file = path.join(dir, 'jobs.jsonl');
+    const log = new JobLog(file);
+    const base = { job: 'serve', runId: 'r1', scheduledFor: '2026-04-19T14:00:00.000Z', trigger: 'manual' as const };
+    log.appendAll([
+      { ...base, event: 'run.start' },
+      { ...base, event: 'attempt.end', provider: 'p', model: 'm', outcome: 'ok', ms: 3 },
+      { ...base, event: 'run.end', outcome: 'ok', durationMs: 4 },
+    ]);
+    log.appendAll([]);
+    log.close();
+    const lines = fs.readFileSync(file, 'utf8').split('\n');
+    expect(lines.at(-1)).toBe('');
+    expect(lines.slice(0, -1).map((l) => JSON.parse(l).event)).toEqual(['run.start', 'attempt.end', 'run.end']);
+  });
+});

@@ -59,9 +59,20 @@ export class JobLog {
 
   /** Append one record as one line. Never throws. */
   append(record: LogInput): void {
+    this.appendAll([record]);
+  }
+
+  /**
+   * Append records as lines in ONE write: O_APPEND puts it whole at the end of the file, so
+   * concurrent writers never interleave inside it (and a busy `serve` pays one syscall a request).
+   */
+  appendAll(records: readonly LogInput[]): void {
+    if (records.length === 0) return;
     try {
       const fd = this.open();
-      const line = Buffer.from((this.startNewLine ? '\n' : '') + this.serialize(record) + '\n', 'utf8');
+      let text = this.startNewLine ? '\n' : '';
+      for (const record of records) text += this.serialize(record) + '\n';
+      const line = Buffer.from(text, 'utf8');
       this.startNewLine = false;
       let written = 0;
       // A regular file takes the whole line in one write; loop only for the rare short write.
