@@ -6,18 +6,17 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
-import { closedPortUrl, startSimulator, type Simulator } from '../src/sim/server.js';
+import { closedPortUrl } from '../src/sim/server.js';
 import { readLog, runCli, simConfig, tempProject } from './helpers/cli.js';
 import { startReceiver, type Receiver } from './helpers/receiver.js';
+import { useSimulator } from './helpers/sim.js';
 
-let sim: Simulator;
+const sim = useSimulator();
 let hook: Receiver;
 beforeAll(async () => {
-  sim = await startSimulator();
   hook = await startReceiver();
 });
 afterAll(async () => {
-  await sim?.close();
   await hook?.close();
 });
 beforeEach(() => {

@@ -6,23 +6,21 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as lucy from '../src/index.js';
 import { AllProvidersFailedError, ConfigError, createChain, DeadlineExceededError, RunAbortedError, StreamInterruptedError, type Chain } from '../src/index.js';
-import { startSimulator, type Simulator } from '../src/sim/server.js';
 import { readLog, runCli, simConfig, tempProject } from './helpers/cli.js';
+import { useSimulator } from './helpers/sim.js';
 
-let sim: Simulator;
+const sim = useSimulator();
 let dir: string;
 let chain: Chain;
 const ask = { messages: [{ role: 'user' as const, content: 'Write about failover.' }] };
 
 beforeAll(async () => {
-  sim = await startSimulator();
   dir = tempProject(simConfig({ primary: sim.url }));
   chain = await createChain(path.join(dir, 'lucy-ops.config.json'), { job: 'chat-route' });
 });
 
 afterAll(async () => {
   await chain?.close();
-  await sim?.close();
 });
 
 describe('complete', () => {

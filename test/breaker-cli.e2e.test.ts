@@ -4,17 +4,11 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startSimulator, type Simulator } from '../src/sim/server.js';
+import { expect, it } from 'vitest';
 import { readLog, runCli, simConfig, tempProject } from './helpers/cli.js';
+import { useSimulator } from './helpers/sim.js';
 
-let sim: Simulator;
-beforeAll(async () => {
-  sim = await startSimulator();
-});
-afterAll(async () => {
-  await sim?.close();
-});
+const sim = useSimulator();
 
 const NOW = '2026-04-19T14:00:05Z';
 const cli = (dir: string, args: string[], now = NOW) => runCli(args, { cwd: dir, env: { LUCY_OPS_NOW: now } });

@@ -2,17 +2,11 @@
  * The circuit breaker across processes: each cron run is a new process, so the breaker lives in
  * the state store. Time moves with LUCY_OPS_NOW, never with sleeps.
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startSimulator, type Simulator } from '../src/sim/server.js';
+import { expect, it } from 'vitest';
 import { readLog, runCli, simConfig, tempProject } from './helpers/cli.js';
+import { useSimulator } from './helpers/sim.js';
 
-let sim: Simulator;
-beforeAll(async () => {
-  sim = await startSimulator();
-});
-afterAll(async () => {
-  await sim?.close();
-});
+const sim = useSimulator();
 
 it('trips after the threshold, skips with zero requests, probes once after the cooldown, re-trips, then closes', async () => {
   const dir = tempProject(simConfig({ primary: sim.url }));

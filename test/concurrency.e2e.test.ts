@@ -4,17 +4,11 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startSimulator, type Simulator } from '../src/sim/server.js';
+import { expect, it } from 'vitest';
 import { readLog, runCli, simConfig, tempProject } from './helpers/cli.js';
+import { useSimulator } from './helpers/sim.js';
 
-let sim: Simulator;
-beforeAll(async () => {
-  sim = await startSimulator();
-});
-afterAll(async () => {
-  await sim?.close();
-});
+const sim = useSimulator();
 
 it('50 concurrent generate processes: one output per slot, exact breaker counts, valid state', async () => {
   // the primary fails once per request; a high threshold so every failure is counted, never reset by a trip

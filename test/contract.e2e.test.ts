@@ -7,17 +7,11 @@ import { execSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSimulator, type Simulator } from '../src/sim/server.js';
+import { describe, expect, it } from 'vitest';
 import { BIN, readLog, runCli, simConfig, tempProject } from './helpers/cli.js';
+import { useSimulator } from './helpers/sim.js';
 
-let sim: Simulator;
-beforeAll(async () => {
-  sim = await startSimulator({ script: { '*': { kind: 'ok' } } });
-});
-afterAll(async () => {
-  await sim?.close();
-});
+const sim = useSimulator({ script: { '*': { kind: 'ok' } } });
 
 const NOW = '2026-04-19T14:20:05Z';
 const env = { LUCY_OPS_NOW: NOW };

@@ -4,17 +4,12 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closedPortUrl, startSimulator, type Fault, type Simulator } from '../src/sim/server.js';
+import { describe, expect, it } from 'vitest';
+import { closedPortUrl, type Fault } from '../src/sim/server.js';
 import { readLog, runCli, simConfig, tempProject } from './helpers/cli.js';
+import { useSimulator } from './helpers/sim.js';
 
-let sim: Simulator;
-beforeAll(async () => {
-  sim = await startSimulator();
-});
-afterAll(async () => {
-  await sim?.close();
-});
+const sim = useSimulator();
 
 const SLOT = '2026-04-19T14:00:00.000Z';
 const NOW = '2026-04-19T14:00:05Z';

@@ -5,18 +5,12 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { parseExposition, type ParsedFamily } from '../src/metrics/parse.js';
-import { startSimulator, type Simulator } from '../src/sim/server.js';
 import { runCli, simConfig, tempProject } from './helpers/cli.js';
+import { useSimulator } from './helpers/sim.js';
 
-let sim: Simulator;
-beforeAll(async () => {
-  sim = await startSimulator();
-});
-afterAll(async () => {
-  await sim?.close();
-});
+const sim = useSimulator();
 
 const value = (fam: ParsedFamily | undefined, labels: Record<string, string>) =>
   fam?.samples.find((s) => Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value;

@@ -1,17 +1,11 @@
 /**
  * `probe providers` end to end: the built CLI in new processes against the real simulator.
  */
-import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
-import { startSimulator, type Simulator } from '../src/sim/server.js';
+import { beforeEach, expect, it } from 'vitest';
 import { readLog, runCli, simConfig, tempProject } from './helpers/cli.js';
+import { useSimulator } from './helpers/sim.js';
 
-let sim: Simulator;
-beforeAll(async () => {
-  sim = await startSimulator();
-});
-afterAll(async () => {
-  await sim?.close();
-});
+const sim = useSimulator();
 beforeEach(() => {
   sim.resetCounts();
 });

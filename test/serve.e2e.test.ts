@@ -8,8 +8,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSimulator, type Simulator } from '../src/sim/server.js';
 import { BIN, readLog, runCli, simConfig, tempProject } from './helpers/cli.js';
+import { useSimulator } from './helpers/sim.js';
 
 interface Serve {
   url: string;
@@ -65,7 +65,7 @@ function leakyProvider(): Promise<{ url: string; server: Server }> {
 }
 const LEAKY_KEY = 'sk-test-0123456789abcdefSECRET';
 
-let sim: Simulator;
+const sim = useSimulator();
 let leaky: Awaited<ReturnType<typeof leakyProvider>>;
 let hang: Awaited<ReturnType<typeof hangingProvider>>;
 let dir: string;
@@ -73,7 +73,6 @@ let serve: Serve;
 const started: Serve[] = [];
 
 beforeAll(async () => {
-  sim = await startSimulator();
   hang = await hangingProvider();
   leaky = await leakyProvider();
   const base = simConfig({ primary: sim.url }) as { providers: Array<Record<string, unknown>> };
@@ -91,7 +90,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const s of started) if (s.child.exitCode === null) s.child.kill('SIGKILL');
-  await sim?.close();
   hang?.server.closeAllConnections();
   hang?.server.close();
   leaky?.server.close();
