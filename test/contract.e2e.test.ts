@@ -213,7 +213,8 @@ describe('fixes of the acceptance review', () => {
     const tty = (noColor: boolean) =>
       execa('script', ['-qc', `node ${JSON.stringify(BIN)} breaker status`, '/dev/null'], {
         cwd: dir,
-        env: { ...process.env, ...env, NO_COLOR: noColor ? '1' : '', FORCE_COLOR: undefined },
+        // chalk turns colour off by itself under CI=true and a dumb or missing TERM: a real terminal here
+        env: { ...process.env, ...env, NO_COLOR: noColor ? '1' : '', FORCE_COLOR: undefined, CI: undefined, TERM: 'xterm-256color' },
         reject: false,
       });
     const [plain, coloured] = await Promise.all([tty(true), tty(false)]);

@@ -159,7 +159,7 @@ describe('generate: when nothing can serve', () => {
     expect(r.exitCode).toBe(69);
     expect(r.json.attempts.at(-1)).toMatchObject({ errorType: 'deadline' });
     // the deadline timer fires on time; allow for event-loop lag on a loaded machine
-    expect(readLog(dir).find((l) => l.event === 'run.end').durationMs).toBeLessThan(1200 + 300);
+    expect(readLog(dir).find((l) => l.event === 'run.end').durationMs).toBeLessThan(1200 + 1000); // providers hang for 60 s
     expect(r.ms).toBeLessThan(1200 + 10_000);
     expect(readLog(dir).find((l) => l.event === 'run.end').error).toMatch(/deadline/);
   });

@@ -101,7 +101,7 @@ describe('SIGTERM and SIGINT', () => {
       run.child.kill(signal);
       const exit = await run.exited;
       expect(exit.code, run.stderr()).toBe(code);
-      expect(exit.at - sent).toBeLessThan(2000);
+      expect(exit.at - sent).toBeLessThan(10_000); // the hang or the 30 s backoff would last far longer
       expect(JSON.parse(run.stdout())).toMatchObject({ status: 'failed', slot: SLOT });
       const end = readLog(dir).find((l) => l.event === 'run.end');
       expect(end).toMatchObject({ outcome: 'failed', level: 'error' });
@@ -122,7 +122,7 @@ describe('SIGTERM and SIGINT', () => {
     run.child.kill('SIGTERM');
     const exit = await run.exited;
     expect(exit.code).toBe(143);
-    expect(exit.at - sent).toBeLessThan(2000);
+    expect(exit.at - sent).toBeLessThan(10_000); // the hang or the 30 s backoff would last far longer
     expect(readLog(dir).find((l) => l.event === 'run.end')).toMatchObject({ outcome: 'failed', error: 'run aborted: interrupted by SIGTERM' });
   });
 });
@@ -142,7 +142,7 @@ describe('the deadline bounds every wait', () => {
     const end = readLog(dir).find((l) => l.event === 'run.end');
     expect(end.error).toMatch(/deadline of 1500 ms/);
     expect(end.durationMs).toBeGreaterThanOrEqual(1500);
-    expect(end.durationMs).toBeLessThan(1500 + 300);
+    expect(end.durationMs).toBeLessThan(1500 + 1000); // timer lag on a loaded machine; the waits were 10 min and more
     expect(r.ms).toBeLessThan(1500 + 5000); // plus process start-up and the after-run hooks
   });
 
@@ -160,7 +160,7 @@ describe('the deadline bounds every wait', () => {
       const end = readLog(dir).find((l) => l.event === 'run.end');
       expect(end).toMatchObject({ outcome: 'failed' });
       expect(end.error).toMatch(/deadline of 1500 ms/);
-      expect(end.durationMs).toBeLessThan(1500 + 300);
+      expect(end.durationMs).toBeLessThan(1500 + 1000); // timer lag on a loaded machine; the waits were 10 min and more
       // the after-run hooks wait for the lock too (bounded: a frozen holder's lock goes stale after
       // 10 s); the holder dying frees it at once
       holder.kill('SIGKILL');

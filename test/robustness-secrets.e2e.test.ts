@@ -149,7 +149,10 @@ describe('secrets', () => {
       const down = await runCli(['breaker', 'status', '--json'], { cwd: dir, env });
       expect(down.exitCode).toBe(0);
       expect(down.stderr).toMatch(/redis:\/\/127\.0\.0\.1:\d+\/0 unavailable/);
-      expect(down.ms).toBeLessThan(1500); // Redis down costs no waiting: a refused connection falls back at once
+      // Redis down costs no waiting (a refused connection falls back at once; it used to hold every
+      // command ~2 s): compared with the same command on the file store, timed in the same run
+      const baseline = await runCli(['breaker', 'status', '--json'], { cwd: tempProject(simConfig({ primary: sim.url })), env });
+      expect(down.ms - baseline.ms).toBeLessThan(1000);
       const everything = [...runs, down].flatMap((r) => [r.stdout, r.stderr]).concat(keys, values as string[], walk(dir).filter((f) => !f.endsWith('.config.json')).map((f) => fs.readFileSync(f, 'utf8')));
       expect(everything.join('\n')).not.toContain(REDIS_PASSWORD);
       expect(everything.join('\n')).not.toContain('RedisPass');
