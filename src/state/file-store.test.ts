@@ -179,7 +179,7 @@ describe('FileStore locks on disk', () => {
     const started = performance.now();
     aborter.abort(new Error('run deadline reached'));
     const [a, b] = await settled;
-    expect(performance.now() - started).toBeLessThan(100);
+    expect(performance.now() - started).toBeLessThan(5_000); // at once, against a 60 s lockWaitMs (room for a loaded machine)
     for (const r of [a, b]) expect(r).toMatchObject({ status: 'rejected', reason: { message: 'run deadline reached' } });
     await expect(store.update('k', () => 1, { signal: aborter.signal })).rejects.toThrow('run deadline reached');
     await rm(join(dir, 'state.lock'));
