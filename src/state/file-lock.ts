@@ -26,6 +26,7 @@ import {
 } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
+import { realSleep } from '../clock.js';
 
 export interface FileLockOptions {
   /** Real milliseconds after which an untouched lock file is presumed dead. */
@@ -151,25 +152,8 @@ export async function acquireFileLock(
     }
     // Full jitter, growing to 20 ms: holders keep this lock for a millisecond or two.
     const cap = Math.min(20, 2 * 1.5 ** attempt);
-    await pause(1 + Math.random() * cap, signal);
+    await realSleep(1 + Math.random() * cap, signal);
   }
-}
-
-/** setTimeout as a promise that an abort ends at once (clearing the timer, so nothing lingers). */
-function pause(ms: number, signal?: AbortSignal): Promise<void> {
-  if (!signal) return new Promise((resolve) => setTimeout(resolve, ms));
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise((resolve, reject) => {
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 /** Create the file only if absent, with our owner record inside. False when it already exists. */

@@ -16,6 +16,7 @@
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import type { Redis as RedisClient } from 'ioredis';
+import { realSleep } from '../clock.js';
 import type { LockHandle, StateStore, UpdateOptions } from './types.js';
 
 export interface RedisLocation {
@@ -205,7 +206,7 @@ export class RedisStore implements StateStore {
       );
       if (written === 1) return next;
       // Lost a race: back off a little (jittered, growing) so many hosts do not retry in lockstep.
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(2 ** attempt, 20)));
+      await realSleep(Math.random() * Math.min(2 ** attempt, 20), opts.signal);
     }
     throw new RedisStoreError(`redis ${this.where} update of ${key} kept conflicting (${UPDATE_MAX_ATTEMPTS} attempts)`);
   }
