@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { ExitCode } from '../exit-codes.js';
 import { CliError, globalOpts, printJson, setExit } from './common.js';
 import { configFor, jobOf, requireKeys } from './context.js';
+import { timeFlag } from './flags.js';
 
 interface BackfillFlags {
   since: string;
@@ -46,17 +47,11 @@ Exit codes: 0 done, 1 some slots failed, 69 stopped early (no provider could ser
       const concurrency = Number(flags.concurrency);
       if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 32) throw new CliError('--concurrency must be a whole number from 1 to 32', ExitCode.usage);
       const { openJobContext } = await import('../jobs/context.js');
-      const { parseTimeArg } = await import('../time.js');
       const ctx = await openJobContext(config);
       try {
         const now = new Date(ctx.clock.now());
-        const [since, until] = [flags.since, flags.until ?? now.toISOString()].map((t, i) => {
-          try {
-            return parseTimeArg(t, now);
-          } catch (err) {
-            throw new CliError(`${i ? '--until' : '--since'}: ${(err as Error).message}`, ExitCode.usage);
-          }
-        });
+        const since = timeFlag('--since', flags.since, now);
+        const until = flags.until === undefined ? now : timeFlag('--until', flags.until, now);
         if (since >= until) throw new CliError('--since must be before --until', ExitCode.usage);
         if (!flags.dryRun) {
           const generating = Object.values(config.jobs).filter((j) => j.prompt && (!flags.job || flags.job.includes(j.name)));

@@ -4,6 +4,7 @@ import { ExitCode } from '../exit-codes.js';
 import type { JobContext } from '../jobs/context.js';
 import { CliError, globalOpts, printJson, say } from './common.js';
 import { configFor } from './context.js';
+import { positiveDurationFlag } from './flags.js';
 
 export function register(program: Command): void {
   const breaker = program
@@ -52,7 +53,7 @@ Changes are written to the job log as breaker.open / breaker.close records with 
     .action(async (provider: string, flags: { for?: string }, cmd: Command) => {
       await withBoard(cmd, async ({ ctx, json, board, log }) => {
         knownProvider(ctx.config, provider);
-        const forMs = await parseFor(flags.for, ctx.config.breaker.cooldownMs);
+        const forMs = flags.for === undefined ? ctx.config.breaker.cooldownMs : positiveDurationFlag('--for', flags.for);
         const t = await board.trip(provider, forMs);
         const view = await board.view(provider);
         log('breaker.open', { provider, from: t.from, by: 'manual', forMs, retryAt: view.retryAt });
@@ -99,17 +100,4 @@ function knownProvider(config: ResolvedConfig, name: string): void {
   if (config.providers.some((p) => p.name === name)) return;
   const known = config.providers.map((p) => p.name).join(', ');
   throw new CliError(`unknown provider ${JSON.stringify(name)}; providers in ${config.configPath || 'the config'}: ${known}`, ExitCode.usage);
-}
-
-async function parseFor(raw: string | undefined, fallbackMs: number): Promise<number> {
-  if (raw === undefined) return fallbackMs;
-  const { parseDuration } = await import('../time.js');
-  let ms: number;
-  try {
-    ms = parseDuration(raw);
-  } catch (err) {
-    throw new CliError(`--for: ${(err as Error).message}`, ExitCode.usage);
-  }
-  if (ms <= 0) throw new CliError('--for: must be more than 0', ExitCode.usage);
-  return ms;
 }

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { ExitCode } from '../exit-codes.js';
 import { CliError, globalOpts, printJson, setExit } from './common.js';
 import { configFor, jobOf, requireKeys } from './context.js';
+import { timeFlag } from './flags.js';
 
 interface GenerateFlags {
   slot?: string;
@@ -68,13 +69,7 @@ export async function resolveSlot(schedule: string, tz: string, arg: string | un
     if (!slot) throw new CliError(`schedule ${schedule} has no slot at or before now`, ExitCode.usage);
     return slot;
   }
-  const { parseTimeArg } = await import('../time.js');
-  let t: Date;
-  try {
-    t = parseTimeArg(arg, new Date(now));
-  } catch (err) {
-    throw new CliError(`--slot: ${(err as Error).message}`, ExitCode.usage);
-  }
+  const t = timeFlag('--slot', arg, now);
   const before = latestSlotAtOrBefore(schedule, tz, t);
   if (before && before.getTime() === t.getTime()) return t;
   // `--slot 2h` (or `now`) means the slot that was current then: a relative time is never exact

@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import type { Command } from 'commander';
 import { ExitCode } from '../exit-codes.js';
 import { CliError, globalOpts, printJson, setExit } from './common.js';
+import { durationFlag, timeFlag } from './flags.js';
 
 interface GapsFlags {
   since?: string;
@@ -56,16 +57,15 @@ Exit codes: 0 done (gaps or not); 1 a gap was found under --fail-on-gap; 64 usag
     )
     .action(async (flags: GapsFlags, cmd: Command) => {
       const { json } = globalOpts(cmd);
-      const { parseDuration, parseTimeArg } = await import('../time.js');
       const { clockFromEnv } = await import('../clock.js');
       const now = clockFromEnv().now();
-      const since = usage(() => parseTimeArg(flags.since ?? '24h', now), '--since');
-      const until = usage(() => parseTimeArg(flags.until ?? 'now', now), '--until');
+      const since = timeFlag('--since', flags.since ?? '24h', now);
+      const until = timeFlag('--until', flags.until ?? 'now', now);
       if (since.getTime() >= until.getTime()) {
         throw new CliError(`--since (${since.toISOString()}) must be before --until (${until.toISOString()})`, ExitCode.usage);
       }
-      const graceMs = flags.grace === undefined ? undefined : usage(() => parseDuration(flags.grace!), '--grace');
-      const lateAfterMs = usage(() => parseDuration(flags.lateAfter ?? '1m'), '--late-after');
+      const graceMs = flags.grace === undefined ? undefined : durationFlag('--grace', flags.grace);
+      const lateAfterMs = durationFlag('--late-after', flags.lateAfter ?? '1m');
 
       const { configFor, jobOf } = await import('./context.js');
       const config = await configFor(cmd);
@@ -102,14 +102,6 @@ Exit codes: 0 done (gaps or not); 1 a gap was found under --fail-on-gap; 64 usag
         setExit(ExitCode.failed);
       }
     });
-}
-
-function usage<T>(parse: () => T, flag: string): T {
-  try {
-    return parse();
-  } catch (err) {
-    throw new CliError(`${flag}: ${(err as Error).message}`, ExitCode.usage);
-  }
 }
 
 function warn(message: string): void {

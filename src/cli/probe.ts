@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { ExitCode } from '../exit-codes.js';
-import { CliError, globalOpts, printJson, setExit } from './common.js';
+import { globalOpts, printJson, setExit } from './common.js';
 import { configFor } from './context.js';
+import { positiveDurationFlag } from './flags.js';
 
 interface ProbeFlags {
   strict?: boolean;
@@ -34,7 +35,7 @@ Exit codes: 0 at least one provider answered, 69 none answered, 1 (--strict) any
     )
     .action(async (flags: ProbeFlags, cmd: Command) => {
       const { json } = globalOpts(cmd);
-      const timeoutMs = await parseTimeout(flags.timeout);
+      const timeoutMs = positiveDurationFlag('--timeout', flags.timeout ?? '10000');
       const config = await configFor(cmd);
       const { openJobContext } = await import('../jobs/context.js');
       const { probeProviders } = await import('../probe/probe.js');
@@ -56,15 +57,4 @@ Exit codes: 0 at least one provider answered, 69 none answered, 1 (--strict) any
         await closeProviderAgent();
       }
     });
-}
-
-async function parseTimeout(raw: string | undefined): Promise<number> {
-  const { parseDuration } = await import('../time.js');
-  try {
-    const ms = parseDuration(raw ?? '10000');
-    if (ms <= 0) throw new Error('must be more than 0');
-    return ms;
-  } catch (err) {
-    throw new CliError(`--timeout: ${(err as Error).message}`, ExitCode.usage);
-  }
 }

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { ExitCode } from '../exit-codes.js';
 import { CliError, globalOpts, printJson, setExit } from './common.js';
 import { configFor, jobOf } from './context.js';
+import { positiveDurationFlag } from './flags.js';
 import { resolveSlot } from './generate.js';
 
 interface RunFlags {
@@ -36,8 +37,8 @@ Exit codes: the command's own exit code; 128 + signal number when it was killed 
     )
     .action(async (jobName: string, command: string[], flags: RunFlags, cmd: Command) => {
       const { json } = globalOpts(cmd);
-      const timeoutMs = flags.timeout === undefined ? undefined : await durationFlag('--timeout', flags.timeout);
-      const killGraceMs = await durationFlag('--kill-after', flags.killAfter ?? '5s');
+      const timeoutMs = flags.timeout === undefined ? undefined : positiveDurationFlag('--timeout', flags.timeout);
+      const killGraceMs = positiveDurationFlag('--kill-after', flags.killAfter ?? '5s');
       const config = await configFor(cmd);
       const job = jobOf(config, jobName, 'command');
       if (job.prompt) {
@@ -71,15 +72,4 @@ Exit codes: the command's own exit code; 128 + signal number when it was killed 
         await ctx.store.close();
       }
     });
-}
-
-async function durationFlag(name: string, value: string): Promise<number> {
-  const { parseDuration } = await import('../time.js');
-  try {
-    const ms = parseDuration(value);
-    if (ms <= 0) throw new Error(`must be more than 0, got ${JSON.stringify(value)}`);
-    return ms;
-  } catch (err) {
-    throw new CliError(`${name}: ${(err as Error).message}`, ExitCode.usage);
-  }
 }

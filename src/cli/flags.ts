@@ -1,0 +1,33 @@
+/**
+ * Option values commander cannot check itself (times, durations): a bad one is a usage error
+ * (exit 64) that names its flag. time.ts is small and imports nothing, so this stays cheap to load.
+ */
+import { ExitCode } from '../exit-codes.js';
+import { parseDuration, parseTimeArg } from '../time.js';
+import { CliError } from './common.js';
+
+/** What `parse` returns; what it throws becomes `<flag>: <message>`, exit 64. */
+function flagValue<T>(flag: string, parse: () => T): T {
+  try {
+    return parse();
+  } catch (err) {
+    throw new CliError(`${flag}: ${(err as Error).message}`, ExitCode.usage);
+  }
+}
+
+/** An ISO time or a duration before `now` (`45m`, `6h`, `2d`). */
+export function timeFlag(flag: string, text: string, now: number | Date): Date {
+  return flagValue(flag, () => parseTimeArg(text, now));
+}
+
+/** A duration (`90s`, `10m`; a bare number is ms). */
+export function durationFlag(flag: string, text: string): number {
+  return flagValue(flag, () => parseDuration(text));
+}
+
+/** A duration that must be more than 0 (a timeout, a hold). */
+export function positiveDurationFlag(flag: string, text: string): number {
+  const ms = durationFlag(flag, text);
+  if (ms <= 0) throw new CliError(`${flag}: must be more than 0, got ${JSON.stringify(text)}`, ExitCode.usage);
+  return ms;
+}
