@@ -4,6 +4,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { pidAlive } from '../state/file-lock.js';
 
 /** 2026-04-19T14:15:00.000Z → 2026-04-19T1415Z (sorts by time, safe on every filesystem). */
 export function slotStamp(slot: string | Date): string {
@@ -66,15 +67,6 @@ export function removeAbandonedTemps(outDir: string, slot: string): void {
     } catch {
       // not ours to remove, or gone already
     }
-  }
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -242,7 +242,8 @@ function parseOwner(raw: string): LockOwner | undefined {
   return undefined;
 }
 
-function pidAlive(pid: number): boolean {
+/** Whether a process of this host with this pid exists (kill -9 is noticed at once). */
+export function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
