@@ -11,9 +11,9 @@ export async function configFor(cmd: Command): Promise<ResolvedConfig> {
 
 export function jobOf(config: ResolvedConfig, name: string, want: 'generate' | 'command' | 'any' = 'any'): ResolvedJob {
   const job = config.jobs[name];
-  const known = Object.keys(config.jobs);
-  if (!job) throw new CliError(`unknown job ${JSON.stringify(name)}; jobs in ${config.configPath}: ${known.join(', ') || '(none)'}`, ExitCode.usage);
+  if (!job) throw new CliError(`unknown job ${JSON.stringify(name)}; jobs in ${config.configPath}: ${Object.keys(config.jobs).join(', ') || '(none)'}`, ExitCode.usage);
   if (want === 'generate' && !job.prompt) throw new CliError(`job ${name} is a command job; run it with \`lucy-ops run ${name} -- <command>\``, ExitCode.usage);
+  if (want === 'command' && job.prompt) throw new CliError(`job ${name} is a generation job; run it with \`lucy-ops generate ${name}\``, ExitCode.usage);
   return job;
 }
 

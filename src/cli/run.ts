@@ -41,9 +41,6 @@ Exit codes: the command's own exit code; 128 + signal number when it was killed 
       const killGraceMs = positiveDurationFlag('--kill-after', flags.killAfter ?? '5s');
       const config = await configFor(cmd);
       const job = jobOf(config, jobName, 'command');
-      if (job.prompt) {
-        throw new CliError(`job ${jobName} is a generation job; run it with \`lucy-ops generate ${jobName}\``, ExitCode.usage);
-      }
       if (!command.length && !job.command?.length) {
         throw new CliError(`job ${jobName} has no command: give one after -- or set jobs.${jobName}.command`, ExitCode.usage);
       }
