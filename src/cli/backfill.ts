@@ -54,12 +54,14 @@ Exit codes: 0 done, 1 some slots failed, 69 stopped early (no provider could ser
         const until = flags.until === undefined ? now : timeFlag('--until', flags.until, now);
         if (since >= until) throw new CliError('--since must be before --until', ExitCode.usage);
         if (!flags.dryRun) {
+          const { jobChain } = await import('../jobs/generate.js');
           const generating = Object.values(config.jobs).filter((j) => j.prompt && (!flags.job || flags.job.includes(j.name)));
-          if (generating.length) await requireKeys(config, [...new Set(generating.flatMap((j) => (j.providers ? config.providers.filter((p) => j.providers!.includes(p.name)) : config.providers)))]);
+          const needed = new Set(generating.flatMap((j) => jobChain(ctx, j)));
+          if (needed.size) await requireKeys(config, config.providers.filter((p) => needed.has(p)));
         }
         const { backfill } = await import('../jobs/backfill.js');
         const view = await import('./backfill-view.js');
-        const progress = !json || process.stderr.isTTY ? view.progressLine() : undefined;
+        const progress = view.progressLine(); // a terminal's stderr only, so never in cron's mail
         const interrupt = (await import('./interrupt.js')).catchInterrupts();
         const result = await backfill(ctx, { since, until, jobs: flags.job, dryRun: flags.dryRun, concurrency, logs: flags.log, signal: interrupt.signal, onProgress: progress?.update });
         progress?.done();
