@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { ResolvedConfig } from '../config/types.js';
+import { pidAlive } from '../state/file-lock.js';
 import type { StateStore } from '../state/types.js';
 import { readCounters } from './counters.js';
 import { renderMetrics, type BreakerGauge } from './render.js';
@@ -62,15 +63,6 @@ export function removeStaleTemps(file: string, nowMs = Date.now()): string[] {
     }
   }
   return removed;
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM'; // exists, but not ours to signal
-  }
 }
 
 /** Render every stored counter and the current breaker states into `metrics.textfile`. */
