@@ -2,6 +2,8 @@
  * The clock. `LUCY_OPS_NOW=<ISO>` pins the start of this process to that instant; time then flows
  * from there, so durations stay real while slots and breaker windows follow the override.
  */
+import { ExitCode } from './exit-codes.js';
+
 export interface Clock {
   now(): number;
 }
@@ -15,7 +17,7 @@ export function clockFromEnv(env: NodeJS.ProcessEnv = process.env): Clock {
   if (Number.isNaN(pinned)) {
     // a setting of this run's environment, like a missing key variable: a configuration error (78)
     const message = `LUCY_OPS_NOW is not an ISO time: ${JSON.stringify(raw)} (use e.g. LUCY_OPS_NOW=2026-04-19T14:20:00Z, or unset it for the real clock)`;
-    throw Object.assign(new Error(message), { exitCode: 78 });
+    throw Object.assign(new Error(message), { exitCode: ExitCode.config });
   }
   const startedAt = performance.now();
   return { now: () => pinned + Math.round(performance.now() - startedAt) };

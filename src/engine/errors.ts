@@ -1,8 +1,9 @@
 /** Typed errors of a chain run. Each carries every attempt, so the cause is never lost. */
+import { ExitCode } from '../exit-codes.js';
 import type { Attempt } from './types.js';
 
 export class AllProvidersFailedError extends Error {
-  readonly exitCode = 69;
+  readonly exitCode = ExitCode.unavailable;
   constructor(
     readonly attempts: Attempt[],
     /** True when no request was sent at all: every breaker was open. */
@@ -14,7 +15,7 @@ export class AllProvidersFailedError extends Error {
 }
 
 export class DeadlineExceededError extends Error {
-  readonly exitCode = 69;
+  readonly exitCode = ExitCode.unavailable;
   constructor(
     readonly attempts: Attempt[],
     readonly deadlineMs: number,
@@ -25,7 +26,7 @@ export class DeadlineExceededError extends Error {
 }
 
 export class RunAbortedError extends Error {
-  readonly exitCode = 1;
+  readonly exitCode = ExitCode.failed;
   constructor(
     readonly attempts: Attempt[],
     /** Why, when the caller said (the abort signal's reason, e.g. "interrupted by SIGTERM"). */
@@ -48,7 +49,7 @@ export function abortReasonText(signal: AbortSignal): string | undefined {
  * would splice a second answer onto the first, so the run ends here instead of truncating silently.
  */
 export class StreamInterruptedError extends Error {
-  readonly exitCode = 1;
+  readonly exitCode = ExitCode.failed;
   constructor(
     readonly attempts: Attempt[],
     /** The provider whose stream broke (its output was partly delivered). */

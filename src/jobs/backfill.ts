@@ -5,6 +5,7 @@
 import { jobSchedulesFromConfig } from '../analysis/jobs.js';
 import { readLedger, unservedSlots, type UnservedSlot } from '../analysis/gaps.js';
 import { expandRotated } from '../log/reader.js';
+import { ExitCode } from '../exit-codes.js';
 import type { LockHandle } from '../state/types.js';
 import type { JobContext } from './context.js';
 import { generateSlot } from './generate.js';
@@ -42,7 +43,7 @@ export interface BackfillResult {
 
 /** A backfill refused because part of the log could not be read: slots served there would run again. */
 export class UnreadableLogError extends Error {
-  readonly exitCode = 1;
+  readonly exitCode = ExitCode.failed;
   constructor(readonly unreadable: string[]) {
     super(
       `could not read ${unreadable.join('; ')}: not backfilling, since slots served in it would run again ` +

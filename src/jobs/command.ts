@@ -6,6 +6,7 @@
  */
 import { constants as osConstants } from 'node:os';
 import type { ResolvedJob } from '../config/types.js';
+import { ExitCode } from '../exit-codes.js';
 import type { Trigger } from '../log/types.js';
 import { scrubSecrets } from '../log/writer.js';
 import { secretValues, type JobContext } from './context.js';
@@ -17,8 +18,6 @@ export const TIMEOUT_EXIT = 124;
 /** Exit codes of a command that could not start, as a shell reports them. */
 export const NOT_FOUND_EXIT = 127;
 export const NOT_EXECUTABLE_EXIT = 126;
-/** Exit code when another process is running this job+slot (the contract's 75). */
-export const LOCKED_EXIT = 75;
 /** Grace between SIGTERM and SIGKILL when a timeout or abort ends the command. */
 export const DEFAULT_KILL_GRACE_MS = 5000;
 /** How long to wait, once the command exited, for descendants still holding its output pipes. */
@@ -90,7 +89,7 @@ export async function runCommandSlot(ctx: JobContext, job: ResolvedJob, slot: Da
   });
 
   if (result.locked || !execution) {
-    return { ...result, exitCode: result.locked ? LOCKED_EXIT : 1, timedOut: false };
+    return { ...result, exitCode: result.locked ? ExitCode.tempfail : ExitCode.failed, timedOut: false };
   }
   return { ...result, exitCode: execution.exitCode, signal: execution.signal, timedOut: execution.timedOut };
 }
