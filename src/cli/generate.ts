@@ -8,7 +8,6 @@ interface GenerateFlags {
   slot?: string;
   force?: boolean;
   dryRun?: boolean;
-  trigger?: 'cron' | 'manual';
 }
 
 export function register(program: Command): void {
@@ -63,7 +62,7 @@ Exit codes: 0 ok or already served, 1 failed, 69 no provider could serve,
 
 /** The slot a run serves: --slot (must be one of the schedule's), else the latest at or before now. */
 export async function resolveSlot(schedule: string, tz: string, arg: string | undefined, now: number): Promise<Date> {
-  const { latestSlotAtOrBefore, slotsBetween } = await import('../schedule/slots.js');
+  const { latestSlotAtOrBefore, nextSlotAfter } = await import('../schedule/slots.js');
   if (!arg) {
     const slot = latestSlotAtOrBefore(schedule, tz, new Date(now));
     if (!slot) throw new CliError(`schedule ${schedule} has no slot at or before now`, ExitCode.usage);
@@ -75,7 +74,6 @@ export async function resolveSlot(schedule: string, tz: string, arg: string | un
   // `--slot 2h` (or `now`) means the slot that was current then: a relative time is never exact
   const relative = !/^\s*\d{4}-\d{2}-\d{2}/.test(arg);
   if (relative && before) return before;
-  const after = slotsBetween(schedule, tz, t, new Date(t.getTime() + 366 * 86_400_000)).next().value;
-  const near = [before, after].filter(Boolean).map((d) => (d as Date).toISOString()).join(' or ');
+  const near = [before, nextSlotAfter(schedule, tz, t)].filter((d) => d !== undefined).map((d) => d.toISOString()).join(' or ');
   throw new CliError(`--slot ${t.toISOString()} is not a slot of schedule "${schedule}" (${tz}); nearest: ${near || 'none'}`, ExitCode.usage);
 }
