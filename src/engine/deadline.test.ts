@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isDeadlineReason } from '../providers/openai-compatible.js';
+import { isDeadlineReason } from '../providers/errors.js';
 import { startDeadline } from './deadline.js';
 
 describe('startDeadline', () => {

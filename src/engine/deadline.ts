@@ -2,7 +2,7 @@
  * One deadline per run: an AbortSignal that fires when the run's budget is spent, or when the
  * caller's own signal aborts. Every sleep and every attempt listens to it, so nothing outlives it.
  */
-import { DeadlineReason } from '../providers/openai-compatible.js';
+import { DeadlineReason } from '../providers/errors.js';
 
 export interface Deadline {
   readonly signal: AbortSignal;

@@ -4,7 +4,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ResolvedProvider } from '../config/types.js';
-import { closeProviderAgent, complete, DeadlineReason, type CallOptions } from './openai-compatible.js';
+import { DeadlineReason } from './errors.js';
+import { closeProviderAgent, complete, type CallOptions } from './openai-compatible.js';
 import { ProviderError } from './types.js';
 
 type Route = (req: http.IncomingMessage, res: http.ServerResponse) => void;

@@ -2,7 +2,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ResolvedProvider } from '../config/types.js';
-import { closeProviderAgent, complete, DeadlineReason, type CallOptions } from './openai-compatible.js';
+import { DeadlineReason } from './errors.js';
+import { closeProviderAgent, complete, type CallOptions } from './openai-compatible.js';
 import { ProviderError, type ChatRequest } from './types.js';
 
 // One real HTTP server on 127.0.0.1:0; each test picks a behaviour by path.

@@ -5,7 +5,7 @@
  *
  * Bounds (src/providers/attempt-guard.ts): `timeoutMs` for the whole attempt, `idleTimeoutMs` for
  * time without meaningful progress after the headers, and the caller's signal. To mark an abort
- * as the run's deadline (→ 'deadline', not 'aborted'), abort with a DeadlineReason:
+ * as the run's deadline (→ 'deadline', not 'aborted'), abort with a DeadlineReason (./errors.ts):
  *
  *   const run = new AbortController();
  *   setTimeout(() => run.abort(new DeadlineReason()), deadlineMs);
@@ -29,8 +29,6 @@ import {
 } from './errors.js';
 import { ChatStreamAccumulator, SseParser } from './sse.js';
 import { ProviderError, type ChatRequest, type CompletionResult, type ErrorType, type ToolCall } from './types.js';
-
-export { DEADLINE, DeadlineReason, isDeadlineReason } from './errors.js';
 
 export interface CallOptions {
   /** Resolved by the caller from apiKeyEnv. Never appears in an error message. */
