@@ -41,11 +41,10 @@ Exit codes: 0 at least one provider answered, 69 none answered, 1 (--strict) any
       const { probeProviders } = await import('../probe/probe.js');
       const ctx = await openJobContext(config);
       try {
-        const aborter = new AbortController();
-        const onSignal = () => aborter.abort(new Error('interrupted'));
-        process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
-        const results = await probeProviders(ctx, { timeoutMs, signal: aborter.signal });
-        process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
+        // Ctrl-C ends the requests at once: they are reported as failed, as any failure is
+        const interrupt = (await import('./interrupt.js')).catchInterrupts();
+        const results = await probeProviders(ctx, { timeoutMs, signal: interrupt.signal });
+        interrupt.dispose();
         if (json) printJson({ providers: results });
         else (await import('../probe/view.js')).printProbe(results);
         const answered = results.filter((r) => r.ok).length;
