@@ -35,15 +35,12 @@ export async function loadTsConfig(filepath: string, source: string): Promise<un
     code = jiti.transform({ source, filename: filepath, ts: true });
     throwIfSyntaxError(code);
     if (importsLocalFiles(code)) {
-      // jiti follows nested .ts imports; the cache below would not
+      // jiti follows nested .ts imports; the cache below would not (so such code is never cached)
       return unwrapDefault(await jiti.import(filepath));
     }
     writeCache(cached, code);
-  }
-  throwIfSyntaxError(code); // a cache written before this check existed
-  if (importsLocalFiles(code)) {
-    const { createJiti } = await import('jiti');
-    return unwrapDefault(await createJiti(filepath, { alias: { 'lucy-ops': SELF_PATH } }).import(filepath));
+  } else {
+    throwIfSyntaxError(code); // a cache written before this check existed
   }
   return unwrapDefault(evaluateCjs(code, filepath, await import('../index.js')));
 }
