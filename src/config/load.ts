@@ -61,9 +61,14 @@ async function loadFile(filepath: string): Promise<{ raw: unknown; filepath: str
     const code = (err as NodeJS.ErrnoException).code;
     throw new ConfigError(code === 'ENOENT' ? `config file not found: ${filepath}` : `cannot read config ${filepath}: ${code ?? err}`);
   }
+  return { raw: await parseFile(filepath, content), filepath };
+}
+
+/** A config file's text → its raw config; a ConfigError naming the file when it cannot be loaded. */
+async function parseFile(filepath: string, content: string): Promise<unknown> {
   const load = await loaderFor(filepath);
   try {
-    return { raw: await load(filepath, content), filepath };
+    return await load(filepath, content);
   } catch (err) {
     throw new ConfigError(`cannot load config ${filepath}: ${firstReason((err as Error).message ?? String(err))}`);
   }
@@ -80,8 +85,8 @@ async function search(cwd: string): Promise<{ raw: unknown; filepath: string }> 
     searchPlaces: SEARCH_PLACES,
     searchStrategy: 'project',
     cache: false,
-    // every format through our loaders: one error style, and TypeScript without a compiler
-    loaders: Object.fromEntries(['.ts', '.mjs', '.js', '.json', '.yaml', '.yml'].map((ext) => [ext, (file: string) => loadFile(file).then((r) => r.raw)])),
+    // every format through our loaders (on the text cosmiconfig read): one error style, and TypeScript without a compiler
+    loaders: Object.fromEntries(['.ts', '.mjs', '.js', '.json', '.yaml', '.yml'].map((ext) => [ext, parseFile])),
   });
   let result;
   try {
