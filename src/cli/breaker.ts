@@ -27,7 +27,7 @@ Changes are written to the job log as breaker.open / breaker.close records with 
     .description('every provider: state, consecutive failures, when it opened, when it will be retried, last error')
     .addHelpText('after', '\nExamples:\n  lucy-ops breaker status\n  lucy-ops breaker status --json --config /srv/app/lucy-ops.config.ts')
     .action(async (_flags: unknown, cmd: Command) => {
-      await withBoard(cmd, async ({ ctx, json }) => show(ctx, json));
+      await withBoard(cmd, async ({ ctx, json, board }) => show(ctx, json, board));
     });
 
   breaker
@@ -41,7 +41,7 @@ Changes are written to the job log as breaker.open / breaker.close records with 
         for (const t of changed) log('breaker.close', { provider: t.provider, from: t.from, by: 'manual' });
         const what = provider ?? 'every breaker';
         say(changed.length ? `closed: ${changed.map((t) => `${t.provider} (was ${t.from})`).join(', ')}` : `${what}: already closed (failure counts reset)`, json);
-        await show(ctx, json, { changed });
+        await show(ctx, json, board, { changed });
       });
     });
 
@@ -58,7 +58,7 @@ Changes are written to the job log as breaker.open / breaker.close records with 
         const view = await board.view(provider);
         log('breaker.open', { provider, from: t.from, by: 'manual', forMs, retryAt: view.retryAt });
         say(`${provider}: breaker open until ${view.retryAt} (tripped by hand; \`lucy-ops breaker reset ${provider}\` closes it)`, json);
-        await show(ctx, json, { changed: [t] });
+        await show(ctx, json, board, { changed: [t] });
       });
     });
 }
@@ -86,9 +86,8 @@ async function withBoard(cmd: Command, fn: (a: { ctx: JobContext; json: boolean;
   }
 }
 
-async function show(ctx: JobContext, json: boolean | undefined, extra: Record<string, unknown> = {}): Promise<void> {
-  const { openBreakers } = await import('../probe/breakers.js');
-  const views = await openBreakers(ctx).views(ctx.config.providers.map((p) => p.name));
+async function show(ctx: JobContext, json: boolean, board: Board, extra: Record<string, unknown> = {}): Promise<void> {
+  const views = await board.views(ctx.config.providers.map((p) => p.name));
   const fallback = (ctx.store as { fallback?: string }).fallback;
   const store = { kind: ctx.store.kind, where: ctx.store.where, ...(fallback ? { fallback } : {}) };
   if (json) return printJson({ providers: views, store, ...extra });
