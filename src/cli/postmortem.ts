@@ -73,14 +73,13 @@ Exit codes: 0 done (gaps or not); 1 a gap was found under --fail-on-gap; 64 usag
       const { jobSchedulesFromConfig } = await import('../analysis/jobs.js');
       const jobs = jobSchedulesFromConfig(config, flags.job, graceMs);
 
-      const sources = flags.log?.length ? flags.log : [config.log];
       const { expandRotated } = await import('../log/reader.js');
-      for (const source of sources) {
-        if (source === '-' || fs.existsSync(source) || expandRotated(source).length > 0) continue;
-        if (flags.log?.length) throw new CliError(`no such log file: ${source}`, ExitCode.usage);
-        warn(`no job log at ${source} yet: every slot in the window counts as missing`);
+      const existing: string[] = [];
+      for (const source of flags.log?.length ? flags.log : [config.log]) {
+        if (source === '-' || fs.existsSync(source) || expandRotated(source).length > 0) existing.push(source);
+        else if (flags.log?.length) throw new CliError(`no such log file: ${source}`, ExitCode.usage);
+        else warn(`no job log at ${source} yet: every slot in the window counts as missing`);
       }
-      const existing = sources.filter((s) => s === '-' || fs.existsSync(s) || expandRotated(s).length > 0);
 
       const { analyzeLogs } = await import('../analysis/gaps.js');
       const report = await analyzeLogs(jobs, { since, until }, existing, { lateAfterMs });
