@@ -5,6 +5,7 @@
 import type { Trigger } from '../log/types.js';
 import { newRunId } from '../log/writer.js';
 import type { JobContext } from './context.js';
+import { afterRunHooks } from './hooks.js';
 
 export type RunStatus = 'ok' | 'failed' | 'skipped';
 
@@ -76,20 +77,9 @@ export async function runSlot(
       { outcome: result.status, ...(result.reason ? { reason: result.reason } : {}), ...result.fields, durationMs },
       result.status === 'failed' ? 'error' : 'info',
     );
-    await afterRun(ctx, run, result);
+    await afterRunHooks(ctx, run, result); // alerts and metrics: they never change the run's outcome
     return { ...result, locked: false, runId, durationMs };
   } finally {
     await lock.release();
-  }
-}
-
-/** Alerts and metrics; they never change the run's outcome. */
-async function afterRun(ctx: JobContext, run: RunHandle, result: WorkResult): Promise<void> {
-  if (result.status === 'skipped') return;
-  try {
-    const { afterRunHooks } = await import('./hooks.js');
-    await afterRunHooks(ctx, run, result);
-  } catch (err) {
-    ctx.warn(`after-run hooks failed: ${(err as Error).message}`);
   }
 }
