@@ -7,7 +7,7 @@
  * results never depend on the shortcut (the tests compare both).
  */
 import type { LogRecord } from '../log/types.js';
-import { toRecord } from '../log/reader.js';
+import { looksLikeObject, toRecord } from '../log/reader.js';
 
 /** Where decoded lines go (SlotLedger implements it). */
 export interface GapSink {
@@ -102,6 +102,5 @@ function full(line: string, sink: GapSink): boolean {
 /** Not in JobLog's shape: parse it if it may matter to gaps; otherwise only check its shape. */
 function slowPath(line: string, sink: GapSink): boolean {
   if (line.includes('run.end') || line.includes('run.start') || line.includes('attempt.end')) return full(line, sink);
-  const t = line.trim();
-  return t.charCodeAt(0) === 123 && t.charCodeAt(t.length - 1) === 125;
+  return looksLikeObject(line);
 }

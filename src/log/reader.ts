@@ -30,11 +30,6 @@ export interface ReadOptions {
   want?: (line: string) => boolean;
   /** Also read rotated siblings of each path (`jobs.jsonl.1`, `jobs.jsonl.2.gz`). Default true. */
   rotated?: boolean;
-  /**
-   * Turns a line into a record (replaces the default JSON.parse + field check, and `want`): for
-   * readers that know a faster way for the lines they care about.
-   */
-  decode?: LineDecoder;
   /** What `-` reads. Default process.stdin. */
   stdin?: NodeJS.ReadableStream;
 }
@@ -48,15 +43,15 @@ const CHUNK_BYTES = 64 * 1024;
 /** Events whose records must say which job and slot they belong to. */
 const SLOT_EVENT_PREFIXES = ['run.', 'attempt.'];
 
-/** Every record of every source, oldest rotated file first. */
+/**
+ * Every record of every source, oldest rotated file first. (The gap analysis reads through
+ * scanLines instead: this makes a string and an object per line.)
+ */
 export async function* readRecords(sources: string[], opts: ReadOptions = {}): AsyncGenerator<LogRecord> {
-  for await (const batch of readRecordBatches(sources, opts)) yield* batch;
-}
-
-/** The same records, one array per chunk read: much cheaper per record for bulk analysis. */
-export async function* readRecordBatches(sources: string[], opts: ReadOptions = {}): AsyncGenerator<LogRecord[]> {
   const stats = opts.stats ?? newReadStats();
-  const decode = lineDecoder(opts);
+  const want = opts.want;
+  // a record, undefined (not a record: skipped), or null (a record not wanted)
+  const decode = (line: string) => (!want || want(line) ? toRecord(line) : looksLikeObject(line) ? null : undefined);
   let batch: LogRecord[] = [];
   const visit: LineVisitor = (text, start, end) => {
     const record = decode(text.slice(start, end));
@@ -65,10 +60,8 @@ export async function* readRecordBatches(sources: string[], opts: ReadOptions = 
   };
   for await (const text of textPieces(sources, stats, opts)) {
     visitLines(text, stats, visit);
-    if (batch.length > 0) {
-      yield batch;
-      batch = [];
-    }
+    yield* batch;
+    batch = [];
   }
 }
 
@@ -138,16 +131,6 @@ function toText(bytes: Buffer): string {
   return isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
 }
 
-/** What each line becomes: a record, `undefined` (not a record: skipped), or `null` (not wanted). */
-export type LineDecoder = (line: string) => LogRecord | null | undefined;
-
-function lineDecoder(opts: ReadOptions): LineDecoder {
-  if (opts.decode) return opts.decode;
-  const want = opts.want;
-  if (!want) return toRecord;
-  return (line) => (want(line) ? toRecord(line) : looksLikeObject(line) ? null : undefined);
-}
-
 /** Hand each newline-terminated line of `text` to `visit`. Hot path: no allocation here. */
 function visitLines(text: string, stats: ReadStats, visit: LineVisitor): void {
   const end = text.length;
@@ -207,7 +190,8 @@ function recoverGlued(line: string, visit: LineVisitor): { found: number; droppe
   return { found, dropped };
 }
 
-function looksLikeObject(line: string): boolean {
+/** `{...}`: the shape of a record, without parsing it. */
+export function looksLikeObject(line: string): boolean {
   const t = line.trim();
   return t.charCodeAt(0) === 123 /* { */ && t.charCodeAt(t.length - 1) === 125 /* } */;
 }
