@@ -2,38 +2,21 @@
 export type Trigger = 'cron' | 'backfill' | 'manual';
 export type Level = 'debug' | 'info' | 'warn' | 'error';
 
-export interface BaseRecord {
-  ts: string;
-  level: Level;
+/** What a writer is given: a record whose `ts` and `level` it may fill in. */
+export interface LogInput {
+  ts?: string;
+  level?: Level;
   event: string;
   job: string;
   runId: string;
   scheduledFor: string;
   trigger: Trigger;
+  /** Each event's own fields (attempt.end: provider, model, outcome, ms, ...); unknown ones are kept. */
   [extra: string]: unknown;
 }
 
-export interface RunStartRecord extends BaseRecord {
-  event: 'run.start';
+/** A record as written, and as readers get it back. */
+export interface LogRecord extends LogInput {
+  ts: string;
+  level: Level;
 }
-
-export interface AttemptEndRecord extends BaseRecord {
-  event: 'attempt.end';
-  provider: string;
-  model: string;
-  outcome: 'ok' | 'failed' | 'skipped-open';
-  httpStatus?: number;
-  errorType?: string;
-  ms: number;
-}
-
-export interface RunEndRecord extends BaseRecord {
-  event: 'run.end';
-  outcome: 'ok' | 'failed' | 'skipped';
-  provider?: string;
-  degraded?: boolean;
-  durationMs: number;
-  error?: string;
-}
-
-export type LogRecord = BaseRecord;

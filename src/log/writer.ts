@@ -8,7 +8,9 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import { clockFromEnv, systemClock } from '../clock.js';
-import type { Level, Trigger } from './types.js';
+import type { LogInput } from './types.js';
+
+export type { LogInput } from './types.js';
 
 /** Fields whose values are identifiers, never free text; everything else string-valued is scrubbed. */
 const STRUCTURED_FIELDS = new Set(['ts', 'level', 'event', 'job', 'runId', 'scheduledFor', 'trigger', 'provider', 'model', 'outcome', 'errorType']);
@@ -17,18 +19,6 @@ const REDACTED = '[REDACTED]';
 const IN_FLIGHT_WRITE_MS = 1000;
 /** Secrets shorter than this are not scrubbed (they would blank out ordinary words). */
 const MIN_SECRET_LENGTH = 6;
-
-/** What `append` takes: a record whose `ts` and `level` may be left for the writer to fill. */
-export interface LogInput {
-  ts?: string;
-  level?: Level;
-  event: string;
-  job: string;
-  runId: string;
-  scheduledFor: string;
-  trigger: Trigger;
-  [extra: string]: unknown;
-}
 
 export interface JobLogOptions {
   /** Stamps `ts` when a record has none. Default: LUCY_OPS_NOW-aware clock. */
