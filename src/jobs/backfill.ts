@@ -71,10 +71,11 @@ export async function backfill(ctx: JobContext, opts: BackfillOptions): Promise<
   const { ledger, stats } = await readLedger(schedules, { since: opts.since, until: opts.until }, sources);
   if (stats.errors.length > 0 && !opts.dryRun) throw new UnreadableLogError(stats.errors);
   const plan = unservedSlots(schedules, ledger);
+  const slots: BackfillSlot[] = plan.map((p) => ({ job: p.job, slot: p.slot, was: p.status, status: 'planned' }));
   const result: BackfillResult = {
     since: opts.since.toISOString(),
     until: opts.until.toISOString(),
-    slots: [],
+    slots,
     filled: 0,
     failed: 0,
     skipped: 0,
@@ -83,10 +84,7 @@ export async function backfill(ctx: JobContext, opts: BackfillOptions): Promise<
     unreadable: stats.errors,
   };
 
-  if (opts.dryRun) {
-    result.slots = plan.map((p) => ({ job: p.job, slot: p.slot, was: p.status, status: 'planned' }));
-    return result;
-  }
+  if (opts.dryRun) return result;
 
   // one backfill per job at a time, across processes (and hosts, with the Redis store)
   const locks: LockHandle[] = [];
@@ -100,7 +98,6 @@ export async function backfill(ctx: JobContext, opts: BackfillOptions): Promise<
   }
 
   try {
-    const slots: BackfillSlot[] = plan.map((p) => ({ job: p.job, slot: p.slot, was: p.status, status: 'planned' }));
     let next = 0;
     let done = 0;
     const worker = async () => {
@@ -117,7 +114,6 @@ export async function backfill(ctx: JobContext, opts: BackfillOptions): Promise<
       }
     };
     await Promise.all(Array.from({ length: Math.max(1, opts.concurrency ?? 1) }, worker));
-    result.slots = slots;
   } finally {
     for (const lock of locks) await lock.release();
   }
