@@ -10,8 +10,7 @@ import { mergeIncidents, type Incident } from './incidents.js';
 import { decodeGapLine } from './quick-decode.js';
 import { counter, ENDS, FAILS, OKS, SlotLedger, STARTS, type JobSchedule, type LedgerOptions, type Window } from './ledger.js';
 
-export type { JobSchedule, Window } from './ledger.js';
-export { SlotLedger } from './ledger.js';
+export type { JobSchedule } from './ledger.js';
 
 export type SlotStatus = 'served' | 'failed' | 'missing' | 'pending';
 
@@ -193,7 +192,6 @@ export async function readLedger(
   const ledger = new SlotLedger(jobs, window, opts);
   await scanLines(sources, (text, start, end) => decodeGapLine(text, start, end, ledger), { stats, stdin: opts.stdin, rotated: opts.rotated });
   stats.skippedLines += ledger.invalidRecords;
-  ledger.invalidRecords = 0;
   return { ledger, stats };
 }
 
@@ -205,17 +203,13 @@ export async function analyzeLogs(
   opts: LedgerOptions & { stdin?: NodeJS.ReadableStream; rotated?: boolean } = {},
 ): Promise<GapReport> {
   const { ledger, stats } = await readLedger(jobs, window, sources, opts);
-  return reportFrom(jobs, window, ledger, stats);
-}
-
-export function reportFrom(jobs: readonly JobSchedule[], window: Window, ledger: SlotLedger, stats: ReadStats): GapReport {
   const found = findGaps(jobs, ledger);
   return {
     since: window.since.toISOString(),
     until: window.until.toISOString(),
     gaps: found.gaps,
     incidents: mergeIncidents(found.gaps, window.until),
-    skippedLines: stats.skippedLines + ledger.invalidRecords,
+    skippedLines: stats.skippedLines, // readLedger has added the ledger's invalid records
     late: found.late,
     jobs: found.jobs,
     linesRead: stats.lines,
