@@ -262,11 +262,6 @@ export class RedisStore implements StateStore {
     return { release };
   }
 
-  /** Whether the connection is still usable (false once Redis went away). */
-  get connected(): boolean {
-    return this.client.status === 'ready';
-  }
-
   async close(): Promise<void> {
     // Like the file store: close() drops the locks still held (best effort; leases expire anyway).
     await Promise.allSettled([...this.heldLocks].map((release) => release()));
