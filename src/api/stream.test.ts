@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { expect, it } from 'vitest';
 import type { DeltaSource } from '../engine/chain.js';
 import type { ChainResult } from '../engine/types.js';
@@ -64,4 +65,31 @@ it('never leaves an unhandled rejection when nobody listens', async () => {
   run.reject(new Error('ignored'));
   await new Promise((r) => setImmediate(r));
   expect(run.signal().aborted).toBe(false);
+});
+
+it("passes the caller's abort to the run, and lets go of the caller's signal once the run settles", async () => {
+  const caller = new AbortController();
+  const opened = (onSignal: (s: AbortSignal) => void, settled: Promise<ChainResult>) =>
+    openChainStream((_onDelta, sig) => {
+      onSignal(sig);
+      return settled;
+    }, caller.signal);
+
+  let settle!: (r: ChainResult) => void;
+  const done = opened(() => undefined, new Promise<ChainResult>((res) => (settle = res)));
+  expect(getEventListeners(caller.signal, 'abort')).toHaveLength(1);
+  settle(result(''));
+  await done.result;
+  expect(getEventListeners(caller.signal, 'abort')).toHaveLength(0);
+
+  const gone = new Error('client gone');
+  let running!: AbortSignal;
+  opened((sig) => (running = sig), new Promise<ChainResult>(() => undefined));
+  caller.abort(gone);
+  expect(running.reason).toBe(gone);
+
+  // a caller that aborted before the stream opened: the run starts aborted
+  let late!: AbortSignal;
+  opened((sig) => (late = sig), new Promise<ChainResult>(() => undefined));
+  expect(late.reason).toBe(gone);
 });
