@@ -6,15 +6,18 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readLog, runCli, simConfig, tempProject } from './helpers/cli.js';
+import { until } from './helpers/robustness.js';
 import { useSimulator } from './helpers/sim.js';
 
 const sim = useSimulator();
 
 const AFTER = '2026-04-19T15:30:00Z';
 
-function outageProject() {
+/** `primaryIdleMs`: how long a hanging primary holds its run (and the slot's lock) before the retry. */
+function outageProject(primaryIdleMs?: number) {
   const cfg = simConfig({ primary: sim.url }, { breaker: { failureThreshold: 1000, cooldownMs: 300000 } }) as any;
   delete cfg.jobs.stories;
+  if (primaryIdleMs) Object.assign(cfg.providers[0], { idleTimeoutMs: primaryIdleMs, timeoutMs: primaryIdleMs + 1000 });
   return tempProject(cfg);
 }
 
@@ -85,13 +88,14 @@ describe('backfill', () => {
   });
 
   it('never doubles a slot that a cron run is serving right now', async () => {
-    const dir = outageProject();
+    // the cron run must still hold its slot when the backfill (a new process, under any load) reaches it
+    const dir = outageProject(4000);
     await makeOutage(dir);
     // a cron run for threads 14:45 is stuck on a hanging primary while the backfill starts
     sim.setScript({ 'deepseek-v3': [{ fault: { kind: 'hang' }, times: 1 }], '*': { kind: 'ok' } });
     sim.resetCounts();
     const cron = gen(dir, 'threads', '2026-04-19T14:45:00Z');
-    await until(() => (sim.counts()['deepseek-v3'] ?? 0) >= 1);
+    await until('the cron run to reach the primary', () => (sim.counts()['deepseek-v3'] ?? 0) >= 1, 15_000);
     const r = await runCli(['backfill', '--since', '2026-04-19T14:00:00Z', '--json'], { cwd: dir, env: { LUCY_OPS_NOW: AFTER } });
     expect(r.exitCode, r.stderr).toBe(0);
     const slot = r.json.slots.find((s: any) => s.slot === '2026-04-19T14:45:00.000Z');
@@ -104,12 +108,3 @@ describe('backfill', () => {
     expect(oks).toHaveLength(1);
   });
 });
-
-/** Wait for a condition the test can observe (an event, not a duration). */
-async function until(cond: () => boolean, timeoutMs = 15_000): Promise<void> {
-  const started = Date.now();
-  while (!cond()) {
-    if (Date.now() - started > timeoutMs) throw new Error('condition not reached');
-    await new Promise((r) => setImmediate(r));
-  }
-}
