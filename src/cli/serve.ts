@@ -66,7 +66,7 @@ export function register(program: Command): void {
         process.once('SIGTERM', () => resolve('SIGTERM'));
         process.once('SIGINT', () => resolve('SIGINT'));
       });
-      warn(`${signalled}: no new connections; waiting up to ${flags.grace} ms for ${server.metrics.inFlight} in-flight request(s)`);
+      warn(`${signalled}: no new connections; waiting up to ${flags.grace} ms for ${server.inFlight} in-flight request(s)`);
       // a second signal stops at once
       const force = () => process.exit(ExitCode.failed);
       process.once('SIGTERM', force).once('SIGINT', force);

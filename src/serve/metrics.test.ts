@@ -8,7 +8,7 @@ it('renders counters, cumulative histogram buckets and breaker gauges as Prometh
   m.request('unavailable', undefined, undefined, 0.01);
   m.attempt('deepseek-v3', 'ok');
   m.attempt('weird"name', 'failed');
-  const text = m.render([{ provider: 'deepseek-v3', state: 'open' }]);
+  const text = m.render([{ provider: 'deepseek-v3', state: 'open' }], 2);
   expect(text).toContain('lucy_ops_serve_requests_total{outcome="ok",provider="deepseek-v3",degraded="false"} 2');
   expect(text).toContain('lucy_ops_serve_requests_total{outcome="unavailable",provider="",degraded=""} 1');
   expect(text).toContain('lucy_ops_serve_attempts_total{provider="weird\\"name",outcome="failed"} 1');
@@ -19,5 +19,6 @@ it('renders counters, cumulative histogram buckets and breaker gauges as Prometh
   expect(text).toContain('lucy_ops_serve_request_duration_seconds_sum{outcome="ok"} 3.2');
   expect(text).toContain('lucy_ops_breaker_state{provider="deepseek-v3",state="open"} 1');
   expect(text).toContain('lucy_ops_breaker_state{provider="deepseek-v3",state="closed"} 0');
+  expect(text).toContain('lucy_ops_serve_in_flight 2\n');
   expect(text.endsWith('\n')).toBe(true);
 });

@@ -15,7 +15,6 @@ export class ServeMetrics {
   private readonly requests = new Map<string, number>();
   private readonly attempts = new Map<string, number>();
   private readonly histograms = new Map<string, { counts: number[]; sum: number; count: number }>();
-  inFlight = 0;
 
   /** One finished request: outcome is ok | unavailable | deadline | interrupted | aborted | error | rejected. */
   request(outcome: string, provider: string | undefined, degraded: boolean | undefined, seconds: number): void {
@@ -32,7 +31,8 @@ export class ServeMetrics {
     bump(this.attempts, labels({ provider, outcome }));
   }
 
-  render(breakers: BreakerGauge[]): string {
+  /** `inFlight`: requests being served right now (the server knows them). */
+  render(breakers: BreakerGauge[], inFlight: number): string {
     const out: string[] = [];
     out.push('# HELP lucy_ops_serve_requests_total Chat completion requests served by lucy-ops serve, by outcome and serving provider.');
     out.push('# TYPE lucy_ops_serve_requests_total counter');
@@ -50,7 +50,7 @@ export class ServeMetrics {
     }
     out.push('# HELP lucy_ops_serve_in_flight Requests being served right now.');
     out.push('# TYPE lucy_ops_serve_in_flight gauge');
-    out.push(`lucy_ops_serve_in_flight ${this.inFlight}`);
+    out.push(`lucy_ops_serve_in_flight ${inFlight}`);
     out.push('# HELP lucy_ops_breaker_state Breaker state per provider (1 for the current state).');
     out.push('# TYPE lucy_ops_breaker_state gauge');
     for (const b of breakers) {

@@ -27,7 +27,8 @@ export interface RunningServer {
   url: string;
   host: string;
   port: number;
-  metrics: ServeMetrics;
+  /** Requests being served right now. */
+  readonly inFlight: number;
   /**
    * Stops accepting, lets in-flight requests finish for up to `graceMs`, then aborts the rest.
    * Resolves with how many were cut short.
@@ -69,7 +70,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     }
     if (path === '/metrics' && req.method === 'GET') {
       const health = await readHealth(chain);
-      const text = metrics.render(health.providers);
+      const text = metrics.render(health.providers, inFlight.size);
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'content-length': Buffer.byteLength(text) });
       return void res.end(text);
     }
@@ -79,7 +80,6 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
 
   const server = createServer((req, res) => {
     if (closing) res.setHeader('connection', 'close');
-    metrics.inFlight++;
     const work = route(req, res)
       .catch((err: unknown) => {
         warn(`serve: unexpected error: ${(err as Error)?.stack ?? String(err)}`);
@@ -89,7 +89,6 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
         } else if (!res.writableEnded) res.destroy();
       })
       .finally(() => {
-        metrics.inFlight--;
         inFlight.delete(work);
         // a 413 answered before the whole body arrived: do not read the rest
         if (res.getHeader('connection') === 'close' && !req.complete) res.once('finish', () => req.socket.destroy());
@@ -116,7 +115,9 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     url: `http://${host}:${address.port}`,
     host: address.address,
     port: address.port,
-    metrics,
+    get inFlight() {
+      return inFlight.size;
+    },
     async close(graceMs = 10_000) {
       closing = true;
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
