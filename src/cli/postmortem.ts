@@ -8,14 +8,15 @@ import { ExitCode } from '../exit-codes.js';
 import { CliError, globalOpts, printJson, setExit } from './common.js';
 import { durationFlag, timeFlag } from './flags.js';
 
+/** since, until and lateAfter always have a value: their options have defaults. */
 interface GapsFlags {
-  since?: string;
-  until?: string;
+  since: string;
+  until: string;
   job?: string[];
   log?: string[];
   failOnGap?: boolean;
   grace?: string;
-  lateAfter?: string;
+  lateAfter: string;
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -59,13 +60,13 @@ Exit codes: 0 done (gaps or not); 1 a gap was found under --fail-on-gap; 64 usag
       const { json } = globalOpts(cmd);
       const { clockFromEnv } = await import('../clock.js');
       const now = clockFromEnv().now();
-      const since = timeFlag('--since', flags.since ?? '24h', now);
-      const until = timeFlag('--until', flags.until ?? 'now', now);
+      const since = timeFlag('--since', flags.since, now);
+      const until = timeFlag('--until', flags.until, now);
       if (since.getTime() >= until.getTime()) {
         throw new CliError(`--since (${since.toISOString()}) must be before --until (${until.toISOString()})`, ExitCode.usage);
       }
       const graceMs = flags.grace === undefined ? undefined : durationFlag('--grace', flags.grace);
-      const lateAfterMs = durationFlag('--late-after', flags.lateAfter ?? '1m');
+      const lateAfterMs = durationFlag('--late-after', flags.lateAfter);
 
       const { configFor, jobOf } = await import('./context.js');
       const config = await configFor(cmd);

@@ -6,7 +6,8 @@ import { positiveDurationFlag } from './flags.js';
 
 interface ProbeFlags {
   strict?: boolean;
-  timeout?: string;
+  /** Always set: the option has a default. */
+  timeout: string;
 }
 
 export function register(program: Command): void {
@@ -35,7 +36,7 @@ Exit codes: 0 at least one provider answered, 69 none answered, 1 (--strict) any
     )
     .action(async (flags: ProbeFlags, cmd: Command) => {
       const { json } = globalOpts(cmd);
-      const timeoutMs = positiveDurationFlag('--timeout', flags.timeout ?? '10000');
+      const timeoutMs = positiveDurationFlag('--timeout', flags.timeout);
       const config = await configFor(cmd);
       const { openJobContext } = await import('../jobs/context.js');
       const { probeProviders } = await import('../probe/probe.js');

@@ -8,7 +8,8 @@ import { resolveSlot } from './generate.js';
 interface RunFlags {
   slot?: string;
   timeout?: string;
-  killAfter?: string;
+  /** Always set: the option has a default. */
+  killAfter: string;
 }
 
 export function register(program: Command): void {
@@ -38,7 +39,7 @@ Exit codes: the command's own exit code; 128 + signal number when it was killed 
     .action(async (jobName: string, command: string[], flags: RunFlags, cmd: Command) => {
       const { json } = globalOpts(cmd);
       const timeoutMs = flags.timeout === undefined ? undefined : positiveDurationFlag('--timeout', flags.timeout);
-      const killGraceMs = positiveDurationFlag('--kill-after', flags.killAfter ?? '5s');
+      const killGraceMs = positiveDurationFlag('--kill-after', flags.killAfter);
       const config = await configFor(cmd);
       const job = jobOf(config, jobName, 'command');
       if (!command.length && !job.command?.length) {
