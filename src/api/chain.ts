@@ -9,9 +9,9 @@
 import type { Clock } from '../clock.js';
 import type { ResolvedConfig, ResolvedProvider, UserConfig } from '../config/types.js';
 import { ConfigError } from '../config/validate.js';
-import { Engine } from '../engine/chain.js';
+import { Engine, missingKeys } from '../engine/chain.js';
 import type { ChainResult } from '../engine/types.js';
-import type { JobContext } from '../jobs/context.js';
+import { openJobContext, type JobContext } from '../jobs/context.js';
 import type { ChatRequest } from '../providers/types.js';
 import { AfterRunQueue, DeferredLog, startCallRecord, type CallRecord } from './run-log.js';
 import { openChainStream, type ChainStream } from './stream.js';
@@ -67,17 +67,11 @@ export interface ChainInternals extends Chain {
 /** A config object (as written or already resolved), a path to a config file, or nothing (search). */
 export type ChainConfigInput = UserConfig | ResolvedConfig | string | undefined;
 
-export async function createChain(input?: ChainConfigInput, opts: CreateChainOptions = {}): Promise<Chain> {
-  return createChainInternals(input, opts);
-}
-
 export async function createChainInternals(input: ChainConfigInput, opts: InternalChainOptions = {}): Promise<ChainInternals> {
   const config = await resolveInput(input);
   const env = opts.env ?? process.env;
-  const { missingKeys } = await import('../engine/chain.js');
   const problems = missingKeys(config, config.providers, env);
   if (problems.length) throw new ConfigError(`configuration error in ${config.configPath || 'config'}: ${problems.join('; ')}`, problems);
-  const { openJobContext } = await import('../jobs/context.js');
   const context = await openJobContext(config, { env, clock: opts.clock, warn: opts.warn });
   const defaultJob = opts.job ?? 'library';
   const logging = opts.log ?? true;

@@ -7,6 +7,6 @@ import type { Chain, ChainConfigInput, CreateChainOptions } from './chain.js';
 
 /** Opens a failover chain over the config's providers; see docs/library.md. */
 export async function createChain(config?: ChainConfigInput, options: CreateChainOptions = {}): Promise<Chain> {
-  const { createChain: create } = await import('./chain.js');
-  return create(config, options);
+  const { createChainInternals } = await import('./chain.js');
+  return createChainInternals(config, options);
 }
