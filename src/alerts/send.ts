@@ -7,7 +7,7 @@
 import { hostname } from 'node:os';
 import { clockFromEnv } from '../clock.js';
 import type { ResolvedConfig } from '../config/types.js';
-import type { Level, Trigger } from '../log/types.js';
+import type { Level } from '../log/types.js';
 import { JobLog, newRunId, scrubSecrets } from '../log/writer.js';
 import type { Alert, AlertInput, AlertKind, AlertReport, Delivery, Severity } from './types.js';
 
@@ -17,10 +17,8 @@ export const COMMAND_TIMEOUT_MS = 30_000;
 export type AlertLogger = (event: string, fields: Record<string, unknown>, level: Level) => void;
 
 export interface SendOptions {
-  /** Where `alert.sent` / `alert.failed` records go. Default: the config's job log, job = alert.job ?? "alerts". */
+  /** Where `alert.sent` / `alert.failed` records go. Default: the config's job log, job = alert.job ?? "alerts", trigger "manual". */
   log?: AlertLogger;
-  /** Trigger stamped on records written by the default logger. Default "manual". */
-  trigger?: Trigger;
   /** Where the one stderr line goes. Default process.stderr. */
   stderr?: (line: string) => void;
   env?: NodeJS.ProcessEnv;
@@ -36,11 +34,11 @@ const DEFAULT_SEVERITY: Record<AlertKind, Severity> = {
 };
 
 /** Fill in ts (LUCY_OPS_NOW-aware), host and the kind's default severity. */
-export function completeAlert(input: AlertInput, now?: number): Alert {
+export function completeAlert(input: AlertInput): Alert {
   return {
     ...input,
     severity: input.severity ?? DEFAULT_SEVERITY[input.kind],
-    ts: input.ts ?? new Date(now ?? safeNow()).toISOString(),
+    ts: input.ts ?? new Date(safeNow()).toISOString(),
     host: input.host ?? hostname(),
   };
 }
@@ -76,7 +74,7 @@ export async function sendAlert(
   opts: SendOptions = {},
 ): Promise<AlertReport> {
   const alert = completeAlert(input);
-  const log = opts.log ?? defaultLogger(config.log, alert, opts.trigger ?? 'manual');
+  const log = opts.log ?? defaultLogger(config.log, alert);
   const deliveries: Delivery[] = [];
 
   const started = performance.now();
@@ -179,10 +177,10 @@ async function runCommand(command: string[], alert: Alert, env: NodeJS.ProcessEn
   }
 }
 
-function defaultLogger(logPath: string, alert: Alert, trigger: Trigger): AlertLogger {
+function defaultLogger(logPath: string, alert: Alert): AlertLogger {
   const log = new JobLog(logPath);
   const runId = newRunId();
   return (event, fields, level) => {
-    log.append({ level, event, job: alert.job ?? 'alerts', runId, scheduledFor: alert.slot ?? alert.ts, trigger, ...fields });
+    log.append({ level, event, job: alert.job ?? 'alerts', runId, scheduledFor: alert.slot ?? alert.ts, trigger: 'manual', ...fields });
   };
 }
