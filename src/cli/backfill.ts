@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { ExitCode } from '../exit-codes.js';
 import { CliError, globalOpts, printJson, setExit } from './common.js';
 import { configFor, jobOf, requireKeys } from './context.js';
-import { timeFlag } from './flags.js';
+import { repeatable, timeFlag } from './flags.js';
 
 interface BackfillFlags {
   since: string;
@@ -13,18 +13,16 @@ interface BackfillFlags {
   log?: string[];
 }
 
-const collect = (v: string, prev: string[] = []) => [...prev, v];
-
 export function register(program: Command): void {
   program
     .command('backfill')
     .description('re-run every missed or failed slot in a window, exactly once')
     .requiredOption('--since <time>', 'start of the window (ISO time, or relative: 45m, 6h, 2d)')
     .option('--until <time>', 'end of the window (default: now)')
-    .option('--job <name>', 'only this job (repeatable)', collect)
+    .option('--job <name>', 'only this job (repeatable)', repeatable)
     .option('--dry-run', 'list the plan; run nothing')
     .option('--concurrency <n>', 'slots run at once', '1')
-    .option('--log <file>', 'also read this log (repeatable; the configured log and its rotations are always read)', collect)
+    .option('--log <file>', 'also read this log (repeatable; the configured log and its rotations are always read)', repeatable)
     .addHelpText(
       'after',
       `

@@ -1,6 +1,7 @@
 /**
- * Option values commander cannot check itself (times, durations): a bad one is a usage error
- * (exit 64) that names its flag. time.ts is small and imports nothing, so this stays cheap to load.
+ * Option values beyond what commander parses itself: repeated options, and times and durations,
+ * where a bad value is a usage error (exit 64) that names its flag. time.ts is small and imports
+ * nothing, so this stays cheap to load.
  */
 import { ExitCode } from '../exit-codes.js';
 import { parseDuration, parseTimeArg } from '../time.js';
@@ -31,3 +32,6 @@ export function positiveDurationFlag(flag: string, text: string): number {
   if (ms <= 0) throw new CliError(`${flag}: must be more than 0, got ${JSON.stringify(text)}`, ExitCode.usage);
   return ms;
 }
+
+/** Commander's argument parser for an option given more than once (`--job a --job b`): every value, in order. */
+export const repeatable = (value: string, previous: string[] = []): string[] => [...previous, value];

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import type { Command } from 'commander';
 import { ExitCode } from '../exit-codes.js';
 import { CliError, globalOpts, printJson, setExit } from './common.js';
-import { durationFlag, timeFlag } from './flags.js';
+import { durationFlag, repeatable, timeFlag } from './flags.js';
 
 /** since, until and lateAfter always have a value: their options have defaults. */
 interface GapsFlags {
@@ -19,8 +19,6 @@ interface GapsFlags {
   lateAfter: string;
 }
 
-const collect = (value: string, previous: string[] = []) => [...previous, value];
-
 export function register(program: Command): void {
   const postmortem = program
     .command('postmortem')
@@ -31,8 +29,8 @@ export function register(program: Command): void {
     .description('find silent gaps: slots of each job that no successful run served, with their cause')
     .option('--since <time>', 'start of the window: ISO 8601 or a duration ago (45m, 6h, 2d)', '24h')
     .option('--until <time>', 'end of the window: ISO 8601 or a duration ago', 'now')
-    .option('--job <name>', 'only this job (repeatable)', collect)
-    .option('--log <file>', "read this log instead of the configured one (repeatable; '-' is stdin; rotated .1/.2.gz files are read too)", collect)
+    .option('--job <name>', 'only this job (repeatable)', repeatable)
+    .option('--log <file>', "read this log instead of the configured one (repeatable; '-' is stdin; rotated .1/.2.gz files are read too)", repeatable)
     .option('--fail-on-gap', 'exit 1 when a gap is found (for a CI or cron watchdog); off a terminal, print nothing when there is none')
     .option('--grace <duration>', "don't judge slots this recent: their run may still be going (default: the job's deadline + 1m)")
     .option('--late-after <duration>', 'report a serving run that started this long after its slot as late', '1m')
