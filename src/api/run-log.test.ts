@@ -60,6 +60,20 @@ it('logs a call as run.start, attempts, run.end with trigger manual and schedule
   expect(lines[2]).toMatchObject({ outcome: 'ok', provider: 'a', stream: true });
 });
 
+it('logs breaker changes under the contract names breaker.open / breaker.half-open / breaker.close', () => {
+  const { ctx, logFile } = context();
+  const rec = startCallRecord(ctx, 'serve', { enabled: true });
+  rec.onEvent({ type: 'breaker', transition: { provider: 'a', from: 'open', to: 'half-open' } });
+  rec.onEvent({ type: 'breaker', transition: { provider: 'a', from: 'half-open', to: 'closed' } });
+  rec.onEvent({ type: 'breaker', transition: { provider: 'a', from: 'closed', to: 'open', by: 'manual' } });
+  const lines = fs.readFileSync(logFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  expect(lines.slice(1).map((l) => [l.event, l.level, l.from, l.by])).toEqual([
+    ['breaker.half-open', 'info', 'open', undefined],
+    ['breaker.close', 'info', 'half-open', undefined],
+    ['breaker.open', 'warn', 'closed', 'manual'],
+  ]);
+});
+
 it('runs the after-run hooks for failures, recoveries and breaker changes, not for steady ok calls or client aborts', async () => {
   const { ctx, store } = context();
   const queue = new AfterRunQueue();

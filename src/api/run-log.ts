@@ -4,6 +4,7 @@
  * and alerts see chat traffic like cron traffic. No per-slot lock: concurrent requests of one job
  * are normal here, unlike cron runs.
  */
+import { breakerEvent } from '../engine/breaker.js';
 import type { EngineEvent } from '../engine/types.js';
 import { AllProvidersFailedError, DeadlineExceededError, RunAbortedError, StreamInterruptedError } from '../engine/errors.js';
 import type { ChainResult } from '../engine/types.js';
@@ -130,7 +131,7 @@ export function startCallRecord(ctx: JobContext, job: string, opts: CallRecordOp
       } else {
         const t = e.transition;
         transitions.push(t);
-        run.log(`breaker.${t.to}`, { provider: t.provider, from: t.from, ...(t.by ? { by: t.by } : {}) }, t.to === 'open' ? 'warn' : 'info');
+        run.log(breakerEvent(t.to), { provider: t.provider, from: t.from, ...(t.by ? { by: t.by } : {}) }, t.to === 'open' ? 'warn' : 'info');
       }
     },
     ok(result, extra = {}) {
