@@ -62,10 +62,11 @@ export async function actBefore(env: DrillEnv): Promise<BeforeOutcome> {
   const runs = await replayAfternoon(world);
   const primaryRequests = primaryRequestsInOutage(env.sim);
 
-  const stories = runStories(readLogRecords(world.config.log));
+  const records = readLogRecords(world.config.log);
+  const stories = runStories(records);
   const failed = bySlot(stories.filter((s) => s.outcome === 'failed').map((s) => ({ job: s.job, slot: s.slot })));
   const served = stories.filter((s) => s.outcome === 'ok');
-  const alertRecords = readLogRecords(world.config.log).filter((r) => r.event === 'alert.sent');
+  const alertRecords = records.filter((r) => r.event === 'alert.sent');
 
   world.clock.set(ANALYSIS.until);
   const gaps = await gapsOf(world);
