@@ -64,16 +64,13 @@ Exit codes: 0 done, 1 the work failed, 64 usage error, 69 no provider could serv
     process.exitCode = exitCodeFor(err);
     // under --json, stdout is one JSON document even when the command could not run
     const ownArgs = argv.includes('--') ? argv.slice(0, argv.indexOf('--')) : argv; // not `run`'s command
-    if (ownArgs.includes('--json') && !jsonPrinted() && !isHelp(err)) {
+    // (--help and --version end here too, with exit code 0: they are not errors)
+    if (ownArgs.includes('--json') && !jsonPrinted() && process.exitCode !== ExitCode.ok) {
       const missingCommand = err instanceof CommanderError && err.code === 'commander.help';
       const message = missingCommand ? 'a command is missing (the list is in the help on stderr)' : err instanceof Error ? err.message.replace(/^error: /, '').trim() : String(err);
       printJson({ error: { message, exitCode: process.exitCode } });
     }
   }
-}
-
-function isHelp(err: unknown): boolean {
-  return err instanceof CommanderError && ['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(err.code) && err.exitCode === 0;
 }
 
 function packageVersion(): string {
