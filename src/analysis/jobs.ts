@@ -16,7 +16,7 @@ export function jobSchedulesFromConfig(config: ResolvedConfig, names?: readonly 
     .map(([name, job]) => ({
       name,
       schedule: job.schedule,
-      tz: job.tz ?? 'UTC',
+      tz: job.tz,
       graceMs: graceMs ?? (job.deadlineMs ?? config.deadlineMs) + GRACE_SLACK_MS,
     }));
 }
