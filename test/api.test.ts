@@ -8,6 +8,7 @@ import * as lucy from '../src/index.js';
 import { AllProvidersFailedError, ConfigError, createChain, DeadlineExceededError, RunAbortedError, StreamInterruptedError, type Chain } from '../src/index.js';
 import { readLog, runCli, simConfig, tempProject } from './helpers/cli.js';
 import { useSimulator } from './helpers/sim.js';
+import { until } from './helpers/wait.js';
 
 const sim = useSimulator();
 let dir: string;
@@ -62,7 +63,7 @@ describe('complete', () => {
     sim.setScript({ '*': { kind: 'hang' } });
     const aborter = new AbortController();
     const call = chain.complete(ask, { signal: aborter.signal });
-    await waitFor(() => sim.requests().some((r) => r.fault === 'hang'));
+    await until('the hanging request at the simulator', () => sim.requests().some((r) => r.fault === 'hang'), 5000);
     aborter.abort();
     await expect(call).rejects.toBeInstanceOf(RunAbortedError);
   });
@@ -167,11 +168,3 @@ describe('config and the shared breaker store', () => {
     ]);
   });
 });
-
-async function waitFor(check: () => boolean): Promise<void> {
-  const until = Date.now() + 5000;
-  while (!check()) {
-    if (Date.now() > until) throw new Error('waitFor: condition not met in 5 s');
-    await new Promise((r) => setImmediate(r));
-  }
-}

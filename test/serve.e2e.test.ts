@@ -10,6 +10,7 @@ import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, readLog, runCli, simConfig, tempProject } from './helpers/cli.js';
 import { useSimulator } from './helpers/sim.js';
+import { until } from './helpers/wait.js';
 
 interface Serve {
   url: string;
@@ -180,8 +181,9 @@ describe('chat completions through the chain', () => {
     aborter.abort();
     expect(await call).toBeInstanceOf(OpenAI.APIUserAbortError);
     await upstream.closed; // the upstream connection closed: serve aborted its call (its timeouts are 30 s)
-    const end = await waitFor(() => readLog(dir).find((r) => r.job === 'chat-route' && r.event === 'run.end'));
-    expect(end).toMatchObject({ outcome: 'failed', failure: 'aborted' });
+    const isEnd = (r: any) => r.job === 'chat-route' && r.event === 'run.end';
+    await until('the run.end of the aborted call', () => readLog(dir).some(isEnd), 5000);
+    expect(readLog(dir).find(isEnd)).toMatchObject({ outcome: 'failed', failure: 'aborted' });
   });
 
   it('never passes a provider key to the client or the job log', async () => {
@@ -242,11 +244,8 @@ describe('token, health, and shutdown', () => {
     const s = await startServe(dir, { LEAKY_KEY });
     started.push(s);
     sim.setScript({ '*': { kind: 'ok', latencyMs: 300 } });
-    const seen = new Promise<void>((resolve) => {
-      const poll = () => (sim.requests().some((r) => r.model === 'deepseek-v3') ? resolve() : setImmediate(poll));
-      sim.resetCounts();
-      poll();
-    });
+    sim.resetCounts();
+    const seen = until('the request at the simulator', () => sim.requests().some((r) => r.model === 'deepseek-v3'), 5000);
     const slow = client(s).chat.completions.create({ model: 'auto', ...ask });
     await seen;
     s.child.kill('SIGTERM');
@@ -276,19 +275,6 @@ it('aborts what is still running when the shutdown grace is over, then exits 0',
 /** A run's records once its run.end is in the log (serve appends right after answering). */
 function runRecords(runId: string | null): Promise<any[]> {
   expect(runId).toBeTruthy();
-  return waitFor(() => {
-    const records = readLog(dir).filter((r) => r.runId === runId);
-    return records.some((r) => r.event === 'run.end') ? records : undefined;
-  });
-}
-
-/** Polls a synchronous check on every turn of the event loop (no fixed sleeps) for up to 5 s. */
-async function waitFor<T>(check: () => T | undefined): Promise<T> {
-  const until = Date.now() + 5000;
-  for (;;) {
-    const v = check();
-    if (v !== undefined) return v;
-    if (Date.now() > until) throw new Error('waitFor: condition not met in 5 s');
-    await new Promise((r) => setImmediate(r));
-  }
+  const records = () => readLog(dir).filter((r) => r.runId === runId);
+  return until(`the run.end of run ${runId}`, () => records().some((r) => r.event === 'run.end'), 5000).then(records);
 }

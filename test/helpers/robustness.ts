@@ -80,14 +80,8 @@ export function useRobustness(): Robustness {
   return { sim, nextRequests, startCli };
 }
 
-/** Polls a condition on files (the only observable some steps have); fails after timeoutMs. */
-export async function until(what: string, check: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const giveUp = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > giveUp) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+/** Polls a condition on files (the only observable some steps have). */
+export { until } from './wait.js';
 
 export const logHas = (dir: string, pred: (l: any) => boolean) => () => readLog(dir).some(pred);
 

@@ -1,0 +1,10 @@
+/** Waiting in tests on what has no event to wait on (a file, a counter): a poll with a bound. */
+
+/** Polls `check` every 10 ms until it holds; rejects, naming `what`, after `timeoutMs`. */
+export async function until(what: string, check: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const giveUp = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > giveUp) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
