@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, readLog, runCli, simConfig, tempProject } from './helpers/cli.js';
+import { leakyProvider } from './helpers/robustness.js';
 import { useSimulator } from './helpers/sim.js';
 import { until } from './helpers/wait.js';
 
@@ -55,15 +56,6 @@ function hangingProvider(): Promise<{ url: string; server: Server; nextRequest: 
   );
 }
 
-/** A provider that answers 401 quoting the key it was sent, as some do. */
-function leakyProvider(): Promise<{ url: string; server: Server }> {
-  const server = createServer((req, res) => {
-    req.resume();
-    res.writeHead(401, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ error: { message: `Incorrect API key provided: ${req.headers.authorization}` } }));
-  });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`, server })));
-}
 const LEAKY_KEY = 'sk-test-0123456789abcdefSECRET';
 
 const sim = useSimulator();
@@ -80,7 +72,8 @@ beforeAll(async () => {
   dir = tempProject({
     ...base,
     providers: [...base.providers, { name: 'hanger', baseUrl: hang.url, model: 'hanger', timeoutMs: 30_000, idleTimeoutMs: 30_000 },
-      { name: 'leaky', baseUrl: leaky.url, model: 'leaky', apiKeyEnv: 'LEAKY_KEY' },
+      // model p1: the leaky provider answers 401 quoting the key it was sent
+      { name: 'leaky', baseUrl: leaky.url, model: 'p1', apiKeyEnv: 'LEAKY_KEY' },
     ],
     breaker: { failureThreshold: 50, cooldownMs: 300_000 },
     serve: { maxBodyBytes: 4096 },
