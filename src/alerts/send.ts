@@ -5,10 +5,9 @@
  * never thrown: an alert must not change the exit code of the job it is about.
  */
 import { hostname } from 'node:os';
-import { clockFromEnv } from '../clock.js';
 import type { ResolvedConfig } from '../config/types.js';
 import type { Level } from '../log/types.js';
-import { JobLog, newRunId, scrubSecrets } from '../log/writer.js';
+import { JobLog, newRunId, safeClockFromEnv, scrubSecrets } from '../log/writer.js';
 import type { Alert, AlertInput, AlertKind, AlertReport, Delivery, Severity } from './types.js';
 
 /** How long an alert command may run before it is killed. */
@@ -38,17 +37,9 @@ export function completeAlert(input: AlertInput): Alert {
   return {
     ...input,
     severity: input.severity ?? DEFAULT_SEVERITY[input.kind],
-    ts: input.ts ?? new Date(safeNow()).toISOString(),
+    ts: input.ts ?? new Date(safeClockFromEnv().now()).toISOString(),
     host: input.host ?? hostname(),
   };
-}
-
-function safeNow(): number {
-  try {
-    return clockFromEnv().now();
-  } catch {
-    return Date.now();
-  }
 }
 
 /** The stderr line: `lucy-ops: ALERT job-failing: blog has failed 3 runs in a row ...`. */

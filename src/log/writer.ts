@@ -137,7 +137,8 @@ function endsWithNewline(file: string, size: number): boolean {
   }
 }
 
-function safeClockFromEnv(): Clock {
+/** The LUCY_OPS_NOW-aware clock, or the system clock when LUCY_OPS_NOW is not a time (commands refuse that with exit 78 before they log). */
+export function safeClockFromEnv(): Clock {
   try {
     return clockFromEnv();
   } catch {
