@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readLog, runCli, simConfig, tempProject } from './helpers/cli.js';
-import { until } from './helpers/robustness.js';
+import { until } from './helpers/wait.js';
 import { useSimulator } from './helpers/sim.js';
 
 const sim = useSimulator();
