@@ -3,6 +3,7 @@
  * where a bad value is a usage error (exit 64) that names its flag. time.ts is small and imports
  * nothing, so this stays cheap to load.
  */
+import { InvalidArgumentError } from 'commander';
 import { ExitCode } from '../exit-codes.js';
 import { parseDuration, parseTimeArg } from '../time.js';
 import { CliError } from './common.js';
@@ -35,3 +36,10 @@ export function positiveDurationFlag(flag: string, text: string): number {
 
 /** Commander's argument parser for an option given more than once (`--job a --job b`): every value, in order. */
 export const repeatable = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+/** Commander's argument parser for `--port` (serve, sim): 0-65535, 0 = any free port. */
+export function parsePort(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError('must be a port number 0-65535');
+  return port;
+}

@@ -6,6 +6,7 @@ import { type Command, InvalidArgumentError } from 'commander';
 import { ExitCode } from '../exit-codes.js';
 import { CliError, globalOpts, say } from './common.js';
 import { configFor } from './context.js';
+import { parsePort } from './flags.js';
 
 interface ServeFlags {
   port: number;
@@ -83,12 +84,6 @@ export function register(program: Command): void {
 
 function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || host.startsWith('127.');
-}
-
-function parsePort(value: string): number {
-  const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError('must be a port number 0-65535');
-  return port;
 }
 
 function parseMs(value: string): number {

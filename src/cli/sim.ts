@@ -2,8 +2,9 @@
  * `lucy-ops sim`: run the fault-injecting provider simulator so users can rehearse their own config
  * (point providers' baseUrl at it, script outages per model). Runs until SIGINT/SIGTERM.
  */
-import { type Command, InvalidArgumentError } from 'commander';
+import type { Command } from 'commander';
 import { CliError, globalOpts, printJson, say } from './common.js';
+import { parsePort } from './flags.js';
 import { ExitCode } from '../exit-codes.js';
 import type { SimRequestRecord } from '../sim/types.js';
 
@@ -97,10 +98,4 @@ export async function runSim(opts: SimCommandOptions, signal: AbortSignal): Prom
 function logRequest(r: SimRequestRecord): void {
   const flags = [r.stream ? 'stream' : '', r.authorization ? '' : 'no-auth'].filter(Boolean).join(' ');
   process.stderr.write(`${new Date(r.at).toISOString()} ${r.model || '(none)'}${flags ? ` [${flags}]` : ''} → ${r.fault}\n`);
-}
-
-function parsePort(value: string): number {
-  const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError('must be a port number 0-65535');
-  return port;
 }
