@@ -50,7 +50,7 @@ Exit codes: 0 ok or already served, 1 failed, 69 no provider could serve,
         setExit(
           interrupted !== undefined ? interrupted
           : result.status === 'ok' ? ExitCode.ok
-          : result.status === 'skipped' ? ((result as { locked?: boolean }).locked ? ExitCode.tempfail : ExitCode.ok)
+          : result.status === 'skipped' ? (result.locked ? ExitCode.tempfail : ExitCode.ok)
           : failure === 'unavailable' ? ExitCode.unavailable
           : ExitCode.failed,
         );

@@ -42,6 +42,14 @@ export type AcquireResult =
 
 type Change = { next: BreakerRecord; from: BreakerState; to: BreakerState; by?: 'manual' };
 
+/**
+ * The policy a config gives: its threshold and cooldown, and a trial lease as long as the longest
+ * attempt may take (plus slack), so a live trial holder is never taken over mid-request.
+ */
+export function breakerPolicy(config: { breaker: { failureThreshold: number; cooldownMs: number }; providers: ReadonlyArray<{ timeoutMs: number }> }): BreakerPolicy {
+  return { ...config.breaker, trialLeaseMs: Math.max(0, ...config.providers.map((p) => p.timeoutMs)) + 5_000 };
+}
+
 export const CLOSED: BreakerRecord = Object.freeze({ state: 'closed', consecutiveFailures: 0 });
 
 export function breakerKey(provider: string): string {

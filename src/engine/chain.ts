@@ -9,7 +9,7 @@ import { complete } from '../providers/openai-compatible.js';
 import { ProviderError, type ChatRequest } from '../providers/types.js';
 import type { StateStore } from '../state/types.js';
 import { retryWait } from './backoff.js';
-import { Breakers, type Transition } from './breaker.js';
+import { Breakers, breakerPolicy, type Transition } from './breaker.js';
 import { countsForBreaker, disposition, toProviderError } from './classify.js';
 import { startDeadline } from './deadline.js';
 import { abortReasonText, AllProvidersFailedError, DeadlineExceededError, RunAbortedError, StreamInterruptedError } from './errors.js';
@@ -58,8 +58,7 @@ export class Engine {
     private readonly deps: EngineDeps,
   ) {
     this.sleep = deps.sleep ?? realSleep;
-    const trialLeaseMs = Math.max(...config.providers.map((p) => p.timeoutMs)) + 5_000;
-    this.breakers = new Breakers(deps.store, { ...config.breaker, trialLeaseMs }, deps.clock);
+    this.breakers = new Breakers(deps.store, breakerPolicy(config), deps.clock);
   }
 
   async complete(request: ChatRequest, opts: RunOptions = {}): Promise<ChainResult> {

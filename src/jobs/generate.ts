@@ -34,6 +34,8 @@ export interface GenerateResult {
   /** Why it was skipped or failed, in words. */
   reason?: string;
   error?: string;
+  /** Another process holds this job and slot: nothing ran (exit 75). */
+  locked?: boolean;
   /** 'unavailable': no provider could serve (exit 69). */
   failure?: 'unavailable' | 'error';
   durationMs?: number;

@@ -3,7 +3,7 @@
  * levers (reset, trip, a probe's success). Imports nothing heavy: `breaker status` must start fast.
  */
 import type { ResolvedConfig } from '../config/types.js';
-import { Breakers, type BreakerRecord, type Transition } from '../engine/breaker.js';
+import { Breakers, breakerPolicy, type BreakerRecord, type Transition } from '../engine/breaker.js';
 import type { Clock } from '../clock.js';
 import type { StateStore } from '../state/types.js';
 
@@ -42,8 +42,7 @@ export interface BreakerBoard {
 
 export function breakerBoard(config: Pick<ResolvedConfig, 'providers' | 'breaker'>, store: StateStore, clock: Clock): BreakerBoard {
   // the same lease the engine uses, so a trial started by a run is honoured the same way
-  const trialLeaseMs = Math.max(0, ...config.providers.map((p) => p.timeoutMs)) + 5_000;
-  const breakers = new Breakers(store, { ...config.breaker, trialLeaseMs }, clock);
+  const breakers = new Breakers(store, breakerPolicy(config), clock);
   const views = async (providers: string[]) => (await breakers.status(providers)).map(({ provider, ...r }) => toView(provider, r as BreakerRecord));
   const view = async (provider: string) => (await views([provider]))[0];
   return {
