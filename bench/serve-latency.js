@@ -7,13 +7,15 @@
  *   npm run build && node bench/serve-latency.js            # ~3 s per path per level
  *   SERVE_BENCH_SECONDS=30 node bench/serve-latency.js      # the 30 s soak
  *   SERVE_BENCH_LEVELS=50 SERVE_BENCH_SECONDS=30 node bench/serve-latency.js   # only 50 clients
+ *   SERVE_BENCH_STREAM=1 node bench/serve-latency.js        # streamed (SSE) answers on every path
  *   node bench/serve-latency.js --json                      # one JSON document on stdout
  *
  * The simulator and serve each run in their own process (as in production: serve is its own
  * process); the load generator is this process, with keep-alive connections to both. A third
  * path, "floor", is the least any proxy costs on this machine: a 15-line node:http + undici
  * forwarder with no failover, no log, no breaker, so serve's own share can be told apart from
- * the cost of one more HTTP hop.
+ * the cost of one more HTTP hop. Wall time on a busy host is noisy; the CPU time the serve and
+ * floor processes spend per request (Linux: /proc/PID/stat) is the steadier figure.
  * Goal (issue 8): median added latency < 0.4 ms, and no errors at 50 clients for 30 s.
  */
 import { spawn } from 'node:child_process';
@@ -98,6 +100,16 @@ async function load(url, body, c, ms, agent) {
   return { latencies, errors, firstErrors };
 }
 
+/** CPU time (user + system, µs) a child process has used so far; undefined off Linux. */
+function cpuUs(child) {
+  try {
+    const fields = fs.readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / 100; // utime + stime, in USER_HZ (100) ticks
+  } catch {
+    return undefined;
+  }
+}
+
 const quantile = (sorted, q) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : NaN);
 
 function summarize(latencies) {
@@ -132,8 +144,9 @@ export async function benchServeLatency({ seconds = Number(process.env.SERVE_BEN
   const viaServe = `${serve.info.url}/v1/chat/completions`;
   const viaFloor = `${floor.info.url}/chat/completions`;
   const messages = [{ role: 'user', content: 'Say hello.' }];
-  const directBody = JSON.stringify({ model: 'primary', messages });
-  const serveBody = JSON.stringify({ model: 'auto', messages });
+  const stream = process.env.SERVE_BENCH_STREAM === '1';
+  const directBody = JSON.stringify({ model: 'primary', messages, stream });
+  const serveBody = JSON.stringify({ model: 'auto', messages, stream });
   const results = [];
   try {
     // warm both paths (JIT, connections, undici load in serve)
@@ -141,11 +154,13 @@ export async function benchServeLatency({ seconds = Number(process.env.SERVE_BEN
     await load(viaServe, serveBody, 10, 500, agent);
     await load(viaFloor, directBody, 10, 500, agent);
     for (const c of levels) {
-      const fresh = () => ({ latencies: [], errors: 0, firstErrors: [] });
+      const fresh = () => ({ latencies: [], errors: 0, firstErrors: [], cpuUs: 0 });
       const acc = { direct: fresh(), floor: fresh(), serve: fresh() };
       for (let round = 0; round < ROUNDS; round++) {
-        for (const [name, url, body] of [['direct', direct, directBody], ['floor', viaFloor, directBody], ['serve', viaServe, serveBody]]) {
+        for (const [name, url, body, proxy] of [['direct', direct, directBody], ['floor', viaFloor, directBody, floor.child], ['serve', viaServe, serveBody, serve.child]]) {
+          const cpuBefore = proxy && cpuUs(proxy);
           const r = await load(url, body, c, (seconds * 1000) / ROUNDS, agent);
+          if (proxy) acc[name].cpuUs += cpuUs(proxy) - cpuBefore;
           for (const l of r.latencies) acc[name].latencies.push(l);
           acc[name].errors += r.errors;
           acc[name].firstErrors.push(...r.firstErrors.slice(0, 3));
@@ -154,11 +169,12 @@ export async function benchServeLatency({ seconds = Number(process.env.SERVE_BEN
       const d = summarize(acc.direct.latencies);
       const s = summarize(acc.serve.latencies);
       const f = summarize(acc.floor.latencies);
+      const cpuPerRequest = (a) => Math.round(a.cpuUs / (a.latencies.length + a.errors)); // NaN off Linux
       results.push({
         clients: c,
         direct: { ...d, errors: acc.direct.errors },
-        floor: { ...f, errors: acc.floor.errors, addedMedianUs: f.medianUs - d.medianUs },
-        serve: { ...s, errors: acc.serve.errors, ...(acc.serve.firstErrors.length ? { firstErrors: acc.serve.firstErrors.slice(0, 3) } : {}) },
+        floor: { ...f, errors: acc.floor.errors, addedMedianUs: f.medianUs - d.medianUs, cpuUsPerRequest: cpuPerRequest(acc.floor) },
+        serve: { ...s, errors: acc.serve.errors, cpuUsPerRequest: cpuPerRequest(acc.serve), ...(acc.serve.firstErrors.length ? { firstErrors: acc.serve.firstErrors.slice(0, 3) } : {}) },
         addedMedianUs: s.medianUs - d.medianUs,
         addedP99Us: s.p99Us - d.p99Us,
         medianRatio: round2(s.medianUs / d.medianUs),
@@ -174,14 +190,14 @@ export async function benchServeLatency({ seconds = Number(process.env.SERVE_BEN
     await Promise.all([once(serve.child), once(sim.child), once(floor.child)]);
     fs.rmSync(dir, { recursive: true, force: true });
   }
-  return { bench: 'serve-latency', secondsPerLevel: seconds, node: process.version, cpus: os.cpus().length, goalMedianAddedUs: 400, results };
+  return { bench: 'serve-latency', stream, secondsPerLevel: seconds, node: process.version, cpus: os.cpus().length, goalMedianAddedUs: 400, results };
 }
 
 const once = (child) => (child.exitCode !== null ? Promise.resolve() : new Promise((r) => child.once('exit', r)));
 const round2 = (n) => Math.round(n * 100) / 100;
 
 function printTable(report) {
-  const rows = [['clients', 'direct p50', 'serve p50', 'added p50', 'ratio', 'direct p99', 'serve p99', 'added p99', 'ratio', 'serve req/s', 'errors', 'floor added p50']];
+  const rows = [['clients', 'direct p50', 'serve p50', 'added p50', 'ratio', 'direct p99', 'serve p99', 'added p99', 'ratio', 'serve req/s', 'errors', 'floor added p50', 'CPU/req serve', 'floor']];
   for (const r of report.results) {
     rows.push([
       r.clients,
@@ -196,10 +212,12 @@ function printTable(report) {
       r.serveRps,
       r.direct.errors + r.serve.errors,
       `${r.floor.addedMedianUs} µs`,
+      `${r.serve.cpuUsPerRequest} µs`,
+      `${r.floor.cpuUsPerRequest} µs`,
     ].map(String));
   }
   const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => String(row[i]).length)));
-  console.log(`serve added latency (${report.secondsPerLevel} s per path per level, ${report.node}, ${report.cpus} CPUs; goal: added p50 < 400 µs)`);
+  console.log(`serve added latency${report.stream ? ', streamed answers' : ''} (${report.secondsPerLevel} s per path per level, ${report.node}, ${report.cpus} CPUs; goal: added p50 < 400 µs)`);
   console.log('floor: the same hop through a bare node:http + undici forwarder (no failover, no log): the least any proxy adds here');
   for (const row of rows) console.log(row.map((cell, i) => String(cell).padStart(widths[i])).join('  '));
   for (const r of report.results) if (r.serve.firstErrors) console.log(`errors at ${r.clients} clients: ${r.serve.firstErrors.join(' | ')}`);
