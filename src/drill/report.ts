@@ -33,7 +33,7 @@ function paint(c: ChalkInstance, e: TimelineEntry): string {
 const time = (at: string) => (at ? at.slice(11, 19) : '').padEnd(8);
 const show = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
 
-export function renderAct(act: ActReport, c: ChalkInstance): string {
+function renderAct(act: ActReport, c: ChalkInstance): string {
   const passed = act.checks.filter((x) => x.ok).length;
   const verdict = act.ok ? c.green(`✓ ${passed}/${act.checks.length} checks`) : c.red(`✗ ${act.checks.length - passed} of ${act.checks.length} checks failed`);
   const lines = [`${c.bold(`${ACT_LABEL[act.name]} · ${act.title}`)}  ${verdict}`];
@@ -45,7 +45,7 @@ export function renderAct(act: ActReport, c: ChalkInstance): string {
   return lines.join('\n');
 }
 
-export function renderNumbers(r: DrillReport, c: ChalkInstance): string {
+function renderNumbers(r: DrillReport, c: ChalkInstance): string {
   const n = r.numbers;
   const alertsAfter = Object.entries(n.after.alerts).map(([k, v]) => `${v} ${k}`).join(', ') || 'none';
   const gapSpan = n.gap.start ? `${hhmm(n.gap.start)}–${n.gap.end ? hhmm(n.gap.end) : 'now'} (${n.gap.durationMinutes} min)` : 'none';

@@ -14,7 +14,7 @@ export interface ErrorReply {
 /** What a client may see of an attempt: no headers, no bodies, no keys (error texts are scrubbed at the source). */
 export type PublicAttempt = Pick<Attempt, 'provider' | 'model' | 'outcome' | 'httpStatus' | 'errorType' | 'error' | 'ms'>;
 
-export function publicAttempts(attempts: Attempt[]): PublicAttempt[] {
+function publicAttempts(attempts: Attempt[]): PublicAttempt[] {
   return attempts.map(({ provider, model, outcome, httpStatus, errorType, error, ms }) => ({ provider, model, outcome, httpStatus, errorType, error, ms }));
 }
 

@@ -19,7 +19,7 @@ export { closedPortUrl } from './ports.js';
 export const SIM_NOW_HEADER = 'x-lucy-sim-now';
 
 /** Without a script, every model answers ok. */
-export const DEFAULT_SIM_SCRIPT: SimScript = { '*': { kind: 'ok' } };
+const DEFAULT_SIM_SCRIPT: SimScript = { '*': { kind: 'ok' } };
 
 export interface Simulator {
   /** e.g. http://127.0.0.1:PORT/v1 (use as a provider's baseUrl). */
