@@ -154,7 +154,8 @@ async function parseRequest(req: IncomingMessage, ctx: ChatContext): Promise<Par
     provider = model;
   }
   const includeUsage = Boolean((streamOptions as { include_usage?: unknown } | undefined)?.include_usage);
-  return { kind: 'ok', request: rest as ChatRequest, provider, job: job ?? 'serve', stream: stream === true, includeUsage, deadlineMs };
+  // no x-lucy-job: the chain's own job (serve's is "serve")
+  return { kind: 'ok', request: rest as ChatRequest, provider, job, stream: stream === true, includeUsage, deadlineMs };
 }
 
 function disclosure(r: { provider: string; model: string; degraded: boolean }, record: CallRecord): Record<string, string> {
