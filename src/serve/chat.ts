@@ -18,7 +18,6 @@ import { chainErrorReply, chunkBody, completionBody, errorReply, sse, SSE_DONE, 
 export interface ChatContext {
   chain: ChainInternals;
   metrics: ServeMetrics;
-  maxBodyBytes: number;
   /**
    * Every request's controller, so shutdown can abort what outlives the grace period (a set, not
    * AbortSignal.any on one long-lived signal: that keeps a reference per request).
@@ -133,7 +132,7 @@ async function parseRequest(req: IncomingMessage, ctx: ChatContext): Promise<Par
   if (deadlineMs !== undefined && !(Number.isInteger(deadlineMs) && deadlineMs > 0 && deadlineMs <= ctx.chain.config.deadlineMs)) {
     return bad(`x-lucy-deadline-ms must be a whole number of milliseconds from 1 to ${ctx.chain.config.deadlineMs}`, 'x-lucy-deadline-ms');
   }
-  const body = await readBody(req, ctx.maxBodyBytes);
+  const body = await readBody(req, ctx.chain.config.serve.maxBodyBytes);
   if (body.kind === 'too-large') return bad(`request body larger than ${body.limit} bytes (serve.maxBodyBytes)`, null, 413, 'request_too_large');
   if (body.kind === 'aborted') return bad('request body not received', null);
   let raw: unknown;

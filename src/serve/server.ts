@@ -45,7 +45,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const inFlight = new Set<Promise<void>>();
   let closing = false;
 
-  const chatContext = { chain, metrics, maxBodyBytes: chain.config.serve.maxBodyBytes, inFlight: running, warn };
+  const chatContext = { chain, metrics, inFlight: running, warn };
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0];
