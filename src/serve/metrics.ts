@@ -2,6 +2,7 @@
  * In-process counters of `serve`, rendered as Prometheus text (exposition format 0.0.4). Written
  * by hand: a handful of series does not need prom-client, and every request updates them.
  */
+import { BREAKER_STATE_VALUE, escapeLabelValue } from '../metrics/render.js';
 
 /** Upper bounds (seconds) of the request duration histogram. */
 const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
@@ -51,13 +52,10 @@ export class ServeMetrics {
     out.push('# HELP lucy_ops_serve_in_flight Requests being served right now.');
     out.push('# TYPE lucy_ops_serve_in_flight gauge');
     out.push(`lucy_ops_serve_in_flight ${inFlight}`);
-    out.push('# HELP lucy_ops_breaker_state Breaker state per provider (1 for the current state).');
+    // the same series, name and values as the metrics textfile, so one query reads both
+    out.push('# HELP lucy_ops_breaker_state Circuit breaker state per provider: 0 closed, 1 open, 2 half-open.');
     out.push('# TYPE lucy_ops_breaker_state gauge');
-    for (const b of breakers) {
-      for (const state of ['closed', 'open', 'half-open'] as const) {
-        out.push(`lucy_ops_breaker_state{${labels({ provider: b.provider, state })}} ${b.state === state ? 1 : 0}`);
-      }
-    }
+    for (const b of breakers) out.push(`lucy_ops_breaker_state{${labels({ provider: b.provider })}} ${BREAKER_STATE_VALUE[b.state]}`);
     return out.join('\n') + '\n';
   }
 }
@@ -68,7 +66,7 @@ function bump(map: Map<string, number>, key: string): void {
 
 function labels(l: Record<string, string>): string {
   return Object.entries(l)
-    .map(([k, v]) => `${k}="${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`)
+    .map(([k, v]) => `${k}="${escapeLabelValue(v)}"`)
     .join(',');
 }
 
