@@ -4,12 +4,11 @@
  * and alerts see chat traffic like cron traffic. No per-slot lock: concurrent requests of one job
  * are normal here, unlike cron runs.
  */
-import { breakerEvent } from '../engine/breaker.js';
 import type { EngineEvent } from '../engine/types.js';
 import { AllProvidersFailedError, DeadlineExceededError, RunAbortedError, StreamInterruptedError } from '../engine/errors.js';
 import type { ChainResult } from '../engine/types.js';
 import type { JobContext } from '../jobs/context.js';
-import type { RunHandle, WorkResult } from '../jobs/run-slot.js';
+import { logEngineEvent, type RunHandle, type WorkResult } from '../jobs/run-slot.js';
 import { newRunId, type JobLog, type LogInput } from '../log/writer.js';
 
 /** How a call ended, for the log, metrics and the HTTP status. */
@@ -124,15 +123,9 @@ export function startCallRecord(ctx: JobContext, job: string, opts: CallRecordOp
     runId,
     scheduledFor,
     onEvent(e) {
-      if (e.type === 'attempt') {
-        attempts.push(e.attempt);
-        const { provider, model, outcome, httpStatus, errorType, ms, error } = e.attempt;
-        run.log('attempt.end', { provider, model, outcome, httpStatus, errorType, ms, ...(error ? { error } : {}) }, outcome === 'failed' ? 'warn' : 'info');
-      } else {
-        const t = e.transition;
-        transitions.push(t);
-        run.log(breakerEvent(t.to), { provider: t.provider, from: t.from, ...(t.by ? { by: t.by } : {}) }, t.to === 'open' ? 'warn' : 'info');
-      }
+      if (e.type === 'attempt') attempts.push(e.attempt);
+      else transitions.push(e.transition);
+      logEngineEvent(run, e);
     },
     ok(result, extra = {}) {
       end({ status: 'ok', fields: { provider: result.provider, model: result.model, degraded: result.degraded, ...extra }, attempts, transitions });

@@ -4,7 +4,6 @@
  */
 import fs from 'node:fs';
 import type { ResolvedJob, ResolvedProvider } from '../config/types.js';
-import { breakerEvent } from '../engine/breaker.js';
 import { Engine } from '../engine/chain.js';
 import { AllProvidersFailedError, DeadlineExceededError } from '../engine/errors.js';
 import type { Attempt, ChainResult, EngineEvent } from '../engine/types.js';
@@ -12,7 +11,7 @@ import type { Trigger } from '../log/types.js';
 import type { JobContext } from './context.js';
 import { existingOutputs, frontmatter, outputPath, removeAbandonedTemps, titleOf, writeFileAtomic } from './output.js';
 import { buildRequest } from './prompts.js';
-import { runSlot, type RunHandle } from './run-slot.js';
+import { logEngineEvent, runSlot } from './run-slot.js';
 
 export interface GenerateOptions {
   force?: boolean;
@@ -71,10 +70,9 @@ export async function generateSlot(ctx: JobContext, job: ResolvedJob, slot: Date
     }
     // the engine reports attempts and breaker changes into this run's log (and to the after-run hooks)
     const transitions: Array<{ provider: string; from: string; to: string }> = [];
-    const logEvent = eventLogger(run);
     const onEvent = (e: EngineEvent) => {
       if (e.type === 'breaker') transitions.push(e.transition);
-      logEvent(e);
+      logEngineEvent(run, e);
     };
     const engine = new Engine(ctx.config, { store: ctx.store, clock: ctx.clock, sleep: ctx.sleep, env: ctx.env, simClock: ctx.simClock, onEvent });
     try {
@@ -124,18 +122,6 @@ export async function generateSlot(ctx: JobContext, job: ResolvedJob, slot: Date
     error: slotRun.status === 'failed' ? String(slotRun.fields?.error ?? 'failed') : undefined,
     failure,
     ...(slotRun.locked ? { locked: true } : {}),
-  };
-}
-
-function eventLogger(run: RunHandle) {
-  return (e: EngineEvent) => {
-    if (e.type === 'attempt') {
-      const { provider, model, outcome, httpStatus, errorType, ms, error } = e.attempt;
-      run.log('attempt.end', { provider, model, outcome, httpStatus, errorType, ms, ...(error ? { error } : {}) }, outcome === 'failed' ? 'warn' : 'info');
-    } else {
-      const t = e.transition;
-      run.log(breakerEvent(t.to), { provider: t.provider, from: t.from, ...(t.by ? { by: t.by } : {}) }, t.to === 'open' ? 'warn' : 'info');
-    }
   };
 }
 

@@ -2,6 +2,8 @@
  * The discipline every run gets, whatever its work: one lock per job and slot, `run.start` and
  * `run.end` records, and the after-run hooks (alerts, metrics).
  */
+import { breakerEvent } from '../engine/breaker.js';
+import type { EngineEvent } from '../engine/types.js';
 import type { Trigger } from '../log/types.js';
 import { newRunId } from '../log/writer.js';
 import type { JobContext } from './context.js';
@@ -81,5 +83,16 @@ export async function runSlot(
     return { ...result, locked: false, runId, durationMs };
   } finally {
     await lock.release();
+  }
+}
+
+/** An engine event as this run's log record: `attempt.end`, or `breaker.open|half-open|close`. */
+export function logEngineEvent(run: Pick<RunHandle, 'log'>, e: EngineEvent): void {
+  if (e.type === 'attempt') {
+    const { provider, model, outcome, httpStatus, errorType, ms, error } = e.attempt;
+    run.log('attempt.end', { provider, model, outcome, httpStatus, errorType, ms, ...(error ? { error } : {}) }, outcome === 'failed' ? 'warn' : 'info');
+  } else {
+    const t = e.transition;
+    run.log(breakerEvent(t.to), { provider: t.provider, from: t.from, ...(t.by ? { by: t.by } : {}) }, t.to === 'open' ? 'warn' : 'info');
   }
 }
