@@ -52,8 +52,10 @@ export function breakerPolicy(config: { breaker: { failureThreshold: number; coo
 
 export const CLOSED: BreakerRecord = Object.freeze({ state: 'closed', consecutiveFailures: 0 });
 
+const BREAKER_PREFIX = 'breaker:';
+
 export function breakerKey(provider: string): string {
-  return `breaker:${provider}`;
+  return BREAKER_PREFIX + provider;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -169,7 +171,7 @@ export class Breakers {
 
   /** Each provider's record as stored (closed for unknown); never writes, never derives. */
   async status(providers: string[]): Promise<Array<{ provider: string } & BreakerRecord>> {
-    const stored = await this.store.list<unknown>('breaker:');
+    const stored = await this.store.list<unknown>(BREAKER_PREFIX);
     return providers.map((provider) => ({ provider, ...toRecord(stored[breakerKey(provider)]) }));
   }
 
@@ -178,7 +180,7 @@ export class Breakers {
     const providers =
       provider !== undefined
         ? [provider]
-        : Object.keys(await this.store.list('breaker:')).map((key) => key.slice('breaker:'.length));
+        : Object.keys(await this.store.list(BREAKER_PREFIX)).map((key) => key.slice(BREAKER_PREFIX.length));
     const transitions: Transition[] = [];
     for (const name of providers) {
       const change = await this.apply(name, (record) => ({ next: CLOSED, from: record.state, to: 'closed', by: 'manual' }));
