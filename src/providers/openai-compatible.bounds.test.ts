@@ -4,9 +4,9 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ResolvedProvider } from '../config/types.js';
+import { failureOf } from '../../test/helpers/failure.js';
 import { DeadlineReason } from './errors.js';
 import { closeProviderAgent, complete, type CallOptions } from './openai-compatible.js';
-import { ProviderError } from './types.js';
 
 type Route = (req: http.IncomingMessage, res: http.ServerResponse) => void;
 const routes = new Map<string, Route>();
@@ -54,16 +54,7 @@ function trickle(contentType: string, chunk: string, onWrite?: (n: number) => vo
   };
 }
 
-async function failure(p: ResolvedProvider, opts: CallOptions = {}): Promise<{ err: ProviderError; ms: number }> {
-  const t0 = performance.now();
-  try {
-    await complete(p, request, opts);
-  } catch (err) {
-    expect(err).toBeInstanceOf(ProviderError);
-    return { err: err as ProviderError, ms: performance.now() - t0 };
-  }
-  throw new Error('expected the call to fail');
-}
+const failure = (p: ResolvedProvider, opts: CallOptions = {}) => failureOf(() => complete(p, request, opts));
 
 const refTimers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
 

@@ -2,9 +2,10 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ResolvedProvider } from '../config/types.js';
+import { failureOf } from '../../test/helpers/failure.js';
 import { DeadlineReason } from './errors.js';
 import { closeProviderAgent, complete, type CallOptions } from './openai-compatible.js';
-import { ProviderError, type ChatRequest } from './types.js';
+import type { ChatRequest } from './types.js';
 
 // One real HTTP server on 127.0.0.1:0; each test picks a behaviour by path.
 type Route = (req: http.IncomingMessage, res: http.ServerResponse, body: string) => void;
@@ -64,16 +65,7 @@ function trickle(head: Record<string, string>, chunk: string, everyMs: number, o
   };
 }
 
-async function failure(p: ResolvedProvider, opts: CallOptions = {}): Promise<{ err: ProviderError; ms: number }> {
-  const t0 = performance.now();
-  try {
-    await complete(p, request, opts);
-  } catch (err) {
-    expect(err).toBeInstanceOf(ProviderError);
-    return { err: err as ProviderError, ms: performance.now() - t0 };
-  }
-  throw new Error('expected the call to fail');
-}
+const failure = (p: ResolvedProvider, opts: CallOptions = {}) => failureOf(() => complete(p, request, opts));
 
 describe('success', () => {
   it('non-stream: parses content, overrides model/stream, sends key, sim clock and extra headers', async () => {
