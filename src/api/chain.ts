@@ -13,6 +13,7 @@ import { Engine, missingKeys } from '../engine/chain.js';
 import type { ChainResult } from '../engine/types.js';
 import { openJobContext, type JobContext } from '../jobs/context.js';
 import type { ChatRequest } from '../providers/types.js';
+import { RecentReads } from '../state/recent-reads.js';
 import { AfterRunQueue, DeferredLog, startCallRecord, type CallRecord } from './run-log.js';
 import { openChainStream, type ChainStream } from './stream.js';
 
@@ -64,6 +65,9 @@ export interface ChainInternals extends Chain {
   run(kind: 'stream', request: ChatRequest, opts: CallOptions, onRecord?: (r: CallRecord) => void): ChainStream;
 }
 
+/** How stale another process's breaker change may be when a long-lived chain reads it. */
+export const BREAKER_READ_MAX_AGE_MS = 50;
+
 /** A config object (as written or already resolved), a path to a config file, or nothing (search). */
 export type ChainConfigInput = UserConfig | ResolvedConfig | string | undefined;
 
@@ -79,6 +83,9 @@ export async function createChainInternals(input: ChainConfigInput, opts: Intern
   let closed = false;
   const hooks = new AfterRunQueue();
   const deferred = opts.deferLog ? new DeferredLog(context.log) : undefined;
+  // Calls come many a second here: breaker reads may reuse one up to BREAKER_READ_MAX_AGE_MS old
+  // (this process's own breaker changes are seen at once; see state/recent-reads.ts).
+  const engineStore = new RecentReads(context.store, { maxAgeMs: BREAKER_READ_MAX_AGE_MS });
 
   const chainFrom = (providers: ResolvedProvider[], start?: string): ResolvedProvider[] => {
     if (start === undefined) return providers;
@@ -92,7 +99,7 @@ export async function createChainInternals(input: ChainConfigInput, opts: Intern
     const providers = chainFrom(kind === 'stream' ? streamingChain : config.providers, callOpts.provider);
     const record = startCallRecord(context, callOpts.job ?? defaultJob, { enabled: logging, hooks, deferred });
     onRecord?.(record);
-    const engine = new Engine(config, { store: context.store, clock: context.clock, env, simClock: context.simClock, onEvent: record.onEvent });
+    const engine = new Engine(config, { store: engineStore, clock: context.clock, env, simClock: context.simClock, onEvent: record.onEvent });
     return { providers, record, engine };
   };
 
