@@ -65,6 +65,9 @@ export interface ChainInternals extends Chain {
   run(kind: 'stream', request: ChatRequest, opts: CallOptions, onRecord?: (r: CallRecord) => void): ChainStream;
 }
 
+/** After falling back to the file store, how often a long-lived chain tries Redis again. */
+export const REDIS_RETRY_MS = 30_000;
+
 /** How stale another process's breaker change may be when a long-lived chain reads it. */
 export const BREAKER_READ_MAX_AGE_MS = 50;
 
@@ -76,7 +79,8 @@ export async function createChainInternals(input: ChainConfigInput, opts: Intern
   const env = opts.env ?? process.env;
   const problems = missingKeys(config, config.providers, env);
   if (problems.length) throw new ConfigError(`configuration error in ${config.configPath || 'config'}: ${problems.join('; ')}`, problems);
-  const context = await openJobContext(config, { env, clock: opts.clock, warn: opts.warn });
+  // a chain lives as long as its process (a chat route, serve): it goes back to Redis after an outage
+  const context = await openJobContext(config, { env, clock: opts.clock, warn: opts.warn, retryRedisEveryMs: REDIS_RETRY_MS });
   const defaultJob = opts.job ?? 'library';
   const logging = opts.log ?? true;
   const streamingChain = config.providers.map((p) => ({ ...p, stream: true }));

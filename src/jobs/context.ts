@@ -27,11 +27,22 @@ export interface JobContext {
 
 export async function openJobContext(
   config: ResolvedConfig,
-  opts: { clock?: Clock; env?: NodeJS.ProcessEnv; warn?: (m: string) => void; store?: StateStore; simClock?: boolean; sleep?: Sleep; alertLine?: (line: string) => void; afterRunHooks?: boolean } = {},
+  opts: {
+    clock?: Clock;
+    env?: NodeJS.ProcessEnv;
+    warn?: (m: string) => void;
+    store?: StateStore;
+    simClock?: boolean;
+    sleep?: Sleep;
+    alertLine?: (line: string) => void;
+    afterRunHooks?: boolean;
+    /** Long-lived processes: after a fallback to the file store, try Redis again this often (ms). */
+    retryRedisEveryMs?: number;
+  } = {},
 ): Promise<JobContext> {
   const env = opts.env ?? process.env;
   const warn = opts.warn ?? ((m: string) => process.stderr.write(`lucy-ops: warning: ${m}\n`));
-  const store = opts.store ?? (await openStateStore(config, { onWarning: warn, env }));
+  const store = opts.store ?? (await openStateStore(config, { onWarning: warn, env, retryRedisEveryMs: opts.retryRedisEveryMs }));
   return {
     config,
     clock: opts.clock ?? clockFromEnv(env),

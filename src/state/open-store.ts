@@ -21,6 +21,14 @@ export interface OpenStoreOptions extends RedisStoreOptions {
   onWarning?: (message: string) => void;
   /** Where `state.redisEnv` is read. Default process.env. */
   env?: NodeJS.ProcessEnv;
+  /**
+   * Long-lived processes (serve, createChain): after falling back to the file store, try Redis
+   * again at most this often (ms), and go back to it once it answers. Unset: stay on the file
+   * store for the rest of the process (a cron run is over in seconds anyway).
+   */
+  retryRedisEveryMs?: number;
+  /** Monotonic ms for the retry interval (tests). Default performance.now. */
+  now?: () => number;
 }
 
 type RedisTarget = { kind: 'none' } | { kind: 'url'; url: string } | { kind: 'missing'; reason: string };
@@ -47,17 +55,18 @@ export async function openStateStore(
   const target = redisTarget(config.state, opts.env);
   const openSecondary = () => openFile(config.stateDir, opts.onWarning);
   if (target.kind === 'none') return openSecondary();
-  const fallbackNote = `using the file store in ${config.stateDir} for this run`;
+  const fallbackNote = `using the file store in ${config.stateDir} ${opts.retryRedisEveryMs ? 'until Redis answers again' : 'for this run'}`;
   if (target.kind === 'missing') {
     return FallbackStore.alreadyFallenBack(await openSecondary(), `${target.reason}; ${fallbackNote}`, opts.onWarning);
   }
+  const openRedis = () => openRedisStore({ url: target.url, keyPrefix: config.state.keyPrefix }, opts);
+  const recovery = opts.retryRedisEveryMs ? { reopen: openRedis, everyMs: opts.retryRedisEveryMs, now: opts.now } : undefined;
   try {
-    const redis = await openRedisStore({ url: target.url, keyPrefix: config.state.keyPrefix }, opts);
-    return new FallbackStore(redis, openSecondary, fallbackNote, opts.onWarning);
+    return new FallbackStore(await openRedis(), openSecondary, fallbackNote, opts.onWarning, recovery);
   } catch (error) {
     // RedisStoreError messages are already free of credentials; anything else gets a generic one.
     const why = error instanceof RedisStoreError ? error.message : `redis ${describeRedisUrl(target.url)} could not be opened`;
-    return FallbackStore.alreadyFallenBack(await openSecondary(), `${why}; ${fallbackNote}`, opts.onWarning);
+    return FallbackStore.alreadyFallenBack(await openSecondary(), `${why}; ${fallbackNote}`, opts.onWarning, recovery);
   }
 }
 
@@ -66,26 +75,45 @@ type Mode =
   | { kind: 'switching'; reason: string; secondary: Promise<StateStore> }
   | { kind: 'secondary'; reason: string; secondary: StateStore };
 
+/** How a long-lived process gets back to Redis after falling back (see retryRedisEveryMs). */
+export interface RedisRecovery {
+  /** Opens Redis again; rejects while it is still unreachable. */
+  reopen: () => Promise<StateStore>;
+  everyMs: number;
+  now?: () => number;
+}
+
 /**
  * Uses the primary (Redis) store until one of its operations fails with a RedisStoreError, then
  * the secondary (file) store for every later operation, including the one that failed. Errors
- * thrown by an update's own `fn` are the caller's and pass through untouched.
+ * thrown by an update's own `fn` are the caller's and pass through untouched. With a recovery,
+ * an operation on the file store also starts (at most every `everyMs`, in the background) an
+ * attempt to reopen Redis; once it answers, later operations use it again. What was written to
+ * the file store meanwhile stays there: breakers re-learn from the next failures.
  */
 export class FallbackStore implements OpenedStore {
   private mode: Mode = { kind: 'primary' };
+  /** The file store, opened on the first fallback and kept (its locks may still be held). */
+  private secondaryStore: Promise<StateStore> | undefined;
+  private fellAt = 0;
+  private recovering: Promise<void> | undefined;
 
   constructor(
-    private readonly primary: StateStore,
+    private primary: StateStore,
     private readonly openSecondary: () => Promise<StateStore>,
     private readonly fallbackNote: string,
     private readonly onWarning?: (message: string) => void,
+    private readonly recovery?: RedisRecovery,
   ) {}
 
   /** A store that is the secondary from the start (Redis was unreachable when the run began). */
-  static alreadyFallenBack(secondary: StateStore, reason: string, onWarning?: (message: string) => void): OpenedStore {
+  static alreadyFallenBack(secondary: StateStore, reason: string, onWarning?: (message: string) => void, recovery?: RedisRecovery): OpenedStore {
     onWarning?.(reason);
-    const store = new FallbackStore(secondary, async () => secondary, '', undefined);
+    // the secondary stands in as "primary" until (and unless) Redis comes back
+    const store = new FallbackStore(secondary, async () => secondary, '', onWarning, recovery);
+    store.secondaryStore = Promise.resolve(secondary);
     store.mode = { kind: 'secondary', reason, secondary };
+    store.fellAt = store.now();
     return store;
   }
 
@@ -101,6 +129,15 @@ export class FallbackStore implements OpenedStore {
     return this.mode.kind === 'primary' ? undefined : this.mode.reason;
   }
 
+  /** The attempt to reopen Redis in progress, if any (tests wait for it). */
+  get recoveryAttempt(): Promise<void> | undefined {
+    return this.recovering;
+  }
+
+  private now(): number {
+    return (this.recovery?.now ?? (() => performance.now()))();
+  }
+
   private secondary(): Promise<StateStore> | StateStore | undefined {
     if (this.mode.kind === 'primary') return undefined;
     return this.mode.secondary;
@@ -110,24 +147,51 @@ export class FallbackStore implements OpenedStore {
   private switchOver(error: RedisStoreError): Promise<StateStore> {
     if (this.mode.kind !== 'primary') return Promise.resolve(this.mode.secondary);
     const reason = `${error.message}; ${this.fallbackNote}`;
-    const secondary = this.openSecondary().then((store) => {
+    const secondary = (this.secondaryStore ??= this.openSecondary()).then((store) => {
       this.mode = { kind: 'secondary', reason, secondary: store };
       return store;
     });
     this.mode = { kind: 'switching', reason, secondary };
+    this.fellAt = this.now();
     this.onWarning?.(reason);
     // Stop talking to the broken Redis (timers, sockets) so the process can exit promptly.
     this.primary.close().catch(() => undefined);
     return secondary;
   }
 
+  /** On the file store with a recovery: try Redis again when the interval has passed. */
+  private maybeRecover(): void {
+    const recovery = this.recovery;
+    if (!recovery || this.mode.kind !== 'secondary' || this.recovering) return;
+    const now = this.now();
+    if (now - this.fellAt < recovery.everyMs) return;
+    this.fellAt = now; // the next try, if this one fails, is everyMs from now
+    this.recovering = recovery
+      .reopen()
+      .then(
+        (redis) => {
+          this.primary = redis;
+          this.mode = { kind: 'primary' };
+          this.onWarning?.(`${redis.where} answers again; using Redis again (what was written to the file store meanwhile stays there)`);
+        },
+        () => undefined, // still down: stay on the file store, try again later
+      )
+      .finally(() => (this.recovering = undefined));
+  }
+
   private async run<R>(op: (store: StateStore) => Promise<R>): Promise<R> {
     const fallen = this.secondary();
-    if (fallen) return op(await fallen);
+    if (fallen) {
+      this.maybeRecover();
+      return op(await fallen);
+    }
+    const primary = this.primary;
     try {
-      return await op(this.primary);
+      return await op(primary);
     } catch (error) {
       if (!(error instanceof RedisStoreError)) throw error;
+      // a Redis this store has already replaced (recovered meanwhile): just use the current one
+      if (primary !== this.primary) return this.run(op);
       return op(await this.switchOver(error));
     }
   }
@@ -161,7 +225,8 @@ export class FallbackStore implements OpenedStore {
   }
 
   async close(): Promise<void> {
-    const secondary = await this.secondary();
+    await this.recovering;
+    const secondary = await this.secondaryStore?.catch(() => undefined);
     const stores = new Set([this.primary, ...(secondary ? [secondary] : [])]);
     await Promise.allSettled([...stores].map((store) => store.close()));
   }

@@ -183,6 +183,57 @@ describe.skipIf(!enabled)('openStateStore', () => {
   });
 });
 
+describe.skipIf(!enabled)('a long-lived process and a Redis that comes back (retryRedisEveryMs)', () => {
+  it('goes back to Redis once it answers again, trying at most every interval', async () => {
+    const stateDir = await mkdtemp(join(tmpdir(), 'lucy-redis-back-'));
+    const port = await freePort();
+    const first = await startRedisServer({ port });
+    let redis = first;
+    let now = 0;
+    const warnings: string[] = [];
+    const store = (await openStateStore({ stateDir, state: { redis: redis.url, keyPrefix: 'back:' } }, {
+      ...patient,
+      onWarning: (w) => warnings.push(w),
+      retryRedisEveryMs: 30_000,
+      now: () => now,
+    })) as FallbackStore;
+    try {
+      await redis.kill();
+      expect(await store.update('breaker:a', () => 'on file')).toBe('on file');
+      expect([store.kind, warnings.length]).toEqual(['file', 1]);
+      expect(warnings[0]).toContain('until Redis answers again');
+
+      // still down when the interval has passed: one attempt, which fails; still on the file store
+      now += 30_000;
+      await store.get('breaker:a');
+      expect(store.recoveryAttempt).toBeDefined();
+      await store.recoveryAttempt;
+      expect(store.kind).toBe('file');
+
+      redis = await startRedisServer({ port }); // back, on the same address (and empty)
+      now += 29_999;
+      await store.get('breaker:a');
+      expect(store.recoveryAttempt).toBeUndefined(); // too soon after the failed attempt
+      now += 1;
+      expect(await store.get('breaker:a')).toBe('on file'); // this read still goes to the file store
+      await store.recoveryAttempt;
+      expect([store.kind, store.fallback]).toEqual(['redis', undefined]);
+      expect(warnings[1]).toMatch(/answers again; using Redis again/);
+
+      // later operations are on Redis: another client of it sees them
+      await store.update('breaker:b', () => 'on redis');
+      const direct = await openRedisStore({ url: redis.url, keyPrefix: 'back:' }, patient);
+      expect(await direct.get('breaker:b')).toBe('on redis');
+      expect(await store.get('breaker:a')).toBeUndefined(); // what went to the file store stayed there
+      await direct.close();
+    } finally {
+      await store.close();
+      await Promise.all([first.stop(), redis.stop()]);
+      await rm(stateDir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe.skipIf(!enabled)('many processes on two hosts, one Redis', () => {
   let outDir: string;
   beforeAll(() => {

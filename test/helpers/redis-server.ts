@@ -23,6 +23,8 @@ export interface RedisServer {
 
 export interface StartOptions {
   password?: string;
+  /** Listen on this port (e.g. a "restarted" server on a killed one's port); default a free one. */
+  port?: number;
   /** Extra `--name value` arguments. */
   args?: string[];
 }
@@ -107,7 +109,7 @@ export async function startRedisServer(options: StartOptions = {}): Promise<Redi
   let lastError: unknown;
   // A free port can be taken between probing and binding; try a few.
   for (let attempt = 0; attempt < 5; attempt++) {
-    const port = await freePort();
+    const port = options.port ?? (await freePort());
     const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
     args.push('--dir', dir, '--daemonize', 'no', '--logfile', '', '--loglevel', 'notice');
     if (options.password) args.push('--requirepass', options.password);
