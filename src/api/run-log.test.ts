@@ -98,13 +98,16 @@ it('runs the after-run hooks for failures, recoveries and breaker changes, not f
   ).toBe(true);
 });
 
-it('a deferred log appends after the current turn of the event loop, in order', async () => {
+it('a deferred log appends after the next check phase (after work queued behind it there), in order', async () => {
   const lines: string[] = [];
   const deferred = new DeferredLog({ appendAll: (rs) => rs.forEach((r) => lines.push(r.event)) });
   const { ctx } = context();
   const rec = startCallRecord(ctx, 'serve', { enabled: true, deferred });
+  // what undici does before writing a request on a reused connection: wait for the check phase
+  const upstreamWrite = new Promise<string[]>((resolve) => setImmediate(() => resolve([...lines])));
   rec.ok(served());
   expect(lines).toEqual([]);
+  expect(await upstreamWrite).toEqual([]); // the request goes out before the log lines
   await new Promise((r) => setImmediate(r));
   expect(lines).toEqual(['run.start', 'run.end']);
   deferred.append({ event: 'x', job: 'serve', runId: 'r', scheduledFor: 's', trigger: 'manual' });
