@@ -57,8 +57,10 @@ export async function handleChat(req: IncomingMessage, res: ServerResponse, ctx:
     if (!stream) {
       const result = await ctx.chain.run('complete', request, opts, (r) => (record = r));
       countAttempts(result);
-      res.writeHead(200, { 'content-type': 'application/json', ...disclosure(result, record!) });
-      res.end(JSON.stringify(completionBody(`chatcmpl-lucy-${record!.runId}`, created(record!), result)));
+      const text = JSON.stringify(completionBody(`chatcmpl-lucy-${record!.runId}`, created(record!), result));
+      // a length, not chunked framing: one write, and the client knows the end without a terminator
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...disclosure(result, record!) });
+      res.end(text);
       return finish('ok', result);
     }
     const s = ctx.chain.run('stream', request, opts, (r) => (record = r));
