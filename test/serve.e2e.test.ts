@@ -93,6 +93,8 @@ describe('chat completions through the chain', () => {
   it('fails over from a 503 primary and discloses it in the headers and the job log', async () => {
     sim.setScript({ 'deepseek-v3': { kind: 'status', status: 503 }, '*': { kind: 'ok' } });
     const { data, response } = await client(serve).chat.completions.create({ model: 'auto', ...ask }).withResponse();
+    // a whole answer with its length (no chunked framing)
+    expect(Number(response.headers.get('content-length'))).toBe(Buffer.byteLength(JSON.stringify(data)));
     expect(data.choices[0].message.content).toContain('llama-3.3-70b');
     expect(response.headers.get('x-lucy-provider')).toBe('llama-3.3-70b');
     expect(response.headers.get('x-lucy-model')).toBe('llama-3.3-70b');
