@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ResolvedProvider } from '../config/types.js';
 import { failureOf } from '../../test/helpers/failure.js';
+import { trickle } from '../../test/helpers/trickle.js';
 import { DeadlineReason } from './errors.js';
 import { closeProviderAgent, complete, type CallOptions } from './openai-compatible.js';
 
@@ -41,18 +42,8 @@ const provider = (route: string, over: Partial<ResolvedProvider> = {}): Resolved
 });
 const request = { messages: [{ role: 'user' as const, content: 'hi' }] };
 
-/** Sends headers, then `chunk` every 10 ms until the client leaves; onWrite sees each count. */
-function trickle(contentType: string, chunk: string, onWrite?: (n: number) => void): Route {
-  return (_req, res) => {
-    res.writeHead(200, { 'content-type': contentType });
-    let n = 0;
-    const timer = setInterval(() => {
-      res.write(chunk);
-      onWrite?.(++n);
-    }, 10);
-    res.on('close', () => clearInterval(timer));
-  };
-}
+const JSON_HEAD = { 'content-type': 'application/json' };
+const SSE_HEAD = { 'content-type': 'text/event-stream' };
 
 const failure = (p: ResolvedProvider, opts: CallOptions = {}) => failureOf(() => complete(p, request, opts));
 
@@ -70,7 +61,7 @@ describe('attempt bounds', () => {
 
   it('non-stream: blank lines are not progress, so idle-timeout fires although bytes keep coming', async () => {
     let writes = 0;
-    routes.set('blank', trickle('application/json', '\n', (n) => (writes = n)));
+    routes.set('blank', trickle(JSON_HEAD, '\n', { onWrite: (n) => (writes = n) }));
     const { err, ms } = await failure(provider('blank', { idleTimeoutMs: 200 }));
     expect(err.errorType).toBe('idle-timeout');
     expect(writes).toBeGreaterThan(3); // bytes really were arriving
@@ -80,7 +71,7 @@ describe('attempt bounds', () => {
   it('SSE: keep-alive comments and role-only deltas are not progress', async () => {
     const noise = ': keep-alive\n\n' + `data: ${JSON.stringify({ choices: [{ delta: { role: 'assistant' }, finish_reason: null }] })}\n\n`;
     let writes = 0;
-    routes.set('keepalive', trickle('text/event-stream', noise, (n) => (writes = n)));
+    routes.set('keepalive', trickle(SSE_HEAD, noise, { onWrite: (n) => (writes = n) }));
     const { err, ms } = await failure(provider('keepalive', { stream: true, idleTimeoutMs: 200 }));
     expect(err.errorType).toBe('idle-timeout');
     expect(writes).toBeGreaterThan(3);
@@ -89,7 +80,7 @@ describe('attempt bounds', () => {
 
   it('timeoutMs bounds the whole attempt even while content keeps arriving', async () => {
     const chunk = `data: ${JSON.stringify({ choices: [{ delta: { content: 'x' }, finish_reason: null }] })}\n\n`;
-    routes.set('endless', trickle('text/event-stream', chunk));
+    routes.set('endless', trickle(SSE_HEAD, chunk));
     const { err, ms } = await failure(provider('endless', { stream: true, timeoutMs: 300, idleTimeoutMs: 100 }));
     expect(err.errorType).toBe('timeout');
     expect(err.message).toBe('deepseek-v3 did not finish within timeoutMs 300');
@@ -98,7 +89,7 @@ describe('attempt bounds', () => {
 
   it('a deadline abort during a trickle returns deadline promptly', async () => {
     const run = new AbortController();
-    routes.set('deadline', trickle('text/event-stream', ': keep-alive\n\n', (n) => n === 5 && run.abort(new DeadlineReason())));
+    routes.set('deadline', trickle(SSE_HEAD, ': keep-alive\n\n', { onWrite: (n) => n === 5 && run.abort(new DeadlineReason()) }));
     const { err, ms } = await failure(provider('deadline', { stream: true, timeoutMs: 30_000, idleTimeoutMs: 30_000 }), { signal: run.signal });
     expect(err.errorType).toBe('deadline');
     expect(ms).toBeLessThan(2000);
@@ -111,7 +102,7 @@ describe('attempt bounds', () => {
     expect(timed.err.errorType).toBe('deadline');
     expect(timed.ms).toBeLessThan(2000);
     const caller = new AbortController();
-    routes.set('abort', trickle('application/json', ' ', (n) => n === 3 && caller.abort()));
+    routes.set('abort', trickle(JSON_HEAD, ' ', { onWrite: (n) => n === 3 && caller.abort() }));
     const aborted = await failure(provider('abort', { timeoutMs: 30_000, idleTimeoutMs: 30_000 }), { signal: caller.signal });
     expect(aborted.err.errorType).toBe('aborted');
     expect(aborted.ms).toBeLessThan(2000);
@@ -130,7 +121,7 @@ describe('attempt bounds', () => {
 
   it('leaves no timers or open responses behind, on success and on every failure path', async () => {
     routes.set('fine', (_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ choices: [{ message: { content: 'ok' }, finish_reason: 'stop' }] })));
-    routes.set('blank', trickle('application/json', '\n'));
+    routes.set('blank', trickle(JSON_HEAD, '\n'));
     routes.set('e503', (_req, res) => res.writeHead(503).end('down'));
     await complete(provider('fine'), request, {}); // warm up undici and the pool
     const before = refTimers();

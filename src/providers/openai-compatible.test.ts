@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ResolvedProvider } from '../config/types.js';
 import { failureOf } from '../../test/helpers/failure.js';
+import { trickle } from '../../test/helpers/trickle.js';
 import { DeadlineReason } from './errors.js';
 import { closeProviderAgent, complete, type CallOptions } from './openai-compatible.js';
 import type { ChatRequest } from './types.js';
@@ -49,20 +50,6 @@ const delta = (d: object, finish: string | null = null) => ({ model: 'served-mod
 
 function reply(status: number, body: string, headers: Record<string, string> = {}): Route {
   return (_req, res) => res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(body);
-}
-
-/** Writes `chunk` every `everyMs` until the client goes away; `onWrite(n)` sees the count. */
-function trickle(head: Record<string, string>, chunk: string, everyMs: number, onWrite?: (n: number) => void, first = ''): Route {
-  return (_req, res) => {
-    res.writeHead(200, head);
-    if (first) res.write(first);
-    let n = 0;
-    const timer = setInterval(() => {
-      res.write(chunk);
-      onWrite?.(++n);
-    }, everyMs);
-    res.on('close', () => clearInterval(timer));
-  };
 }
 
 const failure = (p: ResolvedProvider, opts: CallOptions = {}) => failureOf(() => complete(p, request, opts));
@@ -116,7 +103,7 @@ describe('success', () => {
   });
 
   it('SSE: a finished stream that lingers without [DONE] is still an answer', async () => {
-    routes.set('linger', trickle({ 'content-type': 'text/event-stream' }, ': keep-alive\n\n', 20, undefined, sse(delta({ content: 'done' }, 'stop'))));
+    routes.set('linger', trickle({ 'content-type': 'text/event-stream' }, ': keep-alive\n\n', { everyMs: 20, first: sse(delta({ content: 'done' }, 'stop')) }));
     const res = await complete(provider('linger', { stream: true, idleTimeoutMs: 150 }), request, {});
     expect(res.content).toBe('done');
   });
