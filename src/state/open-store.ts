@@ -66,7 +66,7 @@ export async function openStateStore(
   } catch (error) {
     // RedisStoreError messages are already free of credentials; anything else gets a generic one.
     const why = error instanceof RedisStoreError ? error.message : `redis ${describeRedisUrl(target.url)} could not be opened`;
-    return FallbackStore.alreadyFallenBack(await openSecondary(), `${why}; ${fallbackNote}`, opts.onWarning, recovery);
+    return FallbackStore.alreadyFallenBack(await openSecondary(), `${why}; ${fallbackNote}`, opts.onWarning, recovery, fallbackNote);
   }
 }
 
@@ -107,10 +107,16 @@ export class FallbackStore implements OpenedStore {
   ) {}
 
   /** A store that is the secondary from the start (Redis was unreachable when the run began). */
-  static alreadyFallenBack(secondary: StateStore, reason: string, onWarning?: (message: string) => void, recovery?: RedisRecovery): OpenedStore {
+  static alreadyFallenBack(
+    secondary: StateStore,
+    reason: string,
+    onWarning?: (message: string) => void,
+    recovery?: RedisRecovery,
+    fallbackNote = '',
+  ): OpenedStore {
     onWarning?.(reason);
     // the secondary stands in as "primary" until (and unless) Redis comes back
-    const store = new FallbackStore(secondary, async () => secondary, '', onWarning, recovery);
+    const store = new FallbackStore(secondary, async () => secondary, fallbackNote, onWarning, recovery);
     store.secondaryStore = Promise.resolve(secondary);
     store.mode = { kind: 'secondary', reason, secondary };
     store.fellAt = store.now();

@@ -234,6 +234,37 @@ describe.skipIf(!enabled)('a long-lived process and a Redis that comes back (ret
   });
 });
 
+describe.skipIf(!enabled)('a long-lived process started while Redis was down', () => {
+  it('moves to Redis once it is up, and back to the file store (with the same note) if it dies again', async () => {
+    const stateDir = await mkdtemp(join(tmpdir(), 'lucy-redis-late-'));
+    const port = await freePort();
+    let now = 0;
+    const warnings: string[] = [];
+    const store = (await openStateStore({ stateDir, state: { redis: `redis://127.0.0.1:${port}/0`, keyPrefix: 'late:' } }, {
+      ...patient,
+      onWarning: (w) => warnings.push(w),
+      retryRedisEveryMs: 30_000,
+      now: () => now,
+    })) as FallbackStore;
+    const redis = await startRedisServer({ port });
+    try {
+      expect(store.kind).toBe('file');
+      now += 30_000;
+      await store.get('k');
+      await store.recoveryAttempt;
+      expect(store.kind).toBe('redis');
+      await redis.kill();
+      expect(await store.update('k', () => 'on file again')).toBe('on file again');
+      expect([store.kind, warnings.length]).toEqual(['file', 3]);
+      expect(warnings[2]).toMatch(/; using the file store in .* until Redis answers again$/);
+    } finally {
+      await store.close();
+      await redis.stop();
+      await rm(stateDir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe.skipIf(!enabled)('many processes on two hosts, one Redis', () => {
   let outDir: string;
   beforeAll(() => {
