@@ -66,10 +66,10 @@ export interface ChainInternals extends Chain {
 }
 
 /** After falling back to the file store, how often a long-lived chain tries Redis again. */
-export const REDIS_RETRY_MS = 30_000;
+const REDIS_RETRY_MS = 30_000;
 
 /** How stale another process's breaker change may be when a long-lived chain reads it. */
-export const BREAKER_READ_MAX_AGE_MS = 50;
+const BREAKER_READ_MAX_AGE_MS = 50;
 
 /** A config object (as written or already resolved), a path to a config file, or nothing (search). */
 export type ChainConfigInput = UserConfig | ResolvedConfig | string | undefined;
