@@ -57,12 +57,18 @@ export interface InternalChainOptions extends CreateChainOptions {
   deferLog?: boolean;
 }
 
+/** Call options only `serve` uses. */
+export interface InternalCallOptions extends CallOptions {
+  /** A controller made for this call alone, instead of `signal`: abort it to cancel (see Engine's RunOptions.controller). */
+  controller?: AbortController;
+}
+
 /** Internals `serve` needs beyond the public Chain. */
 export interface ChainInternals extends Chain {
   readonly context: JobContext;
   /** Every call's log record (serve puts the run id in a header). */
-  run(kind: 'complete', request: ChatRequest, opts: CallOptions, onRecord?: (r: CallRecord) => void): Promise<ChainResult>;
-  run(kind: 'stream', request: ChatRequest, opts: CallOptions, onRecord?: (r: CallRecord) => void): ChainStream;
+  run(kind: 'complete', request: ChatRequest, opts: InternalCallOptions, onRecord?: (r: CallRecord) => void): Promise<ChainResult>;
+  run(kind: 'stream', request: ChatRequest, opts: InternalCallOptions, onRecord?: (r: CallRecord) => void): ChainStream;
 }
 
 /** After falling back to the file store, how often a long-lived chain tries Redis again. */
@@ -107,9 +113,9 @@ export async function createChainInternals(input: ChainConfigInput, opts: Intern
     return { providers, record, engine };
   };
 
-  function run(kind: 'complete', request: ChatRequest, callOpts: CallOptions, onRecord?: (r: CallRecord) => void): Promise<ChainResult>;
-  function run(kind: 'stream', request: ChatRequest, callOpts: CallOptions, onRecord?: (r: CallRecord) => void): ChainStream;
-  function run(kind: 'complete' | 'stream', request: ChatRequest, callOpts: CallOptions, onRecord?: (r: CallRecord) => void): Promise<ChainResult> | ChainStream {
+  function run(kind: 'complete', request: ChatRequest, callOpts: InternalCallOptions, onRecord?: (r: CallRecord) => void): Promise<ChainResult>;
+  function run(kind: 'stream', request: ChatRequest, callOpts: InternalCallOptions, onRecord?: (r: CallRecord) => void): ChainStream;
+  function run(kind: 'complete' | 'stream', request: ChatRequest, callOpts: InternalCallOptions, onRecord?: (r: CallRecord) => void): Promise<ChainResult> | ChainStream {
     const { providers, record, engine } = prepare(kind, callOpts, onRecord);
     const settle = (p: Promise<ChainResult>, extra: Record<string, unknown>) =>
       p.then(
@@ -123,10 +129,12 @@ export async function createChainInternals(input: ChainConfigInput, opts: Intern
         },
       );
     const base = { providers, deadlineMs: callOpts.deadlineMs };
-    if (kind === 'complete') return settle(engine.complete(request, { ...base, signal: callOpts.signal }), {});
+    const { signal, controller } = callOpts;
+    if (kind === 'complete') return settle(engine.complete(request, { ...base, signal, controller }), {});
+    // the stream's controller is made for this call alone: the run uses it as its own
     return openChainStream(
-      (onDelta, signal) => settle(engine.complete(request, { ...base, signal, onDelta, commitOnFirstDelta: true }), { stream: true }),
-      callOpts.signal,
+      (onDelta, own) => settle(engine.complete(request, { ...base, controller: own, onDelta, commitOnFirstDelta: true }), { stream: true }),
+      { signal, controller },
     );
   }
 

@@ -13,9 +13,9 @@ function manualRun() {
   let resolve!: (r: ChainResult) => void;
   let reject!: (e: unknown) => void;
   let signal!: AbortSignal;
-  const s = openChainStream((onDelta, sig) => {
+  const s = openChainStream((onDelta, own) => {
     emit = (t) => onDelta(t, from);
-    signal = sig;
+    signal = own.signal;
     return new Promise<ChainResult>((res, rej) => ((resolve = res), (reject = rej)));
   });
   return { s, emit: (t: string) => emit(t), resolve: (r: ChainResult) => resolve(r), reject: (e: unknown) => reject(e), signal: () => signal };
@@ -70,10 +70,13 @@ it('never leaves an unhandled rejection when nobody listens', async () => {
 it("passes the caller's abort to the run, and lets go of the caller's signal once the run settles", async () => {
   const caller = new AbortController();
   const opened = (onSignal: (s: AbortSignal) => void, settled: Promise<ChainResult>) =>
-    openChainStream((_onDelta, sig) => {
-      onSignal(sig);
-      return settled;
-    }, caller.signal);
+    openChainStream(
+      (_onDelta, own) => {
+        onSignal(own.signal);
+        return settled;
+      },
+      { signal: caller.signal },
+    );
 
   let settle!: (r: ChainResult) => void;
   const done = opened(() => undefined, new Promise<ChainResult>((res) => (settle = res)));
@@ -92,4 +95,20 @@ it("passes the caller's abort to the run, and lets go of the caller's signal onc
   let late!: AbortSignal;
   opened((sig) => (late = sig), new Promise<ChainResult>(() => undefined));
   expect(late.reason).toBe(gone);
+});
+
+it("uses the caller's own controller as the stream's: no second controller, no listener", async () => {
+  const own = new AbortController();
+  let handed!: AbortController;
+  const s = openChainStream(
+    (_onDelta, c) => {
+      handed = c;
+      return new Promise<ChainResult>(() => undefined);
+    },
+    { controller: own },
+  );
+  expect(handed).toBe(own);
+  expect(getEventListeners(own.signal, 'abort')).toHaveLength(0);
+  s.abort(new Error('stop'));
+  expect(own.signal.reason).toEqual(new Error('stop'));
 });

@@ -25,18 +25,22 @@ export interface ChainStream extends AsyncIterable<StreamChunk> {
 type Waiter = { resolve: (r: IteratorResult<StreamChunk>) => void; reject: (err: unknown) => void };
 type QueueState = { kind: 'open' } | { kind: 'ended' } | { kind: 'failed'; error: unknown };
 
-/** Runs `start` at once and exposes its deltas as an async iterator and its outcome as `result`. */
+/**
+ * Runs `start` at once and exposes its deltas as an async iterator and its outcome as `result`.
+ * `start` gets the stream's own controller (abort/return abort it): the caller's `controller` when
+ * given (made for this stream alone), else a new one that follows the caller's `signal`.
+ */
 export function openChainStream(
-  start: (onDelta: (text: string, from: DeltaSource) => void, signal: AbortSignal) => Promise<ChainResult>,
-  callerSignal?: AbortSignal,
+  start: (onDelta: (text: string, from: DeltaSource) => void, controller: AbortController) => Promise<ChainResult>,
+  caller: { signal?: AbortSignal; controller?: AbortController } = {},
 ): ChainStream {
-  const aborter = new AbortController();
+  const callerSignal = caller.signal;
+  const aborter = caller.controller ?? new AbortController();
   // forward the caller's abort by hand, as startDeadline does: AbortSignal.any costs ~20 µs a
   // stream (serve: every streamed request); the listener goes when the run settles
   const onCallerAbort = () => aborter.abort(callerSignal!.reason);
   if (callerSignal?.aborted) onCallerAbort();
   else callerSignal?.addEventListener('abort', onCallerAbort, { once: true });
-  const signal = aborter.signal;
   const items: StreamChunk[] = [];
   let state: QueueState = { kind: 'open' };
   let waiter: Waiter | undefined;
@@ -66,7 +70,7 @@ export function openChainStream(
   const result = start((text, from) => {
     items.push({ delta: text, ...from });
     flush();
-  }, signal).then(
+  }, aborter).then(
     (r) => {
       settle({ kind: 'ended' });
       return r;

@@ -31,6 +31,11 @@ export interface RunOptions {
   providers?: ResolvedProvider[];
   deadlineMs?: number;
   signal?: AbortSignal;
+  /**
+   * A controller the caller made for this run alone, instead of `signal`: the run's deadline
+   * aborts it, and aborting it cancels the run (saves the run its own controller; see deadline.ts).
+   */
+  controller?: AbortController;
   /** Streaming: each content delta as it arrives, with the provider it comes from. */
   onDelta?: (text: string, from: DeltaSource) => void;
   /**
@@ -64,7 +69,7 @@ export class Engine {
   async complete(request: ChatRequest, opts: RunOptions = {}): Promise<ChainResult> {
     const chain = opts.providers ?? this.config.providers;
     const deadlineMs = opts.deadlineMs ?? this.config.deadlineMs;
-    const deadline = startDeadline(deadlineMs, opts.signal);
+    const deadline = startDeadline(deadlineMs, opts.signal, opts.controller);
     const attempts: Attempt[] = [];
     const emitTransition = (t: Transition | undefined) => t && this.deps.onEvent?.({ type: 'breaker', transition: t });
     const record = (a: Attempt) => {

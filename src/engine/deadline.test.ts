@@ -38,4 +38,19 @@ describe('startDeadline', () => {
     parent.abort(new Error('later'));
     expect(d.signal.aborted).toBe(false);
   });
+
+  it("uses the caller's own controller: the deadline aborts it, and its abort is the run's", async () => {
+    const own = new AbortController();
+    const d = startDeadline(5, undefined, own);
+    expect(d.signal).toBe(own.signal);
+    await new Promise<void>((resolve) => own.signal.addEventListener('abort', () => resolve(), { once: true }));
+    expect([d.expired(), isDeadlineReason(own.signal.reason)]).toEqual([true, true]);
+    d.dispose();
+
+    const cancelled = new AbortController();
+    const e = startDeadline(60_000, undefined, cancelled);
+    cancelled.abort(new Error('client left'));
+    expect([e.signal.aborted, e.expired()]).toEqual([true, false]);
+    e.dispose();
+  });
 });

@@ -13,8 +13,13 @@ export interface Deadline {
   dispose(): void;
 }
 
-export function startDeadline(budgetMs: number, parent?: AbortSignal): Deadline {
-  const controller = new AbortController();
+/**
+ * `own`: a controller the caller made for this run alone; the deadline aborts it instead of making
+ * one more (an AbortController with a listener costs 5-15 µs on Node 20, and serve makes one per
+ * request anyway), and the caller's abort of it is the run's, with nothing to forward.
+ */
+export function startDeadline(budgetMs: number, parent?: AbortSignal, own?: AbortController): Deadline {
+  const controller = own ?? new AbortController();
   const endsAt = performance.now() + budgetMs;
   let spent = false;
   const timer = setTimeout(() => {

@@ -3,9 +3,10 @@
  * an idle bound on time without MEANINGFUL progress (idleTimeoutMs, armed once headers arrive:
  * a non-streaming provider legitimately sends its headers only when the answer is ready), and the
  * caller's signal (the run deadline or an abort). Whichever fires first "cuts" the attempt: the
- * request's AbortController aborts and the body in flight is destroyed, so a read blocked on a
+ * request's abort signal fires and the body in flight is destroyed, so a read blocked on a
  * trickling socket returns at once. dispose() clears every timer and listener.
  */
+import { EventEmitter } from 'node:events';
 import { isDeadlineReason } from './errors.js';
 import { ProviderError } from './types.js';
 
@@ -22,8 +23,26 @@ interface Destroyable {
   readonly destroyed?: boolean;
 }
 
+/**
+ * What undici listens to for aborting the request: undici accepts an EventEmitter with `aborted`
+ * and `reason` as a request's `signal` (Dispatcher.RequestOptions). A fresh AbortController with a
+ * listener cost 5-15 µs on Node 20 (and GC pressure); this costs well under 1 µs, per attempt.
+ */
+class AttemptSignal extends EventEmitter {
+  aborted = false;
+  reason: unknown = undefined;
+
+  abort(reason: unknown): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.reason = reason;
+    this.emit('abort');
+  }
+}
+
 export class AttemptGuard {
-  readonly controller = new AbortController();
+  /** For undici's `signal` option: fires once the attempt is cut. */
+  readonly signal = new AttemptSignal();
   cut: Cut | undefined;
   private headersArrived = false;
   private lastProgress = 0;
@@ -46,10 +65,6 @@ export class AttemptGuard {
     }
     callerSignal?.addEventListener('abort', this.onCallerAbort, { once: true });
     this.totalTimer = setTimeout(() => this.cutWith({ kind: 'timeout', afterHeaders: this.headersArrived }), Math.min(timeoutMs, MAX_TIMER_MS));
-  }
-
-  get signal(): AbortSignal {
-    return this.controller.signal;
   }
 
   /** Headers are in: from now on the idle clock runs; a cut also destroys this body. */
@@ -123,7 +138,7 @@ export class AttemptGuard {
     this.cut = cut;
     this.dispose();
     const err = this.error();
-    this.controller.abort(err);
+    this.signal.abort(err);
     if (this.body && !this.body.destroyed) this.body.destroy(err);
   }
 }

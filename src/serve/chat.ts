@@ -49,9 +49,9 @@ export async function handleChat(req: IncomingMessage, res: ServerResponse, ctx:
   };
   res.once('close', onClose);
   ctx.inFlight.add(aborter);
-  const signal = aborter.signal;
   let record: CallRecord | undefined;
-  const opts = { signal, provider, job, deadlineMs };
+  // the controller itself, not its signal: the run uses it as its own instead of making another
+  const opts = { controller: aborter, provider, job, deadlineMs };
   const countAttempts = (r: { attempts: Array<{ provider: string; outcome: string }> }) => r.attempts.forEach((a) => ctx.metrics.attempt(a.provider, a.outcome));
   try {
     if (!stream) {
