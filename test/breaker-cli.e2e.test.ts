@@ -88,6 +88,16 @@ it('reset without a provider closes every breaker', async () => {
   expect(opened.map((l) => l.forMs)).toEqual([300000, 7200000]);
 });
 
+it('a hand trip while Redis is unreachable says it holds on this host only', async () => {
+  // port 9 (discard) on loopback: nothing listens, the connection is refused at once
+  const dir = tempProject(simConfig({ primary: sim.url }, { state: { redis: 'redis://127.0.0.1:9/0' } }));
+  const r = await runCli(['breaker', 'trip', 'qwen-72b', '--for', '10m'], { cwd: dir });
+  expect(r.exitCode, r.stderr).toBe(0);
+  expect(r.stdout + r.stderr).toContain('ON THIS HOST ONLY');
+  const onRedis = await runCli(['breaker', 'trip', 'qwen-72b', '--for', '10m'], { cwd: tempProject(simConfig({ primary: sim.url })) });
+  expect(onRedis.stdout + onRedis.stderr).not.toContain('ON THIS HOST ONLY'); // the file store is the configured one: nothing to warn about
+});
+
 it('unknown provider or bad duration: exit 64, naming the known providers', async () => {
   const dir = tempProject(simConfig({ primary: sim.url }));
   for (const args of [['breaker', 'trip', 'gpt-9'], ['breaker', 'reset', 'gpt-9']]) {

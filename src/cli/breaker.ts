@@ -40,7 +40,7 @@ Changes are written to the job log as breaker.open / breaker.close records with 
         const changed = await board.reset(provider);
         for (const t of changed) log('breaker.close', { provider: t.provider, from: t.from, by: 'manual' });
         const what = provider ?? 'every breaker';
-        say(changed.length ? `closed: ${changed.map((t) => `${t.provider} (was ${t.from})`).join(', ')}` : `${what}: already closed (failure counts reset)`, json);
+        say((changed.length ? `closed: ${changed.map((t) => `${t.provider} (was ${t.from})`).join(', ')}` : `${what}: already closed (failure counts reset)`) + hostOnly(ctx), json);
         await show(ctx, json, board, { changed });
       });
     });
@@ -57,7 +57,7 @@ Changes are written to the job log as breaker.open / breaker.close records with 
         const t = await board.trip(provider, forMs);
         const view = await board.view(provider);
         log('breaker.open', { provider, from: t.from, by: 'manual', forMs, retryAt: view.retryAt });
-        say(`${provider}: breaker open until ${view.retryAt} (tripped by hand; \`lucy-ops breaker reset ${provider}\` closes it)`, json);
+        say(`${provider}: breaker open until ${view.retryAt} (tripped by hand; \`lucy-ops breaker reset ${provider}\` closes it)${hostOnly(ctx)}`, json);
         await show(ctx, json, board, { changed: [t] });
       });
     });
@@ -93,6 +93,12 @@ async function show(ctx: JobContext, json: boolean, board: Board, extra: Record<
   if (json) return printJson({ providers: views, store, ...extra });
   const { printBreakers } = await import('../probe/view.js');
   printBreakers(views, store, ctx.clock.now());
+}
+
+/** A hand change made while Redis is down lands in this host's file store only: say so where it is confirmed. */
+function hostOnly(ctx: JobContext): string {
+  const fallback = (ctx.store as { fallback?: string }).fallback;
+  return fallback ? ' (ON THIS HOST ONLY: the shared Redis store is unavailable, so other hosts do not see this change; repeat it once Redis is back)' : '';
 }
 
 function knownProvider(config: ResolvedConfig, name: string): void {
