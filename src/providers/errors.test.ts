@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { asProviderError, DeadlineReason, httpErrorType, isDeadlineReason, parseRetryAfter, safeSnippet, scrubSecrets } from './errors.js';
+import { asProviderError, DeadlineReason, hostPort, httpErrorType, isDeadlineReason, parseRetryAfter, safeSnippet, scrubSecrets } from './errors.js';
 import { ProviderError } from './types.js';
 
 describe('parseRetryAfter', () => {
@@ -66,6 +66,28 @@ describe('deadline marking and wrapping', () => {
     expect(asProviderError(new DeadlineReason())).toMatchObject({ errorType: 'deadline' });
     expect(asProviderError(new DOMException('gone', 'AbortError'))).toMatchObject({ errorType: 'aborted' });
     expect(asProviderError(Object.assign(new Error('bad url'), { code: 'ERR_INVALID_URL' }))).toMatchObject({ errorType: 'bad-request' });
+  });
+
+  it('network errors name the host:port of baseUrl (implied ports written), never credentials, path or query', () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' });
+    const wrap = (err: unknown, baseUrl: string) => asProviderError(err, { provider: 'p', baseUrl });
+    expect(wrap(new TypeError('fetch failed', { cause: refused }), 'http://127.0.0.1:8799/v1')).toMatchObject({
+      errorType: 'connect',
+      message: 'cannot connect to p at 127.0.0.1:8799 (ECONNREFUSED)',
+    });
+    const hidden = wrap(refused, 'https://user:hunter2-pass@api.example.com/v1?api_key=sk-query-secret#frag');
+    expect(hidden.message).toBe('cannot connect to p at api.example.com:443 (ECONNREFUSED)');
+    expect(wrap(Object.assign(new Error('x'), { code: 'ECONNRESET' }), 'http://[::1]/v1')).toMatchObject({
+      errorType: 'reset',
+      message: 'connection to p at [::1]:80 was reset (ECONNRESET)',
+    });
+    expect(wrap(Object.assign(new Error('x'), { code: 'UND_ERR_HEADERS_TIMEOUT' }), 'https://h.example:8443')).toMatchObject({
+      errorType: 'timeout',
+      message: 'p at h.example:8443 timed out (UND_ERR_HEADERS_TIMEOUT)',
+    });
+    // an unreadable baseUrl leaves the message as it was
+    expect(wrap(refused, 'not a url').message).toBe('cannot connect to p (ECONNREFUSED)');
+    expect(hostPort(undefined)).toBeUndefined();
   });
 
   it('unknown errors become a scrubbed server error; ProviderErrors are re-scrubbed', () => {

@@ -171,6 +171,24 @@ export function errorObjectMessage(parsed: unknown): string | undefined {
 export interface WrapContext {
   provider?: string;
   secrets?: readonly (string | undefined)[];
+  /** The provider's baseUrl: network errors name its host:port, so a wrong port shows. */
+  baseUrl?: string;
+}
+
+/**
+ * `host:port` of a URL, the port always written (80/443 when implied), so a network error says
+ * where it tried. Only the host and port: never user:password, path or query. Undefined when unreadable.
+ */
+export function hostPort(baseUrl: string | undefined): string | undefined {
+  if (!baseUrl) return undefined;
+  try {
+    const url = new URL(baseUrl);
+    if (!url.hostname) return undefined;
+    const port = url.port || (url.protocol === 'https:' ? '443' : url.protocol === 'http:' ? '80' : '');
+    return port ? `${url.hostname}:${port}` : url.hostname;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -194,8 +212,10 @@ export function asProviderError(err: unknown, ctx: WrapContext = {}): ProviderEr
   }
   const net = networkErrorType(err);
   if (net) {
-    const what = net.type === 'connect' ? `cannot connect to ${who}` : net.type === 'reset' ? `connection to ${who} was reset` : `${who} timed out`;
-    return new ProviderError(net.type, `${what} (${net.code})`, { cause: err });
+    const where = hostPort(ctx.baseUrl);
+    const at = where ? `${who} at ${where}` : who;
+    const what = net.type === 'connect' ? `cannot connect to ${at}` : net.type === 'reset' ? `connection to ${at} was reset` : `${at} timed out`;
+    return new ProviderError(net.type, scrubSecrets(`${what} (${net.code})`, secrets), { cause: err });
   }
   const code = (err as { code?: unknown } | null)?.code;
   const message = err instanceof Error ? err.message : String(err);

@@ -227,7 +227,8 @@ describe('network', () => {
     await new Promise((resolve) => closed.close(resolve));
     const { err } = await failure({ ...provider('x'), baseUrl: `http://127.0.0.1:${port}/v1` });
     expect(err.errorType).toBe('connect');
-    expect(err.message).toBe('cannot connect to deepseek-v3 (ECONNREFUSED)');
+    // where it tried, so a wrong port in baseUrl shows
+    expect(err.message).toBe(`cannot connect to deepseek-v3 at 127.0.0.1:${port} (ECONNREFUSED)`);
   });
 
   it('socket destroyed before headers → reset', async () => {

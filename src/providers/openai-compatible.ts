@@ -100,7 +100,7 @@ export async function complete(provider: ResolvedProvider, request: ChatRequest,
     // socket destroyed), but not an HTTP error we had already read the status of.
     if (guard.cut?.kind === 'caller') throw guard.error();
     if (guard.cut && !(err instanceof ProviderError)) throw guard.error();
-    throw asProviderError(err, { provider: provider.name, secrets });
+    throw asProviderError(err, { provider: provider.name, secrets, baseUrl: provider.baseUrl });
   } finally {
     guard.dispose();
     if (body && !body.readableEnded && !body.destroyed) body.destroy();
