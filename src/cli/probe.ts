@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { ExitCode } from '../exit-codes.js';
 import { globalOpts, printJson, setExit } from './common.js';
 import { configFor } from './context.js';
-import { positiveDurationFlag } from './flags.js';
+import { msFlag } from './flags.js';
 
 interface ProbeFlags {
   strict?: boolean;
@@ -36,7 +36,7 @@ Exit codes: 0 at least one provider answered, 69 none answered, 1 (--strict) any
     )
     .action(async (flags: ProbeFlags, cmd: Command) => {
       const { json } = globalOpts(cmd);
-      const timeoutMs = positiveDurationFlag('--timeout', flags.timeout);
+      const timeoutMs = msFlag('--timeout', flags.timeout);
       const config = await configFor(cmd);
       const { openJobContext } = await import('../jobs/context.js');
       const { probeProviders } = await import('../probe/probe.js');

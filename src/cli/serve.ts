@@ -2,16 +2,17 @@
  * `lucy-ops serve`: the OpenAI-compatible failover proxy. Runs until SIGTERM/SIGINT, then stops
  * accepting, lets in-flight requests finish (bounded by --grace), and exits 0.
  */
-import { type Command, InvalidArgumentError } from 'commander';
+import type { Command } from 'commander';
 import { ExitCode } from '../exit-codes.js';
 import { CliError, globalOpts, say } from './common.js';
 import { configFor } from './context.js';
-import { parsePort } from './flags.js';
+import { msFlag, parsePort } from './flags.js';
 
 interface ServeFlags {
   port: number;
   host: string;
-  grace: number;
+  /** Always set: the option has a default. */
+  grace: string;
 }
 
 const HELP = `
@@ -35,10 +36,11 @@ export function register(program: Command): void {
     .description('run an OpenAI-compatible proxy that sends every request through the failover chain')
     .option('--port <n>', 'port to listen on (0 = any free port)', parsePort, 8787)
     .option('--host <host>', 'address to listen on (not loopback: set serve.tokenEnv)', '127.0.0.1')
-    .option('--grace <ms>', 'on SIGTERM, how long in-flight requests may take to finish', parseMs, 10_000)
+    .option('--grace <ms>', 'on SIGTERM, how long in-flight requests may take to finish (ms, or a duration like 10s; 0 = abort at once)', '10000')
     .addHelpText('after', HELP)
     .action(async (flags: ServeFlags, cmd: Command) => {
       const { json } = globalOpts(cmd);
+      const graceMs = msFlag('--grace', flags.grace, { allowZero: true });
       const config = await configFor(cmd);
       const token = config.serve.tokenEnv ? process.env[config.serve.tokenEnv] : undefined;
       if (config.serve.tokenEnv && !token) {
@@ -67,12 +69,12 @@ export function register(program: Command): void {
         process.once('SIGTERM', () => resolve('SIGTERM'));
         process.once('SIGINT', () => resolve('SIGINT'));
       });
-      warn(`${signalled}: no new connections; waiting up to ${flags.grace} ms for ${server.inFlight} in-flight request(s)`);
+      warn(`${signalled}: no new connections; waiting up to ${graceMs} ms for ${server.inFlight} in-flight request(s)`);
       // a second signal stops at once
       const force = () => process.exit(ExitCode.failed);
       process.once('SIGTERM', force).once('SIGINT', force);
-      const { aborted } = await server.close(flags.grace);
-      if (aborted > 0) warn(`aborted ${aborted} request(s) still running after ${flags.grace} ms`);
+      const { aborted } = await server.close(graceMs);
+      if (aborted > 0) warn(`aborted ${aborted} request(s) still running after ${graceMs} ms`);
       await chain.close();
       const { closeProviderAgent } = await import('../providers/openai-compatible.js');
       await closeProviderAgent();
@@ -84,10 +86,4 @@ export function register(program: Command): void {
 
 function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || host.startsWith('127.');
-}
-
-function parseMs(value: string): number {
-  const ms = Number(value);
-  if (!Number.isInteger(ms) || ms < 0) throw new InvalidArgumentError('must be a whole number of milliseconds');
-  return ms;
 }
