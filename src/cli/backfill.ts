@@ -50,7 +50,7 @@ Exit codes: 0 done, 1 some slots failed, 69 stopped early (no provider could ser
         const now = new Date(ctx.clock.now());
         const since = timeFlag('--since', flags.since, now);
         const until = flags.until === undefined ? now : timeFlag('--until', flags.until, now);
-        if (since >= until) throw new CliError('--since must be before --until', ExitCode.usage);
+        if (since >= until) throw new CliError(`--since (${since.toISOString()}) must be before --until (${until.toISOString()})`, ExitCode.usage);
         if (!flags.dryRun) {
           const { jobChain } = await import('../jobs/generate.js');
           const generating = Object.values(config.jobs).filter((j) => j.prompt && (!flags.job || flags.job.includes(j.name)));
