@@ -1,0 +1,41 @@
+/**
+ * A slot whose output exists but whose ok run.end never reached the log (the log was unwritable,
+ * or a kill came between the output's rename and run.end): one backfill notices the output, and
+ * from then on gaps call the slot served and backfill has nothing left to do (it converges).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { expect, it } from 'vitest';
+import { readLog, runCli, simConfig, tempProject } from './helpers/cli.js';
+import { useSimulator } from './helpers/sim.js';
+
+const sim = useSimulator();
+const SLOT = '2026-04-19T14:00:00Z';
+const AFTER = '2026-04-19T14:40:00Z';
+
+it('output without an ok record: backfill records it as served once, then gaps and backfill agree it is done', async () => {
+  const cfg = simConfig({ primary: sim.url }) as any;
+  cfg.jobs = { blog: cfg.jobs.blog };
+  const dir = tempProject(cfg);
+  sim.setScript({ '*': { kind: 'ok' } });
+
+  // the log cannot be written: a file where its folder should be
+  fs.writeFileSync(path.join(dir, 'logs'), 'not a folder');
+  const gen = await runCli(['generate', 'blog', '--slot', SLOT, '--json'], { cwd: dir, env: { LUCY_OPS_NOW: SLOT } });
+  expect(gen.exitCode, gen.stderr).toBe(0);
+  expect(fs.existsSync(gen.json.output)).toBe(true);
+  fs.rmSync(path.join(dir, 'logs'));
+
+  const env = { LUCY_OPS_NOW: AFTER };
+  const gaps = () => runCli(['postmortem', 'gaps', '--since', SLOT, '--job', 'blog', '--json'], { cwd: dir, env });
+  expect((await gaps()).json.gaps).toEqual([expect.objectContaining({ start: '2026-04-19T14:00:00.000Z', missing: 1 })]);
+
+  const first = await runCli(['backfill', '--since', SLOT, '--job', 'blog', '--json'], { cwd: dir, env });
+  expect(first.exitCode, first.stderr).toBe(0);
+  expect(first.json.slots).toEqual([expect.objectContaining({ slot: '2026-04-19T14:00:00.000Z', status: 'skipped' })]);
+  expect(readLog(dir).filter((r) => r.event === 'run.end')).toEqual([expect.objectContaining({ outcome: 'skipped', reason: 'served' })]);
+
+  expect((await gaps()).json.gaps).toEqual([]);
+  const second = await runCli(['backfill', '--since', SLOT, '--job', 'blog', '--json'], { cwd: dir, env });
+  expect(second.json).toMatchObject({ slots: [], filled: 0, failed: 0, skipped: 0 });
+});
