@@ -172,7 +172,7 @@ export class Engine {
   private apiKey(provider: ResolvedProvider): string | undefined {
     if (!provider.apiKeyEnv) return undefined;
     const key = (this.deps.env ?? process.env)[provider.apiKeyEnv];
-    if (!key) throw new ProviderError('missing-key', `environment variable ${provider.apiKeyEnv} (API key of ${provider.name}) is not set`);
+    if (!key) throw new ProviderError('missing-key', `environment variable ${provider.apiKeyEnv} (API key of ${provider.name}) ${key === '' ? 'is empty' : 'is not set'}`);
     return key;
   }
 }
@@ -181,5 +181,6 @@ export class Engine {
 export function missingKeys(config: Pick<ResolvedConfig, 'providers'>, chain: ResolvedProvider[], env: NodeJS.ProcessEnv = process.env): string[] {
   return chain
     .filter((p) => p.apiKeyEnv && !env[p.apiKeyEnv])
-    .map((p) => `providers[${config.providers.indexOf(p)}].apiKeyEnv: environment variable ${p.apiKeyEnv} is not set (needed by provider ${p.name})`);
+    // `KEY=` (set but empty, e.g. a blank line in an env file) is a different fix from a missing one
+    .map((p) => `providers[${config.providers.indexOf(p)}].apiKeyEnv: environment variable ${p.apiKeyEnv} ${env[p.apiKeyEnv!] === '' ? 'is empty' : 'is not set'} (needed by provider ${p.name})`);
 }
