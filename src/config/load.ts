@@ -1,6 +1,6 @@
 /**
  * Finds and loads the config: `--config <path>`, or cosmiconfig's search from the working
- * directory upward for lucy-ops.config.{ts,mjs,js,json,yaml}.
+ * directory upward for the SEARCH_PLACES below (the one list: messages and loaders derive from it).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -9,7 +9,7 @@ import type { ResolvedConfig } from './types.js';
 
 export { ConfigError } from './validate.js';
 
-const SEARCH_PLACES = [
+export const SEARCH_PLACES = [
   'lucy-ops.config.ts',
   'lucy-ops.config.mjs',
   'lucy-ops.config.js',
@@ -17,7 +17,9 @@ const SEARCH_PLACES = [
   'lucy-ops.config.yaml',
   'lucy-ops.config.yml',
   '.lucy-opsrc.json',
-];
+] as const;
+/** The extensions of SEARCH_PLACES: `.ts`, `.mjs`, …, each once. */
+const EXTENSIONS = [...new Set(SEARCH_PLACES.map((p) => path.extname(p)))];
 
 export interface LoadOptions {
   cwd?: string;
@@ -50,7 +52,7 @@ async function loaderFor(filepath: string) {
     const { defaultLoaders } = await import('cosmiconfig');
     return async (file: string, content: string) => defaultLoaders['.yaml'](file, content);
   }
-  throw new ConfigError(`${filepath}: unsupported config file type (use .ts, .mjs, .js, .json or .yaml)`);
+  throw new ConfigError(`${filepath}: unsupported config file type (use ${EXTENSIONS.join(', ')})`);
 }
 
 async function loadFile(filepath: string): Promise<{ raw: unknown; filepath: string }> {
@@ -59,7 +61,9 @@ async function loadFile(filepath: string): Promise<{ raw: unknown; filepath: str
     content = fs.readFileSync(filepath, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new ConfigError(code === 'ENOENT' ? `config file not found: ${filepath}` : `cannot read config ${filepath}: ${code ?? err}`);
+    if (code === 'ENOENT') throw new ConfigError(`config file not found: ${filepath}`);
+    if (code === 'EISDIR') throw new ConfigError(folderGiven(filepath));
+    throw new ConfigError(`cannot read config ${filepath}: ${code === 'EACCES' ? 'permission denied (EACCES)' : (code ?? err)}`);
   }
   return { raw: await parseFile(filepath, content), filepath };
 }
@@ -74,6 +78,12 @@ async function parseFile(filepath: string, content: string): Promise<unknown> {
   }
 }
 
+/** `--config <folder>`: say so, and name the config file in it when there is one. */
+function folderGiven(folder: string): string {
+  const inside = SEARCH_PLACES.find((name) => fs.existsSync(path.join(folder, name))) ?? SEARCH_PLACES[0];
+  return `config ${folder} is a folder: --config takes the config file itself, e.g. --config ${path.join(folder, inside)}`;
+}
+
 /**
  * cosmiconfig's search order and stop rule ("project": stop at the folder with package.json),
  * but its loaders are only pulled in on a hit, so a cron run doesn't pay for YAML and TypeScript
@@ -82,11 +92,11 @@ async function parseFile(filepath: string, content: string): Promise<unknown> {
 async function search(cwd: string): Promise<{ raw: unknown; filepath: string }> {
   const { cosmiconfig } = await import('cosmiconfig');
   const explorer = cosmiconfig('lucy-ops', {
-    searchPlaces: SEARCH_PLACES,
+    searchPlaces: [...SEARCH_PLACES],
     searchStrategy: 'project',
     cache: false,
     // every format through our loaders (on the text cosmiconfig read): one error style, and TypeScript without a compiler
-    loaders: Object.fromEntries(['.ts', '.mjs', '.js', '.json', '.yaml', '.yml'].map((ext) => [ext, parseFile])),
+    loaders: Object.fromEntries(EXTENSIONS.map((ext) => [ext, parseFile])),
   });
   let result;
   try {
@@ -97,7 +107,7 @@ async function search(cwd: string): Promise<{ raw: unknown; filepath: string }> 
   }
   if (!result || result.isEmpty) {
     throw new ConfigError(
-      `no lucy-ops config found from ${cwd} upward (looked for ${SEARCH_PLACES.slice(0, 5).join(', ')}); pass --config <path> or run \`lucy-ops init\``,
+      `no lucy-ops config found from ${cwd} upward (looked for ${SEARCH_PLACES.join(', ')}); pass --config <path> or run \`lucy-ops init\``,
     );
   }
   return { raw: result.config, filepath: result.filepath };

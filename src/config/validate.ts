@@ -19,6 +19,8 @@ export class ConfigError extends Error {
 }
 
 type Obj = Record<string, unknown>;
+/** `retry.attempts`, or `deadlineMs` for a top-level field (at is ''). */
+const field = (at: string, key: string): string => (at ? `${at}.${key}` : key);
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 class Checker {
@@ -29,11 +31,11 @@ class Checker {
   str(o: Obj, key: string, at: string, required = false): string | undefined {
     const v = o[key];
     if (v === undefined) {
-      if (required) this.bad(`${at}.${key}`, 'is required');
+      if (required) this.bad(field(at, key), 'is required');
       return undefined;
     }
     if (typeof v !== 'string' || v.trim() === '') {
-      this.bad(`${at}.${key}`, `must be a non-empty string, got ${describe(v)}`);
+      this.bad(field(at, key), `must be a non-empty string, got ${describe(v)}`);
       return undefined;
     }
     return v;
@@ -42,11 +44,11 @@ class Checker {
     const v = o[key];
     if (v === undefined) return dflt;
     if (typeof v !== 'number' || !Number.isFinite(v) || (integer && !Number.isInteger(v))) {
-      this.bad(`${at}.${key}`, `must be ${integer ? 'a whole number' : 'a number'}, got ${describe(v)}`);
+      this.bad(field(at, key), `must be ${integer ? 'a whole number' : 'a number'}, got ${describe(v)}`);
       return dflt;
     }
     if (v < min) {
-      this.bad(`${at}.${key}`, `must be at least ${min}, got ${v}`);
+      this.bad(field(at, key), `must be at least ${min}, got ${v}`);
       return dflt;
     }
     return v;
@@ -55,23 +57,29 @@ class Checker {
     const v = o[key];
     if (v === undefined) return dflt;
     if (typeof v !== 'boolean') {
-      this.bad(`${at}.${key}`, `must be true or false, got ${describe(v)}`);
+      this.bad(field(at, key), `must be true or false, got ${describe(v)}`);
       return dflt;
     }
     return v;
   }
-  strArray(o: Obj, key: string, at: string): string[] | undefined {
+  /** `argv`: the array is a command line, run without a shell (so a string is a common slip). */
+  strArray(o: Obj, key: string, at: string, argv = false): string[] | undefined {
     const v = o[key];
     if (v === undefined) return undefined;
+    if (argv && typeof v === 'string' && v.trim() !== '') {
+      const words = JSON.stringify(v.trim().split(/\s+/)).replaceAll('","', '", "');
+      this.bad(field(at, key), `must be an array: the command and its arguments, run without a shell (e.g. ${words}), got ${describe(v)}`);
+      return undefined;
+    }
     if (!Array.isArray(v) || v.length === 0 || v.some((s) => typeof s !== 'string' || s === '')) {
-      this.bad(`${at}.${key}`, `must be a non-empty array of non-empty strings, got ${describe(v)}`);
+      this.bad(field(at, key), `must be a non-empty array of non-empty strings, got ${describe(v)}`);
       return undefined;
     }
     return v as string[];
   }
   unknownKeys(o: Obj, allowed: readonly string[], at: string): void {
     for (const k of Object.keys(o)) {
-      if (!allowed.includes(k)) this.bad(at ? `${at}.${k}` : k, `is not a known field (known: ${allowed.join(', ')})`);
+      if (!allowed.includes(k)) this.bad(field(at, k), `is not a known field (known: ${allowed.join(', ')})`);
     }
   }
 }
@@ -183,11 +191,12 @@ export function resolveConfig(
     }
     const kind = c.str(j, 'kind', at);
     if (kind && !KINDS.includes(kind)) c.bad(`${at}.kind`, `must be one of ${KINDS.join(', ')}, got ${describe(kind)}`);
-    const command = c.strArray(j, 'command', at);
+    const command = c.strArray(j, 'command', at, true);
     const prompt = c.str(j, 'prompt', at);
     const outDir = c.str(j, 'outDir', at);
-    if (!command && !prompt) c.bad(at, 'needs either a prompt (a generation job) or a command (for `lucy-ops run`)');
-    if (command && prompt) c.bad(at, 'has both prompt and command; a job is one or the other');
+    // by presence, not validity: a malformed command has its own message, and is still a command
+    if (j.command === undefined && j.prompt === undefined) c.bad(at, 'needs either a prompt (a generation job) or a command (for `lucy-ops run`)');
+    if (j.command !== undefined && j.prompt !== undefined) c.bad(at, 'has both prompt and command; a job is one or the other');
     if (prompt && !outDir) c.bad(`${at}.outDir`, 'is required for a generation job');
     const chain = c.strArray(j, 'providers', at);
     chain?.forEach((p, k) => {
@@ -232,7 +241,7 @@ export function resolveConfig(
       afterConsecutiveFailures: c.num(alerts, 'afterConsecutiveFailures', 'alerts', 3, 1),
       webhook,
       webhookFormat: webhookFormat as 'slack' | 'json' | undefined,
-      command: c.strArray(alerts, 'command', 'alerts'),
+      command: c.strArray(alerts, 'command', 'alerts', true),
       webhookTimeoutMs: c.num(alerts, 'webhookTimeoutMs', 'alerts', 5000, 1),
     },
     state: { redis, redisEnv: c.str(state, 'redisEnv', 'state'), keyPrefix: c.str(state, 'keyPrefix', 'state') ?? 'lucy-ops:' },

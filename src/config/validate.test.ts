@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, resolveConfig } from './validate.js';
+
+const PROVIDERS = [{ name: 'p1', baseUrl: 'http://127.0.0.1:9/v1', model: 'm' }];
+const noScheduleProblem = () => undefined;
+
+/** The problems resolveConfig reports for this raw config (none: []). */
+function problems(raw: Record<string, unknown>): string[] {
+  try {
+    resolveConfig({ providers: PROVIDERS, ...raw }, '/x/lucy-ops.config.json', noScheduleProblem);
+    return [];
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    return err.problems;
+  }
+}
+
+describe('resolveConfig problem paths', () => {
+  it('names a top-level field without a leading dot', () => {
+    expect(problems({ deadlineMs: -1 })).toEqual(['deadlineMs: must be at least 1, got -1']);
+    expect(problems({ stateDir: '' })).toEqual(['stateDir: must be a non-empty string, got ""']);
+    expect(problems({ atempts: 3 })[0]).toMatch(/^atempts: is not a known field/);
+    // nested fields keep their section
+    expect(problems({ retry: { attempts: 0 } })).toEqual(['retry.attempts: must be at least 1, got 0']);
+  });
+});
+
+describe('job command', () => {
+  it('a command given as one string: one problem, with the array it probably meant', () => {
+    expect(problems({ jobs: { x: { schedule: '0 * * * *', command: 'npm run x' } } })).toEqual([
+      'jobs.x.command: must be an array: the command and its arguments, run without a shell (e.g. ["npm", "run", "x"]), got "npm run x"',
+    ]);
+  });
+
+  it('an empty command array is bad, but is still a command (no "needs either" line)', () => {
+    expect(problems({ jobs: { x: { schedule: '0 * * * *', command: [] } } })).toEqual([
+      'jobs.x.command: must be a non-empty array of non-empty strings, got an array',
+    ]);
+  });
+
+  it('neither prompt nor command; both', () => {
+    expect(problems({ jobs: { x: { schedule: '0 * * * *' } } })).toEqual(['jobs.x: needs either a prompt (a generation job) or a command (for `lucy-ops run`)']);
+    expect(problems({ jobs: { x: { schedule: '0 * * * *', prompt: 'p', outDir: 'o', command: ['a'] } } })).toEqual(['jobs.x: has both prompt and command; a job is one or the other']);
+  });
+
+  it('a valid command job resolves', () => {
+    expect(problems({ jobs: { x: { schedule: '0 * * * *', command: ['npm', 'run', 'x'] } } })).toEqual([]);
+  });
+
+  it('alerts.command as a string gets the same hint', () => {
+    expect(problems({ alerts: { command: 'notify-send x' } })).toEqual([
+      'alerts.command: must be an array: the command and its arguments, run without a shell (e.g. ["notify-send", "x"]), got "notify-send x"',
+    ]);
+  });
+});
