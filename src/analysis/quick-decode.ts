@@ -99,8 +99,12 @@ function full(line: string, sink: GapSink): boolean {
   return true;
 }
 
-/** Not in JobLog's shape: parse it if it may matter to gaps; otherwise only check its shape. */
+/**
+ * Not in JobLog's shape (hand-written or foreign lines: rare, so parsing them costs nothing that
+ * matters): parse it if it may matter to gaps; otherwise it is still only a record when it is an
+ * object with `ts` and `event` (`{}` or `{"weird":1}` are counted as skipped lines).
+ */
 function slowPath(line: string, sink: GapSink): boolean {
   if (line.includes('run.end') || line.includes('run.start') || line.includes('attempt.end')) return full(line, sink);
-  return looksLikeObject(line);
+  return looksLikeObject(line) && toRecord(line) !== undefined;
 }
