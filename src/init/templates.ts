@@ -41,13 +41,16 @@ export default defineConfig({
 }
 
 export function crontabTemplate(projectDir: string, bin = 'npx lucy-ops'): string {
-  const cd = `cd ${shellQuote(projectDir)} &&`;
+  // keys live in .lucy-ops.env beside the config, never in the crontab (see examples/crontab)
+  const cd = `cd ${shellQuote(projectDir)} && . ./.lucy-ops.env &&`;
   return `# lucy-ops crontab for ${projectDir}
 # Install with: crontab -l | cat - lucy-ops.crontab | crontab -
 # stdout is dropped; stderr (failures and alerts, one line each) is mailed to MAILTO.
 MAILTO=oncall@example.com
 PATH=/usr/local/bin:/usr/bin:/bin
-# Export TOGETHER_API_KEY (or your providers' variables) in this crontab or a wrapper script.
+# Keys: keep them out of the crontab. Put \`export TOGETHER_API_KEY=...\` (or your providers'
+# variables) in ${projectDir}/.lucy-ops.env, readable by this user only (chmod 600): every
+# line below sources it, and fails loudly (cron mails "can't open") while it is missing.
 
 0 * * * *     ${cd} ${bin} generate blog    >/dev/null
 */15 * * * *  ${cd} ${bin} generate threads >/dev/null
