@@ -2,8 +2,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
-import { runCli } from './helpers/cli.js';
+import { BIN, runCli } from './helpers/cli.js';
 
 const PROVIDERS = [{ name: 'p1', baseUrl: 'http://127.0.0.1:9/v1', model: 'm1' }];
 const JOBS = { blog: { schedule: '0 * * * *', outDir: 'out', prompt: 'x' } };
@@ -95,5 +96,59 @@ describe('config loading', () => {
     expect(bad.stderr).toContain('retry.atempts: is not a known field');
     // under --json, stdout is still one JSON document: the error, with the same exit code
     expect(bad.json).toEqual({ error: { message: expect.stringContaining('providers[0].baseUrl'), exitCode: 78 } });
+  });
+
+  it('names the problem plainly: --config <folder>, every search place, top-level paths, a string command', async () => {
+    const folder = dir();
+    fs.writeFileSync(path.join(folder, 'lucy-ops.config.json'), JSON.stringify({ providers: PROVIDERS }));
+    const given = await status(dir(), ['--config', folder]);
+    expect(given.exitCode).toBe(78);
+    expect(given.stderr).toContain(`config ${folder} is a folder: --config takes the config file itself, e.g. --config ${path.join(folder, 'lucy-ops.config.json')}`);
+
+    const none = dir();
+    fs.writeFileSync(path.join(none, 'package.json'), '{}'); // the search stops here
+    const nothing = await status(none);
+    expect(nothing.stderr).toContain('lucy-ops.config.yml, .lucy-opsrc.json');
+
+    const d = dir();
+    fs.writeFileSync(path.join(d, 'lucy-ops.config.json'), JSON.stringify({ providers: PROVIDERS, deadlineMs: -1, jobs: { x: { schedule: '0 * * * *', command: 'npm run x' } } }));
+    const bad = await status(d);
+    expect(bad.exitCode).toBe(78);
+    expect(bad.stderr).toMatch(/^  deadlineMs: must be at least 1, got -1$/m);
+    expect(bad.stderr).toContain('jobs.x.command: must be an array: the command and its arguments, run without a shell (e.g. ["npm", "run", "x"])');
+    expect(bad.stderr).not.toContain('needs either a prompt');
+  });
+
+  it('a stateDir that cannot be a folder is a configuration error (78) naming it, for every command that opens it', async () => {
+    const d = dir();
+    fs.writeFileSync(path.join(d, 'lucy-ops.config.json'), JSON.stringify({ providers: PROVIDERS, jobs: JOBS }));
+    fs.writeFileSync(path.join(d, '.lucy-ops'), 'a file, not a folder');
+    for (const args of [['breaker', 'status'], ['breaker', 'trip', 'p1'], ['generate', 'blog']]) {
+      const r = await runCli([...args, '--json'], { cwd: d });
+      expect(r.exitCode, args.join(' ')).toBe(78);
+      expect(r.stderr).toContain(`lucy-ops: stateDir ${path.join(d, '.lucy-ops')} is not a folder (a file is in the way)`);
+      expect(r.stderr).not.toMatch(/internal error|\n\s+at /);
+      expect(r.json).toEqual({ error: { message: expect.stringContaining('stateDir'), exitCode: 78 } });
+    }
+  });
+
+  it('a stateDir that cannot be created (no permission) is a configuration error too', async () => {
+    const d = dir();
+    fs.writeFileSync(path.join(d, 'lucy-ops.config.json'), JSON.stringify({ providers: PROVIDERS }));
+    // root may write anywhere: run as nobody, for whom the project folder is read-only
+    const asRoot = process.getuid?.() === 0;
+    fs.chmodSync(d, asRoot ? 0o755 : 0o555);
+    const r = await execa('node', [BIN, 'breaker', 'trip', 'p1'], { cwd: d, reject: false, env: { NO_COLOR: '1' }, ...(asRoot ? { uid: 65534, gid: 65534 } : {}) });
+    fs.chmodSync(d, 0o755);
+    expect(r.exitCode).toBe(78);
+    expect(String(r.stderr)).toContain(`lucy-ops: stateDir ${path.join(d, '.lucy-ops')} cannot be created (permission denied)`);
+  });
+
+  it('an API key variable set but empty is reported as empty, not as unset', async () => {
+    const d = dir();
+    fs.writeFileSync(path.join(d, 'lucy-ops.config.json'), JSON.stringify({ providers: [{ ...PROVIDERS[0], apiKeyEnv: 'LUCY_TEST_EMPTY_KEY' }], jobs: JOBS }));
+    const r = await runCli(['generate', 'blog'], { cwd: d, env: { LUCY_TEST_EMPTY_KEY: '' } });
+    expect(r.exitCode).toBe(78);
+    expect(r.stderr).toContain('providers[0].apiKeyEnv: environment variable LUCY_TEST_EMPTY_KEY is empty (needed by provider p1)');
   });
 });

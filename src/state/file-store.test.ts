@@ -3,6 +3,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
+import { ConfigError } from '../config/validate.js';
 import { FileStore, lockFileName, openFileStore } from './file-store.js';
 import { runStoreContract } from './store-contract.js';
 
@@ -186,5 +187,33 @@ describe('FileStore locks on disk', () => {
     expect(await store.update('other', () => 3)).toBe(3); // the queue moved on
     expect(await store.get('k')).toBeUndefined();
     expect(await store.get('j')).toBeUndefined();
+  });
+});
+
+describe('openFileStore on a stateDir that cannot be a folder', () => {
+  const opening = async (stateDir: string) => openFileStore(stateDir).then(
+    () => undefined,
+    (e: unknown) => e as Error & { exitCode?: number },
+  );
+
+  it('a file where stateDir should be: a config error (exit 78) naming the setting and the path', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'lucy-ops-notdir-'));
+    await writeFile(join(dir, '.lucy-ops'), 'not a folder');
+    const err = await opening(join(dir, '.lucy-ops'));
+    expect(err).toBeInstanceOf(ConfigError);
+    expect(err?.exitCode).toBe(78);
+    expect(err?.message).toMatch(new RegExp(`^stateDir ${join(dir, '.lucy-ops')} is not a folder \\(a file is in the way\\): .*ENOTDIR`));
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('a file above stateDir, or in place of its locks folder, is named', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'lucy-ops-notdir-'));
+    await writeFile(join(dir, 'var'), '');
+    expect((await opening(join(dir, 'var/state')))?.message).toMatch(new RegExp(`^stateDir ${join(dir, 'var/state')} cannot be used: ${join(dir, 'var')} is a file, not a folder`));
+    await writeFile(join(dir, 'locks'), '');
+    const err = await opening(dir);
+    expect(err).toBeInstanceOf(ConfigError);
+    expect(err?.message).toContain(`${join(dir, 'locks')} is a file, not a folder`);
+    await rm(dir, { recursive: true, force: true });
   });
 });
