@@ -35,7 +35,8 @@ export function parseDuration(text: string): number {
 
 /**
  * A point in time: ISO 8601 (`2026-04-19T14:00:00Z`; without an offset it is local time, as in
- * JavaScript), `now`, or a duration before `now` (`45m`, `6h`, `2d`).
+ * JavaScript), `now`, or a duration before `now` (`45m`, `6h`, `2d`). The CLI goes through
+ * cli/flags.ts, which reads a zone-less time as UTC and refuses a bare number.
  */
 export function parseTimeArg(text: string, now: number | Date): Date {
   const nowMs = typeof now === 'number' ? now : now.getTime();
