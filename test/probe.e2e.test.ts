@@ -1,6 +1,7 @@
 /**
  * `probe providers` end to end: the built CLI in new processes against the real simulator.
  */
+import net, { type AddressInfo } from 'node:net';
 import { beforeEach, expect, it } from 'vitest';
 import { readLog, runCli, simConfig, tempProject } from './helpers/cli.js';
 import { useSimulator } from './helpers/sim.js';
@@ -81,19 +82,72 @@ it('a missing API key variable fails that provider (missing-key) instead of the 
   expect(r.stdout + r.stderr + JSON.stringify(readLog(dir))).not.toContain(secret);
 });
 
-it('probes a provider whose breaker is open, and its success closes the breaker (said in the output and the log)', async () => {
-  sim.setScript({ '*': { kind: 'ok' } });
+it('a breaker opened by failures: the probe calls the provider, and its success closes the breaker (said in the output and the log)', async () => {
+  sim.setScript({ 'deepseek-v3': { kind: 'status', status: 503 }, '*': { kind: 'ok' } });
   const dir = tempProject(simConfig({ primary: sim.url }));
-  expect((await runCli(['breaker', 'trip', 'deepseek-v3', '--for', '1h'], { cwd: dir })).exitCode).toBe(0);
+  const now = { LUCY_OPS_NOW: '2026-04-19T14:00:05Z' };
+  // three failed attempts (= failureThreshold) open it; the fallback serves
+  expect((await runCli(['generate', 'threads', '--json', '--force'], { cwd: dir, env: now })).exitCode).toBe(0);
+  expect((await runCli(['breaker', 'status', '--json'], { cwd: dir, env: now })).json.providers[0]).toMatchObject({ state: 'open' });
 
-  const r = await probe(dir);
+  sim.setScript({ '*': { kind: 'ok' } });
+  sim.resetCounts();
+  const r = await probe(dir, [], now);
   expect(r.exitCode).toBe(0);
   expect(sim.counts()['deepseek-v3']).toBe(1);
   expect(byName(r.json)['deepseek-v3']).toMatchObject({ ok: true, breaker: 'closed', closedBreaker: true });
+  expect(byName(r.json)['deepseek-v3'].keptOpen).toBeUndefined();
   expect(readLog(dir).filter((l) => l.event === 'breaker.close')).toEqual([expect.objectContaining({ job: 'probe', provider: 'deepseek-v3', from: 'open', by: 'probe' })]);
 
-  const status = await runCli(['breaker', 'status', '--json'], { cwd: dir });
+  const status = await runCli(['breaker', 'status', '--json'], { cwd: dir, env: now });
   expect(status.json.providers[0]).toMatchObject({ provider: 'deepseek-v3', state: 'closed' });
+});
+
+it('a hand trip survives a successful probe: the provider is called, the breaker stays open, and the output says until when', async () => {
+  sim.setScript({ '*': { kind: 'ok' } });
+  const dir = tempProject(simConfig({ primary: sim.url }));
+  const now = { LUCY_OPS_NOW: '2026-04-19T14:00:00Z' };
+  expect((await runCli(['breaker', 'trip', 'deepseek-v3', '--for', '2h'], { cwd: dir, env: now })).exitCode).toBe(0);
+  // LUCY_OPS_NOW pins the start; time flows from there, so read the trip's end as stored
+  const until: string = (await runCli(['breaker', 'status', '--json'], { cwd: dir, env: now })).json.providers[0].retryAt;
+  expect(until).toMatch(/^2026-04-19T16:00:00\.\d{3}Z$/);
+
+  const r = await probe(dir, [], now);
+  expect(r.exitCode).toBe(0);
+  expect(sim.counts()['deepseek-v3']).toBe(1); // a diagnostic: the provider is still asked
+  const p = byName(r.json)['deepseek-v3'];
+  expect(p).toMatchObject({ ok: true, breaker: 'open', keptOpen: true, trippedUntil: until });
+  expect(p.closedBreaker).toBeUndefined();
+  expect(p.note).toContain(`deepseek-v3 answered; its breaker stays open: tripped by hand until ${until}`);
+  expect(p.note).toContain('lucy-ops breaker reset deepseek-v3 to close it');
+  expect(readLog(dir).filter((l) => l.event === 'breaker.close')).toEqual([]);
+  expect(readLog(dir).find((l) => l.event === 'probe' && l.provider === 'deepseek-v3')).toMatchObject({ ok: true, breaker: 'open', keptOpen: true, trippedUntil: until });
+
+  const text = await runCli(['probe', 'providers'], { cwd: dir, env: now });
+  expect(text.stdout).toMatch(/deepseek-v3.*yes.*open \(tripped by hand, kept\)/);
+  expect(text.stdout).toContain(`deepseek-v3 answered; its breaker stays open: tripped by hand until ${until}, in 1h 59m`);
+  expect(text.stdout).not.toContain('breaker is now closed');
+
+  const status = await runCli(['breaker', 'status', '--json'], { cwd: dir, env: now });
+  expect(status.json.providers[0]).toMatchObject({ provider: 'deepseek-v3', state: 'open', by: 'manual', retryAt: until });
+
+  // once the hand trip's time is over, a success closes it like any open breaker whose trial is due
+  const later = await probe(dir, [], { LUCY_OPS_NOW: '2026-04-19T16:00:01Z' });
+  expect(byName(later.json)['deepseek-v3']).toMatchObject({ ok: true, breaker: 'closed', closedBreaker: true });
+});
+
+it('a refused connection names the host:port from baseUrl, so a wrong port shows', async () => {
+  const closed = net.createServer();
+  await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+  const port = (closed.address() as AddressInfo).port;
+  await new Promise((resolve) => closed.close(resolve));
+  sim.setScript({ '*': { kind: 'ok' } });
+  const dir = tempProject(simConfig({ primary: `http://127.0.0.1:${port}/v1?k=secret-query`, fallback: sim.url }));
+  const r = await probe(dir);
+  expect(r.exitCode).toBe(0);
+  const refused = byName(r.json)['deepseek-v3'];
+  expect(refused).toMatchObject({ ok: false, errorType: 'connect', error: `cannot connect to deepseek-v3 at 127.0.0.1:${port} (ECONNREFUSED)` });
+  expect(r.stdout).not.toContain('secret-query');
 });
 
 it('a failed probe leaves the breaker alone', async () => {

@@ -23,7 +23,10 @@ export function register(program: Command): void {
     .addHelpText(
       'after',
       `
-A success closes an open breaker (it is a real observation); a failure leaves breakers alone.
+A success closes an open breaker (it is a real observation), except one opened by
+\`breaker trip\` whose time has not run out: that provider is still called, but its breaker
+stays open and the output says until when (\`breaker reset\` closes it). A failure leaves
+breakers alone.
 A provider whose API key variable is not set is reported as failed (errorType missing-key).
 Every result is written to the job log as a \`probe\` record (job "probe").
 

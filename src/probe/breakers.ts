@@ -3,7 +3,7 @@
  * levers (reset, trip, a probe's success). Imports nothing heavy: `breaker status` must start fast.
  */
 import type { ResolvedConfig } from '../config/types.js';
-import { Breakers, breakerPolicy, type BreakerRecord, type Transition } from '../engine/breaker.js';
+import { Breakers, breakerKey, breakerPolicy, toRecord, type BreakerRecord, type BreakerState, type Transition } from '../engine/breaker.js';
 import type { Clock } from '../clock.js';
 import type { StateStore } from '../state/types.js';
 
@@ -28,14 +28,32 @@ export function toView(provider: string, r: BreakerRecord): BreakerView {
   return view;
 }
 
+/**
+ * What a probe's success does to a record. A hand trip that is still running is kept: only a trial
+ * or `breaker reset` ends it, and the runbook and crontab run probe, so closing it would end planned
+ * maintenance unnoticed. Anything else is closed (the engine ignores successes while open; a probe
+ * is a deliberate, fresh observation), a closed record's failure count resets, and a hand trip whose
+ * time has passed is closed like any open breaker whose trial is due.
+ */
+export function decideProbeSuccess(r: BreakerRecord, now: number): { from: BreakerState; close: boolean; trippedUntil?: string } {
+  if (r.state === 'open' && r.by === 'manual' && Date.parse(r.retryAt) > now) return { from: 'open', close: false, trippedUntil: r.retryAt };
+  const clean = r.state === 'closed' && r.consecutiveFailures === 0 && r.lastError === undefined;
+  return { from: r.state, close: !clean };
+}
+
+export interface ProbeSuccess {
+  /** open/half-open → closed; absent when the breaker was closed or is kept open. */
+  transition?: Transition;
+  view: BreakerView;
+  /** Set when a hand trip kept the breaker open: when that trip ends. */
+  trippedUntil?: string;
+}
+
 export interface BreakerBoard {
   view(provider: string): Promise<BreakerView>;
   views(providers: string[]): Promise<BreakerView[]>;
-  /**
-   * A probe answered: reset the failure count, and close the breaker if it is open or half-open
-   * (the engine ignores successes while open; a probe is a deliberate, fresh observation).
-   */
-  recordProbeSuccess(provider: string): Promise<{ transition?: Transition; view: BreakerView }>;
+  /** A probe answered: see decideProbeSuccess. */
+  recordProbeSuccess(provider: string): Promise<ProbeSuccess>;
   reset(provider?: string): Promise<Transition[]>;
   trip(provider: string, forMs: number): Promise<Transition>;
 }
@@ -49,13 +67,19 @@ export function breakerBoard(config: Pick<ResolvedConfig, 'providers' | 'breaker
     view,
     views,
     async recordProbeSuccess(provider) {
-      const before = await view(provider);
-      let transition: Transition | undefined;
-      if (before.state === 'closed') transition = await breakers.recordSuccess(provider);
-      else [transition] = await breakers.reset(provider);
+      const key = breakerKey(provider);
+      let decided = decideProbeSuccess(toRecord(await store.get(key)), clock.now());
+      // Decide again under the store's lock: a `breaker trip` made meanwhile must win. A healthy
+      // provider (nothing to change) takes no lock and writes nothing.
+      if (decided.close) {
+        await store.update<unknown>(key, (current) => {
+          decided = decideProbeSuccess(toRecord(current), clock.now());
+          return decided.close ? undefined : current; // closed with no failures is stored as no key
+        });
+      }
       // a closed breaker whose count was reset is not a transition worth logging
-      if (transition && transition.from === transition.to) transition = undefined;
-      return { transition, view: await view(provider) };
+      const transition: Transition | undefined = decided.close && decided.from !== 'closed' ? { provider, from: decided.from, to: 'closed' } : undefined;
+      return { transition, view: await view(provider), ...(decided.trippedUntil ? { trippedUntil: decided.trippedUntil } : {}) };
     },
     reset: (provider) => breakers.reset(provider),
     trip: (provider, forMs) => breakers.trip(provider, forMs),

@@ -1,13 +1,16 @@
 /**
  * `probe providers`: one tiny real request (max_tokens 1) to every provider, concurrently, each
  * bounded by the probe's timeout, regardless of breaker state. A success is a real observation
- * and closes an open (or half-open) breaker; a failure leaves the breaker alone (a probe with a
- * short --timeout must not open breakers that real runs would not). Results go to the job log as
- * `probe` records (job "probe").
+ * and closes an open (or half-open) breaker, except one tripped by hand whose time has not run out
+ * (planned maintenance: only `breaker reset` or the trial ends it). A hand-tripped provider is still
+ * called: the probe is a diagnostic, and one tiny request tells whether it is back. A failure leaves
+ * the breaker alone (a probe with a short --timeout must not open breakers that real runs would
+ * not). Results go to the job log as `probe` records (job "probe").
  */
 import type { ResolvedProvider } from '../config/types.js';
 import type { JobContext } from '../jobs/context.js';
 import { newRunId } from '../log/writer.js';
+import { formatDuration } from '../time.js';
 import type { ErrorType } from '../providers/types.js';
 import { openBreakers, type BreakerView } from './breakers.js';
 
@@ -30,6 +33,11 @@ export interface ProbeResult {
   breaker: BreakerView['state'];
   /** True when this probe's success closed a breaker that was open or half-open. */
   closedBreaker?: boolean;
+  /** True when the provider answered but its breaker stays open: tripped by hand until trippedUntil. */
+  keptOpen?: boolean;
+  trippedUntil?: string;
+  /** What the probe did (or did not do) to the breaker, in one sentence for people and CI logs. */
+  note?: string;
 }
 
 export interface ProbeOptions {
@@ -49,18 +57,22 @@ export async function probeProviders(ctx: JobContext, opts: ProbeOptions = {}): 
     ctx.config.providers.map(async (provider) => {
       const attempt = await probeOne(ctx, provider, timeoutMs, opts.signal);
       let view: BreakerView;
-      let closedBreaker = false;
+      let effect: Pick<ProbeResult, 'closedBreaker' | 'keptOpen' | 'trippedUntil' | 'note'> = {};
       if (attempt.ok) {
-        const { transition, view: after } = await breakers.recordProbeSuccess(provider.name);
+        const { transition, view: after, trippedUntil } = await breakers.recordProbeSuccess(provider.name);
         view = after;
         if (transition) {
-          closedBreaker = true;
+          effect = { closedBreaker: true, note: `${provider.name} answered: its breaker is now closed (recorded in the job log as breaker.close by probe)` };
           log('breaker.close', { provider: provider.name, from: transition.from, by: 'probe' });
+        } else if (trippedUntil) {
+          const left = formatDuration(Date.parse(trippedUntil) - ctx.clock.now());
+          const note = `${provider.name} answered; its breaker stays open: tripped by hand until ${trippedUntil}, in ${left} (lucy-ops breaker reset ${provider.name} to close it)`;
+          effect = { keptOpen: true, trippedUntil, note };
         }
       } else {
         view = await breakers.view(provider.name);
       }
-      const result: ProbeResult = { ...attempt, breaker: view.state, ...(closedBreaker ? { closedBreaker } : {}) };
+      const result: ProbeResult = { ...attempt, breaker: view.state, ...effect };
       log(
         'probe',
         {
@@ -72,6 +84,7 @@ export async function probeProviders(ctx: JobContext, opts: ProbeOptions = {}): 
           errorType: result.errorType,
           error: result.error,
           breaker: result.breaker,
+          ...(result.keptOpen ? { keptOpen: true, trippedUntil: result.trippedUntil } : {}),
         },
         result.ok ? 'info' : 'warn',
       );
@@ -80,7 +93,7 @@ export async function probeProviders(ctx: JobContext, opts: ProbeOptions = {}): 
   );
 }
 
-type Attempt = Omit<ProbeResult, 'breaker' | 'closedBreaker'>;
+type Attempt = Omit<ProbeResult, 'breaker' | 'closedBreaker' | 'keptOpen' | 'trippedUntil' | 'note'>;
 
 async function probeOne(ctx: JobContext, provider: ResolvedProvider, timeoutMs: number, signal?: AbortSignal): Promise<Attempt> {
   const base = { provider: provider.name, model: provider.model };

@@ -20,13 +20,13 @@ export function printProbe(results: ProbeResult[], out: (s: string) => void = (s
       `${r.latencyMs} ms`,
       r.httpStatus ? String(r.httpStatus) : r.ok ? '200' : '-',
       r.ok ? '' : (r.errorType ?? 'failed'),
-      colourState(r.breaker) + (r.closedBreaker ? chalk.green(' (closed by this probe)') : ''),
+      colourState(r.breaker) + (r.closedBreaker ? chalk.green(' (closed by this probe)') : r.keptOpen ? chalk.yellow(' (tripped by hand, kept)') : ''),
     ]);
   }
   const answered = results.filter((r) => r.ok).length;
   let text = table.toString() + '\n';
   for (const r of results) if (!r.ok && r.error) text += chalk.dim(`${r.provider}: ${r.error}`) + '\n';
-  for (const r of results) if (r.closedBreaker) text += `${r.provider} answered: its breaker is now closed (recorded in the job log as breaker.close by probe)\n`;
+  for (const r of results) if (r.note) text += (r.keptOpen ? chalk.yellow(r.note) : r.note) + '\n';
   const verdict = answered === 0 ? chalk.red('no provider answered') : answered < results.length ? chalk.yellow(`${answered} of ${results.length} providers answered`) : chalk.green(`all ${results.length} providers answered`);
   out(text + verdict + '\n');
 }
