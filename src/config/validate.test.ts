@@ -25,6 +25,16 @@ describe('resolveConfig problem paths', () => {
   });
 });
 
+describe('timer limits', () => {
+  it('refuses deadlines, timeouts and delays a Node timer cannot hold (they would fire at once)', () => {
+    expect(problems({ deadlineMs: 3_000_000_000 })).toEqual([
+      'deadlineMs: must be at most 2147483647 (about 24.8 days: longer timers fire at once in Node), got 3000000000',
+    ]);
+    expect(problems({ retry: { maxDelayMs: 2 ** 31 } })[0]).toMatch(/^retry\.maxDelayMs: must be at most 2147483647/);
+    expect(problems({ deadlineMs: 2_147_483_647 })).toEqual([]);
+  });
+});
+
 describe('job command', () => {
   it('a command given as one string: one problem, with the array it probably meant', () => {
     expect(problems({ jobs: { x: { schedule: '0 * * * *', command: 'npm run x' } } })).toEqual([

@@ -19,6 +19,9 @@ export class ConfigError extends Error {
 }
 
 type Obj = Record<string, unknown>;
+
+/** The longest wait a Node timer can hold (2^31-1 ms); deadlines, timeouts and backoff are timers. */
+const MAX_TIMER_MS = 2_147_483_647;
 /** `retry.attempts`, or `deadlineMs` for a top-level field (at is ''). */
 const field = (at: string, key: string): string => (at ? `${at}.${key}` : key);
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -40,7 +43,7 @@ class Checker {
     }
     return v;
   }
-  num(o: Obj, key: string, at: string, dflt: number, min: number, integer = true): number {
+  num(o: Obj, key: string, at: string, dflt: number, min: number, integer = true, max = Number.MAX_SAFE_INTEGER): number {
     const v = o[key];
     if (v === undefined) return dflt;
     if (typeof v !== 'number' || !Number.isFinite(v) || (integer && !Number.isInteger(v))) {
@@ -49,6 +52,10 @@ class Checker {
     }
     if (v < min) {
       this.bad(field(at, key), `must be at least ${min}, got ${v}`);
+      return dflt;
+    }
+    if (v > max) {
+      this.bad(field(at, key), `must be at most ${max}${max === MAX_TIMER_MS ? ' (about 24.8 days: longer timers fire at once in Node)' : ''}, got ${v}`);
       return dflt;
     }
     return v;
@@ -139,8 +146,8 @@ export function resolveConfig(
         baseUrl: (baseUrl ?? '').replace(/\/+$/, ''),
         model: model ?? '',
         apiKeyEnv,
-        timeoutMs: c.num(p, 'timeoutMs', at, 30_000, 1),
-        idleTimeoutMs: c.num(p, 'idleTimeoutMs', at, 10_000, 1),
+        timeoutMs: c.num(p, 'timeoutMs', at, 30_000, 1, true, MAX_TIMER_MS),
+        idleTimeoutMs: c.num(p, 'idleTimeoutMs', at, 10_000, 1, true, MAX_TIMER_MS),
         stream: c.bool(p, 'stream', at, false),
         headers,
       });
@@ -167,7 +174,7 @@ export function resolveConfig(
   const resolvedRetry = {
     attempts: c.num(retry, 'attempts', 'retry', 3, 1),
     baseDelayMs: c.num(retry, 'baseDelayMs', 'retry', 500, 0),
-    maxDelayMs: c.num(retry, 'maxDelayMs', 'retry', 8000, 0),
+    maxDelayMs: c.num(retry, 'maxDelayMs', 'retry', 8000, 0, true, MAX_TIMER_MS),
   };
   if (resolvedRetry.maxDelayMs < resolvedRetry.baseDelayMs) c.bad('retry.maxDelayMs', `must be at least retry.baseDelayMs (${resolvedRetry.baseDelayMs})`);
 
@@ -213,7 +220,7 @@ export function resolveConfig(
       maxTokens: j.maxTokens === undefined ? undefined : c.num(j, 'maxTokens', at, 1024, 1),
       providers: chain,
       command,
-      deadlineMs: j.deadlineMs === undefined ? undefined : c.num(j, 'deadlineMs', at, 120_000, 1),
+      deadlineMs: j.deadlineMs === undefined ? undefined : c.num(j, 'deadlineMs', at, 120_000, 1, true, MAX_TIMER_MS),
     };
   }
 
@@ -235,7 +242,7 @@ export function resolveConfig(
       failureThreshold: c.num(breaker, 'failureThreshold', 'breaker', 3, 1),
       cooldownMs: c.num(breaker, 'cooldownMs', 'breaker', 300_000, 0),
     },
-    deadlineMs: c.num(input, 'deadlineMs', '', 120_000, 1),
+    deadlineMs: c.num(input, 'deadlineMs', '', 120_000, 1, true, MAX_TIMER_MS),
     jobs,
     alerts: {
       afterConsecutiveFailures: c.num(alerts, 'afterConsecutiveFailures', 'alerts', 3, 1),
