@@ -76,6 +76,17 @@ describe('generate: healthy primary', () => {
     expect(sim.counts()).toEqual({});
     expect(fs.existsSync(path.join(dir, 'content/blog'))).toBe(false);
   });
+
+  it('--dry-run on a served slot names its file once', async () => {
+    sim.setScript({ '*': { kind: 'ok' } });
+    const dir = project();
+    const file = (await generate(dir)).json.output as string;
+    const human = await runCli(['generate', 'blog', '--dry-run'], { cwd: dir, env: { LUCY_OPS_NOW: NOW } });
+    expect(human.exitCode).toBe(0);
+    expect(human.stdout.trim()).toBe(`• blog ${SLOT} skipped: dry run: already served (${file})`);
+    const json = await generate(dir, ['--dry-run']);
+    expect(json.json).toMatchObject({ status: 'skipped', reason: 'dry run: already served', output: file });
+  });
 });
 
 /** Primary fault → the fallback serves; how many tries the primary gets depends on the class. */
@@ -189,14 +200,55 @@ describe('generate: config errors exit 78 naming the field', () => {
     }
   });
 
-  it('a missing API key variable, before any request', async () => {
+  it('a missing API key variable: no request, exit 78, and the cron run is logged as a failed run of its slot', async () => {
     sim.resetCounts();
     const cfg = simConfig({ primary: sim.url }) as any;
     cfg.providers[1].apiKeyEnv = 'LUCY_TEST_ABSENT_KEY';
-    const r = await generate(tempProject(cfg));
+    const dir = tempProject(cfg);
+    const r = await generate(dir);
     expect(r.exitCode).toBe(78);
-    expect(r.stderr).toContain('providers[1].apiKeyEnv: environment variable LUCY_TEST_ABSENT_KEY is not set');
+    expect(r.stderr).toContain('providers[1].apiKeyEnv: environment variable LUCY_TEST_ABSENT_KEY is not set (needed by provider llama-3.3-70b)');
+    expect(r.json.error).toMatchObject({ exitCode: 78, message: expect.stringContaining('LUCY_TEST_ABSENT_KEY') });
     expect(sim.counts()).toEqual({});
+    // loud, not silent: run.start + a failed run.end naming the variable, for the slot cron serves now
+    const log = readLog(dir);
+    expect(log.map((l) => l.event)).toEqual(['run.start', 'run.end']);
+    for (const rec of log) expect(rec).toMatchObject({ job: 'blog', scheduledFor: SLOT, trigger: 'cron', runId: log[0].runId });
+    expect(log[1]).toMatchObject({ outcome: 'failed', level: 'error', failure: 'config', errorType: 'missing-key' });
+    expect(log[1].error).toBe('configuration error: environment variable LUCY_TEST_ABSENT_KEY is not set (needed by llama-3.3-70b)');
+
+    // postmortem sees a failed slot (not a missing one: the job did start)
+    const gaps = await runCli(['postmortem', 'gaps', '--since', SLOT, '--job', 'blog', '--json'], { cwd: dir, env: { LUCY_OPS_NOW: '2026-04-19T14:30:00Z' } });
+    expect(gaps.exitCode, gaps.stderr).toBe(0);
+    expect(gaps.json.gaps).toEqual([expect.objectContaining({ job: 'blog', start: SLOT, slots: 1, failed: 1, missing: 0, cause: 'run: missing-key ×1' })]);
+
+    // --slot: the same, logged for that slot with trigger manual
+    const manual = await generate(dir, ['--slot', '2026-04-19T11:00:00Z']);
+    expect(manual.exitCode).toBe(78);
+    expect(readLog(dir).slice(2)).toEqual([
+      expect.objectContaining({ event: 'run.start', scheduledFor: '2026-04-19T11:00:00.000Z', trigger: 'manual' }),
+      expect.objectContaining({ event: 'run.end', scheduledFor: '2026-04-19T11:00:00.000Z', trigger: 'manual', outcome: 'failed', failure: 'config' }),
+    ]);
+    expect(sim.counts()).toEqual({});
+  });
+
+  it('--dry-run with a missing key fails as the real run would (78, same message) and logs nothing', async () => {
+    sim.resetCounts();
+    const cfg = simConfig({ primary: sim.url }) as any;
+    for (const p of cfg.providers) p.apiKeyEnv = 'LUCY_TEST_ABSENT_KEY';
+    const dir = tempProject(cfg);
+    const r = await generate(dir, ['--dry-run']);
+    expect(r.exitCode).toBe(78);
+    expect(r.json.error.exitCode).toBe(78);
+    for (const [i, name] of ['deepseek-v3', 'llama-3.3-70b', 'qwen-72b'].entries()) {
+      expect(r.stderr).toContain(`providers[${i}].apiKeyEnv: environment variable LUCY_TEST_ABSENT_KEY is not set (needed by provider ${name})`);
+    }
+    expect(fs.existsSync(path.join(dir, 'logs/jobs.jsonl'))).toBe(false);
+    expect(sim.counts()).toEqual({});
+    // and with the key set, the dry run passes
+    const ok = await generate(dir, ['--dry-run'], { LUCY_TEST_ABSENT_KEY: 'sk-test' });
+    expect(ok.exitCode, ok.stderr).toBe(0);
+    expect(ok.json.reason).toBe('dry run: would run through deepseek-v3 → llama-3.3-70b → qwen-72b');
   });
 });
 

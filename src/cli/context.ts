@@ -19,7 +19,17 @@ export function jobOf(config: ResolvedConfig, name: string, want: 'generate' | '
 
 /** Refuse (exit 78) before any work when the chain needs API keys that are not set. */
 export async function requireKeys(config: ResolvedConfig, chain = config.providers, env = process.env): Promise<void> {
+  const problems = await keyProblems(config, chain, env);
+  if (problems.length) throw keysError(config, problems);
+}
+
+/** One line per provider of the chain whose API key variable is unset or empty (names the variable, never a value). */
+export async function keyProblems(config: ResolvedConfig, chain = config.providers, env = process.env): Promise<string[]> {
   const { missingKeys } = await import('../engine/chain.js');
-  const problems = missingKeys(config, chain, env);
-  if (problems.length) throw new CliError(`configuration error in ${config.configPath}:\n  ${problems.join('\n  ')}`, ExitCode.config);
+  return missingKeys(config, chain, env);
+}
+
+/** The exit-78 error for missing keys, as stderr and `--json` show it. */
+export function keysError(config: ResolvedConfig, problems: string[]): CliError {
+  return new CliError(`configuration error in ${config.configPath}:\n  ${problems.join('\n  ')}`, ExitCode.config);
 }

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { ExitCode } from '../exit-codes.js';
 import { CliError, globalOpts, printJson, setExit } from './common.js';
-import { configFor, jobOf, requireKeys } from './context.js';
+import { configFor, jobOf, keyProblems, keysError } from './context.js';
 import { timeFlag } from './flags.js';
 
 interface GenerateFlags {
@@ -27,21 +27,29 @@ Examples:
   lucy-ops generate threads --dry-run
 
 Exit codes: 0 ok or already served, 1 failed, 69 no provider could serve,
-75 this job and slot is already running, 78 configuration error,
+75 this job and slot is already running, 78 configuration error (a missing API key
+variable too: the run is logged as a failed run of its slot; --dry-run exits 78 as well),
 130/143 stopped by SIGINT/SIGTERM (the run is logged as failed, its lock released).`,
     )
     .action(async (jobName: string, flags: GenerateFlags, cmd: Command) => {
       const { json } = globalOpts(cmd);
       const config = await configFor(cmd);
       const job = jobOf(config, jobName, 'generate');
-      const { jobChain, generateSlot } = await import('../jobs/generate.js');
+      const { jobChain, generateSlot, recordMissingKeys } = await import('../jobs/generate.js');
       const { openJobContext } = await import('../jobs/context.js');
       const ctx = await openJobContext(config);
       try {
         const slot = await resolveSlot(job.schedule, job.tz, flags.slot, ctx.clock.now());
-        if (!flags.dryRun) await requireKeys(config, jobChain(ctx, job));
+        const trigger = flags.slot ? 'manual' : 'cron';
+        const problems = await keyProblems(config, jobChain(ctx, job));
+        if (problems.length) {
+          // a rotated secret at 3 a.m. must be loud: the real run is logged as a failed run of its
+          // slot (alerts count it, gaps show it failed); a dry run logs nothing but fails the same way
+          if (!flags.dryRun) await recordMissingKeys(ctx, job, slot, trigger);
+          throw keysError(config, problems);
+        }
         const interrupt = (await import('./interrupt.js')).catchInterrupts();
-        const result = await generateSlot(ctx, job, slot, { force: flags.force, dryRun: flags.dryRun, trigger: flags.slot ? 'manual' : 'cron', signal: interrupt.signal });
+        const result = await generateSlot(ctx, job, slot, { force: flags.force, dryRun: flags.dryRun, trigger, signal: interrupt.signal });
         interrupt.dispose();
         const { failure, ...shown } = result;
         if (json) printJson(shown);

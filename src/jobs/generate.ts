@@ -11,7 +11,7 @@ import type { Trigger } from '../log/types.js';
 import type { JobContext } from './context.js';
 import { existingOutputs, frontmatter, outputPath, removeAbandonedTemps, titleOf, writeFileAtomic } from './output.js';
 import { buildRequest } from './prompts.js';
-import { logEngineEvent, runSlot } from './run-slot.js';
+import { logEngineEvent, runSlot, type SlotRunResult } from './run-slot.js';
 
 export interface GenerateOptions {
   force?: boolean;
@@ -53,7 +53,8 @@ export async function generateSlot(ctx: JobContext, job: ResolvedJob, slot: Date
 
   if (opts.dryRun) {
     const existing = existingOutputs(outDir, slotIso);
-    return { ...base, reason: existing.length && !opts.force ? `dry run: already served (${existing[0]})` : `dry run: would run through ${chain.map((p) => p.name).join(' → ')}`, output: existing[0] ?? null };
+    // the path is in `output` (and on the human line once): not repeated in the reason
+    return { ...base, reason: existing.length && !opts.force ? 'dry run: already served' : `dry run: would run through ${chain.map((p) => p.name).join(' → ')}`, output: existing[0] ?? null };
   }
 
   let served: ChainResult | undefined;
@@ -123,6 +124,29 @@ export async function generateSlot(ctx: JobContext, job: ResolvedJob, slot: Date
     failure,
     ...(slotRun.locked ? { locked: true } : {}),
   };
+}
+
+/**
+ * A cron or manual run whose chain lacks API key variables (a rotated secret, a crontab without
+ * the variable) is still a failed run of its slot: run.start, then run.end `failed` with
+ * `failure: "config"`, under the slot lock and with the after-run hooks, so the job-failing alert
+ * counts it and `postmortem gaps` shows the slot failed, not missing. No provider is asked; the
+ * caller still exits 78 (and prints the full message).
+ */
+export async function recordMissingKeys(ctx: JobContext, job: ResolvedJob, slot: Date, trigger: Trigger = 'manual'): Promise<SlotRunResult> {
+  const error = missingKeysError(jobChain(ctx, job), ctx.env);
+  return runSlot(ctx, job.name, slot, trigger, async () => ({ status: 'failed', fields: { failure: 'config', errorType: 'missing-key', error } }));
+}
+
+/**
+ * One line for the log and the alert: each unset variable once, with the providers that need it
+ * ("... TOGETHER_API_KEY is not set (needed by deepseek-v3, qwen-72b)"; `KEY=` says "is empty"). Names, never a value.
+ */
+export function missingKeysError(chain: ResolvedProvider[], env: NodeJS.ProcessEnv): string {
+  const byVar = new Map<string, string[]>();
+  for (const p of chain) if (p.apiKeyEnv && !env[p.apiKeyEnv]) byVar.set(p.apiKeyEnv, [...(byVar.get(p.apiKeyEnv) ?? []), p.name]);
+  const parts = [...byVar].map(([name, providers]) => `environment variable ${name} ${env[name] === '' ? 'is empty' : 'is not set'} (needed by ${providers.join(', ')})`);
+  return `configuration error: ${parts.join('; ')}`;
 }
 
 function removeQuietly(file: string): void {
