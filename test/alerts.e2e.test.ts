@@ -80,6 +80,50 @@ it('three consecutive failed runs send exactly one alert; the next success exact
   expect(sent[0]).toMatchObject({ job: 'blog', trigger: 'cron', consecutiveFailures: 3, severity: 'critical' });
 });
 
+it('a missing API key (exit 78) counts as a failed run: the threshold fires one alert naming the variable; the gaps watchdog leaves it to the job alert', async () => {
+  sim.setScript({ '*': { kind: 'ok' } });
+  sim.resetCounts();
+  const cfg = simConfig({ primary: sim.url }, { alerts: { afterConsecutiveFailures: 3, webhook: hook.url } }) as any;
+  for (const p of cfg.providers) p.apiKeyEnv = 'LUCY_TEST_ROTATED_KEY';
+  const dir = tempProject(cfg);
+  // as crontab starts it after a secret was rotated away: the variable is not there
+  const at = (hour: number, env: Record<string, string> = {}) =>
+    runCli(['generate', 'blog'], { cwd: dir, env: { LUCY_OPS_NOW: `2026-04-19T${String(hour).padStart(2, '0')}:00:05Z`, ...env } });
+
+  for (const hour of [10, 11]) {
+    const r = await at(hour);
+    expect(r.exitCode).toBe(78);
+    expect(r.stderr).toContain('environment variable LUCY_TEST_ROTATED_KEY is not set');
+    expect(r.stderr).not.toContain('ALERT');
+  }
+  expect(hook.requests).toHaveLength(0);
+  const third = await at(12);
+  expect(third.exitCode).toBe(78);
+  expect(third.stderr).toMatch(
+    /^lucy-ops: ALERT job-failing: blog has failed 3 runs in a row \(last: slot 2026-04-19T12:00:00.000Z: configuration error: environment variable LUCY_TEST_ROTATED_KEY is not set \(needed by deepseek-v3, llama-3.3-70b, qwen-72b\)\)$/m,
+  );
+  expect(hook.requests.map((r) => r.body.text)).toEqual([expect.stringContaining('LUCY_TEST_ROTATED_KEY')]);
+  expect(sim.counts()).toEqual({});
+  expect(readLog(dir).filter((l) => l.event === 'run.end').map((l) => [l.scheduledFor, l.outcome, l.failure])).toEqual([
+    ['2026-04-19T10:00:00.000Z', 'failed', 'config'],
+    ['2026-04-19T11:00:00.000Z', 'failed', 'config'],
+    ['2026-04-19T12:00:00.000Z', 'failed', 'config'],
+  ]);
+
+  // the watchdog sees failed slots, not silent ones: no "the job never started" alert
+  const watch = await runCli(['postmortem', 'gaps', '--since', '2026-04-19T10:00Z', '--job', 'blog', '--fail-on-gap', '--json'], { cwd: dir, env: { LUCY_OPS_NOW: '2026-04-19T12:30:00Z' } });
+  expect(watch.exitCode).toBe(1);
+  expect(watch.json.gaps).toEqual([expect.objectContaining({ job: 'blog', slots: 3, failed: 3, missing: 0 })]);
+  expect(watch.stderr).not.toContain('ALERT gap');
+  expect(hook.requests).toHaveLength(1);
+
+  // the key is back: one recovery
+  const healed = await at(13, { LUCY_TEST_ROTATED_KEY: 'sk-test-restored' });
+  expect(healed.exitCode, healed.stderr).toBe(0);
+  expect(healed.stderr).toMatch(/^lucy-ops: RECOVERED job-recovered: blog recovered: slot 2026-04-19T13:00:00.000Z served by deepseek-v3 after 3 failed runs$/m);
+  expect(alertsIn(dir).map((l) => l.kind)).toEqual(['job-failing', 'job-recovered']);
+});
+
 it('a chain failure (exit 69) alerts at once, once; the threshold escalates; one recovery (generic JSON body)', async () => {
   sim.setScript({ '*': { kind: 'status', status: 503 } });
   const dir = project({ afterConsecutiveFailures: 3, webhook: hook.url, webhookFormat: 'json' });
