@@ -2,6 +2,7 @@
 import chalk from 'chalk';
 import Table from 'cli-table3';
 import type { BackfillResult, BackfillSlot } from '../jobs/backfill.js';
+import { rendered, tableLook } from './table-look.js';
 
 /** A single rewritten stderr line; silent when stderr is not a terminal (cron, CI, pipes). */
 export function progressLine() {
@@ -29,11 +30,11 @@ export function printBackfill(r: BackfillResult, dryRun: boolean): void {
     out.write(`Nothing to backfill between ${r.since} and ${r.until}: every slot is served (or still within its run's deadline).\n`);
     return;
   }
-  const table = new Table({ head: ['job', 'slot', 'was', dryRun ? 'plan' : 'now', 'detail'], style: { head: [], border: [] } });
+  const table = new Table({ head: ['job', 'slot', 'was', dryRun ? 'plan' : 'now', 'detail'], ...tableLook() });
   for (const s of r.slots) {
     table.push([s.job, s.slot, s.was, COLOUR[s.status](s.status), s.reason ?? (s.provider ? `${s.provider}${s.degraded ? ' (fallback)' : ''}` : '')]);
   }
-  out.write(table.toString() + '\n');
+  out.write(rendered(table) + '\n');
   if (dryRun) {
     out.write(`${r.slots.length} slot(s) would run. Run again without --dry-run to fill them.\n`);
     return;

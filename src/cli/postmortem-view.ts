@@ -2,9 +2,12 @@
 import type { GapReport } from '../analysis/gaps.js';
 import type { Incident } from '../analysis/incidents.js';
 import { formatDuration } from '../time.js';
+import { boxed, rendered, tableLook } from './table-look.js';
 
 export interface ViewOptions {
   color: boolean;
+  /** Box-drawn tables (default: when stdout is a terminal). */
+  boxed?: boolean;
 }
 
 /** "2026-04-19 14:15Z" (seconds only when there are any). */
@@ -20,13 +23,15 @@ export async function renderGapReport(report: GapReport, opts: ViewOptions): Pro
   const c = new Chalk({ level: opts.color ? 1 : 0 });
   // no rule between body rows: compact, and easy to grep
   const compact = { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' };
-  const table = (head?: string[]) =>
-    new Table({
+  const table = (head?: string[]) => {
+    const look = tableLook(head ? {} : compact, opts.boxed ?? boxed());
+    return new Table({
       ...(head ? { head: head.map((h) => c.bold(h)) } : {}),
-      ...(head ? {} : { chars: compact }),
-      style: { head: [], border: opts.color ? ['grey'] : [] },
+      ...look,
+      style: { ...look.style, border: opts.color ? ['grey'] : [] },
       wordWrap: true,
     });
+  };
   const out: string[] = [];
   const slotsTotal = report.jobs.reduce((n, j) => n + j.slots, 0);
   out.push(
@@ -50,21 +55,21 @@ export async function renderGapReport(report: GapReport, opts: ViewOptions): Pro
       { resumed: gap.open ? c.red('not yet') : shortTime(gap.end) },
       { cause: gap.cause ?? (gap.failed === 0 ? c.yellow('no records at all: the job never started (or never logged)') : 'unknown') },
     );
-    out.push(heading, t.toString(), '');
+    out.push(heading, rendered(t), '');
   }
 
   if (report.incidents.length > 0) {
     out.push(c.bold(`Incidents (${report.incidents.length})`));
     const t = table(['when', 'duration', 'jobs', 'slots', 'cause']);
     for (const incident of report.incidents) t.push(incidentRow(incident, c));
-    out.push(t.toString(), '');
+    out.push(rendered(t), '');
   }
 
   if (report.late.length > 0) {
     out.push(c.bold(`Late but served (${report.late.length})`));
     const t = table(['job', 'slot', 'late by', 'trigger']);
     for (const late of report.late.slice(0, 50)) t.push([late.job, shortTime(late.slot), formatDuration(late.lateMs), late.trigger]);
-    out.push(t.toString());
+    out.push(rendered(t));
     if (report.late.length > 50) out.push(c.dim(`… and ${report.late.length - 50} more (see --json)`));
     out.push('');
   }
