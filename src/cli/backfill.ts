@@ -3,6 +3,7 @@ import { ExitCode } from '../exit-codes.js';
 import { CliError, globalOpts, printJson, setExit } from './common.js';
 import { configFor, jobOf, requireKeys } from './context.js';
 import { repeatable, timeFlag } from './flags.js';
+import { LOG_FLAG_HELP } from './log-sources.js';
 
 interface BackfillFlags {
   since: string;
@@ -22,7 +23,7 @@ export function register(program: Command): void {
     .option('--job <name>', 'only this job (repeatable)', repeatable)
     .option('--dry-run', 'list the plan; run nothing')
     .option('--concurrency <n>', 'slots run at once', '1')
-    .option('--log <file>', 'also read this log (repeatable; the configured log and its rotations are always read)', repeatable)
+    .option('--log <file>', LOG_FLAG_HELP, repeatable)
     .addHelpText(
       'after',
       `
@@ -33,7 +34,8 @@ Examples:
   lucy-ops backfill --since 2026-04-19T14:00Z --until 2026-04-19T15:00Z --job blog
 
 A slot counts as served once a run.end with outcome "ok" carries it, so a second backfill over
-the same window finds nothing to do. Slots running right now are skipped, never doubled.
+the same window finds nothing to do. It reads the same logs as postmortem gaps: the configured
+log and its rotations, plus every --log. Slots running right now are skipped, never doubled.
 Exit codes: 0 done, 1 some slots failed, 69 stopped early (no provider could serve),
 75 another backfill is running for every job asked, 78 configuration error,
 130/143 stopped by SIGINT/SIGTERM (the slot in progress is logged as failed).`,
@@ -42,6 +44,9 @@ Exit codes: 0 done, 1 some slots failed, 69 stopped early (no provider could ser
       const { json } = globalOpts(cmd);
       const config = await configFor(cmd);
       for (const j of flags.job ?? []) jobOf(config, j);
+      // the same logs as postmortem gaps (the configured one plus every --log), checked the same way
+      const { logSources } = await import('./log-sources.js');
+      await logSources(config.log, flags.log, (message) => process.stderr.write(`lucy-ops: warning: ${message}\n`));
       const concurrency = Number(flags.concurrency);
       if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 32) throw new CliError('--concurrency must be a whole number from 1 to 32', ExitCode.usage);
       const { openJobContext } = await import('../jobs/context.js');

@@ -92,17 +92,31 @@ describe('postmortem gaps', () => {
     expect(told.stdout).toMatch(/No gaps/);
   });
 
-  it('reads --log files instead of the configured log, with relative times and a job filter', async () => {
+  it('reads every --log besides the configured log, with a job filter', async () => {
     const other = path.join(dir, 'host2.jsonl');
     fs.writeFileSync(other, 'garbage\n');
-    const r = await cli('--config', configPath, 'postmortem', 'gaps', '--since', '1h', '--job', 'blog', '--log', other, '--json');
+    const r = await cli('--config', configPath, 'postmortem', 'gaps', '--since', '2026-04-19T12:00:00Z', '--job', 'threads', '--log', other, '--json');
+    expect(r.stderr).toBe('');
     const doc = JSON.parse(r.stdout);
-    expect(doc.skippedLines).toBe(1);
-    expect(doc.jobs.map((j: { job: string }) => j.job)).toEqual(['blog']);
-    // blog's 16:01–17:01 window holds no slot old enough to judge: nothing to report
-    expect(doc.gaps).toEqual([]);
-    const day = JSON.parse((await cli('--config', configPath, 'postmortem', 'gaps', '--since', '6h', '--job', 'blog', '--log', other, '--json')).stdout);
-    expect(day.gaps).toEqual([expect.objectContaining({ job: 'blog', start: '2026-04-19T12:00:00.000Z', end: null, open: true, missing: 5 })]);
+    expect(doc.skippedLines).toBe(1); // host2's garbage line
+    expect(doc.jobs.map((j: { job: string }) => j.job)).toEqual(['threads']);
+    // the configured log was read too: its failed 14:15–14:45 threads slots are there
+    expect(doc.gaps).toEqual([expect.objectContaining({ job: 'threads', start: '2026-04-19T14:15:00.000Z', failed: 3 })]);
+    // a served run in the extra log closes a gap of the configured one
+    fs.writeFileSync(other, `${JSON.stringify({ ts: '2026-04-19T14:16:00Z', level: 'info', event: 'run.end', job: 'threads', runId: 'h2', scheduledFor: '2026-04-19T14:15:00.000Z', trigger: 'manual', outcome: 'ok', durationMs: 1 })}\n`);
+    const merged = JSON.parse((await cli('--config', configPath, 'postmortem', 'gaps', '--since', '2026-04-19T12:00:00Z', '--job', 'threads', '--log', other, '--json')).stdout);
+    expect(merged.gaps).toEqual([expect.objectContaining({ job: 'threads', start: '2026-04-19T14:30:00.000Z', failed: 2 })]);
+  });
+
+  it('a missing configured log is only a warning when --log files are given', async () => {
+    fs.rmSync(path.join(dir, 'logs', 'jobs.jsonl'));
+    const other = path.join(dir, 'host2.jsonl');
+    fs.copyFileSync(APRIL19, other);
+    const r = await cli('--config', configPath, 'postmortem', 'gaps', '--since', '2026-04-19T12:00:00Z', '--log', other, '--json');
+    expect(r.exitCode).toBe(0);
+    expect(r.stderr).toMatch(/no job log at .*jobs\.jsonl \(the configured log\): reading only .*host2\.jsonl/);
+    expect(r.stderr).not.toMatch(/counts as missing/);
+    expect(JSON.parse(r.stdout).gaps).toHaveLength(2);
   });
 
   it('rejects bad times, unknown jobs and missing --log files with exit 64', async () => {

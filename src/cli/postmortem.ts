@@ -2,11 +2,11 @@
  * `postmortem gaps`: reads job logs against the jobs' schedules and finds silent gaps. Option
  * parsing only at the top; the analysis and the table code load inside the action.
  */
-import fs from 'node:fs';
 import type { Command } from 'commander';
 import { ExitCode } from '../exit-codes.js';
 import { CliError, globalOpts, printJson, setExit } from './common.js';
 import { durationFlag, repeatable, timeFlag } from './flags.js';
+import { LOG_FLAG_HELP } from './log-sources.js';
 
 /** since, until and lateAfter always have a value: their options have defaults. */
 interface GapsFlags {
@@ -30,7 +30,7 @@ export function register(program: Command): void {
     .option('--since <time>', 'start of the window: ISO 8601 or a duration ago (45m, 6h, 2d)', '24h')
     .option('--until <time>', 'end of the window: ISO 8601 or a duration ago', 'now')
     .option('--job <name>', 'only this job (repeatable)', repeatable)
-    .option('--log <file>', "read this log instead of the configured one (repeatable; '-' is stdin; rotated .1/.2.gz files are read too)", repeatable)
+    .option('--log <file>', LOG_FLAG_HELP, repeatable)
     .option('--fail-on-gap', 'exit 1 when a gap is found (for a CI or cron watchdog); off a terminal, print nothing when there is none')
     .option('--grace <duration>', "don't judge slots this recent: their run may still be going (default: the job's deadline + 1m)")
     .option('--late-after <duration>', 'report a serving run that started this long after its slot as late', '1m')
@@ -41,13 +41,14 @@ A slot is served when a run.end with outcome "ok" names it (scheduledFor), whene
 written (a backfill serves it late). An unserved slot is failed (a run for it failed or never
 ended) or missing (no record at all: the silent case). A gap is a run of consecutive unserved
 slots of one job: from its first unserved slot to the next served one (open if none yet); gaps
-of different jobs that overlap in time form one incident.
+of different jobs that overlap in time form one incident. The configured log (and its rotations)
+is always read; each --log adds to it, as in backfill, so both see the same runs.
 
 Examples:
   lucy-ops postmortem gaps                          # the last 24 hours, every job
   lucy-ops postmortem gaps --since 2026-04-19T12:00Z --until 2026-04-19T18:00Z --job threads
-  lucy-ops postmortem gaps --since 7d --log /backup/host2/jobs.jsonl --json
-  zcat old/jobs.jsonl.*.gz | lucy-ops postmortem gaps --since 30d --log -
+  lucy-ops postmortem gaps --since 7d --log /backup/host2/jobs.jsonl --json   # plus another host's log
+  zcat old/jobs.jsonl.*.gz | lucy-ops postmortem gaps --since 30d --log -     # plus archived logs
   # crontab watchdog: silent while all is well; cron mails (MAILTO) the report when a gap shows up
   */30 * * * * lucy-ops postmortem gaps --since 2h --fail-on-gap
 
@@ -72,16 +73,11 @@ Exit codes: 0 done (gaps or not); 1 a gap was found under --fail-on-gap; 64 usag
       const { jobSchedulesFromConfig } = await import('../analysis/jobs.js');
       const jobs = jobSchedulesFromConfig(config, flags.job, graceMs);
 
-      const { expandRotated } = await import('../log/reader.js');
-      const existing: string[] = [];
-      for (const source of flags.log?.length ? flags.log : [config.log]) {
-        if (source === '-' || fs.existsSync(source) || expandRotated(source).length > 0) existing.push(source);
-        else if (flags.log?.length) throw new CliError(`no such log file: ${source}`, ExitCode.usage);
-        else warn(`no job log at ${source} yet: every slot in the window counts as missing`);
-      }
+      const { logSources } = await import('./log-sources.js');
+      const sources = await logSources(config.log, flags.log, warn);
 
       const { analyzeLogs } = await import('../analysis/gaps.js');
-      const report = await analyzeLogs(jobs, { since, until }, existing, { lateAfterMs });
+      const report = await analyzeLogs(jobs, { since, until }, sources, { lateAfterMs });
       for (const error of report.errors) warn(`could not read all of ${error}`);
 
       if (json) printJson(report);
