@@ -26,7 +26,8 @@ Examples:
   lucy-ops generate blog --slot 2026-04-19T14:00Z --json
   lucy-ops generate threads --dry-run
 
-Exit codes: 0 ok or already served, 1 failed, 69 no provider could serve,
+Exit codes: 0 ok or already served, 1 failed, 64 usage error (unknown job, a --slot not on
+the schedule, a bad flag), 69 no provider could serve,
 75 this job and slot is already running, 78 configuration error (a missing API key
 variable too: the run is logged as a failed run of its slot; --dry-run exits 78 as well),
 130/143 stopped by SIGINT/SIGTERM (the run is logged as failed, its lock released).`,

@@ -44,7 +44,7 @@ export function register(program: Command): void {
       const config = await configFor(cmd);
       const token = config.serve.tokenEnv ? process.env[config.serve.tokenEnv] : undefined;
       if (config.serve.tokenEnv && !token) {
-        throw new CliError(`configuration error in ${config.configPath}:\n  serve.tokenEnv: environment variable ${config.serve.tokenEnv} is not set`, ExitCode.config);
+        throw new CliError(`configuration error in ${config.configPath}:\n  serve.tokenEnv: environment variable ${config.serve.tokenEnv} is ${token === '' ? 'empty' : 'not set'}`, ExitCode.config);
       }
       const warn = (m: string) => process.stderr.write(`lucy-ops: ${m}\n`);
       if (!token && !isLoopback(flags.host)) {

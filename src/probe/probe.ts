@@ -100,7 +100,7 @@ async function probeOne(ctx: JobContext, provider: ResolvedProvider, timeoutMs: 
   const apiKey = provider.apiKeyEnv ? ctx.env[provider.apiKeyEnv] : undefined;
   if (provider.apiKeyEnv && !apiKey) {
     // a diagnostic, not a run: report it as this provider's failure instead of refusing to probe
-    return { ...base, ok: false, latencyMs: 0, errorType: 'missing-key', error: `environment variable ${provider.apiKeyEnv} is not set` };
+    return { ...base, ok: false, latencyMs: 0, errorType: 'missing-key', error: `environment variable ${provider.apiKeyEnv} is ${apiKey === '' ? 'empty' : 'not set'}` };
   }
   const { complete } = await import('../providers/openai-compatible.js');
   const { toProviderError } = await import('../engine/classify.js');

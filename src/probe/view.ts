@@ -7,11 +7,10 @@ import Table from 'cli-table3';
 import { formatDuration } from '../time.js';
 import type { BreakerView } from './breakers.js';
 import type { ProbeResult } from './probe.js';
-
-const plain = { head: [] as string[], border: [] as string[] };
+import { rendered, tableLook } from '../cli/table-look.js';
 
 export function printProbe(results: ProbeResult[], out: (s: string) => void = (s) => process.stdout.write(s)): void {
-  const table = new Table({ head: ['provider', 'model', 'ok', 'latency', 'status', 'error', 'breaker'], style: plain });
+  const table = new Table({ head: ['provider', 'model', 'ok', 'latency', 'status', 'error', 'breaker'], ...tableLook() });
   for (const r of results) {
     table.push([
       r.provider,
@@ -24,7 +23,7 @@ export function printProbe(results: ProbeResult[], out: (s: string) => void = (s
     ]);
   }
   const answered = results.filter((r) => r.ok).length;
-  let text = table.toString() + '\n';
+  let text = rendered(table) + '\n';
   for (const r of results) if (!r.ok && r.error) text += chalk.dim(`${r.provider}: ${r.error}`) + '\n';
   for (const r of results) if (r.note) text += (r.keptOpen ? chalk.yellow(r.note) : r.note) + '\n';
   const verdict = answered === 0 ? chalk.red('no provider answered') : answered < results.length ? chalk.yellow(`${answered} of ${results.length} providers answered`) : chalk.green(`all ${results.length} providers answered`);
@@ -42,7 +41,7 @@ export interface StoreInfo {
 }
 
 export function printBreakers(views: BreakerView[], store: StoreInfo, now: number, out: (s: string) => void = (s) => process.stdout.write(s)): void {
-  const table = new Table({ head: ['provider', 'state', 'failures', 'opened', 'retry', 'last error'], style: plain });
+  const table = new Table({ head: ['provider', 'state', 'failures', 'opened', 'retry', 'last error'], ...tableLook() });
   for (const v of views) {
     table.push([
       v.provider,
@@ -54,7 +53,7 @@ export function printBreakers(views: BreakerView[], store: StoreInfo, now: numbe
     ]);
   }
   const where = `state: ${store.kind} store (${store.where})` + (store.fallback ? chalk.yellow(` — fallback: ${store.fallback}`) : '');
-  out(table.toString() + '\n' + chalk.dim(where) + '\n');
+  out(rendered(table) + '\n' + chalk.dim(where) + '\n');
 }
 
 function ago(iso: string, now: number): string {
