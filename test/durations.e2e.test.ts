@@ -90,7 +90,7 @@ describe.concurrent('ms flags take units too', () => {
     });
     child.kill('SIGTERM');
     const r = await child;
-    expect(r.exitCode).toBe(0);
+    expect(r.exitCode, JSON.stringify({ signal: r.signal, stderr: String(r.stderr), stdout: String(r.stdout), isTerminated: r.isTerminated })).toBe(0);
     expect(String(r.stderr)).toContain('waiting up to 10000 ms');
   });
 });

@@ -60,16 +60,19 @@ export function register(program: Command): void {
         await chain.close();
         throw new CliError(`serve: cannot listen on ${flags.host}:${flags.port}: ${(err as Error).message}`, ExitCode.failed);
       }
+      // Listen for the stop signal BEFORE saying we are up: a supervisor (or a test) that sends
+      // SIGTERM the moment it reads the address must not hit the default action (an abrupt exit).
+      const signalled = new Promise<NodeJS.Signals>((resolve) => {
+        process.once('SIGTERM', () => resolve('SIGTERM'));
+        process.once('SIGINT', () => resolve('SIGINT'));
+      });
       const chainText = config.providers.map((p) => p.name).join(' → ');
       // One line, first on stdout, so scripts (and tests with --port 0) can read the address.
       if (json) process.stdout.write(JSON.stringify({ url: server.url, baseUrl: `${server.url}/v1`, host: server.host, port: server.port, providers: config.providers.map((p) => p.name) }) + '\n');
       else say(`lucy-ops serve listening on ${server.url} (OpenAI base URL ${server.url}/v1; chain ${chainText})`);
 
-      const signalled = await new Promise<NodeJS.Signals>((resolve) => {
-        process.once('SIGTERM', () => resolve('SIGTERM'));
-        process.once('SIGINT', () => resolve('SIGINT'));
-      });
-      warn(`${signalled}: no new connections; waiting up to ${graceMs} ms for ${server.inFlight} in-flight request(s)`);
+      const signal = await signalled;
+      warn(`${signal}: no new connections; waiting up to ${graceMs} ms for ${server.inFlight} in-flight request(s)`);
       // a second signal stops at once
       const force = () => process.exit(ExitCode.failed);
       process.once('SIGTERM', force).once('SIGINT', force);

@@ -4,19 +4,9 @@
  */
 import path from 'node:path';
 import type { ResolvedConfig, ResolvedJob, ResolvedProvider, UserConfig } from './types.js';
-import { ExitCode } from '../exit-codes.js';
+import { ConfigError } from './errors.js';
 
-export class ConfigError extends Error {
-  readonly exitCode = ExitCode.config;
-  constructor(
-    message: string,
-    /** Each problem as "path: what is wrong". */
-    readonly problems: string[] = [],
-  ) {
-    super(message);
-    this.name = 'ConfigError';
-  }
-}
+export { ConfigError };
 
 type Obj = Record<string, unknown>;
 

@@ -26,7 +26,7 @@ import {
 } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { ConfigError } from '../config/validate.js';
+import { ConfigError } from '../config/errors.js';
 import { acquireFileLock, errorCode, HeldFileLock, tryAcquireFileLock } from './file-lock.js';
 import type { LockHandle, StateStore, UpdateOptions } from './types.js';
 
