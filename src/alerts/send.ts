@@ -69,8 +69,9 @@ export async function sendAlert(
   const deliveries: Delivery[] = [];
 
   const started = performance.now();
+  const stderr = opts.stderr ?? ((l: string) => process.stderr.write(l + '\n'));
   try {
-    (opts.stderr ?? ((l: string) => process.stderr.write(l + '\n')))(alertLine(alert));
+    stderr(alertLine(alert));
     deliveries.push({ channel: 'stderr', ok: true, ms: Math.round(performance.now() - started) });
   } catch (err) {
     deliveries.push({ channel: 'stderr', ok: false, ms: 0, error: (err as Error).message });
@@ -85,7 +86,16 @@ export async function sendAlert(
 
   const ok = deliveries.filter((d) => d.ok).map((d) => d.channel);
   for (const d of deliveries) {
-    if (!d.ok) log('alert.failed', { kind: alert.kind, channel: d.channel, error: d.error, ms: d.ms }, 'warn');
+    if (d.ok) continue;
+    log('alert.failed', { kind: alert.kind, channel: d.channel, error: d.error, ms: d.ms }, 'warn');
+    // a broken pager channel must be as loud as the alert itself: cron mails this line too
+    if (d.channel !== 'stderr') {
+      try {
+        stderr(`lucy-ops: ALERT DELIVERY FAILED (${d.channel}): ${d.error ?? 'unknown error'}; this ${alert.kind} alert reached stderr only`);
+      } catch {
+        // stderr itself is gone: the job log has alert.failed
+      }
+    }
   }
   log('alert.sent', { kind: alert.kind, severity: alert.severity, summary: alert.summary, channels: ok, ...pick(alert) }, alert.severity === 'resolved' ? 'info' : 'warn');
   return { alert, deliveries };
