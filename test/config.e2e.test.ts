@@ -144,6 +144,26 @@ describe('config loading', () => {
     expect(String(r.stderr)).toContain(`lucy-ops: stateDir ${path.join(d, '.lucy-ops')} cannot be created (permission denied)`);
   });
 
+  it('a stateDir that exists but this user may not write is a configuration error at its first write', async () => {
+    const d = dir();
+    fs.writeFileSync(path.join(d, 'lucy-ops.config.json'), JSON.stringify({ providers: PROVIDERS, jobs: JOBS }));
+    const stateDir = path.join(d, '.lucy-ops');
+    fs.mkdirSync(path.join(stateDir, 'locks'), { recursive: true });
+    const asRoot = process.getuid?.() === 0;
+    fs.chmodSync(d, 0o755); // the project itself stays readable (and, as nobody, not writable)
+    for (const f of [stateDir, path.join(stateDir, 'locks')]) fs.chmodSync(f, 0o555);
+    try {
+      for (const args of [['breaker', 'trip', 'p1'], ['generate', 'blog']]) {
+        const r = await execa('node', [BIN, ...args], { cwd: d, reject: false, env: { NO_COLOR: '1' }, ...(asRoot ? { uid: 65534, gid: 65534 } : {}) });
+        expect(r.exitCode, `${args.join(' ')}: ${String(r.stderr)}`).toBe(78);
+        expect(String(r.stderr)).toContain(`lucy-ops: stateDir ${stateDir} is not writable (permission denied)`);
+        expect(String(r.stderr)).not.toMatch(/internal error|\n\s+at /);
+      }
+    } finally {
+      for (const f of [stateDir, path.join(stateDir, 'locks')]) fs.chmodSync(f, 0o755);
+    }
+  });
+
   it('an API key variable set but empty is reported as empty, not as unset', async () => {
     const d = dir();
     fs.writeFileSync(path.join(d, 'lucy-ops.config.json'), JSON.stringify({ providers: [{ ...PROVIDERS[0], apiKeyEnv: 'LUCY_TEST_EMPTY_KEY' }], jobs: JOBS }));

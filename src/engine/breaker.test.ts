@@ -173,7 +173,7 @@ describe('Breakers: by hand', () => {
 describe('Breakers across processes', () => {
   let modules: string;
   beforeAll(async () => {
-    modules = await compileForWorkers(['src/exit-codes.ts', 'src/config/errors.ts', 'src/clock.ts', 'src/state/file-lock.ts', 'src/state/file-store.ts', 'src/engine/breaker.ts']);
+    modules = await compileForWorkers(['src/exit-codes.ts', 'src/config/errors.ts', 'src/clock.ts', 'src/state/file-lock.ts', 'src/state/state-dir-error.ts', 'src/state/file-store.ts', 'src/engine/breaker.ts']);
   });
   afterAll(async () => {
     await rm(modules, { recursive: true, force: true });

@@ -14,7 +14,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import {
   closeSync,
-  existsSync,
   fsyncSync,
   openSync,
   readdirSync,
@@ -25,8 +24,8 @@ import {
   writeSync,
 } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
-import { ConfigError } from '../config/errors.js';
+import { join, resolve } from 'node:path';
+import { stateDirError } from './state-dir-error.js';
 import { acquireFileLock, errorCode, HeldFileLock, tryAcquireFileLock } from './file-lock.js';
 import type { LockHandle, StateStore, UpdateOptions } from './types.js';
 
@@ -106,6 +105,8 @@ export class FileStore implements StateStore {
     const lock = await tryAcquireFileLock(join(this.locksDir, lockFileName(name)), {
       staleMs: this.staleMs,
       onLost: (path) => this.warn(`lock ${path} was taken over by another process (this one was frozen)`),
+    }).catch((err: unknown) => {
+      throw stateDirError(this.stateDir, err); // e.g. a stateDir this user may no longer write
     });
     if (!lock) return null;
     this.held.add(lock);
@@ -131,7 +132,9 @@ export class FileStore implements StateStore {
   }
 
   private async updateLocked<T>(key: string, fn: (current: T | undefined) => T | undefined, signal?: AbortSignal): Promise<T | undefined> {
-    const lock = await acquireFileLock(this.lockPath, { staleMs: this.staleMs, waitMs: this.lockWaitMs, signal });
+    const lock = await acquireFileLock(this.lockPath, { staleMs: this.staleMs, waitMs: this.lockWaitMs, signal }).catch((err: unknown) => {
+      throw stateDirError(this.stateDir, err);
+    });
     try {
       const read = await this.readFile();
       const entries = read.kind === 'ok' ? read.entries : await this.moveAside(read.reason);
@@ -267,31 +270,6 @@ export async function openFileStore(stateDir: string, options: FileStoreOptions 
   }
   removeAbandonedTempFiles(dir);
   return new FileStore(dir, options);
-}
-
-/** A stateDir that cannot be a folder is a config problem (exit 78, naming the setting), not an internal error. */
-function stateDirError(dir: string, err: unknown): unknown {
-  const code = errorCode(err);
-  const reason = `(${(err as Error).message})`;
-  const file = code === 'ENOTDIR' || code === 'EEXIST' ? fileInTheWay(join(dir, 'locks')) : undefined;
-  if (file === dir) return new ConfigError(`stateDir ${dir} is not a folder (a file is in the way): move the file or set stateDir to another path ${reason}`);
-  if (file) return new ConfigError(`stateDir ${dir} cannot be used: ${file} is a file, not a folder ${reason}`);
-  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
-    const what = existsSync(dir) ? 'is not writable' : 'cannot be created';
-    return new ConfigError(`stateDir ${dir} ${what} (${code === 'EROFS' ? 'read-only file system' : 'permission denied'}): make it writable for this user or set stateDir to another path ${reason}`);
-  }
-  return err;
-}
-
-/** The first of `path` and its parents that exists, when it is a file (what stops mkdir). */
-function fileInTheWay(path: string): string | undefined {
-  for (let p = path; ; p = dirname(p)) {
-    try {
-      return statSync(p).isDirectory() ? undefined : p;
-    } catch {
-      if (dirname(p) === p) return undefined; // nothing exists at all
-    }
-  }
 }
 
 /** A writer killed between its temp write and the rename leaves a temp file: tidy old ones. */
