@@ -35,6 +35,16 @@ describe('timer limits', () => {
   });
 });
 
+describe('outDir', () => {
+  it('refuses two generation jobs writing into one folder (each would take the other\'s files as served)', () => {
+    const job = (outDir: string) => ({ schedule: '0 * * * *', prompt: 'x', outDir });
+    expect(problems({ jobs: { blog: job('content'), news: job('./content/') } })).toEqual([
+      expect.stringMatching(/^jobs\.news\.outDir: is also jobs\.blog\.outDir \(.*content\); each generation job needs its own folder/),
+    ]);
+    expect(problems({ jobs: { blog: job('content/blog'), news: job('content/news') } })).toEqual([]);
+  });
+});
+
 describe('job command', () => {
   it('a command given as one string: one problem, with the array it probably meant', () => {
     expect(problems({ jobs: { x: { schedule: '0 * * * *', command: 'npm run x' } } })).toEqual([

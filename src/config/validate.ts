@@ -214,6 +214,16 @@ export function resolveConfig(
     };
   }
 
+  // A slot counts as served when its output file is there, found by slot stamp: two jobs in one
+  // folder would each see the other's files as their own (one job would never run).
+  const outDirOwner = new Map<string, string>();
+  for (const job of Object.values(jobs)) {
+    if (!job.outDir) continue;
+    const owner = outDirOwner.get(job.outDir);
+    if (owner) c.bad(`jobs.${job.name}.outDir`, `is also jobs.${owner}.outDir (${job.outDir}); each generation job needs its own folder (a slot's file there is what marks it served)`);
+    else outDirOwner.set(job.outDir, job.name);
+  }
+
   const webhook = c.str(alerts, 'webhook', 'alerts');
   if (webhook && !/^https?:\/\//i.test(webhook)) c.bad('alerts.webhook', 'must be an http(s) URL');
   const webhookFormat = c.str(alerts, 'webhookFormat', 'alerts');
