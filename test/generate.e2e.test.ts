@@ -230,6 +230,18 @@ describe('generate: config errors exit 78 naming the field', () => {
       expect.objectContaining({ event: 'run.end', scheduledFor: '2026-04-19T11:00:00.000Z', trigger: 'manual', outcome: 'failed', failure: 'config' }),
     ]);
     expect(sim.counts()).toEqual({});
+
+    // a slot already served needs no provider: without the key it is skipped as served, not failed
+    const served = await generate(dir, ['--slot', '2026-04-19T12:00:00Z'], { LUCY_TEST_ABSENT_KEY: 'sk-test' });
+    expect(served.exitCode, served.stderr).toBe(0);
+    const before = readLog(dir).length;
+    const again = await generate(dir, ['--slot', '2026-04-19T12:00:00Z']);
+    expect(again.exitCode, again.stderr).toBe(0);
+    expect(again.json).toMatchObject({ status: 'skipped' });
+    expect(readLog(dir).slice(before)).toEqual([
+      expect.objectContaining({ event: 'run.start' }),
+      expect.objectContaining({ event: 'run.end', outcome: 'skipped', reason: 'served' }),
+    ]);
   });
 
   it('--dry-run with a missing key fails as the real run would (78, same message) and logs nothing', async () => {

@@ -43,7 +43,11 @@ variable too: the run is logged as a failed run of its slot; --dry-run exits 78 
         const slot = await resolveSlot(job.schedule, job.tz, flags.slot, ctx.clock.now());
         const trigger = flags.slot ? 'manual' : 'cron';
         const problems = await keyProblems(config, jobChain(ctx, job));
-        if (problems.length) {
+        // a slot already served needs no provider (the run just skips it): a missing key there is
+        // no failure of this slot, and must not count toward the job-failing alert
+        const { existingOutputs } = await import('../jobs/output.js');
+        const served = !flags.force && existingOutputs(job.outDir!, slot.toISOString()).length > 0;
+        if (problems.length && !served) {
           // a rotated secret at 3 a.m. must be loud: the real run is logged as a failed run of its
           // slot (alerts count it, gaps show it failed); a dry run logs nothing but fails the same way
           if (!flags.dryRun) await recordMissingKeys(ctx, job, slot, trigger);
