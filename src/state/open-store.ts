@@ -55,10 +55,12 @@ export async function openStateStore(
   const target = redisTarget(config.state, opts.env);
   const openSecondary = () => openFile(config.stateDir, opts.onWarning);
   if (target.kind === 'none') return openSecondary();
-  const fallbackNote = `using the file store in ${config.stateDir} ${opts.retryRedisEveryMs ? 'until Redis answers again' : 'for this run'}`;
   if (target.kind === 'missing') {
-    return FallbackStore.alreadyFallenBack(await openSecondary(), `${target.reason}; ${fallbackNote}`, opts.onWarning);
+    // an unset variable stays unset for this process: nothing to retry
+    const note = `using the file store in ${config.stateDir} for this ${opts.retryRedisEveryMs ? 'process' : 'run'}`;
+    return FallbackStore.alreadyFallenBack(await openSecondary(), `${target.reason}; ${note}`, opts.onWarning);
   }
+  const fallbackNote = `using the file store in ${config.stateDir} ${opts.retryRedisEveryMs ? 'until Redis answers again' : 'for this run'}`;
   const openRedis = () => openRedisStore({ url: target.url, keyPrefix: config.state.keyPrefix }, opts);
   const recovery = opts.retryRedisEveryMs ? { reopen: openRedis, everyMs: opts.retryRedisEveryMs, now: opts.now } : undefined;
   try {
@@ -97,6 +99,7 @@ export class FallbackStore implements OpenedStore {
   private secondaryStore: Promise<StateStore> | undefined;
   private fellAt = 0;
   private recovering: Promise<void> | undefined;
+  private closed = false;
 
   constructor(
     private primary: StateStore,
@@ -168,7 +171,7 @@ export class FallbackStore implements OpenedStore {
   /** On the file store with a recovery: try Redis again when the interval has passed. */
   private maybeRecover(): void {
     const recovery = this.recovery;
-    if (!recovery || this.mode.kind !== 'secondary' || this.recovering) return;
+    if (!recovery || this.closed || this.mode.kind !== 'secondary' || this.recovering) return;
     const now = this.now();
     if (now - this.fellAt < recovery.everyMs) return;
     this.fellAt = now; // the next try, if this one fails, is everyMs from now
@@ -176,6 +179,8 @@ export class FallbackStore implements OpenedStore {
       .reopen()
       .then(
         (redis) => {
+          // closed meanwhile: nobody will close this connection later, so do it now
+          if (this.closed) return void redis.close().catch(() => undefined);
           this.primary = redis;
           this.mode = { kind: 'primary' };
           this.onWarning?.(`${redis.where} answers again; using Redis again (what was written to the file store meanwhile stays there)`);
@@ -231,6 +236,7 @@ export class FallbackStore implements OpenedStore {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     await this.recovering;
     const secondary = await this.secondaryStore?.catch(() => undefined);
     const stores = new Set([this.primary, ...(secondary ? [secondary] : [])]);

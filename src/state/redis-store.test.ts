@@ -205,9 +205,10 @@ describe.skipIf(!enabled)('a long-lived process and a Redis that comes back (ret
 
       // still down when the interval has passed: one attempt, which fails; still on the file store
       now += 30_000;
-      await store.get('breaker:a');
-      expect(store.recoveryAttempt).toBeDefined();
-      await store.recoveryAttempt;
+      const read = store.get('breaker:a'); // starts the attempt at once (a refused connect may end it before the read)
+      const attempt = store.recoveryAttempt;
+      expect(attempt).toBeDefined();
+      await Promise.all([read, attempt]);
       expect(store.kind).toBe('file');
 
       redis = await startRedisServer({ port }); // back, on the same address (and empty)
@@ -235,6 +236,14 @@ describe.skipIf(!enabled)('a long-lived process and a Redis that comes back (ret
 });
 
 describe.skipIf(!enabled)('a long-lived process started while Redis was down', () => {
+  it('does not promise to retry a redisEnv variable that is unset (it stays unset for the process)', async () => {
+    const stateDir = await mkdtemp(join(tmpdir(), 'lucy-redis-unset-'));
+    const store = await openStateStore({ stateDir, state: { redisEnv: 'LUCY_UNSET_VAR', keyPrefix: 'p:' } }, { env: {}, retryRedisEveryMs: 30_000 });
+    expect(store.fallback).toMatch(/LUCY_UNSET_VAR.*; using the file store in .* for this process$/);
+    await store.close();
+    await rm(stateDir, { recursive: true, force: true });
+  });
+
   it('moves to Redis once it is up, and back to the file store (with the same note) if it dies again', async () => {
     const stateDir = await mkdtemp(join(tmpdir(), 'lucy-redis-late-'));
     const port = await freePort();
@@ -257,6 +266,18 @@ describe.skipIf(!enabled)('a long-lived process started while Redis was down', (
       expect(await store.update('k', () => 'on file again')).toBe('on file again');
       expect([store.kind, warnings.length]).toEqual(['file', 3]);
       expect(warnings[2]).toMatch(/; using the file store in .* until Redis answers again$/);
+
+      // once closed, no operation starts a recovery (its connection would never be closed)
+      await store.close();
+      await startRedisServer({ port }).then(async (again) => {
+        try {
+          now += 60_000;
+          await store.get('k');
+          expect([store.recoveryAttempt, store.kind]).toEqual([undefined, 'file']);
+        } finally {
+          await again.stop();
+        }
+      });
     } finally {
       await store.close();
       await redis.stop();
