@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { BARE_MS_FLOOR, durationFlag, msFlag, positiveDurationFlag, timeFlag } from './flags.js';
+import { BARE_MS_FLOOR, durationFlag, msFlag, positiveDurationFlag, timeFlag, timerDurationFlag } from './flags.js';
 import { CliError } from './common.js';
 
 const NOW = Date.parse('2026-11-23T12:00:00Z');
@@ -71,6 +71,14 @@ describe('durationFlag / positiveDurationFlag', () => {
 
   it('positiveDurationFlag refuses 0', () => {
     expect(usageError(() => positiveDurationFlag('--for', '0s')).message).toMatch(/must be more than 0/);
+  });
+
+  it('a timer flag refuses more than a Node timer holds (it would fire at once); a breaker hold may be longer', () => {
+    expect(timerDurationFlag('--timeout', '24d')).toBe(24 * 86_400_000);
+    expect(usageError(() => timerDurationFlag('--timeout', '25d')).message).toBe('--timeout 25d: at most 24d (a Node timer cannot wait longer; it would fire at once)');
+    expect(usageError(() => msFlag('--grace', '25d', { allowZero: true })).message).toMatch(/^--grace 25d: at most 24d/);
+    expect(usageError(() => msFlag('--timeout', '3000000000')).message).toMatch(/at most 24d/);
+    expect(positiveDurationFlag('--for', '30d')).toBe(30 * 86_400_000); // breaker trip: a date, not a timer
   });
 });
 

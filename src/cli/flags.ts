@@ -17,6 +17,8 @@ import { CliError } from './common.js';
 
 /** A bare number of ms below this is refused: no request, no grace is meant to be that short. */
 export const BARE_MS_FLOOR = 100;
+/** The longest wait a Node timer holds (2^31-1 ms, ~24.8 days); a longer one fires at once. */
+const MAX_TIMER_MS = 2_147_483_647;
 
 const BARE_NUMBER = /^\d+(?:\.\d+)?$/;
 /** `-6`, `6 ago`: parseTimeArg's relative forms, reduced to their number. */
@@ -58,6 +60,11 @@ export function positiveDurationFlag(flag: string, text: string): number {
   return positive(flag, text, durationFlag(flag, text));
 }
 
+/** A positive duration that a timer waits out (`run --timeout`): at most ~24.8 days. */
+export function timerDurationFlag(flag: string, text: string): number {
+  return timer(flag, text, positiveDurationFlag(flag, text));
+}
+
 /**
  * A flag documented in milliseconds: a bare number is ms (at least {@link BARE_MS_FLOOR}, or 0
  * when `allowZero`), and a duration with a unit is read as any other. With a unit, a short value
@@ -67,7 +74,7 @@ export function msFlag(flag: string, text: string, opts: { allowZero?: boolean }
   const s = text.trim();
   if (!BARE_NUMBER.test(s)) {
     const ms = durationFlag(flag, s);
-    return opts.allowZero ? ms : positive(flag, text, ms);
+    return timer(flag, text, opts.allowZero ? ms : positive(flag, text, ms));
   }
   const ms = Number(s);
   if (ms === 0 && opts.allowZero) return 0;
@@ -75,6 +82,12 @@ export function msFlag(flag: string, text: string, opts: { allowZero?: boolean }
   if (ms < BARE_MS_FLOOR) {
     throw usage(`${flag} ${text}: a bare number is milliseconds here, and ${s} ms is surely not meant: write ${s}s (or ${s}ms if you do mean it)`);
   }
+  return timer(flag, text, ms);
+}
+
+/** Timers (timeouts, graces) fire at once past 2^31-1 ms: refuse such a value instead. */
+function timer(flag: string, text: string, ms: number): number {
+  if (ms > MAX_TIMER_MS) throw usage(`${flag} ${text}: at most 24d (a Node timer cannot wait longer; it would fire at once)`);
   return ms;
 }
 

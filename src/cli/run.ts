@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { ExitCode } from '../exit-codes.js';
 import { CliError, globalOpts, printJson, setExit } from './common.js';
 import { configFor, jobOf } from './context.js';
-import { positiveDurationFlag } from './flags.js';
+import { timerDurationFlag } from './flags.js';
 import { resolveSlot } from './generate.js';
 
 interface RunFlags {
@@ -38,8 +38,8 @@ Exit codes: the command's own exit code; 128 + signal number when it was killed 
     )
     .action(async (jobName: string, command: string[], flags: RunFlags, cmd: Command) => {
       const { json } = globalOpts(cmd);
-      const timeoutMs = flags.timeout === undefined ? undefined : positiveDurationFlag('--timeout', flags.timeout);
-      const killGraceMs = positiveDurationFlag('--kill-after', flags.killAfter);
+      const timeoutMs = flags.timeout === undefined ? undefined : timerDurationFlag('--timeout', flags.timeout);
+      const killGraceMs = timerDurationFlag('--kill-after', flags.killAfter);
       const config = await configFor(cmd);
       const job = jobOf(config, jobName, 'command');
       if (!command.length && !job.command?.length) {
