@@ -35,10 +35,27 @@ Examples:
         fs.writeFileSync(tmp, f.text);
         fs.renameSync(tmp, f.file);
       }
-      if (json) printJson({ written: files.map((f) => f.file) });
+      // the crontab sources keys from .lucy-ops.env: keep that file out of git from the start
+      const ignored = ignoreKeysFile(dir);
+      if (json) printJson({ written: files.map((f) => f.file), ...(ignored ? { gitignore: ignored } : {}) });
       else {
         process.stdout.write(`wrote ${files.map((f) => path.relative(process.cwd(), f.file) || f.file).join(' and ')}\n`);
-        process.stdout.write('next: set TOGETHER_API_KEY, then `npx lucy-ops probe providers` and `npx lucy-ops generate blog --dry-run`\n');
+        if (ignored) process.stdout.write(`listed ${KEYS_FILE} in ${path.relative(process.cwd(), ignored) || ignored} (API keys never go into git)\n`);
+        process.stdout.write(
+          `next: put \`export TOGETHER_API_KEY=...\` in ${KEYS_FILE} (chmod 600), then \`. ./${KEYS_FILE} && npx lucy-ops probe providers\` and \`npx lucy-ops generate blog --dry-run\`\n`,
+        );
       }
     });
+}
+
+const KEYS_FILE = '.lucy-ops.env';
+
+/** Adds .lucy-ops.env to the project's .gitignore (created if missing); returns its path when it changed it. */
+function ignoreKeysFile(dir: string): string | undefined {
+  const file = path.join(dir, '.gitignore');
+  const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
+  if (text.split(/\r?\n/).some((line) => line.trim() === KEYS_FILE || line.trim() === `/${KEYS_FILE}`)) return undefined;
+  const sep = text === '' || text.endsWith('\n') ? '' : '\n';
+  fs.appendFileSync(file, `${sep}# lucy-ops: API keys, sourced by the crontab lines\n${KEYS_FILE}\n`);
+  return file;
 }
