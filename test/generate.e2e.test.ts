@@ -232,6 +232,7 @@ describe('generate: config errors exit 78 naming the field', () => {
     expect(sim.counts()).toEqual({});
 
     // a slot already served needs no provider: without the key it is skipped as served, not failed
+    sim.setScript({ '*': { kind: 'ok' } });
     const served = await generate(dir, ['--slot', '2026-04-19T12:00:00Z'], { LUCY_TEST_ABSENT_KEY: 'sk-test' });
     expect(served.exitCode, served.stderr).toBe(0);
     const before = readLog(dir).length;

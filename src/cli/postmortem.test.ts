@@ -16,13 +16,13 @@ beforeEach(() => {
   fs.mkdirSync(path.join(dir, 'logs'));
   fs.copyFileSync(APRIL19, path.join(dir, 'logs', 'jobs.jsonl'));
   configPath = path.join(dir, 'lucy-ops.config.json');
-  const job = (schedule: string) => ({ schedule, tz: 'UTC', kind: 'blog', prompt: 'p', outDir: 'out' });
+  const job = (schedule: string, outDir: string) => ({ schedule, tz: 'UTC', kind: 'blog', prompt: 'p', outDir });
   fs.writeFileSync(
     configPath,
     JSON.stringify({
       log: 'logs/jobs.jsonl',
       providers: [{ name: 'deepseek-v3', baseUrl: 'http://127.0.0.1:9/v1', model: 'm' }],
-      jobs: { blog: job('0 * * * *'), threads: job('*/15 * * * *'), stories: job('*/30 * * * *') },
+      jobs: { blog: job('0 * * * *', 'out/blog'), threads: job('*/15 * * * *', 'out/threads'), stories: job('*/30 * * * *', 'out/stories') },
     }),
   );
   process.env.LUCY_OPS_NOW = '2026-04-19T17:01:00Z';
