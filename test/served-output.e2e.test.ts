@@ -1,7 +1,8 @@
 /**
  * A slot whose output exists but whose ok run.end never reached the log (the log was unwritable,
- * or a kill came between the output's rename and run.end): one backfill notices the output, and
- * from then on gaps call the slot served and backfill has nothing left to do (it converges).
+ * or a kill came between the output's rename and run.end): one backfill finds the output and
+ * records the slot as served (an ok run.end, as the contract defines served); from then on gaps
+ * and backfill agree it is done (backfill converges). A cron re-run only skips it.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -13,7 +14,7 @@ const sim = useSimulator();
 const SLOT = '2026-04-19T14:00:00Z';
 const AFTER = '2026-04-19T14:40:00Z';
 
-it('output without an ok record: backfill records it as served once, then gaps and backfill agree it is done', async () => {
+it('output without an ok record: backfill records it as served once (run.end ok), then gaps and backfill agree it is done', async () => {
   const cfg = simConfig({ primary: sim.url }) as any;
   cfg.jobs = { blog: cfg.jobs.blog };
   const dir = tempProject(cfg);
@@ -25,15 +26,22 @@ it('output without an ok record: backfill records it as served once, then gaps a
   expect(gen.exitCode, gen.stderr).toBe(0);
   expect(fs.existsSync(gen.json.output)).toBe(true);
   fs.rmSync(path.join(dir, 'logs'));
+  sim.resetCounts();
 
   const env = { LUCY_OPS_NOW: AFTER };
   const gaps = () => runCli(['postmortem', 'gaps', '--since', SLOT, '--job', 'blog', '--json'], { cwd: dir, env });
   expect((await gaps()).json.gaps).toEqual([expect.objectContaining({ start: '2026-04-19T14:00:00.000Z', missing: 1 })]);
 
+  // a cron re-run of the slot only skips it (that proves nothing to gaps, per the contract)
+  const rerun = await runCli(['generate', 'blog', '--slot', SLOT, '--json'], { cwd: dir, env });
+  expect(rerun.json).toMatchObject({ status: 'skipped' });
+  expect((await gaps()).json.gaps).toEqual([expect.objectContaining({ start: '2026-04-19T14:00:00.000Z' })]);
+
   const first = await runCli(['backfill', '--since', SLOT, '--job', 'blog', '--json'], { cwd: dir, env });
   expect(first.exitCode, first.stderr).toBe(0);
-  expect(first.json.slots).toEqual([expect.objectContaining({ slot: '2026-04-19T14:00:00.000Z', status: 'skipped' })]);
-  expect(readLog(dir).filter((r) => r.event === 'run.end')).toEqual([expect.objectContaining({ outcome: 'skipped', reason: 'served' })]);
+  expect(first.json.slots).toEqual([expect.objectContaining({ slot: '2026-04-19T14:00:00.000Z', status: 'filled', reason: 'output already in place: recorded as served' })]);
+  expect(readLog(dir).filter((r) => r.event === 'run.end').at(-1)).toMatchObject({ outcome: 'ok', trigger: 'backfill', reason: 'output already in place', output: gen.json.output });
+  expect(sim.counts()).toEqual({}); // nothing was generated again
 
   expect((await gaps()).json.gaps).toEqual([]);
   const second = await runCli(['backfill', '--since', SLOT, '--job', 'blog', '--json'], { cwd: dir, env });

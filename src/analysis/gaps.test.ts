@@ -154,22 +154,11 @@ describe('gaps', () => {
     expect(jobs[0].doubled).toBe(1);
   });
 
-  it("counts a slot whose run found its output already in place as served, once (no ok record was written)", async () => {
-    const records = [
-      end('2026-04-19T00:00:00.000Z'),
-      // 01:00: output written, but the ok run.end never reached the log; a later run skipped it as served
-      end('2026-04-19T01:00:00.000Z', 'failed', { exitCode: 2 }),
-      end('2026-04-19T01:00:00.000Z', 'skipped', { reason: 'served' }),
-      // 02:00: an ok run, then a run that skipped it as served: still one success, not two
-      end('2026-04-19T02:00:00.000Z'),
-      end('2026-04-19T02:00:00.000Z', 'skipped', { reason: 'served' }),
-      // 03:00: skipped because another process held it: proves nothing
-      end('2026-04-19T03:00:00.000Z', 'skipped', { reason: 'locked' }),
-    ];
-    const window = { since, until: new Date('2026-04-19T03:00:00Z') };
-    const { gaps, jobs } = findGaps([hourly], await buildLedger([hourly], window, records));
-    expect(gaps).toEqual([expect.objectContaining({ start: '2026-04-19T03:00:00.000Z', slots: 1 })]);
-    expect(jobs[0]).toMatchObject({ served: 3, doubled: 0 });
+  it('serves a slot only with an ok run.end (CONTRACT): a skipped one, whatever its reason, proves nothing', async () => {
+    const records = [end('2026-04-19T00:00:00.000Z'), end('2026-04-19T01:00:00.000Z', 'skipped', { reason: 'served' })];
+    const window = { since, until: new Date('2026-04-19T01:00:00Z') };
+    const { gaps } = findGaps([hourly], await buildLedger([hourly], window, records));
+    expect(gaps).toEqual([expect.objectContaining({ start: '2026-04-19T01:00:00.000Z', slots: 1 })]);
   });
 
   it('ignores records of other jobs, other windows and unparsable slots', async () => {

@@ -96,15 +96,6 @@ export class SlotLedger {
         this.served(job, key, packed, record.ts, typeof record.durationMs === 'number' ? record.durationMs : 0, String(record.trigger ?? 'cron'));
         return;
       }
-      if (outcome === 'skipped' && record.reason === 'served') {
-        // The run found the slot's output already in place, so the slot IS served even when no ok
-        // run.end says so (its log write failed, or a kill came between the output's rename and
-        // run.end). Without this, backfill would plan the slot forever and skip it forever. Counted
-        // as served once, never as a second success (unless an ok record follows it out of order).
-        job.causes.delete(key);
-        job.slots.set(key, counter(packed, OKS) === 0 ? bump(bump(packed, ENDS), OKS) : bump(packed, ENDS));
-        return;
-      }
       // A run skipped because another process held the lock never wrote a run.start: it closes none.
       let next = outcome === 'skipped' && record.reason === 'locked' ? packed : bump(packed, ENDS);
       if (outcome === 'failed') {

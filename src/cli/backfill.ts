@@ -33,8 +33,8 @@ Examples:
   lucy-ops backfill --since 6h --dry-run
   lucy-ops backfill --since 2026-04-19T14:00Z --until 2026-04-19T15:00Z --job blog
 
-A slot counts as served once a run.end with outcome "ok" carries it (or a run skipped it as
-already served: its output was there), so a second backfill over
+A slot counts as served once a run.end with outcome "ok" carries it (a planned slot whose output
+is already there is recorded so, without generating again), so a second backfill over
 the same window finds nothing to do. It reads the same logs as postmortem gaps: the configured
 log and its rotations, plus every --log. Slots running right now are skipped, never doubled.
 Exit codes: 0 done, 1 some slots failed, 69 stopped early (no provider could serve),

@@ -38,8 +38,7 @@ export function register(program: Command): void {
       'after',
       `
 A slot is served when a run.end with outcome "ok" names it (scheduledFor), whenever that was
-written (a backfill serves it late), or a run skipped it because its output was already there
-(reason "served"). An unserved slot is failed (a run for it failed or never
+written (a backfill serves it late). An unserved slot is failed (a run for it failed or never
 ended) or missing (no record at all: the silent case). A gap is a run of consecutive unserved
 slots of one job: from its first unserved slot to the next served one (open if none yet); gaps
 of different jobs that overlap in time form one incident. The configured log (and its rotations)

@@ -135,9 +135,9 @@ async function fill(ctx: JobContext, item: BackfillSlot, signal: AbortSignal | u
     else Object.assign(item, r.status === 'ok' ? { status: 'filled' } : { status: 'failed', reason: `exit ${r.exitCode}` });
     return;
   }
-  const r = await generateSlot(ctx, job, slot, { trigger: 'backfill', signal });
+  const r = await generateSlot(ctx, job, slot, { trigger: 'backfill', signal, recordFoundOutput: true });
   if (r.status === 'ok') {
-    Object.assign(item, { status: 'filled', provider: r.provider ?? undefined, degraded: r.degraded, output: r.output ?? undefined });
+    Object.assign(item, { status: 'filled', provider: r.provider ?? undefined, degraded: r.degraded, output: r.output ?? undefined, ...(r.reason ? { reason: r.reason } : {}) });
   } else if (r.status === 'skipped') {
     Object.assign(item, { status: 'skipped', reason: r.reason, output: r.output ?? undefined });
   } else {

@@ -18,6 +18,13 @@ export interface GenerateOptions {
   dryRun?: boolean;
   trigger?: Trigger;
   signal?: AbortSignal;
+  /**
+   * backfill: a slot it planned (no ok run.end serves it) whose output is already in place (the
+   * log could not be written, or a kill came between the output's rename and run.end) is recorded
+   * as served (run.end ok, reason "output already in place") instead of skipped, so gaps and
+   * backfill agree it is done rather than planning and skipping it forever.
+   */
+  recordFoundOutput?: boolean;
 }
 
 export interface GenerateResult {
@@ -39,6 +46,9 @@ export interface GenerateResult {
   failure?: 'unavailable' | 'error';
   durationMs?: number;
 }
+
+/** The run.end reason of a slot backfill found already written (see recordFoundOutput). */
+export const FOUND_OUTPUT = 'output already in place';
 
 export function jobChain(ctx: JobContext, job: ResolvedJob): ResolvedProvider[] {
   if (!job.providers) return ctx.config.providers;
@@ -67,6 +77,7 @@ export async function generateSlot(ctx: JobContext, job: ResolvedJob, slot: Date
     const existing = existingOutputs(outDir, slotIso);
     if (existing.length > 0 && !opts.force) {
       written = existing[0];
+      if (opts.recordFoundOutput) return { status: 'ok', fields: { output: existing[0], reason: FOUND_OUTPUT } };
       return { status: 'skipped', reason: 'served' };
     }
     // the engine reports attempts and breaker changes into this run's log (and to the after-run hooks)
@@ -119,7 +130,11 @@ export async function generateSlot(ctx: JobContext, job: ResolvedJob, slot: Date
     degraded: served?.degraded ?? false,
     attempts: attempts.map(({ provider, model, outcome, httpStatus, errorType, ms, error }) => ({ provider, model, outcome, httpStatus, errorType, ms, ...(error ? { error } : {}) })),
     output: written,
-    reason: slotRun.locked ? 'locked: this job and slot are already running in another process' : slotRun.reason === 'served' ? 'already served (use --force to run again)' : undefined,
+    reason: slotRun.locked
+      ? 'locked: this job and slot are already running in another process'
+      : slotRun.reason === 'served' ? 'already served (use --force to run again)'
+      : slotRun.status === 'ok' && !served ? `${FOUND_OUTPUT}: recorded as served`
+      : undefined,
     error: slotRun.status === 'failed' ? String(slotRun.fields?.error ?? 'failed') : undefined,
     failure,
     ...(slotRun.locked ? { locked: true } : {}),
