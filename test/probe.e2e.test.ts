@@ -20,6 +20,7 @@ it('one provider down: exit 0 without --strict, 1 with it; latency is measured; 
 
   const r = await probe(dir);
   expect(r.exitCode, r.stderr).toBe(0);
+  expect(r.stderr).not.toContain('lucy-ops: probe:'); // exit 0: nothing for cron to mail
   const p = byName(r.json);
   expect(Object.keys(p)).toEqual(['deepseek-v3', 'llama-3.3-70b', 'qwen-72b']);
   expect(p['deepseek-v3']).toMatchObject({ model: 'deepseek-v3', ok: false, httpStatus: 503, errorType: 'server', breaker: 'closed' });
@@ -40,6 +41,7 @@ it('one provider down: exit 0 without --strict, 1 with it; latency is measured; 
 
   const strict = await probe(dir, ['--strict']);
   expect(strict.exitCode).toBe(1);
+  expect(strict.stderr).toContain('lucy-ops: probe: 2 of 3 provider(s) answered; failed: deepseek-v3 (server)');
   expect(strict.json.providers).toHaveLength(3);
 });
 
@@ -49,6 +51,8 @@ it('none answers: exit 69, with or without --strict', async () => {
   const r = await probe(dir);
   expect(r.exitCode).toBe(69);
   expect(r.json.providers.every((p: any) => p.ok === false && p.httpStatus === 502)).toBe(true);
+  // the morning smoke check runs with >/dev/null: stderr alone must say it (cron mails it)
+  expect(r.stderr).toContain('lucy-ops: probe: 0 of 3 provider(s) answered; failed: deepseek-v3 (server), llama-3.3-70b (server), qwen-72b (server)');
   expect((await probe(dir, ['--strict'])).exitCode).toBe(69);
 });
 

@@ -88,7 +88,9 @@ Exit codes: 0 done (gaps or not); 1 a gap was found under --fail-on-gap; 64 usag
         process.stdout.write(await renderGapReport(report, { color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR }));
       }
       if (flags.failOnGap && report.gaps.length > 0) {
-        if (json) warn(`${report.gaps.length} gap(s) found`);
+        // one line on stderr whatever happens to stdout (the watchdog's >/dev/null): cron mails it,
+        // gaps of failed runs included (those alert through the job alerts, not the watchdog's)
+        process.stderr.write(`lucy-ops: ${gapsLine(report.gaps)}\n`);
         // the watchdog's alert goes through the same channels as the jobs' (silent gaps only:
         // failed runs have already alerted through the job alerts), once per gap
         const { alertOnGaps } = await import('../alerts/gaps.js');
@@ -96,6 +98,16 @@ Exit codes: 0 done (gaps or not); 1 a gap was found under --fail-on-gap; 64 usag
         setExit(ExitCode.failed);
       }
     });
+}
+
+/** "2 gap(s), 4 unserved slot(s): threads from 2026-04-19 14:15Z (3 failed), stories from ... (1 missing, still open)" */
+function gapsLine(gaps: ReadonlyArray<{ job: string; start: string; slots: number; failed: number; missing: number; open?: boolean }>): string {
+  const slots = gaps.reduce((n, g) => n + g.slots, 0);
+  const each = gaps.map((g) => {
+    const kinds = [g.failed ? `${g.failed} failed` : '', g.missing ? `${g.missing} missing` : '', g.open ? 'still open' : ''].filter(Boolean).join(', ');
+    return `${g.job} from ${g.start.replace(/:00\.000Z$/, 'Z')} (${kinds})`;
+  });
+  return `gaps: ${gaps.length} gap(s), ${slots} unserved slot(s): ${each.join('; ')}`;
 }
 
 function warn(message: string): void {

@@ -52,7 +52,13 @@ Exit codes: 0 at least one provider answered, 69 none answered, 1 (--strict) any
         if (json) printJson({ providers: results });
         else (await import('../probe/view.js')).printProbe(results);
         const answered = results.filter((r) => r.ok).length;
-        setExit(answered === 0 ? ExitCode.unavailable : flags.strict && answered < results.length ? ExitCode.failed : ExitCode.ok);
+        const code = answered === 0 ? ExitCode.unavailable : flags.strict && answered < results.length ? ExitCode.failed : ExitCode.ok;
+        if (code !== ExitCode.ok) {
+          // one line on stderr whatever happens to stdout (a crontab's >/dev/null): cron mails it
+          const failed = results.filter((r) => !r.ok).map((r) => `${r.provider} (${r.errorType ?? 'failed'})`);
+          process.stderr.write(`lucy-ops: probe: ${answered} of ${results.length} provider(s) answered; failed: ${failed.join(', ')}\n`);
+        }
+        setExit(code);
       } finally {
         ctx.log.close();
         await ctx.store.close();
