@@ -22,7 +22,7 @@ export function register(program: Command): void {
       `
 Examples:
   # crontab: every hour, failures go to MAILTO (stderr), successes to the log only
-  0 * * * *  cd /srv/app && npx lucy-ops generate blog >/dev/null
+  0 * * * *  cd /srv/app && . ./.lucy-ops.env && npx lucy-ops generate blog >/dev/null
   lucy-ops generate blog --slot 2026-04-19T14:00Z --json
   lucy-ops generate threads --dry-run
 

@@ -49,8 +49,9 @@ Examples:
   lucy-ops postmortem gaps --since 2026-04-19T12:00Z --until 2026-04-19T18:00Z --job threads
   lucy-ops postmortem gaps --since 7d --log /backup/host2/jobs.jsonl --json   # plus another host's log
   zcat old/jobs.jsonl.*.gz | lucy-ops postmortem gaps --since 30d --log -     # plus archived logs
-  # crontab watchdog: silent while all is well; cron mails (MAILTO) the report when a gap shows up
-  */30 * * * * lucy-ops postmortem gaps --since 2h --fail-on-gap
+  # crontab watchdog: silent while all is well; on a gap it exits 1 and writes one stderr line,
+  # which cron mails (MAILTO) even with stdout sent to /dev/null
+  */30 * * * * cd /srv/app && . ./.lucy-ops.env && npx lucy-ops postmortem gaps --since 2h --fail-on-gap >/dev/null
 
 Exit codes: 0 done (gaps or not); 1 a gap was found under --fail-on-gap; 64 usage error;
 78 configuration error.`,

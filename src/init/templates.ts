@@ -56,11 +56,12 @@ PATH=/usr/local/bin:/usr/bin:/bin
 */15 * * * *  ${cd} ${bin} generate threads >/dev/null
 */30 * * * *  ${cd} ${bin} generate stories >/dev/null
 
-# the watchdog for the silent case: a slot that never ran, or failed, in the last 2 hours
+# the watchdog: a slot that never ran, or failed, in the last 2 hours exits 1 with one stderr line
 */30 * * * *  ${cd} ${bin} postmortem gaps --since 2h --fail-on-gap >/dev/null
 
-# a wrapped non-LLM job: same lock, log records and alerts
-# 5 * * * *   ${cd} ${bin} run sitemap -- npm run sitemap >/dev/null
+# a wrapped non-LLM job: same lock, log records and alerts (uncomment the sitemap job in the
+# config first); --timeout bounds it, since command jobs have no deadline
+# 5 * * * *   ${cd} ${bin} run sitemap --timeout 10m -- npm run sitemap >/dev/null
 `;
 }
 
