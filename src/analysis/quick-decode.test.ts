@@ -53,6 +53,7 @@ describe('decodeGapLine', () => {
     expect(decode(head('run.end') + ',"outcome":"ok","dura')).toEqual({ ok: false, records: [] }); // truncated
     expect(decode(head('breaker.open').slice(0, 50))).toEqual({ ok: false, records: [] });
     expect(decode('hello')).toEqual({ ok: false, records: [] });
+    expect(decode(head('breaker.open') + ',"provider":"p",oops}')).toEqual({ ok: false, records: [] }); // garbled inside
     // JSON objects that are not records (no ts or no event): skipped and counted, as the contract says
     for (const line of ['{}', '{"weird":1}', '{"ts":"x","weird":1}', '{"ts":"2026-04-19T14:00:00Z","job":"threads"}', '{"ts":"x","event":5}']) {
       expect(decode(line), line).toEqual({ ok: false, records: [] });
