@@ -36,26 +36,21 @@ variable too: the run is logged as a failed run of its slot; --dry-run exits 78 
       const { json } = globalOpts(cmd);
       const config = await configFor(cmd);
       const job = jobOf(config, jobName, 'generate');
-      const { jobChain, generateSlot, recordMissingKeys } = await import('../jobs/generate.js');
+      const { jobChain, generateSlot, missingKeysError } = await import('../jobs/generate.js');
       const { openJobContext } = await import('../jobs/context.js');
       const ctx = await openJobContext(config);
       try {
         const slot = await resolveSlot(job.schedule, job.tz, flags.slot, ctx.clock.now());
         const trigger = flags.slot ? 'manual' : 'cron';
-        const problems = await keyProblems(config, jobChain(ctx, job));
-        // a slot already served needs no provider (the run just skips it): a missing key there is
-        // no failure of this slot, and must not count toward the job-failing alert
-        const { existingOutputs } = await import('../jobs/output.js');
-        const served = !flags.force && existingOutputs(job.outDir!, slot.toISOString()).length > 0;
-        if (problems.length && !served) {
-          // a rotated secret at 3 a.m. must be loud: the real run is logged as a failed run of its
-          // slot (alerts count it, gaps show it failed); a dry run logs nothing but fails the same way
-          if (!flags.dryRun) await recordMissingKeys(ctx, job, slot, trigger);
-          throw keysError(config, problems);
-        }
+        const chain = jobChain(ctx, job);
+        const problems = await keyProblems(config, chain);
+        // a rotated secret at 3 a.m. must be loud: the run is logged as a failed run of its slot
+        // (alerts count it, gaps show it failed) unless the slot is already served
+        const missingKeys = problems.length ? missingKeysError(chain, ctx.env) : undefined;
         const interrupt = (await import('./interrupt.js')).catchInterrupts();
-        const result = await generateSlot(ctx, job, slot, { force: flags.force, dryRun: flags.dryRun, trigger, signal: interrupt.signal });
+        const result = await generateSlot(ctx, job, slot, { force: flags.force, dryRun: flags.dryRun, trigger, signal: interrupt.signal, missingKeys });
         interrupt.dispose();
+        if (problems.length && (result.failure === 'config' || result.locked)) throw keysError(config, problems);
         const { failure, ...shown } = result;
         if (json) printJson(shown);
         else (await import('./generate-view.js')).printGenerate(result);

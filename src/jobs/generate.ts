@@ -11,7 +11,7 @@ import type { Trigger } from '../log/types.js';
 import type { JobContext } from './context.js';
 import { existingOutputs, frontmatter, outputPath, removeAbandonedTemps, titleOf, writeFileAtomic } from './output.js';
 import { buildRequest } from './prompts.js';
-import { logEngineEvent, runSlot, type SlotRunResult } from './run-slot.js';
+import { logEngineEvent, runSlot } from './run-slot.js';
 
 export interface GenerateOptions {
   force?: boolean;
@@ -25,6 +25,13 @@ export interface GenerateOptions {
    * backfill agree it is done rather than planning and skipping it forever.
    */
   recordFoundOutput?: boolean;
+  /**
+   * The chain lacks API key variables (missingKeysError's line). A slot already served is skipped
+   * as usual (it needs no provider); otherwise no provider is asked and the run is a failed run of
+   * its slot (`failure: "config"`), under the slot lock and with the after-run hooks, so the
+   * job-failing alert counts it and gaps show the slot failed, not missing. A dry run reports it.
+   */
+  missingKeys?: string;
 }
 
 export interface GenerateResult {
@@ -42,8 +49,8 @@ export interface GenerateResult {
   error?: string;
   /** Another process holds this job and slot: nothing ran (exit 75). */
   locked?: boolean;
-  /** 'unavailable': no provider could serve (exit 69). */
-  failure?: 'unavailable' | 'error';
+  /** 'unavailable': no provider could serve (exit 69). 'config': API key variables are missing (exit 78). */
+  failure?: 'unavailable' | 'error' | 'config';
   durationMs?: number;
 }
 
@@ -64,7 +71,9 @@ export async function generateSlot(ctx: JobContext, job: ResolvedJob, slot: Date
   if (opts.dryRun) {
     const existing = existingOutputs(outDir, slotIso);
     // the path is in `output` (and on the human line once): not repeated in the reason
-    return { ...base, reason: existing.length && !opts.force ? 'dry run: already served' : `dry run: would run through ${chain.map((p) => p.name).join(' → ')}`, output: existing[0] ?? null };
+    if (existing.length && !opts.force) return { ...base, reason: 'dry run: already served', output: existing[0] };
+    if (opts.missingKeys) return { ...base, status: 'failed', failure: 'config', error: opts.missingKeys };
+    return { ...base, reason: `dry run: would run through ${chain.map((p) => p.name).join(' → ')}`, output: null };
   }
 
   let served: ChainResult | undefined;
@@ -79,6 +88,10 @@ export async function generateSlot(ctx: JobContext, job: ResolvedJob, slot: Date
       written = existing[0];
       if (opts.recordFoundOutput) return { status: 'ok', fields: { output: existing[0], reason: FOUND_OUTPUT } };
       return { status: 'skipped', reason: 'served' };
+    }
+    if (opts.missingKeys) {
+      failure = 'config';
+      return { status: 'failed', fields: { failure: 'config', errorType: 'missing-key', error: opts.missingKeys } };
     }
     // the engine reports attempts and breaker changes into this run's log (and to the after-run hooks)
     const transitions: Array<{ provider: string; from: string; to: string }> = [];
@@ -139,18 +152,6 @@ export async function generateSlot(ctx: JobContext, job: ResolvedJob, slot: Date
     failure,
     ...(slotRun.locked ? { locked: true } : {}),
   };
-}
-
-/**
- * A cron or manual run whose chain lacks API key variables (a rotated secret, a crontab without
- * the variable) is still a failed run of its slot: run.start, then run.end `failed` with
- * `failure: "config"`, under the slot lock and with the after-run hooks, so the job-failing alert
- * counts it and `postmortem gaps` shows the slot failed, not missing. No provider is asked; the
- * caller still exits 78 (and prints the full message).
- */
-export async function recordMissingKeys(ctx: JobContext, job: ResolvedJob, slot: Date, trigger: Trigger = 'manual'): Promise<SlotRunResult> {
-  const error = missingKeysError(jobChain(ctx, job), ctx.env);
-  return runSlot(ctx, job.name, slot, trigger, async () => ({ status: 'failed', fields: { failure: 'config', errorType: 'missing-key', error } }));
 }
 
 /**
