@@ -3,6 +3,9 @@
  * relative duration such as `45m`, `6h`, `2d` (meaning that long before now).
  */
 
+/** The longest wait a Node timer holds (2^31-1 ms, ~24.8 days); a longer one fires at once. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
 const UNIT_MS: Record<string, number> = {
   ms: 1,
   s: 1000,

@@ -12,13 +12,11 @@
  */
 import { InvalidArgumentError } from 'commander';
 import { ExitCode } from '../exit-codes.js';
-import { parseDuration, parseTimeArg } from '../time.js';
+import { MAX_TIMER_MS, parseDuration, parseTimeArg } from '../time.js';
 import { CliError } from './common.js';
 
 /** A bare number of ms below this is refused: no request, no grace is meant to be that short. */
 export const BARE_MS_FLOOR = 100;
-/** The longest wait a Node timer holds (2^31-1 ms, ~24.8 days); a longer one fires at once. */
-const MAX_TIMER_MS = 2_147_483_647;
 
 const BARE_NUMBER = /^\d+(?:\.\d+)?$/;
 /** `-6`, `6 ago`: parseTimeArg's relative forms, reduced to their number. */

@@ -7,6 +7,7 @@ import { ExitCode } from '../exit-codes.js';
 import { CliError, globalOpts, say } from './common.js';
 import { configFor } from './context.js';
 import { msFlag, parsePort } from './flags.js';
+import { missingVariable } from '../config/errors.js';
 
 interface ServeFlags {
   port: number;
@@ -44,7 +45,7 @@ export function register(program: Command): void {
       const config = await configFor(cmd);
       const token = config.serve.tokenEnv ? process.env[config.serve.tokenEnv] : undefined;
       if (config.serve.tokenEnv && !token) {
-        throw new CliError(`configuration error in ${config.configPath}:\n  serve.tokenEnv: environment variable ${config.serve.tokenEnv} is ${token === '' ? 'empty' : 'not set'}`, ExitCode.config);
+        throw new CliError(`configuration error in ${config.configPath}:\n  serve.tokenEnv: environment variable ${config.serve.tokenEnv} ${missingVariable(token)}`, ExitCode.config);
       }
       const warn = (m: string) => process.stderr.write(`lucy-ops: ${m}\n`);
       if (!token && !isLoopback(flags.host)) {

@@ -15,3 +15,11 @@ export class ConfigError extends Error {
     this.name = 'ConfigError';
   }
 }
+
+/**
+ * How a needed environment variable is missing, for messages: `KEY=` (set but empty) is a
+ * different mistake from no KEY at all, and says so. Call only when the value is falsy.
+ */
+export function missingVariable(value: string | undefined): 'is empty' | 'is not set' {
+  return value === '' ? 'is empty' : 'is not set';
+}

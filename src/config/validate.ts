@@ -5,13 +5,12 @@
 import path from 'node:path';
 import type { ResolvedConfig, ResolvedJob, ResolvedProvider, UserConfig } from './types.js';
 import { ConfigError } from './errors.js';
+import { MAX_TIMER_MS } from '../time.js';
 
 export { ConfigError };
 
 type Obj = Record<string, unknown>;
 
-/** The longest wait a Node timer can hold (2^31-1 ms); deadlines, timeouts and backoff are timers. */
-const MAX_TIMER_MS = 2_147_483_647;
 /** `retry.attempts`, or `deadlineMs` for a top-level field (at is ''). */
 const field = (at: string, key: string): string => (at ? `${at}.${key}` : key);
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -14,6 +14,7 @@ import { countsForBreaker, disposition, toProviderError } from './classify.js';
 import { startDeadline } from './deadline.js';
 import { abortReasonText, AllProvidersFailedError, DeadlineExceededError, RunAbortedError, StreamInterruptedError } from './errors.js';
 import type { Attempt, ChainResult, EngineEvent } from './types.js';
+import { missingVariable } from '../config/errors.js';
 
 export interface EngineDeps {
   store: StateStore;
@@ -172,7 +173,7 @@ export class Engine {
   private apiKey(provider: ResolvedProvider): string | undefined {
     if (!provider.apiKeyEnv) return undefined;
     const key = (this.deps.env ?? process.env)[provider.apiKeyEnv];
-    if (!key) throw new ProviderError('missing-key', `environment variable ${provider.apiKeyEnv} (API key of ${provider.name}) ${key === '' ? 'is empty' : 'is not set'}`);
+    if (!key) throw new ProviderError('missing-key', `environment variable ${provider.apiKeyEnv} (API key of ${provider.name}) ${missingVariable(key)}`);
     return key;
   }
 }
@@ -182,5 +183,5 @@ export function missingKeys(config: Pick<ResolvedConfig, 'providers'>, chain: Re
   return chain
     .filter((p) => p.apiKeyEnv && !env[p.apiKeyEnv])
     // `KEY=` (set but empty, e.g. a blank line in an env file) is a different fix from a missing one
-    .map((p) => `providers[${config.providers.indexOf(p)}].apiKeyEnv: environment variable ${p.apiKeyEnv} ${env[p.apiKeyEnv!] === '' ? 'is empty' : 'is not set'} (needed by provider ${p.name})`);
+    .map((p) => `providers[${config.providers.indexOf(p)}].apiKeyEnv: environment variable ${p.apiKeyEnv} ${missingVariable(env[p.apiKeyEnv!])} (needed by provider ${p.name})`);
 }

@@ -12,6 +12,7 @@ import type { JobContext } from './context.js';
 import { existingOutputs, frontmatter, outputPath, removeAbandonedTemps, titleOf, writeFileAtomic } from './output.js';
 import { buildRequest } from './prompts.js';
 import { logEngineEvent, runSlot } from './run-slot.js';
+import { missingVariable } from '../config/errors.js';
 
 export interface GenerateOptions {
   force?: boolean;
@@ -161,7 +162,7 @@ export async function generateSlot(ctx: JobContext, job: ResolvedJob, slot: Date
 export function missingKeysError(chain: ResolvedProvider[], env: NodeJS.ProcessEnv): string {
   const byVar = new Map<string, string[]>();
   for (const p of chain) if (p.apiKeyEnv && !env[p.apiKeyEnv]) byVar.set(p.apiKeyEnv, [...(byVar.get(p.apiKeyEnv) ?? []), p.name]);
-  const parts = [...byVar].map(([name, providers]) => `environment variable ${name} ${env[name] === '' ? 'is empty' : 'is not set'} (needed by ${providers.join(', ')})`);
+  const parts = [...byVar].map(([name, providers]) => `environment variable ${name} ${missingVariable(env[name])} (needed by ${providers.join(', ')})`);
   return `configuration error: ${parts.join('; ')}`;
 }
 

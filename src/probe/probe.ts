@@ -13,6 +13,7 @@ import { newRunId } from '../log/writer.js';
 import { formatDuration } from '../time.js';
 import type { ErrorType } from '../providers/types.js';
 import { openBreakers, type BreakerView } from './breakers.js';
+import { missingVariable } from '../config/errors.js';
 
 export const PROBE_JOB = 'probe';
 export const DEFAULT_PROBE_TIMEOUT_MS = 10_000;
@@ -100,7 +101,7 @@ async function probeOne(ctx: JobContext, provider: ResolvedProvider, timeoutMs: 
   const apiKey = provider.apiKeyEnv ? ctx.env[provider.apiKeyEnv] : undefined;
   if (provider.apiKeyEnv && !apiKey) {
     // a diagnostic, not a run: report it as this provider's failure instead of refusing to probe
-    return { ...base, ok: false, latencyMs: 0, errorType: 'missing-key', error: `environment variable ${provider.apiKeyEnv} is ${apiKey === '' ? 'empty' : 'not set'}` };
+    return { ...base, ok: false, latencyMs: 0, errorType: 'missing-key', error: `environment variable ${provider.apiKeyEnv} ${missingVariable(apiKey)}` };
   }
   const { complete } = await import('../providers/openai-compatible.js');
   const { toProviderError } = await import('../engine/classify.js');

@@ -7,6 +7,7 @@
  * trickling socket returns at once. dispose() clears every timer and listener.
  */
 import { EventEmitter } from 'node:events';
+import { MAX_TIMER_MS } from '../time.js';
 import { isDeadlineReason } from './errors.js';
 import { ProviderError } from './types.js';
 
@@ -15,8 +16,6 @@ export type Cut =
   | { kind: 'idle' }
   | { kind: 'caller'; deadline: boolean };
 
-/** setTimeout fires at once (with a warning) for delays above 2^31-1 ms; clamp to ~24.8 days. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 interface Destroyable {
   destroy(err?: Error): unknown;
