@@ -135,22 +135,14 @@ describe('FileStore locks on disk', () => {
     expect(JSON.parse(await readFile(path, 'utf8')).pid).toBe(process.pid);
   });
 
-  it('a lock from another host is respected while fresh and taken once stale', async () => {
+  it.each([
+    ['a lock from another host is respected while fresh and taken once stale', JSON.stringify({ pid: 1, host: 'another-host', token: 'theirs', at: new Date().toISOString() })],
+    ['a half-written (empty) lock file counts as live until it goes stale', ''],
+  ])('%s', async (_name, contents) => {
     const dir = await tempDir();
     const store = await openFileStore(dir, { staleMs: 5_000 });
     const path = join(dir, 'locks', lockFileName('job'));
-    await writeFile(path, JSON.stringify({ pid: 1, host: 'another-host', token: 'theirs', at: new Date().toISOString() }));
-    expect(await store.tryLock('job')).toBeNull();
-    const old = new Date(Date.now() - 6_000);
-    await utimes(path, old, old);
-    expect(await store.tryLock('job')).not.toBeNull();
-  });
-
-  it('a half-written (empty) lock file counts as live until it goes stale', async () => {
-    const dir = await tempDir();
-    const store = await openFileStore(dir, { staleMs: 5_000 });
-    const path = join(dir, 'locks', lockFileName('job'));
-    await writeFile(path, '');
+    await writeFile(path, contents);
     expect(await store.tryLock('job')).toBeNull();
     const old = new Date(Date.now() - 6_000);
     await utimes(path, old, old);
