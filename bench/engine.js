@@ -31,7 +31,10 @@ export const median = (xs) => {
 const p99 = (xs) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * 0.99))];
 
 const BODY = JSON.stringify({
-  id: 'x', object: 'chat.completion', created: 0, model: 'm',
+  id: 'x',
+  object: 'chat.completion',
+  created: 0,
+  model: 'm',
   choices: [{ index: 0, message: { role: 'assistant', content: '# Title\n\nHello.' }, finish_reason: 'stop' }],
   usage: { prompt_tokens: 1, completion_tokens: 3, total_tokens: 4 },
 });
@@ -102,7 +105,9 @@ export async function benchEngine({ calls = 2000, starts = 10 } = {}) {
   const agent = new Agent({ keepAliveTimeout: 60_000 });
   const raw = async () => {
     const r = await request(`${base}/chat/completions`, {
-      method: 'POST', dispatcher: agent, headers: { 'content-type': 'application/json' },
+      method: 'POST',
+      dispatcher: agent,
+      headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ ...req, model: 'm', stream: false }),
     });
     const j = await r.body.json();
@@ -171,8 +176,16 @@ export function printEngine(r) {
   const f = (n) => n.toFixed(1);
   const mark = (ok) => (ok ? 'ok  ' : 'MISS');
   console.log('engine');
-  console.log(`  ${mark(r.overhead.overheadUs <= 50)} overhead per successful call: ${f(r.overhead.overheadUs)} µs median (engine ${f(r.overhead.engineMedianUs)} µs vs raw undici ${f(r.overhead.rawMedianUs)} µs, ratio ${(r.overhead.engineMedianUs / r.overhead.rawMedianUs).toFixed(2)}×; target ≤ 50 µs)`);
-  console.log(`       in CPU time: ${f(r.overhead.overheadCpuUs)} µs a call (engine ${f(r.overhead.engineCpuUs)} µs vs raw ${f(r.overhead.rawCpuUs)} µs of this process's CPU, ratio ${(r.overhead.engineCpuUs / r.overhead.rawCpuUs).toFixed(2)}×): steadier on a busy host`);
-  console.log(`  ${mark(r.openBreaker.addedOverRawUs <= 1000)} open-breaker fast path: ${f(r.openBreaker.addedOverRawUs)} µs added before the fallback answers (ratio ${(r.openBreaker.medianUs / r.overhead.rawMedianUs).toFixed(2)}× raw; target ≤ 1000 µs)`);
-  console.log(`  ${mark(r.coldStart.ratio <= 2.5)} cold start: breaker status ${f(r.coldStart.cliMedianMs)} ms vs node -e '' ${f(r.coldStart.nodeMedianMs)} ms = ${r.coldStart.ratio.toFixed(2)}× (target ≤ 2.5×)`);
+  console.log(
+    `  ${mark(r.overhead.overheadUs <= 50)} overhead per successful call: ${f(r.overhead.overheadUs)} µs median (engine ${f(r.overhead.engineMedianUs)} µs vs raw undici ${f(r.overhead.rawMedianUs)} µs, ratio ${(r.overhead.engineMedianUs / r.overhead.rawMedianUs).toFixed(2)}×; target ≤ 50 µs)`,
+  );
+  console.log(
+    `       in CPU time: ${f(r.overhead.overheadCpuUs)} µs a call (engine ${f(r.overhead.engineCpuUs)} µs vs raw ${f(r.overhead.rawCpuUs)} µs of this process's CPU, ratio ${(r.overhead.engineCpuUs / r.overhead.rawCpuUs).toFixed(2)}×): steadier on a busy host`,
+  );
+  console.log(
+    `  ${mark(r.openBreaker.addedOverRawUs <= 1000)} open-breaker fast path: ${f(r.openBreaker.addedOverRawUs)} µs added before the fallback answers (ratio ${(r.openBreaker.medianUs / r.overhead.rawMedianUs).toFixed(2)}× raw; target ≤ 1000 µs)`,
+  );
+  console.log(
+    `  ${mark(r.coldStart.ratio <= 2.5)} cold start: breaker status ${f(r.coldStart.cliMedianMs)} ms vs node -e '' ${f(r.coldStart.nodeMedianMs)} ms = ${r.coldStart.ratio.toFixed(2)}× (target ≤ 2.5×)`,
+  );
 }

@@ -19,7 +19,10 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const dist = path.resolve(here, '../dist');
 const MINUTE = 60_000;
 const START = Date.parse('2026-01-01T00:00:00Z');
-const JOBS = Array.from({ length: 20 }, (_, i) => ({ name: `job-${String(i).padStart(2, '0')}`, everyMin: [5, 10, 15, 30][i % 4] }));
+const JOBS = Array.from({ length: 20 }, (_, i) => ({
+  name: `job-${String(i).padStart(2, '0')}`,
+  everyMin: [5, 10, 15, 30][i % 4],
+}));
 const PROVIDERS = [
   ['deepseek-v3', 'deepseek-ai/DeepSeek-V3'],
   ['llama-3.3-70b', 'meta-llama/Llama-3.3-70B-Instruct-Turbo'],
@@ -48,7 +51,11 @@ async function main() {
   const runs = Number(process.env.LOG_BENCH_RUNS ?? 1);
   const results = [];
   for (let i = 0; i < runs; i++) {
-    const child = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--analyze', file, String(START), String(lastSlot)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawnSync(
+      process.execPath,
+      [fileURLToPath(import.meta.url), '--analyze', file, String(START), String(lastSlot)],
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     if (child.status !== 0) throw new Error(`analysis failed (exit ${child.status})`);
     results.push(JSON.parse(child.stdout));
   }
@@ -68,7 +75,9 @@ async function analyze(file, since, until) {
   const { analyzeLogs } = await import(pathToFileURL(path.join(dist, 'analysis/gaps.js')).href);
   const jobs = JOBS.map((j) => ({ name: j.name, schedule: `*/${j.everyMin} * * * *`, tz: 'UTC' }));
   const t0 = performance.now();
-  const report = await analyzeLogs(jobs, { since: new Date(since), until: new Date(until) }, [file], { rotated: false });
+  const report = await analyzeLogs(jobs, { since: new Date(since), until: new Date(until) }, [file], {
+    rotated: false,
+  });
   const seconds = (performance.now() - t0) / 1000;
   const bytes = fs.statSync(file).size;
   process.stdout.write(
@@ -95,7 +104,7 @@ function generate(file, targetBytes) {
   let seq = 0;
   let slot = START;
   let rnd = 42;
-  const random = () => ((rnd = (rnd * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+  const random = () => (rnd = (rnd * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
   const emit = (record) => {
     const line = JSON.stringify(record) + '\n';
     buf.push(line);
@@ -120,22 +129,74 @@ function generate(file, targetBytes) {
       const base = { job: job.name, runId, scheduledFor: new Date(slot).toISOString(), trigger: 'cron' };
       let t = slot + 800 + Math.floor(random() * 2000);
       const startT = t;
-      emit({ ts: new Date(t).toISOString(), level: 'info', event: 'run.start', ...base, lateMs: t - slot, pid: 1000 + (seq % 30000) });
+      emit({
+        ts: new Date(t).toISOString(),
+        level: 'info',
+        event: 'run.start',
+        ...base,
+        lateMs: t - slot,
+        pid: 1000 + (seq % 30000),
+      });
       let served = false;
       for (const [provider, model] of PROVIDERS) {
         const fails = outage ? provider !== 'qwen-72b' || job.name.endsWith('1') : random() < 0.03;
         const ms = fails ? 300 + Math.floor(random() * 2000) : 4000 + Math.floor(random() * 20000);
         t += ms;
-        emit({ ts: new Date(t).toISOString(), level: fails ? 'warn' : 'info', event: 'attempt.end', ...base, provider, model, outcome: fails ? 'failed' : 'ok', ...(fails ? { httpStatus: 503, errorType: 'http' } : { httpStatus: 200 }), ms, ...(fails ? { error: 'HTTP 503 Service Unavailable: upstream overloaded' } : { promptTokens: 812, completionTokens: 1500 + Math.floor(random() * 800) }) });
+        emit({
+          ts: new Date(t).toISOString(),
+          level: fails ? 'warn' : 'info',
+          event: 'attempt.end',
+          ...base,
+          provider,
+          model,
+          outcome: fails ? 'failed' : 'ok',
+          ...(fails ? { httpStatus: 503, errorType: 'http' } : { httpStatus: 200 }),
+          ms,
+          ...(fails
+            ? { error: 'HTTP 503 Service Unavailable: upstream overloaded' }
+            : { promptTokens: 812, completionTokens: 1500 + Math.floor(random() * 800) }),
+        });
         if (!fails) {
           served = true;
-          emit({ ts: new Date(t + 2).toISOString(), level: 'info', event: 'run.end', ...base, outcome: 'ok', provider, degraded: provider !== 'deepseek-v3', durationMs: t + 2 - startT });
+          emit({
+            ts: new Date(t + 2).toISOString(),
+            level: 'info',
+            event: 'run.end',
+            ...base,
+            outcome: 'ok',
+            provider,
+            degraded: provider !== 'deepseek-v3',
+            durationMs: t + 2 - startT,
+          });
           break;
         }
       }
-      if (!served) emit({ ts: new Date(t + 2).toISOString(), level: 'error', event: 'run.end', ...base, outcome: 'failed', durationMs: t + 2 - startT, errorType: 'unavailable', error: 'no provider could serve' });
+      if (!served)
+        emit({
+          ts: new Date(t + 2).toISOString(),
+          level: 'error',
+          event: 'run.end',
+          ...base,
+          outcome: 'failed',
+          durationMs: t + 2 - startT,
+          errorType: 'unavailable',
+          error: 'no provider could serve',
+        });
     }
-    if ((slot / MINUTE) % 60 === 0) emit({ ts: new Date(slot + 5000).toISOString(), level: 'info', event: 'probe', job: '', runId: 'probe', scheduledFor: '', trigger: 'manual', provider: 'deepseek-v3', model: PROVIDERS[0][1], ok: true, latencyMs: 700 });
+    if ((slot / MINUTE) % 60 === 0)
+      emit({
+        ts: new Date(slot + 5000).toISOString(),
+        level: 'info',
+        event: 'probe',
+        job: '',
+        runId: 'probe',
+        scheduledFor: '',
+        trigger: 'manual',
+        provider: 'deepseek-v3',
+        model: PROVIDERS[0][1],
+        ok: true,
+        latencyMs: 700,
+      });
     lastSlot = slot;
     slot += 5 * MINUTE;
   }

@@ -48,7 +48,11 @@ createServer(async (req, res) => {
 
 /** Starts a lucy-ops subcommand and resolves with the JSON it prints first on stdout. */
 function startProcess(args, cwd, script = BIN) {
-  const child = spawn(process.execPath, [script, ...args], { cwd, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [script, ...args], {
+    cwd,
+    env: { ...process.env, NO_COLOR: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let err = '';
   child.stderr.on('data', (d) => (err += d));
   return new Promise((resolve, reject) => {
@@ -82,7 +86,12 @@ async function load(url, body, c, ms, agent) {
     while (performance.now() < until) {
       const t0 = performance.now();
       try {
-        const res = await request(url, { method: 'POST', dispatcher: agent, headers: { 'content-type': 'application/json' }, body });
+        const res = await request(url, {
+          method: 'POST',
+          dispatcher: agent,
+          headers: { 'content-type': 'application/json' },
+          body,
+        });
         const text = await res.body.text();
         if (res.statusCode !== 200 || !text.includes('"choices"')) {
           errors++;
@@ -110,18 +119,27 @@ function cpuUs(child) {
   }
 }
 
-const quantile = (sorted, q) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : NaN);
+const quantile = (sorted, q) =>
+  sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : NaN;
 
 function summarize(latencies) {
   const s = Float64Array.from(latencies).sort();
   return { n: s.length, medianUs: Math.round(quantile(s, 0.5)), p99Us: Math.round(quantile(s, 0.99)) };
 }
 
-const envLevels = process.env.SERVE_BENCH_LEVELS?.split(',').map(Number).filter((n) => n > 0);
+const envLevels = process.env.SERVE_BENCH_LEVELS?.split(',')
+  .map(Number)
+  .filter((n) => n > 0);
 
-export async function benchServeLatency({ seconds = Number(process.env.SERVE_BENCH_SECONDS ?? 3), levels = envLevels?.length ? envLevels : LEVELS } = {}) {
+export async function benchServeLatency({
+  seconds = Number(process.env.SERVE_BENCH_SECONDS ?? 3),
+  levels = envLevels?.length ? envLevels : LEVELS,
+} = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lucy-ops-bench-serve-'));
-  fs.writeFileSync(path.join(dir, 'sim.json'), JSON.stringify({ '*': { kind: 'ok', content: 'Hello from the simulator: a short answer.' } }));
+  fs.writeFileSync(
+    path.join(dir, 'sim.json'),
+    JSON.stringify({ '*': { kind: 'ok', content: 'Hello from the simulator: a short answer.' } }),
+  );
   const sim = await startProcess(['sim', '--port', '0', '--json', '--quiet', '--script', 'sim.json'], dir);
   const simUrl = sim.info.url;
   fs.writeFileSync(
@@ -157,7 +175,11 @@ export async function benchServeLatency({ seconds = Number(process.env.SERVE_BEN
       const fresh = () => ({ latencies: [], errors: 0, firstErrors: [], cpuUs: 0 });
       const acc = { direct: fresh(), floor: fresh(), serve: fresh() };
       for (let round = 0; round < ROUNDS; round++) {
-        for (const [name, url, body, proxy] of [['direct', direct, directBody], ['floor', viaFloor, directBody, floor.child], ['serve', viaServe, serveBody, serve.child]]) {
+        for (const [name, url, body, proxy] of [
+          ['direct', direct, directBody],
+          ['floor', viaFloor, directBody, floor.child],
+          ['serve', viaServe, serveBody, serve.child],
+        ]) {
           const cpuBefore = proxy && cpuUs(proxy);
           const r = await load(url, body, c, (seconds * 1000) / ROUNDS, agent);
           if (proxy) acc[name].cpuUs += cpuUs(proxy) - cpuBefore;
@@ -173,8 +195,18 @@ export async function benchServeLatency({ seconds = Number(process.env.SERVE_BEN
       results.push({
         clients: c,
         direct: { ...d, errors: acc.direct.errors },
-        floor: { ...f, errors: acc.floor.errors, addedMedianUs: f.medianUs - d.medianUs, cpuUsPerRequest: cpuPerRequest(acc.floor) },
-        serve: { ...s, errors: acc.serve.errors, cpuUsPerRequest: cpuPerRequest(acc.serve), ...(acc.serve.firstErrors.length ? { firstErrors: acc.serve.firstErrors.slice(0, 3) } : {}) },
+        floor: {
+          ...f,
+          errors: acc.floor.errors,
+          addedMedianUs: f.medianUs - d.medianUs,
+          cpuUsPerRequest: cpuPerRequest(acc.floor),
+        },
+        serve: {
+          ...s,
+          errors: acc.serve.errors,
+          cpuUsPerRequest: cpuPerRequest(acc.serve),
+          ...(acc.serve.firstErrors.length ? { firstErrors: acc.serve.firstErrors.slice(0, 3) } : {}),
+        },
         addedMedianUs: s.medianUs - d.medianUs,
         addedP99Us: s.p99Us - d.p99Us,
         medianRatio: round2(s.medianUs / d.medianUs),
@@ -190,37 +222,69 @@ export async function benchServeLatency({ seconds = Number(process.env.SERVE_BEN
     await Promise.all([once(serve.child), once(sim.child), once(floor.child)]);
     fs.rmSync(dir, { recursive: true, force: true });
   }
-  return { bench: 'serve-latency', stream, secondsPerLevel: seconds, node: process.version, cpus: os.cpus().length, goalMedianAddedUs: 400, results };
+  return {
+    bench: 'serve-latency',
+    stream,
+    secondsPerLevel: seconds,
+    node: process.version,
+    cpus: os.cpus().length,
+    goalMedianAddedUs: 400,
+    results,
+  };
 }
 
 const once = (child) => (child.exitCode !== null ? Promise.resolve() : new Promise((r) => child.once('exit', r)));
 const round2 = (n) => Math.round(n * 100) / 100;
 
 function printTable(report) {
-  const rows = [['clients', 'direct p50', 'serve p50', 'added p50', 'ratio', 'direct p99', 'serve p99', 'added p99', 'ratio', 'serve req/s', 'errors', 'floor added p50', 'CPU/req serve', 'floor']];
+  const rows = [
+    [
+      'clients',
+      'direct p50',
+      'serve p50',
+      'added p50',
+      'ratio',
+      'direct p99',
+      'serve p99',
+      'added p99',
+      'ratio',
+      'serve req/s',
+      'errors',
+      'floor added p50',
+      'CPU/req serve',
+      'floor',
+    ],
+  ];
   for (const r of report.results) {
-    rows.push([
-      r.clients,
-      `${r.direct.medianUs} µs`,
-      `${r.serve.medianUs} µs`,
-      `${r.addedMedianUs} µs`,
-      `${r.medianRatio}×`,
-      `${r.direct.p99Us} µs`,
-      `${r.serve.p99Us} µs`,
-      `${r.addedP99Us} µs`,
-      `${r.p99Ratio}×`,
-      r.serveRps,
-      r.direct.errors + r.serve.errors,
-      `${r.floor.addedMedianUs} µs`,
-      `${r.serve.cpuUsPerRequest} µs`,
-      `${r.floor.cpuUsPerRequest} µs`,
-    ].map(String));
+    rows.push(
+      [
+        r.clients,
+        `${r.direct.medianUs} µs`,
+        `${r.serve.medianUs} µs`,
+        `${r.addedMedianUs} µs`,
+        `${r.medianRatio}×`,
+        `${r.direct.p99Us} µs`,
+        `${r.serve.p99Us} µs`,
+        `${r.addedP99Us} µs`,
+        `${r.p99Ratio}×`,
+        r.serveRps,
+        r.direct.errors + r.serve.errors,
+        `${r.floor.addedMedianUs} µs`,
+        `${r.serve.cpuUsPerRequest} µs`,
+        `${r.floor.cpuUsPerRequest} µs`,
+      ].map(String),
+    );
   }
   const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => String(row[i]).length)));
-  console.log(`serve added latency${report.stream ? ', streamed answers' : ''} (${report.secondsPerLevel} s per path per level, ${report.node}, ${report.cpus} CPUs; goal: added p50 < 400 µs)`);
-  console.log('floor: the same hop through a bare node:http + undici forwarder (no failover, no log): the least any proxy adds here');
+  console.log(
+    `serve added latency${report.stream ? ', streamed answers' : ''} (${report.secondsPerLevel} s per path per level, ${report.node}, ${report.cpus} CPUs; goal: added p50 < 400 µs)`,
+  );
+  console.log(
+    'floor: the same hop through a bare node:http + undici forwarder (no failover, no log): the least any proxy adds here',
+  );
   for (const row of rows) console.log(row.map((cell, i) => String(cell).padStart(widths[i])).join('  '));
-  for (const r of report.results) if (r.serve.firstErrors) console.log(`errors at ${r.clients} clients: ${r.serve.firstErrors.join(' | ')}`);
+  for (const r of report.results)
+    if (r.serve.firstErrors) console.log(`errors at ${r.clients} clients: ${r.serve.firstErrors.join(' | ')}`);
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -59,9 +59,13 @@ async function startRedis() {
   if (spawnSync('redis-server', ['--version']).error) return null;
   const dir = mkdtempSync(join(tmpdir(), 'lucy-bench-redis-'));
   const port = await freePort();
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   await new Promise((resolve, reject) => {
     let out = '';
     child.stdout.on('data', (chunk) => {
@@ -88,12 +92,25 @@ export async function benchStoreRoundtrip({ iterations = 300 } = {}) {
     const file = await openFileStore(stateDir);
     const fileUs = await measure(file, iterations);
     await file.close();
-    if (!url) return { iterations, fileMedianUs: fileUs, redisMedianUs: null, ratio: null, skipped: 'redis-server not installed' };
+    if (!url)
+      return {
+        iterations,
+        fileMedianUs: fileUs,
+        redisMedianUs: null,
+        ratio: null,
+        skipped: 'redis-server not installed',
+      };
     const redis = await openRedisStore({ url, keyPrefix: `lucy-bench-${process.pid}:` });
     const redisUs = await measure(redis, iterations);
     await redis.update('breaker:bench-provider', () => undefined);
     await redis.close();
-    return { iterations, fileMedianUs: fileUs, redisMedianUs: redisUs, ratio: Math.round((redisUs / fileUs) * 100) / 100, where: redis.where };
+    return {
+      iterations,
+      fileMedianUs: fileUs,
+      redisMedianUs: redisUs,
+      ratio: Math.round((redisUs / fileUs) * 100) / 100,
+      where: redis.where,
+    };
   } finally {
     local?.stop();
     rmSync(stateDir, { recursive: true, force: true });
@@ -109,6 +126,8 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   } else if (result.redisMedianUs === null) {
     console.log(`breaker check+record: file ${result.fileMedianUs} µs median; redis skipped (${result.skipped})`);
   } else {
-    console.log(`breaker check+record, median of ${result.iterations}: redis ${result.redisMedianUs} µs, file ${result.fileMedianUs} µs, redis/file ${result.ratio}×`);
+    console.log(
+      `breaker check+record, median of ${result.iterations}: redis ${result.redisMedianUs} µs, file ${result.fileMedianUs} µs, redis/file ${result.ratio}×`,
+    );
   }
 }

@@ -14,7 +14,12 @@ export type { Chain, CallOptions, ChainConfigInput, CreateChainOptions } from '.
 export type { ChainStream, StreamChunk } from './api/stream.js';
 
 export { ConfigError } from './config/validate.js';
-export { AllProvidersFailedError, DeadlineExceededError, RunAbortedError, StreamInterruptedError } from './engine/errors.js';
+export {
+  AllProvidersFailedError,
+  DeadlineExceededError,
+  RunAbortedError,
+  StreamInterruptedError,
+} from './engine/errors.js';
 
 export type { Attempt, ChainResult } from './engine/types.js';
 export type { ChatMessage, ChatRequest, CompletionResult, ErrorType, ToolCall } from './providers/types.js';

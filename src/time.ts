@@ -55,7 +55,9 @@ export function parseTimeArg(text: string, now: number | Date): Date {
       // fall through to the message below, which names both forms
     }
   }
-  throw new Error(`not a time: ${JSON.stringify(text)} (use ISO 8601 like 2026-04-19T14:00:00Z, or a duration ago like 45m, 6h, 2d)`);
+  throw new Error(
+    `not a time: ${JSON.stringify(text)} (use ISO 8601 like 2026-04-19T14:00:00Z, or a duration ago like 45m, 6h, 2d)`,
+  );
 }
 
 /** A short human duration: `850ms`, `12s`, `45m`, `1h 5m`, `2d 3h`. Two units at most. */

@@ -29,7 +29,10 @@ function project(alerts: Record<string, unknown>) {
 }
 /** The hourly blog job at HH:00:05, as crontab would start it. */
 const blogAt = (dir: string, hour: number) =>
-  runCli(['generate', 'blog', '--json'], { cwd: dir, env: { LUCY_OPS_NOW: `2026-04-19T${String(hour).padStart(2, '0')}:00:05Z` } });
+  runCli(['generate', 'blog', '--json'], {
+    cwd: dir,
+    env: { LUCY_OPS_NOW: `2026-04-19T${String(hour).padStart(2, '0')}:00:05Z` },
+  });
 const alertsIn = (dir: string) => readLog(dir).filter((l) => l.event === 'alert.sent');
 
 it('three consecutive failed runs send exactly one alert; the next success exactly one recovery', async () => {
@@ -49,7 +52,9 @@ it('three consecutive failed runs send exactly one alert; the next success exact
 
   const third = await blogAt(dir, 12);
   expect(third.exitCode).toBe(1);
-  expect(third.stderr).toMatch(/^lucy-ops: ALERT job-failing: blog has failed 3 runs in a row \(last: slot 2026-04-19T12:00:00.000Z: .+\)$/m);
+  expect(third.stderr).toMatch(
+    /^lucy-ops: ALERT job-failing: blog has failed 3 runs in a row \(last: slot 2026-04-19T12:00:00.000Z: .+\)$/m,
+  );
   expect(hook.requests).toHaveLength(1);
   const [alert] = hook.requests;
   expect(alert.method).toBe('POST');
@@ -65,7 +70,9 @@ it('three consecutive failed runs send exactly one alert; the next success exact
   fs.rmSync(outDir);
   const healed = await blogAt(dir, 14);
   expect(healed.exitCode).toBe(0);
-  expect(healed.stderr).toMatch(/^lucy-ops: RECOVERED job-recovered: blog recovered: slot 2026-04-19T14:00:00.000Z served by deepseek-v3 after 4 failed runs$/m);
+  expect(healed.stderr).toMatch(
+    /^lucy-ops: RECOVERED job-recovered: blog recovered: slot 2026-04-19T14:00:00.000Z served by deepseek-v3 after 4 failed runs$/m,
+  );
   expect(hook.requests).toHaveLength(2);
   expect(hook.requests[1].body.text).toContain('blog recovered');
 
@@ -88,7 +95,10 @@ it('a missing API key (exit 78) counts as a failed run: the threshold fires one 
   const dir = tempProject(cfg);
   // as crontab starts it after a secret was rotated away: the variable is not there
   const at = (hour: number, env: Record<string, string> = {}) =>
-    runCli(['generate', 'blog'], { cwd: dir, env: { LUCY_OPS_NOW: `2026-04-19T${String(hour).padStart(2, '0')}:00:05Z`, ...env } });
+    runCli(['generate', 'blog'], {
+      cwd: dir,
+      env: { LUCY_OPS_NOW: `2026-04-19T${String(hour).padStart(2, '0')}:00:05Z`, ...env },
+    });
 
   for (const hour of [10, 11]) {
     const r = await at(hour);
@@ -104,14 +114,21 @@ it('a missing API key (exit 78) counts as a failed run: the threshold fires one 
   );
   expect(hook.requests.map((r) => r.body.text)).toEqual([expect.stringContaining('LUCY_TEST_ROTATED_KEY')]);
   expect(sim.counts()).toEqual({});
-  expect(readLog(dir).filter((l) => l.event === 'run.end').map((l) => [l.scheduledFor, l.outcome, l.failure])).toEqual([
+  expect(
+    readLog(dir)
+      .filter((l) => l.event === 'run.end')
+      .map((l) => [l.scheduledFor, l.outcome, l.failure]),
+  ).toEqual([
     ['2026-04-19T10:00:00.000Z', 'failed', 'config'],
     ['2026-04-19T11:00:00.000Z', 'failed', 'config'],
     ['2026-04-19T12:00:00.000Z', 'failed', 'config'],
   ]);
 
   // the watchdog sees failed slots, not silent ones: no "the job never started" alert
-  const watch = await runCli(['postmortem', 'gaps', '--since', '2026-04-19T10:00Z', '--job', 'blog', '--fail-on-gap', '--json'], { cwd: dir, env: { LUCY_OPS_NOW: '2026-04-19T12:30:00Z' } });
+  const watch = await runCli(
+    ['postmortem', 'gaps', '--since', '2026-04-19T10:00Z', '--job', 'blog', '--fail-on-gap', '--json'],
+    { cwd: dir, env: { LUCY_OPS_NOW: '2026-04-19T12:30:00Z' } },
+  );
   expect(watch.exitCode).toBe(1);
   expect(watch.json.gaps).toEqual([expect.objectContaining({ job: 'blog', slots: 3, failed: 3, missing: 0 })]);
   expect(watch.stderr).not.toContain('ALERT gap');
@@ -120,7 +137,9 @@ it('a missing API key (exit 78) counts as a failed run: the threshold fires one 
   // the key is back: one recovery
   const healed = await at(13, { LUCY_TEST_ROTATED_KEY: 'sk-test-restored' });
   expect(healed.exitCode, healed.stderr).toBe(0);
-  expect(healed.stderr).toMatch(/^lucy-ops: RECOVERED job-recovered: blog recovered: slot 2026-04-19T13:00:00.000Z served by deepseek-v3 after 3 failed runs$/m);
+  expect(healed.stderr).toMatch(
+    /^lucy-ops: RECOVERED job-recovered: blog recovered: slot 2026-04-19T13:00:00.000Z served by deepseek-v3 after 3 failed runs$/m,
+  );
   expect(alertsIn(dir).map((l) => l.kind)).toEqual(['job-failing', 'job-recovered']);
 });
 
@@ -143,7 +162,9 @@ it('a chain failure (exit 69) alerts at once, once; the threshold escalates; one
     ts: expect.any(String),
     host: expect.any(String),
   });
-  expect(chain.summary).toMatch(/^blog: no provider could serve slot 2026-04-19T10:00:00.000Z \(.*503.*\); breaker opened for deepseek-v3, llama-3.3-70b, qwen-72b$/);
+  expect(chain.summary).toMatch(
+    /^blog: no provider could serve slot 2026-04-19T10:00:00.000Z \(.*503.*\); breaker opened for deepseek-v3, llama-3.3-70b, qwen-72b$/,
+  );
 
   expect((await blogAt(dir, 11)).exitCode).toBe(69);
   expect(hook.requests).toHaveLength(1);
@@ -153,7 +174,12 @@ it('a chain failure (exit 69) alerts at once, once; the threshold escalates; one
   sim.setScript({ '*': { kind: 'ok' } });
   expect((await blogAt(dir, 13)).exitCode).toBe(0);
   expect(hook.requests.map((r) => r.body.kind)).toEqual(['chain-failed', 'job-failing', 'job-recovered']);
-  expect(hook.requests[2].body).toMatchObject({ severity: 'resolved', job: 'blog', details: { failedRuns: 3 }, providers: ['deepseek-v3'] });
+  expect(hook.requests[2].body).toMatchObject({
+    severity: 'resolved',
+    job: 'blog',
+    details: { failedRuns: 3 },
+    providers: ['deepseek-v3'],
+  });
   expect(hook.requests[2].body.summary).toMatch(/; breaker closed for deepseek-v3$/);
 });
 
@@ -163,7 +189,9 @@ it('a breaker that opens while a fallback serves sends one breaker-open warning,
   const first = await blogAt(dir, 10);
   expect(first.exitCode).toBe(0);
   expect(first.json).toMatchObject({ degraded: true, provider: 'llama-3.3-70b' });
-  expect(first.stderr).toMatch(/^lucy-ops: WARNING breaker-open: breaker opened for deepseek-v3 .*served by llama-3\.3-70b$/m);
+  expect(first.stderr).toMatch(
+    /^lucy-ops: WARNING breaker-open: breaker opened for deepseek-v3 .*served by llama-3\.3-70b$/m,
+  );
   expect(hook.requests).toHaveLength(1);
   for (const hour of [11, 12]) expect((await blogAt(dir, hour)).exitCode).toBe(0); // re-opens after failed trials are the same incident
   expect(hook.requests).toHaveLength(1);
@@ -207,7 +235,11 @@ it('a dead webhook does not change the exit code; the failure is logged without 
   const ok = await blogAt(dir2, 11);
   expect(ok.exitCode).toBe(0);
   expect(hook.requests).toHaveLength(2);
-  expect(readLog(dir2).filter((l) => l.event === 'alert.failed').map((l) => l.error)).toEqual([expect.stringContaining('HTTP 500'), expect.stringContaining('HTTP 500')]);
+  expect(
+    readLog(dir2)
+      .filter((l) => l.event === 'alert.failed')
+      .map((l) => l.error),
+  ).toEqual([expect.stringContaining('HTTP 500'), expect.stringContaining('HTTP 500')]);
 });
 
 it('the command channel gets the alert JSON on stdin, and its output stays off our stdout', async () => {
@@ -215,11 +247,20 @@ it('the command channel gets the alert JSON on stdin, and its output stays off o
   const dir = tempProject({});
   const got = path.join(dir, 'alert.json');
   const script = `let s='';process.stdin.on('data',d=>s+=d).on('end',()=>{require('fs').writeFileSync(${JSON.stringify(got)}, s);console.log('mailed '+process.env.LUCY_OPS_ALERT_KIND)})`;
-  fs.writeFileSync(path.join(dir, 'lucy-ops.config.json'), JSON.stringify(simConfig({ primary: sim.url }, { alerts: { afterConsecutiveFailures: 1, command: ['node', '-e', script] } })));
+  fs.writeFileSync(
+    path.join(dir, 'lucy-ops.config.json'),
+    JSON.stringify(
+      simConfig({ primary: sim.url }, { alerts: { afterConsecutiveFailures: 1, command: ['node', '-e', script] } }),
+    ),
+  );
   const r = await blogAt(dir, 10);
   expect(r.exitCode).toBe(69);
   expect(r.json).toMatchObject({ status: 'failed' }); // stdout is still one JSON document
-  expect(JSON.parse(fs.readFileSync(got, 'utf8'))).toMatchObject({ kind: 'job-failing', job: 'blog', slot: '2026-04-19T10:00:00.000Z' });
+  expect(JSON.parse(fs.readFileSync(got, 'utf8'))).toMatchObject({
+    kind: 'job-failing',
+    job: 'blog',
+    slot: '2026-04-19T10:00:00.000Z',
+  });
   expect(alertsIn(dir)[0].channels).toEqual(['stderr', 'command']);
 });
 
@@ -227,7 +268,11 @@ it('the gaps watchdog alerts once for silent slots, through the same channels', 
   const dir = project({ webhook: hook.url });
   const before = hook.requests.length;
   // no job ever ran: every slot in the window is missing
-  const watch = () => runCli(['postmortem', 'gaps', '--since', '2h', '--fail-on-gap', '--job', 'blog'], { cwd: dir, env: { LUCY_OPS_NOW: '2026-04-19T14:30:00Z' } });
+  const watch = () =>
+    runCli(['postmortem', 'gaps', '--since', '2h', '--fail-on-gap', '--job', 'blog'], {
+      cwd: dir,
+      env: { LUCY_OPS_NOW: '2026-04-19T14:30:00Z' },
+    });
   const first = await watch();
   expect(first.exitCode).toBe(1);
   expect(first.stderr).toMatch(/ALERT gap: /);

@@ -5,7 +5,15 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as lucy from '../src/index.js';
-import { AllProvidersFailedError, ConfigError, createChain, DeadlineExceededError, RunAbortedError, StreamInterruptedError, type Chain } from '../src/index.js';
+import {
+  AllProvidersFailedError,
+  ConfigError,
+  createChain,
+  DeadlineExceededError,
+  RunAbortedError,
+  StreamInterruptedError,
+  type Chain,
+} from '../src/index.js';
 import { readLog, runCli, simConfig, tempProject } from './helpers/cli.js';
 import { useSimulator } from './helpers/sim.js';
 import { until } from './helpers/wait.js';
@@ -28,11 +36,21 @@ describe('complete', () => {
   it('serves from the first provider and logs the call as a run', async () => {
     sim.setScript({ '*': { kind: 'ok' } });
     const r = await chain.complete(ask);
-    expect(r).toMatchObject({ provider: 'deepseek-v3', model: 'deepseek-v3', degraded: false, attempts: [{ provider: 'deepseek-v3', outcome: 'ok' }] });
+    expect(r).toMatchObject({
+      provider: 'deepseek-v3',
+      model: 'deepseek-v3',
+      degraded: false,
+      attempts: [{ provider: 'deepseek-v3', outcome: 'ok' }],
+    });
     expect(r.content).toContain('deepseek-v3');
     const runs = readLog(dir).filter((l) => l.job === 'chat-route');
     expect(runs.map((l) => l.event)).toEqual(['run.start', 'attempt.end', 'run.end']);
-    expect(runs[2]).toMatchObject({ trigger: 'manual', outcome: 'ok', provider: 'deepseek-v3', scheduledFor: runs[0].scheduledFor });
+    expect(runs[2]).toMatchObject({
+      trigger: 'manual',
+      outcome: 'ok',
+      provider: 'deepseek-v3',
+      scheduledFor: runs[0].scheduledFor,
+    });
   });
 
   it('starts at a named provider', async () => {
@@ -42,12 +60,21 @@ describe('complete', () => {
   });
 
   it('throws AllProvidersFailedError with every attempt and its cause', async () => {
-    sim.setScript({ 'deepseek-v3': { kind: 'status', status: 401 }, 'llama-3.3-70b': { kind: 'context-length' }, 'qwen-72b': { kind: 'status', status: 404 } });
+    sim.setScript({
+      'deepseek-v3': { kind: 'status', status: 401 },
+      'llama-3.3-70b': { kind: 'context-length' },
+      'qwen-72b': { kind: 'status', status: 404 },
+    });
     const err = await chain.complete(ask).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AllProvidersFailedError);
     expect((err as AllProvidersFailedError).attempts).toEqual([
       expect.objectContaining({ provider: 'deepseek-v3', outcome: 'failed', httpStatus: 401, errorType: 'auth' }),
-      expect.objectContaining({ provider: 'llama-3.3-70b', outcome: 'failed', httpStatus: 400, errorType: 'context-length' }),
+      expect.objectContaining({
+        provider: 'llama-3.3-70b',
+        outcome: 'failed',
+        httpStatus: 400,
+        errorType: 'context-length',
+      }),
       expect.objectContaining({ provider: 'qwen-72b', outcome: 'failed', httpStatus: 404, errorType: 'not-found' }),
     ]);
   });
@@ -133,7 +160,12 @@ describe('stream', () => {
 
 describe('config and the shared breaker store', () => {
   it('takes a config object, and rejects a bad one with ConfigError', async () => {
-    const cfg = { ...simConfig({ primary: sim.url }), stateDir: path.join(dir, 'other-state'), log: path.join(dir, 'logs/other.jsonl'), jobs: {} };
+    const cfg = {
+      ...simConfig({ primary: sim.url }),
+      stateDir: path.join(dir, 'other-state'),
+      log: path.join(dir, 'logs/other.jsonl'),
+      jobs: {},
+    };
     sim.setScript({ '*': { kind: 'ok' } });
     const c = await createChain(cfg as lucy.UserConfig, { log: false });
     expect((await c.complete(ask)).provider).toBe('deepseek-v3');

@@ -49,11 +49,17 @@ describe('backfill', () => {
   it('plans exactly the unserved slots, fills each once, and a second backfill does nothing', async () => {
     const dir = outageProject();
     await makeOutage(dir);
-    const backfill = (...args: string[]) => runCli(['backfill', '--since', '2026-04-19T14:00:00Z', '--json', ...args], { cwd: dir, env: { LUCY_OPS_NOW: AFTER } });
+    const backfill = (...args: string[]) =>
+      runCli(['backfill', '--since', '2026-04-19T14:00:00Z', '--json', ...args], {
+        cwd: dir,
+        env: { LUCY_OPS_NOW: AFTER },
+      });
 
     const plan = await backfill('--dry-run');
     expect(plan.exitCode, plan.stderr).toBe(0);
-    expect(plan.json.slots.map(({ job, slot, was, status }: any) => ({ job, slot, was, status }))).toEqual(EXPECTED.map((e) => ({ ...e, status: 'planned' })));
+    expect(plan.json.slots.map(({ job, slot, was, status }: any) => ({ job, slot, was, status }))).toEqual(
+      EXPECTED.map((e) => ({ ...e, status: 'planned' })),
+    );
 
     const done = await backfill();
     expect(done.exitCode, done.stderr).toBe(0);
@@ -64,13 +70,18 @@ describe('backfill', () => {
       expect(files.filter((f) => f.startsWith(`${stamp}--`))).toHaveLength(1);
     }
     const ends = readLog(dir).filter((l) => l.event === 'run.end' && l.trigger === 'backfill');
-    expect(ends.map((l) => `${l.job} ${l.scheduledFor} ${l.outcome}`).sort()).toEqual(EXPECTED.map((e) => `${e.job} ${e.slot} ok`).sort());
+    expect(ends.map((l) => `${l.job} ${l.scheduledFor} ${l.outcome}`).sort()).toEqual(
+      EXPECTED.map((e) => `${e.job} ${e.slot} ok`).sort(),
+    );
 
     const again = await backfill();
     expect(again.exitCode).toBe(0);
     expect(again.json).toMatchObject({ slots: [], filled: 0, failed: 0, skipped: 0 });
 
-    const gaps = await runCli(['postmortem', 'gaps', '--since', '2026-04-19T14:00:00Z', '--json'], { cwd: dir, env: { LUCY_OPS_NOW: AFTER } });
+    const gaps = await runCli(['postmortem', 'gaps', '--since', '2026-04-19T14:00:00Z', '--json'], {
+      cwd: dir,
+      env: { LUCY_OPS_NOW: AFTER },
+    });
     expect(gaps.json.gaps).toEqual([]);
   });
 
@@ -78,10 +89,15 @@ describe('backfill', () => {
     const dir = outageProject();
     await makeOutage(dir);
     sim.setScript({ '*': { kind: 'status', status: 503 } });
-    const r = await runCli(['backfill', '--since', '2026-04-19T14:00:00Z', '--json'], { cwd: dir, env: { LUCY_OPS_NOW: AFTER } });
+    const r = await runCli(['backfill', '--since', '2026-04-19T14:00:00Z', '--json'], {
+      cwd: dir,
+      env: { LUCY_OPS_NOW: AFTER },
+    });
     expect(r.exitCode).toBe(69);
     expect(r.json.slots[0]).toMatchObject({ status: 'failed' });
-    expect(r.json.slots.slice(1).every((s: any) => s.status === 'skipped' && /no provider could serve/.test(s.reason))).toBe(true);
+    expect(
+      r.json.slots.slice(1).every((s: any) => s.status === 'skipped' && /no provider could serve/.test(s.reason)),
+    ).toBe(true);
     expect(readLog(dir).filter((l) => l.event === 'run.start' && l.trigger === 'backfill')).toHaveLength(1);
     // the whole chain failing is alert-worthy in a backfill too (one stderr line for MAILTO)
     expect(r.stderr).toMatch(/ALERT chain-failed: blog/);
@@ -96,7 +112,10 @@ describe('backfill', () => {
     sim.resetCounts();
     const cron = gen(dir, 'threads', '2026-04-19T14:45:00Z');
     await until('the cron run to reach the primary', () => (sim.counts()['deepseek-v3'] ?? 0) >= 1, 15_000);
-    const r = await runCli(['backfill', '--since', '2026-04-19T14:00:00Z', '--json'], { cwd: dir, env: { LUCY_OPS_NOW: AFTER } });
+    const r = await runCli(['backfill', '--since', '2026-04-19T14:00:00Z', '--json'], {
+      cwd: dir,
+      env: { LUCY_OPS_NOW: AFTER },
+    });
     expect(r.exitCode, r.stderr).toBe(0);
     const slot = r.json.slots.find((s: any) => s.slot === '2026-04-19T14:45:00.000Z');
     expect(slot).toMatchObject({ status: 'skipped' });
@@ -104,7 +123,13 @@ describe('backfill', () => {
     expect(r.json.filled).toBe(4);
     const c = await cron;
     expect(c.json).toMatchObject({ status: 'ok', provider: 'deepseek-v3' }); // the hang timed out, the retry served
-    const oks = readLog(dir).filter((l) => l.event === 'run.end' && l.outcome === 'ok' && l.job === 'threads' && l.scheduledFor === '2026-04-19T14:45:00.000Z');
+    const oks = readLog(dir).filter(
+      (l) =>
+        l.event === 'run.end' &&
+        l.outcome === 'ok' &&
+        l.job === 'threads' &&
+        l.scheduledFor === '2026-04-19T14:45:00.000Z',
+    );
     expect(oks).toHaveLength(1);
   });
 });

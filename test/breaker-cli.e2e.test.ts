@@ -52,8 +52,21 @@ it('trip in one process → status in another → generate skips the tripped pro
 
   const changes = readLog(dir).filter((l) => l.job === 'breaker');
   expect(changes).toEqual([
-    expect.objectContaining({ event: 'breaker.open', provider: 'deepseek-v3', by: 'manual', trigger: 'manual', forMs: 600000, retryAt: tripped.retryAt }),
-    expect.objectContaining({ event: 'breaker.close', provider: 'deepseek-v3', from: 'open', by: 'manual', trigger: 'manual' }),
+    expect.objectContaining({
+      event: 'breaker.open',
+      provider: 'deepseek-v3',
+      by: 'manual',
+      trigger: 'manual',
+      forMs: 600000,
+      retryAt: tripped.retryAt,
+    }),
+    expect.objectContaining({
+      event: 'breaker.close',
+      provider: 'deepseek-v3',
+      from: 'open',
+      by: 'manual',
+      trigger: 'manual',
+    }),
   ]);
 });
 
@@ -64,7 +77,12 @@ it('status shows what the engine recorded: failures, last error, opened and retr
 
   const status = await cli(dir, ['breaker', 'status', '--json'], '2026-04-19T14:01:05Z');
   const primary = status.json.providers[0];
-  expect(primary).toMatchObject({ provider: 'deepseek-v3', state: 'open', consecutiveFailures: 3, lastError: 'server' });
+  expect(primary).toMatchObject({
+    provider: 'deepseek-v3',
+    state: 'open',
+    consecutiveFailures: 3,
+    lastError: 'server',
+  });
   expect(Date.parse(primary.retryAt) - Date.parse(primary.openedAt)).toBe(300_000);
   expect(primary.by).toBeUndefined();
 
@@ -94,13 +112,18 @@ it('a hand trip while Redis is unreachable says it holds on this host only', asy
   const r = await runCli(['breaker', 'trip', 'qwen-72b', '--for', '10m'], { cwd: dir });
   expect(r.exitCode, r.stderr).toBe(0);
   expect(r.stdout + r.stderr).toContain('ON THIS HOST ONLY');
-  const onRedis = await runCli(['breaker', 'trip', 'qwen-72b', '--for', '10m'], { cwd: tempProject(simConfig({ primary: sim.url })) });
+  const onRedis = await runCli(['breaker', 'trip', 'qwen-72b', '--for', '10m'], {
+    cwd: tempProject(simConfig({ primary: sim.url })),
+  });
   expect(onRedis.stdout + onRedis.stderr).not.toContain('ON THIS HOST ONLY'); // the file store is the configured one: nothing to warn about
 });
 
 it('unknown provider or bad duration: exit 64, naming the known providers', async () => {
   const dir = tempProject(simConfig({ primary: sim.url }));
-  for (const args of [['breaker', 'trip', 'gpt-9'], ['breaker', 'reset', 'gpt-9']]) {
+  for (const args of [
+    ['breaker', 'trip', 'gpt-9'],
+    ['breaker', 'reset', 'gpt-9'],
+  ]) {
     const r = await cli(dir, args);
     expect(r.exitCode).toBe(64);
     expect(r.stderr).toContain('unknown provider "gpt-9"');
@@ -120,8 +143,14 @@ it('breaker status loads no HTTP client (it must be instant at 3 a.m.)', async (
     path.join(dir, 'hook.mjs'),
     `import fs from 'node:fs';\nexport async function resolve(s, c, next) { const r = await next(s, c); if (r.url.includes('/node_modules/')) fs.appendFileSync(${JSON.stringify(seen)}, r.url + '\\n'); return r; }\n`,
   );
-  fs.writeFileSync(path.join(dir, 'register.mjs'), `import { register } from 'node:module';\nregister('./hook.mjs', import.meta.url);\n`);
-  const r = await runCli(['breaker', 'status', '--json'], { cwd: dir, env: { NODE_OPTIONS: `--import=${path.join(dir, 'register.mjs')}` } });
+  fs.writeFileSync(
+    path.join(dir, 'register.mjs'),
+    `import { register } from 'node:module';\nregister('./hook.mjs', import.meta.url);\n`,
+  );
+  const r = await runCli(['breaker', 'status', '--json'], {
+    cwd: dir,
+    env: { NODE_OPTIONS: `--import=${path.join(dir, 'register.mjs')}` },
+  });
   expect(r.exitCode, r.stderr).toBe(0);
   const loaded = fs.readFileSync(seen, 'utf8');
   expect(loaded).toContain('/node_modules/commander/'); // the hook works

@@ -10,7 +10,8 @@ const sim = useSimulator();
 
 it('trips after the threshold, skips with zero requests, probes once after the cooldown, re-trips, then closes', async () => {
   const dir = tempProject(simConfig({ primary: sim.url }));
-  const run = (now: string) => runCli(['generate', 'threads', '--json', '--force'], { cwd: dir, env: { LUCY_OPS_NOW: now } });
+  const run = (now: string) =>
+    runCli(['generate', 'threads', '--json', '--force'], { cwd: dir, env: { LUCY_OPS_NOW: now } });
   const primaryRequests = () => sim.counts()['deepseek-v3'] ?? 0;
   sim.setScript({ 'deepseek-v3': { kind: 'status', status: 503 }, '*': { kind: 'ok' } });
   sim.resetCounts();
@@ -20,7 +21,9 @@ it('trips after the threshold, skips with zero requests, probes once after the c
   expect(first.exitCode, first.stderr).toBe(0);
   expect(first.json).toMatchObject({ provider: 'llama-3.3-70b', degraded: true });
   expect(primaryRequests()).toBe(3);
-  expect(readLog(dir).filter((l) => l.event === 'breaker.open')).toEqual([expect.objectContaining({ provider: 'deepseek-v3' })]);
+  expect(readLog(dir).filter((l) => l.event === 'breaker.open')).toEqual([
+    expect.objectContaining({ provider: 'deepseek-v3' }),
+  ]);
 
   // 14:01 and 14:04 — new processes skip the primary without a request
   for (const now of ['2026-04-19T14:01:00Z', '2026-04-19T14:04:00Z']) {
@@ -34,7 +37,9 @@ it('trips after the threshold, skips with zero requests, probes once after the c
   const trial = await run('2026-04-19T14:06:00Z');
   expect(primaryRequests()).toBe(4);
   expect(trial.json.attempts.filter((a: any) => a.provider === 'deepseek-v3')).toHaveLength(1);
-  const events = readLog(dir).filter((l) => l.event.startsWith('breaker.')).map((l) => l.event);
+  const events = readLog(dir)
+    .filter((l) => l.event.startsWith('breaker.'))
+    .map((l) => l.event);
   expect(events).toEqual(['breaker.open', 'breaker.half-open', 'breaker.open']);
 
   // 14:10 — inside the new cooldown: skipped again
@@ -45,7 +50,12 @@ it('trips after the threshold, skips with zero requests, probes once after the c
   sim.setScript({ '*': { kind: 'ok' } });
   const healed = await run('2026-04-19T14:12:00Z');
   expect(healed.json).toMatchObject({ provider: 'deepseek-v3', degraded: false });
-  expect(readLog(dir).filter((l) => l.event.startsWith('breaker.')).map((l) => l.event).at(-1)).toBe('breaker.close');
+  expect(
+    readLog(dir)
+      .filter((l) => l.event.startsWith('breaker.'))
+      .map((l) => l.event)
+      .at(-1),
+  ).toBe('breaker.close');
   const after = await run('2026-04-19T14:13:00Z');
   expect(after.json.attempts).toEqual([expect.objectContaining({ provider: 'deepseek-v3', outcome: 'ok' })]);
 });

@@ -18,7 +18,13 @@ it('50 concurrent generate processes: one output per slot, exact breaker counts,
   const slots = Array.from({ length: 10 }, (_, i) => `2026-04-19T${String(4 + i).padStart(2, '0')}:00:00Z`);
   const runs = await Promise.all(
     slots.flatMap((slot) =>
-      Array.from({ length: 5 }, () => runCli(['generate', 'blog', '--json', '--slot', slot], { cwd: dir, env: { LUCY_OPS_NOW: '2026-04-19T15:00:00Z' }, timeoutMs: 120_000 })),
+      Array.from({ length: 5 }, () =>
+        runCli(['generate', 'blog', '--json', '--slot', slot], {
+          cwd: dir,
+          env: { LUCY_OPS_NOW: '2026-04-19T15:00:00Z' },
+          timeoutMs: 120_000,
+        }),
+      ),
     ),
   );
   for (const r of runs) expect([0, 75], r.stderr).toContain(r.exitCode);

@@ -9,8 +9,16 @@ import { isRoot, NOBODY, permissionTestsCanRun } from './helpers/as-nobody.js';
 
 // as root, the permission tests run the CLI as nobody: only possible when nobody can reach it
 const ROOT_DIR = path.resolve(path.dirname(BIN), '..');
-const permissionTests = permissionTestsCanRun([process.execPath, BIN, path.join(ROOT_DIR, 'dist/cli/main.js'), path.join(ROOT_DIR, 'node_modules/commander/package.json')]);
-if (!permissionTests) console.warn('SKIPPING permission tests: running as root in a checkout that user nobody cannot reach (e.g. under /root)');
+const permissionTests = permissionTestsCanRun([
+  process.execPath,
+  BIN,
+  path.join(ROOT_DIR, 'dist/cli/main.js'),
+  path.join(ROOT_DIR, 'node_modules/commander/package.json'),
+]);
+if (!permissionTests)
+  console.warn(
+    'SKIPPING permission tests: running as root in a checkout that user nobody cannot reach (e.g. under /root)',
+  );
 
 const PROVIDERS = [{ name: 'p1', baseUrl: 'http://127.0.0.1:9/v1', model: 'm1' }];
 const JOBS = { blog: { schedule: '0 * * * *', outDir: 'out', prompt: 'x' } };
@@ -42,8 +50,14 @@ describe('config loading', () => {
 
   it('follows local imports of a .ts config', async () => {
     const d = dir();
-    fs.writeFileSync(path.join(d, 'providers.ts'), `export const providers: object[] = ${JSON.stringify(PROVIDERS)};\n`);
-    fs.writeFileSync(path.join(d, 'lucy-ops.config.ts'), `import { providers } from './providers.ts';\nexport default { providers, jobs: ${JSON.stringify(JOBS)} };\n`);
+    fs.writeFileSync(
+      path.join(d, 'providers.ts'),
+      `export const providers: object[] = ${JSON.stringify(PROVIDERS)};\n`,
+    );
+    fs.writeFileSync(
+      path.join(d, 'lucy-ops.config.ts'),
+      `import { providers } from './providers.ts';\nexport default { providers, jobs: ${JSON.stringify(JOBS)} };\n`,
+    );
     const r = await status(d, [], { XDG_CACHE_HOME: dir() });
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.json.providers[0].provider).toBe('p1');
@@ -63,7 +77,10 @@ describe('config loading', () => {
 
   it('searches upward from a subfolder, and paths are relative to the config file', async () => {
     const d = dir();
-    fs.writeFileSync(path.join(d, 'lucy-ops.config.json'), JSON.stringify({ stateDir: 'state-here', providers: PROVIDERS }));
+    fs.writeFileSync(
+      path.join(d, 'lucy-ops.config.json'),
+      JSON.stringify({ stateDir: 'state-here', providers: PROVIDERS }),
+    );
     const sub = path.join(d, 'a/b');
     fs.mkdirSync(sub, { recursive: true });
     const r = await runCli(['breaker', 'trip', 'p1', '--for', '10m', '--json'], { cwd: sub });
@@ -94,7 +111,13 @@ describe('config loading', () => {
     expect(broken.exitCode).toBe(78);
     expect(broken.stderr).toMatch(/cannot load config .*lucy-ops.config.json/);
 
-    fs.writeFileSync(path.join(d, 'lucy-ops.config.json'), JSON.stringify({ providers: [{ name: 'p1', baseUrl: 'ftp://x', model: 'm', timeoutMs: 'soon' }], retry: { atempts: 3 } }));
+    fs.writeFileSync(
+      path.join(d, 'lucy-ops.config.json'),
+      JSON.stringify({
+        providers: [{ name: 'p1', baseUrl: 'ftp://x', model: 'm', timeoutMs: 'soon' }],
+        retry: { atempts: 3 },
+      }),
+    );
     const bad = await status(d);
     expect(bad.exitCode).toBe(78);
     expect(bad.stderr).toContain('providers[0].baseUrl: must be an http(s) URL');
@@ -109,7 +132,9 @@ describe('config loading', () => {
     fs.writeFileSync(path.join(folder, 'lucy-ops.config.json'), JSON.stringify({ providers: PROVIDERS }));
     const given = await status(dir(), ['--config', folder]);
     expect(given.exitCode).toBe(78);
-    expect(given.stderr).toContain(`config ${folder} is a folder: --config takes the config file itself, e.g. --config ${path.join(folder, 'lucy-ops.config.json')}`);
+    expect(given.stderr).toContain(
+      `config ${folder} is a folder: --config takes the config file itself, e.g. --config ${path.join(folder, 'lucy-ops.config.json')}`,
+    );
 
     const none = dir();
     fs.writeFileSync(path.join(none, 'package.json'), '{}'); // the search stops here
@@ -117,11 +142,20 @@ describe('config loading', () => {
     expect(nothing.stderr).toContain('lucy-ops.config.yml, .lucy-opsrc.json');
 
     const d = dir();
-    fs.writeFileSync(path.join(d, 'lucy-ops.config.json'), JSON.stringify({ providers: PROVIDERS, deadlineMs: -1, jobs: { x: { schedule: '0 * * * *', command: 'npm run x' } } }));
+    fs.writeFileSync(
+      path.join(d, 'lucy-ops.config.json'),
+      JSON.stringify({
+        providers: PROVIDERS,
+        deadlineMs: -1,
+        jobs: { x: { schedule: '0 * * * *', command: 'npm run x' } },
+      }),
+    );
     const bad = await status(d);
     expect(bad.exitCode).toBe(78);
     expect(bad.stderr).toMatch(/^  deadlineMs: must be at least 1, got -1$/m);
-    expect(bad.stderr).toContain('jobs.x.command: must be an array: the command and its arguments, run without a shell (e.g. ["npm", "run", "x"])');
+    expect(bad.stderr).toContain(
+      'jobs.x.command: must be an array: the command and its arguments, run without a shell (e.g. ["npm", "run", "x"])',
+    );
     expect(bad.stderr).not.toContain('needs either a prompt');
   });
 
@@ -129,52 +163,84 @@ describe('config loading', () => {
     const d = dir();
     fs.writeFileSync(path.join(d, 'lucy-ops.config.json'), JSON.stringify({ providers: PROVIDERS, jobs: JOBS }));
     fs.writeFileSync(path.join(d, '.lucy-ops'), 'a file, not a folder');
-    for (const args of [['breaker', 'status'], ['breaker', 'trip', 'p1'], ['generate', 'blog']]) {
+    for (const args of [
+      ['breaker', 'status'],
+      ['breaker', 'trip', 'p1'],
+      ['generate', 'blog'],
+    ]) {
       const r = await runCli([...args, '--json'], { cwd: d });
       expect(r.exitCode, args.join(' ')).toBe(78);
-      expect(r.stderr).toContain(`lucy-ops: stateDir ${path.join(d, '.lucy-ops')} is not a folder (a file is in the way)`);
+      expect(r.stderr).toContain(
+        `lucy-ops: stateDir ${path.join(d, '.lucy-ops')} is not a folder (a file is in the way)`,
+      );
       expect(r.stderr).not.toMatch(/internal error|\n\s+at /);
       expect(r.json).toEqual({ error: { message: expect.stringContaining('stateDir'), exitCode: 78 } });
     }
   });
 
-  it.skipIf(!permissionTests)('a stateDir that cannot be created (no permission) is a configuration error too', async () => {
-    const d = dir();
-    fs.writeFileSync(path.join(d, 'lucy-ops.config.json'), JSON.stringify({ providers: PROVIDERS }));
-    // root may write anywhere: run as nobody, for whom the project folder is read-only
-    const asRoot = isRoot();
-    fs.chmodSync(d, asRoot ? 0o755 : 0o555);
-    const r = await execa(process.execPath, [BIN, 'breaker', 'trip', 'p1'], { cwd: d, reject: false, env: { NO_COLOR: '1' }, ...(asRoot ? NOBODY : {}) });
-    fs.chmodSync(d, 0o755);
-    expect(r.exitCode).toBe(78);
-    expect(String(r.stderr)).toContain(`lucy-ops: stateDir ${path.join(d, '.lucy-ops')} cannot be created (permission denied)`);
-  });
+  it.skipIf(!permissionTests)(
+    'a stateDir that cannot be created (no permission) is a configuration error too',
+    async () => {
+      const d = dir();
+      fs.writeFileSync(path.join(d, 'lucy-ops.config.json'), JSON.stringify({ providers: PROVIDERS }));
+      // root may write anywhere: run as nobody, for whom the project folder is read-only
+      const asRoot = isRoot();
+      fs.chmodSync(d, asRoot ? 0o755 : 0o555);
+      const r = await execa(process.execPath, [BIN, 'breaker', 'trip', 'p1'], {
+        cwd: d,
+        reject: false,
+        env: { NO_COLOR: '1' },
+        ...(asRoot ? NOBODY : {}),
+      });
+      fs.chmodSync(d, 0o755);
+      expect(r.exitCode).toBe(78);
+      expect(String(r.stderr)).toContain(
+        `lucy-ops: stateDir ${path.join(d, '.lucy-ops')} cannot be created (permission denied)`,
+      );
+    },
+  );
 
-  it.skipIf(!permissionTests)('a stateDir that exists but this user may not write is a configuration error at its first write', async () => {
-    const d = dir();
-    fs.writeFileSync(path.join(d, 'lucy-ops.config.json'), JSON.stringify({ providers: PROVIDERS, jobs: JOBS }));
-    const stateDir = path.join(d, '.lucy-ops');
-    fs.mkdirSync(path.join(stateDir, 'locks'), { recursive: true });
-    const asRoot = isRoot();
-    fs.chmodSync(d, 0o755); // the project itself stays readable (and, as nobody, not writable)
-    for (const f of [stateDir, path.join(stateDir, 'locks')]) fs.chmodSync(f, 0o555);
-    try {
-      for (const args of [['breaker', 'trip', 'p1'], ['generate', 'blog']]) {
-        const r = await execa(process.execPath, [BIN, ...args], { cwd: d, reject: false, env: { NO_COLOR: '1' }, ...(asRoot ? NOBODY : {}) });
-        expect(r.exitCode, `${args.join(' ')}: ${String(r.stderr)}`).toBe(78);
-        expect(String(r.stderr)).toContain(`lucy-ops: stateDir ${stateDir} is not writable (permission denied)`);
-        expect(String(r.stderr)).not.toMatch(/internal error|\n\s+at /);
+  it.skipIf(!permissionTests)(
+    'a stateDir that exists but this user may not write is a configuration error at its first write',
+    async () => {
+      const d = dir();
+      fs.writeFileSync(path.join(d, 'lucy-ops.config.json'), JSON.stringify({ providers: PROVIDERS, jobs: JOBS }));
+      const stateDir = path.join(d, '.lucy-ops');
+      fs.mkdirSync(path.join(stateDir, 'locks'), { recursive: true });
+      const asRoot = isRoot();
+      fs.chmodSync(d, 0o755); // the project itself stays readable (and, as nobody, not writable)
+      for (const f of [stateDir, path.join(stateDir, 'locks')]) fs.chmodSync(f, 0o555);
+      try {
+        for (const args of [
+          ['breaker', 'trip', 'p1'],
+          ['generate', 'blog'],
+        ]) {
+          const r = await execa(process.execPath, [BIN, ...args], {
+            cwd: d,
+            reject: false,
+            env: { NO_COLOR: '1' },
+            ...(asRoot ? NOBODY : {}),
+          });
+          expect(r.exitCode, `${args.join(' ')}: ${String(r.stderr)}`).toBe(78);
+          expect(String(r.stderr)).toContain(`lucy-ops: stateDir ${stateDir} is not writable (permission denied)`);
+          expect(String(r.stderr)).not.toMatch(/internal error|\n\s+at /);
+        }
+      } finally {
+        for (const f of [stateDir, path.join(stateDir, 'locks')]) fs.chmodSync(f, 0o755);
       }
-    } finally {
-      for (const f of [stateDir, path.join(stateDir, 'locks')]) fs.chmodSync(f, 0o755);
-    }
-  });
+    },
+  );
 
   it('an API key variable set but empty is reported as empty, not as unset', async () => {
     const d = dir();
-    fs.writeFileSync(path.join(d, 'lucy-ops.config.json'), JSON.stringify({ providers: [{ ...PROVIDERS[0], apiKeyEnv: 'LUCY_TEST_EMPTY_KEY' }], jobs: JOBS }));
+    fs.writeFileSync(
+      path.join(d, 'lucy-ops.config.json'),
+      JSON.stringify({ providers: [{ ...PROVIDERS[0], apiKeyEnv: 'LUCY_TEST_EMPTY_KEY' }], jobs: JOBS }),
+    );
     const r = await runCli(['generate', 'blog'], { cwd: d, env: { LUCY_TEST_EMPTY_KEY: '' } });
     expect(r.exitCode).toBe(78);
-    expect(r.stderr).toContain('providers[0].apiKeyEnv: environment variable LUCY_TEST_EMPTY_KEY is empty (needed by provider p1)');
+    expect(r.stderr).toContain(
+      'providers[0].apiKeyEnv: environment variable LUCY_TEST_EMPTY_KEY is empty (needed by provider p1)',
+    );
   });
 });

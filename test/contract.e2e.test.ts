@@ -54,19 +54,34 @@ describe('every command under --json: one document with the contract fields', ()
     const gen = await run(['generate', 'blog']);
     expect(gen.exitCode, gen.stderr).toBe(0);
     const g = oneDocument(gen.stdout);
-    for (const k of ['job', 'slot', 'status', 'provider', 'model', 'degraded', 'attempts', 'output']) expect(g).toHaveProperty(k);
-    expect(g.attempts[0]).toEqual(expect.objectContaining({ provider: 'deepseek-v3', model: 'deepseek-v3', outcome: 'ok', ms: expect.any(Number) }));
+    for (const k of ['job', 'slot', 'status', 'provider', 'model', 'degraded', 'attempts', 'output'])
+      expect(g).toHaveProperty(k);
+    expect(g.attempts[0]).toEqual(
+      expect.objectContaining({ provider: 'deepseek-v3', model: 'deepseek-v3', outcome: 'ok', ms: expect.any(Number) }),
+    );
 
     const probe = await run(['probe', 'providers']);
     expect(probe.exitCode, probe.stderr).toBe(0);
     for (const p of oneDocument(probe.stdout).providers) {
-      expect(p).toEqual(expect.objectContaining({ provider: expect.any(String), model: expect.any(String), ok: true, latencyMs: expect.any(Number) }));
+      expect(p).toEqual(
+        expect.objectContaining({
+          provider: expect.any(String),
+          model: expect.any(String),
+          ok: true,
+          latencyMs: expect.any(Number),
+        }),
+      );
     }
 
     const trip = await run(['breaker', 'trip', 'qwen-72b', '--for', '10m']);
     expect(trip.exitCode, trip.stderr).toBe(0);
     expect(oneDocument(trip.stdout).providers.find((p: any) => p.provider === 'qwen-72b')).toEqual(
-      expect.objectContaining({ state: 'open', consecutiveFailures: expect.any(Number), openedAt: expect.any(String), retryAt: expect.any(String) }),
+      expect.objectContaining({
+        state: 'open',
+        consecutiveFailures: expect.any(Number),
+        openedAt: expect.any(String),
+        retryAt: expect.any(String),
+      }),
     );
     const reset = await run(['breaker', 'reset', 'qwen-72b']);
     expect(reset.exitCode, reset.stderr).toBe(0);
@@ -86,23 +101,58 @@ describe('every command under --json: one document with the contract fields', ()
     expect(gaps.exitCode, gaps.stderr).toBe(0);
     const report = oneDocument(gaps.stdout);
     for (const k of ['since', 'until', 'gaps', 'incidents', 'skippedLines']) expect(report).toHaveProperty(k);
-    expect(report.gaps[0]).toEqual(expect.objectContaining({ job: 'blog', start: '2026-04-19T13:00:00.000Z', end: '2026-04-19T14:00:00.000Z', durationMs: 3_600_000, slots: 1, failed: 0, missing: 1 }));
-    expect(report.incidents[0]).toEqual(expect.objectContaining({ start: expect.any(String), jobs: ['blog'], slots: 1 }));
+    expect(report.gaps[0]).toEqual(
+      expect.objectContaining({
+        job: 'blog',
+        start: '2026-04-19T13:00:00.000Z',
+        end: '2026-04-19T14:00:00.000Z',
+        durationMs: 3_600_000,
+        slots: 1,
+        failed: 0,
+        missing: 1,
+      }),
+    );
+    expect(report.incidents[0]).toEqual(
+      expect.objectContaining({ start: expect.any(String), jobs: ['blog'], slots: 1 }),
+    );
     expect((await run(['postmortem', 'gaps', '--since', '2h', '--job', 'blog', '--fail-on-gap'])).exitCode).toBe(1);
 
     const plan = await run(['backfill', '--since', '2h', '--job', 'blog', '--dry-run']);
-    expect(oneDocument(plan.stdout)).toEqual(expect.objectContaining({ slots: [expect.objectContaining({ job: 'blog', slot: '2026-04-19T13:00:00.000Z', status: 'planned' })], filled: 0, failed: 0, skipped: 0 }));
+    expect(oneDocument(plan.stdout)).toEqual(
+      expect.objectContaining({
+        slots: [expect.objectContaining({ job: 'blog', slot: '2026-04-19T13:00:00.000Z', status: 'planned' })],
+        filled: 0,
+        failed: 0,
+        skipped: 0,
+      }),
+    );
     const fill = await run(['backfill', '--since', '2h', '--job', 'blog']);
     expect(fill.exitCode, fill.stderr).toBe(0);
-    expect(oneDocument(fill.stdout)).toEqual(expect.objectContaining({ slots: [expect.objectContaining({ status: 'filled' })], filled: 1, failed: 0, skipped: 0 }));
+    expect(oneDocument(fill.stdout)).toEqual(
+      expect.objectContaining({
+        slots: [expect.objectContaining({ status: 'filled' })],
+        filled: 1,
+        failed: 0,
+        skipped: 0,
+      }),
+    );
 
     const cmd = await run(['run', 'sitemap']);
     expect(cmd.exitCode, cmd.stderr).toBe(0);
-    expect(oneDocument(cmd.stdout)).toEqual(expect.objectContaining({ job: 'sitemap', slot: '2026-04-19T14:05:00.000Z', status: 'ok', exitCode: 0, durationMs: expect.any(Number) }));
+    expect(oneDocument(cmd.stdout)).toEqual(
+      expect.objectContaining({
+        job: 'sitemap',
+        slot: '2026-04-19T14:05:00.000Z',
+        status: 'ok',
+        exitCode: 0,
+        durationMs: expect.any(Number),
+      }),
+    );
 
     // every record of the job log has the contract's common fields
     for (const rec of readLog(dir)) {
-      for (const k of ['ts', 'level', 'event', 'job', 'runId', 'scheduledFor', 'trigger']) expect(rec, JSON.stringify(rec)).toHaveProperty(k);
+      for (const k of ['ts', 'level', 'event', 'job', 'runId', 'scheduledFor', 'trigger'])
+        expect(rec, JSON.stringify(rec)).toHaveProperty(k);
       expect(['cron', 'backfill', 'manual']).toContain(rec.trigger);
     }
 
@@ -146,7 +196,9 @@ describe('fixes of the acceptance review', () => {
       runCli(['breaker', 'status', '--json', '--config', path.join(dir, 'missing.json')], { cwd: dir }),
     ]);
     expect(usage.exitCode).toBe(64);
-    expect(oneDocument(usage.stdout)).toEqual({ error: { message: expect.stringContaining('unknown job "nope"'), exitCode: 64 } });
+    expect(oneDocument(usage.stdout)).toEqual({
+      error: { message: expect.stringContaining('unknown job "nope"'), exitCode: 64 },
+    });
     expect(config.exitCode).toBe(78);
     expect(oneDocument(config.stdout).error.exitCode).toBe(78);
   });
@@ -160,11 +212,16 @@ describe('fixes of the acceptance review', () => {
 
   it('config syntax errors name the place: TypeScript (was: "__JITI_ERROR__: is not a known field"), YAML, JSON', async () => {
     const dir = fs.mkdtempSync(path.join(fs.realpathSync('/tmp'), 'lucy-ops-contract-'));
-    fs.writeFileSync(path.join(dir, 'bad.ts'), "import { defineConfig } from 'lucy-ops';\nexport default defineConfig({\n  providers: [,,{\n});\n");
+    fs.writeFileSync(
+      path.join(dir, 'bad.ts'),
+      "import { defineConfig } from 'lucy-ops';\nexport default defineConfig({\n  providers: [,,{\n});\n",
+    );
     fs.writeFileSync(path.join(dir, 'bad.yaml'), 'providers:\n  - name: a\n   baseUrl: x\n');
     fs.writeFileSync(path.join(dir, 'bad.json'), '{\n  "providers": [],\n}\n');
     const [ts, yaml, json] = await Promise.all(
-      ['bad.ts', 'bad.yaml', 'bad.json'].map((f) => runCli(['breaker', 'status', '--config', f], { cwd: dir, env: { XDG_CACHE_HOME: dir } })),
+      ['bad.ts', 'bad.yaml', 'bad.json'].map((f) =>
+        runCli(['breaker', 'status', '--config', f], { cwd: dir, env: { XDG_CACHE_HOME: dir } }),
+      ),
     );
     for (const r of [ts, yaml, json]) expect(r.exitCode).toBe(78);
     expect(ts.stderr).toMatch(/cannot load config .*bad\.ts: syntax error at line 4, column \d+/);
@@ -184,7 +241,9 @@ describe('fixes of the acceptance review', () => {
     expect(breaker.stderr).toContain('Usage: lucy-ops breaker');
     expect(bare.exitCode).toBe(64);
     expect(version.exitCode).toBe(0);
-    expect(version.stdout.trim()).toBe(JSON.parse(fs.readFileSync(path.join(BIN, '../../package.json'), 'utf8')).version);
+    expect(version.stdout.trim()).toBe(
+      JSON.parse(fs.readFileSync(path.join(BIN, '../../package.json'), 'utf8')).version,
+    );
   });
 
   it('the program, probe and postmortem --help have examples too', async () => {
@@ -195,7 +254,9 @@ describe('fixes of the acceptance review', () => {
 
   it('a reader that leaves early (| head) does not crash the CLI with EPIPE', async () => {
     // `true` exits at once, so every write of the help meets a closed pipe
-    const r = await execa('bash', ['-c', `set -o pipefail; node ${JSON.stringify(BIN)} help generate | true`], { reject: false });
+    const r = await execa('bash', ['-c', `set -o pipefail; node ${JSON.stringify(BIN)} help generate | true`], {
+      reject: false,
+    });
     expect(r.stderr).not.toContain('EPIPE');
     expect(r.exitCode).toBe(0);
   });
@@ -208,18 +269,28 @@ describe('fixes of the acceptance review', () => {
       return false;
     }
   })();
-  it.skipIf(!hasScript)('NO_COLOR turns colour off on a terminal for the chalk views (was: ignored by chalk)', async () => {
-    const dir = project();
-    const tty = (noColor: boolean) =>
-      execa('script', ['-qc', `node ${JSON.stringify(BIN)} breaker status`, '/dev/null'], {
-        cwd: dir,
-        // chalk turns colour off by itself under CI=true and a dumb or missing TERM: a real terminal here
-        env: { ...process.env, ...env, NO_COLOR: noColor ? '1' : '', FORCE_COLOR: undefined, CI: undefined, TERM: 'xterm-256color' },
-        reject: false,
-      });
-    const [plain, coloured] = await Promise.all([tty(true), tty(false)]);
-    expect(plain.stdout).toContain('deepseek-v3');
-    expect(plain.stdout).not.toMatch(/\u001b\[/);
-    expect(coloured.stdout).toMatch(/\u001b\[3\dm/); // the same view does colour a terminal
-  });
+  it.skipIf(!hasScript)(
+    'NO_COLOR turns colour off on a terminal for the chalk views (was: ignored by chalk)',
+    async () => {
+      const dir = project();
+      const tty = (noColor: boolean) =>
+        execa('script', ['-qc', `node ${JSON.stringify(BIN)} breaker status`, '/dev/null'], {
+          cwd: dir,
+          // chalk turns colour off by itself under CI=true and a dumb or missing TERM: a real terminal here
+          env: {
+            ...process.env,
+            ...env,
+            NO_COLOR: noColor ? '1' : '',
+            FORCE_COLOR: undefined,
+            CI: undefined,
+            TERM: 'xterm-256color',
+          },
+          reject: false,
+        });
+      const [plain, coloured] = await Promise.all([tty(true), tty(false)]);
+      expect(plain.stdout).toContain('deepseek-v3');
+      expect(plain.stdout).not.toMatch(/\u001b\[/);
+      expect(coloured.stdout).toMatch(/\u001b\[3\dm/); // the same view does colour a terminal
+    },
+  );
 });

@@ -33,9 +33,24 @@ describe('lucy-ops drill', () => {
     expect(report.numbers).toMatchObject({
       slots: 24,
       before: { served: 20, failed: 4, primaryRequestsInOutage: 12, alerts: 0 },
-      after: { servedByPrimary: 20, servedByFallback: 4, failed: 0, primaryRequestsInOutage: 5, skippedPrimaryRuns: 1, alerts: { 'breaker-open': 1, 'breaker-closed': 1 } },
+      after: {
+        servedByPrimary: 20,
+        servedByFallback: 4,
+        failed: 0,
+        primaryRequestsInOutage: 5,
+        skippedPrimaryRuns: 1,
+        alerts: { 'breaker-open': 1, 'breaker-closed': 1 },
+      },
       requestsSavedByBreaker: 7,
-      gap: { found: 4, jobs: ['stories', 'threads'], start: '2026-04-19T14:15:00.000Z', end: '2026-04-19T15:00:00.000Z', durationMinutes: 45, filled: 4, secondBackfill: 0 },
+      gap: {
+        found: 4,
+        jobs: ['stories', 'threads'],
+        start: '2026-04-19T14:15:00.000Z',
+        end: '2026-04-19T15:00:00.000Z',
+        durationMinutes: 45,
+        filled: 4,
+        secondBackfill: 0,
+      },
     });
     expect(report.keptIn).toBeNull();
     // nothing left behind: not in the temporary folder, not in the working directory
@@ -71,7 +86,20 @@ describe('lucy-ops drill', () => {
       expect(fs.existsSync(path.join(keep, act, 'lucy-ops.config.json'))).toBe(true);
       expect(fs.existsSync(path.join(keep, act, 'logs/jobs.jsonl'))).toBe(true);
     }
-    const gaps = await runCli(['postmortem', 'gaps', '--json', '--config', path.join(keep, 'after/lucy-ops.config.json'), '--since', '2026-04-19T13:00Z', '--until', '2026-04-19T16:10Z'], { cwd, timeoutMs: 30_000 });
+    const gaps = await runCli(
+      [
+        'postmortem',
+        'gaps',
+        '--json',
+        '--config',
+        path.join(keep, 'after/lucy-ops.config.json'),
+        '--since',
+        '2026-04-19T13:00Z',
+        '--until',
+        '2026-04-19T16:10Z',
+      ],
+      { cwd, timeoutMs: 30_000 },
+    );
     expect(gaps.exitCode).toBe(0);
     expect(gaps.json.gaps).toEqual([]);
 

@@ -25,7 +25,8 @@ function project() {
   });
 }
 
-const cli = (dir: string, args: string[], env: Record<string, string> = {}) => runCli(args, { cwd: dir, env: { LUCY_OPS_NOW: NOW, ...env } });
+const cli = (dir: string, args: string[], env: Record<string, string> = {}) =>
+  runCli(args, { cwd: dir, env: { LUCY_OPS_NOW: NOW, ...env } });
 
 describe.concurrent('a bare number is a usage error that says what to write', () => {
   it('backfill --since 6, postmortem gaps --since 6 --fail-on-gap', async () => {
@@ -37,7 +38,9 @@ describe.concurrent('a bare number is a usage error that says what to write', ()
     const gaps = await cli(dir, ['postmortem', 'gaps', '--since', '6', '--fail-on-gap']);
     expect(gaps.exitCode).toBe(64);
     expect(gaps.stderr).toContain('--since 6: add a unit');
-    expect((await cli(dir, ['postmortem', 'gaps', '--since', '6h', '--grace', '90', '--json'])).json.error.message).toMatch(/^--grace 90: add a unit \(90s/);
+    expect(
+      (await cli(dir, ['postmortem', 'gaps', '--since', '6h', '--grace', '90', '--json'])).json.error.message,
+    ).toMatch(/^--grace 90: add a unit \(90s/);
   });
 
   it('breaker trip --for 30 opens nothing; --for 30s holds 30 s', async () => {
@@ -45,7 +48,10 @@ describe.concurrent('a bare number is a usage error that says what to write', ()
     const bare = await cli(dir, ['breaker', 'trip', 'qwen-72b', '--for', '30']);
     expect(bare.exitCode).toBe(64);
     expect(bare.stderr).toContain('--for 30: add a unit (30s, 30m, 30h');
-    expect((await cli(dir, ['breaker', 'status', '--json'])).json.providers[1]).toMatchObject({ provider: 'qwen-72b', state: 'closed' });
+    expect((await cli(dir, ['breaker', 'status', '--json'])).json.providers[1]).toMatchObject({
+      provider: 'qwen-72b',
+      state: 'closed',
+    });
     const trip = await cli(dir, ['breaker', 'trip', 'qwen-72b', '--for', '30s', '--json']);
     expect(trip.exitCode, trip.stderr).toBe(0);
     const q = trip.json.providers.find((p: any) => p.provider === 'qwen-72b');
@@ -54,7 +60,16 @@ describe.concurrent('a bare number is a usage error that says what to write', ()
 
   it('run --timeout 10 does not start the command', async () => {
     const dir = project();
-    const r = await cli(dir, ['run', 'sitemap', '--timeout', '10', '--', process.execPath, '-e', 'setTimeout(() => {}, 2000)']);
+    const r = await cli(dir, [
+      'run',
+      'sitemap',
+      '--timeout',
+      '10',
+      '--',
+      process.execPath,
+      '-e',
+      'setTimeout(() => {}, 2000)',
+    ]);
     expect(r.exitCode).toBe(64);
     expect(r.stderr).toContain('--timeout 10: add a unit (10s, 10m');
     expect(readLog(dir)).toEqual([]);
@@ -64,7 +79,9 @@ describe.concurrent('a bare number is a usage error that says what to write', ()
     const dir = project();
     const probe = await cli(dir, ['probe', 'providers', '--timeout', '5']);
     expect(probe.exitCode).toBe(64);
-    expect(probe.stderr).toContain('--timeout 5: a bare number is milliseconds here, and 5 ms is surely not meant: write 5s');
+    expect(probe.stderr).toContain(
+      '--timeout 5: a bare number is milliseconds here, and 5 ms is surely not meant: write 5s',
+    );
     const serve = await cli(dir, ['serve', '--port', '0', '--grace', '10']);
     expect(serve.exitCode).toBe(64);
     expect(serve.stderr).toContain('--grace 10: a bare number is milliseconds here');
@@ -83,14 +100,27 @@ describe.concurrent('ms flags take units too', () => {
 
   it('serve --grace 10s waits up to 10000 ms', async () => {
     const dir = project();
-    const child = execa(process.execPath, [BIN, 'serve', '--port', '0', '--json', '--grace', '10s'], { cwd: dir, env: { NO_COLOR: '1' }, reject: false, timeout: 30_000 });
+    const child = execa(process.execPath, [BIN, 'serve', '--port', '0', '--json', '--grace', '10s'], {
+      cwd: dir,
+      env: { NO_COLOR: '1' },
+      reject: false,
+      timeout: 30_000,
+    });
     await new Promise<void>((resolve, reject) => {
       child.stdout!.once('data', () => resolve());
       child.once('exit', (code) => reject(new Error(`serve exited (${code}) before listening`)));
     });
     child.kill('SIGTERM');
     const r = await child;
-    expect(r.exitCode, JSON.stringify({ signal: r.signal, stderr: String(r.stderr), stdout: String(r.stdout), isTerminated: r.isTerminated })).toBe(0);
+    expect(
+      r.exitCode,
+      JSON.stringify({
+        signal: r.signal,
+        stderr: String(r.stderr),
+        stdout: String(r.stdout),
+        isTerminated: r.isTerminated,
+      }),
+    ).toBe(0);
     expect(String(r.stderr)).toContain('waiting up to 10000 ms');
   });
 });
@@ -99,7 +129,11 @@ describe.concurrent(`ISO times without an offset are UTC (TZ=${NEW_YORK})`, () =
   const env = { TZ: NEW_YORK };
 
   it('postmortem gaps --since/--until', async () => {
-    const r = await cli(project(), ['postmortem', 'gaps', '--since', '2026-04-19T10:00', '--until', '2026-04-19 12:00:00', '--json'], env);
+    const r = await cli(
+      project(),
+      ['postmortem', 'gaps', '--since', '2026-04-19T10:00', '--until', '2026-04-19 12:00:00', '--json'],
+      env,
+    );
     expect(r.exitCode, r.stderr).toBe(0);
     expect([r.json.since, r.json.until]).toEqual(['2026-04-19T10:00:00.000Z', '2026-04-19T12:00:00.000Z']);
   });
@@ -120,4 +154,3 @@ describe.concurrent(`ISO times without an offset are UTC (TZ=${NEW_YORK})`, () =
     expect(r.stderr).toContain('--since (2026-04-19T15:00:00.000Z) must be before --until (2026-04-19T13:07:30.000Z)');
   });
 });
-

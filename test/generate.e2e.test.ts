@@ -28,7 +28,14 @@ describe('generate: healthy primary', () => {
     const dir = project();
     const r = await generate(dir);
     expect(r.exitCode, r.stderr).toBe(0);
-    expect(r.json).toMatchObject({ job: 'blog', slot: SLOT, status: 'ok', provider: 'deepseek-v3', model: 'deepseek-v3', degraded: false });
+    expect(r.json).toMatchObject({
+      job: 'blog',
+      slot: SLOT,
+      status: 'ok',
+      provider: 'deepseek-v3',
+      model: 'deepseek-v3',
+      degraded: false,
+    });
     expect(r.json.attempts).toEqual([expect.objectContaining({ provider: 'deepseek-v3', outcome: 'ok' })]);
     const file = r.json.output as string;
     expect(path.dirname(file)).toBe(fs.realpathSync(path.join(dir, 'content/blog')));
@@ -39,7 +46,8 @@ describe('generate: healthy primary', () => {
     expect(text).toContain('degraded: false');
     const log = readLog(dir);
     expect(log.map((l) => l.event)).toEqual(['run.start', 'attempt.end', 'run.end']);
-    for (const rec of log) expect(rec).toMatchObject({ job: 'blog', scheduledFor: SLOT, trigger: 'cron', runId: log[0].runId });
+    for (const rec of log)
+      expect(rec).toMatchObject({ job: 'blog', scheduledFor: SLOT, trigger: 'cron', runId: log[0].runId });
     expect(log[2]).toMatchObject({ outcome: 'ok', provider: 'deepseek-v3', degraded: false });
   });
 
@@ -92,17 +100,40 @@ describe('generate: healthy primary', () => {
 /** Primary fault → the fallback serves; how many tries the primary gets depends on the class. */
 const MATRIX: Array<{ name: string; fault: Fault; tries: number; errorType: string; httpStatus?: number }> = [
   { name: '503 HTML', fault: { kind: 'status', status: 503 }, tries: 3, errorType: 'server', httpStatus: 503 },
-  { name: '429 with retry-after-ms', fault: { kind: 'rate-limit', retryAfterMs: 20 }, tries: 3, errorType: 'rate-limit', httpStatus: 429 },
+  {
+    name: '429 with retry-after-ms',
+    fault: { kind: 'rate-limit', retryAfterMs: 20 },
+    tries: 3,
+    errorType: 'rate-limit',
+    httpStatus: 429,
+  },
   { name: 'hang before headers', fault: { kind: 'hang' }, tries: 3, errorType: 'timeout' },
-  { name: 'keep-alive trickle forever', fault: { kind: 'trickle', intervalMs: 50 }, tries: 3, errorType: 'idle-timeout' },
+  {
+    name: 'keep-alive trickle forever',
+    fault: { kind: 'trickle', intervalMs: 50 },
+    tries: 3,
+    errorType: 'idle-timeout',
+  },
   { name: 'stream cut mid-way', fault: { kind: 'cut', afterChunks: 2 }, tries: 3, errorType: 'reset' },
   { name: 'invalid JSON', fault: { kind: 'invalid-json' }, tries: 3, errorType: 'invalid-json' },
   { name: '200 with an error body', fault: { kind: 'error-body' }, tries: 3, errorType: 'error-body' },
   { name: 'empty choices', fault: { kind: 'empty-choices' }, tries: 3, errorType: 'empty' },
   { name: 'connection reset', fault: { kind: 'reset' }, tries: 3, errorType: 'reset' },
   { name: '401 unauthorized', fault: { kind: 'status', status: 401 }, tries: 1, errorType: 'auth', httpStatus: 401 },
-  { name: '404 model not found', fault: { kind: 'status', status: 404 }, tries: 1, errorType: 'not-found', httpStatus: 404 },
-  { name: '400 context length', fault: { kind: 'context-length' }, tries: 1, errorType: 'context-length', httpStatus: 400 },
+  {
+    name: '404 model not found',
+    fault: { kind: 'status', status: 404 },
+    tries: 1,
+    errorType: 'not-found',
+    httpStatus: 404,
+  },
+  {
+    name: '400 context length',
+    fault: { kind: 'context-length' },
+    tries: 1,
+    errorType: 'context-length',
+    httpStatus: 400,
+  },
 ];
 
 describe('generate: fault matrix on the primary', () => {
@@ -116,7 +147,12 @@ describe('generate: fault matrix on the primary', () => {
       expect(r.json).toMatchObject({ status: 'ok', provider: 'llama-3.3-70b', degraded: true });
       const failed = r.json.attempts.filter((a: any) => a.provider === 'deepseek-v3');
       expect(failed).toHaveLength(row.tries);
-      for (const a of failed) expect(a).toMatchObject({ outcome: 'failed', errorType: row.errorType, ...(row.httpStatus ? { httpStatus: row.httpStatus } : {}) });
+      for (const a of failed)
+        expect(a).toMatchObject({
+          outcome: 'failed',
+          errorType: row.errorType,
+          ...(row.httpStatus ? { httpStatus: row.httpStatus } : {}),
+        });
       expect(r.json.attempts.at(-1)).toMatchObject({ provider: 'llama-3.3-70b', outcome: 'ok' });
       const log = readLog(dir);
       expect(log.filter((l) => l.event === 'attempt.end')).toHaveLength(row.tries + 1);
@@ -129,10 +165,16 @@ describe('generate: fault matrix on the primary', () => {
   it('connection refused: fails over to the next provider', async () => {
     sim.setScript({ '*': { kind: 'ok' } });
     const dead = await closedPortUrl();
-    const dir = tempProject(simConfig({ primary: dead, fallback: sim.url }, { breaker: { failureThreshold: 100, cooldownMs: 300000 } }));
+    const dir = tempProject(
+      simConfig({ primary: dead, fallback: sim.url }, { breaker: { failureThreshold: 100, cooldownMs: 300000 } }),
+    );
     const r = await generate(dir);
     expect(r.exitCode, r.stderr).toBe(0);
-    expect(r.json.attempts.filter((a: any) => a.provider === 'deepseek-v3').map((a: any) => a.errorType)).toEqual(['connect', 'connect', 'connect']);
+    expect(r.json.attempts.filter((a: any) => a.provider === 'deepseek-v3').map((a: any) => a.errorType)).toEqual([
+      'connect',
+      'connect',
+      'connect',
+    ]);
     expect(r.json).toMatchObject({ provider: 'llama-3.3-70b', degraded: true });
   });
 
@@ -163,7 +205,10 @@ describe('generate: when nothing can serve', () => {
 
   it('one deadline bounds the whole run, even while every provider hangs', async () => {
     sim.setScript({ '*': { kind: 'hang' } });
-    const cfg = simConfig({ primary: sim.url }, { deadlineMs: 1200, breaker: { failureThreshold: 100, cooldownMs: 300000 } }) as any;
+    const cfg = simConfig(
+      { primary: sim.url },
+      { deadlineMs: 1200, breaker: { failureThreshold: 100, cooldownMs: 300000 } },
+    ) as any;
     for (const p of cfg.providers) p.timeoutMs = 60_000;
     const dir = tempProject(cfg);
     const r = await generate(dir);
@@ -207,27 +252,50 @@ describe('generate: config errors exit 78 naming the field', () => {
     const dir = tempProject(cfg);
     const r = await generate(dir);
     expect(r.exitCode).toBe(78);
-    expect(r.stderr).toContain('providers[1].apiKeyEnv: environment variable LUCY_TEST_ABSENT_KEY is not set (needed by provider llama-3.3-70b)');
+    expect(r.stderr).toContain(
+      'providers[1].apiKeyEnv: environment variable LUCY_TEST_ABSENT_KEY is not set (needed by provider llama-3.3-70b)',
+    );
     expect(r.json.error).toMatchObject({ exitCode: 78, message: expect.stringContaining('LUCY_TEST_ABSENT_KEY') });
     expect(sim.counts()).toEqual({});
     // loud, not silent: run.start + a failed run.end naming the variable, for the slot cron serves now
     const log = readLog(dir);
     expect(log.map((l) => l.event)).toEqual(['run.start', 'run.end']);
-    for (const rec of log) expect(rec).toMatchObject({ job: 'blog', scheduledFor: SLOT, trigger: 'cron', runId: log[0].runId });
+    for (const rec of log)
+      expect(rec).toMatchObject({ job: 'blog', scheduledFor: SLOT, trigger: 'cron', runId: log[0].runId });
     expect(log[1]).toMatchObject({ outcome: 'failed', level: 'error', failure: 'config', errorType: 'missing-key' });
-    expect(log[1].error).toBe('configuration error: environment variable LUCY_TEST_ABSENT_KEY is not set (needed by llama-3.3-70b)');
+    expect(log[1].error).toBe(
+      'configuration error: environment variable LUCY_TEST_ABSENT_KEY is not set (needed by llama-3.3-70b)',
+    );
 
     // postmortem sees a failed slot (not a missing one: the job did start)
-    const gaps = await runCli(['postmortem', 'gaps', '--since', SLOT, '--job', 'blog', '--json'], { cwd: dir, env: { LUCY_OPS_NOW: '2026-04-19T14:30:00Z' } });
+    const gaps = await runCli(['postmortem', 'gaps', '--since', SLOT, '--job', 'blog', '--json'], {
+      cwd: dir,
+      env: { LUCY_OPS_NOW: '2026-04-19T14:30:00Z' },
+    });
     expect(gaps.exitCode, gaps.stderr).toBe(0);
-    expect(gaps.json.gaps).toEqual([expect.objectContaining({ job: 'blog', start: SLOT, slots: 1, failed: 1, missing: 0, cause: 'run: missing-key ×1' })]);
+    expect(gaps.json.gaps).toEqual([
+      expect.objectContaining({
+        job: 'blog',
+        start: SLOT,
+        slots: 1,
+        failed: 1,
+        missing: 0,
+        cause: 'run: missing-key ×1',
+      }),
+    ]);
 
     // --slot: the same, logged for that slot with trigger manual
     const manual = await generate(dir, ['--slot', '2026-04-19T11:00:00Z']);
     expect(manual.exitCode).toBe(78);
     expect(readLog(dir).slice(2)).toEqual([
       expect.objectContaining({ event: 'run.start', scheduledFor: '2026-04-19T11:00:00.000Z', trigger: 'manual' }),
-      expect.objectContaining({ event: 'run.end', scheduledFor: '2026-04-19T11:00:00.000Z', trigger: 'manual', outcome: 'failed', failure: 'config' }),
+      expect.objectContaining({
+        event: 'run.end',
+        scheduledFor: '2026-04-19T11:00:00.000Z',
+        trigger: 'manual',
+        outcome: 'failed',
+        failure: 'config',
+      }),
     ]);
     expect(sim.counts()).toEqual({});
 
@@ -254,7 +322,9 @@ describe('generate: config errors exit 78 naming the field', () => {
     expect(r.exitCode).toBe(78);
     expect(r.json.error.exitCode).toBe(78);
     for (const [i, name] of ['deepseek-v3', 'llama-3.3-70b', 'qwen-72b'].entries()) {
-      expect(r.stderr).toContain(`providers[${i}].apiKeyEnv: environment variable LUCY_TEST_ABSENT_KEY is not set (needed by provider ${name})`);
+      expect(r.stderr).toContain(
+        `providers[${i}].apiKeyEnv: environment variable LUCY_TEST_ABSENT_KEY is not set (needed by provider ${name})`,
+      );
     }
     expect(fs.existsSync(path.join(dir, 'logs/jobs.jsonl'))).toBe(false);
     expect(sim.counts()).toEqual({});
@@ -268,20 +338,35 @@ describe('generate: config errors exit 78 naming the field', () => {
 describe('generate: secrets', () => {
   it('a canary key appears in no output, log, state or content', async () => {
     const canary = 'sk-canary-5f2b9c0e1d4a7788';
-    sim.setScript({ 'deepseek-v3': { kind: 'status', status: 401 }, 'llama-3.3-70b': { kind: 'status', status: 503 }, '*': { kind: 'ok' } });
+    sim.setScript({
+      'deepseek-v3': { kind: 'status', status: 401 },
+      'llama-3.3-70b': { kind: 'status', status: 503 },
+      '*': { kind: 'ok' },
+    });
     const cfg = simConfig({ primary: sim.url }) as any;
     for (const p of cfg.providers) p.apiKeyEnv = 'LUCY_TEST_KEY';
     const dir = tempProject(cfg);
     const r1 = await generate(dir, [], { LUCY_TEST_KEY: canary });
-    const r2 = await runCli(['generate', 'blog', '--force'], { cwd: dir, env: { LUCY_OPS_NOW: NOW, LUCY_TEST_KEY: canary } });
+    const r2 = await runCli(['generate', 'blog', '--force'], {
+      cwd: dir,
+      env: { LUCY_OPS_NOW: NOW, LUCY_TEST_KEY: canary },
+    });
     expect(r1.json.status).toBe('ok');
     expect(sim.requests().some((q) => q.authorization)).toBe(true);
-    const everything = [r1.stdout, r1.stderr, r2.stdout, r2.stderr, ...walk(dir).map((f) => fs.readFileSync(f, 'utf8'))].join('\n');
+    const everything = [
+      r1.stdout,
+      r1.stderr,
+      r2.stdout,
+      r2.stderr,
+      ...walk(dir).map((f) => fs.readFileSync(f, 'utf8')),
+    ].join('\n');
     expect(everything).not.toContain(canary);
     expect(everything).not.toContain('canary-5f2b');
   });
 });
 
 function walk(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : [path.join(dir, e.name)]));
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .flatMap((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : [path.join(dir, e.name)]));
 }

@@ -24,7 +24,10 @@ it('breaker status, probe providers and postmortem gaps print plain columns into
   expect(probe.stdout).not.toMatch(BOX);
   expect(probe.stdout).toMatch(/^deepseek-v3\s+deepseek-v3\s+yes\s+\d+ ms\s+200/m);
 
-  const gaps = await runCli(['postmortem', 'gaps', '--since', '2h'], { cwd: dir, env: { LUCY_OPS_NOW: '2026-04-19T16:00:00Z' } });
+  const gaps = await runCli(['postmortem', 'gaps', '--since', '2h'], {
+    cwd: dir,
+    env: { LUCY_OPS_NOW: '2026-04-19T16:00:00Z' },
+  });
   expect(gaps.stdout).not.toMatch(BOX);
   expect(gaps.stdout).toMatch(/^unserved\s+\d+: /m);
 });

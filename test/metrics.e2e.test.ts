@@ -18,12 +18,17 @@ const value = (fam: ParsedFamily | undefined, labels: Record<string, string>) =>
 it('writes runs, attempts, breaker state and last success per job; counters persist across processes', async () => {
   const dir = tempProject(simConfig({ primary: sim.url }, { metrics: { textfile: 'node-exporter/lucy-ops.prom' } }));
   const file = path.join(dir, 'node-exporter/lucy-ops.prom');
-  const run = (job: string, now: string) => runCli(['generate', job, '--json'], { cwd: dir, env: { LUCY_OPS_NOW: now } });
+  const run = (job: string, now: string) =>
+    runCli(['generate', job, '--json'], { cwd: dir, env: { LUCY_OPS_NOW: now } });
 
   // 10:00 healthy; 11:00 the primary is down (3 failed attempts open its breaker, the fallback serves)
   sim.setScript({ '*': { kind: 'ok' } });
   expect((await run('blog', '2026-04-19T10:00:05Z')).exitCode).toBe(0);
-  expect(parseExposition(fs.readFileSync(file, 'utf8')).get('lucy_ops_runs_total')!.samples.find((s) => s.labels.job === 'blog' && s.labels.outcome === 'ok')?.value).toBe(1);
+  expect(
+    parseExposition(fs.readFileSync(file, 'utf8'))
+      .get('lucy_ops_runs_total')!
+      .samples.find((s) => s.labels.job === 'blog' && s.labels.outcome === 'ok')?.value,
+  ).toBe(1);
 
   sim.setScript({ 'deepseek-v3': { kind: 'status', status: 503 }, '*': { kind: 'ok' } });
   const degraded = await run('blog', '2026-04-19T11:00:05Z');
@@ -36,7 +41,12 @@ it('writes runs, attempts, breaker state and last success per job; counters pers
   const fams = parseExposition(text);
   expect(fams.get('lucy_ops_runs_total')?.type).toBe('counter');
   expect(fams.get('lucy_ops_attempts_total')?.type).toBe('counter');
-  for (const g of ['lucy_ops_breaker_state', 'lucy_ops_last_success_timestamp_seconds', 'lucy_ops_job_consecutive_failures']) expect(fams.get(g)?.type).toBe('gauge');
+  for (const g of [
+    'lucy_ops_breaker_state',
+    'lucy_ops_last_success_timestamp_seconds',
+    'lucy_ops_job_consecutive_failures',
+  ])
+    expect(fams.get(g)?.type).toBe('gauge');
 
   const runs = fams.get('lucy_ops_runs_total');
   expect(value(runs, { job: 'blog', outcome: 'ok' })).toBe(2);
@@ -72,7 +82,9 @@ it('writes runs, attempts, breaker state and last success per job; counters pers
 it('no textfile configured: nothing is written', async () => {
   sim.setScript({ '*': { kind: 'ok' } });
   const dir = tempProject(simConfig({ primary: sim.url }));
-  expect((await runCli(['generate', 'blog'], { cwd: dir, env: { LUCY_OPS_NOW: '2026-04-19T10:00:05Z' } })).exitCode).toBe(0);
+  expect(
+    (await runCli(['generate', 'blog'], { cwd: dir, env: { LUCY_OPS_NOW: '2026-04-19T10:00:05Z' } })).exitCode,
+  ).toBe(0);
   const files = fs.readdirSync(dir, { recursive: true }).map(String);
   expect(files.filter((f) => f.endsWith('.prom'))).toEqual([]);
 });

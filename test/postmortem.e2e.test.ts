@@ -23,7 +23,14 @@ function served(slot: string, runId: string): string {
   const base = { level: 'info', job: 'stories', runId, scheduledFor: slot, trigger: 'cron' };
   return [
     { ts: slot, event: 'run.start', ...base },
-    { ts: slot.replace(':00.000Z', ':09.000Z'), event: 'run.end', ...base, outcome: 'ok', provider: 'p1', durationMs: 9000 },
+    {
+      ts: slot.replace(':00.000Z', ':09.000Z'),
+      event: 'run.end',
+      ...base,
+      outcome: 'ok',
+      provider: 'p1',
+      durationMs: 9000,
+    },
   ]
     .map((r) => JSON.stringify(r) + '\n')
     .join('');
@@ -36,7 +43,9 @@ async function both(dir: string, extra: string[], input?: string) {
   expect(gaps.exitCode, gaps.stderr).toBe(0);
   expect(plan.exitCode, plan.stderr).toBe(0);
   // a gap is a run of consecutive unserved slots: list them (the schedule is every 30 minutes)
-  const unserved = gaps.json.gaps.flatMap((g: any) => Array.from({ length: g.slots }, (_, i) => new Date(Date.parse(g.start) + i * 30 * 60_000).toISOString()));
+  const unserved = gaps.json.gaps.flatMap((g: any) =>
+    Array.from({ length: g.slots }, (_, i) => new Date(Date.parse(g.start) + i * 30 * 60_000).toISOString()),
+  );
   return { gaps: unserved, plan: plan.json.slots.map((s: any) => s.slot), stderr: [gaps.stderr, plan.stderr] };
 }
 
@@ -49,7 +58,11 @@ describe('postmortem gaps and backfill read the same logs', () => {
     fs.writeFileSync(host2, served('2026-04-19T15:00:00.000Z', 'b'));
 
     const configuredOnly = await both(dir, []);
-    expect(configuredOnly.gaps).toEqual(['2026-04-19T14:30:00.000Z', '2026-04-19T15:00:00.000Z', '2026-04-19T15:30:00.000Z']);
+    expect(configuredOnly.gaps).toEqual([
+      '2026-04-19T14:30:00.000Z',
+      '2026-04-19T15:00:00.000Z',
+      '2026-04-19T15:30:00.000Z',
+    ]);
     expect(configuredOnly.plan).toEqual(configuredOnly.gaps);
 
     const union = await both(dir, ['--log', host2]);
@@ -65,8 +78,14 @@ describe('postmortem gaps and backfill read the same logs', () => {
 
   it('a --log that does not exist is a usage error for both; a missing configured log only a warning', async () => {
     const dir = project();
-    for (const cmd of [['postmortem', 'gaps'], ['backfill', '--dry-run']]) {
-      const r = await runCli([...cmd, ...WINDOW, '--log', path.join(dir, 'nope.jsonl')], { cwd: dir, env: { LUCY_OPS_NOW: NOW } });
+    for (const cmd of [
+      ['postmortem', 'gaps'],
+      ['backfill', '--dry-run'],
+    ]) {
+      const r = await runCli([...cmd, ...WINDOW, '--log', path.join(dir, 'nope.jsonl')], {
+        cwd: dir,
+        env: { LUCY_OPS_NOW: NOW },
+      });
       expect(r.exitCode, cmd.join(' ')).toBe(64);
       expect(r.stderr).toContain(`no such log file: ${path.join(dir, 'nope.jsonl')} (--log)`);
     }
@@ -75,6 +94,9 @@ describe('postmortem gaps and backfill read the same logs', () => {
     const r = await both(dir, ['--log', host2]);
     expect(r.gaps).toEqual(['2026-04-19T14:00:00.000Z', '2026-04-19T14:30:00.000Z', '2026-04-19T15:30:00.000Z']);
     expect(r.plan).toEqual(r.gaps);
-    for (const stderr of r.stderr) expect(stderr).toMatch(/warning: no job log at .*logs\/jobs\.jsonl \(the configured log\): reading only .*host2\.jsonl/);
+    for (const stderr of r.stderr)
+      expect(stderr).toMatch(
+        /warning: no job log at .*logs\/jobs\.jsonl \(the configured log\): reading only .*host2\.jsonl/,
+      );
   });
 });

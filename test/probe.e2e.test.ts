@@ -11,11 +11,16 @@ beforeEach(() => {
   sim.resetCounts();
 });
 
-const probe = (dir: string, args: string[] = [], env: Record<string, string> = {}) => runCli(['probe', 'providers', '--json', ...args], { cwd: dir, env });
+const probe = (dir: string, args: string[] = [], env: Record<string, string> = {}) =>
+  runCli(['probe', 'providers', '--json', ...args], { cwd: dir, env });
 const byName = (json: any) => Object.fromEntries(json.providers.map((p: any) => [p.provider, p]));
 
 it('one provider down: exit 0 without --strict, 1 with it; latency is measured; probe records are logged', async () => {
-  sim.setScript({ 'deepseek-v3': { kind: 'status', status: 503 }, 'qwen-72b': { kind: 'ok', latencyMs: 200 }, '*': { kind: 'ok' } });
+  sim.setScript({
+    'deepseek-v3': { kind: 'status', status: 503 },
+    'qwen-72b': { kind: 'ok', latencyMs: 200 },
+    '*': { kind: 'ok' },
+  });
   const dir = tempProject(simConfig({ primary: sim.url }));
 
   const r = await probe(dir);
@@ -23,7 +28,13 @@ it('one provider down: exit 0 without --strict, 1 with it; latency is measured; 
   expect(r.stderr).not.toContain('lucy-ops: probe:'); // exit 0: nothing for cron to mail
   const p = byName(r.json);
   expect(Object.keys(p)).toEqual(['deepseek-v3', 'llama-3.3-70b', 'qwen-72b']);
-  expect(p['deepseek-v3']).toMatchObject({ model: 'deepseek-v3', ok: false, httpStatus: 503, errorType: 'server', breaker: 'closed' });
+  expect(p['deepseek-v3']).toMatchObject({
+    model: 'deepseek-v3',
+    ok: false,
+    httpStatus: 503,
+    errorType: 'server',
+    breaker: 'closed',
+  });
   expect(p['llama-3.3-70b']).toMatchObject({ ok: true, breaker: 'closed' });
   expect(p['qwen-72b'].ok).toBe(true);
   for (const one of r.json.providers) expect(one.latencyMs).toBeGreaterThan(0);
@@ -35,8 +46,19 @@ it('one provider down: exit 0 without --strict, 1 with it; latency is measured; 
 
   const log = readLog(dir).filter((l) => l.event === 'probe');
   expect(log).toHaveLength(3);
-  for (const rec of log) expect(rec).toMatchObject({ job: 'probe', trigger: 'manual', runId: log[0].runId, scheduledFor: expect.any(String) });
-  expect(log.find((l) => l.provider === 'deepseek-v3')).toMatchObject({ ok: false, httpStatus: 503, errorType: 'server', model: 'deepseek-v3' });
+  for (const rec of log)
+    expect(rec).toMatchObject({
+      job: 'probe',
+      trigger: 'manual',
+      runId: log[0].runId,
+      scheduledFor: expect.any(String),
+    });
+  expect(log.find((l) => l.provider === 'deepseek-v3')).toMatchObject({
+    ok: false,
+    httpStatus: 503,
+    errorType: 'server',
+    model: 'deepseek-v3',
+  });
   expect(log.find((l) => l.provider === 'qwen-72b').latencyMs).toBe(p['qwen-72b'].latencyMs);
 
   const strict = await probe(dir, ['--strict']);
@@ -52,7 +74,9 @@ it('none answers: exit 69, with or without --strict', async () => {
   expect(r.exitCode).toBe(69);
   expect(r.json.providers.every((p: any) => p.ok === false && p.httpStatus === 502)).toBe(true);
   // the morning smoke check runs with >/dev/null: stderr alone must say it (cron mails it)
-  expect(r.stderr).toContain('lucy-ops: probe: 0 of 3 provider(s) answered; failed: deepseek-v3 (server), llama-3.3-70b (server), qwen-72b (server)');
+  expect(r.stderr).toContain(
+    'lucy-ops: probe: 0 of 3 provider(s) answered; failed: deepseek-v3 (server), llama-3.3-70b (server), qwen-72b (server)',
+  );
   expect((await probe(dir, ['--strict'])).exitCode).toBe(69);
 });
 
@@ -92,7 +116,9 @@ it('a breaker opened by failures: the probe calls the provider, and its success 
   const now = { LUCY_OPS_NOW: '2026-04-19T14:00:05Z' };
   // three failed attempts (= failureThreshold) open it; the fallback serves
   expect((await runCli(['generate', 'threads', '--json', '--force'], { cwd: dir, env: now })).exitCode).toBe(0);
-  expect((await runCli(['breaker', 'status', '--json'], { cwd: dir, env: now })).json.providers[0]).toMatchObject({ state: 'open' });
+  expect((await runCli(['breaker', 'status', '--json'], { cwd: dir, env: now })).json.providers[0]).toMatchObject({
+    state: 'open',
+  });
 
   sim.setScript({ '*': { kind: 'ok' } });
   sim.resetCounts();
@@ -101,7 +127,9 @@ it('a breaker opened by failures: the probe calls the provider, and its success 
   expect(sim.counts()['deepseek-v3']).toBe(1);
   expect(byName(r.json)['deepseek-v3']).toMatchObject({ ok: true, breaker: 'closed', closedBreaker: true });
   expect(byName(r.json)['deepseek-v3'].keptOpen).toBeUndefined();
-  expect(readLog(dir).filter((l) => l.event === 'breaker.close')).toEqual([expect.objectContaining({ job: 'probe', provider: 'deepseek-v3', from: 'open', by: 'probe' })]);
+  expect(readLog(dir).filter((l) => l.event === 'breaker.close')).toEqual([
+    expect.objectContaining({ job: 'probe', provider: 'deepseek-v3', from: 'open', by: 'probe' }),
+  ]);
 
   const status = await runCli(['breaker', 'status', '--json'], { cwd: dir, env: now });
   expect(status.json.providers[0]).toMatchObject({ provider: 'deepseek-v3', state: 'closed' });
@@ -113,7 +141,8 @@ it('a hand trip survives a successful probe: the provider is called, the breaker
   const now = { LUCY_OPS_NOW: '2026-04-19T14:00:00Z' };
   expect((await runCli(['breaker', 'trip', 'deepseek-v3', '--for', '2h'], { cwd: dir, env: now })).exitCode).toBe(0);
   // LUCY_OPS_NOW pins the start; time flows from there, so read the trip's end as stored
-  const until: string = (await runCli(['breaker', 'status', '--json'], { cwd: dir, env: now })).json.providers[0].retryAt;
+  const until: string = (await runCli(['breaker', 'status', '--json'], { cwd: dir, env: now })).json.providers[0]
+    .retryAt;
   expect(until).toMatch(/^2026-04-19T16:00:00\.\d{3}Z$/);
 
   const r = await probe(dir, [], now);
@@ -125,15 +154,27 @@ it('a hand trip survives a successful probe: the provider is called, the breaker
   expect(p.note).toContain(`deepseek-v3 answered; its breaker stays open: tripped by hand until ${until}`);
   expect(p.note).toContain('lucy-ops breaker reset deepseek-v3 to close it');
   expect(readLog(dir).filter((l) => l.event === 'breaker.close')).toEqual([]);
-  expect(readLog(dir).find((l) => l.event === 'probe' && l.provider === 'deepseek-v3')).toMatchObject({ ok: true, breaker: 'open', keptOpen: true, trippedUntil: until });
+  expect(readLog(dir).find((l) => l.event === 'probe' && l.provider === 'deepseek-v3')).toMatchObject({
+    ok: true,
+    breaker: 'open',
+    keptOpen: true,
+    trippedUntil: until,
+  });
 
   const text = await runCli(['probe', 'providers'], { cwd: dir, env: now });
   expect(text.stdout).toMatch(/deepseek-v3.*yes.*open \(tripped by hand, kept\)/);
-  expect(text.stdout).toContain(`deepseek-v3 answered; its breaker stays open: tripped by hand until ${until}, in 1h 59m`);
+  expect(text.stdout).toContain(
+    `deepseek-v3 answered; its breaker stays open: tripped by hand until ${until}, in 1h 59m`,
+  );
   expect(text.stdout).not.toContain('breaker is now closed');
 
   const status = await runCli(['breaker', 'status', '--json'], { cwd: dir, env: now });
-  expect(status.json.providers[0]).toMatchObject({ provider: 'deepseek-v3', state: 'open', by: 'manual', retryAt: until });
+  expect(status.json.providers[0]).toMatchObject({
+    provider: 'deepseek-v3',
+    state: 'open',
+    by: 'manual',
+    retryAt: until,
+  });
 
   // once the hand trip's time is over, a success closes it like any open breaker whose trial is due
   const later = await probe(dir, [], { LUCY_OPS_NOW: '2026-04-19T16:00:01Z' });
@@ -150,7 +191,11 @@ it('a refused connection names the host:port from baseUrl, so a wrong port shows
   const r = await probe(dir);
   expect(r.exitCode).toBe(0);
   const refused = byName(r.json)['deepseek-v3'];
-  expect(refused).toMatchObject({ ok: false, errorType: 'connect', error: `cannot connect to deepseek-v3 at 127.0.0.1:${port} (ECONNREFUSED)` });
+  expect(refused).toMatchObject({
+    ok: false,
+    errorType: 'connect',
+    error: `cannot connect to deepseek-v3 at 127.0.0.1:${port} (ECONNREFUSED)`,
+  });
   expect(r.stdout).not.toContain('secret-query');
 });
 

@@ -36,8 +36,18 @@ describe('README', () => {
 
 describe('every command has --help with an example', () => {
   const commands = [
-    ['generate'], ['postmortem', 'gaps'], ['backfill'], ['run'], ['probe', 'providers'],
-    ['breaker', 'status'], ['breaker', 'reset'], ['breaker', 'trip'], ['serve'], ['sim'], ['drill'], ['init'],
+    ['generate'],
+    ['postmortem', 'gaps'],
+    ['backfill'],
+    ['run'],
+    ['probe', 'providers'],
+    ['breaker', 'status'],
+    ['breaker', 'reset'],
+    ['breaker', 'trip'],
+    ['serve'],
+    ['sim'],
+    ['drill'],
+    ['init'],
   ];
   it.each(commands.map((c) => [c.join(' '), c]))('%s --help', async (_name, words) => {
     const r = await runCli([...(words as string[]), '--help'], { cwd: ROOT });

@@ -14,7 +14,12 @@ import { expectWhole, gapsAt, LATER, logHas, NOW, SLOT, until, useRobustness } f
 const { sim, nextRequests, startCli } = useRobustness();
 
 describe('kill -9 of generate', () => {
-  const moments: Array<{ name: string; script: () => void; config: Record<string, unknown>; when: (dir: string) => Promise<void> }> = [
+  const moments: Array<{
+    name: string;
+    script: () => void;
+    config: Record<string, unknown>;
+    when: (dir: string) => Promise<void>;
+  }> = [
     {
       name: 'while the provider hangs',
       script: () => sim.setScript({ 'deepseek-v3': { kind: 'hang' }, '*': { kind: 'ok' } }),
@@ -25,7 +30,11 @@ describe('kill -9 of generate', () => {
       name: 'while backing off (Retry-After 30 s)',
       script: () => sim.setScript({ 'deepseek-v3': { kind: 'rate-limit', retryAfterS: 30 }, '*': { kind: 'ok' } }),
       config: { deadlineMs: 60_000, retry: { attempts: 3, baseDelayMs: 10, maxDelayMs: 60_000 } },
-      when: async (dir) => until('the first attempt.end', logHas(dir, (l) => l.event === 'attempt.end')),
+      when: async (dir) =>
+        until(
+          'the first attempt.end',
+          logHas(dir, (l) => l.event === 'attempt.end'),
+        ),
     },
     {
       name: 'as the answer arrives',
@@ -37,7 +46,12 @@ describe('kill -9 of generate', () => {
       name: 'as the output file appears',
       script: () => sim.setScript({ '*': { kind: 'ok' } }),
       config: {},
-      when: (dir) => until('the output file', () => fs.existsSync(path.join(dir, 'content/blog')) && fs.readdirSync(path.join(dir, 'content/blog')).length > 0),
+      when: (dir) =>
+        until(
+          'the output file',
+          () =>
+            fs.existsSync(path.join(dir, 'content/blog')) && fs.readdirSync(path.join(dir, 'content/blog')).length > 0,
+        ),
     },
   ];
   for (const m of moments) {
@@ -61,7 +75,10 @@ describe('kill -9 of generate', () => {
       }
 
       sim.setScript({ '*': { kind: 'ok' } });
-      const next = await runCli(['generate', 'blog', '--json'], { cwd: dir, env: { LUCY_OPS_NOW: '2026-04-19T14:10:00Z' } });
+      const next = await runCli(['generate', 'blog', '--json'], {
+        cwd: dir,
+        env: { LUCY_OPS_NOW: '2026-04-19T14:10:00Z' },
+      });
       expect(next.exitCode, next.stderr).toBe(0); // never 75: the dead holder's lock is free at once
       const files = fs.readdirSync(path.join(dir, 'content/blog'));
       expect(files.filter((f) => f.endsWith('.md'))).toHaveLength(1);
@@ -91,7 +108,10 @@ describe('kill -9 of generate', () => {
 });
 
 describe('SIGTERM and SIGINT', () => {
-  for (const [signal, code] of [['SIGTERM', 143], ['SIGINT', 130]] as const) {
+  for (const [signal, code] of [
+    ['SIGTERM', 143],
+    ['SIGINT', 130],
+  ] as const) {
     it(`${signal} while a provider hangs: prompt exit ${code}, a failed run.end saying interrupted, the lock released`, async () => {
       sim.setScript({ 'deepseek-v3': { kind: 'hang' }, '*': { kind: 'ok' } });
       const dir = tempProject(simConfig({ primary: sim.url }, { deadlineMs: 60_000 }));
@@ -115,15 +135,26 @@ describe('SIGTERM and SIGINT', () => {
 
   it('SIGTERM while backing off ends the sleep at once', async () => {
     sim.setScript({ 'deepseek-v3': { kind: 'rate-limit', retryAfterS: 30 }, '*': { kind: 'ok' } });
-    const dir = tempProject(simConfig({ primary: sim.url }, { deadlineMs: 60_000, retry: { attempts: 3, baseDelayMs: 10, maxDelayMs: 60_000 } }));
+    const dir = tempProject(
+      simConfig(
+        { primary: sim.url },
+        { deadlineMs: 60_000, retry: { attempts: 3, baseDelayMs: 10, maxDelayMs: 60_000 } },
+      ),
+    );
     const run = startCli(['generate', 'blog', '--json'], dir);
-    await until('the first attempt.end', logHas(dir, (l) => l.event === 'attempt.end'));
+    await until(
+      'the first attempt.end',
+      logHas(dir, (l) => l.event === 'attempt.end'),
+    );
     const sent = performance.now();
     run.child.kill('SIGTERM');
     const exit = await run.exited;
     expect(exit.code).toBe(143);
     expect(exit.at - sent).toBeLessThan(10_000); // the hang or the 30 s backoff would last far longer
-    expect(readLog(dir).find((l) => l.event === 'run.end')).toMatchObject({ outcome: 'failed', error: 'run aborted: interrupted by SIGTERM' });
+    expect(readLog(dir).find((l) => l.event === 'run.end')).toMatchObject({
+      outcome: 'failed',
+      error: 'run aborted: interrupted by SIGTERM',
+    });
   });
 });
 
@@ -134,7 +165,10 @@ describe('the deadline bounds every wait', () => {
       'llama-3.3-70b': { kind: 'status', status: 503 },
       'qwen-72b': { kind: 'trickle', intervalMs: 50 },
     });
-    const cfg = simConfig({ primary: sim.url }, { deadlineMs: 1500, retry: { attempts: 5, baseDelayMs: 600_000, maxDelayMs: 3_600_000 } }) as any;
+    const cfg = simConfig(
+      { primary: sim.url },
+      { deadlineMs: 1500, retry: { attempts: 5, baseDelayMs: 600_000, maxDelayMs: 3_600_000 } },
+    ) as any;
     for (const p of cfg.providers) Object.assign(p, { timeoutMs: 600_000, idleTimeoutMs: 600_000 });
     const dir = tempProject(cfg);
     const r = await runCli(['generate', 'blog', '--json'], { cwd: dir, env: { LUCY_OPS_NOW: NOW } });
@@ -153,10 +187,16 @@ describe('the deadline bounds every wait', () => {
     const holder = spawn('node', ['-e', 'setInterval(() => {}, 1e6)']);
     const holderGone = new Promise((r) => holder.once('exit', r));
     fs.mkdirSync(path.join(dir, '.lucy-ops/locks'), { recursive: true });
-    fs.writeFileSync(path.join(dir, '.lucy-ops/state.lock'), JSON.stringify({ pid: holder.pid, host: os.hostname(), token: 'frozen', at: new Date().toISOString() }));
+    fs.writeFileSync(
+      path.join(dir, '.lucy-ops/state.lock'),
+      JSON.stringify({ pid: holder.pid, host: os.hostname(), token: 'frozen', at: new Date().toISOString() }),
+    );
     try {
       const run = startCli(['generate', 'blog', '--json'], dir);
-      await until('run.end', logHas(dir, (l) => l.event === 'run.end'));
+      await until(
+        'run.end',
+        logHas(dir, (l) => l.event === 'run.end'),
+      );
       const end = readLog(dir).find((l) => l.event === 'run.end');
       expect(end).toMatchObject({ outcome: 'failed' });
       expect(end.error).toMatch(/deadline of 1500 ms/);

@@ -14,15 +14,25 @@ describe('one breaker, many processes', () => {
   it('20 runs for different slots: exact failure count, one breaker.open; after the cooldown exactly one trial reaches the primary', async () => {
     sim.setScript({ 'deepseek-v3': { kind: 'status', status: 401 }, '*': { kind: 'ok' } });
     const base = simConfig({ primary: sim.url }) as any;
-    base.jobs.minutely = { schedule: '* * * * *', tz: 'UTC', kind: 'thread', outDir: 'content/minutely', prompt: 'Now: {{time}}.' };
+    base.jobs.minutely = {
+      schedule: '* * * * *',
+      tz: 'UTC',
+      kind: 'thread',
+      outDir: 'content/minutely',
+      prompt: 'Now: {{time}}.',
+    };
     const dir = tempProject(base);
     const wave = (hour: string, now: string) =>
       Promise.all(
         Array.from({ length: 20 }, (_, i) =>
-          runCli(['generate', 'minutely', '--json', '--slot', `2026-04-19T${hour}:${String(i + 10).padStart(2, '0')}:00Z`], { cwd: dir, env: { LUCY_OPS_NOW: now } }),
+          runCli(
+            ['generate', 'minutely', '--json', '--slot', `2026-04-19T${hour}:${String(i + 10).padStart(2, '0')}:00Z`],
+            { cwd: dir, env: { LUCY_OPS_NOW: now } },
+          ),
         ),
       );
-    const breaker = () => JSON.parse(fs.readFileSync(path.join(dir, '.lucy-ops/state.json'), 'utf8')).entries['breaker:deepseek-v3'];
+    const breaker = () =>
+      JSON.parse(fs.readFileSync(path.join(dir, '.lucy-ops/state.json'), 'utf8')).entries['breaker:deepseek-v3'];
     const events = (name: string) => readLog(dir).filter((l) => l.event === name);
 
     sim.resetCounts();
@@ -33,7 +43,9 @@ describe('one breaker, many processes', () => {
     // every request the primary failed is counted, none twice, none lost
     expect(breaker()).toMatchObject({ state: 'open', consecutiveFailures: primaryCalls, lastError: 'auth' });
     expect(events('breaker.open')).toHaveLength(1);
-    expect(events('attempt.end').filter((a) => a.provider === 'deepseek-v3' && a.outcome === 'failed')).toHaveLength(primaryCalls);
+    expect(events('attempt.end').filter((a) => a.provider === 'deepseek-v3' && a.outcome === 'failed')).toHaveLength(
+      primaryCalls,
+    );
 
     // past the 5-minute cooldown: 20 runs at once, and the primary sees exactly one trial (which fails)
     sim.resetCounts();
@@ -50,9 +62,18 @@ describe('one breaker, many processes', () => {
 describe('garbage in the job log', () => {
   it('binary junk, a 10 MB line, CRLF, a BOM, unknown events and fields: gaps and backfill --dry-run read on and count', async () => {
     const dir = tempProject(simConfig({ primary: sim.url }));
-    const rec = (o: Record<string, unknown>) => JSON.stringify({ level: 'info', job: 'blog', trigger: 'cron', runId: `r${o.scheduledFor}`, ...o });
+    const rec = (o: Record<string, unknown>) =>
+      JSON.stringify({ level: 'info', job: 'blog', trigger: 'cron', runId: `r${o.scheduledFor}`, ...o });
     const slot = (h: number) => `2026-04-19T${String(h).padStart(2, '0')}:00:00.000Z`;
-    const end = (h: number, extra: Record<string, unknown> = {}) => rec({ ts: slot(h).replace(':00.000Z', ':30.000Z'), event: 'run.end', scheduledFor: slot(h), outcome: 'ok', durationMs: 5, ...extra });
+    const end = (h: number, extra: Record<string, unknown> = {}) =>
+      rec({
+        ts: slot(h).replace(':00.000Z', ':30.000Z'),
+        event: 'run.end',
+        scheduledFor: slot(h),
+        outcome: 'ok',
+        durationMs: 5,
+        ...extra,
+      });
     const parts: Array<string | Buffer> = [
       '\uFEFF' + rec({ ts: slot(10), event: 'run.start', scheduledFor: slot(10) }) + '\r\n', // BOM, CRLF
       end(10) + '\r\n',
@@ -64,7 +85,10 @@ describe('garbage in the job log', () => {
       end(13), // no newline at the end of the file
     ];
     fs.mkdirSync(path.join(dir, 'logs'));
-    fs.writeFileSync(path.join(dir, 'logs/jobs.jsonl'), Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : p))));
+    fs.writeFileSync(
+      path.join(dir, 'logs/jobs.jsonl'),
+      Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : p))),
+    );
     const env = { LUCY_OPS_NOW: '2026-04-19T16:30:00Z' };
     const window = ['--since', '2026-04-19T09:30Z', '--until', '2026-04-19T15:30Z', '--job', 'blog', '--json'];
 

@@ -41,13 +41,24 @@ describe('secrets', () => {
     const dir = tempProject({
       stateDir: '.lucy-ops',
       log: 'logs/jobs.jsonl',
-      providers: ['p1', 'p2', 'p3'].map((name, i) => ({ name, baseUrl: leaky.url, model: name, apiKeyEnv: `LUCY_K${i + 1}`, timeoutMs: 2000, idleTimeoutMs: 1000 })),
+      providers: ['p1', 'p2', 'p3'].map((name, i) => ({
+        name,
+        baseUrl: leaky.url,
+        model: name,
+        apiKeyEnv: `LUCY_K${i + 1}`,
+        timeoutMs: 2000,
+        idleTimeoutMs: 1000,
+      })),
       retry: { attempts: 2, baseDelayMs: 1, maxDelayMs: 5 },
       breaker: { failureThreshold: 100, cooldownMs: 300_000 },
       deadlineMs: 5000,
       jobs: {
         blog: { schedule: '0 * * * *', tz: 'UTC', kind: 'blog', outDir: 'content/blog', prompt: 'Write for {{date}}.' },
-        env: { schedule: '5 * * * *', tz: 'UTC', command: ['node', '-e', 'console.log(JSON.stringify(process.env)); process.exit(3)'] },
+        env: {
+          schedule: '5 * * * *',
+          tz: 'UTC',
+          command: ['node', '-e', 'console.log(JSON.stringify(process.env)); process.exit(3)'],
+        },
       },
       alerts: { afterConsecutiveFailures: 1, webhook: hook.url, webhookFormat: 'json' },
       state: { redis: redisUrl },
@@ -67,7 +78,12 @@ describe('secrets', () => {
     expect((await cli(['generate', 'blog', '--force'])).exitCode).toBe(69);
     expect((await cli(['probe', 'providers', '--json'])).exitCode).toBe(69);
     expect((await cli(['probe', 'providers'])).exitCode).toBe(69);
-    for (const args of [['breaker', 'status', '--json'], ['breaker', 'trip', 'p1', '--for', '10m', '--json'], ['breaker', 'status'], ['breaker', 'reset', '--json']]) {
+    for (const args of [
+      ['breaker', 'status', '--json'],
+      ['breaker', 'trip', 'p1', '--for', '10m', '--json'],
+      ['breaker', 'status'],
+      ['breaker', 'reset', '--json'],
+    ]) {
       expect((await cli(args)).exitCode, args.join(' ')).toBe(0);
     }
     // the command's own output is its business (it passes through to stderr under --json);
@@ -75,7 +91,9 @@ describe('secrets', () => {
     const run = await cli(['run', 'env', '--json'], { keepStderr: false });
     expect(run.json).toMatchObject({ job: 'env', status: 'failed', exitCode: 3 });
     expect(run.stderr).toContain(KEYS.LUCY_K2); // the child really printed it
-    expect((await cli(['postmortem', 'gaps', '--since', '6h', '--json', '--fail-on-gap'], { now: LATER })).exitCode).toBe(1);
+    expect(
+      (await cli(['postmortem', 'gaps', '--since', '6h', '--json', '--fail-on-gap'], { now: LATER })).exitCode,
+    ).toBe(1);
     expect((await cli(['backfill', '--since', '4h', '--job', 'blog', '--json'], { now: LATER })).exitCode).toBe(69);
     leaky.mode.ok = true;
     expect((await cli(['generate', 'blog', '--force', '--json'])).json.status).toBe('ok');
@@ -121,43 +139,61 @@ describe('secrets', () => {
     expect(hook.requests.length).toBeGreaterThan(0);
     // the keys really were quoted back, and scrubbed: by value, not only by their look
     const log = readLog(dir);
-    expect(log.filter((l) => l.event === 'attempt.end' && /redacted/i.test(l.error ?? '')).map((l) => l.provider)).toEqual(expect.arrayContaining(['p1', 'p2', 'p3']));
+    expect(
+      log.filter((l) => l.event === 'attempt.end' && /redacted/i.test(l.error ?? '')).map((l) => l.provider),
+    ).toEqual(expect.arrayContaining(['p1', 'p2', 'p3']));
     expect(log.find((l) => l.job === 'env' && l.event === 'run.end').outputTail).toContain('LUCY_K2');
     for (const fragment of FRAGMENTS) expect(everything, fragment).not.toContain(fragment);
   }, 60_000);
 
-  it.skipIf(!redisTestsEnabled())('a Redis URL with a password: not in output, warnings or Redis values, up or down', async () => {
-    const redis = await startRedisServer({ password: REDIS_PASSWORD });
-    try {
-      sim.setScript({ 'deepseek-v3': { kind: 'status', status: 401 }, '*': { kind: 'ok' } });
-      const dir = tempProject(simConfig({ primary: sim.url }, { state: { redis: redis.url } }));
-      const env = { LUCY_OPS_NOW: NOW };
-      const runs = [
-        await runCli(['generate', 'blog', '--json'], { cwd: dir, env }),
-        await runCli(['breaker', 'trip', 'qwen-72b', '--json'], { cwd: dir, env }),
-        await runCli(['breaker', 'status', '--json'], { cwd: dir, env }),
-      ];
-      expect(runs.map((r) => r.exitCode)).toEqual([0, 0, 0]);
-      expect(runs[2].json.store.where).toMatch(new RegExp(`redis://127\\.0\\.0\\.1:${redis.port}/0`));
-      const { Redis } = await import('ioredis');
-      const client = new Redis(redis.url);
-      const keys = await client.keys('*');
-      const values = await Promise.all(keys.map((k) => client.type(k).then((t) => (t === 'string' ? client.get(k) : ''))));
-      await client.quit();
-      expect(keys.length).toBeGreaterThan(0);
-      await redis.kill();
-      const down = await runCli(['breaker', 'status', '--json'], { cwd: dir, env });
-      expect(down.exitCode).toBe(0);
-      expect(down.stderr).toMatch(/redis:\/\/127\.0\.0\.1:\d+\/0 unavailable/);
-      // Redis down costs no waiting (a refused connection falls back at once; it used to hold every
-      // command ~2 s): compared with the same command on the file store, timed in the same run
-      const baseline = await runCli(['breaker', 'status', '--json'], { cwd: tempProject(simConfig({ primary: sim.url })), env });
-      expect(down.ms - baseline.ms).toBeLessThan(1000);
-      const everything = [...runs, down].flatMap((r) => [r.stdout, r.stderr]).concat(keys, values as string[], walk(dir).filter((f) => !f.endsWith('.config.json')).map((f) => fs.readFileSync(f, 'utf8')));
-      expect(everything.join('\n')).not.toContain(REDIS_PASSWORD);
-      expect(everything.join('\n')).not.toContain('RedisPass');
-    } finally {
-      await redis.stop();
-    }
-  });
+  it.skipIf(!redisTestsEnabled())(
+    'a Redis URL with a password: not in output, warnings or Redis values, up or down',
+    async () => {
+      const redis = await startRedisServer({ password: REDIS_PASSWORD });
+      try {
+        sim.setScript({ 'deepseek-v3': { kind: 'status', status: 401 }, '*': { kind: 'ok' } });
+        const dir = tempProject(simConfig({ primary: sim.url }, { state: { redis: redis.url } }));
+        const env = { LUCY_OPS_NOW: NOW };
+        const runs = [
+          await runCli(['generate', 'blog', '--json'], { cwd: dir, env }),
+          await runCli(['breaker', 'trip', 'qwen-72b', '--json'], { cwd: dir, env }),
+          await runCli(['breaker', 'status', '--json'], { cwd: dir, env }),
+        ];
+        expect(runs.map((r) => r.exitCode)).toEqual([0, 0, 0]);
+        expect(runs[2].json.store.where).toMatch(new RegExp(`redis://127\\.0\\.0\\.1:${redis.port}/0`));
+        const { Redis } = await import('ioredis');
+        const client = new Redis(redis.url);
+        const keys = await client.keys('*');
+        const values = await Promise.all(
+          keys.map((k) => client.type(k).then((t) => (t === 'string' ? client.get(k) : ''))),
+        );
+        await client.quit();
+        expect(keys.length).toBeGreaterThan(0);
+        await redis.kill();
+        const down = await runCli(['breaker', 'status', '--json'], { cwd: dir, env });
+        expect(down.exitCode).toBe(0);
+        expect(down.stderr).toMatch(/redis:\/\/127\.0\.0\.1:\d+\/0 unavailable/);
+        // Redis down costs no waiting (a refused connection falls back at once; it used to hold every
+        // command ~2 s): compared with the same command on the file store, timed in the same run
+        const baseline = await runCli(['breaker', 'status', '--json'], {
+          cwd: tempProject(simConfig({ primary: sim.url })),
+          env,
+        });
+        expect(down.ms - baseline.ms).toBeLessThan(1000);
+        const everything = [...runs, down]
+          .flatMap((r) => [r.stdout, r.stderr])
+          .concat(
+            keys,
+            values as string[],
+            walk(dir)
+              .filter((f) => !f.endsWith('.config.json'))
+              .map((f) => fs.readFileSync(f, 'utf8')),
+          );
+        expect(everything.join('\n')).not.toContain(REDIS_PASSWORD);
+        expect(everything.join('\n')).not.toContain('RedisPass');
+      } finally {
+        await redis.stop();
+      }
+    },
+  );
 });

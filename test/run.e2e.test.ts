@@ -38,7 +38,12 @@ function run(dir: string, args: string[], env: Record<string, string> = {}) {
  * comes back wrapped: returning the (thenable) subprocess itself would wait for it to exit.
  */
 async function startUntil(dir: string, args: string[], line: string): Promise<{ sub: ResultPromise }> {
-  const sub = execa(NODE, [BIN, 'run', ...args], { cwd: dir, env: { LUCY_OPS_NOW: NOW, NO_COLOR: '1' }, reject: false, timeout: 30_000 });
+  const sub = execa(NODE, [BIN, 'run', ...args], {
+    cwd: dir,
+    env: { LUCY_OPS_NOW: NOW, NO_COLOR: '1' },
+    reject: false,
+    timeout: 30_000,
+  });
   let seen = '';
   await new Promise<void>((resolve, reject) => {
     sub.stdout!.on('data', (chunk: Buffer) => {
@@ -66,12 +71,22 @@ describe.concurrent('lucy-ops run', () => {
     expect(r.stderr).toMatch(/sitemap 2026-04-19T14:05:00.000Z failed: exited with code 3/);
     const log = readLog(dir);
     expect(log.map((l) => l.event)).toEqual(['run.start', 'run.end']);
-    expect(log[1]).toMatchObject({ job: 'sitemap', scheduledFor: SLOT, trigger: 'cron', runId: log[0].runId, outcome: 'failed', exitCode: 3 });
+    expect(log[1]).toMatchObject({
+      job: 'sitemap',
+      scheduledFor: SLOT,
+      trigger: 'cron',
+      runId: log[0].runId,
+      outcome: 'failed',
+      exitCode: 3,
+    });
     const tail: string[] = log[1].outputTail.split('\n');
     // stdout and stderr are two pipes: their relative order is as the lines arrived
     expect(tail).toHaveLength(20);
     expect(tail).toContain('warning: on stderr');
-    expect(tail.filter((l) => l.startsWith('line '))).toEqual([...Array.from({ length: 18 }, (_, i) => `line ${i + 32}`), 'line 50 key=[REDACTED]']);
+    expect(tail.filter((l) => l.startsWith('line '))).toEqual([
+      ...Array.from({ length: 18 }, (_, i) => `line ${i + 32}`),
+      'line 50 key=[REDACTED]',
+    ]);
     expect(fs.readFileSync(path.join(dir, 'logs/jobs.jsonl'), 'utf8')).not.toContain(SECRET);
   });
 
@@ -88,7 +103,13 @@ describe.concurrent('lucy-ops run', () => {
     const dir = project();
     const r = await run(dir, ['sitemap', '--', ...fixture('child-self-kill.mjs', 'SIGKILL')]);
     expect(r.exitCode).toBe(137);
-    expect(runEnd(dir)).toMatchObject({ outcome: 'failed', exitCode: 137, signal: 'SIGKILL', error: 'killed by SIGKILL', outputTail: 'about to die by SIGKILL' });
+    expect(runEnd(dir)).toMatchObject({
+      outcome: 'failed',
+      exitCode: 137,
+      signal: 'SIGKILL',
+      error: 'killed by SIGKILL',
+      outputTail: 'about to die by SIGKILL',
+    });
   });
 
   it('forwards SIGTERM to the whole process group of the command', async () => {
@@ -101,7 +122,12 @@ describe.concurrent('lucy-ops run', () => {
     expect(fs.existsSync(path.join(markers, 'leader.sigterm'))).toBe(true);
     expect(fs.existsSync(path.join(markers, 'grandchild.sigterm'))).toBe(true);
     expect(r.exitCode).toBe(143);
-    expect(runEnd(dir)).toMatchObject({ outcome: 'failed', exitCode: 143, signal: 'SIGTERM', forwardedSignal: 'SIGTERM' });
+    expect(runEnd(dir)).toMatchObject({
+      outcome: 'failed',
+      exitCode: 143,
+      signal: 'SIGTERM',
+      forwardedSignal: 'SIGTERM',
+    });
   });
 
   it('exits 75 without starting the command when the same job and slot is running', async () => {
@@ -109,7 +135,14 @@ describe.concurrent('lucy-ops run', () => {
     const release = path.join(dir, 'release');
     const { sub: first } = await startUntil(dir, ['sitemap', '--', ...fixture('child-wait.mjs', release)], 'ready');
     const marker = path.join(dir, 'second-started');
-    const second = await run(dir, ['sitemap', '--json', '--', NODE, '-e', `require('fs').writeFileSync(${JSON.stringify(marker)}, '')`]);
+    const second = await run(dir, [
+      'sitemap',
+      '--json',
+      '--',
+      NODE,
+      '-e',
+      `require('fs').writeFileSync(${JSON.stringify(marker)}, '')`,
+    ]);
     expect(second.exitCode).toBe(75);
     expect(second.json).toMatchObject({ job: 'sitemap', slot: SLOT, status: 'skipped', exitCode: 75 });
     expect(second.stderr).toMatch(/already running/);
@@ -118,21 +151,44 @@ describe.concurrent('lucy-ops run', () => {
     const r = await first;
     expect(r.exitCode).toBe(0);
     const ends = readLog(dir).filter((l) => l.event === 'run.end');
-    expect(ends.map((e) => [e.outcome, e.reason])).toEqual([['skipped', 'locked'], ['ok', undefined]]);
+    expect(ends.map((e) => [e.outcome, e.reason])).toEqual([
+      ['skipped', 'locked'],
+      ['ok', undefined],
+    ]);
     expect(readLog(dir).filter((l) => l.event === 'run.start')).toHaveLength(1);
   });
 
   it('--timeout ends the command with SIGTERM and exits 124', async () => {
     const dir = project();
-    const r = await run(dir, ['sitemap', '--timeout', '1s', '--', ...fixture('child-wait.mjs', path.join(dir, 'never'))]);
+    const r = await run(dir, [
+      'sitemap',
+      '--timeout',
+      '1s',
+      '--',
+      ...fixture('child-wait.mjs', path.join(dir, 'never')),
+    ]);
     expect(r.exitCode).toBe(124);
     expect(r.stdout).toContain('ready');
-    expect(runEnd(dir)).toMatchObject({ outcome: 'failed', exitCode: 124, signal: 'SIGTERM', timedOut: true, error: 'timed out after 1000 ms (ended by SIGTERM)' });
+    expect(runEnd(dir)).toMatchObject({
+      outcome: 'failed',
+      exitCode: 124,
+      signal: 'SIGTERM',
+      timedOut: true,
+      error: 'timed out after 1000 ms (ended by SIGTERM)',
+    });
   });
 
   it('--kill-after sends SIGKILL to a command that ignores SIGTERM', async () => {
     const dir = project();
-    const r = await run(dir, ['sitemap', '--timeout', '1500ms', '--kill-after', '200ms', '--', ...fixture('child-wait.mjs', path.join(dir, 'never'), '--ignore-term')]);
+    const r = await run(dir, [
+      'sitemap',
+      '--timeout',
+      '1500ms',
+      '--kill-after',
+      '200ms',
+      '--',
+      ...fixture('child-wait.mjs', path.join(dir, 'never'), '--ignore-term'),
+    ]);
     expect(r.exitCode).toBe(124);
     expect(r.stdout).toContain('ignoring SIGTERM');
     expect(runEnd(dir)).toMatchObject({ outcome: 'failed', exitCode: 124, signal: 'SIGKILL', timedOut: true });
@@ -141,14 +197,22 @@ describe.concurrent('lucy-ops run', () => {
   it("runs the job's configured command in the config's folder with LUCY_OPS_* in its environment", async () => {
     const dir = project();
     const elsewhere = fs.mkdtempSync(path.join(dir, 'cwd-'));
-    const r = await runCli(['run', 'sitemap', '--config', path.join(dir, 'lucy-ops.config.json'), '--slot', '2026-04-19T12:05Z'], {
-      cwd: elsewhere,
-      env: { LUCY_OPS_NOW: NOW },
-    });
+    const r = await runCli(
+      ['run', 'sitemap', '--config', path.join(dir, 'lucy-ops.config.json'), '--slot', '2026-04-19T12:05Z'],
+      {
+        cwd: elsewhere,
+        env: { LUCY_OPS_NOW: NOW },
+      },
+    );
     expect(r.exitCode, r.stderr).toBe(0);
     const seen = JSON.parse(r.stdout.trim());
     const end = runEnd(dir);
-    expect(seen).toMatchObject({ LUCY_OPS_JOB: 'sitemap', LUCY_OPS_SLOT: '2026-04-19T12:05:00.000Z', LUCY_OPS_TRIGGER: 'manual', LUCY_OPS_RUN_ID: end.runId });
+    expect(seen).toMatchObject({
+      LUCY_OPS_JOB: 'sitemap',
+      LUCY_OPS_SLOT: '2026-04-19T12:05:00.000Z',
+      LUCY_OPS_TRIGGER: 'manual',
+      LUCY_OPS_RUN_ID: end.runId,
+    });
     expect(fs.realpathSync(seen.cwd)).toBe(fs.realpathSync(dir));
     expect(end).toMatchObject({ scheduledFor: '2026-04-19T12:05:00.000Z', trigger: 'manual', outcome: 'ok' });
   });
@@ -158,7 +222,11 @@ describe.concurrent('lucy-ops run', () => {
     const r = await run(dir, ['sitemap', '--', 'lucy-ops-no-such-command-xyz', '--flag']);
     expect(r.exitCode).toBe(127);
     expect(r.stderr).toMatch(/command not found: lucy-ops-no-such-command-xyz/);
-    expect(runEnd(dir)).toMatchObject({ outcome: 'failed', exitCode: 127, error: expect.stringMatching(/command not found/) });
+    expect(runEnd(dir)).toMatchObject({
+      outcome: 'failed',
+      exitCode: 127,
+      error: expect.stringMatching(/command not found/),
+    });
   });
 
   it('refuses usage errors with 64 before running anything', async () => {

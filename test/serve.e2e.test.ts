@@ -22,7 +22,10 @@ interface Serve {
 
 /** Starts `lucy-ops serve --port 0 --json` in `dir` and reads the bound URL from its first stdout line. */
 async function startServe(dir: string, env: Record<string, string> = {}, graceMs = 5000): Promise<Serve> {
-  const child = spawn('node', [BIN, 'serve', '--port', '0', '--json', '--grace', String(graceMs)], { cwd: dir, env: { ...process.env, NO_COLOR: '1', ...env } });
+  const child = spawn('node', [BIN, 'serve', '--port', '0', '--json', '--grace', String(graceMs)], {
+    cwd: dir,
+    env: { ...process.env, NO_COLOR: '1', ...env },
+  });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
@@ -38,11 +41,16 @@ async function startServe(dir: string, env: Record<string, string> = {}, graceMs
   return { url, child, stderr: () => stderr, exited };
 }
 
-const client = (serve: Serve, apiKey = 'unused') => new OpenAI({ baseURL: `${serve.url}/v1`, apiKey, maxRetries: 0, timeout: 10_000 });
+const client = (serve: Serve, apiKey = 'unused') =>
+  new OpenAI({ baseURL: `${serve.url}/v1`, apiKey, maxRetries: 0, timeout: 10_000 });
 const ask = { messages: [{ role: 'user' as const, content: 'Write about failover.' }] };
 
 /** A provider that accepts requests and never answers; `nextRequest()` resolves when one arrives, with a promise of its connection closing. */
-function hangingProvider(): Promise<{ url: string; server: Server; nextRequest: () => Promise<{ closed: Promise<void> }> }> {
+function hangingProvider(): Promise<{
+  url: string;
+  server: Server;
+  nextRequest: () => Promise<{ closed: Promise<void> }>;
+}> {
   let waiting: ((r: { closed: Promise<void> }) => void) | undefined;
   const server = createServer((req, res) => {
     req.resume();
@@ -52,7 +60,9 @@ function hangingProvider(): Promise<{ url: string; server: Server; nextRequest: 
   });
   const nextRequest = () => new Promise<{ closed: Promise<void> }>((r) => (waiting = r));
   return new Promise((resolve) =>
-    server.listen(0, '127.0.0.1', () => resolve({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`, server, nextRequest })),
+    server.listen(0, '127.0.0.1', () =>
+      resolve({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`, server, nextRequest }),
+    ),
   );
 }
 
@@ -71,7 +81,9 @@ beforeAll(async () => {
   const base = simConfig({ primary: sim.url }) as { providers: Array<Record<string, unknown>> };
   dir = tempProject({
     ...base,
-    providers: [...base.providers, { name: 'hanger', baseUrl: hang.url, model: 'hanger', timeoutMs: 30_000, idleTimeoutMs: 30_000 },
+    providers: [
+      ...base.providers,
+      { name: 'hanger', baseUrl: hang.url, model: 'hanger', timeoutMs: 30_000, idleTimeoutMs: 30_000 },
       // model p1: the leaky provider answers 401 quoting the key it was sent
       { name: 'leaky', baseUrl: leaky.url, model: 'p1', apiKeyEnv: 'LEAKY_KEY' },
     ],
@@ -92,7 +104,9 @@ afterAll(async () => {
 describe('chat completions through the chain', () => {
   it('fails over from a 503 primary and discloses it in the headers and the job log', async () => {
     sim.setScript({ 'deepseek-v3': { kind: 'status', status: 503 }, '*': { kind: 'ok' } });
-    const { data, response } = await client(serve).chat.completions.create({ model: 'auto', ...ask }).withResponse();
+    const { data, response } = await client(serve)
+      .chat.completions.create({ model: 'auto', ...ask })
+      .withResponse();
     // a whole answer with its length (no chunked framing)
     expect(Number(response.headers.get('content-length'))).toBe(Buffer.byteLength(JSON.stringify(data)));
     expect(data.choices[0].message.content).toContain('llama-3.3-70b');
@@ -100,26 +114,48 @@ describe('chat completions through the chain', () => {
     expect(response.headers.get('x-lucy-model')).toBe('llama-3.3-70b');
     expect(response.headers.get('x-lucy-degraded')).toBe('true');
     const records = await runRecords(response.headers.get('x-lucy-run-id'));
-    expect(records.map((r) => r.event)).toEqual(['run.start', 'attempt.end', 'attempt.end', 'attempt.end', 'attempt.end', 'run.end']);
-    expect(records.every((r) => r.job === 'serve' && r.trigger === 'manual' && r.scheduledFor === records[0].scheduledFor)).toBe(true);
+    expect(records.map((r) => r.event)).toEqual([
+      'run.start',
+      'attempt.end',
+      'attempt.end',
+      'attempt.end',
+      'attempt.end',
+      'run.end',
+    ]);
+    expect(
+      records.every((r) => r.job === 'serve' && r.trigger === 'manual' && r.scheduledFor === records[0].scheduledFor),
+    ).toBe(true);
     expect(records.at(-1)).toMatchObject({ outcome: 'ok', provider: 'llama-3.3-70b', degraded: true });
   });
 
   it('starts the chain at the provider named as the model; an unknown model is a 404', async () => {
     sim.setScript({ '*': { kind: 'ok' } });
-    const { response } = await client(serve).chat.completions.create({ model: 'llama-3.3-70b', ...ask }).withResponse();
+    const { response } = await client(serve)
+      .chat.completions.create({ model: 'llama-3.3-70b', ...ask })
+      .withResponse();
     expect(response.headers.get('x-lucy-provider')).toBe('llama-3.3-70b');
     expect(response.headers.get('x-lucy-degraded')).toBe('false');
-    const err = await client(serve).chat.completions.create({ model: 'gpt-nope', ...ask }).catch((e: unknown) => e);
+    const err = await client(serve)
+      .chat.completions.create({ model: 'gpt-nope', ...ask })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OpenAI.NotFoundError);
     expect((err as InstanceType<typeof OpenAI.NotFoundError>).code).toBe('model_not_found');
     const models = await client(serve).models.list();
-    expect(models.data.map((m) => m.id)).toEqual(['auto', 'deepseek-v3', 'llama-3.3-70b', 'qwen-72b', 'hanger', 'leaky']);
+    expect(models.data.map((m) => m.id)).toEqual([
+      'auto',
+      'deepseek-v3',
+      'llama-3.3-70b',
+      'qwen-72b',
+      'hanger',
+      'leaky',
+    ]);
   });
 
   it('streams deltas with the serving provider in the headers, ending with [DONE]', async () => {
     sim.setScript({ 'deepseek-v3': { kind: 'status', status: 502 }, '*': { kind: 'ok', chunkDelayMs: 1 } });
-    const { data: stream, response } = await client(serve).chat.completions.create({ model: 'auto', stream: true, ...ask }).withResponse();
+    const { data: stream, response } = await client(serve)
+      .chat.completions.create({ model: 'auto', stream: true, ...ask })
+      .withResponse();
     expect(response.headers.get('content-type')).toContain('text/event-stream');
     expect(response.headers.get('x-lucy-provider')).toBe('llama-3.3-70b');
     expect(response.headers.get('x-lucy-degraded')).toBe('true');
@@ -136,7 +172,9 @@ describe('chat completions through the chain', () => {
   it('reports a stream cut after the first delta as an error, never a clean end, and does not fail over', async () => {
     sim.setScript({ 'deepseek-v3': { kind: 'cut', afterChunks: 2 }, '*': { kind: 'ok' } });
     sim.resetCounts();
-    const { data: stream, response } = await client(serve).chat.completions.create({ model: 'auto', stream: true, ...ask }).withResponse();
+    const { data: stream, response } = await client(serve)
+      .chat.completions.create({ model: 'auto', stream: true, ...ask })
+      .withResponse();
     expect(response.headers.get('x-lucy-provider')).toBe('deepseek-v3');
     let text = '';
     const err = await (async () => {
@@ -147,12 +185,16 @@ describe('chat completions through the chain', () => {
     expect((err as InstanceType<typeof OpenAI.APIError>).type).toBe('lucy_ops_stream_interrupted');
     expect(sim.counts()['llama-3.3-70b']).toBeUndefined(); // no second answer spliced onto the first
     const end = (await runRecords(response.headers.get('x-lucy-run-id'))).filter((r) => r.event === 'run.end');
-    expect(end).toEqual([expect.objectContaining({ outcome: 'failed', failure: 'interrupted', provider: 'deepseek-v3' })]);
+    expect(end).toEqual([
+      expect.objectContaining({ outcome: 'failed', failure: 'interrupted', provider: 'deepseek-v3' }),
+    ]);
   });
 
   it('fails over a stream that breaks before its first delta', async () => {
     sim.setScript({ 'deepseek-v3': { kind: 'cut', afterChunks: 0 }, '*': { kind: 'ok' } });
-    const { data: stream, response } = await client(serve).chat.completions.create({ model: 'auto', stream: true, ...ask }).withResponse();
+    const { data: stream, response } = await client(serve)
+      .chat.completions.create({ model: 'auto', stream: true, ...ask })
+      .withResponse();
     let text = '';
     for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
     expect(response.headers.get('x-lucy-provider')).toBe('llama-3.3-70b');
@@ -171,7 +213,12 @@ describe('chat completions through the chain', () => {
   it('cancels the upstream request when the client goes away', async () => {
     const aborter = new AbortController();
     const arrived = hang.nextRequest();
-    const call = client(serve).chat.completions.create({ model: 'hanger', ...ask }, { signal: aborter.signal, headers: { 'x-lucy-job': 'chat-route' } }).catch((e: unknown) => e);
+    const call = client(serve)
+      .chat.completions.create(
+        { model: 'hanger', ...ask },
+        { signal: aborter.signal, headers: { 'x-lucy-job': 'chat-route' } },
+      )
+      .catch((e: unknown) => e);
     const upstream = await arrived;
     aborter.abort();
     expect(await call).toBeInstanceOf(OpenAI.APIUserAbortError);
@@ -182,12 +229,16 @@ describe('chat completions through the chain', () => {
   });
 
   it('never passes a provider key to the client or the job log', async () => {
-    const err = await client(serve).chat.completions.create({ model: 'leaky', ...ask }).catch((e: unknown) => e);
+    const err = await client(serve)
+      .chat.completions.create({ model: 'leaky', ...ask })
+      .catch((e: unknown) => e);
     expect((err as InstanceType<typeof OpenAI.APIError>).status).toBe(503);
     const body = JSON.stringify((err as InstanceType<typeof OpenAI.APIError>).error);
     expect(body).toContain('401');
     expect(body).not.toContain('0123456789abcdef');
-    const records = await runRecords((err as InstanceType<typeof OpenAI.APIError>).headers?.get('x-lucy-run-id') ?? null);
+    const records = await runRecords(
+      (err as InstanceType<typeof OpenAI.APIError>).headers?.get('x-lucy-run-id') ?? null,
+    );
     expect(records.find((r) => r.event === 'attempt.end')).toMatchObject({ provider: 'leaky', httpStatus: 401 });
     expect(JSON.stringify(readLog(dir))).not.toContain('0123456789abcdef');
     expect(serve.stderr()).not.toContain('0123456789abcdef');
@@ -195,14 +246,18 @@ describe('chat completions through the chain', () => {
 
   it('refuses a body over serve.maxBodyBytes with 413', async () => {
     const big = { messages: [{ role: 'user' as const, content: 'x'.repeat(10_000) }] };
-    const err = await client(serve).chat.completions.create({ model: 'auto', ...big }).catch((e: unknown) => e);
+    const err = await client(serve)
+      .chat.completions.create({ model: 'auto', ...big })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OpenAI.APIError);
     expect((err as InstanceType<typeof OpenAI.APIError>).status).toBe(413);
   });
 
   it('counts requests in /metrics', async () => {
     const text = await (await fetch(`${serve.url}/metrics`)).text();
-    expect(text).toMatch(/lucy_ops_serve_requests_total\{outcome="ok",provider="llama-3.3-70b",degraded="true"\} [1-9]/);
+    expect(text).toMatch(
+      /lucy_ops_serve_requests_total\{outcome="ok",provider="llama-3.3-70b",degraded="true"\} [1-9]/,
+    );
     expect(text).toMatch(/lucy_ops_serve_requests_total\{outcome="interrupted",provider="",degraded=""\} 1/);
     expect(text).toContain('lucy_ops_breaker_state{provider="deepseek-v3"} 0');
   });
@@ -215,7 +270,9 @@ describe('token, health, and shutdown', () => {
     started.push(s);
     sim.setScript({ '*': { kind: 'ok' } });
     for (const key of ['unused', 'wrong-horse-battery']) {
-      const err = await client(s, key).chat.completions.create({ model: 'auto', ...ask }).catch((e: unknown) => e);
+      const err = await client(s, key)
+        .chat.completions.create({ model: 'auto', ...ask })
+        .catch((e: unknown) => e);
       expect(err).toBeInstanceOf(OpenAI.AuthenticationError);
     }
     const ok = await client(s, 'correct-horse-battery').chat.completions.create({ model: 'auto', ...ask });
@@ -229,10 +286,20 @@ describe('token, health, and shutdown', () => {
     }
     const down = await fetch(`${s.url}/healthz`);
     expect(down.status).toBe(503);
-    expect(await down.json()).toMatchObject({ ok: false, status: 'unavailable', providers: [{ provider: 'deepseek-v3', state: 'open', available: false }, {}, {}] });
-    const err = await client(s, 'correct-horse-battery').chat.completions.create({ model: 'auto', ...ask }).catch((e: unknown) => e);
+    expect(await down.json()).toMatchObject({
+      ok: false,
+      status: 'unavailable',
+      providers: [{ provider: 'deepseek-v3', state: 'open', available: false }, {}, {}],
+    });
+    const err = await client(s, 'correct-horse-battery')
+      .chat.completions.create({ model: 'auto', ...ask })
+      .catch((e: unknown) => e);
     expect((err as InstanceType<typeof OpenAI.APIError>).status).toBe(503);
-    expect((err as InstanceType<typeof OpenAI.APIError>).error).toMatchObject({ type: 'lucy_ops_unavailable', code: 'all_breakers_open', attempts: [{ outcome: 'skipped-open' }, {}, {}] });
+    expect((err as InstanceType<typeof OpenAI.APIError>).error).toMatchObject({
+      type: 'lucy_ops_unavailable',
+      code: 'all_breakers_open',
+      attempts: [{ outcome: 'skipped-open' }, {}, {}],
+    });
   });
 
   it('on SIGTERM finishes the in-flight request, refuses new ones, and exits 0', async () => {
@@ -240,7 +307,11 @@ describe('token, health, and shutdown', () => {
     started.push(s);
     sim.setScript({ '*': { kind: 'ok', latencyMs: 300 } });
     sim.resetCounts();
-    const seen = until('the request at the simulator', () => sim.requests().some((r) => r.model === 'deepseek-v3'), 5000);
+    const seen = until(
+      'the request at the simulator',
+      () => sim.requests().some((r) => r.model === 'deepseek-v3'),
+      5000,
+    );
     const slow = client(s).chat.completions.create({ model: 'auto', ...ask });
     await seen;
     s.child.kill('SIGTERM');
@@ -256,7 +327,9 @@ it('aborts what is still running when the shutdown grace is over, then exits 0',
   const s = await startServe(dir, { LEAKY_KEY }, 200);
   started.push(s);
   const arrived = hang.nextRequest();
-  const stuck = client(s).chat.completions.create({ model: 'hanger', ...ask }).catch((e: unknown) => e);
+  const stuck = client(s)
+    .chat.completions.create({ model: 'hanger', ...ask })
+    .catch((e: unknown) => e);
   const upstream = await arrived;
   s.child.kill('SIGTERM');
   const err = await stuck;

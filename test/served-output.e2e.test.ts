@@ -30,7 +30,9 @@ it('output without an ok record: backfill records it as served once (run.end ok)
 
   const env = { LUCY_OPS_NOW: AFTER };
   const gaps = () => runCli(['postmortem', 'gaps', '--since', SLOT, '--job', 'blog', '--json'], { cwd: dir, env });
-  expect((await gaps()).json.gaps).toEqual([expect.objectContaining({ start: '2026-04-19T14:00:00.000Z', missing: 1 })]);
+  expect((await gaps()).json.gaps).toEqual([
+    expect.objectContaining({ start: '2026-04-19T14:00:00.000Z', missing: 1 }),
+  ]);
 
   // a cron re-run of the slot only skips it (that proves nothing to gaps, per the contract)
   const rerun = await runCli(['generate', 'blog', '--slot', SLOT, '--json'], { cwd: dir, env });
@@ -39,8 +41,18 @@ it('output without an ok record: backfill records it as served once (run.end ok)
 
   const first = await runCli(['backfill', '--since', SLOT, '--job', 'blog', '--json'], { cwd: dir, env });
   expect(first.exitCode, first.stderr).toBe(0);
-  expect(first.json.slots).toEqual([expect.objectContaining({ slot: '2026-04-19T14:00:00.000Z', status: 'filled', reason: 'output already in place: recorded as served' })]);
-  expect(readLog(dir).filter((r) => r.event === 'run.end').at(-1)).toMatchObject({ outcome: 'ok', trigger: 'backfill', reason: 'output already in place', output: gen.json.output });
+  expect(first.json.slots).toEqual([
+    expect.objectContaining({
+      slot: '2026-04-19T14:00:00.000Z',
+      status: 'filled',
+      reason: 'output already in place: recorded as served',
+    }),
+  ]);
+  expect(
+    readLog(dir)
+      .filter((r) => r.event === 'run.end')
+      .at(-1),
+  ).toMatchObject({ outcome: 'ok', trigger: 'backfill', reason: 'output already in place', output: gen.json.output });
   expect(sim.counts()).toEqual({}); // nothing was generated again
 
   expect((await gaps()).json.gaps).toEqual([]);

@@ -19,17 +19,29 @@ export async function alertAfterRun(ctx: JobContext, run: RunHandle, result: Wor
   const key = alertKey(run.job);
   // Fast path: a success with no incident open changes nothing: no lock, no write.
   const seen = result.status === 'ok' ? await ctx.store.get<JobAlertMemory>(key) : undefined;
-  const quiet = result.status === 'ok' && (!seen || (seen.consecutiveFailures === 0 && !seen.sent?.failing && !seen.sent?.chainFailed));
+  const quiet =
+    result.status === 'ok' &&
+    (!seen || (seen.consecutiveFailures === 0 && !seen.sent?.failing && !seen.sent?.chainFailed));
   const memory = quiet
     ? (seen ?? EMPTY_MEMORY)
-    : await ctx.store.update<JobAlertMemory>(key, (cur) => nextMemory(cur, { runId: run.runId, status: result.status as 'ok' | 'failed', unavailable, at }, threshold));
+    : await ctx.store.update<JobAlertMemory>(key, (cur) =>
+        nextMemory(cur, { runId: run.runId, status: result.status as 'ok' | 'failed', unavailable, at }, threshold),
+      );
   const decided = quiet ? undefined : decisionFor(memory, run.runId);
   const alerts = planAlerts(run, result, memory!, decided, opened);
   alerts.push(...(await breakerRecoveries(ctx, run, result, alerts, at)));
   const reports: AlertReport[] = [];
   for (const alert of alerts) {
     reports.push(
-      await sendAlert(ctx.config, { ...alert, ts: at }, { log: (event, fields, level) => run.log(event, fields, level === 'debug' ? 'info' : level), env: ctx.env, stderr: ctx.alertLine }),
+      await sendAlert(
+        ctx.config,
+        { ...alert, ts: at },
+        {
+          log: (event, fields, level) => run.log(event, fields, level === 'debug' ? 'info' : level),
+          env: ctx.env,
+          stderr: ctx.alertLine,
+        },
+      ),
     );
   }
   return reports;
@@ -106,7 +118,13 @@ export const breakerAlertKey = (provider: string) => `alert:breaker:${provider}`
  * run's alerts name as opened, and answer a trial that closes one of them with `breaker-closed`.
  * Manual resets and probes close breakers without a recovery alert (the operator knows).
  */
-async function breakerRecoveries(ctx: JobContext, run: RunHandle, result: WorkResult, sent: AlertInput[], at: string): Promise<AlertInput[]> {
+async function breakerRecoveries(
+  ctx: JobContext,
+  run: RunHandle,
+  result: WorkResult,
+  sent: AlertInput[],
+  at: string,
+): Promise<AlertInput[]> {
   const transitions = result.transitions ?? [];
   for (const provider of new Set(sent.flatMap((a) => a.providers ?? []))) {
     await ctx.store.update(breakerAlertKey(provider), () => ({ openedAt: at, job: run.job, slot: run.slot }));

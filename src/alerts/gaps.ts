@@ -31,7 +31,11 @@ export interface GapAlertOptions {
 }
 
 /** Send one `gap` alert for the gaps with missing slots not alerted yet; undefined when there are none. */
-export async function alertOnGaps(config: ResolvedConfig, gaps: GapLike[], opts: GapAlertOptions = {}): Promise<AlertReport | undefined> {
+export async function alertOnGaps(
+  config: ResolvedConfig,
+  gaps: GapLike[],
+  opts: GapAlertOptions = {},
+): Promise<AlertReport | undefined> {
   const silent = gaps.filter((g) => g.missing > 0);
   if (silent.length === 0) return undefined;
   const now = opts.now ?? Date.now();
@@ -56,9 +60,17 @@ export async function alertOnGaps(config: ResolvedConfig, gaps: GapLike[], opts:
         ts: at,
         summary: `${fresh.length === 1 ? 'a silent gap' : `${fresh.length} silent gaps`}: ${fresh.map(describeGap).join('; ')}`,
         ...(fresh.length === 1 ? { job: fresh[0].job, slot: fresh[0].start } : {}),
-        details: { gaps: fresh, ...(opts.since ? { since: opts.since } : {}), ...(opts.until ? { until: opts.until } : {}) },
+        details: {
+          gaps: fresh,
+          ...(opts.since ? { since: opts.since } : {}),
+          ...(opts.until ? { until: opts.until } : {}),
+        },
       },
-      { stderr: opts.stderr, log: (event, fields, level) => log.append({ level, event, job: 'watchdog', runId, scheduledFor: at, trigger: 'cron', ...fields }) },
+      {
+        stderr: opts.stderr,
+        log: (event, fields, level) =>
+          log.append({ level, event, job: 'watchdog', runId, scheduledFor: at, trigger: 'cron', ...fields }),
+      },
     );
   } finally {
     if (!opts.store) await store.close();
@@ -67,6 +79,8 @@ export async function alertOnGaps(config: ResolvedConfig, gaps: GapLike[], opts:
 
 function describeGap(g: GapLike): string {
   const span = g.end ? `${g.start} → ${g.end}` : `since ${g.start} (still open)`;
-  const what = [g.missing ? `${g.missing} missing` : '', g.failed ? `${g.failed} failed` : ''].filter(Boolean).join(', ');
+  const what = [g.missing ? `${g.missing} missing` : '', g.failed ? `${g.failed} failed` : '']
+    .filter(Boolean)
+    .join(', ');
   return `${g.job} ${span}, ${what}${g.cause ? ` (${g.cause})` : ''}`;
 }

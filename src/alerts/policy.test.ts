@@ -5,7 +5,12 @@ import { decisionFor, newlyOpened, nextMemory, type JobAlertMemory, type RunOutc
 function play(statuses: Array<'ok' | 'failed' | 'down'>, threshold = 3): Array<string | null> {
   let memory: JobAlertMemory | undefined;
   return statuses.map((s, i) => {
-    const run: RunOutcome = { runId: `r${i}`, status: s === 'ok' ? 'ok' : 'failed', unavailable: s === 'down', at: `2026-04-19T${10 + i}:00:00Z` };
+    const run: RunOutcome = {
+      runId: `r${i}`,
+      status: s === 'ok' ? 'ok' : 'failed',
+      unavailable: s === 'down',
+      at: `2026-04-19T${10 + i}:00:00Z`,
+    };
     memory = nextMemory(memory, run, threshold);
     return decisionFor(memory, run.runId)?.alert ?? null;
   });
@@ -13,19 +18,46 @@ function play(statuses: Array<'ok' | 'failed' | 'down'>, threshold = 3): Array<s
 
 describe('alert policy', () => {
   it('alerts once at the threshold, once on recovery, and never in between', () => {
-    expect(play(['failed', 'failed', 'failed', 'failed', 'failed', 'ok', 'ok'])).toEqual([null, null, 'job-failing', null, null, 'job-recovered', null]);
+    expect(play(['failed', 'failed', 'failed', 'failed', 'failed', 'ok', 'ok'])).toEqual([
+      null,
+      null,
+      'job-failing',
+      null,
+      null,
+      'job-recovered',
+      null,
+    ]);
   });
 
   it('a success below the threshold resets the count silently', () => {
-    expect(play(['failed', 'failed', 'ok', 'failed', 'failed', 'failed'])).toEqual([null, null, null, null, null, 'job-failing']);
+    expect(play(['failed', 'failed', 'ok', 'failed', 'failed', 'failed'])).toEqual([
+      null,
+      null,
+      null,
+      null,
+      null,
+      'job-failing',
+    ]);
   });
 
   it('a chain failure alerts at once, then the threshold escalates once, then one recovery', () => {
-    expect(play(['down', 'down', 'down', 'down', 'ok'])).toEqual(['chain-failed', null, 'job-failing', null, 'job-recovered']);
+    expect(play(['down', 'down', 'down', 'down', 'ok'])).toEqual([
+      'chain-failed',
+      null,
+      'job-failing',
+      null,
+      'job-recovered',
+    ]);
   });
 
   it('a chain failure that reaches the threshold sends job-failing only', () => {
-    expect(play(['failed', 'failed', 'down', 'down', 'ok'])).toEqual([null, null, 'job-failing', null, 'job-recovered']);
+    expect(play(['failed', 'failed', 'down', 'down', 'ok'])).toEqual([
+      null,
+      null,
+      'job-failing',
+      null,
+      'job-recovered',
+    ]);
     expect(play(['down', 'ok'], 1)).toEqual(['job-failing', 'job-recovered']);
   });
 
@@ -34,7 +66,9 @@ describe('alert policy', () => {
     expect(decisionFor(m, 'a')?.alert).toBe('chain-failed');
     expect(decisionFor(m, 'b')).toBeUndefined();
     // pure: the same input gives the same output (an optimistic store may call it twice)
-    expect(nextMemory(undefined, { runId: 'a', status: 'failed', unavailable: true, at: '2026-04-19T10:00:00Z' }, 3)).toEqual(m);
+    expect(
+      nextMemory(undefined, { runId: 'a', status: 'failed', unavailable: true, at: '2026-04-19T10:00:00Z' }, 3),
+    ).toEqual(m);
   });
 
   it('only closed → open counts as a newly opened breaker', () => {

@@ -17,7 +17,11 @@ export interface JobAlertMemory {
   /** ISO time of the first failure of the current incident. */
   failingSince?: string;
   /** The run whose update made the latest decision, and the job-level alert it decided. */
-  decided?: { runId: string; alert: Extract<AlertKind, 'job-failing' | 'job-recovered' | 'chain-failed'> | null; failuresBefore: number };
+  decided?: {
+    runId: string;
+    alert: Extract<AlertKind, 'job-failing' | 'job-recovered' | 'chain-failed'> | null;
+    failuresBefore: number;
+  };
 }
 
 export interface RunOutcome {
@@ -38,7 +42,11 @@ export function nextMemory(current: JobAlertMemory | undefined, run: RunOutcome,
     return {
       consecutiveFailures: 0,
       sent: {},
-      decided: { runId: run.runId, alert: wasAlerted ? 'job-recovered' : null, failuresBefore: prev.consecutiveFailures },
+      decided: {
+        runId: run.runId,
+        alert: wasAlerted ? 'job-recovered' : null,
+        failuresBefore: prev.consecutiveFailures,
+      },
     };
   }
   const failures = prev.consecutiveFailures + 1;
@@ -78,6 +86,7 @@ export interface BreakerChange {
  */
 export function newlyOpened(transitions: readonly BreakerChange[] | undefined): string[] {
   const out: string[] = [];
-  for (const t of transitions ?? []) if (t.to === 'open' && t.from === 'closed' && !out.includes(t.provider)) out.push(t.provider);
+  for (const t of transitions ?? [])
+    if (t.to === 'open' && t.from === 'closed' && !out.includes(t.provider)) out.push(t.provider);
   return out;
 }

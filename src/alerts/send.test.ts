@@ -29,24 +29,44 @@ beforeEach(() => hook.clear());
 
 function config(alerts: Record<string, unknown> = {}): ResolvedConfig {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lucy-alerts-'));
-  return { log: path.join(dir, 'jobs.jsonl'), stateDir: path.join(dir, 'state'), alerts: { afterConsecutiveFailures: 3, webhookTimeoutMs: 2000, ...alerts } } as unknown as ResolvedConfig;
+  return {
+    log: path.join(dir, 'jobs.jsonl'),
+    stateDir: path.join(dir, 'state'),
+    alerts: { afterConsecutiveFailures: 3, webhookTimeoutMs: 2000, ...alerts },
+  } as unknown as ResolvedConfig;
 }
 const lines: string[] = [];
 const stderr = (l: string) => void lines.push(l);
-const records = (c: ResolvedConfig) => fs.readFileSync(c.log, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+const records = (c: ResolvedConfig) =>
+  fs
+    .readFileSync(c.log, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
 
 it('a webhook that never answers is cut off at webhookTimeoutMs; the stderr line still goes out', async () => {
   const c = config({ webhook: silentUrl, webhookTimeoutMs: 200 });
   const started = performance.now();
-  const report = await sendAlert(c, { kind: 'job-failing', summary: 'blog has failed 3 runs in a row', job: 'blog' }, { stderr });
+  const report = await sendAlert(
+    c,
+    { kind: 'job-failing', summary: 'blog has failed 3 runs in a row', job: 'blog' },
+    { stderr },
+  );
   expect(performance.now() - started).toBeLessThan(1500);
   expect(report.deliveries).toEqual([
     { channel: 'stderr', ok: true, ms: expect.any(Number) },
-    { channel: 'webhook', ok: false, ms: expect.any(Number), error: expect.stringContaining('did not answer within 200 ms') },
+    {
+      channel: 'webhook',
+      ok: false,
+      ms: expect.any(Number),
+      error: expect.stringContaining('did not answer within 200 ms'),
+    },
   ]);
   expect(lines.at(-2)).toBe('lucy-ops: ALERT job-failing: blog has failed 3 runs in a row');
   // the broken channel is as loud as the alert: one more stderr line (cron mails it)
-  expect(lines.at(-1)).toMatch(/^lucy-ops: ALERT DELIVERY FAILED \(webhook\): .*did not answer within 200 ms.*; this job-failing alert reached stderr only$/);
+  expect(lines.at(-1)).toMatch(
+    /^lucy-ops: ALERT DELIVERY FAILED \(webhook\): .*did not answer within 200 ms.*; this job-failing alert reached stderr only$/,
+  );
   expect(records(c).map((r) => [r.event, r.job, r.channel])).toEqual([
     ['alert.failed', 'blog', 'webhook'],
     ['alert.sent', 'blog', undefined],
@@ -58,20 +78,41 @@ it('the watchdog sends one gap alert per new silent gap, and not again while it 
   const store = await openFileStore(c.stateDir);
   const gaps = [
     { job: 'blog', start: '2026-04-19T14:00:00.000Z', end: null, slots: 3, failed: 0, missing: 3, cause: 'no records' },
-    { job: 'threads', start: '2026-04-19T14:15:00.000Z', end: '2026-04-19T14:45:00.000Z', slots: 2, failed: 2, missing: 0 },
+    {
+      job: 'threads',
+      start: '2026-04-19T14:15:00.000Z',
+      end: '2026-04-19T14:45:00.000Z',
+      slots: 2,
+      failed: 2,
+      missing: 0,
+    },
   ];
-  const first = await alertOnGaps(c, gaps, { store, stderr, now: Date.parse('2026-04-19T16:00:00Z'), since: '2026-04-19T14:00:00Z' });
+  const first = await alertOnGaps(c, gaps, {
+    store,
+    stderr,
+    now: Date.parse('2026-04-19T16:00:00Z'),
+    since: '2026-04-19T14:00:00Z',
+  });
   expect(first?.alert).toMatchObject({ kind: 'gap', severity: 'critical', job: 'blog', details: { gaps: [gaps[0]] } });
-  expect(first?.alert.summary).toBe('a silent gap: blog since 2026-04-19T14:00:00.000Z (still open), 3 missing (no records)');
+  expect(first?.alert.summary).toBe(
+    'a silent gap: blog since 2026-04-19T14:00:00.000Z (still open), 3 missing (no records)',
+  );
   expect(hook.requests.map((r) => r.body.kind)).toEqual(['gap']);
 
   // 30 minutes later the same gap is still open: quiet; a new one in another job: one alert
-  const later = [...gaps, { job: 'stories', start: '2026-04-19T15:30:00.000Z', end: null, slots: 1, failed: 0, missing: 1 }];
+  const later = [
+    ...gaps,
+    { job: 'stories', start: '2026-04-19T15:30:00.000Z', end: null, slots: 1, failed: 0, missing: 1 },
+  ];
   await alertOnGaps(c, later, { store, stderr, now: Date.parse('2026-04-19T16:30:00Z') });
   expect(hook.requests.map((r) => r.body.job ?? r.body.details.gaps[0].job)).toEqual(['blog', 'stories']);
   expect(await alertOnGaps(c, later, { store, stderr, now: Date.parse('2026-04-19T17:00:00Z') })).toBeUndefined();
   expect(hook.requests).toHaveLength(2);
-  expect(records(c).filter((r) => r.event === 'alert.sent').map((r) => [r.job, r.trigger])).toEqual([
+  expect(
+    records(c)
+      .filter((r) => r.event === 'alert.sent')
+      .map((r) => [r.job, r.trigger]),
+  ).toEqual([
     ['watchdog', 'cron'],
     ['watchdog', 'cron'],
   ]);

@@ -51,7 +51,12 @@ export function alertLine(alert: Alert): string {
 /** The webhook body: Slack (and Mattermost, Discord /slack, Teams workflows) read `text`. */
 export function webhookBody(alert: Alert, format: 'slack' | 'json' = 'slack'): string {
   if (format === 'json') return JSON.stringify(alert);
-  const icon = alert.severity === 'resolved' ? ':white_check_mark:' : alert.severity === 'warning' ? ':warning:' : ':rotating_light:';
+  const icon =
+    alert.severity === 'resolved'
+      ? ':white_check_mark:'
+      : alert.severity === 'warning'
+        ? ':warning:'
+        : ':rotating_light:';
   return JSON.stringify({ text: `${icon} *lucy-ops ${alert.kind}* (${alert.host}): ${alert.summary}` });
 }
 
@@ -80,8 +85,12 @@ export async function sendAlert(
   const pending: Array<Promise<Delivery>> = [];
   const { webhook, command } = config.alerts;
   const timeoutMs = config.alerts.webhookTimeoutMs ?? 5000;
-  if (webhook) pending.push(timed('webhook', () => postWebhook(webhook, webhookBody(alert, config.alerts.webhookFormat), timeoutMs), webhook));
-  if (command?.length) pending.push(timed('command', () => runCommand(command, alert, opts.env ?? process.env), webhook));
+  if (webhook)
+    pending.push(
+      timed('webhook', () => postWebhook(webhook, webhookBody(alert, config.alerts.webhookFormat), timeoutMs), webhook),
+    );
+  if (command?.length)
+    pending.push(timed('command', () => runCommand(command, alert, opts.env ?? process.env), webhook));
   deliveries.push(...(await Promise.all(pending)));
 
   const ok = deliveries.filter((d) => d.ok).map((d) => d.channel);
@@ -91,13 +100,19 @@ export async function sendAlert(
     // a broken pager channel must be as loud as the alert itself: cron mails this line too
     if (d.channel !== 'stderr') {
       try {
-        stderr(`lucy-ops: ALERT DELIVERY FAILED (${d.channel}): ${d.error ?? 'unknown error'}; this ${alert.kind} alert reached stderr only`);
+        stderr(
+          `lucy-ops: ALERT DELIVERY FAILED (${d.channel}): ${d.error ?? 'unknown error'}; this ${alert.kind} alert reached stderr only`,
+        );
       } catch {
         // stderr itself is gone: the job log has alert.failed
       }
     }
   }
-  log('alert.sent', { kind: alert.kind, severity: alert.severity, summary: alert.summary, channels: ok, ...pick(alert) }, alert.severity === 'resolved' ? 'info' : 'warn');
+  log(
+    'alert.sent',
+    { kind: alert.kind, severity: alert.severity, summary: alert.summary, channels: ok, ...pick(alert) },
+    alert.severity === 'resolved' ? 'info' : 'warn',
+  );
   return { alert, deliveries };
 }
 
@@ -150,10 +165,12 @@ async function postWebhook(url: string, body: string, timeoutMs: number): Promis
       bodyTimeout: timeoutMs,
     });
     await res.body.dump();
-    if (res.statusCode < 200 || res.statusCode >= 300) throw new Error(`${describeUrl(url)} answered HTTP ${res.statusCode}`);
+    if (res.statusCode < 200 || res.statusCode >= 300)
+      throw new Error(`${describeUrl(url)} answered HTTP ${res.statusCode}`);
   } catch (err) {
     const e = err as Error;
-    if (e?.name === 'TimeoutError' || e?.name === 'AbortError') throw new Error(`${describeUrl(url)} did not answer within ${timeoutMs} ms`);
+    if (e?.name === 'TimeoutError' || e?.name === 'AbortError')
+      throw new Error(`${describeUrl(url)} did not answer within ${timeoutMs} ms`);
     throw new Error(`${describeUrl(url)}: ${(e as { cause?: Error }).cause?.message ?? e.message}`);
   } finally {
     await agent.destroy().catch(() => undefined);
@@ -166,14 +183,28 @@ async function runCommand(command: string[], alert: Alert, env: NodeJS.ProcessEn
     input: JSON.stringify(alert) + '\n',
     reject: false,
     timeout: COMMAND_TIMEOUT_MS,
-    env: { ...env, LUCY_OPS_ALERT_KIND: alert.kind, LUCY_OPS_ALERT_SEVERITY: alert.severity, LUCY_OPS_ALERT_SUMMARY: alert.summary, LUCY_OPS_ALERT_JOB: alert.job ?? '' },
+    env: {
+      ...env,
+      LUCY_OPS_ALERT_KIND: alert.kind,
+      LUCY_OPS_ALERT_SEVERITY: alert.severity,
+      LUCY_OPS_ALERT_SUMMARY: alert.summary,
+      LUCY_OPS_ALERT_JOB: alert.job ?? '',
+    },
     // its output must not reach our stdout (which may be a --json document)
     stdout: 'pipe',
     stderr: 'pipe',
   });
   if (r.failed) {
-    const tail = String(r.stderr ?? '').trim().split('\n').slice(-2).join(' | ');
-    const why = r.timedOut ? `timed out after ${COMMAND_TIMEOUT_MS} ms` : r.exitCode !== undefined ? `exited ${r.exitCode}` : (r.shortMessage ?? 'failed');
+    const tail = String(r.stderr ?? '')
+      .trim()
+      .split('\n')
+      .slice(-2)
+      .join(' | ');
+    const why = r.timedOut
+      ? `timed out after ${COMMAND_TIMEOUT_MS} ms`
+      : r.exitCode !== undefined
+        ? `exited ${r.exitCode}`
+        : (r.shortMessage ?? 'failed');
     throw new Error(`alert command ${command[0]} ${why}${tail ? `: ${tail}` : ''}`);
   }
 }
@@ -182,6 +213,14 @@ function defaultLogger(logPath: string, alert: Alert): AlertLogger {
   const log = new JobLog(logPath);
   const runId = newRunId();
   return (event, fields, level) => {
-    log.append({ level, event, job: alert.job ?? 'alerts', runId, scheduledFor: alert.slot ?? alert.ts, trigger: 'manual', ...fields });
+    log.append({
+      level,
+      event,
+      job: alert.job ?? 'alerts',
+      runId,
+      scheduledFor: alert.slot ?? alert.ts,
+      trigger: 'manual',
+      ...fields,
+    });
   };
 }

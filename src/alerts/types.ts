@@ -43,7 +43,8 @@ export type AlertInput = Omit<Alert, 'ts' | 'host' | 'severity'> & Partial<Pick<
 
 export type Channel = 'stderr' | 'webhook' | 'command';
 
-export type Delivery = { channel: Channel; ok: true; ms: number } | { channel: Channel; ok: false; ms: number; error: string };
+export type Delivery =
+  { channel: Channel; ok: true; ms: number } | { channel: Channel; ok: false; ms: number; error: string };
 
 export interface AlertReport {
   alert: Alert;

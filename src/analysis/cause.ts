@@ -29,7 +29,12 @@ export function attemptCauseKey(record: LogRecord): string | undefined {
   const provider = typeof record.provider === 'string' ? record.provider : 'unknown provider';
   if (outcome === 'skipped-open') return causeKey(provider, 'breaker open');
   const status = record.httpStatus;
-  const reason = typeof status === 'number' && status > 0 ? String(status) : typeof record.errorType === 'string' ? record.errorType : 'error';
+  const reason =
+    typeof status === 'number' && status > 0
+      ? String(status)
+      : typeof record.errorType === 'string'
+        ? record.errorType
+        : 'error';
   return causeKey(provider, reason);
 }
 
@@ -58,7 +63,9 @@ export function causeCounts(tally: CauseTally): CauseCount[] {
   }
   const providers = all.filter((c) => c.source !== RUN_SOURCE || c.reason === CRASHED_REASON);
   const chosen = providers.some((c) => c.source !== RUN_SOURCE) ? providers : all;
-  return chosen.sort((a, b) => b.count - a.count || a.source.localeCompare(b.source) || a.reason.localeCompare(b.reason));
+  return chosen.sort(
+    (a, b) => b.count - a.count || a.source.localeCompare(b.source) || a.reason.localeCompare(b.reason),
+  );
 }
 
 /** "deepseek-v3: 503 ×9, timeout ×3; llama-3.3-70b: timeout ×3", or undefined when nothing failed. */

@@ -63,7 +63,12 @@ describe('April 19', () => {
       cause: 'deepseek-v3: 503 ×9; llama-3.3-70b: timeout ×3',
     });
     expect(report.late).toEqual([{ job: 'blog', slot: '2026-04-19T16:00:00.000Z', lateMs: 191_800, trigger: 'cron' }]);
-    expect(report.jobs.find((j) => j.job === 'threads')).toMatchObject({ slots: 20, served: 17, failed: 3, missing: 0 });
+    expect(report.jobs.find((j) => j.job === 'threads')).toMatchObject({
+      slots: 20,
+      served: 17,
+      failed: 3,
+      missing: 0,
+    });
   });
 
   it('plans exactly those slots for a backfill, and nothing once they are served', async () => {
@@ -80,7 +85,21 @@ describe('April 19', () => {
     const backfill = path.join(dir, 'backfill.jsonl');
     fs.writeFileSync(
       backfill,
-      plan.map((p, i) => JSON.stringify({ ts: '2026-04-19T18:00:0' + i + '.000Z', level: 'info', event: 'run.end', job: p.job, runId: 'b' + i, scheduledFor: p.slot, trigger: 'backfill', outcome: 'ok', durationMs: 9000 })).join('\n') + '\n',
+      plan
+        .map((p, i) =>
+          JSON.stringify({
+            ts: '2026-04-19T18:00:0' + i + '.000Z',
+            level: 'info',
+            event: 'run.end',
+            job: p.job,
+            runId: 'b' + i,
+            scheduledFor: p.slot,
+            trigger: 'backfill',
+            outcome: 'ok',
+            durationMs: 9000,
+          }),
+        )
+        .join('\n') + '\n',
     );
     const after = await analyzeLogs(JOBS, WINDOW, [APRIL19, backfill]);
     expect(after.gaps).toEqual([]);
@@ -113,23 +132,63 @@ describe('gaps', () => {
   const until = new Date('2026-04-19T06:00:00Z');
   const hourly: JobSchedule = { name: 'blog', schedule: '0 * * * *', tz: 'UTC' };
   const end = (slot: string, outcome = 'ok', extra: Record<string, unknown> = {}) => ({
-    ts: new Date(Date.parse(slot) + 10_000).toISOString(), level: 'info' as const, event: 'run.end', job: 'blog', runId: slot, scheduledFor: slot, trigger: 'cron' as const, outcome, durationMs: 8000, ...extra,
+    ts: new Date(Date.parse(slot) + 10_000).toISOString(),
+    level: 'info' as const,
+    event: 'run.end',
+    job: 'blog',
+    runId: slot,
+    scheduledFor: slot,
+    trigger: 'cron' as const,
+    outcome,
+    durationMs: 8000,
+    ...extra,
   });
-  const start = (slot: string) => ({ ts: slot, level: 'info' as const, event: 'run.start', job: 'blog', runId: slot, scheduledFor: slot, trigger: 'cron' as const });
+  const start = (slot: string) => ({
+    ts: slot,
+    level: 'info' as const,
+    event: 'run.start',
+    job: 'blog',
+    runId: slot,
+    scheduledFor: slot,
+    trigger: 'cron' as const,
+  });
 
   it('reports a job with no records at all as one open gap covering the window', async () => {
     const ledger = await buildLedger([hourly], { since, until }, []);
     const { gaps } = findGaps([hourly], ledger);
     expect(gaps).toHaveLength(1);
-    expect(gaps[0]).toMatchObject({ start: '2026-04-19T00:00:00.000Z', end: null, open: true, slots: 7, missing: 7, durationMs: 6 * 3_600_000 });
+    expect(gaps[0]).toMatchObject({
+      start: '2026-04-19T00:00:00.000Z',
+      end: null,
+      open: true,
+      slots: 7,
+      missing: 7,
+      durationMs: 6 * 3_600_000,
+    });
   });
 
   it('leaves slots inside the grace period unjudged, counts a started run that never ended as failed', async () => {
-    const records = [end('2026-04-19T00:00:00.000Z'), start('2026-04-19T01:00:00.000Z'), end('2026-04-19T02:00:00.000Z'), end('2026-04-19T03:00:00.000Z'), end('2026-04-19T04:00:00.000Z'), end('2026-04-19T05:00:00.000Z'), start('2026-04-19T06:00:00.000Z')];
+    const records = [
+      end('2026-04-19T00:00:00.000Z'),
+      start('2026-04-19T01:00:00.000Z'),
+      end('2026-04-19T02:00:00.000Z'),
+      end('2026-04-19T03:00:00.000Z'),
+      end('2026-04-19T04:00:00.000Z'),
+      end('2026-04-19T05:00:00.000Z'),
+      start('2026-04-19T06:00:00.000Z'),
+    ];
     const job = { ...hourly, graceMs: 5 * 60_000 };
     const ledger = await buildLedger([job], { since, until }, records);
     const { gaps, jobs } = findGaps([job], ledger);
-    expect(gaps).toEqual([expect.objectContaining({ start: '2026-04-19T01:00:00.000Z', end: '2026-04-19T02:00:00.000Z', failed: 1, missing: 0, cause: 'run: no run.end (killed or crashed) ×1' })]);
+    expect(gaps).toEqual([
+      expect.objectContaining({
+        start: '2026-04-19T01:00:00.000Z',
+        end: '2026-04-19T02:00:00.000Z',
+        failed: 1,
+        missing: 0,
+        cause: 'run: no run.end (killed or crashed) ×1',
+      }),
+    ]);
     expect(jobs[0]).toMatchObject({ served: 5, failed: 1, pending: 1 });
     // without grace, the 06:00 run still going is judged (as crashed): an open gap
     const strict = findGaps([hourly], await buildLedger([hourly], { since, until }, records));
@@ -150,7 +209,16 @@ describe('gaps', () => {
     ];
     const ledger = await buildLedger([hourly], { since, until }, records);
     const { gaps, jobs } = findGaps([hourly], ledger);
-    expect(gaps).toEqual([expect.objectContaining({ start: '2026-04-19T01:00:00.000Z', end: '2026-04-19T04:00:00.000Z', slots: 3, failed: 2, missing: 1, cause: 'run: exit 2 ×2' })]);
+    expect(gaps).toEqual([
+      expect.objectContaining({
+        start: '2026-04-19T01:00:00.000Z',
+        end: '2026-04-19T04:00:00.000Z',
+        slots: 3,
+        failed: 2,
+        missing: 1,
+        cause: 'run: exit 2 ×2',
+      }),
+    ]);
     expect(jobs[0].doubled).toBe(1);
   });
 
@@ -179,17 +247,46 @@ describe('DST (Europe/Berlin, 2026)', () => {
     { name: 'hourly', schedule: '0 * * * *', tz: 'Europe/Berlin' },
   ];
   // Every slot a Berlin crontab really ran, written by hand in UTC (not computed by croner).
-  const nightlyRuns = ['2026-03-28T01:30:00Z', '2026-03-29T01:00:00Z', '2026-03-30T00:30:00Z', '2026-10-24T00:30:00Z', '2026-10-25T00:30:00Z', '2026-10-26T01:30:00Z'];
-  const hourlyRuns = (fromUtc: string, hours: number) => Array.from({ length: hours }, (_, h) => new Date(Date.parse(fromUtc) + h * 3_600_000).toISOString());
+  const nightlyRuns = [
+    '2026-03-28T01:30:00Z',
+    '2026-03-29T01:00:00Z',
+    '2026-03-30T00:30:00Z',
+    '2026-10-24T00:30:00Z',
+    '2026-10-25T00:30:00Z',
+    '2026-10-26T01:30:00Z',
+  ];
+  const hourlyRuns = (fromUtc: string, hours: number) =>
+    Array.from({ length: hours }, (_, h) => new Date(Date.parse(fromUtc) + h * 3_600_000).toISOString());
   const windows = [
-    { since: new Date('2026-03-28T00:00:00Z'), until: new Date('2026-03-30T23:00:00Z'), hourly: hourlyRuns('2026-03-28T00:00:00Z', 24 * 3) },
-    { since: new Date('2026-10-24T00:00:00Z'), until: new Date('2026-10-26T23:00:00Z'), hourly: hourlyRuns('2026-10-24T00:00:00Z', 24 * 3) },
+    {
+      since: new Date('2026-03-28T00:00:00Z'),
+      until: new Date('2026-03-30T23:00:00Z'),
+      hourly: hourlyRuns('2026-03-28T00:00:00Z', 24 * 3),
+    },
+    {
+      since: new Date('2026-10-24T00:00:00Z'),
+      until: new Date('2026-10-26T23:00:00Z'),
+      hourly: hourlyRuns('2026-10-24T00:00:00Z', 24 * 3),
+    },
   ];
 
   for (const w of windows) {
     it(`finds no false gaps and invents no slots around ${w.since.toISOString().slice(0, 7)}`, async () => {
       const served = [...nightlyRuns.map((s) => ['nightly', s]), ...w.hourly.map((s) => ['hourly', s])];
-      const records = served.map(([job, s]) => ({ ts: s, level: 'info', event: 'run.end', job, runId: job + s, scheduledFor: new Date(s).toISOString(), trigger: 'cron', outcome: 'ok', durationMs: 1000 }) as LogRecord);
+      const records = served.map(
+        ([job, s]) =>
+          ({
+            ts: s,
+            level: 'info',
+            event: 'run.end',
+            job,
+            runId: job + s,
+            scheduledFor: new Date(s).toISOString(),
+            trigger: 'cron',
+            outcome: 'ok',
+            durationMs: 1000,
+          }) as LogRecord,
+      );
       const ledger = await buildLedger(jobs, w, records);
       const report = findGaps(jobs, ledger);
       expect(report.gaps).toEqual([]);
@@ -197,7 +294,10 @@ describe('DST (Europe/Berlin, 2026)', () => {
       expect(nightly.slots).toBe(3);
       expect(nightly.served).toBe(3);
       // the hourly job: 72 real hours in the window (both ends included), however the wall clock jumped
-      expect(report.jobs.find((j) => j.job === 'hourly')).toMatchObject({ slots: w.hourly.length, served: w.hourly.length });
+      expect(report.jobs.find((j) => j.job === 'hourly')).toMatchObject({
+        slots: w.hourly.length,
+        served: w.hourly.length,
+      });
     });
   }
 
@@ -205,14 +305,34 @@ describe('DST (Europe/Berlin, 2026)', () => {
     const w = windows[0];
     const records = nightlyRuns
       .filter((s) => s !== '2026-03-29T01:00:00Z')
-      .map((s) => ({ ts: s, level: 'info', event: 'run.end', job: 'nightly', runId: s, scheduledFor: s, trigger: 'cron', outcome: 'ok', durationMs: 1000 }) as LogRecord);
+      .map(
+        (s) =>
+          ({
+            ts: s,
+            level: 'info',
+            event: 'run.end',
+            job: 'nightly',
+            runId: s,
+            scheduledFor: s,
+            trigger: 'cron',
+            outcome: 'ok',
+            durationMs: 1000,
+          }) as LogRecord,
+      );
     const ledger = await buildLedger([jobs[0]], w, records);
-    expect(findGaps([jobs[0]], ledger).gaps).toEqual([expect.objectContaining({ start: '2026-03-29T01:00:00.000Z', end: '2026-03-30T00:30:00.000Z', missing: 1 })]);
+    expect(findGaps([jobs[0]], ledger).gaps).toEqual([
+      expect.objectContaining({ start: '2026-03-29T01:00:00.000Z', end: '2026-03-30T00:30:00.000Z', missing: 1 }),
+    ]);
   });
 
   it('keeps slot iteration lazy over a year of every minute', () => {
     let n = 0;
-    for (const slot of slotsBetween('* * * * *', 'Europe/Berlin', new Date('2026-01-01T00:00:00Z'), new Date('2027-01-01T00:00:00Z'))) {
+    for (const slot of slotsBetween(
+      '* * * * *',
+      'Europe/Berlin',
+      new Date('2026-01-01T00:00:00Z'),
+      new Date('2027-01-01T00:00:00Z'),
+    )) {
       if (slot.getTime() > Date.parse('2026-01-01T01:00:00Z')) break;
       n++;
     }

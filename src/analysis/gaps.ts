@@ -5,10 +5,29 @@
 import type { LogRecord } from '../log/types.js';
 import { newReadStats, scanLines, type ReadStats } from '../log/reader.js';
 import { slotsBetween } from '../schedule/slots.js';
-import { addTally, causeCounts, causeKey, CRASHED_REASON, formatCause, RUN_SOURCE, type CauseCount, type CauseTally } from './cause.js';
+import {
+  addTally,
+  causeCounts,
+  causeKey,
+  CRASHED_REASON,
+  formatCause,
+  RUN_SOURCE,
+  type CauseCount,
+  type CauseTally,
+} from './cause.js';
 import { mergeIncidents, type Incident } from './incidents.js';
 import { decodeGapLine } from './quick-decode.js';
-import { counter, ENDS, FAILS, OKS, SlotLedger, STARTS, type JobSchedule, type LedgerOptions, type Window } from './ledger.js';
+import {
+  counter,
+  ENDS,
+  FAILS,
+  OKS,
+  SlotLedger,
+  STARTS,
+  type JobSchedule,
+  type LedgerOptions,
+  type Window,
+} from './ledger.js';
 
 export type { JobSchedule } from './ledger.js';
 
@@ -108,21 +127,26 @@ export function unservedSlots(jobs: readonly JobSchedule[], ledger: SlotLedger):
   const out: UnservedSlot[] = [];
   for (const job of jobs) {
     for (const judged of judgeSlots(job, ledger)) {
-      if (judged.status === 'failed' || judged.status === 'missing') out.push({ job: job.name, slot: judged.slot.toISOString(), status: judged.status });
+      if (judged.status === 'failed' || judged.status === 'missing')
+        out.push({ job: job.name, slot: judged.slot.toISOString(), status: judged.status });
     }
   }
   return out;
 }
 
 /** Gaps, late runs and per-job counts from a filled ledger. */
-export function findGaps(jobs: readonly JobSchedule[], ledger: SlotLedger): { gaps: Gap[]; late: LateSlot[]; jobs: JobSummary[] } {
+export function findGaps(
+  jobs: readonly JobSchedule[],
+  ledger: SlotLedger,
+): { gaps: Gap[]; late: LateSlot[]; jobs: JobSummary[] } {
   const gaps: Gap[] = [];
   const late: LateSlot[] = [];
   const summaries: JobSummary[] = [];
   for (const job of jobs) {
     const summary: JobSummary = { job: job.name, slots: 0, served: 0, failed: 0, missing: 0, pending: 0, doubled: 0 };
     const book = ledger.jobs.get(job.name);
-    let open: { start: Date; last: Date; slots: number; failed: number; missing: number; tally: CauseTally } | undefined;
+    let open:
+      { start: Date; last: Date; slots: number; failed: number; missing: number; tally: CauseTally } | undefined;
     const close = (end: Date | null) => {
       if (!open) return;
       const endMs = end ? end.getTime() : ledger.untilMs;
@@ -190,7 +214,11 @@ export async function readLedger(
 ): Promise<{ ledger: SlotLedger; stats: ReadStats }> {
   const stats = opts.stats ?? newReadStats();
   const ledger = new SlotLedger(jobs, window, opts);
-  await scanLines(sources, (text, start, end) => decodeGapLine(text, start, end, ledger), { stats, stdin: opts.stdin, rotated: opts.rotated });
+  await scanLines(sources, (text, start, end) => decodeGapLine(text, start, end, ledger), {
+    stats,
+    stdin: opts.stdin,
+    rotated: opts.rotated,
+  });
   stats.skippedLines += ledger.invalidRecords;
   return { ledger, stats };
 }

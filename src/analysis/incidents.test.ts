@@ -18,7 +18,10 @@ describe('mergeIncidents', () => {
       [
         gap('threads', '14:15', '15:00', 3, [{ source: 'deepseek-v3', reason: '503', count: 9 }]),
         gap('stories', '14:30', '15:00', 1),
-        gap('blog', '14:50', '16:00', 1, [{ source: 'deepseek-v3', reason: '503', count: 3 }, { source: 'deepseek-v3', reason: 'timeout', count: 1 }]),
+        gap('blog', '14:50', '16:00', 1, [
+          { source: 'deepseek-v3', reason: '503', count: 3 },
+          { source: 'deepseek-v3', reason: 'timeout', count: 1 },
+        ]),
       ],
       UNTIL,
     );
@@ -37,7 +40,10 @@ describe('mergeIncidents', () => {
   });
 
   it('keeps gaps that only touch or are apart as separate incidents', () => {
-    const incidents = mergeIncidents([gap('a', '16:00', '16:15'), gap('b', '12:00', '13:00'), gap('c', '13:00', '14:00')], UNTIL);
+    const incidents = mergeIncidents(
+      [gap('a', '16:00', '16:15'), gap('b', '12:00', '13:00'), gap('c', '13:00', '14:00')],
+      UNTIL,
+    );
     expect(incidents.map((i) => [i.start.slice(11, 16), i.jobs.join(',')])).toEqual([
       ['12:00', 'b'],
       ['13:00', 'c'],

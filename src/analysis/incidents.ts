@@ -47,7 +47,14 @@ export function mergeIncidents(gaps: readonly GapSpan[], until: Date): Incident[
   let group: typeof spans = [];
   let groupEnd = -Infinity;
   const flush = () => {
-    if (group.length > 0) incidents.push(toIncident(group.map((s) => s.gap), group[0].startMs, groupEnd));
+    if (group.length > 0)
+      incidents.push(
+        toIncident(
+          group.map((s) => s.gap),
+          group[0].startMs,
+          groupEnd,
+        ),
+      );
     group = [];
   };
   for (const span of spans) {

@@ -9,7 +9,11 @@ export const GRACE_SLACK_MS = 60_000;
  * Every job of the config (or only `names`, in config order), each with its grace period: a slot
  * younger than the job's deadline plus a minute may still be running, so it is not judged yet.
  */
-export function jobSchedulesFromConfig(config: ResolvedConfig, names?: readonly string[], graceMs?: number): JobSchedule[] {
+export function jobSchedulesFromConfig(
+  config: ResolvedConfig,
+  names?: readonly string[],
+  graceMs?: number,
+): JobSchedule[] {
   const wanted = names && names.length > 0 ? new Set(names) : undefined;
   return Object.entries(config.jobs)
     .filter(([name]) => !wanted || wanted.has(name))

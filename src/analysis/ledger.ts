@@ -72,7 +72,8 @@ export class SlotLedger {
     this.sinceMs = window.since.getTime();
     this.untilMs = window.until.getTime();
     this.lateAfterMs = opts.lateAfterMs ?? 60_000;
-    for (const job of jobs) this.jobs.set(job.name, { slots: new IntMap(expectedSlots(job, window)), causes: new Map(), late: new Map() });
+    for (const job of jobs)
+      this.jobs.set(job.name, { slots: new IntMap(expectedSlots(job, window)), causes: new Map(), late: new Map() });
   }
 
   /** Slot key of an instant inside the window. */
@@ -93,7 +94,14 @@ export class SlotLedger {
     } else if (event === 'run.end') {
       const outcome = record.outcome;
       if (outcome === 'ok') {
-        this.served(job, key, packed, record.ts, typeof record.durationMs === 'number' ? record.durationMs : 0, String(record.trigger ?? 'cron'));
+        this.served(
+          job,
+          key,
+          packed,
+          record.ts,
+          typeof record.durationMs === 'number' ? record.durationMs : 0,
+          String(record.trigger ?? 'cron'),
+        );
         return;
       }
       // A run skipped because another process held the lock never wrote a run.start: it closes none.
@@ -157,7 +165,14 @@ export class SlotLedger {
     return this.lastSlotMs;
   }
 
-  private noteLateness(job: JobLedger, key: number, slotMs: number, ts: string, durationMs: number, trigger: string): void {
+  private noteLateness(
+    job: JobLedger,
+    key: number,
+    slotMs: number,
+    ts: string,
+    durationMs: number,
+    trigger: string,
+  ): void {
     const endMs = Date.parse(ts);
     if (Number.isNaN(endMs)) return;
     const lateMs = endMs - durationMs - slotMs;

@@ -8,7 +8,8 @@ import { analyzeLogs, buildLedger, findGaps, type JobSchedule } from './gaps.js'
 import { decodeGapLine } from './quick-decode.js';
 
 const APRIL19 = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../test/fixtures/april19.jsonl');
-const head = (event: string, job = 'blog') => `{"ts":"2026-04-19T14:00:09.000Z","level":"info","event":"${event}","job":"${job}","runId":"r1","scheduledFor":"2026-04-19T14:00:00.000Z","trigger":"cron"`;
+const head = (event: string, job = 'blog') =>
+  `{"ts":"2026-04-19T14:00:09.000Z","level":"info","event":"${event}","job":"${job}","runId":"r1","scheduledFor":"2026-04-19T14:00:00.000Z","trigger":"cron"`;
 
 /** What the sink saw, as records with the fields gaps uses. */
 function decode(line: string): { ok: boolean; records: Partial<LogRecord>[] } {
@@ -17,7 +18,15 @@ function decode(line: string): { ok: boolean; records: Partial<LogRecord>[] } {
     add: (r: LogRecord) => records.push(r),
     runStarted: (job: string, scheduledFor: string) => records.push({ event: 'run.start', job, scheduledFor }),
     runServed: (job: string, scheduledFor: string, ts: string, durationMs: number, trigger: string) =>
-      records.push({ event: 'run.end', job, scheduledFor, ts, durationMs, trigger: trigger as LogRecord['trigger'], outcome: 'ok' }),
+      records.push({
+        event: 'run.end',
+        job,
+        scheduledFor,
+        ts,
+        durationMs,
+        trigger: trigger as LogRecord['trigger'],
+        outcome: 'ok',
+      }),
   };
   // inside a larger text, as the reader hands it over
   const text = 'x\n' + line + '\n{"ts":"y"}\n';
@@ -41,7 +50,8 @@ describe('decodeGapLine', () => {
       const full = toRecord(line)!;
       expect(ok, line).toBe(true);
       expect(records, line).toHaveLength(1);
-      for (const key of ['event', 'job', 'scheduledFor', 'outcome', 'durationMs', 'httpStatus'] as const) expect(records[0][key], `${key} of ${line}`).toEqual(full[key]);
+      for (const key of ['event', 'job', 'scheduledFor', 'outcome', 'durationMs', 'httpStatus'] as const)
+        expect(records[0][key], `${key} of ${line}`).toEqual(full[key]);
       if (records[0].outcome === 'ok') expect([records[0].ts, records[0].trigger]).toEqual([full.ts, full.trigger]);
     }
   });
@@ -55,7 +65,13 @@ describe('decodeGapLine', () => {
     expect(decode('hello')).toEqual({ ok: false, records: [] });
     expect(decode(head('breaker.open') + ',"provider":"p",oops}')).toEqual({ ok: false, records: [] }); // garbled inside
     // JSON objects that are not records (no ts or no event): skipped and counted, as the contract says
-    for (const line of ['{}', '{"weird":1}', '{"ts":"x","weird":1}', '{"ts":"2026-04-19T14:00:00Z","job":"threads"}', '{"ts":"x","event":5}']) {
+    for (const line of [
+      '{}',
+      '{"weird":1}',
+      '{"ts":"x","weird":1}',
+      '{"ts":"2026-04-19T14:00:00Z","job":"threads"}',
+      '{"ts":"x","event":5}',
+    ]) {
       expect(decode(line), line).toEqual({ ok: false, records: [] });
     }
   });

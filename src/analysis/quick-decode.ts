@@ -21,12 +21,15 @@ const OK_OUTCOME = '"outcome":"ok"';
 /** Feed the line `text[start, end)` to `sink`; false when it is not a record (to be counted as skipped). */
 export function decodeGapLine(text: string, start: number, end: number, sink: GapSink): boolean {
   const last = end - 1;
-  if (text.charCodeAt(last) !== 125 /* } */ || !text.startsWith('{"ts":"', start)) return slowPath(text.slice(start, end), sink);
+  if (text.charCodeAt(last) !== 125 /* } */ || !text.startsWith('{"ts":"', start))
+    return slowPath(text.slice(start, end), sink);
   // ts, level, event: find the event without reading further
   const tsEnd = text.indexOf('"', start + 7);
-  if (tsEnd < 0 || tsEnd >= last || !text.startsWith('","level":"', tsEnd)) return slowPath(text.slice(start, end), sink);
+  if (tsEnd < 0 || tsEnd >= last || !text.startsWith('","level":"', tsEnd))
+    return slowPath(text.slice(start, end), sink);
   const levelEnd = text.indexOf('"', tsEnd + 11);
-  if (levelEnd < 0 || levelEnd >= last || !text.startsWith('","event":"', levelEnd)) return slowPath(text.slice(start, end), sink);
+  if (levelEnd < 0 || levelEnd >= last || !text.startsWith('","event":"', levelEnd))
+    return slowPath(text.slice(start, end), sink);
   const at = levelEnd + 11;
 
   let fieldsAt: number;
@@ -49,12 +52,15 @@ export function decodeGapLine(text: string, start: number, end: number, sink: Ga
   if (!text.startsWith('","job":"', fieldsAt)) return full(text.slice(start, end), sink);
   const jobAt = fieldsAt + 9;
   const jobEnd = text.indexOf('"', jobAt);
-  if (jobEnd < 0 || jobEnd >= last || !text.startsWith('","runId":"', jobEnd)) return full(text.slice(start, end), sink);
+  if (jobEnd < 0 || jobEnd >= last || !text.startsWith('","runId":"', jobEnd))
+    return full(text.slice(start, end), sink);
   const runIdEnd = text.indexOf('"', jobEnd + 11);
-  if (runIdEnd < 0 || runIdEnd >= last || !text.startsWith('","scheduledFor":"', runIdEnd)) return full(text.slice(start, end), sink);
+  if (runIdEnd < 0 || runIdEnd >= last || !text.startsWith('","scheduledFor":"', runIdEnd))
+    return full(text.slice(start, end), sink);
   const slotAt = runIdEnd + 18;
   const slotEnd = text.indexOf('"', slotAt);
-  if (slotEnd < 0 || slotEnd >= last || !text.startsWith('","trigger":"', slotEnd)) return full(text.slice(start, end), sink);
+  if (slotEnd < 0 || slotEnd >= last || !text.startsWith('","trigger":"', slotEnd))
+    return full(text.slice(start, end), sink);
   const triggerAt = slotEnd + 13;
   const triggerEnd = text.indexOf('"', triggerAt);
   if (triggerEnd < 0 || triggerEnd >= last) return full(text.slice(start, end), sink);
@@ -86,7 +92,15 @@ function trailingNumber(text: string, key: string, notBefore: number, last: numb
   let start = last;
   while (start > notBefore) {
     const c = text.charCodeAt(start - 1);
-    if ((c >= 48 && c <= 57) || c === 46 /* . */ || c === 45 /* - */ || c === 43 /* + */ || c === 101 /* e */ || c === 69 /* E */) start--;
+    if (
+      (c >= 48 && c <= 57) ||
+      c === 46 /* . */ ||
+      c === 45 /* - */ ||
+      c === 43 /* + */ ||
+      c === 101 /* e */ ||
+      c === 69 /* E */
+    )
+      start--;
     else break;
   }
   if (start === last || start - key.length < notBefore || !text.startsWith(key, start - key.length)) return undefined;

@@ -67,7 +67,12 @@ export interface InternalCallOptions extends CallOptions {
 export interface ChainInternals extends Chain {
   readonly context: JobContext;
   /** Every call's log record (serve puts the run id in a header). */
-  run(kind: 'complete', request: ChatRequest, opts: InternalCallOptions, onRecord?: (r: CallRecord) => void): Promise<ChainResult>;
+  run(
+    kind: 'complete',
+    request: ChatRequest,
+    opts: InternalCallOptions,
+    onRecord?: (r: CallRecord) => void,
+  ): Promise<ChainResult>;
   run(kind: 'stream', request: ChatRequest, opts: InternalCallOptions, onRecord?: (r: CallRecord) => void): ChainStream;
 }
 
@@ -80,13 +85,22 @@ const BREAKER_READ_MAX_AGE_MS = 50;
 /** A config object (as written or already resolved), a path to a config file, or nothing (search). */
 export type ChainConfigInput = UserConfig | ResolvedConfig | string | undefined;
 
-export async function createChainInternals(input: ChainConfigInput, opts: InternalChainOptions = {}): Promise<ChainInternals> {
+export async function createChainInternals(
+  input: ChainConfigInput,
+  opts: InternalChainOptions = {},
+): Promise<ChainInternals> {
   const config = await resolveInput(input);
   const env = opts.env ?? process.env;
   const problems = missingKeys(config, config.providers, env);
-  if (problems.length) throw new ConfigError(`configuration error in ${config.configPath || 'config'}: ${problems.join('; ')}`, problems);
+  if (problems.length)
+    throw new ConfigError(`configuration error in ${config.configPath || 'config'}: ${problems.join('; ')}`, problems);
   // a chain lives as long as its process (a chat route, serve): it goes back to Redis after an outage
-  const context = await openJobContext(config, { env, clock: opts.clock, warn: opts.warn, retryRedisEveryMs: REDIS_RETRY_MS });
+  const context = await openJobContext(config, {
+    env,
+    clock: opts.clock,
+    warn: opts.warn,
+    retryRedisEveryMs: REDIS_RETRY_MS,
+  });
   const defaultJob = opts.job ?? 'library';
   const logging = opts.log ?? true;
   const streamingChain = config.providers.map((p) => ({ ...p, stream: true }));
@@ -100,7 +114,10 @@ export async function createChainInternals(input: ChainConfigInput, opts: Intern
   const chainFrom = (providers: ResolvedProvider[], start?: string): ResolvedProvider[] => {
     if (start === undefined) return providers;
     const at = providers.findIndex((p) => p.name === start);
-    if (at < 0) throw new RangeError(`unknown provider ${JSON.stringify(start)}; the chain is ${config.providers.map((p) => p.name).join(', ')}`);
+    if (at < 0)
+      throw new RangeError(
+        `unknown provider ${JSON.stringify(start)}; the chain is ${config.providers.map((p) => p.name).join(', ')}`,
+      );
     return providers.slice(at);
   };
 
@@ -109,13 +126,34 @@ export async function createChainInternals(input: ChainConfigInput, opts: Intern
     const providers = chainFrom(kind === 'stream' ? streamingChain : config.providers, callOpts.provider);
     const record = startCallRecord(context, callOpts.job ?? defaultJob, { enabled: logging, hooks, deferred });
     onRecord?.(record);
-    const engine = new Engine(config, { store: engineStore, clock: context.clock, env, simClock: context.simClock, onEvent: record.onEvent });
+    const engine = new Engine(config, {
+      store: engineStore,
+      clock: context.clock,
+      env,
+      simClock: context.simClock,
+      onEvent: record.onEvent,
+    });
     return { providers, record, engine };
   };
 
-  function run(kind: 'complete', request: ChatRequest, callOpts: InternalCallOptions, onRecord?: (r: CallRecord) => void): Promise<ChainResult>;
-  function run(kind: 'stream', request: ChatRequest, callOpts: InternalCallOptions, onRecord?: (r: CallRecord) => void): ChainStream;
-  function run(kind: 'complete' | 'stream', request: ChatRequest, callOpts: InternalCallOptions, onRecord?: (r: CallRecord) => void): Promise<ChainResult> | ChainStream {
+  function run(
+    kind: 'complete',
+    request: ChatRequest,
+    callOpts: InternalCallOptions,
+    onRecord?: (r: CallRecord) => void,
+  ): Promise<ChainResult>;
+  function run(
+    kind: 'stream',
+    request: ChatRequest,
+    callOpts: InternalCallOptions,
+    onRecord?: (r: CallRecord) => void,
+  ): ChainStream;
+  function run(
+    kind: 'complete' | 'stream',
+    request: ChatRequest,
+    callOpts: InternalCallOptions,
+    onRecord?: (r: CallRecord) => void,
+  ): Promise<ChainResult> | ChainStream {
     const { providers, record, engine } = prepare(kind, callOpts, onRecord);
     const settle = (p: Promise<ChainResult>, extra: Record<string, unknown>) =>
       p.then(
@@ -133,7 +171,10 @@ export async function createChainInternals(input: ChainConfigInput, opts: Intern
     if (kind === 'complete') return settle(engine.complete(request, { ...base, signal, controller }), {});
     // the stream's controller is made for this call alone: the run uses it as its own
     return openChainStream(
-      (onDelta, own) => settle(engine.complete(request, { ...base, controller: own, onDelta, commitOnFirstDelta: true }), { stream: true }),
+      (onDelta, own) =>
+        settle(engine.complete(request, { ...base, controller: own, onDelta, commitOnFirstDelta: true }), {
+          stream: true,
+        }),
       { signal, controller },
     );
   }
@@ -167,10 +208,17 @@ async function resolveInput(input: ChainConfigInput): Promise<ResolvedConfig> {
     return loadConfig(input);
   }
   if (isResolved(input)) return input;
-  const [{ resolveConfig }, { validateSchedule }] = await Promise.all([import('../config/validate.js'), import('../schedule/slots.js')]);
+  const [{ resolveConfig }, { validateSchedule }] = await Promise.all([
+    import('../config/validate.js'),
+    import('../schedule/slots.js'),
+  ]);
   return resolveConfig(input, '', validateSchedule);
 }
 
 function isResolved(c: UserConfig | ResolvedConfig): c is ResolvedConfig {
-  return typeof (c as ResolvedConfig).configDir === 'string' && typeof (c as ResolvedConfig).deadlineMs === 'number' && 'configPath' in c;
+  return (
+    typeof (c as ResolvedConfig).configDir === 'string' &&
+    typeof (c as ResolvedConfig).deadlineMs === 'number' &&
+    'configPath' in c
+  );
 }

@@ -41,22 +41,57 @@ function countingStore(): StateStore & { updates: Map<string, number> } {
 
 function context(): { ctx: JobContext; store: ReturnType<typeof countingStore>; logFile: string } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lucy-ops-runlog-'));
-  const config = resolveConfig({ stateDir: dir, log: path.join(dir, 'jobs.jsonl'), providers: [{ name: 'a', baseUrl: 'http://127.0.0.1:9/v1', model: 'a' }] }, '', () => undefined);
+  const config = resolveConfig(
+    {
+      stateDir: dir,
+      log: path.join(dir, 'jobs.jsonl'),
+      providers: [{ name: 'a', baseUrl: 'http://127.0.0.1:9/v1', model: 'a' }],
+    },
+    '',
+    () => undefined,
+  );
   const store = countingStore();
-  const ctx: JobContext = { config, clock: { now: () => Date.parse('2026-04-19T14:00:00Z') }, store, log: new JobLog(config.log), env: {}, simClock: false, warn: () => {} };
+  const ctx: JobContext = {
+    config,
+    clock: { now: () => Date.parse('2026-04-19T14:00:00Z') },
+    store,
+    log: new JobLog(config.log),
+    env: {},
+    simClock: false,
+    warn: () => {},
+  };
   return { ctx, store, logFile: config.log };
 }
 
-const served = (provider = 'a'): ChainResult => ({ content: 'x', finishReason: 'stop', provider, model: provider, degraded: false, attempts: [] });
+const served = (provider = 'a'): ChainResult => ({
+  content: 'x',
+  finishReason: 'stop',
+  provider,
+  model: provider,
+  degraded: false,
+  attempts: [],
+});
 
 it('logs a call as run.start, attempts, run.end with trigger manual and scheduledFor = request time', () => {
   const { ctx, logFile } = context();
   const rec = startCallRecord(ctx, 'serve', { enabled: true });
   rec.onEvent({ type: 'attempt', attempt: { provider: 'a', model: 'a', outcome: 'ok', ms: 3 } });
   rec.ok(served(), { stream: true });
-  const lines = fs.readFileSync(logFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const lines = fs
+    .readFileSync(logFile, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   expect(lines.map((l) => l.event)).toEqual(['run.start', 'attempt.end', 'run.end']);
-  expect(lines.every((l) => l.trigger === 'manual' && l.job === 'serve' && l.scheduledFor === '2026-04-19T14:00:00.000Z' && l.runId === rec.runId)).toBe(true);
+  expect(
+    lines.every(
+      (l) =>
+        l.trigger === 'manual' &&
+        l.job === 'serve' &&
+        l.scheduledFor === '2026-04-19T14:00:00.000Z' &&
+        l.runId === rec.runId,
+    ),
+  ).toBe(true);
   expect(lines[2]).toMatchObject({ outcome: 'ok', provider: 'a', stream: true });
 });
 
@@ -66,7 +101,11 @@ it('logs breaker changes under the contract names breaker.open / breaker.half-op
   rec.onEvent({ type: 'breaker', transition: { provider: 'a', from: 'open', to: 'half-open' } });
   rec.onEvent({ type: 'breaker', transition: { provider: 'a', from: 'half-open', to: 'closed' } });
   rec.onEvent({ type: 'breaker', transition: { provider: 'a', from: 'closed', to: 'open', by: 'manual' } });
-  const lines = fs.readFileSync(logFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const lines = fs
+    .readFileSync(logFile, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   expect(lines.slice(1).map((l) => [l.event, l.level, l.from, l.by])).toEqual([
     ['breaker.half-open', 'info', 'open', undefined],
     ['breaker.close', 'info', 'half-open', undefined],

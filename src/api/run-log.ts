@@ -5,7 +5,12 @@
  * are normal here, unlike cron runs.
  */
 import type { EngineEvent } from '../engine/types.js';
-import { AllProvidersFailedError, DeadlineExceededError, RunAbortedError, StreamInterruptedError } from '../engine/errors.js';
+import {
+  AllProvidersFailedError,
+  DeadlineExceededError,
+  RunAbortedError,
+  StreamInterruptedError,
+} from '../engine/errors.js';
 import type { ChainResult } from '../engine/types.js';
 import type { JobContext } from '../jobs/context.js';
 import { logEngineEvent, type RunHandle, type WorkResult } from '../jobs/run-slot.js';
@@ -107,7 +112,17 @@ export function startCallRecord(ctx: JobContext, job: string, opts: CallRecordOp
     slot: scheduledFor,
     trigger: 'manual',
     log: (event, fields = {}, level = 'info') => {
-      if (enabled) sink.append({ ts: new Date(ctx.clock.now()).toISOString(), level, event, job, runId, scheduledFor, trigger: 'manual', ...fields });
+      if (enabled)
+        sink.append({
+          ts: new Date(ctx.clock.now()).toISOString(),
+          level,
+          event,
+          job,
+          runId,
+          scheduledFor,
+          trigger: 'manual',
+          ...fields,
+        });
     },
   };
   run.log('run.start', { lateMs: 0, pid: process.pid });
@@ -119,7 +134,11 @@ export function startCallRecord(ctx: JobContext, job: string, opts: CallRecordOp
     if (ended) return;
     ended = true;
     const durationMs = Math.round(performance.now() - started);
-    run.log('run.end', { outcome: result.status, ...result.fields, durationMs }, result.status === 'failed' ? 'error' : 'info');
+    run.log(
+      'run.end',
+      { outcome: result.status, ...result.fields, durationMs },
+      result.status === 'failed' ? 'error' : 'info',
+    );
     // A caller that went away (closed tab, shutdown) is not the chain failing: no alert for it.
     if (enabled && result.fields?.failure !== 'aborted') hooks?.submit(ctx, run, result);
   };
@@ -132,13 +151,24 @@ export function startCallRecord(ctx: JobContext, job: string, opts: CallRecordOp
       logEngineEvent(run, e);
     },
     ok(result, extra = {}) {
-      end({ status: 'ok', fields: { provider: result.provider, model: result.model, degraded: result.degraded, ...extra }, attempts, transitions });
+      end({
+        status: 'ok',
+        fields: { provider: result.provider, model: result.model, degraded: result.degraded, ...extra },
+        attempts,
+        transitions,
+      });
     },
     failed(err, extra = {}) {
       const interrupted = err instanceof StreamInterruptedError ? { provider: err.provider, model: err.model } : {};
       const failure = outcomeOf(err);
       const fields = { failure, error: (err as Error)?.message ?? String(err), ...interrupted, ...extra };
-      end({ status: 'failed', fields, attempts, transitions, unavailable: failure === 'unavailable' || failure === 'deadline' });
+      end({
+        status: 'failed',
+        fields,
+        attempts,
+        transitions,
+        unavailable: failure === 'unavailable' || failure === 'deadline',
+      });
     },
   };
 }

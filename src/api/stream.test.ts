@@ -5,7 +5,14 @@ import type { ChainResult } from '../engine/types.js';
 import { openChainStream } from './stream.js';
 
 const from: DeltaSource = { provider: 'p', model: 'm', degraded: false };
-const result = (content: string): ChainResult => ({ content, finishReason: 'stop', provider: 'p', model: 'm', degraded: false, attempts: [] });
+const result = (content: string): ChainResult => ({
+  content,
+  finishReason: 'stop',
+  provider: 'p',
+  model: 'm',
+  degraded: false,
+  attempts: [],
+});
 
 /** A run the test drives by hand: emit deltas, then resolve or reject. */
 function manualRun() {
@@ -18,7 +25,13 @@ function manualRun() {
     signal = own.signal;
     return new Promise<ChainResult>((res, rej) => ((resolve = res), (reject = rej)));
   });
-  return { s, emit: (t: string) => emit(t), resolve: (r: ChainResult) => resolve(r), reject: (e: unknown) => reject(e), signal: () => signal };
+  return {
+    s,
+    emit: (t: string) => emit(t),
+    resolve: (r: ChainResult) => resolve(r),
+    reject: (e: unknown) => reject(e),
+    signal: () => signal,
+  };
 }
 
 it('yields deltas pushed before and while the caller waits, then ends with the result', async () => {

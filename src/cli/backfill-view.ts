@@ -25,21 +25,41 @@ const COLOUR: Record<BackfillSlot['status'], (s: string) => string> = {
 
 export function printBackfill(r: BackfillResult, dryRun: boolean): void {
   const out = process.stdout;
-  if (r.skippedLines > 0) out.write(chalk.dim(`${r.skippedLines} log line(s) were not job records (not JSON, truncated, or missing fields) and were skipped.\n`));
+  if (r.skippedLines > 0)
+    out.write(
+      chalk.dim(
+        `${r.skippedLines} log line(s) were not job records (not JSON, truncated, or missing fields) and were skipped.\n`,
+      ),
+    );
   if (r.slots.length === 0) {
-    out.write(`Nothing to backfill between ${r.since} and ${r.until}: every slot is served (or still within its run's deadline).\n`);
+    out.write(
+      `Nothing to backfill between ${r.since} and ${r.until}: every slot is served (or still within its run's deadline).\n`,
+    );
     return;
   }
   const table = new Table({ head: ['job', 'slot', 'was', dryRun ? 'plan' : 'now', 'detail'], ...tableLook() });
   for (const s of r.slots) {
-    table.push([s.job, s.slot, s.was, COLOUR[s.status](s.status), s.reason ?? (s.provider ? `${s.provider}${s.degraded ? ' (fallback)' : ''}` : '')]);
+    table.push([
+      s.job,
+      s.slot,
+      s.was,
+      COLOUR[s.status](s.status),
+      s.reason ?? (s.provider ? `${s.provider}${s.degraded ? ' (fallback)' : ''}` : ''),
+    ]);
   }
   out.write(rendered(table) + '\n');
   if (dryRun) {
     out.write(`${r.slots.length} slot(s) would run. Run again without --dry-run to fill them.\n`);
     return;
   }
-  out.write(`${chalk.green(`${r.filled} filled`)}, ${r.failed ? chalk.red(`${r.failed} failed`) : '0 failed'}, ${r.skipped} skipped\n`);
+  out.write(
+    `${chalk.green(`${r.filled} filled`)}, ${r.failed ? chalk.red(`${r.failed} failed`) : '0 failed'}, ${r.skipped} skipped\n`,
+  );
   if (r.busyJobs.length) out.write(chalk.yellow(`Another backfill is running for: ${r.busyJobs.join(', ')}\n`));
-  if (r.stoppedEarly) process.stderr.write(chalk.red(`Stopped early: ${r.stoppedEarly}. Fix the providers (lucy-ops probe providers) and run the same backfill again.\n`));
+  if (r.stoppedEarly)
+    process.stderr.write(
+      chalk.red(
+        `Stopped early: ${r.stoppedEarly}. Fix the providers (lucy-ops probe providers) and run the same backfill again.\n`,
+      ),
+    );
 }

@@ -49,35 +49,60 @@ Exit codes: 0 done, 1 some slots failed, 69 stopped early (no provider could ser
       const { logSources } = await import('./log-sources.js');
       await logSources(config.log, flags.log, (message) => process.stderr.write(`lucy-ops: warning: ${message}\n`));
       const concurrency = Number(flags.concurrency);
-      if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 32) throw new CliError('--concurrency must be a whole number from 1 to 32', ExitCode.usage);
+      if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 32)
+        throw new CliError('--concurrency must be a whole number from 1 to 32', ExitCode.usage);
       const { openJobContext } = await import('../jobs/context.js');
       const ctx = await openJobContext(config);
       try {
         const now = new Date(ctx.clock.now());
         const since = timeFlag('--since', flags.since, now);
         const until = flags.until === undefined ? now : timeFlag('--until', flags.until, now);
-        if (since >= until) throw new CliError(`--since (${since.toISOString()}) must be before --until (${until.toISOString()})`, ExitCode.usage);
+        if (since >= until)
+          throw new CliError(
+            `--since (${since.toISOString()}) must be before --until (${until.toISOString()})`,
+            ExitCode.usage,
+          );
         if (!flags.dryRun) {
           const { jobChain } = await import('../jobs/generate.js');
-          const generating = Object.values(config.jobs).filter((j) => j.prompt && (!flags.job || flags.job.includes(j.name)));
+          const generating = Object.values(config.jobs).filter(
+            (j) => j.prompt && (!flags.job || flags.job.includes(j.name)),
+          );
           const needed = new Set(generating.flatMap((j) => jobChain(ctx, j)));
-          if (needed.size) await requireKeys(config, config.providers.filter((p) => needed.has(p)));
+          if (needed.size)
+            await requireKeys(
+              config,
+              config.providers.filter((p) => needed.has(p)),
+            );
         }
         const { backfill } = await import('../jobs/backfill.js');
         const view = await import('./backfill-view.js');
         const progress = view.progressLine(); // a terminal's stderr only, so never in cron's mail
         const interrupt = (await import('./interrupt.js')).catchInterrupts();
-        const result = await backfill(ctx, { since, until, jobs: flags.job, dryRun: flags.dryRun, concurrency, logs: flags.log, signal: interrupt.signal, onProgress: progress?.update });
+        const result = await backfill(ctx, {
+          since,
+          until,
+          jobs: flags.job,
+          dryRun: flags.dryRun,
+          concurrency,
+          logs: flags.log,
+          signal: interrupt.signal,
+          onProgress: progress?.update,
+        });
         progress?.done();
         interrupt.dispose();
-        for (const error of result.unreadable) process.stderr.write(`lucy-ops: warning: could not read all of ${error}\n`);
+        for (const error of result.unreadable)
+          process.stderr.write(`lucy-ops: warning: could not read all of ${error}\n`);
         if (json) printJson(result);
         else view.printBackfill(result, Boolean(flags.dryRun));
         setExit(
-          interrupt.exitCode() ?? (result.stoppedEarly ? ExitCode.unavailable
-          : result.failed > 0 ? ExitCode.failed
-          : result.busyJobs.length > 0 && result.filled === 0 && result.slots.every((s) => s.status === 'skipped') ? ExitCode.tempfail
-          : ExitCode.ok),
+          interrupt.exitCode() ??
+            (result.stoppedEarly
+              ? ExitCode.unavailable
+              : result.failed > 0
+                ? ExitCode.failed
+                : result.busyJobs.length > 0 && result.filled === 0 && result.slots.every((s) => s.status === 'skipped')
+                  ? ExitCode.tempfail
+                  : ExitCode.ok),
         );
       } finally {
         await ctx.store.close();

@@ -25,7 +25,10 @@ Changes are written to the job log as breaker.open / breaker.close records with 
   breaker
     .command('status')
     .description('every provider: state, consecutive failures, when it opened, when it will be retried, last error')
-    .addHelpText('after', '\nExamples:\n  lucy-ops breaker status\n  lucy-ops breaker status --json --config /srv/app/lucy-ops.config.ts')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  lucy-ops breaker status\n  lucy-ops breaker status --json --config /srv/app/lucy-ops.config.ts',
+    )
     .action(async (_flags: unknown, cmd: Command) => {
       await withBoard(cmd, async ({ ctx, json, board }) => show(ctx, json, board));
     });
@@ -33,14 +36,22 @@ Changes are written to the job log as breaker.open / breaker.close records with 
   breaker
     .command('reset [provider]')
     .description('close one breaker, or all of them')
-    .addHelpText('after', '\nExamples:\n  lucy-ops breaker reset deepseek-v3   # the provider is back\n  lucy-ops breaker reset               # close every breaker')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  lucy-ops breaker reset deepseek-v3   # the provider is back\n  lucy-ops breaker reset               # close every breaker',
+    )
     .action(async (provider: string | undefined, _flags: unknown, cmd: Command) => {
       await withBoard(cmd, async ({ ctx, json, board, log }) => {
         if (provider !== undefined) knownProvider(ctx.config, provider);
         const changed = await board.reset(provider);
         for (const t of changed) log('breaker.close', { provider: t.provider, from: t.from, by: 'manual' });
         const what = provider ?? 'every breaker';
-        say((changed.length ? `closed: ${changed.map((t) => `${t.provider} (was ${t.from})`).join(', ')}` : `${what}: already closed (failure counts reset)`) + hostOnly(ctx), json);
+        say(
+          (changed.length
+            ? `closed: ${changed.map((t) => `${t.provider} (was ${t.from})`).join(', ')}`
+            : `${what}: already closed (failure counts reset)`) + hostOnly(ctx),
+          json,
+        );
         await show(ctx, json, board, { changed });
       });
     });
@@ -49,15 +60,22 @@ Changes are written to the job log as breaker.open / breaker.close records with 
     .command('trip <provider>')
     .description('open a breaker by hand (planned maintenance); runs skip the provider until it is due for a trial')
     .option('--for <duration>', 'how long it stays open, e.g. 10m, 2h (default: breaker.cooldownMs)')
-    .addHelpText('after', '\nExamples:\n  lucy-ops breaker trip deepseek-v3 --for 2h   # planned maintenance: skip it, zero requests\n  lucy-ops breaker trip qwen-72b --json')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  lucy-ops breaker trip deepseek-v3 --for 2h   # planned maintenance: skip it, zero requests\n  lucy-ops breaker trip qwen-72b --json',
+    )
     .action(async (provider: string, flags: { for?: string }, cmd: Command) => {
       await withBoard(cmd, async ({ ctx, json, board, log }) => {
         knownProvider(ctx.config, provider);
-        const forMs = flags.for === undefined ? ctx.config.breaker.cooldownMs : positiveDurationFlag('--for', flags.for);
+        const forMs =
+          flags.for === undefined ? ctx.config.breaker.cooldownMs : positiveDurationFlag('--for', flags.for);
         const t = await board.trip(provider, forMs);
         const view = await board.view(provider);
         log('breaker.open', { provider, from: t.from, by: 'manual', forMs, retryAt: view.retryAt });
-        say(`${provider}: breaker open until ${view.retryAt} (tripped by hand; \`lucy-ops breaker reset ${provider}\` closes it)${hostOnly(ctx)}`, json);
+        say(
+          `${provider}: breaker open until ${view.retryAt} (tripped by hand; \`lucy-ops breaker reset ${provider}\` closes it)${hostOnly(ctx)}`,
+          json,
+        );
         await show(ctx, json, board, { changed: [t] });
       });
     });
@@ -66,7 +84,10 @@ Changes are written to the job log as breaker.open / breaker.close records with 
 type Board = import('../probe/breakers.js').BreakerBoard;
 type Log = (event: string, fields: Record<string, unknown>) => void;
 
-async function withBoard(cmd: Command, fn: (a: { ctx: JobContext; json: boolean; board: Board; log: Log }) => Promise<void>): Promise<void> {
+async function withBoard(
+  cmd: Command,
+  fn: (a: { ctx: JobContext; json: boolean; board: Board; log: Log }) => Promise<void>,
+): Promise<void> {
   const { json } = globalOpts(cmd);
   const config = await configFor(cmd);
   const { openJobContext } = await import('../jobs/context.js');
@@ -76,7 +97,16 @@ async function withBoard(cmd: Command, fn: (a: { ctx: JobContext; json: boolean;
   const runId = newRunId(ctx.clock.now());
   const log: Log = (event, fields) => {
     const ts = new Date(ctx.clock.now()).toISOString();
-    ctx.log.append({ ts, level: event === 'breaker.open' ? 'warn' : 'info', event, job: 'breaker', runId, scheduledFor: ts, trigger: 'manual', ...fields });
+    ctx.log.append({
+      ts,
+      level: event === 'breaker.open' ? 'warn' : 'info',
+      event,
+      job: 'breaker',
+      runId,
+      scheduledFor: ts,
+      trigger: 'manual',
+      ...fields,
+    });
   };
   try {
     await fn({ ctx, json: Boolean(json), board: openBreakers(ctx), log });
@@ -98,11 +128,16 @@ async function show(ctx: JobContext, json: boolean, board: Board, extra: Record<
 /** A hand change made while Redis is down lands in this host's file store only: say so where it is confirmed. */
 function hostOnly(ctx: JobContext): string {
   const fallback = (ctx.store as { fallback?: string }).fallback;
-  return fallback ? ' (ON THIS HOST ONLY: the shared Redis store is unavailable, so other hosts do not see this change; repeat it once Redis is back)' : '';
+  return fallback
+    ? ' (ON THIS HOST ONLY: the shared Redis store is unavailable, so other hosts do not see this change; repeat it once Redis is back)'
+    : '';
 }
 
 function knownProvider(config: ResolvedConfig, name: string): void {
   if (config.providers.some((p) => p.name === name)) return;
   const known = config.providers.map((p) => p.name).join(', ');
-  throw new CliError(`unknown provider ${JSON.stringify(name)}; providers in ${config.configPath || 'the config'}: ${known}`, ExitCode.usage);
+  throw new CliError(
+    `unknown provider ${JSON.stringify(name)}; providers in ${config.configPath || 'the config'}: ${known}`,
+    ExitCode.usage,
+  );
 }

@@ -11,9 +11,18 @@ export async function configFor(cmd: Command): Promise<ResolvedConfig> {
 
 export function jobOf(config: ResolvedConfig, name: string, want: 'generate' | 'command' | 'any' = 'any'): ResolvedJob {
   const job = config.jobs[name];
-  if (!job) throw new CliError(`unknown job ${JSON.stringify(name)}; jobs in ${config.configPath}: ${Object.keys(config.jobs).join(', ') || '(none)'}`, ExitCode.usage);
-  if (want === 'generate' && !job.prompt) throw new CliError(`job ${name} is a command job; run it with \`lucy-ops run ${name} -- <command>\``, ExitCode.usage);
-  if (want === 'command' && job.prompt) throw new CliError(`job ${name} is a generation job; run it with \`lucy-ops generate ${name}\``, ExitCode.usage);
+  if (!job)
+    throw new CliError(
+      `unknown job ${JSON.stringify(name)}; jobs in ${config.configPath}: ${Object.keys(config.jobs).join(', ') || '(none)'}`,
+      ExitCode.usage,
+    );
+  if (want === 'generate' && !job.prompt)
+    throw new CliError(
+      `job ${name} is a command job; run it with \`lucy-ops run ${name} -- <command>\``,
+      ExitCode.usage,
+    );
+  if (want === 'command' && job.prompt)
+    throw new CliError(`job ${name} is a generation job; run it with \`lucy-ops generate ${name}\``, ExitCode.usage);
   return job;
 }
 
@@ -24,7 +33,11 @@ export async function requireKeys(config: ResolvedConfig, chain = config.provide
 }
 
 /** One line per provider of the chain whose API key variable is unset or empty (names the variable, never a value). */
-export async function keyProblems(config: ResolvedConfig, chain = config.providers, env = process.env): Promise<string[]> {
+export async function keyProblems(
+  config: ResolvedConfig,
+  chain = config.providers,
+  env = process.env,
+): Promise<string[]> {
   const { missingKeys } = await import('../engine/chain.js');
   return missingKeys(config, chain, env);
 }

@@ -9,8 +9,13 @@ interface DrillFlags {
 export function register(program: Command): void {
   program
     .command('drill')
-    .description('rehearse the April 19 outage on built-in simulated providers (offline, no config, no keys); a self-test')
-    .option('--keep <dir>', 'keep the artefacts (configs, state, job logs, generated files) in this new or empty folder')
+    .description(
+      'rehearse the April 19 outage on built-in simulated providers (offline, no config, no keys); a self-test',
+    )
+    .option(
+      '--keep <dir>',
+      'keep the artefacts (configs, state, job logs, generated files) in this new or empty folder',
+    )
     .addHelpText(
       'after',
       `
@@ -39,7 +44,9 @@ Exit codes: 0 every act behaved as expected, 1 a check failed (named on stderr),
       const progress = !json && process.stderr.isTTY;
       const report = await runDrill({
         keep: flags.keep,
-        onAct: progress ? (act) => process.stderr.write(`\r\x1b[2Kdrill: ${act.name} done${act.ok ? '' : ' (with failed checks)'}`) : undefined,
+        onAct: progress
+          ? (act) => process.stderr.write(`\r\x1b[2Kdrill: ${act.name} done${act.ok ? '' : ' (with failed checks)'}`)
+          : undefined,
       });
       if (progress) process.stderr.write('\r\x1b[2K');
       if (json) printJson(report);

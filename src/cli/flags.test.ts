@@ -33,7 +33,9 @@ describe('timeFlag', () => {
   it('refuses a bare number, saying what to write instead', () => {
     for (const text of ['6', '-6', '6 ago', '1.5']) {
       const n = text.replace(/[^\d.]/g, '');
-      expect(usageError(() => timeFlag('--since', text, NOW)).message).toBe(`--since ${text}: add a unit (${n}m, ${n}h, ${n}d) or give an ISO time`);
+      expect(usageError(() => timeFlag('--since', text, NOW)).message).toBe(
+        `--since ${text}: add a unit (${n}m, ${n}h, ${n}d) or give an ISO time`,
+      );
     }
   });
 
@@ -64,8 +66,12 @@ describe('durationFlag / positiveDurationFlag', () => {
   });
 
   it('refuses a bare number (it used to be milliseconds)', () => {
-    expect(usageError(() => durationFlag('--for', '30')).message).toBe('--for 30: add a unit (30s, 30m, 30h; also ms and d)');
-    expect(usageError(() => positiveDurationFlag('--timeout', '10')).message).toMatch(/^--timeout 10: add a unit \(10s, 10m/);
+    expect(usageError(() => durationFlag('--for', '30')).message).toBe(
+      '--for 30: add a unit (30s, 30m, 30h; also ms and d)',
+    );
+    expect(usageError(() => positiveDurationFlag('--timeout', '10')).message).toMatch(
+      /^--timeout 10: add a unit \(10s, 10m/,
+    );
     expect(usageError(() => durationFlag('--grace', '0')).message).toMatch(/add a unit/);
   });
 
@@ -75,8 +81,12 @@ describe('durationFlag / positiveDurationFlag', () => {
 
   it('a timer flag refuses more than a Node timer holds (it would fire at once); a breaker hold may be longer', () => {
     expect(timerDurationFlag('--timeout', '24d')).toBe(24 * 86_400_000);
-    expect(usageError(() => timerDurationFlag('--timeout', '25d')).message).toBe('--timeout 25d: at most 24d (a Node timer cannot wait longer; it would fire at once)');
-    expect(usageError(() => msFlag('--grace', '25d', { allowZero: true })).message).toMatch(/^--grace 25d: at most 24d/);
+    expect(usageError(() => timerDurationFlag('--timeout', '25d')).message).toBe(
+      '--timeout 25d: at most 24d (a Node timer cannot wait longer; it would fire at once)',
+    );
+    expect(usageError(() => msFlag('--grace', '25d', { allowZero: true })).message).toMatch(
+      /^--grace 25d: at most 24d/,
+    );
     expect(usageError(() => msFlag('--timeout', '3000000000')).message).toMatch(/at most 24d/);
     expect(positiveDurationFlag('--for', '30d')).toBe(30 * 86_400_000); // breaker trip: a date, not a timer
   });

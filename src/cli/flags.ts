@@ -76,16 +76,20 @@ export function msFlag(flag: string, text: string, opts: { allowZero?: boolean }
   }
   const ms = Number(s);
   if (ms === 0 && opts.allowZero) return 0;
-  if (!Number.isInteger(ms)) throw usage(`${flag} ${text}: a bare number is whole milliseconds here; add a unit for anything else (${s}s)`);
+  if (!Number.isInteger(ms))
+    throw usage(`${flag} ${text}: a bare number is whole milliseconds here; add a unit for anything else (${s}s)`);
   if (ms < BARE_MS_FLOOR) {
-    throw usage(`${flag} ${text}: a bare number is milliseconds here, and ${s} ms is surely not meant: write ${s}s (or ${s}ms if you do mean it)`);
+    throw usage(
+      `${flag} ${text}: a bare number is milliseconds here, and ${s} ms is surely not meant: write ${s}s (or ${s}ms if you do mean it)`,
+    );
   }
   return timer(flag, text, ms);
 }
 
 /** Timers (timeouts, graces) fire at once past 2^31-1 ms: refuse such a value instead. */
 function timer(flag: string, text: string, ms: number): number {
-  if (ms > MAX_TIMER_MS) throw usage(`${flag} ${text}: at most 24d (a Node timer cannot wait longer; it would fire at once)`);
+  if (ms > MAX_TIMER_MS)
+    throw usage(`${flag} ${text}: at most 24d (a Node timer cannot wait longer; it would fire at once)`);
   return ms;
 }
 
@@ -100,6 +104,7 @@ export const repeatable = (value: string, previous: string[] = []): string[] => 
 /** Commander's argument parser for `--port` (serve, sim): 0-65535, 0 = any free port. */
 export function parsePort(value: string): number {
   const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError('must be a port number 0-65535');
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new InvalidArgumentError('must be a port number 0-65535');
   return port;
 }

@@ -8,11 +8,15 @@ export function printGenerate(r: GenerateResult): void {
   if (r.status === 'ok') {
     const via = r.degraded ? chalk.yellow(`FALLBACK ${r.provider}`) : chalk.green(r.provider ?? '');
     const why = failedBefore.length ? chalk.dim(` after ${failedBefore.map(describeAttempt).join(', ')}`) : '';
-    process.stdout.write(`${chalk.green('✔')} ${r.job} ${r.slot} served by ${via} (${r.model})${why} → ${r.output}${secs}\n`);
+    process.stdout.write(
+      `${chalk.green('✔')} ${r.job} ${r.slot} served by ${via} (${r.model})${why} → ${r.output}${secs}\n`,
+    );
   } else if (r.status === 'skipped') {
     // an overlapping run (exit 75) is worth a line in cron's mail; an already-served slot is not
     const out = r.locked ? process.stderr : process.stdout;
-    out.write(`${chalk.dim('•')} ${r.job} ${r.slot} skipped: ${r.reason ?? 'nothing to do'}${r.output ? ` (${r.output})` : ''}\n`);
+    out.write(
+      `${chalk.dim('•')} ${r.job} ${r.slot} skipped: ${r.reason ?? 'nothing to do'}${r.output ? ` (${r.output})` : ''}\n`,
+    );
   } else {
     process.stderr.write(`${chalk.red('✖')} lucy-ops: ${r.job} ${r.slot} FAILED: ${r.error ?? 'failed'}${secs}\n`);
   }

@@ -14,7 +14,10 @@ export function register(program: Command): void {
   program
     .command('generate <job>')
     .description("run a generation job's prompt through the provider chain and write its output for one slot")
-    .option('--slot <time>', 'the slot to serve: an ISO time that is a slot, or relative like 2h (the latest slot at or before then); default: the latest slot now')
+    .option(
+      '--slot <time>',
+      'the slot to serve: an ISO time that is a slot, or relative like 2h (the latest slot at or before then); default: the latest slot now',
+    )
     .option('--force', 'run even if the slot already has output (replaces it)')
     .option('--dry-run', 'show what would run; call no provider, write nothing')
     .addHelpText(
@@ -48,7 +51,13 @@ variable too: the run is logged as a failed run of its slot; --dry-run exits 78 
         // (alerts count it, gaps show it failed) unless the slot is already served
         const missingKeys = problems.length ? missingKeysError(chain, ctx.env) : undefined;
         const interrupt = (await import('./interrupt.js')).catchInterrupts();
-        const result = await generateSlot(ctx, job, slot, { force: flags.force, dryRun: flags.dryRun, trigger, signal: interrupt.signal, missingKeys });
+        const result = await generateSlot(ctx, job, slot, {
+          force: flags.force,
+          dryRun: flags.dryRun,
+          trigger,
+          signal: interrupt.signal,
+          missingKeys,
+        });
         interrupt.dispose();
         if (problems.length && (result.failure === 'config' || result.locked)) throw keysError(config, problems);
         const { failure, ...shown } = result;
@@ -56,11 +65,17 @@ variable too: the run is logged as a failed run of its slot; --dry-run exits 78 
         else (await import('./generate-view.js')).printGenerate(result);
         const interrupted = result.status === 'failed' ? interrupt.exitCode() : undefined;
         setExit(
-          interrupted !== undefined ? interrupted
-          : result.status === 'ok' ? ExitCode.ok
-          : result.status === 'skipped' ? (result.locked ? ExitCode.tempfail : ExitCode.ok)
-          : failure === 'unavailable' ? ExitCode.unavailable
-          : ExitCode.failed,
+          interrupted !== undefined
+            ? interrupted
+            : result.status === 'ok'
+              ? ExitCode.ok
+              : result.status === 'skipped'
+                ? result.locked
+                  ? ExitCode.tempfail
+                  : ExitCode.ok
+                : failure === 'unavailable'
+                  ? ExitCode.unavailable
+                  : ExitCode.failed,
         );
       } finally {
         await ctx.store.close();
@@ -82,6 +97,12 @@ export async function resolveSlot(schedule: string, tz: string, arg: string | un
   // `--slot 2h` (or `now`) means the slot that was current then: a relative time is never exact
   const relative = !/^\s*\d{4}-\d{2}-\d{2}/.test(arg);
   if (relative && before) return before;
-  const near = [before, nextSlotAfter(schedule, tz, t)].filter((d) => d !== undefined).map((d) => d.toISOString()).join(' or ');
-  throw new CliError(`--slot ${t.toISOString()} is not a slot of schedule "${schedule}" (${tz}); nearest: ${near || 'none'}`, ExitCode.usage);
+  const near = [before, nextSlotAfter(schedule, tz, t)]
+    .filter((d) => d !== undefined)
+    .map((d) => d.toISOString())
+    .join(' or ');
+  throw new CliError(
+    `--slot ${t.toISOString()} is not a slot of schedule "${schedule}" (${tz}); nearest: ${near || 'none'}`,
+    ExitCode.usage,
+  );
 }

@@ -27,7 +27,10 @@ Examples:
       ];
       const existing = files.filter((f) => fs.existsSync(f.file));
       if (existing.length && !flags.force) {
-        throw new CliError(`refusing to overwrite ${existing.map((f) => f.file).join(' and ')} (use --force)`, ExitCode.failed);
+        throw new CliError(
+          `refusing to overwrite ${existing.map((f) => f.file).join(' and ')} (use --force)`,
+          ExitCode.failed,
+        );
       }
       fs.mkdirSync(dir, { recursive: true });
       for (const f of files) {
@@ -39,8 +42,13 @@ Examples:
       const ignored = ignoreKeysFile(dir);
       if (json) printJson({ written: files.map((f) => f.file), ...(ignored ? { gitignore: ignored } : {}) });
       else {
-        process.stdout.write(`wrote ${files.map((f) => path.relative(process.cwd(), f.file) || f.file).join(' and ')}\n`);
-        if (ignored) process.stdout.write(`listed ${KEYS_FILE} in ${path.relative(process.cwd(), ignored) || ignored} (API keys never go into git)\n`);
+        process.stdout.write(
+          `wrote ${files.map((f) => path.relative(process.cwd(), f.file) || f.file).join(' and ')}\n`,
+        );
+        if (ignored)
+          process.stdout.write(
+            `listed ${KEYS_FILE} in ${path.relative(process.cwd(), ignored) || ignored} (API keys never go into git)\n`,
+          );
         process.stdout.write(
           `next: put \`export TOGETHER_API_KEY=...\` in ${KEYS_FILE} (chmod 600), then \`. ./${KEYS_FILE} && npx lucy-ops probe providers\` and \`npx lucy-ops generate blog --dry-run\`\n`,
         );
@@ -54,7 +62,8 @@ const KEYS_FILE = '.lucy-ops.env';
 function ignoreKeysFile(dir: string): string | undefined {
   const file = path.join(dir, '.gitignore');
   const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
-  if (text.split(/\r?\n/).some((line) => line.trim() === KEYS_FILE || line.trim() === `/${KEYS_FILE}`)) return undefined;
+  if (text.split(/\r?\n/).some((line) => line.trim() === KEYS_FILE || line.trim() === `/${KEYS_FILE}`))
+    return undefined;
   const sep = text === '' || text.endsWith('\n') ? '' : '\n';
   fs.appendFileSync(file, `${sep}# lucy-ops: API keys, sourced by the crontab lines\n${KEYS_FILE}\n`);
   return file;

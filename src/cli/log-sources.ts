@@ -15,7 +15,11 @@ export const LOG_FLAG_HELP =
  * `--log`. A `--log` file that does not exist is a usage error (a typo must not pass for "no
  * runs"); a configured log that does not exist yet only gets a warning.
  */
-export async function logSources(configured: string, extra: string[] = [], warn: (message: string) => void): Promise<string[]> {
+export async function logSources(
+  configured: string,
+  extra: string[] = [],
+  warn: (message: string) => void,
+): Promise<string[]> {
   const { expandRotated } = await import('../log/reader.js');
   const fs = await import('node:fs');
   const exists = (file: string) => file === '-' || fs.existsSync(file) || expandRotated(file).length > 0;

@@ -67,7 +67,11 @@ Exit codes: 0 done, 1 the work failed, 64 usage error, 69 no provider could serv
     // (--help and --version end here too, with exit code 0: they are not errors)
     if (ownArgs.includes('--json') && !jsonPrinted() && process.exitCode !== ExitCode.ok) {
       const missingCommand = err instanceof CommanderError && err.code === 'commander.help';
-      const message = missingCommand ? 'a command is missing (the list is in the help on stderr)' : err instanceof Error ? err.message.replace(/^error: /, '').trim() : String(err);
+      const message = missingCommand
+        ? 'a command is missing (the list is in the help on stderr)'
+        : err instanceof Error
+          ? err.message.replace(/^error: /, '').trim()
+          : String(err);
       printJson({ error: { message, exitCode: process.exitCode } });
     }
   }
@@ -75,7 +79,8 @@ Exit codes: 0 done, 1 the work failed, 64 usage error, 69 no provider could serv
 
 function packageVersion(): string {
   try {
-    return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+    return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string })
+      .version;
   } catch {
     return 'unknown';
   }

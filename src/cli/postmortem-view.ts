@@ -36,24 +36,36 @@ export async function renderGapReport(report: GapReport, opts: ViewOptions): Pro
   const slotsTotal = report.jobs.reduce((n, j) => n + j.slots, 0);
   out.push(
     c.bold(`Gaps from ${shortTime(report.since)} to ${shortTime(report.until)}`) +
-      c.dim(`  ·  ${report.jobs.length} job(s), ${slotsTotal} slot(s)  ·  ${report.linesRead} line(s) read, ${report.skippedLines} skipped`),
+      c.dim(
+        `  ·  ${report.jobs.length} job(s), ${slotsTotal} slot(s)  ·  ${report.linesRead} line(s) read, ${report.skippedLines} skipped`,
+      ),
     '',
   );
 
   if (report.gaps.length === 0) {
     const pending = report.jobs.reduce((n, j) => n + j.pending, 0);
-    out.push(c.green(`No gaps: every slot was served.`) + (pending ? c.dim(` (${pending} recent slot(s) not judged yet)`) : ''), '');
+    out.push(
+      c.green(`No gaps: every slot was served.`) +
+        (pending ? c.dim(` (${pending} recent slot(s) not judged yet)`) : ''),
+      '',
+    );
   }
 
   for (const gap of report.gaps) {
     const heading = `${c.bold(gap.job)}  ${shortTime(gap.start)} → ${gap.open ? c.red('still open') : shortTime(gap.end)}  (${formatDuration(gap.durationMs)}, ${gap.slots} slot(s))`;
     const t = table();
     t.push(
-      { unserved: `${gap.slots}: ${colorCount(c.red, gap.failed, 'failed')}, ${colorCount(c.yellow, gap.missing, 'missing')}` },
+      {
+        unserved: `${gap.slots}: ${colorCount(c.red, gap.failed, 'failed')}, ${colorCount(c.yellow, gap.missing, 'missing')}`,
+      },
       { 'first slot': shortTime(gap.start) },
       { 'last slot': shortTime(gap.lastSlot) },
       { resumed: gap.open ? c.red('not yet') : shortTime(gap.end) },
-      { cause: gap.cause ?? (gap.failed === 0 ? c.yellow('no records at all: the job never started (or never logged)') : 'unknown') },
+      {
+        cause:
+          gap.cause ??
+          (gap.failed === 0 ? c.yellow('no records at all: the job never started (or never logged)') : 'unknown'),
+      },
     );
     out.push(heading, rendered(t), '');
   }
@@ -68,25 +80,42 @@ export async function renderGapReport(report: GapReport, opts: ViewOptions): Pro
   if (report.late.length > 0) {
     out.push(c.bold(`Late but served (${report.late.length})`));
     const t = table(['job', 'slot', 'late by', 'trigger']);
-    for (const late of report.late.slice(0, 50)) t.push([late.job, shortTime(late.slot), formatDuration(late.lateMs), late.trigger]);
+    for (const late of report.late.slice(0, 50))
+      t.push([late.job, shortTime(late.slot), formatDuration(late.lateMs), late.trigger]);
     out.push(rendered(t));
     if (report.late.length > 50) out.push(c.dim(`… and ${report.late.length - 50} more (see --json)`));
     out.push('');
   }
 
   const doubled = report.jobs.filter((j) => j.doubled > 0);
-  if (doubled.length > 0) out.push(c.yellow(`Served more than once: ${doubled.map((j) => `${j.job} ×${j.doubled}`).join(', ')}`), '');
-  if (report.skippedLines > 0) out.push(c.dim(`${report.skippedLines} line(s) were not job records (not JSON, truncated, or missing fields) and were skipped.`));
+  if (doubled.length > 0)
+    out.push(c.yellow(`Served more than once: ${doubled.map((j) => `${j.job} ×${j.doubled}`).join(', ')}`), '');
+  if (report.skippedLines > 0)
+    out.push(
+      c.dim(
+        `${report.skippedLines} line(s) were not job records (not JSON, truncated, or missing fields) and were skipped.`,
+      ),
+    );
   return out.join('\n').replace(/\n*$/, '\n');
 }
 
 function incidentRow(incident: Incident, c: InstanceType<typeof import('chalk').Chalk>): string[] {
   const when = `${shortTime(incident.start)} → ${incident.open ? c.red('open') : shortTime(incident.end)}`;
-  const parts = [incident.failed ? `${incident.failed} failed` : '', incident.missing ? `${incident.missing} missing` : ''].filter(Boolean).join(', ');
-  return [when, formatDuration(incident.durationMs), `${incident.jobs.length}: ${incident.jobs.join(', ')}`, `${incident.slots} (${parts})`, incident.cause ?? '—'];
+  const parts = [
+    incident.failed ? `${incident.failed} failed` : '',
+    incident.missing ? `${incident.missing} missing` : '',
+  ]
+    .filter(Boolean)
+    .join(', ');
+  return [
+    when,
+    formatDuration(incident.durationMs),
+    `${incident.jobs.length}: ${incident.jobs.join(', ')}`,
+    `${incident.slots} (${parts})`,
+    incident.cause ?? '—',
+  ];
 }
 
 function colorCount(paint: (s: string) => string, n: number, label: string): string {
   return n > 0 ? paint(`${n} ${label}`) : `0 ${label}`;
 }
-

@@ -22,7 +22,11 @@ beforeEach(() => {
     JSON.stringify({
       log: 'logs/jobs.jsonl',
       providers: [{ name: 'deepseek-v3', baseUrl: 'http://127.0.0.1:9/v1', model: 'm' }],
-      jobs: { blog: job('0 * * * *', 'out/blog'), threads: job('*/15 * * * *', 'out/threads'), stories: job('*/30 * * * *', 'out/stories') },
+      jobs: {
+        blog: job('0 * * * *', 'out/blog'),
+        threads: job('*/15 * * * *', 'out/threads'),
+        stories: job('*/30 * * * *', 'out/stories'),
+      },
     }),
   );
   process.env.LUCY_OPS_NOW = '2026-04-19T17:01:00Z';
@@ -69,18 +73,42 @@ describe('postmortem gaps', () => {
     expect(doc.since).toBe('2026-04-19T12:00:00.000Z');
     expect(doc.until).toBe('2026-04-19T17:01:00.000Z');
     expect(doc.skippedLines).toBe(0);
-    expect(doc.gaps.map((g: { job: string; start: string; end: string; slots: number; failed: number; missing: number }) => [g.job, g.start, g.end, g.slots, g.failed, g.missing])).toEqual([
+    expect(
+      doc.gaps.map((g: { job: string; start: string; end: string; slots: number; failed: number; missing: number }) => [
+        g.job,
+        g.start,
+        g.end,
+        g.slots,
+        g.failed,
+        g.missing,
+      ]),
+    ).toEqual([
       ['threads', '2026-04-19T14:15:00.000Z', '2026-04-19T15:00:00.000Z', 3, 3, 0],
       ['stories', '2026-04-19T14:30:00.000Z', '2026-04-19T15:00:00.000Z', 1, 0, 1],
     ]);
     expect(doc.gaps[0].cause).toBe('deepseek-v3: 503 ×9; llama-3.3-70b: timeout ×3');
-    expect(doc.incidents).toEqual([expect.objectContaining({ start: '2026-04-19T14:15:00.000Z', end: '2026-04-19T15:00:00.000Z', jobs: ['stories', 'threads'], slots: 4 })]);
+    expect(doc.incidents).toEqual([
+      expect.objectContaining({
+        start: '2026-04-19T14:15:00.000Z',
+        end: '2026-04-19T15:00:00.000Z',
+        jobs: ['stories', 'threads'],
+        slots: 4,
+      }),
+    ]);
     // the 17:00 slots are younger than deadline + 1m: not judged, so no false open gap
     expect(doc.jobs.every((j: { pending: number }) => j.pending === 1)).toBe(true);
   });
 
   it('--fail-on-gap exits 1 when a gap is found, 0 when the window is clean', async () => {
-    const found = await cli('--config', configPath, 'postmortem', 'gaps', '--since', '2026-04-19T12:00:00Z', '--fail-on-gap');
+    const found = await cli(
+      '--config',
+      configPath,
+      'postmortem',
+      'gaps',
+      '--since',
+      '2026-04-19T12:00:00Z',
+      '--fail-on-gap',
+    );
     expect(found.exitCode).toBe(1);
     expect(found.stdout).toMatch(/threads/);
     expect(found.stdout).toMatch(/deepseek-v3: 503 ×9/);
@@ -99,24 +127,69 @@ describe('postmortem gaps', () => {
   it('reads every --log besides the configured log, with a job filter', async () => {
     const other = path.join(dir, 'host2.jsonl');
     fs.writeFileSync(other, 'garbage\n');
-    const r = await cli('--config', configPath, 'postmortem', 'gaps', '--since', '2026-04-19T12:00:00Z', '--job', 'threads', '--log', other, '--json');
+    const r = await cli(
+      '--config',
+      configPath,
+      'postmortem',
+      'gaps',
+      '--since',
+      '2026-04-19T12:00:00Z',
+      '--job',
+      'threads',
+      '--log',
+      other,
+      '--json',
+    );
     expect(r.stderr).toBe('');
     const doc = JSON.parse(r.stdout);
     expect(doc.skippedLines).toBe(1); // host2's garbage line
     expect(doc.jobs.map((j: { job: string }) => j.job)).toEqual(['threads']);
     // the configured log was read too: its failed 14:15–14:45 threads slots are there
-    expect(doc.gaps).toEqual([expect.objectContaining({ job: 'threads', start: '2026-04-19T14:15:00.000Z', failed: 3 })]);
+    expect(doc.gaps).toEqual([
+      expect.objectContaining({ job: 'threads', start: '2026-04-19T14:15:00.000Z', failed: 3 }),
+    ]);
     // a served run in the extra log closes a gap of the configured one
-    fs.writeFileSync(other, `${JSON.stringify({ ts: '2026-04-19T14:16:00Z', level: 'info', event: 'run.end', job: 'threads', runId: 'h2', scheduledFor: '2026-04-19T14:15:00.000Z', trigger: 'manual', outcome: 'ok', durationMs: 1 })}\n`);
-    const merged = JSON.parse((await cli('--config', configPath, 'postmortem', 'gaps', '--since', '2026-04-19T12:00:00Z', '--job', 'threads', '--log', other, '--json')).stdout);
-    expect(merged.gaps).toEqual([expect.objectContaining({ job: 'threads', start: '2026-04-19T14:30:00.000Z', failed: 2 })]);
+    fs.writeFileSync(
+      other,
+      `${JSON.stringify({ ts: '2026-04-19T14:16:00Z', level: 'info', event: 'run.end', job: 'threads', runId: 'h2', scheduledFor: '2026-04-19T14:15:00.000Z', trigger: 'manual', outcome: 'ok', durationMs: 1 })}\n`,
+    );
+    const merged = JSON.parse(
+      (
+        await cli(
+          '--config',
+          configPath,
+          'postmortem',
+          'gaps',
+          '--since',
+          '2026-04-19T12:00:00Z',
+          '--job',
+          'threads',
+          '--log',
+          other,
+          '--json',
+        )
+      ).stdout,
+    );
+    expect(merged.gaps).toEqual([
+      expect.objectContaining({ job: 'threads', start: '2026-04-19T14:30:00.000Z', failed: 2 }),
+    ]);
   });
 
   it('a missing configured log is only a warning when --log files are given', async () => {
     fs.rmSync(path.join(dir, 'logs', 'jobs.jsonl'));
     const other = path.join(dir, 'host2.jsonl');
     fs.copyFileSync(APRIL19, other);
-    const r = await cli('--config', configPath, 'postmortem', 'gaps', '--since', '2026-04-19T12:00:00Z', '--log', other, '--json');
+    const r = await cli(
+      '--config',
+      configPath,
+      'postmortem',
+      'gaps',
+      '--since',
+      '2026-04-19T12:00:00Z',
+      '--log',
+      other,
+      '--json',
+    );
     expect(r.exitCode).toBe(0);
     expect(r.stderr).toMatch(/no job log at .*jobs\.jsonl \(the configured log\): reading only .*host2\.jsonl/);
     expect(r.stderr).not.toMatch(/counts as missing/);

@@ -23,7 +23,10 @@ export function register(program: Command): void {
   const postmortem = program
     .command('postmortem')
     .description('look back at what the job logs say happened')
-    .addHelpText('after', '\nExamples:\n  lucy-ops postmortem gaps --since 6h\n  lucy-ops postmortem gaps --since 2h --fail-on-gap   # crontab watchdog');
+    .addHelpText(
+      'after',
+      '\nExamples:\n  lucy-ops postmortem gaps --since 6h\n  lucy-ops postmortem gaps --since 2h --fail-on-gap   # crontab watchdog',
+    );
   postmortem
     .command('gaps')
     .description('find silent gaps: slots of each job that no successful run served, with their cause')
@@ -31,8 +34,14 @@ export function register(program: Command): void {
     .option('--until <time>', 'end of the window: ISO 8601 or a duration ago', 'now')
     .option('--job <name>', 'only this job (repeatable)', repeatable)
     .option('--log <file>', LOG_FLAG_HELP, repeatable)
-    .option('--fail-on-gap', 'exit 1 when a gap is found (for a CI or cron watchdog); off a terminal, print nothing when there is none')
-    .option('--grace <duration>', "don't judge slots this recent: their run may still be going (default: the job's deadline + 1m)")
+    .option(
+      '--fail-on-gap',
+      'exit 1 when a gap is found (for a CI or cron watchdog); off a terminal, print nothing when there is none',
+    )
+    .option(
+      '--grace <duration>',
+      "don't judge slots this recent: their run may still be going (default: the job's deadline + 1m)",
+    )
     .option('--late-after <duration>', 'report a serving run that started this long after its slot as late', '1m')
     .addHelpText(
       'after',
@@ -63,7 +72,10 @@ Exit codes: 0 done (gaps or not); 1 a gap was found under --fail-on-gap; 64 usag
       const since = timeFlag('--since', flags.since, now);
       const until = timeFlag('--until', flags.until, now);
       if (since.getTime() >= until.getTime()) {
-        throw new CliError(`--since (${since.toISOString()}) must be before --until (${until.toISOString()})`, ExitCode.usage);
+        throw new CliError(
+          `--since (${since.toISOString()}) must be before --until (${until.toISOString()})`,
+          ExitCode.usage,
+        );
       }
       const graceMs = flags.grace === undefined ? undefined : durationFlag('--grace', flags.grace);
       const lateAfterMs = durationFlag('--late-after', flags.lateAfter);
@@ -86,7 +98,9 @@ Exit codes: 0 done (gaps or not); 1 a gap was found under --fail-on-gap; 64 usag
         // a watchdog in crontab: say nothing when all is well, so cron mails only about a gap
       } else {
         const { renderGapReport } = await import('./postmortem-view.js');
-        process.stdout.write(await renderGapReport(report, { color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR }));
+        process.stdout.write(
+          await renderGapReport(report, { color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR }),
+        );
       }
       if (flags.failOnGap && report.gaps.length > 0) {
         // one line on stderr whatever happens to stdout (the watchdog's >/dev/null): cron mails it,
@@ -102,10 +116,18 @@ Exit codes: 0 done (gaps or not); 1 a gap was found under --fail-on-gap; 64 usag
 }
 
 /** "2 gap(s), 4 unserved slot(s): threads from 2026-04-19 14:15Z (3 failed), stories from ... (1 missing, still open)" */
-function gapsLine(gaps: ReadonlyArray<{ job: string; start: string; slots: number; failed: number; missing: number; open?: boolean }>): string {
+function gapsLine(
+  gaps: ReadonlyArray<{ job: string; start: string; slots: number; failed: number; missing: number; open?: boolean }>,
+): string {
   const slots = gaps.reduce((n, g) => n + g.slots, 0);
   const each = gaps.map((g) => {
-    const kinds = [g.failed ? `${g.failed} failed` : '', g.missing ? `${g.missing} missing` : '', g.open ? 'still open' : ''].filter(Boolean).join(', ');
+    const kinds = [
+      g.failed ? `${g.failed} failed` : '',
+      g.missing ? `${g.missing} missing` : '',
+      g.open ? 'still open' : '',
+    ]
+      .filter(Boolean)
+      .join(', ');
     return `${g.job} from ${g.start.replace(/:00\.000Z$/, 'Z')} (${kinds})`;
   });
   return `gaps: ${gaps.length} gap(s), ${slots} unserved slot(s): ${each.join('; ')}`;

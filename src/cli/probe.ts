@@ -14,10 +14,15 @@ export function register(program: Command): void {
   const probe = program
     .command('probe')
     .description('live checks of the providers')
-    .addHelpText('after', '\nExamples:\n  lucy-ops probe providers\n  lucy-ops probe providers --json --strict   # CI smoke step');
+    .addHelpText(
+      'after',
+      '\nExamples:\n  lucy-ops probe providers\n  lucy-ops probe providers --json --strict   # CI smoke step',
+    );
   probe
     .command('providers')
-    .description('one tiny real request (max_tokens 1) to every provider of the chain, concurrently, whatever its breaker says')
+    .description(
+      'one tiny real request (max_tokens 1) to every provider of the chain, concurrently, whatever its breaker says',
+    )
     .option('--strict', 'exit 1 when any provider fails (default: only when none answers)')
     .option('--timeout <ms>', 'most each request may take (ms, or a duration like 5s)', '10000')
     .addHelpText(
@@ -52,11 +57,18 @@ Exit codes: 0 at least one provider answered, 69 none answered, 1 (--strict) any
         if (json) printJson({ providers: results });
         else (await import('../probe/view.js')).printProbe(results);
         const answered = results.filter((r) => r.ok).length;
-        const code = answered === 0 ? ExitCode.unavailable : flags.strict && answered < results.length ? ExitCode.failed : ExitCode.ok;
+        const code =
+          answered === 0
+            ? ExitCode.unavailable
+            : flags.strict && answered < results.length
+              ? ExitCode.failed
+              : ExitCode.ok;
         if (code !== ExitCode.ok) {
           // one line on stderr whatever happens to stdout (a crontab's >/dev/null): cron mails it
           const failed = results.filter((r) => !r.ok).map((r) => `${r.provider} (${r.errorType ?? 'failed'})`);
-          process.stderr.write(`lucy-ops: probe: ${answered} of ${results.length} provider(s) answered; failed: ${failed.join(', ')}\n`);
+          process.stderr.write(
+            `lucy-ops: probe: ${answered} of ${results.length} provider(s) answered; failed: ${failed.join(', ')}\n`,
+          );
         }
         setExit(code);
       } finally {

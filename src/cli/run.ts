@@ -16,9 +16,16 @@ export function register(program: Command): void {
   program
     .command('run <job> [command...]')
     .description("run a cron command for one slot of a job: the job's lock, run.start/run.end records, alerts")
-    .option('--slot <time>', 'the slot to serve: an ISO time that is a slot, or relative like 2h (the latest slot at or before then); default: the latest slot now')
+    .option(
+      '--slot <time>',
+      'the slot to serve: an ISO time that is a slot, or relative like 2h (the latest slot at or before then); default: the latest slot now',
+    )
     .option('--timeout <duration>', 'end the command after this long (SIGTERM to its process group); exit 124')
-    .option('--kill-after <duration>', 'after --timeout, SIGKILL the group if it is still running this much later', '5s')
+    .option(
+      '--kill-after <duration>',
+      'after --timeout, SIGKILL the group if it is still running this much later',
+      '5s',
+    )
     .addHelpText(
       'after',
       `
@@ -43,7 +50,10 @@ Exit codes: the command's own exit code; 128 + signal number when it was killed 
       const config = await configFor(cmd);
       const job = jobOf(config, jobName, 'command');
       if (!command.length && !job.command?.length) {
-        throw new CliError(`job ${jobName} has no command: give one after -- or set jobs.${jobName}.command`, ExitCode.usage);
+        throw new CliError(
+          `job ${jobName} has no command: give one after -- or set jobs.${jobName}.command`,
+          ExitCode.usage,
+        );
       }
       const { runCommandSlot } = await import('../jobs/command.js');
       const { openJobContext } = await import('../jobs/context.js');
@@ -58,12 +68,21 @@ Exit codes: the command's own exit code; 128 + signal number when it was killed 
           stdio: json ? 'stderr' : 'inherit',
         });
         const slotIso = slot.toISOString();
-        if (json) printJson({ job: jobName, slot: slotIso, status: result.status, exitCode: result.exitCode, durationMs: result.durationMs });
+        if (json)
+          printJson({
+            job: jobName,
+            slot: slotIso,
+            status: result.status,
+            exitCode: result.exitCode,
+            durationMs: result.durationMs,
+          });
         if (result.locked) {
           process.stderr.write(`lucy-ops: ${jobName} ${slotIso} is already running in another process; skipped\n`);
         } else if (result.status === 'failed') {
           const why = String(result.fields?.error ?? `exit code ${result.exitCode}`);
-          process.stderr.write(`lucy-ops: ${jobName} ${slotIso} failed: ${why} (exit ${result.exitCode}, run ${result.runId})\n`);
+          process.stderr.write(
+            `lucy-ops: ${jobName} ${slotIso} failed: ${why} (exit ${result.exitCode}, run ${result.runId})\n`,
+          );
         }
         setExit(result.exitCode);
       } finally {

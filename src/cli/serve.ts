@@ -37,7 +37,11 @@ export function register(program: Command): void {
     .description('run an OpenAI-compatible proxy that sends every request through the failover chain')
     .option('--port <n>', 'port to listen on (0 = any free port)', parsePort, 8787)
     .option('--host <host>', 'address to listen on (not loopback: set serve.tokenEnv)', '127.0.0.1')
-    .option('--grace <ms>', 'on SIGTERM, how long in-flight requests may take to finish (ms, or a duration like 10s; 0 = abort at once)', '10000')
+    .option(
+      '--grace <ms>',
+      'on SIGTERM, how long in-flight requests may take to finish (ms, or a duration like 10s; 0 = abort at once)',
+      '10000',
+    )
     .addHelpText('after', HELP)
     .action(async (flags: ServeFlags, cmd: Command) => {
       const { json } = globalOpts(cmd);
@@ -45,11 +49,16 @@ export function register(program: Command): void {
       const config = await configFor(cmd);
       const token = config.serve.tokenEnv ? process.env[config.serve.tokenEnv] : undefined;
       if (config.serve.tokenEnv && !token) {
-        throw new CliError(`configuration error in ${config.configPath}:\n  serve.tokenEnv: environment variable ${config.serve.tokenEnv} ${missingVariable(token)}`, ExitCode.config);
+        throw new CliError(
+          `configuration error in ${config.configPath}:\n  serve.tokenEnv: environment variable ${config.serve.tokenEnv} ${missingVariable(token)}`,
+          ExitCode.config,
+        );
       }
       const warn = (m: string) => process.stderr.write(`lucy-ops: ${m}\n`);
       if (!token && !isLoopback(flags.host)) {
-        warn(`warning: serving on ${flags.host} without a token: anyone who can reach it can spend your provider credits (set serve.tokenEnv)`);
+        warn(
+          `warning: serving on ${flags.host} without a token: anyone who can reach it can spend your provider credits (set serve.tokenEnv)`,
+        );
       }
       const { createChainInternals } = await import('../api/chain.js');
       const chain = await createChainInternals(config, { job: 'serve', warn, deferLog: true });
@@ -59,7 +68,10 @@ export function register(program: Command): void {
         server = await startServer({ chain, host: flags.host, port: flags.port, token, warn });
       } catch (err) {
         await chain.close();
-        throw new CliError(`serve: cannot listen on ${flags.host}:${flags.port}: ${(err as Error).message}`, ExitCode.failed);
+        throw new CliError(
+          `serve: cannot listen on ${flags.host}:${flags.port}: ${(err as Error).message}`,
+          ExitCode.failed,
+        );
       }
       // Listen for the stop signal BEFORE saying we are up: a supervisor (or a test) that sends
       // SIGTERM the moment it reads the address must not hit the default action (an abrupt exit).
@@ -69,7 +81,16 @@ export function register(program: Command): void {
       });
       const chainText = config.providers.map((p) => p.name).join(' → ');
       // One line, first on stdout, so scripts (and tests with --port 0) can read the address.
-      if (json) process.stdout.write(JSON.stringify({ url: server.url, baseUrl: `${server.url}/v1`, host: server.host, port: server.port, providers: config.providers.map((p) => p.name) }) + '\n');
+      if (json)
+        process.stdout.write(
+          JSON.stringify({
+            url: server.url,
+            baseUrl: `${server.url}/v1`,
+            host: server.host,
+            port: server.port,
+            providers: config.providers.map((p) => p.name),
+          }) + '\n',
+        );
       else say(`lucy-ops serve listening on ${server.url} (OpenAI base URL ${server.url}/v1; chain ${chainText})`);
 
       const signal = await signalled;

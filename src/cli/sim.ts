@@ -79,7 +79,13 @@ export async function runSim(opts: SimCommandOptions, signal: AbortSignal): Prom
   }
   let sim;
   try {
-    sim = await startSimulator({ port: opts.port, host: opts.host, script, now: opts.now, onRequest: opts.quiet ? undefined : logRequest });
+    sim = await startSimulator({
+      port: opts.port,
+      host: opts.host,
+      script,
+      now: opts.now,
+      onRequest: opts.quiet ? undefined : logRequest,
+    });
   } catch (err) {
     throw new CliError(`sim: cannot listen on ${opts.host}:${opts.port}: ${(err as Error).message}`, ExitCode.failed);
   }
@@ -97,5 +103,7 @@ export async function runSim(opts: SimCommandOptions, signal: AbortSignal): Prom
 
 function logRequest(r: SimRequestRecord): void {
   const flags = [r.stream ? 'stream' : '', r.authorization ? '' : 'no-auth'].filter(Boolean).join(' ');
-  process.stderr.write(`${new Date(r.at).toISOString()} ${r.model || '(none)'}${flags ? ` [${flags}]` : ''} → ${r.fault}\n`);
+  process.stderr.write(
+    `${new Date(r.at).toISOString()} ${r.model || '(none)'}${flags ? ` [${flags}]` : ''} → ${r.fault}\n`,
+  );
 }

@@ -8,9 +8,20 @@ import type { TableConstructorOptions } from 'cli-table3';
 type Chars = NonNullable<TableConstructorOptions['chars']>;
 
 const NO_BORDERS: Chars = {
-  top: '', 'top-mid': '', 'top-left': '', 'top-right': '',
-  bottom: '', 'bottom-mid': '', 'bottom-left': '', 'bottom-right': '',
-  left: '', 'left-mid': '', mid: '', 'mid-mid': '', right: '', 'right-mid': '',
+  top: '',
+  'top-mid': '',
+  'top-left': '',
+  'top-right': '',
+  bottom: '',
+  'bottom-mid': '',
+  'bottom-left': '',
+  'bottom-right': '',
+  left: '',
+  'left-mid': '',
+  mid: '',
+  'mid-mid': '',
+  right: '',
+  'right-mid': '',
   middle: '  ',
 };
 
@@ -21,7 +32,10 @@ export const boxed = (): boolean => Boolean(process.stdout.isTTY);
  * Options to spread into `new Table(...)`: `chars` and `style` (no cli-table3 colours: colour comes
  * from chalk). `onTerminal`: extra chars for the boxed look (e.g. no rule between body rows).
  */
-export function tableLook(onTerminal: Partial<Chars> = {}, tty = boxed()): Pick<TableConstructorOptions, 'chars' | 'style'> {
+export function tableLook(
+  onTerminal: Partial<Chars> = {},
+  tty = boxed(),
+): Pick<TableConstructorOptions, 'chars' | 'style'> {
   if (tty) return { chars: onTerminal, style: { head: [], border: [] } };
   return { chars: NO_BORDERS, style: { head: [], border: [], 'padding-left': 0, 'padding-right': 0 } };
 }

@@ -21,7 +21,13 @@ function cacheDir(): string {
 }
 
 export async function loadTsConfig(filepath: string, source: string): Promise<unknown> {
-  const hash = createHash('sha256').update(CACHE_VERSION).update(filepath).update('\0').update(source).digest('hex').slice(0, 32);
+  const hash = createHash('sha256')
+    .update(CACHE_VERSION)
+    .update(filepath)
+    .update('\0')
+    .update(source)
+    .digest('hex')
+    .slice(0, 32);
   const cached = path.join(cacheDir(), `${hash}.cjs`);
   let code: string | undefined;
   try {
@@ -56,7 +62,9 @@ function throwIfSyntaxError(code: string): void {
   const m = /^exports\.__JITI_ERROR__ = (.*)$/s.exec(code.trim());
   if (!m) return;
   const e = JSON.parse(m[1]) as { line?: number; column?: number; message?: string };
-  throw new Error(`syntax error at line ${e.line ?? '?'}, column ${e.column ?? '?'}: ${(e.message ?? '').trim() || 'cannot parse'}`);
+  throw new Error(
+    `syntax error at line ${e.line ?? '?'}, column ${e.column ?? '?'}: ${(e.message ?? '').trim() || 'cannot parse'}`,
+  );
 }
 
 function importsLocalFiles(code: string): boolean {

@@ -18,7 +18,9 @@ async function loadError(explicit: string | undefined, cwd: string): Promise<Con
 describe('loadConfig errors', () => {
   it('--config <folder> says it is a folder and names the config file inside', async () => {
     const d = dir();
-    expect((await loadError(d, d)).message).toBe(`config ${d} is a folder: --config takes the config file itself, e.g. --config ${path.join(d, 'lucy-ops.config.ts')}`);
+    expect((await loadError(d, d)).message).toBe(
+      `config ${d} is a folder: --config takes the config file itself, e.g. --config ${path.join(d, 'lucy-ops.config.ts')}`,
+    );
     fs.writeFileSync(path.join(d, 'lucy-ops.config.yml'), 'providers: []\n');
     expect((await loadError(d, d)).message).toContain(`e.g. --config ${path.join(d, 'lucy-ops.config.yml')}`);
   });
@@ -34,7 +36,10 @@ describe('loadConfig errors', () => {
   it('every listed name really loads (.yml and .lucy-opsrc.json too)', async () => {
     for (const [name, text] of [
       ['lucy-ops.config.yml', 'providers:\n  - { name: p1, baseUrl: "http://127.0.0.1:9/v1", model: m }\n'],
-      ['.lucy-opsrc.json', JSON.stringify({ providers: [{ name: 'p1', baseUrl: 'http://127.0.0.1:9/v1', model: 'm' }] })],
+      [
+        '.lucy-opsrc.json',
+        JSON.stringify({ providers: [{ name: 'p1', baseUrl: 'http://127.0.0.1:9/v1', model: 'm' }] }),
+      ],
     ]) {
       const d = dir();
       fs.writeFileSync(path.join(d, 'package.json'), '{}');

@@ -63,7 +63,9 @@ async function loadFile(filepath: string): Promise<{ raw: unknown; filepath: str
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new ConfigError(`config file not found: ${filepath}`);
     if (code === 'EISDIR') throw new ConfigError(folderGiven(filepath));
-    throw new ConfigError(`cannot read config ${filepath}: ${code === 'EACCES' ? 'permission denied (EACCES)' : (code ?? err)}`);
+    throw new ConfigError(
+      `cannot read config ${filepath}: ${code === 'EACCES' ? 'permission denied (EACCES)' : (code ?? err)}`,
+    );
   }
   return { raw: await parseFile(filepath, content), filepath };
 }
@@ -115,7 +117,10 @@ async function search(cwd: string): Promise<{ raw: unknown; filepath: string }> 
 
 /** The line that says what is wrong: YAML's message starts with a "YAML Error in <file>:" line. */
 function firstReason(message: string): string {
-  const lines = message.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = message
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   return lines[0]?.endsWith(':') && lines[1] ? `${lines[0]} ${lines[1]}` : (lines[0] ?? message);
 }
 
@@ -127,6 +132,8 @@ function parseJson(content: string): unknown {
     const at = /at position (\d+)/.exec((err as Error).message);
     if (!at) throw err;
     const before = content.slice(0, Number(at[1])).split('\n');
-    throw new Error(`${(err as Error).message} (line ${before.length}, column ${before[before.length - 1].length + 1})`);
+    throw new Error(
+      `${(err as Error).message} (line ${before.length}, column ${before[before.length - 1].length + 1})`,
+    );
   }
 }

@@ -36,10 +36,12 @@ describe('timer limits', () => {
 });
 
 describe('outDir', () => {
-  it('refuses two generation jobs writing into one folder (each would take the other\'s files as served)', () => {
+  it("refuses two generation jobs writing into one folder (each would take the other's files as served)", () => {
     const job = (outDir: string) => ({ schedule: '0 * * * *', prompt: 'x', outDir });
     expect(problems({ jobs: { blog: job('content'), news: job('./content/') } })).toEqual([
-      expect.stringMatching(/^jobs\.news\.outDir: is also jobs\.blog\.outDir \(.*content\); each generation job needs its own folder/),
+      expect.stringMatching(
+        /^jobs\.news\.outDir: is also jobs\.blog\.outDir \(.*content\); each generation job needs its own folder/,
+      ),
     ]);
     expect(problems({ jobs: { blog: job('content/blog'), news: job('content/news') } })).toEqual([]);
   });
@@ -59,8 +61,12 @@ describe('job command', () => {
   });
 
   it('neither prompt nor command; both', () => {
-    expect(problems({ jobs: { x: { schedule: '0 * * * *' } } })).toEqual(['jobs.x: needs either a prompt (a generation job) or a command (for `lucy-ops run`)']);
-    expect(problems({ jobs: { x: { schedule: '0 * * * *', prompt: 'p', outDir: 'o', command: ['a'] } } })).toEqual(['jobs.x: has both prompt and command; a job is one or the other']);
+    expect(problems({ jobs: { x: { schedule: '0 * * * *' } } })).toEqual([
+      'jobs.x: needs either a prompt (a generation job) or a command (for `lucy-ops run`)',
+    ]);
+    expect(problems({ jobs: { x: { schedule: '0 * * * *', prompt: 'p', outDir: 'o', command: ['a'] } } })).toEqual([
+      'jobs.x: has both prompt and command; a job is one or the other',
+    ]);
   });
 
   it('a valid command job resolves', () => {

@@ -32,7 +32,15 @@ class Checker {
     }
     return v;
   }
-  num(o: Obj, key: string, at: string, dflt: number, min: number, integer = true, max = Number.MAX_SAFE_INTEGER): number {
+  num(
+    o: Obj,
+    key: string,
+    at: string,
+    dflt: number,
+    min: number,
+    integer = true,
+    max = Number.MAX_SAFE_INTEGER,
+  ): number {
     const v = o[key];
     if (v === undefined) return dflt;
     if (typeof v !== 'number' || !Number.isFinite(v) || (integer && !Number.isInteger(v))) {
@@ -44,7 +52,10 @@ class Checker {
       return dflt;
     }
     if (v > max) {
-      this.bad(field(at, key), `must be at most ${max}${max === MAX_TIMER_MS ? ' (about 24.8 days: longer timers fire at once in Node)' : ''}, got ${v}`);
+      this.bad(
+        field(at, key),
+        `must be at most ${max}${max === MAX_TIMER_MS ? ' (about 24.8 days: longer timers fire at once in Node)' : ''}, got ${v}`,
+      );
       return dflt;
     }
     return v;
@@ -64,7 +75,10 @@ class Checker {
     if (v === undefined) return undefined;
     if (argv && typeof v === 'string' && v.trim() !== '') {
       const words = JSON.stringify(v.trim().split(/\s+/)).replaceAll('","', '", "');
-      this.bad(field(at, key), `must be an array: the command and its arguments, run without a shell (e.g. ${words}), got ${describe(v)}`);
+      this.bad(
+        field(at, key),
+        `must be an array: the command and its arguments, run without a shell (e.g. ${words}), got ${describe(v)}`,
+      );
       return undefined;
     }
     if (!Array.isArray(v) || v.length === 0 || v.some((s) => typeof s !== 'string' || s === '')) {
@@ -87,9 +101,32 @@ function describe(v: unknown): string {
   return typeof v === 'object' ? 'an object' : `${typeof v} ${String(v)}`;
 }
 
-const TOP = ['stateDir', 'log', 'providers', 'retry', 'breaker', 'deadlineMs', 'jobs', 'alerts', 'state', 'metrics', 'serve'] as const;
+const TOP = [
+  'stateDir',
+  'log',
+  'providers',
+  'retry',
+  'breaker',
+  'deadlineMs',
+  'jobs',
+  'alerts',
+  'state',
+  'metrics',
+  'serve',
+] as const;
 const PROVIDER = ['name', 'baseUrl', 'model', 'apiKeyEnv', 'timeoutMs', 'idleTimeoutMs', 'stream', 'headers'] as const;
-const JOB = ['schedule', 'tz', 'kind', 'prompt', 'outDir', 'system', 'maxTokens', 'providers', 'command', 'deadlineMs'] as const;
+const JOB = [
+  'schedule',
+  'tz',
+  'kind',
+  'prompt',
+  'outDir',
+  'system',
+  'maxTokens',
+  'providers',
+  'command',
+  'deadlineMs',
+] as const;
 const KINDS = ['blog', 'thread', 'story'];
 
 /**
@@ -102,7 +139,8 @@ export function resolveConfig(
   validateSchedule: (schedule: string, tz: string) => string | undefined,
 ): ResolvedConfig {
   const c = new Checker();
-  if (!isObj(input)) throw new ConfigError(`${configPath || 'config'}: the config must export an object`, ['(root): must be an object']);
+  if (!isObj(input))
+    throw new ConfigError(`${configPath || 'config'}: the config must export an object`, ['(root): must be an object']);
   const configDir = configPath ? path.dirname(configPath) : process.cwd();
   const abs = (p: string) => path.resolve(configDir, p);
   c.unknownKeys(input, TOP, '');
@@ -121,13 +159,20 @@ export function resolveConfig(
       const baseUrl = c.str(p, 'baseUrl', at, true);
       const model = c.str(p, 'model', at, true);
       const apiKeyEnv = c.str(p, 'apiKeyEnv', at);
-      if (apiKeyEnv && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(apiKeyEnv)) c.bad(`${at}.apiKeyEnv`, 'must name an environment variable (the key itself never goes in config)');
-      if (name && seen.has(name)) c.bad(`${at}.name`, `duplicate provider name ${JSON.stringify(name)} (names are breaker keys and must be unique)`);
+      if (apiKeyEnv && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(apiKeyEnv))
+        c.bad(`${at}.apiKeyEnv`, 'must name an environment variable (the key itself never goes in config)');
+      if (name && seen.has(name))
+        c.bad(
+          `${at}.name`,
+          `duplicate provider name ${JSON.stringify(name)} (names are breaker keys and must be unique)`,
+        );
       if (name) seen.add(name);
-      if (baseUrl && !/^https?:\/\/[^/\s]+/i.test(baseUrl)) c.bad(`${at}.baseUrl`, `must be an http(s) URL, got ${describe(baseUrl)}`);
+      if (baseUrl && !/^https?:\/\/[^/\s]+/i.test(baseUrl))
+        c.bad(`${at}.baseUrl`, `must be an http(s) URL, got ${describe(baseUrl)}`);
       let headers: Record<string, string> | undefined;
       if (p.headers !== undefined) {
-        if (!isObj(p.headers) || Object.values(p.headers).some((v) => typeof v !== 'string')) c.bad(`${at}.headers`, 'must be an object of string values');
+        if (!isObj(p.headers) || Object.values(p.headers).some((v) => typeof v !== 'string'))
+          c.bad(`${at}.headers`, 'must be an object of string values');
         else headers = p.headers as Record<string, string>;
       }
       providers.push({
@@ -155,7 +200,13 @@ export function resolveConfig(
   };
   const retry = section('retry', ['attempts', 'baseDelayMs', 'maxDelayMs']);
   const breaker = section('breaker', ['failureThreshold', 'cooldownMs']);
-  const alerts = section('alerts', ['afterConsecutiveFailures', 'webhook', 'webhookFormat', 'command', 'webhookTimeoutMs']);
+  const alerts = section('alerts', [
+    'afterConsecutiveFailures',
+    'webhook',
+    'webhookFormat',
+    'command',
+    'webhookTimeoutMs',
+  ]);
   const state = section('state', ['redis', 'redisEnv', 'keyPrefix']);
   const metrics = section('metrics', ['textfile']);
   const serve = section('serve', ['tokenEnv', 'maxBodyBytes']);
@@ -165,12 +216,14 @@ export function resolveConfig(
     baseDelayMs: c.num(retry, 'baseDelayMs', 'retry', 500, 0),
     maxDelayMs: c.num(retry, 'maxDelayMs', 'retry', 8000, 0, true, MAX_TIMER_MS),
   };
-  if (resolvedRetry.maxDelayMs < resolvedRetry.baseDelayMs) c.bad('retry.maxDelayMs', `must be at least retry.baseDelayMs (${resolvedRetry.baseDelayMs})`);
+  if (resolvedRetry.maxDelayMs < resolvedRetry.baseDelayMs)
+    c.bad('retry.maxDelayMs', `must be at least retry.baseDelayMs (${resolvedRetry.baseDelayMs})`);
 
   const providerNames = new Set(providers.map((p) => p.name));
   const jobs: Record<string, ResolvedJob> = {};
   const rawJobs = input.jobs;
-  if (rawJobs !== undefined && !isObj(rawJobs)) c.bad('jobs', `must be an object of job name → job, got ${describe(rawJobs)}`);
+  if (rawJobs !== undefined && !isObj(rawJobs))
+    c.bad('jobs', `must be an object of job name → job, got ${describe(rawJobs)}`);
   for (const [name, j] of Object.entries(isObj(rawJobs) ? rawJobs : {})) {
     const at = `jobs.${name}`;
     if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(name)) c.bad(at, 'job names may use letters, digits, ".", "_" and "-"');
@@ -191,12 +244,18 @@ export function resolveConfig(
     const prompt = c.str(j, 'prompt', at);
     const outDir = c.str(j, 'outDir', at);
     // by presence, not validity: a malformed command has its own message, and is still a command
-    if (j.command === undefined && j.prompt === undefined) c.bad(at, 'needs either a prompt (a generation job) or a command (for `lucy-ops run`)');
-    if (j.command !== undefined && j.prompt !== undefined) c.bad(at, 'has both prompt and command; a job is one or the other');
+    if (j.command === undefined && j.prompt === undefined)
+      c.bad(at, 'needs either a prompt (a generation job) or a command (for `lucy-ops run`)');
+    if (j.command !== undefined && j.prompt !== undefined)
+      c.bad(at, 'has both prompt and command; a job is one or the other');
     if (prompt && !outDir) c.bad(`${at}.outDir`, 'is required for a generation job');
     const chain = c.strArray(j, 'providers', at);
     chain?.forEach((p, k) => {
-      if (!providerNames.has(p)) c.bad(`${at}.providers[${k}]`, `unknown provider ${JSON.stringify(p)} (known: ${[...providerNames].join(', ')})`);
+      if (!providerNames.has(p))
+        c.bad(
+          `${at}.providers[${k}]`,
+          `unknown provider ${JSON.stringify(p)} (known: ${[...providerNames].join(', ')})`,
+        );
     });
     jobs[name] = {
       name,
@@ -219,16 +278,22 @@ export function resolveConfig(
   for (const job of Object.values(jobs)) {
     if (!job.outDir) continue;
     const owner = outDirOwner.get(job.outDir);
-    if (owner) c.bad(`jobs.${job.name}.outDir`, `is also jobs.${owner}.outDir (${job.outDir}); each generation job needs its own folder (a slot's file there is what marks it served)`);
+    if (owner)
+      c.bad(
+        `jobs.${job.name}.outDir`,
+        `is also jobs.${owner}.outDir (${job.outDir}); each generation job needs its own folder (a slot's file there is what marks it served)`,
+      );
     else outDirOwner.set(job.outDir, job.name);
   }
 
   const webhook = c.str(alerts, 'webhook', 'alerts');
   if (webhook && !/^https?:\/\//i.test(webhook)) c.bad('alerts.webhook', 'must be an http(s) URL');
   const webhookFormat = c.str(alerts, 'webhookFormat', 'alerts');
-  if (webhookFormat && webhookFormat !== 'slack' && webhookFormat !== 'json') c.bad('alerts.webhookFormat', 'must be "slack" or "json"');
+  if (webhookFormat && webhookFormat !== 'slack' && webhookFormat !== 'json')
+    c.bad('alerts.webhookFormat', 'must be "slack" or "json"');
   const redis = c.str(state, 'redis', 'state');
-  if (redis && !/^rediss?:\/\//i.test(redis)) c.bad('state.redis', 'must be a redis:// or rediss:// URL (use state.redisEnv to read it from the environment)');
+  if (redis && !/^rediss?:\/\//i.test(redis))
+    c.bad('state.redis', 'must be a redis:// or rediss:// URL (use state.redisEnv to read it from the environment)');
 
   const out: ResolvedConfig = {
     configPath,
@@ -250,9 +315,18 @@ export function resolveConfig(
       command: c.strArray(alerts, 'command', 'alerts', true),
       webhookTimeoutMs: c.num(alerts, 'webhookTimeoutMs', 'alerts', 5000, 1),
     },
-    state: { redis, redisEnv: c.str(state, 'redisEnv', 'state'), keyPrefix: c.str(state, 'keyPrefix', 'state') ?? 'lucy-ops:' },
-    metrics: { textfile: metrics.textfile === undefined ? undefined : abs(c.str(metrics, 'textfile', 'metrics') ?? '') },
-    serve: { tokenEnv: c.str(serve, 'tokenEnv', 'serve'), maxBodyBytes: c.num(serve, 'maxBodyBytes', 'serve', 1_048_576, 1) },
+    state: {
+      redis,
+      redisEnv: c.str(state, 'redisEnv', 'state'),
+      keyPrefix: c.str(state, 'keyPrefix', 'state') ?? 'lucy-ops:',
+    },
+    metrics: {
+      textfile: metrics.textfile === undefined ? undefined : abs(c.str(metrics, 'textfile', 'metrics') ?? ''),
+    },
+    serve: {
+      tokenEnv: c.str(serve, 'tokenEnv', 'serve'),
+      maxBodyBytes: c.num(serve, 'maxBodyBytes', 'serve', 1_048_576, 1),
+    },
   };
   if (c.problems.length > 0) {
     const where = configPath || 'config';

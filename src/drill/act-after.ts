@@ -31,7 +31,12 @@ function trials(stories: readonly RunStory[]) {
     steps.forEach((step, i) => {
       if (step.event !== 'breaker.half-open') return;
       const next = steps.slice(i + 1).find((x) => x.event === 'breaker.open' || x.event === 'breaker.close');
-      out.push({ job: s.job, slot: s.slot, at: step.ts, result: next?.event === 'breaker.open' ? 're-opened' : next?.event === 'breaker.close' ? 'closed' : 'unknown' });
+      out.push({
+        job: s.job,
+        slot: s.slot,
+        at: step.ts,
+        result: next?.event === 'breaker.open' ? 're-opened' : next?.event === 'breaker.close' ? 'closed' : 'unknown',
+      });
     });
   }
   return out;
@@ -43,7 +48,10 @@ function trip(stories: readonly RunStory[]) {
     const steps = s.steps.filter(isPrimary);
     const at = steps.findIndex((x) => x.event === 'breaker.open' && x.from === 'closed');
     if (at < 0) continue;
-    const errors = steps.slice(0, at).filter((x) => x.event === 'attempt.end' && x.outcome === 'failed').map((x) => (typeof x.httpStatus === 'number' ? String(x.httpStatus) : String(x.errorType)));
+    const errors = steps
+      .slice(0, at)
+      .filter((x) => x.event === 'attempt.end' && x.outcome === 'failed')
+      .map((x) => (typeof x.httpStatus === 'number' ? String(x.httpStatus) : String(x.errorType)));
     return { job: s.job, slot: s.slot, at: steps[at].ts, errors };
   }
   return undefined;
@@ -65,7 +73,9 @@ export async function actAfter(env: DrillEnv): Promise<AfterOutcome> {
     const stories = runStories(records);
     const served = stories.filter((s) => s.outcome === 'ok');
     const byPrimary = served.filter((s) => !s.degraded);
-    const degraded = bySlot(served.filter((s) => s.degraded).map((s) => ({ job: s.job, slot: s.slot, provider: s.provider })));
+    const degraded = bySlot(
+      served.filter((s) => s.degraded).map((s) => ({ job: s.job, slot: s.slot, provider: s.provider })),
+    );
     const failed = bySlot(stories.filter((s) => s.outcome === 'failed').map((s) => ({ job: s.job, slot: s.slot })));
     const skipping = stories.filter((s) => s.steps.some((x) => isPrimary(x) && x.outcome === 'skipped-open'));
     const count = (event: string) => records.filter((r) => r.event === event && isPrimary(r)).length;
@@ -83,30 +93,81 @@ export async function actAfter(env: DrillEnv): Promise<AfterOutcome> {
     const checks: Check[] = [
       check(`${EXPECTED.slots} slots ran as cron would`, EXPECTED.slots, runs.length),
       check('no run failed', [], failed),
-      check('the outage slots were served by the first fallback, marked degraded', bySlot(EXPECTED.outageSlots.map((s) => ({ ...s, provider: CHAIN[1] }))), degraded),
-      check('every other slot was served by the primary', EXPECTED.slots - EXPECTED.outageSlots.length, byPrimary.filter((s) => s.provider === PRIMARY).length),
-      check('the breaker trips at the threshold: 3 failures in threads 14:15', { job: 'threads', slot: EXPECTED.outageSlots[0].slot, errors: ['timeout', 'idle-timeout', '503'] }, tripped && { job: tripped.job, slot: tripped.slot, errors: tripped.errors }),
-      check('a run while it is open skips the primary', EXPECTED.skippedOpenRuns, bySlot(skipping.map((s) => ({ job: s.job, slot: s.slot })))),
-      check('…without sending it a request', skipping.map(() => 0), skipping.map((s) => primaryRequestsDuring(env.sim, s))),
+      check(
+        'the outage slots were served by the first fallback, marked degraded',
+        bySlot(EXPECTED.outageSlots.map((s) => ({ ...s, provider: CHAIN[1] }))),
+        degraded,
+      ),
+      check(
+        'every other slot was served by the primary',
+        EXPECTED.slots - EXPECTED.outageSlots.length,
+        byPrimary.filter((s) => s.provider === PRIMARY).length,
+      ),
+      check(
+        'the breaker trips at the threshold: 3 failures in threads 14:15',
+        { job: 'threads', slot: EXPECTED.outageSlots[0].slot, errors: ['timeout', 'idle-timeout', '503'] },
+        tripped && { job: tripped.job, slot: tripped.slot, errors: tripped.errors },
+      ),
+      check(
+        'a run while it is open skips the primary',
+        EXPECTED.skippedOpenRuns,
+        bySlot(skipping.map((s) => ({ job: s.job, slot: s.slot }))),
+      ),
+      check(
+        '…without sending it a request',
+        skipping.map(() => 0),
+        skipping.map((s) => primaryRequestsDuring(env.sim, s)),
+      ),
       check('requests sent to the dead primary (3 to trip + 2 trials)', EXPECTED.afterPrimaryRequests, primaryRequests),
-      checkThat('the first half-open trial waits out the 5-minute cooldown', firstTrialWait >= world.config.breaker.cooldownMs, `≥ ${world.config.breaker.cooldownMs} ms after the trip`, firstTrialWait),
-      check('half-open trials fail and re-trip during the outage; the first after it closes', [
-        { job: 'threads', slot: EXPECTED.outageSlots[1].slot, result: 're-opened' },
-        { job: 'threads', slot: EXPECTED.outageSlots[3].slot, result: 're-opened' },
-        { ...EXPECTED.closedBy, result: 'closed' },
-      ], trialList.map(({ job, slot, result }) => ({ job, slot, result }))),
-      check('breaker records in the log (open, half-open, close)', EXPECTED.breaker, { open: count('breaker.open'), halfOpen: count('breaker.half-open'), close: count('breaker.close') }),
-      check('one alert when the breaker opened, one when it recovered; re-trips stay quiet', ['breaker-open', 'breaker-closed'], alertKinds),
+      checkThat(
+        'the first half-open trial waits out the 5-minute cooldown',
+        firstTrialWait >= world.config.breaker.cooldownMs,
+        `≥ ${world.config.breaker.cooldownMs} ms after the trip`,
+        firstTrialWait,
+      ),
+      check(
+        'half-open trials fail and re-trip during the outage; the first after it closes',
+        [
+          { job: 'threads', slot: EXPECTED.outageSlots[1].slot, result: 're-opened' },
+          { job: 'threads', slot: EXPECTED.outageSlots[3].slot, result: 're-opened' },
+          { ...EXPECTED.closedBy, result: 'closed' },
+        ],
+        trialList.map(({ job, slot, result }) => ({ job, slot, result })),
+      ),
+      check('breaker records in the log (open, half-open, close)', EXPECTED.breaker, {
+        open: count('breaker.open'),
+        halfOpen: count('breaker.half-open'),
+        close: count('breaker.close'),
+      }),
+      check(
+        'one alert when the breaker opened, one when it recovered; re-trips stay quiet',
+        ['breaker-open', 'breaker-closed'],
+        alertKinds,
+      ),
       check('the webhook received each once', ['breaker-open', 'breaker-closed'], webhookKinds),
       check('each alert printed one line (captured by the drill)', 2, world.alertLines.length),
-      check('the breaker recovered: every breaker closed at the end', CHAIN.map((p) => `${p}: closed`), finalStates),
-      check('postmortem gaps finds nothing', { gaps: 0, incidents: 0 }, { gaps: gaps.gaps.length, incidents: gaps.incidents.length }),
+      check(
+        'the breaker recovered: every breaker closed at the end',
+        CHAIN.map((p) => `${p}: closed`),
+        finalStates,
+      ),
+      check(
+        'postmortem gaps finds nothing',
+        { gaps: 0, incidents: 0 },
+        { gaps: gaps.gaps.length, incidents: gaps.incidents.length },
+      ),
       check('no warnings', [], world.warnings),
     ];
     const alertsByKind: Record<string, number> = {};
     for (const k of alertKinds) alertsByKind[k] = (alertsByKind[k] ?? 0) + 1;
     return {
-      report: { name: 'after', title: AFTER_TITLE, ok: checks.every((c) => c.ok), checks, timeline: [...runTimeline(stories), ...gapTimeline(gaps)] },
+      report: {
+        name: 'after',
+        title: AFTER_TITLE,
+        ok: checks.every((c) => c.ok),
+        checks,
+        timeline: [...runTimeline(stories), ...gapTimeline(gaps)],
+      },
       numbers: {
         servedByPrimary: byPrimary.length,
         servedByFallback: degraded.length,

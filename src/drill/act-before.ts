@@ -43,14 +43,19 @@ export function gapsOf(world: ActWorld): Promise<GapReport> {
 }
 
 export function gapTimeline(report: GapReport): TimelineEntry[] {
-  if (report.incidents.length === 0) return [{ at: ANALYSIS.until, kind: 'analysis', text: 'postmortem gaps: no gaps, no incidents' }];
+  if (report.incidents.length === 0)
+    return [{ at: ANALYSIS.until, kind: 'analysis', text: 'postmortem gaps: no gaps, no incidents' }];
   return report.incidents.map((i) => {
     const perJob = report.gaps
       .filter((g) => i.jobs.includes(g.job) && g.start >= i.start && (i.end === null || g.start < i.end))
       .map((g) => `${g.job} ${g.slots} (${g.failed} failed, ${g.missing} missing)`)
       .join(', ');
     const span = `${hhmm(i.start)}–${i.end ? hhmm(i.end) : 'now'} (${Math.round(i.durationMs / 60_000)} min)`;
-    return { at: ANALYSIS.until, kind: 'analysis' as const, text: `postmortem gaps: incident ${span}, ${plural(i.slots, 'slot')}: ${perJob}; cause ${i.cause ?? 'unknown'}` };
+    return {
+      at: ANALYSIS.until,
+      kind: 'analysis' as const,
+      text: `postmortem gaps: incident ${span}, ${plural(i.slots, 'slot')}: ${perJob}; cause ${i.cause ?? 'unknown'}`,
+    };
   });
 }
 
@@ -58,7 +63,9 @@ export async function actBefore(env: DrillEnv): Promise<BeforeOutcome> {
   env.sim.setScript(env.script);
   env.sim.resetCounts();
   // April 19 had no alerting at all: no after-run hooks, so lucy-ops' own alerts stay out of it
-  const world = await openWorld(path.join(env.dir, 'before'), beforeConfig(env.sim.url), REPLAY.from, { afterRunHooks: false });
+  const world = await openWorld(path.join(env.dir, 'before'), beforeConfig(env.sim.url), REPLAY.from, {
+    afterRunHooks: false,
+  });
   const runs = await replayAfternoon(world);
   const primaryRequests = primaryRequestsInOutage(env.sim);
 
@@ -70,25 +77,55 @@ export async function actBefore(env: DrillEnv): Promise<BeforeOutcome> {
 
   world.clock.set(ANALYSIS.until);
   const gaps = await gapsOf(world);
-  const gapShape = gaps.gaps.map(({ job, start, end, slots, failed: f, missing }) => ({ job, start, end, slots, failed: f, missing }));
-  const incidentShape = gaps.incidents.map((i) => ({ start: i.start, end: i.end, jobs: i.jobs, slots: i.slots, durationMinutes: i.durationMs / 60_000 }));
+  const gapShape = gaps.gaps.map(({ job, start, end, slots, failed: f, missing }) => ({
+    job,
+    start,
+    end,
+    slots,
+    failed: f,
+    missing,
+  }));
+  const incidentShape = gaps.incidents.map((i) => ({
+    start: i.start,
+    end: i.end,
+    jobs: i.jobs,
+    slots: i.slots,
+    durationMinutes: i.durationMs / 60_000,
+  }));
 
   const checks: Check[] = [
     check(`${EXPECTED.slots} slots ran as cron would`, EXPECTED.slots, runs.length),
     check('the runs in the outage failed', bySlot(EXPECTED.outageSlots), failed),
-    check('every other run was served by the primary', { runs: EXPECTED.slots - EXPECTED.outageSlots.length, providers: [PRIMARY] }, { runs: served.length, providers: [...new Set(served.map((s) => s.provider))] }),
+    check(
+      'every other run was served by the primary',
+      { runs: EXPECTED.slots - EXPECTED.outageSlots.length, providers: [PRIMARY] },
+      { runs: served.length, providers: [...new Set(served.map((s) => s.provider))] },
+    ),
     check('requests sent to the dead primary (3 tries × 4 runs)', EXPECTED.beforePrimaryRequests, primaryRequests),
-    check('nothing alerted', { logged: 0, printed: 0 }, { logged: alertRecords.length, printed: world.alertLines.length }),
+    check(
+      'nothing alerted',
+      { logged: 0, printed: 0 },
+      { logged: alertRecords.length, printed: world.alertLines.length },
+    ),
     check('postmortem gaps finds each job’s gap', EXPECTED.gaps, gapShape),
     check('postmortem gaps merges them into one 45-minute incident', [EXPECTED.incident], incidentShape),
     check('no warnings', [], world.warnings),
   ];
-  const timeline: TimelineEntry[] = [...runTimeline(stories), { at: '', kind: 'note', text: 'no alert: nobody knew until someone read the logs' }, ...gapTimeline(gaps)];
+  const timeline: TimelineEntry[] = [
+    ...runTimeline(stories),
+    { at: '', kind: 'note', text: 'no alert: nobody knew until someone read the logs' },
+    ...gapTimeline(gaps),
+  ];
 
   return {
     report: { name: 'before', title: BEFORE_TITLE, ok: checks.every((c) => c.ok), checks, timeline },
     world,
-    numbers: { served: served.length, failed: failed.length, primaryRequestsInOutage: primaryRequests, alerts: alertRecords.length },
+    numbers: {
+      served: served.length,
+      failed: failed.length,
+      primaryRequestsInOutage: primaryRequests,
+      alerts: alertRecords.length,
+    },
     gaps,
   };
 }

@@ -19,5 +19,10 @@ export function bySlot<T extends { job: string; slot: string }>(items: readonly 
 
 /** An act that threw: one failed check that names the error. */
 export function crashed(err: unknown): Check {
-  return { name: 'the act ran to the end', ok: false, expected: 'no error', actual: (err as Error)?.message ?? String(err) };
+  return {
+    name: 'the act ran to the end',
+    ok: false,
+    expected: 'no error',
+    actual: (err as Error)?.message ?? String(err),
+  };
 }

@@ -5,7 +5,16 @@ import { describeRun, noteworthy, runStories, runTimeline } from './log-view.js'
 let n = 0;
 function rec(runId: string, event: string, fields: Record<string, unknown> = {}): LogRecord {
   n++;
-  return { ts: `2026-04-19T14:30:0${n % 10}.000Z`, level: 'info', event, job: 'threads', runId, scheduledFor: '2026-04-19T14:30:00.000Z', trigger: 'cron', ...fields };
+  return {
+    ts: `2026-04-19T14:30:0${n % 10}.000Z`,
+    level: 'info',
+    event,
+    job: 'threads',
+    runId,
+    scheduledFor: '2026-04-19T14:30:00.000Z',
+    trigger: 'cron',
+    ...fields,
+  };
 }
 
 describe('drill log view', () => {
@@ -31,12 +40,22 @@ describe('drill log view', () => {
       rec('b', 'attempt.end', { provider: 'p2', outcome: 'skipped-open' }),
       rec('b', 'run.end', { outcome: 'failed' }),
     ];
-    expect(describeRun(runStories(records)[0])).toBe('p1 timeout, 503 → breaker OPEN; p2 skipped: breaker open, no request; run FAILED: slot not served');
+    expect(describeRun(runStories(records)[0])).toBe(
+      'p1 timeout, 503 → breaker OPEN; p2 skipped: breaker open, no request; run FAILED: slot not served',
+    );
   });
 
   it('sums up plain runs and puts alerts under their run', () => {
-    const plain = (id: string) => [rec(id, 'attempt.end', { provider: 'p1', outcome: 'ok' }), rec(id, 'run.end', { outcome: 'ok', provider: 'p1', degraded: false })];
-    const records = [...plain('c'), ...plain('d'), rec('e', 'run.end', { outcome: 'failed' }), rec('e', 'alert.sent', { kind: 'chain-failed', summary: 'down', channels: ['stderr'] })];
+    const plain = (id: string) => [
+      rec(id, 'attempt.end', { provider: 'p1', outcome: 'ok' }),
+      rec(id, 'run.end', { outcome: 'ok', provider: 'p1', degraded: false }),
+    ];
+    const records = [
+      ...plain('c'),
+      ...plain('d'),
+      rec('e', 'run.end', { outcome: 'failed' }),
+      rec('e', 'alert.sent', { kind: 'chain-failed', summary: 'down', channels: ['stderr'] }),
+    ];
     const timeline = runTimeline(runStories(records));
     expect(timeline.map((e) => e.kind)).toEqual(['ok', 'failed', 'alert']);
     expect(timeline[0].text).toMatch(/^2 runs .* served by p1$/);

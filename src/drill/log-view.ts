@@ -36,7 +36,18 @@ export function runStories(records: readonly LogRecord[]): RunStory[] {
   for (const r of records) {
     let story = byId.get(r.runId);
     if (!story) {
-      story = { runId: r.runId, job: r.job, slot: r.scheduledFor, trigger: r.trigger, start: r.ts, end: r.ts, outcome: 'running', degraded: false, steps: [], alerts: [] };
+      story = {
+        runId: r.runId,
+        job: r.job,
+        slot: r.scheduledFor,
+        trigger: r.trigger,
+        start: r.ts,
+        end: r.ts,
+        outcome: 'running',
+        degraded: false,
+        steps: [],
+        alerts: [],
+      };
       byId.set(r.runId, story);
     }
     story.end = r.ts;
@@ -51,7 +62,8 @@ export function runStories(records: readonly LogRecord[]): RunStory[] {
   return [...byId.values()];
 }
 
-const failureLabel = (r: LogRecord) => (typeof r.httpStatus === 'number' && r.httpStatus > 0 ? String(r.httpStatus) : String(r.errorType ?? 'error'));
+const failureLabel = (r: LogRecord) =>
+  typeof r.httpStatus === 'number' && r.httpStatus > 0 ? String(r.httpStatus) : String(r.errorType ?? 'error');
 
 /**
  * One run in words, provider by provider: "deepseek-v3 timeout, idle-timeout, 503 → breaker OPEN;
@@ -91,15 +103,22 @@ export function describeRun(story: RunStory): string {
   // "llama-3.3-70b ok; served by llama-3.3-70b" says it twice
   if (story.outcome === 'ok' && segments.at(-1) === `${story.provider} ok`) segments.pop();
   const end =
-    story.outcome === 'ok' ? `served by ${story.provider}${story.degraded ? ' (fallback, degraded)' : ''}`
-    : story.outcome === 'failed' ? 'run FAILED: slot not served'
-    : story.outcome;
+    story.outcome === 'ok'
+      ? `served by ${story.provider}${story.degraded ? ' (fallback, degraded)' : ''}`
+      : story.outcome === 'failed'
+        ? 'run FAILED: slot not served'
+        : story.outcome;
   return [...segments, end].join('; ');
 }
 
 /** A run worth a timeline line: anything but a plain first-try success. */
 export function noteworthy(story: RunStory): boolean {
-  return story.outcome !== 'ok' || story.degraded || story.alerts.length > 0 || story.steps.some((s) => s.event !== 'attempt.end' || s.outcome !== 'ok');
+  return (
+    story.outcome !== 'ok' ||
+    story.degraded ||
+    story.alerts.length > 0 ||
+    story.steps.some((s) => s.event !== 'attempt.end' || s.outcome !== 'ok')
+  );
 }
 
 /** Timeline lines for the runs of a log: noteworthy runs one by one, plain ones summed up. */
@@ -110,7 +129,11 @@ export function runTimeline(stories: readonly RunStory[]): TimelineEntry[] {
     if (plain.length === 0) return;
     const providers = [...new Set(plain.map((s) => s.provider))].join(', ');
     const span = plain.length === 1 ? '' : ` to ${hhmm(plain[plain.length - 1].slot)}`;
-    out.push({ at: plain[0].start, kind: 'ok', text: `${plural(plain.length, 'run')} (slots ${hhmm(plain[0].slot)}${span}) served by ${providers}` });
+    out.push({
+      at: plain[0].start,
+      kind: 'ok',
+      text: `${plural(plain.length, 'run')} (slots ${hhmm(plain[0].slot)}${span}) served by ${providers}`,
+    });
     plain = [];
   };
   for (const story of stories) {
@@ -119,11 +142,22 @@ export function runTimeline(stories: readonly RunStory[]): TimelineEntry[] {
       continue;
     }
     flushPlain();
-    const kind = story.outcome === 'failed' ? 'failed' : story.degraded ? 'degraded' : story.steps.some((s) => s.event.startsWith('breaker.')) ? 'breaker' : 'ok';
+    const kind =
+      story.outcome === 'failed'
+        ? 'failed'
+        : story.degraded
+          ? 'degraded'
+          : story.steps.some((s) => s.event.startsWith('breaker.'))
+            ? 'breaker'
+            : 'ok';
     out.push({ at: story.start, kind, text: `${story.job.padEnd(7)} ${hhmm(story.slot)}  ${describeRun(story)}` });
     for (const alert of story.alerts) {
       const channels = Array.isArray(alert.channels) ? alert.channels.join(' + ') : 'stderr';
-      out.push({ at: alert.ts, kind: 'alert', text: `ALERT ${String(alert.kind)} (${channels}): ${String(alert.summary)}` });
+      out.push({
+        at: alert.ts,
+        kind: 'alert',
+        text: `ALERT ${String(alert.kind)} (${channels}): ${String(alert.summary)}`,
+      });
     }
   }
   flushPlain();

@@ -28,7 +28,12 @@ export interface ActWorld {
  * A config in memory whose paths live in `dir`; the same config is written there as
  * lucy-ops.config.json so kept artefacts can be inspected with the real commands.
  */
-export async function openWorld(dir: string, user: UserConfig, startAt: string, opts: { afterRunHooks?: boolean } = {}): Promise<ActWorld> {
+export async function openWorld(
+  dir: string,
+  user: UserConfig,
+  startAt: string,
+  opts: { afterRunHooks?: boolean } = {},
+): Promise<ActWorld> {
   fs.mkdirSync(dir, { recursive: true });
   const configPath = path.join(dir, 'lucy-ops.config.json');
   fs.writeFileSync(configPath, JSON.stringify(user, null, 2) + '\n');

@@ -35,7 +35,9 @@ const show = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
 
 function renderAct(act: ActReport, c: ChalkInstance): string {
   const passed = act.checks.filter((x) => x.ok).length;
-  const verdict = act.ok ? c.green(`✓ ${passed}/${act.checks.length} checks`) : c.red(`✗ ${act.checks.length - passed} of ${act.checks.length} checks failed`);
+  const verdict = act.ok
+    ? c.green(`✓ ${passed}/${act.checks.length} checks`)
+    : c.red(`✗ ${act.checks.length - passed} of ${act.checks.length} checks failed`);
   const lines = [`${c.bold(`${ACT_LABEL[act.name]} · ${act.title}`)}  ${verdict}`];
   for (const e of act.timeline) lines.push(`  ${c.dim(time(e.at))}  ${paint(c, e)}`);
   for (const x of act.checks) {
@@ -47,12 +49,26 @@ function renderAct(act: ActReport, c: ChalkInstance): string {
 
 function renderNumbers(r: DrillReport, c: ChalkInstance): string {
   const n = r.numbers;
-  const alertsAfter = Object.entries(n.after.alerts).map(([k, v]) => `${v} ${k}`).join(', ') || 'none';
-  const gapSpan = n.gap.start ? `${hhmm(n.gap.start)}–${n.gap.end ? hhmm(n.gap.end) : 'now'} (${n.gap.durationMinutes} min)` : 'none';
+  const alertsAfter =
+    Object.entries(n.after.alerts)
+      .map(([k, v]) => `${v} ${k}`)
+      .join(', ') || 'none';
+  const gapSpan = n.gap.start
+    ? `${hhmm(n.gap.start)}–${n.gap.end ? hhmm(n.gap.end) : 'now'} (${n.gap.durationMinutes} min)`
+    : 'none';
   const rows: Array<[string, string]> = [
-    ['slots served (of ' + n.slots + ')', `before ${n.before.served} by the primary, ${c.red(`${n.before.failed} lost`)} · after ${n.after.servedByPrimary} by the primary + ${c.yellow(`${n.after.servedByFallback} by a fallback`)}, ${n.after.failed} lost`],
-    ['requests to the dead primary', `before ${n.before.primaryRequestsInOutage} · after ${n.after.primaryRequestsInOutage} → the breaker saved ${c.bold(String(n.requestsSavedByBreaker))} (${n.after.skippedPrimaryRuns} run skipped it outright)`],
-    ['the gap', `found ${n.gap.found} slots in ${n.gap.jobs.join(' + ') || 'no jobs'}, ${gapSpan}; backfill filled ${n.gap.filled}, a second backfill ${n.gap.secondBackfill}`],
+    [
+      'slots served (of ' + n.slots + ')',
+      `before ${n.before.served} by the primary, ${c.red(`${n.before.failed} lost`)} · after ${n.after.servedByPrimary} by the primary + ${c.yellow(`${n.after.servedByFallback} by a fallback`)}, ${n.after.failed} lost`,
+    ],
+    [
+      'requests to the dead primary',
+      `before ${n.before.primaryRequestsInOutage} · after ${n.after.primaryRequestsInOutage} → the breaker saved ${c.bold(String(n.requestsSavedByBreaker))} (${n.after.skippedPrimaryRuns} run skipped it outright)`,
+    ],
+    [
+      'the gap',
+      `found ${n.gap.found} slots in ${n.gap.jobs.join(' + ') || 'no jobs'}, ${gapSpan}; backfill filled ${n.gap.filled}, a second backfill ${n.gap.secondBackfill}`,
+    ],
     ['alerts', `before ${n.before.alerts || 'none'} · after ${alertsAfter} (re-trips stay quiet)`],
   ];
   const width = Math.max(...rows.map(([k]) => k.length));
@@ -61,26 +77,36 @@ function renderNumbers(r: DrillReport, c: ChalkInstance): string {
 
 export function renderDrill(r: DrillReport, opts: { color: boolean }): string {
   const c = new Chalk({ level: opts.color ? 1 : 0 });
-  const schedules = Object.entries(JOBS).map(([name, j]) => `${name} ${j.schedule}`).join(', ');
+  const schedules = Object.entries(JOBS)
+    .map(([name, j]) => `${name} ${j.schedule}`)
+    .join(', ');
   const head = [
     c.bold('lucy-ops drill · the April 19 outage, replayed on simulated providers (offline, no keys)'),
     `${r.outage.primary} fails ${hhmm(r.outage.from)}–${hhmm(r.outage.until)} UTC (one hang, one trickle of keep-alives, then 503s); ${r.outage.chain.slice(1).join(' and ')} stay up.`,
     `Jobs ${schedules}; replayed ${hhmm(REPLAY.from)}–${hhmm(REPLAY.to)} UTC on ${REPLAY.from.slice(0, 10)}.`,
   ].join('\n');
   const verdict = r.ok
-    ? c.green.bold(`Every act behaved as expected (${r.acts.reduce((n, a) => n + a.checks.length, 0)} checks, ${(r.durationMs / 1000).toFixed(1)} s real time).`)
+    ? c.green.bold(
+        `Every act behaved as expected (${r.acts.reduce((n, a) => n + a.checks.length, 0)} checks, ${(r.durationMs / 1000).toFixed(1)} s real time).`,
+      )
     : c.red.bold(`The drill FAILED: ${r.failedChecks.join('; ')}`);
   const width = Math.max(...NEXT_COMMANDS.map(([cmd]) => cmd.length));
-  const next = [c.bold('What to run next on your own config'), ...NEXT_COMMANDS.map(([cmd, why]) => `  ${c.cyan(cmd.padEnd(width))}  ${c.dim(`# ${why}`)}`)];
+  const next = [
+    c.bold('What to run next on your own config'),
+    ...NEXT_COMMANDS.map(([cmd, why]) => `  ${c.cyan(cmd.padEnd(width))}  ${c.dim(`# ${why}`)}`),
+  ];
   if (r.keptIn) {
     const cfg = (act: string) => `${r.keptIn}/${act}/lucy-ops.config.json`;
     next.push(
       '',
-      c.bold(`The artefacts are in ${r.keptIn}`) + ' (configs, state, job logs, generated Markdown); look at them with the real commands:',
+      c.bold(`The artefacts are in ${r.keptIn}`) +
+        ' (configs, state, job logs, generated Markdown); look at them with the real commands:',
       `  ${c.cyan(`npx lucy-ops postmortem gaps --config ${cfg('after')} --since ${REPLAY.from} --until ${REPLAY.to}`)}`,
       `  ${c.cyan(`npx lucy-ops breaker status --config ${cfg('after')}`)}`,
       `  ${c.dim(`(${cfg('before')} is act 1's, already backfilled by act 3)`)}`,
     );
   }
-  return [head, ...r.acts.map((a) => renderAct(a, c)), renderNumbers(r, c), verdict, next.join('\n')].join('\n\n') + '\n';
+  return (
+    [head, ...r.acts.map((a) => renderAct(a, c)), renderNumbers(r, c), verdict, next.join('\n')].join('\n\n') + '\n'
+  );
 }

@@ -9,7 +9,10 @@ import { CHAIN, OUTAGE, OUTAGE_SCRIPT, PRIMARY } from './scenario.js';
 
 describe('runDrill in-process', () => {
   it('fails, naming the checks, when the afternoon goes differently (the first fallback is down too)', async () => {
-    const fallbackDown = { ...OUTAGE_SCRIPT, [CHAIN[1]]: [{ fault: { kind: 'status' as const, status: 503 }, from: OUTAGE.from, until: OUTAGE.until }] };
+    const fallbackDown = {
+      ...OUTAGE_SCRIPT,
+      [CHAIN[1]]: [{ fault: { kind: 'status' as const, status: 503 }, from: OUTAGE.from, until: OUTAGE.until }],
+    };
     const report = await runDrill({ script: fallbackDown });
     expect(report.ok).toBe(false);
     expect(report.acts.find((a) => a.name === 'before')!.ok).toBe(true); // act 1 never calls the fallback

@@ -28,7 +28,8 @@ export interface DrillOptions {
 export function keepDirProblem(dir: string): string | undefined {
   if (!fs.existsSync(dir)) return undefined;
   if (!fs.statSync(dir).isDirectory()) return `${dir} exists and is not a folder`;
-  if (fs.readdirSync(dir).length > 0) return `${dir} is not empty (the drill keeps its artefacts only in a new or empty folder)`;
+  if (fs.readdirSync(dir).length > 0)
+    return `${dir} is not empty (the drill keeps its artefacts only in a new or empty folder)`;
   return undefined;
 }
 
@@ -50,7 +51,13 @@ export async function runDrill(opts: DrillOptions = {}): Promise<DrillReport> {
   fs.mkdirSync(dir, { recursive: true });
   const sim = await startSimulator({ host: '127.0.0.1', port: 0 });
   const receiver = await startAlertReceiver();
-  const env: DrillEnv = { dir, sim, script: opts.script ?? OUTAGE_SCRIPT, alertWebhook: receiver.url, receivedAlerts: receiver.received };
+  const env: DrillEnv = {
+    dir,
+    sim,
+    script: opts.script ?? OUTAGE_SCRIPT,
+    alertWebhook: receiver.url,
+    receivedAlerts: receiver.received,
+  };
   const acts: ActReport[] = [];
   const done = (act: ActReport) => {
     acts.push(act);
@@ -90,8 +97,16 @@ export async function runDrill(opts: DrillOptions = {}): Promise<DrillReport> {
   const numbers: DrillNumbers = {
     slots: EXPECTED.slots,
     before: before?.numbers ?? { served: 0, failed: 0, primaryRequestsInOutage: 0, alerts: 0 },
-    after: after?.numbers ?? { servedByPrimary: 0, servedByFallback: 0, failed: 0, primaryRequestsInOutage: 0, skippedPrimaryRuns: 0, alerts: {} },
-    requestsSavedByBreaker: (before?.numbers.primaryRequestsInOutage ?? 0) - (after?.numbers.primaryRequestsInOutage ?? 0),
+    after: after?.numbers ?? {
+      servedByPrimary: 0,
+      servedByFallback: 0,
+      failed: 0,
+      primaryRequestsInOutage: 0,
+      skippedPrimaryRuns: 0,
+      alerts: {},
+    },
+    requestsSavedByBreaker:
+      (before?.numbers.primaryRequestsInOutage ?? 0) - (after?.numbers.primaryRequestsInOutage ?? 0),
     gap: {
       found: before?.gaps.gaps.reduce((n, g) => n + g.slots, 0) ?? 0,
       jobs: incident?.jobs ?? [],

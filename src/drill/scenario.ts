@@ -20,9 +20,27 @@ export const PRIMARY = 'deepseek-v3';
 export const CHAIN = ['deepseek-v3', 'llama-3.3-70b', 'qwen-72b'] as const;
 
 export const JOBS = {
-  blog: { schedule: '0 * * * *', tz: 'UTC', kind: 'blog', outDir: 'content/blog', prompt: 'Write a blog post about the news of {{date}}.' },
-  threads: { schedule: '*/15 * * * *', tz: 'UTC', kind: 'thread', outDir: 'content/threads', prompt: 'Write a thread about what happened at {{time}} on {{date}}.' },
-  stories: { schedule: '*/30 * * * *', tz: 'UTC', kind: 'story', outDir: 'content/stories', prompt: 'Write a short story about the city at {{time}}.' },
+  blog: {
+    schedule: '0 * * * *',
+    tz: 'UTC',
+    kind: 'blog',
+    outDir: 'content/blog',
+    prompt: 'Write a blog post about the news of {{date}}.',
+  },
+  threads: {
+    schedule: '*/15 * * * *',
+    tz: 'UTC',
+    kind: 'thread',
+    outDir: 'content/threads',
+    prompt: 'Write a thread about what happened at {{time}} on {{date}}.',
+  },
+  stories: {
+    schedule: '*/30 * * * *',
+    tz: 'UTC',
+    kind: 'story',
+    outDir: 'content/stories',
+    prompt: 'Write a short story about the city at {{time}}.',
+  },
 } as const satisfies UserConfig['jobs'];
 export type DrillJob = keyof typeof JOBS;
 

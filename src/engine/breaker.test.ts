@@ -51,10 +51,19 @@ describe('Breakers: closed', () => {
     const { breakers, dir, clock } = await setup();
     await breakers.recordFailure('deepseek-v3', 'http-503');
     await breakers.recordFailure('deepseek-v3', 'http-503');
-    expect(await breakers.recordFailure('deepseek-v3', 'timeout')).toEqual({ provider: 'deepseek-v3', from: 'closed', to: 'open' });
+    expect(await breakers.recordFailure('deepseek-v3', 'timeout')).toEqual({
+      provider: 'deepseek-v3',
+      from: 'closed',
+      to: 'open',
+    });
     const retryAt = at(T0 + 300_000);
     expect((await breakers.status(['deepseek-v3']))[0]).toEqual({
-      provider: 'deepseek-v3', state: 'open', consecutiveFailures: 3, openedAt: at(T0), retryAt, lastError: 'timeout',
+      provider: 'deepseek-v3',
+      state: 'open',
+      consecutiveFailures: 3,
+      openedAt: at(T0),
+      retryAt,
+      lastError: 'timeout',
     });
     const before = await stat(join(dir, 'state.json'));
     clock.advance(299_999);
@@ -87,8 +96,13 @@ describe('Breakers: after the cooldown', () => {
       { allow: true, trial: true, transition: { provider: 'deepseek-v3', from: 'open', to: 'half-open' } },
     ]);
     const trialUntil = at(T0 + 300_000 + 30_000);
-    for (const r of results.filter((r) => !r.allow)) expect(r).toEqual({ allow: false, retryAt: trialUntil, state: 'half-open' });
-    expect((await breakers.status(['deepseek-v3']))[0]).toMatchObject({ state: 'half-open', trialUntil, openedAt: at(T0) });
+    for (const r of results.filter((r) => !r.allow))
+      expect(r).toEqual({ allow: false, retryAt: trialUntil, state: 'half-open' });
+    expect((await breakers.status(['deepseek-v3']))[0]).toMatchObject({
+      state: 'half-open',
+      trialUntil,
+      openedAt: at(T0),
+    });
   });
 
   it('closes when the trial succeeds', async () => {
@@ -96,7 +110,11 @@ describe('Breakers: after the cooldown', () => {
     await tripIt(breakers);
     clock.advance(300_000);
     expect(await breakers.acquire('deepseek-v3')).toMatchObject({ allow: true, trial: true });
-    expect(await breakers.recordSuccess('deepseek-v3')).toEqual({ provider: 'deepseek-v3', from: 'half-open', to: 'closed' });
+    expect(await breakers.recordSuccess('deepseek-v3')).toEqual({
+      provider: 'deepseek-v3',
+      from: 'half-open',
+      to: 'closed',
+    });
     expect(await store.get('breaker:deepseek-v3')).toBeUndefined();
     expect(await breakers.acquire('deepseek-v3')).toEqual({ allow: true, trial: false });
   });
@@ -107,10 +125,18 @@ describe('Breakers: after the cooldown', () => {
     clock.set('2025-04-19T14:19:05.000Z');
     expect(await breakers.acquire('deepseek-v3')).toMatchObject({ allow: true, trial: true });
     clock.set('2025-04-19T14:19:35.000Z'); // the trial timed out after 30 s
-    expect(await breakers.recordFailure('deepseek-v3', 'timeout')).toEqual({ provider: 'deepseek-v3', from: 'half-open', to: 'open' });
+    expect(await breakers.recordFailure('deepseek-v3', 'timeout')).toEqual({
+      provider: 'deepseek-v3',
+      from: 'half-open',
+      to: 'open',
+    });
     expect((await breakers.status(['deepseek-v3']))[0]).toEqual({
-      provider: 'deepseek-v3', state: 'open', consecutiveFailures: 4,
-      openedAt: '2025-04-19T14:19:35.000Z', retryAt: '2025-04-19T14:24:35.000Z', lastError: 'timeout',
+      provider: 'deepseek-v3',
+      state: 'open',
+      consecutiveFailures: 4,
+      openedAt: '2025-04-19T14:19:35.000Z',
+      retryAt: '2025-04-19T14:24:35.000Z',
+      lastError: 'timeout',
     });
     clock.set('2025-04-19T14:24:34.999Z');
     expect(await breakers.acquire('deepseek-v3')).toMatchObject({ allow: false, state: 'open' });
@@ -130,7 +156,9 @@ describe('Breakers: after the cooldown', () => {
     expect([a, b].filter((r) => r.allow)).toEqual([
       { allow: true, trial: true, transition: { provider: 'deepseek-v3', from: 'half-open', to: 'half-open' } },
     ]);
-    expect((await breakers.status(['deepseek-v3']))[0]).toMatchObject({ trialUntil: at(T0 + 300_000 + 30_000 + 30_000) });
+    expect((await breakers.status(['deepseek-v3']))[0]).toMatchObject({
+      trialUntil: at(T0 + 300_000 + 30_000 + 30_000),
+    });
   });
 
   it('ignores a late success while open, and counts a late failure without stretching the cooldown', async () => {
@@ -140,7 +168,10 @@ describe('Breakers: after the cooldown', () => {
     expect(await breakers.recordSuccess('deepseek-v3')).toBeUndefined();
     expect(await breakers.recordFailure('deepseek-v3', 'http-500')).toBeUndefined();
     expect((await breakers.status(['deepseek-v3']))[0]).toMatchObject({
-      state: 'open', consecutiveFailures: 4, retryAt: at(T0 + 300_000), lastError: 'http-500',
+      state: 'open',
+      consecutiveFailures: 4,
+      retryAt: at(T0 + 300_000),
+      lastError: 'http-500',
     });
   });
 });
@@ -148,9 +179,19 @@ describe('Breakers: after the cooldown', () => {
 describe('Breakers: by hand', () => {
   it('trip opens for the given time with by: manual, then a trial follows as usual', async () => {
     const { breakers, clock } = await setup();
-    expect(await breakers.trip('qwen-72b', 600_000)).toEqual({ provider: 'qwen-72b', from: 'closed', to: 'open', by: 'manual' });
+    expect(await breakers.trip('qwen-72b', 600_000)).toEqual({
+      provider: 'qwen-72b',
+      from: 'closed',
+      to: 'open',
+      by: 'manual',
+    });
     expect((await breakers.status(['qwen-72b']))[0]).toEqual({
-      provider: 'qwen-72b', state: 'open', consecutiveFailures: 0, openedAt: at(T0), retryAt: at(T0 + 600_000), by: 'manual',
+      provider: 'qwen-72b',
+      state: 'open',
+      consecutiveFailures: 0,
+      openedAt: at(T0),
+      retryAt: at(T0 + 600_000),
+      by: 'manual',
     });
     expect(await breakers.acquire('qwen-72b')).toMatchObject({ allow: false, state: 'open' });
     clock.advance(600_000);
@@ -173,7 +214,15 @@ describe('Breakers: by hand', () => {
 describe('Breakers across processes', () => {
   let modules: string;
   beforeAll(async () => {
-    modules = await compileForWorkers(['src/exit-codes.ts', 'src/config/errors.ts', 'src/clock.ts', 'src/state/file-lock.ts', 'src/state/state-dir-error.ts', 'src/state/file-store.ts', 'src/engine/breaker.ts']);
+    modules = await compileForWorkers([
+      'src/exit-codes.ts',
+      'src/config/errors.ts',
+      'src/clock.ts',
+      'src/state/file-lock.ts',
+      'src/state/state-dir-error.ts',
+      'src/state/file-store.ts',
+      'src/engine/breaker.ts',
+    ]);
   });
   afterAll(async () => {
     await rm(modules, { recursive: true, force: true });
@@ -197,4 +246,3 @@ describe('Breakers across processes', () => {
     expect(JSON.parse(await readFile(join(dir, 'state.json'), 'utf8')).version).toBe(1);
   }, 60_000);
 });
-

@@ -46,7 +46,10 @@ type Change = { next: BreakerRecord; from: BreakerState; to: BreakerState; by?: 
  * The policy a config gives: its threshold and cooldown, and a trial lease as long as the longest
  * attempt may take (plus slack), so a live trial holder is never taken over mid-request.
  */
-export function breakerPolicy(config: { breaker: { failureThreshold: number; cooldownMs: number }; providers: ReadonlyArray<{ timeoutMs: number }> }): BreakerPolicy {
+export function breakerPolicy(config: {
+  breaker: { failureThreshold: number; cooldownMs: number };
+  providers: ReadonlyArray<{ timeoutMs: number }>;
+}): BreakerPolicy {
   return { ...config.breaker, trialLeaseMs: Math.max(0, ...config.providers.map((p) => p.timeoutMs)) + 5_000 };
 }
 
@@ -88,7 +91,8 @@ export function decideAcquire(
       break;
     case 'half-open':
       // A live lease: someone is trying it right now. An expired one: the trial holder died.
-      if (!due(record.trialUntil, now)) return { result: { allow: false, retryAt: record.trialUntil, state: 'half-open' } };
+      if (!due(record.trialUntil, now))
+        return { result: { allow: false, retryAt: record.trialUntil, state: 'half-open' } };
       break;
   }
   const next: BreakerRecord = {
@@ -150,10 +154,14 @@ export class Breakers {
     if (!seen.change) return seen.result;
     // A trial looks due: decide again under the store's lock, where only one caller can win it.
     let decided = seen;
-    await this.store.update<unknown>(key, (current) => {
-      decided = decideAcquire(toRecord(current), this.clock.now(), this.policy);
-      return decided.change ? decided.change.next : current;
-    }, { signal });
+    await this.store.update<unknown>(
+      key,
+      (current) => {
+        decided = decideAcquire(toRecord(current), this.clock.now(), this.policy);
+        return decided.change ? decided.change.next : current;
+      },
+      { signal },
+    );
     const { result, change } = decided;
     if (!result.allow || !change) return result;
     return { ...result, transition: { provider, from: change.from, to: change.to } };
@@ -183,7 +191,12 @@ export class Breakers {
         : Object.keys(await this.store.list(BREAKER_PREFIX)).map((key) => key.slice(BREAKER_PREFIX.length));
     const transitions: Transition[] = [];
     for (const name of providers) {
-      const change = await this.apply(name, (record) => ({ next: CLOSED, from: record.state, to: 'closed', by: 'manual' }));
+      const change = await this.apply(name, (record) => ({
+        next: CLOSED,
+        from: record.state,
+        to: 'closed',
+        by: 'manual',
+      }));
       if (change) transitions.push(change);
     }
     return transitions;
@@ -216,12 +229,18 @@ export class Breakers {
     signal?: AbortSignal,
   ): Promise<Transition | undefined> {
     let change: (Change & { always?: boolean }) | undefined;
-    await this.store.update<unknown>(breakerKey(provider), (current) => {
-      change = decide(toRecord(current));
-      if (!change) return current;
-      const next = change.next;
-      return next.state === 'closed' && next.consecutiveFailures === 0 && next.lastError === undefined ? undefined : next;
-    }, { signal });
+    await this.store.update<unknown>(
+      breakerKey(provider),
+      (current) => {
+        change = decide(toRecord(current));
+        if (!change) return current;
+        const next = change.next;
+        return next.state === 'closed' && next.consecutiveFailures === 0 && next.lastError === undefined
+          ? undefined
+          : next;
+      },
+      { signal },
+    );
     if (!change || (change.from === change.to && !change.always)) return undefined;
     return { provider, from: change.from, to: change.to, ...(change.by && { by: change.by }) };
   }

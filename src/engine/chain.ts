@@ -12,7 +12,13 @@ import { retryWait } from './backoff.js';
 import { Breakers, breakerPolicy, type Transition } from './breaker.js';
 import { countsForBreaker, disposition, toProviderError } from './classify.js';
 import { startDeadline } from './deadline.js';
-import { abortReasonText, AllProvidersFailedError, DeadlineExceededError, RunAbortedError, StreamInterruptedError } from './errors.js';
+import {
+  abortReasonText,
+  AllProvidersFailedError,
+  DeadlineExceededError,
+  RunAbortedError,
+  StreamInterruptedError,
+} from './errors.js';
 import type { Attempt, ChainResult, EngineEvent } from './types.js';
 import { missingVariable } from '../config/errors.js';
 
@@ -81,7 +87,9 @@ export class Engine {
     let deliveredChars = 0;
     // the error that ends the run once its signal fired: the deadline, or the caller's abort
     const ended = () =>
-      deadline.expired() ? new DeadlineExceededError(attempts, deadlineMs) : new RunAbortedError(attempts, abortReasonText(deadline.signal));
+      deadline.expired()
+        ? new DeadlineExceededError(attempts, deadlineMs)
+        : new RunAbortedError(attempts, abortReasonText(deadline.signal));
     // breaker reads and writes wait for the state store's lock: the run's signal bounds that wait too
     const bounded = async <T>(work: Promise<T>): Promise<T> => {
       try {
@@ -106,10 +114,12 @@ export class Engine {
           sentAny = true;
           const from: DeltaSource = { provider: provider.name, model: provider.model, degraded: index > 0 };
           const userOnDelta = opts.onDelta;
-          const onDelta = userOnDelta && ((text: string) => {
-            deliveredChars += text.length;
-            userOnDelta(text, from);
-          });
+          const onDelta =
+            userOnDelta &&
+            ((text: string) => {
+              deliveredChars += text.length;
+              userOnDelta(text, from);
+            });
           try {
             const result = await complete(provider, request, {
               apiKey: this.apiKey(provider),
@@ -117,7 +127,12 @@ export class Engine {
               simNow: this.deps.simClock ? new Date(this.deps.clock.now()).toISOString() : undefined,
               onDelta,
             });
-            record({ provider: provider.name, model: provider.model, outcome: 'ok', ms: Math.round(performance.now() - started) });
+            record({
+              provider: provider.name,
+              model: provider.model,
+              outcome: 'ok',
+              ms: Math.round(performance.now() - started),
+            });
             try {
               emitTransition(await this.breakers.recordSuccess(provider.name, deadline.signal));
             } catch {
@@ -138,10 +153,13 @@ export class Engine {
             });
             const next = disposition(err);
             if (next === 'stop') {
-              if (err.errorType === 'deadline' || deadline.expired()) throw new DeadlineExceededError(attempts, deadlineMs);
+              if (err.errorType === 'deadline' || deadline.expired())
+                throw new DeadlineExceededError(attempts, deadlineMs);
               throw new RunAbortedError(attempts, abortReasonText(deadline.signal));
             }
-            const t = countsForBreaker(err) ? await bounded(this.breakers.recordFailure(provider.name, err.errorType, deadline.signal)) : undefined;
+            const t = countsForBreaker(err)
+              ? await bounded(this.breakers.recordFailure(provider.name, err.errorType, deadline.signal))
+              : undefined;
             emitTransition(t);
             if (opts.commitOnFirstDelta && deliveredChars > 0) {
               throw new StreamInterruptedError(attempts, provider.name, provider.model, deliveredChars);
@@ -173,15 +191,28 @@ export class Engine {
   private apiKey(provider: ResolvedProvider): string | undefined {
     if (!provider.apiKeyEnv) return undefined;
     const key = (this.deps.env ?? process.env)[provider.apiKeyEnv];
-    if (!key) throw new ProviderError('missing-key', `environment variable ${provider.apiKeyEnv} (API key of ${provider.name}) ${missingVariable(key)}`);
+    if (!key)
+      throw new ProviderError(
+        'missing-key',
+        `environment variable ${provider.apiKeyEnv} (API key of ${provider.name}) ${missingVariable(key)}`,
+      );
     return key;
   }
 }
 
 /** Config problems to report (exit 78) before any work: API key variables a chain needs but lacks. */
-export function missingKeys(config: Pick<ResolvedConfig, 'providers'>, chain: ResolvedProvider[], env: NodeJS.ProcessEnv = process.env): string[] {
-  return chain
-    .filter((p) => p.apiKeyEnv && !env[p.apiKeyEnv])
-    // `KEY=` (set but empty, e.g. a blank line in an env file) is a different fix from a missing one
-    .map((p) => `providers[${config.providers.indexOf(p)}].apiKeyEnv: environment variable ${p.apiKeyEnv} ${missingVariable(env[p.apiKeyEnv!])} (needed by provider ${p.name})`);
+export function missingKeys(
+  config: Pick<ResolvedConfig, 'providers'>,
+  chain: ResolvedProvider[],
+  env: NodeJS.ProcessEnv = process.env,
+): string[] {
+  return (
+    chain
+      .filter((p) => p.apiKeyEnv && !env[p.apiKeyEnv])
+      // `KEY=` (set but empty, e.g. a blank line in an env file) is a different fix from a missing one
+      .map(
+        (p) =>
+          `providers[${config.providers.indexOf(p)}].apiKeyEnv: environment variable ${p.apiKeyEnv} ${missingVariable(env[p.apiKeyEnv!])} (needed by provider ${p.name})`,
+      )
+  );
 }

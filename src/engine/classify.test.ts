@@ -7,9 +7,18 @@ import { CLASSIFICATION, countsForBreaker, disposition, toProviderError } from '
 const err = (t: ErrorType) => new ProviderError(t, t);
 
 describe('disposition', () => {
-  it.each<ErrorType>(['connect', 'reset', 'timeout', 'idle-timeout', 'rate-limit', 'server', 'error-body', 'invalid-json', 'empty', 'stream-cut'])(
-    '%s → retry', (t) => expect(disposition(err(t))).toBe('retry'),
-  );
+  it.each<ErrorType>([
+    'connect',
+    'reset',
+    'timeout',
+    'idle-timeout',
+    'rate-limit',
+    'server',
+    'error-body',
+    'invalid-json',
+    'empty',
+    'stream-cut',
+  ])('%s → retry', (t) => expect(disposition(err(t))).toBe('retry'));
   it.each<ErrorType>(['auth', 'not-found', 'context-length', 'bad-request', 'missing-key'])('%s → failover', (t) =>
     expect(disposition(err(t))).toBe('failover'),
   );
@@ -20,7 +29,20 @@ describe('countsForBreaker', () => {
   it('provider-health failures and provider-side config failures count; the request, the run and the local env do not', () => {
     const counted = (Object.keys(CLASSIFICATION) as ErrorType[]).filter((t) => countsForBreaker(err(t))).sort();
     expect(counted).toEqual(
-      ['auth', 'connect', 'empty', 'error-body', 'idle-timeout', 'invalid-json', 'not-found', 'rate-limit', 'reset', 'server', 'stream-cut', 'timeout'].sort(),
+      [
+        'auth',
+        'connect',
+        'empty',
+        'error-body',
+        'idle-timeout',
+        'invalid-json',
+        'not-found',
+        'rate-limit',
+        'reset',
+        'server',
+        'stream-cut',
+        'timeout',
+      ].sort(),
     );
   });
 });
@@ -44,7 +66,10 @@ describe('docs/failure-classification.md', () => {
   const doc = readFileSync(new URL('../../docs/failure-classification.md', import.meta.url), 'utf8');
   const rows = new Map<string, string[]>();
   for (const line of doc.split('\n')) {
-    const cells = line.split('|').slice(1, -1).map((c) => c.trim());
+    const cells = line
+      .split('|')
+      .slice(1, -1)
+      .map((c) => c.trim());
     const type = /^`([a-z-]+)`$/.exec(cells[1] ?? '')?.[1];
     if (type) rows.set(type, cells);
   }

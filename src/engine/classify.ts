@@ -51,6 +51,9 @@ export function countsForBreaker(err: ProviderError): boolean {
  * Anything an attempt threw → a ProviderError with a short message free of secrets. Pass the
  * provider's name for the message and the API key so it can be scrubbed verbatim.
  */
-export function toProviderError(err: unknown, ctx: { provider?: string; secrets?: readonly (string | undefined)[] } = {}): ProviderError {
+export function toProviderError(
+  err: unknown,
+  ctx: { provider?: string; secrets?: readonly (string | undefined)[] } = {},
+): ProviderError {
   return asProviderError(err, ctx);
 }

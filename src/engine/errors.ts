@@ -9,7 +9,11 @@ export class AllProvidersFailedError extends Error {
     /** True when no request was sent at all: every breaker was open. */
     readonly allSkipped: boolean,
   ) {
-    super(allSkipped ? 'no provider could serve: every breaker is open' : `no provider could serve: ${summarizeAttempts(attempts)}`);
+    super(
+      allSkipped
+        ? 'no provider could serve: every breaker is open'
+        : `no provider could serve: ${summarizeAttempts(attempts)}`,
+    );
     this.name = 'AllProvidersFailedError';
   }
 }
@@ -20,7 +24,9 @@ export class DeadlineExceededError extends Error {
     readonly attempts: Attempt[],
     readonly deadlineMs: number,
   ) {
-    super(`run deadline of ${deadlineMs} ms reached after ${attempts.length} attempt(s): ${summarizeAttempts(attempts)}`);
+    super(
+      `run deadline of ${deadlineMs} ms reached after ${attempts.length} attempt(s): ${summarizeAttempts(attempts)}`,
+    );
     this.name = 'DeadlineExceededError';
   }
 }
@@ -59,7 +65,9 @@ export class StreamInterruptedError extends Error {
     readonly deliveredChars: number,
   ) {
     const last = attempts.at(-1);
-    super(`stream from ${provider} broke after ${deliveredChars} characters were delivered${last?.error ? `: ${last.error}` : ''}`);
+    super(
+      `stream from ${provider} broke after ${deliveredChars} characters were delivered${last?.error ? `: ${last.error}` : ''}`,
+    );
     this.name = 'StreamInterruptedError';
   }
 }
@@ -69,12 +77,14 @@ export function summarizeAttempts(attempts: Attempt[]): string {
   const per = new Map<string, Map<string, number>>();
   for (const a of attempts) {
     if (a.outcome === 'ok') continue;
-    const what = a.outcome === 'skipped-open' ? 'breaker open' : a.httpStatus ? String(a.httpStatus) : (a.errorType ?? 'failed');
+    const what =
+      a.outcome === 'skipped-open' ? 'breaker open' : a.httpStatus ? String(a.httpStatus) : (a.errorType ?? 'failed');
     const m = per.get(a.provider) ?? new Map<string, number>();
     m.set(what, (m.get(what) ?? 0) + 1);
     per.set(a.provider, m);
   }
-  return [...per]
-    .map(([p, m]) => `${p}: ${[...m].map(([w, n]) => (n > 1 ? `${w} ×${n}` : w)).join(', ')}`)
-    .join('; ') || 'no attempts';
+  return (
+    [...per].map(([p, m]) => `${p}: ${[...m].map(([w, n]) => (n > 1 ? `${w} ×${n}` : w)).join(', ')}`).join('; ') ||
+    'no attempts'
+  );
 }

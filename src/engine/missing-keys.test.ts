@@ -2,7 +2,16 @@ import { describe, expect, it } from 'vitest';
 import type { ResolvedProvider } from '../config/types.js';
 import { missingKeys } from './chain.js';
 
-const provider = (name: string, apiKeyEnv?: string) => ({ name, baseUrl: 'http://x', model: 'm', apiKeyEnv, timeoutMs: 1, idleTimeoutMs: 1, stream: false }) as ResolvedProvider;
+const provider = (name: string, apiKeyEnv?: string) =>
+  ({
+    name,
+    baseUrl: 'http://x',
+    model: 'm',
+    apiKeyEnv,
+    timeoutMs: 1,
+    idleTimeoutMs: 1,
+    stream: false,
+  }) as ResolvedProvider;
 
 describe('missingKeys', () => {
   const providers = [provider('together', 'TOGETHER_API_KEY'), provider('groq', 'GROQ_API_KEY'), provider('local')];

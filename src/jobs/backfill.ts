@@ -106,7 +106,10 @@ export async function backfill(ctx: JobContext, opts: BackfillOptions): Promise<
         if (!mine.has(item.job)) {
           Object.assign(item, { status: 'skipped', reason: 'another backfill of this job is running' });
         } else if (result.stoppedEarly || opts.signal?.aborted) {
-          Object.assign(item, { status: 'skipped', reason: result.stoppedEarly ? 'not attempted: no provider could serve' : 'not attempted: interrupted' });
+          Object.assign(item, {
+            status: 'skipped',
+            reason: result.stoppedEarly ? 'not attempted: no provider could serve' : 'not attempted: interrupted',
+          });
         } else {
           await fill(ctx, item, opts.signal, (why) => (result.stoppedEarly ??= why));
         }
@@ -125,19 +128,39 @@ export async function backfill(ctx: JobContext, opts: BackfillOptions): Promise<
   return result;
 }
 
-async function fill(ctx: JobContext, item: BackfillSlot, signal: AbortSignal | undefined, stop: (why: string) => void): Promise<void> {
+async function fill(
+  ctx: JobContext,
+  item: BackfillSlot,
+  signal: AbortSignal | undefined,
+  stop: (why: string) => void,
+): Promise<void> {
   const job = ctx.config.jobs[item.job];
   const slot = new Date(item.slot);
   if (job.command) {
     const { runCommandSlot } = await import('./command.js');
-    const r = await runCommandSlot(ctx, job, slot, { trigger: 'backfill', stdio: 'stderr', forwardSignals: false, signal });
+    const r = await runCommandSlot(ctx, job, slot, {
+      trigger: 'backfill',
+      stdio: 'stderr',
+      forwardSignals: false,
+      signal,
+    });
     if (r.locked) Object.assign(item, { status: 'skipped', reason: 'this slot is running right now' });
-    else Object.assign(item, r.status === 'ok' ? { status: 'filled' } : { status: 'failed', reason: `exit ${r.exitCode}` });
+    else
+      Object.assign(
+        item,
+        r.status === 'ok' ? { status: 'filled' } : { status: 'failed', reason: `exit ${r.exitCode}` },
+      );
     return;
   }
   const r = await generateSlot(ctx, job, slot, { trigger: 'backfill', signal, recordFoundOutput: true });
   if (r.status === 'ok') {
-    Object.assign(item, { status: 'filled', provider: r.provider ?? undefined, degraded: r.degraded, output: r.output ?? undefined, ...(r.reason ? { reason: r.reason } : {}) });
+    Object.assign(item, {
+      status: 'filled',
+      provider: r.provider ?? undefined,
+      degraded: r.degraded,
+      output: r.output ?? undefined,
+      ...(r.reason ? { reason: r.reason } : {}),
+    });
   } else if (r.status === 'skipped') {
     Object.assign(item, { status: 'skipped', reason: r.reason, output: r.output ?? undefined });
   } else {

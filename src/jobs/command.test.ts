@@ -21,12 +21,19 @@ async function context(): Promise<JobContext> {
     path.join(dir, 'lucy-ops.config.json'),
     () => undefined,
   );
-  ctx = await openJobContext(config, { clock: new ManualClock(Date.parse('2026-04-19T14:06:00Z')), env: { ...process.env, CMD_TEST_KEY: 'k3y-value-never-logged' } });
+  ctx = await openJobContext(config, {
+    clock: new ManualClock(Date.parse('2026-04-19T14:06:00Z')),
+    env: { ...process.env, CMD_TEST_KEY: 'k3y-value-never-logged' },
+  });
   return ctx;
 }
 
 function logOf(c: JobContext) {
-  return fs.readFileSync(c.config.log, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  return fs
+    .readFileSync(c.config.log, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
 }
 
 afterEach(async () => {
@@ -40,7 +47,12 @@ describe('runCommandSlot', () => {
     const r = await runCommandSlot(c, c.config.jobs.sitemap, SLOT, { trigger: 'backfill', stdio: 'quiet' });
     expect(r).toMatchObject({ status: 'ok', exitCode: 0, timedOut: false, locked: false });
     const end = logOf(c).at(-1);
-    expect(end).toMatchObject({ event: 'run.end', trigger: 'backfill', scheduledFor: SLOT.toISOString(), outcome: 'ok' });
+    expect(end).toMatchObject({
+      event: 'run.end',
+      trigger: 'backfill',
+      scheduledFor: SLOT.toISOString(),
+      outcome: 'ok',
+    });
     expect(fs.realpathSync(end.outputTail)).toBe(fs.realpathSync(c.config.configDir));
   });
 
@@ -48,7 +60,12 @@ describe('runCommandSlot', () => {
     const c = await context();
     const aborter = new AbortController();
     aborter.abort();
-    const r = await runCommandSlot(c, c.config.jobs.sitemap, SLOT, { trigger: 'backfill', stdio: 'quiet', command: ['sleep', '30'], signal: aborter.signal });
+    const r = await runCommandSlot(c, c.config.jobs.sitemap, SLOT, {
+      trigger: 'backfill',
+      stdio: 'quiet',
+      command: ['sleep', '30'],
+      signal: aborter.signal,
+    });
     expect(r).toMatchObject({ status: 'failed', exitCode: 143, signal: 'SIGTERM' });
     expect(logOf(c).at(-1)).toMatchObject({ outcome: 'failed', error: 'aborted (ended by SIGTERM)' });
   });

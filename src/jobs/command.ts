@@ -62,9 +62,15 @@ interface Execution {
   error?: string;
 }
 
-export async function runCommandSlot(ctx: JobContext, job: ResolvedJob, slot: Date, opts: CommandRunOptions): Promise<CommandSlotResult> {
+export async function runCommandSlot(
+  ctx: JobContext,
+  job: ResolvedJob,
+  slot: Date,
+  opts: CommandRunOptions,
+): Promise<CommandSlotResult> {
   const argv = opts.command?.length ? opts.command : job.command;
-  if (!argv?.length) throw new Error(`job ${job.name} has no command: give one after -- or set jobs.${job.name}.command`);
+  if (!argv?.length)
+    throw new Error(`job ${job.name} has no command: give one after -- or set jobs.${job.name}.command`);
   const cwd = opts.cwd ?? (opts.command?.length ? process.cwd() : ctx.config.configDir || process.cwd());
   const secrets = secretValues(ctx.config, ctx.env);
   let execution: Execution | undefined;
@@ -164,10 +170,12 @@ async function execute(
   if (pid !== undefined) {
     if (opts.forwardSignals !== false) for (const sig of FORWARDED_SIGNALS) process.on(sig, onSignal);
     if (opts.timeoutMs !== undefined) {
-      timers.push(setTimeout(() => {
-        state.timedOut = true;
-        terminate();
-      }, opts.timeoutMs));
+      timers.push(
+        setTimeout(() => {
+          state.timedOut = true;
+          terminate();
+        }, opts.timeoutMs),
+      );
     }
     if (opts.signal?.aborted) onAbort();
     else opts.signal?.addEventListener('abort', onAbort, { once: true });
@@ -180,9 +188,19 @@ async function execute(
     ]);
     exited = true;
     if (exit.kind === 'settled') {
-      const r = exit.r as { exitCode?: number; signal?: string; failed?: boolean; code?: string; originalMessage?: string; message?: string };
+      const r = exit.r as {
+        exitCode?: number;
+        signal?: string;
+        failed?: boolean;
+        code?: string;
+        originalMessage?: string;
+        message?: string;
+      };
       if (r.exitCode === undefined && !r.signal) return { ...state, ...startFailure(argv[0], r) };
-      return { ...state, ...fromExit(r.exitCode ?? null, (r.signal as NodeJS.Signals | undefined) ?? null, state.timedOut) };
+      return {
+        ...state,
+        ...fromExit(r.exitCode ?? null, (r.signal as NodeJS.Signals | undefined) ?? null, state.timedOut),
+      };
     }
     // exited, but a descendant may still hold the pipes open: read what comes soon, then let go
     await Promise.race([closed, new Promise((resolve) => timers.push(setTimeout(resolve, DRAIN_MS)))]);
@@ -199,7 +217,9 @@ async function execute(
   }
 }
 
-function onceExit(child: import('node:child_process').ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+function onceExit(
+  child: import('node:child_process').ChildProcess,
+): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
   return new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
 }
 
@@ -207,16 +227,31 @@ function onceClose(child: import('node:child_process').ChildProcess): Promise<vo
   return new Promise((resolve) => child.once('close', () => resolve()));
 }
 
-function fromExit(code: number | null, signal: NodeJS.Signals | null, timedOut: boolean): Pick<Execution, 'exitCode' | 'signal'> {
+function fromExit(
+  code: number | null,
+  signal: NodeJS.Signals | null,
+  timedOut: boolean,
+): Pick<Execution, 'exitCode' | 'signal'> {
   if (timedOut) return { exitCode: TIMEOUT_EXIT, ...(signal ? { signal } : {}) };
   if (signal) return { exitCode: 128 + (osConstants.signals[signal] ?? 0), signal };
   return { exitCode: code ?? 1 };
 }
 
-function startFailure(file: string, r: { code?: string; originalMessage?: string; message?: string }): Pick<Execution, 'exitCode' | 'error'> {
-  if (r.code === 'ENOENT') return { exitCode: NOT_FOUND_EXIT, error: `command not found: ${file} (not on PATH, or the working directory does not exist)` };
-  if (r.code === 'EACCES') return { exitCode: NOT_EXECUTABLE_EXIT, error: `command not executable: ${file} (permission denied)` };
-  return { exitCode: NOT_FOUND_EXIT - 1, error: `command could not start: ${file}: ${r.originalMessage ?? r.message ?? r.code ?? 'unknown error'}` };
+function startFailure(
+  file: string,
+  r: { code?: string; originalMessage?: string; message?: string },
+): Pick<Execution, 'exitCode' | 'error'> {
+  if (r.code === 'ENOENT')
+    return {
+      exitCode: NOT_FOUND_EXIT,
+      error: `command not found: ${file} (not on PATH, or the working directory does not exist)`,
+    };
+  if (r.code === 'EACCES')
+    return { exitCode: NOT_EXECUTABLE_EXIT, error: `command not executable: ${file} (permission denied)` };
+  return {
+    exitCode: NOT_FOUND_EXIT - 1,
+    error: `command could not start: ${file}: ${r.originalMessage ?? r.message ?? r.code ?? 'unknown error'}`,
+  };
 }
 
 function describeFailure(e: Execution, timeoutMs?: number): string {

@@ -42,7 +42,8 @@ export async function openJobContext(
 ): Promise<JobContext> {
   const env = opts.env ?? process.env;
   const warn = opts.warn ?? ((m: string) => process.stderr.write(`lucy-ops: warning: ${m}\n`));
-  const store = opts.store ?? (await openStateStore(config, { onWarning: warn, env, retryRedisEveryMs: opts.retryRedisEveryMs }));
+  const store =
+    opts.store ?? (await openStateStore(config, { onWarning: warn, env, retryRedisEveryMs: opts.retryRedisEveryMs }));
   return {
     config,
     clock: opts.clock ?? clockFromEnv(env),

@@ -63,9 +63,23 @@ export function jobChain(ctx: JobContext, job: ResolvedJob): ResolvedProvider[] 
   return job.providers.map((name) => ctx.config.providers.find((p) => p.name === name)!);
 }
 
-export async function generateSlot(ctx: JobContext, job: ResolvedJob, slot: Date, opts: GenerateOptions = {}): Promise<GenerateResult> {
+export async function generateSlot(
+  ctx: JobContext,
+  job: ResolvedJob,
+  slot: Date,
+  opts: GenerateOptions = {},
+): Promise<GenerateResult> {
   const slotIso = slot.toISOString();
-  const base: GenerateResult = { job: job.name, slot: slotIso, status: 'skipped', provider: null, model: null, degraded: false, attempts: [], output: null };
+  const base: GenerateResult = {
+    job: job.name,
+    slot: slotIso,
+    status: 'skipped',
+    provider: null,
+    model: null,
+    degraded: false,
+    attempts: [],
+    output: null,
+  };
   const outDir = job.outDir!;
   const chain = jobChain(ctx, job);
 
@@ -100,14 +114,31 @@ export async function generateSlot(ctx: JobContext, job: ResolvedJob, slot: Date
       if (e.type === 'breaker') transitions.push(e.transition);
       logEngineEvent(run, e);
     };
-    const engine = new Engine(ctx.config, { store: ctx.store, clock: ctx.clock, sleep: ctx.sleep, env: ctx.env, simClock: ctx.simClock, onEvent });
+    const engine = new Engine(ctx.config, {
+      store: ctx.store,
+      clock: ctx.clock,
+      sleep: ctx.sleep,
+      env: ctx.env,
+      simClock: ctx.simClock,
+      onEvent,
+    });
     try {
-      served = await engine.complete(buildRequest(job, slotIso), { providers: chain, deadlineMs: job.deadlineMs, signal: opts.signal });
+      served = await engine.complete(buildRequest(job, slotIso), {
+        providers: chain,
+        deadlineMs: job.deadlineMs,
+        signal: opts.signal,
+      });
     } catch (err) {
       attempts = (err as { attempts?: Attempt[] }).attempts ?? [];
       if (err instanceof AllProvidersFailedError || err instanceof DeadlineExceededError) failure = 'unavailable';
       else failure = 'error';
-      return { status: 'failed', fields: { error: (err as Error).message }, attempts, transitions, unavailable: failure === 'unavailable' };
+      return {
+        status: 'failed',
+        fields: { error: (err as Error).message },
+        attempts,
+        transitions,
+        unavailable: failure === 'unavailable',
+      };
     }
     attempts = served.attempts;
     const title = titleOf(served.content) || `${job.name} ${slotIso}`;
@@ -126,12 +157,19 @@ export async function generateSlot(ctx: JobContext, job: ResolvedJob, slot: Date
         runId: run.runId,
         trigger: run.trigger,
         generated: new Date(ctx.clock.now()).toISOString(),
-      }) + served.content.trimEnd() + '\n',
+      }) +
+        served.content.trimEnd() +
+        '\n',
     );
     // --force replaced the slot's content: drop the older file(s) only after the new one is whole
     for (const old of existing) if (old !== file) removeQuietly(old);
     written = file;
-    return { status: 'ok', fields: { provider: served.provider, model: served.model, degraded: served.degraded, output: file }, attempts, transitions };
+    return {
+      status: 'ok',
+      fields: { provider: served.provider, model: served.model, degraded: served.degraded, output: file },
+      attempts,
+      transitions,
+    };
   });
 
   return {
@@ -142,13 +180,23 @@ export async function generateSlot(ctx: JobContext, job: ResolvedJob, slot: Date
     provider: served?.provider ?? null,
     model: served?.model ?? null,
     degraded: served?.degraded ?? false,
-    attempts: attempts.map(({ provider, model, outcome, httpStatus, errorType, ms, error }) => ({ provider, model, outcome, httpStatus, errorType, ms, ...(error ? { error } : {}) })),
+    attempts: attempts.map(({ provider, model, outcome, httpStatus, errorType, ms, error }) => ({
+      provider,
+      model,
+      outcome,
+      httpStatus,
+      errorType,
+      ms,
+      ...(error ? { error } : {}),
+    })),
     output: written,
     reason: slotRun.locked
       ? 'locked: this job and slot are already running in another process'
-      : slotRun.reason === 'served' ? 'already served (use --force to run again)'
-      : slotRun.status === 'ok' && !served ? `${FOUND_OUTPUT}: recorded as served`
-      : undefined,
+      : slotRun.reason === 'served'
+        ? 'already served (use --force to run again)'
+        : slotRun.status === 'ok' && !served
+          ? `${FOUND_OUTPUT}: recorded as served`
+          : undefined,
     error: slotRun.status === 'failed' ? String(slotRun.fields?.error ?? 'failed') : undefined,
     failure,
     ...(slotRun.locked ? { locked: true } : {}),
@@ -161,8 +209,12 @@ export async function generateSlot(ctx: JobContext, job: ResolvedJob, slot: Date
  */
 export function missingKeysError(chain: ResolvedProvider[], env: NodeJS.ProcessEnv): string {
   const byVar = new Map<string, string[]>();
-  for (const p of chain) if (p.apiKeyEnv && !env[p.apiKeyEnv]) byVar.set(p.apiKeyEnv, [...(byVar.get(p.apiKeyEnv) ?? []), p.name]);
-  const parts = [...byVar].map(([name, providers]) => `environment variable ${name} ${missingVariable(env[name])} (needed by ${providers.join(', ')})`);
+  for (const p of chain)
+    if (p.apiKeyEnv && !env[p.apiKeyEnv]) byVar.set(p.apiKeyEnv, [...(byVar.get(p.apiKeyEnv) ?? []), p.name]);
+  const parts = [...byVar].map(
+    ([name, providers]) =>
+      `environment variable ${name} ${missingVariable(env[name])} (needed by ${providers.join(', ')})`,
+  );
   return `configuration error: ${parts.join('; ')}`;
 }
 

@@ -11,9 +11,11 @@ export async function afterRunHooks(ctx: JobContext, run: RunHandle, result: Wor
   const hooks: Array<[string, () => Promise<unknown>]> = [
     ['alerts', async () => (await import('../alerts/after-run.js')).alertAfterRun(ctx, run, result)],
   ];
-  if (ctx.config.metrics.textfile) hooks.push(['metrics', async () => (await import('../metrics/after-run.js')).metricsAfterRun(ctx, run, result)]);
+  if (ctx.config.metrics.textfile)
+    hooks.push(['metrics', async () => (await import('../metrics/after-run.js')).metricsAfterRun(ctx, run, result)]);
   const settled = await Promise.allSettled(hooks.map(([, fn]) => fn()));
   settled.forEach((s, i) => {
-    if (s.status === 'rejected') ctx.warn(`${hooks[i][0]} after the run failed: ${(s.reason as Error)?.message ?? String(s.reason)}`);
+    if (s.status === 'rejected')
+      ctx.warn(`${hooks[i][0]} after the run failed: ${(s.reason as Error)?.message ?? String(s.reason)}`);
   });
 }

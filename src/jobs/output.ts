@@ -27,7 +27,10 @@ export function slugify(title: string, max = 60): string {
 
 /** The first Markdown heading, else the first non-empty line, trimmed. */
 export function titleOf(content: string): string {
-  const lines = content.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = content
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   const heading = lines.find((l) => /^#{1,3}\s+\S/.test(l));
   const raw = (heading ?? lines[0] ?? '').replace(/^#+\s*/, '').replace(/[*_`]/g, '');
   return raw.slice(0, 120);

@@ -55,7 +55,16 @@ export async function runSlot(
     slot: scheduledFor,
     trigger,
     log: (event, fields = {}, level = 'info') =>
-      ctx.log.append({ ts: new Date(ctx.clock.now()).toISOString(), level, event, job, runId, scheduledFor, trigger, ...fields }),
+      ctx.log.append({
+        ts: new Date(ctx.clock.now()).toISOString(),
+        level,
+        event,
+        job,
+        runId,
+        scheduledFor,
+        trigger,
+        ...fields,
+      }),
   };
   const started = performance.now();
   const lock = await ctx.store.tryLock(`run:${job}@${scheduledFor}`);
@@ -90,9 +99,17 @@ export async function runSlot(
 export function logEngineEvent(run: Pick<RunHandle, 'log'>, e: EngineEvent): void {
   if (e.type === 'attempt') {
     const { provider, model, outcome, httpStatus, errorType, ms, error } = e.attempt;
-    run.log('attempt.end', { provider, model, outcome, httpStatus, errorType, ms, ...(error ? { error } : {}) }, outcome === 'failed' ? 'warn' : 'info');
+    run.log(
+      'attempt.end',
+      { provider, model, outcome, httpStatus, errorType, ms, ...(error ? { error } : {}) },
+      outcome === 'failed' ? 'warn' : 'info',
+    );
   } else {
     const t = e.transition;
-    run.log(breakerEvent(t.to), { provider: t.provider, from: t.from, ...(t.by ? { by: t.by } : {}) }, t.to === 'open' ? 'warn' : 'info');
+    run.log(
+      breakerEvent(t.to),
+      { provider: t.provider, from: t.from, ...(t.by ? { by: t.by } : {}) },
+      t.to === 'open' ? 'warn' : 'info',
+    );
   }
 }

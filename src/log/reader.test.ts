@@ -9,7 +9,16 @@ import type { LogRecord } from './types.js';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'lucy-read-'));
 const rec = (runId: string, extra: Record<string, unknown> = {}) =>
-  JSON.stringify({ ts: '2026-04-19T14:00:01Z', level: 'info', event: 'run.start', job: 'blog', runId, scheduledFor: '2026-04-19T14:00:00Z', trigger: 'cron', ...extra });
+  JSON.stringify({
+    ts: '2026-04-19T14:00:01Z',
+    level: 'info',
+    event: 'run.start',
+    job: 'blog',
+    runId,
+    scheduledFor: '2026-04-19T14:00:00Z',
+    trigger: 'cron',
+    ...extra,
+  });
 
 async function collect(sources: string[], opts: Parameters<typeof readRecords>[1] = {}): Promise<LogRecord[]> {
   const out: LogRecord[] = [];
@@ -43,7 +52,13 @@ describe('readRecords', () => {
     const file = path.join(tmp(), 'jobs.jsonl');
     // a writer killed mid-line, then the next run's records appended right after it
     // (and a whole record whose newline is missing, then the next one)
-    const lines = [rec('a'), rec('cut').slice(0, 50) + rec('b'), 'junk{"ts":"x' + rec('c').slice(0, 20) + rec('d'), rec('e') + rec('f'), rec('g')];
+    const lines = [
+      rec('a'),
+      rec('cut').slice(0, 50) + rec('b'),
+      'junk{"ts":"x' + rec('c').slice(0, 20) + rec('d'),
+      rec('e') + rec('f'),
+      rec('g'),
+    ];
     fs.writeFileSync(file, lines.join('\n') + '\n');
     const stats = newReadStats();
     const records = await collect([file], { stats });
@@ -71,7 +86,12 @@ describe('readRecords', () => {
     fs.writeFileSync(live + '.10.gz', gzipSync(rec('ten') + '\n'));
     fs.writeFileSync(path.join(dir, 'jobs.jsonl.bak'), rec('not-a-rotation') + '\n');
     fs.writeFileSync(path.join(dir, 'other.jsonl.1'), rec('other') + '\n');
-    expect(expandRotated(live).map((p) => path.basename(p))).toEqual(['jobs.jsonl.10.gz', 'jobs.jsonl.2.gz', 'jobs.jsonl.1', 'jobs.jsonl']);
+    expect(expandRotated(live).map((p) => path.basename(p))).toEqual([
+      'jobs.jsonl.10.gz',
+      'jobs.jsonl.2.gz',
+      'jobs.jsonl.1',
+      'jobs.jsonl',
+    ]);
     const stats = newReadStats();
     const records = await collect([live, live + '.1'], { stats });
     expect(records.map((r) => r.runId)).toEqual(['ten', 'two', 'one', 'live']);
@@ -99,7 +119,13 @@ describe('readRecords', () => {
 
   it('with a line filter, parses only wanted lines but still counts broken ones', async () => {
     const file = path.join(tmp(), 'jobs.jsonl');
-    const probe = JSON.stringify({ ts: '2026-04-19T14:00:02Z', level: 'info', event: 'probe', provider: 'x', ok: true });
+    const probe = JSON.stringify({
+      ts: '2026-04-19T14:00:02Z',
+      level: 'info',
+      event: 'probe',
+      provider: 'x',
+      ok: true,
+    });
     fs.writeFileSync(file, [rec('a'), probe, probe.slice(0, 30), rec('b')].join('\n') + '\n');
     const stats = newReadStats();
     const records = await collect([file], { stats, want: (l) => l.includes('run.start') });
@@ -122,7 +148,10 @@ describe('readRecords', () => {
     fs.writeFileSync(path.join(dir, 'ok.jsonl'), rec('a') + '\n');
     fs.writeFileSync(path.join(dir, 'bad.jsonl.3.gz'), gzipSync(rec('x') + '\n' + rec('y') + '\n').subarray(0, 30));
     const stats = newReadStats();
-    const records = await collect([path.join(dir, 'bad.jsonl.3.gz'), path.join(dir, 'missing.jsonl'), path.join(dir, 'ok.jsonl')], { stats });
+    const records = await collect(
+      [path.join(dir, 'bad.jsonl.3.gz'), path.join(dir, 'missing.jsonl'), path.join(dir, 'ok.jsonl')],
+      { stats },
+    );
     expect(records.map((r) => r.runId)).toContain('a');
     expect(stats.errors).toHaveLength(2);
     expect(stats.errors.join('\n')).toMatch(/missing\.jsonl/);

@@ -73,7 +73,11 @@ export async function* readRecords(sources: string[], opts: ReadOptions = {}): A
 export type LineVisitor = (text: string, start: number, end: number) => boolean;
 
 /** Every non-blank line of every source, through `visit`, oldest rotated file first. */
-export async function scanLines(sources: string[], visit: LineVisitor, opts: Omit<ReadOptions, 'want' | 'decode'> = {}): Promise<ReadStats> {
+export async function scanLines(
+  sources: string[],
+  visit: LineVisitor,
+  opts: Omit<ReadOptions, 'want' | 'decode'> = {},
+): Promise<ReadStats> {
   const stats = opts.stats ?? newReadStats();
   for await (const text of textPieces(sources, stats, opts)) visitLines(text, stats, visit);
   return stats;
@@ -108,7 +112,10 @@ async function* textPieces(sources: string[], stats: ReadStats, opts: ReadOption
           continue;
         }
         // the line that straddles the chunk boundary, then the chunk's whole lines
-        if (!dropping) yield toText(carry.length > 0 ? Buffer.concat([...carry, buf.subarray(0, first + 1)]) : buf.subarray(0, first + 1));
+        if (!dropping)
+          yield toText(
+            carry.length > 0 ? Buffer.concat([...carry, buf.subarray(0, first + 1)]) : buf.subarray(0, first + 1),
+          );
         dropping = false;
         const last = buf.lastIndexOf(10);
         if (last > first) yield toText(buf.subarray(first + 1, last + 1));
@@ -171,12 +178,17 @@ const MAX_GLUED_PARTS = 64;
  */
 function recoverGlued(line: string, visit: LineVisitor): { found: number; dropped: boolean } {
   const cuts = [0];
-  for (let at = line.indexOf(RECORD_START, 1); at > 0 && cuts.length < MAX_GLUED_PARTS; at = line.indexOf(RECORD_START, at + 1)) cuts.push(at);
+  for (
+    let at = line.indexOf(RECORD_START, 1);
+    at > 0 && cuts.length < MAX_GLUED_PARTS;
+    at = line.indexOf(RECORD_START, at + 1)
+  )
+    cuts.push(at);
   if (cuts.length === 1) return { found: 0, dropped: true };
   cuts.push(line.length);
   let found = 0;
   let dropped = false;
-  for (let i = 0; i < cuts.length - 1; ) {
+  for (let i = 0; i < cuts.length - 1;) {
     let j = i + 1;
     while (j < cuts.length && !visit(line, cuts[i], cuts[j])) j++;
     if (j < cuts.length) {
@@ -193,7 +205,7 @@ function recoverGlued(line: string, visit: LineVisitor): { found: number; droppe
 /** `{...}`: the shape of a record, without parsing it. */
 export function looksLikeObject(line: string): boolean {
   const t = line.trim();
-  return t.charCodeAt(0) === 123 /* { */ && t.charCodeAt(t.length - 1) === 125 /* } */;
+  return t.charCodeAt(0) === 123 /* { */ && t.charCodeAt(t.length - 1) === 125; /* } */
 }
 
 /** A record if the line is a JSON object with the fields every reader relies on. */

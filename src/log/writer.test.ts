@@ -9,7 +9,13 @@ import { JobLog, newRunId, scrubSecrets } from './writer.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'lucy-log-'));
-const base = { event: 'run.start', job: 'blog', runId: 'r1', scheduledFor: '2026-04-19T14:00:00.000Z', trigger: 'cron' as const };
+const base = {
+  event: 'run.start',
+  job: 'blog',
+  runId: 'r1',
+  scheduledFor: '2026-04-19T14:00:00.000Z',
+  trigger: 'cron' as const,
+};
 
 describe('JobLog', () => {
   it('starts on a new line when the file ends mid-line (a killed writer, a hand edit)', () => {
@@ -34,7 +40,15 @@ describe('JobLog', () => {
     const file = path.join(tmp(), 'deep', 'logs', 'jobs.jsonl');
     const log = new JobLog(file, { clock: new ManualClock(Date.parse('2026-04-19T14:00:03Z')) });
     log.append(base);
-    log.append({ ...base, event: 'run.end', ts: '2026-04-19T14:00:09.000Z', level: 'warn', outcome: 'ok', durationMs: 6000, missing: undefined });
+    log.append({
+      ...base,
+      event: 'run.end',
+      ts: '2026-04-19T14:00:09.000Z',
+      level: 'warn',
+      outcome: 'ok',
+      durationMs: 6000,
+      missing: undefined,
+    });
     log.close();
     const lines = fs.readFileSync(file, 'utf8').split('\n');
     expect(lines).toHaveLength(3);
@@ -49,7 +63,10 @@ describe('JobLog', () => {
   it('never throws into the job and warns only once', () => {
     const dir = tmp();
     const warnings: string[] = [];
-    const log = new JobLog(dir /* a directory: cannot be opened for append */, { warn: (m) => warnings.push(m), secrets: ['sk-live-SECRET123'] });
+    const log = new JobLog(dir /* a directory: cannot be opened for append */, {
+      warn: (m) => warnings.push(m),
+      secrets: ['sk-live-SECRET123'],
+    });
     expect(() => log.append(base)).not.toThrow();
     expect(() => log.append(base)).not.toThrow();
     expect(warnings).toHaveLength(1);
@@ -60,7 +77,13 @@ describe('JobLog', () => {
     const file = path.join(tmp(), 'jobs.jsonl');
     const key = 'tgp_v1_abcdefghijklmnop';
     const log = new JobLog(file, { secrets: [key] });
-    log.append({ ...base, event: 'run.end', provider: 'deepseek-v3', error: `401 for key ${key}`, tail: [`Authorization: Bearer ${key}`] });
+    log.append({
+      ...base,
+      event: 'run.end',
+      provider: 'deepseek-v3',
+      error: `401 for key ${key}`,
+      tail: [`Authorization: Bearer ${key}`],
+    });
     log.close();
     const text = fs.readFileSync(file, 'utf8');
     expect(text).not.toContain(key);
@@ -84,12 +107,18 @@ describe('JobLog', () => {
     `;
     const cwd = path.resolve(here, '../..'); // so the child resolves 'jiti' from the project
     await Promise.all(
-      Array.from({ length: writers }, (_, w) =>
-        new Promise<void>((resolve, reject) => {
-          const child = spawn(process.execPath, ['--input-type=module', '-e', script, file, `w${w}`, String(200 + w * 3000)], { cwd, stdio: ['ignore', 'inherit', 'inherit'] });
-          child.on('error', reject);
-          child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`writer exited ${code}`))));
-        }),
+      Array.from(
+        { length: writers },
+        (_, w) =>
+          new Promise<void>((resolve, reject) => {
+            const child = spawn(
+              process.execPath,
+              ['--input-type=module', '-e', script, file, `w${w}`, String(200 + w * 3000)],
+              { cwd, stdio: ['ignore', 'inherit', 'inherit'] },
+            );
+            child.on('error', reject);
+            child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`writer exited ${code}`))));
+          }),
       ),
     );
     const lines = fs.readFileSync(file, 'utf8').trimEnd().split('\n');

@@ -13,7 +13,19 @@ import type { LogInput } from './types.js';
 export type { LogInput } from './types.js';
 
 /** Fields whose values are identifiers, never free text; everything else string-valued is scrubbed. */
-const STRUCTURED_FIELDS = new Set(['ts', 'level', 'event', 'job', 'runId', 'scheduledFor', 'trigger', 'provider', 'model', 'outcome', 'errorType']);
+const STRUCTURED_FIELDS = new Set([
+  'ts',
+  'level',
+  'event',
+  'job',
+  'runId',
+  'scheduledFor',
+  'trigger',
+  'provider',
+  'model',
+  'outcome',
+  'errorType',
+]);
 const REDACTED = '[REDACTED]';
 /** A file modified this recently may be in the middle of another process's append. */
 const IN_FLIGHT_WRITE_MS = 1000;
@@ -118,7 +130,9 @@ export class JobLog {
     if (this.warned) return;
     this.warned = true;
     const reason = err instanceof Error ? err.message : String(err);
-    this.warn(`lucy-ops: cannot write the job log ${this.path}: ${scrubSecrets(reason, this.secrets)} (the job goes on; further log errors are not shown)`);
+    this.warn(
+      `lucy-ops: cannot write the job log ${this.path}: ${scrubSecrets(reason, this.secrets)} (the job goes on; further log errors are not shown)`,
+    );
   }
 }
 
@@ -182,7 +196,10 @@ export function scrubSecrets(text: string, secrets: readonly string[] = []): str
   }
   return out
     .replace(/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/gi, `$1 ${REDACTED}`)
-    .replace(/\b((?:api[_-]?key|apikey|access[_-]?token|token|secret|password)["']?\s*[=:]\s*["']?)[^\s"'&,;}]{4,}/gi, `$1${REDACTED}`)
+    .replace(
+      /\b((?:api[_-]?key|apikey|access[_-]?token|token|secret|password)["']?\s*[=:]\s*["']?)[^\s"'&,;}]{4,}/gi,
+      `$1${REDACTED}`,
+    )
     .replace(/\bsk-[A-Za-z0-9_-]{16,}/g, REDACTED);
 }
 

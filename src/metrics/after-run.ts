@@ -5,9 +5,18 @@ import { openBreakers } from '../probe/breakers.js';
 import { recordRun } from './counters.js';
 import { writeTextfile } from './textfile.js';
 
-export async function metricsAfterRun(ctx: JobContext, run: RunHandle, result: WorkResult): Promise<string | undefined> {
+export async function metricsAfterRun(
+  ctx: JobContext,
+  run: RunHandle,
+  result: WorkResult,
+): Promise<string | undefined> {
   if (!ctx.config.metrics.textfile || result.status === 'skipped') return undefined;
-  await recordRun(ctx.store, { job: run.job, status: result.status, at: ctx.clock.now(), attempts: result.attempts ?? [] });
+  await recordRun(ctx.store, {
+    job: run.job,
+    status: result.status,
+    at: ctx.clock.now(),
+    attempts: result.attempts ?? [],
+  });
   const breakers = await openBreakers(ctx).views(ctx.config.providers.map((p) => p.name));
   return writeTextfile(ctx.config, ctx.store, breakers);
 }

@@ -27,7 +27,10 @@ export function countRun(current: JobCounters | undefined, run: RunForMetrics): 
   };
 }
 
-export function countAttempts(current: ProviderCounters | undefined, outcomes: Record<string, number>): ProviderCounters {
+export function countAttempts(
+  current: ProviderCounters | undefined,
+  outcomes: Record<string, number>,
+): ProviderCounters {
   const attempts = { ...(current?.attempts ?? {}) };
   for (const [outcome, n] of Object.entries(outcomes)) attempts[outcome] = (attempts[outcome] ?? 0) + n;
   return { attempts };
@@ -56,8 +59,10 @@ export async function readCounters(
   const providers: Record<string, ProviderCounters> = {};
   for (const name of known.jobs) jobs[name] = { runs: {}, consecutiveFailures: 0 };
   for (const name of known.providers) providers[name] = { attempts: {} };
-  for (const [key, value] of Object.entries(await store.list<JobCounters>(JOB_PREFIX))) jobs[stripPrefix(key, JOB_PREFIX)] = value;
-  for (const [key, value] of Object.entries(await store.list<ProviderCounters>(PROVIDER_PREFIX))) providers[stripPrefix(key, PROVIDER_PREFIX)] = value;
+  for (const [key, value] of Object.entries(await store.list<JobCounters>(JOB_PREFIX)))
+    jobs[stripPrefix(key, JOB_PREFIX)] = value;
+  for (const [key, value] of Object.entries(await store.list<ProviderCounters>(PROVIDER_PREFIX)))
+    providers[stripPrefix(key, PROVIDER_PREFIX)] = value;
   return { jobs, providers };
 }
 

@@ -78,7 +78,8 @@ export function parseExposition(text: string): Map<string, ParsedFamily> {
     const key = sample.name + JSON.stringify(Object.entries(sample.labels).sort());
     if (seriesSeen.has(key)) throw new Error(`line ${lineNo}: duplicate series ${line}`);
     seriesSeen.add(key);
-    if (fam.type === 'counter' && !(sample.value >= 0)) throw new Error(`line ${lineNo}: counter ${sample.name} is ${sample.value}`);
+    if (fam.type === 'counter' && !(sample.value >= 0))
+      throw new Error(`line ${lineNo}: counter ${sample.name} is ${sample.value}`);
     fam.samples.push(sample);
   });
   for (const fam of families.values()) delete (fam as { typed?: boolean }).typed;
@@ -126,7 +127,8 @@ function parseValue(s: string, lineNo: number): number {
   if (s === 'NaN') return NaN;
   if (s === '+Inf' || s === 'Inf') return Infinity;
   if (s === '-Inf') return -Infinity;
-  if (!/^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/.test(s)) throw new Error(`line ${lineNo}: bad value ${JSON.stringify(s)}`);
+  if (!/^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/.test(s))
+    throw new Error(`line ${lineNo}: bad value ${JSON.stringify(s)}`);
   return Number(s);
 }
 

@@ -6,12 +6,21 @@ import { renderMetrics } from './render.js';
 describe('the exposition parser (so the textfile checks can fail)', () => {
   it('reads what prom-client itself writes', async () => {
     const registry = new client.Registry();
-    const c = new client.Counter({ name: 'x_total', help: 'a "counter"\\ with\nnewline', labelNames: ['job'], registers: [registry] });
+    const c = new client.Counter({
+      name: 'x_total',
+      help: 'a "counter"\\ with\nnewline',
+      labelNames: ['job'],
+      registers: [registry],
+    });
     c.inc({ job: 'we"ird\\na\nme' }, 3);
     const g = new client.Gauge({ name: 'y', help: 'g', registers: [registry] });
     g.set(1.5e9);
     const fams = parseExposition(await registry.metrics());
-    expect(fams.get('x_total')).toMatchObject({ type: 'counter', help: 'a "counter"\\ with\nnewline', samples: [{ labels: { job: 'we"ird\\na\nme' }, value: 3 }] });
+    expect(fams.get('x_total')).toMatchObject({
+      type: 'counter',
+      help: 'a "counter"\\ with\nnewline',
+      samples: [{ labels: { job: 'we"ird\\na\nme' }, value: 3 }],
+    });
     expect(fams.get('y')?.samples[0].value).toBe(1.5e9);
   });
 
@@ -34,7 +43,14 @@ describe('the exposition parser (so the textfile checks can fail)', () => {
 describe('renderMetrics', () => {
   it('writes valid exposition text with escaped labels, zeroed known outcomes and every family typed', () => {
     const text = renderMetrics({
-      jobs: { 'we"ird\\job\n': { runs: { ok: 2, failed: 1 }, lastSuccessMs: 1776607205123, lastRunMs: 1776610805000, consecutiveFailures: 1 } },
+      jobs: {
+        'we"ird\\job\n': {
+          runs: { ok: 2, failed: 1 },
+          lastSuccessMs: 1776607205123,
+          lastRunMs: 1776610805000,
+          consecutiveFailures: 1,
+        },
+      },
       providers: { p1: { attempts: { failed: 3 } } },
       breakers: [{ provider: 'p1', state: 'half-open', consecutiveFailures: 3 }],
     });
@@ -53,7 +69,11 @@ describe('renderMetrics', () => {
       { name: 'lucy_ops_runs_total', labels: { job: 'we"ird\\job\n', outcome: 'ok' }, value: 2 },
       { name: 'lucy_ops_runs_total', labels: { job: 'we"ird\\job\n', outcome: 'failed' }, value: 1 },
     ]);
-    expect(fams.get('lucy_ops_attempts_total')!.samples.map((s) => [s.labels.outcome, s.value])).toEqual([['ok', 0], ['failed', 3], ['skipped-open', 0]]);
+    expect(fams.get('lucy_ops_attempts_total')!.samples.map((s) => [s.labels.outcome, s.value])).toEqual([
+      ['ok', 0],
+      ['failed', 3],
+      ['skipped-open', 0],
+    ]);
     expect(fams.get('lucy_ops_breaker_state')!.samples[0].value).toBe(2);
     expect(fams.get('lucy_ops_last_success_timestamp_seconds')!.samples[0].value).toBe(1776607205.123);
   });

@@ -49,14 +49,22 @@ export function renderMetrics(snap: MetricsSnapshot): string {
       name: 'lucy_ops_runs_total',
       type: 'counter',
       help: 'Job runs that did work, by outcome (skipped runs are not counted).',
-      samples: jobs.flatMap((job) => outcomes(RUN_OUTCOMES, snap.jobs[job].runs).map((outcome) => ({ labels: { job, outcome }, value: snap.jobs[job].runs[outcome] ?? 0 }))),
+      samples: jobs.flatMap((job) =>
+        outcomes(RUN_OUTCOMES, snap.jobs[job].runs).map((outcome) => ({
+          labels: { job, outcome },
+          value: snap.jobs[job].runs[outcome] ?? 0,
+        })),
+      ),
     },
     {
       name: 'lucy_ops_attempts_total',
       type: 'counter',
       help: 'Provider attempts, by outcome (skipped-open: the breaker was open, no request sent).',
       samples: providers.flatMap((provider) =>
-        outcomes(ATTEMPT_OUTCOMES, snap.providers[provider].attempts).map((outcome) => ({ labels: { provider, outcome }, value: snap.providers[provider].attempts[outcome] ?? 0 })),
+        outcomes(ATTEMPT_OUTCOMES, snap.providers[provider].attempts).map((outcome) => ({
+          labels: { provider, outcome },
+          value: snap.providers[provider].attempts[outcome] ?? 0,
+        })),
       ),
     },
     {
@@ -81,13 +89,17 @@ export function renderMetrics(snap: MetricsSnapshot): string {
       name: 'lucy_ops_last_success_timestamp_seconds',
       type: 'gauge',
       help: 'Unix time of the last successful run, per job.',
-      samples: jobs.filter((job) => snap.jobs[job].lastSuccessMs !== undefined).map((job) => ({ labels: { job }, value: snap.jobs[job].lastSuccessMs! / 1000 })),
+      samples: jobs
+        .filter((job) => snap.jobs[job].lastSuccessMs !== undefined)
+        .map((job) => ({ labels: { job }, value: snap.jobs[job].lastSuccessMs! / 1000 })),
     },
     {
       name: 'lucy_ops_last_run_timestamp_seconds',
       type: 'gauge',
       help: 'Unix time of the last run that did work (ok or failed), per job.',
-      samples: jobs.filter((job) => snap.jobs[job].lastRunMs !== undefined).map((job) => ({ labels: { job }, value: snap.jobs[job].lastRunMs! / 1000 })),
+      samples: jobs
+        .filter((job) => snap.jobs[job].lastRunMs !== undefined)
+        .map((job) => ({ labels: { job }, value: snap.jobs[job].lastRunMs! / 1000 })),
     },
   ];
   return families.map(renderFamily).join('');
@@ -95,7 +107,12 @@ export function renderMetrics(snap: MetricsSnapshot): string {
 
 /** The known outcomes (always present, so rate() sees a 0 before the first failure) and any others stored. */
 function outcomes(known: readonly string[], stored: Record<string, number>): string[] {
-  return [...known, ...Object.keys(stored).filter((k) => !known.includes(k)).sort()];
+  return [
+    ...known,
+    ...Object.keys(stored)
+      .filter((k) => !known.includes(k))
+      .sort(),
+  ];
 }
 
 function renderFamily(f: Family): string {

@@ -1,5 +1,14 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -46,14 +55,20 @@ describe('writeTextfile', () => {
 
     const store = await openFileStore(join(dir, 'state'));
     stores.push(store);
-    const config = { jobs: { blog: {} }, providers: [{ name: 'p1' }], metrics: { textfile: file } } as unknown as ResolvedConfig;
+    const config = {
+      jobs: { blog: {} },
+      providers: [{ name: 'p1' }],
+      metrics: { textfile: file },
+    } as unknown as ResolvedConfig;
     expect(await writeTextfile(config, store, [])).toBe(file);
 
     expect(readFileSync(file, 'utf8')).toMatch(/^# HELP /);
     expect(existsSync(dead)).toBe(false);
     expect(existsSync(oldLive)).toBe(false);
     // the live writer's temp, another textfile's temp, a name that is not a temp, and the textfile
-    expect(readdirSync(out).sort()).toEqual([basename(freshLive), basename(otherFiles), '.lucy-ops.prom.notes', 'lucy-ops.prom'].sort());
+    expect(readdirSync(out).sort()).toEqual(
+      [basename(freshLive), basename(otherFiles), '.lucy-ops.prom.notes', 'lucy-ops.prom'].sort(),
+    );
   });
 });
 

@@ -5,7 +5,17 @@
  * next write.
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { ResolvedConfig } from '../config/types.js';
 import { pidAlive } from '../state/file-lock.js';
@@ -73,7 +83,10 @@ export async function writeTextfile(
 ): Promise<string | undefined> {
   const file = config.metrics.textfile;
   if (!file) return undefined;
-  const counters = await readCounters(store, { jobs: Object.keys(config.jobs), providers: config.providers.map((p) => p.name) });
+  const counters = await readCounters(store, {
+    jobs: Object.keys(config.jobs),
+    providers: config.providers.map((p) => p.name),
+  });
   removeStaleTemps(file);
   writeFileAtomic(file, renderMetrics({ ...counters, breakers }));
   return file;

@@ -3,7 +3,15 @@
  * levers (reset, trip, a probe's success). Imports nothing heavy: `breaker status` must start fast.
  */
 import type { ResolvedConfig } from '../config/types.js';
-import { Breakers, breakerKey, breakerPolicy, toRecord, type BreakerRecord, type BreakerState, type Transition } from '../engine/breaker.js';
+import {
+  Breakers,
+  breakerKey,
+  breakerPolicy,
+  toRecord,
+  type BreakerRecord,
+  type BreakerState,
+  type Transition,
+} from '../engine/breaker.js';
 import type { Clock } from '../clock.js';
 import type { StateStore } from '../state/types.js';
 
@@ -35,8 +43,12 @@ export function toView(provider: string, r: BreakerRecord): BreakerView {
  * is a deliberate, fresh observation), a closed record's failure count resets, and a hand trip whose
  * time has passed is closed like any open breaker whose trial is due.
  */
-export function decideProbeSuccess(r: BreakerRecord, now: number): { from: BreakerState; close: boolean; trippedUntil?: string } {
-  if (r.state === 'open' && r.by === 'manual' && Date.parse(r.retryAt) > now) return { from: 'open', close: false, trippedUntil: r.retryAt };
+export function decideProbeSuccess(
+  r: BreakerRecord,
+  now: number,
+): { from: BreakerState; close: boolean; trippedUntil?: string } {
+  if (r.state === 'open' && r.by === 'manual' && Date.parse(r.retryAt) > now)
+    return { from: 'open', close: false, trippedUntil: r.retryAt };
   const clean = r.state === 'closed' && r.consecutiveFailures === 0 && r.lastError === undefined;
   return { from: r.state, close: !clean };
 }
@@ -58,10 +70,15 @@ export interface BreakerBoard {
   trip(provider: string, forMs: number): Promise<Transition>;
 }
 
-export function breakerBoard(config: Pick<ResolvedConfig, 'providers' | 'breaker'>, store: StateStore, clock: Clock): BreakerBoard {
+export function breakerBoard(
+  config: Pick<ResolvedConfig, 'providers' | 'breaker'>,
+  store: StateStore,
+  clock: Clock,
+): BreakerBoard {
   // the same lease the engine uses, so a trial started by a run is honoured the same way
   const breakers = new Breakers(store, breakerPolicy(config), clock);
-  const views = async (providers: string[]) => (await breakers.status(providers)).map(({ provider, ...r }) => toView(provider, r as BreakerRecord));
+  const views = async (providers: string[]) =>
+    (await breakers.status(providers)).map(({ provider, ...r }) => toView(provider, r as BreakerRecord));
   const view = async (provider: string) => (await views([provider]))[0];
   return {
     view,
@@ -78,8 +95,13 @@ export function breakerBoard(config: Pick<ResolvedConfig, 'providers' | 'breaker
         });
       }
       // a closed breaker whose count was reset is not a transition worth logging
-      const transition: Transition | undefined = decided.close && decided.from !== 'closed' ? { provider, from: decided.from, to: 'closed' } : undefined;
-      return { transition, view: await view(provider), ...(decided.trippedUntil ? { trippedUntil: decided.trippedUntil } : {}) };
+      const transition: Transition | undefined =
+        decided.close && decided.from !== 'closed' ? { provider, from: decided.from, to: 'closed' } : undefined;
+      return {
+        transition,
+        view: await view(provider),
+        ...(decided.trippedUntil ? { trippedUntil: decided.trippedUntil } : {}),
+      };
     },
     reset: (provider) => breakers.reset(provider),
     trip: (provider, forMs) => breakers.trip(provider, forMs),

@@ -51,7 +51,16 @@ export async function probeProviders(ctx: JobContext, opts: ProbeOptions = {}): 
   const runId = newRunId(ctx.clock.now());
   const scheduledFor = new Date(ctx.clock.now()).toISOString();
   const log = (event: string, fields: Record<string, unknown>, level: 'info' | 'warn' = 'info') =>
-    ctx.log.append({ ts: new Date(ctx.clock.now()).toISOString(), level, event, job: PROBE_JOB, runId, scheduledFor, trigger: 'manual', ...fields });
+    ctx.log.append({
+      ts: new Date(ctx.clock.now()).toISOString(),
+      level,
+      event,
+      job: PROBE_JOB,
+      runId,
+      scheduledFor,
+      trigger: 'manual',
+      ...fields,
+    });
   const breakers = openBreakers(ctx);
 
   return Promise.all(
@@ -63,7 +72,10 @@ export async function probeProviders(ctx: JobContext, opts: ProbeOptions = {}): 
         const { transition, view: after, trippedUntil } = await breakers.recordProbeSuccess(provider.name);
         view = after;
         if (transition) {
-          effect = { closedBreaker: true, note: `${provider.name} answered: its breaker is now closed (recorded in the job log as breaker.close by probe)` };
+          effect = {
+            closedBreaker: true,
+            note: `${provider.name} answered: its breaker is now closed (recorded in the job log as breaker.close by probe)`,
+          };
           log('breaker.close', { provider: provider.name, from: transition.from, by: 'probe' });
         } else if (trippedUntil) {
           const left = formatDuration(Date.parse(trippedUntil) - ctx.clock.now());
@@ -96,32 +108,63 @@ export async function probeProviders(ctx: JobContext, opts: ProbeOptions = {}): 
 
 type Attempt = Omit<ProbeResult, 'breaker' | 'closedBreaker' | 'keptOpen' | 'trippedUntil' | 'note'>;
 
-async function probeOne(ctx: JobContext, provider: ResolvedProvider, timeoutMs: number, signal?: AbortSignal): Promise<Attempt> {
+async function probeOne(
+  ctx: JobContext,
+  provider: ResolvedProvider,
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<Attempt> {
   const base = { provider: provider.name, model: provider.model };
   const apiKey = provider.apiKeyEnv ? ctx.env[provider.apiKeyEnv] : undefined;
   if (provider.apiKeyEnv && !apiKey) {
     // a diagnostic, not a run: report it as this provider's failure instead of refusing to probe
-    return { ...base, ok: false, latencyMs: 0, errorType: 'missing-key', error: `environment variable ${provider.apiKeyEnv} ${missingVariable(apiKey)}` };
+    return {
+      ...base,
+      ok: false,
+      latencyMs: 0,
+      errorType: 'missing-key',
+      error: `environment variable ${provider.apiKeyEnv} ${missingVariable(apiKey)}`,
+    };
   }
   const { complete } = await import('../providers/openai-compatible.js');
   const { toProviderError } = await import('../engine/classify.js');
   // load undici before the clock starts (the client loads it lazily): its load time is not latency
   await import('undici');
   // the probe's own bound replaces the provider's timeoutMs (it may be longer or shorter)
-  const bounded: ResolvedProvider = { ...provider, timeoutMs, idleTimeoutMs: Math.min(provider.idleTimeoutMs, timeoutMs) };
+  const bounded: ResolvedProvider = {
+    ...provider,
+    timeoutMs,
+    idleTimeoutMs: Math.min(provider.idleTimeoutMs, timeoutMs),
+  };
   const started = performance.now();
   try {
-    const answer = await complete(bounded, { messages: [{ role: 'user', content: 'ping' }], max_tokens: 1, temperature: 0 }, {
-      apiKey,
-      signal,
-      simNow: ctx.simClock ? new Date(ctx.clock.now()).toISOString() : undefined,
-    });
+    const answer = await complete(
+      bounded,
+      { messages: [{ role: 'user', content: 'ping' }], max_tokens: 1, temperature: 0 },
+      {
+        apiKey,
+        signal,
+        simNow: ctx.simClock ? new Date(ctx.clock.now()).toISOString() : undefined,
+      },
+    );
     const latencyMs = elapsed(started);
-    return { ...base, ok: true, latencyMs, ...(answer.model && answer.model !== provider.model ? { answeredBy: answer.model } : {}) };
+    return {
+      ...base,
+      ok: true,
+      latencyMs,
+      ...(answer.model && answer.model !== provider.model ? { answeredBy: answer.model } : {}),
+    };
   } catch (raw) {
     const latencyMs = elapsed(started);
     const err = toProviderError(raw, { provider: provider.name, secrets: [apiKey] });
-    return { ...base, ok: false, latencyMs, errorType: err.errorType, error: err.message, ...(err.httpStatus ? { httpStatus: err.httpStatus } : {}) };
+    return {
+      ...base,
+      ok: false,
+      latencyMs,
+      errorType: err.errorType,
+      error: err.message,
+      ...(err.httpStatus ? { httpStatus: err.httpStatus } : {}),
+    };
   }
 }
 

@@ -10,7 +10,10 @@ import type { ProbeResult } from './probe.js';
 import { rendered, tableLook } from '../cli/table-look.js';
 
 export function printProbe(results: ProbeResult[], out: (s: string) => void = (s) => process.stdout.write(s)): void {
-  const table = new Table({ head: ['provider', 'model', 'ok', 'latency', 'status', 'error', 'breaker'], ...tableLook() });
+  const table = new Table({
+    head: ['provider', 'model', 'ok', 'latency', 'status', 'error', 'breaker'],
+    ...tableLook(),
+  });
   for (const r of results) {
     table.push([
       r.provider,
@@ -19,14 +22,24 @@ export function printProbe(results: ProbeResult[], out: (s: string) => void = (s
       `${r.latencyMs} ms`,
       r.httpStatus ? String(r.httpStatus) : r.ok ? '200' : '-',
       r.ok ? '' : (r.errorType ?? 'failed'),
-      colourState(r.breaker) + (r.closedBreaker ? chalk.green(' (closed by this probe)') : r.keptOpen ? chalk.yellow(' (tripped by hand, kept)') : ''),
+      colourState(r.breaker) +
+        (r.closedBreaker
+          ? chalk.green(' (closed by this probe)')
+          : r.keptOpen
+            ? chalk.yellow(' (tripped by hand, kept)')
+            : ''),
     ]);
   }
   const answered = results.filter((r) => r.ok).length;
   let text = rendered(table) + '\n';
   for (const r of results) if (!r.ok && r.error) text += chalk.dim(`${r.provider}: ${r.error}`) + '\n';
   for (const r of results) if (r.note) text += (r.keptOpen ? chalk.yellow(r.note) : r.note) + '\n';
-  const verdict = answered === 0 ? chalk.red('no provider answered') : answered < results.length ? chalk.yellow(`${answered} of ${results.length} providers answered`) : chalk.green(`all ${results.length} providers answered`);
+  const verdict =
+    answered === 0
+      ? chalk.red('no provider answered')
+      : answered < results.length
+        ? chalk.yellow(`${answered} of ${results.length} providers answered`)
+        : chalk.green(`all ${results.length} providers answered`);
   out(text + verdict + '\n');
 }
 
@@ -40,7 +53,12 @@ export interface StoreInfo {
   fallback?: string;
 }
 
-export function printBreakers(views: BreakerView[], store: StoreInfo, now: number, out: (s: string) => void = (s) => process.stdout.write(s)): void {
+export function printBreakers(
+  views: BreakerView[],
+  store: StoreInfo,
+  now: number,
+  out: (s: string) => void = (s) => process.stdout.write(s),
+): void {
   const table = new Table({ head: ['provider', 'state', 'failures', 'opened', 'retry', 'last error'], ...tableLook() });
   for (const v of views) {
     table.push([
@@ -52,7 +70,9 @@ export function printBreakers(views: BreakerView[], store: StoreInfo, now: numbe
       v.lastError ?? '',
     ]);
   }
-  const where = `state: ${store.kind} store (${store.where})` + (store.fallback ? chalk.yellow(` — fallback: ${store.fallback}`) : '');
+  const where =
+    `state: ${store.kind} store (${store.where})` +
+    (store.fallback ? chalk.yellow(` — fallback: ${store.fallback}`) : '');
   out(rendered(table) + '\n' + chalk.dim(where) + '\n');
 }
 

@@ -11,11 +11,7 @@ import { MAX_TIMER_MS } from '../time.js';
 import { isDeadlineReason } from './errors.js';
 import { ProviderError } from './types.js';
 
-export type Cut =
-  | { kind: 'timeout'; afterHeaders: boolean }
-  | { kind: 'idle' }
-  | { kind: 'caller'; deadline: boolean };
-
+export type Cut = { kind: 'timeout'; afterHeaders: boolean } | { kind: 'idle' } | { kind: 'caller'; deadline: boolean };
 
 interface Destroyable {
   destroy(err?: Error): unknown;
@@ -49,7 +45,8 @@ export class AttemptGuard {
   private totalTimer: NodeJS.Timeout | undefined;
   private idleTimer: NodeJS.Timeout | undefined;
   private body: Destroyable | undefined;
-  private readonly onCallerAbort = () => this.cutWith({ kind: 'caller', deadline: isDeadlineReason(this.callerSignal?.reason) });
+  private readonly onCallerAbort = () =>
+    this.cutWith({ kind: 'caller', deadline: isDeadlineReason(this.callerSignal?.reason) });
 
   constructor(
     private readonly providerName: string,
@@ -63,7 +60,10 @@ export class AttemptGuard {
       return;
     }
     callerSignal?.addEventListener('abort', this.onCallerAbort, { once: true });
-    this.totalTimer = setTimeout(() => this.cutWith({ kind: 'timeout', afterHeaders: this.headersArrived }), Math.min(timeoutMs, MAX_TIMER_MS));
+    this.totalTimer = setTimeout(
+      () => this.cutWith({ kind: 'timeout', afterHeaders: this.headersArrived }),
+      Math.min(timeoutMs, MAX_TIMER_MS),
+    );
   }
 
   /** Headers are in: from now on the idle clock runs; a cut also destroys this body. */

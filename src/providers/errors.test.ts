@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { asProviderError, DeadlineReason, hostPort, httpErrorType, isDeadlineReason, parseRetryAfter, safeSnippet, scrubSecrets } from './errors.js';
+import {
+  asProviderError,
+  DeadlineReason,
+  hostPort,
+  httpErrorType,
+  isDeadlineReason,
+  parseRetryAfter,
+  safeSnippet,
+  scrubSecrets,
+} from './errors.js';
 import { ProviderError } from './types.js';
 
 describe('parseRetryAfter', () => {
@@ -33,9 +42,11 @@ describe('httpErrorType', () => {
 
 describe('scrubbing', () => {
   it('removes the key verbatim and anything shaped like a key', () => {
-    const text = 'Authorization: Bearer abc.def-123 key=mysecretvalue sk-proj-AbC123_xyz api_key: "zzz9" and k3y-v3ry-s3cret';
+    const text =
+      'Authorization: Bearer abc.def-123 key=mysecretvalue sk-proj-AbC123_xyz api_key: "zzz9" and k3y-v3ry-s3cret';
     const out = scrubSecrets(text, ['k3y-v3ry-s3cret']);
-    for (const leaked of ['abc.def-123', 'sk-proj-AbC123_xyz', 'zzz9', 'k3y-v3ry-s3cret']) expect(out).not.toContain(leaked);
+    for (const leaked of ['abc.def-123', 'sk-proj-AbC123_xyz', 'zzz9', 'k3y-v3ry-s3cret'])
+      expect(out).not.toContain(leaked);
     expect(out).toContain('key=mysecretvalue'); // a bare "key=" is too common a word to redact
   });
 
@@ -58,14 +69,25 @@ describe('deadline marking and wrapping', () => {
 
   it('wraps undici and node errors by code, through causes and AggregateErrors', () => {
     const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' });
-    expect(asProviderError(new TypeError('fetch failed', { cause: refused }), { provider: 'p' })).toMatchObject({ errorType: 'connect', message: 'cannot connect to p (ECONNREFUSED)' });
+    expect(asProviderError(new TypeError('fetch failed', { cause: refused }), { provider: 'p' })).toMatchObject({
+      errorType: 'connect',
+      message: 'cannot connect to p (ECONNREFUSED)',
+    });
     expect(asProviderError(new AggregateError([refused]))).toMatchObject({ errorType: 'connect' });
-    expect(asProviderError(Object.assign(new Error('other side closed'), { code: 'UND_ERR_SOCKET' }))).toMatchObject({ errorType: 'reset' });
-    expect(asProviderError(Object.assign(new Error('x'), { code: 'UND_ERR_HEADERS_TIMEOUT' }))).toMatchObject({ errorType: 'timeout' });
-    expect(asProviderError(Object.assign(new Error('x'), { code: 'ERR_TLS_CERT_ALTNAME_INVALID' }))).toMatchObject({ errorType: 'connect' });
+    expect(asProviderError(Object.assign(new Error('other side closed'), { code: 'UND_ERR_SOCKET' }))).toMatchObject({
+      errorType: 'reset',
+    });
+    expect(asProviderError(Object.assign(new Error('x'), { code: 'UND_ERR_HEADERS_TIMEOUT' }))).toMatchObject({
+      errorType: 'timeout',
+    });
+    expect(asProviderError(Object.assign(new Error('x'), { code: 'ERR_TLS_CERT_ALTNAME_INVALID' }))).toMatchObject({
+      errorType: 'connect',
+    });
     expect(asProviderError(new DeadlineReason())).toMatchObject({ errorType: 'deadline' });
     expect(asProviderError(new DOMException('gone', 'AbortError'))).toMatchObject({ errorType: 'aborted' });
-    expect(asProviderError(Object.assign(new Error('bad url'), { code: 'ERR_INVALID_URL' }))).toMatchObject({ errorType: 'bad-request' });
+    expect(asProviderError(Object.assign(new Error('bad url'), { code: 'ERR_INVALID_URL' }))).toMatchObject({
+      errorType: 'bad-request',
+    });
   });
 
   it('network errors name the host:port of baseUrl (implied ports written), never credentials, path or query', () => {
@@ -81,7 +103,9 @@ describe('deadline marking and wrapping', () => {
       errorType: 'reset',
       message: 'connection to p at [::1]:80 was reset (ECONNRESET)',
     });
-    expect(wrap(Object.assign(new Error('x'), { code: 'UND_ERR_HEADERS_TIMEOUT' }), 'https://h.example:8443')).toMatchObject({
+    expect(
+      wrap(Object.assign(new Error('x'), { code: 'UND_ERR_HEADERS_TIMEOUT' }), 'https://h.example:8443'),
+    ).toMatchObject({
       errorType: 'timeout',
       message: 'p at h.example:8443 timed out (UND_ERR_HEADERS_TIMEOUT)',
     });

@@ -27,7 +27,9 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   // Load undici and open a pooled connection first, so timings below measure only the bounds.
-  routes.set('warm', (_req, res) => res.writeHead(200).end(JSON.stringify({ choices: [{ message: { content: 'ok' } }] })));
+  routes.set('warm', (_req, res) =>
+    res.writeHead(200).end(JSON.stringify({ choices: [{ message: { content: 'ok' } }] })),
+  );
   await complete(provider('warm'), request, {});
 });
 
@@ -38,7 +40,13 @@ afterAll(async () => {
 });
 
 const provider = (route: string, over: Partial<ResolvedProvider> = {}): ResolvedProvider => ({
-  name: 'deepseek-v3', baseUrl: `${base}/${route}/v1`, model: 'm', timeoutMs: 5000, idleTimeoutMs: 5000, stream: false, ...over,
+  name: 'deepseek-v3',
+  baseUrl: `${base}/${route}/v1`,
+  model: 'm',
+  timeoutMs: 5000,
+  idleTimeoutMs: 5000,
+  stream: false,
+  ...over,
 });
 const request = { messages: [{ role: 'user' as const, content: 'hi' }] };
 
@@ -69,7 +77,9 @@ describe('attempt bounds', () => {
   });
 
   it('SSE: keep-alive comments and role-only deltas are not progress', async () => {
-    const noise = ': keep-alive\n\n' + `data: ${JSON.stringify({ choices: [{ delta: { role: 'assistant' }, finish_reason: null }] })}\n\n`;
+    const noise =
+      ': keep-alive\n\n' +
+      `data: ${JSON.stringify({ choices: [{ delta: { role: 'assistant' }, finish_reason: null }] })}\n\n`;
     let writes = 0;
     routes.set('keepalive', trickle(SSE_HEAD, noise, { onWrite: (n) => (writes = n) }));
     const { err, ms } = await failure(provider('keepalive', { stream: true, idleTimeoutMs: 200 }));
@@ -89,8 +99,14 @@ describe('attempt bounds', () => {
 
   it('a deadline abort during a trickle returns deadline promptly', async () => {
     const run = new AbortController();
-    routes.set('deadline', trickle(SSE_HEAD, ': keep-alive\n\n', { onWrite: (n) => n === 5 && run.abort(new DeadlineReason()) }));
-    const { err, ms } = await failure(provider('deadline', { stream: true, timeoutMs: 30_000, idleTimeoutMs: 30_000 }), { signal: run.signal });
+    routes.set(
+      'deadline',
+      trickle(SSE_HEAD, ': keep-alive\n\n', { onWrite: (n) => n === 5 && run.abort(new DeadlineReason()) }),
+    );
+    const { err, ms } = await failure(
+      provider('deadline', { stream: true, timeoutMs: 30_000, idleTimeoutMs: 30_000 }),
+      { signal: run.signal },
+    );
     expect(err.errorType).toBe('deadline');
     expect(ms).toBeLessThan(2000);
   });
@@ -103,7 +119,9 @@ describe('attempt bounds', () => {
     expect(timed.ms).toBeLessThan(2000);
     const caller = new AbortController();
     routes.set('abort', trickle(JSON_HEAD, ' ', { onWrite: (n) => n === 3 && caller.abort() }));
-    const aborted = await failure(provider('abort', { timeoutMs: 30_000, idleTimeoutMs: 30_000 }), { signal: caller.signal });
+    const aborted = await failure(provider('abort', { timeoutMs: 30_000, idleTimeoutMs: 30_000 }), {
+      signal: caller.signal,
+    });
     expect(aborted.err.errorType).toBe('aborted');
     expect(aborted.ms).toBeLessThan(2000);
   });
@@ -120,7 +138,11 @@ describe('attempt bounds', () => {
   });
 
   it('leaves no timers or open responses behind, on success and on every failure path', async () => {
-    routes.set('fine', (_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ choices: [{ message: { content: 'ok' }, finish_reason: 'stop' }] })));
+    routes.set('fine', (_req, res) =>
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ choices: [{ message: { content: 'ok' }, finish_reason: 'stop' }] })),
+    );
     routes.set('blank', trickle(JSON_HEAD, '\n'));
     routes.set('e503', (_req, res) => res.writeHead(503).end('down'));
     await complete(provider('fine'), request, {}); // warm up undici and the pool
@@ -128,10 +150,14 @@ describe('attempt bounds', () => {
     await complete(provider('fine', { timeoutMs: 60_000, idleTimeoutMs: 60_000 }), request, {});
     await failure(provider('blank', { idleTimeoutMs: 100, timeoutMs: 60_000 }));
     await failure(provider('e503', { timeoutMs: 60_000, idleTimeoutMs: 60_000 }));
-    await failure(provider('blank', { timeoutMs: 60_000, idleTimeoutMs: 60_000 }), { signal: AbortSignal.abort(new DeadlineReason()) });
+    await failure(provider('blank', { timeoutMs: 60_000, idleTimeoutMs: 60_000 }), {
+      signal: AbortSignal.abort(new DeadlineReason()),
+    });
     expect(refTimers()).toBeLessThanOrEqual(before);
     // Every body was consumed or destroyed: the server sees each response closed.
-    await new Promise<void>((resolve) => (open.size === 0 ? resolve() : [...open].forEach((r) => r.on('close', () => open.size === 0 && resolve()))));
+    await new Promise<void>((resolve) =>
+      open.size === 0 ? resolve() : [...open].forEach((r) => r.on('close', () => open.size === 0 && resolve())),
+    );
     expect(open.size).toBe(0);
   });
 });
@@ -139,19 +165,43 @@ describe('attempt bounds', () => {
 describe('the API key never appears in an error', () => {
   const canary = 'sk-canary-0123456789abcdef';
   const plainKey = 'plain-canary-key-987654';
-  const echo = (req: http.IncomingMessage) => `you sent Authorization: ${req.headers.authorization} (key ${String(req.headers.authorization).slice(7)})`;
+  const echo = (req: http.IncomingMessage) =>
+    `you sent Authorization: ${req.headers.authorization} (key ${String(req.headers.authorization).slice(7)})`;
 
   it.each([
-    ['401 echo', (req: http.IncomingMessage, res: http.ServerResponse) => res.writeHead(401).end(JSON.stringify({ error: { message: echo(req) } }))],
+    [
+      '401 echo',
+      (req: http.IncomingMessage, res: http.ServerResponse) =>
+        res.writeHead(401).end(JSON.stringify({ error: { message: echo(req) } })),
+    ],
     ['500 plain text echo', (req: http.IncomingMessage, res: http.ServerResponse) => res.writeHead(500).end(echo(req))],
     ['429 echo', (req: http.IncomingMessage, res: http.ServerResponse) => res.writeHead(429).end(echo(req))],
-    ['400 context echo', (req: http.IncomingMessage, res: http.ServerResponse) => res.writeHead(400).end(`context_length_exceeded ${echo(req)}`)],
-    ['200 error body echo', (req: http.IncomingMessage, res: http.ServerResponse) => res.writeHead(200).end(JSON.stringify({ error: echo(req) }))],
-    ['200 invalid JSON echo', (req: http.IncomingMessage, res: http.ServerResponse) => res.writeHead(200).end(echo(req))],
-    ['SSE error event echo', (req: http.IncomingMessage, res: http.ServerResponse) =>
-      res.writeHead(200, { 'content-type': 'text/event-stream' }).end(`data: ${JSON.stringify({ error: { message: echo(req) } })}\n\n`)],
-    ['SSE invalid data echo', (req: http.IncomingMessage, res: http.ServerResponse) =>
-      res.writeHead(200, { 'content-type': 'text/event-stream' }).end(`data: ${echo(req)}\n\n`)],
+    [
+      '400 context echo',
+      (req: http.IncomingMessage, res: http.ServerResponse) =>
+        res.writeHead(400).end(`context_length_exceeded ${echo(req)}`),
+    ],
+    [
+      '200 error body echo',
+      (req: http.IncomingMessage, res: http.ServerResponse) =>
+        res.writeHead(200).end(JSON.stringify({ error: echo(req) })),
+    ],
+    [
+      '200 invalid JSON echo',
+      (req: http.IncomingMessage, res: http.ServerResponse) => res.writeHead(200).end(echo(req)),
+    ],
+    [
+      'SSE error event echo',
+      (req: http.IncomingMessage, res: http.ServerResponse) =>
+        res
+          .writeHead(200, { 'content-type': 'text/event-stream' })
+          .end(`data: ${JSON.stringify({ error: { message: echo(req) } })}\n\n`),
+    ],
+    [
+      'SSE invalid data echo',
+      (req: http.IncomingMessage, res: http.ServerResponse) =>
+        res.writeHead(200, { 'content-type': 'text/event-stream' }).end(`data: ${echo(req)}\n\n`),
+    ],
   ])('%s', async (_label, route) => {
     routes.set('echo', route);
     for (const key of [canary, plainKey]) {

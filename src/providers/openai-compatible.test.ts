@@ -40,13 +40,30 @@ afterAll(async () => {
 });
 
 function provider(route: string, over: Partial<ResolvedProvider> = {}): ResolvedProvider {
-  return { name: 'deepseek-v3', baseUrl: `${base}/${route}/v1`, model: 'deepseek-ai/DeepSeek-V3', timeoutMs: 5000, idleTimeoutMs: 5000, stream: false, ...over };
+  return {
+    name: 'deepseek-v3',
+    baseUrl: `${base}/${route}/v1`,
+    model: 'deepseek-ai/DeepSeek-V3',
+    timeoutMs: 5000,
+    idleTimeoutMs: 5000,
+    stream: false,
+    ...over,
+  };
 }
 
 const request: ChatRequest = { messages: [{ role: 'user', content: 'hello' }], model: 'ignored', stream: true };
-const ok = (content: unknown, extra: object = {}) => JSON.stringify({ model: 'served-model', choices: [{ message: { role: 'assistant', content }, finish_reason: 'stop' }], usage: { total_tokens: 7 }, ...extra });
+const ok = (content: unknown, extra: object = {}) =>
+  JSON.stringify({
+    model: 'served-model',
+    choices: [{ message: { role: 'assistant', content }, finish_reason: 'stop' }],
+    usage: { total_tokens: 7 },
+    ...extra,
+  });
 const sse = (obj: unknown) => `data: ${typeof obj === 'string' ? obj : JSON.stringify(obj)}\n\n`;
-const delta = (d: object, finish: string | null = null) => ({ model: 'served-model', choices: [{ index: 0, delta: d, finish_reason: finish }] });
+const delta = (d: object, finish: string | null = null) => ({
+  model: 'served-model',
+  choices: [{ index: 0, delta: d, finish_reason: finish }],
+});
 
 function reply(status: number, body: string, headers: Record<string, string> = {}): Route {
   return (_req, res) => res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(body);
@@ -57,11 +74,23 @@ const failure = (p: ResolvedProvider, opts: CallOptions = {}) => failureOf(() =>
 describe('success', () => {
   it('non-stream: parses content, overrides model/stream, sends key, sim clock and extra headers', async () => {
     routes.set('ok', reply(200, ok('Hi there')));
-    const res = await complete(provider('ok', { headers: { 'X-Extra': 'yes' } }), request, { apiKey: 'k-123456', simNow: '2025-04-19T14:14:00Z' });
-    expect(res).toEqual({ content: 'Hi there', finishReason: 'stop', model: 'served-model', usage: { total_tokens: 7 } });
+    const res = await complete(provider('ok', { headers: { 'X-Extra': 'yes' } }), request, {
+      apiKey: 'k-123456',
+      simNow: '2025-04-19T14:14:00Z',
+    });
+    expect(res).toEqual({
+      content: 'Hi there',
+      finishReason: 'stop',
+      model: 'served-model',
+      usage: { total_tokens: 7 },
+    });
     const last = seen.at(-1)!;
     expect(last.path).toBe('/ok/v1/chat/completions');
-    expect(JSON.parse(last.body)).toMatchObject({ model: 'deepseek-ai/DeepSeek-V3', stream: false, messages: request.messages });
+    expect(JSON.parse(last.body)).toMatchObject({
+      model: 'deepseek-ai/DeepSeek-V3',
+      stream: false,
+      messages: request.messages,
+    });
     expect(last.headers.authorization).toBe('Bearer k-123456');
     expect(last.headers['x-lucy-sim-now']).toBe('2025-04-19T14:14:00Z');
     expect(last.headers['x-extra']).toBe('yes');
@@ -79,7 +108,12 @@ describe('success', () => {
     routes.set('sse', (_req, res) => {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       res.write(': keep-alive\n\n' + sse(delta({ role: 'assistant', content: '' })) + sse(delta({ content: 'Hel' })));
-      res.end(sse(delta({ content: 'lo' })) + sse(delta({}, 'stop')) + sse({ choices: [], usage: { total_tokens: 3 } }) + sse('[DONE]'));
+      res.end(
+        sse(delta({ content: 'lo' })) +
+          sse(delta({}, 'stop')) +
+          sse({ choices: [], usage: { total_tokens: 3 } }) +
+          sse('[DONE]'),
+      );
     });
     const deltas: string[] = [];
     const res = await complete(provider('sse', { stream: true }), request, { onDelta: (t) => deltas.push(t) });
@@ -103,7 +137,13 @@ describe('success', () => {
   });
 
   it('SSE: a finished stream that lingers without [DONE] is still an answer', async () => {
-    routes.set('linger', trickle({ 'content-type': 'text/event-stream' }, ': keep-alive\n\n', { everyMs: 20, first: sse(delta({ content: 'done' }, 'stop')) }));
+    routes.set(
+      'linger',
+      trickle({ 'content-type': 'text/event-stream' }, ': keep-alive\n\n', {
+        everyMs: 20,
+        first: sse(delta({ content: 'done' }, 'stop')),
+      }),
+    );
     const res = await complete(provider('linger', { stream: true, idleTimeoutMs: 150 }), request, {});
     expect(res.content).toBe('done');
   });
@@ -117,8 +157,12 @@ describe('success', () => {
     expect(JSON.parse(seen.at(-1)!.body).stream_options).toEqual({ include_usage: true });
   });
 
-  it('a delta consumer that throws ends the call as aborted (not the provider\'s fault)', async () => {
-    routes.set('sse1', (_req, res) => res.writeHead(200, { 'content-type': 'text/event-stream' }).end(sse(delta({ content: 'a' })) + sse(delta({}, 'stop'))));
+  it("a delta consumer that throws ends the call as aborted (not the provider's fault)", async () => {
+    routes.set('sse1', (_req, res) =>
+      res
+        .writeHead(200, { 'content-type': 'text/event-stream' })
+        .end(sse(delta({ content: 'a' })) + sse(delta({}, 'stop'))),
+    );
     const { err } = await failure(provider('sse1', { stream: true }), {
       onDelta: () => {
         throw new Error('client went away');
@@ -129,7 +173,15 @@ describe('success', () => {
 
   it('non-stream tool calls with null content are not empty', async () => {
     const toolCalls = [{ id: 'c1', type: 'function', function: { name: 'f', arguments: '{}' } }];
-    routes.set('tools', reply(200, JSON.stringify({ choices: [{ message: { content: null, tool_calls: toolCalls }, finish_reason: 'tool_calls' }] })));
+    routes.set(
+      'tools',
+      reply(
+        200,
+        JSON.stringify({
+          choices: [{ message: { content: null, tool_calls: toolCalls }, finish_reason: 'tool_calls' }],
+        }),
+      ),
+    );
     const res = await complete(provider('tools'), request, {});
     expect(res).toMatchObject({ content: '', finishReason: 'tool_calls', toolCalls });
   });
@@ -186,8 +238,18 @@ describe('bodies that are not answers', () => {
   it.each([
     ['invalid JSON', 'ok', 'invalid-json', (res: http.ServerResponse) => res.end('{"choices": [')],
     ['HTML with 200', 'ok', 'invalid-json', (res: http.ServerResponse) => res.end('<html>hi</html>')],
-    ['200 error body', 'ok', 'error-body', (res: http.ServerResponse) => res.end('{"error":{"message":"upstream overloaded","code":502}}')],
-    ['200 error body saying context', 'ok', 'context-length', (res: http.ServerResponse) => res.end('{"error":{"message":"maximum context length exceeded"}}')],
+    [
+      '200 error body',
+      'ok',
+      'error-body',
+      (res: http.ServerResponse) => res.end('{"error":{"message":"upstream overloaded","code":502}}'),
+    ],
+    [
+      '200 error body saying context',
+      'ok',
+      'context-length',
+      (res: http.ServerResponse) => res.end('{"error":{"message":"maximum context length exceeded"}}'),
+    ],
     ['empty choices', 'ok', 'empty', (res: http.ServerResponse) => res.end('{"choices":[]}')],
     ['no choices', 'ok', 'empty', (res: http.ServerResponse) => res.end('{"id":"x"}')],
     ['null content', 'ok', 'empty', (res: http.ServerResponse) => res.end(ok(null))],

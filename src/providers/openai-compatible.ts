@@ -67,7 +67,11 @@ const MAX_ERROR_BODY_BYTES = 64 * 1024;
 /** After [DONE], how long to wait for the server to end the response (so the socket is reused). */
 const DRAIN_AFTER_DONE_MS = 1000;
 
-export async function complete(provider: ResolvedProvider, request: ChatRequest, opts: CallOptions = {}): Promise<CompletionResult> {
+export async function complete(
+  provider: ResolvedProvider,
+  request: ChatRequest,
+  opts: CallOptions = {},
+): Promise<CompletionResult> {
   const secrets = [opts.apiKey];
   const fail = (type: ErrorType, message: string, extra: { httpStatus?: number; retryAfterMs?: number } = {}) =>
     new ProviderError(type, safeSnippet(message, secrets, 300), extra);
@@ -91,7 +95,8 @@ export async function complete(provider: ResolvedProvider, request: ChatRequest,
     body = response.body;
     guard.headers(body);
     const { statusCode, headers } = response;
-    if (statusCode < 200 || statusCode >= 300) throw await httpError(provider, statusCode, headers, body, guard, opts, fail);
+    if (statusCode < 200 || statusCode >= 300)
+      throw await httpError(provider, statusCode, headers, body, guard, opts, fail);
     const contentType = String(headers['content-type'] ?? '').toLowerCase();
     const sse = contentType.includes('text/event-stream') || (provider.stream && !contentType.includes('json'));
     return sse ? await readStream(provider, body, guard, opts, fail) : await readJson(provider, body, guard, fail);
@@ -156,11 +161,18 @@ async function httpError(
   const nowMs = opts.simNow && !Number.isNaN(Date.parse(opts.simNow)) ? Date.parse(opts.simNow) : Date.now();
   const retryAfterMs = type === 'rate-limit' || type === 'server' ? parseRetryAfter(headers, nowMs) : undefined;
   const said = safeSnippet(providerErrorText(text), [opts.apiKey]);
-  return fail(type, `HTTP ${status} from ${provider.name}${said ? `: ${said}` : ''}`, { httpStatus: status, retryAfterMs });
+  return fail(type, `HTTP ${status} from ${provider.name}${said ? `: ${said}` : ''}`, {
+    httpStatus: status,
+    retryAfterMs,
+  });
 }
 
 /** Reads a body; any non-whitespace byte is progress (blank lines and spaces are not). */
-async function readBody(body: Body, guard: AttemptGuard, maxBytes: number): Promise<{ text: string; truncated: boolean }> {
+async function readBody(
+  body: Body,
+  guard: AttemptGuard,
+  maxBytes: number,
+): Promise<{ text: string; truncated: boolean }> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of body as AsyncIterable<Buffer>) {
@@ -188,21 +200,34 @@ interface ChatResponse {
   choices?: Array<{ message?: { content?: unknown; tool_calls?: ToolCall[] }; finish_reason?: unknown }>;
 }
 
-async function readJson(provider: ResolvedProvider, body: Body, guard: AttemptGuard, fail: Fail): Promise<CompletionResult> {
+async function readJson(
+  provider: ResolvedProvider,
+  body: Body,
+  guard: AttemptGuard,
+  fail: Fail,
+): Promise<CompletionResult> {
   const { text, truncated } = await readBody(body, guard, MAX_BODY_BYTES);
   if (truncated) throw fail('invalid-json', `response from ${provider.name} larger than ${MAX_BODY_BYTES} bytes`);
   let parsed: ChatResponse;
   try {
     parsed = JSON.parse(text) as ChatResponse;
   } catch {
-    throw fail('invalid-json', `invalid JSON from ${provider.name}: ${text.trim() === '' ? 'empty body' : sample(text)}`);
+    throw fail(
+      'invalid-json',
+      `invalid JSON from ${provider.name}: ${text.trim() === '' ? 'empty body' : sample(text)}`,
+    );
   }
-  if (typeof parsed !== 'object' || parsed === null) throw fail('invalid-json', `unexpected JSON from ${provider.name}: ${sample(text)}`);
-  if (parsed.error !== undefined && parsed.error !== null) throw errorBody(provider, errorObjectMessage(parsed) ?? '', fail);
+  if (typeof parsed !== 'object' || parsed === null)
+    throw fail('invalid-json', `unexpected JSON from ${provider.name}: ${sample(text)}`);
+  if (parsed.error !== undefined && parsed.error !== null)
+    throw errorBody(provider, errorObjectMessage(parsed) ?? '', fail);
   const choice = Array.isArray(parsed.choices) ? parsed.choices[0] : undefined;
   if (!choice) throw fail('empty', `no choices from ${provider.name}`);
   const content = messageText(choice.message?.content);
-  const toolCalls = Array.isArray(choice.message?.tool_calls) && choice.message.tool_calls.length > 0 ? choice.message.tool_calls : undefined;
+  const toolCalls =
+    Array.isArray(choice.message?.tool_calls) && choice.message.tool_calls.length > 0
+      ? choice.message.tool_calls
+      : undefined;
   if (content.trim() === '' && !toolCalls) throw fail('empty', `empty content from ${provider.name}`);
   return {
     content,
@@ -217,7 +242,9 @@ async function readJson(provider: ResolvedProvider, body: Body, guard: AttemptGu
 function messageText(content: unknown): string {
   if (typeof content === 'string') return content;
   if (Array.isArray(content)) {
-    return content.map((p) => (typeof p === 'object' && p !== null && typeof p.text === 'string' ? p.text : '')).join('');
+    return content
+      .map((p) => (typeof p === 'object' && p !== null && typeof p.text === 'string' ? p.text : ''))
+      .join('');
   }
   return '';
 }
@@ -289,7 +316,8 @@ async function readStream(
 function streamResult(provider: ResolvedProvider, acc: ChatStreamAccumulator, fail: Fail): CompletionResult {
   if (!acc.finished) throw fail('stream-cut', `stream from ${provider.name} ended without a finish_reason or [DONE]`);
   const toolCalls = acc.toolCalls.filter(Boolean);
-  if (acc.content.trim() === '' && toolCalls.length === 0) throw fail('empty', `empty content in stream from ${provider.name}`);
+  if (acc.content.trim() === '' && toolCalls.length === 0)
+    throw fail('empty', `empty content in stream from ${provider.name}`);
   return {
     content: acc.content,
     finishReason: acc.finishReason ?? 'stop',

@@ -33,7 +33,8 @@ describe('SseParser', () => {
 });
 
 describe('ChatStreamAccumulator', () => {
-  const chunk = (delta: object, finish: string | null = null) => JSON.stringify({ choices: [{ delta, finish_reason: finish }] });
+  const chunk = (delta: object, finish: string | null = null) =>
+    JSON.stringify({ choices: [{ delta, finish_reason: finish }] });
 
   it('says which events are progress', () => {
     const deltas: string[] = [];
@@ -54,14 +55,19 @@ describe('ChatStreamAccumulator', () => {
 
   it('errors and invalid JSON are reported, not thrown', () => {
     const acc = new ChatStreamAccumulator();
-    expect(acc.accept('{"error":{"message":"overloaded","code":"503"}}')).toEqual({ kind: 'error', message: 'overloaded · 503' });
+    expect(acc.accept('{"error":{"message":"overloaded","code":"503"}}')).toEqual({
+      kind: 'error',
+      message: 'overloaded · 503',
+    });
     expect(acc.accept('{nope')).toMatchObject({ kind: 'invalid-json' });
     expect(acc.accept('42')).toMatchObject({ kind: 'invalid-json' });
   });
 
   it('merges streamed tool-call deltas by index', () => {
     const acc = new ChatStreamAccumulator();
-    acc.accept(chunk({ tool_calls: [{ index: 0, id: 'c1', type: 'function', function: { name: 'get', arguments: '{"a"' } }] }));
+    acc.accept(
+      chunk({ tool_calls: [{ index: 0, id: 'c1', type: 'function', function: { name: 'get', arguments: '{"a"' } }] }),
+    );
     acc.accept(chunk({ tool_calls: [{ index: 0, function: { arguments: ':1}' } }] }));
     acc.accept(chunk({}, 'tool_calls'));
     expect(acc.toolCalls).toEqual([{ id: 'c1', type: 'function', function: { name: 'get', arguments: '{"a":1}' } }]);

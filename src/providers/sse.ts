@@ -73,7 +73,12 @@ interface StreamChunk {
       content?: unknown;
       reasoning_content?: unknown;
       reasoning?: unknown;
-      tool_calls?: Array<{ index?: number; id?: string; type?: string; function?: { name?: string; arguments?: string } }>;
+      tool_calls?: Array<{
+        index?: number;
+        id?: string;
+        type?: string;
+        function?: { name?: string; arguments?: string };
+      }>;
     };
     finish_reason?: unknown;
   }>;
@@ -134,7 +139,9 @@ export class ChatStreamAccumulator {
     return { kind: progress ? 'progress' : 'no-progress' };
   }
 
-  private mergeToolCalls(deltas: NonNullable<NonNullable<NonNullable<StreamChunk['choices']>[number]['delta']>['tool_calls']>): void {
+  private mergeToolCalls(
+    deltas: NonNullable<NonNullable<NonNullable<StreamChunk['choices']>[number]['delta']>['tool_calls']>,
+  ): void {
     for (const d of deltas) {
       const index = typeof d.index === 'number' ? d.index : this.toolCalls.length;
       const call = (this.toolCalls[index] ??= { function: { arguments: '' } });

@@ -57,7 +57,11 @@ export class ProviderError extends Error {
   readonly httpStatus?: number;
   /** Milliseconds the provider asked us to wait (Retry-After / retry-after-ms). */
   readonly retryAfterMs?: number;
-  constructor(errorType: ErrorType, message: string, opts: { httpStatus?: number; retryAfterMs?: number; cause?: unknown } = {}) {
+  constructor(
+    errorType: ErrorType,
+    message: string,
+    opts: { httpStatus?: number; retryAfterMs?: number; cause?: unknown } = {},
+  ) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = 'ProviderError';
     this.errorType = errorType;

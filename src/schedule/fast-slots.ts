@@ -52,10 +52,14 @@ function buildPlan(schedule: string): Plan | null {
     const times = new Cron(`${sec} ${min} ${hour} * * *`, { utcOffset: 0, paused: true });
     const day0 = Date.UTC(2026, 0, 1);
     const tod: number[] = [];
-    for (let t = times.nextRun(new Date(day0 - 1)); t && t.getTime() < day0 + DAY; t = times.nextRun(t)) tod.push(t.getTime() - day0);
+    for (let t = times.nextRun(new Date(day0 - 1)); t && t.getTime() < day0 + DAY; t = times.nextRun(t))
+      tod.push(t.getTime() - day0);
     const everyDay = [dom, month, dow].every((f) => f === '*');
     const days = everyDay ? undefined : new Cron(`0 0 0 ${dom} ${month} ${dow}`, { utcOffset: 0, paused: true });
-    return { timesOfDay: Float64Array.from(tod), dayMatches: days && ((wallMidnight) => days.match(new Date(wallMidnight))) };
+    return {
+      timesOfDay: Float64Array.from(tod),
+      dayMatches: days && ((wallMidnight) => days.match(new Date(wallMidnight))),
+    };
   } catch {
     return null;
   }
@@ -67,7 +71,16 @@ const formats = new Map<string, Intl.DateTimeFormat>();
 export function offsetAt(tz: string, ms: number): number {
   let fmt = formats.get(tz);
   if (!fmt) {
-    fmt = new Intl.DateTimeFormat('en-US', { timeZone: tz, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' });
+    fmt = new Intl.DateTimeFormat('en-US', {
+      timeZone: tz,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+    });
     formats.set(tz, fmt);
   }
   const p: Record<string, number> = {};
@@ -133,7 +146,8 @@ export function* fastSlots(cron: Cron, schedule: string, tz: string, from: numbe
 
 function* cronerRange(cron: Cron, start: number, end: number): Generator<Date> {
   // nextRun is strictly after its argument (at whole seconds): start just before `start`.
-  for (let slot = cron.nextRun(new Date(start - 1)); slot && slot.getTime() < end; slot = cron.nextRun(slot)) yield slot;
+  for (let slot = cron.nextRun(new Date(start - 1)); slot && slot.getTime() < end; slot = cron.nextRun(slot))
+    yield slot;
 }
 
 function* arithmeticRange(plan: Plan, offset: number, start: number, end: number): Generator<Date> {

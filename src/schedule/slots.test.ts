@@ -63,9 +63,15 @@ describe('latestSlotAtOrBefore', () => {
     expect(at('2026-04-19T14:29:59.999Z')).toBe('2026-04-19T14:15:00.000Z');
   });
   it('agrees with slotsBetween across a DST gap', () => {
-    expect(iso(latestSlotAtOrBefore('30 2 * * *', 'Europe/Berlin', new Date('2026-03-29T01:00:04Z')))).toBe('2026-03-29T01:00:00.000Z');
-    expect(iso(latestSlotAtOrBefore('30 2 * * *', 'Europe/Berlin', new Date('2026-03-29T00:59:00Z')))).toBe('2026-03-28T01:30:00.000Z');
-    expect(iso(nextSlotAfter('30 2 * * *', 'Europe/Berlin', new Date('2026-03-28T01:30:00Z')))).toBe('2026-03-29T01:00:00.000Z');
+    expect(iso(latestSlotAtOrBefore('30 2 * * *', 'Europe/Berlin', new Date('2026-03-29T01:00:04Z')))).toBe(
+      '2026-03-29T01:00:00.000Z',
+    );
+    expect(iso(latestSlotAtOrBefore('30 2 * * *', 'Europe/Berlin', new Date('2026-03-29T00:59:00Z')))).toBe(
+      '2026-03-28T01:30:00.000Z',
+    );
+    expect(iso(nextSlotAfter('30 2 * * *', 'Europe/Berlin', new Date('2026-03-28T01:30:00Z')))).toBe(
+      '2026-03-29T01:00:00.000Z',
+    );
   });
 });
 
@@ -81,7 +87,22 @@ describe('validateSchedule', () => {
 });
 
 describe('slotsBetween matches croner slot for slot', () => {
-  const patterns = ['*/15 * * * *', '0 * * * *', '30 2 * * *', '0 2 * * *', '15 1-3 * * *', '*/20 2 * * *', '0 9 * * 1-5', '0 0 1 * *', '0 12 L * *', '30 */2 * * 0,6', '0 30 2 * * *', '@daily', '@hourly', '0 0 13 * 5'];
+  const patterns = [
+    '*/15 * * * *',
+    '0 * * * *',
+    '30 2 * * *',
+    '0 2 * * *',
+    '15 1-3 * * *',
+    '*/20 2 * * *',
+    '0 9 * * 1-5',
+    '0 0 1 * *',
+    '0 12 L * *',
+    '30 */2 * * 0,6',
+    '0 30 2 * * *',
+    '@daily',
+    '@hourly',
+    '0 0 13 * 5',
+  ];
   const zones = ['UTC', 'Europe/Berlin', 'America/New_York', 'Australia/Lord_Howe', 'Asia/Kolkata', 'America/Santiago'];
   const same = (pattern: string, tz: string, from: number, to: number) => {
     const fast = [...slotsBetween(pattern, tz, new Date(from), new Date(to))].map((d) => d.toISOString());
@@ -93,7 +114,8 @@ describe('slotsBetween matches croner slot for slot', () => {
     const out: number[] = [];
     const fmt = new Intl.DateTimeFormat('en-US', { timeZone: tz, timeZoneName: 'longOffset' });
     const offset = (t: number) => fmt.format(t).split('GMT')[1];
-    for (let t = Date.parse('2026-01-01T00:00:00Z'); t < Date.parse('2027-01-01T00:00:00Z'); t += 3_600_000) if (offset(t) !== offset(t + 3_600_000)) out.push(t);
+    for (let t = Date.parse('2026-01-01T00:00:00Z'); t < Date.parse('2027-01-01T00:00:00Z'); t += 3_600_000)
+      if (offset(t) !== offset(t + 3_600_000)) out.push(t);
     return out;
   };
 
@@ -117,7 +139,13 @@ describe('slotsBetween matches croner slot for slot', () => {
   it('is fast: a year of every minute in Europe/Berlin in well under a few seconds', () => {
     const t0 = performance.now();
     let n = 0;
-    for (const _ of slotsBetween('* * * * *', 'Europe/Berlin', new Date('2026-01-01T00:00:00Z'), new Date('2026-12-31T23:59:00Z'))) n++;
+    for (const _ of slotsBetween(
+      '* * * * *',
+      'Europe/Berlin',
+      new Date('2026-01-01T00:00:00Z'),
+      new Date('2026-12-31T23:59:00Z'),
+    ))
+      n++;
     expect(n).toBe(365 * 24 * 60);
     expect(performance.now() - t0).toBeLessThan(20_000); // croner alone takes minutes; generous for slow CI
   });

@@ -33,7 +33,8 @@ export function* cronerSlotsBetween(schedule: string, tz: string, from: Date, to
   const cron = cronFor(schedule, tz);
   const end = to.getTime();
   // nextRun is strictly after its argument (at whole seconds): start just before `from`.
-  for (let slot = cron.nextRun(new Date(from.getTime() - 1)); slot && slot.getTime() <= end; slot = cron.nextRun(slot)) yield slot;
+  for (let slot = cron.nextRun(new Date(from.getTime() - 1)); slot && slot.getTime() <= end; slot = cron.nextRun(slot))
+    yield slot;
 }
 
 /** The slot a run started at `t` serves when nobody names one: the latest slot at or before `t`. */

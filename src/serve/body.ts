@@ -28,6 +28,8 @@ export function readBody(req: IncomingMessage, limit: number): Promise<BodyRead>
     req.on('data', onData);
     req.once('end', () => finish({ kind: 'ok', text: Buffer.concat(chunks).toString('utf8') }));
     req.once('error', () => finish({ kind: 'aborted' }));
-    req.once('close', () => finish(req.complete ? { kind: 'ok', text: Buffer.concat(chunks).toString('utf8') } : { kind: 'aborted' }));
+    req.once('close', () =>
+      finish(req.complete ? { kind: 'ok', text: Buffer.concat(chunks).toString('utf8') } : { kind: 'aborted' }),
+    );
   });
 }

@@ -13,7 +13,16 @@ import type { ChainResult } from '../engine/types.js';
 import type { ChatRequest } from '../providers/types.js';
 import { readBody } from './body.js';
 import type { ServeMetrics } from './metrics.js';
-import { chainErrorReply, chunkBody, completionBody, errorReply, sse, SSE_DONE, usageChunk, type ErrorReply } from './openai.js';
+import {
+  chainErrorReply,
+  chunkBody,
+  completionBody,
+  errorReply,
+  sse,
+  SSE_DONE,
+  usageChunk,
+  type ErrorReply,
+} from './openai.js';
 
 export interface ChatContext {
   chain: ChainInternals;
@@ -52,14 +61,19 @@ export async function handleChat(req: IncomingMessage, res: ServerResponse, ctx:
   let record: CallRecord | undefined;
   // the controller itself, not its signal: the run uses it as its own instead of making another
   const opts = { controller: aborter, provider, job, deadlineMs };
-  const countAttempts = (r: { attempts: Array<{ provider: string; outcome: string }> }) => r.attempts.forEach((a) => ctx.metrics.attempt(a.provider, a.outcome));
+  const countAttempts = (r: { attempts: Array<{ provider: string; outcome: string }> }) =>
+    r.attempts.forEach((a) => ctx.metrics.attempt(a.provider, a.outcome));
   try {
     if (!stream) {
       const result = await ctx.chain.run('complete', request, opts, (r) => (record = r));
       countAttempts(result);
       const text = JSON.stringify(completionBody(`chatcmpl-lucy-${record!.runId}`, created(record!), result));
       // a length, not chunked framing: one write, and the client knows the end without a terminator
-      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...disclosure(result, record!) });
+      res.writeHead(200, {
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(text),
+        ...disclosure(result, record!),
+      });
       res.end(text);
       return finish('ok', result);
     }
@@ -83,9 +97,20 @@ export async function handleChat(req: IncomingMessage, res: ServerResponse, ctx:
   }
 }
 
-type StreamOutcome = { kind: string; provider?: string; degraded?: boolean; attempts: Array<{ provider: string; outcome: string }> };
+type StreamOutcome = {
+  kind: string;
+  provider?: string;
+  degraded?: boolean;
+  attempts: Array<{ provider: string; outcome: string }>;
+};
 
-async function pipeStream(res: ServerResponse, chunks: AsyncIterable<StreamChunk>, result: Promise<ChainResult>, record: CallRecord, includeUsage: boolean): Promise<StreamOutcome> {
+async function pipeStream(
+  res: ServerResponse,
+  chunks: AsyncIterable<StreamChunk>,
+  result: Promise<ChainResult>,
+  record: CallRecord,
+  includeUsage: boolean,
+): Promise<StreamOutcome> {
   const id = `chatcmpl-lucy-${record.runId}`;
   const at = created(record);
   let model = '';
@@ -93,7 +118,12 @@ async function pipeStream(res: ServerResponse, chunks: AsyncIterable<StreamChunk
   const open = (from: { provider: string; model: string; degraded: boolean }) => {
     if (res.headersSent) return;
     model = from.model;
-    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-accel-buffering': 'no', ...disclosure(from, record) });
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache',
+      'x-accel-buffering': 'no',
+      ...disclosure(from, record),
+    });
     res.write(chunkBody(id, at, model, { role: 'assistant', content: '' }));
   };
   try {
@@ -103,7 +133,8 @@ async function pipeStream(res: ServerResponse, chunks: AsyncIterable<StreamChunk
     }
     const done = await result;
     open(done); // a stream of tool calls only has had no delta yet
-    if (done.toolCalls) res.write(chunkBody(id, at, model, { tool_calls: done.toolCalls.map((t, index) => ({ index, ...t })) }));
+    if (done.toolCalls)
+      res.write(chunkBody(id, at, model, { tool_calls: done.toolCalls.map((t, index) => ({ index, ...t })) }));
     res.write(chunkBody(id, at, model, {}, done.finishReason));
     if (includeUsage && done.usage) res.write(usageChunk(id, at, model, done.usage));
     res.end(SSE_DONE);
@@ -120,7 +151,15 @@ async function pipeStream(res: ServerResponse, chunks: AsyncIterable<StreamChunk
 
 type Parsed =
   | { kind: 'reply'; reply: ErrorReply }
-  | { kind: 'ok'; request: ChatRequest; provider?: string; job?: string; stream: boolean; includeUsage: boolean; deadlineMs?: number };
+  | {
+      kind: 'ok';
+      request: ChatRequest;
+      provider?: string;
+      job?: string;
+      stream: boolean;
+      includeUsage: boolean;
+      deadlineMs?: number;
+    };
 
 async function parseRequest(req: IncomingMessage, ctx: ChatContext): Promise<Parsed> {
   const bad = (message: string, param: string | null = null, status = 400, code: string | null = null): Parsed => ({
@@ -128,14 +167,22 @@ async function parseRequest(req: IncomingMessage, ctx: ChatContext): Promise<Par
     reply: errorReply(status, message, 'invalid_request_error', code, { param }),
   });
   const job = header(req, 'x-lucy-job');
-  if (job !== undefined && !JOB_NAME.test(job)) return bad('x-lucy-job must be 1-64 characters of letters, digits, . _ : -', 'x-lucy-job');
+  if (job !== undefined && !JOB_NAME.test(job))
+    return bad('x-lucy-job must be 1-64 characters of letters, digits, . _ : -', 'x-lucy-job');
   const deadlineHeader = header(req, 'x-lucy-deadline-ms');
   const deadlineMs = deadlineHeader === undefined ? undefined : Number(deadlineHeader);
-  if (deadlineMs !== undefined && !(Number.isInteger(deadlineMs) && deadlineMs > 0 && deadlineMs <= ctx.chain.config.deadlineMs)) {
-    return bad(`x-lucy-deadline-ms must be a whole number of milliseconds from 1 to ${ctx.chain.config.deadlineMs}`, 'x-lucy-deadline-ms');
+  if (
+    deadlineMs !== undefined &&
+    !(Number.isInteger(deadlineMs) && deadlineMs > 0 && deadlineMs <= ctx.chain.config.deadlineMs)
+  ) {
+    return bad(
+      `x-lucy-deadline-ms must be a whole number of milliseconds from 1 to ${ctx.chain.config.deadlineMs}`,
+      'x-lucy-deadline-ms',
+    );
   }
   const body = await readBody(req, ctx.chain.config.serve.maxBodyBytes);
-  if (body.kind === 'too-large') return bad(`request body larger than ${body.limit} bytes (serve.maxBodyBytes)`, null, 413, 'request_too_large');
+  if (body.kind === 'too-large')
+    return bad(`request body larger than ${body.limit} bytes (serve.maxBodyBytes)`, null, 413, 'request_too_large');
   if (body.kind === 'aborted') return bad('request body not received', null);
   let raw: unknown;
   try {
@@ -145,12 +192,18 @@ async function parseRequest(req: IncomingMessage, ctx: ChatContext): Promise<Par
   }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return bad('request body must be a JSON object');
   const { model, stream, stream_options: streamOptions, ...rest } = raw as Record<string, unknown>;
-  if (!Array.isArray(rest.messages) || rest.messages.length === 0) return bad('messages must be a non-empty array', 'messages');
+  if (!Array.isArray(rest.messages) || rest.messages.length === 0)
+    return bad('messages must be a non-empty array', 'messages');
   let provider: string | undefined;
   if (model !== undefined && model !== 'auto') {
     if (typeof model !== 'string' || !ctx.chain.config.providers.some((p) => p.name === model)) {
       const names = ['auto', ...ctx.chain.config.providers.map((p) => p.name)].join(', ');
-      return bad(`The model \`${String(model)}\` does not exist; use one of: ${names}`, 'model', 404, 'model_not_found');
+      return bad(
+        `The model \`${String(model)}\` does not exist; use one of: ${names}`,
+        'model',
+        404,
+        'model_not_found',
+      );
     }
     provider = model;
   }
@@ -159,8 +212,16 @@ async function parseRequest(req: IncomingMessage, ctx: ChatContext): Promise<Par
   return { kind: 'ok', request: rest as ChatRequest, provider, job, stream: stream === true, includeUsage, deadlineMs };
 }
 
-function disclosure(r: { provider: string; model: string; degraded: boolean }, record: CallRecord): Record<string, string> {
-  return { 'x-lucy-provider': r.provider, 'x-lucy-model': r.model, 'x-lucy-degraded': String(r.degraded), 'x-lucy-run-id': record.runId };
+function disclosure(
+  r: { provider: string; model: string; degraded: boolean },
+  record: CallRecord,
+): Record<string, string> {
+  return {
+    'x-lucy-provider': r.provider,
+    'x-lucy-model': r.model,
+    'x-lucy-degraded': String(r.degraded),
+    'x-lucy-run-id': record.runId,
+  };
 }
 
 const created = (record: CallRecord) => Math.floor(Date.parse(record.scheduledFor) / 1000);
@@ -170,7 +231,12 @@ function header(req: IncomingMessage, name: string): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
   res.end(text);

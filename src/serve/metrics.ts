@@ -19,7 +19,10 @@ export class ServeMetrics {
 
   /** One finished request: outcome is ok | unavailable | deadline | interrupted | aborted | error | rejected. */
   request(outcome: string, provider: string | undefined, degraded: boolean | undefined, seconds: number): void {
-    bump(this.requests, labels({ outcome, provider: provider ?? '', degraded: degraded === undefined ? '' : String(degraded) }));
+    bump(
+      this.requests,
+      labels({ outcome, provider: provider ?? '', degraded: degraded === undefined ? '' : String(degraded) }),
+    );
     const key = labels({ outcome });
     let h = this.histograms.get(key);
     if (!h) this.histograms.set(key, (h = { counts: BUCKETS.map(() => 0), sum: 0, count: 0 }));
@@ -35,16 +38,22 @@ export class ServeMetrics {
   /** `inFlight`: requests being served right now (the server knows them). */
   render(breakers: BreakerGauge[], inFlight: number): string {
     const out: string[] = [];
-    out.push('# HELP lucy_ops_serve_requests_total Chat completion requests served by lucy-ops serve, by outcome and serving provider.');
+    out.push(
+      '# HELP lucy_ops_serve_requests_total Chat completion requests served by lucy-ops serve, by outcome and serving provider.',
+    );
     out.push('# TYPE lucy_ops_serve_requests_total counter');
     for (const [l, n] of this.requests) out.push(`lucy_ops_serve_requests_total{${l}} ${n}`);
-    out.push('# HELP lucy_ops_serve_attempts_total Upstream attempts made for serve requests, by provider and outcome.');
+    out.push(
+      '# HELP lucy_ops_serve_attempts_total Upstream attempts made for serve requests, by provider and outcome.',
+    );
     out.push('# TYPE lucy_ops_serve_attempts_total counter');
     for (const [l, n] of this.attempts) out.push(`lucy_ops_serve_attempts_total{${l}} ${n}`);
     out.push('# HELP lucy_ops_serve_request_duration_seconds Time from request to the last byte of the answer.');
     out.push('# TYPE lucy_ops_serve_request_duration_seconds histogram');
     for (const [l, h] of this.histograms) {
-      BUCKETS.forEach((le, i) => out.push(`lucy_ops_serve_request_duration_seconds_bucket{${l},le="${le}"} ${h.counts[i]}`));
+      BUCKETS.forEach((le, i) =>
+        out.push(`lucy_ops_serve_request_duration_seconds_bucket{${l},le="${le}"} ${h.counts[i]}`),
+      );
       out.push(`lucy_ops_serve_request_duration_seconds_bucket{${l},le="+Inf"} ${h.count}`);
       out.push(`lucy_ops_serve_request_duration_seconds_sum{${l}} ${round(h.sum)}`);
       out.push(`lucy_ops_serve_request_duration_seconds_count{${l}} ${h.count}`);
@@ -55,7 +64,8 @@ export class ServeMetrics {
     // the same series, name and values as the metrics textfile, so one query reads both
     out.push('# HELP lucy_ops_breaker_state Circuit breaker state per provider: 0 closed, 1 open, 2 half-open.');
     out.push('# TYPE lucy_ops_breaker_state gauge');
-    for (const b of breakers) out.push(`lucy_ops_breaker_state{${labels({ provider: b.provider })}} ${BREAKER_STATE_VALUE[b.state]}`);
+    for (const b of breakers)
+      out.push(`lucy_ops_breaker_state{${labels({ provider: b.provider })}} ${BREAKER_STATE_VALUE[b.state]}`);
     return out.join('\n') + '\n';
   }
 }

@@ -3,37 +3,77 @@
  * clients understand ({error: {message, type, code}}).
  */
 import type { ChainResult } from '../engine/types.js';
-import { AllProvidersFailedError, DeadlineExceededError, RunAbortedError, StreamInterruptedError } from '../engine/errors.js';
+import {
+  AllProvidersFailedError,
+  DeadlineExceededError,
+  RunAbortedError,
+  StreamInterruptedError,
+} from '../engine/errors.js';
 import type { Attempt } from '../engine/types.js';
 
 export interface ErrorReply {
   status: number;
-  body: { error: { message: string; type: string; code: string | null; param?: string | null; attempts?: PublicAttempt[] } };
+  body: {
+    error: { message: string; type: string; code: string | null; param?: string | null; attempts?: PublicAttempt[] };
+  };
 }
 
 /** What a client may see of an attempt: no headers, no bodies, no keys (error texts are scrubbed at the source). */
-export type PublicAttempt = Pick<Attempt, 'provider' | 'model' | 'outcome' | 'httpStatus' | 'errorType' | 'error' | 'ms'>;
+export type PublicAttempt = Pick<
+  Attempt,
+  'provider' | 'model' | 'outcome' | 'httpStatus' | 'errorType' | 'error' | 'ms'
+>;
 
 function publicAttempts(attempts: Attempt[]): PublicAttempt[] {
-  return attempts.map(({ provider, model, outcome, httpStatus, errorType, error, ms }) => ({ provider, model, outcome, httpStatus, errorType, error, ms }));
+  return attempts.map(({ provider, model, outcome, httpStatus, errorType, error, ms }) => ({
+    provider,
+    model,
+    outcome,
+    httpStatus,
+    errorType,
+    error,
+    ms,
+  }));
 }
 
-export function errorReply(status: number, message: string, type: string, code: string | null = null, extra: Partial<ErrorReply['body']['error']> = {}): ErrorReply {
+export function errorReply(
+  status: number,
+  message: string,
+  type: string,
+  code: string | null = null,
+  extra: Partial<ErrorReply['body']['error']> = {},
+): ErrorReply {
   return { status, body: { error: { message, type, code, ...extra } } };
 }
 
 /** A chain error as the client sees it: 503 when no provider could serve, 504 at the deadline. */
 export function chainErrorReply(err: unknown): ErrorReply {
   if (err instanceof AllProvidersFailedError) {
-    return errorReply(503, err.message, 'lucy_ops_unavailable', err.allSkipped ? 'all_breakers_open' : 'all_providers_failed', { attempts: publicAttempts(err.attempts) });
+    return errorReply(
+      503,
+      err.message,
+      'lucy_ops_unavailable',
+      err.allSkipped ? 'all_breakers_open' : 'all_providers_failed',
+      { attempts: publicAttempts(err.attempts) },
+    );
   }
   if (err instanceof DeadlineExceededError) {
-    return errorReply(504, err.message, 'lucy_ops_deadline', 'deadline_exceeded', { attempts: publicAttempts(err.attempts) });
+    return errorReply(504, err.message, 'lucy_ops_deadline', 'deadline_exceeded', {
+      attempts: publicAttempts(err.attempts),
+    });
   }
   if (err instanceof StreamInterruptedError) {
-    return errorReply(502, err.message, 'lucy_ops_stream_interrupted', 'stream_interrupted', { attempts: publicAttempts(err.attempts) });
+    return errorReply(502, err.message, 'lucy_ops_stream_interrupted', 'stream_interrupted', {
+      attempts: publicAttempts(err.attempts),
+    });
   }
-  if (err instanceof RunAbortedError) return errorReply(503, 'the request was aborted (client gone or server shutting down)', 'lucy_ops_aborted', 'aborted');
+  if (err instanceof RunAbortedError)
+    return errorReply(
+      503,
+      'the request was aborted (client gone or server shutting down)',
+      'lucy_ops_aborted',
+      'aborted',
+    );
   // Anything else is our bug; its message may hold internals, so the client gets none of it.
   return errorReply(500, 'internal error in lucy-ops serve (see its stderr)', 'lucy_ops_internal', 'internal_error');
 }
@@ -56,8 +96,20 @@ export function completionBody(id: string, created: number, r: ChainResult): Rec
   };
 }
 
-export function chunkBody(id: string, created: number, model: string, delta: Record<string, unknown>, finishReason: string | null = null): string {
-  return sse({ id, object: 'chat.completion.chunk', created, model, choices: [{ index: 0, delta, finish_reason: finishReason, logprobs: null }] });
+export function chunkBody(
+  id: string,
+  created: number,
+  model: string,
+  delta: Record<string, unknown>,
+  finishReason: string | null = null,
+): string {
+  return sse({
+    id,
+    object: 'chat.completion.chunk',
+    created,
+    model,
+    choices: [{ index: 0, delta, finish_reason: finishReason, logprobs: null }],
+  });
 }
 
 export function usageChunk(id: string, created: number, model: string, usage: unknown): string {

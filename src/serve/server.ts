@@ -55,7 +55,12 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     }
     if (!authorized(req.headers)) {
       res.setHeader('www-authenticate', 'Bearer');
-      const r = errorReply(401, 'missing or wrong bearer token (Authorization: Bearer <token>)', 'invalid_request_error', 'invalid_api_key');
+      const r = errorReply(
+        401,
+        'missing or wrong bearer token (Authorization: Bearer <token>)',
+        'invalid_request_error',
+        'invalid_api_key',
+      );
       metrics.request('rejected', undefined, undefined, 0);
       return sendJson(res, r.status, r.body);
     }
@@ -65,13 +70,21 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     }
     if (path === '/v1/models' || path === '/models') {
       if (req.method !== 'GET') return notAllowed(res, 'GET');
-      const data = ['auto', ...chain.config.providers.map((p) => p.name)].map((id) => ({ id, object: 'model', created: 0, owned_by: 'lucy-ops' }));
+      const data = ['auto', ...chain.config.providers.map((p) => p.name)].map((id) => ({
+        id,
+        object: 'model',
+        created: 0,
+        owned_by: 'lucy-ops',
+      }));
       return sendJson(res, 200, { object: 'list', data });
     }
     if (path === '/metrics' && req.method === 'GET') {
       const health = await readHealth(chain);
       const text = metrics.render(health.providers, inFlight.size);
-      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+      res.writeHead(200, {
+        'content-type': 'text/plain; version=0.0.4; charset=utf-8',
+        'content-length': Buffer.byteLength(text),
+      });
       return void res.end(text);
     }
     const r = errorReply(404, `no route ${req.method} ${path}`, 'invalid_request_error', 'not_found');
@@ -84,7 +97,12 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       .catch((err: unknown) => {
         warn(`serve: unexpected error: ${(err as Error)?.stack ?? String(err)}`);
         if (!res.headersSent && !res.destroyed) {
-          const r = errorReply(500, 'internal error in lucy-ops serve (see its stderr)', 'lucy_ops_internal', 'internal_error');
+          const r = errorReply(
+            500,
+            'internal error in lucy-ops serve (see its stderr)',
+            'lucy_ops_internal',
+            'internal_error',
+          );
           sendJson(res, r.status, r.body);
         } else if (!res.writableEnded) res.destroy();
       })

@@ -23,7 +23,9 @@ function program(): { program: Command; out: () => string } {
 describe('lucy-ops sim', () => {
   it('--help shows the options and an example', async () => {
     const { program: p, out } = program();
-    await expect(p.parseAsync(['node', 'lucy-ops', 'sim', '--help'])).rejects.toMatchObject({ code: 'commander.helpDisplayed' });
+    await expect(p.parseAsync(['node', 'lucy-ops', 'sim', '--help'])).rejects.toMatchObject({
+      code: 'commander.helpDisplayed',
+    });
     expect(out()).toContain('--script <file>');
     expect(out()).toContain('--port <n>');
     expect(out()).toContain('$ lucy-ops sim --port 8799 --script outage.json');
@@ -31,7 +33,9 @@ describe('lucy-ops sim', () => {
 
   it('rejects a bad port as a usage error', async () => {
     const { program: p } = program();
-    await expect(p.parseAsync(['node', 'lucy-ops', 'sim', '--port', 'eighty'])).rejects.toMatchObject({ code: 'commander.invalidArgument' });
+    await expect(p.parseAsync(['node', 'lucy-ops', 'sim', '--port', 'eighty'])).rejects.toMatchObject({
+      code: 'commander.invalidArgument',
+    });
   });
 
   it('serves the script file, prints {url, port} under --json, and stops on abort', async () => {
@@ -64,7 +68,9 @@ describe('lucy-ops sim', () => {
     const dir = await mkdtemp(join(tmpdir(), 'lucy-sim-cli-'));
     const file = join(dir, 'bad.json');
     await writeFile(file, JSON.stringify({ m: { kind: 'teapot' } }));
-    const err = await runSim({ port: 0, host: '127.0.0.1', script: file }, AbortSignal.abort()).catch((e: unknown) => e);
+    const err = await runSim({ port: 0, host: '127.0.0.1', script: file }, AbortSignal.abort()).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(CliError);
     expect(err).toMatchObject({ exitCode: 78 });
     expect((err as Error).message).toContain('m.kind');

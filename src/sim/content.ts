@@ -94,7 +94,13 @@ export function completionBody(id: string, created: number, chat: ChatBody, cont
 }
 
 /** One `chat.completion.chunk` with a single choice delta. */
-export function chunkBody(id: string, created: number, model: string, delta: Record<string, string>, finish: string | null = null) {
+export function chunkBody(
+  id: string,
+  created: number,
+  model: string,
+  delta: Record<string, string>,
+  finish: string | null = null,
+) {
   return { id, object: 'chat.completion.chunk', created, model, choices: [{ index: 0, delta, finish_reason: finish }] };
 }
 
@@ -114,7 +120,8 @@ export function defaultStatusBody(status: number, model: string): { body: string
     contentType: 'application/json',
   });
   if (HTML_STATUS.has(status)) {
-    const text = status === 502 ? 'Bad Gateway' : status === 503 ? 'Service Temporarily Unavailable' : 'Gateway Time-out';
+    const text =
+      status === 502 ? 'Bad Gateway' : status === 503 ? 'Service Temporarily Unavailable' : 'Gateway Time-out';
     const body = `<html>\r\n<head><title>${status} ${text}</title></head>\r\n<body>\r\n<center><h1>${status} ${text}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n`;
     return { body, contentType: 'text/html' };
   }

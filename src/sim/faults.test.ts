@@ -91,7 +91,9 @@ describe('compatibility', () => {
       streamed += chunk.choices[0]?.delta?.content ?? '';
     }
     expect(streamed).toBe(plain.choices[0].message.content);
-    await expect(client.chat.completions.create({ model: 'limited', messages })).rejects.toBeInstanceOf(OpenAI.RateLimitError);
+    await expect(client.chat.completions.create({ model: 'limited', messages })).rejects.toBeInstanceOf(
+      OpenAI.RateLimitError,
+    );
   });
 });
 

@@ -37,7 +37,8 @@ export function respond(fault: Fault, x: Exchange): void {
       return after(x.res, fault.latencyMs ?? 0, () => answerOk(fault, x));
     case 'status': {
       const fallback = defaultStatusBody(fault.status, x.chat.model);
-      const contentType = fault.contentType ?? (fault.body === undefined ? fallback.contentType : guessType(fault.body));
+      const contentType =
+        fault.contentType ?? (fault.body === undefined ? fallback.contentType : guessType(fault.body));
       return send(x.res, fault.status, fault.body ?? fallback.body, contentType, fault.headers);
     }
     case 'rate-limit': {
@@ -65,7 +66,14 @@ export function respond(fault: Fault, x: Exchange): void {
       if (!x.chat.stream) return send(x.res, 200, ERROR_BODY, JSON_TYPE);
       return sendStream(x.res, [sse(ERROR_BODY)]);
     case 'empty-choices': {
-      const body = { id: x.id, object: 'chat.completion', created: x.created, model: x.chat.model, choices: [], usage: usageFor(x.chat, '') };
+      const body = {
+        id: x.id,
+        object: 'chat.completion',
+        created: x.created,
+        model: x.chat.model,
+        choices: [],
+        usage: usageFor(x.chat, ''),
+      };
       if (!x.chat.stream) return send(x.res, 200, JSON.stringify(body), JSON_TYPE);
       return sendStream(x.res, [sse({ ...body, object: 'chat.completion.chunk', usage: undefined }), sse('[DONE]')]);
     }
@@ -77,10 +85,23 @@ export function respond(fault: Fault, x: Exchange): void {
 
 function answerOk(fault: Extract<Fault, { kind: 'ok' }>, x: Exchange): void {
   const content = fault.content ?? articleFor(x.chat.prompt, x.chat.model);
-  if (!x.chat.stream) return send(x.res, 200, JSON.stringify(completionBody(x.id, x.created, x.chat, content)), JSON_TYPE);
-  const frames = [...openingFrames(x, chunkContent(content)), sse(chunkBody(x.id, x.created, x.chat.model, {}, 'stop'))];
+  if (!x.chat.stream)
+    return send(x.res, 200, JSON.stringify(completionBody(x.id, x.created, x.chat, content)), JSON_TYPE);
+  const frames = [
+    ...openingFrames(x, chunkContent(content)),
+    sse(chunkBody(x.id, x.created, x.chat.model, {}, 'stop')),
+  ];
   if (x.chat.includeUsage) {
-    frames.push(sse({ id: x.id, object: 'chat.completion.chunk', created: x.created, model: x.chat.model, choices: [], usage: usageFor(x.chat, content) }));
+    frames.push(
+      sse({
+        id: x.id,
+        object: 'chat.completion.chunk',
+        created: x.created,
+        model: x.chat.model,
+        choices: [],
+        usage: usageFor(x.chat, content),
+      }),
+    );
   }
   frames.push(sse('[DONE]'));
   sendStream(x.res, frames, fault.chunkDelayMs ?? 0);
@@ -120,7 +141,13 @@ function cut(afterChunks: number, how: 'destroy' | 'end', x: Exchange): void {
   x.res.write(partial, () => x.req.socket.destroy());
 }
 
-function send(res: ServerResponse, status: number, body: string, contentType: string, headers: Record<string, string> = {}): void {
+function send(
+  res: ServerResponse,
+  status: number,
+  body: string,
+  contentType: string,
+  headers: Record<string, string> = {},
+): void {
   res.writeHead(status, { ...headers, 'content-type': contentType, 'content-length': Buffer.byteLength(body) });
   res.end(body);
 }

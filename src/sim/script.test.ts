@@ -10,7 +10,14 @@ describe('parseSimScript', () => {
   it('accepts single faults and rule lists', () => {
     const script = {
       a: { kind: 'ok', latencyMs: 10 },
-      b: [{ fault: { kind: 'status', status: 503, headers: { 'x-y': 'z' } }, from: '2025-04-19T14:14:00Z', until: '2025-04-19T14:59:00Z', times: 3 }],
+      b: [
+        {
+          fault: { kind: 'status', status: 503, headers: { 'x-y': 'z' } },
+          from: '2025-04-19T14:14:00Z',
+          until: '2025-04-19T14:59:00Z',
+          times: 3,
+        },
+      ],
       '*': { kind: 'cut', afterChunks: 0, how: 'end' },
     };
     expect(parseSimScript(script)).toEqual(script);
@@ -81,7 +88,9 @@ describe('default content', () => {
   it('titles from the topic after "about", else the first sentence, at most 8 words', () => {
     expect(titleFor('Write a blog post about the April 19 outage. Use Markdown.')).toBe('The April 19 Outage');
     expect(titleFor('Tell a bedtime story: dragons')).toBe('Tell A Bedtime Story');
-    expect(titleFor('one two three four five six seven eight nine ten')).toBe('One Two Three Four Five Six Seven Eight');
+    expect(titleFor('one two three four five six seven eight nine ten')).toBe(
+      'One Two Three Four Five Six Seven Eight',
+    );
     expect(titleFor('../../etc/passwd')).toBe('Etc Passwd');
     expect(titleFor('')).toBe('Simulated Article');
   });

@@ -13,18 +13,28 @@ const isStringMap: Check = (v) =>
   typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every((x) => typeof x === 'string');
 
 const FAULT_FIELDS: Record<Fault['kind'], Record<string, [Check, string]>> = {
-  ok: { latencyMs: [isMs, 'a whole number of ms ≥ 0'], content: [isString, 'a string'], chunkDelayMs: [isMs, 'a whole number of ms ≥ 0'] },
+  ok: {
+    latencyMs: [isMs, 'a whole number of ms ≥ 0'],
+    content: [isString, 'a string'],
+    chunkDelayMs: [isMs, 'a whole number of ms ≥ 0'],
+  },
   status: {
     status: [(v) => Number.isInteger(v) && (v as number) >= 100 && (v as number) <= 599, 'an HTTP status 100-599'],
     body: [isString, 'a string'],
     contentType: [isString, 'a string'],
     headers: [isStringMap, 'an object of header name → string'],
   },
-  'rate-limit': { retryAfterS: [(v) => typeof v === 'number' && v >= 0, 'a number of seconds ≥ 0'], retryAfterMs: [isMs, 'a whole number of ms ≥ 0'] },
+  'rate-limit': {
+    retryAfterS: [(v) => typeof v === 'number' && v >= 0, 'a number of seconds ≥ 0'],
+    retryAfterMs: [isMs, 'a whole number of ms ≥ 0'],
+  },
   'context-length': {},
   hang: {},
   trickle: { intervalMs: [(v) => Number.isInteger(v) && (v as number) > 0, 'a whole number of ms > 0'] },
-  cut: { afterChunks: [isMs, 'a whole number ≥ 0'], how: [(v) => v === 'destroy' || v === 'end', '"destroy" or "end"'] },
+  cut: {
+    afterChunks: [isMs, 'a whole number ≥ 0'],
+    how: [(v) => v === 'destroy' || v === 'end', '"destroy" or "end"'],
+  },
   'invalid-json': {},
   'error-body': {},
   'empty-choices': {},
@@ -53,14 +63,21 @@ function checkFault(value: unknown, path: string): Fault {
 }
 
 function checkRule(value: unknown, path: string): SimRule {
-  if (!isObject(value)) throw new Error(`${path}: must be a rule object like {"fault": {...}, "from": ISO, "until": ISO}`);
+  if (!isObject(value))
+    throw new Error(`${path}: must be a rule object like {"fault": {...}, "from": ISO, "until": ISO}`);
   if (!('fault' in value)) throw new Error(`${path}.fault: is required`);
   checkFault(value.fault, `${path}.fault`);
   checkFields(value, RULE_FIELDS, [], path, ['fault']);
   return value as unknown as SimRule;
 }
 
-function checkFields(value: Record<string, unknown>, fields: Record<string, [Check, string]>, required: string[], path: string, skip: string[]) {
+function checkFields(
+  value: Record<string, unknown>,
+  fields: Record<string, [Check, string]>,
+  required: string[],
+  path: string,
+  skip: string[],
+) {
   for (const name of required) if (!(name in value)) throw new Error(`${path}.${name}: is required`);
   for (const [name, v] of Object.entries(value)) {
     if (skip.includes(name)) continue;
@@ -76,7 +93,9 @@ export function parseSimScript(value: unknown, source = 'sim script'): SimScript
   const script: SimScript = {};
   try {
     for (const [model, entry] of Object.entries(value)) {
-      script[model] = Array.isArray(entry) ? entry.map((r, i) => checkRule(r, `${model}[${i}]`)) : checkFault(entry, model);
+      script[model] = Array.isArray(entry)
+        ? entry.map((r, i) => checkRule(r, `${model}[${i}]`))
+        : checkFault(entry, model);
     }
   } catch (err) {
     throw new Error(`${source}: ${(err as Error).message}`);

@@ -47,7 +47,10 @@ describe('time windows', () => {
     expect((await post(sim.url, 'primary')).status).toBe(200);
     const inside = await post(sim.url, 'primary', { headers: { [SIM_NOW_HEADER]: '2025-04-19T14:30:00Z' } });
     expect(inside.status).toBe(503);
-    expect(sim.requests().map((r) => new Date(r.at).toISOString())).toEqual(['2025-04-19T12:00:00.000Z', '2025-04-19T14:30:00.000Z']);
+    expect(sim.requests().map((r) => new Date(r.at).toISOString())).toEqual([
+      '2025-04-19T12:00:00.000Z',
+      '2025-04-19T14:30:00.000Z',
+    ]);
     const bad = await post(sim.url, 'primary', { headers: { [SIM_NOW_HEADER]: 'yesterday-ish' } });
     expect(bad.status).toBe(400);
     expect(bad.text).toContain(SIM_NOW_HEADER);
@@ -57,7 +60,12 @@ describe('time windows', () => {
 describe('rules', () => {
   it('times: the first N matching requests get the fault, later ones fall through', async () => {
     sim = await startSimulator({
-      script: { m: [{ fault: { kind: 'rate-limit' }, times: 2 }, { fault: { kind: 'status', status: 500 }, times: 1 }] },
+      script: {
+        m: [
+          { fault: { kind: 'rate-limit' }, times: 2 },
+          { fault: { kind: 'status', status: 500 }, times: 1 },
+        ],
+      },
     });
     const statuses = [];
     for (let i = 0; i < 5; i++) statuses.push((await post(sim.url, 'm')).status);
@@ -72,7 +80,10 @@ describe('rules', () => {
     sim.setScript({ known: { kind: 'ok' } });
     const missing = await post(sim.url, 'other');
     expect(missing.status).toBe(404);
-    expect(JSON.parse(missing.text).error).toMatchObject({ message: 'The model other does not exist', code: 'model_not_found' });
+    expect(JSON.parse(missing.text).error).toMatchObject({
+      message: 'The model other does not exist',
+      code: 'model_not_found',
+    });
     expect(sim.counts()).toEqual({ other: 2 });
   });
 
@@ -85,7 +96,9 @@ describe('rules', () => {
 
   it('rejects an invalid script naming the bad field', async () => {
     sim = await startSimulator();
-    expect(() => sim!.setScript({ m: [{ fault: { kind: 'status' } as never }] })).toThrow(/m\[0\]\.fault\.status: is required/);
+    expect(() => sim!.setScript({ m: [{ fault: { kind: 'status' } as never }] })).toThrow(
+      /m\[0\]\.fault\.status: is required/,
+    );
   });
 });
 
@@ -96,7 +109,9 @@ describe('counting', () => {
     await post(sim.url, 'a');
     await post(sim.url, 'b', { stream: true });
     expect(sim.counts()).toEqual({ a: 2, b: 1 });
-    expect(sim.requests().map(({ model, stream, authorization, fault }) => ({ model, stream, authorization, fault }))).toEqual([
+    expect(
+      sim.requests().map(({ model, stream, authorization, fault }) => ({ model, stream, authorization, fault })),
+    ).toEqual([
       { model: 'a', stream: false, authorization: true, fault: 'status' },
       { model: 'a', stream: false, authorization: false, fault: 'status' },
       { model: 'b', stream: true, authorization: false, fault: 'ok' },
@@ -121,7 +136,10 @@ describe('control endpoints', () => {
     sim = await startSimulator();
     const base = sim.url.replace(/\/v1$/, '');
     const control = async (path: string, body?: unknown) => {
-      const res = await request(`${base}/__sim/${path}`, { method: body === undefined ? 'GET' : 'POST', body: body === undefined ? undefined : JSON.stringify(body) });
+      const res = await request(`${base}/__sim/${path}`, {
+        method: body === undefined ? 'GET' : 'POST',
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
       return { status: res.statusCode, json: (await res.body.json()) as any };
     };
     expect((await control('script', OUTAGE)).status).toBe(200);
@@ -150,8 +168,14 @@ describe('shutdown and refused connections', () => {
       script: { hung: { kind: 'hang' }, slow: { kind: 'trickle', intervalMs: 5 } },
       onRequest: () => ++arrivals === 2 && bothArrived(),
     });
-    const hung = post(sim.url, 'hung').then(() => 'answered', () => 'failed');
-    const slow = post(sim.url, 'slow', { stream: true }).then(() => 'answered', () => 'failed');
+    const hung = post(sim.url, 'hung').then(
+      () => 'answered',
+      () => 'failed',
+    );
+    const slow = post(sim.url, 'slow', { stream: true }).then(
+      () => 'answered',
+      () => 'failed',
+    );
     await arrived;
     const started = performance.now();
     await sim.close();

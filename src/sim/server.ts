@@ -100,20 +100,26 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     const fault = pick.kind === 'fault' ? pick.fault.kind : 'not-found';
     record({ model: chatBody.model, stream: chatBody.stream, at: now, authorization, fault });
     if (pick.kind === 'unknown-model') {
-      const error = { message: `The model ${chatBody.model} does not exist`, type: 'invalid_request_error', code: 'model_not_found' };
+      const error = {
+        message: `The model ${chatBody.model} does not exist`,
+        type: 'invalid_request_error',
+        code: 'model_not_found',
+      };
       return sendJson(res, 404, JSON.stringify({ error }));
     }
     respond(pick.fault, { req, res, chat: chatBody, id: `chatcmpl-sim-${nextId++}`, created: Math.floor(now / 1000) });
   }
 
   async function control(path: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (path === '/__sim/stats' && req.method === 'GET') return sendJson(res, 200, JSON.stringify({ counts, requests: records }));
+    if (path === '/__sim/stats' && req.method === 'GET')
+      return sendJson(res, 200, JSON.stringify({ counts, requests: records }));
     if (req.method !== 'POST') return sendJson(res, 405, JSON.stringify({ error: { message: 'method not allowed' } }));
     const body = await readBody(req);
     try {
       const value: unknown = body.trim() === '' ? {} : JSON.parse(body);
       if (path === '/__sim/script') sim.setScript(value as SimScript);
-      else if (path === '/__sim/now') sim.setNow(((value as { now?: number | string | null }).now ?? undefined) as number | string | undefined);
+      else if (path === '/__sim/now')
+        sim.setNow(((value as { now?: number | string | null }).now ?? undefined) as number | string | undefined);
       else if (path === '/__sim/reset') sim.resetCounts();
       else return sendJson(res, 404, JSON.stringify({ error: { message: `no such control endpoint: ${path}` } }));
     } catch (err) {

@@ -15,7 +15,14 @@ async function tempDir(): Promise<string> {
 }
 
 beforeAll(async () => {
-  modules = await compileForWorkers(['src/exit-codes.ts', 'src/config/errors.ts', 'src/clock.ts', 'src/state/file-lock.ts', 'src/state/state-dir-error.ts', 'src/state/file-store.ts']);
+  modules = await compileForWorkers([
+    'src/exit-codes.ts',
+    'src/config/errors.ts',
+    'src/clock.ts',
+    'src/state/file-lock.ts',
+    'src/state/state-dir-error.ts',
+    'src/state/file-store.ts',
+  ]);
   dirs.push(modules);
 });
 afterAll(async () => {

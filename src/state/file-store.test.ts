@@ -129,14 +129,20 @@ describe('FileStore locks on disk', () => {
     const store = await openFileStore(dir, { staleMs: 60_000 });
     const deadPid = spawnSync(process.execPath, ['-e', '']).pid!;
     const path = join(dir, 'locks', lockFileName('job'));
-    await writeFile(path, JSON.stringify({ pid: deadPid, host: hostname(), token: 'old', at: new Date().toISOString() }));
+    await writeFile(
+      path,
+      JSON.stringify({ pid: deadPid, host: hostname(), token: 'old', at: new Date().toISOString() }),
+    );
     const lock = await store.tryLock('job');
     expect(lock).not.toBeNull();
     expect(JSON.parse(await readFile(path, 'utf8')).pid).toBe(process.pid);
   });
 
   it.each([
-    ['a lock from another host is respected while fresh and taken once stale', JSON.stringify({ pid: 1, host: 'another-host', token: 'theirs', at: new Date().toISOString() })],
+    [
+      'a lock from another host is respected while fresh and taken once stale',
+      JSON.stringify({ pid: 1, host: 'another-host', token: 'theirs', at: new Date().toISOString() }),
+    ],
     ['a half-written (empty) lock file counts as live until it goes stale', ''],
   ])('%s', async (_name, contents) => {
     const dir = await tempDir();
@@ -155,7 +161,9 @@ describe('FileStore locks on disk', () => {
     const waiter = await openFileStore(dir, { lockWaitMs: 150 });
     // Hold the state lock from "another host" so liveness cannot be checked by pid.
     await writeFile(join(dir, 'state.lock'), JSON.stringify({ pid: 1, host: 'another-host', token: 't', at: '' }));
-    await expect(waiter.update('k', () => 1)).rejects.toThrow(/could not lock .*state\.lock within 150 ms \(held by pid 1 on another-host\)/);
+    await expect(waiter.update('k', () => 1)).rejects.toThrow(
+      /could not lock .*state\.lock within 150 ms \(held by pid 1 on another-host\)/,
+    );
     await rm(join(dir, 'state.lock'));
     expect(await waiter.update('k', () => 1)).toBe(1);
     expect(await holder.get('k')).toBe(1);
@@ -173,7 +181,8 @@ describe('FileStore locks on disk', () => {
     aborter.abort(new Error('run deadline reached'));
     const [a, b] = await settled;
     expect(performance.now() - started).toBeLessThan(5_000); // at once, against a 60 s lockWaitMs (room for a loaded machine)
-    for (const r of [a, b]) expect(r).toMatchObject({ status: 'rejected', reason: { message: 'run deadline reached' } });
+    for (const r of [a, b])
+      expect(r).toMatchObject({ status: 'rejected', reason: { message: 'run deadline reached' } });
     await expect(store.update('k', () => 1, { signal: aborter.signal })).rejects.toThrow('run deadline reached');
     await rm(join(dir, 'state.lock'));
     expect(await store.update('other', () => 3)).toBe(3); // the queue moved on
@@ -183,10 +192,11 @@ describe('FileStore locks on disk', () => {
 });
 
 describe('openFileStore on a stateDir that cannot be a folder', () => {
-  const opening = async (stateDir: string) => openFileStore(stateDir).then(
-    () => undefined,
-    (e: unknown) => e as Error & { exitCode?: number },
-  );
+  const opening = async (stateDir: string) =>
+    openFileStore(stateDir).then(
+      () => undefined,
+      (e: unknown) => e as Error & { exitCode?: number },
+    );
 
   it('a file where stateDir should be: a config error (exit 78) naming the setting and the path', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'lucy-ops-notdir-'));
@@ -194,14 +204,18 @@ describe('openFileStore on a stateDir that cannot be a folder', () => {
     const err = await opening(join(dir, '.lucy-ops'));
     expect(err).toBeInstanceOf(ConfigError);
     expect(err?.exitCode).toBe(78);
-    expect(err?.message).toMatch(new RegExp(`^stateDir ${join(dir, '.lucy-ops')} is not a folder \\(a file is in the way\\): .*ENOTDIR`));
+    expect(err?.message).toMatch(
+      new RegExp(`^stateDir ${join(dir, '.lucy-ops')} is not a folder \\(a file is in the way\\): .*ENOTDIR`),
+    );
     await rm(dir, { recursive: true, force: true });
   });
 
   it('a file above stateDir, or in place of its locks folder, is named', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'lucy-ops-notdir-'));
     await writeFile(join(dir, 'var'), '');
-    expect((await opening(join(dir, 'var/state')))?.message).toMatch(new RegExp(`^stateDir ${join(dir, 'var/state')} cannot be used: ${join(dir, 'var')} is a file, not a folder`));
+    expect((await opening(join(dir, 'var/state')))?.message).toMatch(
+      new RegExp(`^stateDir ${join(dir, 'var/state')} cannot be used: ${join(dir, 'var')} is a file, not a folder`),
+    );
     await writeFile(join(dir, 'locks'), '');
     const err = await opening(dir);
     expect(err).toBeInstanceOf(ConfigError);

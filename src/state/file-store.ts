@@ -72,7 +72,11 @@ export class FileStore implements StateStore {
     this.lockWaitMs = options.lockWaitMs ?? this.staleMs + 5_000;
   }
 
-  update<T>(key: string, fn: (current: T | undefined) => T | undefined, opts: UpdateOptions = {}): Promise<T | undefined> {
+  update<T>(
+    key: string,
+    fn: (current: T | undefined) => T | undefined,
+    opts: UpdateOptions = {},
+  ): Promise<T | undefined> {
     const { signal } = opts;
     if (!signal) return this.serialized(() => this.updateLocked(key, fn));
     // Stop waiting at once when the signal aborts, even while queued behind this process's own
@@ -131,10 +135,16 @@ export class FileStore implements StateStore {
     return run;
   }
 
-  private async updateLocked<T>(key: string, fn: (current: T | undefined) => T | undefined, signal?: AbortSignal): Promise<T | undefined> {
-    const lock = await acquireFileLock(this.lockPath, { staleMs: this.staleMs, waitMs: this.lockWaitMs, signal }).catch((err: unknown) => {
-      throw stateDirError(this.stateDir, err);
-    });
+  private async updateLocked<T>(
+    key: string,
+    fn: (current: T | undefined) => T | undefined,
+    signal?: AbortSignal,
+  ): Promise<T | undefined> {
+    const lock = await acquireFileLock(this.lockPath, { staleMs: this.staleMs, waitMs: this.lockWaitMs, signal }).catch(
+      (err: unknown) => {
+        throw stateDirError(this.stateDir, err);
+      },
+    );
     try {
       const read = await this.readFile();
       const entries = read.kind === 'ok' ? read.entries : await this.moveAside(read.reason);
@@ -212,9 +222,16 @@ export class FileStore implements StateStore {
     const doc = parsed as { version?: unknown; entries?: unknown };
     if (typeof doc.version === 'number' && doc.version > FORMAT_VERSION) {
       // Written by a newer lucy-ops: refuse rather than throw its data away.
-      throw new Error(`${this.statePath} has format version ${doc.version}; this lucy-ops reads version ${FORMAT_VERSION}`);
+      throw new Error(
+        `${this.statePath} has format version ${doc.version}; this lucy-ops reads version ${FORMAT_VERSION}`,
+      );
     }
-    if (doc.version !== FORMAT_VERSION || typeof doc.entries !== 'object' || doc.entries === null || Array.isArray(doc.entries)) {
+    if (
+      doc.version !== FORMAT_VERSION ||
+      typeof doc.entries !== 'object' ||
+      doc.entries === null ||
+      Array.isArray(doc.entries)
+    ) {
       return { kind: 'corrupt', reason: `not a version ${FORMAT_VERSION} state document` };
     }
     return { kind: 'ok', entries: doc.entries as Entries };

@@ -62,13 +62,22 @@ export async function openStateStore(
   }
   const fallbackNote = `using the file store in ${config.stateDir} ${opts.retryRedisEveryMs ? 'until Redis answers again' : 'for this run'}`;
   const openRedis = () => openRedisStore({ url: target.url, keyPrefix: config.state.keyPrefix }, opts);
-  const recovery = opts.retryRedisEveryMs ? { reopen: openRedis, everyMs: opts.retryRedisEveryMs, now: opts.now } : undefined;
+  const recovery = opts.retryRedisEveryMs
+    ? { reopen: openRedis, everyMs: opts.retryRedisEveryMs, now: opts.now }
+    : undefined;
   try {
     return new FallbackStore(await openRedis(), openSecondary, fallbackNote, opts.onWarning, recovery);
   } catch (error) {
     // RedisStoreError messages are already free of credentials; anything else gets a generic one.
-    const why = error instanceof RedisStoreError ? error.message : `redis ${describeRedisUrl(target.url)} could not be opened`;
-    return FallbackStore.alreadyFallenBack(await openSecondary(), `${why}; ${fallbackNote}`, opts.onWarning, recovery, fallbackNote);
+    const why =
+      error instanceof RedisStoreError ? error.message : `redis ${describeRedisUrl(target.url)} could not be opened`;
+    return FallbackStore.alreadyFallenBack(
+      await openSecondary(),
+      `${why}; ${fallbackNote}`,
+      opts.onWarning,
+      recovery,
+      fallbackNote,
+    );
   }
 }
 
@@ -183,7 +192,9 @@ export class FallbackStore implements OpenedStore {
           if (this.closed) return void redis.close().catch(() => undefined);
           this.primary = redis;
           this.mode = { kind: 'primary' };
-          this.onWarning?.(`${redis.where} answers again; using Redis again (what was written to the file store meanwhile stays there)`);
+          this.onWarning?.(
+            `${redis.where} answers again; using Redis again (what was written to the file store meanwhile stays there)`,
+          );
         },
         () => undefined, // still down: stay on the file store, try again later
       )

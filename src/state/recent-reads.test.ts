@@ -50,7 +50,9 @@ describe('RecentReads', () => {
     expect(await cached.get('breaker:a')).toBeUndefined();
     await other.update('breaker:a', () => ({ failures: 1 }));
     // the cache still says "absent"; the update must build on the stored value all the same
-    const after = await cached.update<{ failures: number }>('breaker:a', (cur) => ({ failures: (cur?.failures ?? 0) + 1 }));
+    const after = await cached.update<{ failures: number }>('breaker:a', (cur) => ({
+      failures: (cur?.failures ?? 0) + 1,
+    }));
     expect(after).toEqual({ failures: 2 });
     expect(await cached.get('breaker:a')).toEqual({ failures: 2 });
     expect(reads()).toBe(1);

@@ -56,7 +56,11 @@ export class RecentReads implements StateStore {
     return value;
   }
 
-  async update<T>(key: string, fn: (current: T | undefined) => T | undefined, opts?: UpdateOptions): Promise<T | undefined> {
+  async update<T>(
+    key: string,
+    fn: (current: T | undefined) => T | undefined,
+    opts?: UpdateOptions,
+  ): Promise<T | undefined> {
     this.reads.delete(key);
     const after = await this.inner.update(key, fn, opts);
     // what the store now holds (the update ran under its lock), as of now

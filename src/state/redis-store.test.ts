@@ -84,7 +84,9 @@ describe.skipIf(!enabled)('RedisStore', () => {
       const error = await openRedisStore({ url: wrong }, patient).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(RedisStoreError);
       expect(String((error as Error).message)).not.toMatch(/wr0ng-pa55|s3cr3t/);
-      await expect(openRedisStore({ url: `redis://127.0.0.1:${locked.port}/0` }, patient)).rejects.toThrow(/unavailable: NOAUTH/);
+      await expect(openRedisStore({ url: `redis://127.0.0.1:${locked.port}/0` }, patient)).rejects.toThrow(
+        /unavailable: NOAUTH/,
+      );
     } finally {
       await locked.stop();
     }
@@ -103,7 +105,9 @@ describe.skipIf(!enabled)('RedisStore', () => {
       await expect(store.update('k', () => 1)).rejects.toBeInstanceOf(RedisStoreError);
       expect(performance.now() - started).toBeLessThan(3000); // 200 ms bounds, with room for a loaded machine; unbounded would hang
       started = performance.now();
-      await expect(openRedisStore({ url: frozen.url }, { connectTimeoutMs: 200, commandTimeoutMs: 200 })).rejects.toThrow(/unavailable/);
+      await expect(
+        openRedisStore({ url: frozen.url }, { connectTimeoutMs: 200, commandTimeoutMs: 200 }),
+      ).rejects.toThrow(/unavailable/);
       expect(performance.now() - started).toBeLessThan(3000); // 200 ms bounds, with room for a loaded machine; unbounded would hang
       await store.close();
     } finally {
@@ -125,13 +129,24 @@ describe.skipIf(!enabled)('openStateStore', () => {
   it('uses the file store without state.redis, and Redis with it', async () => {
     const file = await openStateStore({ stateDir, state: { keyPrefix: 'lucy-ops:' } });
     expect([file.kind, file.where, file.fallback]).toEqual(['file', stateDir, undefined]);
-    const redis = await openStateStore({ stateDir, state: { redisEnv: 'LUCY_TEST_REDIS', keyPrefix: uniquePrefix() } }, {
-      ...patient,
-      env: { LUCY_TEST_REDIS: server.url },
-    });
-    expect([redis.kind, redis.where, redis.fallback]).toEqual(['redis', `redis://127.0.0.1:${server.port}/0`, undefined]);
+    const redis = await openStateStore(
+      { stateDir, state: { redisEnv: 'LUCY_TEST_REDIS', keyPrefix: uniquePrefix() } },
+      {
+        ...patient,
+        env: { LUCY_TEST_REDIS: server.url },
+      },
+    );
+    expect([redis.kind, redis.where, redis.fallback]).toEqual([
+      'redis',
+      `redis://127.0.0.1:${server.port}/0`,
+      undefined,
+    ]);
     // The caller's own error is not a Redis failure: it passes through and the store stays on Redis.
-    await expect(redis.update('k', () => { throw new Error('caller bug'); })).rejects.toThrow('caller bug');
+    await expect(
+      redis.update('k', () => {
+        throw new Error('caller bug');
+      }),
+    ).rejects.toThrow('caller bug');
     expect([redis.kind, redis.fallback]).toEqual(['redis', undefined]);
     await Promise.all([file.close(), redis.close()]);
   });
@@ -148,7 +163,10 @@ describe.skipIf(!enabled)('openStateStore', () => {
     expect(warnings).toEqual([store.fallback]);
     expect(warnings.join()).not.toContain('hunter22');
     expect(await store.update('k', () => 'written to file')).toBe('written to file');
-    const unset = await openStateStore({ stateDir, state: { redisEnv: 'LUCY_UNSET_VAR', keyPrefix: 'p:' } }, { env: {} });
+    const unset = await openStateStore(
+      { stateDir, state: { redisEnv: 'LUCY_UNSET_VAR', keyPrefix: 'p:' } },
+      { env: {} },
+    );
     expect([unset.kind, unset.fallback]).toEqual(['file', expect.stringContaining('LUCY_UNSET_VAR')]);
     await Promise.all([store.close(), unset.close()]);
   });
@@ -156,10 +174,13 @@ describe.skipIf(!enabled)('openStateStore', () => {
   it('moves the rest of the run to the file store when Redis dies mid-run, without hanging or losing the run', async () => {
     const doomed = await startRedisServer();
     const warnings: string[] = [];
-    const store = (await openStateStore({ stateDir, state: { redis: doomed.url, keyPrefix: 'mid:' } }, {
-      ...patient,
-      onWarning: (w) => warnings.push(w),
-    })) as FallbackStore;
+    const store = (await openStateStore(
+      { stateDir, state: { redis: doomed.url, keyPrefix: 'mid:' } },
+      {
+        ...patient,
+        onWarning: (w) => warnings.push(w),
+      },
+    )) as FallbackStore;
     expect(await store.update<number>('breaker:a', (n) => (n ?? 0) + 1)).toBe(1);
     const lock = await store.tryLock('generate:blog:slot');
     expect(lock).not.toBeNull();
@@ -177,7 +198,11 @@ describe.skipIf(!enabled)('openStateStore', () => {
     expect(warnings).toHaveLength(1);
     expect([store.kind, store.where, store.fallback]).toEqual(['file', stateDir, warnings[0]]);
     expect(warnings[0]).toMatch(/failed.*file store/);
-    await expect(store.update('k', () => { throw new Error('caller bug'); })).rejects.toThrow('caller bug');
+    await expect(
+      store.update('k', () => {
+        throw new Error('caller bug');
+      }),
+    ).rejects.toThrow('caller bug');
     await store.close();
     await doomed.stop();
   });
@@ -191,12 +216,15 @@ describe.skipIf(!enabled)('a long-lived process and a Redis that comes back (ret
     let redis = first;
     let now = 0;
     const warnings: string[] = [];
-    const store = (await openStateStore({ stateDir, state: { redis: redis.url, keyPrefix: 'back:' } }, {
-      ...patient,
-      onWarning: (w) => warnings.push(w),
-      retryRedisEveryMs: 30_000,
-      now: () => now,
-    })) as FallbackStore;
+    const store = (await openStateStore(
+      { stateDir, state: { redis: redis.url, keyPrefix: 'back:' } },
+      {
+        ...patient,
+        onWarning: (w) => warnings.push(w),
+        retryRedisEveryMs: 30_000,
+        now: () => now,
+      },
+    )) as FallbackStore;
     try {
       await redis.kill();
       expect(await store.update('breaker:a', () => 'on file')).toBe('on file');
@@ -238,7 +266,10 @@ describe.skipIf(!enabled)('a long-lived process and a Redis that comes back (ret
 describe.skipIf(!enabled)('a long-lived process started while Redis was down', () => {
   it('does not promise to retry a redisEnv variable that is unset (it stays unset for the process)', async () => {
     const stateDir = await mkdtemp(join(tmpdir(), 'lucy-redis-unset-'));
-    const store = await openStateStore({ stateDir, state: { redisEnv: 'LUCY_UNSET_VAR', keyPrefix: 'p:' } }, { env: {}, retryRedisEveryMs: 30_000 });
+    const store = await openStateStore(
+      { stateDir, state: { redisEnv: 'LUCY_UNSET_VAR', keyPrefix: 'p:' } },
+      { env: {}, retryRedisEveryMs: 30_000 },
+    );
     expect(store.fallback).toMatch(/LUCY_UNSET_VAR.*; using the file store in .* for this process$/);
     await store.close();
     await rm(stateDir, { recursive: true, force: true });
@@ -249,12 +280,15 @@ describe.skipIf(!enabled)('a long-lived process started while Redis was down', (
     const port = await freePort();
     let now = 0;
     const warnings: string[] = [];
-    const store = (await openStateStore({ stateDir, state: { redis: `redis://127.0.0.1:${port}/0`, keyPrefix: 'late:' } }, {
-      ...patient,
-      onWarning: (w) => warnings.push(w),
-      retryRedisEveryMs: 30_000,
-      now: () => now,
-    })) as FallbackStore;
+    const store = (await openStateStore(
+      { stateDir, state: { redis: `redis://127.0.0.1:${port}/0`, keyPrefix: 'late:' } },
+      {
+        ...patient,
+        onWarning: (w) => warnings.push(w),
+        retryRedisEveryMs: 30_000,
+        now: () => now,
+      },
+    )) as FallbackStore;
     const redis = await startRedisServer({ port });
     try {
       expect(store.kind).toBe('file');
@@ -296,7 +330,9 @@ describe.skipIf(!enabled)('many processes on two hosts, one Redis', () => {
   it('50 processes: no increment lost, the breaker trips once, exactly one probe lease', async () => {
     const hosts = [mkdtempSync(join(tmpdir(), 'lucy-host-a-')), mkdtempSync(join(tmpdir(), 'lucy-host-b-'))];
     const keyPrefix = uniquePrefix();
-    const children = Array.from({ length: 50 }, (_, i) => spawnChild(outDir, ['fleet', server.url, hosts[i % 2], keyPrefix, 'deepseek']));
+    const children = Array.from({ length: 50 }, (_, i) =>
+      spawnChild(outDir, ['fleet', server.url, hosts[i % 2], keyPrefix, 'deepseek']),
+    );
     try {
       const reports = (await Promise.all(children.map(firstLine))).map((line) => JSON.parse(line));
       expect(reports.every((r) => r.kind === 'redis' && r.warnings.length === 0)).toBe(true);
@@ -391,7 +427,8 @@ function transpileForChildren(): string {
     const dest = join(out, relative(srcRoot, file)).replace(/\.ts$/, '.js');
     mkdirSync(dirname(dest), { recursive: true });
     writeFileSync(dest, outputText);
-    for (const m of source.matchAll(/(?:from\s*|import\()\s*'(\.{1,2}\/[^']+)\.js'/g)) queue.push(resolve(dirname(file), `${m[1]}.ts`));
+    for (const m of source.matchAll(/(?:from\s*|import\()\s*'(\.{1,2}\/[^']+)\.js'/g))
+      queue.push(resolve(dirname(file), `${m[1]}.ts`));
   }
   writeFileSync(join(out, 'child.mjs'), CHILD);
   return out;
@@ -415,4 +452,3 @@ function exitCode(child: ChildProcess): Promise<number | null> {
   if (child.exitCode !== null) return Promise.resolve(child.exitCode);
   return new Promise((resolveCode) => child.once('exit', (code) => resolveCode(code)));
 }
-

@@ -143,7 +143,10 @@ export async function openRedisStore(location: RedisLocation, options: RedisStor
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
     // The socket timeout covers TCP connect; this also bounds AUTH/SELECT/ready check.
-    timer = setTimeout(() => reject(new Error(`no answer within ${connectTimeoutMs + commandTimeoutMs} ms`)), connectTimeoutMs + commandTimeoutMs);
+    timer = setTimeout(
+      () => reject(new Error(`no answer within ${connectTimeoutMs + commandTimeoutMs} ms`)),
+      connectTimeoutMs + commandTimeoutMs,
+    );
   });
   try {
     await Promise.race([client.connect(), deadline]);
@@ -193,7 +196,11 @@ export class RedisStore implements StateStore {
     return parse<T>(await this.call('GET', () => this.client.get(this.valueKey(key))));
   }
 
-  async update<T>(key: string, fn: (current: T | undefined) => T | undefined, opts: UpdateOptions = {}): Promise<T | undefined> {
+  async update<T>(
+    key: string,
+    fn: (current: T | undefined) => T | undefined,
+    opts: UpdateOptions = {},
+  ): Promise<T | undefined> {
     const redisKey = this.valueKey(key);
     for (let attempt = 0; attempt < UPDATE_MAX_ATTEMPTS; attempt++) {
       opts.signal?.throwIfAborted(); // each command is bounded by its own timeout; a retry is not
@@ -202,13 +209,21 @@ export class RedisStore implements StateStore {
       const nextRaw = next === undefined ? null : JSON.stringify(next);
       if (nextRaw === raw) return next; // nothing to write; the read was a consistent snapshot
       const written = await this.call('update', () =>
-        this.client.lucyCompareAndSet(redisKey, raw === null ? '0' : '1', raw ?? '', nextRaw === null ? '0' : '1', nextRaw ?? ''),
+        this.client.lucyCompareAndSet(
+          redisKey,
+          raw === null ? '0' : '1',
+          raw ?? '',
+          nextRaw === null ? '0' : '1',
+          nextRaw ?? '',
+        ),
       );
       if (written === 1) return next;
       // Lost a race: back off a little (jittered, growing) so many hosts do not retry in lockstep.
       await realSleep(Math.random() * Math.min(2 ** attempt, 20), opts.signal);
     }
-    throw new RedisStoreError(`redis ${this.where} update of ${key} kept conflicting (${UPDATE_MAX_ATTEMPTS} attempts)`);
+    throw new RedisStoreError(
+      `redis ${this.where} update of ${key} kept conflicting (${UPDATE_MAX_ATTEMPTS} attempts)`,
+    );
   }
 
   async list<T>(prefix: string): Promise<Record<string, T>> {
@@ -241,14 +256,17 @@ export class RedisStore implements StateStore {
     const got = await this.call('lock', () => this.client.set(key, token, 'PX', ttl, 'NX'));
     if (got !== 'OK') return null;
     // Extend the lease while held; unref so a held lock never keeps the process alive.
-    const refresh = setInterval(() => {
-      this.client.lucyCompareAndPexpire(key, token, ttl).then(
-        (kept) => {
-          if (kept !== 1) clearInterval(refresh); // expired or taken over: nothing left to extend
-        },
-        () => undefined, // Redis down: the lease simply runs out
-      );
-    }, Math.max(10, Math.floor(ttl / 3)));
+    const refresh = setInterval(
+      () => {
+        this.client.lucyCompareAndPexpire(key, token, ttl).then(
+          (kept) => {
+            if (kept !== 1) clearInterval(refresh); // expired or taken over: nothing left to extend
+          },
+          () => undefined, // Redis down: the lease simply runs out
+        );
+      },
+      Math.max(10, Math.floor(ttl / 3)),
+    );
     refresh.unref();
     let released = false;
     const release = async () => {

@@ -12,11 +12,16 @@ export function stateDirError(dir: string, err: unknown): unknown {
   const code = errorCode(err);
   const reason = `(${(err as Error).message})`;
   const file = code === 'ENOTDIR' || code === 'EEXIST' ? fileInTheWay(join(dir, 'locks')) : undefined;
-  if (file === dir) return new ConfigError(`stateDir ${dir} is not a folder (a file is in the way): move the file or set stateDir to another path ${reason}`);
+  if (file === dir)
+    return new ConfigError(
+      `stateDir ${dir} is not a folder (a file is in the way): move the file or set stateDir to another path ${reason}`,
+    );
   if (file) return new ConfigError(`stateDir ${dir} cannot be used: ${file} is a file, not a folder ${reason}`);
   if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
     const what = existsSync(dir) ? 'is not writable' : 'cannot be created';
-    return new ConfigError(`stateDir ${dir} ${what} (${code === 'EROFS' ? 'read-only file system' : 'permission denied'}): make it writable for this user or set stateDir to another path ${reason}`);
+    return new ConfigError(
+      `stateDir ${dir} ${what} (${code === 'EROFS' ? 'read-only file system' : 'permission denied'}): make it writable for this user or set stateDir to another path ${reason}`,
+    );
   }
   return err;
 }

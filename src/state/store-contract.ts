@@ -44,7 +44,10 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreFix
       const { store } = await fresh();
       const value = { state: 'open', list: [1, 'two', null], nested: { at: '2025-04-19T14:14:00.000Z' } };
       await store.update('k', () => value);
-      const next = await store.update<typeof value & { extra: boolean }>('k', (current) => ({ ...current!, extra: true }));
+      const next = await store.update<typeof value & { extra: boolean }>('k', (current) => ({
+        ...current!,
+        extra: true,
+      }));
       expect(next).toEqual({ ...value, extra: true });
       expect(await store.get('k')).toEqual({ ...value, extra: true });
     });
@@ -89,7 +92,11 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreFix
     it('a throwing update changes nothing and does not block later updates', async () => {
       const { store } = await fresh();
       await store.update('k', () => 'kept');
-      await expect(store.update('k', () => { throw new Error('boom'); })).rejects.toThrow('boom');
+      await expect(
+        store.update('k', () => {
+          throw new Error('boom');
+        }),
+      ).rejects.toThrow('boom');
       expect(await store.get('k')).toBe('kept');
       expect(await store.update('k', () => 'next')).toBe('next');
     });

@@ -15,7 +15,10 @@ export interface CliResult {
   ms: number;
 }
 
-export async function runCli(args: string[], opts: { cwd: string; env?: Record<string, string | undefined>; timeoutMs?: number; input?: string }): Promise<CliResult> {
+export async function runCli(
+  args: string[],
+  opts: { cwd: string; env?: Record<string, string | undefined>; timeoutMs?: number; input?: string },
+): Promise<CliResult> {
   const started = performance.now();
   const r: Result = await execa('node', [BIN, ...args], {
     cwd: opts.cwd,
@@ -54,22 +57,55 @@ export function readLog(dir: string, file = 'logs/jobs.jsonl'): any[] {
 }
 
 /** A config of the seed's shape, pointed at simulator URLs, with fast test timings. */
-export function simConfig(urls: { primary: string; fallback?: string; third?: string }, over: Record<string, unknown> = {}): Record<string, unknown> {
+export function simConfig(
+  urls: { primary: string; fallback?: string; third?: string },
+  over: Record<string, unknown> = {},
+): Record<string, unknown> {
   return {
     stateDir: '.lucy-ops',
     log: 'logs/jobs.jsonl',
     providers: [
       { name: 'deepseek-v3', baseUrl: urls.primary, model: 'deepseek-v3', timeoutMs: 1500, idleTimeoutMs: 500 },
-      { name: 'llama-3.3-70b', baseUrl: urls.fallback ?? urls.primary, model: 'llama-3.3-70b', timeoutMs: 1500, idleTimeoutMs: 500 },
-      { name: 'qwen-72b', baseUrl: urls.third ?? urls.fallback ?? urls.primary, model: 'qwen-72b', timeoutMs: 1500, idleTimeoutMs: 500 },
+      {
+        name: 'llama-3.3-70b',
+        baseUrl: urls.fallback ?? urls.primary,
+        model: 'llama-3.3-70b',
+        timeoutMs: 1500,
+        idleTimeoutMs: 500,
+      },
+      {
+        name: 'qwen-72b',
+        baseUrl: urls.third ?? urls.fallback ?? urls.primary,
+        model: 'qwen-72b',
+        timeoutMs: 1500,
+        idleTimeoutMs: 500,
+      },
     ],
     retry: { attempts: 3, baseDelayMs: 10, maxDelayMs: 40 },
     breaker: { failureThreshold: 3, cooldownMs: 300000 },
     deadlineMs: 8000,
     jobs: {
-      blog: { schedule: '0 * * * *', tz: 'UTC', kind: 'blog', outDir: 'content/blog', prompt: 'Write a blog post for {{date}}.' },
-      threads: { schedule: '*/15 * * * *', tz: 'UTC', kind: 'thread', outDir: 'content/threads', prompt: 'A thread for {{date}} {{time}}.' },
-      stories: { schedule: '*/30 * * * *', tz: 'UTC', kind: 'story', outDir: 'content/stories', prompt: 'A story at {{time}}.' },
+      blog: {
+        schedule: '0 * * * *',
+        tz: 'UTC',
+        kind: 'blog',
+        outDir: 'content/blog',
+        prompt: 'Write a blog post for {{date}}.',
+      },
+      threads: {
+        schedule: '*/15 * * * *',
+        tz: 'UTC',
+        kind: 'thread',
+        outDir: 'content/threads',
+        prompt: 'A thread for {{date}} {{time}}.',
+      },
+      stories: {
+        schedule: '*/30 * * * *',
+        tz: 'UTC',
+        kind: 'story',
+        outDir: 'content/stories',
+        prompt: 'A story at {{time}}.',
+      },
     },
     ...over,
   };

@@ -56,7 +56,8 @@ export function findRedisServer(env: NodeJS.ProcessEnv = process.env): string | 
 export function redisTestsEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
   if (findRedisServer(env)) return true;
   const message = `redis-server not found (PATH or $REDIS_SERVER_BIN); Redis tests need it (${INSTALL_HINT})`;
-  if (env.CI && env.CI !== 'false' && env.CI !== '0') throw new Error(`${message}. CI is set, so this is a failure, not a skip.`);
+  if (env.CI && env.CI !== 'false' && env.CI !== '0')
+    throw new Error(`${message}. CI is set, so this is a failure, not a skip.`);
   console.warn(`SKIPPING Redis tests: ${message}`);
   return false;
 }
@@ -84,7 +85,10 @@ function exited(child: ChildProcess): Promise<void> {
 function ready(child: ChildProcess, timeoutMs: number): Promise<void> {
   return new Promise((resolve, reject) => {
     let output = '';
-    const timer = setTimeout(() => finish(new Error(`redis-server not ready after ${timeoutMs} ms:\n${output}`)), timeoutMs);
+    const timer = setTimeout(
+      () => finish(new Error(`redis-server not ready after ${timeoutMs} ms:\n${output}`)),
+      timeoutMs,
+    );
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       if (output.includes('Ready to accept connections')) finish();

@@ -65,7 +65,10 @@ export function useRobustness(): Robustness {
   }
 
   function startCli(args: string[], cwd: string, env: Record<string, string> = {}): Started {
-    const child = spawn('node', [BIN, ...args], { cwd, env: { ...process.env, NO_COLOR: '1', LUCY_OPS_NOW: NOW, ...env } });
+    const child = spawn('node', [BIN, ...args], {
+      cwd,
+      env: { ...process.env, NO_COLOR: '1', LUCY_OPS_NOW: NOW, ...env },
+    });
     children.add(child);
     let out = '';
     let err = '';
@@ -99,7 +102,10 @@ export function expectWhole(dir: string): void {
 }
 
 export async function gapsAt(dir: string, now: string) {
-  const r = await runCli(['postmortem', 'gaps', '--since', '2026-04-19T13:30Z', '--until', '2026-04-19T14:30Z', '--job', 'blog', '--json'], { cwd: dir, env: { LUCY_OPS_NOW: now } });
+  const r = await runCli(
+    ['postmortem', 'gaps', '--since', '2026-04-19T13:30Z', '--until', '2026-04-19T14:30Z', '--job', 'blog', '--json'],
+    { cwd: dir, env: { LUCY_OPS_NOW: now } },
+  );
   expect(r.exitCode, r.stderr).toBe(0);
   return r.json;
 }
@@ -114,13 +120,30 @@ export function leakyProvider(): Promise<{ url: string; server: Server; mode: { 
       const key = String(req.headers.authorization ?? '').replace(/^Bearer /, '');
       const model = (JSON.parse(body || '{}') as { model?: string }).model;
       const json = (status: number, value: unknown) => {
-        res.writeHead(status, { 'content-type': 'application/json', 'x-echo-key': key, 'www-authenticate': `Bearer realm="${key}"` });
+        res.writeHead(status, {
+          'content-type': 'application/json',
+          'x-echo-key': key,
+          'www-authenticate': `Bearer realm="${key}"`,
+        });
         res.end(JSON.stringify(value));
       };
       if (mode.ok) {
-        return json(200, { id: 'x', object: 'chat.completion', created: 1, model, choices: [{ index: 0, message: { role: 'assistant', content: '# A safe title\n\nNo secrets here.' }, finish_reason: 'stop' }] });
+        return json(200, {
+          id: 'x',
+          object: 'chat.completion',
+          created: 1,
+          model,
+          choices: [
+            {
+              index: 0,
+              message: { role: 'assistant', content: '# A safe title\n\nNo secrets here.' },
+              finish_reason: 'stop',
+            },
+          ],
+        });
       }
-      if (model === 'p1') return json(401, { error: { message: `Incorrect API key provided: ${key}`, type: 'invalid_request_error' } });
+      if (model === 'p1')
+        return json(401, { error: { message: `Incorrect API key provided: ${key}`, type: 'invalid_request_error' } });
       if (model === 'p2') {
         res.writeHead(500, { 'content-type': 'text/plain' });
         return res.end(`upstream rejected key=${key} for ${model}; key ${key}`);
@@ -128,9 +151,15 @@ export function leakyProvider(): Promise<{ url: string; server: Server; mode: { 
       return json(200, { error: { message: `key ${key} is over its quota`, code: 429 } });
     });
   });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`, server, mode })));
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () =>
+      resolve({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`, server, mode }),
+    ),
+  );
 }
 
 export function walk(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : [path.join(dir, e.name)]));
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .flatMap((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : [path.join(dir, e.name)]));
 }

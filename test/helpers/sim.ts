@@ -17,7 +17,8 @@ export function useSimulator(options: SimulatorOptions = {}): Simulator {
   });
   return new Proxy({} as Simulator, {
     get(_, key) {
-      if (!started) throw new Error(`the simulator is not started yet (sim.${String(key)} read outside a hook or test)`);
+      if (!started)
+        throw new Error(`the simulator is not started yet (sim.${String(key)} read outside a hook or test)`);
       const value: unknown = Reflect.get(started, key);
       return typeof value === 'function' ? value.bind(started) : value;
     },

@@ -10,7 +10,11 @@ export interface TrickleOptions {
   first?: string;
 }
 
-export function trickle(head: Record<string, string>, chunk: string, opts: TrickleOptions = {}): (req: IncomingMessage, res: ServerResponse) => void {
+export function trickle(
+  head: Record<string, string>,
+  chunk: string,
+  opts: TrickleOptions = {},
+): (req: IncomingMessage, res: ServerResponse) => void {
   return (_req, res) => {
     res.writeHead(200, head);
     if (opts.first) res.write(opts.first);
