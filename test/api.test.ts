@@ -177,7 +177,7 @@ describe('config and the shared breaker store', () => {
   });
 
   it('a breaker opened by library traffic is skipped by a cron run of the CLI', async () => {
-    await runCli(['breaker', 'reset'], { cwd: dir });
+    await runCli(['breaker', 'reset', '--all'], { cwd: dir });
     sim.setScript({ 'deepseek-v3': { kind: 'status', status: 503 }, '*': { kind: 'ok' } });
     const r = await chain.complete(ask);
     expect(r).toMatchObject({ provider: 'llama-3.3-70b', degraded: true });

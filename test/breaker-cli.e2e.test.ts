@@ -26,8 +26,8 @@ it('trip in one process → status in another → generate skips the tripped pro
   expect(status.exitCode).toBe(0);
   expect(status.json.providers).toEqual([
     expect.objectContaining({ provider: 'deepseek-v3', state: 'open', consecutiveFailures: 0, by: 'manual' }),
-    { provider: 'llama-3.3-70b', state: 'closed', consecutiveFailures: 0 },
-    { provider: 'qwen-72b', state: 'closed', consecutiveFailures: 0 },
+    { provider: 'llama-3.3-70b', state: 'closed', consecutiveFailures: 0, downSince: null },
+    { provider: 'qwen-72b', state: 'closed', consecutiveFailures: 0, downSince: null },
   ]);
   const tripped = status.json.providers[0];
   expect(Date.parse(tripped.openedAt) - Date.parse(NOW)).toBeGreaterThanOrEqual(0);
@@ -44,7 +44,12 @@ it('trip in one process → status in another → generate skips the tripped pro
   const reset = await cli(dir, ['breaker', 'reset', 'deepseek-v3', '--json'], '2026-04-19T14:03:00Z');
   expect(reset.exitCode).toBe(0);
   expect(reset.json.changed).toEqual([{ provider: 'deepseek-v3', from: 'open', to: 'closed', by: 'manual' }]);
-  expect(reset.json.providers[0]).toEqual({ provider: 'deepseek-v3', state: 'closed', consecutiveFailures: 0 });
+  expect(reset.json.providers[0]).toEqual({
+    provider: 'deepseek-v3',
+    state: 'closed',
+    consecutiveFailures: 0,
+    downSince: null,
+  });
 
   const again = await cli(dir, ['generate', 'blog', '--json', '--force'], '2026-04-19T14:04:00Z');
   expect(again.json).toMatchObject({ provider: 'deepseek-v3', degraded: false });
@@ -86,18 +91,66 @@ it('status shows what the engine recorded: failures, last error, opened and retr
   expect(Date.parse(primary.retryAt) - Date.parse(primary.openedAt)).toBe(300_000);
   expect(primary.by).toBeUndefined();
 
+  // opened on its first run: the incident began with that run's first attempt
+  expect(Date.parse(primary.openedAt) - Date.parse(primary.downSince)).toBeGreaterThan(0);
+  expect(Date.parse(primary.openedAt) - Date.parse(primary.downSince)).toBeLessThan(5_000);
+
   const human = await cli(dir, ['breaker', 'status'], '2026-04-19T14:01:05Z');
   expect(human.exitCode).toBe(0);
-  expect(human.stdout).toMatch(/deepseek-v3.*open.*3.*ago.*in 4m( \d+s)?.*server/);
-  expect(human.stdout).toContain(primary.retryAt);
-  expect(human.stdout).toMatch(/state: file store/);
+  // down since 14:00:05 (59s), retried at 14:05:05 (in 4m)
+  expect(human.stdout).toMatch(/deepseek-v3.*open.*3.*14:00:0\d \((\d+s|1m)\).*14:05:0\d \(in 4m( \d+s)?\).*server/);
+  expect(human.stdout).toMatch(/deepseek-v3: open, down since 14:00:0\d \((\d+s|1m)\)/);
+  expect(human.stdout).toMatch(/state: file store .* times in UTC/);
 });
 
-it('reset without a provider closes every breaker', async () => {
+it('down since stays at the incident’s start across failed half-open trials (openedAt moves, downSince does not)', async () => {
+  sim.setScript({ 'deepseek-v3': { kind: 'status', status: 503 }, '*': { kind: 'ok' } });
+  const dir = tempProject(simConfig({ primary: sim.url }));
+  expect((await cli(dir, ['generate', 'blog', '--json'], '2026-04-19T15:15:00Z')).exitCode).toBe(0);
+  // every later run past the 5-minute cooldown gets the trial, which fails and re-opens the breaker
+  for (const at of ['2026-04-19T16:00:00Z', '2026-04-19T17:00:00Z', '2026-04-19T18:30:00Z']) {
+    const run = await cli(dir, ['generate', 'blog', '--json'], at);
+    expect(run.json?.attempts?.[0], run.stderr + run.stdout).toMatchObject({ provider: 'deepseek-v3', outcome: 'failed' });
+  }
+  const status = await cli(dir, ['breaker', 'status', '--json'], '2026-04-19T18:32:30Z');
+  const primary = status.json.providers[0];
+  expect(primary.state).toBe('open');
+  expect(Date.parse(primary.downSince) - Date.parse('2026-04-19T15:15:00Z')).toBeLessThan(5_000);
+  expect(Date.parse(primary.openedAt) - Date.parse('2026-04-19T18:30:00Z')).toBeLessThan(5_000);
+  expect(Date.parse(primary.openedAt) - Date.parse('2026-04-19T18:30:00Z')).toBeGreaterThanOrEqual(0);
+
+  const human = await cli(dir, ['breaker', 'status'], '2026-04-19T18:32:30Z');
+  expect(human.stdout).toMatch(
+    /deepseek-v3: open, down since 15:15(:0\d)? \(3h 17m\), last opened 18:30(:0\d)? \(2m( \d+s)?\)/,
+  );
+  expect(human.stdout).not.toMatch(/1m \d+s ago/);
+});
+
+it('reset needs provider names or --all: a bare reset changes nothing and exits 64 with a hint', async () => {
+  const dir = tempProject(simConfig({ primary: sim.url }));
+  await cli(dir, ['breaker', 'trip', 'deepseek-v3', '--for', '2h']);
+  const bare = await cli(dir, ['breaker', 'reset']);
+  expect(bare.exitCode).toBe(64);
+  expect(bare.stderr).toMatch(/name the providers to close .*--all/);
+  const bareJson = await cli(dir, ['breaker', 'reset', '--json']);
+  expect(bareJson.exitCode).toBe(64);
+  expect(bareJson.json.error.exitCode).toBe(64);
+  const both = await cli(dir, ['breaker', 'reset', 'qwen-72b', '--all']);
+  expect(both.exitCode).toBe(64);
+  const status = await cli(dir, ['breaker', 'status', '--json']);
+  expect(status.json.providers[0]).toMatchObject({ state: 'open', by: 'manual' }); // the trip is untouched
+  expect(readLog(dir).filter((l) => l.event === 'breaker.close')).toEqual([]);
+
+  const some = await cli(dir, ['breaker', 'reset', 'deepseek-v3', 'qwen-72b', '--json']);
+  expect(some.exitCode, some.stderr).toBe(0);
+  expect(some.json.changed).toEqual([{ provider: 'deepseek-v3', from: 'open', to: 'closed', by: 'manual' }]);
+});
+
+it('reset --all closes every breaker', async () => {
   const dir = tempProject(simConfig({ primary: sim.url }));
   await cli(dir, ['breaker', 'trip', 'deepseek-v3']);
   await cli(dir, ['breaker', 'trip', 'qwen-72b', '--for', '2h']);
-  const reset = await cli(dir, ['breaker', 'reset', '--json']);
+  const reset = await cli(dir, ['breaker', 'reset', '--all', '--json']);
   expect(reset.exitCode).toBe(0);
   expect(reset.json.changed.map((t: any) => t.provider).sort()).toEqual(['deepseek-v3', 'qwen-72b']);
   expect(reset.json.providers.every((p: any) => p.state === 'closed')).toBe(true);

@@ -17,7 +17,7 @@ Examples:
   lucy-ops breaker status
   lucy-ops breaker trip deepseek-v3 --for 2h   # planned maintenance: runs skip it for 2 hours
   lucy-ops breaker reset deepseek-v3           # close it now
-  lucy-ops breaker reset                       # close every breaker
+  lucy-ops breaker reset --all                 # close every breaker
 
 Changes are written to the job log as breaker.open / breaker.close records with by: "manual".`,
     );
@@ -34,18 +34,28 @@ Changes are written to the job log as breaker.open / breaker.close records with 
     });
 
   breaker
-    .command('reset [provider]')
-    .description('close one breaker, or all of them')
+    .command('reset [providers...]')
+    .description('close the named breakers, or every one with --all')
+    .option('--all', 'close every breaker, including ones tripped by hand for maintenance')
     .addHelpText(
       'after',
-      '\nExamples:\n  lucy-ops breaker reset deepseek-v3   # the provider is back\n  lucy-ops breaker reset               # close every breaker',
+      '\nExamples:\n  lucy-ops breaker reset deepseek-v3            # the provider is back\n  lucy-ops breaker reset deepseek-v3 qwen-72b\n  lucy-ops breaker reset --all                  # close every breaker (hand trips too)\n\nWith neither names nor --all it changes nothing and exits 64: a bare reset must not end a\nmaintenance trip by accident.',
     )
-    .action(async (provider: string | undefined, _flags: unknown, cmd: Command) => {
+    .action(async (providers: string[], flags: { all?: boolean }, cmd: Command) => {
+      if (providers.length === 0 && !flags.all)
+        throw new CliError(
+          'breaker reset: name the providers to close (e.g. `lucy-ops breaker reset deepseek-v3`), or give --all to close every breaker; `lucy-ops breaker status` lists them',
+          ExitCode.usage,
+        );
+      if (providers.length > 0 && flags.all)
+        throw new CliError('breaker reset: give provider names or --all, not both', ExitCode.usage);
       await withBoard(cmd, async ({ ctx, json, board, log }) => {
-        if (provider !== undefined) knownProvider(ctx.config, provider);
-        const changed = await board.reset(provider);
+        for (const provider of providers) knownProvider(ctx.config, provider);
+        const changed: Transition[] = [];
+        if (flags.all) changed.push(...(await board.reset()));
+        else for (const provider of new Set(providers)) changed.push(...(await board.reset(provider)));
         for (const t of changed) log('breaker.close', { provider: t.provider, from: t.from, by: 'manual' });
-        const what = provider ?? 'every breaker';
+        const what = flags.all ? 'every breaker' : providers.join(', ');
         say(
           (changed.length
             ? `closed: ${changed.map((t) => `${t.provider} (was ${t.from})`).join(', ')}`
@@ -82,6 +92,7 @@ Changes are written to the job log as breaker.open / breaker.close records with 
 }
 
 type Board = import('../probe/breakers.js').BreakerBoard;
+type Transition = import('../engine/breaker.js').Transition;
 type Log = (event: string, fields: Record<string, unknown>) => void;
 
 async function withBoard(

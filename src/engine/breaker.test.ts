@@ -5,6 +5,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { compileForWorkers, startWorker } from '../../test/fixtures/state-harness.mjs';
 import { ManualClock } from '../clock.js';
 import { openFileStore } from '../state/file-store.js';
+import { openRedisStore } from '../state/redis-store.js';
+import type { StateStore } from '../state/types.js';
+import { redisTestsEnabled, startRedisServer, type RedisServer } from '../../test/helpers/redis-server.js';
 import { Breakers, toRecord, type BreakerPolicy } from './breaker.js';
 
 const policy: BreakerPolicy = { failureThreshold: 3, cooldownMs: 300_000, trialLeaseMs: 30_000 };
@@ -37,7 +40,14 @@ describe('Breakers: closed', () => {
     expect(await breakers.recordFailure('p', 'http-503')).toBeUndefined();
     expect(await breakers.recordFailure('p', 'http-429')).toBeUndefined();
     expect(await breakers.status(['p'])).toEqual([
-      { provider: 'p', state: 'closed', consecutiveFailures: 2, lastError: 'http-429', lastFailureAt: at(T0) },
+      {
+        provider: 'p',
+        state: 'closed',
+        consecutiveFailures: 2,
+        lastError: 'http-429',
+        lastFailureAt: at(T0),
+        failingSince: at(T0),
+      },
     ]);
     expect(await breakers.recordSuccess('p')).toBeUndefined();
     expect(await store.get('breaker:p')).toBeUndefined(); // healthy = no record at all
@@ -49,8 +59,11 @@ describe('Breakers: closed', () => {
 
   it('opens at the threshold for cooldownMs, and an open breaker refuses without writing', async () => {
     const { breakers, dir, clock } = await setup();
+    clock.advance(-20_000); // the incident's first failure, 20 s before the one that opens it
     await breakers.recordFailure('deepseek-v3', 'http-503');
+    clock.advance(10_000);
     await breakers.recordFailure('deepseek-v3', 'http-503');
+    clock.advance(10_000);
     expect(await breakers.recordFailure('deepseek-v3', 'timeout')).toEqual({
       provider: 'deepseek-v3',
       from: 'closed',
@@ -63,6 +76,7 @@ describe('Breakers: closed', () => {
       consecutiveFailures: 3,
       openedAt: at(T0),
       retryAt,
+      downSince: at(T0 - 20_000),
       lastError: 'timeout',
     });
     const before = await stat(join(dir, 'state.json'));
@@ -136,6 +150,7 @@ describe('Breakers: after the cooldown', () => {
       consecutiveFailures: 4,
       openedAt: '2025-04-19T14:19:35.000Z',
       retryAt: '2025-04-19T14:24:35.000Z',
+      downSince: '2025-04-19T14:14:00.000Z', // the incident's start, not the failed trial
       lastError: 'timeout',
     });
     clock.set('2025-04-19T14:24:34.999Z');
@@ -191,6 +206,7 @@ describe('Breakers: by hand', () => {
       consecutiveFailures: 0,
       openedAt: at(T0),
       retryAt: at(T0 + 600_000),
+      downSince: at(T0),
       by: 'manual',
     });
     expect(await breakers.acquire('qwen-72b')).toMatchObject({ allow: false, state: 'open' });
@@ -209,6 +225,74 @@ describe('Breakers: by hand', () => {
     expect(await store.list('breaker:')).toEqual({});
     expect(await breakers.acquire('b')).toEqual({ allow: true, trial: false });
   });
+});
+
+/**
+ * downSince is breaker state kept in the store, so it must survive from one handle (one process)
+ * to the next on both implementations: the file store here, and Redis when a redis-server exists.
+ */
+const redisOn = redisTestsEnabled();
+let redis: RedisServer | undefined;
+beforeAll(async () => {
+  if (redisOn) redis = await startRedisServer();
+});
+afterAll(async () => {
+  await redis?.stop();
+});
+
+const storeKinds: Array<[string, () => Promise<{ open: () => Promise<StateStore> } | undefined>]> = [
+  [
+    'file',
+    async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'lucy-ops-breaker-'));
+      dirs.push(dir);
+      return { open: () => openFileStore(dir) };
+    },
+  ],
+  [
+    'redis',
+    async () => {
+      if (!redis) return undefined;
+      const keyPrefix = `downsince-${process.pid}-${Date.now()}:`;
+      return { open: () => openRedisStore({ url: redis!.url, keyPrefix }) };
+    },
+  ],
+];
+
+describe.each(storeKinds)('downSince through the %s store', (kind, make) => {
+  it.skipIf(kind === 'redis' && !redisOn)(
+    'is the first failure of the incident, kept across failed trials and hand trips, cleared on close',
+    async () => {
+      const backing = (await make())!;
+      const [first, second] = [await backing.open(), await backing.open()];
+      const clock = new ManualClock(T0);
+      // each step through a new Breakers on alternating handles, as separate cron runs would
+      const via = (n: number) => new Breakers(n % 2 ? second : first, policy, clock);
+      try {
+        await via(0).recordFailure('p', 'http-503'); // 14:14:00, the first failure
+        clock.advance(60_000);
+        await via(1).recordFailure('p', 'http-503');
+        clock.advance(60_000);
+        await via(0).recordFailure('p', 'timeout'); // 14:16:00: opens
+        for (let trial = 0; trial < 3; trial++) {
+          clock.advance(300_000);
+          expect(await via(trial + 1).acquire('p')).toMatchObject({ allow: true, trial: true });
+          clock.advance(5_000);
+          await via(trial).recordFailure('p', 'timeout');
+        }
+        const [after] = await via(1).status(['p']);
+        expect(after).toMatchObject({ state: 'open', downSince: at(T0), openedAt: at(T0 + 120_000 + 3 * 305_000) });
+        await via(0).trip('p', 3_600_000); // maintenance on a provider already down: same incident
+        expect((await via(1).status(['p']))[0]).toMatchObject({ by: 'manual', downSince: at(T0) });
+        await via(1).reset('p');
+        expect((await via(0).status(['p']))[0]).toEqual({ provider: 'p', state: 'closed', consecutiveFailures: 0 });
+        await via(0).trip('p', 60_000); // a trip of a healthy provider: down from now
+        expect((await via(1).status(['p']))[0]).toMatchObject({ downSince: at(clock.now()) });
+      } finally {
+        await Promise.all([first.close(), second.close()]);
+      }
+    },
+  );
 });
 
 describe('Breakers across processes', () => {

@@ -14,10 +14,32 @@
 import type { Clock } from '../clock.js';
 import type { StateStore } from '../state/types.js';
 
+/**
+ * `failingSince` (closed) is the first failure of the current run of failures; `downSince` (open,
+ * half-open) is the first failure of the current incident: carried from `failingSince` when the
+ * breaker opens, and kept through every failed trial, so it says how long the provider has been
+ * down while `openedAt` is only the latest opening (the cooldown counts from it). Records written
+ * before these fields existed lack them: readers fall back to `openedAt`.
+ */
 export type BreakerRecord =
-  | { state: 'closed'; consecutiveFailures: number; lastError?: string; lastFailureAt?: string }
-  | { state: 'open'; consecutiveFailures: number; openedAt: string; retryAt: string; lastError?: string; by?: 'manual' }
-  | { state: 'half-open'; consecutiveFailures: number; openedAt: string; trialUntil: string; lastError?: string };
+  | { state: 'closed'; consecutiveFailures: number; lastError?: string; lastFailureAt?: string; failingSince?: string }
+  | {
+      state: 'open';
+      consecutiveFailures: number;
+      openedAt: string;
+      retryAt: string;
+      downSince?: string;
+      lastError?: string;
+      by?: 'manual';
+    }
+  | {
+      state: 'half-open';
+      consecutiveFailures: number;
+      openedAt: string;
+      trialUntil: string;
+      downSince?: string;
+      lastError?: string;
+    };
 
 export type BreakerState = BreakerRecord['state'];
 
@@ -77,6 +99,16 @@ export function toRecord(raw: unknown): BreakerRecord {
   return CLOSED;
 }
 
+/**
+ * When the current incident began: closed with failures, its first failure; open or half-open, the
+ * stored `downSince` (or `openedAt` for a record from before that field). Undefined when healthy.
+ */
+export function downSinceOf(record: BreakerRecord): string | undefined {
+  if (record.state === 'closed')
+    return record.failingSince ?? (record.consecutiveFailures > 0 ? record.lastFailureAt : undefined);
+  return record.downSince ?? record.openedAt;
+}
+
 /** What acquire answers for this record at `now`, and the record to store if it changes. */
 export function decideAcquire(
   record: BreakerRecord,
@@ -100,6 +132,7 @@ export function decideAcquire(
     consecutiveFailures: record.consecutiveFailures,
     openedAt: record.openedAt,
     trialUntil: iso(now + policy.trialLeaseMs),
+    downSince: downSinceOf(record),
     ...(record.lastError !== undefined && { lastError: record.lastError }),
   };
   return { result: { allow: true, trial: true }, change: { next, from: record.state, to: 'half-open' } };
@@ -119,13 +152,20 @@ export function decideFailure(record: BreakerRecord, errorType: string, now: num
     consecutiveFailures,
     openedAt: iso(now),
     retryAt: iso(now + policy.cooldownMs),
+    downSince: downSinceOf(record) ?? iso(now),
     lastError: errorType,
   });
   switch (record.state) {
     case 'closed':
       if (consecutiveFailures >= policy.failureThreshold) return { next: reopen(), from: 'closed', to: 'open' };
       return {
-        next: { state: 'closed', consecutiveFailures, lastError: errorType, lastFailureAt: iso(now) },
+        next: {
+          state: 'closed',
+          consecutiveFailures,
+          lastError: errorType,
+          lastFailureAt: iso(now),
+          failingSince: record.failingSince ?? iso(now),
+        },
         from: 'closed',
         to: 'closed',
       };
@@ -211,6 +251,8 @@ export class Breakers {
         consecutiveFailures: record.consecutiveFailures,
         openedAt: iso(now),
         retryAt: iso(now + forMs),
+        // tripping a provider that is already failing keeps the incident's start
+        downSince: downSinceOf(record) ?? iso(now),
         ...(record.lastError !== undefined && { lastError: record.lastError }),
         by: 'manual',
       };

@@ -7,6 +7,7 @@ import {
   Breakers,
   breakerKey,
   breakerPolicy,
+  downSinceOf,
   toRecord,
   type BreakerRecord,
   type BreakerState,
@@ -26,10 +27,20 @@ export interface BreakerView {
   lastError?: string;
   /** "manual" when opened by `breaker trip`. */
   by?: 'manual';
+  /**
+   * Open or half-open: the first failure of the current incident (kept across failed trials, unlike
+   * openedAt, which is the latest opening). null when closed.
+   */
+  downSince: string | null;
 }
 
 export function toView(provider: string, r: BreakerRecord): BreakerView {
-  const view: BreakerView = { provider, state: r.state, consecutiveFailures: r.consecutiveFailures };
+  const view: BreakerView = {
+    provider,
+    state: r.state,
+    consecutiveFailures: r.consecutiveFailures,
+    downSince: r.state === 'closed' ? null : (downSinceOf(r) ?? null),
+  };
   if (r.state === 'open') Object.assign(view, { openedAt: r.openedAt, retryAt: r.retryAt }, r.by ? { by: r.by } : {});
   if (r.state === 'half-open') Object.assign(view, { openedAt: r.openedAt, retryAt: r.trialUntil });
   if (r.lastError !== undefined) view.lastError = r.lastError;

@@ -8,6 +8,7 @@ import { formatDuration } from '../time.js';
 import type { BreakerView } from './breakers.js';
 import type { ProbeResult } from './probe.js';
 import { rendered, tableLook } from '../cli/table-look.js';
+import { sinceLabel, wallClock, zoneNote } from '../cli/time-format.js';
 
 export function printProbe(results: ProbeResult[], out: (s: string) => void = (s) => process.stdout.write(s)): void {
   const table = new Table({
@@ -59,29 +60,34 @@ export function printBreakers(
   now: number,
   out: (s: string) => void = (s) => process.stdout.write(s),
 ): void {
-  const table = new Table({ head: ['provider', 'state', 'failures', 'opened', 'retry', 'last error'], ...tableLook() });
+  const table = new Table({
+    head: ['provider', 'state', 'failures', 'down since', 'retry', 'last error'],
+    ...tableLook(),
+  });
   for (const v of views) {
     table.push([
       v.provider,
-      colourState(v.state) + (v.by === 'manual' ? chalk.dim(' (manual)') : ''),
+      colourState(v.state) + (v.by === 'manual' ? chalk.yellow(' (by hand)') : ''),
       String(v.consecutiveFailures),
-      v.openedAt ? `${ago(v.openedAt, now)}\n${chalk.dim(v.openedAt)}` : '',
-      v.retryAt ? `${until(v.retryAt, now)}\n${chalk.dim(v.retryAt)}` : '',
+      v.downSince ? sinceLabel(v.downSince, now) : '',
+      v.retryAt ? `${wallClock(v.retryAt, now)} (${until(v.retryAt, now)})` : '',
       v.lastError ?? '',
     ]);
   }
+  const down = views.filter((v) => v.downSince);
+  const lines = down.map(
+    (v) =>
+      `${v.provider}: ${v.state}, down since ${sinceLabel(v.downSince!, now)}` +
+      (v.by === 'manual' ? ', tripped by hand (by: manual)' : '') +
+      (v.openedAt && v.openedAt !== v.downSince ? `, last opened ${sinceLabel(v.openedAt, now)}` : ''),
+  );
   const where =
     `state: ${store.kind} store (${store.where})` +
     (store.fallback ? chalk.yellow(` — fallback: ${store.fallback}`) : '');
-  out(rendered(table) + '\n' + chalk.dim(where) + '\n');
-}
-
-function ago(iso: string, now: number): string {
-  const ms = now - Date.parse(iso);
-  return ms >= 0 ? `${formatDuration(ms)} ago` : `in ${formatDuration(-ms)}`;
+  out(rendered(table) + '\n' + lines.map((l) => l + '\n').join('') + chalk.dim(`${where} · ${zoneNote()}`) + '\n');
 }
 
 function until(iso: string, now: number): string {
   const ms = Date.parse(iso) - now;
-  return ms > 0 ? `in ${formatDuration(ms)}` : `due (${formatDuration(-ms)} ago)`;
+  return ms > 0 ? `in ${formatDuration(ms)}` : `due, ${formatDuration(-ms)} ago`;
 }
