@@ -110,7 +110,10 @@ it('down since stays at the incident’s start across failed half-open trials (o
   // every later run past the 5-minute cooldown gets the trial, which fails and re-opens the breaker
   for (const at of ['2026-04-19T16:00:00Z', '2026-04-19T17:00:00Z', '2026-04-19T18:30:00Z']) {
     const run = await cli(dir, ['generate', 'blog', '--json'], at);
-    expect(run.json?.attempts?.[0], run.stderr + run.stdout).toMatchObject({ provider: 'deepseek-v3', outcome: 'failed' });
+    expect(run.json?.attempts?.[0], run.stderr + run.stdout).toMatchObject({
+      provider: 'deepseek-v3',
+      outcome: 'failed',
+    });
   }
   const status = await cli(dir, ['breaker', 'status', '--json'], '2026-04-19T18:32:30Z');
   const primary = status.json.providers[0];
