@@ -82,7 +82,7 @@ describe('secrets', () => {
       ['breaker', 'status', '--json'],
       ['breaker', 'trip', 'p1', '--for', '10m', '--json'],
       ['breaker', 'status'],
-      ['breaker', 'reset', '--json'],
+      ['breaker', 'reset', '--all', '--json'],
     ]) {
       expect((await cli(args)).exitCode, args.join(' ')).toBe(0);
     }
