@@ -201,6 +201,35 @@ describe('chat completions through the chain', () => {
     expect(text).toContain('llama-3.3-70b');
   });
 
+  it('passes usage through when asked for: the usage chunk of a stream, and usage on a whole answer', async () => {
+    sim.setScript({ '*': { kind: 'ok' } });
+    const streamed = async (includeUsage: boolean) => {
+      const stream = await client(serve).chat.completions.create({
+        model: 'auto',
+        stream: true,
+        ...(includeUsage ? { stream_options: { include_usage: true } } : {}),
+        ...ask,
+      });
+      const usage = [];
+      let text = '';
+      for await (const chunk of stream) {
+        if (chunk.usage) usage.push({ usage: chunk.usage, choices: chunk.choices.length });
+        text += chunk.choices[0]?.delta.content ?? '';
+      }
+      return { usage, text };
+    };
+    const asked = await streamed(true);
+    // one usage chunk, after the content, with no choices (as OpenAI sends it)
+    expect(asked.usage).toEqual([{ usage: expect.objectContaining({ total_tokens: expect.any(Number) }), choices: 0 }]);
+    const { prompt_tokens, completion_tokens, total_tokens } = asked.usage[0].usage;
+    expect(completion_tokens).toBeGreaterThan(0);
+    expect(prompt_tokens + completion_tokens).toBe(total_tokens);
+    expect(asked.text).toContain('deepseek-v3');
+    expect((await streamed(false)).usage).toEqual([]);
+    const whole = await client(serve).chat.completions.create({ model: 'auto', ...ask });
+    expect(whole.usage?.completion_tokens).toBeGreaterThan(0);
+  });
+
   it('answers 504 when the deadline passes', async () => {
     const err = await client(serve)
       .chat.completions.create({ model: 'hanger', ...ask }, { headers: { 'x-lucy-deadline-ms': '200' } })
@@ -286,20 +315,59 @@ describe('token, health, and shutdown', () => {
     }
     const down = await fetch(`${s.url}/healthz`);
     expect(down.status).toBe(503);
-    expect(await down.json()).toMatchObject({
+    const health = await down.json();
+    expect(health).toMatchObject({
       ok: false,
       status: 'unavailable',
       providers: [{ provider: 'deepseek-v3', state: 'open', available: false }, {}, {}],
     });
+    // tripped for 10 minutes: come back in (at most) 600 s, header and body alike
+    expect(health.retryAfterS).toBeGreaterThan(540);
+    expect(health.retryAfterS).toBeLessThanOrEqual(600);
+    expect(down.headers.get('retry-after')).toBe(String(health.retryAfterS));
     const err = await client(s, 'correct-horse-battery')
       .chat.completions.create({ model: 'auto', ...ask })
       .catch((e: unknown) => e);
     expect((err as InstanceType<typeof OpenAI.APIError>).status).toBe(503);
+    const retryAfter = Number((err as InstanceType<typeof OpenAI.APIError>).headers?.get('retry-after'));
+    expect(retryAfter).toBeGreaterThan(540);
+    expect(retryAfter).toBeLessThanOrEqual(health.retryAfterS);
     expect((err as InstanceType<typeof OpenAI.APIError>).error).toMatchObject({
       type: 'lucy_ops_unavailable',
       code: 'all_breakers_open',
       attempts: [{ outcome: 'skipped-open' }, {}, {}],
     });
+  });
+
+  it('a 503 from an open chain says Retry-After, and the openai client waits that long before its retry', async () => {
+    // one failure opens each breaker for 2 s: the first request finds every provider down
+    const openDir = tempProject(
+      simConfig({ primary: sim.url }, { breaker: { failureThreshold: 1, cooldownMs: 2000 } }),
+    );
+    const s = await startServe(openDir);
+    started.push(s);
+    sim.setScript({ '*': { kind: 'status', status: 503 } });
+    const seen: Array<{ status: number; at: number; retryAfter: string | null }> = [];
+    const watched = new OpenAI({
+      baseURL: `${s.url}/v1`,
+      apiKey: 'unused',
+      maxRetries: 1,
+      timeout: 10_000,
+      fetch: async (url, init) => {
+        const at = performance.now();
+        const r = await fetch(url, init);
+        seen.push({ status: r.status, at, retryAfter: r.headers.get('retry-after') });
+        if (r.status === 503) sim.setScript({ '*': { kind: 'ok' } }); // the providers come back meanwhile
+        return r;
+      },
+    });
+    const answer = await watched.chat.completions.create({ model: 'auto', ...ask });
+    expect(answer.choices[0].message.content).toContain('deepseek-v3'); // its half-open trial served
+    expect(seen.map((r) => r.status)).toEqual([503, 200]);
+    const retryAfter = Number(seen[0].retryAfter);
+    expect([1, 2]).toContain(retryAfter); // seconds until the earliest cooldown ends, rounded up
+    // the client's own first backoff is under a second; it waited what serve said instead
+    expect(seen[1].at - seen[0].at).toBeGreaterThanOrEqual(retryAfter * 1000 - 50);
   });
 
   it('on SIGTERM finishes the in-flight request, refuses new ones, and exits 0', async () => {

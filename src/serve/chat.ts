@@ -11,7 +11,9 @@ import { outcomeOf, type CallRecord } from '../api/run-log.js';
 import type { StreamChunk } from '../api/stream.js';
 import type { ChainResult } from '../engine/types.js';
 import type { ChatRequest } from '../providers/types.js';
+import { AllProvidersFailedError } from '../engine/errors.js';
 import { readBody } from './body.js';
+import { readHealth } from './health.js';
 import type { ServeMetrics } from './metrics.js';
 import {
   chainErrorReply,
@@ -88,7 +90,9 @@ export async function handleChat(req: IncomingMessage, res: ServerResponse, ctx:
     if (outcome === 'error') ctx.warn(`serve: unexpected error: ${(err as Error)?.stack ?? String(err)}`);
     if (!res.headersSent && !res.destroyed) {
       const reply = chainErrorReply(err);
-      sendJson(res, reply.status, reply.body, record ? { 'x-lucy-run-id': record.runId } : {});
+      const headers: Record<string, string> = record ? { 'x-lucy-run-id': record.runId } : {};
+      if (err instanceof AllProvidersFailedError) await addRetryAfter(headers, ctx.chain, provider);
+      if (!res.destroyed) sendJson(res, reply.status, reply.body, headers);
     }
     return finish(outcome);
   } finally {
@@ -208,8 +212,27 @@ async function parseRequest(req: IncomingMessage, ctx: ChatContext): Promise<Par
     provider = model;
   }
   const includeUsage = Boolean((streamOptions as { include_usage?: unknown } | undefined)?.include_usage);
+  // streamed: the provider is asked for its usage chunk too (a non-streamed answer carries usage anyway)
+  const request = (
+    stream === true && streamOptions !== undefined ? { ...rest, stream_options: streamOptions } : rest
+  ) as ChatRequest;
   // no x-lucy-job: the chain's own job (serve's is "serve")
-  return { kind: 'ok', request: rest as ChatRequest, provider, job, stream: stream === true, includeUsage, deadlineMs };
+  return { kind: 'ok', request, provider, job, stream: stream === true, includeUsage, deadlineMs };
+}
+
+/**
+ * A chain that could not serve because its breakers are open says when to come back: the seconds
+ * until the earliest of them is due for a trial, as `/healthz` does (clients such as the official
+ * `openai` ones wait that long before their retry instead of retrying blindly).
+ */
+async function addRetryAfter(headers: Record<string, string>, chain: ChainInternals, from?: string): Promise<void> {
+  const names = chain.config.providers.map((p) => p.name);
+  try {
+    const health = await readHealth(chain, from === undefined ? names : names.slice(names.indexOf(from)));
+    if (health.retryAfterS) headers['retry-after'] = String(health.retryAfterS);
+  } catch {
+    // the answer is a 503 either way; a store that cannot be read only costs the hint
+  }
 }
 
 function disclosure(

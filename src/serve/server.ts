@@ -51,7 +51,8 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/healthz' && (req.method === 'GET' || req.method === 'HEAD')) {
       const health = await readHealth(chain);
-      return sendJson(res, health.ok ? 200 : 503, health);
+      const retry = health.retryAfterS ? { 'retry-after': String(health.retryAfterS) } : undefined;
+      return sendJson(res, health.ok ? 200 : 503, health, retry);
     }
     if (!authorized(req.headers)) {
       res.setHeader('www-authenticate', 'Bearer');
