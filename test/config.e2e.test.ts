@@ -152,7 +152,7 @@ describe('config loading', () => {
     );
     const bad = await status(d);
     expect(bad.exitCode).toBe(78);
-    expect(bad.stderr).toMatch(/^  deadlineMs: must be at least 1, got -1$/m);
+    expect(bad.stderr).toMatch(/^ {2}deadlineMs: must be at least 1, got -1$/m);
     expect(bad.stderr).toContain(
       'jobs.x.command: must be an array: the command and its arguments, run without a shell (e.g. ["npm", "run", "x"])',
     );

@@ -3,7 +3,7 @@
  * state store), then send what the policy decided. See src/alerts/policy.ts for the rules.
  */
 import type { JobContext } from '../jobs/context.js';
-import type { RunHandle, WorkResult } from '../jobs/run-slot.js';
+import type { RunHandle, WorkResult } from '../jobs/types.js';
 import { EMPTY_MEMORY, decisionFor, newlyOpened, nextMemory, type JobAlertMemory } from './policy.js';
 import { sendAlert } from './send.js';
 import type { AlertInput, AlertReport } from './types.js';

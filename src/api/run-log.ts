@@ -13,7 +13,8 @@ import {
 } from '../engine/errors.js';
 import type { ChainResult } from '../engine/types.js';
 import type { JobContext } from '../jobs/context.js';
-import { logEngineEvent, type RunHandle, type WorkResult } from '../jobs/run-slot.js';
+import { logEngineEvent } from '../jobs/run-slot.js';
+import type { RunHandle, WorkResult } from '../jobs/types.js';
 import { newRunId, type JobLog, type LogInput } from '../log/writer.js';
 
 /** How a call ended, for the log, metrics and the HTTP status. */

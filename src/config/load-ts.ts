@@ -75,7 +75,6 @@ function evaluateCjs(code: string, filepath: string, self: unknown): unknown {
   const module = { exports: {} as Record<string, unknown> };
   const requireFromConfig = createRequire(filepath);
   const req = Object.assign((id: string) => (id === 'lucy-ops' ? self : requireFromConfig(id)), requireFromConfig);
-  // eslint-disable-next-line no-new-func
   const fn = new Function('exports', 'require', 'module', '__filename', '__dirname', code);
   fn(module.exports, req, module, filepath, path.dirname(filepath));
   return module.exports;

@@ -3,7 +3,7 @@
  * zod adds ~45 ms to every cold start (measured), and every crontab line pays start-up.
  */
 import path from 'node:path';
-import type { ResolvedConfig, ResolvedJob, ResolvedProvider, UserConfig } from './types.js';
+import type { ResolvedConfig, ResolvedJob, ResolvedProvider } from './types.js';
 import { ConfigError } from './errors.js';
 import { MAX_TIMER_MS } from '../time.js';
 

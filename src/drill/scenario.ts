@@ -126,5 +126,3 @@ export const EXPECTED = {
   skippedOpenRuns: [{ job: 'stories', slot: at('14:30') }],
   closedBy: { job: 'blog', slot: at('15:00') },
 } as const;
-
-export const iso = at;

@@ -11,7 +11,8 @@ import type { Trigger } from '../log/types.js';
 import { scrubSecrets } from '../log/writer.js';
 import { secretValues, type JobContext } from './context.js';
 import { OutputTail } from './output-tail.js';
-import { runSlot, type RunHandle, type SlotRunResult, type WorkResult } from './run-slot.js';
+import { runSlot } from './run-slot.js';
+import type { RunHandle, SlotRunResult, WorkResult } from './types.js';
 
 /** Exit code when --timeout ended the command (as timeout(1) does). */
 export const TIMEOUT_EXIT = 124;

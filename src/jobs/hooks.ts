@@ -4,7 +4,7 @@
  * a failure is one warning on stderr.
  */
 import type { JobContext } from './context.js';
-import type { RunHandle, WorkResult } from './run-slot.js';
+import type { RunHandle, WorkResult } from './types.js';
 
 export async function afterRunHooks(ctx: JobContext, run: RunHandle, result: WorkResult): Promise<void> {
   if (result.status === 'skipped' || ctx.afterRunHooks === false) return;

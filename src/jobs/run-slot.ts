@@ -8,37 +8,7 @@ import type { Trigger } from '../log/types.js';
 import { newRunId } from '../log/writer.js';
 import type { JobContext } from './context.js';
 import { afterRunHooks } from './hooks.js';
-
-export type RunStatus = 'ok' | 'failed' | 'skipped';
-
-export interface RunHandle {
-  runId: string;
-  job: string;
-  slot: string;
-  trigger: Trigger;
-  /** Append a record stamped with this run's job, runId, scheduledFor and trigger. */
-  log(event: string, fields?: Record<string, unknown>, level?: 'info' | 'warn' | 'error'): void;
-}
-
-export interface WorkResult {
-  status: RunStatus;
-  /** Fields for the run.end record (provider, degraded, error, exitCode...). */
-  fields?: Record<string, unknown>;
-  /** Why a run was skipped ('served', 'locked', 'dry-run'). */
-  reason?: string;
-  /** For the after-run hooks (alerts, metrics): the provider attempts and breaker changes of this run. */
-  attempts?: Array<{ provider: string; outcome: string }>;
-  transitions?: Array<{ provider: string; from: string; to: string }>;
-  /** No provider could serve (exit 69). */
-  unavailable?: boolean;
-}
-
-export interface SlotRunResult extends WorkResult {
-  runId: string;
-  durationMs: number;
-  /** True when another process holds this job+slot: nothing ran. */
-  locked: boolean;
-}
+import type { RunHandle, SlotRunResult, WorkResult } from './types.js';
 
 export async function runSlot(
   ctx: JobContext,

@@ -137,7 +137,7 @@ function* errorChain(err: unknown, depth = 0): Generator<object> {
 
 const KEY_PATTERNS: RegExp[] = [
   /\bBearer\s+[^\s"',;]+/gi,
-  /\bsk-[A-Za-z0-9_\-]{4,}/g,
+  /\bsk-[A-Za-z0-9_-]{4,}/g,
   /\b(api[_-]?key|x-api-key|authorization|access[_-]?token)(["']?\s*[:=]\s*["']?)[^\s"',;&]+/gi,
 ];
 

@@ -4,7 +4,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ResolvedProvider } from '../config/types.js';
 import { failureOf } from '../../test/helpers/failure.js';
 import { trickle } from '../../test/helpers/trickle.js';
-import { DeadlineReason } from './errors.js';
 import { closeProviderAgent, complete, type CallOptions } from './openai-compatible.js';
 import type { ChatRequest } from './types.js';
 

@@ -11,7 +11,7 @@ import { badRequestBody, respond } from './faults.js';
 import { ActiveScript, loadSimScript, parseSimScript } from './script.js';
 import type { SimRequestRecord, SimScript } from './types.js';
 
-export type { Fault, FaultKind, SimRule, SimScript, SimRequestRecord } from './types.js';
+export type { Fault, SimScript, SimRequestRecord } from './types.js';
 export { loadSimScript, parseSimScript };
 export { closedPortUrl } from './ports.js';
 

@@ -1,0 +1,37 @@
+/**
+ * The shapes a run passes between run-slot, its work (generate, command, the library's run log)
+ * and the after-run hooks (alerts, metrics). They live apart from run-slot so the hooks can name
+ * them without importing the code that calls the hooks.
+ */
+import type { Trigger } from '../log/types.js';
+
+export type RunStatus = 'ok' | 'failed' | 'skipped';
+
+export interface RunHandle {
+  runId: string;
+  job: string;
+  slot: string;
+  trigger: Trigger;
+  /** Append a record stamped with this run's job, runId, scheduledFor and trigger. */
+  log(event: string, fields?: Record<string, unknown>, level?: 'info' | 'warn' | 'error'): void;
+}
+
+export interface WorkResult {
+  status: RunStatus;
+  /** Fields for the run.end record (provider, degraded, error, exitCode...). */
+  fields?: Record<string, unknown>;
+  /** Why a run was skipped ('served', 'locked', 'dry-run'). */
+  reason?: string;
+  /** For the after-run hooks (alerts, metrics): the provider attempts and breaker changes of this run. */
+  attempts?: Array<{ provider: string; outcome: string }>;
+  transitions?: Array<{ provider: string; from: string; to: string }>;
+  /** No provider could serve (exit 69). */
+  unavailable?: boolean;
+}
+
+export interface SlotRunResult extends WorkResult {
+  runId: string;
+  durationMs: number;
+  /** True when another process holds this job+slot: nothing ran. */
+  locked: boolean;
+}
