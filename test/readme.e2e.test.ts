@@ -44,6 +44,7 @@ describe('every command has --help with an example', () => {
     ['breaker', 'status'],
     ['breaker', 'reset'],
     ['breaker', 'trip'],
+    ['status'],
     ['serve'],
     ['sim'],
     ['drill'],

@@ -339,3 +339,76 @@ describe('DST (Europe/Berlin, 2026)', () => {
     expect(n).toBe(61);
   });
 });
+
+describe('degraded: service a fallback kept up', () => {
+  const run = (slot: string, fields: string, trigger = 'cron') =>
+    `{"ts":"${new Date(Date.parse(slot) + 5_000).toISOString()}","level":"info","event":"run.end","job":"threads","runId":"r${slot}","scheduledFor":"${slot}","trigger":"${trigger}"${fields}}`;
+  const ok = (provider: string, degraded: boolean) =>
+    `,"outcome":"ok","provider":"${provider}","degraded":${degraded},"durationMs":5000`;
+  const lines = [
+    run('2026-04-19T14:00:00.000Z', ok('deepseek-v3', false)),
+    run('2026-04-19T14:15:00.000Z', ok('llama-3.3-70b', true)),
+    run('2026-04-19T14:30:00.000Z', ok('llama-3.3-70b', true)),
+    run('2026-04-19T14:45:00.000Z', ok('qwen-72b', true)),
+    run('2026-04-19T15:00:00.000Z', ',"outcome":"failed","durationMs":9000'),
+    run('2026-04-19T15:15:00.000Z', ok('qwen-72b', true)),
+    // served by a fallback, then again by the primary (a backfill --force): whole after all
+    run('2026-04-19T15:30:00.000Z', ok('qwen-72b', true)),
+    run('2026-04-19T15:30:00.000Z', ok('deepseek-v3', false), 'backfill'),
+    run('2026-04-19T15:45:00.000Z', ok('llama-3.3-70b', true)),
+  ];
+  const jobs: JobSchedule[] = [{ name: 'threads', schedule: '*/15 * * * *', tz: 'UTC' }];
+  const window = { since: new Date('2026-04-19T14:00:00Z'), until: new Date('2026-04-19T15:59:00Z') };
+
+  it.each([
+    ['the fast line reader', (file: string) => analyzeLogs(jobs, window, [file])],
+    [
+      'parsed records',
+      async (file: string) => {
+        const records = fs
+          .readFileSync(file, 'utf8')
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l) as LogRecord);
+        return findGaps(jobs, await buildLedger(jobs, window, records));
+      },
+    ],
+  ])('lists each stretch of slots served by a fallback, with its providers (%s)', async (_how, analyze) => {
+    const file = path.join(tmp(), 'jobs.jsonl');
+    fs.writeFileSync(file, lines.join('\n') + '\n');
+    const report = await analyze(file);
+    expect(report.degraded).toEqual([
+      {
+        job: 'threads',
+        start: '2026-04-19T14:15:00.000Z',
+        end: '2026-04-19T15:00:00.000Z',
+        lastSlot: '2026-04-19T14:45:00.000Z',
+        durationMs: 45 * 60_000,
+        slots: 3,
+        providers: ['llama-3.3-70b', 'qwen-72b'],
+        open: false,
+      },
+      {
+        job: 'threads',
+        start: '2026-04-19T15:15:00.000Z',
+        end: '2026-04-19T15:30:00.000Z',
+        lastSlot: '2026-04-19T15:15:00.000Z',
+        durationMs: 15 * 60_000,
+        slots: 1,
+        providers: ['qwen-72b'],
+        open: false,
+      },
+      {
+        job: 'threads',
+        start: '2026-04-19T15:45:00.000Z',
+        end: null,
+        lastSlot: '2026-04-19T15:45:00.000Z',
+        durationMs: 14 * 60_000 /* to the window's end */,
+        slots: 1,
+        providers: ['llama-3.3-70b'],
+        open: true,
+      },
+    ]);
+    expect(report.jobs[0]).toMatchObject({ served: 7, failed: 1, degraded: 5 });
+  });
+});

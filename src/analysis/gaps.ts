@@ -38,6 +38,25 @@ export interface JudgedSlot {
   status: SlotStatus;
   /** Failure tally of an unserved slot, if anything failed. */
   causes?: CauseTally;
+  /** A served slot that only a fallback served: that provider. */
+  degradedBy?: string;
+}
+
+/** A run of consecutive slots of one job served only by a fallback: service kept up, but degraded. */
+export interface DegradedStretch {
+  job: string;
+  /** First slot served by a fallback (ISO). */
+  start: string;
+  /** The next slot of the job after the stretch (ISO); null while it lasts to the end of what is judged. */
+  end: string | null;
+  /** Last slot served by a fallback (ISO). */
+  lastSlot: string;
+  /** end − start; while open, until − start. */
+  durationMs: number;
+  slots: number;
+  /** The providers that served, in the order they first did. */
+  providers: string[];
+  open: boolean;
 }
 
 export interface Gap {
@@ -74,6 +93,8 @@ export interface JobSummary {
   pending: number;
   /** Slots served by more than one successful run. */
   doubled: number;
+  /** Served slots that only a fallback served (counted in `served` too). */
+  degraded: number;
 }
 
 export interface UnservedSlot {
@@ -87,6 +108,8 @@ export interface GapReport {
   until: string;
   gaps: Gap[];
   incidents: Incident[];
+  /** Service a fallback kept up: each job's runs of slots served with degraded: true. */
+  degraded: DegradedStretch[];
   skippedLines: number;
   late: LateSlot[];
   jobs: JobSummary[];
@@ -105,7 +128,8 @@ export function* judgeSlots(job: JobSchedule, ledger: SlotLedger): Generator<Jud
     const packed = book?.slots.get(key) ?? 0;
     const running = counter(packed, STARTS) > counter(packed, ENDS);
     if (counter(packed, OKS) > 0) {
-      yield { slot, status: 'served' };
+      const degradedBy = book?.degraded.get(key);
+      yield degradedBy === undefined ? { slot, status: 'served' } : { slot, status: 'served', degradedBy };
     } else if (slot.getTime() > pendingFrom && (running || counter(packed, FAILS) === 0)) {
       // Too recent to judge: its run may still be going, or not have started yet.
       yield { slot, status: 'pending' };
@@ -138,12 +162,37 @@ export function unservedSlots(jobs: readonly JobSchedule[], ledger: SlotLedger):
 export function findGaps(
   jobs: readonly JobSchedule[],
   ledger: SlotLedger,
-): { gaps: Gap[]; late: LateSlot[]; jobs: JobSummary[] } {
+): { gaps: Gap[]; late: LateSlot[]; jobs: JobSummary[]; degraded: DegradedStretch[] } {
   const gaps: Gap[] = [];
+  const degraded: DegradedStretch[] = [];
   const late: LateSlot[] = [];
   const summaries: JobSummary[] = [];
   for (const job of jobs) {
-    const summary: JobSummary = { job: job.name, slots: 0, served: 0, failed: 0, missing: 0, pending: 0, doubled: 0 };
+    const summary: JobSummary = {
+      job: job.name,
+      slots: 0,
+      served: 0,
+      failed: 0,
+      missing: 0,
+      pending: 0,
+      doubled: 0,
+      degraded: 0,
+    };
+    let stretch: { start: Date; last: Date; slots: number; providers: string[] } | undefined;
+    const closeStretch = (end: Date | null) => {
+      if (!stretch) return;
+      degraded.push({
+        job: job.name,
+        start: stretch.start.toISOString(),
+        end: end ? end.toISOString() : null,
+        lastSlot: stretch.last.toISOString(),
+        durationMs: (end ? end.getTime() : ledger.untilMs) - stretch.start.getTime(),
+        slots: stretch.slots,
+        providers: stretch.providers,
+        open: end === null,
+      });
+      stretch = undefined;
+    };
     const book = ledger.jobs.get(job.name);
     let open:
       { start: Date; last: Date; slots: number; failed: number; missing: number; tally: CauseTally } | undefined;
@@ -169,6 +218,13 @@ export function findGaps(
     for (const judged of judgeSlots(job, ledger)) {
       summary.slots++;
       summary[judged.status]++;
+      if (judged.degradedBy !== undefined) {
+        summary.degraded++;
+        stretch ??= { start: judged.slot, last: judged.slot, slots: 0, providers: [] };
+        stretch.last = judged.slot;
+        stretch.slots++;
+        if (!stretch.providers.includes(judged.degradedBy)) stretch.providers.push(judged.degradedBy);
+      } else closeStretch(judged.status === 'pending' ? null : judged.slot);
       if (judged.status === 'served') {
         const key = ledger.keyOf(judged.slot.getTime());
         if (counter(book?.slots.get(key) ?? 0, OKS) > 1) summary.doubled++;
@@ -186,11 +242,13 @@ export function findGaps(
       }
     }
     close(null);
+    closeStretch(null);
     summaries.push(summary);
   }
+  degraded.sort((a, b) => a.start.localeCompare(b.start) || a.job.localeCompare(b.job));
   gaps.sort((a, b) => a.start.localeCompare(b.start) || a.job.localeCompare(b.job));
   late.sort((a, b) => a.slot.localeCompare(b.slot) || a.job.localeCompare(b.job));
-  return { gaps, late, jobs: summaries };
+  return { gaps, late, jobs: summaries, degraded };
 }
 
 /** Fill a ledger from records (any iterable), e.g. in tests or from another source. */
@@ -237,6 +295,7 @@ export async function analyzeLogs(
     until: window.until.toISOString(),
     gaps: found.gaps,
     incidents: mergeIncidents(found.gaps, window.until),
+    degraded: found.degraded,
     skippedLines: stats.skippedLines, // readLedger has added the ledger's invalid records
     late: found.late,
     jobs: found.jobs,

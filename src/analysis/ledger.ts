@@ -53,6 +53,11 @@ export interface JobLedger {
   causes: Map<number, CauseTally>;
   /** Served slots whose serving run started at least `lateAfterMs` after the slot. */
   late: Map<number, LateRun>;
+  /**
+   * Slots served only by a fallback (`degraded: true`): the provider that served. A run served by
+   * the chain's first provider removes the slot (the service was whole after all).
+   */
+  degraded: Map<number, string>;
 }
 
 export interface LedgerOptions {
@@ -73,7 +78,12 @@ export class SlotLedger {
     this.untilMs = window.until.getTime();
     this.lateAfterMs = opts.lateAfterMs ?? 60_000;
     for (const job of jobs)
-      this.jobs.set(job.name, { slots: new IntMap(expectedSlots(job, window)), causes: new Map(), late: new Map() });
+      this.jobs.set(job.name, {
+        slots: new IntMap(expectedSlots(job, window)),
+        causes: new Map(),
+        late: new Map(),
+        degraded: new Map(),
+      });
   }
 
   /** Slot key of an instant inside the window. */
@@ -101,6 +111,7 @@ export class SlotLedger {
           record.ts,
           typeof record.durationMs === 'number' ? record.durationMs : 0,
           String(record.trigger ?? 'cron'),
+          record.degraded === true ? String(record.provider ?? 'a fallback') : undefined,
         );
         return;
       }
@@ -129,8 +140,18 @@ export class SlotLedger {
     if (job) this.served(job, this.key, job.slots.get(this.key) ?? 0, ts, durationMs, trigger);
   }
 
-  private served(job: JobLedger, key: number, packed: number, ts: string, durationMs: number, trigger: string): void {
+  private served(
+    job: JobLedger,
+    key: number,
+    packed: number,
+    ts: string,
+    durationMs: number,
+    trigger: string,
+    degradedBy?: string,
+  ): void {
     job.causes.delete(key);
+    if (degradedBy === undefined) job.degraded.delete(key);
+    else if (counter(packed, OKS) === 0 || job.degraded.has(key)) job.degraded.set(key, intern(degradedBy));
     this.noteLateness(job, key, this.slotMs, ts, durationMs, trigger);
     job.slots.set(key, bump(bump(packed, ENDS), OKS));
   }

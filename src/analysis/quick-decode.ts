@@ -17,6 +17,7 @@ export interface GapSink {
 }
 
 const OK_OUTCOME = '"outcome":"ok"';
+const DEGRADED = '"degraded":true';
 
 /** Feed the line `text[start, end)` to `sink`; false when it is not a record (to be counted as skipped). */
 export function decodeGapLine(text: string, start: number, end: number, sink: GapSink): boolean {
@@ -83,6 +84,9 @@ export function decodeGapLine(text: string, start: number, end: number, sink: Ga
   if (after !== 44 /* , */ && after !== 125 /* } */) return full(text.slice(start, end), sink);
   const durationMs = trailingNumber(text, ',"durationMs":', restAt, last);
   if (durationMs === undefined) return full(text.slice(start, end), sink);
+  // served by a fallback (rare: only during an outage): the full parse gives provider and degraded
+  const degraded = text.indexOf(DEGRADED, restAt);
+  if (degraded >= 0 && degraded < last) return full(text.slice(start, end), sink);
   sink.runServed(job, scheduledFor, text.slice(start + 7, tsEnd), durationMs, text.slice(triggerAt, triggerEnd));
   return true;
 }

@@ -21,6 +21,7 @@ const COMMANDS: Record<string, () => Promise<Registrar>> = {
   run: () => import('./run.js'),
   sim: () => import('./sim.js'),
   serve: () => import('./serve.js'),
+  status: () => import('./status.js'),
 };
 
 export async function main(argv: string[]): Promise<void> {

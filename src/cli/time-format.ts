@@ -43,6 +43,12 @@ export function sinceLabel(at: string | number, now: number, tz = 'UTC'): string
   return `${wallClock(ms, now, tz)} (${d >= 0 ? formatDuration(d) : `in ${formatDuration(-d)}`})`;
 }
 
+/** "in 4m" for a time ahead of `now`, "due, 2m ago" for one passed. */
+export function untilLabel(at: string | number, now: number): string {
+  const ms = (typeof at === 'number' ? at : Date.parse(at)) - now;
+  return ms > 0 ? `in ${formatDuration(ms)}` : `due, ${formatDuration(-ms)} ago`;
+}
+
 /** A human view's footnote on its times: "times in UTC". */
 export function zoneNote(tz = 'UTC'): string {
   return `times in ${tz}`;

@@ -8,7 +8,7 @@ import { formatDuration } from '../time.js';
 import type { BreakerView } from './breakers.js';
 import type { ProbeResult } from './probe.js';
 import { rendered, tableLook } from '../cli/table-look.js';
-import { sinceLabel, wallClock, zoneNote } from '../cli/time-format.js';
+import { sinceLabel, untilLabel, wallClock, zoneNote } from '../cli/time-format.js';
 
 export function printProbe(results: ProbeResult[], out: (s: string) => void = (s) => process.stdout.write(s)): void {
   const table = new Table({
@@ -70,7 +70,7 @@ export function printBreakers(
       colourState(v.state) + (v.by === 'manual' ? chalk.yellow(' (by hand)') : ''),
       String(v.consecutiveFailures),
       v.downSince ? sinceLabel(v.downSince, now) : '',
-      v.retryAt ? `${wallClock(v.retryAt, now)} (${until(v.retryAt, now)})` : '',
+      v.retryAt ? `${wallClock(v.retryAt, now)} (${untilLabel(v.retryAt, now)})` : '',
       v.lastError ?? '',
     ]);
   }
@@ -85,9 +85,4 @@ export function printBreakers(
     `state: ${store.kind} store (${store.where})` +
     (store.fallback ? chalk.yellow(` — fallback: ${store.fallback}`) : '');
   out(rendered(table) + '\n' + lines.map((l) => l + '\n').join('') + chalk.dim(`${where} · ${zoneNote()}`) + '\n');
-}
-
-function until(iso: string, now: number): string {
-  const ms = Date.parse(iso) - now;
-  return ms > 0 ? `in ${formatDuration(ms)}` : `due, ${formatDuration(-ms)} ago`;
 }

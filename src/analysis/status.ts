@@ -1,0 +1,108 @@
+/**
+ * The on-call view of each job: its latest slot (who served it, whether by a fallback), how many
+ * slots in a row went unserved or were served by a fallback, and when the next one is due. Judged
+ * exactly as `postmortem gaps` judges (same ledger, same grace), over a recent window of the log.
+ */
+import type { LogRecord } from '../log/types.js';
+import { nextSlotAfter } from '../schedule/slots.js';
+import { judgeSlots, type JudgedSlot } from './gaps.js';
+import { counter, ENDS, SlotLedger, STARTS, type JobSchedule, type Window } from './ledger.js';
+
+export type LastOutcome = 'ok' | 'failed' | 'missing' | 'running';
+
+export interface LastSlot {
+  /** The slot (ISO). */
+  slot: string;
+  /** ok: served; failed: a run failed (or died); missing: no record at all; running: started, not ended. */
+  outcome: LastOutcome;
+  /** Who served it (ok), else null. */
+  provider: string | null;
+  /** Served by a fallback, not the chain's first provider. */
+  degraded: boolean;
+}
+
+export interface JobStatus {
+  job: string;
+  schedule: string;
+  tz: string;
+  /** The latest slot with an outcome (a slot not started yet and still in its grace is left out). */
+  last: LastSlot | null;
+  /** Unserved slots (failed or missing) in a row, ending at the latest judged slot. */
+  failuresInARow: number;
+  /** Slots served by a fallback in a row, ending at the latest judged slot. */
+  degradedInARow: number;
+  /** The latest slot that was served, and by whom (null: none in the window). */
+  lastServed: { slot: string; provider: string | null; degraded: boolean } | null;
+  /** The next slot after now (ISO). */
+  nextSlot: string | null;
+}
+
+/** Each job's status from the records of a window ending now. */
+export async function jobStatuses(
+  jobs: readonly JobSchedule[],
+  window: Window,
+  records: AsyncIterable<LogRecord> | Iterable<LogRecord>,
+): Promise<JobStatus[]> {
+  const ledger = new SlotLedger(jobs, window);
+  // who served each slot (the ledger keeps only fallbacks): job → slot ms → provider
+  const servedBy = new Map<string, Map<number, string>>();
+  for await (const record of records) {
+    ledger.add(record);
+    if (record.event === 'run.end' && record.outcome === 'ok' && typeof record.provider === 'string') {
+      const slotMs = Date.parse(record.scheduledFor);
+      let byJob = servedBy.get(record.job);
+      if (!byJob) servedBy.set(record.job, (byJob = new Map()));
+      // a fallback's run does not hide that the first provider served the slot too
+      if (record.degraded !== true || !byJob.has(slotMs)) byJob.set(slotMs, record.provider);
+    }
+  }
+  return jobs.map((job) => statusOf(job, ledger, servedBy.get(job.name) ?? new Map(), window.until));
+}
+
+function statusOf(job: JobSchedule, ledger: SlotLedger, servedBy: Map<number, string>, now: Date): JobStatus {
+  const judged = [...judgeSlots(job, ledger)];
+  const book = ledger.jobs.get(job.name);
+  const running = (j: JudgedSlot) => {
+    const packed = book?.slots.get(ledger.keyOf(j.slot.getTime())) ?? 0;
+    return counter(packed, STARTS) > counter(packed, ENDS);
+  };
+  // newest first, leaving out slots that have not started yet (pending with no run)
+  const seen: Array<{ judged: JudgedSlot; outcome: LastOutcome }> = [];
+  for (let i = judged.length - 1; i >= 0; i--) {
+    const j = judged[i];
+    if (j.status === 'pending') {
+      if (running(j)) seen.push({ judged: j, outcome: 'running' });
+      continue;
+    }
+    seen.push({ judged: j, outcome: j.status === 'served' ? 'ok' : j.status });
+  }
+  const describe = (j: JudgedSlot, outcome: LastOutcome): LastSlot => ({
+    slot: j.slot.toISOString(),
+    outcome,
+    provider: outcome === 'ok' ? (j.degradedBy ?? servedBy.get(j.slot.getTime()) ?? null) : null,
+    degraded: j.degradedBy !== undefined,
+  });
+  const settled = seen.filter((s) => s.outcome !== 'running');
+  let failuresInARow = 0;
+  while (failuresInARow < settled.length && settled[failuresInARow].outcome !== 'ok') failuresInARow++;
+  let degradedInARow = 0;
+  while (degradedInARow < settled.length && settled[degradedInARow].judged.degradedBy !== undefined) degradedInARow++;
+  const served = settled.find((s) => s.outcome === 'ok');
+  const next = nextSlotAfter(job.schedule, job.tz, now);
+  return {
+    job: job.name,
+    schedule: job.schedule,
+    tz: job.tz,
+    last: seen.length > 0 ? describe(seen[0].judged, seen[0].outcome) : null,
+    failuresInARow,
+    degradedInARow,
+    lastServed: served
+      ? {
+          slot: served.judged.slot.toISOString(),
+          provider: served.judged.degradedBy ?? servedBy.get(served.judged.slot.getTime()) ?? null,
+          degraded: served.judged.degradedBy !== undefined,
+        }
+      : null,
+    nextSlot: next ? next.toISOString() : null,
+  };
+}

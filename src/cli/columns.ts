@@ -1,0 +1,75 @@
+/**
+ * Plain columns (two spaces apart, no borders) that fit a terminal width: when the natural widths
+ * do not fit, the columns marked `shrink` give up room, widest first, and their cells end in "…".
+ * Colour codes do not count toward a width. Used by the on-call views (status, the timeline).
+ */
+import { stripVTControlCharacters } from 'node:util';
+
+/** Printable width of a cell (colour codes removed; every other character counts as one). */
+export const visibleWidth = (s: string): number => stripVTControlCharacters(s).length;
+
+/** The width to fit: the terminal's, or 80 when stdout is not a terminal (a pipe, a cron mail). */
+export function terminalWidth(stream: { isTTY?: boolean; columns?: number } = process.stdout): number {
+  return stream.isTTY && stream.columns && stream.columns > 20 ? stream.columns : 80;
+}
+
+/** `s` cut to `width` printable characters, ending in "…" when cut (colour is dropped from a cut cell). */
+export function truncate(s: string, width: number): string {
+  if (visibleWidth(s) <= width) return s;
+  const plain = stripVTControlCharacters(s);
+  return width <= 1 ? plain.slice(0, width) : plain.slice(0, width - 1) + '…';
+}
+
+const pad = (s: string, width: number) => s + ' '.repeat(Math.max(0, width - visibleWidth(s)));
+
+export interface ColumnsOptions {
+  width: number;
+  /** Indexes of the columns that may be cut to fit (default: the last one). */
+  shrink?: number[];
+  /** Each column at least this wide when shrunk. Default 6. */
+  minWidth?: number;
+  /** Applied to the header cells (e.g. bold). */
+  head?: (s: string) => string;
+}
+
+export function columns(head: string[], rows: string[][], opts: ColumnsOptions): string {
+  const n = head.length;
+  const widths = head.map((h, i) => Math.max(visibleWidth(h), ...rows.map((r) => visibleWidth(r[i] ?? ''))));
+  const gap = 2 * (n - 1);
+  const shrinkable = opts.shrink ?? [n - 1];
+  const floor = opts.minWidth ?? 6;
+  let over = widths.reduce((a, b) => a + b, 0) + gap - opts.width;
+  while (over > 0) {
+    const widest = shrinkable.filter((i) => widths[i] > floor).sort((a, b) => widths[b] - widths[a])[0];
+    if (widest === undefined) break; // nothing left to give: the line overflows rather than lose columns
+    const second = Math.max(floor, ...shrinkable.filter((i) => i !== widest).map((i) => widths[i]));
+    const take = Math.min(over, widths[widest] - floor, Math.max(1, widths[widest] - second));
+    widths[widest] -= take;
+    over -= take;
+  }
+  const line = (cells: string[], style = (s: string) => s) =>
+    cells
+      .map((c, i) => {
+        const cell = truncate(c ?? '', widths[i]);
+        return i === n - 1 ? style(cell) : pad(style(cell), widths[i]);
+      })
+      .join('  ')
+      .trimEnd();
+  return [line(head, opts.head), ...rows.map((r) => line(r))].join('\n') + '\n';
+}
+
+/** Plain text wrapped at spaces to `width` (a word longer than the width stays whole on its line). */
+export function wrap(text: string, width: number): string {
+  const out: string[] = [];
+  for (const paragraph of text.split('\n')) {
+    let line = '';
+    for (const word of paragraph.split(' ')) {
+      if (line && visibleWidth(line) + 1 + visibleWidth(word) > width) {
+        out.push(line);
+        line = '  ' + word; // continuation lines are indented
+      } else line = line ? `${line} ${word}` : word;
+    }
+    out.push(line);
+  }
+  return out.join('\n');
+}

@@ -1,0 +1,61 @@
+/**
+ * What `lucy-ops status` shows: each job's status from the recent end of the job log, each
+ * provider's breaker, and the store that holds them. Reads only: it opens no lock and writes
+ * nothing, so anyone who can read the log and the state can run it.
+ */
+import { jobSchedulesFromConfig } from '../analysis/jobs.js';
+import { jobStatuses, type JobStatus } from '../analysis/status.js';
+import type { ResolvedConfig } from '../config/types.js';
+import { recentRecords, type TailStats } from '../log/tail.js';
+import { expandRotated } from '../log/reader.js';
+import { breakerBoard, type BreakerView } from '../probe/breakers.js';
+import type { StateStore } from '../state/types.js';
+
+export interface StoreInfo {
+  kind: string;
+  where: string;
+  fallback?: string;
+}
+
+export interface StatusReport {
+  now: string;
+  /** Start of the log window read (jobs' slots before it are not looked at). */
+  since: string;
+  jobs: JobStatus[];
+  providers: BreakerView[];
+  store: StoreInfo;
+  log: { path: string; found: boolean; lines: number; skippedLines: number; startedAtByte: number };
+}
+
+/** Runs started this long before `since` may still serve a slot inside it: read them too. */
+const LOOKBACK_MS = 60 * 60_000;
+
+export async function statusReport(
+  config: ResolvedConfig,
+  store: StateStore & { fallback?: string },
+  opts: { now: number; sinceMs: number; jobs?: readonly string[] },
+): Promise<StatusReport> {
+  const until = new Date(opts.now);
+  const since = new Date(opts.sinceMs);
+  const schedules = jobSchedulesFromConfig(config, opts.jobs);
+  const stats: TailStats = { lines: 0, skippedLines: 0, startedAt: 0, bytes: 0 };
+  const found = expandRotated(config.log).length > 0;
+  const records = found ? recentRecords(config.log, opts.sinceMs - LOOKBACK_MS, stats) : [];
+  const jobs = await jobStatuses(schedules, { since, until }, records);
+  const clock = { now: () => opts.now };
+  const providers = await breakerBoard(config, store, clock).views(config.providers.map((p) => p.name));
+  return {
+    now: until.toISOString(),
+    since: since.toISOString(),
+    jobs,
+    providers,
+    store: { kind: store.kind, where: store.where, ...(store.fallback ? { fallback: store.fallback } : {}) },
+    log: {
+      path: config.log,
+      found,
+      lines: stats.lines,
+      skippedLines: stats.skippedLines,
+      startedAtByte: stats.startedAt,
+    },
+  };
+}
