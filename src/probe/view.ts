@@ -4,7 +4,6 @@
  */
 import chalk from 'chalk';
 import Table from 'cli-table3';
-import { formatDuration } from '../time.js';
 import type { BreakerView } from './breakers.js';
 import type { ProbeResult } from './probe.js';
 import { rendered, tableLook } from '../cli/table-look.js';
