@@ -63,7 +63,10 @@ it('one provider down: exit 0 without --strict, 1 with it; latency is measured; 
 
   const strict = await probe(dir, ['--strict']);
   expect(strict.exitCode).toBe(1);
-  expect(strict.stderr).toContain('lucy-ops: probe: 2 of 3 provider(s) answered; failed: deepseek-v3 (server)');
+  // one stderr line per failed provider, whatever stdout is (here --json; in cron, /dev/null)
+  expect(strict.stderr.trim().split('\n')).toEqual([
+    expect.stringMatching(/^lucy-ops: probe: deepseek-v3 failed \(server\): .*503/),
+  ]);
   expect(strict.json.providers).toHaveLength(3);
 });
 
@@ -74,9 +77,16 @@ it('none answers: exit 69, with or without --strict', async () => {
   expect(r.exitCode).toBe(69);
   expect(r.json.providers.every((p: any) => p.ok === false && p.httpStatus === 502)).toBe(true);
   // the morning smoke check runs with >/dev/null: stderr alone must say it (cron mails it)
-  expect(r.stderr).toContain(
-    'lucy-ops: probe: 0 of 3 provider(s) answered; failed: deepseek-v3 (server), llama-3.3-70b (server), qwen-72b (server)',
+  expect(r.stderr.trim().split('\n')).toEqual(
+    ['deepseek-v3', 'llama-3.3-70b', 'qwen-72b'].map((name) =>
+      expect.stringMatching(new RegExp(`^lucy-ops: probe: ${name} failed \\(server\\): .*502`)),
+    ),
   );
+  // the same lines when stdout is the table (the table does not repeat the errors)
+  const human = await runCli(['probe', 'providers'], { cwd: dir });
+  expect(human.exitCode).toBe(69);
+  expect(human.stderr.trim().split('\n')).toHaveLength(3);
+  expect(human.stdout).not.toMatch(/^deepseek-v3: /m);
   expect((await probe(dir, ['--strict'])).exitCode).toBe(69);
 });
 
@@ -89,10 +99,12 @@ it('--timeout bounds each request, below the provider timeoutMs', async () => {
   expect(hung).toMatchObject({ ok: false, errorType: 'timeout' });
   expect(hung.latencyMs).toBeGreaterThanOrEqual(290);
   expect(hung.latencyMs).toBeLessThan(1500); // the provider's own timeoutMs
+  // the bound is the flag, not the config field it replaced
+  expect(hung.error).toBe('no response headers from deepseek-v3 within --timeout 300 ms');
   expect((await probe(dir, ['--timeout', 'soon'])).exitCode).toBe(64);
 });
 
-it('a missing API key variable fails that provider (missing-key) instead of the command; keys never show', async () => {
+it('a missing or empty API key variable: exit 78 (as generate), the others still probed; keys never show', async () => {
   sim.setScript({ '*': { kind: 'ok' } });
   const config = simConfig({ primary: sim.url }) as any;
   config.providers[0].apiKeyEnv = 'LUCY_TEST_UNSET_KEY';
@@ -100,7 +112,11 @@ it('a missing API key variable fails that provider (missing-key) instead of the 
   const dir = tempProject(config);
   const secret = 'sk-test-probe-secret-0123456789abcdef';
   const r = await probe(dir, [], { LUCY_TEST_SET_KEY: secret });
-  expect(r.exitCode).toBe(0);
+  // a missing secret is not an outage: 78 even though a provider answered
+  expect(r.exitCode).toBe(78);
+  expect(r.stderr.trim().split('\n')).toEqual([
+    'lucy-ops: probe: deepseek-v3 failed (missing-key): environment variable LUCY_TEST_UNSET_KEY is not set',
+  ]);
   const p = byName(r.json);
   expect(p['deepseek-v3']).toMatchObject({ ok: false, errorType: 'missing-key', latencyMs: 0 });
   expect(p['deepseek-v3'].error).toContain('LUCY_TEST_UNSET_KEY');
@@ -108,6 +124,25 @@ it('a missing API key variable fails that provider (missing-key) instead of the 
   expect(sim.counts()['deepseek-v3']).toBeUndefined();
   expect(sim.requests().find((q) => q.model === 'llama-3.3-70b')?.authorization).toBe(true);
   expect(r.stdout + r.stderr + JSON.stringify(readLog(dir))).not.toContain(secret);
+
+  // set but empty (a blank line in an env file) is 78 too, and says so; it wins over 69
+  sim.setScript({ '*': { kind: 'status', status: 503 } });
+  const empty = await probe(dir, [], { LUCY_TEST_UNSET_KEY: '', LUCY_TEST_SET_KEY: secret });
+  expect(empty.exitCode).toBe(78);
+  expect(empty.stderr).toContain(
+    'lucy-ops: probe: deepseek-v3 failed (missing-key): environment variable LUCY_TEST_UNSET_KEY is empty',
+  );
+  expect(empty.stderr.trim().split('\n')).toHaveLength(3);
+});
+
+it('a 404 from a baseUrl without /v1 says the likely fix', async () => {
+  sim.setScript({ '*': { kind: 'ok' } });
+  const dir = tempProject(simConfig({ primary: sim.url.replace(/\/v1$/, ''), fallback: sim.url }));
+  const r = await probe(dir, ['--strict']);
+  expect(r.exitCode).toBe(1);
+  expect(byName(r.json)['deepseek-v3']).toMatchObject({ ok: false, httpStatus: 404 });
+  expect(byName(r.json)['deepseek-v3'].error).toContain(`likely fix: ${sim.url}`);
+  expect(r.stderr).toContain(`likely fix: ${sim.url}`);
 });
 
 it('a breaker opened by failures: the probe calls the provider, and its success closes the breaker (said in the output and the log)', async () => {

@@ -38,16 +38,22 @@ Examples:
         fs.writeFileSync(tmp, f.text);
         fs.renameSync(tmp, f.file);
       }
-      // the crontab sources keys from .lucy-ops.env: keep that file out of git from the start
-      const ignored = ignoreKeysFile(dir);
-      if (json) printJson({ written: files.map((f) => f.file), ...(ignored ? { gitignore: ignored } : {}) });
+      const ignored = ignoreLocalFiles(dir);
+      const warnings = dependencyWarnings(dir);
+      for (const w of warnings) process.stderr.write(`lucy-ops: warning: ${w}\n`);
+      if (json)
+        printJson({
+          written: files.map((f) => f.file),
+          ...(ignored ? { gitignore: ignored.file, ignored: ignored.added } : {}),
+          warnings,
+        });
       else {
         process.stdout.write(
           `wrote ${files.map((f) => path.relative(process.cwd(), f.file) || f.file).join(' and ')}\n`,
         );
         if (ignored)
           process.stdout.write(
-            `listed ${KEYS_FILE} in ${path.relative(process.cwd(), ignored) || ignored} (API keys never go into git)\n`,
+            `listed ${ignored.added.join(', ')} in ${path.relative(process.cwd(), ignored.file) || ignored.file} (keys, state and logs never go into git)\n`,
           );
         process.stdout.write(
           `next: put \`export TOGETHER_API_KEY=...\` in ${KEYS_FILE} (chmod 600), then \`. ./${KEYS_FILE} && npx lucy-ops probe providers\` and \`npx lucy-ops generate blog --dry-run\`\n`,
@@ -58,13 +64,47 @@ Examples:
 
 const KEYS_FILE = '.lucy-ops.env';
 
-/** Adds .lucy-ops.env to the project's .gitignore (created if missing); returns its path when it changed it. */
-function ignoreKeysFile(dir: string): string | undefined {
+/**
+ * What the project's .gitignore must list: the keys file the crontab sources, and the config's
+ * stateDir and log folder (breaker state, locks and job logs are this host's, not the project's).
+ */
+const IGNORED = [
+  { entry: KEYS_FILE, why: 'API keys, sourced by the crontab lines' },
+  { entry: '.lucy-ops/', why: 'breaker state, locks, alert memory (stateDir)' },
+  { entry: 'logs/', why: 'the job log (log)' },
+];
+
+/** Adds the missing IGNORED entries to the project's .gitignore (created if missing); says what it added. */
+function ignoreLocalFiles(dir: string): { file: string; added: string[] } | undefined {
   const file = path.join(dir, '.gitignore');
   const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
-  if (text.split(/\r?\n/).some((line) => line.trim() === KEYS_FILE || line.trim() === `/${KEYS_FILE}`))
-    return undefined;
+  // `x`, `/x`, `x/` and `/x/` all ignore a top-level x
+  const listed = new Set(text.split(/\r?\n/).map((line) => line.trim().replace(/^\//, '').replace(/\/$/, '')));
+  const missing = IGNORED.filter(({ entry }) => !listed.has(entry.replace(/\/$/, '')));
+  if (missing.length === 0) return undefined;
   const sep = text === '' || text.endsWith('\n') ? '' : '\n';
-  fs.appendFileSync(file, `${sep}# lucy-ops: API keys, sourced by the crontab lines\n${KEYS_FILE}\n`);
-  return file;
+  fs.appendFileSync(file, sep + missing.map(({ entry, why }) => `# lucy-ops: ${why}\n${entry}\n`).join(''));
+  return { file, added: missing.map(({ entry }) => entry) };
+}
+
+/**
+ * The crontab runs `npx --no-install lucy-ops`: without lucy-ops in the project's dependencies
+ * every line fails (never silently: cron mails npx's error). Say so now, not at the first slot.
+ */
+function dependencyWarnings(dir: string): string[] {
+  const file = path.join(dir, 'package.json');
+  const fix = `run \`npm install lucy-ops\` in ${dir}: the crontab's \`npx --no-install lucy-ops\` runs only an installed lucy-ops`;
+  let pkg: Record<string, unknown>;
+  try {
+    pkg = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+  } catch (err) {
+    const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
+    return [`${missing ? 'no package.json' : 'cannot read package.json'} in ${dir}; ${fix}`];
+  }
+  if (pkg.name === 'lucy-ops') return [];
+  const sections = ['dependencies', 'devDependencies', 'optionalDependencies'];
+  const listed = sections.some(
+    (k) => typeof pkg[k] === 'object' && pkg[k] !== null && 'lucy-ops' in (pkg[k] as object),
+  );
+  return listed ? [] : [`lucy-ops is not in the dependencies of ${file}; ${fix}`];
 }

@@ -60,7 +60,7 @@ Examples:
   zcat old/jobs.jsonl.*.gz | lucy-ops postmortem gaps --since 30d --log -     # plus archived logs
   # crontab watchdog: silent while all is well; on a gap it exits 1 and writes one stderr line,
   # which cron mails (MAILTO) even with stdout sent to /dev/null
-  */30 * * * * cd /srv/app && . ./.lucy-ops.env && npx lucy-ops postmortem gaps --since 2h --fail-on-gap >/dev/null
+  */30 * * * * cd /srv/app && . ./.lucy-ops.env && npx --no-install lucy-ops postmortem gaps --since 2h --fail-on-gap >/dev/null
 
 Exit codes: 0 done (gaps or not); 1 a gap was found under --fail-on-gap; 64 usage error;
 78 configuration error.`,

@@ -35,7 +35,7 @@ LUCY_OPS_JOB, LUCY_OPS_SLOT (ISO), LUCY_OPS_RUN_ID and LUCY_OPS_TRIGGER.
 
 Examples:
   # crontab: the sitemap job at 5 past every hour, logged and locked like every other job
-  5 * * * *  cd /srv/app && . ./.lucy-ops.env && npx lucy-ops run sitemap --timeout 10m -- npm run sitemap
+  5 * * * *  cd /srv/app && . ./.lucy-ops.env && npx --no-install lucy-ops run sitemap --timeout 10m -- npm run sitemap
   lucy-ops run sitemap --timeout 10m
   lucy-ops run sitemap --slot 2026-04-19T14:05Z --json -- ./scripts/sitemap.sh
 

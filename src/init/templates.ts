@@ -40,7 +40,11 @@ export default defineConfig({
 `;
 }
 
-export function crontabTemplate(projectDir: string, bin = 'npx lucy-ops'): string {
+/**
+ * `npx --no-install`: where lucy-ops is not installed in the project, a bare `npx lucy-ops` would
+ * fetch whatever package of that name the registry has and run it; this fails loudly instead.
+ */
+export function crontabTemplate(projectDir: string, bin = 'npx --no-install lucy-ops'): string {
   // keys live in .lucy-ops.env beside the config, never in the crontab (see examples/crontab)
   const cd = `cd ${shellQuote(projectDir)} && . ./.lucy-ops.env &&`;
   return `# lucy-ops crontab for ${projectDir}
@@ -58,6 +62,10 @@ PATH=/usr/local/bin:/usr/bin:/bin
 
 # the watchdog: a slot that never ran, or failed, in the last 2 hours exits 1 with one stderr line
 */30 * * * *  ${cd} ${bin} postmortem gaps --since 2h --fail-on-gap >/dev/null
+
+# smoke check every morning: --strict exits 1 when any provider fails (a dead fallback too),
+# with one stderr line per failed provider (mailed); 78 when an API key variable is missing
+0 7 * * *     ${cd} ${bin} probe providers --strict >/dev/null
 
 # a wrapped non-LLM job: same lock, log records and alerts (uncomment the sitemap job in the
 # config first); --timeout bounds it, since command jobs have no deadline

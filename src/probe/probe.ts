@@ -14,6 +14,7 @@ import { formatDuration } from '../time.js';
 import type { ErrorType } from '../providers/types.js';
 import { openBreakers, type BreakerView } from './breakers.js';
 import { missingVariable } from '../config/errors.js';
+import { baseUrlFix } from '../config/base-url.js';
 
 export const PROBE_JOB = 'probe';
 export const DEFAULT_PROBE_TIMEOUT_MS = 10_000;
@@ -162,10 +163,27 @@ async function probeOne(
       ok: false,
       latencyMs,
       errorType: err.errorType,
-      error: err.message,
+      error: probeBoundNamed(err.message, err.errorType, provider, timeoutMs) + notFoundHint(err.httpStatus, provider),
       ...(err.httpStatus ? { httpStatus: err.httpStatus } : {}),
     };
   }
+}
+
+/**
+ * The attempt's messages name the config fields that bound it (`timeoutMs 30000`); here the
+ * bound is the probe's `--timeout` (and the idle bound too when --timeout shortened it).
+ */
+function probeBoundNamed(message: string, type: string, provider: ResolvedProvider, timeoutMs: number): string {
+  if (type === 'timeout') return message.replace(/\btimeoutMs \d+/, `--timeout ${timeoutMs} ms`);
+  if (type === 'idle-timeout' && provider.idleTimeoutMs >= timeoutMs)
+    return message.replace(/\bidleTimeoutMs \d+/, `--timeout ${timeoutMs} ms`);
+  return message;
+}
+
+/** A 404 from a baseUrl without its version segment: say the likely fix where the failure is read. */
+function notFoundHint(httpStatus: number | undefined, provider: ResolvedProvider): string {
+  const fix = httpStatus === 404 ? baseUrlFix(provider.baseUrl) : undefined;
+  return fix ? ` (baseUrl ${provider.baseUrl} has no version segment; likely fix: ${fix})` : '';
 }
 
 /** Whole milliseconds, rounded up: a request that really went out never reads 0. */

@@ -9,7 +9,11 @@ import type { ProbeResult } from './probe.js';
 import { rendered, tableLook } from '../cli/table-look.js';
 import { sinceLabel, untilLabel, wallClock, zoneNote } from '../cli/time-format.js';
 
-export function printProbe(results: ProbeResult[], out: (s: string) => void = (s) => process.stdout.write(s)): void {
+export function printProbe(
+  results: ProbeResult[],
+  opts: { errorLines?: boolean } = {},
+  out: (s: string) => void = (s) => process.stdout.write(s),
+): void {
   const table = new Table({
     head: ['provider', 'model', 'ok', 'latency', 'status', 'error', 'breaker'],
     ...tableLook(),
@@ -32,7 +36,8 @@ export function printProbe(results: ProbeResult[], out: (s: string) => void = (s
   }
   const answered = results.filter((r) => r.ok).length;
   let text = rendered(table) + '\n';
-  for (const r of results) if (!r.ok && r.error) text += chalk.dim(`${r.provider}: ${r.error}`) + '\n';
+  if (opts.errorLines !== false)
+    for (const r of results) if (!r.ok && r.error) text += chalk.dim(`${r.provider}: ${r.error}`) + '\n';
   for (const r of results) if (r.note) text += (r.keptOpen ? chalk.yellow(r.note) : r.note) + '\n';
   const verdict =
     answered === 0
