@@ -4,9 +4,17 @@ import type { ResolvedConfig, ResolvedJob } from '../config/types.js';
 import { ExitCode } from '../exit-codes.js';
 import { CliError, globalOpts } from './common.js';
 
-export async function configFor(cmd: Command): Promise<ResolvedConfig> {
+/**
+ * The command's config. Its warnings (doubts, not errors) go to stderr on a terminal, or always
+ * with `warnings: true` (checks a person runs by hand, such as --dry-run): a crontab line whose
+ * config is deliberate must not mail the same doubt every hour.
+ */
+export async function configFor(cmd: Command, opts: { warnings?: boolean } = {}): Promise<ResolvedConfig> {
   const { loadConfig } = await import('../config/load.js');
-  return loadConfig(globalOpts(cmd).config);
+  const config = await loadConfig(globalOpts(cmd).config);
+  if (opts.warnings ?? process.stderr.isTTY)
+    for (const warning of config.warnings ?? []) process.stderr.write(`lucy-ops: warning: ${warning}\n`);
+  return config;
 }
 
 export function jobOf(config: ResolvedConfig, name: string, want: 'generate' | 'command' | 'any' = 'any'): ResolvedJob {

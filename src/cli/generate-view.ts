@@ -17,6 +17,7 @@ export function printGenerate(r: GenerateResult): void {
     out.write(
       `${chalk.dim('•')} ${r.job} ${r.slot} skipped: ${r.reason ?? 'nothing to do'}${r.output ? ` (${r.output})` : ''}\n`,
     );
+    if (r.prompt) process.stdout.write(promptLines(r.prompt));
   } else {
     process.stderr.write(`${chalk.red('✖')} lucy-ops: ${r.job} ${r.slot} FAILED: ${r.error ?? 'failed'}${secs}\n`);
   }
@@ -25,4 +26,17 @@ export function printGenerate(r: GenerateResult): void {
 function describeAttempt(a: GenerateResult['attempts'][number]): string {
   if (a.outcome === 'skipped-open') return `${a.provider} skipped (breaker open)`;
   return `${a.provider} ${a.httpStatus ?? a.errorType ?? 'failed'}`;
+}
+
+/** A dry run's messages, each line indented under its role, so a multi-line prompt stays readable. */
+function promptLines(prompt: { system: string; user: string }): string {
+  const block = (role: string, text: string) =>
+    chalk.dim(`  ${role}:`) +
+    '\n' +
+    text
+      .split('\n')
+      .map((line) => `    ${line}`.trimEnd())
+      .join('\n') +
+    '\n';
+  return block('system', prompt.system) + block('user', prompt.user);
 }

@@ -19,13 +19,13 @@ export function register(program: Command): void {
       'the slot to serve: an ISO time that is a slot, or relative like 2h (the latest slot at or before then); default: the latest slot now',
     )
     .option('--force', 'run even if the slot already has output (replaces it)')
-    .option('--dry-run', 'show what would run; call no provider, write nothing')
+    .option('--dry-run', 'show what would run and the prompts it would send; call no provider, write nothing')
     .addHelpText(
       'after',
       `
 Examples:
   # crontab: every hour, failures go to MAILTO (stderr), successes to the log only
-  0 * * * *  cd /srv/app && . ./.lucy-ops.env && npx lucy-ops generate blog >/dev/null
+  0 * * * *  cd /srv/app && . ./.lucy-ops.env && npx --no-install lucy-ops generate blog >/dev/null
   lucy-ops generate blog --slot 2026-04-19T14:00Z --json
   lucy-ops generate threads --dry-run
 
@@ -37,7 +37,8 @@ variable too: the run is logged as a failed run of its slot; --dry-run exits 78 
     )
     .action(async (jobName: string, flags: GenerateFlags, cmd: Command) => {
       const { json } = globalOpts(cmd);
-      const config = await configFor(cmd);
+      // a dry run is a check a person runs: its config warnings show even when piped
+      const config = await configFor(cmd, { warnings: flags.dryRun || undefined });
       const job = jobOf(config, jobName, 'generate');
       const { jobChain, generateSlot, missingKeysError } = await import('../jobs/generate.js');
       const { openJobContext } = await import('../jobs/context.js');

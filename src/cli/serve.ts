@@ -46,7 +46,7 @@ export function register(program: Command): void {
     .action(async (flags: ServeFlags, cmd: Command) => {
       const { json } = globalOpts(cmd);
       const graceMs = msFlag('--grace', flags.grace, { allowZero: true });
-      const config = await configFor(cmd);
+      const config = await configFor(cmd, { warnings: true }); // once, at start
       const token = config.serve.tokenEnv ? process.env[config.serve.tokenEnv] : undefined;
       if (config.serve.tokenEnv && !token) {
         throw new CliError(

@@ -120,4 +120,6 @@ export interface ResolvedConfig {
   state: StateConfig & { keyPrefix: string };
   metrics: MetricsConfig;
   serve: ServeConfig & { maxBodyBytes: number };
+  /** Doubts that are not errors ("path: what looks wrong; likely fix"), for people at a terminal. */
+  warnings?: string[];
 }

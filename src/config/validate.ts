@@ -6,6 +6,8 @@ import path from 'node:path';
 import type { ResolvedConfig, ResolvedJob, ResolvedProvider } from './types.js';
 import { ConfigError } from './errors.js';
 import { MAX_TIMER_MS } from '../time.js';
+import { baseUrlWarning } from './base-url.js';
+import { PLACEHOLDERS, unknownPlaceholders } from './placeholders.js';
 
 export { ConfigError };
 
@@ -146,6 +148,7 @@ export function resolveConfig(
   c.unknownKeys(input, TOP, '');
 
   const providers: ResolvedProvider[] = [];
+  const warnings: string[] = [];
   const rawProviders = input.providers;
   if (!Array.isArray(rawProviders) || rawProviders.length === 0) {
     c.bad('providers', 'must be a non-empty array (the failover chain, in order)');
@@ -169,6 +172,10 @@ export function resolveConfig(
       if (name) seen.add(name);
       if (baseUrl && !/^https?:\/\/[^/\s]+/i.test(baseUrl))
         c.bad(`${at}.baseUrl`, `must be an http(s) URL, got ${describe(baseUrl)}`);
+      else if (baseUrl) {
+        const warning = baseUrlWarning(`${at}.baseUrl`, baseUrl);
+        if (warning) warnings.push(warning);
+      }
       let headers: Record<string, string> | undefined;
       if (p.headers !== undefined) {
         if (!isObj(p.headers) || Object.values(p.headers).some((v) => typeof v !== 'string'))
@@ -243,6 +250,16 @@ export function resolveConfig(
     const command = c.strArray(j, 'command', at, true);
     const prompt = c.str(j, 'prompt', at);
     const outDir = c.str(j, 'outDir', at);
+    const system = c.str(j, 'system', at);
+    for (const [key, text] of [
+      ['prompt', prompt],
+      ['system', system],
+    ] as const)
+      for (const unknown of text ? unknownPlaceholders(text) : [])
+        c.bad(
+          `${at}.${key}`,
+          `unknown placeholder ${unknown} in job ${name} (known: ${PLACEHOLDERS.map((p) => `{{${p}}}`).join(' ')})`,
+        );
     // by presence, not validity: a malformed command has its own message, and is still a command
     if (j.command === undefined && j.prompt === undefined)
       c.bad(at, 'needs either a prompt (a generation job) or a command (for `lucy-ops run`)');
@@ -264,7 +281,7 @@ export function resolveConfig(
       kind: kind as ResolvedJob['kind'],
       prompt,
       outDir: outDir ? abs(outDir) : undefined,
-      system: c.str(j, 'system', at),
+      system,
       maxTokens: j.maxTokens === undefined ? undefined : c.num(j, 'maxTokens', at, 1024, 1),
       providers: chain,
       command,
@@ -327,6 +344,7 @@ export function resolveConfig(
       tokenEnv: c.str(serve, 'tokenEnv', 'serve'),
       maxBodyBytes: c.num(serve, 'maxBodyBytes', 'serve', 1_048_576, 1),
     },
+    warnings,
   };
   if (c.problems.length > 0) {
     const where = configPath || 'config';

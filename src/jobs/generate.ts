@@ -50,6 +50,8 @@ export interface GenerateResult {
   error?: string;
   /** Another process holds this job and slot: nothing ran (exit 75). */
   locked?: boolean;
+  /** --dry-run: the messages it would send, placeholders filled in. */
+  prompt?: { system: string; user: string };
   /** 'unavailable': no provider could serve (exit 69). 'config': API key variables are missing (exit 78). */
   failure?: 'unavailable' | 'error' | 'config';
   durationMs?: number;
@@ -85,10 +87,12 @@ export async function generateSlot(
 
   if (opts.dryRun) {
     const existing = existingOutputs(outDir, slotIso);
+    const [system, user] = buildRequest(job, slotIso).messages.map((m) => m.content);
+    const dry = { ...base, prompt: { system, user } };
     // the path is in `output` (and on the human line once): not repeated in the reason
-    if (existing.length && !opts.force) return { ...base, reason: 'dry run: already served', output: existing[0] };
-    if (opts.missingKeys) return { ...base, status: 'failed', failure: 'config', error: opts.missingKeys };
-    return { ...base, reason: `dry run: would run through ${chain.map((p) => p.name).join(' → ')}`, output: null };
+    if (existing.length && !opts.force) return { ...dry, reason: 'dry run: already served', output: existing[0] };
+    if (opts.missingKeys) return { ...dry, status: 'failed', failure: 'config', error: opts.missingKeys };
+    return { ...dry, reason: `dry run: would run through ${chain.map((p) => p.name).join(' → ')}`, output: null };
   }
 
   let served: ChainResult | undefined;

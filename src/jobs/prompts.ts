@@ -1,5 +1,6 @@
 import type { ResolvedJob } from '../config/types.js';
 import type { ChatRequest } from '../providers/types.js';
+import { PLACEHOLDER_PATTERN, type Placeholder } from '../config/placeholders.js';
 
 const SYSTEM: Record<string, string> = {
   blog: 'You write blog posts in Markdown. Start with a single "# " title line, then the post.',
@@ -9,14 +10,15 @@ const SYSTEM: Record<string, string> = {
 
 /** Placeholders: {{job}} {{kind}} {{slot}} (ISO) {{date}} (YYYY-MM-DD) {{time}} (HH:MM), in UTC. */
 export function renderPrompt(template: string, job: ResolvedJob, slot: string): string {
-  const values: Record<string, string> = {
+  const values: Record<Placeholder, string> = {
     job: job.name,
     kind: job.kind ?? '',
     slot,
     date: slot.slice(0, 10),
     time: slot.slice(11, 16),
   };
-  return template.replace(/\{\{\s*(\w+)\s*\}\}/g, (m, k: string) => values[k] ?? m);
+  // validation refuses unknown placeholders; an in-memory config that skipped it keeps them as written
+  return template.replace(PLACEHOLDER_PATTERN, (m, k: string) => values[k as Placeholder] ?? m);
 }
 
 export function buildRequest(job: ResolvedJob, slot: string): ChatRequest {

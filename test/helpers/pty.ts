@@ -1,0 +1,33 @@
+/**
+ * Runs the built CLI on a pseudo-terminal (util-linux `script`), as a person at a terminal of a
+ * given width sees it: stdout and stderr are both the terminal (so they arrive merged, in order).
+ */
+import { execa } from 'execa';
+import { BIN } from './cli.js';
+
+export interface PtyResult {
+  exitCode: number;
+  /** Everything the terminal showed, line ends as `\n`. */
+  output: string;
+}
+
+const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+export async function runInPty(
+  args: string[],
+  opts: { cwd: string; env?: Record<string, string | undefined>; columns?: number; timeoutMs?: number },
+): Promise<PtyResult> {
+  const command = [process.execPath, BIN, ...args].map(quote).join(' ');
+  const r = await execa('script', ['-qec', `stty cols ${opts.columns ?? 80} rows 40; exec ${command}`, '/dev/null'], {
+    cwd: opts.cwd,
+    env: { NO_COLOR: '1', ...opts.env },
+    reject: false,
+    timeout: opts.timeoutMs ?? 60_000,
+  });
+  return { exitCode: r.exitCode ?? -1, output: String(r.stdout ?? '').replace(/\r\n/g, '\n') };
+}
+
+/** The lines a terminal would show: a `\r` returns to the line's start, so only what follows the last one stays. */
+export function screenLines(output: string): string[] {
+  return output.split('\n').map((line) => line.slice(line.lastIndexOf('\r') + 1).replace(/\u001b\[K/g, ''));
+}
