@@ -133,6 +133,31 @@ describe('SIGTERM and SIGINT', () => {
     });
   }
 
+  it('SIGINT during a backfill: exit 130, the slot in flight logged failed, and stderr says to run it again', async () => {
+    sim.setScript({ '*': { kind: 'ok' } });
+    const dir = tempProject(simConfig({ primary: sim.url }, { deadlineMs: 60_000 }));
+    // a served slot starts the log; the threads slots after it are missing
+    expect((await runCli(['generate', 'blog', '--json'], { cwd: dir, env: { LUCY_OPS_NOW: NOW } })).exitCode).toBe(0);
+    sim.setScript({ 'deepseek-v3': { kind: 'hang' }, '*': { kind: 'ok' } });
+    const run = startCli(['backfill', '--since', SLOT, '--job', 'threads'], dir, {
+      LUCY_OPS_NOW: '2026-04-19T15:00:00Z',
+    });
+    await nextRequests('deepseek-v3');
+    run.child.kill('SIGINT');
+    const exit = await run.exited;
+    expect(exit.code, run.stderr()).toBe(130);
+    expect(run.stderr()).toMatch(
+      /^lucy-ops: backfill interrupted by SIGINT \(0 filled, 1 failed so far\); run the same command again to continue$/m,
+    );
+    expect(readLog(dir).filter((l) => l.event === 'run.end' && l.job === 'threads')).toEqual([
+      expect.objectContaining({
+        outcome: 'failed',
+        trigger: 'backfill',
+        error: expect.stringMatching(/interrupted by SIGINT/),
+      }),
+    ]);
+  });
+
   it('SIGTERM while backing off ends the sleep at once', async () => {
     sim.setScript({ 'deepseek-v3': { kind: 'rate-limit', retryAfterS: 30 }, '*': { kind: 'ok' } });
     const dir = tempProject(

@@ -94,6 +94,12 @@ Exit codes: 0 done, 1 some slots failed, 69 stopped early (no provider could ser
           process.stderr.write(`lucy-ops: warning: could not read all of ${error}\n`);
         if (json) printJson(result);
         else view.printBackfill(result, Boolean(flags.dryRun));
+        const signal = interrupt.received();
+        // a backfill is safe to repeat (served slots never run again): say so, on stderr whatever stdout is
+        if (signal)
+          process.stderr.write(
+            `lucy-ops: backfill interrupted by ${signal} (${result.filled} filled, ${result.failed} failed so far); run the same command again to continue\n`,
+          );
         setExit(
           interrupt.exitCode() ??
             (result.stoppedEarly

@@ -52,13 +52,16 @@ variable too: the run is logged as a failed run of its slot; --dry-run exits 78 
         // (alerts count it, gaps show it failed) unless the slot is already served
         const missingKeys = problems.length ? missingKeysError(chain, ctx.env) : undefined;
         const interrupt = (await import('./interrupt.js')).catchInterrupts();
+        const watch = (await import('./attempt-progress.js')).attemptProgress();
         const result = await generateSlot(ctx, job, slot, {
           force: flags.force,
           dryRun: flags.dryRun,
           trigger,
           signal: interrupt.signal,
           missingKeys,
+          watch,
         });
+        watch?.done();
         interrupt.dispose();
         if (problems.length && (result.failure === 'config' || result.locked)) throw keysError(config, problems);
         const { failure, ...shown } = result;

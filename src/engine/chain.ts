@@ -19,7 +19,7 @@ import {
   RunAbortedError,
   StreamInterruptedError,
 } from './errors.js';
-import type { Attempt, ChainResult, EngineEvent } from './types.js';
+import type { Attempt, ChainResult, EngineEvent, EngineProgress } from './types.js';
 import { missingVariable } from '../config/errors.js';
 
 export interface EngineDeps {
@@ -29,6 +29,8 @@ export interface EngineDeps {
   random?: () => number;
   env?: NodeJS.ProcessEnv;
   onEvent?: (event: EngineEvent) => void;
+  /** Attempts starting and backoff waits (a terminal's progress lines); not for the log. */
+  onProgress?: (progress: EngineProgress) => void;
   /** Tell the simulator what time it is (only under the LUCY_OPS_NOW override). */
   simClock?: boolean;
 }
@@ -110,6 +112,13 @@ export class Engine {
             break;
           }
           emitTransition(gate.transition);
+          this.deps.onProgress?.({
+            type: 'attempt-start',
+            provider: provider.name,
+            tryNo,
+            maxTries,
+            trial: Boolean(gate.trial),
+          });
           const started = performance.now();
           sentAny = true;
           const from: DeltaSource = { provider: provider.name, model: provider.model, degraded: index > 0 };
@@ -174,6 +183,7 @@ export class Engine {
               random: this.deps.random,
             });
             if (wait === undefined) break;
+            this.deps.onProgress?.({ type: 'retry-wait', provider: provider.name, tryNo, maxTries, waitMs: wait });
             try {
               if (wait > 0) await this.sleep(wait, deadline.signal);
             } catch {

@@ -23,3 +23,11 @@ export interface ChainResult extends CompletionResult {
 
 /** What the engine reports while it works; the caller writes it to the job log. */
 export type EngineEvent = { type: 'attempt'; attempt: Attempt } | { type: 'breaker'; transition: Transition };
+
+/**
+ * Moments of a run that are not log records, for a person watching a terminal: an attempt going
+ * out (it may hang for its whole timeout) and a backoff wait before the next try.
+ */
+export type EngineProgress =
+  | { type: 'attempt-start'; provider: string; tryNo: number; maxTries: number; trial: boolean }
+  | { type: 'retry-wait'; provider: string; tryNo: number; maxTries: number; waitMs: number };

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import type { ResolvedJob, ResolvedProvider } from '../config/types.js';
 import { Engine } from '../engine/chain.js';
 import { AllProvidersFailedError, DeadlineExceededError } from '../engine/errors.js';
-import type { Attempt, ChainResult, EngineEvent } from '../engine/types.js';
+import type { Attempt, ChainResult, EngineEvent, EngineProgress } from '../engine/types.js';
 import type { Trigger } from '../log/types.js';
 import type { JobContext } from './context.js';
 import { existingOutputs, frontmatter, outputPath, removeAbandonedTemps, titleOf, writeFileAtomic } from './output.js';
@@ -33,6 +33,8 @@ export interface GenerateOptions {
    * job-failing alert counts it and gaps show the slot failed, not missing. A dry run reports it.
    */
   missingKeys?: string;
+  /** Watches the engine as it works (a terminal's progress lines): its events and progress. */
+  watch?: { onEvent(event: EngineEvent): void; onProgress(progress: EngineProgress): void };
 }
 
 export interface GenerateResult {
@@ -50,7 +52,7 @@ export interface GenerateResult {
   error?: string;
   /** Another process holds this job and slot: nothing ran (exit 75). */
   locked?: boolean;
-  /** --dry-run: the messages it would send, placeholders filled in. */
+  /** --dry-run of a slot it would run: the messages it would send, placeholders filled in. */
   prompt?: { system: string; user: string };
   /** 'unavailable': no provider could serve (exit 69). 'config': API key variables are missing (exit 78). */
   failure?: 'unavailable' | 'error' | 'config';
@@ -87,12 +89,16 @@ export async function generateSlot(
 
   if (opts.dryRun) {
     const existing = existingOutputs(outDir, slotIso);
-    const [system, user] = buildRequest(job, slotIso).messages.map((m) => m.content);
-    const dry = { ...base, prompt: { system, user } };
     // the path is in `output` (and on the human line once): not repeated in the reason
-    if (existing.length && !opts.force) return { ...dry, reason: 'dry run: already served', output: existing[0] };
-    if (opts.missingKeys) return { ...dry, status: 'failed', failure: 'config', error: opts.missingKeys };
-    return { ...dry, reason: `dry run: would run through ${chain.map((p) => p.name).join(' → ')}`, output: null };
+    if (existing.length && !opts.force) return { ...base, reason: 'dry run: already served', output: existing[0] };
+    if (opts.missingKeys) return { ...base, status: 'failed', failure: 'config', error: opts.missingKeys };
+    const [system, user] = buildRequest(job, slotIso).messages.map((m) => m.content);
+    return {
+      ...base,
+      reason: `dry run: would run through ${chain.map((p) => p.name).join(' → ')}`,
+      output: null,
+      prompt: { system, user },
+    };
   }
 
   let served: ChainResult | undefined;
@@ -117,6 +123,7 @@ export async function generateSlot(
     const onEvent = (e: EngineEvent) => {
       if (e.type === 'breaker') transitions.push(e.transition);
       logEngineEvent(run, e);
+      opts.watch?.onEvent(e);
     };
     const engine = new Engine(ctx.config, {
       store: ctx.store,
@@ -125,6 +132,7 @@ export async function generateSlot(
       env: ctx.env,
       simClock: ctx.simClock,
       onEvent,
+      onProgress: opts.watch && ((p) => opts.watch?.onProgress(p)),
     });
     try {
       served = await engine.complete(buildRequest(job, slotIso), {
