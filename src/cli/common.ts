@@ -8,6 +8,8 @@ import { ExitCode } from '../exit-codes.js';
 export interface GlobalOptions {
   config?: string;
   json?: boolean;
+  /** false under --no-color. */
+  color?: boolean;
 }
 
 /** An error that carries its exit code; thrown anywhere, turned into a clean message by main. */
@@ -26,6 +28,11 @@ export class CliError extends Error {
 /** Options of this command merged with the program's global ones (--config, --json). */
 export function globalOpts(cmd: Command): GlobalOptions {
   return cmd.optsWithGlobals() as GlobalOptions;
+}
+
+/** Colour in a view written to stdout: a terminal, and neither NO_COLOR nor --no-color. */
+export function stdoutColor(cmd: Command): boolean {
+  return Boolean(process.stdout.isTTY) && !process.env.NO_COLOR && globalOpts(cmd).color !== false;
 }
 
 let printedJson = false;

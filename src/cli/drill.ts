@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { ExitCode } from '../exit-codes.js';
-import { CliError, globalOpts, printJson, setExit } from './common.js';
+import { CliError, globalOpts, printJson, setExit, stdoutColor } from './common.js';
 
 interface DrillFlags {
   keep?: string;
@@ -52,7 +52,7 @@ Exit codes: 0 every act behaved as expected, 1 a check failed (named on stderr),
       if (json) printJson(report);
       else {
         const { renderDrill } = await import('../drill/report.js');
-        process.stdout.write(renderDrill(report, { color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR }));
+        process.stdout.write(renderDrill(report, { color: stdoutColor(cmd) }));
       }
       if (!report.ok) process.stderr.write(`lucy-ops: drill failed: ${report.failedChecks.join('; ')}\n`);
       setExit(report.ok ? ExitCode.ok : ExitCode.failed);

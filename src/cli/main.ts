@@ -13,6 +13,7 @@ type Registrar = { register(program: Command): void };
 const COMMANDS: Record<string, () => Promise<Registrar>> = {
   backfill: () => import('./backfill.js'),
   breaker: () => import('./breaker.js'),
+  completion: () => import('./completion.js'),
   drill: () => import('./drill.js'),
   generate: () => import('./generate.js'),
   init: () => import('./init.js'),
@@ -29,12 +30,23 @@ export async function main(argv: string[]): Promise<void> {
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code !== 'EPIPE' && err.code !== 'ERR_STREAM_DESTROYED') throw err;
   });
-  // chalk ignores NO_COLOR (https://no-color.org); only pay for chalk when it is set
-  if (process.env.NO_COLOR) (await import('chalk')).default.level = 0;
+  const ownArgs = argv.includes('--') ? argv.slice(0, argv.indexOf('--')) : argv; // not `run`'s command
+  // chalk ignores NO_COLOR (https://no-color.org); only pay for chalk when colour is turned off
+  if (process.env.NO_COLOR || ownArgs.includes('--no-color')) (await import('chalk')).default.level = 0;
+  // `--version --json`: a machine asking, so a JSON document (commander's --version prints text)
+  if (
+    ownArgs.includes('--json') &&
+    ownArgs.slice(2).every((a) => a.startsWith('-')) &&
+    ownArgs.some((a) => a === '--version' || a === '-V')
+  ) {
+    printJson({ name: 'lucy-ops', version: packageVersion(), node: process.versions.node });
+    return;
+  }
   const program = new Command('lucy-ops')
     .description('Failover, circuit breaking, silent-gap detection and backfill for LLM cron jobs')
     .option('-c, --config <path>', 'config file (default: lucy-ops.config.* found from the working directory up)')
     .option('--json', 'one JSON document on stdout, nothing else there')
+    .option('--no-color', 'no colour in human output (as NO_COLOR=1 does)')
     .version(packageVersion(), '-V, --version')
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText(
@@ -50,13 +62,16 @@ Examples:
 Exit codes: 0 done, 1 the work failed, 64 usage error, 69 no provider could serve,
 75 the same job and slot is already running, 78 configuration error.`,
     )
+    // every command's --help lists --config, --json and --no-color too
+    .configureHelp({ showGlobalOptions: true })
     .exitOverride();
   program.configureOutput({ outputError: (str, write) => write(str) });
 
   // Register every command (cheap: only option parsing lives in these files).
   const wanted = argv[2];
   const names = Object.keys(COMMANDS);
-  const toLoad = wanted && names.includes(wanted) ? [wanted] : names;
+  // `completion` describes every command, so it needs them all
+  const toLoad = wanted && names.includes(wanted) && wanted !== 'completion' ? [wanted] : names;
   for (const name of toLoad) (await COMMANDS[name]()).register(program);
 
   try {
@@ -64,7 +79,6 @@ Exit codes: 0 done, 1 the work failed, 64 usage error, 69 no provider could serv
   } catch (err) {
     process.exitCode = exitCodeFor(err);
     // under --json, stdout is one JSON document even when the command could not run
-    const ownArgs = argv.includes('--') ? argv.slice(0, argv.indexOf('--')) : argv; // not `run`'s command
     // (--help and --version end here too, with exit code 0: they are not errors)
     if (ownArgs.includes('--json') && !jsonPrinted() && process.exitCode !== ExitCode.ok) {
       const missingCommand = err instanceof CommanderError && err.code === 'commander.help';

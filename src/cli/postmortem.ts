@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import { ExitCode } from '../exit-codes.js';
-import { CliError, globalOpts, printJson, setExit } from './common.js';
+import { CliError, globalOpts, printJson, setExit, stdoutColor } from './common.js';
 import { durationFlag, repeatable, timeFlag } from './flags.js';
 import { LOG_FLAG_HELP } from './log-sources.js';
 
@@ -93,14 +93,18 @@ Exit codes: 0 done (gaps or not); 1 a gap was found under --fail-on-gap; 64 usag
       const report = await analyzeLogs(jobs, { since, until }, sources, { lateAfterMs });
       for (const error of report.errors) warn(`could not read all of ${error}`);
 
-      if (json) printJson(report);
+      // every gap and incident has `cause`, null when nothing explains it (scripts need not test for the key)
+      if (json)
+        printJson({
+          ...report,
+          gaps: report.gaps.map((g) => ({ ...g, cause: g.cause ?? null })),
+          incidents: report.incidents.map((i) => ({ ...i, cause: i.cause ?? null })),
+        });
       else if (flags.failOnGap && report.gaps.length === 0 && !process.stdout.isTTY) {
         // a watchdog in crontab: say nothing when all is well, so cron mails only about a gap
       } else {
         const { renderGapReport } = await import('./postmortem-view.js');
-        process.stdout.write(
-          await renderGapReport(report, { color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR }),
-        );
+        process.stdout.write(await renderGapReport(report, { color: stdoutColor(cmd) }));
       }
       if (flags.failOnGap && report.gaps.length > 0) {
         // one line on stderr whatever happens to stdout (the watchdog's >/dev/null): cron mails it,

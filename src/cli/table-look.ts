@@ -40,11 +40,69 @@ export function tableLook(
   return { chars: NO_BORDERS, style: { head: [], border: [], 'padding-left': 0, 'padding-right': 0 } };
 }
 
-/** A rendered table without the trailing spaces plain columns leave. */
-export function rendered(table: { toString(): string }): string {
+/** The width tables must fit: the terminal's columns, or COLUMNS when set; none for a pipe. */
+export function terminalWidth(): number | undefined {
+  if (process.stdout.isTTY && process.stdout.columns) return process.stdout.columns;
+  const env = Number(process.env.COLUMNS);
+  return Number.isInteger(env) && env > 0 ? env : undefined;
+}
+
+/**
+ * A rendered table without the trailing spaces plain columns leave, no wider than `width` (default:
+ * the terminal's): when its natural width is more, the widest columns are narrowed and their cells
+ * wrap at word boundaries (a word longer than its column is cut with "…").
+ */
+export function rendered(table: { toString(): string }, width = terminalWidth()): string {
+  if (width !== undefined) fitTo(table as unknown as FittableTable, width);
   return table
     .toString()
     .split('\n')
     .map((line) => line.trimEnd())
     .join('\n');
+}
+
+type Cell = string | number | { content?: unknown } | null | undefined;
+interface FittableTable extends Array<Cell[] | Record<string, Cell>> {
+  options: {
+    head: Cell[];
+    colWidths: Array<number | null>;
+    wordWrap: boolean;
+    wrapOnWordBoundary: boolean;
+    chars: Record<string, string>;
+    style: { 'padding-left': number; 'padding-right': number };
+  };
+}
+
+/** Narrowest a column is made (padding included), unless its content is narrower. */
+const MIN_COLUMN = 6;
+const ANSI = /\u001b\[[0-9;]*m/g;
+
+const plain = (cell: Cell): string =>
+  String(cell !== null && typeof cell === 'object' ? (cell.content ?? '') : (cell ?? '')).replace(ANSI, '');
+const longest = (parts: string[]): number => Math.max(0, ...parts.map((p) => [...p].length));
+
+function fitTo(table: FittableTable, width: number): void {
+  const { options } = table;
+  // a row is an array of cells, or { key: value } in a two-column (vertical) table
+  const rows = [options.head, ...table].map((row) => (Array.isArray(row) ? row : Object.entries(row).flat()));
+  const columns = Math.max(0, ...rows.map((row) => row.length));
+  if (columns === 0) return;
+  const padding = options.style['padding-left'] + options.style['padding-right'];
+  const widest = (i: number, split: RegExp) =>
+    Math.max(...rows.map((row) => (i < row.length ? longest(plain(row[i]).split(split)) : 0))) + padding;
+  const natural = Array.from({ length: columns }, (_, i) => widest(i, /\n/));
+  const borders = options.chars.left.length + options.chars.right.length + (columns - 1) * options.chars.middle.length;
+  const room = width - borders;
+  const sum = (ws: number[]) => ws.reduce((a, b) => a + b, 0);
+  if (sum(natural) <= room) return;
+  // wrap between words where that is enough (no word cut); else cut words too
+  const words = natural.map((w, i) => Math.min(w, Math.max(MIN_COLUMN, widest(i, /\s+/))));
+  const floor = sum(words) <= room ? words : natural.map((w) => Math.min(w, MIN_COLUMN));
+  // the widest columns give way first: the largest cap under which everything fits
+  const at = (cap: number) => natural.map((w, i) => Math.max(floor[i], Math.min(w, cap)));
+  let cap = Math.max(...natural);
+  while (cap > MIN_COLUMN && sum(at(cap)) > room) cap--;
+  options.colWidths = at(cap);
+  options.wordWrap = true;
+  options.wrapOnWordBoundary = true;
 }
