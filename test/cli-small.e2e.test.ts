@@ -132,3 +132,22 @@ it('gaps --json: every gap and incident has a cause key, null when nothing expla
   for (const g of r.json.gaps) expect(g).toHaveProperty('cause', null);
   for (const i of r.json.incidents) expect(i).toHaveProperty('cause', null);
 });
+
+it('one stderr line per failed run: a run whose alert line is on stderr prints no second line', async () => {
+  const cfg = simConfig(PROVIDERS, { retry: { attempts: 1, baseDelayMs: 1, maxDelayMs: 1 } }) as any;
+  cfg.jobs.sitemap = { schedule: '0 * * * *', command: ['false'] };
+  const dir = tempProject(cfg);
+  const lines = async (args: string[], hour: number) => {
+    const r = await runCli(args, { cwd: dir, env: { LUCY_OPS_NOW: `2026-04-19T1${hour}:00:05Z` } });
+    expect(r.exitCode).not.toBe(0);
+    return r.stderr.trim().split('\n');
+  };
+  // 1st: chain-failed alert; 2nd: no alert, the run's own line; 3rd: job-failing alert
+  expect(await lines(['generate', 'blog'], 1)).toEqual([expect.stringMatching(/^lucy-ops: ALERT chain-failed: blog/)]);
+  expect(await lines(['generate', 'blog'], 2)).toEqual([expect.stringMatching(/^✖ lucy-ops: blog .* FAILED: /)]);
+  expect(await lines(['generate', 'blog'], 3)).toEqual([expect.stringMatching(/^lucy-ops: ALERT job-failing: blog/)]);
+  // a command job: its own line until the third failure's alert says it instead
+  expect(await lines(['run', 'sitemap'], 1)).toEqual([expect.stringMatching(/^lucy-ops: sitemap .* failed: /)]);
+  await lines(['run', 'sitemap'], 2);
+  expect(await lines(['run', 'sitemap'], 3)).toEqual([expect.stringMatching(/^lucy-ops: ALERT job-failing: sitemap/)]);
+});

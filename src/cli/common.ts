@@ -53,6 +53,22 @@ export function say(text: string, json = false): void {
   (json ? process.stderr : process.stdout).write(text.endsWith('\n') ? text : text + '\n');
 }
 
+/**
+ * The alert channel's stderr line, remembering whether one was written: a failed run whose alert
+ * (chain-failed, job-failing) already said so on stderr prints no line of its own, so cron mails
+ * one line per failed run.
+ */
+export function alertLines(): { alertLine: (line: string) => void; alerted: () => boolean } {
+  let written = false;
+  return {
+    alertLine: (line) => {
+      written = true;
+      process.stderr.write(line + '\n');
+    },
+    alerted: () => written,
+  };
+}
+
 /** Set the exit code without exiting, so buffered output drains (crontab pipes). */
 export function setExit(code: number): void {
   process.exitCode = code;

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { ExitCode } from '../exit-codes.js';
-import { CliError, globalOpts, printJson, setExit } from './common.js';
+import { alertLines, CliError, globalOpts, printJson, setExit } from './common.js';
 import { configFor, jobOf, keyProblems, keysError } from './context.js';
 import { timeFlag } from './flags.js';
 
@@ -42,7 +42,8 @@ variable too: the run is logged as a failed run of its slot; --dry-run exits 78 
       const job = jobOf(config, jobName, 'generate');
       const { jobChain, generateSlot, missingKeysError } = await import('../jobs/generate.js');
       const { openJobContext } = await import('../jobs/context.js');
-      const ctx = await openJobContext(config);
+      const alerts = alertLines();
+      const ctx = await openJobContext(config, { alertLine: alerts.alertLine });
       try {
         const slot = await resolveSlot(job.schedule, job.tz, flags.slot, ctx.clock.now());
         const trigger = flags.slot ? 'manual' : 'cron';
@@ -66,7 +67,9 @@ variable too: the run is logged as a failed run of its slot; --dry-run exits 78 
         if (problems.length && (result.failure === 'config' || result.locked)) throw keysError(config, problems);
         const { failure, ...shown } = result;
         if (json) printJson(shown);
-        else (await import('./generate-view.js')).printGenerate(result);
+        // a failed run whose alert line is already on stderr gets no second line
+        else if (!(result.status === 'failed' && alerts.alerted()))
+          (await import('./generate-view.js')).printGenerate(result);
         const interrupted = result.status === 'failed' ? interrupt.exitCode() : undefined;
         setExit(
           interrupted !== undefined

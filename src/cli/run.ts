@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { ExitCode } from '../exit-codes.js';
-import { CliError, globalOpts, printJson, setExit } from './common.js';
+import { alertLines, CliError, globalOpts, printJson, setExit } from './common.js';
 import { configFor, jobOf } from './context.js';
 import { timerDurationFlag } from './flags.js';
 import { resolveSlot } from './generate.js';
@@ -57,7 +57,8 @@ Exit codes: the command's own exit code; 128 + signal number when it was killed 
       }
       const { runCommandSlot } = await import('../jobs/command.js');
       const { openJobContext } = await import('../jobs/context.js');
-      const ctx = await openJobContext(config);
+      const alerts = alertLines();
+      const ctx = await openJobContext(config, { alertLine: alerts.alertLine });
       try {
         const slot = await resolveSlot(job.schedule, job.tz, flags.slot, ctx.clock.now());
         const result = await runCommandSlot(ctx, job, slot, {
@@ -78,7 +79,7 @@ Exit codes: the command's own exit code; 128 + signal number when it was killed 
           });
         if (result.locked) {
           process.stderr.write(`lucy-ops: ${jobName} ${slotIso} is already running in another process; skipped\n`);
-        } else if (result.status === 'failed') {
+        } else if (result.status === 'failed' && !alerts.alerted()) {
           const why = String(result.fields?.error ?? `exit code ${result.exitCode}`);
           process.stderr.write(
             `lucy-ops: ${jobName} ${slotIso} failed: ${why} (exit ${result.exitCode}, run ${result.runId})\n`,
