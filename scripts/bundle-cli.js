@@ -1,0 +1,38 @@
+#!/usr/bin/env node
+/**
+ * Bundles the CLI's start-up path into dist/bundle/ (run by `npm run build`, after tsc): one file
+ * for main.js and the code every command shares, plus a chunk per lazily imported module, so a
+ * crontab line reads a handful of files instead of ~80 and keeps loading each command on demand.
+ * commander, chalk, croner and cosmiconfig (all on the start-up path) are bundled; the other
+ * dependencies are heavy and loaded only by the commands that use them, so they stay external.
+ * dist/bundle sits at the same depth as dist/cli, so paths relative to a module (../index.js,
+ * ../../package.json) mean the same in both.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const BUNDLED = new Set(['commander', 'chalk', 'croner', 'cosmiconfig']);
+const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+const external = Object.keys(pkg.dependencies ?? {}).filter((name) => !BUNDLED.has(name));
+const outdir = path.join(ROOT, 'dist/bundle');
+
+fs.rmSync(outdir, { recursive: true, force: true });
+await build({
+  entryPoints: [path.join(ROOT, 'dist/cli/main.js')],
+  outdir,
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  external: [...external, 'typescript', 'openai'],
+  // bundled CommonJS (commander, cosmiconfig) calls require() for Node's own modules
+  banner: {
+    js: "import { createRequire as __lucyCreateRequire } from 'node:module'; const require = __lucyCreateRequire(import.meta.url);",
+  },
+  legalComments: 'none',
+  logLevel: 'warning',
+});
