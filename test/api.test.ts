@@ -3,6 +3,8 @@
  * only before their first delta, and one breaker store shared with the CLI.
  */
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as lucy from '../src/index.js';
 import {
@@ -14,7 +16,7 @@ import {
   StreamInterruptedError,
   type Chain,
 } from '../src/index.js';
-import { readLog, runCli, simConfig, tempProject } from './helpers/cli.js';
+import { readLog, ROOT, runCli, simConfig, tempProject } from './helpers/cli.js';
 import { useSimulator } from './helpers/sim.js';
 import { until } from './helpers/wait.js';
 
@@ -43,7 +45,10 @@ describe('complete', () => {
       attempts: [{ provider: 'deepseek-v3', outcome: 'ok' }],
     });
     expect(r.content).toContain('deepseek-v3');
-    const runs = readLog(dir).filter((l) => l.job === 'chat-route');
+    // a call's records go out in one write, two event-loop turns after the call
+    const logged = () => readLog(dir).filter((l) => l.job === 'chat-route');
+    await until('the run.end record', () => logged().some((l) => l.event === 'run.end'));
+    const runs = logged();
     expect(runs.map((l) => l.event)).toEqual(['run.start', 'attempt.end', 'run.end']);
     expect(runs[2]).toMatchObject({
       trigger: 'manual',
@@ -93,6 +98,28 @@ describe('complete', () => {
     await until('the hanging request at the simulator', () => sim.requests().some((r) => r.fault === 'hang'), 5000);
     aborter.abort();
     await expect(call).rejects.toBeInstanceOf(RunAbortedError);
+  });
+});
+
+describe('the job log at exit', () => {
+  // a process that ends straight after its call (process.exit, an uncaught exception) still logs it whole
+  it.each([
+    ['process.exit()', 'process.exit(0);', 0],
+    ['an uncaught exception', "setImmediate(() => { throw new Error('boom'); });", 1],
+  ])('keeps every record of a call when the process ends by %s', async (_how, end, exitCode) => {
+    sim.setScript({ '*': { kind: 'ok' } });
+    const job = `exit-${exitCode}`;
+    const script = `
+      import { createChain } from ${JSON.stringify(pathToFileURL(path.join(ROOT, 'dist/index.js')).href)};
+      const chain = await createChain(${JSON.stringify(path.join(dir, 'lucy-ops.config.json'))}, { job: ${JSON.stringify(job)} });
+      await chain.complete(${JSON.stringify(ask)});
+      ${end}`;
+    const r = await execa('node', ['--input-type=module', '-e', script], { cwd: dir, reject: false });
+    expect(r.exitCode, String(r.stderr)).toBe(exitCode);
+    const events = readLog(dir)
+      .filter((l) => l.job === job)
+      .map((l) => l.event);
+    expect(events).toEqual(['run.start', 'attempt.end', 'run.end']);
   });
 });
 

@@ -51,12 +51,6 @@ export interface Chain {
   close(): Promise<void>;
 }
 
-/** Options only `serve` uses. */
-export interface InternalChainOptions extends CreateChainOptions {
-  /** Write each call's log lines after the current turn of the event loop (after the answer's bytes). */
-  deferLog?: boolean;
-}
-
 /** Call options only `serve` uses. */
 export interface InternalCallOptions extends CallOptions {
   /** A controller made for this call alone, instead of `signal`: abort it to cancel (see Engine's RunOptions.controller). */
@@ -87,7 +81,7 @@ export type ChainConfigInput = UserConfig | ResolvedConfig | string | undefined;
 
 export async function createChainInternals(
   input: ChainConfigInput,
-  opts: InternalChainOptions = {},
+  opts: CreateChainOptions = {},
 ): Promise<ChainInternals> {
   const config = await resolveInput(input);
   const env = opts.env ?? process.env;
@@ -106,7 +100,8 @@ export async function createChainInternals(
   const streamingChain = config.providers.map((p) => ({ ...p, stream: true }));
   let closed = false;
   const hooks = new AfterRunQueue();
-  const deferred = opts.deferLog ? new DeferredLog(context.log) : undefined;
+  // a call's records go out in one write, two event-loop turns later (see DeferredLog)
+  const deferred = logging ? new DeferredLog(context.log) : undefined;
   // Calls come many a second here: breaker reads may reuse one up to BREAKER_READ_MAX_AGE_MS old
   // (this process's own breaker changes are seen at once; see state/recent-reads.ts).
   const engineStore = new RecentReads(context.store, { maxAgeMs: BREAKER_READ_MAX_AGE_MS });
@@ -195,7 +190,7 @@ export async function createChainInternals(
       if (closed) return;
       closed = true;
       await hooks.drain();
-      deferred?.flush();
+      deferred?.close();
       context.log.close();
       await context.store.close();
     },

@@ -65,17 +65,25 @@ export class AfterRunQueue {
 }
 
 /**
- * Holds records for two turns of the event loop, then appends them in one write, in order: `serve`
- * sends its upstream request and its answer first, and the log lines while it waits. Two turns,
- * not one: undici writes a request on a reused keep-alive connection only in a check phase (it
- * yields a turn first, to notice a server that closed the connection), so a flush queued before
- * the upstream call with a single setImmediate ran first and put a log write (a syscall, 50-100 µs
- * on a busy host) in front of every request.
+ * Holds records for two turns of the event loop, then appends them in one write, in order: a call
+ * sends its upstream request (and `serve` its answer) first, and the log lines while it waits, so
+ * a call's run.start, attempts and run.end (and the next call's run.start) share one write. Two
+ * turns, not one: undici writes a request on a reused keep-alive connection only in a check phase
+ * (it yields a turn first, to notice a server that closed the connection), so a flush queued
+ * before the upstream call with a single setImmediate ran first and put a log write (a syscall,
+ * 50-100 µs on a busy host) in front of every request.
+ *
+ * What is held is written at process exit too ('exit' runs on process.exit() and on an uncaught
+ * exception): only a process killed by a signal it does not handle (SIGKILL, an unhandled SIGTERM)
+ * loses records, those of its last two event-loop turns.
  */
 export class DeferredLog {
   private queued: LogInput[] = [];
   private scheduled = false;
-  constructor(private readonly log: Pick<JobLog, 'appendAll'>) {}
+  constructor(private readonly log: Pick<JobLog, 'appendAll'>) {
+    liveLogs.add(this);
+    if (liveLogs.size === 1) process.on('exit', flushLiveLogs);
+  }
 
   append(record: LogInput): void {
     this.queued.push(record);
@@ -90,6 +98,19 @@ export class DeferredLog {
     this.queued = [];
     this.log.appendAll(records);
   }
+
+  /** Writes what is held and stops watching for process exit (the chain closes). */
+  close(): void {
+    this.flush();
+    liveLogs.delete(this);
+    if (liveLogs.size === 0) process.off('exit', flushLiveLogs);
+  }
+}
+
+/** Every open DeferredLog: one 'exit' listener for all of them (a chain per request is allowed). */
+const liveLogs = new Set<DeferredLog>();
+function flushLiveLogs(): void {
+  for (const log of liveLogs) log.flush();
 }
 
 export interface CallRecordOptions {

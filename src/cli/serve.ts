@@ -61,7 +61,7 @@ export function register(program: Command): void {
         );
       }
       const { createChainInternals } = await import('../api/chain.js');
-      const chain = await createChainInternals(config, { job: 'serve', warn, deferLog: true });
+      const chain = await createChainInternals(config, { job: 'serve', warn });
       const { startServer } = await import('../serve/server.js');
       let server;
       try {
