@@ -21,7 +21,11 @@ const outdir = path.join(ROOT, 'dist/bundle');
 
 fs.rmSync(outdir, { recursive: true, force: true });
 await build({
-  entryPoints: [path.join(ROOT, 'dist/cli/main.js')],
+  // the gap analysis's worker thread is a file of its own (new URL('./gap-worker.js', import.meta.url))
+  entryPoints: {
+    main: path.join(ROOT, 'dist/cli/main.js'),
+    'gap-worker': path.join(ROOT, 'dist/analysis/gap-worker.js'),
+  },
   outdir,
   bundle: true,
   splitting: true,

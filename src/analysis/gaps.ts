@@ -3,7 +3,7 @@
  * against the ledger. A gap is a maximal run of consecutive unserved slots of one job.
  */
 import type { LogRecord } from '../log/types.js';
-import { newReadStats, scanLines, type ReadStats } from '../log/reader.js';
+import type { ReadStats } from '../log/reader.js';
 import { slotsBetween } from '../schedule/slots.js';
 import {
   addTally,
@@ -16,7 +16,7 @@ import {
   type CauseTally,
 } from './cause.js';
 import { mergeIncidents, type Incident } from './incidents.js';
-import { decodeGapLine } from './quick-decode.js';
+import { scanIntoLedger, type ScanOptions } from './parallel-scan.js';
 import {
   counter,
   ENDS,
@@ -268,15 +268,10 @@ export async function readLedger(
   jobs: readonly JobSchedule[],
   window: Window,
   sources: string[],
-  opts: LedgerOptions & { stats?: ReadStats; stdin?: NodeJS.ReadableStream; rotated?: boolean } = {},
+  opts: LedgerOptions & ScanOptions = {},
 ): Promise<{ ledger: SlotLedger; stats: ReadStats }> {
-  const stats = opts.stats ?? newReadStats();
   const ledger = new SlotLedger(jobs, window, opts);
-  await scanLines(sources, (text, start, end) => decodeGapLine(text, start, end, ledger), {
-    stats,
-    stdin: opts.stdin,
-    rotated: opts.rotated,
-  });
+  const stats = await scanIntoLedger(ledger, jobs, window, sources, opts);
   stats.skippedLines += ledger.invalidRecords;
   return { ledger, stats };
 }
@@ -286,7 +281,7 @@ export async function analyzeLogs(
   jobs: readonly JobSchedule[],
   window: Window,
   sources: string[],
-  opts: LedgerOptions & { stdin?: NodeJS.ReadableStream; rotated?: boolean } = {},
+  opts: LedgerOptions & ScanOptions = {},
 ): Promise<GapReport> {
   const { ledger, stats } = await readLedger(jobs, window, sources, opts);
   const found = findGaps(jobs, ledger);

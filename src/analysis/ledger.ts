@@ -41,6 +41,14 @@ function bump(packed: number, field: number): number {
   return counter(packed, field) === FIELD_MAX ? packed : packed + (1 << (field * FIELD_BITS));
 }
 
+/** Two packed counter sets added field by field, saturating as bump does. */
+export function addCounters(a: number, b: number): number {
+  let sum = 0;
+  for (const field of [STARTS, ENDS, OKS, FAILS])
+    sum += Math.min(FIELD_MAX, counter(a, field) + counter(b, field)) << (field * FIELD_BITS);
+  return sum;
+}
+
 export interface LateRun {
   lateMs: number;
   trigger: string;
@@ -63,6 +71,8 @@ export interface JobLedger {
 export interface LedgerOptions {
   /** A serving run that starts this long after its slot is reported as late. Default 60 s. */
   lateAfterMs?: number;
+  /** Size the tables for every slot of the window up front (default true; a range's ledger: false). */
+  presize?: boolean;
 }
 
 export class SlotLedger {
@@ -79,7 +89,7 @@ export class SlotLedger {
     this.lateAfterMs = opts.lateAfterMs ?? 60_000;
     for (const job of jobs)
       this.jobs.set(job.name, {
-        slots: new IntMap(expectedSlots(job, window)),
+        slots: new IntMap(opts.presize === false ? 0 : expectedSlots(job, window)),
         causes: new Map(),
         late: new Map(),
         degraded: new Map(),
@@ -195,10 +205,11 @@ export class SlotLedger {
     trigger: string,
   ): void {
     const endMs = Date.parse(ts);
-    if (Number.isNaN(endMs)) return;
     const lateMs = endMs - durationMs - slotMs;
     const previous = job.late.get(key);
-    if (lateMs < this.lateAfterMs) {
+    // A serving run whose time cannot be read is not called late: it counts as on time, so a slot
+    // is late only when every serving run was (which is what lets ledgers of file ranges merge).
+    if (Number.isNaN(lateMs) || lateMs < this.lateAfterMs) {
       // An on-time serving run makes any later duplicate irrelevant.
       if (previous) job.late.delete(key);
       return;

@@ -39,7 +39,7 @@ export function newReadStats(): ReadStats {
 }
 
 // 64 KiB: each chunk's text stays a young-generation string, which keeps peak memory low (measured).
-const CHUNK_BYTES = 64 * 1024;
+export const CHUNK_BYTES = 64 * 1024;
 /** Events whose records must say which job and slot they belong to. */
 const SLOT_EVENT_PREFIXES = ['run.', 'attempt.'];
 
@@ -87,47 +87,55 @@ export async function scanLines(
 async function* textPieces(sources: string[], stats: ReadStats, opts: ReadOptions): AsyncGenerator<string> {
   for (const source of expandSources(sources, opts.rotated ?? true)) {
     stats.sources.push(source);
-    // Bytes of a line not finished in the previous chunk (kept small: one line at most).
-    // (parts, joined once the line's end arrives: joining per chunk would be quadratic)
-    let carry: Buffer[] = [];
-    let carryLength = 0;
-    let dropping = false; // inside an absurdly long line: skip to its end
-    try {
-      const chunks = source === '-' ? maybeGunzip(opts.stdin ?? process.stdin) : fileChunks(source);
-      for await (const buf of chunks) {
-        stats.bytes += buf.length;
-        const first = buf.indexOf(10);
-        if (first < 0) {
-          if (!dropping) {
-            carry.push(Buffer.from(buf));
-            carryLength += buf.length;
-          }
-          if (carryLength > MAX_LINE_BYTES) {
-            stats.lines++;
-            stats.skippedLines++;
-            carry = [];
-            carryLength = 0;
-            dropping = true;
-          }
-          continue;
-        }
-        // the line that straddles the chunk boundary, then the chunk's whole lines
-        if (!dropping)
-          yield toText(
-            carry.length > 0 ? Buffer.concat([...carry, buf.subarray(0, first + 1)]) : buf.subarray(0, first + 1),
-          );
-        dropping = false;
-        const last = buf.lastIndexOf(10);
-        if (last > first) yield toText(buf.subarray(first + 1, last + 1));
-        carry = last + 1 < buf.length ? [Buffer.from(buf.subarray(last + 1))] : [];
-        carryLength = buf.length - (last + 1);
-      }
-    } catch (err) {
-      stats.errors.push(`${source}: ${err instanceof Error ? err.message : String(err)}`);
-    }
-    // A last line without a newline is kept if it is whole; a truncated one is counted as skipped.
-    if (carry.length > 0 && !dropping) yield toText(Buffer.concat(carry)) + '\n';
+    yield* linePieces(source, source === '-' ? maybeGunzip(opts.stdin ?? process.stdin) : fileChunks(source), stats);
   }
+}
+
+/** One source's bytes as text in pieces of whole lines; read errors go to `stats.errors`. */
+export async function* linePieces(
+  source: string,
+  chunks: AsyncIterable<Buffer>,
+  stats: ReadStats,
+): AsyncGenerator<string> {
+  // Bytes of a line not finished in the previous chunk (kept small: one line at most).
+  // (parts, joined once the line's end arrives: joining per chunk would be quadratic)
+  let carry: Buffer[] = [];
+  let carryLength = 0;
+  let dropping = false; // inside an absurdly long line: skip to its end
+  try {
+    for await (const buf of chunks) {
+      stats.bytes += buf.length;
+      const first = buf.indexOf(10);
+      if (first < 0) {
+        if (!dropping) {
+          carry.push(Buffer.from(buf));
+          carryLength += buf.length;
+        }
+        if (carryLength > MAX_LINE_BYTES) {
+          stats.lines++;
+          stats.skippedLines++;
+          carry = [];
+          carryLength = 0;
+          dropping = true;
+        }
+        continue;
+      }
+      // the line that straddles the chunk boundary, then the chunk's whole lines
+      if (!dropping)
+        yield toText(
+          carry.length > 0 ? Buffer.concat([...carry, buf.subarray(0, first + 1)]) : buf.subarray(0, first + 1),
+        );
+      dropping = false;
+      const last = buf.lastIndexOf(10);
+      if (last > first) yield toText(buf.subarray(first + 1, last + 1));
+      carry = last + 1 < buf.length ? [Buffer.from(buf.subarray(last + 1))] : [];
+      carryLength = buf.length - (last + 1);
+    }
+  } catch (err) {
+    stats.errors.push(`${source}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  // A last line without a newline is kept if it is whole; a truncated one is counted as skipped.
+  if (carry.length > 0 && !dropping) yield toText(Buffer.concat(carry)) + '\n';
 }
 
 /** Lines longer than this are not log records: skipped (and not held in memory). */
@@ -139,7 +147,7 @@ function toText(bytes: Buffer): string {
 }
 
 /** Hand each newline-terminated line of `text` to `visit`. Hot path: no allocation here. */
-function visitLines(text: string, stats: ReadStats, visit: LineVisitor): void {
+export function visitLines(text: string, stats: ReadStats, visit: LineVisitor): void {
   const end = text.length;
   let pos = 0;
   while (pos < end) {
@@ -284,7 +292,7 @@ function toBuffer(chunk: Buffer | string): Buffer {
 }
 
 /** Each path with its rotated siblings (unless it is itself a rotated file), without repeats. */
-function expandSources(sources: string[], rotated: boolean): string[] {
+export function expandSources(sources: string[], rotated: boolean): string[] {
   const seen = new Set<string>();
   const out: string[] = [];
   for (const source of sources) {

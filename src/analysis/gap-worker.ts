@@ -1,0 +1,30 @@
+/**
+ * A worker thread of the gap analysis: reads one byte range of a log file into a ledger of its
+ * own and hands it back as plain data (see parallel-scan.ts and ledger-merge.ts).
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { scanFileRange, type ByteRange } from '../log/file-range.js';
+import { newReadStats } from '../log/reader.js';
+import { SlotLedger, type JobSchedule } from './ledger.js';
+import { snapshotBuffers, snapshotLedger } from './ledger-merge.js';
+import { decodeGapLine } from './quick-decode.js';
+
+export interface GapWorkerInput {
+  file: string;
+  range: ByteRange;
+  jobs: JobSchedule[];
+  sinceMs: number;
+  untilMs: number;
+  lateAfterMs?: number;
+}
+
+const input = workerData as GapWorkerInput;
+const ledger = new SlotLedger(
+  input.jobs,
+  { since: new Date(input.sinceMs), until: new Date(input.untilMs) },
+  { lateAfterMs: input.lateAfterMs, presize: false },
+);
+const stats = newReadStats();
+await scanFileRange(input.file, input.range, (text, start, end) => decodeGapLine(text, start, end, ledger), stats);
+const snapshot = snapshotLedger(ledger);
+parentPort!.postMessage({ snapshot, stats }, snapshotBuffers(snapshot));

@@ -1,0 +1,90 @@
+/**
+ * A ledger as plain data, and the merge of a ledger of later log text into one of earlier text,
+ * so threads can each read a range of a log. The merge gives exactly the ledger one thread would
+ * have built reading both in order: counters add up (saturating as one ledger's do); a slot served
+ * anywhere keeps no failure causes, else the tallies add up (earlier causes first); a slot is late
+ * only when every serving run was late, and then by the least lateness (the earlier on a tie); it
+ * is degraded only when every serving run was served by a fallback, and then by the last one.
+ */
+import type { CauseTally } from './cause.js';
+import { addCounters, counter, OKS, type LateRun, type SlotLedger } from './ledger.js';
+
+export interface LedgerSnapshot {
+  invalidRecords: number;
+  jobs: JobSnapshot[];
+}
+
+interface JobSnapshot {
+  name: string;
+  keys: Int32Array;
+  values: Int32Array;
+  causes: Array<[number, Array<[string, number]>]>;
+  late: Array<[number, LateRun]>;
+  degraded: Array<[number, string]>;
+}
+
+export function snapshotLedger(ledger: SlotLedger): LedgerSnapshot {
+  const jobs: JobSnapshot[] = [];
+  for (const [name, job] of ledger.jobs) {
+    const keys = new Int32Array(job.slots.size);
+    const values = new Int32Array(job.slots.size);
+    let i = 0;
+    for (const [key, value] of job.slots.entries()) {
+      keys[i] = key;
+      values[i++] = value;
+    }
+    jobs.push({
+      name,
+      keys,
+      values,
+      causes: [...job.causes].map(([key, tally]) => [key, [...tally]]),
+      late: [...job.late],
+      degraded: [...job.degraded],
+    });
+  }
+  return { invalidRecords: ledger.invalidRecords, jobs };
+}
+
+/** The typed arrays of a snapshot, to hand them to another thread without a copy. */
+export function snapshotBuffers(snapshot: LedgerSnapshot): ArrayBuffer[] {
+  return snapshot.jobs.flatMap((j) => [j.keys.buffer as ArrayBuffer, j.values.buffer as ArrayBuffer]);
+}
+
+/** Adds what `later` (a ledger of the log text after `into`'s) says to `into`. */
+export function mergeLedger(into: SlotLedger, later: LedgerSnapshot): void {
+  into.invalidRecords += later.invalidRecords;
+  for (const snap of later.jobs) {
+    const job = into.jobs.get(snap.name);
+    if (!job) continue;
+    const laterLate = new Map(snap.late);
+    const laterDegraded = new Map(snap.degraded);
+    const laterCauses = new Map(snap.causes);
+    for (let i = 0; i < snap.keys.length; i++) {
+      const key = snap.keys[i];
+      const theirs = snap.values[i];
+      const mine = job.slots.get(key) ?? 0;
+      job.slots.set(key, addCounters(mine, theirs));
+      // lateness: an on-time serving run (served, not late) on either side clears it
+      const myLate = job.late.get(key);
+      const theirLate = laterLate.get(key);
+      const myOnTime = counter(mine, OKS) > 0 && !myLate;
+      const theirOnTime = counter(theirs, OKS) > 0 && !theirLate;
+      if (myOnTime || theirOnTime) job.late.delete(key);
+      else if (theirLate && (!myLate || theirLate.lateMs < myLate.lateMs)) job.late.set(key, theirLate);
+      // degraded: a serve by the first provider on either side clears it; else the later fallback
+      const theirDegraded = laterDegraded.get(key);
+      const myWhole = counter(mine, OKS) > 0 && !job.degraded.has(key);
+      const theirWhole = counter(theirs, OKS) > 0 && theirDegraded === undefined;
+      if (myWhole || theirWhole) job.degraded.delete(key);
+      else if (theirDegraded !== undefined) job.degraded.set(key, theirDegraded);
+    }
+    for (const [key, tally] of laterCauses) {
+      if (counter(job.slots.get(key) ?? 0, OKS) > 0) continue;
+      let into: CauseTally | undefined = job.causes.get(key);
+      if (!into) job.causes.set(key, (into = new Map()));
+      for (const [cause, n] of tally) into.set(cause, (into.get(cause) ?? 0) + n);
+    }
+    // causes kept from before a slot that the later text served
+    for (const key of job.causes.keys()) if (counter(job.slots.get(key) ?? 0, OKS) > 0) job.causes.delete(key);
+  }
+}
