@@ -129,8 +129,8 @@ export async function benchEngine({ calls = 2000, starts = 10 } = {}) {
 
   // baseline: the same request with raw undici (keep-alive agent, JSON parsed), no engine
   const agent = new Agent({ keepAliveTimeout: 60_000 });
-  const raw = async () => {
-    const r = await request(`${base}/chat/completions`, {
+  const rawTo = (url) => async () => {
+    const r = await request(`${url}/chat/completions`, {
       method: 'POST',
       dispatcher: agent,
       headers: { 'content-type': 'application/json' },
@@ -139,6 +139,7 @@ export async function benchEngine({ calls = 2000, starts = 10 } = {}) {
     const j = await r.body.json();
     if (!j.choices[0].message.content) throw new Error('bad');
   };
+  const raw = rawTo(base);
   // interleave rounds so drift in machine load hits both sides alike
   const rawSamples = [];
   const engineSamples = [];
@@ -161,16 +162,7 @@ export async function benchEngine({ calls = 2000, starts = 10 } = {}) {
     },
     { job: 'bench' },
   );
-  const rawRemote = async () => {
-    const r = await request(`${remote.url}/chat/completions`, {
-      method: 'POST',
-      dispatcher: agent,
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ ...req, model: 'm', stream: false }),
-    });
-    const j = await r.body.json();
-    if (!j.choices[0].message.content) throw new Error('bad');
-  };
+  const rawRemote = rawTo(remote.url);
   const rawRemoteSamples = [];
   const chainSamples = [];
   for (let round = 0; round < 4; round++) {
