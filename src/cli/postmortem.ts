@@ -7,6 +7,7 @@ import { ExitCode } from '../exit-codes.js';
 import { CliError, globalOpts, printJson, setExit, stdoutColor } from './common.js';
 import { durationFlag, repeatable, timeFlag } from './flags.js';
 import { LOG_FLAG_HELP } from './log-sources.js';
+import { registerReport } from './postmortem-report.js';
 
 /** since, until and lateAfter always have a value: their options have defaults. */
 interface GapsFlags {
@@ -25,8 +26,9 @@ export function register(program: Command): void {
     .description('look back at what the job logs say happened')
     .addHelpText(
       'after',
-      '\nExamples:\n  lucy-ops postmortem gaps --since 6h\n  lucy-ops postmortem gaps --since 2h --fail-on-gap   # crontab watchdog',
+      '\nExamples:\n  lucy-ops postmortem gaps --since 6h\n  lucy-ops postmortem gaps --since 2h --fail-on-gap   # crontab watchdog\n  lucy-ops postmortem report --since 6h              # the incident as an HTML page',
     );
+  registerReport(postmortem);
   postmortem
     .command('gaps')
     .description('find silent gaps: slots of each job that no successful run served, with their cause')

@@ -1,0 +1,111 @@
+/**
+ * `postmortem report`: an incident window as one self-contained HTML page and/or Markdown, from the
+ * job logs. Option parsing only; the analysis and the renderers load inside the action, so no other
+ * command pays for them.
+ */
+import type { Command } from 'commander';
+import { ExitCode } from '../exit-codes.js';
+import { CliError, globalOpts, printJson } from './common.js';
+import { durationFlag, repeatable, timeFlag } from './flags.js';
+import { LOG_FLAG_HELP } from './log-sources.js';
+
+interface ReportFlags {
+  since: string;
+  until: string;
+  job?: string[];
+  log?: string[];
+  html?: string;
+  md?: string;
+  grace?: string;
+}
+
+export const DEFAULT_HTML = 'lucy-ops-report.html';
+
+export function registerReport(postmortem: Command): void {
+  postmortem
+    .command('report')
+    .description('an incident report of a window: a self-contained HTML page (SVG timeline) and/or Markdown')
+    .requiredOption('--since <time>', 'start of the window: ISO 8601 or a duration ago (45m, 6h, 2d)')
+    .option('--until <time>', 'end of the window: ISO 8601 or a duration ago', 'now')
+    .option('--job <name>', 'only this job (repeatable)', repeatable)
+    .option('--log <file>', LOG_FLAG_HELP, repeatable)
+    .option('--html <file>', `write the HTML page here (default: ${DEFAULT_HTML}, unless --md or --json is given)`)
+    .option('--md <file>', "write the Markdown here ('-' for stdout)")
+    .option(
+      '--grace <duration>',
+      "don't judge slots this recent: their run may still be going (default: the job's deadline + 1m)",
+    )
+    .addHelpText(
+      'after',
+      `
+The page is one HTML file with its CSS and SVG inline (no script, no font or image from the
+network): it opens offline, attached to an email, in light or dark mode, and prints. It shows
+the headline (when, how long, which jobs, slots failed / missing / served by a fallback, whether
+backfill has filled them since), a timeline (one row per job, one cell per slot; the breakers'
+open periods and the alerts beneath), the cause (attempts per provider and error class), what
+the chain and the breaker did, and a table of every affected slot. --md writes the same facts
+as Markdown; --json prints them (the facts, not the page) on stdout.
+
+Examples:
+  lucy-ops postmortem report --since 2026-04-19T12:00Z --until 2026-04-19T18:00Z
+  lucy-ops postmortem report --since 6h --html incident.html --md incident.md
+  lucy-ops postmortem report --since 2026-04-19T12:00Z --until 2026-04-19T18:00Z --md - | pbcopy
+  lucy-ops postmortem report --since 24h --job threads --json | jq '.headline'
+
+Exit codes: 0 done (an incident or not); 1 a file could not be written; 64 usage error;
+78 configuration error.`,
+    )
+    .action(async (flags: ReportFlags, cmd: Command) => {
+      const { json } = globalOpts(cmd);
+      const { clockFromEnv } = await import('../clock.js');
+      const now = clockFromEnv().now();
+      const since = timeFlag('--since', flags.since, now);
+      const until = timeFlag('--until', flags.until, now);
+      if (since.getTime() >= until.getTime()) {
+        throw new CliError(
+          `--since (${since.toISOString()}) must be before --until (${until.toISOString()})`,
+          ExitCode.usage,
+        );
+      }
+      const graceMs = flags.grace === undefined ? undefined : durationFlag('--grace', flags.grace);
+      if (json && flags.md === '-') throw new CliError('--md - and --json both want stdout: pick one', ExitCode.usage);
+
+      const { configFor, jobOf } = await import('./context.js');
+      const config = await configFor(cmd);
+      for (const name of flags.job ?? []) jobOf(config, name);
+      const { jobSchedulesFromConfig } = await import('../analysis/jobs.js');
+      const jobs = jobSchedulesFromConfig(config, flags.job, graceMs);
+      const { logSources } = await import('./log-sources.js');
+      const sources = await logSources(config.log, flags.log, warn);
+
+      const { gatherReportFacts } = await import('../analysis/report-facts.js');
+      const facts = await gatherReportFacts(jobs, { since, until }, sources, {
+        chain: config.providers.map((p) => p.name),
+        allTraffic: !flags.job?.length,
+      });
+      for (const error of facts.errors) warn(`could not read all of ${error}`);
+
+      const html = flags.html ?? (flags.md === undefined && !json ? DEFAULT_HTML : undefined);
+      const { writeReports } = await import('../report/write.js');
+      const written = await writeReports(facts, {
+        html,
+        md: flags.md === '-' ? undefined : flags.md,
+        now: new Date(now),
+      });
+      if (flags.md === '-') {
+        const { renderMarkdown } = await import('../report/markdown.js');
+        process.stdout.write(renderMarkdown(facts));
+      }
+      if (json) printJson(facts);
+      else {
+        const { title } = await import('../report/words.js');
+        const say = (line: string) => (flags.md === '-' ? process.stderr : process.stdout).write(line + '\n');
+        say(title(facts));
+        for (const file of written) say(`wrote ${file}`);
+      }
+    });
+}
+
+function warn(message: string): void {
+  process.stderr.write(`lucy-ops: warning: ${message}\n`);
+}

@@ -1,0 +1,157 @@
+/**
+ * The report as Markdown, to paste into an issue or a postmortem document: the headline, a compact
+ * text timeline (one character per time step, readable without colour) and the slot table.
+ */
+import type { CellOutcome, ReportFacts } from '../analysis/report-facts.js';
+import { formatDuration } from '../time.js';
+import {
+  clock,
+  headlineSentences,
+  OUTCOME_LABEL,
+  OUTCOME_SEVERITY,
+  OUTCOME_SYMBOL,
+  outcomeText,
+  title,
+  when,
+} from './words.js';
+
+/** Most columns the text timeline uses: wider windows put several slots in one column. */
+const MAX_COLUMNS = 96;
+
+export function renderMarkdown(facts: ReportFacts): string {
+  const out: string[] = [`# ${title(facts)}`, ''];
+  out.push(
+    `Window ${when(facts.since)} → ${when(facts.until)} · jobs ${facts.jobs.map((j) => `\`${j.job}\``).join(', ') || 'none'} · ` +
+      `${facts.linesRead} log lines read${facts.skippedLines ? `, ${facts.skippedLines} skipped` : ''}`,
+    '',
+  );
+  for (const sentence of headlineSentences(facts)) out.push(`- ${sentence}`);
+  out.push('');
+
+  if (facts.incidents.length > 1) {
+    out.push(
+      '## Incidents',
+      '',
+      '| start | end | duration | jobs | affected slots | cause |',
+      '|---|---|---|---|---|---|',
+    );
+    for (const i of facts.incidents)
+      out.push(
+        `| ${when(i.start)} | ${i.end ? when(i.end) : 'still going on'} | ${formatDuration(i.durationMs)} | ${i.jobs.join(', ')} | ${i.slots} | ${cellText(i.cause ?? '—')} |`,
+      );
+    out.push('');
+  }
+
+  out.push('## Timeline', '', '```text', ...textTimeline(facts), '```', '');
+
+  out.push('## What the providers saw', '');
+  out.push('| provider | requests | ok | failed | errors | skipped by the open breaker (requests saved) |');
+  out.push('|---|---:|---:|---:|---|---:|');
+  for (const p of facts.providers)
+    out.push(
+      `| ${p.provider} | ${p.requests} | ${p.ok} | ${p.failed} | ${p.errors.map((e) => `${e.reason} ×${e.count}`).join(', ') || '—'} | ${p.skippedOpen} |`,
+    );
+  out.push('');
+  if (facts.breakers.length > 0 || facts.alerts.length > 0) {
+    out.push('## Breakers and alerts', '');
+    for (const b of facts.breakers) {
+      const trials = b.trials.map((t) => `${clock(t.at)} ${t.result}`).join(', ');
+      out.push(
+        `- breaker **${b.provider}** open ${when(b.from)} → ${b.until ? when(b.until) : 'still open'}${b.manual ? ' (tripped by hand)' : ''}` +
+          (trials ? `; half-open trials: ${trials}` : ''),
+      );
+    }
+    for (const a of facts.alerts)
+      out.push(`- alert **${a.kind}** at ${when(a.at)}${a.summary ? `: ${cellText(a.summary)}` : ''}`);
+    out.push('');
+  }
+
+  out.push('## Affected slots', '');
+  if (facts.affected.length === 0) out.push('None.');
+  else {
+    out.push('| job | slot | outcome | served by | error | tries |', '|---|---|---|---|---|---|');
+    for (const s of facts.affected)
+      out.push(
+        `| ${s.job} | ${when(s.slot)} | ${outcomeText(s)} | ${s.provider ?? '—'} | ${cellText(s.error ?? '—')} | ${cellText(s.tries ?? '—')} |`,
+      );
+  }
+  return out.join('\n') + '\n';
+}
+
+/** A table cell's text: no pipes or newlines to break the row. */
+function cellText(text: string): string {
+  return text.replace(/\|/g, '\\|').replace(/\s*\n\s*/g, ' ');
+}
+
+/**
+ * One line per job, one column per time step (the finest job's interval, or wider so the line
+ * fits): the worst outcome of the slots in that column; then the breakers' open periods and the
+ * alerts on the same columns.
+ */
+export function textTimeline(facts: ReportFacts): string[] {
+  const sinceMs = Date.parse(facts.since);
+  const spanMs = Date.parse(facts.until) - sinceMs;
+  const finest = Math.min(...facts.jobs.map((j) => smallestStep(j.cells.map((c) => Date.parse(c.slot)))), spanMs || 1);
+  // one column per slot of the finest job; a long window takes a rounder, wider step to fit
+  const stepMs =
+    spanMs / finest <= MAX_COLUMNS
+      ? finest
+      : (NICE_STEPS.find((ms) => spanMs / ms <= MAX_COLUMNS) ?? spanMs / MAX_COLUMNS);
+  const columns = Math.max(1, Math.ceil((spanMs || 1) / stepMs));
+  const col = (ms: number) => Math.min(columns - 1, Math.max(0, Math.floor((ms - sinceMs) / stepMs)));
+  const labels = [...facts.jobs.map((j) => j.job), ...facts.breakers.map((b) => `breaker ${b.provider}`), 'alerts'];
+  const width = Math.max(...labels.map((l) => l.length));
+  const line = (label: string, cells: string[]) => `${label.padEnd(width)}  ${cells.join('')}`.trimEnd();
+
+  // time labels at round times, at least 6 columns apart ("14:00 ")
+  const axis = Array<string>(columns).fill(' ');
+  const every = NICE_STEPS.find((ms) => ms >= stepMs * 6) ?? NICE_STEPS[NICE_STEPS.length - 1];
+  for (let t = Math.ceil(sinceMs / every) * every; t <= sinceMs + spanMs; t += every) {
+    const c = col(t);
+    const text = clock(new Date(t).toISOString()).slice(0, 5);
+    if (c + text.length > columns) break;
+    for (let k = 0; k < text.length; k++) axis[c + k] = text[k];
+  }
+  const out = [line('', axis)];
+  for (const job of facts.jobs) {
+    const cells = Array<string>(columns).fill(' ');
+    const worst: Array<CellOutcome | undefined> = Array(columns).fill(undefined);
+    for (const cell of job.cells) {
+      const c = col(Date.parse(cell.slot));
+      const current = worst[c];
+      if (current === undefined || OUTCOME_SEVERITY.indexOf(cell.outcome) < OUTCOME_SEVERITY.indexOf(current))
+        worst[c] = cell.outcome;
+    }
+    worst.forEach((o, c) => (cells[c] = o ? OUTCOME_SYMBOL[o] : ' '));
+    out.push(line(job.job, cells));
+  }
+  const untilMs = Date.parse(facts.until);
+  for (const b of facts.breakers) {
+    const cells = Array<string>(columns).fill(' ');
+    const [from, to] = [col(Date.parse(b.from)), col(b.until ? Date.parse(b.until) : untilMs)];
+    for (let c = from; c <= to; c++) cells[c] = '=';
+    for (const t of b.trials) cells[col(Date.parse(t.at))] = t.result === 'closed' ? ']' : '|';
+    out.push(line(`breaker ${b.provider}`, cells));
+  }
+  const alerts = Array<string>(columns).fill(' ');
+  for (const a of facts.alerts) alerts[col(Date.parse(a.at))] = '^';
+  out.push(line('alerts', alerts));
+  out.push(
+    '',
+    `one column = ${formatDuration(stepMs)}; ` +
+      (Object.keys(OUTCOME_SYMBOL) as CellOutcome[]).map((o) => `${OUTCOME_SYMBOL[o]} ${OUTCOME_LABEL[o]}`).join(', ') +
+      '; = breaker open, | half-open trial that re-opened, ] trial that closed it; ^ alert sent',
+  );
+  return out;
+}
+
+const MINUTE = 60_000;
+/** Round spans for the time axis's labels. */
+const NICE_STEPS = [5, 10, 15, 30, 60, 120, 180, 360, 720, 1440, 2880, 10080].map((m) => m * MINUTE);
+
+/** The smallest gap between consecutive instants (a job's interval), Infinity for fewer than two. */
+function smallestStep(times: number[]): number {
+  let best = Infinity;
+  for (let i = 1; i < times.length; i++) best = Math.min(best, times[i] - times[i - 1]);
+  return best;
+}

@@ -1,0 +1,111 @@
+/**
+ * The report's wording, shared by the HTML page and the Markdown: outcome names, times, and the
+ * headline's sentences, so both say the same thing the same way.
+ */
+import type { CellOutcome, Headline, ReportFacts, SlotCell } from '../analysis/report-facts.js';
+import { formatDuration } from '../time.js';
+
+export const OUTCOME_LABEL: Record<CellOutcome, string> = {
+  served: 'served',
+  degraded: 'served by a fallback',
+  failed: 'failed',
+  missing: 'missing',
+  pending: 'pending',
+  filled: 'filled later by backfill',
+};
+
+/** One character per outcome for the text timeline: distinct without colour. */
+export const OUTCOME_SYMBOL: Record<CellOutcome, string> = {
+  served: '#',
+  degraded: '~',
+  failed: 'X',
+  missing: '?',
+  pending: '.',
+  filled: '+',
+};
+
+/** Worst first: a column of the text timeline that holds several slots shows the worst. */
+export const OUTCOME_SEVERITY: readonly CellOutcome[] = [
+  'failed',
+  'missing',
+  'filled',
+  'degraded',
+  'pending',
+  'served',
+];
+
+/** "2026-04-19 14:15Z" (seconds only when there are any). */
+export function when(iso: string): string {
+  const [date, time] = iso.split('T');
+  const hms = time.replace(/\.\d+Z$/, '').replace(/Z$/, '');
+  return `${date} ${hms.endsWith(':00') ? hms.slice(0, 5) : hms}Z`;
+}
+
+/** "14:15" or "14:15:04". */
+export function clock(iso: string): string {
+  const t = when(iso).split(' ')[1];
+  return t.slice(0, -1);
+}
+
+export function plural(n: number, noun: string, many = `${noun}s`): string {
+  return `${n} ${n === 1 ? noun : many}`;
+}
+
+/** A filled slot's outcome in words: "failed, filled later by backfill (2026-04-19 16:10Z)". */
+export function outcomeText(cell: SlotCell): string {
+  if (cell.outcome !== 'filled') return OUTCOME_LABEL[cell.outcome];
+  const by = cell.filledBy === 'backfill' ? 'backfill' : `a ${cell.filledBy ?? 'later'} run`;
+  return `${cell.was ?? 'unserved'}, filled later by ${by}${cell.filledAt ? ` (${when(cell.filledAt)})` : ''}`;
+}
+
+/** "Incident 2026-04-19 14:15Z – 15:00Z (45m)" or "No incident". */
+export function title(facts: ReportFacts): string {
+  const h = facts.headline;
+  if (!h.start) return `No incident from ${when(facts.since)} to ${when(facts.until)}`;
+  const end = h.end
+    ? h.end.slice(0, 10) === h.start.slice(0, 10)
+      ? clock(h.end) + 'Z'
+      : when(h.end)
+    : 'still going on';
+  return `Incident ${when(h.start)} – ${end} (${formatDuration(h.durationMs)}${h.open ? ' so far' : ''})`;
+}
+
+/** The headline's sentences, plain text. */
+export function headlineSentences(facts: ReportFacts): string[] {
+  const h: Headline = facts.headline;
+  const jobsTotal = facts.jobs.length;
+  if (!h.start) {
+    const slots = facts.jobs.reduce((n, j) => n + j.cells.length, 0);
+    return [
+      `Every slot of ${plural(jobsTotal, 'job')} (${plural(slots, 'slot')}) was served on time by the first provider of the chain.`,
+      ...(h.pending ? [`${plural(h.pending, 'recent slot')} not judged yet (pending).`] : []),
+    ];
+  }
+  const parts = [
+    h.failed && `${h.failed} failed`,
+    h.missing && `${h.missing} missing (no record at all)`,
+    h.degraded && `${h.degraded} served by a fallback`,
+    h.filled && `${h.filled} filled later by backfill`,
+  ].filter(Boolean);
+  const out = [
+    `${plural(h.affected, 'slot')} affected in ${h.jobs.join(', ')} (of ${plural(jobsTotal, 'job')}): ${parts.join(', ')}.`,
+  ];
+  const wereUnserved = h.unserved + h.filled;
+  const backfill = `\`lucy-ops backfill --since ${isoArg(facts.since)} --until ${isoArg(facts.until)}\``;
+  if (wereUnserved > 0) {
+    out.push(
+      h.unserved === 0
+        ? `Backfill has since filled ${wereUnserved === 1 ? 'it' : `all ${wereUnserved}`}: nothing is missing now.`
+        : h.filled > 0
+          ? `Backfill has since filled ${h.filled} of ${wereUnserved}; ${h.unserved} still unserved: ${backfill} fills them once.`
+          : `Not filled yet: ${plural(h.unserved, 'slot')} still unserved; ${backfill} fills them once.`,
+    );
+  } else out.push('No slot went unserved: the fallbacks covered every one.');
+  if (facts.cause) out.push(`Cause: ${facts.cause}.`);
+  return out;
+}
+
+/** An ISO time as one would type it: "2026-04-19T12:00Z". */
+function isoArg(iso: string): string {
+  return iso.replace(/:00\.000Z$/, 'Z').replace(/\.000Z$/, 'Z');
+}

@@ -1,0 +1,156 @@
+/** `lucy-ops postmortem report` as a person runs it: the built CLI on the April 19 log. */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { HtmlValidate } from 'html-validate';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROOT, runCli } from './helpers/cli.js';
+
+const root = fs.mkdtempSync(path.join(os.tmpdir(), 'lucy-ops-report-e2e-'));
+const env = { LUCY_OPS_NOW: '2026-04-19T17:01:00Z' };
+const WINDOW = ['--since', '2026-04-19T12:00Z', '--until', '2026-04-19T17:01Z'];
+let cwd: string;
+
+beforeAll(() => {
+  cwd = path.join(root, 'project');
+  fs.mkdirSync(path.join(cwd, 'logs'), { recursive: true });
+  fs.copyFileSync(path.join(ROOT, 'test/fixtures/april19.jsonl'), path.join(cwd, 'logs/jobs.jsonl'));
+  const job = (schedule: string, outDir: string) => ({ schedule, tz: 'UTC', kind: 'blog', prompt: 'p', outDir });
+  const provider = (name: string) => ({ name, baseUrl: 'http://127.0.0.1:9/v1', model: name });
+  fs.writeFileSync(
+    path.join(cwd, 'lucy-ops.config.json'),
+    JSON.stringify({
+      log: 'logs/jobs.jsonl',
+      providers: [provider('deepseek-v3'), provider('llama-3.3-70b')],
+      jobs: {
+        blog: job('0 * * * *', 'out/blog'),
+        threads: job('*/15 * * * *', 'out/threads'),
+        stories: job('*/30 * * * *', 'out/stories'),
+      },
+    }),
+  );
+});
+afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+
+describe('postmortem report', () => {
+  it('writes lucy-ops-report.html in the working directory by default: valid, self-contained HTML', async () => {
+    const r = await runCli(['postmortem', 'report', ...WINDOW], { cwd, env });
+    expect(r.stderr).toBe('');
+    expect(r.exitCode).toBe(0);
+    const file = path.join(cwd, 'lucy-ops-report.html');
+    expect(r.stdout).toBe(`Incident 2026-04-19 14:15Z – 15:00Z (45m)\nwrote ${file}`); // (execa drops the last newline)
+    const html = fs.readFileSync(file, 'utf8');
+
+    const validation = await new HtmlValidate({ extends: ['html-validate:recommended'] }).validateString(html);
+    const messages = validation.results.flatMap((res) => res.messages.map((m) => `${m.ruleId}: ${m.message}`));
+    expect(messages).toEqual([]);
+    expect(validation.valid).toBe(true);
+
+    // nothing to fetch, nothing to run: no script, no external URL but the SVG namespace
+    expect(html).not.toMatch(/<script|<link|<img|@import|url\((?!#)/i);
+    expect(new Set(html.match(/https?:\/\/[^"'\s)<]+/g))).toEqual(new Set(['http://www.w3.org/2000/svg']));
+    expect(html).toContain('@media (prefers-color-scheme: dark)');
+    expect(html).toContain('@media print');
+
+    // every SVG has an accessible name; the timeline has a <title> and a <desc>
+    const svgs = html.match(/<svg[^>]*>/g) ?? [];
+    expect(svgs.length).toBeGreaterThan(3);
+    for (const svg of svgs) {
+      expect(svg).toContain('role="img"');
+      expect(svg).toMatch(/aria-label(ledby)?="[^"]+"/);
+    }
+    expect(html).toMatch(/<svg class="timeline"[^>]*aria-labelledby="timeline-title timeline-desc"/);
+    expect(html).toMatch(/<title id="timeline-title">Timeline of every slot/);
+
+    // one cell per slot: 6 blog + 21 threads + 11 stories, the outage's as failed or missing
+    const cells = [
+      ...html.matchAll(
+        /<rect class="cell ([a-z -]+)" data-job="(\w+)" data-slot="([^"]+)"[^>]*><title>([^<]*)<\/title>/g,
+      ),
+    ];
+    expect(cells).toHaveLength(38);
+    const unserved = cells
+      .filter((c) => c[1] !== 'served' && c[1] !== 'pending')
+      .map((c) => `${c[2]} ${c[3].slice(11, 16)} ${c[1]}`);
+    expect(unserved).toEqual([
+      'threads 14:15 failed',
+      'threads 14:30 failed',
+      'threads 14:45 failed',
+      'stories 14:30 missing',
+    ]);
+    const failedTitle = cells.find((c) => c[1] === 'failed')![4];
+    expect(failedTitle).toContain('threads 2026-04-19 14:15Z: failed');
+    expect(failedTitle).toContain('error: deadline of 120000 ms exceeded after 4 attempts');
+    expect(failedTitle).toContain('deepseek-v3 503, 503, 503; llama-3.3-70b timeout');
+  });
+
+  it('--md writes the same facts as Markdown; --md - prints it', async () => {
+    const r = await runCli(['postmortem', 'report', ...WINDOW, '--md', 'incident.md'], { cwd, env });
+    expect(r.exitCode).toBe(0);
+    expect(fs.existsSync(path.join(cwd, 'incident.md'))).toBe(true);
+    const md = fs.readFileSync(path.join(cwd, 'incident.md'), 'utf8');
+    expect(md).toMatch(/^# Incident 2026-04-19 14:15Z – 15:00Z \(45m\)\n/);
+    expect(md).toContain('- 4 slots affected in stories, threads (of 3 jobs): 3 failed, 1 missing (no record at all).');
+    expect(md).toContain('threads              #########XXX########.');
+    expect(md).toContain('stories              # # # # # ? # # # # .');
+    expect(md).toContain(
+      '| threads | 2026-04-19 14:15Z | failed | — | deadline of 120000 ms exceeded after 4 attempts | deepseek-v3 503, 503, 503; llama-3.3-70b timeout |',
+    );
+
+    const printed = await runCli(['postmortem', 'report', ...WINDOW, '--md', '-'], { cwd, env });
+    expect(printed.exitCode).toBe(0);
+    expect(printed.stdout + '\n').toBe(md);
+    expect(printed.stderr).toBe('Incident 2026-04-19 14:15Z – 15:00Z (45m)');
+  });
+
+  it('--json prints the facts and writes no file unless asked', async () => {
+    const dir = fs.mkdtempSync(path.join(root, 'json-'));
+    const r = await runCli(
+      ['postmortem', 'report', ...WINDOW, '--json', '--config', path.join(cwd, 'lucy-ops.config.json')],
+      {
+        cwd: dir,
+        env,
+      },
+    );
+    expect(r.exitCode).toBe(0);
+    expect(fs.readdirSync(dir)).toEqual([]);
+    expect(r.json.headline).toMatchObject({
+      start: '2026-04-19T14:15:00.000Z',
+      end: '2026-04-19T15:00:00.000Z',
+      failed: 3,
+      missing: 1,
+    });
+    expect(r.json.jobs.map((j: { job: string }) => j.job)).toEqual(['blog', 'threads', 'stories']);
+    expect(Object.keys(r.json)).toEqual(
+      expect.arrayContaining([
+        'since',
+        'until',
+        'headline',
+        'incidents',
+        'jobs',
+        'affected',
+        'providers',
+        'breakers',
+        'alerts',
+      ]),
+    );
+  });
+
+  it('usage errors exit 64: no --since, an unknown job, --md - with --json', async () => {
+    const noSince = await runCli(['postmortem', 'report'], { cwd, env });
+    expect(noSince.exitCode).toBe(64);
+    expect(noSince.stderr).toContain("required option '--since <time>' not specified");
+    const unknown = await runCli(['postmortem', 'report', ...WINDOW, '--job', 'nope'], { cwd, env });
+    expect(unknown.exitCode).toBe(64);
+    expect(unknown.stderr).toContain('unknown job "nope"');
+    const both = await runCli(['postmortem', 'report', ...WINDOW, '--md', '-', '--json'], { cwd, env });
+    expect(both.exitCode).toBe(64);
+  });
+
+  it('--help explains the page and shows examples', async () => {
+    const r = await runCli(['postmortem', 'report', '--help'], { cwd, env });
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toContain('Examples:');
+    expect(r.stdout).toContain('lucy-ops postmortem report --since 2026-04-19T12:00Z --until 2026-04-19T18:00Z');
+  });
+});
