@@ -4,6 +4,7 @@ import { CliError, globalOpts, printJson, setExit, stdoutColor } from './common.
 
 interface DrillFlags {
   keep?: string;
+  report?: string;
 }
 
 export function register(program: Command): void {
@@ -15,6 +16,10 @@ export function register(program: Command): void {
     .option(
       '--keep <dir>',
       'keep the artefacts (configs, state, job logs, generated files) in this new or empty folder',
+    )
+    .option(
+      '--report <dir>',
+      "write act 1's and act 2's incident reports here (drill-before.html/.md, drill-after.html/.md)",
     )
     .addHelpText(
       'after',
@@ -30,6 +35,7 @@ everything lives in a temporary folder, removed at the end unless --keep is give
 Examples:
   npx lucy-ops drill
   npx lucy-ops drill --json | jq '.numbers'
+  npx lucy-ops drill --report .        # drill-before.html and drill-after.html, side by side
   npx lucy-ops drill --keep /tmp/drill && npx lucy-ops postmortem gaps --config /tmp/drill/after/lucy-ops.config.json --since 2026-04-19T13:00Z --until 2026-04-19T16:00Z
 
 Exit codes: 0 every act behaved as expected, 1 a check failed (named on stderr), 64 usage error.`,
@@ -41,9 +47,15 @@ Exit codes: 0 every act behaved as expected, 1 a check failed (named on stderr),
         const problem = keepDirProblem(flags.keep);
         if (problem) throw new CliError(`--keep: ${problem}`, ExitCode.usage);
       }
+      if (flags.report !== undefined) {
+        const fs = await import('node:fs');
+        if (fs.existsSync(flags.report) && !fs.statSync(flags.report).isDirectory())
+          throw new CliError(`--report: ${flags.report} exists and is not a folder`, ExitCode.usage);
+      }
       const progress = !json && process.stderr.isTTY;
       const report = await runDrill({
         keep: flags.keep,
+        report: flags.report,
         onAct: progress
           ? (act) => process.stderr.write(`\r\x1b[2Kdrill: ${act.name} done${act.ok ? '' : ' (with failed checks)'}`)
           : undefined,

@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 import { ExitCode } from '../exit-codes.js';
 import { CliError, globalOpts, printJson } from './common.js';
-import { durationFlag, repeatable, timeFlag } from './flags.js';
+import { repeatable } from './flags.js';
 import { LOG_FLAG_HELP } from './log-sources.js';
 
 interface ReportFlags {
@@ -57,26 +57,9 @@ Exit codes: 0 done (an incident or not); 1 a file could not be written; 64 usage
     )
     .action(async (flags: ReportFlags, cmd: Command) => {
       const { json } = globalOpts(cmd);
-      const { clockFromEnv } = await import('../clock.js');
-      const now = clockFromEnv().now();
-      const since = timeFlag('--since', flags.since, now);
-      const until = timeFlag('--until', flags.until, now);
-      if (since.getTime() >= until.getTime()) {
-        throw new CliError(
-          `--since (${since.toISOString()}) must be before --until (${until.toISOString()})`,
-          ExitCode.usage,
-        );
-      }
-      const graceMs = flags.grace === undefined ? undefined : durationFlag('--grace', flags.grace);
       if (json && flags.md === '-') throw new CliError('--md - and --json both want stdout: pick one', ExitCode.usage);
-
-      const { configFor, jobOf } = await import('./context.js');
-      const config = await configFor(cmd);
-      for (const name of flags.job ?? []) jobOf(config, name);
-      const { jobSchedulesFromConfig } = await import('../analysis/jobs.js');
-      const jobs = jobSchedulesFromConfig(config, flags.job, graceMs);
-      const { logSources } = await import('./log-sources.js');
-      const sources = await logSources(config.log, flags.log, warn);
+      const { analysisScope } = await import('./analysis-scope.js');
+      const { now, since, until, config, jobs, sources } = await analysisScope(cmd, flags, warn);
 
       const { gatherReportFacts } = await import('../analysis/report-facts.js');
       const facts = await gatherReportFacts(jobs, { since, until }, sources, {

@@ -4,8 +4,8 @@
  */
 import type { Command } from 'commander';
 import { ExitCode } from '../exit-codes.js';
-import { CliError, globalOpts, printJson, setExit, stdoutColor } from './common.js';
-import { durationFlag, repeatable, timeFlag } from './flags.js';
+import { globalOpts, printJson, setExit, stdoutColor } from './common.js';
+import { durationFlag, repeatable } from './flags.js';
 import { LOG_FLAG_HELP } from './log-sources.js';
 import { registerReport } from './postmortem-report.js';
 
@@ -69,27 +69,9 @@ Exit codes: 0 done (gaps or not); 1 a gap was found under --fail-on-gap; 64 usag
     )
     .action(async (flags: GapsFlags, cmd: Command) => {
       const { json } = globalOpts(cmd);
-      const { clockFromEnv } = await import('../clock.js');
-      const now = clockFromEnv().now();
-      const since = timeFlag('--since', flags.since, now);
-      const until = timeFlag('--until', flags.until, now);
-      if (since.getTime() >= until.getTime()) {
-        throw new CliError(
-          `--since (${since.toISOString()}) must be before --until (${until.toISOString()})`,
-          ExitCode.usage,
-        );
-      }
-      const graceMs = flags.grace === undefined ? undefined : durationFlag('--grace', flags.grace);
       const lateAfterMs = durationFlag('--late-after', flags.lateAfter);
-
-      const { configFor, jobOf } = await import('./context.js');
-      const config = await configFor(cmd);
-      for (const name of flags.job ?? []) jobOf(config, name);
-      const { jobSchedulesFromConfig } = await import('../analysis/jobs.js');
-      const jobs = jobSchedulesFromConfig(config, flags.job, graceMs);
-
-      const { logSources } = await import('./log-sources.js');
-      const sources = await logSources(config.log, flags.log, warn);
+      const { analysisScope } = await import('./analysis-scope.js');
+      const { now, since, until, config, jobs, sources } = await analysisScope(cmd, flags, warn);
 
       const { analyzeLogs } = await import('../analysis/gaps.js');
       const report = await analyzeLogs(jobs, { since, until }, sources, { lateAfterMs });

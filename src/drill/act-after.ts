@@ -10,7 +10,7 @@ import type { Simulator } from '../sim/server.js';
 import { gapsOf, gapTimeline, primaryRequestsInOutage, type DrillEnv } from './act-before.js';
 import { bySlot, check, checkThat } from './checks.js';
 import { readLogRecords, runStories, runTimeline, type RunStory } from './log-view.js';
-import { openWorld, replayAfternoon } from './replay.js';
+import { openWorld, replayAfternoon, type ActWorld } from './replay.js';
 import { afterConfig, ANALYSIS, CHAIN, EXPECTED, PRIMARY, REPLAY } from './scenario.js';
 import type { ActReport, Check, DrillNumbers } from './types.js';
 
@@ -19,6 +19,8 @@ export const AFTER_TITLE = `after: the chain ${CHAIN.join(' → ')}, breaker 3 f
 export interface AfterOutcome {
   report: ActReport;
   numbers: DrillNumbers['after'];
+  /** The act's world (its store already closed): its config and log stay readable. */
+  world: ActWorld;
 }
 
 const isPrimary = (r: LogRecord) => r.provider === PRIMARY;
@@ -176,6 +178,7 @@ export async function actAfter(env: DrillEnv): Promise<AfterOutcome> {
         skippedPrimaryRuns: skipping.length,
         alerts: alertsByKind,
       },
+      world,
     };
   } finally {
     await world.ctx.store.close();

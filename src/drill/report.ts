@@ -95,6 +95,10 @@ export function renderDrill(r: DrillReport, opts: { color: boolean }): string {
     c.bold('What to run next on your own config'),
     ...NEXT_COMMANDS.map(([cmd, why]) => `  ${c.cyan(cmd.padEnd(width))}  ${c.dim(`# ${why}`)}`),
   ];
+  if (r.reports.length > 0) {
+    next.push('', c.bold("Act 1's and act 2's incident reports (open the .html files side by side):"));
+    for (const file of r.reports) next.push(`  ${c.cyan(file)}`);
+  }
   if (r.keptIn) {
     const cfg = (act: string) => `${r.keptIn}/${act}/lucy-ops.config.json`;
     next.push(

@@ -10,6 +10,7 @@ import { actAfter, type AfterOutcome } from './act-after.js';
 import { actBackfill, BACKFILL_TITLE, type BackfillOutcome } from './act-backfill.js';
 import { actBefore, BEFORE_TITLE, type BeforeOutcome, type DrillEnv } from './act-before.js';
 import { AFTER_TITLE } from './act-after.js';
+import { writeActReport } from './act-report.js';
 import { crashed } from './checks.js';
 import { startAlertReceiver } from './receiver.js';
 import { CHAIN, EXPECTED, OUTAGE, OUTAGE_SCRIPT, PRIMARY } from './scenario.js';
@@ -20,6 +21,8 @@ export interface DrillOptions {
   keep?: string;
   /** Called as each act ends (for progress). */
   onAct?: (act: ActReport) => void;
+  /** Write act 1's and act 2's incident reports (HTML and Markdown) in this folder. */
+  report?: string;
   /** Another outage script (tests: proof that the checks catch a different afternoon). */
   script?: SimScript;
 }
@@ -67,15 +70,20 @@ export async function runDrill(opts: DrillOptions = {}): Promise<DrillReport> {
   let before: BeforeOutcome | undefined;
   let after: AfterOutcome | undefined;
   let filling: BackfillOutcome | undefined;
+  const reports: string[] = [];
+  const reportDir = opts.report ? path.resolve(opts.report) : undefined;
   try {
     try {
       before = await actBefore(env);
+      // act 1's afternoon as it stood before act 3 backfills it
+      if (reportDir) reports.push(...(await writeActReport(before.world, 'before', reportDir)));
       done(before.report);
     } catch (err) {
       done(failedAct('before', BEFORE_TITLE, err));
     }
     try {
       after = await actAfter(env);
+      if (reportDir) reports.push(...(await writeActReport(after.world, 'after', reportDir)));
       done(after.report);
     } catch (err) {
       done(failedAct('after', AFTER_TITLE, err));
@@ -122,6 +130,7 @@ export async function runDrill(opts: DrillOptions = {}): Promise<DrillReport> {
     ok: acts.length === 3 && acts.every((a) => a.ok),
     durationMs: Math.round(performance.now() - started),
     keptIn: opts.keep ? dir : null,
+    reports,
     outage: { primary: PRIMARY, from: OUTAGE.from, until: OUTAGE.until, chain: [...CHAIN] },
     acts,
     numbers,

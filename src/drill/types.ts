@@ -57,6 +57,8 @@ export interface DrillReport {
   durationMs: number;
   /** Where the artefacts were kept (--keep), else null (they were removed). */
   keptIn: string | null;
+  /** Act 1's and act 2's incident reports (--report DIR), else empty. */
+  reports: string[];
   outage: { primary: string; from: string; until: string; chain: string[] };
   acts: ActReport[];
   numbers: DrillNumbers;

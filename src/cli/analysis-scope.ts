@@ -1,0 +1,62 @@
+/**
+ * What `postmortem gaps` and `postmortem report` both start from: the window (--since/--until
+ * against the clock), the config's jobs (--job, --grace) and the logs to read (--log). Loaded
+ * inside their actions.
+ */
+import type { Command } from 'commander';
+import type { JobSchedule } from '../analysis/ledger.js';
+import type { ResolvedConfig } from '../config/types.js';
+import { ExitCode } from '../exit-codes.js';
+import { CliError } from './common.js';
+import { durationFlag, timeFlag } from './flags.js';
+
+export interface ScopeFlags {
+  since: string;
+  until: string;
+  job?: string[];
+  log?: string[];
+  grace?: string;
+}
+
+export interface AnalysisScope {
+  /** The clock's now (LUCY_OPS_NOW or the system's), ms. */
+  now: number;
+  since: Date;
+  until: Date;
+  config: ResolvedConfig;
+  jobs: JobSchedule[];
+  sources: string[];
+}
+
+/** The window; a usage error (64) when it is empty or backwards. */
+export async function analysisWindow(flags: ScopeFlags): Promise<{ now: number; since: Date; until: Date }> {
+  const { clockFromEnv } = await import('../clock.js');
+  const now = clockFromEnv().now();
+  const since = timeFlag('--since', flags.since, now);
+  const until = timeFlag('--until', flags.until, now);
+  if (since.getTime() >= until.getTime()) {
+    throw new CliError(
+      `--since (${since.toISOString()}) must be before --until (${until.toISOString()})`,
+      ExitCode.usage,
+    );
+  }
+  return { now, since, until };
+}
+
+/** The window, the config, its jobs (unknown --job: 64) and the log sources (a missing --log: 64). */
+export async function analysisScope(
+  cmd: Command,
+  flags: ScopeFlags,
+  warn: (message: string) => void,
+): Promise<AnalysisScope> {
+  const window = await analysisWindow(flags);
+  const graceMs = flags.grace === undefined ? undefined : durationFlag('--grace', flags.grace);
+  const { configFor, jobOf } = await import('./context.js');
+  const config = await configFor(cmd);
+  for (const name of flags.job ?? []) jobOf(config, name);
+  const { jobSchedulesFromConfig } = await import('../analysis/jobs.js');
+  const jobs = jobSchedulesFromConfig(config, flags.job, graceMs);
+  const { logSources } = await import('./log-sources.js');
+  const sources = await logSources(config.log, flags.log, warn);
+  return { ...window, config, jobs, sources };
+}
