@@ -135,6 +135,7 @@ describe.runIf(available)('the drill reports in Chromium', () => {
   });
 });
 
-describe.skipIf(available)('the drill reports in Chromium', () => {
-  it.skip(`skipped: no Chromium at ${CHROMIUM} (.ci/run installs Debian's chromium package)`, () => {});
-});
+if (!available)
+  describe('the drill reports in Chromium', () => {
+    it.skip(`skipped: no Chromium at ${CHROMIUM} (.ci/run installs Debian's chromium package)`, () => {});
+  });

@@ -57,7 +57,9 @@ export function timelineSvg(facts: ReportFacts): string {
   const bandProviders = [...new Set(facts.breakers.map((b) => b.provider))];
   const rowsTop = AXIS_H;
   const bandsTop = rowsTop + facts.jobs.length * ROW_H + 8;
-  const alertsTop = bandsTop + bandProviders.length * (BAND_H + 6) + (bandProviders.length ? 4 : 0);
+  // with no breaker opened, one row says so
+  const bandRows = Math.max(1, bandProviders.length);
+  const alertsTop = bandsTop + bandRows * (BAND_H + 6) + 4;
   const height = alertsTop + 26;
   const out: string[] = [];
   const label = (y: number, text: string, cls = 'label') =>
@@ -122,6 +124,8 @@ export function timelineSvg(facts: ReportFacts): string {
       }
     }
   });
+
+  if (bandProviders.length === 0) out.push(label(bandsTop + BAND_H / 2, 'breakers: none opened', 'label band-label'));
 
   // alerts: a marker at the moment each one went out
   out.push(label(alertsTop + 8, facts.alerts.length ? 'alerts sent' : 'alerts sent: none'));
