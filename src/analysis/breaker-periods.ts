@@ -4,7 +4,7 @@
  */
 import type { LogRecord } from '../log/types.js';
 
-export interface BreakerTrial {
+interface BreakerTrial {
   /** When the half-open trial began (ISO). */
   at: string;
   /** What came of it: the breaker opened again, closed, or the log does not say (yet). */

@@ -13,8 +13,6 @@ import { mergeIncidents, type GapSpan } from './incidents.js';
 import { SlotLedger, type JobSchedule, type Window } from './ledger.js';
 import { describeAttempts, SlotHistory, type RunHistory } from './slot-history.js';
 
-export type { AlertMark, BreakerPeriod } from './breaker-periods.js';
-
 /**
  * What became of a slot: served (by the first provider), degraded (served by a fallback), failed,
  * missing (no record at all), pending (too recent to judge), filled (unserved at first, served
@@ -40,7 +38,7 @@ export interface SlotCell {
   tries?: string;
 }
 
-export interface JobRow {
+interface JobRow {
   job: string;
   schedule: string;
   tz: string;
@@ -48,11 +46,11 @@ export interface JobRow {
   counts: Record<CellOutcome, number>;
 }
 
-export interface AffectedSlot extends SlotCell {
+interface AffectedSlot extends SlotCell {
   job: string;
 }
 
-export interface ReportIncident {
+interface ReportIncident {
   start: string;
   /** The first slot served again (ISO); null while it goes on at the window's end. */
   end: string | null;
@@ -119,7 +117,7 @@ export interface ReportFacts {
   errors: string[];
 }
 
-export interface ReportOptions {
+interface ReportOptions {
   /** The chain's providers, in order. */
   chain: readonly string[];
   /** Count the attempts of every writer (serve, the library), not only these jobs' runs. */

@@ -8,7 +8,7 @@ import type { LogRecord } from '../log/types.js';
 import { attemptCauseKey, CRASHED_REASON, RUN_SOURCE } from './cause.js';
 
 /** One try at one provider, as the report shows it: `503`, `timeout`, `breaker open`, `ok`. */
-export interface AttemptNote {
+interface AttemptNote {
   provider: string;
   result: string;
 }

@@ -10,7 +10,7 @@ import { ExitCode } from '../exit-codes.js';
 import { CliError } from './common.js';
 import { durationFlag, timeFlag } from './flags.js';
 
-export interface ScopeFlags {
+interface ScopeFlags {
   since: string;
   until: string;
   job?: string[];
@@ -18,7 +18,7 @@ export interface ScopeFlags {
   grace?: string;
 }
 
-export interface AnalysisScope {
+interface AnalysisScope {
   /** The clock's now (LUCY_OPS_NOW or the system's), ms. */
   now: number;
   since: Date;
@@ -29,7 +29,7 @@ export interface AnalysisScope {
 }
 
 /** The window; a usage error (64) when it is empty or backwards. */
-export async function analysisWindow(flags: ScopeFlags): Promise<{ now: number; since: Date; until: Date }> {
+async function analysisWindow(flags: ScopeFlags): Promise<{ now: number; since: Date; until: Date }> {
   const { clockFromEnv } = await import('../clock.js');
   const now = clockFromEnv().now();
   const since = timeFlag('--since', flags.since, now);

@@ -19,7 +19,7 @@ interface ReportFlags {
   grace?: string;
 }
 
-export const DEFAULT_HTML = 'lucy-ops-report.html';
+const DEFAULT_HTML = 'lucy-ops-report.html';
 
 export function registerReport(postmortem: Command): void {
   postmortem

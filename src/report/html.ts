@@ -11,7 +11,7 @@ import { STYLE } from './style.js';
 import { swatch, timelineSvg } from './timeline-svg.js';
 import { clock, headlineSentences, OUTCOME_LABEL, outcomeText, plural, title, when } from './words.js';
 
-export interface HtmlOptions {
+interface HtmlOptions {
   generatedAt: Date;
 }
 

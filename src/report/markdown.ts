@@ -88,7 +88,7 @@ function cellText(text: string): string {
  * fits): the worst outcome of the slots in that column; then the breakers' open periods and the
  * alerts on the same columns.
  */
-export function textTimeline(facts: ReportFacts): string[] {
+function textTimeline(facts: ReportFacts): string[] {
   const sinceMs = Date.parse(facts.since);
   const spanMs = Date.parse(facts.until) - sinceMs;
   const finest = Math.min(...facts.jobs.map((j) => smallestStep(j.cells.map((c) => Date.parse(c.slot)))), spanMs || 1);
@@ -103,14 +103,14 @@ export function textTimeline(facts: ReportFacts): string[] {
   const width = Math.max(...labels.map((l) => l.length));
   const line = (label: string, cells: string[]) => `${label.padEnd(width)}  ${cells.join('')}`.trimEnd();
 
-  // time labels at round times, at least 6 columns apart ("14:00 ")
-  const axis = Array<string>(columns).fill(' ');
-  const every = NICE_STEPS.find((ms) => ms >= stepMs * 6) ?? NICE_STEPS[NICE_STEPS.length - 1];
-  for (let t = Math.ceil(sinceMs / every) * every; t <= sinceMs + spanMs; t += every) {
-    const c = col(t);
-    const text = clock(new Date(t).toISOString()).slice(0, 5);
-    if (c + text.length > columns) break;
-    for (let k = 0; k < text.length; k++) axis[c + k] = text[k];
+  // time labels at round times, never touching each other ("13:00   15:00")
+  const axis: string[] = [];
+  const every = NICE_STEPS.find((ms) => ms >= stepMs * 4) ?? NICE_STEPS[NICE_STEPS.length - 1];
+  for (let t = Math.ceil(sinceMs / every) * every; t < sinceMs + spanMs; t += every) {
+    const c = Math.floor((t - sinceMs) / stepMs);
+    if (c < axis.length + 1 && axis.length > 0) continue;
+    while (axis.length < c) axis.push(' ');
+    axis.push(...clock(new Date(t).toISOString()).slice(0, 5));
   }
   const out = [line('', axis)];
   for (const job of facts.jobs) {

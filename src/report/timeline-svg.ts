@@ -19,7 +19,7 @@ const MINUTE = 60_000;
 const TICK_STEPS = [5, 10, 15, 30, 60, 120, 180, 360, 720, 1440, 2880, 10080].map((m) => m * MINUTE);
 
 /** The patterns every outcome is drawn with (shared by the timeline, the legend and the bars). */
-export function patternDefs(): string {
+function patternDefs(): string {
   const p = (id: string, size: number, body: string) =>
     `<pattern id="p-${id}" patternUnits="userSpaceOnUse" width="${size}" height="${size}"><rect class="bg-${id}" width="${size}" height="${size}"/>${body}</pattern>`;
   return (
@@ -41,7 +41,7 @@ export function swatch(kind: string, label: string): string {
 }
 
 /** The cell's hover text: "threads 2026-04-19 14:15Z: failed · deepseek-v3 503, 503, 503 · error: …". */
-export function cellTitle(job: string, cell: SlotCell): string {
+function cellTitle(job: string, cell: SlotCell): string {
   const parts = [`${job} ${when(cell.slot)}: ${outcomeText(cell)}`];
   if (cell.provider) parts.push(`served by ${cell.provider}${cell.degraded ? ' (fallback)' : ''}`);
   if (cell.tries) parts.push(`tries: ${cell.tries}`);

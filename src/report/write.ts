@@ -4,7 +4,7 @@ import type { ReportFacts } from '../analysis/report-facts.js';
 import { ExitCode } from '../exit-codes.js';
 import { writeFileAtomic } from '../jobs/output.js';
 
-export class ReportWriteError extends Error {
+class ReportWriteError extends Error {
   readonly exitCode = ExitCode.failed;
   constructor(file: string, cause: unknown) {
     super(`could not write ${file}: ${cause instanceof Error ? cause.message : String(cause)}`);
