@@ -8,7 +8,7 @@ import type { LogRecord } from '../log/types.js';
 import { newReadStats, readRecords } from '../log/reader.js';
 import { BreakerPeriods, type AlertMark, type BreakerPeriod } from './breaker-periods.js';
 import { attemptCauseKey, causeCounts, causeKey, CRASHED_REASON, formatCause, type CauseTally } from './cause.js';
-import { judgeSlots } from './gaps.js';
+import { judgeSlots, type JudgedSlot } from './gaps.js';
 import { mergeIncidents, type GapSpan } from './incidents.js';
 import { SlotLedger, type JobSchedule, type Window } from './ledger.js';
 import { describeAttempts, SlotHistory, type RunHistory } from './slot-history.js';
@@ -202,7 +202,7 @@ function jobRow(job: JobSchedule, ledger: SlotLedger, history: SlotHistory): Job
   const counts = Object.fromEntries(CELL_OUTCOMES.map((o) => [o, 0])) as Record<CellOutcome, number>;
   const cells: SlotCell[] = [];
   for (const judged of judgeSlots(job, ledger)) {
-    const cell = describeSlot(judged.status, judged.slot, history.of(job.name, judged.slot));
+    const cell = describeSlot(judged, history.of(job.name, judged.slot));
     counts[cell.outcome]++;
     cells.push(cell);
   }
@@ -210,7 +210,7 @@ function jobRow(job: JobSchedule, ledger: SlotLedger, history: SlotHistory): Job
 }
 
 /** A judged slot told in full from its runs. */
-function describeSlot(status: 'served' | 'failed' | 'missing' | 'pending', slot: Date, runs: RunHistory[]): SlotCell {
+function describeSlot({ status, slot, degradedBy }: JudgedSlot, runs: RunHistory[]): SlotCell {
   const iso = slot.toISOString();
   if (status === 'pending') return { slot: iso, outcome: 'pending' };
   if (status === 'missing') return { slot: iso, outcome: 'missing' };
@@ -224,7 +224,10 @@ function describeSlot(status: 'served' | 'failed' | 'missing' | 'pending', slot:
   const serving = runs
     .filter((r) => r.outcome === 'ok')
     .sort((a, b) => (a.endedAt ?? '').localeCompare(b.endedAt ?? ''))[0];
-  if (!serving) return { slot: iso, outcome: 'served' };
+  if (!serving)
+    return degradedBy === undefined
+      ? { slot: iso, outcome: 'served' }
+      : { slot: iso, outcome: 'degraded', provider: degradedBy, degraded: true };
   const provider = serving.provider ? { provider: serving.provider } : {};
   if (serving.trigger !== 'cron') {
     const before = runs.filter((r) => r !== serving && r.outcome !== 'ok' && r.at <= (serving.endedAt ?? r.at));
@@ -233,7 +236,7 @@ function describeSlot(status: 'served' | 'failed' | 'missing' | 'pending', slot:
       slot: iso,
       outcome: 'filled',
       ...provider,
-      ...(serving.degraded ? { degraded: true } : {}),
+      ...(degradedBy !== undefined ? { degraded: true } : {}),
       was: before.length > 0 ? 'failed' : 'missing',
       filledBy: serving.trigger,
       filledAt: serving.endedAt ?? serving.at,
@@ -241,9 +244,11 @@ function describeSlot(status: 'served' | 'failed' | 'missing' | 'pending', slot:
       ...(tries ? { tries } : {}),
     };
   }
-  if (serving.degraded)
-    return { slot: iso, outcome: 'degraded', ...provider, degraded: true, ...(tries ? { tries } : {}) };
-  return { slot: iso, outcome: 'served', ...provider };
+  // degraded as gaps judges it: served only by fallbacks (a later run by the first provider mends it)
+  if (degradedBy !== undefined)
+    return { slot: iso, outcome: 'degraded', provider: degradedBy, degraded: true, ...(tries ? { tries } : {}) };
+  const byFirst = runs.find((r) => r.outcome === 'ok' && !r.degraded)?.provider ?? serving.provider;
+  return { slot: iso, outcome: 'served', ...(byFirst ? { provider: byFirst } : {}) };
 }
 
 /**
