@@ -18,7 +18,8 @@ export async function configFor(cmd: Command, opts: { warnings?: boolean } = {})
 }
 
 export function jobOf(config: ResolvedConfig, name: string, want: 'generate' | 'command' | 'any' = 'any'): ResolvedJob {
-  const job = config.jobs[name];
+  // own keys only: `generate toString` is an unknown job, not Object.prototype.toString
+  const job = Object.hasOwn(config.jobs, name) ? config.jobs[name] : undefined;
   if (!job)
     throw new CliError(
       `unknown job ${JSON.stringify(name)}; jobs in ${config.configPath}: ${Object.keys(config.jobs).join(', ') || '(none)'}`,

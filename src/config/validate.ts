@@ -54,10 +54,7 @@ class Checker {
       return dflt;
     }
     if (v > max) {
-      this.bad(
-        field(at, key),
-        `must be at most ${max}${max === MAX_TIMER_MS ? ' (about 24.8 days: longer timers fire at once in Node)' : ''}, got ${v}`,
-      );
+      this.bad(field(at, key), `must be at most ${max}${MAX_NOTES.get(max) ?? ''}, got ${v}`);
       return dflt;
     }
     return v;
@@ -94,6 +91,52 @@ class Checker {
       if (!allowed.includes(k)) this.bad(field(at, k), `is not a known field (known: ${allowed.join(', ')})`);
     }
   }
+}
+
+/** A breaker cooldown longer than a year is a slip (and a huge one overflows the dates it sets). */
+export const MAX_COOLDOWN_MS = 365 * 86_400_000;
+const MAX_NOTES = new Map([
+  [MAX_TIMER_MS, ' (about 24.8 days: longer timers fire at once in Node)'],
+  [MAX_COOLDOWN_MS, ' (a year)'],
+]);
+/** An HTTP header name (RFC 9110 token). */
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+/** Why this is not a usable http(s) URL, or undefined when it is. */
+export function httpUrlProblem(raw: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return 'must be a valid http(s) URL (it does not parse: a space, a bracket left open?)';
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return 'must be an http(s) URL';
+  if (!url.hostname) return 'must be an http(s) URL with a host';
+  return undefined;
+}
+
+/** Why this redis:// URL would fail at connect time (its database part), or undefined. */
+export function redisUrlProblem(raw: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return 'must be a valid redis:// URL (it does not parse)';
+  }
+  const db = url.pathname.replace(/^\//, '');
+  if (db !== '' && !/^(?:[0-9]|1[0-5])$/.test(db))
+    return `the database (after the last "/") must be a number from 0 to 15, got ${JSON.stringify(db.slice(0, 20))}`;
+  return undefined;
+}
+
+/** A URL for a message, without any `user:password@` (a bad baseUrl may still carry a key). */
+export function describeUrl(raw: string): string {
+  return describe(withoutUserinfo(raw));
+}
+
+/** The URL without `user:password@`: up to the last "@", so a password with an unescaped "/" or "@" goes too. */
+function withoutUserinfo(raw: string): string {
+  return raw.replace(/^([a-z][a-z0-9+.-]*:\/\/).*@/is, '$1');
 }
 
 function describe(v: unknown): string {
@@ -170,17 +213,28 @@ export function resolveConfig(
           `duplicate provider name ${JSON.stringify(name)} (names are breaker keys and must be unique)`,
         );
       if (name) seen.add(name);
-      if (baseUrl && !/^https?:\/\/[^/\s]+/i.test(baseUrl))
-        c.bad(`${at}.baseUrl`, `must be an http(s) URL, got ${describe(baseUrl)}`);
-      else if (baseUrl) {
-        const warning = baseUrlWarning(`${at}.baseUrl`, baseUrl);
-        if (warning) warnings.push(warning);
+      if (baseUrl) {
+        const problem = httpUrlProblem(baseUrl);
+        if (problem) c.bad(`${at}.baseUrl`, `${problem}, got ${describeUrl(baseUrl)}`);
+        else {
+          const warning = baseUrlWarning(`${at}.baseUrl`, withoutUserinfo(baseUrl));
+          if (warning) warnings.push(warning);
+        }
       }
       let headers: Record<string, string> | undefined;
       if (p.headers !== undefined) {
         if (!isObj(p.headers) || Object.values(p.headers).some((v) => typeof v !== 'string'))
           c.bad(`${at}.headers`, 'must be an object of string values');
-        else headers = p.headers as Record<string, string>;
+        else {
+          headers = p.headers as Record<string, string>;
+          for (const [name, value] of Object.entries(headers)) {
+            // values may be credentials: say what is wrong, never echo them
+            if (!HEADER_NAME.test(name))
+              c.bad(`${at}.headers`, `${JSON.stringify(name)} is not a valid HTTP header name`);
+            else if (/[\r\n\0]/.test(value))
+              c.bad(`${at}.headers.${name}`, 'must not contain a line break (CR or LF) or NUL character');
+          }
+        }
       }
       providers.push({
         name: name ?? `#${i}`,
@@ -227,7 +281,8 @@ export function resolveConfig(
     c.bad('retry.maxDelayMs', `must be at least retry.baseDelayMs (${resolvedRetry.baseDelayMs})`);
 
   const providerNames = new Set(providers.map((p) => p.name));
-  const jobs: Record<string, ResolvedJob> = {};
+  // no prototype: a job name from the command line (`generate toString`) finds nothing but jobs
+  const jobs: Record<string, ResolvedJob> = Object.create(null) as Record<string, ResolvedJob>;
   const rawJobs = input.jobs;
   if (rawJobs !== undefined && !isObj(rawJobs))
     c.bad('jobs', `must be an object of job name → job, got ${describe(rawJobs)}`);
@@ -304,13 +359,18 @@ export function resolveConfig(
   }
 
   const webhook = c.str(alerts, 'webhook', 'alerts');
-  if (webhook && !/^https?:\/\//i.test(webhook)) c.bad('alerts.webhook', 'must be an http(s) URL');
+  const webhookProblem = webhook ? httpUrlProblem(webhook) : undefined;
+  if (webhookProblem) c.bad('alerts.webhook', webhookProblem);
   const webhookFormat = c.str(alerts, 'webhookFormat', 'alerts');
   if (webhookFormat && webhookFormat !== 'slack' && webhookFormat !== 'json')
     c.bad('alerts.webhookFormat', 'must be "slack" or "json"');
   const redis = c.str(state, 'redis', 'state');
   if (redis && !/^rediss?:\/\//i.test(redis))
     c.bad('state.redis', 'must be a redis:// or rediss:// URL (use state.redisEnv to read it from the environment)');
+  else if (redis) {
+    const problem = redisUrlProblem(redis);
+    if (problem) c.bad('state.redis', problem);
+  }
 
   const out: ResolvedConfig = {
     configPath,
@@ -321,7 +381,7 @@ export function resolveConfig(
     retry: resolvedRetry,
     breaker: {
       failureThreshold: c.num(breaker, 'failureThreshold', 'breaker', 3, 1),
-      cooldownMs: c.num(breaker, 'cooldownMs', 'breaker', 300_000, 0),
+      cooldownMs: c.num(breaker, 'cooldownMs', 'breaker', 300_000, 0, true, MAX_COOLDOWN_MS),
     },
     deadlineMs: c.num(input, 'deadlineMs', '', 120_000, 1, true, MAX_TIMER_MS),
     jobs,
@@ -330,7 +390,7 @@ export function resolveConfig(
       webhook,
       webhookFormat: webhookFormat as 'slack' | 'json' | undefined,
       command: c.strArray(alerts, 'command', 'alerts', true),
-      webhookTimeoutMs: c.num(alerts, 'webhookTimeoutMs', 'alerts', 5000, 1),
+      webhookTimeoutMs: c.num(alerts, 'webhookTimeoutMs', 'alerts', 5000, 1, true, MAX_TIMER_MS),
     },
     state: {
       redis,

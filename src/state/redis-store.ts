@@ -116,6 +116,12 @@ export async function openRedisStore(location: RedisLocation, options: RedisStor
   if (!/^rediss?:\/\//i.test(location.url) || where.includes('(invalid URL)')) {
     throw new RedisStoreError(`state.redis must be a redis:// or rediss:// URL (got ${where})`);
   }
+  // ioredis would SELECT it after connecting: a name or an out-of-range number fails there as an
+  // uncaught ReplyError (or a bad name silently means db 0)
+  const db = new URL(location.url).pathname.replace(/^\//, '');
+  if (db !== '' && !/^(?:[0-9]|1[0-5])$/.test(db)) {
+    throw new RedisStoreError(`redis ${where} unavailable: the database must be a number from 0 to 15`);
+  }
   const connectTimeoutMs = options.connectTimeoutMs ?? 1000;
   const commandTimeoutMs = options.commandTimeoutMs ?? 1000;
   const { Redis } = await import('ioredis');
