@@ -263,15 +263,29 @@ export async function buildLedger(
   return ledger;
 }
 
+/** Slots the shared ledger (Redis) says were served, on any host: they count as served. */
+export interface SharedServed {
+  served?: ReadonlyArray<{
+    job: string;
+    slot: string;
+    at: string;
+    trigger: string;
+    provider?: string;
+    degraded?: boolean;
+  }>;
+}
+
 /** Fill a ledger straight from log files (and `-`), on the fast path. */
 export async function readLedger(
   jobs: readonly JobSchedule[],
   window: Window,
   sources: string[],
-  opts: LedgerOptions & ScanOptions = {},
+  opts: LedgerOptions & SharedServed & ScanOptions = {},
 ): Promise<{ ledger: SlotLedger; stats: ReadStats }> {
   const ledger = new SlotLedger(jobs, window, opts);
   const stats = await scanIntoLedger(ledger, jobs, window, sources, opts);
+  for (const s of opts.served ?? [])
+    ledger.servedElsewhere(s.job, s.slot, s.at, s.trigger, s.degraded && s.provider ? s.provider : undefined);
   stats.skippedLines += ledger.invalidRecords;
   return { ledger, stats };
 }
@@ -281,7 +295,7 @@ export async function analyzeLogs(
   jobs: readonly JobSchedule[],
   window: Window,
   sources: string[],
-  opts: LedgerOptions & ScanOptions = {},
+  opts: LedgerOptions & SharedServed & ScanOptions = {},
 ): Promise<GapReport> {
   const { ledger, stats } = await readLedger(jobs, window, sources, opts);
   const found = findGaps(jobs, ledger);

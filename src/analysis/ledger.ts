@@ -150,6 +150,18 @@ export class SlotLedger {
     if (job) this.served(job, this.key, job.slots.get(this.key) ?? 0, ts, durationMs, trigger);
   }
 
+  /**
+   * A slot the shared ledger (Redis) says another host served: served here too, unless this log
+   * already has it (counting it twice would call the slot doubled). `degradedBy`: the fallback
+   * that served it, when one did.
+   */
+  servedElsewhere(jobName: string, scheduledFor: string, ts: string, trigger: string, degradedBy?: string): void {
+    const job = this.locate(jobName, scheduledFor);
+    if (!job) return;
+    const packed = job.slots.get(this.key) ?? 0;
+    if (counter(packed, OKS) === 0) this.served(job, this.key, packed, ts, 0, trigger, degradedBy);
+  }
+
   private served(
     job: JobLedger,
     key: number,

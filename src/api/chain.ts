@@ -127,6 +127,7 @@ export async function createChainInternals(
       env,
       simClock: context.simClock,
       onEvent: record.onEvent,
+      onBookkeepingError: context.warn,
     });
     return { providers, record, engine };
   };

@@ -73,8 +73,17 @@ Exit codes: 0 done (gaps or not); 1 a gap was found under --fail-on-gap; 64 usag
       const { analysisScope } = await import('./analysis-scope.js');
       const { now, since, until, config, jobs, sources } = await analysisScope(cmd, flags, warn);
 
+      // with a shared store, slots other hosts served count as served here too
+      const { readSharedLedger } = await import('../jobs/shared-ledger.js');
+      const served = await readSharedLedger(
+        config,
+        jobs.map((j) => j.name),
+        { since, until },
+        warn,
+      );
+
       const { analyzeLogs } = await import('../analysis/gaps.js');
-      const report = await analyzeLogs(jobs, { since, until }, sources, { lateAfterMs });
+      const report = await analyzeLogs(jobs, { since, until }, sources, { lateAfterMs, served });
       for (const error of report.errors) warn(`could not read all of ${error}`);
 
       // every gap and incident has `cause`, null when nothing explains it (scripts need not test for the key)

@@ -78,7 +78,10 @@ Exit codes: the command's own exit code; 128 + signal number when it was killed 
             durationMs: result.durationMs,
           });
         if (result.locked) {
-          process.stderr.write(`lucy-ops: ${jobName} ${slotIso} is already running in another process; skipped\n`);
+          const holder = result.holder ? ` (${result.holder})` : '';
+          process.stderr.write(
+            `lucy-ops: ${jobName} ${slotIso} is already running in another process${holder}; skipped\n`,
+          );
         } else if (result.status === 'failed' && !alerts.alerted()) {
           const why = String(result.fields?.error ?? `exit code ${result.exitCode}`);
           process.stderr.write(

@@ -33,6 +33,11 @@ export interface EngineDeps {
   onProgress?: (progress: EngineProgress) => void;
   /** Tell the simulator what time it is (only under the LUCY_OPS_NOW override). */
   simClock?: boolean;
+  /**
+   * Told when breaker bookkeeping fails (a full or unwritable stateDir, a state lock that cannot be
+   * had): the run goes on as if the breaker were closed, and the providers decide its outcome.
+   */
+  onBookkeepingError?: (message: string) => void;
 }
 
 export interface RunOptions {
@@ -92,12 +97,24 @@ export class Engine {
       deadline.expired()
         ? new DeadlineExceededError(attempts, deadlineMs)
         : new RunAbortedError(attempts, abortReasonText(deadline.signal));
-    // breaker reads and writes wait for the state store's lock: the run's signal bounds that wait too
-    const bounded = async <T>(work: Promise<T>): Promise<T> => {
+    // Breaker reads and writes wait for the state store's lock: the run's signal bounds that wait
+    // too. A store that fails otherwise (ENOSPC, EACCES, a lock timeout) never decides the run: one
+    // warning, `fallback` stands in, and after a failed write this run writes no more (each could
+    // wait out the lock again).
+    let storeBroken = false;
+    const bounded = async <T>(work: () => Promise<T>, fallback: T, writes: boolean): Promise<T> => {
+      if (writes && storeBroken) return fallback;
       try {
-        return await work;
+        return await work();
       } catch (err) {
-        throw deadline.signal.aborted ? ended() : err;
+        if (deadline.signal.aborted) throw ended();
+        if (!storeBroken) {
+          this.deps.onBookkeepingError?.(
+            `breaker state could not be ${writes ? 'written' : 'read'} (${(err as Error)?.message ?? String(err)}); this run goes on without it`,
+          );
+        }
+        storeBroken = true;
+        return fallback;
       }
     };
     try {
@@ -105,7 +122,11 @@ export class Engine {
         const maxTries = this.config.retry.attempts;
         for (let tryNo = 1; tryNo <= maxTries; tryNo++) {
           if (deadline.expired()) throw new DeadlineExceededError(attempts, deadlineMs);
-          const gate = await bounded(this.breakers.acquire(provider.name, deadline.signal));
+          const gate = await bounded(
+            () => this.breakers.acquire(provider.name, deadline.signal),
+            { allow: true, trial: false } as const,
+            false,
+          );
           if (!gate.allow) {
             // an open breaker costs no request; on a retry it means another run opened it meanwhile
             if (tryNo === 1) record({ provider: provider.name, model: provider.model, outcome: 'skipped-open', ms: 0 });
@@ -143,10 +164,13 @@ export class Engine {
               ms: Math.round(performance.now() - started),
             });
             try {
-              emitTransition(await this.breakers.recordSuccess(provider.name, deadline.signal));
+              // the answer is in hand: a breaker write that failed or ran out of time must not lose
+              // it (the breaker only misses one success; the next one closes it)
+              emitTransition(
+                await bounded(() => this.breakers.recordSuccess(provider.name, deadline.signal), undefined, true),
+              );
             } catch {
-              // the answer is in hand: a breaker write that failed or ran out of time must not lose it
-              // (the breaker only misses one success; the next one closes it)
+              // the deadline ran out while recording: the answer still stands
             }
             return { ...result, provider: provider.name, model: provider.model, degraded: index > 0, attempts };
           } catch (raw) {
@@ -167,7 +191,11 @@ export class Engine {
               throw new RunAbortedError(attempts, abortReasonText(deadline.signal));
             }
             const t = countsForBreaker(err)
-              ? await bounded(this.breakers.recordFailure(provider.name, err.errorType, deadline.signal))
+              ? await bounded(
+                  () => this.breakers.recordFailure(provider.name, err.errorType, deadline.signal),
+                  undefined,
+                  true,
+                )
               : undefined;
             emitTransition(t);
             if (opts.commitOnFirstDelta && deliveredChars > 0) {

@@ -9,6 +9,7 @@ import { ExitCode } from '../exit-codes.js';
 import type { LockHandle } from '../state/types.js';
 import type { JobContext } from './context.js';
 import { generateSlot } from './generate.js';
+import { servedInWindow } from './shared-ledger.js';
 
 export type BackfillStatus = 'filled' | 'failed' | 'skipped' | 'planned';
 
@@ -68,7 +69,16 @@ export interface BackfillOptions {
 export async function backfill(ctx: JobContext, opts: BackfillOptions): Promise<BackfillResult> {
   const schedules = jobSchedulesFromConfig(ctx.config, opts.jobs);
   const sources = [...expandRotated(ctx.config.log), ...(opts.logs ?? [])];
-  const { ledger, stats } = await readLedger(schedules, { since: opts.since, until: opts.until }, sources);
+  const plannedAt = Date.now(); // outputs newer than the plan were written by runs racing this one
+  const window = { since: opts.since, until: opts.until };
+  // slots another host served (the shared ledger, with state.redis) are not planned
+  const served = await servedInWindow(
+    ctx.store,
+    schedules.map((s) => s.name),
+    window,
+    ctx.warn,
+  );
+  const { ledger, stats } = await readLedger(schedules, window, sources, { served });
   if (stats.errors.length > 0 && !opts.dryRun) throw new UnreadableLogError(stats.errors);
   const plan = unservedSlots(schedules, ledger);
   const slots: BackfillSlot[] = plan.map((p) => ({ job: p.job, slot: p.slot, was: p.status, status: 'planned' }));
@@ -111,7 +121,7 @@ export async function backfill(ctx: JobContext, opts: BackfillOptions): Promise<
             reason: result.stoppedEarly ? 'not attempted: no provider could serve' : 'not attempted: interrupted',
           });
         } else {
-          await fill(ctx, item, opts.signal, (why) => (result.stoppedEarly ??= why));
+          await fill(ctx, item, plannedAt, opts.signal, (why) => (result.stoppedEarly ??= why));
         }
         opts.onProgress?.(++done, slots.length, item);
       }
@@ -131,6 +141,7 @@ export async function backfill(ctx: JobContext, opts: BackfillOptions): Promise<
 async function fill(
   ctx: JobContext,
   item: BackfillSlot,
+  plannedAt: number,
   signal: AbortSignal | undefined,
   stop: (why: string) => void,
 ): Promise<void> {
@@ -144,7 +155,7 @@ async function fill(
       forwardSignals: false,
       signal,
     });
-    if (r.locked) Object.assign(item, { status: 'skipped', reason: 'this slot is running right now' });
+    if (r.locked) Object.assign(item, { status: 'skipped', reason: 'locked: this slot is running right now' });
     else
       Object.assign(
         item,
@@ -152,7 +163,7 @@ async function fill(
       );
     return;
   }
-  const r = await generateSlot(ctx, job, slot, { trigger: 'backfill', signal, recordFoundOutput: true });
+  const r = await generateSlot(ctx, job, slot, { trigger: 'backfill', signal, recordFoundOutput: true, plannedAt });
   if (r.status === 'ok') {
     Object.assign(item, {
       status: 'filled',

@@ -78,7 +78,8 @@ export async function runCommandSlot(
 
   const result = await runSlot(ctx, job.name, slot, opts.trigger, async (run): Promise<WorkResult> => {
     const tail = new OutputTail();
-    execution = await execute(argv, cwd, childEnv(ctx, run), tail, opts);
+    // the lock outlives this process while the command's group runs (a kill -9 of lucy-ops run)
+    execution = await execute(argv, cwd, childEnv(ctx, run), tail, opts, (group) => run.holdForGroup?.(group));
     const outputTail = scrubSecrets(tail.text(), secrets);
     const ok = execution.exitCode === 0 && !execution.timedOut && !execution.aborted;
     return {
@@ -117,6 +118,7 @@ async function execute(
   env: Record<string, string | undefined>,
   tail: OutputTail,
   opts: CommandRunOptions,
+  onGroup?: (group: number) => void,
 ): Promise<Execution> {
   const { execa } = await import('execa');
   const child = execa(argv[0], argv.slice(1), {
@@ -139,6 +141,8 @@ async function execute(
   );
 
   const pid = child.pid;
+  // detached: the child leads its own process group, whose id is its pid
+  if (pid !== undefined) onGroup?.(pid);
   // listen now: 'close' can follow 'exit' before an await continuation could attach to it
   const closed = onceClose(child);
   const exitedEvent = onceExit(child);

@@ -8,6 +8,7 @@ import { Engine } from '../engine/chain.js';
 import { AllProvidersFailedError, DeadlineExceededError } from '../engine/errors.js';
 import type { Attempt, ChainResult, EngineEvent, EngineProgress } from '../engine/types.js';
 import type { Trigger } from '../log/types.js';
+import type { ServedEntry } from '../state/types.js';
 import type { JobContext } from './context.js';
 import { existingOutputs, frontmatter, outputPath, removeAbandonedTemps, titleOf, writeFileAtomic } from './output.js';
 import { buildRequest } from './prompts.js';
@@ -26,6 +27,12 @@ export interface GenerateOptions {
    * backfill agree it is done rather than planning and skipping it forever.
    */
   recordFoundOutput?: boolean;
+  /**
+   * With recordFoundOutput: when the plan was made (real epoch ms). An output written after it was
+   * served meanwhile by another run (a cron run that held the lock a moment ago, and logged its own
+   * run.end): skipped as served, never recorded a second time.
+   */
+  plannedAt?: number;
   /**
    * The chain lacks API key variables (missingKeysError's line). A slot already served is skipped
    * as usual (it needs no provider); otherwise no provider is asked and the run is a failed run of
@@ -105,14 +112,23 @@ export async function generateSlot(
   let written: string | null = null;
   let failure: GenerateResult['failure'];
   let attempts: Attempt[] = [];
+  let servedOn: string | undefined;
 
   const slotRun = await runSlot(ctx, job.name, slot, opts.trigger ?? 'manual', async (run) => {
     removeAbandonedTemps(outDir, slotIso); // a killed run's half-written temp file, if any
     const existing = existingOutputs(outDir, slotIso);
     if (existing.length > 0 && !opts.force) {
       written = existing[0];
-      if (opts.recordFoundOutput) return { status: 'ok', fields: { output: existing[0], reason: FOUND_OUTPUT } };
+      if (opts.recordFoundOutput && !writtenSince(existing[0], opts.plannedAt))
+        return { status: 'ok', fields: { output: existing[0], reason: FOUND_OUTPUT } };
       return { status: 'skipped', reason: 'served' };
+    }
+    // another host may have served it (the shared ledger): its output is on that host
+    const elsewhere = opts.force ? undefined : await servedEntry(ctx, job.name, slotIso);
+    if (elsewhere) {
+      written = elsewhere.output ?? null;
+      servedOn = elsewhere.host;
+      return { status: 'skipped', reason: 'served', fields: { servedBy: elsewhere.host, servedRunId: elsewhere.runId } };
     }
     if (opts.missingKeys) {
       failure = 'config';
@@ -133,6 +149,7 @@ export async function generateSlot(
       simClock: ctx.simClock,
       onEvent,
       onProgress: opts.watch && ((p) => opts.watch?.onProgress(p)),
+      onBookkeepingError: (message) => ctx.warn(`${job.name} ${slotIso}: ${message}`),
     });
     try {
       served = await engine.complete(buildRequest(job, slotIso), {
@@ -153,6 +170,10 @@ export async function generateSlot(
       };
     }
     attempts = served.attempts;
+    if (run.stillHeld && !(await run.stillHeld())) {
+      // frozen past the lease: the slot may be another run's now; never write over its output
+      return { status: 'skipped', reason: 'lease lost', attempts, transitions };
+    }
     const title = titleOf(served.content) || `${job.name} ${slotIso}`;
     const file = outputPath(outDir, slotIso, title);
     writeFileAtomic(
@@ -203,9 +224,9 @@ export async function generateSlot(
     })),
     output: written,
     reason: slotRun.locked
-      ? 'locked: this job and slot are already running in another process'
+      ? `locked: this job and slot are already running in another process${slotRun.holder ? ` (${slotRun.holder})` : ''}`
       : slotRun.reason === 'served'
-        ? 'already served (use --force to run again)'
+        ? `already served${servedOn ? ` on ${servedOn}` : ''} (use --force to run again)`
         : slotRun.status === 'ok' && !served
           ? `${FOUND_OUTPUT}: recorded as served`
           : undefined,
@@ -228,6 +249,26 @@ export function missingKeysError(chain: ResolvedProvider[], env: NodeJS.ProcessE
       `environment variable ${name} ${missingVariable(env[name])} (needed by ${providers.join(', ')})`,
   );
   return `configuration error: ${parts.join('; ')}`;
+}
+
+/** The shared ledger's entry for this slot; a ledger that cannot be read is a warning, not a stop. */
+async function servedEntry(ctx: JobContext, job: string, slot: string): Promise<ServedEntry | undefined> {
+  if (!ctx.store.servedEntry) return undefined;
+  try {
+    return await ctx.store.servedEntry(job, slot);
+  } catch (err) {
+    ctx.warn(`${job} ${slot}: could not read the shared ledger (${(err as Error).message}); judging by this host only`);
+    return undefined;
+  }
+}
+
+function writtenSince(file: string, since: number | undefined): boolean {
+  if (since === undefined) return false;
+  try {
+    return fs.statSync(file).mtimeMs >= since;
+  } catch {
+    return false;
+  }
 }
 
 function removeQuietly(file: string): void {

@@ -14,6 +14,10 @@ export interface RunHandle {
   trigger: Trigger;
   /** Append a record stamped with this run's job, runId, scheduledFor and trigger. */
   log(event: string, fields?: Record<string, unknown>, level?: 'info' | 'warn' | 'error'): void;
+  /** Keep the slot's lock held while this process group lives, even if this process is killed. */
+  holdForGroup?(group: number): void;
+  /** Whether this run still holds the slot's lock (false after a freeze past the lease). */
+  stillHeld?(): Promise<boolean>;
 }
 
 export interface WorkResult {
@@ -34,4 +38,11 @@ export interface SlotRunResult extends WorkResult {
   durationMs: number;
   /** True when another process holds this job+slot: nothing ran. */
   locked: boolean;
+  /** With locked: who holds it, in words, when the store can tell. */
+  holder?: string;
+  /**
+   * The run finished after losing its lock (frozen past the lease): another run may own the slot
+   * now, so no alert was sent for it.
+   */
+  leaseLost?: boolean;
 }

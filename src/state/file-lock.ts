@@ -14,7 +14,18 @@
  * time a lock is held (thread-pool round trips under load) bounds how many processes can share it.
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, unlinkSync, utimesSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  fstatSync,
+  ftruncateSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  statSync,
+  unlinkSync,
+  utimesSync,
+  writeSync,
+} from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { realSleep } from '../clock.js';
@@ -31,6 +42,8 @@ interface LockOwner {
   host: string;
   token: string;
   at: string;
+  /** A process group (a `run` command's) that keeps the lock held while it lives, even past its holder. */
+  group?: number;
 }
 
 type Inspection =
@@ -45,12 +58,21 @@ let exitHookInstalled = false;
 
 export class HeldFileLock {
   private released = false;
+  private lostIt = false;
   private readonly heartbeat: NodeJS.Timeout;
 
   constructor(
     readonly path: string,
     private readonly token: string,
     private readonly options: FileLockOptions,
+    /** The lock file's inode: with `anonymous`, what says the file is still ours. */
+    private readonly ino: number,
+    /**
+     * The owner record could not be written (a full disk: the create took an inode, the write found
+     * no block). The empty file is still a lock: other processes count it live while its mtime is
+     * fresh, and the heartbeat keeps it fresh; it is ours while it is the same, still empty, inode.
+     */
+    readonly anonymous = false,
   ) {
     // Keep the mtime fresh so other hosts can tell we are alive; unref: never keeps a process up.
     this.heartbeat = setInterval(() => this.touch(), Math.max(50, Math.floor(options.staleMs / 3)));
@@ -63,6 +85,45 @@ export class HeldFileLock {
     return this.released;
   }
 
+  /** True once another process took the lock over (this one was frozen past staleMs). */
+  get lost(): boolean {
+    return this.lostIt;
+  }
+
+  /** Whether the lock file is still this holder's, checked now (not at the last heartbeat). */
+  stillHeld(): boolean {
+    if (this.released) return false;
+    try {
+      if (this.owns()) return true;
+    } catch {
+      return true; // cannot tell (an I/O error): do not claim a loss
+    }
+    this.markLost();
+    return false;
+  }
+
+  /**
+   * Keep the lock held while this process group lives, even if this process dies (kill -9 of
+   * `lucy-ops run` leaves its command running): the group is written into the lock file.
+   */
+  holdForGroup(group: number): void {
+    if (this.released || this.anonymous) return;
+    const owner: LockOwner = { pid: process.pid, host: thisHost, token: this.token, at: new Date().toISOString(), group };
+    try {
+      const fd = openSync(this.path, 'r+');
+      try {
+        // the new record is longer than the old one: write it over, then cut any rest
+        const body = Buffer.from(JSON.stringify(owner));
+        writeSync(fd, body, 0, body.length, 0);
+        ftruncateSync(fd, body.length);
+      } finally {
+        closeSync(fd);
+      }
+    } catch {
+      // a full disk: the lock still holds while this process lives
+    }
+  }
+
   /** Idempotent; never removes a lock file that another process has since taken over. */
   async release(): Promise<void> {
     this.releaseSync();
@@ -72,7 +133,26 @@ export class HeldFileLock {
   releaseSync(): void {
     if (this.released) return;
     this.stop();
-    if (readOwner(this.path)?.token === this.token) unlinkIfPresent(this.path);
+    try {
+      if (this.owns()) unlinkIfPresent(this.path);
+    } catch {
+      // unreadable now: leave it; its mtime goes stale and the pid check frees it
+    }
+  }
+
+  private owns(): boolean {
+    if (this.anonymous) {
+      const st = statSync(this.path, { throwIfNoEntry: false });
+      return st !== undefined && st.ino === this.ino && st.size === 0;
+    }
+    return readOwner(this.path)?.token === this.token;
+  }
+
+  private markLost(): void {
+    if (this.lostIt) return;
+    this.lostIt = true;
+    this.stop();
+    this.options.onLost?.(this.path);
   }
 
   private stop(): void {
@@ -84,9 +164,8 @@ export class HeldFileLock {
   private touch(): void {
     if (this.released) return;
     try {
-      if (readOwner(this.path)?.token !== this.token) {
-        this.stop();
-        this.options.onLost?.(this.path);
+      if (!this.owns()) {
+        this.markLost();
         return;
       }
       const now = new Date();
@@ -109,7 +188,8 @@ export async function tryAcquireFileLock(
   // A few rounds: the file may vanish or be removed as dead between our create and inspect.
   for (let round = 0; round < 4; round++) {
     const token = randomBytes(9).toString('base64url');
-    if (createExclusive(path, token)) return new HeldFileLock(path, token, options);
+    const created = createExclusive(path, token);
+    if (created) return new HeldFileLock(path, token, options, created.ino, created.anonymous);
     if (!checkHolder) return null;
     const seen = inspect(path, options.staleMs);
     if (seen.kind === 'live') return null;
@@ -147,8 +227,11 @@ export async function acquireFileLock(
   }
 }
 
-/** Create the file only if absent, with our owner record inside. False when it already exists. */
-function createExclusive(path: string, token: string): boolean {
+/**
+ * Create the file only if absent, with our owner record inside. False when it already exists.
+ * `anonymous`: created, but the record could not be written for lack of space (see HeldFileLock).
+ */
+function createExclusive(path: string, token: string): { ino: number; anonymous: boolean } | false {
   const owner: LockOwner = { pid: process.pid, host: thisHost, token, at: new Date().toISOString() };
   let fd: number;
   try {
@@ -159,12 +242,29 @@ function createExclusive(path: string, token: string): boolean {
     mkdirSync(dirname(path), { recursive: true });
     return createExclusive(path, token);
   }
+  let anonymous = false;
+  let ino = 0;
   try {
+    ino = fstatSync(fd).ino;
     writeSync(fd, JSON.stringify(owner));
-  } finally {
-    closeSync(fd);
+  } catch (error) {
+    const code = errorCode(error);
+    if (code === 'ENOSPC' || code === 'EDQUOT') {
+      // the file is ours (O_EXCL) even though it is empty: keep it as the lock
+      anonymous = true;
+      try {
+        ftruncateSync(fd, 0); // a partial write must not look like someone else's record
+      } catch {
+        // stays as it is: an unparseable record is treated like an empty one
+      }
+    } else {
+      closeSync(fd);
+      unlinkIfPresent(path); // never leave an empty file that others would have to wait out
+      throw error;
+    }
   }
-  return true;
+  closeSync(fd);
+  return { ino, anonymous };
 }
 
 function inspect(path: string, staleMs: number): Inspection {
@@ -180,6 +280,10 @@ function inspect(path: string, staleMs: number): Inspection {
     const stat = fstatSync(fd);
     // An empty file is a holder between create and write: alive unless it stayed that way.
     const owner = parseOwner(raw);
+    // a recorded process group (a `run` command) of this host keeps the lock alive after its
+    // holder died, however long ago the holder last touched the file
+    if (owner?.host === thisHost && owner.group !== undefined && !pidAlive(owner.pid) && groupAlive(owner.group))
+      return { kind: 'live', owner };
     const stale = Date.now() - stat.mtimeMs > staleMs;
     const deadHere = owner !== undefined && owner.host === thisHost && !pidAlive(owner.pid);
     if (stale || deadHere) return { kind: 'dead', token: owner?.token, ino: stat.ino, mtimeMs: stat.mtimeMs };
@@ -241,6 +345,35 @@ export function pidAlive(pid: number): boolean {
   } catch (error) {
     return errorCode(error) === 'EPERM'; // exists, but not ours to signal
   }
+}
+
+/** Whether any process of this process group still exists. */
+export function groupAlive(group: number): boolean {
+  if (!Number.isInteger(group) || group <= 1) return false;
+  try {
+    process.kill(-group, 0);
+    return true;
+  } catch (error) {
+    return errorCode(error) === 'EPERM';
+  }
+}
+
+/**
+ * Who holds the lock file, in words, for a refusal message ("pid 123 on web1"; with a process
+ * group still running after its holder died, says that); undefined when free or unreadable.
+ */
+export function describeHolder(path: string): string | undefined {
+  let owner: LockOwner | undefined;
+  try {
+    owner = readOwner(path);
+  } catch {
+    return undefined;
+  }
+  if (!owner) return undefined;
+  const here = owner.host === thisHost;
+  if (here && owner.group !== undefined && !pidAlive(owner.pid) && groupAlive(owner.group))
+    return `its command (process group ${owner.group}) is still running, though the lucy-ops process (pid ${owner.pid}) that started it is gone`;
+  return `held by pid ${owner.pid} on ${owner.host}${owner.group !== undefined ? `, command process group ${owner.group}` : ''}`;
 }
 
 function installExitHook(): void {

@@ -26,7 +26,7 @@ import {
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { stateDirError } from './state-dir-error.js';
-import { acquireFileLock, errorCode, HeldFileLock, tryAcquireFileLock } from './file-lock.js';
+import { acquireFileLock, describeHolder, errorCode, HeldFileLock, tryAcquireFileLock } from './file-lock.js';
 import type { LockHandle, StateStore, UpdateOptions } from './types.js';
 
 export const STATE_FILE = 'state.json';
@@ -119,7 +119,13 @@ export class FileStore implements StateStore {
         this.held.delete(lock);
         await lock.release();
       },
+      stillHeld: async () => lock.stillHeld(),
+      holdForGroup: (group) => lock.holdForGroup(group),
     };
+  }
+
+  async lockHolder(name: string): Promise<string | undefined> {
+    return describeHolder(join(this.locksDir, lockFileName(name)));
   }
 
   /** Releases the locks this store still holds. */

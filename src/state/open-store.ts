@@ -5,7 +5,7 @@
  * gets one warning, and `fallback` says why (for `breaker status` and the warning record).
  */
 import type { ResolvedConfig, StateConfig } from '../config/types.js';
-import type { LockHandle, StateStore, UpdateOptions } from './types.js';
+import type { LockHandle, ServedEntry, StateStore, UpdateOptions } from './types.js';
 import { RedisStoreError, describeRedisUrl, openRedisStore, type RedisStoreOptions } from './redis-store.js';
 
 export type OpenedStore = StateStore & {
@@ -230,20 +230,73 @@ export class FallbackStore implements OpenedStore {
     return this.run((store) => store.list<T>(prefix));
   }
 
+  // The ledger lives only in Redis: on the file store (fallen back) there is nothing to record or read.
+  markServed(entry: ServedEntry): Promise<void> {
+    return this.run(async (store) => store.markServed?.(entry));
+  }
+
+  servedEntry(job: string, slot: string): Promise<ServedEntry | undefined> {
+    return this.run(async (store) => store.servedEntry?.(job, slot));
+  }
+
+  servedBetween(job: string, since: Date, until: Date): Promise<ServedEntry[]> {
+    return this.run(async (store) => (await store.servedBetween?.(job, since, until)) ?? []);
+  }
+
+  /**
+   * The local file lock first, always, then (while Redis answers) the Redis one: a run that started
+   * while Redis was down holds only the local lock, and a run started after Redis came back must
+   * still find it. Exclusion on one host never depends on Redis. A local lock that cannot be taken
+   * at all (stateDir unwritable) is a warning while the Redis lock can speak for the fleet.
+   */
   async tryLock(name: string): Promise<LockHandle | null> {
-    const fromPrimary = this.mode.kind === 'primary';
-    const handle = await this.run((store) => store.tryLock(name));
-    if (!handle || !fromPrimary) return handle;
-    return {
-      release: async () => {
-        try {
-          await handle.release();
-        } catch (error) {
-          // Redis went away while we held the lock: its lease runs out by itself.
-          if (!(error instanceof RedisStoreError)) throw error;
-        }
-      },
-    };
+    let local: LockHandle | null | undefined;
+    let localError: unknown;
+    try {
+      local = await (await this.localStore()).tryLock(name);
+    } catch (error) {
+      localError = error;
+    }
+    if (local === null) return null;
+    const primary = this.primary;
+    if (this.mode.kind !== 'primary' || primary.kind !== 'redis') {
+      if (localError !== undefined) throw localError;
+      return local!;
+    }
+    let remote: LockHandle | null;
+    try {
+      remote = await primary.tryLock(name);
+    } catch (error) {
+      if (!(error instanceof RedisStoreError)) {
+        await local?.release();
+        throw error;
+      }
+      if (primary === this.primary) await this.switchOver(error);
+      if (localError !== undefined) throw localError;
+      return local!;
+    }
+    if (!remote) {
+      await local?.release();
+      return null;
+    }
+    if (localError !== undefined)
+      this.onWarning?.(
+        `the local lock for ${name} could not be taken (${(localError as Error).message}); relying on the Redis lock alone`,
+      );
+    return bothLocks(local, remote);
+  }
+
+  async lockHolder(name: string): Promise<string | undefined> {
+    try {
+      return await (await this.localStore()).lockHolder?.(name);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** The file store in stateDir, opened once (it holds the local half of every lock). */
+  private localStore(): Promise<StateStore> {
+    return (this.secondaryStore ??= this.openSecondary());
   }
 
   async close(): Promise<void> {
@@ -253,4 +306,25 @@ export class FallbackStore implements OpenedStore {
     const stores = new Set([this.primary, ...(secondary ? [secondary] : [])]);
     await Promise.allSettled([...stores].map((store) => store.close()));
   }
+}
+
+/** A lock held in two places (local file, Redis) as one handle. */
+function bothLocks(local: LockHandle | undefined, remote: LockHandle): LockHandle {
+  return {
+    release: async () => {
+      try {
+        await remote.release();
+      } catch (error) {
+        // Redis went away while we held the lock: its lease runs out by itself.
+        if (!(error instanceof RedisStoreError)) throw error;
+      } finally {
+        await local?.release();
+      }
+    },
+    stillHeld: async () => {
+      const [here, there] = await Promise.all([local?.stillHeld?.() ?? true, remote.stillHeld?.() ?? true]);
+      return here && there;
+    },
+    holdForGroup: (group) => local?.holdForGroup?.(group),
+  };
 }

@@ -12,7 +12,7 @@
  *
  * Values are shared between callers: treat them as read-only (the breaker code never mutates).
  */
-import type { LockHandle, StateStore, UpdateOptions } from './types.js';
+import type { LockHandle, ServedEntry, StateStore, UpdateOptions } from './types.js';
 
 export interface RecentReadsOptions {
   /** How long a read is reused, in real milliseconds. */
@@ -74,6 +74,22 @@ export class RecentReads implements StateStore {
 
   tryLock(name: string): Promise<LockHandle | null> {
     return this.inner.tryLock(name);
+  }
+
+  async lockHolder(name: string): Promise<string | undefined> {
+    return this.inner.lockHolder?.(name);
+  }
+
+  async markServed(entry: ServedEntry): Promise<void> {
+    await this.inner.markServed?.(entry);
+  }
+
+  async servedEntry(job: string, slot: string): Promise<ServedEntry | undefined> {
+    return this.inner.servedEntry?.(job, slot);
+  }
+
+  async servedBetween(job: string, since: Date, until: Date): Promise<ServedEntry[]> {
+    return (await this.inner.servedBetween?.(job, since, until)) ?? [];
   }
 
   close(): Promise<void> {

@@ -17,7 +17,7 @@ import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import type { Redis as RedisClient } from 'ioredis';
 import { realSleep } from '../clock.js';
-import type { LockHandle, StateStore, UpdateOptions } from './types.js';
+import type { LockHandle, ServedEntry, StateStore, UpdateOptions } from './types.js';
 
 export interface RedisLocation {
   /** redis://[user:pass@]host[:port][/db] or rediss://... */
@@ -36,6 +36,8 @@ export interface RedisStoreOptions {
 }
 
 export const DEFAULT_KEY_PREFIX = 'lucy-ops:';
+/** How far behind the newest slot written the shared ledger keeps served slots: older windows read the logs. */
+export const LEDGER_RETENTION_MS = 90 * 86_400_000;
 const UPDATE_MAX_ATTEMPTS = 200;
 
 /** A Redis failure (unreachable, timeout, closed, refused). Its message never carries credentials. */
@@ -255,6 +257,44 @@ export class RedisStore implements StateStore {
     return out;
   }
 
+  /** The Redis key of a job's served-slot ledger: a sorted set, score = slot ms, member = entry JSON. */
+  servedKey(job: string): string {
+    return `${this.keyPrefix}served:${job}`;
+  }
+
+  async markServed(entry: ServedEntry): Promise<void> {
+    const key = this.servedKey(entry.job);
+    const slotMs = Date.parse(entry.slot);
+    // one round trip: add, and drop slots more than the retention older than this one, so the set
+    // stays bounded (by slot time, not the clock: replays and backfills of old slots keep theirs)
+    await this.call('ledger write', () =>
+      this.client
+        .multi()
+        .zadd(key, slotMs, JSON.stringify(entry))
+        .zremrangebyscore(key, '-inf', `(${slotMs - LEDGER_RETENTION_MS}`)
+        .exec()
+        .then((replies) => {
+          const failed = replies?.find(([error]) => error);
+          if (failed) throw failed[0];
+        }),
+    );
+  }
+
+  async servedEntry(job: string, slot: string): Promise<ServedEntry | undefined> {
+    const slotMs = Date.parse(slot);
+    const members = await this.call('ledger read', () =>
+      this.client.zrangebyscore(this.servedKey(job), slotMs, slotMs, 'LIMIT', 0, 1),
+    );
+    return members.length ? parse<ServedEntry>(members[0]) : undefined;
+  }
+
+  async servedBetween(job: string, since: Date, until: Date): Promise<ServedEntry[]> {
+    const members = await this.call('ledger read', () =>
+      this.client.zrangebyscore(this.servedKey(job), since.getTime(), until.getTime()),
+    );
+    return members.map((m) => parse<ServedEntry>(m)).filter((e): e is ServedEntry => e !== undefined);
+  }
+
   async tryLock(name: string): Promise<LockHandle | null> {
     const key = this.lockKey(name);
     const token = `${hostname()}:${process.pid}:${randomUUID()}`;
@@ -262,11 +302,15 @@ export class RedisStore implements StateStore {
     const got = await this.call('lock', () => this.client.set(key, token, 'PX', ttl, 'NX'));
     if (got !== 'OK') return null;
     // Extend the lease while held; unref so a held lock never keeps the process alive.
+    let lost = false;
     const refresh = setInterval(
       () => {
         this.client.lucyCompareAndPexpire(key, token, ttl).then(
           (kept) => {
-            if (kept !== 1) clearInterval(refresh); // expired or taken over: nothing left to extend
+            if (kept !== 1) {
+              lost = true;
+              clearInterval(refresh); // expired or taken over: nothing left to extend
+            }
           },
           () => undefined, // Redis down: the lease simply runs out
         );
@@ -283,7 +327,15 @@ export class RedisStore implements StateStore {
       await this.call('unlock', () => this.client.lucyCompareAndDelete(key, token));
     };
     this.heldLocks.add(release);
-    return { release };
+    const stillHeld = async () => {
+      if (released || lost) return false;
+      try {
+        return (await this.client.get(key)) === token;
+      } catch {
+        return true; // Redis cannot say: do not claim a loss (the local lock still speaks for this host)
+      }
+    };
+    return { release, stillHeld };
   }
 
   async close(): Promise<void> {

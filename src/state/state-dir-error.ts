@@ -17,6 +17,11 @@ export function stateDirError(dir: string, err: unknown): unknown {
       `stateDir ${dir} is not a folder (a file is in the way): move the file or set stateDir to another path ${reason}`,
     );
   if (file) return new ConfigError(`stateDir ${dir} cannot be used: ${file} is a file, not a folder ${reason}`);
+  if (code === 'ENOSPC' || code === 'EDQUOT') {
+    return new ConfigError(
+      `stateDir ${dir} is full (${code === 'ENOSPC' ? 'no space left on the device' : 'disk quota exceeded'}): free space there or set stateDir to another path ${reason}`,
+    );
+  }
   if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
     const what = existsSync(dir) ? 'is not writable' : 'cannot be created';
     return new ConfigError(

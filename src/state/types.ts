@@ -23,7 +23,33 @@ export interface StateStore {
    * another live holder has it. A holder that died (kill -9) must not block the name forever.
    */
   tryLock(name: string): Promise<LockHandle | null>;
+  /**
+   * The shared ledger of served slots (the Redis store; the file store has none: on one host the
+   * outDir and the job log are the ledger). markServed records one; servedEntry / servedBetween
+   * read it back for the check before generating and for gaps and backfill.
+   */
+  markServed?(entry: ServedEntry): Promise<void>;
+  servedEntry?(job: string, slot: string): Promise<ServedEntry | undefined>;
+  servedBetween?(job: string, since: Date, until: Date): Promise<ServedEntry[]>;
+  /** Who holds a lock, in words, for a refusal message; undefined when unknown. */
+  lockHolder?(name: string): Promise<string | undefined>;
   close(): Promise<void>;
+}
+
+/** One served slot in the shared ledger. */
+export interface ServedEntry {
+  job: string;
+  /** The slot (ISO), as `scheduledFor`. */
+  slot: string;
+  host: string;
+  runId: string;
+  /** When it was served (ISO). */
+  at: string;
+  trigger: string;
+  provider?: string;
+  degraded?: boolean;
+  /** The output file, on `host`. */
+  output?: string;
 }
 
 export interface UpdateOptions {
@@ -32,4 +58,11 @@ export interface UpdateOptions {
 
 export interface LockHandle {
   release(): Promise<void>;
+  /**
+   * Whether this holder still has the lock, checked now: false once its lease ran out or another
+   * process took it over (this one was frozen, e.g. SIGSTOP, past the lease).
+   */
+  stillHeld?(): Promise<boolean>;
+  /** Keep the lock held while this process group lives, even after this process dies (file locks). */
+  holdForGroup?(group: number): void;
 }

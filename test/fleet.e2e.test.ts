@@ -1,0 +1,147 @@
+/**
+ * A fleet: two "hosts" (working dirs with their own outDir, stateDir and log) sharing one real
+ * redis-server, and the built CLI in real processes against the simulator. A slot is served once
+ * whichever host runs it, gaps and backfill agree on both hosts, and exclusion on one host holds
+ * while Redis goes away and comes back.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BIN, readLog, runCli, simConfig, tempProject } from './helpers/cli.js';
+import { useSimulator } from './helpers/sim.js';
+import { redisTestsEnabled, startRedisServer, type RedisServer } from './helpers/redis-server.js';
+
+const sim = useSimulator();
+const NOW = '2026-04-19T15:30:00Z';
+let redis: RedisServer;
+let prefixes = 0;
+
+function hosts(over: Record<string, unknown> = {}): [string, string] {
+  const state = { redis: redis.url, keyPrefix: `fleet-${process.pid}-${++prefixes}:` };
+  const make = () => tempProject(simConfig({ primary: sim.url }, { state, ...over }));
+  return [make(), make()];
+}
+
+function generate(dir: string, slot: string, env: Record<string, string> = {}) {
+  return runCli(['generate', 'blog', '--json', '--slot', slot], { cwd: dir, env: { LUCY_OPS_NOW: NOW, ...env } });
+}
+
+/** Resolves once the log of `dir` has a record matching `pred` (watching the folder, no polling). */
+async function logged(dir: string, pred: (r: any) => boolean, timeoutMs = 20_000): Promise<void> {
+  const logDir = path.join(dir, 'logs');
+  fs.mkdirSync(logDir, { recursive: true });
+  await new Promise<void>((resolve, reject) => {
+    const check = () => {
+      try {
+        if (readLog(dir).some(pred)) return finish();
+      } catch {
+        // a line being written: the next change event checks again
+      }
+    };
+    const watcher = fs.watch(logDir, check);
+    const timer = setTimeout(() => finish(new Error('timed out waiting for a log record')), timeoutMs);
+    function finish(error?: Error) {
+      watcher.close();
+      clearTimeout(timer);
+      if (error) reject(error);
+      else resolve();
+    }
+    check();
+  });
+}
+
+describe.skipIf(!redisTestsEnabled())('a fleet of two hosts sharing Redis', () => {
+  beforeAll(async () => {
+    redis = await startRedisServer();
+  });
+  afterAll(async () => {
+    await redis?.stop();
+  });
+
+  it('sequential runs of one slot on two hosts: one provider request; the second host skips it as served', async () => {
+    sim.setScript({ '*': { kind: 'ok' } });
+    sim.resetCounts();
+    const [a, b] = hosts();
+    const first = await generate(a, '2026-04-19T14:00:00Z');
+    expect(first.exitCode, first.stderr).toBe(0);
+    expect(first.json.status).toBe('ok');
+    const second = await generate(b, '2026-04-19T14:00:00Z');
+    expect(second.exitCode, second.stderr).toBe(0);
+    expect(second.json).toMatchObject({ status: 'skipped', output: first.json.output });
+    expect(second.json.reason).toMatch(/^already served on /);
+    expect(sim.requests()).toHaveLength(1);
+    expect(fs.existsSync(path.join(b, 'content/blog'))).toBe(false); // B wrote nothing
+    const skipped = readLog(b).find((r) => r.event === 'run.end');
+    expect(skipped).toMatchObject({ outcome: 'skipped', reason: 'served', servedRunId: first.json.runId });
+  });
+
+  it('simultaneous runs of one slot on two hosts: one provider request in all', async () => {
+    sim.setScript({ '*': { kind: 'ok', latencyMs: 300 } });
+    sim.resetCounts();
+    const [a, b] = hosts();
+    const runs = await Promise.all([generate(a, '2026-04-19T15:00:00Z'), generate(b, '2026-04-19T15:00:00Z')]);
+    for (const r of runs) expect([0, 75], r.stderr).toContain(r.exitCode);
+    expect(runs.filter((r) => r.json?.status === 'ok')).toHaveLength(1);
+    expect(sim.requests()).toHaveLength(1);
+  });
+
+  it("postmortem gaps and backfill on either host count the other host's served slots", async () => {
+    sim.setScript({ '*': { kind: 'ok' } });
+    const [a, b] = hosts();
+    // A serves 13:00 and 14:00; B serves 15:00; nobody serves 12:00
+    for (const slot of ['13:00', '14:00']) expect((await generate(a, `2026-04-19T${slot}:00Z`)).exitCode).toBe(0);
+    expect((await generate(b, '2026-04-19T15:00:00Z')).exitCode).toBe(0);
+    sim.resetCounts();
+    const window = ['--since', '2026-04-19T12:00:00Z', '--until', '2026-04-19T15:00:00Z', '--job', 'blog'];
+    const env = { LUCY_OPS_NOW: NOW };
+    const reports = await Promise.all(
+      [a, b].map((cwd) => runCli(['postmortem', 'gaps', '--json', ...window], { cwd, env })),
+    );
+    for (const r of reports) {
+      expect(r.exitCode, r.stderr).toBe(0);
+      const unserved = r.json.gaps.map((g: any) => [g.start, g.slots]);
+      expect(unserved).toEqual([['2026-04-19T12:00:00.000Z', 1]]);
+    }
+    expect(reports[0].json.gaps).toEqual(reports[1].json.gaps);
+    // backfill plans only 12:00 on both hosts, and fills it once
+    const plans = await Promise.all(
+      [a, b].map((cwd) => runCli(['backfill', '--json', '--dry-run', ...window], { cwd, env })),
+    );
+    for (const p of plans) expect(p.json.slots.map((s: any) => s.slot)).toEqual(['2026-04-19T12:00:00.000Z']);
+    const filled = await runCli(['backfill', '--json', ...window], { cwd: b, env });
+    expect(filled.json).toMatchObject({ filled: 1, failed: 0 });
+    const again = await runCli(['backfill', '--json', ...window], { cwd: a, env });
+    expect(again.json.slots).toEqual([]);
+    expect(sim.requests()).toHaveLength(1);
+  });
+
+  it('Redis killed and restarted while three runs of one slot start on one host: one request', async () => {
+    // run 1's request takes long enough for Redis to come back and runs 2 and 3 to start and end
+    sim.setScript({ '*': { kind: 'ok', latencyMs: 8000 } });
+    sim.resetCounts();
+    const slow = { timeoutMs: 30_000, idleTimeoutMs: 30_000 };
+    const base = simConfig({ primary: sim.url }) as { providers: object[] };
+    const [a] = hosts({ providers: base.providers.map((p) => ({ ...p, ...slow })), deadlineMs: 40_000 });
+    const port = redis.port;
+    await redis.kill();
+    // run 1 starts while Redis is down: it holds only the local lock
+    const first = execa(process.execPath, [BIN, 'generate', 'blog', '--json', '--slot', '2026-04-19T13:00:00Z'], {
+      cwd: a,
+      env: { LUCY_OPS_NOW: NOW, NO_COLOR: '1' },
+      reject: false,
+    });
+    await logged(a, (r) => r.event === 'run.start');
+    redis = await startRedisServer({ port });
+    // runs 2 and 3 start after Redis is back: Redis would let them in, the local lock does not
+    const later = await Promise.all([generate(a, '2026-04-19T13:00:00Z'), generate(a, '2026-04-19T13:00:00Z')]);
+    for (const r of later) {
+      expect(r.exitCode, r.stderr).toBe(75);
+      expect(r.json.status).toBe('skipped');
+    }
+    const r1 = await first;
+    expect(r1.exitCode, String(r1.stderr)).toBe(0);
+    expect(String(r1.stderr)).toMatch(/unavailable/);
+    expect(sim.requests()).toHaveLength(1);
+  });
+});
