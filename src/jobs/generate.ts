@@ -128,7 +128,11 @@ export async function generateSlot(
     if (elsewhere) {
       written = elsewhere.output ?? null;
       servedOn = elsewhere.host;
-      return { status: 'skipped', reason: 'served', fields: { servedBy: elsewhere.host, servedRunId: elsewhere.runId } };
+      return {
+        status: 'skipped',
+        reason: 'served',
+        fields: { servedBy: elsewhere.host, servedRunId: elsewhere.runId },
+      };
     }
     if (opts.missingKeys) {
       failure = 'config';

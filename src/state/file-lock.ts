@@ -108,7 +108,13 @@ export class HeldFileLock {
    */
   holdForGroup(group: number): void {
     if (this.released || this.anonymous) return;
-    const owner: LockOwner = { pid: process.pid, host: thisHost, token: this.token, at: new Date().toISOString(), group };
+    const owner: LockOwner = {
+      pid: process.pid,
+      host: thisHost,
+      token: this.token,
+      at: new Date().toISOString(),
+      group,
+    };
     try {
       const fd = openSync(this.path, 'r+');
       try {
