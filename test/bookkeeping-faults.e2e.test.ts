@@ -107,7 +107,7 @@ describe('a full stateDir', () => {
     expect(next.stderr).not.toMatch(/warning/);
     const state = JSON.parse(fs.readFileSync(path.join(stateDir, 'state.json'), 'utf8'));
     expect(state.entries['breaker:deepseek-v3']).toMatchObject({ consecutiveFailures: 3 });
-  });
+  }, 120_000);
 
   it('no inode left for even a lock: exit 78 naming the stateDir, a failed run.end logged; runs again once freed', async (t) => {
     sim.setScript({ '*': { kind: 'ok' } });
@@ -131,7 +131,7 @@ describe('a full stateDir', () => {
     const again = await runCli(['generate', 'blog', '--json', '--slot', '2026-04-19T14:00:00Z'], { cwd: dir, env });
     expect(again.exitCode, again.stderr).toBe(0);
     expect(again.json.status).toBe('ok');
-  });
+  }, 120_000);
 });
 
 describe('`run` never leaves its command behind', () => {
@@ -163,7 +163,7 @@ describe('`run` never leaves its command behind', () => {
     const third = await runCli(['run', 'sitemap', '--json', '--', 'true'], { cwd: dir, env });
     expect(third.exitCode, third.stderr).toBe(0);
     expect(third.json.status).toBe('ok');
-  });
+  }, 120_000);
 });
 
 function groupAlive(group: number): boolean {
@@ -183,8 +183,8 @@ describe('a run frozen past its lock', () => {
       const base = simConfig({ primary: sim.url }) as { providers: Array<Record<string, unknown>> };
       const dir = tempProject({
         ...base,
-        providers: base.providers.map((p) => ({ ...p, timeoutMs: 4000, idleTimeoutMs: 4000 })),
-        deadlineMs: 4500,
+        providers: base.providers.map((p) => ({ ...p, timeoutMs: 30_000, idleTimeoutMs: 30_000 })),
+        deadlineMs: 40_000,
         alerts: { afterConsecutiveFailures: 1, webhook: receiver.url, webhookFormat: 'json' },
       });
       const env = { LUCY_OPS_NOW: NOW, NO_COLOR: '1' };
@@ -214,5 +214,5 @@ describe('a run frozen past its lock', () => {
     } finally {
       await receiver.close();
     }
-  });
+  }, 120_000);
 });

@@ -17,9 +17,12 @@ const NOW = '2026-04-19T15:30:00Z';
 let redis: RedisServer;
 let prefixes = 0;
 
+/** Two hosts' configs: one Redis and key prefix, each its own dir; timeouts that a loaded CI box keeps. */
 function hosts(over: Record<string, unknown> = {}): [string, string] {
   const state = { redis: redis.url, keyPrefix: `fleet-${process.pid}-${++prefixes}:` };
-  const make = () => tempProject(simConfig({ primary: sim.url }, { state, ...over }));
+  const base = simConfig({ primary: sim.url }) as { providers: object[] };
+  const providers = base.providers.map((p) => ({ ...p, timeoutMs: 30_000, idleTimeoutMs: 30_000 }));
+  const make = () => tempProject({ ...base, providers, deadlineMs: 40_000, state, ...over });
   return [make(), make()];
 }
 
@@ -74,7 +77,7 @@ describe.skipIf(!redisTestsEnabled())('a fleet of two hosts sharing Redis', () =
     expect(fs.existsSync(path.join(b, 'content/blog'))).toBe(false); // B wrote nothing
     const skipped = readLog(b).find((r) => r.event === 'run.end');
     expect(skipped).toMatchObject({ outcome: 'skipped', reason: 'served', servedRunId: first.json.runId });
-  });
+  }, 120_000);
 
   it('simultaneous runs of one slot on two hosts: one provider request in all', async () => {
     sim.setScript({ '*': { kind: 'ok', latencyMs: 300 } });
@@ -84,7 +87,7 @@ describe.skipIf(!redisTestsEnabled())('a fleet of two hosts sharing Redis', () =
     for (const r of runs) expect([0, 75], r.stderr).toContain(r.exitCode);
     expect(runs.filter((r) => r.json?.status === 'ok')).toHaveLength(1);
     expect(sim.requests()).toHaveLength(1);
-  });
+  }, 120_000);
 
   it("postmortem gaps and backfill on either host count the other host's served slots", async () => {
     sim.setScript({ '*': { kind: 'ok' } });
@@ -114,15 +117,13 @@ describe.skipIf(!redisTestsEnabled())('a fleet of two hosts sharing Redis', () =
     const again = await runCli(['backfill', '--json', ...window], { cwd: a, env });
     expect(again.json.slots).toEqual([]);
     expect(sim.requests()).toHaveLength(1);
-  });
+  }, 180_000);
 
   it('Redis killed and restarted while three runs of one slot start on one host: one request', async () => {
     // run 1's request takes long enough for Redis to come back and runs 2 and 3 to start and end
     sim.setScript({ '*': { kind: 'ok', latencyMs: 8000 } });
     sim.resetCounts();
-    const slow = { timeoutMs: 30_000, idleTimeoutMs: 30_000 };
-    const base = simConfig({ primary: sim.url }) as { providers: object[] };
-    const [a] = hosts({ providers: base.providers.map((p) => ({ ...p, ...slow })), deadlineMs: 40_000 });
+    const [a] = hosts();
     const port = redis.port;
     await redis.kill();
     // run 1 starts while Redis is down: it holds only the local lock
@@ -143,5 +144,5 @@ describe.skipIf(!redisTestsEnabled())('a fleet of two hosts sharing Redis', () =
     expect(r1.exitCode, String(r1.stderr)).toBe(0);
     expect(String(r1.stderr)).toMatch(/unavailable/);
     expect(sim.requests()).toHaveLength(1);
-  });
+  }, 120_000);
 });
