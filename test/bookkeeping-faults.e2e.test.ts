@@ -11,6 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { BIN, readLog, runCli, simConfig, tempProject } from './helpers/cli.js';
 import { startReceiver } from './helpers/receiver.js';
 import { useSimulator } from './helpers/sim.js';
+import { logged } from './helpers/log-wait.js';
 
 const sim = useSimulator();
 const NODE = process.execPath;
@@ -21,30 +22,6 @@ const mounts: string[] = [];
 afterAll(async () => {
   for (const dir of mounts) await execa('umount', [dir], { reject: false });
 });
-
-/** Resolves once the log of `dir` has a record matching `pred` (watching the folder, no polling). */
-async function logged(dir: string, pred: (r: any) => boolean, timeoutMs = 30_000): Promise<void> {
-  const logDir = path.join(dir, 'logs');
-  fs.mkdirSync(logDir, { recursive: true });
-  await new Promise<void>((resolve, reject) => {
-    const check = () => {
-      try {
-        if (readLog(dir).some(pred)) finish();
-      } catch {
-        // a line being written: the next change event checks again
-      }
-    };
-    const watcher = fs.watch(logDir, check);
-    const timer = setTimeout(() => finish(new Error('timed out waiting for a log record')), timeoutMs);
-    function finish(error?: Error) {
-      watcher.close();
-      clearTimeout(timer);
-      if (error) reject(error);
-      else resolve();
-    }
-    check();
-  });
-}
 
 /** Mount a small tmpfs at dir; the reason it cannot be done, or undefined when mounted. */
 async function mountTmpfs(dir: string, options: string): Promise<string | undefined> {

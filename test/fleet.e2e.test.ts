@@ -10,6 +10,7 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, readLog, runCli, simConfig, tempProject } from './helpers/cli.js';
 import { useSimulator } from './helpers/sim.js';
+import { logged } from './helpers/log-wait.js';
 import { redisTestsEnabled, startRedisServer, type RedisServer } from './helpers/redis-server.js';
 
 const sim = useSimulator();
@@ -28,30 +29,6 @@ function hosts(over: Record<string, unknown> = {}): [string, string] {
 
 function generate(dir: string, slot: string, env: Record<string, string> = {}) {
   return runCli(['generate', 'blog', '--json', '--slot', slot], { cwd: dir, env: { LUCY_OPS_NOW: NOW, ...env } });
-}
-
-/** Resolves once the log of `dir` has a record matching `pred` (watching the folder, no polling). */
-async function logged(dir: string, pred: (r: any) => boolean, timeoutMs = 20_000): Promise<void> {
-  const logDir = path.join(dir, 'logs');
-  fs.mkdirSync(logDir, { recursive: true });
-  await new Promise<void>((resolve, reject) => {
-    const check = () => {
-      try {
-        if (readLog(dir).some(pred)) return finish();
-      } catch {
-        // a line being written: the next change event checks again
-      }
-    };
-    const watcher = fs.watch(logDir, check);
-    const timer = setTimeout(() => finish(new Error('timed out waiting for a log record')), timeoutMs);
-    function finish(error?: Error) {
-      watcher.close();
-      clearTimeout(timer);
-      if (error) reject(error);
-      else resolve();
-    }
-    check();
-  });
 }
 
 describe.skipIf(!redisTestsEnabled())('a fleet of two hosts sharing Redis', () => {
