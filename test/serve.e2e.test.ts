@@ -3,43 +3,15 @@
  * provider simulator (plus one raw HTTP server that hangs, to watch the upstream connection).
  * No sleeps: every wait is on an event (a line, a request seen, a socket closing, an exit).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, readLog, runCli, simConfig, tempProject } from './helpers/cli.js';
+import { readLog, runCli, simConfig, tempProject } from './helpers/cli.js';
+import { startServe, type Serve } from './helpers/serve.js';
 import { leakyProvider } from './helpers/robustness.js';
 import { useSimulator } from './helpers/sim.js';
 import { until } from './helpers/wait.js';
-
-interface Serve {
-  url: string;
-  child: ChildProcess;
-  stderr: () => string;
-  exited: Promise<number | null>;
-}
-
-/** Starts `lucy-ops serve --port 0 --json` in `dir` and reads the bound URL from its first stdout line. */
-async function startServe(dir: string, env: Record<string, string> = {}, graceMs = 5000): Promise<Serve> {
-  const child = spawn('node', [BIN, 'serve', '--port', '0', '--json', '--grace', String(graceMs)], {
-    cwd: dir,
-    env: { ...process.env, NO_COLOR: '1', ...env },
-  });
-  let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const nl = out.indexOf('\n');
-      if (nl >= 0) resolve((JSON.parse(out.slice(0, nl)) as { url: string }).url);
-    });
-    void exited.then((code) => reject(new Error(`serve exited ${code} before listening: ${stderr}`)));
-  });
-  return { url, child, stderr: () => stderr, exited };
-}
 
 const client = (serve: Serve, apiKey = 'unused') =>
   new OpenAI({ baseURL: `${serve.url}/v1`, apiKey, maxRetries: 0, timeout: 10_000 });

@@ -18,12 +18,14 @@ import type { RunHandle, WorkResult } from '../jobs/types.js';
 import { newRunId, type JobLog, type LogInput } from '../log/writer.js';
 
 /** How a call ended, for the log, metrics and the HTTP status. */
-export type CallOutcome = 'ok' | 'unavailable' | 'deadline' | 'interrupted' | 'aborted' | 'error';
+export type CallOutcome = 'ok' | 'unavailable' | 'deadline' | 'interrupted' | 'too-large' | 'aborted' | 'error';
 
 export function outcomeOf(err: unknown): CallOutcome {
   if (err instanceof AllProvidersFailedError) return 'unavailable';
   if (err instanceof DeadlineExceededError) return 'deadline';
-  if (err instanceof StreamInterruptedError) return 'interrupted';
+  // a stream cut at its byte cap is no provider breaking: say which
+  if (err instanceof StreamInterruptedError)
+    return err.attempts.at(-1)?.errorType === 'too-large' ? 'too-large' : 'interrupted';
   if (err instanceof RunAbortedError) return 'aborted';
   return 'error';
 }

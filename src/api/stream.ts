@@ -1,8 +1,10 @@
 /**
  * The streaming side of the library API: the engine pushes deltas, the caller pulls them with
- * `for await`. The run starts at once; the queue holds what the caller has not read yet (chat
- * output is small, so no backpressure). A failure after the first delta surfaces as the
- * iterator's error (StreamInterruptedError), never as a quiet end.
+ * `for await`. The run starts at once; the queue holds what the caller has not read yet, up to
+ * QUEUE_HIGH_WATER characters: past that the engine is told to wait (backpressure), so a caller
+ * that reads slowly or not at all stops the provider's body from being read instead of growing
+ * the queue. A failure after the first delta surfaces as the iterator's error
+ * (StreamInterruptedError), never as a quiet end.
  */
 import type { DeltaSource } from '../engine/chain.js';
 import type { ChainResult } from '../engine/types.js';
@@ -22,6 +24,9 @@ export interface ChainStream extends AsyncIterable<StreamChunk> {
   abort(reason?: unknown): void;
 }
 
+/** Characters queued for the caller beyond which the provider is not read further. */
+export const QUEUE_HIGH_WATER = 64 * 1024;
+
 type Waiter = { resolve: (r: IteratorResult<StreamChunk>) => void; reject: (err: unknown) => void };
 type QueueState = { kind: 'open' } | { kind: 'ended' } | { kind: 'failed'; error: unknown };
 
@@ -31,7 +36,10 @@ type QueueState = { kind: 'open' } | { kind: 'ended' } | { kind: 'failed'; error
  * given (made for this stream alone), else a new one that follows the caller's `signal`.
  */
 export function openChainStream(
-  start: (onDelta: (text: string, from: DeltaSource) => void, controller: AbortController) => Promise<ChainResult>,
+  start: (
+    onDelta: (text: string, from: DeltaSource) => void | Promise<void>,
+    controller: AbortController,
+  ) => Promise<ChainResult>,
   caller: { signal?: AbortSignal; controller?: AbortController } = {},
 ): ChainStream {
   const callerSignal = caller.signal;
@@ -42,10 +50,22 @@ export function openChainStream(
   if (callerSignal?.aborted) onCallerAbort();
   else callerSignal?.addEventListener('abort', onCallerAbort, { once: true });
   const items: StreamChunk[] = [];
+  let queued = 0; // characters in `items`
+  let resume: (() => void) | undefined; // the engine waiting for the queue to go down
   let state: QueueState = { kind: 'open' };
   let waiter: Waiter | undefined;
   let iterated = false;
 
+  const take = (): StreamChunk => {
+    const item = items.shift()!;
+    queued -= item.delta.length;
+    if (resume && queued <= QUEUE_HIGH_WATER) {
+      const go = resume;
+      resume = undefined;
+      go();
+    }
+    return item;
+  };
   const settle = (next: QueueState) => {
     callerSignal?.removeEventListener('abort', onCallerAbort);
     if (state.kind !== 'open') return;
@@ -57,7 +77,7 @@ export function openChainStream(
     const w = waiter;
     if (items.length > 0) {
       waiter = undefined;
-      w.resolve({ value: items.shift()!, done: false });
+      w.resolve({ value: take(), done: false });
     } else if (state.kind === 'ended') {
       waiter = undefined;
       w.resolve({ value: undefined, done: true });
@@ -69,7 +89,11 @@ export function openChainStream(
 
   const result = start((text, from) => {
     items.push({ delta: text, ...from });
+    queued += text.length;
     flush();
+    if (queued <= QUEUE_HIGH_WATER) return undefined;
+    // the run's abort (deadline, caller, return()) ends the wait in the provider itself
+    return new Promise<void>((resolve) => (resume = resolve));
   }, aborter).then(
     (r) => {
       settle({ kind: 'ended' });
@@ -85,7 +109,7 @@ export function openChainStream(
 
   const iterator: AsyncIterator<StreamChunk> = {
     next() {
-      if (items.length > 0) return Promise.resolve({ value: items.shift()!, done: false });
+      if (items.length > 0) return Promise.resolve({ value: take(), done: false });
       if (state.kind === 'ended') return Promise.resolve({ value: undefined, done: true });
       if (state.kind === 'failed') return Promise.reject(state.error);
       return new Promise((resolve, reject) => {
@@ -96,6 +120,9 @@ export function openChainStream(
     async return() {
       if (state.kind === 'open') aborter.abort(new Error('the stream consumer stopped reading'));
       items.length = 0;
+      queued = 0;
+      resume?.();
+      resume = undefined;
       return { value: undefined, done: true };
     },
   };

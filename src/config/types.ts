@@ -11,6 +11,11 @@ export interface ProviderConfig {
   timeoutMs?: number;
   /** Most one attempt may go without meaningful bytes. Default 10000. */
   idleTimeoutMs?: number;
+  /**
+   * Most bytes one answer may have, streamed or not (default 32 MiB). A chat completion is
+   * kilobytes; past this the attempt fails as `too-large` instead of growing without bound.
+   */
+  maxResponseBytes?: number;
   /** Use SSE streaming for the request. Default false. */
   stream?: boolean;
   /** Extra request headers (not secrets: use apiKeyEnv for those). */
@@ -95,6 +100,7 @@ export interface UserConfig {
 export interface ResolvedProvider extends ProviderConfig {
   timeoutMs: number;
   idleTimeoutMs: number;
+  maxResponseBytes: number;
   stream: boolean;
 }
 

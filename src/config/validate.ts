@@ -159,7 +159,20 @@ const TOP = [
   'metrics',
   'serve',
 ] as const;
-const PROVIDER = ['name', 'baseUrl', 'model', 'apiKeyEnv', 'timeoutMs', 'idleTimeoutMs', 'stream', 'headers'] as const;
+const PROVIDER = [
+  'name',
+  'baseUrl',
+  'model',
+  'apiKeyEnv',
+  'timeoutMs',
+  'idleTimeoutMs',
+  'maxResponseBytes',
+  'stream',
+  'headers',
+] as const;
+/** The default byte cap of one answer, and the most a cap may be (past ~512 MB no string holds the body). */
+export const DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
+const MAX_RESPONSE_BYTES_LIMIT = 256 * 1024 * 1024;
 const JOB = [
   'schedule',
   'tz',
@@ -243,6 +256,15 @@ export function resolveConfig(
         apiKeyEnv,
         timeoutMs: c.num(p, 'timeoutMs', at, 30_000, 1, true, MAX_TIMER_MS),
         idleTimeoutMs: c.num(p, 'idleTimeoutMs', at, 10_000, 1, true, MAX_TIMER_MS),
+        maxResponseBytes: c.num(
+          p,
+          'maxResponseBytes',
+          at,
+          DEFAULT_MAX_RESPONSE_BYTES,
+          1024,
+          true,
+          MAX_RESPONSE_BYTES_LIMIT,
+        ),
         stream: c.bool(p, 'stream', at, false),
         headers,
       });

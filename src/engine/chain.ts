@@ -50,8 +50,11 @@ export interface RunOptions {
    * aborts it, and aborting it cancels the run (saves the run its own controller; see deadline.ts).
    */
   controller?: AbortController;
-  /** Streaming: each content delta as it arrives, with the provider it comes from. */
-  onDelta?: (text: string, from: DeltaSource) => void;
+  /**
+   * Streaming: each content delta as it arrives, with the provider it comes from. A returned
+   * promise is backpressure: the provider's body is not read further until it settles.
+   */
+  onDelta?: (text: string, from: DeltaSource) => void | Promise<void>;
   /**
    * Once onDelta has delivered anything, a failed attempt ends the run with StreamInterruptedError
    * instead of retrying or failing over: the caller already holds part of that provider's answer.
@@ -148,7 +151,7 @@ export class Engine {
             userOnDelta &&
             ((text: string) => {
               deliveredChars += text.length;
-              userOnDelta(text, from);
+              return userOnDelta(text, from);
             });
           try {
             const result = await complete(provider, request, {

@@ -34,6 +34,9 @@ export const CLASSIFICATION: Readonly<Record<ErrorType, Classification>> = {
   'context-length': { disposition: 'failover', breaker: false, retryAfter: false },
   'bad-request': { disposition: 'failover', breaker: false, retryAfter: false },
   'missing-key': { disposition: 'failover', breaker: false, retryAfter: false },
+  // A runaway answer (a model looping, a hostile upstream): another provider may answer sanely;
+  // one request's answer says little about the provider's health, so no breaker count.
+  'too-large': { disposition: 'failover', breaker: false, retryAfter: false },
   // The run itself is over.
   deadline: { disposition: 'stop', breaker: false, retryAfter: false },
   aborted: { disposition: 'stop', breaker: false, retryAfter: false },

@@ -65,8 +65,9 @@ export class StreamInterruptedError extends Error {
     readonly deliveredChars: number,
   ) {
     const last = attempts.at(-1);
+    const what = last?.errorType === 'too-large' ? 'was cut off' : 'broke';
     super(
-      `stream from ${provider} broke after ${deliveredChars} characters were delivered${last?.error ? `: ${last.error}` : ''}`,
+      `stream from ${provider} ${what} after ${deliveredChars} characters were delivered${last?.error ? `: ${last.error}` : ''}`,
     );
     this.name = 'StreamInterruptedError';
   }

@@ -9,6 +9,7 @@ const provider = (name: string, apiKeyEnv?: string): ResolvedProvider => ({
   apiKeyEnv,
   timeoutMs: 1,
   idleTimeoutMs: 1,
+  maxResponseBytes: 1024,
   stream: false,
 });
 

@@ -41,6 +41,8 @@ export class AttemptGuard {
   cut: Cut | undefined;
   private headersArrived = false;
   private lastProgress = 0;
+  /** When the whole-attempt bound runs out (moved on by time spent waiting for the consumer). */
+  private totalEndsAt = 0;
   private idleMs: number;
   private totalTimer: NodeJS.Timeout | undefined;
   private idleTimer: NodeJS.Timeout | undefined;
@@ -60,6 +62,7 @@ export class AttemptGuard {
       return;
     }
     callerSignal?.addEventListener('abort', this.onCallerAbort, { once: true });
+    this.totalEndsAt = performance.now() + timeoutMs;
     this.totalTimer = setTimeout(
       () => this.cutWith({ kind: 'timeout', afterHeaders: this.headersArrived }),
       Math.min(timeoutMs, MAX_TIMER_MS),
@@ -91,6 +94,35 @@ export class AttemptGuard {
       clearTimeout(this.idleTimer);
       this.armIdle(Math.max(0, this.lastProgress + ms - performance.now()));
     }
+  }
+
+  /**
+   * Waits for the consumer (backpressure) with this attempt's clocks stopped: time the caller
+   * spends not reading is not the provider's, so it can neither idle-time nor time out the
+   * attempt (the run's deadline still bounds it). Throws the cut's error if the attempt is cut
+   * meanwhile (deadline, caller abort).
+   */
+  async waitFor(consumer: Promise<void>): Promise<void> {
+    if (this.cut) throw this.error();
+    const heldAt = performance.now();
+    clearTimeout(this.totalTimer);
+    clearTimeout(this.idleTimer);
+    this.totalTimer = this.idleTimer = undefined;
+    let onCut: (() => void) | undefined;
+    try {
+      await Promise.race([consumer, new Promise<void>((resolve) => this.signal.once('abort', (onCut = resolve)))]);
+    } finally {
+      if (onCut) this.signal.off('abort', onCut);
+    }
+    if (this.cut) throw this.error();
+    const now = performance.now();
+    this.totalEndsAt += now - heldAt;
+    this.totalTimer = setTimeout(
+      () => this.cutWith({ kind: 'timeout', afterHeaders: this.headersArrived }),
+      Math.max(0, Math.min(this.totalEndsAt - now, MAX_TIMER_MS)),
+    );
+    this.lastProgress = now;
+    if (this.headersArrived) this.armIdle(this.idleMs);
   }
 
   /** The ProviderError that describes the cut (call only when `cut` is set). */

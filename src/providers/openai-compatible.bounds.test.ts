@@ -45,6 +45,7 @@ const provider = (route: string, over: Partial<ResolvedProvider> = {}): Resolved
   model: 'm',
   timeoutMs: 5000,
   idleTimeoutMs: 5000,
+  maxResponseBytes: 32 * 1024 * 1024,
   stream: false,
   ...over,
 });

@@ -45,6 +45,7 @@ function provider(route: string, over: Partial<ResolvedProvider> = {}): Resolved
     model: 'deepseek-ai/DeepSeek-V3',
     timeoutMs: 5000,
     idleTimeoutMs: 5000,
+    maxResponseBytes: 32 * 1024 * 1024,
     stream: false,
     ...over,
   };
@@ -115,7 +116,7 @@ describe('success', () => {
       );
     });
     const deltas: string[] = [];
-    const res = await complete(provider('sse', { stream: true }), request, { onDelta: (t) => deltas.push(t) });
+    const res = await complete(provider('sse', { stream: true }), request, { onDelta: (t) => void deltas.push(t) });
     expect(res).toEqual({ content: 'Hello', finishReason: 'stop', model: 'served-model', usage: { total_tokens: 3 } });
     expect(deltas).toEqual(['Hel', 'lo']);
     expect(JSON.parse(seen.at(-1)!.body).stream).toBe(true);

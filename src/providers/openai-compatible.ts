@@ -37,8 +37,11 @@ export interface CallOptions {
   signal?: AbortSignal;
   /** Sent as `x-lucy-sim-now` (only under the LUCY_OPS_NOW clock override, for the simulator). */
   simNow?: string;
-  /** Streaming: called for every content delta. */
-  onDelta?: (text: string) => void;
+  /**
+   * Streaming: called for every content delta. A returned promise is backpressure: no more of the
+   * body is read until it settles (the attempt's own clocks stop meanwhile; see AttemptGuard.waitFor).
+   */
+  onDelta?: (text: string) => void | Promise<void>;
 }
 
 type Undici = typeof import('undici');
@@ -61,8 +64,6 @@ export async function closeProviderAgent(): Promise<void> {
   await agent?.close();
 }
 
-/** Largest body we will buffer: a chat completion is kilobytes; anything near this is broken. */
-const MAX_BODY_BYTES = 32 * 1024 * 1024;
 const MAX_ERROR_BODY_BYTES = 64 * 1024;
 /** After [DONE], how long to wait for the server to end the response (so the socket is reused). */
 const DRAIN_AFTER_DONE_MS = 1000;
@@ -206,8 +207,8 @@ async function readJson(
   guard: AttemptGuard,
   fail: Fail,
 ): Promise<CompletionResult> {
-  const { text, truncated } = await readBody(body, guard, MAX_BODY_BYTES);
-  if (truncated) throw fail('invalid-json', `response from ${provider.name} larger than ${MAX_BODY_BYTES} bytes`);
+  const { text, truncated } = await readBody(body, guard, provider.maxResponseBytes);
+  if (truncated) throw tooLarge(provider, fail);
   let parsed: ChatResponse;
   try {
     parsed = JSON.parse(text) as ChatResponse;
@@ -270,7 +271,7 @@ async function readStream(
     onDelta &&
       ((text: string) => {
         try {
-          onDelta(text);
+          return onDelta(text);
         } catch (err) {
           throw new ProviderError('aborted', `the consumer of ${provider.name}'s stream failed`, { cause: err });
         }
@@ -294,11 +295,21 @@ async function readStream(
         throw fail('invalid-json', `invalid JSON in stream from ${provider.name}: ${sample(outcome.sample)}`);
     }
   };
+  let size = 0;
   try {
     for await (const chunk of body as AsyncIterable<Buffer>) {
       // After [DONE] we only drain (so the connection can be reused); the content is complete.
       if (acc.sawDone) continue;
+      // the bytes read, not the content kept: a line that never ends grows the parser's buffer too
+      size += chunk.length;
+      if (size > provider.maxResponseBytes) throw tooLarge(provider, fail);
       for (const data of parser.push(chunk)) if (!acc.sawDone) handle(data);
+      // the consumer is behind: read nothing more (undici stops reading the socket) until it catches up
+      const behind = acc.backpressure;
+      if (behind) {
+        acc.backpressure = undefined;
+        await guard.waitFor(behind);
+      }
     }
     if (!acc.sawDone) for (const data of parser.end()) handle(data);
   } catch (err) {
@@ -311,6 +322,13 @@ async function readStream(
     throw err;
   }
   return streamResult(provider, acc, fail);
+}
+
+function tooLarge(provider: ResolvedProvider, fail: Fail): ProviderError {
+  return fail(
+    'too-large',
+    `answer from ${provider.name} passed maxResponseBytes (${provider.maxResponseBytes} bytes); the rest was not read`,
+  );
 }
 
 function streamResult(provider: ResolvedProvider, acc: ChatStreamAccumulator, fail: Fail): CompletionResult {

@@ -38,7 +38,7 @@ describe('ChatStreamAccumulator', () => {
 
   it('says which events are progress', () => {
     const deltas: string[] = [];
-    const acc = new ChatStreamAccumulator((t) => deltas.push(t));
+    const acc = new ChatStreamAccumulator((t) => void deltas.push(t));
     expect(acc.accept(chunk({ role: 'assistant' }))).toEqual({ kind: 'no-progress' });
     expect(acc.accept(chunk({ content: '' }))).toEqual({ kind: 'no-progress' });
     expect(acc.accept(JSON.stringify({ choices: [], usage: { total_tokens: 1 } }))).toEqual({ kind: 'no-progress' });

@@ -92,8 +92,13 @@ export class ChatStreamAccumulator {
   model: string | undefined;
   usage: Record<string, number> | undefined;
   readonly toolCalls: ToolCall[] = [];
+  /**
+   * The consumer's last "wait before sending more" (onDelta returned a promise): the reader does
+   * not pull more bytes until it settles, so a slow consumer slows the provider, not our memory.
+   */
+  backpressure: Promise<void> | undefined;
 
-  constructor(private readonly onDelta?: (text: string) => void) {}
+  constructor(private readonly onDelta?: (text: string) => void | Promise<void>) {}
 
   /** True when the stream said it is complete (a finish_reason or [DONE]). */
   get finished(): boolean {
@@ -122,7 +127,8 @@ export class ChatStreamAccumulator {
       const delta = choice.delta ?? {};
       if (typeof delta.content === 'string' && delta.content !== '') {
         this.content += delta.content;
-        this.onDelta?.(delta.content);
+        const wait = this.onDelta?.(delta.content);
+        if (wait) this.backpressure = wait;
         progress = true;
       }
       const reasoning = delta.reasoning_content ?? delta.reasoning;

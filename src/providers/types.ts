@@ -50,6 +50,7 @@ export type ErrorType =
   | 'invalid-json' // body is not JSON / SSE data not JSON
   | 'empty' // no choices or no content
   | 'stream-cut' // stream ended without a finish / [DONE]
+  | 'too-large' // the answer passed the provider's maxResponseBytes
   | 'missing-key'; // apiKeyEnv names a variable that is not set
 
 export class ProviderError extends Error {

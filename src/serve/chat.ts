@@ -80,7 +80,7 @@ export async function handleChat(req: IncomingMessage, res: ServerResponse, ctx:
       return finish('ok', result);
     }
     const s = ctx.chain.run('stream', request, opts, (r) => (record = r));
-    const outcome = await pipeStream(res, s, s.result, record!, includeUsage);
+    const outcome = await pipeStream(res, s, s.result, record!, includeUsage, aborter.signal);
     countAttempts(outcome);
     return finish(outcome.kind, outcome);
   } catch (err) {
@@ -114,6 +114,7 @@ async function pipeStream(
   result: Promise<ChainResult>,
   record: CallRecord,
   includeUsage: boolean,
+  runSignal: AbortSignal,
 ): Promise<StreamOutcome> {
   const id = `chatcmpl-lucy-${record.runId}`;
   const at = created(record);
@@ -133,7 +134,8 @@ async function pipeStream(
   try {
     for await (const chunk of chunks) {
       open(chunk);
-      res.write(chunkBody(id, at, model, { content: chunk.delta }));
+      // a client that does not read: stop pulling deltas, so the chain stops reading the provider
+      if (!res.write(chunkBody(id, at, model, { content: chunk.delta }))) await drained(res, runSignal);
     }
     const done = await result;
     open(done); // a stream of tool calls only has had no delta yet
@@ -147,10 +149,37 @@ async function pipeStream(
     if (!res.headersSent) throw err; // nothing sent yet: an ordinary HTTP error answer
     // Mid-stream: say so in the stream, and end WITHOUT [DONE] (never a clean end).
     const reply = chainErrorReply(err);
-    if (!res.destroyed) res.end(sse(reply.body));
+    if (!res.destroyed) {
+      const behind = res.writableNeedDrain;
+      res.end(sse(reply.body));
+      // a client that stopped reading may never take it: its connection does not stay open for that
+      if (behind) closeUnlessFinished(res, UNREAD_END_GRACE_MS);
+    }
     const attempts = (err as { attempts?: StreamOutcome['attempts'] }).attempts ?? [];
     return { kind: outcomeOf(err), attempts };
   }
+}
+
+/** How long a client that is not reading gets to take a stream's last bytes before its connection is closed. */
+const UNREAD_END_GRACE_MS = 5000;
+
+function closeUnlessFinished(res: ServerResponse, ms: number): void {
+  const timer = setTimeout(() => res.destroy(), ms).unref();
+  res.once('close', () => clearTimeout(timer));
+}
+
+/** Resolves when the client has taken the buffered bytes, has gone, or the run has ended. */
+function drained(res: ServerResponse, runSignal: AbortSignal): Promise<void> {
+  if (res.destroyed || runSignal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done).off('close', done);
+      runSignal.removeEventListener('abort', done);
+      resolve();
+    };
+    res.once('drain', done).once('close', done);
+    runSignal.addEventListener('abort', done, { once: true });
+  });
 }
 
 type Parsed =

@@ -63,6 +63,10 @@ export function chainErrorReply(err: unknown): ErrorReply {
     });
   }
   if (err instanceof StreamInterruptedError) {
+    if (err.attempts.at(-1)?.errorType === 'too-large')
+      return errorReply(502, err.message, 'lucy_ops_response_too_large', 'response_too_large', {
+        attempts: publicAttempts(err.attempts),
+      });
     return errorReply(502, err.message, 'lucy_ops_stream_interrupted', 'stream_interrupted', {
       attempts: publicAttempts(err.attempts),
     });

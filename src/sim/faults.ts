@@ -80,7 +80,41 @@ export function respond(fault: Fault, x: Exchange): void {
     case 'reset':
       x.req.socket.resetAndDestroy();
       return;
+    case 'flood':
+      return flood(fault.chunkBytes ?? 65_536, fault.totalBytes ?? 100 * 1024 * 1024, x);
   }
+}
+
+/** Writes `piece` until `total` content bytes are out, only as fast as the client reads. */
+function flood(size: number, total: number, x: Exchange): void {
+  const content = 'x'.repeat(size);
+  let head: string, piece: Buffer, tail: string;
+  if (x.chat.stream) {
+    x.res.writeHead(200, SSE_HEADERS);
+    head = openingFrames(x, []).join('');
+    piece = Buffer.from(sse(chunkBody(x.id, x.created, x.chat.model, { content })));
+    tail = sse(chunkBody(x.id, x.created, x.chat.model, {}, 'stop')) + sse('[DONE]');
+  } else {
+    // the JSON completion, split around its content (no content-length: it is written as it goes)
+    const marker = '\u0000content\u0000';
+    const whole = JSON.stringify(completionBody(x.id, x.created, x.chat, marker));
+    const at = whole.indexOf(JSON.stringify(marker).slice(1, -1));
+    x.res.writeHead(200, { 'content-type': JSON_TYPE });
+    head = whole.slice(0, at);
+    piece = Buffer.from(content);
+    tail = whole.slice(at + JSON.stringify(marker).length - 2);
+  }
+  x.res.write(head);
+  let sent = 0;
+  const pump = () => {
+    while (sent < total) {
+      if (x.res.destroyed) return;
+      sent += size;
+      if (!x.res.write(piece)) return void x.res.once('drain', pump);
+    }
+    x.res.end(tail);
+  };
+  pump();
 }
 
 function answerOk(fault: Extract<Fault, { kind: 'ok' }>, x: Exchange): void {

@@ -39,6 +39,10 @@ const FAULT_FIELDS: Record<Fault['kind'], Record<string, [Check, string]>> = {
   'error-body': {},
   'empty-choices': {},
   reset: {},
+  flood: {
+    chunkBytes: [(v) => Number.isInteger(v) && (v as number) > 0, 'a whole number > 0'],
+    totalBytes: [(v) => Number.isInteger(v) && (v as number) > 0, 'a whole number > 0'],
+  },
 };
 const REQUIRED: Partial<Record<Fault['kind'], string[]>> = { status: ['status'] };
 

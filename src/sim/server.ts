@@ -31,6 +31,8 @@ export interface Simulator {
   /** Requests received per model, faults and unknown models included. */
   counts(): Record<string, number>;
   requests(): SimRequestRecord[];
+  /** Bytes written to clients so far, on every connection (headers included). */
+  bytesSent(): number;
   /** Forgets counts and requests (rule `times` use is kept; it starts over with a new script). */
   resetCounts(): void;
   /** Stops listening and destroys every connection, hung and trickling ones included. */
@@ -112,7 +114,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
 
   async function control(path: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (path === '/__sim/stats' && req.method === 'GET')
-      return sendJson(res, 200, JSON.stringify({ counts, requests: records }));
+      return sendJson(res, 200, JSON.stringify({ counts, requests: records, bytesSent: bytesSent() }));
     if (req.method !== 'POST') return sendJson(res, 405, JSON.stringify({ error: { message: 'method not allowed' } }));
     const body = await readBody(req);
     try {
@@ -140,6 +142,8 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   }
 
   const sockets = new Set<Socket>();
+  let closedBytes = 0;
+  const bytesSent = () => [...sockets].reduce((n, s) => n + s.bytesWritten, closedBytes);
   const server = createServer((req, res) => {
     handle(req, res).catch((err: Error) => {
       if (!res.headersSent) sendJson(res, 500, JSON.stringify({ error: { message: `simulator: ${err.message}` } }));
@@ -148,7 +152,10 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   });
   server.on('connection', (socket) => {
     sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
+    socket.on('close', () => {
+      sockets.delete(socket);
+      closedBytes += socket.bytesWritten;
+    });
   });
   const host = opts.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
@@ -164,6 +171,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     url: `http://${urlHost(host)}:${port}/v1`,
     port,
     ...sim,
+    bytesSent,
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((err) => (err ? reject(err) : resolve()));

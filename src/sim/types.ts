@@ -27,7 +27,14 @@ export type Fault =
   /** 200 with `choices: []`. */
   | { kind: 'empty-choices' }
   /** Read the request, then reset the connection (TCP RST). */
-  | { kind: 'reset' };
+  | { kind: 'reset' }
+  /**
+   * A 200 that never stops talking: content deltas of `chunkBytes` characters (default 65536) as
+   * fast as the client takes them (it waits for 'drain', so a client that does not read holds it
+   * back), until `totalBytes` of content (default 100 MiB), then a finish and `[DONE]`. Non-stream:
+   * one JSON completion whose content is that long.
+   */
+  | { kind: 'flood'; chunkBytes?: number; totalBytes?: number };
 
 export type FaultKind = Fault['kind'];
 
