@@ -224,7 +224,7 @@ describe('chat completions through the chain', () => {
     aborter.abort();
     expect(await call).toBeInstanceOf(OpenAI.APIUserAbortError);
     await upstream.closed; // the upstream connection closed: serve aborted its call (its timeouts are 30 s)
-    const isEnd = (r: any) => r.job === 'chat-route' && r.event === 'run.end';
+    const isEnd = (r: any) => r.job === 'serve:chat-route' && r.event === 'run.end';
     await until('the run.end of the aborted call', () => readLog(dir).some(isEnd), 5000);
     expect(readLog(dir).find(isEnd)).toMatchObject({ outcome: 'failed', failure: 'aborted' });
   });

@@ -30,6 +30,16 @@ export async function alertAfterRun(ctx: JobContext, run: RunHandle, result: Wor
   const decided = quiet ? undefined : decisionFor(memory, run.runId);
   const alerts = planAlerts(run, result, memory!, decided, opened);
   alerts.push(...(await breakerRecoveries(ctx, run, result, alerts, at)));
+  return sendAll(ctx, run, alerts, at);
+}
+
+/** Sends a run's alerts one after the other, each logged under the run. */
+export async function sendAll(
+  ctx: JobContext,
+  run: RunHandle,
+  alerts: AlertInput[],
+  at: string,
+): Promise<AlertReport[]> {
   const reports: AlertReport[] = [];
   for (const alert of alerts) {
     reports.push(
@@ -118,7 +128,7 @@ export const breakerAlertKey = (provider: string) => `alert:breaker:${provider}`
  * run's alerts name as opened, and answer a trial that closes one of them with `breaker-closed`.
  * Manual resets and probes close breakers without a recovery alert (the operator knows).
  */
-async function breakerRecoveries(
+export async function breakerRecoveries(
   ctx: JobContext,
   run: RunHandle,
   result: WorkResult,
@@ -131,7 +141,7 @@ async function breakerRecoveries(
   }
   const out: AlertInput[] = [];
   // a job recovering in the same run carries the closed breakers, as a job alert carries opened ones
-  const recovered = sent.find((a) => a.kind === 'job-recovered');
+  const recovered = sent.find((a) => a.kind === 'job-recovered' || a.kind === 'requests-recovered');
   for (const t of transitions) {
     if (t.to !== 'closed' || t.from === 'closed' || (t as { by?: string }).by) continue;
     let told: { openedAt?: string } | undefined;

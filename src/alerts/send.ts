@@ -30,6 +30,8 @@ const DEFAULT_SEVERITY: Record<AlertKind, Severity> = {
   'breaker-open': 'warning',
   'breaker-closed': 'resolved',
   'job-recovered': 'resolved',
+  'requests-failing': 'critical',
+  'requests-recovered': 'resolved',
 };
 
 /** Fill in ts (LUCY_OPS_NOW-aware), host and the kind's default severity. */

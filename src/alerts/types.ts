@@ -12,7 +12,11 @@ export type AlertKind =
   /** A breaker we alerted about (breaker-open, or listed in a job alert) closed again: its trial succeeded. */
   | 'breaker-closed'
   /** The silent case, from `postmortem gaps --fail-on-gap`: slots with no record at all. */
-  | 'gap';
+  | 'gap'
+  /** Proxy traffic (serve, library chains): enough of the latest requests failed (src/alerts/requests.ts). */
+  | 'requests-failing'
+  /** Proxy traffic served again after requests-failing was sent. */
+  | 'requests-recovered';
 
 export type Severity = 'critical' | 'warning' | 'resolved';
 

@@ -99,7 +99,7 @@ export async function createChainInternals(
   const logging = opts.log ?? true;
   const streamingChain = config.providers.map((p) => ({ ...p, stream: true }));
   let closed = false;
-  const hooks = new AfterRunQueue();
+  const hooks = new AfterRunQueue(defaultJob);
   // a call's records go out in one write, two event-loop turns later (see DeferredLog)
   const deferred = logging ? new DeferredLog(context.log) : undefined;
   // Calls come many a second here: breaker reads may reuse one up to BREAKER_READ_MAX_AGE_MS old

@@ -113,28 +113,40 @@ it('logs breaker changes under the contract names breaker.open / breaker.half-op
   ]);
 });
 
-it('runs the after-run hooks for failures, recoveries and breaker changes, not for steady ok calls or client aborts', async () => {
-  const { ctx, store } = context();
-  const queue = new AfterRunQueue();
-  /** Did this call reach the alert hook (any read or write of the job's alert memory)? */
-  const hooked = async (fn: (r: ReturnType<typeof startCallRecord>) => void) => {
-    const before = store.updates.get('alert:serve') ?? 0;
-    fn(startCallRecord(ctx, 'serve', { enabled: true, hooks: queue }));
+it('judges calls as requests: one requests-failing when enough of the latest failed, one recovery, never a job alert', async () => {
+  const { ctx, store } = context(); // afterConsecutiveFailures: 3 (the default)
+  const lines: string[] = [];
+  ctx.alertLine = (l: string) => void lines.push(l);
+  const queue = new AfterRunQueue('serve');
+  const call = async (fn: (r: ReturnType<typeof startCallRecord>) => void) => {
+    fn(startCallRecord(ctx, 'serve:chat', { enabled: true, hooks: queue }));
     await queue.drain();
-    return (store.updates.get('alert:serve') ?? 0) > before;
   };
-  expect(await hooked((r) => r.ok(served()))).toBe(true); // first call of the process: memory may hold a failure streak
-  expect(await hooked((r) => r.ok(served()))).toBe(false); // steady: skipped
-  expect(await hooked((r) => r.failed(new AllProvidersFailedError([], true)))).toBe(true);
-  expect(await hooked((r) => r.failed(new RunAbortedError([])))).toBe(false); // the client went away: not the chain's failure
-  expect(await hooked((r) => r.ok(served()))).toBe(true); // recovery
-  expect(await hooked((r) => r.ok(served()))).toBe(false);
-  expect(
-    await hooked((r) => {
-      r.onEvent({ type: 'breaker', transition: { provider: 'a', from: 'half-open', to: 'closed' } });
-      r.ok(served());
-    }),
-  ).toBe(true);
+  const attempt = { provider: 'a', model: 'a', outcome: 'failed' as const, httpStatus: 503, ms: 1 };
+  for (let i = 0; i < 5; i++)
+    await call((r) => r.failed(new AllProvidersFailedError([attempt, attempt, attempt], false)));
+  await call((r) => r.failed(new RunAbortedError([]))); // the client went away: not the chain's failure
+  await call((r) => r.ok(served()));
+  await call((r) => r.ok(served()));
+  expect(lines).toEqual([
+    'lucy-ops: ALERT requests-failing: serve: 3 of the last 3 requests failed: every provider down (a: 503 ×3)',
+  ]);
+  await call((r) => r.ok(served()));
+  expect(lines.at(-1)).toBe(
+    'lucy-ops: RECOVERED requests-recovered: serve: requests are served again (3 in a row, the last by a; 5 of the last 8 failed)',
+  );
+  expect(lines).toHaveLength(2);
+  // a request is no cron run: no job's alert memory is read or written
+  expect([...store.updates.keys()].filter((k) => k.startsWith('alert:') && k !== 'alert:requests:serve')).toEqual([]);
+  // steady ok calls skip the hooks; a breaker change runs them
+  const touched = () => store.updates.get('alert:breaker:a') ?? 0;
+  await call((r) => r.ok(served()));
+  expect(touched()).toBe(0);
+  await call((r) => {
+    r.onEvent({ type: 'breaker', transition: { provider: 'a', from: 'half-open', to: 'closed' } });
+    r.ok(served());
+  });
+  expect(touched()).toBe(1);
 });
 
 it('a deferred log appends after the next check phase (after work queued behind it there), in order', async () => {

@@ -4,6 +4,8 @@
  * and alerts see chat traffic like cron traffic. No per-slot lock: concurrent requests of one job
  * are normal here, unlike cron runs.
  */
+import type { CallVerdict } from '../alerts/after-call.js';
+import { RequestWindow } from '../alerts/requests.js';
 import type { EngineEvent } from '../engine/types.js';
 import {
   AllProvidersFailedError,
@@ -41,22 +43,28 @@ export interface CallRecord {
 
 /**
  * The after-run hooks (alerts, metrics textfile) of one chain's calls, run in the background so no
- * caller waits for them. A chat route makes many calls a second, so the steady state (an ok call
- * after an ok call of the same job, no breaker change) skips them: it would only rewrite the alert
- * memory unchanged, an fsync per request. Failures, breaker changes and the first ok after a
- * failure (recovery) always run them.
+ * caller waits for them. Calls are judged as requests, not runs: the chain's RequestWindow (an
+ * array push per call) decides when its traffic is failing or served again (src/alerts/requests.ts).
+ * A chat route makes many calls a second, so the steady state (an ok call after an ok call, no
+ * breaker change, no decision) skips the hooks: they would only rewrite state unchanged, an fsync
+ * per request. Failures, breaker changes and decisions always run them.
  */
 export class AfterRunQueue {
   private readonly pending = new Set<Promise<void>>();
-  /** Jobs whose last call in this process was ok and was handed to the hooks. */
-  private readonly steady = new Set<string>();
+  private steady = false;
+  private window: RequestWindow | undefined;
+
+  /** `label`: the chain's name in its alerts (serve's is "serve"). */
+  constructor(private readonly label: string) {}
 
   submit(ctx: JobContext, run: RunHandle, result: WorkResult): void {
-    const ok = result.status === 'ok';
-    if (ok && this.steady.has(run.job) && !result.transitions?.length) return;
-    if (ok) this.steady.add(run.job);
-    else this.steady.delete(run.job);
-    const hooks = afterRun(ctx, run, result).finally(() => this.pending.delete(hooks));
+    const failed = result.status === 'failed';
+    const window = (this.window ??= new RequestWindow(ctx.config.alerts.afterConsecutiveFailures));
+    const decision = window.push(failed);
+    if (!failed && this.steady && !decision && !result.transitions?.length) return;
+    this.steady = !failed;
+    const call = { label: this.label, decision, window: window.view(), inIncident: window.inIncident };
+    const hooks = afterCall(ctx, run, result, call).finally(() => this.pending.delete(hooks));
     this.pending.add(hooks);
   }
 
@@ -197,11 +205,11 @@ export function startCallRecord(ctx: JobContext, job: string, opts: CallRecordOp
   };
 }
 
-/** Alerts and metrics hooks, as cron runs get them; never awaited by the caller's request. */
-async function afterRun(ctx: JobContext, run: RunHandle, result: WorkResult): Promise<void> {
+/** Alerts and metrics hooks for one call; never awaited by the caller's request. */
+async function afterCall(ctx: JobContext, run: RunHandle, result: WorkResult, call: CallVerdict): Promise<void> {
   try {
-    const { afterRunHooks } = await import('../jobs/hooks.js');
-    await afterRunHooks(ctx, run, result);
+    const { afterCallHooks } = await import('../jobs/hooks.js');
+    await afterCallHooks(ctx, run, result, call);
   } catch (err) {
     ctx.warn(`after-run hooks failed: ${(err as Error).message}`);
   }

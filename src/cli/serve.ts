@@ -19,8 +19,8 @@ interface ServeFlags {
 const HELP = `
 Point any OpenAI client at http://HOST:PORT/v1. The request's "model" is "auto" (the whole
 chain) or a provider name (the chain from that provider on). Every answer carries
-x-lucy-provider, x-lucy-model and x-lucy-degraded; x-lucy-job names the job it is logged under
-(default "serve"). With serve.tokenEnv set, clients send "Authorization: Bearer <token>".
+x-lucy-provider, x-lucy-model and x-lucy-degraded; x-lucy-job: LABEL logs a request as job
+serve:LABEL (default "serve"; never a cron job's name). With serve.tokenEnv set, clients send "Authorization: Bearer <token>".
 
 Routes: POST /v1/chat/completions, GET /v1/models, GET /healthz (503 when no provider can
 serve), GET /metrics (Prometheus text).

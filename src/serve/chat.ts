@@ -199,9 +199,12 @@ async function parseRequest(req: IncomingMessage, ctx: ChatContext): Promise<Par
     kind: 'reply',
     reply: errorReply(status, message, 'invalid_request_error', code, { param }),
   });
-  const job = header(req, 'x-lucy-job');
-  if (job !== undefined && !JOB_NAME.test(job))
+  const label = header(req, 'x-lucy-job');
+  if (label !== undefined && !JOB_NAME.test(label))
     return bad('x-lucy-job must be 1-64 characters of letters, digits, . _ : -', 'x-lucy-job');
+  // a label for the log, never a cron job's name: config job names cannot hold ':', so no client
+  // can write a configured job's records, alert memory or served slots
+  const job = label === undefined ? undefined : `serve:${label}`;
   const deadlineHeader = header(req, 'x-lucy-deadline-ms');
   const deadlineMs = deadlineHeader === undefined ? undefined : Number(deadlineHeader);
   if (
