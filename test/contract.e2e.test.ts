@@ -50,6 +50,22 @@ describe('every command under --json: one document with the contract fields', ()
   it('generate, probe, breaker, postmortem, backfill, run, init, drill, sim, serve', async () => {
     const dir = project();
     const run = (args: string[]) => runCli([...args, '--json'], { cwd: dir, env });
+    // lucy-ops served blog at 12:00 already (judging begins at a job's first record), then missed 13:00
+    fs.mkdirSync(path.join(dir, 'logs'), { recursive: true });
+    fs.writeFileSync(
+      path.join(dir, 'logs/jobs.jsonl'),
+      JSON.stringify({
+        ts: '2026-04-19T12:00:09.000Z',
+        level: 'info',
+        event: 'run.end',
+        job: 'blog',
+        runId: 'earlier',
+        scheduledFor: '2026-04-19T12:00:00.000Z',
+        trigger: 'cron',
+        outcome: 'ok',
+        durationMs: 9000,
+      }) + '\n',
+    );
 
     const gen = await run(['generate', 'blog']);
     expect(gen.exitCode, gen.stderr).toBe(0);

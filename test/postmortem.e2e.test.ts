@@ -57,22 +57,24 @@ describe('postmortem gaps and backfill read the same logs', () => {
     const host2 = path.join(dir, 'host2.jsonl');
     fs.writeFileSync(host2, served('2026-04-19T15:00:00.000Z', 'b'));
 
+    // now is 17:00: the 16:00 slot is an hour old, past any grace (pending is measured from now)
     const configuredOnly = await both(dir, []);
     expect(configuredOnly.gaps).toEqual([
       '2026-04-19T14:30:00.000Z',
       '2026-04-19T15:00:00.000Z',
       '2026-04-19T15:30:00.000Z',
+      '2026-04-19T16:00:00.000Z',
     ]);
     expect(configuredOnly.plan).toEqual(configuredOnly.gaps);
 
     const union = await both(dir, ['--log', host2]);
-    expect(union.gaps).toEqual(['2026-04-19T14:30:00.000Z', '2026-04-19T15:30:00.000Z']);
+    expect(union.gaps).toEqual(['2026-04-19T14:30:00.000Z', '2026-04-19T15:30:00.000Z', '2026-04-19T16:00:00.000Z']);
     expect(union.plan).toEqual(union.gaps);
     expect(union.stderr).toEqual(['', '']);
 
     // stdin is one more log, for both
     const piped = await both(dir, ['--log', '-'], served('2026-04-19T15:30:00.000Z', 'c'));
-    expect(piped.gaps).toEqual(['2026-04-19T14:30:00.000Z', '2026-04-19T15:00:00.000Z']);
+    expect(piped.gaps).toEqual(['2026-04-19T14:30:00.000Z', '2026-04-19T15:00:00.000Z', '2026-04-19T16:00:00.000Z']);
     expect(piped.plan).toEqual(piped.gaps);
   });
 
@@ -92,7 +94,8 @@ describe('postmortem gaps and backfill read the same logs', () => {
     const host2 = path.join(dir, 'host2.jsonl');
     fs.writeFileSync(host2, served('2026-04-19T15:00:00.000Z', 'b'));
     const r = await both(dir, ['--log', host2]);
-    expect(r.gaps).toEqual(['2026-04-19T14:00:00.000Z', '2026-04-19T14:30:00.000Z', '2026-04-19T15:30:00.000Z']);
+    // host2's log is all there is: judging begins at its first record (15:00)
+    expect(r.gaps).toEqual(['2026-04-19T15:30:00.000Z', '2026-04-19T16:00:00.000Z']);
     expect(r.plan).toEqual(r.gaps);
     for (const stderr of r.stderr)
       expect(stderr).toMatch(

@@ -4,7 +4,6 @@
  */
 import type { LogRecord } from '../log/types.js';
 import type { ReadStats } from '../log/reader.js';
-import { slotsBetween } from '../schedule/slots.js';
 import {
   addTally,
   causeCounts,
@@ -16,6 +15,7 @@ import {
   type CauseTally,
 } from './cause.js';
 import { mergeIncidents, type Incident } from './incidents.js';
+import { judgedSlots, judgingStart, scheduleTimeline, type JudgingBasis } from './judging.js';
 import { scanIntoLedger, type ScanOptions } from './parallel-scan.js';
 import {
   counter,
@@ -63,7 +63,7 @@ export interface Gap {
   job: string;
   /** First unserved slot (ISO). */
   start: string;
-  /** The next served slot (ISO); null while the gap is still open at the end of the window. */
+  /** The next served slot (ISO), even when a slot between is still pending; null while none is. */
   end: string | null;
   /** end − start; for an open gap, until − start. */
   durationMs: number;
@@ -95,6 +95,12 @@ export interface JobSummary {
   doubled: number;
   /** Served slots that only a fallback served (counted in `served` too). */
   degraded: number;
+  /** When judging began for this job (ISO): slots before it are not judged (may be before `since`). */
+  judgedFrom: string;
+  /** Why then: `job` its first record, `log` the first record of any job (it has none), `window` no records at all. */
+  judgedBy: JudgingBasis;
+  /** The schedules it ran on, as its run.start records say (`from` null: since before any record). */
+  schedules: Array<{ from: string | null; schedule: string; tz: string }>;
 }
 
 export interface UnservedSlot {
@@ -122,8 +128,9 @@ export interface GapReport {
 /** Each expected slot of one job in the window, judged. Lazy: one slot at a time. */
 export function* judgeSlots(job: JobSchedule, ledger: SlotLedger): Generator<JudgedSlot> {
   const book = ledger.jobs.get(job.name);
-  const pendingFrom = ledger.untilMs - (job.graceMs ?? 0);
-  for (const slot of slotsBetween(job.schedule, job.tz, new Date(ledger.sinceMs), new Date(ledger.untilMs))) {
+  // measured from the clock, not the window's end: a window that ended long ago has nothing pending
+  const pendingFrom = ledger.nowMs - (job.graceMs ?? 0);
+  for (const slot of judgedSlots(job, ledger)) {
     const key = ledger.keyOf(slot.getTime());
     const packed = book?.slots.get(key) ?? 0;
     const running = counter(packed, STARTS) > counter(packed, ENDS);
@@ -168,6 +175,7 @@ export function findGaps(
   const late: LateSlot[] = [];
   const summaries: JobSummary[] = [];
   for (const job of jobs) {
+    const start = judgingStart(job, ledger);
     const summary: JobSummary = {
       job: job.name,
       slots: 0,
@@ -177,6 +185,13 @@ export function findGaps(
       pending: 0,
       doubled: 0,
       degraded: 0,
+      judgedFrom: new Date(start.fromMs).toISOString(),
+      judgedBy: start.basis,
+      schedules: scheduleTimeline(job, ledger).map((m) => ({
+        from: Number.isFinite(m.fromMs) ? new Date(m.fromMs).toISOString() : null,
+        schedule: m.schedule,
+        tz: m.tz,
+      })),
     };
     let stretch: { start: Date; last: Date; slots: number; providers: string[] } | undefined;
     const closeStretch = (end: Date | null) => {
@@ -232,7 +247,7 @@ export function findGaps(
         if (lateRun) late.push({ job: job.name, slot: judged.slot.toISOString(), ...lateRun });
         close(judged.slot);
       } else if (judged.status === 'pending') {
-        close(null); // its run may still be going: we cannot say yet when the gap ends
+        // not judged yet: it neither extends an open gap nor ends it (a served slot after it does)
       } else {
         open ??= { start: judged.slot, last: judged.slot, slots: 0, failed: 0, missing: 0, tally: new Map() };
         open.last = judged.slot;

@@ -1,10 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import { mergeIncidents, type GapSpan } from './incidents.js';
 
-const gap = (job: string, start: string, end: string | null, slots = 1, causes: GapSpan['causes'] = []): GapSpan => ({
+/** A gap of `slots` quarter-hourly slots from `start`, unless `last` says otherwise. */
+const gap = (
+  job: string,
+  start: string,
+  end: string | null,
+  slots = 1,
+  causes: GapSpan['causes'] = [],
+  last?: string,
+): GapSpan => ({
   job,
   start: `2026-04-19T${start}:00.000Z`,
   end: end === null ? null : `2026-04-19T${end}:00.000Z`,
+  lastSlot: last
+    ? `2026-04-19T${last}:00.000Z`
+    : new Date(Date.parse(`2026-04-19T${start}:00.000Z`) + (slots - 1) * 15 * 60_000).toISOString(),
   slots,
   failed: causes.length > 0 ? slots : 0,
   missing: causes.length > 0 ? 0 : slots,
@@ -56,6 +67,22 @@ describe('mergeIncidents', () => {
     const incidents = mergeIncidents([gap('a', '17:00', null, 4), gap('b', '17:30', '17:45')], UNTIL);
     expect(incidents).toHaveLength(1);
     expect(incidents[0]).toMatchObject({ end: null, open: true, slots: 5, durationMs: 60 * 60_000 });
+  });
+
+  it('ends when its jobs are served again, not when the slowest schedule comes round', () => {
+    // an hourly job failed at 14:00 and has had no slot since; the quarter-hourly job recovered at 14:45
+    const recovered = mergeIncidents(
+      [gap('blog', '14:00', null, 1, [], '14:00'), gap('threads', '14:00', '14:45', 3)],
+      new Date('2026-04-19T14:50:00Z'),
+    );
+    expect(recovered).toHaveLength(1);
+    expect(recovered[0]).toMatchObject({ end: '2026-04-19T14:45:00.000Z', open: false, durationMs: 45 * 60_000 });
+    // but a slot of the hourly job that failed after the others recovered keeps it open
+    const still = mergeIncidents(
+      [gap('blog', '14:00', null, 2, [], '15:00'), gap('threads', '14:00', '14:45', 3)],
+      new Date('2026-04-19T15:10:00Z'),
+    );
+    expect(still[0]).toMatchObject({ end: null, open: true });
   });
 
   it('returns nothing for no gaps', () => {

@@ -1,6 +1,8 @@
 /**
  * Incidents: one outage usually hits every job at once, so gaps of different jobs that overlap in
- * time are merged into one incident ("14:15–15:00, 3 jobs, 9 slots").
+ * time are merged into one incident ("14:15–15:00, 3 jobs, 9 slots"). An incident ends when its
+ * jobs are served again: a job whose next slot has not come yet (its gap open, nothing tried since
+ * the others recovered) does not keep it open.
  */
 import { addTally, causeCounts, formatCause, tallyFromCounts, type CauseCount } from './cause.js';
 
@@ -9,6 +11,8 @@ export interface GapSpan {
   job: string;
   start: string;
   end: string | null;
+  /** Last unserved slot (ISO); without it an open gap keeps its incident open. */
+  lastSlot?: string;
   slots: number;
   failed: number;
   missing: number;
@@ -18,7 +22,10 @@ export interface GapSpan {
 export interface Incident {
   /** Earliest gap start (ISO). */
   start: string;
-  /** Latest gap end (ISO); null when any of its gaps is still open. */
+  /**
+   * When its jobs were served again (ISO): the latest end of its closed gaps. Null while it is
+   * open: no gap has closed, or an open gap has an unserved slot at or after that time.
+   */
   end: string | null;
   /** Job names, sorted. */
   jobs: string[];
@@ -67,8 +74,13 @@ export function mergeIncidents(gaps: readonly GapSpan[], until: Date): Incident[
   return incidents;
 }
 
-function toIncident(gaps: GapSpan[], startMs: number, endMs: number): Incident {
-  const open = gaps.some((g) => g.end === null);
+function toIncident(gaps: GapSpan[], startMs: number, spanEndMs: number): Incident {
+  const closedEnds = gaps.filter((g) => g.end !== null).map((g) => Date.parse(g.end!));
+  const recoveredMs = closedEnds.length > 0 ? Math.max(...closedEnds) : undefined;
+  const open =
+    recoveredMs === undefined ||
+    gaps.some((g) => g.end === null && (g.lastSlot === undefined || Date.parse(g.lastSlot) >= recoveredMs));
+  const endMs = open ? spanEndMs : recoveredMs;
   const tally = new Map<string, number>();
   for (const gap of gaps) addTally(tally, tallyFromCounts(gap.causes));
   const counts = causeCounts(tally);

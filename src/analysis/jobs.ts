@@ -21,6 +21,7 @@ export function jobSchedulesFromConfig(
       name,
       schedule: job.schedule,
       tz: job.tz,
+      cron: job.cron,
       graceMs: graceMs ?? (job.deadlineMs ?? config.deadlineMs) + GRACE_SLACK_MS,
     }));
 }

@@ -7,10 +7,12 @@
  * is degraded only when every serving run was served by a fallback, and then by the last one.
  */
 import type { CauseTally } from './cause.js';
-import { addCounters, counter, OKS, type LateRun, type SlotLedger } from './ledger.js';
+import { addCounters, counter, OKS, type LateRun, type ScheduleMark, type SlotLedger } from './ledger.js';
 
 export interface LedgerSnapshot {
   invalidRecords: number;
+  /** The first record of any job in this text (ms; Infinity: none). */
+  firstMs: number;
   jobs: JobSnapshot[];
 }
 
@@ -21,6 +23,9 @@ interface JobSnapshot {
   causes: Array<[number, Array<[string, number]>]>;
   late: Array<[number, LateRun]>;
   degraded: Array<[number, string]>;
+  firstMs: number;
+  marks: ScheduleMark[];
+  lastMarkKey: string;
 }
 
 export function snapshotLedger(ledger: SlotLedger): LedgerSnapshot {
@@ -40,9 +45,12 @@ export function snapshotLedger(ledger: SlotLedger): LedgerSnapshot {
       causes: [...job.causes].map(([key, tally]) => [key, [...tally]]),
       late: [...job.late],
       degraded: [...job.degraded],
+      firstMs: job.first.ms,
+      marks: job.marks,
+      lastMarkKey: job.lastMarkKey,
     });
   }
-  return { invalidRecords: ledger.invalidRecords, jobs };
+  return { invalidRecords: ledger.invalidRecords, firstMs: ledger.first.ms, jobs };
 }
 
 /** The typed arrays of a snapshot, to hand them to another thread without a copy. */
@@ -53,9 +61,17 @@ export function snapshotBuffers(snapshot: LedgerSnapshot): ArrayBuffer[] {
 /** Adds what `later` (a ledger of the log text after `into`'s) says to `into`. */
 export function mergeLedger(into: SlotLedger, later: LedgerSnapshot): void {
   into.invalidRecords += later.invalidRecords;
+  into.first.noteMs(later.firstMs);
   for (const snap of later.jobs) {
     const job = into.jobs.get(snap.name);
     if (!job) continue;
+    // when lucy-ops began, and the schedules the later text names (in reading order, after ours)
+    job.first.noteMs(snap.firstMs);
+    for (const mark of snap.marks) {
+      const key = `${mark.schedule}\u0000${mark.tz}`;
+      if (key !== job.lastMarkKey) job.marks.push(mark);
+      job.lastMarkKey = key;
+    }
     const laterLate = new Map(snap.late);
     const laterDegraded = new Map(snap.degraded);
     const laterCauses = new Map(snap.causes);

@@ -6,15 +6,25 @@ import type { LogRecord } from '../log/types.js';
 import type { CauseTally } from './cause.js';
 import { attemptCauseKey, runCauseKey } from './cause.js';
 import { IntMap } from './int-map.js';
-import { slotsBetween } from '../schedule/slots.js';
+import { slotsBetween, type CronSemantics } from '../schedule/slots.js';
 
 /** A job as the analysis sees it. */
 export interface JobSchedule {
   name: string;
+  /** The schedule in the config: judges slots no `run.start` record names a schedule for. */
   schedule: string;
   tz: string;
-  /** Unserved slots this close to `until` may still be running: not judged yet. Default 0. */
+  /** Whose rules name the slots (default: the cron daemon's). */
+  cron?: CronSemantics;
+  /** Unserved slots this close to now may still be running: not judged yet. Default 0. */
   graceMs?: number;
+}
+
+/** From `fromMs` on, the job ran on this schedule (as its `run.start` records say). */
+export interface ScheduleMark {
+  fromMs: number;
+  schedule: string;
+  tz: string;
 }
 
 export interface Window {
@@ -66,6 +76,11 @@ export interface JobLedger {
    * the chain's first provider removes the slot (the service was whole after all).
    */
   degraded: Map<number, string>;
+  /** When lucy-ops first wrote about this job, in any log read (see Earliest). */
+  first: Earliest;
+  /** Schedule changes as `run.start` records show them, in reading order. */
+  marks: ScheduleMark[];
+  lastMarkKey: string;
 }
 
 export interface LedgerOptions {
@@ -73,19 +88,65 @@ export interface LedgerOptions {
   lateAfterMs?: number;
   /** Size the tables for every slot of the window up front (default true; a range's ledger: false). */
   presize?: boolean;
+  /** The clock: slots younger than a job's grace are measured from here. Default: the window's end. */
+  now?: Date;
+}
+
+/**
+ * The earliest instant records speak for. A run started by cron (trigger `cron`) speaks from its
+ * slot (it ran for that slot, just before writing); other runs (backfill, manual) from when they
+ * were written, since they may name a slot from long before lucy-ops was installed.
+ */
+export class Earliest {
+  ms = Infinity;
+  private text = '';
+
+  note(ts: string, scheduledFor: string, trigger: string): void {
+    const cron = trigger === 'cron';
+    if (canonical(ts) && (!cron || canonical(scheduledFor))) {
+      // ISO strings in one shape compare as text: a Date.parse only for a new earliest
+      const text = cron && scheduledFor < ts ? scheduledFor : ts;
+      if (this.text === '' || text < this.text) this.set(Date.parse(text));
+      return;
+    }
+    const t = Date.parse(ts);
+    const slot = cron ? Date.parse(scheduledFor) : NaN;
+    const ms = Number.isNaN(slot) ? t : Number.isNaN(t) ? slot : Math.min(t, slot);
+    if (ms < this.ms) this.set(ms);
+  }
+
+  /** Merge in an instant already worked out (another thread's earliest). */
+  noteMs(ms: number): void {
+    if (ms < this.ms) this.set(ms);
+  }
+
+  private set(ms: number): void {
+    if (Number.isNaN(ms)) return;
+    this.ms = ms;
+    this.text = new Date(ms).toISOString();
+  }
+}
+
+/** `2026-04-19T14:15:00.000Z`, as JobLog writes every time. */
+function canonical(text: string): boolean {
+  return text.length === 24 && text.charCodeAt(23) === 90 /* Z */ && text.charCodeAt(10) === 84; /* T */
 }
 
 export class SlotLedger {
   readonly jobs = new Map<string, JobLedger>();
   /** Records about known jobs whose `scheduledFor` is not a time. */
   invalidRecords = 0;
+  /** The first record of any job (known or not) in the logs read. */
+  readonly first = new Earliest();
   readonly sinceMs: number;
   readonly untilMs: number;
+  readonly nowMs: number;
   private readonly lateAfterMs: number;
 
   constructor(jobs: readonly JobSchedule[], window: Window, opts: LedgerOptions = {}) {
     this.sinceMs = window.since.getTime();
     this.untilMs = window.until.getTime();
+    this.nowMs = opts.now?.getTime() ?? this.untilMs;
     this.lateAfterMs = opts.lateAfterMs ?? 60_000;
     for (const job of jobs)
       this.jobs.set(job.name, {
@@ -93,6 +154,9 @@ export class SlotLedger {
         causes: new Map(),
         late: new Map(),
         degraded: new Map(),
+        first: new Earliest(),
+        marks: [],
+        lastMarkKey: '',
       });
   }
 
@@ -104,14 +168,25 @@ export class SlotLedger {
   add(record: LogRecord): void {
     const event = record.event;
     if (event !== 'run.end' && event !== 'run.start' && event !== 'attempt.end') return;
+    if (event === 'run.start') {
+      const text = (v: unknown) => (typeof v === 'string' ? v : undefined);
+      this.runStarted(
+        record.job,
+        record.scheduledFor,
+        record.ts,
+        String(record.trigger ?? ''),
+        text(record.schedule),
+        text(record.tz),
+      );
+      return;
+    }
+    this.noteRecord(record.job, record.ts, record.scheduledFor, String(record.trigger ?? ''));
     const job = this.locate(record.job, record.scheduledFor);
     if (!job) return;
     const key = this.key;
     const packed = job.slots.get(key) ?? 0;
 
-    if (event === 'run.start') {
-      job.slots.set(key, bump(packed, STARTS));
-    } else if (event === 'run.end') {
+    if (event === 'run.end') {
       const outcome = record.outcome;
       if (outcome === 'ok') {
         this.served(
@@ -138,14 +213,24 @@ export class SlotLedger {
     }
   }
 
-  /** A run.start, without building a record (the fast path of quick-decode.ts). */
-  runStarted(jobName: string, scheduledFor: string): void {
+  /** A run.start (also the fast path of quick-decode.ts, without building a record). */
+  runStarted(
+    jobName: string,
+    scheduledFor: string,
+    ts: string,
+    trigger: string,
+    schedule: string | undefined,
+    tz: string | undefined,
+  ): void {
+    this.noteRecord(jobName, ts, scheduledFor, trigger);
+    if (schedule !== undefined) this.noteSchedule(jobName, ts, scheduledFor, trigger, schedule, tz ?? 'UTC');
     const job = this.locate(jobName, scheduledFor);
     if (job) job.slots.set(this.key, bump(job.slots.get(this.key) ?? 0, STARTS));
   }
 
   /** A run.end with outcome ok, without building a record. */
   runServed(jobName: string, scheduledFor: string, ts: string, durationMs: number, trigger: string): void {
+    this.noteRecord(jobName, ts, scheduledFor, trigger);
     const job = this.locate(jobName, scheduledFor);
     if (job) this.served(job, this.key, job.slots.get(this.key) ?? 0, ts, durationMs, trigger);
   }
@@ -160,6 +245,35 @@ export class SlotLedger {
     if (!job) return;
     const packed = job.slots.get(this.key) ?? 0;
     if (counter(packed, OKS) === 0) this.served(job, this.key, packed, ts, 0, trigger, degradedBy);
+  }
+
+  /** Any record of a run: when lucy-ops first wrote about the job, and about any job. */
+  private noteRecord(jobName: string, ts: string, scheduledFor: string, trigger: string): void {
+    this.first.note(ts, scheduledFor, trigger);
+    this.jobs.get(jobName)?.first.note(ts, scheduledFor, trigger);
+  }
+
+  /**
+   * A `run.start` names the schedule it ran under. A change is in force from the first run under
+   * the new schedule: from its slot when cron started it, else from when it was written.
+   */
+  private noteSchedule(
+    jobName: string,
+    ts: string,
+    scheduledFor: string,
+    trigger: string,
+    schedule: string,
+    tz: string,
+  ): void {
+    const job = this.jobs.get(jobName);
+    if (!job) return;
+    const key = `${schedule}\u0000${tz}`;
+    if (key === job.lastMarkKey) return;
+    const at = new Earliest();
+    at.note(ts, scheduledFor, trigger);
+    if (!Number.isFinite(at.ms)) return;
+    job.lastMarkKey = key;
+    job.marks.push({ fromMs: at.ms, schedule, tz });
   }
 
   private served(

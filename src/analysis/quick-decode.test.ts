@@ -16,7 +16,22 @@ function decode(line: string): { ok: boolean; records: Partial<LogRecord>[] } {
   const records: Partial<LogRecord>[] = [];
   const sink = {
     add: (r: LogRecord) => records.push(r),
-    runStarted: (job: string, scheduledFor: string) => records.push({ event: 'run.start', job, scheduledFor }),
+    runStarted: (
+      job: string,
+      scheduledFor: string,
+      ts: string,
+      trigger: string,
+      schedule: string | undefined,
+      tz: string | undefined,
+    ) =>
+      records.push({
+        event: 'run.start',
+        job,
+        scheduledFor,
+        ts,
+        trigger: trigger as LogRecord['trigger'],
+        ...(schedule === undefined ? {} : { schedule, tz }),
+      }),
     runServed: (job: string, scheduledFor: string, ts: string, durationMs: number, trigger: string) =>
       records.push({
         event: 'run.end',
@@ -38,6 +53,8 @@ describe('decodeGapLine', () => {
     for (const line of [
       head('run.start') + ',"lateMs":1800,"pid":42}',
       head('run.start') + '}',
+      head('run.start') + ',"schedule":"*/15 * * * *","tz":"Europe/Berlin","lateMs":1800,"pid":42}',
+      head('run.start') + ',"schedule":"0 9 * * mon\\u002dfri","tz":"UTC","lateMs":1,"pid":42}',
       head('run.end') + ',"outcome":"ok","provider":"deepseek-v3","degraded":false,"durationMs":9123.5}',
       head('run.end') + ',"error":"x \\",\\"outcome\\":\\"ok","outcome":"failed","durationMs":1}',
       head('run.end') + ',"outcome":"ok","meta":{"durationMs":1},"durationMs":7}',
@@ -50,9 +67,10 @@ describe('decodeGapLine', () => {
       const full = toRecord(line)!;
       expect(ok, line).toBe(true);
       expect(records, line).toHaveLength(1);
-      for (const key of ['event', 'job', 'scheduledFor', 'outcome', 'durationMs', 'httpStatus'] as const)
+      for (const key of ['event', 'job', 'scheduledFor', 'outcome', 'durationMs', 'httpStatus', 'schedule', 'tz'])
         expect(records[0][key], `${key} of ${line}`).toEqual(full[key]);
-      if (records[0].outcome === 'ok') expect([records[0].ts, records[0].trigger]).toEqual([full.ts, full.trigger]);
+      if (records[0].outcome === 'ok' || records[0].event === 'run.start')
+        expect([records[0].ts, records[0].trigger]).toEqual([full.ts, full.trigger]);
     }
   });
 

@@ -12,7 +12,14 @@ import { looksLikeObject, toRecord } from '../log/reader.js';
 /** Where decoded lines go (SlotLedger implements it). */
 export interface GapSink {
   add(record: LogRecord): void;
-  runStarted(job: string, scheduledFor: string): void;
+  runStarted(
+    job: string,
+    scheduledFor: string,
+    ts: string,
+    trigger: string,
+    schedule: string | undefined,
+    tz: string | undefined,
+  ): void;
   runServed(job: string, scheduledFor: string, ts: string, durationMs: number, trigger: string): void;
 }
 
@@ -74,7 +81,22 @@ export function decodeGapLine(text: string, start: number, end: number, sink: Ga
   const scheduledFor = text.slice(slotAt, slotEnd);
 
   if (fieldsAt === at + 9) {
-    sink.runStarted(job, scheduledFor);
+    // JobLog writes the job's schedule and tz next (older records have neither)
+    let schedule: string | undefined;
+    let tz: string | undefined;
+    if (text.startsWith(',"schedule":"', restAt)) {
+      const scheduleAt = restAt + 13;
+      const scheduleEnd = text.indexOf('"', scheduleAt);
+      if (scheduleEnd < 0 || scheduleEnd >= last || !text.startsWith('","tz":"', scheduleEnd))
+        return full(text.slice(start, end), sink);
+      const tzAt = scheduleEnd + 8;
+      const tzEnd = text.indexOf('"', tzAt);
+      if (tzEnd < 0 || tzEnd >= last) return full(text.slice(start, end), sink);
+      schedule = text.slice(scheduleAt, scheduleEnd);
+      tz = text.slice(tzAt, tzEnd);
+      if (schedule.includes('\\') || tz.includes('\\')) return full(text.slice(start, end), sink);
+    }
+    sink.runStarted(job, scheduledFor, text.slice(start + 7, tsEnd), text.slice(triggerAt, triggerEnd), schedule, tz);
     return true;
   }
   // run.end as JobLog writes it: outcome first after the common fields, durationMs last. Only then

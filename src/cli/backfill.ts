@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { ExitCode } from '../exit-codes.js';
 import { CliError, globalOpts, printJson, setExit } from './common.js';
 import { configFor, jobOf, requireKeys } from './context.js';
-import { repeatable, timeFlag } from './flags.js';
+import { durationFlag, repeatable, timeFlag } from './flags.js';
 import { LOG_FLAG_HELP } from './log-sources.js';
 
 interface BackfillFlags {
@@ -12,6 +12,7 @@ interface BackfillFlags {
   dryRun?: boolean;
   concurrency: string;
   log?: string[];
+  grace?: string;
 }
 
 export function register(program: Command): void {
@@ -24,6 +25,10 @@ export function register(program: Command): void {
     .option('--dry-run', 'list the plan; run nothing')
     .option('--concurrency <n>', 'slots run at once', '1')
     .option('--log <file>', LOG_FLAG_HELP, repeatable)
+    .option(
+      '--grace <duration>',
+      "don't plan slots this recent (measured from now): their run may still be going (default: the job's deadline + 1m)",
+    )
     .addHelpText(
       'after',
       `
@@ -32,11 +37,15 @@ Examples:
   lucy-ops postmortem gaps --since 6h
   lucy-ops backfill --since 6h --dry-run
   lucy-ops backfill --since 2026-04-19T14:00Z --until 2026-04-19T15:00Z --job blog
+  lucy-ops backfill --since 2h --grace 0s --dry-run    # plan even the slots just due
 
 A slot counts as served once a run.end with outcome "ok" carries it (a planned slot whose output
 is already there is recorded so, without generating again), so a second backfill over
 the same window finds nothing to do. It reads the same logs as postmortem gaps: the configured
-log and its rotations, plus every --log. Slots running right now are skipped, never doubled.
+log and its rotations, plus every --log, and plans the slots it would call failed or missing:
+the cron daemon's slots, from each job's first record on, by the schedule of their time; slots
+younger than the grace (from now, not from --until) are left alone. Slots running right now are
+skipped, never doubled.
 Exit codes: 0 done, 1 some slots failed, 69 stopped early (no provider could serve),
 75 another backfill is running for every job asked, 78 configuration error,
 130/143 stopped by SIGINT/SIGTERM (the slot in progress is logged as failed).`,
@@ -48,6 +57,7 @@ Exit codes: 0 done, 1 some slots failed, 69 stopped early (no provider could ser
       // the same logs as postmortem gaps (the configured one plus every --log), checked the same way
       const { logSources } = await import('./log-sources.js');
       await logSources(config.log, flags.log, (message) => process.stderr.write(`lucy-ops: warning: ${message}\n`));
+      const graceMs = flags.grace === undefined ? undefined : durationFlag('--grace', flags.grace);
       const concurrency = Number(flags.concurrency);
       if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 32)
         throw new CliError('--concurrency must be a whole number from 1 to 32', ExitCode.usage);
@@ -85,6 +95,8 @@ Exit codes: 0 done, 1 some slots failed, 69 stopped early (no provider could ser
           dryRun: flags.dryRun,
           concurrency,
           logs: flags.log,
+          graceMs,
+          now,
           signal: interrupt.signal,
           onProgress: progress?.update,
         });

@@ -3,6 +3,7 @@ import { ExitCode } from '../exit-codes.js';
 import { alertLines, CliError, globalOpts, printJson, setExit } from './common.js';
 import { configFor, jobOf, keyProblems, keysError } from './context.js';
 import { timeFlag } from './flags.js';
+import type { CronSemantics } from '../config/types.js';
 
 interface GenerateFlags {
   slot?: string;
@@ -45,7 +46,7 @@ variable too: the run is logged as a failed run of its slot; --dry-run exits 78 
       const alerts = alertLines();
       const ctx = await openJobContext(config, { alertLine: alerts.alertLine });
       try {
-        const slot = await resolveSlot(job.schedule, job.tz, flags.slot, ctx.clock.now());
+        const slot = await resolveSlot(job, flags.slot, ctx.clock.now());
         const trigger = flags.slot ? 'manual' : 'cron';
         const chain = jobChain(ctx, job);
         const problems = await keyProblems(config, chain);
@@ -91,20 +92,25 @@ variable too: the run is logged as a failed run of its slot; --dry-run exits 78 
 }
 
 /** The slot a run serves: --slot (must be one of the schedule's), else the latest at or before now. */
-export async function resolveSlot(schedule: string, tz: string, arg: string | undefined, now: number): Promise<Date> {
+export async function resolveSlot(
+  job: { schedule: string; tz: string; cron: CronSemantics },
+  arg: string | undefined,
+  now: number,
+): Promise<Date> {
   const { latestSlotAtOrBefore, nextSlotAfter } = await import('../schedule/slots.js');
+  const { schedule, tz, cron } = job;
   if (!arg) {
-    const slot = latestSlotAtOrBefore(schedule, tz, new Date(now));
+    const slot = latestSlotAtOrBefore(schedule, tz, new Date(now), cron);
     if (!slot) throw new CliError(`schedule ${schedule} has no slot at or before now`, ExitCode.usage);
     return slot;
   }
   const t = timeFlag('--slot', arg, now);
-  const before = latestSlotAtOrBefore(schedule, tz, t);
+  const before = latestSlotAtOrBefore(schedule, tz, t, cron);
   if (before && before.getTime() === t.getTime()) return t;
   // `--slot 2h` (or `now`) means the slot that was current then: a relative time is never exact
   const relative = !/^\s*\d{4}-\d{2}-\d{2}/.test(arg);
   if (relative && before) return before;
-  const near = [before, nextSlotAfter(schedule, tz, t)]
+  const near = [before, nextSlotAfter(schedule, tz, t, cron)]
     .filter((d) => d !== undefined)
     .map((d) => d.toISOString())
     .join(' or ');

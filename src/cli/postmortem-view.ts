@@ -39,8 +39,8 @@ export async function renderGapReport(report: GapReport, opts: ViewOptions): Pro
       c.dim(
         `  ·  ${report.jobs.length} job(s), ${slotsTotal} slot(s)  ·  ${report.linesRead} line(s) read, ${report.skippedLines} skipped`,
       ),
-    '',
   );
+  out.push(c.dim(judgingLine(report)), '');
 
   if (report.gaps.length === 0) {
     const pending = report.jobs.reduce((n, j) => n + j.pending, 0);
@@ -97,6 +97,19 @@ export async function renderGapReport(report: GapReport, opts: ViewOptions): Pro
       ),
     );
   return out.join('\n').replace(/\n*$/, '\n');
+}
+
+/** When judging began per job: slots before a job's first record (or the log's) are not gaps. */
+export function judgingLine(report: Pick<GapReport, 'since' | 'jobs'>): string {
+  const sinceMs = Date.parse(report.since);
+  const why = { job: 'its first record', log: 'no record of its own: the first record of any job', window: '' };
+  if (report.jobs.length > 0 && report.jobs.every((j) => j.judgedBy === 'window'))
+    return 'Judged from the start of the window: the logs read have no records at all.';
+  const later = report.jobs.filter((j) => Date.parse(j.judgedFrom) > sinceMs);
+  if (later.length === 0) return 'Judged from the start of the window: every job has records from before it.';
+  const each = later.map((j) => `${j.job} from ${shortTime(j.judgedFrom)} (${why[j.judgedBy]})`);
+  const rest = report.jobs.length - later.length;
+  return `Judged from when lucy-ops began: ${each.join('; ')}${rest > 0 ? `; ${rest} other job(s) from the start of the window` : ''}.`;
 }
 
 function incidentRow(incident: Incident, c: InstanceType<typeof import('chalk').Chalk>): string[] {

@@ -55,6 +55,11 @@ slots of one job: from its first unserved slot to the next served one (open if n
 of different jobs that overlap in time form one incident. The configured log (and its rotations)
 is always read; each --log adds to it, as in backfill, so both see the same runs.
 
+Slots are the ones the system cron daemon runs (config \`cron: 'croner'\` for croner's). Judging
+begins at each job's first record in the logs read (a job with none: the first record of any
+job); each slot is judged by the schedule its run.start records name for that time. Slots younger
+than the grace (measured from now) are pending: not judged, and they neither extend nor end a gap.
+
 Examples:
   lucy-ops postmortem gaps                          # the last 24 hours, every job
   lucy-ops postmortem gaps --since 2026-04-19T12:00Z --until 2026-04-19T18:00Z --job threads
@@ -83,7 +88,7 @@ Exit codes: 0 done (gaps or not); 1 a gap was found under --fail-on-gap; 64 usag
       );
 
       const { analyzeLogs } = await import('../analysis/gaps.js');
-      const report = await analyzeLogs(jobs, { since, until }, sources, { lateAfterMs, served });
+      const report = await analyzeLogs(jobs, { since, until }, sources, { lateAfterMs, served, now: new Date(now) });
       for (const error of report.errors) warn(`could not read all of ${error}`);
 
       // every gap and incident has `cause`, null when nothing explains it (scripts need not test for the key)

@@ -60,7 +60,7 @@ Exit codes: the command's own exit code; 128 + signal number when it was killed 
       const alerts = alertLines();
       const ctx = await openJobContext(config, { alertLine: alerts.alertLine });
       try {
-        const slot = await resolveSlot(job.schedule, job.tz, flags.slot, ctx.clock.now());
+        const slot = await resolveSlot(job, flags.slot, ctx.clock.now());
         const result = await runCommandSlot(ctx, job, slot, {
           trigger: flags.slot ? 'manual' : 'cron',
           command: command.length ? command : undefined,

@@ -35,11 +35,19 @@ export interface BreakerConfig {
 
 export type JobKind = 'blog' | 'thread' | 'story';
 
+/**
+ * Whose rules name a schedule's slots: `daemon`, the system cron daemon's (Vixie/ISC cron, cronie:
+ * a crontab line), or `croner`, croner's (a job started by systemd, Kubernetes or croner in-process).
+ */
+export type CronSemantics = 'daemon' | 'croner';
+
 export interface JobConfig {
   /** Cron expression (5 or 6 fields), read by croner. */
   schedule: string;
   /** IANA time zone for the schedule. Default UTC. */
   tz?: string;
+  /** Who starts this job, for which slots exist: default the top-level `cron` ('daemon'). */
+  cron?: CronSemantics;
   /** Generation jobs: kind, prompt, outDir. */
   kind?: JobKind;
   prompt?: string;
@@ -83,6 +91,8 @@ export interface MetricsConfig {
 }
 
 export interface UserConfig {
+  /** Who starts the jobs, for which slots exist: 'daemon' (crontab, the default) or 'croner'. */
+  cron?: CronSemantics;
   stateDir?: string;
   log?: string;
   providers: ProviderConfig[];
@@ -107,6 +117,7 @@ export interface ResolvedProvider extends ProviderConfig {
 export interface ResolvedJob extends JobConfig {
   name: string;
   tz: string;
+  cron: CronSemantics;
   /** Absolute outDir when set. */
   outDir?: string;
 }
@@ -114,6 +125,7 @@ export interface ResolvedJob extends JobConfig {
 export interface ResolvedConfig {
   /** Absolute path of the config file ('' for an in-memory config). */
   configPath: string;
+  cron: CronSemantics;
   configDir: string;
   stateDir: string;
   log: string;

@@ -3,7 +3,7 @@
  * zod adds ~45 ms to every cold start (measured), and every crontab line pays start-up.
  */
 import path from 'node:path';
-import type { ResolvedConfig, ResolvedJob, ResolvedProvider } from './types.js';
+import type { CronSemantics, ResolvedConfig, ResolvedJob, ResolvedProvider } from './types.js';
 import { ConfigError } from './errors.js';
 import { MAX_TIMER_MS } from '../time.js';
 import { baseUrlWarning } from './base-url.js';
@@ -147,6 +147,7 @@ function describe(v: unknown): string {
 }
 
 const TOP = [
+  'cron',
   'stateDir',
   'log',
   'providers',
@@ -176,6 +177,7 @@ const MAX_RESPONSE_BYTES_LIMIT = 256 * 1024 * 1024;
 const JOB = [
   'schedule',
   'tz',
+  'cron',
   'kind',
   'prompt',
   'outDir',
@@ -194,7 +196,7 @@ const KINDS = ['blog', 'thread', 'story'];
 export function resolveConfig(
   input: unknown,
   configPath: string,
-  validateSchedule: (schedule: string, tz: string) => string | undefined,
+  validateSchedule: (schedule: string, tz: string, cron: CronSemantics) => string | undefined,
 ): ResolvedConfig {
   const c = new Checker();
   if (!isObj(input))
@@ -302,6 +304,17 @@ export function resolveConfig(
   if (resolvedRetry.maxDelayMs < resolvedRetry.baseDelayMs)
     c.bad('retry.maxDelayMs', `must be at least retry.baseDelayMs (${resolvedRetry.baseDelayMs})`);
 
+  const semantics = (o: Obj, at: string, dflt: CronSemantics): CronSemantics => {
+    const v = o.cron;
+    if (v === undefined) return dflt;
+    if (v === 'daemon' || v === 'croner') return v;
+    c.bad(
+      field(at, 'cron'),
+      `must be "daemon" (jobs started by the system cron daemon from a crontab) or "croner" (started by systemd, Kubernetes or croner in-process), got ${describe(v)}`,
+    );
+    return dflt;
+  };
+  const cron = semantics(input, '', 'daemon');
   const providerNames = new Set(providers.map((p) => p.name));
   // no prototype: a job name from the command line (`generate toString`) finds nothing but jobs
   const jobs: Record<string, ResolvedJob> = Object.create(null) as Record<string, ResolvedJob>;
@@ -318,8 +331,9 @@ export function resolveConfig(
     c.unknownKeys(j, JOB, at);
     const schedule = c.str(j, 'schedule', at, true);
     const tz = c.str(j, 'tz', at) ?? 'UTC';
+    const jobCron = semantics(j, at, cron);
     if (schedule) {
-      const problem = validateSchedule(schedule, tz);
+      const problem = validateSchedule(schedule, tz, jobCron);
       if (problem) c.bad(`${at}.${j.tz !== undefined && /time ?zone|tz/i.test(problem) ? 'tz' : 'schedule'}`, problem);
     }
     const kind = c.str(j, 'kind', at);
@@ -355,6 +369,7 @@ export function resolveConfig(
       name,
       schedule: schedule ?? '',
       tz,
+      cron: jobCron,
       kind: kind as ResolvedJob['kind'],
       prompt,
       outDir: outDir ? abs(outDir) : undefined,
@@ -396,6 +411,7 @@ export function resolveConfig(
 
   const out: ResolvedConfig = {
     configPath,
+    cron,
     configDir,
     stateDir: abs(c.str(input, 'stateDir', '') ?? '.lucy-ops'),
     log: abs(c.str(input, 'log', '') ?? 'logs/jobs.jsonl'),

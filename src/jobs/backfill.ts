@@ -62,13 +62,18 @@ export interface BackfillOptions {
   concurrency?: number;
   /** Extra logs to read besides the configured one (and its rotations). */
   logs?: string[];
+  /** Slots younger than this (from now) may still be running: not planned. Default: each job's deadline + 1 min. */
+  graceMs?: number;
+  /** The clock's now (pending is measured from it, not from `until`). */
+  now?: Date;
   signal?: AbortSignal;
   onProgress?: (done: number, total: number, slot: BackfillSlot) => void;
 }
 
 export async function backfill(ctx: JobContext, opts: BackfillOptions): Promise<BackfillResult> {
-  const schedules = jobSchedulesFromConfig(ctx.config, opts.jobs);
+  const schedules = jobSchedulesFromConfig(ctx.config, opts.jobs, opts.graceMs);
   const sources = [...expandRotated(ctx.config.log), ...(opts.logs ?? [])];
+  const now = opts.now ?? new Date(ctx.clock.now());
   const plannedAt = Date.now(); // outputs newer than the plan were written by runs racing this one
   const window = { since: opts.since, until: opts.until };
   // slots another host served (the shared ledger, with state.redis) are not planned
@@ -78,7 +83,7 @@ export async function backfill(ctx: JobContext, opts: BackfillOptions): Promise<
     window,
     ctx.warn,
   );
-  const { ledger, stats } = await readLedger(schedules, window, sources, { served });
+  const { ledger, stats } = await readLedger(schedules, window, sources, { served, now });
   if (stats.errors.length > 0 && !opts.dryRun) throw new UnreadableLogError(stats.errors);
   const plan = unservedSlots(schedules, ledger);
   const slots: BackfillSlot[] = plan.map((p) => ({ job: p.job, slot: p.slot, was: p.status, status: 'planned' }));

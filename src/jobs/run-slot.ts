@@ -60,7 +60,10 @@ export async function runSlot(
   }
   try {
     const startedAt = ctx.clock.now();
-    run.log('run.start', { lateMs: Math.max(0, startedAt - slot.getTime()), pid: process.pid });
+    // the schedule the slot belongs to: gaps judges each slot by the schedule in force then
+    const config = ctx.config.jobs[job];
+    const schedule = config ? { schedule: config.schedule, tz: config.tz } : {};
+    run.log('run.start', { ...schedule, lateMs: Math.max(0, startedAt - slot.getTime()), pid: process.pid });
     let result: WorkResult;
     try {
       result = await work(run);

@@ -15,7 +15,8 @@ const SAMPLE_MS = 6 * HOUR;
 /** croner alone handles this much time on each side of an offset change. */
 const EXACT_MARGIN_MS = 3 * HOUR;
 
-const NICKNAMES: Record<string, string> = {
+/** The crontab macros, as the cron daemon expands them. */
+export const NICKNAMES: Record<string, string> = {
   '@yearly': '0 0 1 1 *',
   '@annually': '0 0 1 1 *',
   '@monthly': '0 0 1 * *',
@@ -25,7 +26,7 @@ const NICKNAMES: Record<string, string> = {
   '@hourly': '0 * * * *',
 };
 
-interface Plan {
+export interface Plan {
   /** Times of day (ms after midnight), sorted. */
   timesOfDay: Float64Array;
   /** Whether a calendar day (given as its UTC-midnight ms, read as a wall date) matches; undefined = every day. */
@@ -34,15 +35,20 @@ interface Plan {
 
 const plans = new Map<string, Plan | null>();
 
-function planFor(schedule: string): Plan | null {
-  let plan = plans.get(schedule);
+/**
+ * The schedule as wall-clock arithmetic, or null when croner must do it. `domAndDow` makes the
+ * day filter need both day-of-month and day-of-week (croner's OR otherwise).
+ */
+export function planFor(schedule: string, domAndDow = false): Plan | null {
+  const key = `${domAndDow ? '&' : '|'}${schedule}`;
+  let plan = plans.get(key);
   if (plan !== undefined) return plan;
-  plan = buildPlan(schedule);
-  plans.set(schedule, plan);
+  plan = buildPlan(schedule, domAndDow);
+  plans.set(key, plan);
   return plan;
 }
 
-function buildPlan(schedule: string): Plan | null {
+function buildPlan(schedule: string, domAndDow: boolean): Plan | null {
   const text = NICKNAMES[schedule.trim().toLowerCase()] ?? schedule.trim();
   const fields = text.split(/\s+/);
   if (fields.length !== 5 && fields.length !== 6) return null;
@@ -55,7 +61,9 @@ function buildPlan(schedule: string): Plan | null {
     for (let t = times.nextRun(new Date(day0 - 1)); t && t.getTime() < day0 + DAY; t = times.nextRun(t))
       tod.push(t.getTime() - day0);
     const everyDay = [dom, month, dow].every((f) => f === '*');
-    const days = everyDay ? undefined : new Cron(`0 0 0 ${dom} ${month} ${dow}`, { utcOffset: 0, paused: true });
+    const days = everyDay
+      ? undefined
+      : new Cron(`0 0 0 ${dom} ${month} ${dow}`, { utcOffset: 0, paused: true, domAndDow });
     return {
       timesOfDay: Float64Array.from(tod),
       dayMatches: days && ((wallMidnight) => days.match(new Date(wallMidnight))),
@@ -89,7 +97,7 @@ export function offsetAt(tz: string, ms: number): number {
   return wall - (ms - (((ms % 1000) + 1000) % 1000));
 }
 
-interface Segment {
+export interface Segment {
   start: number;
   /** Exclusive. */
   end: number;
@@ -100,7 +108,7 @@ interface Segment {
 const FIXED_ZONES = new Set(['UTC', 'Etc/UTC', 'GMT', 'Etc/GMT', 'Z']);
 
 /** [start, end) cut into stretches of one fixed offset and croner-only stretches around changes. */
-function segments(tz: string, start: number, end: number): Segment[] {
+export function segments(tz: string, start: number, end: number): Segment[] {
   if (FIXED_ZONES.has(tz)) return [{ start, end, offset: 0 }];
   const exact: [number, number][] = [];
   let prevT = start - SAMPLE_MS;
@@ -150,7 +158,8 @@ function* cronerRange(cron: Cron, start: number, end: number): Generator<Date> {
     yield slot;
 }
 
-function* arithmeticRange(plan: Plan, offset: number, start: number, end: number): Generator<Date> {
+/** The plan's instants in [start, end) at a fixed UTC offset (0: the wall-clock times themselves). */
+export function* arithmeticRange(plan: Plan, offset: number, start: number, end: number): Generator<Date> {
   const tod = plan.timesOfDay;
   if (tod.length === 0) return;
   for (let wallMidnight = Math.floor((start + offset) / DAY) * DAY; wallMidnight - offset < end; wallMidnight += DAY) {

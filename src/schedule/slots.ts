@@ -1,11 +1,17 @@
 /**
- * Schedule slots: the instants a job's cron expression names in its time zone. croner does the
- * calendar work and is DST-correct: a fixed-time job (`30 2 * * *`) whose time falls in a spring
- * gap runs at the first valid time after it, and only once when an autumn hour repeats; interval
- * jobs (`0 * * * *`) skip the missing hour and run in both repeated ones. We never invent slots.
+ * Schedule slots: the instants a job's cron expression names in its time zone. Two readings:
+ *  - 'daemon' (the default): as the system cron daemon runs a crontab line (daemon-slots.ts): the
+ *    day-of-month/day-of-week star rule, and its own catch-up rules at DST changes;
+ *  - 'croner': as croner schedules it in-process (fast-slots.ts), for jobs started by something
+ *    else (systemd timers, Kubernetes, a croner-based scheduler).
+ * Either way no slot is invented: each is an instant at which that scheduler starts the job.
  */
 import { Cron } from 'croner';
+import { DEFAULT_CRON_SEMANTICS, daemonEntry, type CronSemantics } from './cron-entry.js';
+import { daemonSlots, wallCron } from './daemon-slots.js';
 import { fastSlots } from './fast-slots.js';
+
+export type { CronSemantics } from './cron-entry.js';
 
 const cache = new Map<string, Cron>();
 
@@ -26,15 +32,20 @@ export function cronFor(schedule: string, tz: string): Cron {
   return cron;
 }
 
-/**
- * Every slot in `[from, to]` (both inclusive), in order, one at a time. Same slots as croner's
- * `nextRun` chain (see fast-slots.ts for how it avoids croner's per-call cost).
- */
-export function slotsBetween(schedule: string, tz: string, from: Date, to: Date): Generator<Date> {
-  return fastSlots(cronFor(schedule, tz), schedule, tz, from.getTime(), to.getTime());
+/** Every slot in `[from, to]` (both inclusive), in order, one at a time. */
+export function slotsBetween(
+  schedule: string,
+  tz: string,
+  from: Date,
+  to: Date,
+  semantics: CronSemantics = DEFAULT_CRON_SEMANTICS,
+): Generator<Date> {
+  return semantics === 'croner'
+    ? fastSlots(cronFor(schedule, tz), schedule, tz, from.getTime(), to.getTime())
+    : daemonSlots(schedule, tz, from.getTime(), to.getTime());
 }
 
-/** The same as slotsBetween, straight from croner, slot by slot (slow; the reference in tests). */
+/** croner's slots straight from its `nextRun` chain, slot by slot (slow; the reference in tests). */
 export function* cronerSlotsBetween(schedule: string, tz: string, from: Date, to: Date): Generator<Date> {
   const cron = cronFor(schedule, tz);
   const end = to.getTime();
@@ -43,20 +54,55 @@ export function* cronerSlotsBetween(schedule: string, tz: string, from: Date, to
     yield slot;
 }
 
+const DAY = 86_400_000;
+/** Search windows, growing: most schedules have a slot within a day; a leap day within 8 years. */
+const REACH = [2 * 3_600_000, 2 * DAY, 40 * DAY, 400 * DAY, 3000 * DAY];
+
 /** The slot a run started at `t` serves when nobody names one: the latest slot at or before `t`. */
-export function latestSlotAtOrBefore(schedule: string, tz: string, t: Date): Date | undefined {
-  // previousRuns is strictly before its reference; 1 ms later makes a slot exactly at `t` count.
-  const [slot] = cronFor(schedule, tz).previousRuns(1, new Date(t.getTime() + 1));
-  return slot;
+export function latestSlotAtOrBefore(
+  schedule: string,
+  tz: string,
+  t: Date,
+  semantics: CronSemantics = DEFAULT_CRON_SEMANTICS,
+): Date | undefined {
+  if (semantics === 'croner') {
+    // previousRuns is strictly before its reference; 1 ms later makes a slot exactly at `t` count.
+    const [slot] = cronFor(schedule, tz).previousRuns(1, new Date(t.getTime() + 1));
+    return slot;
+  }
+  let end = t.getTime();
+  for (const reach of REACH) {
+    let last: Date | undefined;
+    for (const slot of daemonSlots(schedule, tz, t.getTime() - reach, end)) last = slot;
+    if (last) return last;
+    end = t.getTime() - reach - 1;
+  }
+  return undefined;
 }
 
 /** The first slot strictly after `t`. */
-export function nextSlotAfter(schedule: string, tz: string, t: Date): Date | undefined {
-  return cronFor(schedule, tz).nextRun(t) ?? undefined;
+export function nextSlotAfter(
+  schedule: string,
+  tz: string,
+  t: Date,
+  semantics: CronSemantics = DEFAULT_CRON_SEMANTICS,
+): Date | undefined {
+  if (semantics === 'croner') return cronFor(schedule, tz).nextRun(t) ?? undefined;
+  let start = t.getTime() + 1;
+  for (const reach of REACH) {
+    const first = daemonSlots(schedule, tz, start, t.getTime() + reach).next();
+    if (!first.done) return first.value;
+    start = t.getTime() + reach + 1;
+  }
+  return undefined;
 }
 
 /** Undefined when the schedule and zone are usable; otherwise what is wrong, for a config error. */
-export function validateSchedule(schedule: string, tz: string): string | undefined {
+export function validateSchedule(
+  schedule: string,
+  tz: string,
+  semantics: CronSemantics = DEFAULT_CRON_SEMANTICS,
+): string | undefined {
   try {
     if (!UTC_ZONES.has(tz)) new Intl.DateTimeFormat('en-US', { timeZone: tz });
   } catch {
@@ -68,7 +114,7 @@ export function validateSchedule(schedule: string, tz: string): string | undefin
   }
   let cron: Cron;
   try {
-    cron = cronFor(schedule, tz);
+    cron = semantics === 'croner' ? cronFor(schedule, tz) : wallCron(daemonEntry(schedule));
   } catch (err) {
     return `invalid cron expression ${JSON.stringify(schedule)}: ${err instanceof Error ? err.message : String(err)}`;
   }

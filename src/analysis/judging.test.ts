@@ -1,0 +1,146 @@
+import { describe, expect, it } from 'vitest';
+import type { LogRecord } from '../log/types.js';
+import { buildLedger, findGaps, unservedSlots, type JobSchedule } from './gaps.js';
+import { mergeIncidents } from './incidents.js';
+
+const T = (hhmm: string) => `2026-04-19T${hhmm}:00.000Z`;
+const at = (hhmm: string, seconds = 0) => new Date(Date.parse(T(hhmm)) + seconds * 1000).toISOString();
+
+/** A cron run of `job` for slot `hhmm`: run.start (with its schedule) a few seconds late, then run.end. */
+function run(job: string, hhmm: string, outcome: 'ok' | 'failed' = 'ok', schedule?: string): LogRecord[] {
+  const common = { level: 'info' as const, job, runId: job + hhmm, scheduledFor: T(hhmm), trigger: 'cron' as const };
+  return [
+    {
+      ...common,
+      ts: at(hhmm, 2),
+      event: 'run.start',
+      ...(schedule ? { schedule, tz: 'UTC' } : {}),
+      lateMs: 2000,
+      pid: 1,
+    },
+    { ...common, ts: at(hhmm, 9), event: 'run.end', outcome, durationMs: 7000 },
+  ];
+}
+
+const quarter: JobSchedule = { name: 'threads', schedule: '*/15 * * * *', tz: 'UTC' };
+const hourly: JobSchedule = { name: 'blog', schedule: '0 * * * *', tz: 'UTC' };
+const window = (since: string, until: string) => ({ since: new Date(T(since)), until: new Date(T(until)) });
+
+describe('judging begins when lucy-ops began', () => {
+  it('fresh install: after a first run, nothing before it is a gap, for any job', async () => {
+    const jobs = [quarter, hourly, { name: 'sitemap', schedule: '5 * * * *', tz: 'UTC' }];
+    const ledger = await buildLedger(jobs, window('12:00', '14:20'), run('threads', '14:15'), {
+      now: new Date(T('14:20')),
+    });
+    const report = findGaps(jobs, ledger);
+    expect(report.gaps).toEqual([]);
+    expect(unservedSlots(jobs, ledger)).toEqual([]);
+    expect(report.jobs.map((j) => [j.job, j.judgedFrom, j.judgedBy])).toEqual([
+      ['threads', T('14:15'), 'job'],
+      ['blog', T('14:15'), 'log'],
+      ['sitemap', T('14:15'), 'log'],
+    ]);
+  });
+
+  it('a new job is judged from its own first record; one never installed from the log’s first record', async () => {
+    const jobs = [quarter, hourly];
+    const records = [
+      ...['12:00', '12:15', '12:30', '12:45', '13:00', '13:15', '13:30', '13:45', '14:00'].flatMap((s) =>
+        run('threads', s),
+      ),
+      ...run('blog', '13:00'),
+      ...run('blog', '14:00'),
+    ];
+    const ledger = await buildLedger(jobs, window('11:00', '14:00'), records);
+    expect(findGaps(jobs, ledger).gaps).toEqual([]);
+    // a third job in the config that never ran: missing from the log's first record on
+    const never: JobSchedule = { name: 'stories', schedule: '*/30 * * * *', tz: 'UTC' };
+    const withNever = await buildLedger([...jobs, never], window('11:00', '14:00'), records);
+    const report = findGaps([...jobs, never], withNever);
+    expect(report.gaps).toEqual([
+      expect.objectContaining({ job: 'stories', start: T('12:00'), end: null, open: true, missing: 5 }),
+    ]);
+    expect(report.jobs.find((j) => j.job === 'stories')).toMatchObject({ judgedFrom: T('12:00'), judgedBy: 'log' });
+  });
+
+  it('with no records at all, judges the whole window (an empty log plans every slot)', async () => {
+    const ledger = await buildLedger([hourly], window('12:00', '14:00'), []);
+    expect(unservedSlots([hourly], ledger).map((s) => s.slot)).toEqual([T('12:00'), T('13:00'), T('14:00')]);
+    expect(findGaps([hourly], ledger).jobs[0]).toMatchObject({ judgedFrom: T('12:00'), judgedBy: 'window' });
+  });
+
+  it('a backfill or manual run of an old slot does not move the start back', async () => {
+    const records: LogRecord[] = [
+      ...run('blog', '14:00'),
+      ...run('blog', '11:00').map((r) => ({ ...r, trigger: 'manual' as const, ts: at('14:30') })),
+    ];
+    const ledger = await buildLedger([hourly], window('09:00', '14:40'), records);
+    const report = findGaps([hourly], ledger);
+    expect(report.gaps).toEqual([]);
+    expect(report.jobs[0]).toMatchObject({ judgedFrom: T('14:00'), served: 1 });
+  });
+});
+
+describe('each slot is judged by the schedule in force then', () => {
+  it('*/30 until 14:00, */15 from then: no false slots before the change', async () => {
+    const records = [
+      ...['12:00', '12:30', '13:00', '13:30'].flatMap((s) => run('threads', s, 'ok', '*/30 * * * *')),
+      ...['14:00', '14:15', '14:30', '14:45', '15:00'].flatMap((s) => run('threads', s, 'ok', '*/15 * * * *')),
+    ];
+    const ledger = await buildLedger([quarter], window('12:00', '15:00'), records);
+    const report = findGaps([quarter], ledger);
+    expect(report.gaps).toEqual([]);
+    expect(report.jobs[0]).toMatchObject({
+      slots: 9,
+      served: 9,
+      schedules: [
+        { from: null, schedule: '*/30 * * * *', tz: 'UTC' },
+        { from: T('14:00'), schedule: '*/15 * * * *', tz: 'UTC' },
+      ],
+    });
+  });
+
+  it('a miss under the old schedule is still a miss', async () => {
+    const records = [
+      ...['12:00', '13:00'].flatMap((s) => run('threads', s, 'ok', '*/30 * * * *')),
+      ...['14:00', '14:15'].flatMap((s) => run('threads', s, 'ok', '*/15 * * * *')),
+    ];
+    const ledger = await buildLedger([quarter], window('12:00', '14:15'), records);
+    expect(findGaps([quarter], ledger).gaps).toEqual([
+      expect.objectContaining({ start: T('12:30'), end: T('13:00'), missing: 1 }),
+      expect.objectContaining({ start: T('13:30'), end: T('14:00'), missing: 1 }),
+    ]);
+  });
+});
+
+describe('gaps close and pending is measured from now', () => {
+  const minutely: JobSchedule = { name: 'tick', schedule: '* * * * *', tz: 'UTC', graceMs: 120_000 };
+
+  it('a gap ends at the next served slot even when a slot before it is still pending', async () => {
+    // failed 10:05–10:07, nothing yet for 10:08 (still within grace), served 10:09; now is 10:09:30
+    const records = [
+      ...run('tick', '10:04'),
+      ...['10:05', '10:06', '10:07'].flatMap((s) => run('tick', s, 'failed')),
+      ...run('tick', '10:09'),
+    ];
+    const ledger = await buildLedger([minutely], window('10:04', '10:09'), records, { now: new Date(at('10:09', 30)) });
+    const report = findGaps([minutely], ledger);
+    expect(report.gaps).toEqual([
+      expect.objectContaining({ start: T('10:05'), end: T('10:09'), open: false, slots: 3, failed: 3 }),
+    ]);
+    expect(report.jobs[0]).toMatchObject({ pending: 1, served: 2, failed: 3 });
+    expect(mergeIncidents(report.gaps, new Date(T('10:09')))[0]).toMatchObject({ end: T('10:09'), open: false });
+  });
+
+  it('pending slots are those younger than the grace at now, not at the end of the window', async () => {
+    const records = run('blog', '14:00');
+    const grace = { ...hourly, graceMs: 3 * 60_000 };
+    // the window ended months ago: the 15:00 slot is long past its grace, so it is missing
+    const late = await buildLedger([grace], window('14:00', '15:00'), records, { now: new Date('2026-08-01') });
+    expect(unservedSlots([grace], late)).toEqual([{ job: 'blog', slot: T('15:00'), status: 'missing' }]);
+    // right after 15:00, it may still be running
+    const fresh = await buildLedger([grace], window('14:00', '15:00'), records, { now: new Date(at('15:01')) });
+    expect(unservedSlots([grace], fresh)).toEqual([]);
+    expect(findGaps([grace], fresh).jobs[0].pending).toBe(1);
+  });
+});

@@ -1,0 +1,52 @@
+/**
+ * Which slots of a job are judged at all: those after lucy-ops began serving it, each by the
+ * schedule the job ran on at that time.
+ *  - Judging begins at the job's first record in the logs read; a job with no record at all
+ *    begins at the first record of any job (so a job whose crontab line was never installed is
+ *    still found); with no records at all, at the window's start.
+ *  - A slot is judged by the schedule its job ran on then (each `run.start` names it); slots
+ *    before the first record that names one, or of a job none names, by the config's.
+ */
+import { slotsBetween } from '../schedule/slots.js';
+import type { JobSchedule, ScheduleMark, SlotLedger } from './ledger.js';
+
+/** `job`: its own first record; `log`: the first record of any job; `window`: no records at all. */
+export type JudgingBasis = 'job' | 'log' | 'window';
+
+export interface JudgingStart {
+  /** When judging began (may be before the window: then the whole window is judged). */
+  fromMs: number;
+  basis: JudgingBasis;
+}
+
+export function judgingStart(job: JobSchedule, ledger: SlotLedger): JudgingStart {
+  const own = ledger.jobs.get(job.name)?.first.ms ?? Infinity;
+  if (Number.isFinite(own)) return { fromMs: own, basis: 'job' };
+  if (Number.isFinite(ledger.first.ms)) return { fromMs: ledger.first.ms, basis: 'log' };
+  return { fromMs: ledger.sinceMs, basis: 'window' };
+}
+
+/** The schedules the job ran on, in time order, the first one reaching back without limit. */
+export function scheduleTimeline(job: JobSchedule, ledger: SlotLedger): ScheduleMark[] {
+  const marks = [...(ledger.jobs.get(job.name)?.marks ?? [])].sort((a, b) => a.fromMs - b.fromMs);
+  const out: ScheduleMark[] = [];
+  for (const mark of marks) {
+    const last = out[out.length - 1];
+    if (!last || last.schedule !== mark.schedule || last.tz !== mark.tz) out.push({ ...mark });
+  }
+  if (out.length === 0) out.push({ fromMs: -Infinity, schedule: job.schedule, tz: job.tz });
+  out[0].fromMs = -Infinity;
+  return out;
+}
+
+/** Every judged slot of the job in the window, in order: after judging began, by the schedule of its time. */
+export function* judgedSlots(job: JobSchedule, ledger: SlotLedger): Generator<Date> {
+  const from = Math.max(ledger.sinceMs, judgingStart(job, ledger).fromMs);
+  const timeline = scheduleTimeline(job, ledger);
+  for (let i = 0; i < timeline.length; i++) {
+    const start = Math.max(from, timeline[i].fromMs);
+    const end = Math.min(ledger.untilMs, (timeline[i + 1]?.fromMs ?? Infinity) - 1);
+    if (start > end) continue;
+    yield* slotsBetween(timeline[i].schedule, timeline[i].tz, new Date(start), new Date(end), job.cron);
+  }
+}
