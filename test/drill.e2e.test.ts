@@ -31,27 +31,31 @@ describe('lucy-ops drill', () => {
       for (const c of act.checks) expect(Object.keys(c).sort()).toEqual(['actual', 'expected', 'name', 'ok']);
     }
     expect(report.numbers).toMatchObject({
-      slots: 24,
-      before: { served: 20, failed: 4, primaryRequestsInOutage: 12, alerts: 0 },
+      slots: 30,
+      before: { served: 24, failed: 6, primaryRequestsInOutage: 18, alerts: 0 },
       after: {
-        servedByPrimary: 20,
-        servedByFallback: 4,
+        servedByPrimary: 24,
+        servedByFallback: 6,
         failed: 0,
-        primaryRequestsInOutage: 5,
-        skippedPrimaryRuns: 1,
+        primaryRequestsInOutage: 6,
+        skippedPrimaryRuns: 2,
         alerts: { 'breaker-open': 1, 'breaker-closed': 1 },
       },
-      requestsSavedByBreaker: 7,
+      requestsSavedByBreaker: 12,
       gap: {
-        found: 4,
-        jobs: ['stories', 'threads'],
+        found: 6,
+        jobs: ['blog-generate', 'gen-stories', 'thread-factory'],
         start: '2026-04-19T14:15:00.000Z',
         end: '2026-04-19T15:00:00.000Z',
         durationMinutes: 45,
-        filled: 4,
+        filled: 6,
         secondBackfill: 0,
       },
     });
+    // act 1's postmortem: the blog generator failed three times in a row, in one incident with the other two
+    const before = report.acts[0];
+    const gaps = before.checks.find((c: { name: string }) => c.name === 'postmortem gaps finds each job’s gap');
+    expect(gaps.actual[0]).toMatchObject({ job: 'blog-generate', start: '2026-04-19T14:15:00.000Z', failed: 3 });
     expect(report.keptIn).toBeNull();
     // nothing left behind: not in the temporary folder, not in the working directory
     expect(fs.readdirSync(tmp)).toEqual([]);
@@ -64,11 +68,14 @@ describe('lucy-ops drill', () => {
     expect(r.stdout).toContain('Act 1 · before');
     expect(r.stdout).toContain('Act 2 · after');
     expect(r.stdout).toContain('Act 3 · backfill');
-    expect(r.stdout).toMatch(/threads 14:15 +deepseek-v3 timeout, idle-timeout, 503 → breaker OPEN/);
-    expect(r.stdout).toMatch(/stories 14:30 +deepseek-v3 skipped: breaker open, no request/);
+    expect(r.stdout).toMatch(/blog-generate +14:15 +deepseek-v3 timeout, idle-timeout, 503 → breaker OPEN/);
+    expect(r.stdout).toMatch(/thread-factory 14:30 +deepseek-v3 skipped: breaker open, no request/);
+    expect(r.stdout).toMatch(
+      /postmortem gaps: incident 14:15–15:00 \(45 min\), 6 slots: blog-generate 3 \(3 failed, 0 missing\), gen-stories 2 .*thread-factory 1/,
+    );
     expect(r.stdout).toContain('ALERT breaker-open');
     expect(r.stdout).toContain('ALERT breaker-closed');
-    expect(r.stdout).toContain('the breaker saved 7');
+    expect(r.stdout).toContain('the breaker saved 12');
     expect(r.stdout).toContain('Every act behaved as expected');
     expect(r.stdout).toContain('npx lucy-ops postmortem gaps --since 2h');
     expect(r.stdout).toContain('npx lucy-ops backfill --since 6h --dry-run');

@@ -80,7 +80,7 @@ export async function actBackfill(env: DrillEnv, before: ActWorld): Promise<Back
     ...first.slots.map((s) => ({
       at: ANALYSIS.until,
       kind: 'backfill' as const,
-      text: `backfill: ${s.job.padEnd(7)} ${hhmm(s.slot)}  ${s.status}${s.provider ? ` by ${s.provider}` : ''}${s.reason ? ` (${s.reason})` : ''}`,
+      text: `backfill: ${s.job.padEnd(14)} ${hhmm(s.slot)}  ${s.status}${s.provider ? ` by ${s.provider}` : ''}${s.reason ? ` (${s.reason})` : ''}`,
     })),
     ...gapTimeline(gapsAfter),
     {

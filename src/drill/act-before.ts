@@ -101,7 +101,11 @@ export async function actBefore(env: DrillEnv): Promise<BeforeOutcome> {
       { runs: EXPECTED.slots - EXPECTED.outageSlots.length, providers: [PRIMARY] },
       { runs: served.length, providers: [...new Set(served.map((s) => s.provider))] },
     ),
-    check('requests sent to the dead primary (3 tries × 4 runs)', EXPECTED.beforePrimaryRequests, primaryRequests),
+    check(
+      `requests sent to the dead primary (3 tries × ${EXPECTED.outageSlots.length} runs)`,
+      EXPECTED.beforePrimaryRequests,
+      primaryRequests,
+    ),
     check(
       'nothing alerted',
       { logged: 0, printed: 0 },

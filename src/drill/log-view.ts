@@ -150,7 +150,7 @@ export function runTimeline(stories: readonly RunStory[]): TimelineEntry[] {
           : story.steps.some((s) => s.event.startsWith('breaker.'))
             ? 'breaker'
             : 'ok';
-    out.push({ at: story.start, kind, text: `${story.job.padEnd(7)} ${hhmm(story.slot)}  ${describeRun(story)}` });
+    out.push({ at: story.start, kind, text: `${story.job.padEnd(14)} ${hhmm(story.slot)}  ${describeRun(story)}` });
     for (const alert of story.alerts) {
       const channels = Array.isArray(alert.channels) ? alert.channels.join(' + ') : 'stderr';
       out.push({

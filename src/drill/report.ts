@@ -63,7 +63,7 @@ function renderNumbers(r: DrillReport, c: ChalkInstance): string {
     ],
     [
       'requests to the dead primary',
-      `before ${n.before.primaryRequestsInOutage} · after ${n.after.primaryRequestsInOutage} → the breaker saved ${c.bold(String(n.requestsSavedByBreaker))} (${n.after.skippedPrimaryRuns} run skipped it outright)`,
+      `before ${n.before.primaryRequestsInOutage} · after ${n.after.primaryRequestsInOutage} → the breaker saved ${c.bold(String(n.requestsSavedByBreaker))} (${n.after.skippedPrimaryRuns} run${n.after.skippedPrimaryRuns === 1 ? '' : 's'} skipped it outright)`,
     ],
     [
       'the gap',

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { latestSlotAtOrBefore, nextSlotAfter } from '../schedule/slots.js';
+import { bySlot } from './checks.js';
 import { dueRuns } from './replay.js';
 import { EXPECTED, JOBS, OUTAGE, REPLAY, type DrillJob } from './scenario.js';
 
@@ -16,9 +17,14 @@ describe('the drill scenario', () => {
     expect(runs.at(-1)!.slot.toISOString()).toBe(REPLAY.to);
   });
 
-  it('puts exactly the expected runs inside the outage (the blog never meets it)', () => {
+  it('puts exactly the expected runs inside the outage: the blog generator three times in a row', () => {
     expect(inOutage.map((r) => ({ job: r.job, slot: r.slot.toISOString() }))).toEqual(EXPECTED.outageSlots);
-    expect(inOutage.some((r) => r.job === 'blog')).toBe(false);
+    expect(inOutage.filter((r) => r.job === 'blog-generate').map((r) => r.slot.toISOString().slice(11, 16))).toEqual([
+      '14:15',
+      '14:30',
+      '14:45',
+    ]);
+    expect(new Set(inOutage.map((r) => r.job))).toEqual(new Set(Object.keys(JOBS)));
   });
 
   it('expects each gap to end at the job’s first slot after the outage', () => {
@@ -32,10 +38,30 @@ describe('the drill scenario', () => {
     expect((Date.parse(incident.end) - Date.parse(incident.start)) / 60_000).toBe(incident.durationMinutes);
   });
 
-  it('expects 3 tries per failed run before, and 3 + one per later trial after', () => {
+  it('expects 3 tries per failed run before; after, a trial for each run past the cooldown, the rest skip', () => {
     expect(EXPECTED.beforePrimaryRequests).toBe(3 * EXPECTED.outageSlots.length);
-    // threads runs after the trip each get a half-open trial; stories 14:30 finds it open again
-    const threadsAfterTrip = inOutage.filter((r) => r.job === 'threads').length - 1;
-    expect(EXPECTED.afterPrimaryRequests).toBe(3 + threadsAfterTrip);
+    // the breaker opens in the first outage run (its 3 attempts take at most 1.5 s of backoff);
+    // each later run gets a trial when the last (re-)trip is 5 minutes old, else skips the primary
+    const COOLDOWN = 300_000;
+    const [first, ...later] = [...inOutage, ...runs.filter((r) => r.startAt >= until).slice(0, 1)];
+    expect({ job: first.job, slot: first.slot.toISOString() }).toEqual(EXPECTED.trip);
+    let openedAt = first.startAt + 1_500; // the latest the trip can come
+    const trials: Array<{ job: string; slot: string; result: string }> = [];
+    const skipped: Array<{ job: string; slot: string }> = [];
+    for (const r of later) {
+      const slot = { job: r.job, slot: r.slot.toISOString() };
+      // a trial or a skip must not depend on the trip's jitter: no run starts within 1.5 s of the cooldown's end
+      expect(Math.abs(r.startAt - (openedAt + COOLDOWN)) > 1_500 || r.startAt > openedAt + COOLDOWN + 1_500).toBe(true);
+      if (r.startAt < openedAt + COOLDOWN) skipped.push(slot);
+      else {
+        const inside = r.startAt < until;
+        trials.push({ ...slot, result: inside ? 're-opened' : 'closed' });
+        openedAt = r.startAt;
+      }
+    }
+    expect(trials).toEqual(EXPECTED.trials);
+    expect(bySlot(skipped)).toEqual(bySlot([...EXPECTED.skippedOpenRuns]));
+    expect(EXPECTED.afterPrimaryRequests).toBe(3 + trials.filter((t) => t.result === 're-opened').length);
+    expect(EXPECTED.breaker).toEqual({ open: 1 + trials.length - 1, halfOpen: trials.length, close: 1 });
   });
 });

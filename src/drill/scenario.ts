@@ -19,23 +19,27 @@ export const OUTAGE = { from: at('14:14'), until: at('14:59') } as const;
 export const PRIMARY = 'deepseek-v3';
 export const CHAIN = ['deepseek-v3', 'llama-3.3-70b', 'qwen-72b'] as const;
 
+/**
+ * The seed's three jobs: the blog generator every 15 minutes (it failed 14:15, 14:30 and 14:45 and
+ * went silent for 45 minutes), thread generation and story creation, all in the same outage.
+ */
 export const JOBS = {
-  blog: {
-    schedule: '0 * * * *',
+  'blog-generate': {
+    schedule: '*/15 * * * *',
     tz: 'UTC',
     kind: 'blog',
     outDir: 'content/blog',
-    prompt: 'Write a blog post about the news of {{date}}.',
+    prompt: 'Write a blog post about the news of {{date}} at {{time}}.',
   },
-  threads: {
-    schedule: '*/15 * * * *',
+  'thread-factory': {
+    schedule: '*/30 * * * *',
     tz: 'UTC',
     kind: 'thread',
     outDir: 'content/threads',
     prompt: 'Write a thread about what happened at {{time}} on {{date}}.',
   },
-  stories: {
-    schedule: '*/30 * * * *',
+  'gen-stories': {
+    schedule: '*/20 * * * *',
     tz: 'UTC',
     kind: 'story',
     outDir: 'content/stories',
@@ -45,7 +49,11 @@ export const JOBS = {
 export type DrillJob = keyof typeof JOBS;
 
 /** Crontab starts the three jobs together; the drill runs them one after another, a few seconds apart. */
-export const START_OFFSET_MS: Record<DrillJob, number> = { blog: 2_000, threads: 4_000, stories: 6_000 };
+export const START_OFFSET_MS: Record<DrillJob, number> = {
+  'blog-generate': 2_000,
+  'thread-factory': 4_000,
+  'gen-stories': 6_000,
+};
 
 /**
  * The primary hangs once (a timeout), trickles keep-alive newlines once (an idle timeout: the
@@ -97,32 +105,54 @@ export function afterConfig(simUrl: string, webhook: string): UserConfig {
 /**
  * What must happen, worked out by hand from the schedules and the outage window (scenario.test.ts
  * derives the slots again from the schedules). A run starts a few seconds after its slot, so the
- * slots whose runs fall in [14:14, 14:59) are threads 14:15, 14:30, 14:45 and stories 14:30. The
- * blog's 14:00 run is before the outage and its 15:00 run after it: the blog never notices.
+ * runs in [14:14, 14:59) are blog-generate 14:15, 14:30, 14:45, gen-stories 14:20, 14:40 and
+ * thread-factory 14:30; every job's next slot is 15:00, after the outage.
  */
 export const EXPECTED = {
-  /** 4 blog + 13 threads + 7 stories slots from 13:00 to 16:00. */
-  slots: 24,
+  /** 13 blog-generate + 7 thread-factory + 10 gen-stories slots from 13:00 to 16:00. */
+  slots: 30,
   outageSlots: [
-    { job: 'threads', slot: at('14:15') },
-    { job: 'threads', slot: at('14:30') },
-    { job: 'stories', slot: at('14:30') },
-    { job: 'threads', slot: at('14:45') },
+    { job: 'blog-generate', slot: at('14:15') },
+    { job: 'gen-stories', slot: at('14:20') },
+    { job: 'blog-generate', slot: at('14:30') },
+    { job: 'thread-factory', slot: at('14:30') },
+    { job: 'gen-stories', slot: at('14:40') },
+    { job: 'blog-generate', slot: at('14:45') },
   ],
   gaps: [
-    { job: 'threads', start: at('14:15'), end: at('15:00'), slots: 3, failed: 3, missing: 0 },
-    { job: 'stories', start: at('14:30'), end: at('15:00'), slots: 1, failed: 1, missing: 0 },
+    { job: 'blog-generate', start: at('14:15'), end: at('15:00'), slots: 3, failed: 3, missing: 0 },
+    { job: 'gen-stories', start: at('14:20'), end: at('15:00'), slots: 2, failed: 2, missing: 0 },
+    { job: 'thread-factory', start: at('14:30'), end: at('15:00'), slots: 1, failed: 1, missing: 0 },
   ],
-  incident: { start: at('14:15'), end: at('15:00'), jobs: ['stories', 'threads'], slots: 4, durationMinutes: 45 },
-  /** Act 1: 4 failed runs × 3 attempts, all at the dead primary. */
-  beforePrimaryRequests: 12,
+  incident: {
+    start: at('14:15'),
+    end: at('15:00'),
+    jobs: ['blog-generate', 'gen-stories', 'thread-factory'],
+    slots: 6,
+    durationMinutes: 45,
+  },
+  /** Act 1: 6 failed runs × 3 attempts, all at the dead primary. */
+  beforePrimaryRequests: 18,
+  /** Act 2: the run whose three failures (timeout, idle timeout, 503) open the breaker at about 14:15:03. */
+  trip: { job: 'blog-generate', slot: at('14:15') },
   /**
-   * Act 2: 3 to trip the breaker (threads 14:15: timeout, idle timeout, 503), then one half-open
-   * trial each at threads 14:30 and 14:45 (503, re-trip); stories 14:30 skips it (open).
+   * Each run after the cooldown (5 min from the last trip) gets the half-open trial: gen-stories
+   * 14:20:06, blog-generate 14:30:02 and gen-stories 14:40:06 meet the outage (503, open again);
+   * blog-generate 15:00:02 meets the recovered primary (closed).
    */
-  afterPrimaryRequests: 5,
-  /** breaker.open: the trip and two re-trips; half-open: three trials; close: the 15:00 trial. */
-  breaker: { open: 3, halfOpen: 3, close: 1 },
-  skippedOpenRuns: [{ job: 'stories', slot: at('14:30') }],
-  closedBy: { job: 'blog', slot: at('15:00') },
+  trials: [
+    { job: 'gen-stories', slot: at('14:20'), result: 're-opened' },
+    { job: 'blog-generate', slot: at('14:30'), result: 're-opened' },
+    { job: 'gen-stories', slot: at('14:40'), result: 're-opened' },
+    { job: 'blog-generate', slot: at('15:00'), result: 'closed' },
+  ],
+  /** The runs that find it open (within 5 minutes of a re-trip) skip the primary without a request. */
+  skippedOpenRuns: [
+    { job: 'blog-generate', slot: at('14:45') },
+    { job: 'thread-factory', slot: at('14:30') },
+  ],
+  /** Act 2: 3 to trip the breaker, then one per trial in the outage. */
+  afterPrimaryRequests: 6,
+  /** breaker.open: the trip and three re-trips; half-open: four trials; close: the 15:00 trial. */
+  breaker: { open: 4, halfOpen: 4, close: 1 },
 } as const;
