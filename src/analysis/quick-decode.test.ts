@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { readRecords, toRecord } from '../log/reader.js';
 import type { LogRecord } from '../log/types.js';
 import { analyzeLogs, buildLedger, findGaps, type JobSchedule } from './gaps.js';
-import { decodeGapLine } from './quick-decode.js';
+import { decodeGapLine, type GapSink } from './quick-decode.js';
 
 const APRIL19 = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../test/fixtures/april19.jsonl');
 const head = (event: string, job = 'blog') =>
@@ -16,14 +16,7 @@ function decode(line: string): { ok: boolean; records: Partial<LogRecord>[] } {
   const records: Partial<LogRecord>[] = [];
   const sink = {
     add: (r: LogRecord) => records.push(r),
-    runStarted: (
-      job: string,
-      scheduledFor: string,
-      ts: string,
-      trigger: string,
-      schedule: string | undefined,
-      tz: string | undefined,
-    ) =>
+    runStarted: (...[job, scheduledFor, ts, trigger, schedule, tz]: Parameters<GapSink['runStarted']>) =>
       records.push({
         event: 'run.start',
         job,
