@@ -21,8 +21,9 @@ export default defineConfig({
   breaker: { failureThreshold: 3, cooldownMs: 300000 }, // skip a failing provider for 5 minutes
   deadlineMs: 120000, // one budget per run: every retry and fallback included
 
-  // Each job: a cron schedule (croner, DST-correct), a time zone, and a prompt + outDir
-  // (for \`generate\`) or a command (for \`run\`). Prompt placeholders: {{date}} {{time}} {{slot}}.
+  // Each job: a cron schedule (its slots are those the system cron daemon runs, DST included;
+  // top-level cron: 'croner' when systemd or Kubernetes starts the jobs instead), a time zone, and
+  // a prompt + outDir (for \`generate\`) or a command (for \`run\`). Prompt placeholders: {{date}} {{time}} {{slot}}.
   jobs: {
     blog: { schedule: '0 * * * *', tz: 'UTC', kind: 'blog', outDir: 'content/blog', prompt: 'Write a blog post for {{date}}.' },
     threads: { schedule: '*/15 * * * *', tz: 'UTC', kind: 'thread', outDir: 'content/threads', prompt: 'Write a thread for {{date}} {{time}} UTC.' },
