@@ -15,7 +15,7 @@ import {
   type CauseTally,
 } from './cause.js';
 import { mergeIncidents, type Incident } from './incidents.js';
-import { judgedSlots, judgingStart, scheduleTimeline, type JudgingBasis } from './judging.js';
+import { judgingStart, scheduledSlots, scheduleTimeline, type JudgingBasis } from './judging.js';
 import { scanIntoLedger, type ScanOptions } from './parallel-scan.js';
 import {
   counter,
@@ -130,9 +130,12 @@ export function* judgeSlots(job: JobSchedule, ledger: SlotLedger): Generator<Jud
   const book = ledger.jobs.get(job.name);
   // measured from the clock, not the window's end: a window that ended long ago has nothing pending
   const pendingFrom = ledger.nowMs - (job.graceMs ?? 0);
-  for (const slot of judgedSlots(job, ledger)) {
+  const judgingFrom = judgingStart(job, ledger).fromMs;
+  for (const slot of scheduledSlots(job, ledger)) {
     const key = ledger.keyOf(slot.getTime());
     const packed = book?.slots.get(key) ?? 0;
+    // before lucy-ops began, only a slot it wrote about is its to judge
+    if (slot.getTime() < judgingFrom && packed === 0) continue;
     const running = counter(packed, STARTS) > counter(packed, ENDS);
     if (counter(packed, OKS) > 0) {
       const degradedBy = book?.degraded.get(key);

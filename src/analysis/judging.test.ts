@@ -69,7 +69,7 @@ describe('judging begins when lucy-ops began', () => {
     expect(findGaps([hourly], ledger).jobs[0]).toMatchObject({ judgedFrom: T('12:00'), judgedBy: 'window' });
   });
 
-  it('a backfill or manual run of an old slot does not move the start back', async () => {
+  it('a manual run of an old slot does not move the start back, but that slot is judged', async () => {
     const records: LogRecord[] = [
       ...run('blog', '14:00'),
       ...run('blog', '11:00').map((r) => ({ ...r, trigger: 'manual' as const, ts: at('14:30') })),
@@ -77,7 +77,14 @@ describe('judging begins when lucy-ops began', () => {
     const ledger = await buildLedger([hourly], window('09:00', '14:40'), records);
     const report = findGaps([hourly], ledger);
     expect(report.gaps).toEqual([]);
-    expect(report.jobs[0]).toMatchObject({ judgedFrom: T('14:00'), served: 1 });
+    // 09:00, 10:00, 12:00, 13:00 are not judged; 11:00 is (lucy-ops ran it), and served
+    expect(report.jobs[0]).toMatchObject({ judgedFrom: T('14:00'), slots: 2, served: 2 });
+    // had that run failed, it would be a gap of its own
+    const failed = records.map((r) =>
+      r.event === 'run.end' && r.scheduledFor === T('11:00') ? { ...r, outcome: 'failed' } : r,
+    );
+    const again = findGaps([hourly], await buildLedger([hourly], window('09:00', '14:40'), failed));
+    expect(again.gaps).toEqual([expect.objectContaining({ start: T('11:00'), end: T('14:00'), slots: 1, failed: 1 })]);
   });
 });
 

@@ -3,7 +3,8 @@
  * schedule the job ran on at that time.
  *  - Judging begins at the job's first record in the logs read; a job with no record at all
  *    begins at the first record of any job (so a job whose crontab line was never installed is
- *    still found); with no records at all, at the window's start.
+ *    still found); with no records at all, at the window's start. A slot before that which
+ *    records name (a manual or backfill run of it) is judged too.
  *  - A slot is judged by the schedule its job ran on then (each `run.start` names it); slots
  *    before the first record that names one, or of a job none names, by the config's.
  */
@@ -39,9 +40,12 @@ export function scheduleTimeline(job: JobSchedule, ledger: SlotLedger): Schedule
   return out;
 }
 
-/** Every judged slot of the job in the window, in order: after judging began, by the schedule of its time. */
-export function* judgedSlots(job: JobSchedule, ledger: SlotLedger): Generator<Date> {
-  const from = Math.max(ledger.sinceMs, judgingStart(job, ledger).fromMs);
+/**
+ * Every slot of the job in the window, in order, by the schedule of its time. Those before judging
+ * began (see judgingStart) are judged only when records name them: lucy-ops ran them.
+ */
+export function* scheduledSlots(job: JobSchedule, ledger: SlotLedger): Generator<Date> {
+  const from = ledger.sinceMs;
   const timeline = scheduleTimeline(job, ledger);
   for (let i = 0; i < timeline.length; i++) {
     const start = Math.max(from, timeline[i].fromMs);
