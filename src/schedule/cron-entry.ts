@@ -8,7 +8,6 @@ import { NICKNAMES } from './fast-slots.js';
 
 /** Whose rules name a schedule's slots: the cron daemon's (crontab hosts) or croner's (in-process). */
 export type CronSemantics = 'daemon' | 'croner';
-export const CRON_SEMANTICS: readonly CronSemantics[] = ['daemon', 'croner'];
 export const DEFAULT_CRON_SEMANTICS: CronSemantics = 'daemon';
 
 export interface DaemonEntry {
