@@ -42,7 +42,7 @@ export function register(program: Command): void {
     )
     .option(
       '--grace <duration>',
-      "don't judge slots this recent: their run may still be going (default: the job's deadline + 1m)",
+      "don't judge slots this recent (counted from now, not --until): their run may still be going (default: the job's deadline + 1m)",
     )
     .option('--late-after <duration>', 'report a serving run that started this long after its slot as late', '1m')
     .addHelpText(

@@ -106,7 +106,9 @@ export function daemonSlotsReference(schedule: string, tz: string, from: number,
   const entry = daemonEntry(schedule);
   const cron = wallCron(entry);
   const out: number[] = [];
-  for (let w = cron.nextRun(new Date(from - SPAN - 1)); w && w.getTime() < to + SPAN; w = cron.nextRun(w)) {
+  const [a, b] = [offsetAt(tz, from), offsetAt(tz, to)];
+  const [first, last] = [from + Math.min(a, b) - HOUR, to + Math.max(a, b) + HOUR];
+  for (let w = cron.nextRun(new Date(first - 1)); w && w.getTime() < last; w = cron.nextRun(w)) {
     for (const t of placeWallTime(tz, w.getTime(), entry.fixedTime)) if (t >= from && t <= to) out.push(t);
   }
   return [...new Set(out.sort((a, b) => a - b))].map((t) => new Date(t));

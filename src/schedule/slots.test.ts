@@ -146,7 +146,7 @@ describe('the fast slot path matches its reference slot for slot', () => {
         same('* * * * *', tz, t - 90 * 60_000, t + 90 * 60_000);
         same('*/30 * * * * *', tz, t - 40 * 60_000, t + 40 * 60_000);
       }
-    }, 30_000);
+    }, 120_000); // croner's own nextRun chain, the slow reference, is most of the time
   }
 
   it.each(['croner', 'daemon'] as const)('is fast: a year of every minute in Europe/Berlin (%s)', (semantics) => {
