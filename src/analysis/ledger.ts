@@ -350,7 +350,8 @@ export class SlotLedger {
 const PRESIZE_LIMIT = 1 << 18;
 function expectedSlots(job: JobSchedule, window: Window): number {
   let n = 0;
-  for (const _ of slotsBetween(job.schedule, job.tz, window.since, window.until)) if (++n >= PRESIZE_LIMIT) break;
+  for (const _ of slotsBetween(job.schedule, job.tz, window.since, window.until, job.cron))
+    if (++n >= PRESIZE_LIMIT) break;
   return n;
 }
 

@@ -88,7 +88,7 @@ function statusOf(job: JobSchedule, ledger: SlotLedger, servedBy: Map<number, st
   let degradedInARow = 0;
   while (degradedInARow < settled.length && settled[degradedInARow].judged.degradedBy !== undefined) degradedInARow++;
   const served = settled.find((s) => s.outcome === 'ok');
-  const next = nextSlotAfter(job.schedule, job.tz, now);
+  const next = nextSlotAfter(job.schedule, job.tz, now, job.cron);
   return {
     job: job.name,
     schedule: job.schedule,
