@@ -24,6 +24,7 @@ const provider = (name: string): ResolvedProvider => ({
   model: name,
   timeoutMs: 2000,
   idleTimeoutMs: 2000,
+  maxResponseBytes: 32 * 1024 * 1024,
   stream: false,
 });
 
