@@ -69,9 +69,12 @@ describe.skipIf(!redisTestsEnabled())('a fleet of two hosts sharing Redis', () =
   it("postmortem gaps and backfill on either host count the other host's served slots", async () => {
     sim.setScript({ '*': { kind: 'ok' } });
     const [a, b] = hosts();
-    // A serves 13:00 and 14:00; B serves 15:00; nobody serves 12:00
-    for (const slot of ['13:00', '14:00']) expect((await generate(a, `2026-04-19T${slot}:00Z`)).exitCode).toBe(0);
-    expect((await generate(b, '2026-04-19T15:00:00Z')).exitCode).toBe(0);
+    // As cron starts them: A serves 12:00 and 14:00; B serves 15:00; nobody serves 13:00. Judging
+    // begins at the fleet's first record (A's 12:00), on B as well, though B's own log begins at 15:00
+    const cronRun = (cwd: string, hhmm: string) =>
+      runCli(['generate', 'blog', '--json'], { cwd, env: { LUCY_OPS_NOW: `2026-04-19T${hhmm}:20Z` } });
+    for (const slot of ['12:00', '14:00']) expect((await cronRun(a, slot)).exitCode).toBe(0);
+    expect((await cronRun(b, '15:00')).exitCode).toBe(0);
     sim.resetCounts();
     const window = ['--since', '2026-04-19T12:00:00Z', '--until', '2026-04-19T15:00:00Z', '--job', 'blog'];
     const env = { LUCY_OPS_NOW: NOW };
@@ -81,14 +84,14 @@ describe.skipIf(!redisTestsEnabled())('a fleet of two hosts sharing Redis', () =
     for (const r of reports) {
       expect(r.exitCode, r.stderr).toBe(0);
       const unserved = r.json.gaps.map((g: any) => [g.start, g.slots]);
-      expect(unserved).toEqual([['2026-04-19T12:00:00.000Z', 1]]);
+      expect(unserved).toEqual([['2026-04-19T13:00:00.000Z', 1]]);
     }
     expect(reports[0].json.gaps).toEqual(reports[1].json.gaps);
-    // backfill plans only 12:00 on both hosts, and fills it once
+    // backfill plans only 13:00 on both hosts, and fills it once
     const plans = await Promise.all(
       [a, b].map((cwd) => runCli(['backfill', '--json', '--dry-run', ...window], { cwd, env })),
     );
-    for (const p of plans) expect(p.json.slots.map((s: any) => s.slot)).toEqual(['2026-04-19T12:00:00.000Z']);
+    for (const p of plans) expect(p.json.slots.map((s: any) => s.slot)).toEqual(['2026-04-19T13:00:00.000Z']);
     const filled = await runCli(['backfill', '--json', ...window], { cwd: b, env });
     expect(filled.json).toMatchObject({ filled: 1, failed: 0 });
     const again = await runCli(['backfill', '--json', ...window], { cwd: a, env });

@@ -78,16 +78,18 @@ describe.runIf(available)('the drill reports in Chromium', () => {
           outcome: r.getAttribute('class')!.replace('cell ', ''),
         })),
       );
-      // 4 blog + 13 threads + 7 stories slots from 13:00 to 16:00, and the 16:10 window's end adds none
-      expect(cells).toHaveLength(24);
+      // blog-generate */15, thread-factory */30 and gen-stories */20 from the drill's window: 30 slots
+      expect(cells).toHaveLength(30);
       expect(cells.filter((c) => c.outcome !== 'served').map((c) => `${c.job} ${c.slot} ${c.outcome}`)).toEqual([
-        'threads 14:15 failed',
-        'threads 14:30 failed',
-        'threads 14:45 failed',
-        'stories 14:30 failed',
+        'blog-generate 14:15 failed',
+        'blog-generate 14:30 failed',
+        'blog-generate 14:45 failed',
+        'thread-factory 14:30 failed',
+        'gen-stories 14:20 failed',
+        'gen-stories 14:40 failed',
       ]);
       const title = await page.locator('svg.timeline rect.cell.failed').first().locator('title').textContent();
-      expect(title).toContain('threads 2026-04-19 14:15Z: failed');
+      expect(title).toContain('blog-generate 2026-04-19 14:15Z: failed');
       expect(title).toContain('error: no provider could serve: deepseek-v3: timeout, idle-timeout, 503');
 
       // what a reader sees first
@@ -118,10 +120,17 @@ describe.runIf(available)('the drill reports in Chromium', () => {
       const degraded = await page.$$eval('svg.timeline rect.cell.degraded', (rects) =>
         rects.map((r) => `${r.getAttribute('data-job')} ${r.getAttribute('data-slot')!.slice(11, 16)}`),
       );
-      expect(degraded).toEqual(['threads 14:15', 'threads 14:30', 'threads 14:45', 'stories 14:30']);
-      await expect(page.locator('svg.timeline rect.cell').count()).resolves.toBe(24);
+      expect(degraded).toEqual([
+        'blog-generate 14:15',
+        'blog-generate 14:30',
+        'blog-generate 14:45',
+        'thread-factory 14:30',
+        'gen-stories 14:20',
+        'gen-stories 14:40',
+      ]);
+      await expect(page.locator('svg.timeline rect.cell').count()).resolves.toBe(30);
       await expect(page.locator('svg.timeline rect.band.open').count()).resolves.toBe(1);
-      await expect(page.locator('svg.timeline line.trial').count()).resolves.toBe(3);
+      await expect(page.locator('svg.timeline line.trial').count()).resolves.toBe(4);
       await expect(page.locator('svg.timeline path.alert').count()).resolves.toBe(2);
       // prefers-color-scheme: dark gives a dark page
       const background = await page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);

@@ -241,6 +241,9 @@ export class SlotLedger {
    * that served it, when one did.
    */
   servedElsewhere(jobName: string, scheduledFor: string, ts: string, trigger: string, degradedBy?: string): void {
+    // another host's serve is lucy-ops at work too: judging begins no later than it, so every host
+    // of a fleet judges the same slots whatever its own log holds
+    this.noteRecord(jobName, ts, scheduledFor, trigger);
     const job = this.locate(jobName, scheduledFor);
     if (!job) return;
     const packed = job.slots.get(this.key) ?? 0;

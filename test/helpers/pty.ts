@@ -20,7 +20,9 @@ export async function runInPty(
   const command = [process.execPath, BIN, ...args].map(quote).join(' ');
   const r = await execa('script', ['-qec', `stty cols ${opts.columns ?? 80} rows 40; exec ${command}`, '/dev/null'], {
     cwd: opts.cwd,
-    env: { NO_COLOR: '1', ...opts.env },
+    // CI and TERM come from whoever runs the suite (CI=true turns chalk's colour off): a terminal here is
+    // an xterm outside CI, as at an engineer's prompt.
+    env: { NO_COLOR: '1', FORCE_COLOR: undefined, CI: undefined, TERM: 'xterm-256color', ...opts.env },
     reject: false,
     timeout: opts.timeoutMs ?? 60_000,
   });
