@@ -48,7 +48,7 @@ state this user cannot read).`,
       const config = await configFor(cmd);
       for (const name of flags.job ?? []) jobOf(config, name);
       const { openStateStore } = await import('../state/open-store.js');
-      const store = await openStateStore(config, { onWarning: warn });
+      const store = await openStateStore(config, { onWarning: warn, readOnly: true });
       try {
         const { statusReport } = await import('../jobs/status-report.js');
         const report = await statusReport(config, store, { now, sinceMs: since.getTime(), jobs: flags.job });
