@@ -215,7 +215,10 @@ export class FileStore implements StateStore {
     try {
       st = statSync(this.statePath, { bigint: true, throwIfNoEntry: false });
     } catch (error) {
-      throw unreadableError(this.statePath, error); // a stateDir this user may not enter
+      // a stateDir this user may not enter, or a file where the folder should be
+      throw errorCode(error) === 'ENOTDIR'
+        ? stateDirError(this.stateDir, error)
+        : unreadableError(this.statePath, error);
     }
     if (!st) return undefined;
     const id = `${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
