@@ -127,7 +127,7 @@ it('down since stays at the incident’s start across failed half-open trials (o
     /deepseek-v3: open, down since 15:15(:0\d)? \(3h 17m\), last opened 18:30(:0\d)? \(2m( \d+s)?\)/,
   );
   expect(human.stdout).not.toMatch(/1m \d+s ago/);
-});
+}, 90_000);
 
 it('reset needs provider names or --all: a bare reset changes nothing and exits 64 with a hint', async () => {
   const dir = tempProject(simConfig({ primary: sim.url }));

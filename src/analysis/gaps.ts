@@ -17,6 +17,7 @@ import {
 import { mergeIncidents, type Incident } from './incidents.js';
 import { judgingStart, scheduledSlots, scheduleTimeline, type JudgingBasis } from './judging.js';
 import { scanIntoLedger, type ScanOptions } from './parallel-scan.js';
+import { TimelineBuilder, timelineStep, type Timeline } from './timeline.js';
 import {
   counter,
   ENDS,
@@ -123,6 +124,8 @@ export interface GapReport {
   sources: string[];
   /** Sources that could not be read to the end. */
   errors: string[];
+  /** Per job a row of cells on one time axis (only when asked for: `timelineColumns`). */
+  timeline?: Timeline;
 }
 
 /** Each expected slot of one job in the window, judged. Lazy: one slot at a time. */
@@ -172,6 +175,7 @@ export function unservedSlots(jobs: readonly JobSchedule[], ledger: SlotLedger):
 export function findGaps(
   jobs: readonly JobSchedule[],
   ledger: SlotLedger,
+  timeline?: TimelineBuilder,
 ): { gaps: Gap[]; late: LateSlot[]; jobs: JobSummary[]; degraded: DegradedStretch[] } {
   const gaps: Gap[] = [];
   const degraded: DegradedStretch[] = [];
@@ -236,6 +240,7 @@ export function findGaps(
     for (const judged of judgeSlots(job, ledger)) {
       summary.slots++;
       summary[judged.status]++;
+      timeline?.add(job.name, judged.slot.getTime(), judged.degradedBy !== undefined ? 'degraded' : judged.status);
       if (judged.degradedBy !== undefined) {
         summary.degraded++;
         stretch ??= { start: judged.slot, last: judged.slot, slots: 0, providers: [] };
@@ -313,10 +318,14 @@ export async function analyzeLogs(
   jobs: readonly JobSchedule[],
   window: Window,
   sources: string[],
-  opts: LedgerOptions & SharedServed & ScanOptions = {},
+  opts: LedgerOptions & SharedServed & ScanOptions & { timelineColumns?: number } = {},
 ): Promise<GapReport> {
   const { ledger, stats } = await readLedger(jobs, window, sources, opts);
-  const found = findGaps(jobs, ledger);
+  const timeline =
+    opts.timelineColumns === undefined
+      ? undefined
+      : new TimelineBuilder(jobs, window, timelineStep(jobs, window, opts.timelineColumns));
+  const found = findGaps(jobs, ledger, timeline);
   return {
     since: window.since.toISOString(),
     until: window.until.toISOString(),
@@ -329,5 +338,6 @@ export async function analyzeLogs(
     linesRead: stats.lines,
     sources: stats.sources,
     errors: stats.errors,
+    ...(timeline ? { timeline: timeline.result() } : {}),
   };
 }

@@ -30,7 +30,24 @@ Changes are written to the job log as breaker.open / breaker.close records with 
       '\nExamples:\n  lucy-ops breaker status\n  lucy-ops breaker status --json --config /srv/app/lucy-ops.config.ts',
     )
     .action(async (_flags: unknown, cmd: Command) => {
-      await withBoard(cmd, async ({ ctx, json, board }) => show(ctx, json, board));
+      // only reads: no lock, no log, no folder created, so any user who can read the state may run it
+      const { json } = globalOpts(cmd);
+      const config = await configFor(cmd);
+      const [{ openStateStore }, { breakerBoard }, { clockFromEnv }] = await Promise.all([
+        import('../state/open-store.js'),
+        import('../probe/breakers.js'),
+        import('../clock.js'),
+      ]);
+      const clock = clockFromEnv();
+      const store = await openStateStore(config, {
+        readOnly: true,
+        onWarning: (m) => process.stderr.write(`lucy-ops: warning: ${m}\n`),
+      });
+      try {
+        await show({ config, store, clock }, Boolean(json), breakerBoard(config, store, clock));
+      } finally {
+        await store.close();
+      }
     });
 
   breaker
@@ -127,7 +144,12 @@ async function withBoard(
   }
 }
 
-async function show(ctx: JobContext, json: boolean, board: Board, extra: Record<string, unknown> = {}): Promise<void> {
+async function show(
+  ctx: Pick<JobContext, 'config' | 'store' | 'clock'>,
+  json: boolean,
+  board: Board,
+  extra: Record<string, unknown> = {},
+): Promise<void> {
   const views = await board.views(ctx.config.providers.map((p) => p.name));
   const fallback = (ctx.store as { fallback?: string }).fallback;
   const store = { kind: ctx.store.kind, where: ctx.store.where, ...(fallback ? { fallback } : {}) };

@@ -24,7 +24,19 @@ export async function logSources(
   const fs = await import('node:fs');
   const exists = (file: string) => file === '-' || fs.existsSync(file) || expandRotated(file).length > 0;
   for (const file of extra) if (!exists(file)) throw new CliError(`no such log file: ${file} (--log)`, ExitCode.usage);
-  if (exists(configured)) return [configured, ...extra];
+  if (exists(configured)) {
+    const { unreadableError } = await import('../state/state-dir-error.js');
+    // a log this user may not read would pass for "no runs at all": say whose it is instead (78)
+    for (const file of [...expandRotated(configured), ...extra.filter((f) => f !== '-')]) {
+      try {
+        fs.accessSync(file, fs.constants.R_OK);
+      } catch (err) {
+        const refused = unreadableError(file, err);
+        if (refused !== err) throw refused;
+      }
+    }
+    return [configured, ...extra];
+  }
   warn(
     extra.length > 0
       ? `no job log at ${configured} (the configured log): reading only ${extra.map((f) => (f === '-' ? 'stdin' : f)).join(', ')}`

@@ -8,6 +8,10 @@ export interface ViewOptions {
   color: boolean;
   /** Box-drawn tables (default: when stdout is a terminal). */
   boxed?: boolean;
+  /** Terminal width for the timeline (default 80). */
+  width?: number;
+  /** The clock, for the timeline's labels (default: the report's `until`). */
+  now?: number;
 }
 
 /** "2026-04-19 14:15Z" (seconds only when there are any). */
@@ -42,10 +46,25 @@ export async function renderGapReport(report: GapReport, opts: ViewOptions): Pro
   );
   out.push(c.dim(judgingLine(report)), '');
 
+  if (report.timeline) {
+    const { renderTimeline } = await import('./timeline-view.js');
+    out.push(
+      renderTimeline(report.timeline, {
+        width: opts.width ?? 80,
+        now: opts.now ?? Date.parse(report.until),
+        until: report.until,
+        c,
+      }),
+    );
+  }
+
   if (report.gaps.length === 0) {
     const pending = report.jobs.reduce((n, j) => n + j.pending, 0);
     out.push(
       c.green(`No gaps: every slot was served.`) +
+        (report.degraded.length
+          ? c.yellow(` ${report.degraded.reduce((n, d) => n + d.slots, 0)} of them by a fallback (below).`)
+          : '') +
         (pending ? c.dim(` (${pending} recent slot(s) not judged yet)`) : ''),
       '',
     );
@@ -75,6 +94,21 @@ export async function renderGapReport(report: GapReport, opts: ViewOptions): Pro
     const t = table(['when', 'duration', 'jobs', 'slots', 'cause']);
     for (const incident of report.incidents) t.push(incidentRow(incident, c));
     out.push(rendered(t), '');
+  }
+
+  if (report.degraded.length > 0) {
+    const slots = report.degraded.reduce((n, d) => n + d.slots, 0);
+    out.push(c.bold(`Served by a fallback (${report.degraded.length} stretch(es), ${slots} slot(s))`));
+    const t = table(['job', 'from', 'until', 'slots', 'served by']);
+    for (const d of report.degraded)
+      t.push([
+        d.job,
+        shortTime(d.start),
+        d.open ? c.yellow('still degraded') : shortTime(d.end),
+        String(d.slots),
+        d.providers.join(', '),
+      ]);
+    out.push(rendered(t), c.dim('Served, so not gaps: the primary was down and a fallback kept each slot.'), '');
   }
 
   if (report.late.length > 0) {

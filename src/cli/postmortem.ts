@@ -18,6 +18,7 @@ interface GapsFlags {
   failOnGap?: boolean;
   grace?: string;
   lateAfter: string;
+  timeline?: boolean;
 }
 
 export function register(program: Command): void {
@@ -45,6 +46,10 @@ export function register(program: Command): void {
       "don't judge slots this recent (counted from now, not --until): their run may still be going (default: the job's deadline + 1m)",
     )
     .option('--late-after <duration>', 'report a serving run that started this long after its slot as late', '1m')
+    .option(
+      '--timeline',
+      'also draw the window: per job a row of slots (served, by a fallback, failed, missing, pending) fitting the terminal',
+    )
     .addHelpText(
       'after',
       `
@@ -52,7 +57,11 @@ A slot is served when a run.end with outcome "ok" names it (scheduledFor), whene
 written (a backfill serves it late). An unserved slot is failed (a run for it failed or never
 ended) or missing (no record at all: the silent case). A gap is a run of consecutive unserved
 slots of one job: from its first unserved slot to the next served one (open if none yet); gaps
-of different jobs that overlap in time form one incident. The configured log (and its rotations)
+of different jobs that overlap in time form one incident. Slots served by a fallback (degraded:
+true) are served, and listed apart: the stretches of service a fallback kept up. With --timeline,
+each job's slots are drawn on one time axis (# served, ~ by a fallback, X failed, ? missing,
+. pending), one cell per slot when the terminal is wide enough, else the worst slot of each cell.
+The configured log (and its rotations)
 is always read; each --log adds to it, as in backfill, so both see the same runs.
 
 Slots are the ones the system cron daemon runs (config \`cron: 'croner'\` for croner's). Judging
@@ -62,6 +71,7 @@ than the grace (measured from now) are pending: not judged, and they neither ext
 
 Examples:
   lucy-ops postmortem gaps                          # the last 24 hours, every job
+  lucy-ops postmortem gaps --since 6h --timeline    # and a picture of the afternoon, one cell per slot
   lucy-ops postmortem gaps --since 2026-04-19T12:00Z --until 2026-04-19T18:00Z --job threads
   lucy-ops postmortem gaps --since 7d --log /backup/host2/jobs.jsonl --json   # plus another host's log
   zcat old/jobs.jsonl.*.gz | lucy-ops postmortem gaps --since 30d --log -     # plus archived logs
@@ -88,7 +98,20 @@ Exit codes: 0 done (gaps or not); 1 a gap was found under --fail-on-gap; 64 usag
       );
 
       const { analyzeLogs } = await import('../analysis/gaps.js');
-      const report = await analyzeLogs(jobs, { since, until }, sources, { lateAfterMs, served, now: new Date(now) });
+      const { terminalWidth } = await import('./columns.js');
+      const width = terminalWidth();
+      let timelineColumns: number | undefined;
+      if (flags.timeline)
+        timelineColumns = (await import('./timeline-view.js')).cellColumns(
+          jobs.map((j) => j.name),
+          width,
+        );
+      const report = await analyzeLogs(jobs, { since, until }, sources, {
+        lateAfterMs,
+        served,
+        now: new Date(now),
+        timelineColumns,
+      });
       for (const error of report.errors) warn(`could not read all of ${error}`);
 
       // every gap and incident has `cause`, null when nothing explains it (scripts need not test for the key)
@@ -102,7 +125,7 @@ Exit codes: 0 done (gaps or not); 1 a gap was found under --fail-on-gap; 64 usag
         // a watchdog in crontab: say nothing when all is well, so cron mails only about a gap
       } else {
         const { renderGapReport } = await import('./postmortem-view.js');
-        process.stdout.write(await renderGapReport(report, { color: stdoutColor(cmd) }));
+        process.stdout.write(await renderGapReport(report, { color: stdoutColor(cmd), width, now }));
       }
       if (flags.failOnGap && report.gaps.length > 0) {
         // one line on stderr whatever happens to stdout (the watchdog's >/dev/null): cron mails it,

@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import { ExitCode } from '../exit-codes.js';
-import { CliError, globalOpts, printJson } from './common.js';
+import { CliError, globalOpts, printJson, stdoutColor } from './common.js';
 import { repeatable, timeFlag } from './flags.js';
 
 interface StatusFlags {
@@ -48,7 +48,7 @@ state this user cannot read).`,
       const config = await configFor(cmd);
       for (const name of flags.job ?? []) jobOf(config, name);
       const { openStateStore } = await import('../state/open-store.js');
-      const store = await openStateStore(config, { onWarning: warn });
+      const store = await openStateStore(config, { onWarning: warn, readOnly: true });
       try {
         const { statusReport } = await import('../jobs/status-report.js');
         const report = await statusReport(config, store, { now, sinceMs: since.getTime(), jobs: flags.job });
@@ -58,7 +58,7 @@ state this user cannot read).`,
           import('chalk'),
           import('./columns.js'),
         ]);
-        const chalk = new Chalk({ level: process.stdout.isTTY && !process.env.NO_COLOR ? 1 : 0 });
+        const chalk = new Chalk({ level: stdoutColor(cmd) ? 1 : 0 });
         process.stdout.write(renderStatus(report, { width: terminalWidth(), c: chalk }));
       } finally {
         await store.close();

@@ -304,6 +304,7 @@ describe('Breakers across processes', () => {
       'src/clock.ts',
       'src/state/file-lock.ts',
       'src/state/state-dir-error.ts',
+      'src/state/read-only.ts',
       'src/state/file-store.ts',
       'src/engine/breaker.ts',
     ]);

@@ -3,6 +3,8 @@
  * provider's breaker, and the store that holds them. Reads only: it opens no lock and writes
  * nothing, so anyone who can read the log and the state can run it.
  */
+import fs from 'node:fs';
+import { unreadableError } from '../state/state-dir-error.js';
 import { jobSchedulesFromConfig } from '../analysis/jobs.js';
 import { jobStatuses, type JobStatus } from '../analysis/status.js';
 import type { ResolvedConfig } from '../config/types.js';
@@ -39,7 +41,15 @@ export async function statusReport(
   const since = new Date(opts.sinceMs);
   const schedules = jobSchedulesFromConfig(config, opts.jobs);
   const stats: TailStats = { lines: 0, skippedLines: 0, startedAt: 0, bytes: 0 };
-  const found = expandRotated(config.log).length > 0;
+  const files = expandRotated(config.log);
+  for (const file of files) {
+    try {
+      fs.accessSync(file, fs.constants.R_OK);
+    } catch (err) {
+      throw unreadableError(file, err); // 78, naming the owner: not "no runs at all"
+    }
+  }
+  const found = files.length > 0;
   const records = found ? recentRecords(config.log, opts.sinceMs - LOOKBACK_MS, stats) : [];
   const jobs = await jobStatuses(schedules, { since, until }, records);
   const clock = { now: () => opts.now };

@@ -21,6 +21,7 @@ beforeAll(async () => {
     'src/clock.ts',
     'src/state/file-lock.ts',
     'src/state/state-dir-error.ts',
+    'src/state/read-only.ts',
     'src/state/file-store.ts',
   ]);
   dirs.push(modules);

@@ -22,8 +22,8 @@ runStoreContract('file', async () => {
   const opened: FileStore[] = [await openFileStore(dir)];
   return {
     store: opened[0],
-    openAnother: async () => {
-      const another = await openFileStore(dir);
+    openAnother: async (opts = {}) => {
+      const another = await openFileStore(dir, opts);
       opened.push(another);
       return another;
     },

@@ -25,7 +25,8 @@ import {
 } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { stateDirError } from './state-dir-error.js';
+import { ReadOnlyStoreError } from './read-only.js';
+import { stateDirError, unreadableError } from './state-dir-error.js';
 import { acquireFileLock, describeHolder, errorCode, HeldFileLock, tryAcquireFileLock } from './file-lock.js';
 import type { LockHandle, StateStore, UpdateOptions } from './types.js';
 
@@ -41,6 +42,12 @@ export interface FileStoreOptions {
   lockWaitMs?: number;
   /** Told about recoverable problems (a corrupt state.json moved aside, a lock lost). */
   onWarning?: (message: string) => void;
+  /**
+   * Only read: get and list work, update and tryLock throw ReadOnlyStoreError, and nothing is ever
+   * created, repaired or removed (no folder, no lock file). For the on-call views, which any user
+   * who can read state.json may run.
+   */
+  readOnly?: boolean;
 }
 
 type Entries = Record<string, unknown>;
@@ -78,6 +85,7 @@ export class FileStore implements StateStore {
     opts: UpdateOptions = {},
   ): Promise<T | undefined> {
     const { signal } = opts;
+    if (this.options.readOnly) return Promise.reject(new ReadOnlyStoreError(`update ${key}`, this.where));
     if (!signal) return this.serialized(() => this.updateLocked(key, fn));
     // Stop waiting at once when the signal aborts, even while queued behind this process's own
     // updates; a queued update that starts after the abort changes nothing.
@@ -106,6 +114,7 @@ export class FileStore implements StateStore {
   }
 
   async tryLock(name: string): Promise<LockHandle | null> {
+    if (this.options.readOnly) throw new ReadOnlyStoreError(`lock ${name}`, this.where);
     const lock = await tryAcquireFileLock(join(this.locksDir, lockFileName(name)), {
       staleMs: this.staleMs,
       onLost: (path) => this.warn(`lock ${path} was taken over by another process (this one was frozen)`),
@@ -170,6 +179,11 @@ export class FileStore implements StateStore {
   private async readUnlocked(): Promise<Entries> {
     const read = await this.readFile();
     if (read.kind === 'ok') return read.entries;
+    if (this.options.readOnly) {
+      // not ours to repair: the next run of the cron user moves it aside
+      this.warn(`${this.statePath} is ${read.reason}; reading it as empty state (breakers closed)`);
+      return {};
+    }
     // Repair under the lock: by then a writer may already have replaced the file.
     return this.serialized(() => this.repairLocked());
   }
@@ -197,7 +211,15 @@ export class FileStore implements StateStore {
   private readText(): string | undefined {
     // no state yet is the common case of a healthy chain: answer it without throwing (an ENOENT
     // error object costs more than the whole read)
-    const st = statSync(this.statePath, { bigint: true, throwIfNoEntry: false });
+    let st;
+    try {
+      st = statSync(this.statePath, { bigint: true, throwIfNoEntry: false });
+    } catch (error) {
+      // a stateDir this user may not enter, or a file where the folder should be
+      throw errorCode(error) === 'ENOTDIR'
+        ? stateDirError(this.stateDir, error)
+        : unreadableError(this.statePath, error);
+    }
     if (!st) return undefined;
     const id = `${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
     if (this.cached?.id === id) return this.cached.raw;
@@ -206,7 +228,7 @@ export class FileStore implements StateStore {
       raw = readFileSync(this.statePath, 'utf8');
     } catch (error) {
       if (errorCode(error) === 'ENOENT') return undefined;
-      throw error;
+      throw unreadableError(this.statePath, error);
     }
     // only trust the cache when nothing changed between the stat and the read
     this.cached = undefined;
@@ -259,7 +281,8 @@ export class FileStore implements StateStore {
   private async writeAtomically(entries: Entries): Promise<void> {
     const tmp = `${this.statePath}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
     const body = JSON.stringify({ version: FORMAT_VERSION, entries }, null, 1) + '\n';
-    const fd = openSync(tmp, 'w', 0o600);
+    // readable by others (umask permitting): it holds no secrets, and on-call users run `status`
+    const fd = openSync(tmp, 'w', 0o644);
     try {
       try {
         writeSync(fd, body);
@@ -286,6 +309,7 @@ export class FileStore implements StateStore {
 
 export async function openFileStore(stateDir: string, options: FileStoreOptions = {}): Promise<FileStore> {
   const dir = resolve(stateDir);
+  if (options.readOnly) return new FileStore(dir, options); // a missing stateDir reads as empty state
   try {
     await mkdir(join(dir, 'locks'), { recursive: true });
   } catch (err) {

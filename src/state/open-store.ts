@@ -29,6 +29,8 @@ export interface OpenStoreOptions extends RedisStoreOptions {
   retryRedisEveryMs?: number;
   /** Monotonic ms for the retry interval (tests). Default performance.now. */
   now?: () => number;
+  /** Only read (the on-call views): see FileStoreOptions.readOnly; the same for Redis. */
+  readOnly?: boolean;
 }
 
 type RedisTarget = { kind: 'none' } | { kind: 'url'; url: string } | { kind: 'missing'; reason: string };
@@ -42,9 +44,13 @@ export function redisTarget(state: StateConfig, env: NodeJS.ProcessEnv = process
   return { kind: 'missing', reason: `state.redisEnv names ${state.redisEnv}, which is not set` };
 }
 
-async function openFile(stateDir: string, onWarning?: (message: string) => void): Promise<StateStore> {
+async function openFile(
+  stateDir: string,
+  onWarning?: (message: string) => void,
+  readOnly?: boolean,
+): Promise<StateStore> {
   const { openFileStore } = await import('./file-store.js');
-  return openFileStore(stateDir, { onWarning });
+  return openFileStore(stateDir, { onWarning, readOnly });
 }
 
 /** Only `state` and `stateDir` of the config matter here. */
@@ -53,7 +59,7 @@ export async function openStateStore(
   opts: OpenStoreOptions = {},
 ): Promise<OpenedStore> {
   const target = redisTarget(config.state, opts.env);
-  const openSecondary = () => openFile(config.stateDir, opts.onWarning);
+  const openSecondary = () => openFile(config.stateDir, opts.onWarning, opts.readOnly);
   if (target.kind === 'none') return openSecondary();
   if (target.kind === 'missing') {
     // an unset variable stays unset for this process: nothing to retry

@@ -38,11 +38,12 @@ afterAll(async () => {
 describe.skipIf(!enabled)('RedisStore', () => {
   runStoreContract('redis', async () => {
     const keyPrefix = uniquePrefix();
-    const open = () => openRedisStore({ url: server.url, keyPrefix }, patient);
+    const open = (opts: { readOnly?: boolean } = {}) =>
+      openRedisStore({ url: server.url, keyPrefix }, { ...patient, ...opts });
     const opened: StateStore[] = [await open()];
     return {
       store: opened[0],
-      openAnother: async () => opened[opened.push(await open()) - 1],
+      openAnother: async (opts) => opened[opened.push(await open(opts)) - 1],
       cleanup: async () => void (await Promise.all(opened.map((store) => store.close()))),
     };
   });

@@ -13,6 +13,7 @@
  *   "use the file store for the rest of this run".
  * - Credentials never leave this file: `where` and every error message name host:port/db only.
  */
+import { ReadOnlyStoreError } from './read-only.js';
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import type { Redis as RedisClient } from 'ioredis';
@@ -33,6 +34,8 @@ export interface RedisStoreOptions {
   commandTimeoutMs?: number;
   /** Lease of a lock; refreshed every ttl/3 while held. Default 15000. */
   lockTtlMs?: number;
+  /** Only read: update and tryLock throw ReadOnlyStoreError without a command sent. */
+  readOnly?: boolean;
 }
 
 export const DEFAULT_KEY_PREFIX = 'lucy-ops:';
@@ -165,7 +168,14 @@ export async function openRedisStore(location: RedisLocation, options: RedisStor
   } finally {
     clearTimeout(timer);
   }
-  return new RedisStore(client, where, location.keyPrefix ?? DEFAULT_KEY_PREFIX, secrets, options.lockTtlMs ?? 15_000);
+  return new RedisStore(
+    client,
+    where,
+    location.keyPrefix ?? DEFAULT_KEY_PREFIX,
+    secrets,
+    options.lockTtlMs ?? 15_000,
+    options.readOnly ?? false,
+  );
 }
 
 export class RedisStore implements StateStore {
@@ -179,6 +189,7 @@ export class RedisStore implements StateStore {
     readonly keyPrefix: string,
     private readonly secrets: string[],
     private readonly lockTtlMs: number,
+    private readonly readOnly = false,
   ) {}
 
   private valueKey(key: string): string {
@@ -209,6 +220,7 @@ export class RedisStore implements StateStore {
     fn: (current: T | undefined) => T | undefined,
     opts: UpdateOptions = {},
   ): Promise<T | undefined> {
+    if (this.readOnly) throw new ReadOnlyStoreError(`update ${key}`, this.where);
     const redisKey = this.valueKey(key);
     for (let attempt = 0; attempt < UPDATE_MAX_ATTEMPTS; attempt++) {
       opts.signal?.throwIfAborted(); // each command is bounded by its own timeout; a retry is not
@@ -296,6 +308,7 @@ export class RedisStore implements StateStore {
   }
 
   async tryLock(name: string): Promise<LockHandle | null> {
+    if (this.readOnly) throw new ReadOnlyStoreError(`lock ${name}`, this.where);
     const key = this.lockKey(name);
     const token = `${hostname()}:${process.pid}:${randomUUID()}`;
     const ttl = this.lockTtlMs;

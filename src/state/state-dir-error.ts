@@ -2,7 +2,7 @@
  * A stateDir that cannot be used is a configuration problem (exit 78, naming the setting and the
  * path), not an internal error: a file in its way, no permission, a read-only disk.
  */
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ConfigError } from '../config/errors.js';
 import { errorCode } from './file-lock.js';
@@ -24,8 +24,9 @@ export function stateDirError(dir: string, err: unknown): unknown {
   }
   if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
     const what = existsSync(dir) ? 'is not writable' : 'cannot be created';
+    const owner = code === 'EROFS' ? '' : ownerHint(dir);
     return new ConfigError(
-      `stateDir ${dir} ${what} (${code === 'EROFS' ? 'read-only file system' : 'permission denied'}): make it writable for this user or set stateDir to another path ${reason}`,
+      `stateDir ${dir} ${what} (${code === 'EROFS' ? 'read-only file system' : 'permission denied'}): ${owner ? `${owner}, ` : ''}make it writable for this user or set stateDir to another path ${reason}`,
     );
   }
   return err;
@@ -40,4 +41,41 @@ function fileInTheWay(path: string): string | undefined {
       if (dirname(p) === p) return undefined; // nothing exists at all
     }
   }
+}
+
+/** A file of the state (or the job log) this user may not read: exit 78, saying whose it is. */
+export function unreadableError(file: string, err: unknown): unknown {
+  const code = errorCode(err);
+  if (code !== 'EACCES' && code !== 'EPERM') return err;
+  const hint = ownerHint(file);
+  return new ConfigError(
+    `cannot read ${file} (permission denied): ${hint || 'run as the user the cron jobs run as'}, or give this user read access`,
+  );
+}
+
+/**
+ * "run as the cron user (owner of /srv/app/.lucy-ops/state.json: deploy)": the first of `path`
+ * and its parents that exists, and its owner's name (or uid).
+ */
+export function ownerHint(path: string): string {
+  for (let p = path; ; p = dirname(p)) {
+    try {
+      const uid = statSync(p).uid;
+      return `run as the cron user (owner of ${p}: ${userName(uid)})`;
+    } catch {
+      if (dirname(p) === p) return '';
+    }
+  }
+}
+
+function userName(uid: number): string {
+  try {
+    for (const line of readFileSync('/etc/passwd', 'utf8').split('\n')) {
+      const [name, , id] = line.split(':');
+      if (Number(id) === uid && name) return name;
+    }
+  } catch {
+    // no passwd file (containers, other systems): the number says it
+  }
+  return `uid ${uid}`;
 }

@@ -9,8 +9,11 @@ import type { StateStore } from './types.js';
 export interface StoreFixture {
   /** A store over fresh, empty backing storage. */
   store: StateStore;
-  /** Another handle on the same backing storage, as a second process would open it. */
-  openAnother(): Promise<StateStore>;
+  /**
+   * Another handle on the same backing storage, as a second process would open it; `readOnly`: as
+   * the on-call views open it (reads only; every write refused).
+   */
+  openAnother(opts?: { readOnly?: boolean }): Promise<StateStore>;
   /** Close what the fixture opened and remove its storage. */
   cleanup(): Promise<void>;
 }
@@ -133,6 +136,25 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreFix
         Array.from({ length: 12 }, (_, i) => (i % 2 ? other : fixture.store).tryLock('race')),
       );
       expect(results.filter((lock) => lock !== null)).toHaveLength(1);
+    });
+
+    it('a read-only handle reads what others wrote and refuses every write, changing nothing', async () => {
+      const fixture = await fresh();
+      await fixture.store.update('breaker:a', () => ({ state: 'open', downSince: '2026-04-19T15:15:00.000Z' }));
+      const reader = await fixture.openAnother({ readOnly: true });
+      expect(await reader.get('breaker:a')).toEqual({ state: 'open', downSince: '2026-04-19T15:15:00.000Z' });
+      expect(await reader.list('breaker:')).toEqual({
+        'breaker:a': { state: 'open', downSince: '2026-04-19T15:15:00.000Z' },
+      });
+      await expect(reader.update('breaker:a', () => undefined)).rejects.toMatchObject({ code: 'read-only-store' });
+      await expect(reader.tryLock('generate:blog')).rejects.toMatchObject({ code: 'read-only-store' });
+      expect(await fixture.store.get('breaker:a')).toEqual({ state: 'open', downSince: '2026-04-19T15:15:00.000Z' });
+      const lock = await fixture.store.tryLock('generate:blog'); // the refused lock was never taken
+      expect(lock).not.toBeNull();
+      await lock!.release();
+      // what the writer changes later, the reader sees
+      await fixture.store.update('breaker:a', () => undefined);
+      expect(await reader.get('breaker:a')).toBeUndefined();
     });
 
     it('close releases the locks the handle holds', async () => {

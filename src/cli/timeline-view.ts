@@ -1,0 +1,99 @@
+/**
+ * The picture of an afternoon, in text: per job a row of cells on one time axis, a legend, and
+ * whether each cell is one slot or the worst of several. Every outcome has its own character, so
+ * it reads the same without colour (a cron mail, NO_COLOR); colour only adds to it on a terminal.
+ */
+import type { CellStatus, Timeline } from '../analysis/timeline.js';
+import { formatDuration } from '../time.js';
+import { truncate, visibleWidth, wrap } from './columns.js';
+import { wallClock } from './time-format.js';
+
+type Paint = (s: string) => string;
+export interface TimelinePalette {
+  bold: Paint;
+  dim: Paint;
+  red: Paint;
+  yellow: Paint;
+  green: Paint;
+  magenta: Paint;
+}
+
+const LOOK: Record<CellStatus, { char: string; label: string; paint: keyof TimelinePalette }> = {
+  served: { char: '#', label: 'served', paint: 'green' },
+  degraded: { char: '~', label: 'served by a fallback', paint: 'yellow' },
+  failed: { char: 'X', label: 'failed', paint: 'red' },
+  missing: { char: '?', label: 'missing (nothing ran)', paint: 'magenta' },
+  pending: { char: '.', label: 'pending (not judged yet)', paint: 'dim' },
+};
+
+/** How many columns the cells may use on a line `width` wide with these job names. */
+export function cellColumns(jobs: readonly string[], width: number): number {
+  return Math.max(10, width - labelWidth(jobs));
+}
+
+const labelWidth = (jobs: readonly string[]) => Math.min(16, Math.max(3, ...jobs.map((j) => j.length))) + 2;
+
+/** Label intervals the axis may use, smallest first. */
+const TICKS = [15, 30, 60, 120, 180, 360, 720, 1440, 2880, 10080].map((m) => m * 60_000);
+
+export function renderTimeline(
+  t: Timeline,
+  opts: { width: number; now: number; until: string; c: TimelinePalette },
+): string {
+  const { c, width, now } = opts;
+  const jobs = t.jobs.map((j) => j.job);
+  const left = labelWidth(jobs);
+  const sinceMs = Date.parse(t.since);
+
+  // few slots on a wide terminal: each cell gets more than one column (the char repeated, then a space)
+  const cw = Math.max(1, Math.min(4, Math.floor((width - left) / t.columns)));
+  const cellOf = (s: CellStatus | null) =>
+    s === null ? ' '.repeat(cw) : c[LOOK[s].paint](LOOK[s].char.repeat(cw > 1 ? cw - 1 : 1)) + (cw > 1 ? ' ' : '');
+
+  // an axis label every `tick`, where there is room for it (5 characters and a space)
+  const label = (ms: number, tick: number) =>
+    tick >= 1440 * 60_000 ? new Date(ms).toISOString().slice(5, 10) : wallClock(ms, ms).slice(0, 5);
+  const tick = TICKS.find((ms) => (ms / t.stepMs) * cw >= 6) ?? TICKS[TICKS.length - 1];
+  const span = t.columns * cw;
+  const axis: string[] = new Array(span).fill(' ');
+  const marks: string[] = new Array(span).fill(' ');
+  let free = 0;
+  for (let i = 0; i < t.columns; i++) {
+    const start = sinceMs + i * t.stepMs;
+    const boundary = Math.ceil(start / tick) * tick;
+    const at = i * cw;
+    if (boundary >= start + t.stepMs || at < free) continue;
+    const text = label(boundary, tick);
+    if (at + text.length > span + cw) break;
+    for (let k = 0; k < text.length; k++) axis[at + k] = text[k];
+    marks[at] = '|';
+    free = at + text.length + 1;
+  }
+
+  const per = formatDuration(t.stepMs);
+  const head =
+    c.bold('Timeline') +
+    c.dim(
+      ` · ${wallClock(t.since, now)} → ${wallClock(opts.until, now)} UTC · one cell = ${per}` +
+        (t.slotsPerCell > 1 ? ` (up to ${t.slotsPerCell} slots: the worst shown)` : ' (one slot)'),
+    );
+  const lines = [
+    wrap(head, width),
+    ' '.repeat(left) + axis.join('').trimEnd(),
+    ' '.repeat(left) + c.dim(marks.join('').trimEnd()),
+  ];
+  for (const row of t.jobs) {
+    const name = truncate(row.job, left - 2);
+    lines.push((name + ' '.repeat(left - name.length) + row.cells.map(cellOf).join('')).trimEnd());
+  }
+  // the legend, broken between its items (never inside one)
+  let legend = '';
+  for (const s of Object.keys(LOOK) as CellStatus[]) {
+    const item = `${c[LOOK[s].paint](LOOK[s].char)} ${LOOK[s].label}`;
+    const line = legend.slice(legend.lastIndexOf('\n') + 1);
+    if (line && visibleWidth(line) + 3 + visibleWidth(item) > width) legend += '\n' + item;
+    else legend += (line ? '   ' : '') + item;
+  }
+  lines.push(legend);
+  return lines.join('\n') + '\n';
+}
