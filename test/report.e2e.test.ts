@@ -154,3 +154,33 @@ describe('postmortem report', () => {
     expect(r.stdout).toContain('lucy-ops postmortem report --since 2026-04-19T12:00Z --until 2026-04-19T18:00Z');
   });
 });
+
+describe('postmortem report --md with hostile log text', () => {
+  it('keeps text from a --log file inline: no heading, link or raw HTML of its own', async () => {
+    const evil = 'evil|col\n\n# Injected heading\n[click me](javascript:alert(1)) <img src=x onerror=alert(1)>';
+    const base = { job: 'threads', runId: 'evil-1', scheduledFor: '2026-04-19T16:00:00.000Z', trigger: 'cron' };
+    const records = [
+      { ts: '2026-04-19T16:00:01.000Z', level: 'info', event: 'run.start', ...base },
+      {
+        ts: '2026-04-19T16:00:02.000Z',
+        level: 'warn',
+        event: 'attempt.end',
+        ...base,
+        provider: evil,
+        model: 'm',
+        outcome: 'failed',
+        errorType: evil,
+        ms: 5,
+      },
+      { ts: '2026-04-19T16:00:03.000Z', level: 'error', event: 'run.end', ...base, outcome: 'failed', error: evil },
+    ];
+    const file = path.join(root, 'evil.jsonl');
+    fs.writeFileSync(file, records.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    const r = await runCli(['postmortem', 'report', ...WINDOW, '--log', file, '--md', '-'], { cwd, env });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toContain('Injected heading'); // the text is there ...
+    expect(r.stdout).not.toMatch(/^#+ Injected/m); // ... but never as a heading,
+    expect(r.stdout).not.toMatch(/(?<!\\)<img/); // raw HTML,
+    expect(r.stdout).not.toMatch(/(?<!\\)\[click me(?<!\\)\]\(/); // or a link
+  });
+});

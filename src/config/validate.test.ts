@@ -79,3 +79,14 @@ describe('job command', () => {
     ]);
   });
 });
+
+describe('job names', () => {
+  it("refuses the names lucy-ops uses itself (the watchdog's alert:gaps, serve's log label)", () => {
+    for (const name of ['gaps', 'serve']) {
+      expect(problems({ jobs: { [name]: { schedule: '0 * * * *', command: ['true'] } } })).toEqual([
+        `jobs.${name}: "${name}" is a name lucy-ops uses itself (its alert memory and log label): choose another`,
+      ]);
+    }
+    expect(problems({ jobs: { 'gaps-daily': { schedule: '0 * * * *', command: ['true'] } } })).toEqual([]);
+  });
+});

@@ -324,6 +324,9 @@ export function resolveConfig(
   for (const [name, j] of Object.entries(isObj(rawJobs) ? rawJobs : {})) {
     const at = `jobs.${name}`;
     if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(name)) c.bad(at, 'job names may use letters, digits, ".", "_" and "-"');
+    // the gap watchdog's alert memory is alert:gaps and serve's default log label is serve
+    else if (name === 'gaps' || name === 'serve')
+      c.bad(at, `"${name}" is a name lucy-ops uses itself (its alert memory and log label): choose another`);
     if (!isObj(j)) {
       c.bad(at, `must be an object, got ${describe(j)}`);
       continue;

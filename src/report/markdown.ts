@@ -25,7 +25,7 @@ export function renderMarkdown(facts: ReportFacts): string {
       `${facts.linesRead} log lines read${facts.skippedLines ? `, ${facts.skippedLines} skipped` : ''}`,
     '',
   );
-  for (const sentence of headlineSentences(facts)) out.push(`- ${sentence}`);
+  for (const sentence of headlineSentences(facts)) out.push(`- ${inlineText(sentence)}`);
   out.push('');
 
   if (facts.incidents.length > 1) {
@@ -49,7 +49,7 @@ export function renderMarkdown(facts: ReportFacts): string {
   out.push('|---|---:|---:|---:|---|---:|');
   for (const p of facts.providers)
     out.push(
-      `| ${p.provider} | ${p.requests} | ${p.ok} | ${p.failed} | ${p.errors.map((e) => `${e.reason} ×${e.count}`).join(', ') || '—'} | ${p.skippedOpen} |`,
+      `| ${cellText(p.provider)} | ${p.requests} | ${p.ok} | ${p.failed} | ${cellText(p.errors.map((e) => `${e.reason} ×${e.count}`).join(', ')) || '—'} | ${p.skippedOpen} |`,
     );
   out.push('');
   if (facts.breakers.length > 0 || facts.alerts.length > 0) {
@@ -57,7 +57,7 @@ export function renderMarkdown(facts: ReportFacts): string {
     for (const b of facts.breakers) {
       const trials = b.trials.map((t) => `${clock(t.at)} ${t.result}`).join(', ');
       out.push(
-        `- breaker **${b.provider}** open ${when(b.from)} → ${b.until ? when(b.until) : 'still open'}${b.manual ? ' (tripped by hand)' : ''}` +
+        `- breaker **${inlineText(b.provider)}** open ${when(b.from)} → ${b.until ? when(b.until) : 'still open'}${b.manual ? ' (tripped by hand)' : ''}` +
           (trials ? `; half-open trials: ${trials}` : ''),
       );
     }
@@ -72,15 +72,23 @@ export function renderMarkdown(facts: ReportFacts): string {
     out.push('| job | slot | outcome | served by | error | tries |', '|---|---|---|---|---|---|');
     for (const s of facts.affected)
       out.push(
-        `| ${s.job} | ${when(s.slot)} | ${outcomeText(s)} | ${s.provider ?? '—'} | ${cellText(s.error ?? '—')} | ${cellText(s.tries ?? '—')} |`,
+        `| ${s.job} | ${when(s.slot)} | ${outcomeText(s)} | ${cellText(s.provider ?? '—')} | ${cellText(s.error ?? '—')} | ${cellText(s.tries ?? '—')} |`,
       );
   }
   return out.join('\n') + '\n';
 }
 
-/** A table cell's text: no pipes or newlines to break the row. */
+/**
+ * Text from the logs inside a line: one line (no heading or list of its own), and no raw HTML or
+ * link (`<`, `>`, `[`, `]` escaped), since any file passed with --log can put text there.
+ */
+function inlineText(text: string): string {
+  return text.replace(/\s*[\r\n]+\s*/g, ' ').replace(/[<>[\]]/g, (c) => `\\${c}`);
+}
+
+/** A table cell's text: inline text, and no pipe to break the row. */
 function cellText(text: string): string {
-  return text.replace(/\|/g, '\\|').replace(/\s*\n\s*/g, ' ');
+  return inlineText(text).replace(/\|/g, '\\|');
 }
 
 /**
