@@ -265,6 +265,15 @@ describe('chat completions through the chain', () => {
 });
 
 describe('token, health, and shutdown', () => {
+  it('refuses a non-loopback address without a token (exit 78 naming serve.tokenEnv) unless told on purpose', async () => {
+    const dir = tempProject(simConfig({ primary: sim.url }));
+    // refused before it binds: the command ends by itself (a regression would keep serving until the timeout)
+    const r = await runCli(['serve', '--host', '0.0.0.0', '--port', '0'], { cwd: dir, timeoutMs: 20_000 });
+    expect(r.exitCode, r.stderr).toBe(78);
+    expect(r.stderr).toContain('serve.tokenEnv: not set, and --host 0.0.0.0 is not loopback');
+    expect(r.stderr).toContain('--allow-no-token');
+  });
+
   it('requires the bearer token; /healthz turns 503 when every breaker is open', async () => {
     const tokenDir = tempProject(simConfig({ primary: sim.url }, { serve: { tokenEnv: 'LUCY_SERVE_TOKEN' } }));
     const s = await startServe(tokenDir, { LUCY_SERVE_TOKEN: 'correct-horse-battery' });

@@ -14,6 +14,7 @@ interface ServeFlags {
   host: string;
   /** Always set: the option has a default. */
   grace: string;
+  allowNoToken?: boolean;
 }
 
 const HELP = `
@@ -38,6 +39,10 @@ export function register(program: Command): void {
     .option('--port <n>', 'port to listen on (0 = any free port)', parsePort, 8787)
     .option('--host <host>', 'address to listen on (not loopback: set serve.tokenEnv)', '127.0.0.1')
     .option(
+      '--allow-no-token',
+      'listen on a non-loopback address without a token (anyone who can reach it may call it)',
+    )
+    .option(
       '--grace <ms>',
       'on SIGTERM, how long in-flight requests may take to finish (ms, or a duration like 10s; 0 = abort at once)',
       '10000',
@@ -55,9 +60,15 @@ export function register(program: Command): void {
         );
       }
       const warn = (m: string) => process.stderr.write(`lucy-ops: ${m}\n`);
+      // an open proxy spends the provider credits of whoever runs it: only on purpose
       if (!token && !isLoopback(flags.host)) {
+        if (!flags.allowNoToken)
+          throw new CliError(
+            `configuration error in ${config.configPath}:\n  serve.tokenEnv: not set, and --host ${flags.host} is not loopback: anyone who can reach it could spend your provider credits (set serve.tokenEnv, or pass --allow-no-token on purpose)`,
+            ExitCode.config,
+          );
         warn(
-          `warning: serving on ${flags.host} without a token: anyone who can reach it can spend your provider credits (set serve.tokenEnv)`,
+          `warning: serving on ${flags.host} without a token (--allow-no-token): anyone who can reach it can spend your provider credits`,
         );
       }
       const { createChainInternals } = await import('../api/chain.js');

@@ -40,7 +40,8 @@ export function sinceLabel(at: string | number, now: number, tz = 'UTC'): string
   const ms = typeof at === 'number' ? at : Date.parse(at);
   if (Number.isNaN(ms)) return String(at);
   const d = now - ms;
-  return `${wallClock(ms, now, tz)} (${d >= 0 ? formatDuration(d) : `in ${formatDuration(-d)}`})`;
+  // a change recorded a moment "after" an overridden clock's now is still the past
+  return `${wallClock(ms, now, tz)} (${d > -1000 ? formatDuration(Math.max(0, d)) : `in ${formatDuration(-d)}`})`;
 }
 
 /** "in 4m" for a time ahead of `now`, "due, 2m ago" for one passed. */
