@@ -3,28 +3,14 @@
  * with the date only when it is not the day of `now`, and how long ago. JSON keeps full ISO times;
  * these are for people reading a terminal at 3 a.m. ("down since 15:15 (3h 17m)").
  */
+import { offsetAt } from '../schedule/zone-offset.js';
 import { formatDuration } from '../time.js';
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
+/** The wall-clock date and time of `ms` in `tz` (the schedule code's zone offsets, one cache for both). */
 function partsOf(ms: number, tz: string): { date: string; time: string } {
-  let f = formatters.get(tz);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-CA', {
-      timeZone: tz,
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-      hourCycle: 'h23',
-    });
-    formatters.set(tz, f);
-  }
-  const p = Object.fromEntries(f.formatToParts(new Date(ms)).map((x) => [x.type, x.value]));
-  const seconds = p.second === '00' ? '' : `:${p.second}`;
-  return { date: `${p.year}-${p.month}-${p.day}`, time: `${p.hour}:${p.minute}${seconds}` };
+  const iso = new Date(ms + offsetAt(tz, ms)).toISOString();
+  const seconds = iso.slice(17, 19) === '00' ? '' : `:${iso.slice(17, 19)}`;
+  return { date: iso.slice(0, 10), time: `${iso.slice(11, 16)}${seconds}` };
 }
 
 /** "15:15" on the day of `now` (in `tz`), "2026-12-05 15:15" on any other; seconds only when there are any. */

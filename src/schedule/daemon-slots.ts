@@ -12,7 +12,8 @@
  */
 import { Cron } from 'croner';
 import { daemonEntry, type DaemonEntry } from './cron-entry.js';
-import { arithmeticRange, offsetAt, planFor, segments } from './fast-slots.js';
+import { arithmeticRange, planFor, segments } from './fast-slots.js';
+import { offsetAt } from './zone-offset.js';
 
 const HOUR = 3_600_000;
 const MINUTE = 60_000;
