@@ -114,12 +114,13 @@ describe('config loading', () => {
     fs.writeFileSync(
       path.join(d, 'lucy-ops.config.json'),
       JSON.stringify({
-        providers: [{ name: 'p1', baseUrl: 'ftp://x', model: 'm', timeoutMs: 'soon' }],
+        providers: [{ name: 'p1', api: 'anthropic', baseUrl: 'ftp://x', model: 'm', timeoutMs: 'soon' }],
         retry: { atempts: 3 },
       }),
     );
     const bad = await status(d);
     expect(bad.exitCode).toBe(78);
+    expect(bad.stderr).toContain('providers[0].api: must be one of openai, got "anthropic"');
     expect(bad.stderr).toContain('providers[0].baseUrl: must be an http(s) URL');
     expect(bad.stderr).toContain('providers[0].timeoutMs: must be a whole number, got "soon"');
     expect(bad.stderr).toContain('retry.atempts: is not a known field');

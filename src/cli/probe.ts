@@ -75,8 +75,8 @@ over 69 and 1).`,
       } finally {
         ctx.log.close();
         await ctx.store.close();
-        const { closeProviderAgent } = await import('../providers/openai-compatible.js');
-        await closeProviderAgent();
+        const { defaultProviders } = await import('../providers/registry.js');
+        await defaultProviders.close();
       }
     });
 }

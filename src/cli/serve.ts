@@ -112,8 +112,8 @@ export function register(program: Command): void {
       const { aborted } = await server.close(graceMs);
       if (aborted > 0) warn(`aborted ${aborted} request(s) still running after ${graceMs} ms`);
       await chain.close();
-      const { closeProviderAgent } = await import('../providers/openai-compatible.js');
-      await closeProviderAgent();
+      const { defaultProviders } = await import('../providers/registry.js');
+      await defaultProviders.close();
       process.off('SIGTERM', force).off('SIGINT', force);
       // Everything is closed; do not let a forgotten timer keep the process (and its port) alive.
       setTimeout(() => process.exit(process.exitCode ?? ExitCode.ok), 2000).unref();

@@ -1,8 +1,14 @@
 /** The shape of a lucy-ops config as users write it (see docs/configuration.md). */
+import type { ProviderApi } from '../providers/apis.js';
+
+export type { ProviderApi };
+
 export interface ProviderConfig {
   /** Unique name; also the breaker key. */
   name: string;
-  /** OpenAI-compatible base URL, e.g. https://api.together.xyz/v1 */
+  /** The API this provider speaks (which client calls it). Default 'openai': chat completions. */
+  api?: ProviderApi;
+  /** Base URL of the API, e.g. https://api.together.xyz/v1 */
   baseUrl: string;
   model: string;
   /** Name of the environment variable that holds the API key. Never the key itself. */

@@ -25,6 +25,23 @@ describe('resolveConfig problem paths', () => {
   });
 });
 
+describe('providers[i].api', () => {
+  const resolved = (api: unknown) =>
+    resolveConfig({ providers: [{ ...PROVIDERS[0], api }] }, '/x/lucy-ops.config.json', noScheduleProblem).providers[0];
+
+  it('left out: no api field (the registry reads that as openai); openai: kept', () => {
+    expect(resolved(undefined)).not.toHaveProperty('api');
+    expect(resolved('openai').api).toBe('openai');
+  });
+
+  it('an API lucy-ops does not speak is a problem naming the field path and the known ones', () => {
+    const bad = (api: unknown) => problems({ providers: [{ ...PROVIDERS[0], api }] });
+    expect(bad('anthropic')).toEqual(['providers[0].api: must be one of openai, got "anthropic"']);
+    expect(bad('')).toEqual(['providers[0].api: must be a non-empty string, got ""']);
+    expect(bad(7)).toEqual(['providers[0].api: must be a non-empty string, got number 7']);
+  });
+});
+
 describe('timer limits', () => {
   it('refuses deadlines, timeouts and delays a Node timer cannot hold (they would fire at once)', () => {
     expect(problems({ deadlineMs: 3_000_000_000 })).toEqual([

@@ -8,6 +8,7 @@ import { ConfigError } from './errors.js';
 import { MAX_TIMER_MS } from '../time.js';
 import { baseUrlWarning } from './base-url.js';
 import { PLACEHOLDERS, unknownPlaceholders } from './placeholders.js';
+import { PROVIDER_APIS, type ProviderApi } from '../providers/apis.js';
 
 export { ConfigError };
 
@@ -162,6 +163,7 @@ const TOP = [
 ] as const;
 const PROVIDER = [
   'name',
+  'api',
   'baseUrl',
   'model',
   'apiKeyEnv',
@@ -219,6 +221,9 @@ export function resolveConfig(
       const name = c.str(p, 'name', at, true);
       const baseUrl = c.str(p, 'baseUrl', at, true);
       const model = c.str(p, 'model', at, true);
+      const api = c.str(p, 'api', at);
+      if (api !== undefined && !(PROVIDER_APIS as readonly string[]).includes(api))
+        c.bad(`${at}.api`, `must be one of ${PROVIDER_APIS.join(', ')}, got ${describe(api)}`);
       const apiKeyEnv = c.str(p, 'apiKeyEnv', at);
       if (apiKeyEnv && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(apiKeyEnv))
         c.bad(`${at}.apiKeyEnv`, 'must name an environment variable (the key itself never goes in config)');
@@ -253,6 +258,7 @@ export function resolveConfig(
       }
       providers.push({
         name: name ?? `#${i}`,
+        ...(api ? { api: api as ProviderApi } : {}),
         baseUrl: (baseUrl ?? '').replace(/\/+$/, ''),
         model: model ?? '',
         apiKeyEnv,

@@ -5,7 +5,7 @@
 import type { Clock, Sleep } from '../clock.js';
 import { realSleep } from '../clock.js';
 import type { ResolvedConfig, ResolvedProvider } from '../config/types.js';
-import { complete } from '../providers/openai-compatible.js';
+import { defaultProviders, type ProviderRegistry } from '../providers/registry.js';
 import { ProviderError, type ChatRequest } from '../providers/types.js';
 import type { StateStore } from '../state/types.js';
 import { retryWait } from './backoff.js';
@@ -38,6 +38,8 @@ export interface EngineDeps {
    * had): the run goes on as if the breaker were closed, and the providers decide its outcome.
    */
   onBookkeepingError?: (message: string) => void;
+  /** The clients that speak each provider's API (default: the built-in ones, shared by the process). */
+  clients?: ProviderRegistry;
 }
 
 export interface RunOptions {
@@ -74,12 +76,14 @@ export type EngineConfig = Pick<ResolvedConfig, 'providers' | 'retry' | 'breaker
 export class Engine {
   readonly breakers: Breakers;
   private readonly sleep: Sleep;
+  private readonly clients: ProviderRegistry;
 
   constructor(
     readonly config: EngineConfig,
     private readonly deps: EngineDeps,
   ) {
     this.sleep = deps.sleep ?? realSleep;
+    this.clients = deps.clients ?? defaultProviders;
     this.breakers = new Breakers(deps.store, breakerPolicy(config), deps.clock);
   }
 
@@ -154,7 +158,7 @@ export class Engine {
               return userOnDelta(text, from);
             });
           try {
-            const result = await complete(provider, request, {
+            const result = await this.clients.clientFor(provider).complete(provider, request, {
               apiKey: this.apiKey(provider),
               signal: deadline.signal,
               simNow: this.deps.simClock ? new Date(this.deps.clock.now()).toISOString() : undefined,

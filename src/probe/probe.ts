@@ -12,6 +12,7 @@ import type { JobContext } from '../jobs/context.js';
 import { newRunId } from '../log/writer.js';
 import { formatDuration } from '../time.js';
 import type { ErrorType } from '../providers/types.js';
+import type { ProviderRegistry } from '../providers/registry.js';
 import { openBreakers, type BreakerView } from './breakers.js';
 import { missingVariable } from '../config/errors.js';
 import { baseUrlFix } from '../config/base-url.js';
@@ -45,6 +46,8 @@ export interface ProbeResult {
 export interface ProbeOptions {
   timeoutMs?: number;
   signal?: AbortSignal;
+  /** The clients that speak each provider's API (default: the built-in ones). */
+  clients?: ProviderRegistry;
 }
 
 export async function probeProviders(ctx: JobContext, opts: ProbeOptions = {}): Promise<ProbeResult[]> {
@@ -66,7 +69,7 @@ export async function probeProviders(ctx: JobContext, opts: ProbeOptions = {}): 
 
   return Promise.all(
     ctx.config.providers.map(async (provider) => {
-      const attempt = await probeOne(ctx, provider, timeoutMs, opts.signal);
+      const attempt = await probeOne(ctx, provider, timeoutMs, opts);
       let view: BreakerView;
       let effect: Pick<ProbeResult, 'closedBreaker' | 'keptOpen' | 'trippedUntil' | 'note'> = {};
       if (attempt.ok) {
@@ -113,7 +116,7 @@ async function probeOne(
   ctx: JobContext,
   provider: ResolvedProvider,
   timeoutMs: number,
-  signal?: AbortSignal,
+  { signal, clients }: ProbeOptions,
 ): Promise<Attempt> {
   const base = { provider: provider.name, model: provider.model };
   const apiKey = provider.apiKeyEnv ? ctx.env[provider.apiKeyEnv] : undefined;
@@ -127,7 +130,7 @@ async function probeOne(
       error: `environment variable ${provider.apiKeyEnv} ${missingVariable(apiKey)}`,
     };
   }
-  const { complete } = await import('../providers/openai-compatible.js');
+  const client = (clients ?? (await import('../providers/registry.js')).defaultProviders).clientFor(provider);
   const { toProviderError } = await import('../engine/classify.js');
   // load undici before the clock starts (the client loads it lazily): its load time is not latency
   await import('undici');
@@ -139,7 +142,7 @@ async function probeOne(
   };
   const started = performance.now();
   try {
-    const answer = await complete(
+    const answer = await client.complete(
       bounded,
       { messages: [{ role: 'user', content: 'ping' }], max_tokens: 1, temperature: 0 },
       {

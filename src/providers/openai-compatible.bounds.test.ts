@@ -7,7 +7,8 @@ import type { ResolvedProvider } from '../config/types.js';
 import { failureOf } from '../../test/helpers/failure.js';
 import { trickle } from '../../test/helpers/trickle.js';
 import { DeadlineReason } from './errors.js';
-import { closeProviderAgent, complete, type CallOptions } from './openai-compatible.js';
+import type { CallOptions } from './client.js';
+import { closeProviderAgent, complete } from './openai-compatible.js';
 
 type Route = (req: http.IncomingMessage, res: http.ServerResponse) => void;
 const routes = new Map<string, Route>();

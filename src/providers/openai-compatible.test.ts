@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ResolvedProvider } from '../config/types.js';
 import { failureOf } from '../../test/helpers/failure.js';
 import { trickle } from '../../test/helpers/trickle.js';
-import { closeProviderAgent, complete, type CallOptions } from './openai-compatible.js';
+import type { CallOptions } from './client.js';
+import { closeProviderAgent, complete } from './openai-compatible.js';
 import type { ChatRequest } from './types.js';
 
 // One real HTTP server on 127.0.0.1:0; each test picks a behaviour by path.

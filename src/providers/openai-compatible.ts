@@ -27,22 +27,9 @@ import {
   providerErrorText,
   safeSnippet,
 } from './errors.js';
+import type { CallOptions, ProviderClient } from './client.js';
 import { ChatStreamAccumulator, SseParser } from './sse.js';
 import { ProviderError, type ChatRequest, type CompletionResult, type ErrorType, type ToolCall } from './types.js';
-
-export interface CallOptions {
-  /** Resolved by the caller from apiKeyEnv. Never appears in an error message. */
-  apiKey?: string;
-  /** The run's deadline / caller abort: a DeadlineReason reason → 'deadline', anything else → 'aborted'. */
-  signal?: AbortSignal;
-  /** Sent as `x-lucy-sim-now` (only under the LUCY_OPS_NOW clock override, for the simulator). */
-  simNow?: string;
-  /**
-   * Streaming: called for every content delta. A returned promise is backpressure: no more of the
-   * body is read until it settles (the attempt's own clocks stop meanwhile; see AttemptGuard.waitFor).
-   */
-  onDelta?: (text: string) => void | Promise<void>;
-}
 
 type Undici = typeof import('undici');
 type Body = Dispatcher.ResponseData['body'];
@@ -344,3 +331,6 @@ function streamResult(provider: ResolvedProvider, acc: ChatStreamAccumulator, fa
     ...(toolCalls.length > 0 ? { toolCalls } : {}),
   };
 }
+
+/** The 'openai' API's client, for the provider registry. */
+export const openaiClient: ProviderClient = { complete, close: closeProviderAgent };
