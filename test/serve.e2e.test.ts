@@ -320,6 +320,31 @@ describe('token, health, and shutdown', () => {
     });
   });
 
+  it('a provider error that echoes the serve token reaches neither the client nor the log', async () => {
+    // a token in no credential shape (no "Bearer", no "sk-", no "token=" pair): only its value can hide it
+    const token = 'plain-horse-staple-91';
+    const tokenDir = tempProject(simConfig({ primary: sim.url }, { serve: { tokenEnv: 'LUCY_SERVE_TOKEN' } }));
+    const s = await startServe(tokenDir, { LUCY_SERVE_TOKEN: token });
+    started.push(s);
+    const body = JSON.stringify({ error: { message: `upstream saw ${token} in the prompt` } });
+    sim.setScript({ '*': { kind: 'status', status: 500, body, contentType: 'application/json' } });
+    const res = await fetch(`${s.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'auto', ...ask }),
+    });
+    const reply = await res.text();
+    expect(res.status).toBe(503);
+    // the provider's text did reach the reply, with the token blanked out of it
+    expect(reply).toMatch(/upstream saw \[redacted\] in the prompt/);
+    expect(reply).not.toContain(token);
+    s.child.kill('SIGTERM');
+    expect(await s.exited).toBe(0);
+    const log = readLog(tokenDir);
+    expect(log.some((l) => /upstream saw/.test(l.error ?? ''))).toBe(true);
+    expect(JSON.stringify(log) + s.stderr()).not.toContain(token);
+  });
+
   it('a 503 from an open chain says Retry-After, and the openai client waits that long before its retry', async () => {
     // one failure opens each breaker for 3 s: the first request finds every provider down
     const openDir = tempProject(

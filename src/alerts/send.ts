@@ -7,7 +7,8 @@
 import { hostname } from 'node:os';
 import type { ResolvedConfig } from '../config/types.js';
 import type { Level } from '../log/types.js';
-import { JobLog, newRunId, safeClockFromEnv, scrubSecrets } from '../log/writer.js';
+import { JobLog, newRunId, safeClockFromEnv } from '../log/writer.js';
+import { scrubSecrets } from '../log/scrub.js';
 import type { Alert, AlertInput, AlertKind, AlertReport, Delivery, Severity } from './types.js';
 
 /** How long an alert command may run before it is killed. */

@@ -8,7 +8,7 @@ import { constants as osConstants } from 'node:os';
 import type { ResolvedJob } from '../config/types.js';
 import { ExitCode } from '../exit-codes.js';
 import type { Trigger } from '../log/types.js';
-import { scrubSecrets } from '../log/writer.js';
+import { scrubSecrets } from '../log/scrub.js';
 import { secretValues, type JobContext } from './context.js';
 import { OutputTail } from './output-tail.js';
 import { runSlot } from './run-slot.js';

@@ -4,6 +4,7 @@
 import { clockFromEnv, type Clock, type Sleep } from '../clock.js';
 import type { ResolvedConfig } from '../config/types.js';
 import { JobLog } from '../log/writer.js';
+import { addKnownSecrets, urlSecrets } from '../log/scrub.js';
 import type { StateStore } from '../state/types.js';
 import { openStateStore } from '../state/open-store.js';
 
@@ -44,12 +45,15 @@ export async function openJobContext(
   const warn = opts.warn ?? ((m: string) => process.stderr.write(`lucy-ops: warning: ${m}\n`));
   const store =
     opts.store ?? (await openStateStore(config, { onWarning: warn, env, retryRedisEveryMs: opts.retryRedisEveryMs }));
+  const secrets = secretValues(config, env);
+  // defence in depth: every scrub in this process (provider errors, alerts, the log's free text)
+  // blanks the configured secrets' values, wherever the text came from
+  addKnownSecrets(secrets);
   return {
     config,
     clock: opts.clock ?? clockFromEnv(env),
     store,
-    // defence in depth: the log blanks the configured secrets' values out of any free text it is given
-    log: new JobLog(config.log, { secrets: secretValues(config, env) }),
+    log: new JobLog(config.log, { secrets }),
     env,
     simClock: opts.simClock ?? Boolean(env.LUCY_OPS_NOW),
     sleep: opts.sleep,
@@ -59,20 +63,14 @@ export async function openJobContext(
   };
 }
 
-/** Values that must never reach output or the log: API keys, the serve token, the Redis URL and its password. */
+/** Values that must never reach output or the log: API keys, the serve token, the Redis URL and its credentials. */
 export function secretValues(config: ResolvedConfig, env: NodeJS.ProcessEnv): string[] {
   // (optional chaining: library callers may hand in a config without serve or state)
   const names = [...config.providers.map((p) => p.apiKeyEnv), config.serve?.tokenEnv, config.state?.redisEnv];
   const values = names.map((n) => (n ? env[n] : undefined));
   for (const url of [config.state?.redis, config.state?.redisEnv ? env[config.state.redisEnv] : undefined]) {
     if (!url) continue;
-    values.push(url);
-    try {
-      const password = new URL(url).password;
-      values.push(password, decodeURIComponent(password));
-    } catch {
-      // not a URL: the whole value is blanked already
-    }
+    values.push(url, ...urlSecrets(url));
   }
   return [...new Set(values.filter((v): v is string => Boolean(v)))];
 }

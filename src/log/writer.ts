@@ -8,6 +8,7 @@ import path from 'node:path';
 import { randomFillSync } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import { clockFromEnv, systemClock } from '../clock.js';
+import { scrubSecrets, scrubValue } from './scrub.js';
 import type { LogInput } from './types.js';
 
 export type { LogInput } from './types.js';
@@ -26,16 +27,13 @@ const STRUCTURED_FIELDS = new Set([
   'outcome',
   'errorType',
 ]);
-const REDACTED = '[REDACTED]';
 /** A file modified this recently may be in the middle of another process's append. */
 const IN_FLIGHT_WRITE_MS = 1000;
-/** Secrets shorter than this are not scrubbed (they would blank out ordinary words). */
-const MIN_SECRET_LENGTH = 6;
 
 export interface JobLogOptions {
   /** Stamps `ts` when a record has none. Default: LUCY_OPS_NOW-aware clock. */
   clock?: Clock;
-  /** Secret values (API keys) to blank out of free-text fields. */
+  /** Secret values (API keys) to blank out of free-text fields, besides the process's known secrets. */
   secrets?: string[];
   /** Where the one warning goes when the log cannot be written. Default: stderr. */
   warn?: (message: string) => void;
@@ -183,33 +181,4 @@ function randomByte(): number {
     randomPoolAt = 0;
   }
   return randomPool[randomPoolAt++];
-}
-
-/**
- * Blank out secrets from free text: every occurrence of each given secret (6+ characters), and
- * anything that looks like a credential (`Bearer ...`, `api_key=...`, `sk-...`).
- */
-export function scrubSecrets(text: string, secrets: readonly string[] = []): string {
-  let out = text;
-  for (const secret of secrets) {
-    if (secret && secret.length >= MIN_SECRET_LENGTH) out = out.split(secret).join(REDACTED);
-  }
-  return out
-    .replace(/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/gi, `$1 ${REDACTED}`)
-    .replace(
-      /\b((?:api[_-]?key|apikey|access[_-]?token|token|secret|password)["']?\s*[=:]\s*["']?)[^\s"'&,;}]{4,}/gi,
-      `$1${REDACTED}`,
-    )
-    .replace(/\bsk-[A-Za-z0-9_-]{16,}/g, REDACTED);
-}
-
-function scrubValue(value: unknown, secrets: readonly string[]): unknown {
-  if (typeof value === 'string') return scrubSecrets(value, secrets);
-  if (Array.isArray(value)) return value.map((v) => scrubValue(v, secrets));
-  if (value && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = scrubValue(v, secrets);
-    return out;
-  }
-  return value;
 }

@@ -7,8 +7,8 @@ import {
   isDeadlineReason,
   parseRetryAfter,
   safeSnippet,
-  scrubSecrets,
 } from './errors.js';
+import { scrubSecrets } from '../log/scrub.js';
 import { ProviderError } from './types.js';
 
 describe('parseRetryAfter', () => {

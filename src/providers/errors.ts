@@ -1,8 +1,9 @@
 /**
  * Small, dependency-free helpers for turning provider failures into safe ProviderErrors:
- * deadline marking, HTTP status and network-code mapping, Retry-After parsing, secret scrubbing.
+ * deadline marking, HTTP status and network-code mapping, Retry-After parsing, safe error snippets.
  * Kept apart from the client so the engine can use them without loading undici.
  */
+import { scrubSecrets } from '../log/scrub.js';
 import { ProviderError, type ErrorType } from './types.js';
 
 /**
@@ -135,30 +136,19 @@ function* errorChain(err: unknown, depth = 0): Generator<object> {
   yield* errorChain((err as { cause?: unknown }).cause, depth + 1);
 }
 
-const KEY_PATTERNS: RegExp[] = [
-  /\bBearer\s+[^\s"',;]+/gi,
-  /\bsk-[A-Za-z0-9_-]{4,}/g,
-  /\b(api[_-]?key|x-api-key|authorization|access[_-]?token)(["']?\s*[:=]\s*["']?)[^\s"',;&]+/gi,
-];
+/** How a blanked secret reads in a provider error message. */
+const MARK = '[redacted]';
 
-/**
- * Removes anything that looks like a credential: the given secret values verbatim, `Bearer ...`,
- * `sk-...`, and `api_key=...`-style pairs. Used on every message a ProviderError carries.
- */
-export function scrubSecrets(text: string, secrets: readonly (string | undefined)[] = []): string {
-  let out = text;
-  for (const s of secrets) if (s && s.length >= 4) out = out.split(s).join('[redacted]');
-  out = out.replace(KEY_PATTERNS[0]!, 'Bearer [redacted]');
-  out = out.replace(KEY_PATTERNS[1]!, 'sk-[redacted]');
-  out = out.replace(KEY_PATTERNS[2]!, (_m, name: string, sep: string) => `${name}${sep}[redacted]`);
-  return out;
+/** scrubSecrets (the one scrubber) with the mark provider error messages use. */
+function scrub(text: string, secrets: readonly (string | undefined)[]): string {
+  return scrubSecrets(text, secrets, MARK);
 }
 
 /** A provider's own error text, made short and safe: tags stripped, whitespace collapsed, ≤ max chars. */
 export function safeSnippet(text: string, secrets: readonly (string | undefined)[] = [], max = 200): string {
   const plain = text.replace(/<(script|style)[\s\S]*?<\/\1>/gi, ' ').replace(/<[^>]*>/g, ' ');
   const oneLine = plain.replace(/\s+/g, ' ').trim();
-  const scrubbed = scrubSecrets(oneLine, secrets);
+  const scrubbed = scrub(oneLine, secrets);
   return scrubbed.length > max ? `${scrubbed.slice(0, max - 1)}…` : scrubbed;
 }
 
@@ -221,7 +211,7 @@ export function asProviderError(err: unknown, ctx: WrapContext = {}): ProviderEr
   const secrets = ctx.secrets ?? [];
   const who = ctx.provider ?? 'the provider';
   if (err instanceof ProviderError) {
-    const safe = scrubSecrets(err.message, secrets);
+    const safe = scrub(err.message, secrets);
     if (safe === err.message) return err;
     return new ProviderError(err.errorType, safe, { httpStatus: err.httpStatus, retryAfterMs: err.retryAfterMs });
   }
@@ -240,7 +230,7 @@ export function asProviderError(err: unknown, ctx: WrapContext = {}): ProviderEr
         : net.type === 'reset'
           ? `connection to ${at} was reset`
           : `${at} timed out`;
-    return new ProviderError(net.type, scrubSecrets(`${what} (${net.code})`, secrets), { cause: err });
+    return new ProviderError(net.type, scrub(`${what} (${net.code})`, secrets), { cause: err });
   }
   const code = (err as { code?: unknown } | null)?.code;
   const message = err instanceof Error ? err.message : String(err);

@@ -6,6 +6,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { ChainInternals } from '../api/chain.js';
+import { addKnownSecrets } from '../log/scrub.js';
 import { tokenCheck } from './auth.js';
 import { handleChat, sendJson } from './chat.js';
 import { readHealth } from './health.js';
@@ -41,6 +42,8 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const warn = opts.warn ?? ((m: string) => process.stderr.write(`lucy-ops: ${m}\n`));
   const metrics = new ServeMetrics();
   const authorized = tokenCheck(opts.token);
+  // a provider (or anything else) that echoes the token must not hand it to a client or the log
+  if (opts.token) addKnownSecrets([opts.token]);
   const running = new Set<AbortController>();
   const inFlight = new Set<Promise<void>>();
   let closing = false;

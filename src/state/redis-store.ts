@@ -14,6 +14,7 @@
  * - Credentials never leave this file: `where` and every error message name host:port/db only.
  */
 import { ReadOnlyStoreError } from './read-only.js';
+import { scrubSecrets, urlSecrets } from '../log/scrub.js';
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import type { Redis as RedisClient } from 'ioredis';
@@ -64,22 +65,6 @@ export function describeRedisUrl(raw: string): string {
   return `${scheme}://${url.hostname || 'localhost'}:${url.port || '6379'}/${db}`;
 }
 
-/** Remove any userinfo (`//user:pass@`) and the given secrets from a message. */
-export function redactSecrets(message: string, secrets: string[]): string {
-  let out = message.replace(/\/\/[^/\s@]*@/g, '//');
-  for (const secret of secrets) if (secret.length >= 3) out = out.split(secret).join('***');
-  return out;
-}
-
-function secretsOf(raw: string): string[] {
-  try {
-    const url = new URL(raw);
-    return [url.password, decodeURIComponent(url.password), url.username, decodeURIComponent(url.username)];
-  } catch {
-    return [raw];
-  }
-}
-
 // KEYS[1] key; ARGV: expectPresent('1'|'0'), expected raw, write('1'|'0'), new raw
 const COMPARE_AND_SET = `
 local cur = redis.call('GET', KEYS[1])
@@ -117,7 +102,7 @@ function escapeGlob(text: string): string {
 /** Connect with bounded time; throws RedisStoreError (no credentials) when Redis is not there. */
 export async function openRedisStore(location: RedisLocation, options: RedisStoreOptions = {}): Promise<RedisStore> {
   const where = describeRedisUrl(location.url);
-  const secrets = secretsOf(location.url);
+  const secrets = urlSecrets(location.url);
   if (!/^rediss?:\/\//i.test(location.url) || where.includes('(invalid URL)')) {
     throw new RedisStoreError(`state.redis must be a redis:// or rediss:// URL (got ${where})`);
   }
@@ -145,7 +130,7 @@ export async function openRedisStore(location: RedisLocation, options: RedisStor
   }) as ScriptedClient;
   let lastError = '';
   client.on('error', (error: Error) => {
-    lastError = redactSecrets(error.message, secrets); // kept for messages; the listener also silences ioredis' console noise
+    lastError = scrubSecrets(error.message, secrets); // kept for messages; the listener also silences ioredis' console noise
   });
   client.defineCommand('lucyCompareAndSet', { numberOfKeys: 1, lua: COMPARE_AND_SET });
   client.defineCommand('lucyCompareAndPexpire', { numberOfKeys: 1, lua: COMPARE_AND_PEXPIRE });
@@ -164,7 +149,7 @@ export async function openRedisStore(location: RedisLocation, options: RedisStor
   } catch (error) {
     if (client.status !== 'end') client.disconnect(); // a refused connection is closed already
     const detail = lastError || (error instanceof Error ? error.message : String(error));
-    throw new RedisStoreError(`redis ${where} unavailable: ${redactSecrets(detail, secrets)}`);
+    throw new RedisStoreError(`redis ${where} unavailable: ${scrubSecrets(detail, secrets)}`);
   } finally {
     clearTimeout(timer);
   }
@@ -207,7 +192,7 @@ export class RedisStore implements StateStore {
       return await op();
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      throw new RedisStoreError(`redis ${this.where} ${what} failed: ${redactSecrets(message, this.secrets)}`);
+      throw new RedisStoreError(`redis ${this.where} ${what} failed: ${scrubSecrets(message, this.secrets)}`);
     }
   }
 
