@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import { closedPortUrl } from '../src/sim/server.js';
-import { readLog, runCli, simConfig, tempProject } from './helpers/cli.js';
+import { configWrittenAt, readLog, runCli, simConfig, tempProject } from './helpers/cli.js';
 import { startReceiver, type Receiver } from './helpers/receiver.js';
 import { useSimulator } from './helpers/sim.js';
 
@@ -266,8 +266,9 @@ it('the command channel gets the alert JSON on stdin, and its output stays off o
 
 it('the gaps watchdog alerts once for silent slots, through the same channels', async () => {
   const dir = project({ webhook: hook.url });
+  configWrittenAt(dir);
   const before = hook.requests.length;
-  // no job ever ran: every slot in the window is missing
+  // no job ever ran under a config older than the window: every slot in it is missing
   const watch = () =>
     runCli(['postmortem', 'gaps', '--since', '2h', '--fail-on-gap', '--job', 'blog'], {
       cwd: dir,

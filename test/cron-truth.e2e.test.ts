@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readLog, runCli, tempProject } from './helpers/cli.js';
+import { configWrittenAt, readLog, runCli, tempProject } from './helpers/cli.js';
 
 const PROVIDERS = [{ name: 'p1', baseUrl: 'http://127.0.0.1:9/v1', model: 'm' }];
 const OK = ['node', '-e', '0'];
@@ -86,8 +86,10 @@ describe('slots are the cron daemon’s, across DST', () => {
         ['half', ran.half.length, ran.half.length],
       ]);
 
+      // an empty log under a config older than the window: every slot cron ran is owed
       const empty = project(jobs);
       writeLog(empty, []);
+      configWrittenAt(empty);
       const planned = await plan(empty, now, ran.window);
       expect(planned.exitCode, planned.stderr).toBe(0);
       expect(planned.json.slots.map((s: any) => [s.job, s.slot, s.was])).toEqual([
@@ -124,6 +126,29 @@ describe('judging begins when lucy-ops began', () => {
     expect(human.stdout).toContain('Judged from when lucy-ops began: ');
     expect(human.stdout).toContain('sitemap from 2026-04-19 14:05Z (its first record)');
     expect(human.stdout).toMatch(/blog from 2026-04-19 14:05Z \(no record of its own: the first record of any job\)/);
+  }, 60_000);
+
+  it('fresh install before any run: the watchdog stays quiet until a slot after the config is owed', async () => {
+    const dir = project({ blog: { schedule: '0 * * * *', command: OK } });
+    configWrittenAt(dir, '2026-04-19T14:02:00Z'); // `init` at 14:02; the crontab line is in, nothing ran yet
+    const watch = (now: string) =>
+      runCli(['postmortem', 'gaps', '--since', '2h', '--fail-on-gap'], { cwd: dir, env: { LUCY_OPS_NOW: now } });
+    const early = await watch('2026-04-19T14:30:00Z');
+    expect(early.exitCode, early.stdout + early.stderr).toBe(0);
+    const human = await runCli(['postmortem', 'gaps', '--since', '2h'], {
+      cwd: dir,
+      env: { LUCY_OPS_NOW: '2026-04-19T14:30:00Z' },
+    });
+    expect(human.stdout).toContain('Judged from 2026-04-19 14:02Z, when the config file was last written');
+    expect((await plan(dir, '2026-04-19T14:30:00Z', ['--since', '6h'])).json.slots).toEqual([]);
+    const json = await gaps(dir, '2026-04-19T14:30:00Z', ['--since', '2h']);
+    expect(json.json.jobs[0]).toMatchObject({ judgedFrom: '2026-04-19T14:02:00.000Z', judgedBy: 'config' });
+    // 15:00 came and went with no run (a broken crontab line): that slot is owed, and the watchdog fires
+    const late = await watch('2026-04-19T15:40:00Z');
+    expect(late.exitCode).toBe(1);
+    expect((await plan(dir, '2026-04-19T15:40:00Z', ['--since', '6h'])).json.slots).toEqual([
+      expect.objectContaining({ job: 'blog', slot: '2026-04-19T15:00:00.000Z', was: 'missing' }),
+    ]);
   }, 60_000);
 
   it('a schedule change: slots before it are judged by the old schedule (real runs, config edited between)', async () => {

@@ -3,7 +3,7 @@
  * plain columns, without box-drawing characters, so `grep` and `awk` work on every line.
  */
 import { expect, it } from 'vitest';
-import { runCli, simConfig, tempProject } from './helpers/cli.js';
+import { configWrittenAt, runCli, simConfig, tempProject } from './helpers/cli.js';
 import { useSimulator } from './helpers/sim.js';
 
 const sim = useSimulator();
@@ -24,6 +24,7 @@ it('breaker status, probe providers and postmortem gaps print plain columns into
   expect(probe.stdout).not.toMatch(BOX);
   expect(probe.stdout).toMatch(/^deepseek-v3\s+deepseek-v3\s+yes\s+\d+ ms\s+200/m);
 
+  configWrittenAt(dir); // no job has run, under a config older than the window: its slots are owed
   const gaps = await runCli(['postmortem', 'gaps', '--since', '2h'], {
     cwd: dir,
     env: { LUCY_OPS_NOW: '2026-04-19T16:00:00Z' },

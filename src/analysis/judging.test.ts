@@ -69,6 +69,22 @@ describe('judging begins when lucy-ops began', () => {
     expect(findGaps([hourly], ledger).jobs[0]).toMatchObject({ judgedFrom: T('12:00'), judgedBy: 'window' });
   });
 
+  it('with no records at all, judges from when the config was written: a fresh install is not an outage', async () => {
+    const installed: JobSchedule = { ...hourly, configWrittenMs: Date.parse(at('12:30')) };
+    const ledger = await buildLedger([installed], window('10:00', '14:00'), []);
+    // 10:00 to 12:00 came before the config existed; 13:00 and 14:00 should have run
+    expect(unservedSlots([installed], ledger).map((s) => s.slot)).toEqual([T('13:00'), T('14:00')]);
+    expect(findGaps([installed], ledger).jobs[0]).toMatchObject({ judgedFrom: T('12:30'), judgedBy: 'config' });
+    // written after the window: nothing in it is judged
+    const justNow: JobSchedule = { ...hourly, configWrittenMs: Date.parse(at('14:00')) + 1 };
+    const fresh = await buildLedger([justNow], window('10:00', '14:00'), []);
+    expect(unservedSlots([justNow], fresh)).toEqual([]);
+    expect(findGaps([justNow], fresh).gaps).toEqual([]);
+    // any record at all outranks the config's time
+    const ran = await buildLedger([justNow], window('10:00', '14:00'), run('blog', '11:00'));
+    expect(findGaps([justNow], ran).jobs[0]).toMatchObject({ judgedFrom: T('11:00'), judgedBy: 'job' });
+  });
+
   it('a manual run of an old slot does not move the start back, but that slot is judged', async () => {
     const records: LogRecord[] = [
       ...run('blog', '14:00'),

@@ -3,7 +3,8 @@
  * schedule the job ran on at that time.
  *  - Judging begins at the job's first record in the logs read; a job with no record at all
  *    begins at the first record of any job (so a job whose crontab line was never installed is
- *    still found); with no records at all, at the window's start. A slot before that which
+ *    still found); with no records at all, when the config file was last written (a fresh
+ *    install has nothing to answer for yet), else at the window's start. A slot before that which
  *    records name (a manual or backfill run of it) is judged too.
  *  - A slot is judged by the schedule its job ran on then (each `run.start` names it); slots
  *    before the first record that names one, or of a job none names, by the config's.
@@ -11,8 +12,11 @@
 import { slotsBetween } from '../schedule/slots.js';
 import type { JobSchedule, ScheduleMark, SlotLedger } from './ledger.js';
 
-/** `job`: its own first record; `log`: the first record of any job; `window`: no records at all. */
-export type JudgingBasis = 'job' | 'log' | 'window';
+/**
+ * `job`: its own first record; `log`: the first record of any job; `config`: no records at all, so
+ * from the config file's last write; `window`: no records and no config file time.
+ */
+export type JudgingBasis = 'job' | 'log' | 'config' | 'window';
 
 export interface JudgingStart {
   /** When judging began (may be before the window: then the whole window is judged). */
@@ -24,6 +28,7 @@ export function judgingStart(job: JobSchedule, ledger: SlotLedger): JudgingStart
   const own = ledger.jobs.get(job.name)?.first.ms ?? Infinity;
   if (Number.isFinite(own)) return { fromMs: own, basis: 'job' };
   if (Number.isFinite(ledger.first.ms)) return { fromMs: ledger.first.ms, basis: 'log' };
+  if (job.configWrittenMs !== undefined) return { fromMs: job.configWrittenMs, basis: 'config' };
   return { fromMs: ledger.sinceMs, basis: 'window' };
 }
 

@@ -18,6 +18,11 @@ export interface JobSchedule {
   cron?: CronSemantics;
   /** Unserved slots this close to now may still be running: not judged yet. Default 0. */
   graceMs?: number;
+  /**
+   * When the config file was last written. With no records at all in the logs read, judging begins
+   * here: nothing can have run before the config existed, and a fresh install is not an outage.
+   */
+  configWrittenMs?: number;
 }
 
 /** From `fromMs` on, the job ran on this schedule (as its `run.start` records say). */

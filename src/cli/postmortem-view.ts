@@ -136,9 +136,20 @@ export async function renderGapReport(report: GapReport, opts: ViewOptions): Pro
 /** When judging began per job: slots before a job's first record (or the log's) are not gaps. */
 export function judgingLine(report: Pick<GapReport, 'since' | 'jobs'>): string {
   const sinceMs = Date.parse(report.since);
-  const why = { job: 'its first record', log: 'no record of its own: the first record of any job', window: '' };
+  const why = {
+    job: 'its first record',
+    log: 'no record of its own: the first record of any job',
+    config: 'no records at all: when the config file was last written',
+    window: '',
+  };
   if (report.jobs.length > 0 && report.jobs.every((j) => j.judgedBy === 'window'))
-    return 'Judged from the start of the window: the logs read have no records at all.';
+    return 'Judged from the start of the window: the logs read have no job records at all.';
+  if (report.jobs.length > 0 && report.jobs.every((j) => j.judgedBy === 'config')) {
+    const from = report.jobs[0].judgedFrom;
+    return Date.parse(from) > sinceMs
+      ? `Judged from ${shortTime(from)}, when the config file was last written: the logs read have no job records yet (nothing ran before the config existed).`
+      : 'Judged from the start of the window: the logs read have no job records at all, and the config is older than the window.';
+  }
   const later = report.jobs.filter((j) => Date.parse(j.judgedFrom) > sinceMs);
   if (later.length === 0) return 'Judged from the start of the window: every job has records from before it.';
   const each = later.map((j) => `${j.job} from ${shortTime(j.judgedFrom)} (${why[j.judgedBy]})`);

@@ -46,6 +46,16 @@ export function tempProject(config: Record<string, unknown>): string {
   return dir;
 }
 
+/**
+ * Dates the project's config file back to `iso` (default: long before any test's clock). With no
+ * records in the log, judging begins when the config was written, so a test that wants an empty
+ * log's whole window judged says the config is older than it.
+ */
+export function configWrittenAt(dir: string, iso = '2020-01-01T00:00:00Z'): void {
+  const when = new Date(iso);
+  fs.utimesSync(path.join(dir, 'lucy-ops.config.json'), when, when);
+}
+
 export function readLog(dir: string, file = 'logs/jobs.jsonl'): any[] {
   const p = path.join(dir, file);
   if (!fs.existsSync(p)) return [];
