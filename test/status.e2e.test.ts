@@ -43,6 +43,12 @@ describe('status after an afternoon with a failing primary', () => {
         failuresInARow: 1,
         degradedInARow: 0,
         lastServed: null,
+        lastGap: {
+          start: '2026-04-19T15:00:00.000Z',
+          lastSlot: '2026-04-19T15:00:00.000Z',
+          end: null,
+          slots: 1,
+        },
         nextSlot: '2026-04-19T16:00:00.000Z',
       },
       {
@@ -53,6 +59,7 @@ describe('status after an afternoon with a failing primary', () => {
         failuresInARow: 0,
         degradedInARow: 2,
         lastServed: { slot: '2026-04-19T15:30:00.000Z', provider: 'llama-3.3-70b', degraded: true },
+        lastGap: null,
         nextSlot: '2026-04-19T15:45:00.000Z',
       },
     ]);
@@ -63,6 +70,10 @@ describe('status after an afternoon with a failing primary', () => {
     expect(Date.parse(deepseek.downSince) - Date.parse('2026-04-19T15:15:05Z')).toBeLessThan(5_000);
     expect(llama).toMatchObject({ provider: 'llama-3.3-70b', state: 'open' });
     expect(qwen).toMatchObject({ provider: 'qwen-72b', state: 'open', by: 'manual' });
+    // from the log: the last failure of each provider and its last answer
+    expect(deepseek.lastFailure).toMatchObject({ error: 'server 503' });
+    expect(Date.parse(deepseek.lastFailure.at)).toBeGreaterThanOrEqual(Date.parse('2026-04-19T15:15:05Z'));
+    expect(Date.parse(deepseek.lastOk)).toBeLessThan(Date.parse('2026-04-19T15:01:00Z')); // the 15:00 run
     expect(store).toEqual({ kind: 'file', where: fs.realpathSync(path.join(dir, '.lucy-ops')) });
   });
 
@@ -101,12 +112,19 @@ describe('status after an afternoon with a failing primary', () => {
     expect(screen).toMatch(/state: file store \(.*\) · times in UTC/);
   });
 
-  it('piped: the same view in 80 columns, no colour codes', async () => {
+  it('piped: no colour codes and nothing cut; COLUMNS asks a pipe for a width', async () => {
     const r = await cli(dir, ['status', '--since', '50m'], NOW);
     expect(r.exitCode).toBe(0);
-    for (const line of r.stdout.trimEnd().split('\n')) expect(line.length, line).toBeLessThanOrEqual(80);
     expect(r.stdout).not.toMatch(/\u001b\[/);
     expect(r.stdout).toMatch(/^job\s+last slot\s+outcome\s+in a row\s+next slot$/m);
+    expect(r.stdout).not.toContain('…');
+    expect(r.stdout).toContain('blog: 1 slot(s) unserved since 15:00');
+    const narrow = await runCli(['status', '--since', '50m'], { cwd: dir, env: { LUCY_OPS_NOW: NOW, COLUMNS: '60' } });
+    for (const line of narrow.stdout.trimEnd().split('\n')) expect(line.length, line).toBeLessThanOrEqual(60);
+    // too narrow for the table: two lines per job, the outcome whole
+    expect(narrow.stdout).toMatch(/^threads {2}15:30 {2}ok by llama-3\.3-70b \(fallback\)$/m);
+    expect(narrow.stdout).toMatch(/^ {2}2 degraded$\n^ {2}next 15:45 \(in 13m\)$/m);
+    expect(narrow.stdout).toMatch(/^deepseek-v3 {2}open {2}down since 15:15:0\d \(16m( \d+s)?\)$/m);
   });
 
   it('on a narrow terminal the columns shrink instead of wrapping', async () => {
@@ -118,6 +136,65 @@ describe('status after an afternoon with a failing primary', () => {
     });
     for (const line of screen.trimEnd().split('\n')) expect(line.length, line).toBeLessThanOrEqual(60);
     expect(screen).toMatch(/threads/);
+  });
+});
+
+describe('status after a gap that closed, from the log alone', () => {
+  it('says which slots are still owed and how each provider last failed, though every breaker is closed', async () => {
+    const dir = tempProject(simConfig({ primary: 'http://127.0.0.1:9/v1' }));
+    fs.mkdirSync(path.join(dir, 'logs'));
+    const rec = (ts: string, slot: string, event: string, extra: object) =>
+      JSON.stringify({
+        ts,
+        level: 'info',
+        event,
+        job: 'threads',
+        runId: `r${slot}`,
+        scheduledFor: slot,
+        trigger: 'cron',
+        ...extra,
+      });
+    const T = (hhmm: string, s = 0) => `2026-04-19T${hhmm}:${String(s).padStart(2, '0')}.000Z`;
+    const lines = [
+      rec(T('14:00', 1), T('14:00'), 'attempt.end', { provider: 'deepseek-v3', outcome: 'ok', ms: 800 }),
+      rec(T('14:00', 2), T('14:00'), 'run.end', { outcome: 'ok', provider: 'deepseek-v3', durationMs: 900 }),
+      rec(T('14:15', 3), T('14:15'), 'run.end', { outcome: 'failed', durationMs: 9000 }),
+      // 14:30: nothing at all
+      rec(T('14:45', 1), T('14:45'), 'attempt.end', {
+        provider: 'deepseek-v3',
+        outcome: 'failed',
+        httpStatus: 503,
+        errorType: 'server',
+        ms: 40,
+      }),
+      rec(T('14:45', 2), T('14:45'), 'attempt.end', { provider: 'llama-3.3-70b', outcome: 'ok', ms: 700 }),
+      rec(T('14:45', 2), T('14:45'), 'run.end', {
+        outcome: 'ok',
+        provider: 'llama-3.3-70b',
+        degraded: true,
+        durationMs: 800,
+      }),
+    ];
+    fs.writeFileSync(path.join(dir, 'logs/jobs.jsonl'), lines.join('\n') + '\n');
+    const r = await cli(dir, ['status', '--json', '--job', 'threads', '--since', '1h'], '2026-04-19T14:50:00Z');
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.json.jobs[0]).toMatchObject({
+      last: { slot: T('14:45'), outcome: 'ok', degraded: true },
+      failuresInARow: 0,
+      lastGap: { start: T('14:15'), lastSlot: T('14:30'), end: T('14:45'), slots: 2 },
+    });
+    const [deepseek, llama] = r.json.providers;
+    expect(deepseek).toMatchObject({
+      state: 'closed',
+      lastOk: T('14:00', 1),
+      lastFailure: { at: T('14:45', 1), job: 'threads', error: 'server 503' },
+    });
+    expect(llama).toMatchObject({ state: 'closed', lastOk: T('14:45', 2), lastFailure: null });
+    const human = await cli(dir, ['status', '--job', 'threads', '--since', '1h'], '2026-04-19T14:50:00Z');
+    expect(human.stdout).toMatch(/^deepseek-v3 +closed +server 503 at 14:45:01$/m);
+    expect(human.stdout).toContain(
+      'threads: 2 slot(s) unserved 14:15 → 14:30, served again from 14:45; `lucy-ops backfill --job threads --since 2026-04-19T14:15Z` fills them',
+    );
   });
 });
 

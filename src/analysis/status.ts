@@ -7,6 +7,7 @@ import type { LogRecord } from '../log/types.js';
 import { nextSlotAfter } from '../schedule/slots.js';
 import { judgeSlots, type JudgedSlot } from './gaps.js';
 import { counter, ENDS, SlotLedger, STARTS, type JobSchedule, type Window } from './ledger.js';
+import { ProviderActivityBook } from './provider-activity.js';
 
 export type LastOutcome = 'ok' | 'failed' | 'missing' | 'running';
 
@@ -33,21 +34,28 @@ export interface JobStatus {
   degradedInARow: number;
   /** The latest slot that was served, and by whom (null: none in the window). */
   lastServed: { slot: string; provider: string | null; degraded: boolean } | null;
+  /**
+   * The latest stretch of unserved slots in the window: still open (`end` null), or closed by the
+   * served slot `end`. A gap that closed a moment ago still needs a backfill; null when none.
+   */
+  lastGap: { start: string; lastSlot: string; end: string | null; slots: number } | null;
   /** The next slot after now (ISO). */
   nextSlot: string | null;
 }
 
-/** Each job's status from the records of a window ending now. */
+/** Each job's status from the records of a window ending now, and what the providers did in them. */
 export async function jobStatuses(
   jobs: readonly JobSchedule[],
   window: Window,
   records: AsyncIterable<LogRecord> | Iterable<LogRecord>,
-): Promise<JobStatus[]> {
+): Promise<{ jobs: JobStatus[]; providers: ProviderActivityBook }> {
   const ledger = new SlotLedger(jobs, window);
+  const providers = new ProviderActivityBook();
   // who served each slot (the ledger keeps only fallbacks): job → slot ms → provider
   const servedBy = new Map<string, Map<number, string>>();
   for await (const record of records) {
     ledger.add(record);
+    providers.add(record);
     if (record.event === 'run.end' && record.outcome === 'ok' && typeof record.provider === 'string') {
       const slotMs = Date.parse(record.scheduledFor);
       let byJob = servedBy.get(record.job);
@@ -56,7 +64,10 @@ export async function jobStatuses(
       if (record.degraded !== true || !byJob.has(slotMs)) byJob.set(slotMs, record.provider);
     }
   }
-  return jobs.map((job) => statusOf(job, ledger, servedBy.get(job.name) ?? new Map(), window.until));
+  return {
+    jobs: jobs.map((job) => statusOf(job, ledger, servedBy.get(job.name) ?? new Map(), window.until)),
+    providers,
+  };
 }
 
 function statusOf(job: JobSchedule, ledger: SlotLedger, servedBy: Map<number, string>, now: Date): JobStatus {
@@ -88,6 +99,19 @@ function statusOf(job: JobSchedule, ledger: SlotLedger, servedBy: Map<number, st
   let degradedInARow = 0;
   while (degradedInARow < settled.length && settled[degradedInARow].judged.degradedBy !== undefined) degradedInARow++;
   const served = settled.find((s) => s.outcome === 'ok');
+  // newest first: the first unserved slot, then back to the served one before it
+  const gapEnd = settled.findIndex((s) => s.outcome !== 'ok');
+  let lastGap: JobStatus['lastGap'] = null;
+  if (gapEnd >= 0) {
+    let first = gapEnd;
+    while (first + 1 < settled.length && settled[first + 1].outcome !== 'ok') first++;
+    lastGap = {
+      start: settled[first].judged.slot.toISOString(),
+      lastSlot: settled[gapEnd].judged.slot.toISOString(),
+      end: gapEnd > 0 ? settled[gapEnd - 1].judged.slot.toISOString() : null,
+      slots: first - gapEnd + 1,
+    };
+  }
   const next = nextSlotAfter(job.schedule, job.tz, now, job.cron);
   return {
     job: job.name,
@@ -103,6 +127,7 @@ function statusOf(job: JobSchedule, ledger: SlotLedger, servedBy: Map<number, st
           degraded: served.judged.degradedBy !== undefined,
         }
       : null,
+    lastGap,
     nextSlot: next ? next.toISOString() : null,
   };
 }

@@ -8,9 +8,17 @@ import { stripVTControlCharacters } from 'node:util';
 /** Printable width of a cell (colour codes removed; every other character counts as one). */
 export const visibleWidth = (s: string): number => stripVTControlCharacters(s).length;
 
-/** The width to fit: the terminal's, or 80 when stdout is not a terminal (a pipe, a cron mail). */
-export function terminalWidth(stream: { isTTY?: boolean; columns?: number } = process.stdout): number {
-  return stream.isTTY && stream.columns && stream.columns > 20 ? stream.columns : 80;
+/**
+ * The width to fit: the terminal's, else COLUMNS when set (a user asking a pipe for a width), else
+ * undefined: a pipe or a cron mail has no width, and cutting what a script greps for loses facts.
+ */
+export function terminalWidth(
+  stream: { isTTY?: boolean; columns?: number } = process.stdout,
+  env: Record<string, string | undefined> = process.env,
+): number | undefined {
+  if (stream.isTTY && stream.columns && stream.columns > 20) return stream.columns;
+  const fromEnv = Number(env.COLUMNS);
+  return Number.isInteger(fromEnv) && fromEnv > 20 ? fromEnv : undefined;
 }
 
 /** `s` cut to `width` printable characters, ending in "…" when cut (colour is dropped from a cut cell). */
@@ -32,9 +40,23 @@ export interface ColumnsOptions {
   head?: (s: string) => string;
 }
 
+/** Each column's natural width (its widest cell, header included). */
+function naturalWidths(head: string[], rows: string[][]): number[] {
+  return head.map((h, i) => Math.max(visibleWidth(h), ...rows.map((r) => visibleWidth(r[i] ?? ''))));
+}
+
+/** Whether the columns fit `width` with the `shrink` columns cut down to `minWidth` at most. */
+export function columnsFit(head: string[], rows: string[][], opts: ColumnsOptions): boolean {
+  const widths = naturalWidths(head, rows);
+  const floor = opts.minWidth ?? 6;
+  const shrinkable = new Set(opts.shrink ?? [head.length - 1]);
+  const least = widths.reduce((sum, w, i) => sum + (shrinkable.has(i) ? Math.min(w, floor) : w), 0);
+  return least + 2 * (head.length - 1) <= opts.width;
+}
+
 export function columns(head: string[], rows: string[][], opts: ColumnsOptions): string {
   const n = head.length;
-  const widths = head.map((h, i) => Math.max(visibleWidth(h), ...rows.map((r) => visibleWidth(r[i] ?? ''))));
+  const widths = naturalWidths(head, rows);
   const gap = 2 * (n - 1);
   const shrinkable = opts.shrink ?? [n - 1];
   const floor = opts.minWidth ?? 6;

@@ -209,11 +209,18 @@ describe('postmortem gaps', () => {
     }
   });
 
-  it('treats a configured log that does not exist yet as all missing, with a warning', async () => {
+  it('treats a configured log that does not exist yet as all missing under an old config, with a warning', async () => {
     fs.rmSync(path.join(dir, 'logs', 'jobs.jsonl'));
+    const old = new Date('2020-01-01T00:00:00Z');
+    fs.utimesSync(configPath, old, old);
     const r = await cli('--config', configPath, 'postmortem', 'gaps', '--since', '3h', '--json');
     expect(r.exitCode).toBe(0);
     expect(r.stderr).toMatch(/no job log at/);
     expect(JSON.parse(r.stdout).gaps).toHaveLength(3);
+    // a config written after the window (a fresh install): nothing in it was owed yet
+    const fresh = new Date('2026-04-19T17:02:00Z');
+    fs.utimesSync(configPath, fresh, fresh);
+    const quiet = await cli('--config', configPath, 'postmortem', 'gaps', '--since', '3h', '--json');
+    expect(JSON.parse(quiet.stdout).gaps).toEqual([]);
   });
 });

@@ -99,7 +99,8 @@ Exit codes: 0 done (gaps or not); 1 a gap was found under --fail-on-gap; 64 usag
 
       const { analyzeLogs } = await import('../analysis/gaps.js');
       const { terminalWidth } = await import('./columns.js');
-      const width = terminalWidth();
+      // the timeline picks its time per cell from the width: a pipe (cron mail) gets 80 columns
+      const width = terminalWidth() ?? 80;
       let timelineColumns: number | undefined;
       if (flags.timeline)
         timelineColumns = (await import('./timeline-view.js')).cellColumns(

@@ -2,7 +2,7 @@
 import type { StatusReport } from '../jobs/status-report.js';
 import type { JobStatus } from '../analysis/status.js';
 import { formatDuration } from '../time.js';
-import { columns, wrap } from './columns.js';
+import { columns, columnsFit, wrap } from './columns.js';
 import { sinceLabel, untilLabel, wallClock, zoneNote } from './time-format.js';
 
 type Paint = (s: string) => string;
@@ -29,26 +29,26 @@ export function renderStatus(report: StatusReport, opts: { width: number; c: Pal
     '',
   );
 
+  // the outcome is never cut ("ok by llama-3.3-70b (fal…" hides the one word that matters): a
+  // terminal too narrow for the table gets two lines per job instead
   const jobRows = report.jobs.map((j) => jobRow(j, now, c));
-  out.push(
-    columns(['job', 'last slot', 'outcome', 'in a row', 'next slot'], jobRows, { width, shrink: [2, 0], head: c.bold }),
-  );
+  const jobHead = ['job', 'last slot', 'outcome', 'in a row', 'next slot'];
+  const jobColumns = { width, shrink: [0, 4], head: c.bold };
+  if (columnsFit(jobHead, jobRows, jobColumns)) out.push(columns(jobHead, jobRows, jobColumns));
+  else out.push(jobRows.map((r) => stackedJob(r, width, c)).join('\n') + '\n');
 
   const providerRows = report.providers.map((p) => [
     p.provider,
-    (p.state === 'closed' ? c.green(p.state) : p.state === 'open' ? c.red(p.state) : c.yellow(p.state)) +
-      (p.by === 'manual' ? c.yellow(' by hand') : ''),
+    breakerCell(p, c),
     p.downSince ? sinceLabel(p.downSince, now) : '',
     p.retryAt ? `${wallClock(p.retryAt, now)} (${untilLabel(p.retryAt, now)})` : '',
-    p.lastError ?? '',
+    lastErrorCell(p, now, c),
   ]);
-  out.push(
-    columns(['provider', 'breaker', 'down since', 'retry', 'last error'], providerRows, {
-      width,
-      shrink: [4, 0, 3],
-      head: c.bold,
-    }),
-  );
+  const providerHead = ['provider', 'breaker', 'down since', 'retry', 'last error'];
+  const providerColumns = { width, shrink: [4, 0], head: c.bold };
+  if (columnsFit(providerHead, providerRows, providerColumns))
+    out.push(columns(providerHead, providerRows, providerColumns));
+  else out.push(providerRows.map((r) => stackedProvider(r, width, c)).join('\n') + '\n');
 
   const notes: string[] = [];
   for (const p of report.providers) {
@@ -56,6 +56,20 @@ export function renderStatus(report: StatusReport, opts: { width: number; c: Pal
       notes.push(
         c.yellow(`${p.provider} was tripped by hand (by: manual); \`lucy-ops breaker reset ${p.provider}\` closes it`),
       );
+  }
+  for (const j of report.jobs) {
+    const gap = j.lastGap;
+    if (!gap) continue;
+    const span =
+      gap.slots === 1 ? wallClock(gap.start, now) : `${wallClock(gap.start, now)} → ${wallClock(gap.lastSlot, now)}`;
+    const fill = `\`lucy-ops backfill --job ${j.job} --since ${isoMinute(gap.start)}\``;
+    notes.push(
+      gap.end === null
+        ? c.red(`${j.job}: ${gap.slots} slot(s) unserved since ${span}; once it serves again, ${fill} fills them`)
+        : c.yellow(
+            `${j.job}: ${gap.slots} slot(s) unserved ${span}, served again from ${wallClock(gap.end, now)}; ${fill} fills them`,
+          ),
+    );
   }
   if (!report.log.found) notes.push(c.yellow(`no job log at ${report.log.path} yet: no run has been recorded`));
   if (report.log.skippedLines > 0)
@@ -66,6 +80,45 @@ export function renderStatus(report: StatusReport, opts: { width: number; c: Pal
   notes.push(c.dim(`${store} · ${zoneNote()}`));
   out.push(notes.map((n) => wrap(n, width)).join('\n'));
   return out.join('\n').replace(/\n*$/, '\n');
+}
+
+type ProviderRow = StatusReport['providers'][number];
+
+function breakerCell(p: ProviderRow, c: Palette): string {
+  if (p.state === 'closed')
+    return c.green('closed') + (p.consecutiveFailures > 0 ? c.yellow(` (${p.consecutiveFailures} failed)`) : '');
+  return (p.state === 'open' ? c.red(p.state) : c.yellow(p.state)) + (p.by === 'manual' ? c.yellow(' by hand') : '');
+}
+
+/** The log's last failure with its time (dim once the provider has answered since); else the breaker's error class. */
+function lastErrorCell(p: ProviderRow, now: number, c: Palette): string {
+  const failure = p.lastFailure;
+  if (!failure) return p.lastError ?? '';
+  const text = `${failure.error} at ${wallClock(failure.at, now)}`;
+  return p.lastOk !== null && p.lastOk > failure.at ? c.dim(`${text}; ok since`) : text;
+}
+
+/** `2026-04-19T14:15Z`: a time to paste into --since. */
+function isoMinute(iso: string): string {
+  return iso.replace(/:00\.000Z$/, 'Z').replace(/\.000Z$/, 'Z');
+}
+
+/** One job in two lines: what happened to its last slot, then the run in a row and the next slot. */
+function stackedJob([job, last, outcome, row, next]: string[], width: number, c: Palette): string {
+  return stacked(`${c.bold(job)}  ${last}  ${outcome}`, [row, `next ${next}`], width);
+}
+
+/** One provider in lines: its breaker, then when it went down, its next trial and its last error. */
+function stackedProvider([provider, breaker, down, retry, error]: string[], width: number, c: Palette): string {
+  const head = `${c.bold(provider)}  ${breaker}` + (down ? `  down since ${down}` : '');
+  return stacked(head, [retry && `retry ${retry}`, error && `last error ${error}`], width);
+}
+
+/** A head line, then the non-empty details indented below it, each wrapped to `width`. */
+function stacked(head: string, details: string[], width: number): string {
+  const lines = [wrap(head, width)];
+  for (const detail of details) if (detail) lines.push(wrap(detail, width - 2).replace(/^/gm, '  '));
+  return lines.join('\n');
 }
 
 function jobRow(j: JobStatus, now: number, c: Palette): string[] {

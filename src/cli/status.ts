@@ -59,7 +59,7 @@ state this user cannot read).`,
           import('./columns.js'),
         ]);
         const chalk = new Chalk({ level: stdoutColor(cmd) ? 1 : 0 });
-        process.stdout.write(renderStatus(report, { width: terminalWidth(), c: chalk }));
+        process.stdout.write(renderStatus(report, { width: terminalWidth() ?? Infinity, c: chalk }));
       } finally {
         await store.close();
       }

@@ -1,9 +1,10 @@
 /**
  * How human tables look. On a terminal: cli-table3's box drawing. Piped or redirected (a cron mail,
  * `| grep`, `> file`): plain columns two spaces apart, no border characters, so every line greps
- * and `awk '{print $1}'` gives the first column. (CONTRACT: tables and colour when stdout is a TTY.)
+ * and `awk '{print $1}'` gives the first column.
  */
 import type { TableConstructorOptions } from 'cli-table3';
+import { terminalWidth } from './columns.js';
 
 type Chars = NonNullable<TableConstructorOptions['chars']>;
 
@@ -38,13 +39,6 @@ export function tableLook(
 ): Pick<TableConstructorOptions, 'chars' | 'style'> {
   if (tty) return { chars: onTerminal, style: { head: [], border: [] } };
   return { chars: NO_BORDERS, style: { head: [], border: [], 'padding-left': 0, 'padding-right': 0 } };
-}
-
-/** The width tables must fit: the terminal's columns, or COLUMNS when set; none for a pipe. */
-export function terminalWidth(): number | undefined {
-  if (process.stdout.isTTY && process.stdout.columns) return process.stdout.columns;
-  const env = Number(process.env.COLUMNS);
-  return Number.isInteger(env) && env > 0 ? env : undefined;
 }
 
 /**

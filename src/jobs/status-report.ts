@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import { unreadableError } from '../state/state-dir-error.js';
 import { jobSchedulesFromConfig } from '../analysis/jobs.js';
 import { jobStatuses, type JobStatus } from '../analysis/status.js';
+import type { ProviderActivity } from '../analysis/provider-activity.js';
 import type { ResolvedConfig } from '../config/types.js';
 import { recentRecords, type TailStats } from '../log/tail.js';
 import { expandRotated } from '../log/reader.js';
@@ -24,7 +25,8 @@ export interface StatusReport {
   /** Start of the log window read (jobs' slots before it are not looked at). */
   since: string;
   jobs: JobStatus[];
-  providers: BreakerView[];
+  /** Each provider's breaker, and what the log read says it did lately. */
+  providers: Array<BreakerView & ProviderActivity>;
   store: StoreInfo;
   log: { path: string; found: boolean; lines: number; skippedLines: number; startedAtByte: number };
 }
@@ -51,9 +53,10 @@ export async function statusReport(
   }
   const found = files.length > 0;
   const records = found ? recentRecords(config.log, opts.sinceMs - LOOKBACK_MS, stats) : [];
-  const jobs = await jobStatuses(schedules, { since, until }, records);
+  const { jobs, providers: activity } = await jobStatuses(schedules, { since, until }, records);
   const clock = { now: () => opts.now };
-  const providers = await breakerBoard(config, store, clock).views(config.providers.map((p) => p.name));
+  const breakers = await breakerBoard(config, store, clock).views(config.providers.map((p) => p.name));
+  const providers = breakers.map((view) => ({ ...view, ...activity.of(view.provider) }));
   return {
     now: until.toISOString(),
     since: since.toISOString(),

@@ -22,7 +22,8 @@ export async function runCli(
   const started = performance.now();
   const r: Result = await execa('node', [BIN, ...args], {
     cwd: opts.cwd,
-    env: { NO_COLOR: '1', ...opts.env },
+    // a pipe has no width unless a test gives one: COLUMNS from the shell running the tests is dropped
+    env: { NO_COLOR: '1', COLUMNS: undefined, ...opts.env },
     reject: false,
     timeout: opts.timeoutMs ?? 60_000,
     input: opts.input,
