@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect, it } from 'vitest';
-import { readLog, runCli, simConfig, tempProject } from './helpers/cli.js';
+import { configWrittenAt, readLog, runCli, simConfig, tempProject } from './helpers/cli.js';
 import { useSimulator } from './helpers/sim.js';
 
 const sim = useSimulator();
@@ -18,6 +18,7 @@ it('output without an ok record: backfill records it as served once (run.end ok)
   const cfg = simConfig({ primary: sim.url }) as any;
   cfg.jobs = { blog: cfg.jobs.blog };
   const dir = tempProject(cfg);
+  configWrittenAt(dir); // installed long before the slot: with no records at all, the slot is owed
   sim.setScript({ '*': { kind: 'ok' } });
 
   // the log cannot be written: a file where its folder should be
