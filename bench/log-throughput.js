@@ -110,8 +110,10 @@ async function analyze(file, since, until) {
   const { analyzeLogs } = await import(pathToFileURL(path.join(dist, 'analysis/gaps.js')).href);
   const jobs = JOBS.map((j) => ({ name: j.name, schedule: `*/${j.everyMin} * * * *`, tz: 'UTC' }));
   const t0 = performance.now();
+  let threads = 1;
   const report = await analyzeLogs(jobs, { since: new Date(since), until: new Date(until) }, [file], {
     rotated: false,
+    parallel: { onWorker: (ran) => (threads += ran ? 1 : 0) },
   });
   const seconds = (performance.now() - t0) / 1000;
   const bytes = fs.statSync(file).size;
@@ -126,7 +128,7 @@ async function analyze(file, since, until) {
       gaps: report.gaps.length,
       incidents: report.incidents.length,
       skippedLines: report.skippedLines,
-      threads: Number(process.env.LUCY_OPS_GAPS_THREADS) || Math.min(2, os.availableParallelism()),
+      threads,
     }),
   );
 }

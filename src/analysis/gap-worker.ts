@@ -25,6 +25,11 @@ const ledger = new SlotLedger(
   { lateAfterMs: input.lateAfterMs, presize: false },
 );
 const stats = newReadStats();
-await scanFileRange(input.file, input.range, (text, start, end) => decodeGapLine(text, start, end, ledger), stats);
+await scanFileRange(
+  input.file,
+  input.range,
+  (text, start, end, bytes) => decodeGapLine(text, start, end, ledger, bytes),
+  stats,
+);
 const snapshot = snapshotLedger(ledger);
 parentPort!.postMessage({ snapshot, stats }, snapshotBuffers(snapshot));

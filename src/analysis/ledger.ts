@@ -120,6 +120,12 @@ export class Earliest {
     if (ms < this.ms) this.set(ms);
   }
 
+  /** `note` for times already read as epoch ms (from canonical ISO text: the same result). */
+  noteAt(tsMs: number, slotMs: number, cron: boolean): void {
+    const ms = cron && slotMs < tsMs ? slotMs : tsMs;
+    if (ms < this.ms) this.set(ms);
+  }
+
   /** Merge in an instant already worked out (another thread's earliest). */
   noteMs(ms: number): void {
     if (ms < this.ms) this.set(ms);
@@ -198,7 +204,7 @@ export class SlotLedger {
           job,
           key,
           packed,
-          record.ts,
+          Date.parse(record.ts),
           typeof record.durationMs === 'number' ? record.durationMs : 0,
           String(record.trigger ?? 'cron'),
           record.degraded === true ? String(record.provider ?? 'a fallback') : undefined,
@@ -228,16 +234,49 @@ export class SlotLedger {
     tz: string | undefined,
   ): void {
     this.noteRecord(jobName, ts, scheduledFor, trigger);
-    if (schedule !== undefined) this.noteSchedule(jobName, ts, scheduledFor, trigger, schedule, tz ?? 'UTC');
+    if (schedule !== undefined) {
+      const at = new Earliest();
+      at.note(ts, scheduledFor, trigger);
+      this.noteSchedule(jobName, at.ms, schedule, tz ?? 'UTC');
+    }
     const job = this.locate(jobName, scheduledFor);
     if (job) job.slots.set(this.key, bump(job.slots.get(this.key) ?? 0, STARTS));
+  }
+
+  /** runStarted with the times already read (byte-decode.ts). */
+  runStartedAt(
+    jobName: string,
+    slotMs: number,
+    tsMs: number,
+    trigger: string,
+    schedule: string | undefined,
+    tz: string | undefined,
+  ): void {
+    const cron = trigger === 'cron';
+    this.first.noteAt(tsMs, slotMs, cron);
+    const book = this.jobs.get(jobName);
+    if (!book) return;
+    book.first.noteAt(tsMs, slotMs, cron);
+    if (schedule !== undefined)
+      this.noteSchedule(jobName, cron && slotMs < tsMs ? slotMs : tsMs, schedule, tz ?? 'UTC');
+    if (this.locateAt(slotMs)) book.slots.set(this.key, bump(book.slots.get(this.key) ?? 0, STARTS));
+  }
+
+  /** runServed with the times already read (byte-decode.ts). */
+  runServedAt(jobName: string, slotMs: number, tsMs: number, durationMs: number, trigger: string): void {
+    const cron = trigger === 'cron';
+    this.first.noteAt(tsMs, slotMs, cron);
+    const book = this.jobs.get(jobName);
+    if (!book) return;
+    book.first.noteAt(tsMs, slotMs, cron);
+    if (this.locateAt(slotMs)) this.served(book, this.key, book.slots.get(this.key) ?? 0, tsMs, durationMs, trigger);
   }
 
   /** A run.end with outcome ok, without building a record. */
   runServed(jobName: string, scheduledFor: string, ts: string, durationMs: number, trigger: string): void {
     this.noteRecord(jobName, ts, scheduledFor, trigger);
     const job = this.locate(jobName, scheduledFor);
-    if (job) this.served(job, this.key, job.slots.get(this.key) ?? 0, ts, durationMs, trigger);
+    if (job) this.served(job, this.key, job.slots.get(this.key) ?? 0, Date.parse(ts), durationMs, trigger);
   }
 
   /**
@@ -252,7 +291,7 @@ export class SlotLedger {
     const job = this.locate(jobName, scheduledFor);
     if (!job) return;
     const packed = job.slots.get(this.key) ?? 0;
-    if (counter(packed, OKS) === 0) this.served(job, this.key, packed, ts, 0, trigger, degradedBy);
+    if (counter(packed, OKS) === 0) this.served(job, this.key, packed, Date.parse(ts), 0, trigger, degradedBy);
   }
 
   /** Any record of a run: when lucy-ops first wrote about the job, and about any job. */
@@ -265,30 +304,21 @@ export class SlotLedger {
    * A `run.start` names the schedule it ran under. A change is in force from the first run under
    * the new schedule: from its slot when cron started it, else from when it was written.
    */
-  private noteSchedule(
-    jobName: string,
-    ts: string,
-    scheduledFor: string,
-    trigger: string,
-    schedule: string,
-    tz: string,
-  ): void {
+  private noteSchedule(jobName: string, fromMs: number, schedule: string, tz: string): void {
     const job = this.jobs.get(jobName);
     if (!job) return;
     const key = `${schedule}\u0000${tz}`;
     if (key === job.lastMarkKey) return;
-    const at = new Earliest();
-    at.note(ts, scheduledFor, trigger);
-    if (!Number.isFinite(at.ms)) return;
+    if (!Number.isFinite(fromMs)) return;
     job.lastMarkKey = key;
-    job.marks.push({ fromMs: at.ms, schedule, tz });
+    job.marks.push({ fromMs, schedule, tz });
   }
 
   private served(
     job: JobLedger,
     key: number,
     packed: number,
-    ts: string,
+    endMs: number,
     durationMs: number,
     trigger: string,
     degradedBy?: string,
@@ -296,7 +326,7 @@ export class SlotLedger {
     job.causes.delete(key);
     if (degradedBy === undefined) job.degraded.delete(key);
     else if (counter(packed, OKS) === 0 || job.degraded.has(key)) job.degraded.set(key, intern(degradedBy));
-    this.noteLateness(job, key, this.slotMs, ts, durationMs, trigger);
+    this.noteLateness(job, key, this.slotMs, endMs, durationMs, trigger);
     job.slots.set(key, bump(bump(packed, ENDS), OKS));
   }
 
@@ -311,12 +341,17 @@ export class SlotLedger {
       this.invalidRecords++;
       return undefined;
     }
-    if (slotMs < this.sinceMs || slotMs > this.untilMs) return undefined;
+    return this.locateAt(slotMs) ? job : undefined;
+  }
+
+  /** Whether a slot (a time) is inside the window; if so, this.key and this.slotMs name it. */
+  private locateAt(slotMs: number): boolean {
+    if (slotMs < this.sinceMs || slotMs > this.untilMs) return false;
     const key = this.keyOf(slotMs);
-    if (key > 0x7fffffff) return undefined; // a window of more than 68 years: not worth a bigger key
+    if (key > 0x7fffffff) return false; // a window of more than 68 years: not worth a bigger key
     this.key = key;
     this.slotMs = slotMs;
-    return job;
+    return true;
   }
 
   // Records of one run, and of jobs sharing a slot, come in runs: remember the last parse.
@@ -334,11 +369,10 @@ export class SlotLedger {
     job: JobLedger,
     key: number,
     slotMs: number,
-    ts: string,
+    endMs: number,
     durationMs: number,
     trigger: string,
   ): void {
-    const endMs = Date.parse(ts);
     const lateMs = endMs - durationMs - slotMs;
     const previous = job.late.get(key);
     // A serving run whose time cannot be read is not called late: it counts as on time, so a slot

@@ -14,7 +14,12 @@ const head = (event: string, job = 'blog') =>
 /** What the sink saw, as records with the fields gaps uses. */
 function decode(line: string): { ok: boolean; records: Partial<LogRecord>[] } {
   const records: Partial<LogRecord>[] = [];
+  const bytesPathNotTaken = () => {
+    throw new Error('no bytes given: the byte reader is not used');
+  };
   const sink = {
+    runStartedAt: bytesPathNotTaken,
+    runServedAt: bytesPathNotTaken,
     add: (r: LogRecord) => records.push(r),
     runStarted: (...[job, scheduledFor, ts, trigger, schedule, tz]: Parameters<GapSink['runStarted']>) =>
       records.push({

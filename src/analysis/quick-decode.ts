@@ -8,9 +8,10 @@
  */
 import type { LogRecord } from '../log/types.js';
 import { looksLikeObject, toRecord } from '../log/reader.js';
+import { decodeGapBytes, type GapByteSink } from './byte-decode.js';
 
 /** Where decoded lines go (SlotLedger implements it). */
-export interface GapSink {
+export interface GapSink extends GapByteSink {
   add(record: LogRecord): void;
   runStarted(
     job: string,
@@ -26,8 +27,12 @@ export interface GapSink {
 const OK_OUTCOME = '"outcome":"ok"';
 const DEGRADED = '"degraded":true';
 
-/** Feed the line `text[start, end)` to `sink`; false when it is not a record (to be counted as skipped). */
-export function decodeGapLine(text: string, start: number, end: number, sink: GapSink): boolean {
+/**
+ * Feed the line `text[start, end)` to `sink`; false when it is not a record (to be counted as
+ * skipped). `bytes`: the same characters at the same offsets, read first by byte-decode.ts.
+ */
+export function decodeGapLine(text: string, start: number, end: number, sink: GapSink, bytes?: Buffer): boolean {
+  if (bytes !== undefined && decodeGapBytes(bytes, text, start, end, sink)) return true;
   const last = end - 1;
   if (text.charCodeAt(last) !== 125 /* } */ || !text.startsWith('{"ts":"', start))
     return slowPath(text.slice(start, end), sink);
@@ -44,8 +49,7 @@ export function decodeGapLine(text: string, start: number, end: number, sink: Ga
   if (text.startsWith('attempt.end"', at)) {
     // Only failed attempts matter (for the cause). Attempt records are flat, and in a flat record
     // this text cannot sit inside a string value (its quotes would be escaped there).
-    const ok = text.lastIndexOf(OK_OUTCOME, last - OK_OUTCOME.length);
-    return ok > at ? true : full(text.slice(start, end), sink);
+    return text.slice(at, last).includes(OK_OUTCOME) ? true : full(text.slice(start, end), sink);
   } else if (text.startsWith('run.start"', at)) {
     fieldsAt = at + 9;
   } else if (text.startsWith('run.end"', at)) {
@@ -107,8 +111,7 @@ export function decodeGapLine(text: string, start: number, end: number, sink: Ga
   const durationMs = trailingNumber(text, ',"durationMs":', restAt, last);
   if (durationMs === undefined) return full(text.slice(start, end), sink);
   // served by a fallback (rare: only during an outage): the full parse gives provider and degraded
-  const degraded = text.indexOf(DEGRADED, restAt);
-  if (degraded >= 0 && degraded < last) return full(text.slice(start, end), sink);
+  if (text.slice(restAt, last).includes(DEGRADED)) return full(text.slice(start, end), sink);
   sink.runServed(job, scheduledFor, text.slice(start + 7, tsEnd), durationMs, text.slice(triggerAt, triggerEnd));
   return true;
 }

@@ -4,7 +4,7 @@
  * the tail of a line begun before it, and reads past its end to finish its own last line.
  */
 import fs from 'node:fs';
-import { CHUNK_BYTES, linePieces, visitLines, type LineVisitor, type ReadStats } from './reader.js';
+import { CHUNK_BYTES, lineBytes, visitLineBytes, type LineVisitor, type ReadStats } from './reader.js';
 
 export interface ByteRange {
   start: number;
@@ -19,7 +19,7 @@ export async function scanFileRange(
   visit: LineVisitor,
   stats: ReadStats,
 ): Promise<void> {
-  for await (const text of linePieces(file, rangeChunks(file, range), stats)) visitLines(text, stats, visit);
+  for await (const bytes of lineBytes(file, rangeChunks(file, range), stats)) visitLineBytes(bytes, stats, visit);
 }
 
 /**

@@ -1,0 +1,185 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readRecords } from '../log/reader.js';
+import { decodeGapBytes, type GapByteSink } from './byte-decode.js';
+import { analyzeLogs, buildLedger, findGaps, type JobSchedule } from './gaps.js';
+
+const JOBS: JobSchedule[] = [
+  { name: 'blog', schedule: '0 * * * *', tz: 'UTC' },
+  { name: 'threads', schedule: '*/15 * * * *', tz: 'UTC' },
+  { name: 'stories', schedule: '*/10 * * * *', tz: 'Europe/Berlin' },
+];
+// across a leap day, month ends and Berlin's spring-forward night
+const SINCE = Date.parse('2028-02-27T00:00:00Z');
+const DAYS = 36;
+const WINDOW = { since: new Date(SINCE), until: new Date(SINCE + DAYS * 86_400_000) };
+
+/**
+ * A log as JobLog writes it, mostly ok runs: run.start with schedule and tz, ok attempts, ok and
+ * degraded ends; some failed attempts and runs, late runs, backfills and manual runs, a job not in
+ * the config, breaker and probe lines, a schedule change; and rare lines the byte reader must hand
+ * on: garbage, a cut-short line, CRLF, a time without milliseconds, an escaped job name.
+ */
+function realisticLog(): string {
+  let seed = 11;
+  const random = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
+  const lines: string[] = [];
+  const rec = (r: Record<string, unknown>) => JSON.stringify(r);
+  for (let t = SINCE; t < SINCE + DAYS * 86_400_000; t += 5 * 60_000) {
+    for (const job of ['blog', 'threads', 'stories', 'other']) {
+      const every = job === 'blog' ? 60 : job === 'threads' ? 15 : job === 'stories' ? 10 : 30;
+      if ((t / 60_000) % every !== 0 || random() < 0.02) continue; // 2% silent
+      const slot = new Date(t).toISOString();
+      const trigger = random() < 0.05 ? 'backfill' : random() < 0.03 ? 'manual' : 'cron';
+      const lateMs = random() < 0.05 ? 90_000 + Math.floor(random() * 60_000) : 800 + Math.floor(random() * 900);
+      const at = (ms: number) => new Date(t + lateMs + ms).toISOString();
+      const base = { job, runId: `r${lines.length}`, scheduledFor: slot, trigger };
+      // the schedule changes half way through for one job
+      const config = JOBS.find((j) => j.name === job) ?? { schedule: '*/30 * * * *', tz: 'UTC' };
+      const schedule = job === 'threads' && t > SINCE + 20 * 86_400_000 ? '*/15 * * * 1-5' : config.schedule;
+      lines.push(
+        rec({ ts: at(0), level: 'info', event: 'run.start', ...base, schedule, tz: config.tz, lateMs, pid: 7 }),
+      );
+      const failing = random() < 0.08;
+      if (failing)
+        lines.push(
+          rec({
+            ts: at(400),
+            level: 'warn',
+            event: 'attempt.end',
+            ...base,
+            provider: 'a',
+            model: 'm',
+            outcome: 'failed',
+            httpStatus: 503,
+            ms: 400,
+            error: 'HTTP 503',
+          }),
+        );
+      if (failing && random() < 0.4) {
+        lines.push(rec({ ts: at(500), level: 'warn', event: 'breaker.open', provider: 'a', from: 'closed' }));
+        lines.push(
+          rec({
+            ts: at(600),
+            level: 'error',
+            event: 'run.end',
+            ...base,
+            outcome: 'failed',
+            durationMs: 600,
+            error: 'x',
+          }),
+        );
+        continue;
+      }
+      const provider = failing ? 'b' : 'a';
+      lines.push(
+        rec({
+          ts: at(2000),
+          level: 'info',
+          event: 'attempt.end',
+          ...base,
+          provider,
+          model: 'm',
+          outcome: 'ok',
+          httpStatus: 200,
+          ms: 2000,
+        }),
+      );
+      const durationMs = random() < 0.1 ? 2001.5 : 2001;
+      lines.push(
+        rec({
+          ts: at(2001),
+          level: 'info',
+          event: 'run.end',
+          ...base,
+          outcome: 'ok',
+          provider,
+          model: 'm',
+          degraded: failing,
+          durationMs,
+        }),
+      );
+      const noise = random();
+      if (noise < 0.005) lines.push('garbage, not json');
+      else if (noise < 0.01) lines.push(lines.pop()!.slice(0, 60));
+      else if (noise < 0.015) lines.push(lines.pop()! + '\r');
+      else if (noise < 0.02)
+        lines.push(rec({ ts: at(5).replace('.', ',').slice(0, 19) + 'Z', level: 'info', event: 'run.start', ...base }));
+      else if (noise < 0.025)
+        lines.push(
+          `{"ts":"${at(6)}","level":"info","event":"run.end","job":"th\\u0072eads","runId":"x","scheduledFor":"${slot}","trigger":"cron","outcome":"ok","durationMs":3}`,
+        );
+    }
+    if ((t / 60_000) % 60 === 0)
+      lines.push(rec({ ts: new Date(t + 5000).toISOString(), level: 'info', event: 'probe', provider: 'a', ok: true }));
+  }
+  return lines.join('\n') + '\n';
+}
+
+describe('decodeGapBytes', () => {
+  it('gives the report the plain JSON.parse path gives, on a realistic log', async () => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'lucy-bytes-')), 'jobs.jsonl');
+    fs.writeFileSync(file, realisticLog());
+    const fast = await analyzeLogs(JOBS, WINDOW, [file], { rotated: false, parallel: { threads: 1 } });
+    const plain = findGaps(JOBS, await buildLedger(JOBS, WINDOW, readRecords([file], { rotated: false })));
+    // the log exercises what it should
+    expect(fast.gaps.some((g) => g.failed > 0 && g.causes.length > 0)).toBe(true);
+    expect(fast.gaps.some((g) => g.missing > 0)).toBe(true);
+    expect(fast.late.length).toBeGreaterThan(10);
+    expect(fast.degraded.length).toBeGreaterThan(10);
+    expect(fast.jobs.find((j) => j.job === 'threads')!.schedules).toHaveLength(2);
+    expect(fast.skippedLines).toBeGreaterThan(10);
+    expect(fast.gaps).toEqual(plain.gaps);
+    expect(fast.late).toEqual(plain.late);
+    expect(fast.jobs).toEqual(plain.jobs);
+    expect(fast.degraded).toEqual(plain.degraded);
+  });
+
+  it('reads the common lines from bytes and hands every other line on', () => {
+    const seen: unknown[][] = [];
+    const sink: GapByteSink = {
+      runStartedAt: (...args) => seen.push(['start', ...args]),
+      runServedAt: (...args) => seen.push(['served', ...args]),
+    };
+    const decode = (line: string) => {
+      const text = 'x\n' + line + '\n';
+      seen.length = 0;
+      return [decodeGapBytes(Buffer.from(text, 'latin1'), text, 2, 2 + line.length, sink), ...seen];
+    };
+    const head = (event: string, ts = '2028-02-29T23:59:59.999Z', slot = '2028-02-29T23:00:00.000Z') =>
+      `{"ts":"${ts}","level":"info","event":"${event}","job":"blog","runId":"r1","scheduledFor":"${slot}","trigger":"cron"`;
+    const ts = Date.parse('2028-02-29T23:59:59.999Z');
+    const slot = Date.parse('2028-02-29T23:00:00.000Z');
+    expect(decode(head('run.start') + ',"schedule":"0 * * * *","tz":"UTC","lateMs":1}')).toEqual([
+      true,
+      ['start', 'blog', slot, ts, 'cron', '0 * * * *', 'UTC'],
+    ]);
+    expect(decode(head('run.start') + '}')).toEqual([true, ['start', 'blog', slot, ts, 'cron', undefined, undefined]]);
+    expect(decode(head('run.end') + ',"outcome":"ok","degraded":false,"durationMs":1234}')).toEqual([
+      true,
+      ['served', 'blog', slot, ts, 1234, 'cron'],
+    ]);
+    expect(decode(head('run.end') + ',"outcome":"ok","durationMs":1.5e3}')).toEqual([
+      true,
+      ['served', 'blog', slot, ts, 1500, 'cron'],
+    ]);
+    expect(decode(head('attempt.end') + ',"outcome":"ok","ms":5}')).toEqual([true]);
+    for (const line of [
+      head('attempt.end') + ',"outcome":"failed","ms":5}',
+      head('run.end') + ',"outcome":"ok","degraded":true,"durationMs":1}',
+      head('run.end') + ',"outcome":"failed","durationMs":1}',
+      head('run.end', '2026-02-30T00:00:00.000Z') + ',"outcome":"ok","durationMs":1}', // Date.parse's to judge
+      head('run.end', '2026-01-01T24:00:00.000Z') + ',"outcome":"ok","durationMs":1}',
+      head('run.end', '0099-01-01T00:00:00.000Z') + ',"outcome":"ok","durationMs":1}',
+      head('run.start', '2026-01-01T00:00:00Z'),
+      head('run.start', '2026-01-01T00:00:00.000Z', 'soon') + '}',
+      head('breaker.open') + '}',
+      head('run.end') + ',"outcome":"ok","dura',
+      head('run.start').replace('"blog"', '"bl\\"og"') + '}',
+      'garbage',
+    ])
+      expect(decode(line), line).toEqual([undefined]);
+  });
+});
