@@ -118,7 +118,8 @@ it('a missing or empty API key variable: exit 78 (as generate), the others still
     'lucy-ops: probe: deepseek-v3 failed (missing-key): environment variable LUCY_TEST_UNSET_KEY is not set',
   ]);
   const p = byName(r.json);
-  expect(p['deepseek-v3']).toMatchObject({ ok: false, errorType: 'missing-key', latencyMs: 0 });
+  expect(p['deepseek-v3']).toMatchObject({ ok: false, sent: false, errorType: 'missing-key', latencyMs: 0 });
+  expect(p['llama-3.3-70b']).not.toHaveProperty('sent');
   expect(p['deepseek-v3'].error).toContain('LUCY_TEST_UNSET_KEY');
   expect(p['llama-3.3-70b'].ok).toBe(true);
   expect(sim.counts()['deepseek-v3']).toBeUndefined();
@@ -133,6 +134,14 @@ it('a missing or empty API key variable: exit 78 (as generate), the others still
     'lucy-ops: probe: deepseek-v3 failed (missing-key): environment variable LUCY_TEST_UNSET_KEY is empty',
   );
   expect(empty.stderr.trim().split('\n')).toHaveLength(3);
+
+  // people see a request that was never sent as such: no latency, no "NO", and why
+  const human = await runCli(['probe', 'providers'], { cwd: dir, env: { LUCY_TEST_SET_KEY: secret } });
+  expect(human.stdout).toMatch(/^deepseek-v3\s+deepseek-v3\s+not sent\s+-\s+-\s+missing-key/m);
+  expect(human.stdout).toContain('no provider answered; 1 not tried: key variable unset');
+  const none = await runCli(['probe', 'providers'], { cwd: dir, env: { LUCY_TEST_SET_KEY: '' } });
+  expect(none.exitCode).toBe(78);
+  expect(none.stdout).toContain('no provider answered; 2 not tried: key variable unset');
 });
 
 it('a 404 from a baseUrl without /v1 says the likely fix', async () => {

@@ -24,8 +24,10 @@ export interface ProbeResult {
   provider: string;
   model: string;
   ok: boolean;
-  /** Measured from just before the request to the parsed answer (or the failure). */
+  /** Measured from just before the request to the parsed answer (or the failure); 0 when none was sent. */
   latencyMs: number;
+  /** false when no request was sent (its key variable is unset); absent when one was. */
+  sent?: false;
   httpStatus?: number;
   /** Short, key-free description. */
   error?: string;
@@ -126,6 +128,7 @@ async function probeOne(
       ...base,
       ok: false,
       latencyMs: 0,
+      sent: false,
       errorType: 'missing-key',
       error: `environment variable ${provider.apiKeyEnv} ${missingVariable(apiKey)}`,
     };

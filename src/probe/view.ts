@@ -19,11 +19,12 @@ export function printProbe(
     ...tableLook(),
   });
   for (const r of results) {
+    const unsent = r.sent === false;
     table.push([
       r.provider,
       r.model + (r.answeredBy ? chalk.dim(` (${r.answeredBy})`) : ''),
-      r.ok ? chalk.green('yes') : chalk.red('NO'),
-      `${r.latencyMs} ms`,
+      r.ok ? chalk.green('yes') : unsent ? chalk.yellow('not sent') : chalk.red('NO'),
+      unsent ? '-' : `${r.latencyMs} ms`,
       r.httpStatus ? String(r.httpStatus) : r.ok ? '200' : '-',
       r.ok ? '' : (r.errorType ?? 'failed'),
       colourState(r.breaker) +
@@ -35,16 +36,21 @@ export function printProbe(
     ]);
   }
   const answered = results.filter((r) => r.ok).length;
+  const unsent = results.filter((r) => r.sent === false).length;
   let text = rendered(table) + '\n';
   if (opts.errorLines !== false)
     for (const r of results) if (!r.ok && r.error) text += chalk.dim(`${r.provider}: ${r.error}`) + '\n';
   for (const r of results) if (r.note) text += (r.keptOpen ? chalk.yellow(r.note) : r.note) + '\n';
+  // a request never sent is neither an answer nor an outage: say which it was
+  const notTried = unsent ? `; ${unsent} not tried: key variable unset` : '';
   const verdict =
-    answered === 0
-      ? chalk.red('no provider answered')
-      : answered < results.length
-        ? chalk.yellow(`${answered} of ${results.length} providers answered`)
-        : chalk.green(`all ${results.length} providers answered`);
+    unsent === results.length
+      ? chalk.yellow('no request sent: every provider’s key variable is unset (a missing secret, not an outage)')
+      : answered === 0
+        ? chalk.red(`no provider answered${notTried}`)
+        : answered < results.length
+          ? chalk.yellow(`${answered} of ${results.length} providers answered${notTried}`)
+          : chalk.green(`all ${results.length} providers answered`);
   out(text + verdict + '\n');
 }
 
