@@ -98,8 +98,8 @@ it('status shows what the engine recorded: failures, last error, opened and retr
   const human = await cli(dir, ['breaker', 'status'], '2026-04-19T14:01:05Z');
   expect(human.exitCode).toBe(0);
   // down since 14:00:05 (59s), retried at 14:05:05 (in 4m)
-  expect(human.stdout).toMatch(/deepseek-v3.*open.*3.*14:00:0\d \((\d+s|1m)\).*14:05:0\d \(in 4m( \d+s)?\).*server/);
-  expect(human.stdout).toMatch(/deepseek-v3: open, down since 14:00:0\d \((\d+s|1m)\)/);
+  expect(human.stdout).toMatch(/deepseek-v3.*open.*3.*14:00:0\dZ \((\d+s|1m)\).*14:05:0\dZ \(in 4m( \d+s)?\).*server/);
+  expect(human.stdout).toMatch(/deepseek-v3: open, down since 14:00:0\dZ \((\d+s|1m)\)/);
   expect(human.stdout).toMatch(/state: file store .* times in UTC/);
 });
 
@@ -124,7 +124,7 @@ it('down since stays at the incident’s start across failed half-open trials (o
 
   const human = await cli(dir, ['breaker', 'status'], '2026-04-19T18:32:30Z');
   expect(human.stdout).toMatch(
-    /deepseek-v3: open, down since 15:15(:0\d)? \(3h 17m\), last opened 18:30(:0\d)? \(2m( \d+s)?\)/,
+    /deepseek-v3: open, down since 15:15(:0\d)?Z \(3h 17m\), last opened 18:30(:0\d)?Z \(2m( \d+s)?\)/,
   );
   expect(human.stdout).not.toMatch(/1m \d+s ago/);
 }, 90_000);

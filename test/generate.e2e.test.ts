@@ -91,7 +91,7 @@ describe('generate: healthy primary', () => {
     const file = (await generate(dir)).json.output as string;
     const human = await runCli(['generate', 'blog', '--dry-run'], { cwd: dir, env: { LUCY_OPS_NOW: NOW } });
     expect(human.exitCode).toBe(0);
-    expect(human.stdout.trim()).toBe(`• blog ${SLOT} skipped: dry run: already served (${file})`);
+    expect(human.stdout.trim()).toBe(`• blog 14:00Z skipped: dry run: already served (${file})`);
     const json = await generate(dir, ['--dry-run']);
     expect(json.json).toMatchObject({ status: 'skipped', reason: 'dry run: already served', output: file });
   });

@@ -32,7 +32,7 @@ it('on a terminal: each failed attempt says what happened and what comes next; t
     expect.stringMatching(/^deepseek-v3 attempt 2\/2 timed out after 0\.[3-9] s$/),
     expect.stringMatching(new RegExp(String.raw`^llama-3\.3-70b attempt 1/2 HTTP 503 after \d+\.\d s${retrying}$`)),
     expect.stringMatching(/^llama-3\.3-70b attempt 2\/2 HTTP 503 after \d+\.\d s$/),
-    expect.stringMatching(/^✔ blog 2026-04-19T14:00:00\.000Z served by FALLBACK qwen-72b/),
+    expect.stringMatching(/^✔ blog 14:00Z served by FALLBACK qwen-72b/),
   ]);
   // the line in flight was shown while the primary hung (then replaced)
   expect(r.output).toContain('deepseek-v3 attempt 1/2 …');

@@ -104,9 +104,9 @@ describe('status after an afternoon with a failing primary', () => {
     const lines = screen.trimEnd().split('\n');
     for (const line of lines) expect(line.length, line).toBeLessThanOrEqual(80);
     expect(lines.length).toBeLessThan(24);
-    expect(screen).toMatch(/threads\s+15:30\s+ok by llama-3\.3-70b \(fallback\)\s+2 degraded\s+15:45 \(in 13m\)/);
-    expect(screen).toMatch(/blog\s+15:00\s+FAILED\s+1 unserved\s+16:00 \(in 28m\)/);
-    expect(screen).toMatch(/deepseek-v3\s+open\s+15:15:0\d \(16m( \d+s)?\)/);
+    expect(screen).toMatch(/threads\s+15:30Z\s+ok by llama-3\.3-70b \(fallback\)\s+2 degraded\s+15:45Z \(in 13m\)/);
+    expect(screen).toMatch(/blog\s+15:00Z\s+FAILED\s+1 unserved\s+16:00Z \(in 28m\)/);
+    expect(screen).toMatch(/deepseek-v3\s+open\s+15:15:0\dZ \(16m( \d+s)?\)/);
     expect(screen).toMatch(/qwen-72b\s+open by hand/);
     expect(screen).toContain('qwen-72b was tripped by hand (by: manual)');
     expect(screen).toMatch(/state: file store \(.*\) · times in UTC/);
@@ -118,13 +118,13 @@ describe('status after an afternoon with a failing primary', () => {
     expect(r.stdout).not.toMatch(/\u001b\[/);
     expect(r.stdout).toMatch(/^job\s+last slot\s+outcome\s+in a row\s+next slot$/m);
     expect(r.stdout).not.toContain('…');
-    expect(r.stdout).toContain('blog: 1 slot(s) unserved since 15:00');
+    expect(r.stdout).toContain('blog: 1 slot(s) unserved since 15:00Z');
     const narrow = await runCli(['status', '--since', '50m'], { cwd: dir, env: { LUCY_OPS_NOW: NOW, COLUMNS: '60' } });
     for (const line of narrow.stdout.trimEnd().split('\n')) expect(line.length, line).toBeLessThanOrEqual(60);
     // too narrow for the table: two lines per job, the outcome whole
-    expect(narrow.stdout).toMatch(/^threads {2}15:30 {2}ok by llama-3\.3-70b \(fallback\)$/m);
-    expect(narrow.stdout).toMatch(/^ {2}2 degraded$\n^ {2}next 15:45 \(in 13m\)$/m);
-    expect(narrow.stdout).toMatch(/^deepseek-v3 {2}open {2}down since 15:15:0\d \(16m( \d+s)?\)$/m);
+    expect(narrow.stdout).toMatch(/^threads {2}15:30Z {2}ok by llama-3\.3-70b \(fallback\)$/m);
+    expect(narrow.stdout).toMatch(/^ {2}2 degraded$\n^ {2}next 15:45Z \(in 13m\)$/m);
+    expect(narrow.stdout).toMatch(/^deepseek-v3 {2}open {2}down since 15:15:0\dZ \(16m( \d+s)?\)$/m);
   });
 
   it('on a narrow terminal the columns shrink instead of wrapping', async () => {
@@ -191,9 +191,9 @@ describe('status after a gap that closed, from the log alone', () => {
     });
     expect(llama).toMatchObject({ state: 'closed', lastOk: T('14:45', 2), lastFailure: null });
     const human = await cli(dir, ['status', '--job', 'threads', '--since', '1h'], '2026-04-19T14:50:00Z');
-    expect(human.stdout).toMatch(/^deepseek-v3 +closed +server 503 at 14:45:01$/m);
+    expect(human.stdout).toMatch(/^deepseek-v3 +closed +server 503 at 14:45:01Z$/m);
     expect(human.stdout).toContain(
-      'threads: 2 slot(s) unserved 14:15 → 14:30, served again from 14:45; `lucy-ops backfill --job threads --since 2026-04-19T14:15Z` fills them',
+      'threads: 2 slot(s) unserved 14:15Z → 14:30Z, served again from 14:45Z; `lucy-ops backfill --job threads --since 2026-04-19T14:15Z` fills them',
     );
   });
 });

@@ -64,7 +64,7 @@ describe('an afternoon: primary down, fallback serving, then everything down, th
     expect(r.exitCode).toBe(0);
     expect(r.stdout).not.toMatch(/\u001b\[/);
     expect(r.stdout).toMatch(/Served by a fallback \(1 stretch\(es\), 2 slot\(s\)\)/);
-    expect(r.stdout).toMatch(/threads\s+2026-04-19 14:15Z\s+2026-04-19 14:45Z\s+2\s+llama-3\.3-70b/);
+    expect(r.stdout).toMatch(/threads\s+14:15Z\s+14:45Z\s+2\s+llama-3\.3-70b/);
     // one cell per slot, each outcome its own character: # ~ ~ X ? # .
     expect(r.stdout).toMatch(/^threads +##+ ~~+ ~~+ XX+ \?\?+ ##+ \.\.+$/m);
     expect(r.stdout).toMatch(/^ +14:00 +14:30 +15:00/m);

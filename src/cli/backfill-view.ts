@@ -3,13 +3,14 @@ import chalk from 'chalk';
 import Table from 'cli-table3';
 import type { BackfillResult, BackfillSlot } from '../jobs/backfill.js';
 import { rendered, tableLook } from './table-look.js';
+import type { DisplayTimes } from './time-format.js';
 
 /** A single rewritten stderr line; silent when stderr is not a terminal (cron, CI, pipes). */
-export function progressLine() {
+export function progressLine(times: DisplayTimes) {
   if (!process.stderr.isTTY) return undefined;
   return {
     update: (done: number, total: number, s: BackfillSlot) => {
-      const line = `backfill ${done}/${total}  ${s.job} ${s.slot}  ${s.status}`;
+      const line = `backfill ${done}/${total}  ${s.job} ${times.at(s.slot, s.job)}  ${s.status}`;
       process.stderr.write(`\r\x1b[2K${line.slice(0, (process.stderr.columns || 80) - 1)}`);
     },
     done: () => process.stderr.write('\r\x1b[2K'),
@@ -23,7 +24,7 @@ const COLOUR: Record<BackfillSlot['status'], (s: string) => string> = {
   planned: chalk.cyan,
 };
 
-export function printBackfill(r: BackfillResult, dryRun: boolean): void {
+export function printBackfill(r: BackfillResult, dryRun: boolean, times: DisplayTimes): void {
   const out = process.stdout;
   if (r.skippedLines > 0)
     out.write(
@@ -33,7 +34,7 @@ export function printBackfill(r: BackfillResult, dryRun: boolean): void {
     );
   if (r.slots.length === 0) {
     out.write(
-      `Nothing to backfill between ${r.since} and ${r.until}: every slot is served (or still within its run's deadline).\n`,
+      `Nothing to backfill between ${times.at(r.since)} and ${times.at(r.until)}: every slot is served (or still within its run's deadline).\n`,
     );
     return;
   }
@@ -41,13 +42,14 @@ export function printBackfill(r: BackfillResult, dryRun: boolean): void {
   for (const s of r.slots) {
     table.push([
       s.job,
-      s.slot,
+      times.at(s.slot, s.job),
       s.was,
       COLOUR[s.status](s.status),
       s.reason ?? (s.provider ? `${s.provider}${s.degraded ? ' (fallback)' : ''}` : ''),
     ]);
   }
   out.write(rendered(table) + '\n');
+  out.write(chalk.dim(times.note(r.slots.map((s) => s.job))) + '\n');
   if (dryRun) {
     out.write(`${r.slots.length} slot(s) would run. Run again without --dry-run to fill them.\n`);
     return;

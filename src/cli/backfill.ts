@@ -86,7 +86,8 @@ Exit codes: 0 done, 1 some slots failed, 69 stopped early (no provider could ser
         }
         const { backfill } = await import('../jobs/backfill.js');
         const view = await import('./backfill-view.js');
-        const progress = view.progressLine(); // a terminal's stderr only, so never in cron's mail
+        const times = (await import('./time-format.js')).viewTimes(now.getTime(), config);
+        const progress = view.progressLine(times); // a terminal's stderr only, so never in cron's mail
         const interrupt = (await import('./interrupt.js')).catchInterrupts();
         const result = await backfill(ctx, {
           since,
@@ -105,7 +106,7 @@ Exit codes: 0 done, 1 some slots failed, 69 stopped early (no provider could ser
         for (const error of result.unreadable)
           process.stderr.write(`lucy-ops: warning: could not read all of ${error}\n`);
         if (json) printJson(result);
-        else view.printBackfill(result, Boolean(flags.dryRun));
+        else view.printBackfill(result, Boolean(flags.dryRun), times);
         const signal = interrupt.received();
         // a backfill is safe to repeat (served slots never run again): say so, on stderr whatever stdout is
         if (signal)

@@ -154,8 +154,11 @@ async function show(
   const fallback = (ctx.store as { fallback?: string }).fallback;
   const store = { kind: ctx.store.kind, where: ctx.store.where, ...(fallback ? { fallback } : {}) };
   if (json) return printJson({ providers: views, store, ...extra });
-  const { printBreakers } = await import('../probe/view.js');
-  printBreakers(views, store, ctx.clock.now());
+  const [{ printBreakers }, { viewTimes }] = await Promise.all([
+    import('../probe/view.js'),
+    import('./time-format.js'),
+  ]);
+  printBreakers(views, store, viewTimes(ctx.clock.now()));
 }
 
 /** A hand change made while Redis is down lands in this host's file store only: say so where it is confirmed. */

@@ -10,6 +10,8 @@ export interface GlobalOptions {
   json?: boolean;
   /** false under --no-color. */
   color?: boolean;
+  /** The zone human views print times in (`local`, `UTC` or an IANA name); JSON is always UTC. */
+  tz?: string;
 }
 
 /** An error that carries its exit code; thrown anywhere, turned into a clean message by main. */

@@ -70,7 +70,10 @@ variable too: the run is logged as a failed run of its slot; --dry-run exits 78 
         if (json) printJson(shown);
         // a failed run whose alert line is already on stderr gets no second line
         else if (!(result.status === 'failed' && alerts.alerted()))
-          (await import('./generate-view.js')).printGenerate(result);
+          (await import('./generate-view.js')).printGenerate(
+            result,
+            (await import('./time-format.js')).viewTimes(ctx.clock.now(), config),
+          );
         const interrupted = result.status === 'failed' ? interrupt.exitCode() : undefined;
         setExit(
           interrupted !== undefined

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
-import { CliError, jsonPrinted, printJson } from './common.js';
+import { CliError, globalOpts, jsonPrinted, printJson } from './common.js';
 import { ExitCode } from '../exit-codes.js';
 
 type Registrar = { register(program: Command): void };
@@ -47,6 +47,10 @@ export async function main(argv: string[]): Promise<void> {
     .option('-c, --config <path>', 'config file (default: lucy-ops.config.* found from the working directory up)')
     .option('--json', 'one JSON document on stdout, nothing else there')
     .option('--no-color', 'no colour in human output (as NO_COLOR=1 does)')
+    .option(
+      '--tz <zone>',
+      "zone of human output's times: local, UTC or e.g. Europe/Berlin (default: a job's slots in its tz, else UTC)",
+    )
     .version(packageVersion(), '-V, --version')
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText(
@@ -66,6 +70,11 @@ Exit codes: 0 done, 1 the work failed, 64 usage error, 69 no provider could serv
     .configureHelp({ showGlobalOptions: true })
     .exitOverride();
   program.configureOutput({ outputError: (str, write) => write(str) });
+  // a zone nobody knows is a usage error before any work, whatever the command prints
+  program.hook('preAction', async (_, action) => {
+    const { tz } = globalOpts(action);
+    if (tz !== undefined) (await import('./time-format.js')).chooseDisplayZone(tz);
+  });
 
   // Register every command (cheap: only option parsing lives in these files).
   const wanted = argv[2];

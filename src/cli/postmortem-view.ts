@@ -3,6 +3,7 @@ import type { GapReport } from '../analysis/gaps.js';
 import type { Incident } from '../analysis/incidents.js';
 import { formatDuration } from '../time.js';
 import { boxed, rendered, tableLook } from './table-look.js';
+import { DisplayTimes } from './time-format.js';
 
 export interface ViewOptions {
   color: boolean;
@@ -10,21 +11,15 @@ export interface ViewOptions {
   boxed?: boolean;
   /** Terminal width for the timeline (default 80). */
   width?: number;
-  /** The clock, for the timeline's labels (default: the report's `until`). */
-  now?: number;
-}
-
-/** "2026-04-19 14:15Z" (seconds only when there are any). */
-export function shortTime(iso: string | null): string {
-  if (iso === null) return 'open';
-  const [date, time] = iso.split('T');
-  const hms = time.replace(/\.\d+Z$/, '').replace(/Z$/, '');
-  return `${date} ${hms.endsWith(':00') ? hms.slice(0, 5) : hms}Z`;
+  /** How times print (default: UTC, the report's `until` as now). */
+  times?: DisplayTimes;
 }
 
 export async function renderGapReport(report: GapReport, opts: ViewOptions): Promise<string> {
   const [{ Chalk }, { default: Table }] = await Promise.all([import('chalk'), import('cli-table3')]);
   const c = new Chalk({ level: opts.color ? 1 : 0 });
+  const times = opts.times ?? new DisplayTimes(Date.parse(report.until));
+  const at = (iso: string | null, job?: string) => (iso === null ? 'open' : times.at(iso, job));
   // no rule between body rows: compact, and easy to grep
   const compact = { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' };
   const table = (head?: string[]) => {
@@ -39,19 +34,19 @@ export async function renderGapReport(report: GapReport, opts: ViewOptions): Pro
   const out: string[] = [];
   const slotsTotal = report.jobs.reduce((n, j) => n + j.slots, 0);
   out.push(
-    c.bold(`Gaps from ${shortTime(report.since)} to ${shortTime(report.until)}`) +
+    c.bold(`Gaps from ${at(report.since)} to ${at(report.until)}`) +
       c.dim(
         `  ·  ${report.jobs.length} job(s), ${slotsTotal} slot(s)  ·  ${report.linesRead} line(s) read, ${report.skippedLines} skipped`,
       ),
   );
-  out.push(c.dim(judgingLine(report)), '');
+  out.push(c.dim(judgingLine(report, times)), '');
 
   if (report.timeline) {
     const { renderTimeline } = await import('./timeline-view.js');
     out.push(
       renderTimeline(report.timeline, {
         width: opts.width ?? 80,
-        now: opts.now ?? Date.parse(report.until),
+        times,
         until: report.until,
         c,
       }),
@@ -71,15 +66,15 @@ export async function renderGapReport(report: GapReport, opts: ViewOptions): Pro
   }
 
   for (const gap of report.gaps) {
-    const heading = `${c.bold(gap.job)}  ${shortTime(gap.start)} → ${gap.open ? c.red('still open') : shortTime(gap.end)}  (${formatDuration(gap.durationMs)}, ${gap.slots} slot(s))`;
+    const heading = `${c.bold(gap.job)}  ${at(gap.start, gap.job)} → ${gap.open ? c.red('still open') : at(gap.end, gap.job)}  (${formatDuration(gap.durationMs)}, ${gap.slots} slot(s))`;
     const t = table();
     t.push(
       {
         unserved: `${gap.slots}: ${colorCount(c.red, gap.failed, 'failed')}, ${colorCount(c.yellow, gap.missing, 'missing')}`,
       },
-      { 'first slot': shortTime(gap.start) },
-      { 'last slot': shortTime(gap.lastSlot) },
-      { resumed: gap.open ? c.red('not yet') : shortTime(gap.end) },
+      { 'first slot': at(gap.start, gap.job) },
+      { 'last slot': at(gap.lastSlot, gap.job) },
+      { resumed: gap.open ? c.red('not yet') : at(gap.end, gap.job) },
       {
         cause:
           gap.cause ??
@@ -92,7 +87,7 @@ export async function renderGapReport(report: GapReport, opts: ViewOptions): Pro
   if (report.incidents.length > 0) {
     out.push(c.bold(`Incidents (${report.incidents.length})`));
     const t = table(['when', 'duration', 'jobs', 'slots', 'cause']);
-    for (const incident of report.incidents) t.push(incidentRow(incident, c));
+    for (const incident of report.incidents) t.push(incidentRow(incident, c, times));
     out.push(rendered(t), '');
   }
 
@@ -103,8 +98,8 @@ export async function renderGapReport(report: GapReport, opts: ViewOptions): Pro
     for (const d of report.degraded)
       t.push([
         d.job,
-        shortTime(d.start),
-        d.open ? c.yellow('still degraded') : shortTime(d.end),
+        at(d.start, d.job),
+        d.open ? c.yellow('still degraded') : at(d.end, d.job),
         String(d.slots),
         d.providers.join(', '),
       ]);
@@ -115,7 +110,7 @@ export async function renderGapReport(report: GapReport, opts: ViewOptions): Pro
     out.push(c.bold(`Late but served (${report.late.length})`));
     const t = table(['job', 'slot', 'late by', 'trigger']);
     for (const late of report.late.slice(0, 50))
-      t.push([late.job, shortTime(late.slot), formatDuration(late.lateMs), late.trigger]);
+      t.push([late.job, at(late.slot, late.job), formatDuration(late.lateMs), late.trigger]);
     out.push(rendered(t));
     if (report.late.length > 50) out.push(c.dim(`… and ${report.late.length - 50} more (see --json)`));
     out.push('');
@@ -134,7 +129,7 @@ export async function renderGapReport(report: GapReport, opts: ViewOptions): Pro
 }
 
 /** When judging began per job: slots before a job's first record (or the log's) are not gaps. */
-export function judgingLine(report: Pick<GapReport, 'since' | 'jobs'>): string {
+export function judgingLine(report: Pick<GapReport, 'since' | 'jobs'>, times: DisplayTimes): string {
   const sinceMs = Date.parse(report.since);
   const why = {
     job: 'its first record',
@@ -147,18 +142,19 @@ export function judgingLine(report: Pick<GapReport, 'since' | 'jobs'>): string {
   if (report.jobs.length > 0 && report.jobs.every((j) => j.judgedBy === 'config')) {
     const from = report.jobs[0].judgedFrom;
     return Date.parse(from) > sinceMs
-      ? `Judged from ${shortTime(from)}, when the config file was last written: the logs read have no job records yet (nothing ran before the config existed).`
+      ? `Judged from ${times.at(from)}, when the config file was last written: the logs read have no job records yet (nothing ran before the config existed).`
       : 'Judged from the start of the window: the logs read have no job records at all, and the config is older than the window.';
   }
   const later = report.jobs.filter((j) => Date.parse(j.judgedFrom) > sinceMs);
   if (later.length === 0) return 'Judged from the start of the window: every job has records from before it.';
-  const each = later.map((j) => `${j.job} from ${shortTime(j.judgedFrom)} (${why[j.judgedBy]})`);
+  const each = later.map((j) => `${j.job} from ${times.at(j.judgedFrom, j.job)} (${why[j.judgedBy]})`);
   const rest = report.jobs.length - later.length;
   return `Judged from when lucy-ops began: ${each.join('; ')}${rest > 0 ? `; ${rest} other job(s) from the start of the window` : ''}.`;
 }
 
-function incidentRow(incident: Incident, c: InstanceType<typeof import('chalk').Chalk>): string[] {
-  const when = `${shortTime(incident.start)} → ${incident.open ? c.red('open') : shortTime(incident.end)}`;
+function incidentRow(incident: Incident, c: InstanceType<typeof import('chalk').Chalk>, times: DisplayTimes): string[] {
+  // an incident spans jobs: its times are in the one zone of the view
+  const when = `${times.at(incident.start)} → ${incident.open || incident.end === null ? c.red('open') : times.at(incident.end)}`;
   const parts = [
     incident.failed ? `${incident.failed} failed` : '',
     incident.missing ? `${incident.missing} missing` : '',

@@ -125,13 +125,18 @@ Exit codes: 0 done (gaps or not); 1 a gap was found under --fail-on-gap; 64 usag
       else if (flags.failOnGap && report.gaps.length === 0 && !process.stdout.isTTY) {
         // a watchdog in crontab: say nothing when all is well, so cron mails only about a gap
       } else {
-        const { renderGapReport } = await import('./postmortem-view.js');
-        process.stdout.write(await renderGapReport(report, { color: stdoutColor(cmd), width, now }));
+        const [{ renderGapReport }, { viewTimes }] = await Promise.all([
+          import('./postmortem-view.js'),
+          import('./time-format.js'),
+        ]);
+        const times = viewTimes(now, config);
+        process.stdout.write(await renderGapReport(report, { color: stdoutColor(cmd), width, times }));
       }
       if (flags.failOnGap && report.gaps.length > 0) {
         // one line on stderr whatever happens to stdout (the watchdog's >/dev/null): cron mails it,
         // gaps of failed runs included (those alert through the job alerts, not the watchdog's)
-        process.stderr.write(`lucy-ops: ${gapsLine(report.gaps)}\n`);
+        const times = (await import('./time-format.js')).viewTimes(now, config);
+        process.stderr.write(`lucy-ops: ${gapsLine(report.gaps, times)}\n`);
         // the watchdog's alert goes through the same channels as the jobs' (silent gaps only:
         // failed runs have already alerted through the job alerts), once per gap
         const { alertOnGaps } = await import('../alerts/gaps.js');
@@ -141,9 +146,10 @@ Exit codes: 0 done (gaps or not); 1 a gap was found under --fail-on-gap; 64 usag
     });
 }
 
-/** "2 gap(s), 4 unserved slot(s): threads from 2026-04-19 14:15Z (3 failed), stories from ... (1 missing, still open)" */
+/** "2 gap(s), 4 unserved slot(s): threads from 14:15Z (3 failed), stories from ... (1 missing, still open)" */
 function gapsLine(
   gaps: ReadonlyArray<{ job: string; start: string; slots: number; failed: number; missing: number; open?: boolean }>,
+  times: import('./time-format.js').DisplayTimes,
 ): string {
   const slots = gaps.reduce((n, g) => n + g.slots, 0);
   const each = gaps.map((g) => {
@@ -154,7 +160,7 @@ function gapsLine(
     ]
       .filter(Boolean)
       .join(', ');
-    return `${g.job} from ${g.start.replace(/:00\.000Z$/, 'Z')} (${kinds})`;
+    return `${g.job} from ${times.at(g.start, g.job)} (${kinds})`;
   });
   return `gaps: ${gaps.length} gap(s), ${slots} unserved slot(s): ${each.join('; ')}`;
 }

@@ -77,15 +77,17 @@ Exit codes: the command's own exit code; 128 + signal number when it was killed 
             exitCode: result.exitCode,
             durationMs: result.durationMs,
           });
+        const shown = async () =>
+          (await import('./time-format.js')).viewTimes(ctx.clock.now(), config).at(slotIso, jobName);
         if (result.locked) {
           const holder = result.holder ? ` (${result.holder})` : '';
           process.stderr.write(
-            `lucy-ops: ${jobName} ${slotIso} is already running in another process${holder}; skipped\n`,
+            `lucy-ops: ${jobName} ${await shown()} is already running in another process${holder}; skipped\n`,
           );
         } else if (result.status === 'failed' && !alerts.alerted()) {
           const why = String(result.fields?.error ?? `exit code ${result.exitCode}`);
           process.stderr.write(
-            `lucy-ops: ${jobName} ${slotIso} failed: ${why} (exit ${result.exitCode}, run ${result.runId})\n`,
+            `lucy-ops: ${jobName} ${await shown()} failed: ${why} (exit ${result.exitCode}, run ${result.runId})\n`,
           );
         }
         setExit(result.exitCode);

@@ -1,9 +1,8 @@
 /** Human output of `lucy-ops status`: jobs, then providers, then where the state lives. Fits `width`. */
 import type { StatusReport } from '../jobs/status-report.js';
 import type { JobStatus } from '../analysis/status.js';
-import { formatDuration } from '../time.js';
 import { columns, columnsFit, wrap } from './columns.js';
-import { sinceLabel, untilLabel, wallClock, zoneNote } from './time-format.js';
+import type { DisplayTimes } from './time-format.js';
 
 type Paint = (s: string) => string;
 export interface Palette {
@@ -14,16 +13,12 @@ export interface Palette {
   green: Paint;
 }
 
-export function renderStatus(report: StatusReport, opts: { width: number; c: Palette }): string {
-  const { c, width } = opts;
-  const now = Date.parse(report.now);
+export function renderStatus(report: StatusReport, opts: { width: number; c: Palette; times: DisplayTimes }): string {
+  const { c, width, times } = opts;
   const out: string[] = [];
   out.push(
     wrap(
-      c.bold('lucy-ops status') +
-        c.dim(
-          ` · now ${wallClock(now, now)} · log read from ${wallClock(report.since, now)} (${formatDuration(now - Date.parse(report.since))})`,
-        ),
+      c.bold('lucy-ops status') + c.dim(` · now ${times.at(times.now)} · log read from ${times.since(report.since)}`),
       width,
     ),
     '',
@@ -31,7 +26,7 @@ export function renderStatus(report: StatusReport, opts: { width: number; c: Pal
 
   // the outcome is never cut ("ok by llama-3.3-70b (fal…" hides the one word that matters): a
   // terminal too narrow for the table gets two lines per job instead
-  const jobRows = report.jobs.map((j) => jobRow(j, now, c));
+  const jobRows = report.jobs.map((j) => jobRow(j, times, c));
   const jobHead = ['job', 'last slot', 'outcome', 'in a row', 'next slot'];
   const jobColumns = { width, shrink: [0, 4], head: c.bold };
   if (columnsFit(jobHead, jobRows, jobColumns)) out.push(columns(jobHead, jobRows, jobColumns));
@@ -40,12 +35,12 @@ export function renderStatus(report: StatusReport, opts: { width: number; c: Pal
   const providerRows = report.providers.map((p) => [
     p.provider,
     breakerCell(p, c),
-    p.downSince ? sinceLabel(p.downSince, now) : '',
-    p.retryAt ? `${wallClock(p.retryAt, now)} (${untilLabel(p.retryAt, now)})` : '',
-    lastErrorCell(p, now, c),
+    p.downSince ? times.since(p.downSince) : '',
+    p.retryAt ? times.until(p.retryAt) : '',
+    lastErrorCell(p, times, c),
   ]);
   const providerHead = ['provider', 'breaker', 'down since', 'retry', 'last error'];
-  const providerColumns = { width, shrink: [4, 0], head: c.bold };
+  const providerColumns = { width, shrink: [4], head: c.bold };
   if (columnsFit(providerHead, providerRows, providerColumns))
     out.push(columns(providerHead, providerRows, providerColumns));
   else out.push(providerRows.map((r) => stackedProvider(r, width, c)).join('\n') + '\n');
@@ -61,13 +56,13 @@ export function renderStatus(report: StatusReport, opts: { width: number; c: Pal
     const gap = j.lastGap;
     if (!gap) continue;
     const span =
-      gap.slots === 1 ? wallClock(gap.start, now) : `${wallClock(gap.start, now)} → ${wallClock(gap.lastSlot, now)}`;
+      gap.slots === 1 ? times.at(gap.start, j.job) : `${times.at(gap.start, j.job)} → ${times.at(gap.lastSlot, j.job)}`;
     const fill = `\`lucy-ops backfill --job ${j.job} --since ${isoMinute(gap.start)}\``;
     notes.push(
       gap.end === null
         ? c.red(`${j.job}: ${gap.slots} slot(s) unserved since ${span}; once it serves again, ${fill} fills them`)
         : c.yellow(
-            `${j.job}: ${gap.slots} slot(s) unserved ${span}, served again from ${wallClock(gap.end, now)}; ${fill} fills them`,
+            `${j.job}: ${gap.slots} slot(s) unserved ${span}, served again from ${times.at(gap.end, j.job)}; ${fill} fills them`,
           ),
     );
   }
@@ -77,7 +72,7 @@ export function renderStatus(report: StatusReport, opts: { width: number; c: Pal
   const store =
     `state: ${report.store.kind} store (${report.store.where})` +
     (report.store.fallback ? c.yellow(` — fallback: ${report.store.fallback}`) : '');
-  notes.push(c.dim(`${store} · ${zoneNote()}`));
+  notes.push(c.dim(`${store} · ${times.note(report.jobs.map((j) => j.job))}`));
   out.push(notes.map((n) => wrap(n, width)).join('\n'));
   return out.join('\n').replace(/\n*$/, '\n');
 }
@@ -91,10 +86,10 @@ function breakerCell(p: ProviderRow, c: Palette): string {
 }
 
 /** The log's last failure with its time (dim once the provider has answered since); else the breaker's error class. */
-function lastErrorCell(p: ProviderRow, now: number, c: Palette): string {
+function lastErrorCell(p: ProviderRow, times: DisplayTimes, c: Palette): string {
   const failure = p.lastFailure;
   if (!failure) return p.lastError ?? '';
-  const text = `${failure.error} at ${wallClock(failure.at, now)}`;
+  const text = `${failure.error} at ${times.at(failure.at)}`;
   return p.lastOk !== null && p.lastOk > failure.at ? c.dim(`${text}; ok since`) : text;
 }
 
@@ -121,7 +116,7 @@ function stacked(head: string, details: string[], width: number): string {
   return lines.join('\n');
 }
 
-function jobRow(j: JobStatus, now: number, c: Palette): string[] {
+function jobRow(j: JobStatus, times: DisplayTimes, c: Palette): string[] {
   const last = j.last;
   let outcome: string;
   if (!last) outcome = c.dim('no run in the window');
@@ -136,9 +131,9 @@ function jobRow(j: JobStatus, now: number, c: Palette): string[] {
   if (j.degradedInARow > 0) row.push(c.yellow(`${j.degradedInARow} degraded`));
   return [
     j.job,
-    last ? wallClock(last.slot, now) : '—',
+    last ? times.at(last.slot, j.job) : '—',
     outcome,
     row.join(', '),
-    j.nextSlot ? `${wallClock(j.nextSlot, now)} (${untilLabel(j.nextSlot, now)})` : '—',
+    j.nextSlot ? times.until(j.nextSlot, j.job) : '—',
   ];
 }

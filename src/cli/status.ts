@@ -53,13 +53,16 @@ state this user cannot read).`,
         const { statusReport } = await import('../jobs/status-report.js');
         const report = await statusReport(config, store, { now, sinceMs: since.getTime(), jobs: flags.job });
         if (json) return printJson(report);
-        const [{ renderStatus }, { Chalk }, { terminalWidth }] = await Promise.all([
+        const [{ renderStatus }, { Chalk }, { terminalWidth }, { viewTimes }] = await Promise.all([
           import('./status-view.js'),
           import('chalk'),
           import('./columns.js'),
+          import('./time-format.js'),
         ]);
         const chalk = new Chalk({ level: stdoutColor(cmd) ? 1 : 0 });
-        process.stdout.write(renderStatus(report, { width: terminalWidth() ?? Infinity, c: chalk }));
+        process.stdout.write(
+          renderStatus(report, { width: terminalWidth() ?? Infinity, c: chalk, times: viewTimes(now, config) }),
+        );
       } finally {
         await store.close();
       }

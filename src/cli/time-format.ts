@@ -1,33 +1,63 @@
 /**
- * How human views print instants: a wall-clock time in one zone (UTC unless a caller passes another),
- * with the date only when it is not the day of `now`, and how long ago. JSON keeps full ISO times;
- * these are for people reading a terminal at 3 a.m. ("down since 15:15 (3h 17m)").
+ * How human views print instants, in one format across commands: `14:15Z` on the day of now,
+ * `2026-04-18 23:45Z` on another, `16:15+02:00` in a zone other than UTC (the offset is always
+ * printed, so a time read at 3 a.m. never leaves its zone to guess); seconds only when there are
+ * any. A job's slots are shown in the job's own `tz` and other instants in UTC, unless `--tz`
+ * names one zone for everything (`local` is the host's). JSON keeps full ISO times in UTC.
  */
 import { offsetAt } from '../schedule/zone-offset.js';
 import { formatDuration } from '../time.js';
+import { CliError } from './common.js';
+import { ExitCode } from '../exit-codes.js';
 
-/** The wall-clock date and time of `ms` in `tz` (the schedule code's zone offsets, one cache for both). */
-function partsOf(ms: number, tz: string): { date: string; time: string } {
-  const iso = new Date(ms + offsetAt(tz, ms)).toISOString();
-  const seconds = iso.slice(17, 19) === '00' ? '' : `:${iso.slice(17, 19)}`;
-  return { date: iso.slice(0, 10), time: `${iso.slice(11, 16)}${seconds}` };
+const UTC_NAMES = new Set(['UTC', 'utc', 'Z', 'z', 'Etc/UTC', 'GMT', 'Etc/GMT']);
+
+/**
+ * The zone `--tz` names: `local` (the host's, which honours TZ), `UTC`, or an IANA name. A zone
+ * Intl does not know is a usage error (64) naming the flag.
+ */
+export function resolveDisplayZone(flag: string | undefined): string | undefined {
+  if (flag === undefined) return undefined;
+  if (UTC_NAMES.has(flag)) return 'UTC';
+  const name = flag === 'local' ? Intl.DateTimeFormat().resolvedOptions().timeZone : flag;
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: name });
+  } catch {
+    throw new CliError(
+      `--tz: unknown time zone "${flag}" (use local, UTC or an IANA name such as Europe/Berlin)`,
+      ExitCode.usage,
+    );
+  }
+  return UTC_NAMES.has(name) ? 'UTC' : name;
 }
 
-/** "15:15" on the day of `now` (in `tz`), "2026-12-05 15:15" on any other; seconds only when there are any. */
-export function wallClock(at: string | number, now: number, tz = 'UTC'): string {
+/** "+02:00", "-04:00", "+05:30": an offset in ms as ISO 8601 writes it. */
+function offsetLabel(offsetMs: number): string {
+  const minutes = Math.round(Math.abs(offsetMs) / 60_000);
+  const hh = String(Math.floor(minutes / 60)).padStart(2, '0');
+  const mm = String(minutes % 60).padStart(2, '0');
+  return `${offsetMs < 0 ? '-' : '+'}${hh}:${mm}`;
+}
+
+/** The wall-clock date, time and zone suffix of `ms` in `tz`. */
+function partsOf(ms: number, tz: string): { date: string; time: string; zone: string } {
+  const offset = tz === 'UTC' ? 0 : offsetAt(tz, ms);
+  const iso = new Date(ms + offset).toISOString();
+  const seconds = iso.slice(17, 19) === '00' ? '' : `:${iso.slice(17, 19)}`;
+  return {
+    date: iso.slice(0, 10),
+    time: `${iso.slice(11, 16)}${seconds}`,
+    zone: tz === 'UTC' ? 'Z' : offsetLabel(offset),
+  };
+}
+
+/** `14:15Z` on the day of `now` (in `tz`), `2026-04-18 23:45Z` on any other. */
+export function formatTime(at: string | number, now: number, tz = 'UTC'): string {
   const ms = typeof at === 'number' ? at : Date.parse(at);
   if (Number.isNaN(ms)) return String(at);
   const when = partsOf(ms, tz);
-  return when.date === partsOf(now, tz).date ? when.time : `${when.date} ${when.time}`;
-}
-
-/** "15:15 (3h 17m)": when, and how long before `now` (or "in 5m" for a time still ahead). */
-export function sinceLabel(at: string | number, now: number, tz = 'UTC'): string {
-  const ms = typeof at === 'number' ? at : Date.parse(at);
-  if (Number.isNaN(ms)) return String(at);
-  const d = now - ms;
-  // a change recorded a moment "after" an overridden clock's now is still the past
-  return `${wallClock(ms, now, tz)} (${d > -1000 ? formatDuration(Math.max(0, d)) : `in ${formatDuration(-d)}`})`;
+  const day = when.date === partsOf(now, tz).date ? '' : `${when.date} `;
+  return `${day}${when.time}${when.zone}`;
 }
 
 /** "in 4m" for a time ahead of `now`, "due, 2m ago" for one passed. */
@@ -36,7 +66,70 @@ export function untilLabel(at: string | number, now: number): string {
   return ms > 0 ? `in ${formatDuration(ms)}` : `due, ${formatDuration(-ms)} ago`;
 }
 
-/** A human view's footnote on its times: "times in UTC". */
-export function zoneNote(tz = 'UTC'): string {
-  return `times in ${tz}`;
+/**
+ * The times of one view: its `now`, the zone `--tz` chose (if any) and each job's own zone. Views
+ * take one of these rather than a zone, so every command prints times the same way.
+ */
+export class DisplayTimes {
+  constructor(
+    readonly now: number,
+    /** The zone `--tz` named, for every time; undefined: jobs' slots in their own zone, the rest in UTC. */
+    readonly chosen?: string,
+    private readonly jobZones: Readonly<Record<string, string>> = {},
+  ) {}
+
+  /** The zone a time is shown in: `--tz`'s, else the job's own (for its slots), else UTC. */
+  zone(job?: string): string {
+    if (this.chosen) return this.chosen;
+    const own = job === undefined ? undefined : this.jobZones[job];
+    return own === undefined || UTC_NAMES.has(own) ? 'UTC' : own;
+  }
+
+  /** An instant (`job`: a slot of that job, shown in its zone). */
+  at(at: string | number, job?: string): string {
+    return formatTime(at, this.now, this.zone(job));
+  }
+
+  /** "15:15Z (3h 17m)": when, and how long before now (or "in 5m" for a time still ahead). */
+  since(at: string | number, job?: string): string {
+    const ms = typeof at === 'number' ? at : Date.parse(at);
+    if (Number.isNaN(ms)) return String(at);
+    const d = this.now - ms;
+    // a change recorded a moment "after" an overridden clock's now is still the past
+    return `${this.at(ms, job)} (${d > -1000 ? formatDuration(Math.max(0, d)) : `in ${formatDuration(-d)}`})`;
+  }
+
+  /** "16:00Z (in 28m)". */
+  until(at: string | number, job?: string): string {
+    return `${this.at(at, job)} (${untilLabel(at, this.now)})`;
+  }
+
+  /** A view's footnote on its zones: "times in UTC", or which jobs' slots are shown in their own zone. */
+  note(jobs: readonly string[] = []): string {
+    if (this.chosen) return `times in ${this.chosen} (--tz)`;
+    const own = [...new Set(jobs)].filter((j) => this.zone(j) !== 'UTC').map((j) => `${j}: ${this.zone(j)}`);
+    return own.length === 0
+      ? 'times in UTC'
+      : `times in UTC; slots in each job's zone (${own.join(', ')}); --tz picks one zone`;
+  }
+}
+
+/** Each job's configured zone, for DisplayTimes. */
+export function jobZones(config: { jobs: Record<string, { tz?: string }> } | undefined): Record<string, string> {
+  const zones: Record<string, string> = {};
+  for (const [name, job] of Object.entries(config?.jobs ?? {})) if (job.tz) zones[name] = job.tz;
+  return zones;
+}
+
+/** The zone `--tz` chose for this process's views (one command a process); undefined: the defaults. */
+let chosenZone: string | undefined;
+
+/** Checks `--tz` (a usage error when unknown) and makes it the zone of every view this process prints. */
+export function chooseDisplayZone(flag: string | undefined): void {
+  chosenZone = resolveDisplayZone(flag);
+}
+
+/** The times of a command's human view: its clock, the zone `--tz` chose, and the config's job zones. */
+export function viewTimes(now: number, config?: { jobs: Record<string, { tz?: string }> }): DisplayTimes {
+  return new DisplayTimes(now, chosenZone, jobZones(config));
 }

@@ -5,8 +5,9 @@
  */
 import type { CellStatus, Timeline } from '../analysis/timeline.js';
 import { formatDuration } from '../time.js';
+import { offsetAt } from '../schedule/zone-offset.js';
 import { truncate, visibleWidth, wrap } from './columns.js';
-import { wallClock } from './time-format.js';
+import type { DisplayTimes } from './time-format.js';
 
 type Paint = (s: string) => string;
 export interface TimelinePalette {
@@ -38,9 +39,11 @@ const TICKS = [15, 30, 60, 120, 180, 360, 720, 1440, 2880, 10080].map((m) => m *
 
 export function renderTimeline(
   t: Timeline,
-  opts: { width: number; now: number; until: string; c: TimelinePalette },
+  opts: { width: number; times: DisplayTimes; until: string; c: TimelinePalette },
 ): string {
-  const { c, width, now } = opts;
+  const { c, width, times } = opts;
+  // one axis for every job: in the zone --tz chose, else UTC
+  const zone = times.zone();
   const jobs = t.jobs.map((j) => j.job);
   const left = labelWidth(jobs);
   const sinceMs = Date.parse(t.since);
@@ -50,9 +53,12 @@ export function renderTimeline(
   const cellOf = (s: CellStatus | null) =>
     s === null ? ' '.repeat(cw) : c[LOOK[s].paint](LOOK[s].char.repeat(cw > 1 ? cw - 1 : 1)) + (cw > 1 ? ' ' : '');
 
-  // an axis label every `tick`, where there is room for it (5 characters and a space)
-  const label = (ms: number, tick: number) =>
-    tick >= 1440 * 60_000 ? new Date(ms).toISOString().slice(5, 10) : wallClock(ms, ms).slice(0, 5);
+  // an axis label every `tick` of the zone's wall clock, where there is room (5 characters and a space)
+  const offset = zone === 'UTC' ? 0 : offsetAt(zone, sinceMs);
+  const label = (ms: number, tick: number) => {
+    const wall = new Date(ms + offset).toISOString();
+    return tick >= 1440 * 60_000 ? wall.slice(5, 10) : wall.slice(11, 16);
+  };
   const tick = TICKS.find((ms) => (ms / t.stepMs) * cw >= 6) ?? TICKS[TICKS.length - 1];
   const span = t.columns * cw;
   const axis: string[] = new Array(span).fill(' ');
@@ -60,7 +66,7 @@ export function renderTimeline(
   let free = 0;
   for (let i = 0; i < t.columns; i++) {
     const start = sinceMs + i * t.stepMs;
-    const boundary = Math.ceil(start / tick) * tick;
+    const boundary = Math.ceil((start + offset) / tick) * tick - offset;
     const at = i * cw;
     if (boundary >= start + t.stepMs || at < free) continue;
     const text = label(boundary, tick);
@@ -74,7 +80,7 @@ export function renderTimeline(
   const head =
     c.bold('Timeline') +
     c.dim(
-      ` · ${wallClock(t.since, now)} → ${wallClock(opts.until, now)} UTC · one cell = ${per}` +
+      ` · ${times.at(t.since)} → ${times.at(opts.until)} · one cell = ${per}` +
         (t.slotsPerCell > 1 ? ` (up to ${t.slotsPerCell} slots: the worst shown)` : ' (one slot)'),
     );
   const lines = [

@@ -7,7 +7,7 @@ import Table from 'cli-table3';
 import type { BreakerView } from './breakers.js';
 import type { ProbeResult } from './probe.js';
 import { rendered, tableLook } from '../cli/table-look.js';
-import { sinceLabel, untilLabel, wallClock, zoneNote } from '../cli/time-format.js';
+import type { DisplayTimes } from '../cli/time-format.js';
 
 export function printProbe(
   results: ProbeResult[],
@@ -67,7 +67,7 @@ export interface StoreInfo {
 export function printBreakers(
   views: BreakerView[],
   store: StoreInfo,
-  now: number,
+  times: DisplayTimes,
   out: (s: string) => void = (s) => process.stdout.write(s),
 ): void {
   const table = new Table({
@@ -79,20 +79,20 @@ export function printBreakers(
       v.provider,
       colourState(v.state) + (v.by === 'manual' ? chalk.yellow(' (by hand)') : ''),
       String(v.consecutiveFailures),
-      v.downSince ? sinceLabel(v.downSince, now) : '',
-      v.retryAt ? `${wallClock(v.retryAt, now)} (${untilLabel(v.retryAt, now)})` : '',
+      v.downSince ? times.since(v.downSince) : '',
+      v.retryAt ? times.until(v.retryAt) : '',
       v.lastError ?? '',
     ]);
   }
   const down = views.filter((v) => v.downSince);
   const lines = down.map(
     (v) =>
-      `${v.provider}: ${v.state}, down since ${sinceLabel(v.downSince!, now)}` +
+      `${v.provider}: ${v.state}, down since ${times.since(v.downSince!)}` +
       (v.by === 'manual' ? ', tripped by hand (by: manual)' : '') +
-      (v.openedAt && v.openedAt !== v.downSince ? `, last opened ${sinceLabel(v.openedAt, now)}` : ''),
+      (v.openedAt && v.openedAt !== v.downSince ? `, last opened ${times.since(v.openedAt)}` : ''),
   );
   const where =
     `state: ${store.kind} store (${store.where})` +
     (store.fallback ? chalk.yellow(` — fallback: ${store.fallback}`) : '');
-  out(rendered(table) + '\n' + lines.map((l) => l + '\n').join('') + chalk.dim(`${where} · ${zoneNote()}`) + '\n');
+  out(rendered(table) + '\n' + lines.map((l) => l + '\n').join('') + chalk.dim(`${where} · ${times.note()}`) + '\n');
 }

@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { DisplayTimes, formatTime, resolveDisplayZone } from './time-format.js';
+
+const NOW = Date.parse('2026-04-19T15:32:00Z');
+
+describe('one time format', () => {
+  it('UTC: the time with Z, the date only on another day, seconds only when there are any', () => {
+    expect(formatTime('2026-04-19T14:15:00.000Z', NOW)).toBe('14:15Z');
+    expect(formatTime('2026-04-19T14:15:07.000Z', NOW)).toBe('14:15:07Z');
+    expect(formatTime('2026-04-18T23:45:00.000Z', NOW)).toBe('2026-04-18 23:45Z');
+    expect(formatTime('not a time', NOW)).toBe('not a time');
+  });
+
+  it('another zone: its wall clock with the offset in force then, across DST', () => {
+    expect(formatTime('2026-04-19T14:15:00Z', NOW, 'Europe/Berlin')).toBe('16:15+02:00');
+    expect(formatTime('2026-01-10T14:15:00Z', NOW, 'Europe/Berlin')).toBe('2026-01-10 15:15+01:00');
+    expect(formatTime('2026-04-19T14:15:00Z', NOW, 'America/New_York')).toBe('10:15-04:00');
+    expect(formatTime('2026-04-19T14:15:00Z', NOW, 'Asia/Kolkata')).toBe('19:45+05:30');
+    // "the day of now" is the zone's day: 23:30Z on the 19th is already the 20th in Berlin
+    expect(formatTime('2026-04-19T23:30:00Z', Date.parse('2026-04-19T23:40:00Z'), 'Europe/Berlin')).toBe('01:30+02:00');
+    expect(formatTime('2026-04-19T21:30:00Z', Date.parse('2026-04-19T23:40:00Z'), 'Europe/Berlin')).toBe(
+      '2026-04-19 23:30+02:00',
+    );
+  });
+});
+
+describe('--tz', () => {
+  it('takes UTC, local and IANA names; an unknown zone is a usage error naming the flag', () => {
+    expect(resolveDisplayZone(undefined)).toBeUndefined();
+    expect(resolveDisplayZone('utc')).toBe('UTC');
+    expect(resolveDisplayZone('Europe/Berlin')).toBe('Europe/Berlin');
+    expect(typeof resolveDisplayZone('local')).toBe('string');
+    expect(() => resolveDisplayZone('Mars/Olympus')).toThrow(
+      expect.objectContaining({
+        exitCode: 64,
+        message: expect.stringContaining('--tz: unknown time zone "Mars/Olympus"'),
+      }),
+    );
+  });
+
+  it('by default a job’s slots are in its own zone and other instants in UTC; --tz puts all in one', () => {
+    const zones = { blog: 'Europe/Berlin', threads: 'UTC' };
+    const mixed = new DisplayTimes(NOW, undefined, zones);
+    expect(mixed.at('2026-04-19T14:00:00Z', 'blog')).toBe('16:00+02:00');
+    expect(mixed.at('2026-04-19T14:00:00Z', 'threads')).toBe('14:00Z');
+    expect(mixed.at('2026-04-19T14:00:00Z')).toBe('14:00Z');
+    expect(mixed.note(['blog', 'threads'])).toBe(
+      "times in UTC; slots in each job's zone (blog: Europe/Berlin); --tz picks one zone",
+    );
+    expect(mixed.note(['threads'])).toBe('times in UTC');
+    const chosen = new DisplayTimes(NOW, 'America/New_York', zones);
+    expect(chosen.at('2026-04-19T14:00:00Z', 'blog')).toBe('10:00-04:00');
+    expect(chosen.note(['blog'])).toBe('times in America/New_York (--tz)');
+  });
+
+  it('since and until read against the same clock', () => {
+    const t = new DisplayTimes(NOW);
+    expect(t.since('2026-04-19T15:15:00Z')).toBe('15:15Z (17m)');
+    expect(t.until('2026-04-19T16:00:00Z')).toBe('16:00Z (in 28m)');
+    expect(t.until('2026-04-19T15:30:00Z')).toBe('15:30Z (due, 2m ago)');
+  });
+});
