@@ -5,7 +5,7 @@
  * run. Speed targets live here, never in the test suite.
  *
  *   npm run bench                      # everything (the log benchmark generates 1 GB: LOG_BENCH_MB=64 for a quick run)
- *   npm run bench -- engine serve      # only some: engine, store, log, serve
+ *   npm run bench -- engine serve      # only some: engine, store, log, serve, slots
  */
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
@@ -17,6 +17,7 @@ const ALL = {
   store: 'store-roundtrip.js',
   log: 'log-throughput.js',
   serve: 'serve-latency.js',
+  slots: 'slots.js',
 };
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const names = wanted.length ? wanted : Object.keys(ALL);

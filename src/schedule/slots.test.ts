@@ -149,18 +149,20 @@ describe('the fast slot path matches its reference slot for slot', () => {
     }, 120_000); // croner's own nextRun chain, the slow reference, is most of the time
   }
 
-  it.each(['croner', 'daemon'] as const)('is fast: a year of every minute in Europe/Berlin (%s)', (semantics) => {
-    const t0 = performance.now();
-    let n = 0;
-    for (const _ of slotsBetween(
-      '* * * * *',
-      'Europe/Berlin',
-      new Date('2026-01-01T00:00:00Z'),
-      new Date('2026-12-31T23:59:00Z'),
-      semantics,
-    ))
-      n++;
-    expect(n).toBe(365 * 24 * 60);
-    expect(performance.now() - t0).toBeLessThan(20_000); // croner alone takes minutes; generous for slow CI
-  });
+  // how long this takes is bench/slots.js's business; here only the count
+  it.each(['croner', 'daemon'] as const)(
+    'a year of every minute in Europe/Berlin is 525,600 slots (%s)',
+    (semantics) => {
+      let n = 0;
+      for (const _ of slotsBetween(
+        '* * * * *',
+        'Europe/Berlin',
+        new Date('2026-01-01T00:00:00Z'),
+        new Date('2026-12-31T23:59:00Z'),
+        semantics,
+      ))
+        n++;
+      expect(n).toBe(365 * 24 * 60);
+    },
+  );
 });
