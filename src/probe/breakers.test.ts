@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../clock.js';
 import { breakerKey, type BreakerRecord } from '../engine/breaker.js';
-import type { StateStore } from '../state/types.js';
+import { memoryStore } from '../../test/helpers/memory-store.js';
 import { breakerBoard, decideProbeSuccess } from './breakers.js';
 
 const T0 = Date.parse('2026-04-19T14:00:00.000Z');
@@ -10,38 +10,6 @@ const config = {
   providers: [{ name: 'p', timeoutMs: 1000 }],
   breaker: { failureThreshold: 3, cooldownMs: 300_000 },
 } as never;
-
-/** A Map-backed store; `beforeUpdate` runs once the lock would be taken (another process's write). */
-function memoryStore(
-  beforeUpdate?: (data: Map<string, unknown>) => void,
-): StateStore & { data: Map<string, unknown>; updates: number } {
-  const data = new Map<string, unknown>();
-  const store = {
-    kind: 'file' as const,
-    where: 'memory',
-    data,
-    updates: 0,
-    async update<T>(key: string, fn: (current: T | undefined) => T | undefined) {
-      store.updates++;
-      beforeUpdate?.(data);
-      const next = fn(data.get(key) as T | undefined);
-      if (next === undefined) data.delete(key);
-      else data.set(key, next);
-      return next;
-    },
-    async get<T>(key: string) {
-      return data.get(key) as T | undefined;
-    },
-    async list<T>(prefix: string) {
-      return Object.fromEntries([...data].filter(([k]) => k.startsWith(prefix))) as Record<string, T>;
-    },
-    async tryLock() {
-      return null;
-    },
-    async close() {},
-  };
-  return store;
-}
 
 const handTrip = (until: number): BreakerRecord => ({
   state: 'open',

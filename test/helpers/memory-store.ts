@@ -2,17 +2,26 @@
  * A StateStore in one process's memory, for unit tests of code above the store (the engine, the
  * breakers): no locks across processes, no timers, so fake timers may drive the code under test.
  * The real stores run the same contract in src/state/store-contract.ts.
+ *
+ * `beforeUpdate` runs inside each update, where the lock would be held: another process's write
+ * landing just before this one's.
  */
 import type { StateStore } from '../../src/state/types.js';
 
-export function memoryStore(): StateStore & { data: Map<string, unknown> } {
+export function memoryStore(
+  beforeUpdate?: (data: Map<string, unknown>) => void,
+): StateStore & { data: Map<string, unknown>; updates: number } {
   const data = new Map<string, unknown>();
   const locks = new Set<string>();
-  return {
-    kind: 'file',
+  const store = {
+    kind: 'file' as const,
     where: 'memory',
     data,
+    /** How many updates were made (a path that should only read makes none). */
+    updates: 0,
     async update<T>(key: string, fn: (current: T | undefined) => T | undefined) {
+      store.updates++;
+      beforeUpdate?.(data);
       const next = fn(data.get(key) as T | undefined);
       if (next === undefined) data.delete(key);
       else data.set(key, next);
@@ -31,4 +40,5 @@ export function memoryStore(): StateStore & { data: Map<string, unknown> } {
     },
     async close() {},
   };
+  return store;
 }
