@@ -220,6 +220,7 @@ describe('config and the shared breaker store', () => {
       'AllProvidersFailedError',
       'ConfigError',
       'DeadlineExceededError',
+      'EngineError',
       'RunAbortedError',
       'StreamInterruptedError',
       'createChain',

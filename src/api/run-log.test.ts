@@ -3,12 +3,17 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect, it } from 'vitest';
 import { resolveConfig } from '../config/validate.js';
-import { AllProvidersFailedError, RunAbortedError } from '../engine/errors.js';
+import {
+  AllProvidersFailedError,
+  DeadlineExceededError,
+  RunAbortedError,
+  StreamInterruptedError,
+} from '../engine/errors.js';
 import type { ChainResult } from '../engine/types.js';
 import type { JobContext } from '../jobs/context.js';
 import { JobLog } from '../log/writer.js';
 import type { StateStore } from '../state/types.js';
-import { AfterRunQueue, DeferredLog, startCallRecord } from './run-log.js';
+import { AfterRunQueue, DeferredLog, outcomeOf, startCallRecord } from './run-log.js';
 
 /** An in-memory store that counts reads and updates per key (the alert hook touches `alert:<job>`). */
 function countingStore(): StateStore & { updates: Map<string, number> } {
@@ -164,4 +169,16 @@ it('a deferred log appends after the next check phase (after work queued behind 
   deferred.append({ event: 'x', job: 'serve', runId: 'r', scheduledFor: 's', trigger: 'manual' });
   deferred.flush();
   expect(lines.at(-1)).toBe('x');
+});
+
+it("names a call's failure from the engine error's code; anything else is an error", () => {
+  const cut = { provider: 'p1', model: 'm', outcome: 'failed' as const, errorType: 'too-large', ms: 1 };
+  expect(outcomeOf(new AllProvidersFailedError([], false))).toBe('unavailable');
+  expect(outcomeOf(new AllProvidersFailedError([], true))).toBe('unavailable');
+  expect(outcomeOf(new DeadlineExceededError([], 100))).toBe('deadline');
+  expect(outcomeOf(new StreamInterruptedError([], 'p1', 'm', 1))).toBe('interrupted');
+  expect(outcomeOf(new StreamInterruptedError([cut], 'p1', 'm', 1))).toBe('too-large');
+  expect(outcomeOf(new RunAbortedError([]))).toBe('aborted');
+  expect(outcomeOf(new Error('boom'))).toBe('error');
+  expect(outcomeOf('a string')).toBe('error');
 });

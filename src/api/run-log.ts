@@ -7,12 +7,7 @@
 import type { CallVerdict } from '../alerts/after-call.js';
 import { RequestWindow } from '../alerts/requests.js';
 import type { EngineEvent } from '../engine/types.js';
-import {
-  AllProvidersFailedError,
-  DeadlineExceededError,
-  RunAbortedError,
-  StreamInterruptedError,
-} from '../engine/errors.js';
+import { EngineError, StreamInterruptedError } from '../engine/errors.js';
 import type { ChainResult } from '../engine/types.js';
 import type { JobContext } from '../jobs/context.js';
 import { logEngineEvent } from '../jobs/run-slot.js';
@@ -23,13 +18,21 @@ import { newRunId, type JobLog, type LogInput } from '../log/writer.js';
 export type CallOutcome = 'ok' | 'unavailable' | 'deadline' | 'interrupted' | 'too-large' | 'aborted' | 'error';
 
 export function outcomeOf(err: unknown): CallOutcome {
-  if (err instanceof AllProvidersFailedError) return 'unavailable';
-  if (err instanceof DeadlineExceededError) return 'deadline';
-  // a stream cut at its byte cap is no provider breaking: say which
-  if (err instanceof StreamInterruptedError)
-    return err.attempts.at(-1)?.errorType === 'too-large' ? 'too-large' : 'interrupted';
-  if (err instanceof RunAbortedError) return 'aborted';
-  return 'error';
+  if (!(err instanceof EngineError)) return 'error';
+  switch (err.code) {
+    case 'all-providers-failed':
+    case 'all-breakers-open':
+      return 'unavailable';
+    case 'deadline-exceeded':
+      return 'deadline';
+    case 'stream-interrupted':
+      return 'interrupted';
+    // a stream cut at its byte cap is no provider breaking: say which
+    case 'response-too-large':
+      return 'too-large';
+    case 'run-aborted':
+      return 'aborted';
+  }
 }
 
 export interface CallRecord {
@@ -193,7 +196,7 @@ export function startCallRecord(ctx: JobContext, job: string, opts: CallRecordOp
     failed(err, extra = {}) {
       const interrupted = err instanceof StreamInterruptedError ? { provider: err.provider, model: err.model } : {};
       const failure = outcomeOf(err);
-      const fields = { failure, error: (err as Error)?.message ?? String(err), ...interrupted, ...extra };
+      const fields = { failure, error: err instanceof Error ? err.message : String(err), ...interrupted, ...extra };
       end({
         status: 'failed',
         fields,

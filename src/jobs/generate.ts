@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import type { ResolvedJob, ResolvedProvider } from '../config/types.js';
 import { Engine } from '../engine/chain.js';
-import { AllProvidersFailedError, DeadlineExceededError } from '../engine/errors.js';
+import { EngineError } from '../engine/errors.js';
 import type { Attempt, ChainResult, EngineEvent, EngineProgress } from '../engine/types.js';
 import type { Trigger } from '../log/types.js';
 import type { ServedEntry } from '../state/types.js';
@@ -162,12 +162,11 @@ export async function generateSlot(
         signal: opts.signal,
       });
     } catch (err) {
-      attempts = (err as { attempts?: Attempt[] }).attempts ?? [];
-      if (err instanceof AllProvidersFailedError || err instanceof DeadlineExceededError) failure = 'unavailable';
-      else failure = 'error';
+      attempts = err instanceof EngineError ? err.attempts : [];
+      failure = err instanceof EngineError ? generateFailure(err) : 'error';
       return {
         status: 'failed',
-        fields: { error: (err as Error).message },
+        fields: { error: err instanceof Error ? err.message : String(err) },
         attempts,
         transitions,
         unavailable: failure === 'unavailable',
@@ -238,6 +237,20 @@ export async function generateSlot(
     failure,
     ...(slotRun.locked ? { locked: true } : {}),
   };
+}
+
+/** A failed chain run as a generation failure: no provider could serve (69), or the run itself failed (1). */
+function generateFailure(err: EngineError): 'unavailable' | 'error' {
+  switch (err.code) {
+    case 'all-providers-failed':
+    case 'all-breakers-open':
+    case 'deadline-exceeded':
+      return 'unavailable';
+    case 'run-aborted':
+    case 'stream-interrupted':
+    case 'response-too-large':
+      return 'error';
+  }
 }
 
 /**

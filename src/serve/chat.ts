@@ -11,7 +11,7 @@ import { outcomeOf, type CallRecord } from '../api/run-log.js';
 import type { StreamChunk } from '../api/stream.js';
 import type { ChainResult } from '../engine/types.js';
 import type { ChatRequest } from '../providers/types.js';
-import { AllProvidersFailedError } from '../engine/errors.js';
+import { AllProvidersFailedError, EngineError } from '../engine/errors.js';
 import { readBody } from './body.js';
 import { readHealth } from './health.js';
 import type { ServeMetrics } from './metrics.js';
@@ -84,8 +84,7 @@ export async function handleChat(req: IncomingMessage, res: ServerResponse, ctx:
     countAttempts(outcome);
     return finish(outcome.kind, outcome);
   } catch (err) {
-    const attempts = (err as { attempts?: Array<{ provider: string; outcome: string }> }).attempts;
-    if (attempts) countAttempts({ attempts });
+    if (err instanceof EngineError) countAttempts(err);
     const outcome = outcomeOf(err);
     if (outcome === 'error') ctx.warn(`serve: unexpected error: ${(err as Error)?.stack ?? String(err)}`);
     if (!res.headersSent && !res.destroyed) {
@@ -155,8 +154,7 @@ async function pipeStream(
       // a client that stopped reading may never take it: its connection does not stay open for that
       if (behind) closeUnlessFinished(res, UNREAD_END_GRACE_MS);
     }
-    const attempts = (err as { attempts?: StreamOutcome['attempts'] }).attempts ?? [];
-    return { kind: outcomeOf(err), attempts };
+    return { kind: outcomeOf(err), attempts: err instanceof EngineError ? err.attempts : [] };
   }
 }
 

@@ -3,12 +3,7 @@
  * clients understand ({error: {message, type, code}}).
  */
 import type { ChainResult } from '../engine/types.js';
-import {
-  AllProvidersFailedError,
-  DeadlineExceededError,
-  RunAbortedError,
-  StreamInterruptedError,
-} from '../engine/errors.js';
+import { EngineError } from '../engine/errors.js';
 import type { Attempt } from '../engine/types.js';
 
 export interface ErrorReply {
@@ -48,38 +43,29 @@ export function errorReply(
 
 /** A chain error as the client sees it: 503 when no provider could serve, 504 at the deadline. */
 export function chainErrorReply(err: unknown): ErrorReply {
-  if (err instanceof AllProvidersFailedError) {
-    return errorReply(
-      503,
-      err.message,
-      'lucy_ops_unavailable',
-      err.allSkipped ? 'all_breakers_open' : 'all_providers_failed',
-      { attempts: publicAttempts(err.attempts) },
-    );
-  }
-  if (err instanceof DeadlineExceededError) {
-    return errorReply(504, err.message, 'lucy_ops_deadline', 'deadline_exceeded', {
-      attempts: publicAttempts(err.attempts),
-    });
-  }
-  if (err instanceof StreamInterruptedError) {
-    if (err.attempts.at(-1)?.errorType === 'too-large')
-      return errorReply(502, err.message, 'lucy_ops_response_too_large', 'response_too_large', {
-        attempts: publicAttempts(err.attempts),
-      });
-    return errorReply(502, err.message, 'lucy_ops_stream_interrupted', 'stream_interrupted', {
-      attempts: publicAttempts(err.attempts),
-    });
-  }
-  if (err instanceof RunAbortedError)
-    return errorReply(
-      503,
-      'the request was aborted (client gone or server shutting down)',
-      'lucy_ops_aborted',
-      'aborted',
-    );
   // Anything else is our bug; its message may hold internals, so the client gets none of it.
-  return errorReply(500, 'internal error in lucy-ops serve (see its stderr)', 'lucy_ops_internal', 'internal_error');
+  if (!(err instanceof EngineError))
+    return errorReply(500, 'internal error in lucy-ops serve (see its stderr)', 'lucy_ops_internal', 'internal_error');
+  const attempts = { attempts: publicAttempts(err.attempts) };
+  switch (err.code) {
+    case 'all-providers-failed':
+      return errorReply(503, err.message, 'lucy_ops_unavailable', 'all_providers_failed', attempts);
+    case 'all-breakers-open':
+      return errorReply(503, err.message, 'lucy_ops_unavailable', 'all_breakers_open', attempts);
+    case 'deadline-exceeded':
+      return errorReply(504, err.message, 'lucy_ops_deadline', 'deadline_exceeded', attempts);
+    case 'response-too-large':
+      return errorReply(502, err.message, 'lucy_ops_response_too_large', 'response_too_large', attempts);
+    case 'stream-interrupted':
+      return errorReply(502, err.message, 'lucy_ops_stream_interrupted', 'stream_interrupted', attempts);
+    case 'run-aborted':
+      return errorReply(
+        503,
+        'the request was aborted (client gone or server shutting down)',
+        'lucy_ops_aborted',
+        'aborted',
+      );
+  }
 }
 
 export function completionBody(id: string, created: number, r: ChainResult): Record<string, unknown> {

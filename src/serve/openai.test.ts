@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import {
+  AllProvidersFailedError,
+  DeadlineExceededError,
+  RunAbortedError,
+  StreamInterruptedError,
+} from '../engine/errors.js';
+import type { Attempt } from '../engine/types.js';
+import { chainErrorReply } from './openai.js';
+
+const attempt: Attempt = {
+  provider: 'p1',
+  model: 'm1',
+  outcome: 'failed',
+  httpStatus: 503,
+  errorType: 'server',
+  error: 'HTTP 503',
+  ms: 7,
+};
+const tooLarge: Attempt = {
+  ...attempt,
+  httpStatus: undefined,
+  errorType: 'too-large',
+  error: 'passed maxResponseBytes',
+};
+
+describe('chainErrorReply: each engine error code as the OpenAI clients see it', () => {
+  it.each([
+    [new AllProvidersFailedError([attempt], false), 503, 'lucy_ops_unavailable', 'all_providers_failed'],
+    [
+      new AllProvidersFailedError([{ ...attempt, outcome: 'skipped-open' }], true),
+      503,
+      'lucy_ops_unavailable',
+      'all_breakers_open',
+    ],
+    [new DeadlineExceededError([attempt], 500), 504, 'lucy_ops_deadline', 'deadline_exceeded'],
+    [new StreamInterruptedError([attempt], 'p1', 'm1', 3), 502, 'lucy_ops_stream_interrupted', 'stream_interrupted'],
+    [new StreamInterruptedError([tooLarge], 'p1', 'm1', 3), 502, 'lucy_ops_response_too_large', 'response_too_large'],
+  ])('%s', (err, status, type, code) => {
+    const reply = chainErrorReply(err);
+    expect(reply).toEqual({
+      status,
+      body: { error: { message: err.message, type, code, attempts: err.attempts.map((a) => ({ ...a })) } },
+    });
+  });
+
+  it('an aborted run: 503 without the attempts; anything else: 500 with none of its message', () => {
+    expect(chainErrorReply(new RunAbortedError([attempt], 'client gone'))).toEqual({
+      status: 503,
+      body: {
+        error: {
+          message: 'the request was aborted (client gone or server shutting down)',
+          type: 'lucy_ops_aborted',
+          code: 'aborted',
+        },
+      },
+    });
+    const internal = chainErrorReply(new TypeError('secret internals at /srv/x.js'));
+    expect(internal.status).toBe(500);
+    expect(JSON.stringify(internal)).not.toContain('secret internals');
+    expect(internal.body.error.code).toBe('internal_error');
+  });
+});
