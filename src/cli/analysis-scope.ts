@@ -3,12 +3,12 @@
  * against the clock), the config's jobs (--job, --grace) and the logs to read (--log). Loaded
  * inside their actions.
  */
-import type { Command } from 'commander';
 import type { JobSchedule } from '../analysis/ledger.js';
 import type { ResolvedConfig } from '../config/types.js';
 import { ExitCode } from '../exit-codes.js';
 import { CliError } from './common.js';
 import { durationFlag, timeFlag } from './flags.js';
+import type { CommandRun } from './lifecycle.js';
 
 interface ScopeFlags {
   since: string;
@@ -44,19 +44,15 @@ async function analysisWindow(flags: ScopeFlags): Promise<{ now: number; since: 
 }
 
 /** The window, the config, its jobs (unknown --job: 64) and the log sources (a missing --log: 64). */
-export async function analysisScope(
-  cmd: Command,
-  flags: ScopeFlags,
-  warn: (message: string) => void,
-): Promise<AnalysisScope> {
+export async function analysisScope(run: CommandRun, flags: ScopeFlags): Promise<AnalysisScope> {
   const window = await analysisWindow(flags);
   const graceMs = flags.grace === undefined ? undefined : durationFlag('--grace', flags.grace);
-  const { configFor, jobOf } = await import('./context.js');
-  const config = await configFor(cmd);
+  const { jobOf } = await import('./context.js');
+  const config = await run.config();
   for (const name of flags.job ?? []) jobOf(config, name);
   const { jobSchedulesFromConfig } = await import('../analysis/jobs.js');
   const jobs = jobSchedulesFromConfig(config, flags.job, graceMs);
   const { logSources } = await import('./log-sources.js');
-  const sources = await logSources(config.log, flags.log, warn);
+  const sources = await logSources(config.log, flags.log, (message) => run.warn(message));
   return { ...window, config, jobs, sources };
 }

@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
 import { ExitCode } from '../exit-codes.js';
-import { CliError, globalOpts, printJson, setExit } from './common.js';
-import { configFor, jobOf, requireKeys } from './context.js';
+import { CliError, printJson } from './common.js';
+import { jobOf, requireKeys } from './context.js';
 import { durationFlag, repeatable, timeFlag } from './flags.js';
+import { command } from './lifecycle.js';
 import { LOG_FLAG_HELP } from './log-sources.js';
 
 interface BackfillFlags {
@@ -50,20 +51,18 @@ Exit codes: 0 done, 1 some slots failed, 69 stopped early (no provider could ser
 75 another backfill is running for every job asked, 78 configuration error,
 130/143 stopped by SIGINT/SIGTERM (the slot in progress is logged as failed).`,
     )
-    .action(async (flags: BackfillFlags, cmd: Command) => {
-      const { json } = globalOpts(cmd);
-      const config = await configFor(cmd);
-      for (const j of flags.job ?? []) jobOf(config, j);
-      // the same logs as postmortem gaps (the configured one plus every --log), checked the same way
-      const { logSources } = await import('./log-sources.js');
-      await logSources(config.log, flags.log, (message) => process.stderr.write(`lucy-ops: warning: ${message}\n`));
-      const graceMs = flags.grace === undefined ? undefined : durationFlag('--grace', flags.grace);
-      const concurrency = Number(flags.concurrency);
-      if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 32)
-        throw new CliError('--concurrency must be a whole number from 1 to 32', ExitCode.usage);
-      const { openJobContext } = await import('../jobs/context.js');
-      const ctx = await openJobContext(config);
-      try {
+    .action(
+      command(async (run, flags: BackfillFlags) => {
+        const config = await run.config();
+        for (const j of flags.job ?? []) jobOf(config, j);
+        // the same logs as postmortem gaps (the configured one plus every --log), checked the same way
+        const { logSources } = await import('./log-sources.js');
+        await logSources(config.log, flags.log, (message) => run.warn(message));
+        const graceMs = flags.grace === undefined ? undefined : durationFlag('--grace', flags.grace);
+        const concurrency = Number(flags.concurrency);
+        if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 32)
+          throw new CliError('--concurrency must be a whole number from 1 to 32', ExitCode.usage);
+        const ctx = await run.context(config);
         const now = new Date(ctx.clock.now());
         const since = timeFlag('--since', flags.since, now);
         const until = flags.until === undefined ? now : timeFlag('--until', flags.until, now);
@@ -88,7 +87,7 @@ Exit codes: 0 done, 1 some slots failed, 69 stopped early (no provider could ser
         const view = await import('./backfill-view.js');
         const times = (await import('./time-format.js')).viewTimes(now.getTime(), config);
         const progress = view.progressLine(times); // a terminal's stderr only, so never in cron's mail
-        const interrupt = (await import('./interrupt.js')).catchInterrupts();
+        const interrupt = await run.interrupts();
         const result = await backfill(ctx, {
           since,
           until,
@@ -103,28 +102,25 @@ Exit codes: 0 done, 1 some slots failed, 69 stopped early (no provider could ser
         });
         progress?.done();
         interrupt.dispose();
-        for (const error of result.unreadable)
-          process.stderr.write(`lucy-ops: warning: could not read all of ${error}\n`);
-        if (json) printJson(result);
+        for (const error of result.unreadable) run.warn(`could not read all of ${error}`);
+        if (run.json) printJson(result);
         else view.printBackfill(result, Boolean(flags.dryRun), times);
         const signal = interrupt.received();
         // a backfill is safe to repeat (served slots never run again): say so, on stderr whatever stdout is
         if (signal)
-          process.stderr.write(
-            `lucy-ops: backfill interrupted by ${signal} (${result.filled} filled, ${result.failed} failed so far); run the same command again to continue\n`,
+          run.stderr(
+            `backfill interrupted by ${signal} (${result.filled} filled, ${result.failed} failed so far); run the same command again to continue`,
           );
-        setExit(
+        return (
           interrupt.exitCode() ??
-            (result.stoppedEarly
-              ? ExitCode.unavailable
-              : result.failed > 0
-                ? ExitCode.failed
-                : result.busyJobs.length > 0 && result.filled === 0 && result.slots.every((s) => s.status === 'skipped')
-                  ? ExitCode.tempfail
-                  : ExitCode.ok),
+          (result.stoppedEarly
+            ? ExitCode.unavailable
+            : result.failed > 0
+              ? ExitCode.failed
+              : result.busyJobs.length > 0 && result.filled === 0 && result.slots.every((s) => s.status === 'skipped')
+                ? ExitCode.tempfail
+                : ExitCode.ok)
         );
-      } finally {
-        await ctx.store.close();
-      }
-    });
+      }),
+    );
 }

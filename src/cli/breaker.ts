@@ -2,9 +2,9 @@ import type { Command } from 'commander';
 import type { ResolvedConfig } from '../config/types.js';
 import { ExitCode } from '../exit-codes.js';
 import type { JobContext } from '../jobs/context.js';
-import { CliError, globalOpts, printJson, say } from './common.js';
-import { configFor } from './context.js';
+import { CliError, printJson, say } from './common.js';
 import { positiveDurationFlag } from './flags.js';
+import { command, type CommandRun } from './lifecycle.js';
 
 export function register(program: Command): void {
   const breaker = program
@@ -29,26 +29,19 @@ Changes are written to the job log as breaker.open / breaker.close records with 
       'after',
       '\nExamples:\n  lucy-ops breaker status\n  lucy-ops breaker status --json --config /srv/app/lucy-ops.config.ts',
     )
-    .action(async (_flags: unknown, cmd: Command) => {
-      // only reads: no lock, no log, no folder created, so any user who can read the state may run it
-      const { json } = globalOpts(cmd);
-      const config = await configFor(cmd);
-      const [{ openStateStore }, { breakerBoard }, { clockFromEnv }] = await Promise.all([
-        import('../state/open-store.js'),
-        import('../probe/breakers.js'),
-        import('../clock.js'),
-      ]);
-      const clock = clockFromEnv();
-      const store = await openStateStore(config, {
-        readOnly: true,
-        onWarning: (m) => process.stderr.write(`lucy-ops: warning: ${m}\n`),
-      });
-      try {
-        await show({ config, store, clock }, Boolean(json), breakerBoard(config, store, clock));
-      } finally {
-        await store.close();
-      }
-    });
+    .action(
+      command(async (run) => {
+        // only reads: no lock, no log, no folder created, so any user who can read the state may run it
+        const config = await run.config();
+        const [{ breakerBoard }, { clockFromEnv }] = await Promise.all([
+          import('../probe/breakers.js'),
+          import('../clock.js'),
+        ]);
+        const clock = clockFromEnv();
+        const store = await run.readStore(config);
+        await show({ config, store, clock }, run.json, breakerBoard(config, store, clock));
+      }),
+    );
 
   breaker
     .command('reset [providers...]')
@@ -58,30 +51,32 @@ Changes are written to the job log as breaker.open / breaker.close records with 
       'after',
       '\nExamples:\n  lucy-ops breaker reset deepseek-v3            # the provider is back\n  lucy-ops breaker reset deepseek-v3 qwen-72b\n  lucy-ops breaker reset --all                  # close every breaker (hand trips too)\n\nWith neither names nor --all it changes nothing and exits 64: a bare reset must not end a\nmaintenance trip by accident.',
     )
-    .action(async (providers: string[], flags: { all?: boolean }, cmd: Command) => {
-      if (providers.length === 0 && !flags.all)
-        throw new CliError(
-          'breaker reset: name the providers to close (e.g. `lucy-ops breaker reset deepseek-v3`), or give --all to close every breaker; `lucy-ops breaker status` lists them',
-          ExitCode.usage,
-        );
-      if (providers.length > 0 && flags.all)
-        throw new CliError('breaker reset: give provider names or --all, not both', ExitCode.usage);
-      await withBoard(cmd, async ({ ctx, json, board, log }) => {
-        for (const provider of providers) knownProvider(ctx.config, provider);
-        const changed: Transition[] = [];
-        if (flags.all) changed.push(...(await board.reset()));
-        else for (const provider of new Set(providers)) changed.push(...(await board.reset(provider)));
-        for (const t of changed) log('breaker.close', { provider: t.provider, from: t.from, by: 'manual' });
-        const what = flags.all ? 'every breaker' : providers.join(', ');
-        say(
-          (changed.length
-            ? `closed: ${changed.map((t) => `${t.provider} (was ${t.from})`).join(', ')}`
-            : `${what}: already closed (failure counts reset)`) + hostOnly(ctx),
-          json,
-        );
-        await show(ctx, json, board, { changed });
-      });
-    });
+    .action(
+      command(async (run, providers: string[], flags: { all?: boolean }) => {
+        if (providers.length === 0 && !flags.all)
+          throw new CliError(
+            'breaker reset: name the providers to close (e.g. `lucy-ops breaker reset deepseek-v3`), or give --all to close every breaker; `lucy-ops breaker status` lists them',
+            ExitCode.usage,
+          );
+        if (providers.length > 0 && flags.all)
+          throw new CliError('breaker reset: give provider names or --all, not both', ExitCode.usage);
+        await withBoard(run, async ({ ctx, json, board, log }) => {
+          for (const provider of providers) knownProvider(ctx.config, provider);
+          const changed: Transition[] = [];
+          if (flags.all) changed.push(...(await board.reset()));
+          else for (const provider of new Set(providers)) changed.push(...(await board.reset(provider)));
+          for (const t of changed) log('breaker.close', { provider: t.provider, from: t.from, by: 'manual' });
+          const what = flags.all ? 'every breaker' : providers.join(', ');
+          say(
+            (changed.length
+              ? `closed: ${changed.map((t) => `${t.provider} (was ${t.from})`).join(', ')}`
+              : `${what}: already closed (failure counts reset)`) + hostOnly(ctx),
+            json,
+          );
+          await show(ctx, json, board, { changed });
+        });
+      }),
+    );
 
   breaker
     .command('trip <provider>')
@@ -91,21 +86,23 @@ Changes are written to the job log as breaker.open / breaker.close records with 
       'after',
       '\nExamples:\n  lucy-ops breaker trip deepseek-v3 --for 2h   # planned maintenance: skip it, zero requests\n  lucy-ops breaker trip qwen-72b --json',
     )
-    .action(async (provider: string, flags: { for?: string }, cmd: Command) => {
-      await withBoard(cmd, async ({ ctx, json, board, log }) => {
-        knownProvider(ctx.config, provider);
-        const forMs =
-          flags.for === undefined ? ctx.config.breaker.cooldownMs : positiveDurationFlag('--for', flags.for);
-        const t = await board.trip(provider, forMs);
-        const view = await board.view(provider);
-        log('breaker.open', { provider, from: t.from, by: 'manual', forMs, retryAt: view.retryAt });
-        say(
-          `${provider}: breaker open until ${view.retryAt} (tripped by hand; \`lucy-ops breaker reset ${provider}\` closes it)${hostOnly(ctx)}`,
-          json,
-        );
-        await show(ctx, json, board, { changed: [t] });
-      });
-    });
+    .action(
+      command(async (run, provider: string, flags: { for?: string }) => {
+        await withBoard(run, async ({ ctx, json, board, log }) => {
+          knownProvider(ctx.config, provider);
+          const forMs =
+            flags.for === undefined ? ctx.config.breaker.cooldownMs : positiveDurationFlag('--for', flags.for);
+          const t = await board.trip(provider, forMs);
+          const view = await board.view(provider);
+          log('breaker.open', { provider, from: t.from, by: 'manual', forMs, retryAt: view.retryAt });
+          say(
+            `${provider}: breaker open until ${view.retryAt} (tripped by hand; \`lucy-ops breaker reset ${provider}\` closes it)${hostOnly(ctx)}`,
+            json,
+          );
+          await show(ctx, json, board, { changed: [t] });
+        });
+      }),
+    );
 }
 
 type Board = import('../probe/breakers.js').BreakerBoard;
@@ -113,15 +110,13 @@ type Transition = import('../engine/breaker.js').Transition;
 type Log = (event: string, fields: Record<string, unknown>) => void;
 
 async function withBoard(
-  cmd: Command,
+  run: CommandRun,
   fn: (a: { ctx: JobContext; json: boolean; board: Board; log: Log }) => Promise<void>,
 ): Promise<void> {
-  const { json } = globalOpts(cmd);
-  const config = await configFor(cmd);
-  const { openJobContext } = await import('../jobs/context.js');
+  const config = await run.config();
   const { openBreakers } = await import('../probe/breakers.js');
   const { newRunId } = await import('../log/writer.js');
-  const ctx = await openJobContext(config);
+  const ctx = await run.context(config);
   const runId = newRunId(ctx.clock.now());
   const log: Log = (event, fields) => {
     const ts = new Date(ctx.clock.now()).toISOString();
@@ -136,12 +131,7 @@ async function withBoard(
       ...fields,
     });
   };
-  try {
-    await fn({ ctx, json: Boolean(json), board: openBreakers(ctx), log });
-  } finally {
-    ctx.log.close();
-    await ctx.store.close();
-  }
+  await fn({ ctx, json: run.json, board: openBreakers(ctx), log });
 }
 
 async function show(

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { ExitCode } from '../exit-codes.js';
 import { CliError } from './common.js';
+import { command } from './lifecycle.js';
 
 const SHELLS = ['bash', 'zsh', 'fish'] as const;
 type Shell = (typeof SHELLS)[number];
@@ -20,10 +21,12 @@ Examples:
   lucy-ops completion zsh > "\${fpath[1]}/_lucy-ops"        # or: source <(lucy-ops completion zsh)
   lucy-ops completion fish > ~/.config/fish/completions/lucy-ops.fish`,
     )
-    .action(async (shell: string) => {
-      if (!(SHELLS as readonly string[]).includes(shell))
-        throw new CliError(`completion: unknown shell ${JSON.stringify(shell)} (bash, zsh or fish)`, ExitCode.usage);
-      const { completionScript } = await import('./completion-script.js');
-      process.stdout.write(completionScript(program, shell as Shell));
-    });
+    .action(
+      command(async (_run, shell: string) => {
+        if (!(SHELLS as readonly string[]).includes(shell))
+          throw new CliError(`completion: unknown shell ${JSON.stringify(shell)} (bash, zsh or fish)`, ExitCode.usage);
+        const { completionScript } = await import('./completion-script.js');
+        process.stdout.write(completionScript(program, shell as Shell));
+      }),
+    );
 }

@@ -1,21 +1,7 @@
-/** Loading config and opening a job context for a command, with the contract's exit codes. */
-import type { Command } from 'commander';
+/** A command's job and its API keys, checked before any work, with the usage and config exit codes. */
 import type { ResolvedConfig, ResolvedJob } from '../config/types.js';
 import { ExitCode } from '../exit-codes.js';
-import { CliError, globalOpts } from './common.js';
-
-/**
- * The command's config. Its warnings (doubts, not errors) go to stderr on a terminal, or always
- * with `warnings: true` (checks a person runs by hand, such as --dry-run): a crontab line whose
- * config is deliberate must not mail the same doubt every hour.
- */
-export async function configFor(cmd: Command, opts: { warnings?: boolean } = {}): Promise<ResolvedConfig> {
-  const { loadConfig } = await import('../config/load.js');
-  const config = await loadConfig(globalOpts(cmd).config);
-  if (opts.warnings ?? process.stderr.isTTY)
-    for (const warning of config.warnings ?? []) process.stderr.write(`lucy-ops: warning: ${warning}\n`);
-  return config;
-}
+import { CliError } from './common.js';
 
 export function jobOf(config: ResolvedConfig, name: string, want: 'generate' | 'command' | 'any' = 'any'): ResolvedJob {
   // own keys only: `generate toString` is an unknown job, not Object.prototype.toString

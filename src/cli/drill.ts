@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { ExitCode } from '../exit-codes.js';
-import { CliError, globalOpts, printJson, setExit, stdoutColor } from './common.js';
+import { CliError, printJson } from './common.js';
+import { command } from './lifecycle.js';
 
 interface DrillFlags {
   keep?: string;
@@ -40,33 +41,34 @@ Examples:
 
 Exit codes: 0 every act behaved as expected, 1 a check failed (named on stderr), 64 usage error.`,
     )
-    .action(async (flags: DrillFlags, cmd: Command) => {
-      const { json } = globalOpts(cmd);
-      const { runDrill, keepDirProblem } = await import('../drill/run.js');
-      if (flags.keep !== undefined) {
-        const problem = keepDirProblem(flags.keep);
-        if (problem) throw new CliError(`--keep: ${problem}`, ExitCode.usage);
-      }
-      if (flags.report !== undefined) {
-        const fs = await import('node:fs');
-        if (fs.existsSync(flags.report) && !fs.statSync(flags.report).isDirectory())
-          throw new CliError(`--report: ${flags.report} exists and is not a folder`, ExitCode.usage);
-      }
-      const progress = !json && process.stderr.isTTY;
-      const report = await runDrill({
-        keep: flags.keep,
-        report: flags.report,
-        onAct: progress
-          ? (act) => process.stderr.write(`\r\x1b[2Kdrill: ${act.name} done${act.ok ? '' : ' (with failed checks)'}`)
-          : undefined,
-      });
-      if (progress) process.stderr.write('\r\x1b[2K');
-      if (json) printJson(report);
-      else {
-        const { renderDrill } = await import('../drill/report.js');
-        process.stdout.write(renderDrill(report, { color: stdoutColor(cmd) }));
-      }
-      if (!report.ok) process.stderr.write(`lucy-ops: drill failed: ${report.failedChecks.join('; ')}\n`);
-      setExit(report.ok ? ExitCode.ok : ExitCode.failed);
-    });
+    .action(
+      command(async (run, flags: DrillFlags) => {
+        const { runDrill, keepDirProblem } = await import('../drill/run.js');
+        if (flags.keep !== undefined) {
+          const problem = keepDirProblem(flags.keep);
+          if (problem) throw new CliError(`--keep: ${problem}`, ExitCode.usage);
+        }
+        if (flags.report !== undefined) {
+          const fs = await import('node:fs');
+          if (fs.existsSync(flags.report) && !fs.statSync(flags.report).isDirectory())
+            throw new CliError(`--report: ${flags.report} exists and is not a folder`, ExitCode.usage);
+        }
+        const progress = !run.json && process.stderr.isTTY;
+        const report = await runDrill({
+          keep: flags.keep,
+          report: flags.report,
+          onAct: progress
+            ? (act) => process.stderr.write(`\r\x1b[2Kdrill: ${act.name} done${act.ok ? '' : ' (with failed checks)'}`)
+            : undefined,
+        });
+        if (progress) process.stderr.write('\r\x1b[2K');
+        if (run.json) printJson(report);
+        else {
+          const { renderDrill } = await import('../drill/report.js');
+          process.stdout.write(renderDrill(report, { color: run.color }));
+        }
+        if (!report.ok) run.stderr(`drill failed: ${report.failedChecks.join('; ')}`);
+        return report.ok ? ExitCode.ok : ExitCode.failed;
+      }),
+    );
 }

@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
 import { ExitCode } from '../exit-codes.js';
-import { alertLines, CliError, globalOpts, printJson, setExit } from './common.js';
-import { configFor, jobOf, keyProblems, keysError } from './context.js';
+import { alertLines, CliError, printJson } from './common.js';
+import { jobOf, keyProblems, keysError } from './context.js';
 import { timeFlag } from './flags.js';
+import { command } from './lifecycle.js';
 import type { CronSemantics } from '../config/types.js';
 
 interface GenerateFlags {
@@ -36,16 +37,14 @@ the schedule, a bad flag), 69 no provider could serve,
 variable too: the run is logged as a failed run of its slot; --dry-run exits 78 as well),
 130/143 stopped by SIGINT/SIGTERM (the run is logged as failed, its lock released).`,
     )
-    .action(async (jobName: string, flags: GenerateFlags, cmd: Command) => {
-      const { json } = globalOpts(cmd);
-      // a dry run is a check a person runs: its config warnings show even when piped
-      const config = await configFor(cmd, { warnings: flags.dryRun || undefined });
-      const job = jobOf(config, jobName, 'generate');
-      const { jobChain, generateSlot, missingKeysError } = await import('../jobs/generate.js');
-      const { openJobContext } = await import('../jobs/context.js');
-      const alerts = alertLines();
-      const ctx = await openJobContext(config, { alertLine: alerts.alertLine });
-      try {
+    .action(
+      command(async (run, jobName: string, flags: GenerateFlags) => {
+        // a dry run is a check a person runs: its config warnings show even when piped
+        const config = await run.config({ warnings: flags.dryRun || undefined });
+        const job = jobOf(config, jobName, 'generate');
+        const { jobChain, generateSlot, missingKeysError } = await import('../jobs/generate.js');
+        const alerts = alertLines();
+        const ctx = await run.context(config, { alertLine: alerts.alertLine });
         const slot = await resolveSlot(job, flags.slot, ctx.clock.now());
         const trigger = flags.slot ? 'manual' : 'cron';
         const chain = jobChain(ctx, job);
@@ -53,7 +52,7 @@ variable too: the run is logged as a failed run of its slot; --dry-run exits 78 
         // a rotated secret at 3 a.m. must be loud: the run is logged as a failed run of its slot
         // (alerts count it, gaps show it failed) unless the slot is already served
         const missingKeys = problems.length ? missingKeysError(chain, ctx.env) : undefined;
-        const interrupt = (await import('./interrupt.js')).catchInterrupts();
+        const interrupt = await run.interrupts();
         const watch = (await import('./attempt-progress.js')).attemptProgress();
         const result = await generateSlot(ctx, job, slot, {
           force: flags.force,
@@ -67,7 +66,7 @@ variable too: the run is logged as a failed run of its slot; --dry-run exits 78 
         interrupt.dispose();
         if (problems.length && (result.failure === 'config' || result.locked)) throw keysError(config, problems);
         const { failure, ...shown } = result;
-        if (json) printJson(shown);
+        if (run.json) printJson(shown);
         // a failed run whose alert line is already on stderr gets no second line
         else if (!(result.status === 'failed' && alerts.alerted()))
           (await import('./generate-view.js')).printGenerate(
@@ -75,23 +74,12 @@ variable too: the run is logged as a failed run of its slot; --dry-run exits 78 
             (await import('./time-format.js')).viewTimes(ctx.clock.now(), config),
           );
         const interrupted = result.status === 'failed' ? interrupt.exitCode() : undefined;
-        setExit(
-          interrupted !== undefined
-            ? interrupted
-            : result.status === 'ok'
-              ? ExitCode.ok
-              : result.status === 'skipped'
-                ? result.locked
-                  ? ExitCode.tempfail
-                  : ExitCode.ok
-                : failure === 'unavailable'
-                  ? ExitCode.unavailable
-                  : ExitCode.failed,
-        );
-      } finally {
-        await ctx.store.close();
-      }
-    });
+        if (interrupted !== undefined) return interrupted;
+        if (result.status === 'ok') return ExitCode.ok;
+        if (result.status === 'skipped') return result.locked ? ExitCode.tempfail : ExitCode.ok;
+        return failure === 'unavailable' ? ExitCode.unavailable : ExitCode.failed;
+      }),
+    );
 }
 
 /** The slot a run serves: --slot (must be one of the schedule's), else the latest at or before now. */

@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { ExitCode } from '../exit-codes.js';
-import { CliError, globalOpts, printJson } from './common.js';
+import { CliError, printJson } from './common.js';
+import { command } from './lifecycle.js';
 
 export function register(program: Command): void {
   program
@@ -17,49 +18,50 @@ Examples:
   npx lucy-ops init              # writes lucy-ops.config.ts and lucy-ops.crontab here
   npx lucy-ops init --dir /srv/app --force`,
     )
-    .action(async (flags: { dir: string; force?: boolean }, cmd: Command) => {
-      const { json } = globalOpts(cmd);
-      const { configTemplate, crontabTemplate } = await import('../init/templates.js');
-      const dir = path.resolve(flags.dir);
-      const files = [
-        { file: path.join(dir, 'lucy-ops.config.ts'), text: configTemplate() },
-        { file: path.join(dir, 'lucy-ops.crontab'), text: crontabTemplate(dir) },
-      ];
-      const existing = files.filter((f) => fs.existsSync(f.file));
-      if (existing.length && !flags.force) {
-        throw new CliError(
-          `refusing to overwrite ${existing.map((f) => f.file).join(' and ')} (use --force)`,
-          ExitCode.failed,
-        );
-      }
-      fs.mkdirSync(dir, { recursive: true });
-      for (const f of files) {
-        const tmp = `${f.file}.${process.pid}.tmp`;
-        fs.writeFileSync(tmp, f.text);
-        fs.renameSync(tmp, f.file);
-      }
-      const ignored = ignoreLocalFiles(dir);
-      const warnings = dependencyWarnings(dir);
-      for (const w of warnings) process.stderr.write(`lucy-ops: warning: ${w}\n`);
-      if (json)
-        printJson({
-          written: files.map((f) => f.file),
-          ...(ignored ? { gitignore: ignored.file, ignored: ignored.added } : {}),
-          warnings,
-        });
-      else {
-        process.stdout.write(
-          `wrote ${files.map((f) => path.relative(process.cwd(), f.file) || f.file).join(' and ')}\n`,
-        );
-        if (ignored)
-          process.stdout.write(
-            `listed ${ignored.added.join(', ')} in ${path.relative(process.cwd(), ignored.file) || ignored.file} (keys, state and logs never go into git)\n`,
+    .action(
+      command(async (run, flags: { dir: string; force?: boolean }) => {
+        const { configTemplate, crontabTemplate } = await import('../init/templates.js');
+        const dir = path.resolve(flags.dir);
+        const files = [
+          { file: path.join(dir, 'lucy-ops.config.ts'), text: configTemplate() },
+          { file: path.join(dir, 'lucy-ops.crontab'), text: crontabTemplate(dir) },
+        ];
+        const existing = files.filter((f) => fs.existsSync(f.file));
+        if (existing.length && !flags.force) {
+          throw new CliError(
+            `refusing to overwrite ${existing.map((f) => f.file).join(' and ')} (use --force)`,
+            ExitCode.failed,
           );
-        process.stdout.write(
-          `next: put \`export TOGETHER_API_KEY=...\` in ${KEYS_FILE} (chmod 600), then \`. ./${KEYS_FILE} && npx lucy-ops probe providers\` and \`npx lucy-ops generate blog --dry-run\`\n`,
-        );
-      }
-    });
+        }
+        fs.mkdirSync(dir, { recursive: true });
+        for (const f of files) {
+          const tmp = `${f.file}.${process.pid}.tmp`;
+          fs.writeFileSync(tmp, f.text);
+          fs.renameSync(tmp, f.file);
+        }
+        const ignored = ignoreLocalFiles(dir);
+        const warnings = dependencyWarnings(dir);
+        for (const w of warnings) run.warn(w);
+        if (run.json)
+          printJson({
+            written: files.map((f) => f.file),
+            ...(ignored ? { gitignore: ignored.file, ignored: ignored.added } : {}),
+            warnings,
+          });
+        else {
+          process.stdout.write(
+            `wrote ${files.map((f) => path.relative(process.cwd(), f.file) || f.file).join(' and ')}\n`,
+          );
+          if (ignored)
+            process.stdout.write(
+              `listed ${ignored.added.join(', ')} in ${path.relative(process.cwd(), ignored.file) || ignored.file} (keys, state and logs never go into git)\n`,
+            );
+          process.stdout.write(
+            `next: put \`export TOGETHER_API_KEY=...\` in ${KEYS_FILE} (chmod 600), then \`. ./${KEYS_FILE} && npx lucy-ops probe providers\` and \`npx lucy-ops generate blog --dry-run\`\n`,
+          );
+        }
+      }),
+    );
 }
 
 const KEYS_FILE = '.lucy-ops.env';

@@ -3,9 +3,9 @@
  * `register(program)`; commands are imported lazily by name so a cron run loads only what it uses.
  */
 import { readFileSync } from 'node:fs';
-import { Command, CommanderError } from 'commander';
-import { CliError, globalOpts, jsonPrinted, printJson } from './common.js';
-import { ExitCode } from '../exit-codes.js';
+import { Command } from 'commander';
+import { globalOpts, printJson } from './common.js';
+import { exitCodeFor } from './lifecycle.js';
 
 type Registrar = { register(program: Command): void };
 
@@ -86,18 +86,7 @@ Exit codes: 0 done, 1 the work failed, 64 usage error, 69 no provider could serv
   try {
     await program.parseAsync(argv);
   } catch (err) {
-    process.exitCode = exitCodeFor(err);
-    // under --json, stdout is one JSON document even when the command could not run
-    // (--help and --version end here too, with exit code 0: they are not errors)
-    if (ownArgs.includes('--json') && !jsonPrinted() && process.exitCode !== ExitCode.ok) {
-      const missingCommand = err instanceof CommanderError && err.code === 'commander.help';
-      const message = missingCommand
-        ? 'a command is missing (the list is in the help on stderr)'
-        : err instanceof Error
-          ? err.message.replace(/^error: /, '').trim()
-          : String(err);
-      printJson({ error: { message, exitCode: process.exitCode } });
-    }
+    process.exitCode = exitCodeFor(err, ownArgs);
   }
 }
 
@@ -108,25 +97,4 @@ function packageVersion(): string {
   } catch {
     return 'unknown';
   }
-}
-
-function exitCodeFor(err: unknown): number {
-  if (err instanceof CommanderError) {
-    // --help and --version are not errors; help shown because a subcommand is missing is (exitCode 1)
-    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return 0;
-    if (err.code === 'commander.help') return err.exitCode === 0 ? 0 : ExitCode.usage;
-    return ExitCode.usage;
-  }
-  if (err instanceof CliError) {
-    if (err.json !== undefined) printJson(err.json);
-    process.stderr.write(`lucy-ops: ${err.message}\n`);
-    return err.exitCode;
-  }
-  const e = err as { exitCode?: number; message?: string; stack?: string };
-  if (typeof e?.exitCode === 'number') {
-    process.stderr.write(`lucy-ops: ${e.message}\n`);
-    return e.exitCode;
-  }
-  process.stderr.write(`lucy-ops: internal error: ${e?.stack ?? String(err)}\n`);
-  return ExitCode.internal;
 }

@@ -5,8 +5,9 @@
  */
 import type { Command } from 'commander';
 import { ExitCode } from '../exit-codes.js';
-import { CliError, globalOpts, printJson } from './common.js';
+import { CliError, printJson } from './common.js';
 import { repeatable } from './flags.js';
+import { command } from './lifecycle.js';
 import { LOG_FLAG_HELP } from './log-sources.js';
 
 interface ReportFlags {
@@ -55,40 +56,38 @@ Examples:
 Exit codes: 0 done (an incident or not); 1 a file could not be written; 64 usage error;
 78 configuration error.`,
     )
-    .action(async (flags: ReportFlags, cmd: Command) => {
-      const { json } = globalOpts(cmd);
-      if (json && flags.md === '-') throw new CliError('--md - and --json both want stdout: pick one', ExitCode.usage);
-      const { analysisScope } = await import('./analysis-scope.js');
-      const { now, since, until, config, jobs, sources } = await analysisScope(cmd, flags, warn);
+    .action(
+      command(async (run, flags: ReportFlags) => {
+        if (run.json && flags.md === '-')
+          throw new CliError('--md - and --json both want stdout: pick one', ExitCode.usage);
+        const { analysisScope } = await import('./analysis-scope.js');
+        const { now, since, until, config, jobs, sources } = await analysisScope(run, flags);
 
-      const { gatherReportFacts } = await import('../analysis/report-facts.js');
-      const facts = await gatherReportFacts(jobs, { since, until }, sources, {
-        chain: config.providers.map((p) => p.name),
-        allTraffic: !flags.job?.length,
-      });
-      for (const error of facts.errors) warn(`could not read all of ${error}`);
+        const { gatherReportFacts } = await import('../analysis/report-facts.js');
+        const facts = await gatherReportFacts(jobs, { since, until }, sources, {
+          chain: config.providers.map((p) => p.name),
+          allTraffic: !flags.job?.length,
+        });
+        for (const error of facts.errors) run.warn(`could not read all of ${error}`);
 
-      const html = flags.html ?? (flags.md === undefined && !json ? DEFAULT_HTML : undefined);
-      const { writeReports } = await import('../report/write.js');
-      const written = await writeReports(facts, {
-        html,
-        md: flags.md === '-' ? undefined : flags.md,
-        now: new Date(now),
-      });
-      if (flags.md === '-') {
-        const { renderMarkdown } = await import('../report/markdown.js');
-        process.stdout.write(renderMarkdown(facts));
-      }
-      if (json) printJson(facts);
-      else {
-        const { title } = await import('../report/words.js');
-        const say = (line: string) => (flags.md === '-' ? process.stderr : process.stdout).write(line + '\n');
-        say(title(facts));
-        for (const file of written) say(`wrote ${file}`);
-      }
-    });
-}
-
-function warn(message: string): void {
-  process.stderr.write(`lucy-ops: warning: ${message}\n`);
+        const html = flags.html ?? (flags.md === undefined && !run.json ? DEFAULT_HTML : undefined);
+        const { writeReports } = await import('../report/write.js');
+        const written = await writeReports(facts, {
+          html,
+          md: flags.md === '-' ? undefined : flags.md,
+          now: new Date(now),
+        });
+        if (flags.md === '-') {
+          const { renderMarkdown } = await import('../report/markdown.js');
+          process.stdout.write(renderMarkdown(facts));
+        }
+        if (run.json) printJson(facts);
+        else {
+          const { title } = await import('../report/words.js');
+          const say = (line: string) => (flags.md === '-' ? process.stderr : process.stdout).write(line + '\n');
+          say(title(facts));
+          for (const file of written) say(`wrote ${file}`);
+        }
+      }),
+    );
 }

@@ -4,8 +4,9 @@
  */
 import type { Command } from 'commander';
 import { ExitCode } from '../exit-codes.js';
-import { globalOpts, printJson, setExit, stdoutColor } from './common.js';
+import { printJson } from './common.js';
 import { durationFlag, repeatable } from './flags.js';
+import { command } from './lifecycle.js';
 import { LOG_FLAG_HELP } from './log-sources.js';
 import { registerReport } from './postmortem-report.js';
 
@@ -82,68 +83,69 @@ Examples:
 Exit codes: 0 done (gaps or not); 1 a gap was found under --fail-on-gap; 64 usage error;
 78 configuration error.`,
     )
-    .action(async (flags: GapsFlags, cmd: Command) => {
-      const { json } = globalOpts(cmd);
-      const lateAfterMs = durationFlag('--late-after', flags.lateAfter);
-      const { analysisScope } = await import('./analysis-scope.js');
-      const { now, since, until, config, jobs, sources } = await analysisScope(cmd, flags, warn);
+    .action(
+      command(async (run, flags: GapsFlags) => {
+        const lateAfterMs = durationFlag('--late-after', flags.lateAfter);
+        const { analysisScope } = await import('./analysis-scope.js');
+        const { now, since, until, config, jobs, sources } = await analysisScope(run, flags);
 
-      // with a shared store, slots other hosts served count as served here too
-      const { readSharedLedger } = await import('../jobs/shared-ledger.js');
-      const served = await readSharedLedger(
-        config,
-        jobs.map((j) => j.name),
-        { since, until },
-        warn,
-      );
-
-      const { analyzeLogs } = await import('../analysis/gaps.js');
-      const { terminalWidth } = await import('./columns.js');
-      // the timeline picks its time per cell from the width: a pipe (cron mail) gets 80 columns
-      const width = terminalWidth() ?? 80;
-      let timelineColumns: number | undefined;
-      if (flags.timeline)
-        timelineColumns = (await import('./timeline-view.js')).cellColumns(
+        // with a shared store, slots other hosts served count as served here too
+        const { readSharedLedger } = await import('../jobs/shared-ledger.js');
+        const served = await readSharedLedger(
+          config,
           jobs.map((j) => j.name),
-          width,
+          { since, until },
+          (message) => run.warn(message),
         );
-      const report = await analyzeLogs(jobs, { since, until }, sources, {
-        lateAfterMs,
-        served,
-        now: new Date(now),
-        timelineColumns,
-      });
-      for (const error of report.errors) warn(`could not read all of ${error}`);
 
-      // every gap and incident has `cause`, null when nothing explains it (scripts need not test for the key)
-      if (json)
-        printJson({
-          ...report,
-          gaps: report.gaps.map((g) => ({ ...g, cause: g.cause ?? null })),
-          incidents: report.incidents.map((i) => ({ ...i, cause: i.cause ?? null })),
+        const { analyzeLogs } = await import('../analysis/gaps.js');
+        const { terminalWidth } = await import('./columns.js');
+        // the timeline picks its time per cell from the width: a pipe (cron mail) gets 80 columns
+        const width = terminalWidth() ?? 80;
+        let timelineColumns: number | undefined;
+        if (flags.timeline)
+          timelineColumns = (await import('./timeline-view.js')).cellColumns(
+            jobs.map((j) => j.name),
+            width,
+          );
+        const report = await analyzeLogs(jobs, { since, until }, sources, {
+          lateAfterMs,
+          served,
+          now: new Date(now),
+          timelineColumns,
         });
-      else if (flags.failOnGap && report.gaps.length === 0 && !process.stdout.isTTY) {
-        // a watchdog in crontab: say nothing when all is well, so cron mails only about a gap
-      } else {
-        const [{ renderGapReport }, { viewTimes }] = await Promise.all([
-          import('./postmortem-view.js'),
-          import('./time-format.js'),
-        ]);
-        const times = viewTimes(now, config);
-        process.stdout.write(await renderGapReport(report, { color: stdoutColor(cmd), width, times }));
-      }
-      if (flags.failOnGap && report.gaps.length > 0) {
-        // one line on stderr whatever happens to stdout (the watchdog's >/dev/null): cron mails it,
-        // gaps of failed runs included (those alert through the job alerts, not the watchdog's)
-        const times = (await import('./time-format.js')).viewTimes(now, config);
-        process.stderr.write(`lucy-ops: ${gapsLine(report.gaps, times)}\n`);
-        // the watchdog's alert goes through the same channels as the jobs' (silent gaps only:
-        // failed runs have already alerted through the job alerts), once per gap
-        const { alertOnGaps } = await import('../alerts/gaps.js');
-        await alertOnGaps(config, report.gaps, { now, since: report.since, until: report.until });
-        setExit(ExitCode.failed);
-      }
-    });
+        for (const error of report.errors) run.warn(`could not read all of ${error}`);
+
+        // every gap and incident has `cause`, null when nothing explains it (scripts need not test for the key)
+        if (run.json)
+          printJson({
+            ...report,
+            gaps: report.gaps.map((g) => ({ ...g, cause: g.cause ?? null })),
+            incidents: report.incidents.map((i) => ({ ...i, cause: i.cause ?? null })),
+          });
+        else if (flags.failOnGap && report.gaps.length === 0 && !process.stdout.isTTY) {
+          // a watchdog in crontab: say nothing when all is well, so cron mails only about a gap
+        } else {
+          const [{ renderGapReport }, { viewTimes }] = await Promise.all([
+            import('./postmortem-view.js'),
+            import('./time-format.js'),
+          ]);
+          const times = viewTimes(now, config);
+          process.stdout.write(await renderGapReport(report, { color: run.color, width, times }));
+        }
+        if (flags.failOnGap && report.gaps.length > 0) {
+          // one line on stderr whatever happens to stdout (the watchdog's >/dev/null): cron mails it,
+          // gaps of failed runs included (those alert through the job alerts, not the watchdog's)
+          const times = (await import('./time-format.js')).viewTimes(now, config);
+          run.stderr(gapsLine(report.gaps, times));
+          // the watchdog's alert goes through the same channels as the jobs' (silent gaps only:
+          // failed runs have already alerted through the job alerts), once per gap
+          const { alertOnGaps } = await import('../alerts/gaps.js');
+          await alertOnGaps(config, report.gaps, { now, since: report.since, until: report.until });
+          return ExitCode.failed;
+        }
+      }),
+    );
 }
 
 /** "2 gap(s), 4 unserved slot(s): threads from 14:15Z (3 failed), stories from ... (1 missing, still open)" */
@@ -163,8 +165,4 @@ function gapsLine(
     return `${g.job} from ${times.at(g.start, g.job)} (${kinds})`;
   });
   return `gaps: ${gaps.length} gap(s), ${slots} unserved slot(s): ${each.join('; ')}`;
-}
-
-function warn(message: string): void {
-  process.stderr.write(`lucy-ops: warning: ${message}\n`);
 }

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { ExitCode } from '../exit-codes.js';
-import { globalOpts, printJson, setExit } from './common.js';
-import { configFor } from './context.js';
+import { printJson } from './common.js';
 import { msFlag } from './flags.js';
+import { command } from './lifecycle.js';
 
 interface ProbeFlags {
   strict?: boolean;
@@ -48,37 +48,29 @@ Exit codes: 0 at least one provider answered, 69 none answered, 1 (--strict) any
 64 usage error, 78 configuration error (also an API key variable unset or empty; it wins
 over 69 and 1).`,
     )
-    .action(async (flags: ProbeFlags, cmd: Command) => {
-      const { json } = globalOpts(cmd);
-      const timeoutMs = msFlag('--timeout', flags.timeout);
-      const config = await configFor(cmd);
-      const { openJobContext } = await import('../jobs/context.js');
-      const { probeProviders } = await import('../probe/probe.js');
-      const ctx = await openJobContext(config);
-      try {
+    .action(
+      command(async (run, flags: ProbeFlags) => {
+        const timeoutMs = msFlag('--timeout', flags.timeout);
+        const config = await run.config();
+        const { probeProviders } = await import('../probe/probe.js');
+        const ctx = await run.context(config);
+        run.closeProviders();
         // Ctrl-C ends the requests at once: they are reported as failed, as any failure is
-        const interrupt = (await import('./interrupt.js')).catchInterrupts();
+        const interrupt = await run.interrupts();
         const results = await probeProviders(ctx, { timeoutMs, signal: interrupt.signal });
         interrupt.dispose();
         const code = probeExitCode(results, flags.strict);
-        if (json) printJson({ providers: results });
+        if (run.json) printJson({ providers: results });
         // the failures' lines go to stderr below: the table does not repeat them
         else (await import('../probe/view.js')).printProbe(results, { errorLines: code === ExitCode.ok });
         // one line per failed provider on stderr whatever happens to stdout (a crontab's
         // >/dev/null, a CI's > probe.json): cron mails them, a CI log shows them
         if (code !== ExitCode.ok)
           for (const r of results.filter((one) => !one.ok))
-            process.stderr.write(
-              `lucy-ops: probe: ${r.provider} failed (${r.errorType ?? 'error'}): ${r.error ?? 'no answer'}\n`,
-            );
-        setExit(code);
-      } finally {
-        ctx.log.close();
-        await ctx.store.close();
-        const { defaultProviders } = await import('../providers/registry.js');
-        await defaultProviders.close();
-      }
-    });
+            run.stderr(`probe: ${r.provider} failed (${r.errorType ?? 'error'}): ${r.error ?? 'no answer'}`);
+        return code;
+      }),
+    );
 }
 
 /** 78 for a missing key (a secret, not an outage), else 69 when none answered, 1 under --strict when any failed. */

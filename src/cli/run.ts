@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
 import { ExitCode } from '../exit-codes.js';
-import { alertLines, CliError, globalOpts, printJson, setExit } from './common.js';
-import { configFor, jobOf } from './context.js';
+import { alertLines, CliError, printJson } from './common.js';
+import { jobOf } from './context.js';
 import { timerDurationFlag } from './flags.js';
+import { command } from './lifecycle.js';
 import { resolveSlot } from './generate.js';
 
 interface RunFlags {
@@ -43,33 +44,31 @@ Exit codes: the command's own exit code; 128 + signal number when it was killed 
 124 when --timeout ended it; 127 command not found, 126 not executable;
 64 usage error; 75 this job and slot is already running (the command did not start); 78 configuration error.`,
     )
-    .action(async (jobName: string, command: string[], flags: RunFlags, cmd: Command) => {
-      const { json } = globalOpts(cmd);
-      const timeoutMs = flags.timeout === undefined ? undefined : timerDurationFlag('--timeout', flags.timeout);
-      const killGraceMs = timerDurationFlag('--kill-after', flags.killAfter);
-      const config = await configFor(cmd);
-      const job = jobOf(config, jobName, 'command');
-      if (!command.length && !job.command?.length) {
-        throw new CliError(
-          `job ${jobName} has no command: give one after -- or set jobs.${jobName}.command`,
-          ExitCode.usage,
-        );
-      }
-      const { runCommandSlot } = await import('../jobs/command.js');
-      const { openJobContext } = await import('../jobs/context.js');
-      const alerts = alertLines();
-      const ctx = await openJobContext(config, { alertLine: alerts.alertLine });
-      try {
+    .action(
+      command(async (run, jobName: string, argv: string[], flags: RunFlags) => {
+        const timeoutMs = flags.timeout === undefined ? undefined : timerDurationFlag('--timeout', flags.timeout);
+        const killGraceMs = timerDurationFlag('--kill-after', flags.killAfter);
+        const config = await run.config();
+        const job = jobOf(config, jobName, 'command');
+        if (!argv.length && !job.command?.length) {
+          throw new CliError(
+            `job ${jobName} has no command: give one after -- or set jobs.${jobName}.command`,
+            ExitCode.usage,
+          );
+        }
+        const { runCommandSlot } = await import('../jobs/command.js');
+        const alerts = alertLines();
+        const ctx = await run.context(config, { alertLine: alerts.alertLine });
         const slot = await resolveSlot(job, flags.slot, ctx.clock.now());
         const result = await runCommandSlot(ctx, job, slot, {
           trigger: flags.slot ? 'manual' : 'cron',
-          command: command.length ? command : undefined,
+          command: argv.length ? argv : undefined,
           timeoutMs: timeoutMs ?? job.deadlineMs,
           killGraceMs,
-          stdio: json ? 'stderr' : 'inherit',
+          stdio: run.json ? 'stderr' : 'inherit',
         });
         const slotIso = slot.toISOString();
-        if (json)
+        if (run.json)
           printJson({
             job: jobName,
             slot: slotIso,
@@ -81,18 +80,12 @@ Exit codes: the command's own exit code; 128 + signal number when it was killed 
           (await import('./time-format.js')).viewTimes(ctx.clock.now(), config).at(slotIso, jobName);
         if (result.locked) {
           const holder = result.holder ? ` (${result.holder})` : '';
-          process.stderr.write(
-            `lucy-ops: ${jobName} ${await shown()} is already running in another process${holder}; skipped\n`,
-          );
+          run.stderr(`${jobName} ${await shown()} is already running in another process${holder}; skipped`);
         } else if (result.status === 'failed' && !alerts.alerted()) {
           const why = String(result.fields?.error ?? `exit code ${result.exitCode}`);
-          process.stderr.write(
-            `lucy-ops: ${jobName} ${await shown()} failed: ${why} (exit ${result.exitCode}, run ${result.runId})\n`,
-          );
+          run.stderr(`${jobName} ${await shown()} failed: ${why} (exit ${result.exitCode}, run ${result.runId})`);
         }
-        setExit(result.exitCode);
-      } finally {
-        await ctx.store.close();
-      }
-    });
+        return result.exitCode;
+      }),
+    );
 }

@@ -4,9 +4,9 @@
  */
 import type { Command } from 'commander';
 import { ExitCode } from '../exit-codes.js';
-import { CliError, globalOpts, say } from './common.js';
-import { configFor } from './context.js';
+import { CliError, say } from './common.js';
 import { msFlag, parsePort } from './flags.js';
+import { command } from './lifecycle.js';
 import { missingVariable } from '../config/errors.js';
 
 interface ServeFlags {
@@ -48,76 +48,76 @@ export function register(program: Command): void {
       '10000',
     )
     .addHelpText('after', HELP)
-    .action(async (flags: ServeFlags, cmd: Command) => {
-      const { json } = globalOpts(cmd);
-      const graceMs = msFlag('--grace', flags.grace, { allowZero: true });
-      const config = await configFor(cmd, { warnings: true }); // once, at start
-      const token = config.serve.tokenEnv ? process.env[config.serve.tokenEnv] : undefined;
-      if (config.serve.tokenEnv && !token) {
-        throw new CliError(
-          `configuration error in ${config.configPath}:\n  serve.tokenEnv: environment variable ${config.serve.tokenEnv} ${missingVariable(token)}`,
-          ExitCode.config,
-        );
-      }
-      const warn = (m: string) => process.stderr.write(`lucy-ops: ${m}\n`);
-      // an open proxy spends the provider credits of whoever runs it: only on purpose
-      if (!token && !isLoopback(flags.host)) {
-        if (!flags.allowNoToken)
+    .action(
+      command(async (run, flags: ServeFlags) => {
+        const graceMs = msFlag('--grace', flags.grace, { allowZero: true });
+        const config = await run.config({ warnings: true }); // once, at start
+        const token = config.serve.tokenEnv ? process.env[config.serve.tokenEnv] : undefined;
+        if (config.serve.tokenEnv && !token) {
           throw new CliError(
-            `configuration error in ${config.configPath}:\n  serve.tokenEnv: not set, and --host ${flags.host} is not loopback: anyone who can reach it could spend your provider credits (set serve.tokenEnv, or pass --allow-no-token on purpose)`,
+            `configuration error in ${config.configPath}:\n  serve.tokenEnv: environment variable ${config.serve.tokenEnv} ${missingVariable(token)}`,
             ExitCode.config,
           );
-        warn(
-          `warning: serving on ${flags.host} without a token (--allow-no-token): anyone who can reach it can spend your provider credits`,
-        );
-      }
-      const { createChainInternals } = await import('../api/chain.js');
-      const chain = await createChainInternals(config, { job: 'serve', warn });
-      const { startServer } = await import('../serve/server.js');
-      let server;
-      try {
-        server = await startServer({ chain, host: flags.host, port: flags.port, token, warn });
-      } catch (err) {
-        await chain.close();
-        throw new CliError(
-          `serve: cannot listen on ${flags.host}:${flags.port}: ${(err as Error).message}`,
-          ExitCode.failed,
-        );
-      }
-      // Listen for the stop signal BEFORE saying we are up: a supervisor (or a test) that sends
-      // SIGTERM the moment it reads the address must not hit the default action (an abrupt exit).
-      const signalled = new Promise<NodeJS.Signals>((resolve) => {
-        process.once('SIGTERM', () => resolve('SIGTERM'));
-        process.once('SIGINT', () => resolve('SIGINT'));
-      });
-      const chainText = config.providers.map((p) => p.name).join(' → ');
-      // One line, first on stdout, so scripts (and tests with --port 0) can read the address.
-      if (json)
-        process.stdout.write(
-          JSON.stringify({
-            url: server.url,
-            baseUrl: `${server.url}/v1`,
-            host: server.host,
-            port: server.port,
-            providers: config.providers.map((p) => p.name),
-          }) + '\n',
-        );
-      else say(`lucy-ops serve listening on ${server.url} (OpenAI base URL ${server.url}/v1; chain ${chainText})`);
+        }
+        const warn = (m: string) => run.stderr(m);
+        // an open proxy spends the provider credits of whoever runs it: only on purpose
+        if (!token && !isLoopback(flags.host)) {
+          if (!flags.allowNoToken)
+            throw new CliError(
+              `configuration error in ${config.configPath}:\n  serve.tokenEnv: not set, and --host ${flags.host} is not loopback: anyone who can reach it could spend your provider credits (set serve.tokenEnv, or pass --allow-no-token on purpose)`,
+              ExitCode.config,
+            );
+          run.warn(
+            `serving on ${flags.host} without a token (--allow-no-token): anyone who can reach it can spend your provider credits`,
+          );
+        }
+        const { createChainInternals } = await import('../api/chain.js');
+        const chain = await createChainInternals(config, { job: 'serve', warn });
+        run.closeProviders();
+        const { startServer } = await import('../serve/server.js');
+        let server;
+        try {
+          server = await startServer({ chain, host: flags.host, port: flags.port, token, warn });
+        } catch (err) {
+          await chain.close();
+          throw new CliError(
+            `serve: cannot listen on ${flags.host}:${flags.port}: ${(err as Error).message}`,
+            ExitCode.failed,
+          );
+        }
+        // Listen for the stop signal BEFORE saying we are up: a supervisor (or a test) that sends
+        // SIGTERM the moment it reads the address must not hit the default action (an abrupt exit).
+        const signalled = new Promise<NodeJS.Signals>((resolve) => {
+          process.once('SIGTERM', () => resolve('SIGTERM'));
+          process.once('SIGINT', () => resolve('SIGINT'));
+        });
+        const chainText = config.providers.map((p) => p.name).join(' → ');
+        // One line, first on stdout, so scripts (and tests with --port 0) can read the address.
+        if (run.json)
+          process.stdout.write(
+            JSON.stringify({
+              url: server.url,
+              baseUrl: `${server.url}/v1`,
+              host: server.host,
+              port: server.port,
+              providers: config.providers.map((p) => p.name),
+            }) + '\n',
+          );
+        else say(`lucy-ops serve listening on ${server.url} (OpenAI base URL ${server.url}/v1; chain ${chainText})`);
 
-      const signal = await signalled;
-      warn(`${signal}: no new connections; waiting up to ${graceMs} ms for ${server.inFlight} in-flight request(s)`);
-      // a second signal stops at once
-      const force = () => process.exit(ExitCode.failed);
-      process.once('SIGTERM', force).once('SIGINT', force);
-      const { aborted } = await server.close(graceMs);
-      if (aborted > 0) warn(`aborted ${aborted} request(s) still running after ${graceMs} ms`);
-      await chain.close();
-      const { defaultProviders } = await import('../providers/registry.js');
-      await defaultProviders.close();
-      process.off('SIGTERM', force).off('SIGINT', force);
-      // Everything is closed; do not let a forgotten timer keep the process (and its port) alive.
-      setTimeout(() => process.exit(process.exitCode ?? ExitCode.ok), 2000).unref();
-    });
+        const signal = await signalled;
+        warn(`${signal}: no new connections; waiting up to ${graceMs} ms for ${server.inFlight} in-flight request(s)`);
+        // a second signal stops at once
+        const force = () => process.exit(ExitCode.failed);
+        process.once('SIGTERM', force).once('SIGINT', force);
+        run.onCleanup(() => process.off('SIGTERM', force).off('SIGINT', force));
+        const { aborted } = await server.close(graceMs);
+        if (aborted > 0) warn(`aborted ${aborted} request(s) still running after ${graceMs} ms`);
+        await chain.close();
+        // Everything is closed; do not let a forgotten timer keep the process (and its port) alive.
+        setTimeout(() => process.exit(process.exitCode ?? ExitCode.ok), 2000).unref();
+      }),
+    );
 }
 
 function isLoopback(host: string): boolean {

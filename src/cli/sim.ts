@@ -3,7 +3,8 @@
  * (point providers' baseUrl at it, script outages per model). Runs until SIGINT/SIGTERM.
  */
 import type { Command } from 'commander';
-import { CliError, globalOpts, printJson, say } from './common.js';
+import { CliError, printJson, say } from './common.js';
+import { command } from './lifecycle.js';
 import { parsePort } from './flags.js';
 import { ExitCode } from '../exit-codes.js';
 import type { SimRequestRecord } from '../sim/types.js';
@@ -48,19 +49,16 @@ export function register(program: Command): void {
     .option('--now <iso>', 'pin sim time for the script windows (a request header overrides it)')
     .option('-q, --quiet', 'do not log each request to stderr')
     .addHelpText('after', HELP)
-    .action(async (_opts: unknown, cmd: Command) => {
-      const opts = { ...(cmd.opts() as SimCommandOptions), json: globalOpts(cmd).json };
-      const stop = new AbortController();
-      const onSignal = () => stop.abort();
-      process.once('SIGINT', onSignal);
-      process.once('SIGTERM', onSignal);
-      try {
-        await runSim(opts, stop.signal);
-      } finally {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
-      }
-    });
+    .action(
+      command(async (run, opts: SimCommandOptions) => {
+        const stop = new AbortController();
+        const onSignal = () => stop.abort();
+        process.once('SIGINT', onSignal);
+        process.once('SIGTERM', onSignal);
+        run.onCleanup(() => process.off('SIGINT', onSignal).off('SIGTERM', onSignal));
+        await runSim({ ...opts, json: run.json }, stop.signal);
+      }),
+    );
 }
 
 /** Starts the simulator, announces it, and keeps it up until `signal` aborts. */

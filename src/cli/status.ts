@@ -4,8 +4,9 @@
  */
 import type { Command } from 'commander';
 import { ExitCode } from '../exit-codes.js';
-import { CliError, globalOpts, printJson, stdoutColor } from './common.js';
+import { CliError, printJson } from './common.js';
 import { repeatable, timeFlag } from './flags.js';
+import { command } from './lifecycle.js';
 
 interface StatusFlags {
   since: string;
@@ -37,38 +38,30 @@ Examples:
 Exit codes: 0 shown (whatever the state of the jobs); 64 usage error; 78 configuration error (or
 state this user cannot read).`,
     )
-    .action(async (flags: StatusFlags, cmd: Command) => {
-      const { json } = globalOpts(cmd);
-      const { clockFromEnv } = await import('../clock.js');
-      const now = clockFromEnv().now();
-      const since = timeFlag('--since', flags.since, now);
-      if (since.getTime() >= now)
-        throw new CliError(`--since (${since.toISOString()}) must be in the past`, ExitCode.usage);
-      const { configFor, jobOf } = await import('./context.js');
-      const config = await configFor(cmd);
-      for (const name of flags.job ?? []) jobOf(config, name);
-      const { openStateStore } = await import('../state/open-store.js');
-      const store = await openStateStore(config, { onWarning: warn, readOnly: true });
-      try {
+    .action(
+      command(async (run, flags: StatusFlags) => {
+        const { clockFromEnv } = await import('../clock.js');
+        const now = clockFromEnv().now();
+        const since = timeFlag('--since', flags.since, now);
+        if (since.getTime() >= now)
+          throw new CliError(`--since (${since.toISOString()}) must be in the past`, ExitCode.usage);
+        const { jobOf } = await import('./context.js');
+        const config = await run.config();
+        for (const name of flags.job ?? []) jobOf(config, name);
+        const store = await run.readStore(config);
         const { statusReport } = await import('../jobs/status-report.js');
         const report = await statusReport(config, store, { now, sinceMs: since.getTime(), jobs: flags.job });
-        if (json) return printJson(report);
+        if (run.json) return printJson(report);
         const [{ renderStatus }, { Chalk }, { terminalWidth }, { viewTimes }] = await Promise.all([
           import('./status-view.js'),
           import('chalk'),
           import('./columns.js'),
           import('./time-format.js'),
         ]);
-        const chalk = new Chalk({ level: stdoutColor(cmd) ? 1 : 0 });
+        const chalk = new Chalk({ level: run.color ? 1 : 0 });
         process.stdout.write(
           renderStatus(report, { width: terminalWidth() ?? Infinity, c: chalk, times: viewTimes(now, config) }),
         );
-      } finally {
-        await store.close();
-      }
-    });
-}
-
-function warn(message: string): void {
-  process.stderr.write(`lucy-ops: warning: ${message}\n`);
+      }),
+    );
 }
