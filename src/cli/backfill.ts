@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import type { GenerateJob } from '../config/types.js';
 import { ExitCode } from '../exit-codes.js';
 import { CliError, printJson } from './common.js';
 import { jobOf, requireKeys } from './context.js';
@@ -74,7 +75,7 @@ Exit codes: 0 done, 1 some slots failed, 69 stopped early (no provider could ser
         if (!flags.dryRun) {
           const { jobChain } = await import('../jobs/generate.js');
           const generating = Object.values(config.jobs).filter(
-            (j) => j.prompt && (!flags.job || flags.job.includes(j.name)),
+            (j): j is GenerateJob => j.prompt !== undefined && (!flags.job || flags.job.includes(j.name)),
           );
           const needed = new Set(generating.flatMap((j) => jobChain(ctx, j)));
           if (needed.size)

@@ -1,8 +1,11 @@
 /** A command's job and its API keys, checked before any work, with the usage and config exit codes. */
-import type { ResolvedConfig, ResolvedJob } from '../config/types.js';
+import type { CommandJob, GenerateJob, ResolvedConfig, ResolvedJob } from '../config/types.js';
 import { ExitCode } from '../exit-codes.js';
 import { CliError } from './common.js';
 
+export function jobOf(config: ResolvedConfig, name: string, want: 'generate'): GenerateJob;
+export function jobOf(config: ResolvedConfig, name: string, want: 'command'): CommandJob;
+export function jobOf(config: ResolvedConfig, name: string, want?: 'any'): ResolvedJob;
 export function jobOf(config: ResolvedConfig, name: string, want: 'generate' | 'command' | 'any' = 'any'): ResolvedJob {
   // own keys only: `generate toString` is an unknown job, not Object.prototype.toString
   const job = Object.hasOwn(config.jobs, name) ? config.jobs[name] : undefined;
@@ -11,12 +14,12 @@ export function jobOf(config: ResolvedConfig, name: string, want: 'generate' | '
       `unknown job ${JSON.stringify(name)}; jobs in ${config.configPath}: ${Object.keys(config.jobs).join(', ') || '(none)'}`,
       ExitCode.usage,
     );
-  if (want === 'generate' && !job.prompt)
+  if (want === 'generate' && job.prompt === undefined)
     throw new CliError(
       `job ${name} is a command job; run it with \`lucy-ops run ${name} -- <command>\``,
       ExitCode.usage,
     );
-  if (want === 'command' && job.prompt)
+  if (want === 'command' && job.prompt !== undefined)
     throw new CliError(`job ${name} is a generation job; run it with \`lucy-ops generate ${name}\``, ExitCode.usage);
   return job;
 }

@@ -50,7 +50,7 @@ Exit codes: the command's own exit code; 128 + signal number when it was killed 
         const killGraceMs = timerDurationFlag('--kill-after', flags.killAfter);
         const config = await run.config();
         const job = jobOf(config, jobName, 'command');
-        if (!argv.length && !job.command?.length) {
+        if (!argv.length && !job.command.length) {
           throw new CliError(
             `job ${jobName} has no command: give one after -- or set jobs.${jobName}.command`,
             ExitCode.usage,

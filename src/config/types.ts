@@ -120,13 +120,33 @@ export interface ResolvedProvider extends ProviderConfig {
   stream: boolean;
 }
 
-export interface ResolvedJob extends JobConfig {
+interface ResolvedJobBase extends Omit<JobConfig, 'prompt' | 'command'> {
   name: string;
   tz: string;
   cron: CronSemantics;
   /** Absolute outDir when set. */
   outDir?: string;
 }
+
+/** A job with a prompt: `lucy-ops generate` runs it through the provider chain into outDir. */
+export interface GenerateJob extends ResolvedJobBase {
+  prompt: string;
+  /** Absolute; required for a generation job. */
+  outDir: string;
+  command?: undefined;
+}
+
+/** A job with a command: `lucy-ops run` runs it under the same lock, log and alerts. */
+export interface CommandJob extends ResolvedJobBase {
+  command: string[];
+  prompt?: undefined;
+}
+
+/**
+ * A validated job: exactly one of prompt and command is set (the config refuses both and
+ * neither), so `job.prompt !== undefined` tells the two apart and narrows the type.
+ */
+export type ResolvedJob = GenerateJob | CommandJob;
 
 export interface ResolvedConfig {
   /** Absolute path of the config file ('' for an in-memory config). */

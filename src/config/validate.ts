@@ -374,20 +374,21 @@ export function resolveConfig(
           `unknown provider ${JSON.stringify(p)} (known: ${[...providerNames].join(', ')})`,
         );
     });
-    jobs[name] = {
+    const common = {
       name,
       schedule: schedule ?? '',
       tz,
       cron: jobCron,
       kind: kind as ResolvedJob['kind'],
-      prompt,
       outDir: outDir ? abs(outDir) : undefined,
       system,
       maxTokens: j.maxTokens === undefined ? undefined : c.num(j, 'maxTokens', at, 1024, 1),
       providers: chain,
-      command,
       deadlineMs: j.deadlineMs === undefined ? undefined : c.num(j, 'deadlineMs', at, 120_000, 1, true, MAX_TIMER_MS),
     };
+    // (a job with a problem above is refused below; its entry only has to be well-typed)
+    jobs[name] =
+      prompt !== undefined ? { ...common, prompt, outDir: common.outDir ?? '' } : { ...common, command: command ?? [] };
   }
 
   // A slot counts as served when its output file is there, found by slot stamp: two jobs in one

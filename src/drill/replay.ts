@@ -86,7 +86,9 @@ export async function replayAfternoon(world: ActWorld, runs = dueRuns()): Promis
   const out: ReplayedRun[] = [];
   for (const run of runs) {
     world.clock.set(Math.max(world.clock.now(), run.startAt));
-    const result = await generateSlot(world.ctx, world.config.jobs[run.job], run.slot, { trigger: 'cron' });
+    const job = world.config.jobs[run.job];
+    if (job.prompt === undefined) throw new Error(`drill: job ${run.job} is not a generation job`);
+    const result = await generateSlot(world.ctx, job, run.slot, { trigger: 'cron' });
     out.push({ ...run, result });
   }
   return out;

@@ -152,7 +152,7 @@ async function fill(
 ): Promise<void> {
   const job = ctx.config.jobs[item.job];
   const slot = new Date(item.slot);
-  if (job.command) {
+  if (job.prompt === undefined) {
     const { runCommandSlot } = await import('./command.js');
     const r = await runCommandSlot(ctx, job, slot, {
       trigger: 'backfill',

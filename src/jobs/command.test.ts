@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../clock.js';
+import type { CommandJob } from '../config/types.js';
 import { resolveConfig } from '../config/validate.js';
 import { runCommandSlot } from './command.js';
 import { openJobContext, type JobContext } from './context.js';
@@ -44,7 +45,10 @@ afterEach(async () => {
 describe('runCommandSlot', () => {
   it("runs the job's configured command in the config folder when none is given", async () => {
     const c = await context();
-    const r = await runCommandSlot(c, c.config.jobs.sitemap, SLOT, { trigger: 'backfill', stdio: 'quiet' });
+    const r = await runCommandSlot(c, c.config.jobs.sitemap as CommandJob, SLOT, {
+      trigger: 'backfill',
+      stdio: 'quiet',
+    });
     expect(r).toMatchObject({ status: 'ok', exitCode: 0, timedOut: false, locked: false });
     const end = logOf(c).at(-1);
     expect(end).toMatchObject({
@@ -60,7 +64,7 @@ describe('runCommandSlot', () => {
     const c = await context();
     const aborter = new AbortController();
     aborter.abort();
-    const r = await runCommandSlot(c, c.config.jobs.sitemap, SLOT, {
+    const r = await runCommandSlot(c, c.config.jobs.sitemap as CommandJob, SLOT, {
       trigger: 'backfill',
       stdio: 'quiet',
       command: ['sleep', '30'],
@@ -74,7 +78,7 @@ describe('runCommandSlot', () => {
     const c = await context();
     const listeners = process.listenerCount('SIGTERM');
     const started = performance.now();
-    const r = await runCommandSlot(c, c.config.jobs.sitemap, SLOT, {
+    const r = await runCommandSlot(c, c.config.jobs.sitemap as CommandJob, SLOT, {
       trigger: 'manual',
       stdio: 'quiet',
       command: ['sh', '-c', 'sleep 30 & echo "$!"; echo "key $CMD_TEST_KEY"; exit 4'],
@@ -89,7 +93,7 @@ describe('runCommandSlot', () => {
 
   it('refuses a job without a command', async () => {
     const c = await context();
-    const job = { ...c.config.jobs.sitemap, command: undefined };
+    const job = { ...c.config.jobs.sitemap, command: undefined } as unknown as CommandJob;
     await expect(runCommandSlot(c, job, SLOT, { trigger: 'cron', stdio: 'quiet' })).rejects.toThrow(/has no command/);
   });
 });

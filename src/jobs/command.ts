@@ -5,7 +5,7 @@
  * child's whole process group, a tail of the output kept for the record, an optional timeout.
  */
 import { constants as osConstants } from 'node:os';
-import type { ResolvedJob } from '../config/types.js';
+import type { CommandJob } from '../config/types.js';
 import { ExitCode } from '../exit-codes.js';
 import type { Trigger } from '../log/types.js';
 import { scrubSecrets } from '../log/scrub.js';
@@ -65,7 +65,7 @@ interface Execution {
 
 export async function runCommandSlot(
   ctx: JobContext,
-  job: ResolvedJob,
+  job: CommandJob,
   slot: Date,
   opts: CommandRunOptions,
 ): Promise<CommandSlotResult> {

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { GenerateJob } from '../config/types.js';
 import { resolveConfig } from '../config/validate.js';
 import { openJobContext } from './context.js';
 import { FOUND_OUTPUT, generateSlot } from './generate.js';
@@ -26,7 +27,7 @@ async function project() {
   fs.mkdirSync(path.join(dir, 'out'));
   const file = path.join(dir, 'out', '2026-04-19T1400Z--x.md');
   fs.writeFileSync(file, '---\n---\nx\n');
-  return { ctx, job: config.jobs.blog, slot, file };
+  return { ctx, job: config.jobs.blog as GenerateJob, slot, file };
 }
 
 describe('backfill and an output already in place', () => {

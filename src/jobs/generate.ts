@@ -3,7 +3,7 @@
  * the Markdown with frontmatter, log every attempt and breaker change.
  */
 import fs from 'node:fs';
-import type { ResolvedJob, ResolvedProvider } from '../config/types.js';
+import type { GenerateJob, ResolvedProvider } from '../config/types.js';
 import { Engine } from '../engine/chain.js';
 import { EngineError } from '../engine/errors.js';
 import type { Attempt, ChainResult, EngineEvent, EngineProgress } from '../engine/types.js';
@@ -69,14 +69,14 @@ export interface GenerateResult {
 /** The run.end reason of a slot backfill found already written (see recordFoundOutput). */
 export const FOUND_OUTPUT = 'output already in place';
 
-export function jobChain(ctx: JobContext, job: ResolvedJob): ResolvedProvider[] {
+export function jobChain(ctx: JobContext, job: GenerateJob): ResolvedProvider[] {
   if (!job.providers) return ctx.config.providers;
   return job.providers.map((name) => ctx.config.providers.find((p) => p.name === name)!);
 }
 
 export async function generateSlot(
   ctx: JobContext,
-  job: ResolvedJob,
+  job: GenerateJob,
   slot: Date,
   opts: GenerateOptions = {},
 ): Promise<GenerateResult> {
@@ -91,7 +91,7 @@ export async function generateSlot(
     attempts: [],
     output: null,
   };
-  const outDir = job.outDir!;
+  const outDir = job.outDir;
   const chain = jobChain(ctx, job);
 
   if (opts.dryRun) {

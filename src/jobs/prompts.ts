@@ -1,4 +1,4 @@
-import type { ResolvedJob } from '../config/types.js';
+import type { GenerateJob, ResolvedJob } from '../config/types.js';
 import type { ChatRequest } from '../providers/types.js';
 import { PLACEHOLDER_PATTERN, type Placeholder } from '../config/placeholders.js';
 
@@ -21,12 +21,12 @@ export function renderPrompt(template: string, job: ResolvedJob, slot: string): 
   return template.replace(PLACEHOLDER_PATTERN, (m, k: string) => values[k as Placeholder] ?? m);
 }
 
-export function buildRequest(job: ResolvedJob, slot: string): ChatRequest {
+export function buildRequest(job: GenerateJob, slot: string): ChatRequest {
   const system = job.system ?? SYSTEM[job.kind ?? 'blog'];
   return {
     messages: [
       { role: 'system', content: renderPrompt(system, job, slot) },
-      { role: 'user', content: renderPrompt(job.prompt ?? '', job, slot) },
+      { role: 'user', content: renderPrompt(job.prompt, job, slot) },
     ],
     ...(job.maxTokens ? { max_tokens: job.maxTokens } : {}),
   };
