@@ -74,12 +74,11 @@ export async function runCommandSlot(
     throw new Error(`job ${job.name} has no command: give one after -- or set jobs.${job.name}.command`);
   const cwd = opts.cwd ?? (opts.command?.length ? process.cwd() : ctx.config.configDir || process.cwd());
   const secrets = secretValues(ctx.config, ctx.env);
-  let execution: Execution | undefined;
 
-  const result = await runSlot(ctx, job.name, slot, opts.trigger, async (run): Promise<WorkResult> => {
+  const result = await runSlot(ctx, job.name, slot, opts.trigger, async (run): Promise<WorkResult<Execution>> => {
     const tail = new OutputTail();
     // the lock outlives this process while the command's group runs (a kill -9 of lucy-ops run)
-    execution = await execute(argv, cwd, childEnv(ctx, run), tail, opts, (group) => run.holdForGroup?.(group));
+    const execution = await execute(argv, cwd, childEnv(ctx, run), tail, opts, (group) => run.holdForGroup?.(group));
     const outputTail = scrubSecrets(tail.text(), secrets);
     const ok = execution.exitCode === 0 && !execution.timedOut && !execution.aborted;
     return {
@@ -93,13 +92,15 @@ export async function runCommandSlot(
         ...(ok ? {} : { error: scrubSecrets(execution.error ?? describeFailure(execution, opts.timeoutMs), secrets) }),
         outputTail,
       },
+      value: execution,
     };
   });
 
-  if (result.locked || !execution) {
-    return { ...result, exitCode: result.locked ? ExitCode.tempfail : ExitCode.failed, timedOut: false };
+  const { value: execution, ...slotRun } = result;
+  if (slotRun.locked || !execution) {
+    return { ...slotRun, exitCode: slotRun.locked ? ExitCode.tempfail : ExitCode.failed, timedOut: false };
   }
-  return { ...result, exitCode: execution.exitCode, signal: execution.signal, timedOut: execution.timedOut };
+  return { ...slotRun, exitCode: execution.exitCode, signal: execution.signal, timedOut: execution.timedOut };
 }
 
 function childEnv(ctx: JobContext, run: RunHandle): Record<string, string | undefined> {

@@ -13,6 +13,7 @@ import type { JobContext } from './context.js';
 import { existingOutputs, frontmatter, outputPath, removeAbandonedTemps, titleOf, writeFileAtomic } from './output.js';
 import { buildRequest } from './prompts.js';
 import { logEngineEvent, runSlot } from './run-slot.js';
+import type { WorkResult } from './types.js';
 import { missingVariable } from '../config/errors.js';
 
 export interface GenerateOptions {
@@ -66,6 +67,17 @@ export interface GenerateResult {
   durationMs?: number;
 }
 
+/** What the work of a generation run hands back: the parts of its GenerateResult only the work knows. */
+interface Generated {
+  served?: ChainResult;
+  attempts?: Attempt[];
+  output?: string | null;
+  failure?: GenerateResult['failure'];
+  /** The host whose shared-ledger entry says it served the slot. */
+  servedOn?: string;
+}
+type Work = WorkResult<Generated>;
+
 /** The run.end reason of a slot backfill found already written (see recordFoundOutput). */
 export const FOUND_OUTPUT = 'output already in place';
 
@@ -108,35 +120,31 @@ export async function generateSlot(
     };
   }
 
-  let served: ChainResult | undefined;
-  let written: string | null = null;
-  let failure: GenerateResult['failure'];
-  let attempts: Attempt[] = [];
-  let servedOn: string | undefined;
-
-  const slotRun = await runSlot(ctx, job.name, slot, opts.trigger ?? 'manual', async (run) => {
+  const slotRun = await runSlot(ctx, job.name, slot, opts.trigger ?? 'manual', async (run): Promise<Work> => {
     removeAbandonedTemps(outDir, slotIso); // a killed run's half-written temp file, if any
     const existing = existingOutputs(outDir, slotIso);
     if (existing.length > 0 && !opts.force) {
-      written = existing[0];
+      const value = { output: existing[0] };
       if (opts.recordFoundOutput && !writtenSince(existing[0], opts.plannedAt))
-        return { status: 'ok', fields: { output: existing[0], reason: FOUND_OUTPUT } };
-      return { status: 'skipped', reason: 'served' };
+        return { status: 'ok', fields: { output: existing[0], reason: FOUND_OUTPUT }, value };
+      return { status: 'skipped', reason: 'served', value };
     }
     // another host may have served it (the shared ledger): its output is on that host
     const elsewhere = opts.force ? undefined : await servedEntry(ctx, job.name, slotIso);
     if (elsewhere) {
-      written = elsewhere.output ?? null;
-      servedOn = elsewhere.host;
       return {
         status: 'skipped',
         reason: 'served',
         fields: { servedBy: elsewhere.host, servedRunId: elsewhere.runId },
+        value: { output: elsewhere.output ?? null, servedOn: elsewhere.host },
       };
     }
     if (opts.missingKeys) {
-      failure = 'config';
-      return { status: 'failed', fields: { failure: 'config', errorType: 'missing-key', error: opts.missingKeys } };
+      return {
+        status: 'failed',
+        fields: { failure: 'config', errorType: 'missing-key', error: opts.missingKeys },
+        value: { failure: 'config' },
+      };
     }
     // the engine reports attempts and breaker changes into this run's log (and to the after-run hooks)
     const transitions: Array<{ provider: string; from: string; to: string }> = [];
@@ -155,6 +163,7 @@ export async function generateSlot(
       onProgress: opts.watch && ((p) => opts.watch?.onProgress(p)),
       onBookkeepingError: (message) => ctx.warn(`${job.name} ${slotIso}: ${message}`),
     });
+    let served: ChainResult;
     try {
       served = await engine.complete(buildRequest(job, slotIso), {
         providers: chain,
@@ -162,51 +171,63 @@ export async function generateSlot(
         signal: opts.signal,
       });
     } catch (err) {
-      attempts = err instanceof EngineError ? err.attempts : [];
-      failure = err instanceof EngineError ? generateFailure(err) : 'error';
+      const attempts = err instanceof EngineError ? err.attempts : [];
+      const failure = err instanceof EngineError ? generateFailure(err) : 'error';
       return {
         status: 'failed',
         fields: { error: err instanceof Error ? err.message : String(err) },
         attempts,
         transitions,
         unavailable: failure === 'unavailable',
+        value: { attempts, failure },
       };
     }
-    attempts = served.attempts;
+    const attempts = served.attempts;
     if (run.stillHeld && !(await run.stillHeld())) {
       // frozen past the lease: the slot may be another run's now; never write over its output
-      return { status: 'skipped', reason: 'lease lost', attempts, transitions };
+      return { status: 'skipped', reason: 'lease lost', attempts, transitions, value: { served, attempts } };
     }
     const title = titleOf(served.content) || `${job.name} ${slotIso}`;
     const file = outputPath(outDir, slotIso, title);
-    writeFileAtomic(
-      file,
-      frontmatter({
-        job: job.name,
-        kind: job.kind,
-        slot: slotIso,
-        title,
-        provider: served.provider,
-        model: served.model,
-        degraded: served.degraded,
-        attempts: served.attempts.length,
-        runId: run.runId,
-        trigger: run.trigger,
-        generated: new Date(ctx.clock.now()).toISOString(),
-      }) +
-        served.content.trimEnd() +
-        '\n',
-    );
+    try {
+      writeFileAtomic(
+        file,
+        frontmatter({
+          job: job.name,
+          kind: job.kind,
+          slot: slotIso,
+          title,
+          provider: served.provider,
+          model: served.model,
+          degraded: served.degraded,
+          attempts: served.attempts.length,
+          runId: run.runId,
+          trigger: run.trigger,
+          generated: new Date(ctx.clock.now()).toISOString(),
+        }) +
+          served.content.trimEnd() +
+          '\n',
+      );
+    } catch (err) {
+      // served but not written (a full disk): a failed run whose result still names the provider
+      // that answered; the log and the hooks see it as any error that ends a run's work
+      return {
+        status: 'failed',
+        fields: { error: (err as Error).message ?? String(err) },
+        value: { served, attempts },
+      };
+    }
     // --force replaced the slot's content: drop the older file(s) only after the new one is whole
     for (const old of existing) if (old !== file) removeQuietly(old);
-    written = file;
     return {
       status: 'ok',
       fields: { provider: served.provider, model: served.model, degraded: served.degraded, output: file },
       attempts,
       transitions,
+      value: { served, attempts, output: file },
     };
   });
+  const { served, attempts = [], output = null, failure, servedOn } = slotRun.value ?? {};
 
   return {
     ...base,
@@ -225,7 +246,7 @@ export async function generateSlot(
       ms,
       ...(error ? { error } : {}),
     })),
-    output: written,
+    output,
     reason: slotRun.locked
       ? `locked: this job and slot are already running in another process${slotRun.holder ? ` (${slotRun.holder})` : ''}`
       : slotRun.reason === 'served'

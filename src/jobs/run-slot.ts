@@ -12,13 +12,13 @@ import type { JobContext } from './context.js';
 import { afterRunHooks } from './hooks.js';
 import type { RunHandle, SlotRunResult, WorkResult } from './types.js';
 
-export async function runSlot(
+export async function runSlot<R>(
   ctx: JobContext,
   job: string,
   slot: Date,
   trigger: Trigger,
-  work: (run: RunHandle) => Promise<WorkResult>,
-): Promise<SlotRunResult> {
+  work: (run: RunHandle) => Promise<WorkResult<R>>,
+): Promise<SlotRunResult<R>> {
   const runId = newRunId();
   const scheduledFor = slot.toISOString();
   const lockName = `run:${job}@${scheduledFor}`;
@@ -64,7 +64,7 @@ export async function runSlot(
     const config = ctx.config.jobs[job];
     const schedule = config ? { schedule: config.schedule, tz: config.tz } : {};
     run.log('run.start', { ...schedule, lateMs: Math.max(0, startedAt - slot.getTime()), pid: process.pid });
-    let result: WorkResult;
+    let result: WorkResult<R>;
     try {
       result = await work(run);
     } catch (err) {

@@ -20,7 +20,8 @@ export interface RunHandle {
   stillHeld?(): Promise<boolean>;
 }
 
-export interface WorkResult {
+/** What a run's work returns: the outcome the log and the after-run hooks see, and `value` for its caller. */
+export interface WorkResult<R = unknown> {
   status: RunStatus;
   /** Fields for the run.end record (provider, degraded, error, exitCode...). */
   fields?: Record<string, unknown>;
@@ -31,9 +32,12 @@ export interface WorkResult {
   transitions?: Array<{ provider: string; from: string; to: string }>;
   /** No provider could serve (exit 69). */
   unavailable?: boolean;
+  /** The work's own result for the code that ran it (never logged, never seen by the hooks). */
+  value?: R;
 }
 
-export interface SlotRunResult extends WorkResult {
+/** The outcome of one slot's run; `value` is the work's, absent when the work did not run (locked) or threw. */
+export interface SlotRunResult<R = unknown> extends WorkResult<R> {
   runId: string;
   durationMs: number;
   /** True when another process holds this job+slot: nothing ran. */
