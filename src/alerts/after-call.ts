@@ -8,24 +8,8 @@ import type { JobContext } from '../jobs/context.js';
 import type { RunHandle, WorkResult } from '../jobs/types.js';
 import { breakerRecoveries, sendAll } from './after-run.js';
 import { newlyOpened } from './policy.js';
-import {
-  describeFailure,
-  failingSummary,
-  recoveredSummary,
-  type RequestDecision,
-  type WindowView,
-} from './requests.js';
+import { describeFailure, failingSummary, recoveredSummary, type CallVerdict } from './requests.js';
 import type { AlertInput, AlertReport } from './types.js';
-
-/** What the chain's request window said about this request. */
-export interface CallVerdict {
-  /** The chain's own name in alerts (serve's is "serve"). */
-  label: string;
-  decision?: RequestDecision;
-  window: WindowView;
-  /** An incident is open in this process (after this request's decision). */
-  inIncident: boolean;
-}
 
 export const requestsAlertKey = (label: string) => `alert:requests:${label}`;
 

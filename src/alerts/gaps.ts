@@ -68,8 +68,7 @@ export async function alertOnGaps(
       },
       {
         stderr: opts.stderr,
-        log: (event, fields, level) =>
-          log.append({ level, event, job: 'watchdog', runId, scheduledFor: at, trigger: 'cron', ...fields }),
+        log: log.forRun({ job: 'watchdog', runId, scheduledFor: at, trigger: 'cron' }),
       },
     );
   } finally {

@@ -21,6 +21,16 @@ export interface WindowView {
   okInARow: number;
 }
 
+/** What the chain's request window said about one request (for the after-run hooks). */
+export interface CallVerdict {
+  /** The chain's own name in alerts (serve's is "serve"). */
+  label: string;
+  decision?: RequestDecision;
+  window: WindowView;
+  /** An incident is open in this process (after this request's decision). */
+  inIncident: boolean;
+}
+
 export class RequestWindow {
   private readonly outcomes: boolean[] = []; // true: failed
   private failed = 0;

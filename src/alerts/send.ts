@@ -213,17 +213,10 @@ async function runCommand(command: string[], alert: Alert, env: NodeJS.ProcessEn
 }
 
 function defaultLogger(logPath: string, alert: Alert): AlertLogger {
-  const log = new JobLog(logPath);
-  const runId = newRunId();
-  return (event, fields, level) => {
-    log.append({
-      level,
-      event,
-      job: alert.job ?? 'alerts',
-      runId,
-      scheduledFor: alert.slot ?? alert.ts,
-      trigger: 'manual',
-      ...fields,
-    });
-  };
+  return new JobLog(logPath).forRun({
+    job: alert.job ?? 'alerts',
+    runId: newRunId(),
+    scheduledFor: alert.slot ?? alert.ts,
+    trigger: 'manual',
+  });
 }

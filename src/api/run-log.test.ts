@@ -56,11 +56,12 @@ function context(): { ctx: JobContext; store: ReturnType<typeof countingStore>; 
     () => undefined,
   );
   const store = countingStore();
+  const clock = { now: () => Date.parse('2026-04-19T14:00:00Z') };
   const ctx: JobContext = {
     config,
-    clock: { now: () => Date.parse('2026-04-19T14:00:00Z') },
+    clock,
     store,
-    log: new JobLog(config.log),
+    log: new JobLog(config.log, { clock }),
     env: {},
     simClock: false,
     warn: () => {},

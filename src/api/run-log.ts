@@ -4,8 +4,7 @@
  * and alerts see chat traffic like cron traffic. No per-slot lock: concurrent requests of one job
  * are normal here, unlike cron runs.
  */
-import type { CallVerdict } from '../alerts/after-call.js';
-import { RequestWindow } from '../alerts/requests.js';
+import { RequestWindow, type CallVerdict } from '../alerts/requests.js';
 import type { EngineEvent } from '../engine/types.js';
 import { EngineError, StreamInterruptedError } from '../engine/errors.js';
 import type { ChainResult } from '../engine/types.js';
@@ -146,19 +145,7 @@ export function startCallRecord(ctx: JobContext, job: string, opts: CallRecordOp
     job,
     slot: scheduledFor,
     trigger: 'manual',
-    log: (event, fields = {}, level = 'info') => {
-      if (enabled)
-        sink.append({
-          ts: new Date(ctx.clock.now()).toISOString(),
-          level,
-          event,
-          job,
-          runId,
-          scheduledFor,
-          trigger: 'manual',
-          ...fields,
-        });
-    },
+    log: enabled ? ctx.log.forRun({ job, runId, scheduledFor, trigger: 'manual' }, sink) : () => undefined,
   };
   run.log('run.start', { lateMs: 0, pid: process.pid });
   let ended = false;
@@ -211,8 +198,8 @@ export function startCallRecord(ctx: JobContext, job: string, opts: CallRecordOp
 /** Alerts and metrics hooks for one call; never awaited by the caller's request. */
 async function afterCall(ctx: JobContext, run: RunHandle, result: WorkResult, call: CallVerdict): Promise<void> {
   try {
-    const { afterCallHooks } = await import('../jobs/hooks.js');
-    await afterCallHooks(ctx, run, result, call);
+    const { runAfterRunHooks } = await import('../jobs/hooks.js');
+    await runAfterRunHooks(ctx, { run, result, call });
   } catch (err) {
     ctx.warn(`after-run hooks failed: ${(err as Error).message}`);
   }

@@ -117,20 +117,15 @@ async function withBoard(
   const { openBreakers } = await import('../probe/breakers.js');
   const { newRunId } = await import('../log/writer.js');
   const ctx = await run.context(config);
-  const runId = newRunId(ctx.clock.now());
-  const log: Log = (event, fields) => {
-    const ts = new Date(ctx.clock.now()).toISOString();
-    ctx.log.append({
-      ts,
-      level: event === 'breaker.open' ? 'warn' : 'info',
-      event,
-      job: 'breaker',
-      runId,
-      scheduledFor: ts,
-      trigger: 'manual',
-      ...fields,
-    });
-  };
+  // a hand change is a run of its own, like a probe: no slot, so scheduledFor is when it was made
+  const now = ctx.clock.now();
+  const runLog = ctx.log.forRun({
+    job: 'breaker',
+    runId: newRunId(now),
+    scheduledFor: new Date(now).toISOString(),
+    trigger: 'manual',
+  });
+  const log: Log = (event, fields) => runLog(event, fields, event === 'breaker.open' ? 'warn' : 'info');
   await fn({ ctx, json: run.json, board: openBreakers(ctx), log });
 }
 

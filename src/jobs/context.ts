@@ -7,6 +7,17 @@ import { JobLog } from '../log/writer.js';
 import { addKnownSecrets, urlSecrets } from '../log/scrub.js';
 import type { StateStore } from '../state/types.js';
 import { openStateStore } from '../state/open-store.js';
+import type { AfterRun } from './types.js';
+
+/**
+ * Something done after every run that did work (alerts, the metrics textfile). It never changes
+ * the run's outcome: a hook that fails is one warning naming it.
+ */
+export interface AfterRunHook {
+  /** Named in that warning. */
+  readonly name: string;
+  run(ctx: JobContext, after: AfterRun): Promise<unknown>;
+}
 
 export interface JobContext {
   config: ResolvedConfig;
@@ -22,8 +33,11 @@ export interface JobContext {
   warn(message: string): void;
   /** Where an alert's one stderr line goes (default stderr; the drill shows alerts in its own timeline). */
   alertLine?: (line: string) => void;
-  /** false: no after-run hooks (alerts, metrics). Only the drill's "before" act, which models jobs that had neither. */
-  afterRunHooks?: boolean;
+  /**
+   * What runs after each run that did work (see jobs/hooks.ts). Unset: the default hooks (alerts,
+   * and metrics when metrics.textfile is set); [] none.
+   */
+  afterRun?: AfterRunHook[];
 }
 
 export async function openJobContext(
@@ -36,6 +50,9 @@ export async function openJobContext(
     simClock?: boolean;
     sleep?: Sleep;
     alertLine?: (line: string) => void;
+    /** The after-run hooks; default alerts, and metrics when metrics.textfile is set. */
+    afterRun?: AfterRunHook[];
+    /** false: no after-run hooks. Only the drill's "before" act, which models jobs that had neither alerts nor metrics. */
     afterRunHooks?: boolean;
     /** Long-lived processes: after a fallback to the file store, try Redis again this often (ms). */
     retryRedisEveryMs?: number;
@@ -49,17 +66,19 @@ export async function openJobContext(
   // defence in depth: every scrub in this process (provider errors, alerts, the log's free text)
   // blanks the configured secrets' values, wherever the text came from
   addKnownSecrets(secrets);
+  // started once the store is open: under LUCY_OPS_NOW the clock reads its time from here on
+  const clock = opts.clock ?? clockFromEnv(env);
   return {
     config,
-    clock: opts.clock ?? clockFromEnv(env),
+    clock,
     store,
-    log: new JobLog(config.log, { secrets }),
+    log: new JobLog(config.log, { secrets, clock }),
     env,
     simClock: opts.simClock ?? Boolean(env.LUCY_OPS_NOW),
     sleep: opts.sleep,
     warn,
     alertLine: opts.alertLine,
-    afterRunHooks: opts.afterRunHooks,
+    afterRun: opts.afterRun ?? (opts.afterRunHooks === false ? [] : undefined),
   };
 }
 

@@ -9,7 +9,7 @@ import type { Trigger } from '../log/types.js';
 import { newRunId } from '../log/writer.js';
 import type { LockHandle } from '../state/types.js';
 import type { JobContext } from './context.js';
-import { afterRunHooks } from './hooks.js';
+import { runAfterRunHooks } from './hooks.js';
 import type { RunHandle, SlotRunResult, WorkResult } from './types.js';
 
 export async function runSlot<R>(
@@ -28,17 +28,7 @@ export async function runSlot<R>(
     job,
     slot: scheduledFor,
     trigger,
-    log: (event, fields = {}, level = 'info') =>
-      ctx.log.append({
-        ts: new Date(ctx.clock.now()).toISOString(),
-        level,
-        event,
-        job,
-        runId,
-        scheduledFor,
-        trigger,
-        ...fields,
-      }),
+    log: ctx.log.forRun({ job, runId, scheduledFor, trigger }),
     holdForGroup: (group) => lock?.holdForGroup?.(group),
     stillHeld: async () => (lock ? stillHeld(lock) : false),
   };
@@ -91,7 +81,7 @@ export async function runSlot<R>(
     );
     // alerts and metrics: they never change the run's outcome; a run that lost its lease speaks for
     // a slot that may be someone else's now, so it raises no alert
-    if (!leaseLost) await afterRunHooks(ctx, run, result);
+    if (!leaseLost) await runAfterRunHooks(ctx, { run, result });
     return { ...result, locked: false, runId, durationMs, ...(leaseLost ? { leaseLost } : {}) };
   } finally {
     await lock.release().catch((err: unknown) => ctx.warn(`releasing ${lockName} failed: ${(err as Error).message}`));

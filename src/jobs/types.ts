@@ -3,7 +3,8 @@
  * and the after-run hooks (alerts, metrics). They live apart from run-slot so the hooks can name
  * them without importing the code that calls the hooks.
  */
-import type { Trigger } from '../log/types.js';
+import type { CallVerdict } from '../alerts/requests.js';
+import type { RunLogger, Trigger } from '../log/types.js';
 
 export type RunStatus = 'ok' | 'failed' | 'skipped';
 
@@ -13,7 +14,7 @@ export interface RunHandle {
   slot: string;
   trigger: Trigger;
   /** Append a record stamped with this run's job, runId, scheduledFor and trigger. */
-  log(event: string, fields?: Record<string, unknown>, level?: 'info' | 'warn' | 'error'): void;
+  log: RunLogger;
   /** Keep the slot's lock held while this process group lives, even if this process is killed. */
   holdForGroup?(group: number): void;
   /** Whether this run still holds the slot's lock (false after a freeze past the lease). */
@@ -49,4 +50,12 @@ export interface SlotRunResult<R = unknown> extends WorkResult<R> {
    * now, so no alert was sent for it.
    */
   leaseLost?: boolean;
+}
+
+/** What an after-run hook is told about one finished run. */
+export interface AfterRun {
+  run: RunHandle;
+  result: WorkResult;
+  /** A proxied call (serve, a library chain): what the chain's request window said; absent for a cron run. */
+  call?: CallVerdict;
 }

@@ -20,3 +20,15 @@ export interface LogRecord extends LogInput {
   ts: string;
   level: Level;
 }
+
+/** What every record of one run carries: which job, which run, which slot, started how. */
+export interface RunStamp {
+  job: string;
+  runId: string;
+  /** The slot (ISO); for a run with no slot (a request, a probe, a hand change), the time it started. */
+  scheduledFor: string;
+  trigger: Trigger;
+}
+
+/** Appends one record of a run: its event, the event's own fields, its level (default info). */
+export type RunLogger = (event: string, fields?: Record<string, unknown>, level?: Level) => void;

@@ -161,3 +161,65 @@ describe('JobLog.appendAll', () => {
     expect(lines.slice(0, -1).map((l) => JSON.parse(l).event)).toEqual(['run.start', 'attempt.end', 'run.end']);
   });
 });
+
+describe('JobLog.forRun', () => {
+  it("stamps each record with the time it is logged and the run's job, runId, scheduledFor and trigger, as a hand-built record is written", () => {
+    const dir = tmp();
+    const clock = new ManualClock(Date.parse('2026-04-19T14:15:01.800Z'));
+    const stamp = { job: 'threads', runId: 'r9', scheduledFor: '2026-04-19T14:15:00.000Z', trigger: 'cron' as const };
+    const viaRun = new JobLog(path.join(dir, 'run.jsonl'), { clock });
+    const log = viaRun.forRun(stamp);
+    log('run.start', { lateMs: 1800 });
+    clock.advance(900);
+    log('attempt.end', { provider: 'p', outcome: 'failed', httpStatus: 503 }, 'warn');
+    viaRun.close();
+    const byHand = new JobLog(path.join(dir, 'hand.jsonl'));
+    byHand.append({ ts: '2026-04-19T14:15:01.800Z', level: 'info', event: 'run.start', ...stamp, lateMs: 1800 });
+    byHand.append({
+      ts: '2026-04-19T14:15:02.700Z',
+      level: 'warn',
+      event: 'attempt.end',
+      ...stamp,
+      provider: 'p',
+      outcome: 'failed',
+      httpStatus: 503,
+    });
+    byHand.close();
+    expect(fs.readFileSync(path.join(dir, 'run.jsonl'), 'utf8')).toBe(
+      fs.readFileSync(path.join(dir, 'hand.jsonl'), 'utf8'),
+    );
+  });
+
+  it('hands the records to another writer when told (the time is still taken when they are logged)', () => {
+    const clock = new ManualClock(Date.parse('2026-04-19T14:00:00.000Z'));
+    const held: unknown[] = [];
+    const log = new JobLog(path.join(tmp(), 'unused.jsonl'), { clock }).forRun(
+      { job: 'serve', runId: 'r1', scheduledFor: '2026-04-19T14:00:00.000Z', trigger: 'manual' },
+      { append: (record) => void held.push(record) },
+    );
+    log('run.start');
+    clock.advance(5);
+    log('run.end', { outcome: 'ok' });
+    expect(held).toEqual([
+      {
+        ts: '2026-04-19T14:00:00.000Z',
+        level: 'info',
+        event: 'run.start',
+        job: 'serve',
+        runId: 'r1',
+        scheduledFor: '2026-04-19T14:00:00.000Z',
+        trigger: 'manual',
+      },
+      {
+        ts: '2026-04-19T14:00:00.005Z',
+        level: 'info',
+        event: 'run.end',
+        job: 'serve',
+        runId: 'r1',
+        scheduledFor: '2026-04-19T14:00:00.000Z',
+        trigger: 'manual',
+        outcome: 'ok',
+      },
+    ]);
+  });
+});

@@ -9,7 +9,7 @@ import { randomFillSync } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import { clockFromEnv, systemClock } from '../clock.js';
 import { scrubSecrets, scrubValue } from './scrub.js';
-import type { LogInput } from './types.js';
+import type { LogInput, RunLogger, RunStamp } from './types.js';
 
 export type { LogInput } from './types.js';
 
@@ -80,6 +80,16 @@ export class JobLog {
     } catch (err) {
       this.fail(err);
     }
+  }
+
+  /**
+   * The logger of one run: each record stamped with the time it is logged (this log's clock) and
+   * the run's job, runId, scheduledFor and trigger. `to` takes the records instead of this file
+   * (serve's deferred writer, which puts a call's records in one write).
+   */
+  forRun(stamp: RunStamp, to: Pick<JobLog, 'append'> = this): RunLogger {
+    return (event, fields = {}, level = 'info') =>
+      to.append({ ts: new Date(this.clock.now()).toISOString(), level, event, ...stamp, ...fields });
   }
 
   /** Close the file descriptor (appending again reopens it). */

@@ -56,17 +56,7 @@ export async function probeProviders(ctx: JobContext, opts: ProbeOptions = {}): 
   const timeoutMs = opts.timeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS;
   const runId = newRunId(ctx.clock.now());
   const scheduledFor = new Date(ctx.clock.now()).toISOString();
-  const log = (event: string, fields: Record<string, unknown>, level: 'info' | 'warn' = 'info') =>
-    ctx.log.append({
-      ts: new Date(ctx.clock.now()).toISOString(),
-      level,
-      event,
-      job: PROBE_JOB,
-      runId,
-      scheduledFor,
-      trigger: 'manual',
-      ...fields,
-    });
+  const log = ctx.log.forRun({ job: PROBE_JOB, runId, scheduledFor, trigger: 'manual' });
   const breakers = openBreakers(ctx);
 
   return Promise.all(
