@@ -34,6 +34,8 @@ if (process.argv[2] === '--analyze') {
   await analyze(process.argv[3], Number(process.argv[4]), Number(process.argv[5]));
 } else if (process.argv[2] === '--line-scan') {
   await lineScan(process.argv[3]);
+} else if (process.argv[2] === '--read-floor') {
+  await readFloor(process.argv[3]);
 } else {
   await main();
 }
@@ -66,8 +68,10 @@ async function main() {
   const scans = [];
   const gaps = [];
   const single = [];
+  const floors = [];
   for (let i = 0; i < runs; i++) {
     scans.push(child(['--line-scan', file]));
+    floors.push(child(['--read-floor', file]));
     gaps.push(child(['--analyze', file, String(START), String(lastSlot)]));
     single.push(child(['--analyze', file, String(START), String(lastSlot)], { LUCY_OPS_GAPS_THREADS: '1' }));
   }
@@ -75,6 +79,7 @@ async function main() {
   const scan = mid(scans, 'mbPerSec');
   const best = mid(gaps, 'mbPerSec');
   const one = mid(single, 'mbPerSec');
+  const floor = mid(floors, 'mbPerSec');
   const ratio = best.mbPerSec / scan.mbPerSec;
   const maxRss = Math.max(...gaps.map((g) => g.maxRssMb));
   const mark = (ok) => (ok ? 'PASS' : 'MISS');
@@ -86,6 +91,11 @@ async function main() {
       `line scan:  ${scan.mbPerSec.toFixed(0)} MB/s (node stream + indexOf, the baseline; ${range(scans)})`,
       `gaps:       ${best.mbPerSec.toFixed(0)} MB/s (${range(gaps)}), ${best.threads} thread(s); on one thread ${one.mbPerSec.toFixed(0)} MB/s (${range(single)})`,
       `  ${mark(ratio >= 0.33)} gaps ${ratio.toFixed(2)}× the line scan (target ≥ 0.33×; one thread: ${(one.mbPerSec / scan.mbPerSec).toFixed(2)}×)`,
+      ...(ratio >= 0.33
+        ? []
+        : [
+            `     floor: lucy-ops' own reader with no decoding at all (chunks, UTF-8 check, line split) ${floor.mbPerSec.toFixed(0)} MB/s = ${(floor.mbPerSec / scan.mbPerSec).toFixed(2)}× the line scan; gaps also decodes every line and judges every slot of the window (${best.judgeMs.toFixed(0)} ms of ${(best.seconds * 1000).toFixed(0)} ms, one thread)`,
+          ]),
       `  ${mark(maxRss < 150)} peak RSS ${maxRss.toFixed(0)} MB (target < 150 MB; one thread ${Math.max(...single.map((g) => g.maxRssMb)).toFixed(0)} MB)`,
       `found:      ${best.gaps} gaps, ${best.incidents} incidents, ${best.skippedLines} skipped lines`,
     ].join('\n'),
@@ -105,6 +115,17 @@ async function lineScan(file) {
   process.stdout.write(JSON.stringify({ bytes, lines, seconds, mbPerSec: bytes / 1e6 / seconds }));
 }
 
+/** The least lucy-ops' own reader does: every line of the file handed to a visitor that does nothing. */
+async function readFloor(file) {
+  const { scanLines } = await import(pathToFileURL(path.join(dist, 'log/reader.js')).href);
+  const t0 = performance.now();
+  const stats = await scanLines([file], () => true, { rotated: false });
+  const seconds = (performance.now() - t0) / 1000;
+  process.stdout.write(
+    JSON.stringify({ bytes: stats.bytes, lines: stats.lines, seconds, mbPerSec: stats.bytes / 1e6 / seconds }),
+  );
+}
+
 /** Runs in a fresh process so its peak RSS is the analysis's own. */
 async function analyze(file, since, until) {
   const { analyzeLogs } = await import(pathToFileURL(path.join(dist, 'analysis/gaps.js')).href);
@@ -117,6 +138,15 @@ async function analyze(file, since, until) {
   });
   const seconds = (performance.now() - t0) / 1000;
   const bytes = fs.statSync(file).size;
+  const maxRssMb = (process.resourceUsage().maxRSS * 1024) / 1e6; // before the second read below
+  // the judging alone (slots of the window against the ledger), on a ledger read again
+  const { readLedger, findGaps } = await import(pathToFileURL(path.join(dist, 'analysis/gaps.js')).href);
+  const { ledger } = await readLedger(jobs, { since: new Date(since), until: new Date(until) }, [file], {
+    rotated: false,
+  });
+  const j0 = performance.now();
+  findGaps(jobs, ledger);
+  const judgeMs = performance.now() - j0;
   process.stdout.write(
     JSON.stringify({
       bytes,
@@ -124,11 +154,12 @@ async function analyze(file, since, until) {
       bytesPerLine: Math.round(bytes / report.linesRead),
       seconds,
       mbPerSec: bytes / 1e6 / seconds,
-      maxRssMb: (process.resourceUsage().maxRSS * 1024) / 1e6,
+      maxRssMb,
       gaps: report.gaps.length,
       incidents: report.incidents.length,
       skippedLines: report.skippedLines,
       threads,
+      judgeMs,
     }),
   );
 }

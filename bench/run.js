@@ -8,6 +8,7 @@
  *   npm run bench -- engine serve      # only some: engine, store, log, serve, slots
  */
 import { spawnSync } from 'node:child_process';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -28,7 +29,13 @@ for (const name of names) {
     console.error(`unknown benchmark ${name}; known: ${Object.keys(ALL).join(', ')}`);
     process.exit(64);
   }
-  console.log(`\n== ${name} (bench/${file})`);
+  // figures swing with the host's load: each bench says what it was (ratios are same-run)
+  const load = () =>
+    os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ');
+  console.log(`\n== ${name} (bench/${file}); load average ${load()} on ${os.cpus().length} CPUs`);
   const r = spawnSync(process.execPath, [path.join(here, file)], { stdio: 'inherit' });
   if (r.status !== 0) {
     failed++;

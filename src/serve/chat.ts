@@ -118,8 +118,21 @@ async function pipeStream(
   const id = `chatcmpl-lucy-${record.runId}`;
   const at = created(record);
   let model = '';
+  // What one turn writes goes out in one socket write (headers, role chunk and first delta; the
+  // deltas of one provider read; finish, usage and [DONE]), not one write per SSE event.
+  let corked = false;
+  const batch = () => {
+    if (corked) return;
+    corked = true;
+    res.cork();
+    process.nextTick(() => {
+      corked = false;
+      res.uncork();
+    });
+  };
   // Headers go out with the first delta: by then the provider is chosen and cannot change.
   const open = (from: { provider: string; model: string; degraded: boolean }) => {
+    batch();
     if (res.headersSent) return;
     model = from.model;
     res.writeHead(200, {
@@ -137,7 +150,7 @@ async function pipeStream(
       if (!res.write(chunkBody(id, at, model, { content: chunk.delta }))) await drained(res, runSignal);
     }
     const done = await result;
-    open(done); // a stream of tool calls only has had no delta yet
+    open(done); // a stream of tool calls only has had no delta yet (and this batches the end)
     if (done.toolCalls)
       res.write(chunkBody(id, at, model, { tool_calls: done.toolCalls.map((t, index) => ({ index, ...t })) }));
     res.write(chunkBody(id, at, model, {}, done.finishReason));
