@@ -390,10 +390,18 @@ export class SlotLedger {
 
 /** Sized up front: growing a big table leaves the old one as garbage until the next full GC. */
 const PRESIZE_LIMIT = 1 << 18;
+/** Slots walked to size a table: past them the count is extrapolated (a size hint, not a count). */
+const PRESIZE_SAMPLE = 2048;
 function expectedSlots(job: JobSchedule, window: Window): number {
   let n = 0;
-  for (const _ of slotsBetween(job.schedule, job.tz, window.since, window.until, job.cron))
-    if (++n >= PRESIZE_LIMIT) break;
+  const since = window.since.getTime();
+  for (const slot of slotsBetween(job.schedule, job.tz, window.since, window.until, job.cron)) {
+    if (++n < PRESIZE_SAMPLE) continue;
+    // walking a long window's every slot cost as much as judging them: the first ones tell the rate
+    const spanMs = slot.getTime() - since;
+    const estimate = spanMs > 0 ? Math.ceil((n * (window.until.getTime() - since) * 1.05) / spanMs) : n;
+    return Math.min(PRESIZE_LIMIT, Math.max(n, estimate));
+  }
   return n;
 }
 
