@@ -64,7 +64,7 @@ export async function actBefore(env: DrillEnv): Promise<BeforeOutcome> {
   env.sim.resetCounts();
   // April 19 had no alerting at all: no after-run hooks, so lucy-ops' own alerts stay out of it
   const world = await openWorld(path.join(env.dir, 'before'), beforeConfig(env.sim.url), REPLAY.from, {
-    afterRunHooks: false,
+    afterRun: [],
   });
   const runs = await replayAfternoon(world);
   const primaryRequests = primaryRequestsInOutage(env.sim);

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { ManualClock, type Sleep } from '../clock.js';
 import type { ResolvedConfig, UserConfig } from '../config/types.js';
 import { resolveConfig } from '../config/validate.js';
-import { openJobContext, type JobContext } from '../jobs/context.js';
+import { openJobContext, type AfterRunHook, type JobContext } from '../jobs/context.js';
 import { generateSlot, type GenerateResult } from '../jobs/generate.js';
 import { slotsBetween, validateSchedule } from '../schedule/slots.js';
 import { JOBS, REPLAY, START_OFFSET_MS, type DrillJob } from './scenario.js';
@@ -32,7 +32,7 @@ export async function openWorld(
   dir: string,
   user: UserConfig,
   startAt: string,
-  opts: { afterRunHooks?: boolean } = {},
+  opts: { afterRun?: AfterRunHook[] } = {},
 ): Promise<ActWorld> {
   fs.mkdirSync(dir, { recursive: true });
   const configPath = path.join(dir, 'lucy-ops.config.json');
@@ -53,7 +53,7 @@ export async function openWorld(
     env: {},
     warn: (m) => warnings.push(m),
     alertLine: (l) => alertLines.push(l),
-    afterRunHooks: opts.afterRunHooks,
+    afterRun: opts.afterRun,
   });
   return { dir, config, clock, ctx, alertLines, warnings };
 }

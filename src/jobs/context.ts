@@ -50,10 +50,11 @@ export async function openJobContext(
     simClock?: boolean;
     sleep?: Sleep;
     alertLine?: (line: string) => void;
-    /** The after-run hooks; default alerts, and metrics when metrics.textfile is set. */
+    /**
+     * The after-run hooks; default alerts, and metrics when metrics.textfile is set. [] for none
+     * (the drill's "before" act, which models jobs that had neither).
+     */
     afterRun?: AfterRunHook[];
-    /** false: no after-run hooks. Only the drill's "before" act, which models jobs that had neither alerts nor metrics. */
-    afterRunHooks?: boolean;
     /** Long-lived processes: after a fallback to the file store, try Redis again this often (ms). */
     retryRedisEveryMs?: number;
   } = {},
@@ -78,7 +79,7 @@ export async function openJobContext(
     sleep: opts.sleep,
     warn,
     alertLine: opts.alertLine,
-    afterRun: opts.afterRun ?? (opts.afterRunHooks === false ? [] : undefined),
+    afterRun: opts.afterRun,
   };
 }
 

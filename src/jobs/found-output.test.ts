@@ -22,7 +22,7 @@ async function project() {
     path.join(dir, 'lucy-ops.config.json'),
     () => undefined,
   );
-  const ctx = await openJobContext(config, { warn: () => undefined, afterRunHooks: false });
+  const ctx = await openJobContext(config, { warn: () => undefined, afterRun: [] });
   const slot = new Date('2026-04-19T14:00:00Z');
   fs.mkdirSync(path.join(dir, 'out'));
   const file = path.join(dir, 'out', '2026-04-19T1400Z--x.md');

@@ -52,7 +52,7 @@ describe('generateSlot when the answer cannot be written', () => {
       );
       // a file where the output folder should be: nothing can be written into it
       fs.writeFileSync(path.join(dir, 'out'), '');
-      const ctx = await openJobContext(config, { warn: () => undefined, afterRunHooks: false });
+      const ctx = await openJobContext(config, { warn: () => undefined, afterRun: [] });
       const r = await generateSlot(ctx, config.jobs.blog as GenerateJob, new Date('2026-04-19T14:00:00Z'));
       await ctx.store.close();
       ctx.log.close();

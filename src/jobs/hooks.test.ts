@@ -16,7 +16,7 @@ afterEach(async () => {
   open = undefined;
 });
 
-async function context(opts: { afterRun?: AfterRunHook[]; afterRunHooks?: boolean } = {}) {
+async function context(opts: { afterRun?: AfterRunHook[] } = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lucy-hooks-'));
   const config = resolveConfig(
     {
@@ -65,13 +65,20 @@ describe('after-run hooks: a list on the job context', () => {
     expect(warnings).toEqual(['pager after the run failed: no route to pager']);
   });
 
-  it('a skipped run runs no hook; afterRunHooks: false leaves the list empty', async () => {
+  it('a skipped run runs no hook', async () => {
     const seen: string[] = [];
     const { ctx } = await context({ afterRun: [noting('one', seen)] });
     await runSlot(ctx, 'blog', SLOT, 'cron', async () => ({ status: 'skipped' as const, reason: 'served' }));
     expect(seen).toEqual([]);
-    const none = await context({ afterRunHooks: false });
-    expect(none.ctx.afterRun).toEqual([]);
+  });
+
+  it('an empty list runs none: three failures in a row raise no alert', async () => {
+    const none = await context({ afterRun: [] });
+    const lines: string[] = [];
+    none.ctx.alertLine = (line) => void lines.push(line);
+    for (let i = 0; i < 3; i++)
+      await runSlot(none.ctx, 'blog', SLOT, 'cron', async () => ({ status: 'failed' as const }));
+    expect(lines).toEqual([]);
   });
 
   it('a context that names no hooks gets the alerts hook (no metrics without metrics.textfile)', async () => {
