@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { tempPath } from '../src/files/atomic-write.js';
 import { readLog, runCli, simConfig, tempProject } from './helpers/cli.js';
 import { expectWhole, gapsAt, LATER, logHas, NOW, SLOT, until, useRobustness } from './helpers/robustness.js';
 
@@ -96,7 +97,7 @@ describe('kill -9 of generate', () => {
     // the name writeFileAtomic gives a temp file, from a process that is gone
     const gone = spawn('node', ['-e', '']);
     await new Promise((r) => gone.once('exit', r));
-    const temp = path.join(out, `.2026-04-19T1400Z--half.md.${gone.pid}.1776607200000.tmp`);
+    const temp = tempPath(path.join(out, '2026-04-19T1400Z--half.md'), gone.pid);
     fs.writeFileSync(temp, '---\njob: "blog"\n');
     const dry = await runCli(['generate', 'blog', '--json', '--dry-run'], { cwd: dir, env: { LUCY_OPS_NOW: NOW } });
     expect(dry.json.output).toBeNull(); // not counted as served

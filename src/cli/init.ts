@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { ExitCode } from '../exit-codes.js';
+import { writeFileAtomic } from '../files/atomic-write.js';
 import { CliError, printJson } from './common.js';
 import { command } from './lifecycle.js';
 
@@ -33,12 +34,7 @@ Examples:
             ExitCode.failed,
           );
         }
-        fs.mkdirSync(dir, { recursive: true });
-        for (const f of files) {
-          const tmp = `${f.file}.${process.pid}.tmp`;
-          fs.writeFileSync(tmp, f.text);
-          fs.renameSync(tmp, f.file);
-        }
+        for (const f of files) writeFileAtomic(f.file, f.text);
         const ignored = ignoreLocalFiles(dir);
         const warnings = dependencyWarnings(dir);
         for (const w of warnings) run.warn(w);

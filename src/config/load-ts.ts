@@ -12,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { writeFileAtomic } from '../files/atomic-write.js';
 
 const CACHE_VERSION = '1';
 
@@ -87,10 +88,7 @@ function unwrapDefault(mod: unknown): unknown {
 
 function writeCache(file: string, code: string): void {
   try {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    const tmp = `${file}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, code);
-    fs.renameSync(tmp, file);
+    writeFileAtomic(file, code); // a concurrent loader reads the old cache entry or this one, whole
   } catch {
     // a read-only home only costs speed, never correctness
   }

@@ -298,16 +298,7 @@ describe.each(storeKinds)('downSince through the %s store', (kind, make) => {
 describe('Breakers across processes', () => {
   let modules: string;
   beforeAll(async () => {
-    modules = await compileForWorkers([
-      'src/exit-codes.ts',
-      'src/config/errors.ts',
-      'src/clock.ts',
-      'src/state/file-lock.ts',
-      'src/state/state-dir-error.ts',
-      'src/state/read-only.ts',
-      'src/state/file-store.ts',
-      'src/engine/breaker.ts',
-    ]);
+    modules = await compileForWorkers();
   });
   afterAll(async () => {
     await rm(modules, { recursive: true, force: true });

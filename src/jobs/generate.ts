@@ -10,7 +10,8 @@ import type { Attempt, ChainResult, EngineEvent, EngineProgress } from '../engin
 import type { Trigger } from '../log/types.js';
 import type { ServedEntry } from '../state/types.js';
 import type { JobContext } from './context.js';
-import { existingOutputs, frontmatter, outputPath, removeAbandonedTemps, titleOf, writeFileAtomic } from './output.js';
+import { writeFileAtomic } from '../files/atomic-write.js';
+import { existingOutputs, frontmatter, outputPath, removeSlotTemps, titleOf } from './output.js';
 import { buildRequest } from './prompts.js';
 import { logEngineEvent, runSlot } from './run-slot.js';
 import type { WorkResult } from './types.js';
@@ -121,7 +122,7 @@ export async function generateSlot(
   }
 
   const slotRun = await runSlot(ctx, job.name, slot, opts.trigger ?? 'manual', async (run): Promise<Work> => {
-    removeAbandonedTemps(outDir, slotIso); // a killed run's half-written temp file, if any
+    removeSlotTemps(outDir, slotIso); // a killed run's half-written temp file, if any
     const existing = existingOutputs(outDir, slotIso);
     if (existing.length > 0 && !opts.force) {
       const value = { output: existing[0] };

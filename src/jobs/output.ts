@@ -1,10 +1,10 @@
 /**
- * Generated content on disk: one Markdown file per slot, named `<slot>--<slug>.md`, written to a
- * temp file and renamed so a killed run never leaves half a file.
+ * Generated content on disk: one Markdown file per slot, named `<slot>--<slug>.md`, written with
+ * writeFileAtomic (files/atomic-write.ts) so a killed run never leaves half a file.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { pidAlive } from '../state/file-lock.js';
+import { removeAbandonedTemps } from '../files/atomic-write.js';
 
 /** 2026-04-19T14:15:00.000Z → 2026-04-19T1415Z (sorts by time, safe on every filesystem). */
 export function slotStamp(slot: string | Date): string {
@@ -50,27 +50,12 @@ export function existingOutputs(outDir: string, slot: string): string[] {
 }
 
 /**
- * Temp files of this slot that a killed run left behind (`.<slot>--<slug>.md.<pid>.<ms>.tmp`): removed
- * by the next run of the slot, which holds the slot's lock, when their writer is gone. They are hidden
- * and never counted as output meanwhile (existingOutputs wants a visible `.md`).
+ * Temp files of this slot that a killed run left behind: removed by the next run of the slot, which
+ * holds the slot's lock. They are hidden and never counted as output meanwhile (existingOutputs wants
+ * a visible `.md`).
  */
-export function removeAbandonedTemps(outDir: string, slot: string): void {
-  const prefix = `.${slotStamp(slot)}--`;
-  let names: string[];
-  try {
-    names = fs.readdirSync(outDir);
-  } catch {
-    return;
-  }
-  for (const name of names) {
-    const pid = name.startsWith(prefix) ? /\.md\.(\d+)\.\d+\.tmp$/.exec(name)?.[1] : undefined;
-    if (pid === undefined || (Number(pid) !== process.pid && pidAlive(Number(pid)))) continue;
-    try {
-      fs.rmSync(path.join(outDir, name), { force: true });
-    } catch {
-      // not ours to remove, or gone already
-    }
-  }
+export function removeSlotTemps(outDir: string, slot: string): void {
+  removeAbandonedTemps(outDir, `${slotStamp(slot)}--`);
 }
 
 export function outputPath(outDir: string, slot: string, title: string): string {
@@ -86,17 +71,4 @@ export function frontmatter(fields: Record<string, string | number | boolean | u
     // JSON strings are valid YAML scalars: no quoting surprises from titles with colons
     .map(([k, v]) => `${k}: ${typeof v === 'string' ? JSON.stringify(v) : String(v)}`);
   return `---\n${lines.join('\n')}\n---\n\n`;
-}
-
-export function writeFileAtomic(file: string, data: string): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
-  const fd = fs.openSync(tmp, 'w');
-  try {
-    fs.writeSync(fd, data);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  fs.renameSync(tmp, file);
 }

@@ -14,7 +14,8 @@ import { basename, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ResolvedConfig } from '../config/types.js';
 import { openFileStore, type FileStore } from '../state/file-store.js';
-import { removeStaleTemps, STALE_TEMP_MS, writeTextfile } from './textfile.js';
+import { STALE_TEMP_MS, tempPath } from '../files/atomic-write.js';
+import { writeTextfile } from './textfile.js';
 
 const dirs: string[] = [];
 const stores: FileStore[] = [];
@@ -33,9 +34,8 @@ const deadPid = () => spawnSync(process.execPath, ['-e', '']).pid!;
 /** A process that is certainly running: the one that started this test worker. */
 const livePid = () => process.ppid;
 /** A temp named as writeFileAtomic names one, written by `pid`, last modified `ageMs` before `now`. */
-let tempCount = 0;
 function temp(dir: string, pid: number, ageMs = 0, now = Date.now(), name = 'lucy-ops.prom'): string {
-  const file = join(dir, `.${name}.${pid}.${(0xa1b2c300 + tempCount++).toString(16)}.tmp`);
+  const file = tempPath(join(dir, name), pid);
   writeFileSync(file, '# half a textfile\n');
   utimesSync(file, new Date(now - ageMs), new Date(now - ageMs));
   return file;
@@ -69,26 +69,5 @@ describe('writeTextfile', () => {
     expect(readdirSync(out).sort()).toEqual(
       [basename(freshLive), basename(otherFiles), '.lucy-ops.prom.notes', 'lucy-ops.prom'].sort(),
     );
-  });
-});
-
-describe('removeStaleTemps', () => {
-  it("keeps a live writer's temp until it is 10 minutes old", () => {
-    const dir = tempDir();
-    const now = Date.parse('2026-04-19T14:00:00Z');
-    const young = temp(dir, livePid(), STALE_TEMP_MS - 1000, now);
-    expect(removeStaleTemps(join(dir, 'lucy-ops.prom'), now)).toEqual([]);
-    expect(removeStaleTemps(join(dir, 'lucy-ops.prom'), now + 1000)).toEqual([young]);
-    expect(existsSync(young)).toBe(false);
-  });
-
-  it("removes a temp carrying this process's own pid (writes are synchronous: none is in flight)", () => {
-    const dir = tempDir();
-    const own = temp(dir, process.pid);
-    expect(removeStaleTemps(join(dir, 'lucy-ops.prom'))).toEqual([own]);
-  });
-
-  it('a missing directory is nothing to tidy', () => {
-    expect(removeStaleTemps(join(tempDir(), 'absent/lucy-ops.prom'))).toEqual([]);
   });
 });

@@ -2,7 +2,7 @@
 import path from 'node:path';
 import type { ReportFacts } from '../analysis/report-facts.js';
 import { ExitCode } from '../exit-codes.js';
-import { writeFileAtomic } from '../jobs/output.js';
+import { writeFileAtomic } from '../files/atomic-write.js';
 
 class ReportWriteError extends Error {
   readonly exitCode = ExitCode.failed;

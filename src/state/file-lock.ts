@@ -28,6 +28,8 @@ import {
 } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
+import { errorCode } from '../files/error-code.js';
+import { pidAlive } from '../files/pid-alive.js';
 import { realSleep } from '../clock.js';
 
 export interface FileLockOptions {
@@ -343,16 +345,6 @@ function parseOwner(raw: string): LockOwner | undefined {
   return undefined;
 }
 
-/** Whether a process of this host with this pid exists (kill -9 is noticed at once). */
-export function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return errorCode(error) === 'EPERM'; // exists, but not ours to signal
-  }
-}
-
 /** Whether any process of this process group still exists. */
 export function groupAlive(group: number): boolean {
   if (!Number.isInteger(group) || group <= 1) return false;
@@ -396,8 +388,4 @@ function unlinkIfPresent(path: string): void {
   } catch (error) {
     if (errorCode(error) !== 'ENOENT') throw error;
   }
-}
-
-export function errorCode(error: unknown): string | undefined {
-  return (error as NodeJS.ErrnoException | undefined)?.code;
 }

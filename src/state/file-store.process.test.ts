@@ -15,15 +15,7 @@ async function tempDir(): Promise<string> {
 }
 
 beforeAll(async () => {
-  modules = await compileForWorkers([
-    'src/exit-codes.ts',
-    'src/config/errors.ts',
-    'src/clock.ts',
-    'src/state/file-lock.ts',
-    'src/state/state-dir-error.ts',
-    'src/state/read-only.ts',
-    'src/state/file-store.ts',
-  ]);
+  modules = await compileForWorkers();
   dirs.push(modules);
 });
 afterAll(async () => {

@@ -1,9 +1,10 @@
 import { mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError } from '../config/validate.js';
+import { tempPath } from '../files/atomic-write.js';
 import { FileStore, lockFileName, openFileStore } from './file-store.js';
 import { runStoreContract } from './store-contract.js';
 
@@ -49,16 +50,30 @@ describe('FileStore on disk', () => {
     expect(files.sort()).toEqual(['locks', 'state.json']);
   });
 
-  it('tidies temp files abandoned by a killed writer, and only old ones', async () => {
+  it('tidies temp files abandoned by a killed writer, and only those', async () => {
     const dir = await tempDir();
-    const old = join(dir, 'state.json.123.abcd.tmp');
-    const fresh = join(dir, 'state.json.456.ef01.tmp');
-    await writeFile(old, '{"version":1,"entri');
-    await writeFile(fresh, '{"version":1,"entri');
+    const statePath = join(dir, 'state.json');
+    const old = tempPath(statePath, process.ppid); // a live pid, but too old to be a write in flight
+    const killed = tempPath(statePath, spawnSync(process.execPath, ['-e', '']).pid!);
+    const fresh = tempPath(statePath, process.ppid);
+    for (const temp of [old, killed, fresh]) await writeFile(temp, '{"version":1,"entri');
     const longAgo = new Date(Date.now() - 11 * 60_000);
     await utimes(old, longAgo, longAgo);
     await openFileStore(dir);
-    expect((await readdir(dir)).sort()).toEqual(['locks', 'state.json.456.ef01.tmp']);
+    expect((await readdir(dir)).sort()).toEqual([basename(fresh), 'locks'].sort());
+  });
+
+  it('writes state.json readable by others (0644 before the umask): on-call users run status', async () => {
+    const dir = await tempDir();
+    const store = await openFileStore(dir);
+    const umask = process.umask(0o002); // a umask that would let a default-mode file be group-writable
+    try {
+      await store.update('k', () => 1);
+    } finally {
+      process.umask(umask);
+    }
+    expect((await stat(join(dir, 'state.json'))).mode & 0o777).toBe(0o644);
+    await store.close();
   });
 
   it('skips the write when update changes nothing', async () => {

@@ -2,7 +2,7 @@
  * The file state store: every key in one `state.json` ({"version":1,"entries":{...}}) in stateDir.
  *
  * - update: in-process queue, then the cross-process lock `state.lock`; read, apply, write a temp
- *   file in the same folder, fsync, rename over state.json. A reader or a kill -9 sees either the
+ *   file in the same folder, fsync, rename over state.json (writeFileAtomic). A reader or a kill -9 sees either the
  *   old file or the new one, never half of one; no update is lost.
  * - get/list read without a lock (rename makes every read a whole file).
  * - tryLock: one file per name under stateDir/locks/ (see file-lock.ts for liveness).
@@ -11,29 +11,19 @@
  * File I/O is synchronous: the file is small, and the lock's hold time (not the event loop) is
  * what limits 50 processes sharing it; thread-pool round trips would multiply it under load.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import {
-  closeSync,
-  fsyncSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  statSync,
-  unlinkSync,
-  writeSync,
-} from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readFileSync, renameSync, statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { ReadOnlyStoreError } from './read-only.js';
 import { stateDirError, unreadableError } from './state-dir-error.js';
-import { acquireFileLock, describeHolder, errorCode, HeldFileLock, tryAcquireFileLock } from './file-lock.js';
+import { errorCode } from '../files/error-code.js';
+import { removeAbandonedTemps, writeFileAtomic } from '../files/atomic-write.js';
+import { acquireFileLock, describeHolder, HeldFileLock, tryAcquireFileLock } from './file-lock.js';
 import type { LockHandle, StateStore, UpdateOptions } from './types.js';
 
 export const STATE_FILE = 'state.json';
 const FORMAT_VERSION = 1;
-/** A temp file this old has no writer left (a write takes milliseconds). */
-const ABANDONED_TEMP_MS = 10 * 60_000;
 
 export interface FileStoreOptions {
   /** Real ms after which a lock whose holder cannot be checked (another host) counts as dead. Default 10000. */
@@ -279,26 +269,9 @@ export class FileStore implements StateStore {
   }
 
   private async writeAtomically(entries: Entries): Promise<void> {
-    const tmp = `${this.statePath}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
     const body = JSON.stringify({ version: FORMAT_VERSION, entries }, null, 1) + '\n';
     // readable by others (umask permitting): it holds no secrets, and on-call users run `status`
-    const fd = openSync(tmp, 'w', 0o644);
-    try {
-      try {
-        writeSync(fd, body);
-        fsyncSync(fd); // the bytes are on disk before the rename makes them the state
-      } finally {
-        closeSync(fd);
-      }
-    } catch (error) {
-      try {
-        unlinkSync(tmp);
-      } catch {
-        // best effort
-      }
-      throw error;
-    }
-    renameSync(tmp, this.statePath);
+    writeFileAtomic(this.statePath, body, { mode: 0o644, mkdir: false });
   }
 
   private warn(message: string): void {
@@ -315,21 +288,8 @@ export async function openFileStore(stateDir: string, options: FileStoreOptions 
   } catch (err) {
     throw stateDirError(dir, err);
   }
-  removeAbandonedTempFiles(dir);
+  removeAbandonedTemps(dir, STATE_FILE); // a writer killed between its temp write and the rename
   return new FileStore(dir, options);
-}
-
-/** A writer killed between its temp write and the rename leaves a temp file: tidy old ones. */
-function removeAbandonedTempFiles(dir: string): void {
-  const cutoff = Date.now() - ABANDONED_TEMP_MS;
-  for (const name of readdirSync(dir)) {
-    if (!name.startsWith(`${STATE_FILE}.`) || !name.endsWith('.tmp')) continue;
-    try {
-      if (statSync(join(dir, name)).mtimeMs < cutoff) unlinkSync(join(dir, name));
-    } catch {
-      // gone already, or not ours to remove
-    }
-  }
 }
 
 /**

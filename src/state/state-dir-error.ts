@@ -5,7 +5,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ConfigError } from '../config/errors.js';
-import { errorCode } from './file-lock.js';
+import { errorCode } from '../files/error-code.js';
 
 /** A stateDir that cannot be a folder is a config problem (exit 78, naming the setting), not an internal error. */
 export function stateDirError(dir: string, err: unknown): unknown {
