@@ -1,12 +1,12 @@
 /**
  * The metrics textfile end to end: runs in separate processes (counters must survive them), the
- * file validated by a strict exposition-format parser (src/metrics/parse.ts, itself checked
- * against prom-client's output), never by eye.
+ * file validated by a strict exposition-format parser (test/helpers/exposition.ts, itself
+ * checked against prom-client's output), never by eye.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect, it } from 'vitest';
-import { parseExposition, type ParsedFamily } from '../src/metrics/parse.js';
+import { parseExposition, type ParsedFamily } from './helpers/exposition.js';
 import { runCli, simConfig, tempProject } from './helpers/cli.js';
 import { useSimulator } from './helpers/sim.js';
 

@@ -10,7 +10,8 @@ import { ProviderError, type ChatRequest } from '../providers/types.js';
 import type { StateStore } from '../state/types.js';
 import { retryWait } from './backoff.js';
 import { Breakers, breakerPolicy, type Transition } from './breaker.js';
-import { countsForBreaker, disposition, toProviderError } from './classify.js';
+import { asProviderError } from '../providers/errors.js';
+import { countsForBreaker, disposition } from './classify.js';
 import { startDeadline } from './deadline.js';
 import {
   abortReasonText,
@@ -181,7 +182,7 @@ export class Engine {
             }
             return { ...result, provider: provider.name, model: provider.model, degraded: index > 0, attempts };
           } catch (raw) {
-            const err = toProviderError(raw);
+            const err = asProviderError(raw);
             record({
               provider: provider.name,
               model: provider.model,

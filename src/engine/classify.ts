@@ -2,7 +2,6 @@
  * What the engine does with each kind of failed attempt. The table below is the single source of
  * truth; docs/failure-classification.md explains each row (a test keeps the two in step).
  */
-import { asProviderError } from '../providers/errors.js';
 import { ProviderError, type ErrorType } from '../providers/types.js';
 
 /** retry: try the same provider again (backoff), then fail over; failover: next provider now; stop: end the run. */
@@ -48,15 +47,4 @@ export function disposition(err: ProviderError): Disposition {
 
 export function countsForBreaker(err: ProviderError): boolean {
   return (CLASSIFICATION[err.errorType] ?? CLASSIFICATION.server).breaker;
-}
-
-/**
- * Anything an attempt threw → a ProviderError with a short message free of secrets. Pass the
- * provider's name for the message and the API key so it can be scrubbed verbatim.
- */
-export function toProviderError(
-  err: unknown,
-  ctx: { provider?: string; secrets?: readonly (string | undefined)[] } = {},
-): ProviderError {
-  return asProviderError(err, ctx);
 }

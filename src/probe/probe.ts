@@ -124,7 +124,7 @@ async function probeOne(
     };
   }
   const client = (clients ?? (await import('../providers/registry.js')).defaultProviders).clientFor(provider);
-  const { toProviderError } = await import('../engine/classify.js');
+  const { asProviderError } = await import('../providers/errors.js');
   // load undici before the clock starts (the client loads it lazily): its load time is not latency
   await import('undici');
   // the probe's own bound replaces the provider's timeoutMs (it may be longer or shorter)
@@ -153,7 +153,7 @@ async function probeOne(
     };
   } catch (raw) {
     const latencyMs = elapsed(started);
-    const err = toProviderError(raw, { provider: provider.name, secrets: [apiKey] });
+    const err = asProviderError(raw, { provider: provider.name, secrets: [apiKey] });
     return {
       ...base,
       ok: false,

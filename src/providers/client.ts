@@ -21,7 +21,7 @@ export interface CallOptions {
 }
 
 export interface ProviderClient {
-  /** One attempt; throws a ProviderError (or anything `toProviderError` maps) when it fails. */
+  /** One attempt; throws a ProviderError (or anything `asProviderError` maps) when it fails. */
   complete(provider: ResolvedProvider, request: ChatRequest, opts?: CallOptions): Promise<CompletionResult>;
   /** Closes pooled connections (a long-lived process shutting down, or the end of a command). */
   close(): Promise<void>;

@@ -126,3 +126,17 @@ describe('deadline marking and wrapping', () => {
     expect(asProviderError(clean)).toBe(clean);
   });
 });
+
+describe('asProviderError on anything thrown', () => {
+  it('wraps anything, keeping the secrets out', () => {
+    expect(asProviderError(new DeadlineReason())).toMatchObject({ errorType: 'deadline' });
+    expect(asProviderError(Object.assign(new Error('x'), { code: 'ECONNRESET' }), { provider: 'p' })).toMatchObject({
+      errorType: 'reset',
+      message: 'connection to p was reset (ECONNRESET)',
+    });
+    const odd = asProviderError('string thrown with sk-canary-0123456789abcdef inside');
+    expect(odd.errorType).toBe('server');
+    expect(odd.message).not.toContain('canary-0123');
+    expect(asProviderError(undefined)).toBeInstanceOf(ProviderError);
+  });
+});
