@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openFileStore, type FileStore } from './file-store.js';
 import { RecentReads } from './recent-reads.js';
+import { runStoreContract } from './store-contract.js';
 import type { StateStore } from './types.js';
 
 const cleanups: Array<() => Promise<void>> = [];
@@ -31,6 +32,24 @@ async function twoStores() {
   });
   return { cached, other, reads: () => reads, advance: (ms: number) => (now += ms) };
 }
+
+// With every read already as old as maxAgeMs the wrapper caches nothing across calls, so it must
+// keep the whole contract; what it adds (reads reused for maxAgeMs) is tested below.
+runStoreContract('recent reads, every read expired', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'lucy-ops-recent-contract-'));
+  let now = 0;
+  const open = async (opts: { readOnly?: boolean } = {}) =>
+    new RecentReads(await openFileStore(dir, opts), { maxAgeMs: 50, now: () => (now += 50) });
+  const opened: StateStore[] = [await open()];
+  return {
+    store: opened[0],
+    openAnother: async (opts) => opened[opened.push(await open(opts)) - 1],
+    cleanup: async () => {
+      await Promise.all(opened.map((store) => store.close()));
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+});
 
 describe('RecentReads', () => {
   it('reuses a read for maxAgeMs, then sees what another process wrote', async () => {

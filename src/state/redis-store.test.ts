@@ -15,6 +15,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, redisTestsEnabled, startRedisServer, type RedisServer } from '../../test/helpers/redis-server.js';
 import { FallbackStore, openStateStore } from './open-store.js';
+import { openFileStore } from './file-store.js';
 import { RedisStoreError, describeRedisUrl, openRedisStore } from './redis-store.js';
 import { runStoreContract } from './store-contract.js';
 import type { StateStore } from './types.js';
@@ -45,6 +46,27 @@ describe.skipIf(!enabled)('RedisStore', () => {
       store: opened[0],
       openAnother: async (opts) => opened[opened.push(await open(opts)) - 1],
       cleanup: async () => void (await Promise.all(opened.map((store) => store.close()))),
+    };
+  });
+
+  // Redis answering: reads and writes go to Redis, locks to the local file store and Redis both
+  runStoreContract('fallback over a live Redis', async () => {
+    const keyPrefix = uniquePrefix();
+    const stateDir = await mkdtemp(join(tmpdir(), 'lucy-ops-fallback-redis-'));
+    const open = async (opts: { readOnly?: boolean } = {}) =>
+      new FallbackStore(
+        await openRedisStore({ url: server.url, keyPrefix }, { ...patient, ...opts }),
+        () => openFileStore(stateDir, opts),
+        'using the file store for this run',
+      );
+    const opened: StateStore[] = [await open()];
+    return {
+      store: opened[0],
+      openAnother: async (opts) => opened[opened.push(await open(opts)) - 1],
+      cleanup: async () => {
+        await Promise.all(opened.map((store) => store.close()));
+        await rm(stateDir, { recursive: true, force: true });
+      },
     };
   });
 

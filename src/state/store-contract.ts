@@ -1,7 +1,8 @@
 /**
- * The behaviour every StateStore must have, as vitest tests. Each implementation's test file
- * calls runStoreContract(name, makeStore) (file store now, Redis store later), then adds its own
- * tests (multi-process, crash recovery) that the contract cannot express generically.
+ * The behaviour every StateStore must have, as vitest tests. Each implementation's test file calls
+ * runStoreContract(name, makeStore) (the file and Redis stores, and the wrappers around them: the
+ * Redis-to-file fallback and recent reads), then adds its own tests (multi-process, crash recovery)
+ * that the contract cannot express generically.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { StateStore } from './types.js';
