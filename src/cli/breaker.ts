@@ -34,7 +34,7 @@ Changes are written to the job log as breaker.open / breaker.close records with 
         // only reads: no lock, no log, no folder created, so any user who can read the state may run it
         const config = await run.config();
         const [{ breakerBoard }, { clockFromEnv }] = await Promise.all([
-          import('../probe/breakers.js'),
+          import('../engine/breaker-board.js'),
           import('../clock.js'),
         ]);
         const clock = clockFromEnv();
@@ -105,7 +105,7 @@ Changes are written to the job log as breaker.open / breaker.close records with 
     );
 }
 
-type Board = import('../probe/breakers.js').BreakerBoard;
+type Board = import('../engine/breaker-board.js').BreakerBoard;
 type Transition = import('../engine/breaker.js').Transition;
 type Log = (event: string, fields: Record<string, unknown>) => void;
 
@@ -114,7 +114,7 @@ async function withBoard(
   fn: (a: { ctx: JobContext; json: boolean; board: Board; log: Log }) => Promise<void>,
 ): Promise<void> {
   const config = await run.config();
-  const { openBreakers } = await import('../probe/breakers.js');
+  const { openBreakers } = await import('../engine/breaker-board.js');
   const { newRunId } = await import('../log/writer.js');
   const ctx = await run.context(config);
   // a hand change is a run of its own, like a probe: no slot, so scheduledFor is when it was made
@@ -139,10 +139,7 @@ async function show(
   const fallback = (ctx.store as { fallback?: string }).fallback;
   const store = { kind: ctx.store.kind, where: ctx.store.where, ...(fallback ? { fallback } : {}) };
   if (json) return printJson({ providers: views, store, ...extra });
-  const [{ printBreakers }, { viewTimes }] = await Promise.all([
-    import('../probe/view.js'),
-    import('./time-format.js'),
-  ]);
+  const [{ printBreakers }, { viewTimes }] = await Promise.all([import('./probe-view.js'), import('./time-format.js')]);
   printBreakers(views, store, viewTimes(ctx.clock.now()));
 }
 

@@ -62,7 +62,7 @@ over 69 and 1).`,
         const code = probeExitCode(results, flags.strict);
         if (run.json) printJson({ providers: results });
         // the failures' lines go to stderr below: the table does not repeat them
-        else (await import('../probe/view.js')).printProbe(results, { errorLines: code === ExitCode.ok });
+        else (await import('./probe-view.js')).printProbe(results, { errorLines: code === ExitCode.ok });
         // one line per failed provider on stderr whatever happens to stdout (a crontab's
         // >/dev/null, a CI's > probe.json): cron mails them, a CI log shows them
         if (code !== ExitCode.ok)

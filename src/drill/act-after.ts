@@ -4,7 +4,7 @@
  * one alert goes out (no storm), half-open trials re-trip until the outage ends, and no slot is lost.
  */
 import path from 'node:path';
-import { breakerBoard } from '../probe/breakers.js';
+import { breakerBoard } from '../engine/breaker-board.js';
 import type { LogRecord } from '../log/types.js';
 import type { Simulator } from '../sim/server.js';
 import { gapsOf, gapTimeline, primaryRequestsInOutage, type DrillEnv } from './act-before.js';

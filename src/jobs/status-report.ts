@@ -11,7 +11,7 @@ import type { ProviderActivity } from '../analysis/provider-activity.js';
 import type { ResolvedConfig } from '../config/types.js';
 import { recentRecords, type TailStats } from '../log/tail.js';
 import { expandRotated } from '../log/reader.js';
-import { breakerBoard, type BreakerView } from '../probe/breakers.js';
+import { breakerBoard, type BreakerView } from '../engine/breaker-board.js';
 import type { StateStore } from '../state/types.js';
 
 export interface StoreInfo {

@@ -1,7 +1,7 @@
 /** The metrics half of the after-run hook: count the run in the store, then rewrite the textfile. */
 import type { JobContext } from '../jobs/context.js';
 import type { RunHandle, WorkResult } from '../jobs/types.js';
-import { openBreakers } from '../probe/breakers.js';
+import { openBreakers } from '../engine/breaker-board.js';
 import { recordRun } from './counters.js';
 import { writeTextfile } from './textfile.js';
 

@@ -13,7 +13,7 @@ import { newRunId } from '../log/writer.js';
 import { formatDuration } from '../time.js';
 import type { ErrorType } from '../providers/types.js';
 import type { ProviderRegistry } from '../providers/registry.js';
-import { openBreakers, type BreakerView } from './breakers.js';
+import { openBreakers, type BreakerView } from '../engine/breaker-board.js';
 import { missingVariable } from '../config/errors.js';
 import { baseUrlFix } from '../config/base-url.js';
 

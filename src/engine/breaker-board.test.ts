@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../clock.js';
-import { breakerKey, type BreakerRecord } from '../engine/breaker.js';
+import { breakerKey, type BreakerRecord } from './breaker.js';
 import { memoryStore } from '../../test/helpers/memory-store.js';
-import { breakerBoard, decideProbeSuccess } from './breakers.js';
+import { breakerBoard, decideProbeSuccess } from './breaker-board.js';
 
 const T0 = Date.parse('2026-04-19T14:00:00.000Z');
 const at = (ms: number) => new Date(ms).toISOString();

@@ -12,7 +12,7 @@ import {
   type BreakerRecord,
   type BreakerState,
   type Transition,
-} from '../engine/breaker.js';
+} from './breaker.js';
 import type { Clock } from '../clock.js';
 import type { StateStore } from '../state/types.js';
 

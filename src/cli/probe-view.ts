@@ -4,10 +4,10 @@
  */
 import chalk from 'chalk';
 import Table from 'cli-table3';
-import type { BreakerView } from './breakers.js';
-import type { ProbeResult } from './probe.js';
-import { rendered, tableLook } from '../cli/table-look.js';
-import type { DisplayTimes } from '../cli/time-format.js';
+import type { BreakerView } from '../engine/breaker-board.js';
+import type { ProbeResult } from '../probe/probe.js';
+import { rendered, tableLook } from './table-look.js';
+import type { DisplayTimes } from './time-format.js';
 
 export function printProbe(
   results: ProbeResult[],
