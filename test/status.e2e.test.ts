@@ -7,7 +7,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli, simConfig, tempProject } from './helpers/cli.js';
 import { useSimulator } from './helpers/sim.js';
-import { hasScript, runOnTerminal } from './helpers/tty.js';
+import { hasScript, runInPty } from './helpers/pty.js';
 
 const sim = useSimulator();
 const cli = (dir: string, args: string[], now: string) => runCli(args, { cwd: dir, env: { LUCY_OPS_NOW: now } });
@@ -95,7 +95,7 @@ describe('status after an afternoon with a failing primary', () => {
 
   it('on an 80-column terminal: one screen, no line wider than 80, the outage and the hand trip stated', async () => {
     if (!hasScript) return void console.warn('skipped: `script` (util-linux) is not installed');
-    const { exitCode, screen } = await runOnTerminal(['status', '--since', '50m'], {
+    const { exitCode, screen } = await runInPty(['status', '--since', '50m'], {
       cwd: dir,
       env: { LUCY_OPS_NOW: NOW },
       columns: 80,
@@ -129,7 +129,7 @@ describe('status after an afternoon with a failing primary', () => {
 
   it('on a narrow terminal the columns shrink instead of wrapping', async () => {
     if (!hasScript) return void console.warn('skipped: `script` (util-linux) is not installed');
-    const { screen } = await runOnTerminal(['status', '--since', '50m'], {
+    const { screen } = await runInPty(['status', '--since', '50m'], {
       cwd: dir,
       env: { LUCY_OPS_NOW: NOW },
       columns: 60,

@@ -5,7 +5,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli, simConfig, tempProject } from './helpers/cli.js';
 import { useSimulator } from './helpers/sim.js';
-import { hasScript, runOnTerminal } from './helpers/tty.js';
+import { hasScript, runInPty } from './helpers/pty.js';
 
 const sim = useSimulator();
 const cli = (dir: string, args: string[], now: string) => runCli(args, { cwd: dir, env: { LUCY_OPS_NOW: now } });
@@ -75,7 +75,7 @@ describe('an afternoon: primary down, fallback serving, then everything down, th
   it('on an 80-column terminal (and a 40-column one) every timeline line fits', async () => {
     if (!hasScript) return void console.warn('skipped: `script` (util-linux) is not installed');
     for (const columns of [80, 40]) {
-      const { exitCode, screen } = await runOnTerminal([...GAPS, '--timeline'], {
+      const { exitCode, screen } = await runInPty([...GAPS, '--timeline'], {
         cwd: dir,
         env: { LUCY_OPS_NOW: NOW },
         columns,
