@@ -1,4 +1,4 @@
-/** Exit codes of the outside contract (sysexits-style). */
+/** The exit codes every command uses (sysexits-style; the table is in docs/commands.md). */
 export const ExitCode = {
   ok: 0,
   failed: 1,

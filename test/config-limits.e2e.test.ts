@@ -1,6 +1,6 @@
 /**
- * Config values that used to pass validation and then break every run (or crash, or leak): each is
- * now exit 78 before any work, naming the field, and never echoing a credential.
+ * Config values that would pass a shallow check and then break every run (or crash, or leak): each
+ * is exit 78 before any work, naming the field, and never echoing a credential.
  */
 import { describe, expect, it } from 'vitest';
 import { runCli, tempProject } from './helpers/cli.js';

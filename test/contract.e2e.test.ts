@@ -1,7 +1,9 @@
 /**
- * Acceptance against /work/shared/CONTRACT.md, as its users meet it: every command under --json
- * prints exactly one JSON document with the contract's fields, and the fixes of the acceptance
- * review (each named in its test) stay fixed. Real CLI processes, the real simulator over HTTP.
+ * The documented CLI behaviour (README, docs/commands.md), as its users meet it: every command
+ * under --json prints exactly one JSON document with the documented fields, and edge cases of
+ * input and output (relative --slot, errors under --json, bad LUCY_OPS_NOW, config syntax errors,
+ * bare command groups, early-closing readers, NO_COLOR) behave as documented. Real CLI
+ * processes, the real simulator over HTTP.
  */
 import { execSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -46,7 +48,7 @@ async function documentThenStop(args: string[], cwd: string): Promise<{ doc: any
   return { doc, stdout: String(r.stdout) };
 }
 
-describe('every command under --json: one document with the contract fields', () => {
+describe('every command under --json: one document with the documented fields', () => {
   it('generate, probe, breaker, postmortem, backfill, run, init, drill, sim, serve', async () => {
     const dir = project();
     const run = (args: string[]) => runCli([...args, '--json'], { cwd: dir, env });
@@ -165,7 +167,7 @@ describe('every command under --json: one document with the contract fields', ()
       }),
     );
 
-    // every record of the job log has the contract's common fields
+    // every record of the job log has the common fields docs/job-log.md lists
     for (const rec of readLog(dir)) {
       for (const k of ['ts', 'level', 'event', 'job', 'runId', 'scheduledFor', 'trigger'])
         expect(rec, JSON.stringify(rec)).toHaveProperty(k);
@@ -188,8 +190,8 @@ describe('every command under --json: one document with the contract fields', ()
   }, 60_000); // a dozen CLI processes, the whole drill among them
 });
 
-describe('fixes of the acceptance review', () => {
-  it('--slot takes a relative time: the latest slot at or before then (was: always "not a slot")', async () => {
+describe('edge cases of input and output', () => {
+  it('--slot takes a relative time: the latest slot at or before then, not "not a slot"', async () => {
     const dir = project();
     const [gen, cmd] = await Promise.all([
       runCli(['generate', 'threads', '--slot', '2h', '--dry-run', '--json'], { cwd: dir, env }),
@@ -205,7 +207,7 @@ describe('fixes of the acceptance review', () => {
     expect(off.stderr).toContain('nearest: 2026-04-19T12:00:00.000Z or 2026-04-19T12:15:00.000Z');
   });
 
-  it('under --json an error is still one JSON document on stdout, with the exit code (was: empty stdout)', async () => {
+  it('under --json an error is still one JSON document on stdout, with the exit code', async () => {
     const dir = project();
     const [usage, config] = await Promise.all([
       runCli(['generate', 'nope', '--json'], { cwd: dir, env }),
@@ -219,14 +221,14 @@ describe('fixes of the acceptance review', () => {
     expect(oneDocument(config.stdout).error.exitCode).toBe(78);
   });
 
-  it('a bad LUCY_OPS_NOW is a configuration error (78) that says what to set (was: internal error 70 with a stack)', async () => {
+  it('a bad LUCY_OPS_NOW is a configuration error (78) that says what to set, never an internal error with a stack', async () => {
     const r = await runCli(['breaker', 'status'], { cwd: project(), env: { LUCY_OPS_NOW: '2h' } });
     expect(r.exitCode).toBe(78);
     expect(r.stderr).toContain('LUCY_OPS_NOW is not an ISO time: "2h" (use e.g. LUCY_OPS_NOW=2026-04-19T14:20:00Z');
     expect(r.stderr).not.toContain('internal error');
   });
 
-  it('config syntax errors name the place: TypeScript (was: "__JITI_ERROR__: is not a known field"), YAML, JSON', async () => {
+  it('config syntax errors name the place, never the loader internals: TypeScript, YAML, JSON', async () => {
     const dir = fs.mkdtempSync(path.join(fs.realpathSync('/tmp'), 'lucy-ops-contract-'));
     fs.writeFileSync(
       path.join(dir, 'bad.ts'),
@@ -246,7 +248,7 @@ describe('fixes of the acceptance review', () => {
     expect(json.stderr).toMatch(/cannot load config .*bad\.json: .*\(line 3, column 1\)/);
   });
 
-  it('a command group without its subcommand is a usage error (was: exit 0); --version works', async () => {
+  it('a command group without its subcommand is a usage error (64), not a silent exit 0; --version works', async () => {
     const dir = project();
     const [breaker, bare, version] = await Promise.all([
       runCli(['breaker'], { cwd: dir }),
@@ -285,28 +287,25 @@ describe('fixes of the acceptance review', () => {
       return false;
     }
   })();
-  it.skipIf(!hasScript)(
-    'NO_COLOR turns colour off on a terminal for the chalk views (was: ignored by chalk)',
-    async () => {
-      const dir = project();
-      const tty = (noColor: boolean) =>
-        execa('script', ['-qc', `node ${JSON.stringify(BIN)} breaker status`, '/dev/null'], {
-          cwd: dir,
-          // chalk turns colour off by itself under CI=true and a dumb or missing TERM: a real terminal here
-          env: {
-            ...process.env,
-            ...env,
-            NO_COLOR: noColor ? '1' : '',
-            FORCE_COLOR: undefined,
-            CI: undefined,
-            TERM: 'xterm-256color',
-          },
-          reject: false,
-        });
-      const [plain, coloured] = await Promise.all([tty(true), tty(false)]);
-      expect(plain.stdout).toContain('deepseek-v3');
-      expect(plain.stdout).not.toMatch(/\u001b\[/);
-      expect(coloured.stdout).toMatch(/\u001b\[3\dm/); // the same view does colour a terminal
-    },
-  );
+  it.skipIf(!hasScript)('NO_COLOR turns colour off on a terminal for the chalk views too', async () => {
+    const dir = project();
+    const tty = (noColor: boolean) =>
+      execa('script', ['-qc', `node ${JSON.stringify(BIN)} breaker status`, '/dev/null'], {
+        cwd: dir,
+        // chalk turns colour off by itself under CI=true and a dumb or missing TERM: a real terminal here
+        env: {
+          ...process.env,
+          ...env,
+          NO_COLOR: noColor ? '1' : '',
+          FORCE_COLOR: undefined,
+          CI: undefined,
+          TERM: 'xterm-256color',
+        },
+        reject: false,
+      });
+    const [plain, coloured] = await Promise.all([tty(true), tty(false)]);
+    expect(plain.stdout).toContain('deepseek-v3');
+    expect(plain.stdout).not.toMatch(/\u001b\[/);
+    expect(coloured.stdout).toMatch(/\u001b\[3\dm/); // the same view does colour a terminal
+  });
 });

@@ -1,6 +1,6 @@
 /**
  * Times and durations on the command line, end to end (src/cli/flags.ts): a bare number is refused
- * where it used to mean milliseconds, ms flags take units, and an ISO time without an offset is UTC
+ * (it is ambiguous: seconds or milliseconds?), ms flags take units, and an ISO time without an offset is UTC
  * whatever TZ the host has. Providers point at a closed port: nothing here needs an answer.
  */
 import { execa } from 'execa';

@@ -1,7 +1,7 @@
 /**
  * A slot whose output exists but whose ok run.end never reached the log (the log was unwritable,
  * or a kill came between the output's rename and run.end): one backfill finds the output and
- * records the slot as served (an ok run.end, as the contract defines served); from then on gaps
+ * records the slot as served (an ok run.end is what served means); from then on gaps
  * and backfill agree it is done (backfill converges). A cron re-run only skips it.
  */
 import fs from 'node:fs';
@@ -35,7 +35,7 @@ it('output without an ok record: backfill records it as served once (run.end ok)
     expect.objectContaining({ start: '2026-04-19T14:00:00.000Z', missing: 1 }),
   ]);
 
-  // a cron re-run of the slot only skips it (that proves nothing to gaps, per the contract)
+  // a cron re-run of the slot only skips it (a skipped run proves nothing to gaps)
   const rerun = await runCli(['generate', 'blog', '--slot', SLOT, '--json'], { cwd: dir, env });
   expect(rerun.json).toMatchObject({ status: 'skipped' });
   expect((await gaps()).json.gaps).toEqual([expect.objectContaining({ start: '2026-04-19T14:00:00.000Z' })]);

@@ -222,7 +222,7 @@ describe('gaps', () => {
     expect(jobs[0].doubled).toBe(1);
   });
 
-  it('serves a slot only with an ok run.end (CONTRACT): a skipped one, whatever its reason, proves nothing', async () => {
+  it('serves a slot only with an ok run.end: a skipped one, whatever its reason, proves nothing', async () => {
     const records = [end('2026-04-19T00:00:00.000Z'), end('2026-04-19T01:00:00.000Z', 'skipped', { reason: 'served' })];
     const window = { since, until: new Date('2026-04-19T01:00:00Z') };
     const { gaps } = findGaps([hourly], await buildLedger([hourly], window, records));

@@ -80,7 +80,7 @@ describe('decodeGapLine', () => {
     expect(decode(head('breaker.open').slice(0, 50))).toEqual({ ok: false, records: [] });
     expect(decode('hello')).toEqual({ ok: false, records: [] });
     expect(decode(head('breaker.open') + ',"provider":"p",oops}')).toEqual({ ok: false, records: [] }); // garbled inside
-    // JSON objects that are not records (no ts or no event): skipped and counted, as the contract says
+    // JSON objects that are not records (no ts or no event): skipped and counted, as docs/job-log.md says
     for (const line of [
       '{}',
       '{"weird":1}',

@@ -101,7 +101,7 @@ it('logs a call as run.start, attempts, run.end with trigger manual and schedule
   expect(lines[2]).toMatchObject({ outcome: 'ok', provider: 'a', stream: true });
 });
 
-it('logs breaker changes under the contract names breaker.open / breaker.half-open / breaker.close', () => {
+it('logs breaker changes under the documented event names breaker.open / breaker.half-open / breaker.close', () => {
   const { ctx, logFile } = context();
   const rec = startCallRecord(ctx, 'serve', { enabled: true });
   rec.onEvent({ type: 'breaker', transition: { provider: 'a', from: 'open', to: 'half-open' } });

@@ -1,6 +1,6 @@
 /**
  * What every command shares: global options, output (JSON vs human), and turning errors into the
- * contract's exit codes. No business logic here.
+ * documented exit codes (docs/commands.md). No business logic here.
  */
 import type { Command } from 'commander';
 import { ExitCode } from '../exit-codes.js';

@@ -65,7 +65,7 @@ describe('durationFlag / positiveDurationFlag', () => {
     expect(durationFlag('--grace', '1h30m')).toBe(5_400_000);
   });
 
-  it('refuses a bare number (it used to be milliseconds)', () => {
+  it('refuses a bare number (seconds or milliseconds? it says to add a unit)', () => {
     expect(usageError(() => durationFlag('--for', '30')).message).toBe(
       '--for 30: add a unit (30s, 30m, 30h; also ms and d)',
     );

@@ -64,7 +64,7 @@ async function cli(...args: string[]): Promise<{ stdout: string; stderr: string;
 }
 
 describe('postmortem gaps', () => {
-  it('prints the contract JSON for April 19 and exits 0', async () => {
+  it('prints the documented JSON for April 19 and exits 0', async () => {
     const r = await cli('--config', configPath, 'postmortem', 'gaps', '--since', '2026-04-19T12:00:00Z', '--json');
     expect(r.error).toBeUndefined();
     expect(r.exitCode).toBe(0);

@@ -1,5 +1,5 @@
 /**
- * The on-call view of the breakers (src/engine/breaker.ts): the contract's status shape, and the
+ * The on-call view of the breakers (src/engine/breaker.ts): the `breaker status --json` shape (docs/breaker.md), and the
  * levers (reset, trip, a probe's success). Imports nothing heavy: `breaker status` must start fast.
  */
 import type { ResolvedConfig } from '../config/types.js';

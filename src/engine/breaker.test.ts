@@ -133,7 +133,7 @@ describe('Breakers: after the cooldown', () => {
     expect(await breakers.acquire('deepseek-v3')).toEqual({ allow: true, trial: false });
   });
 
-  it('re-opens for a full cooldown when the trial fails (the seed timeline)', async () => {
+  it('re-opens for a full cooldown when the trial fails: trip, cooldown, failed trial, cooldown again', async () => {
     const { breakers, clock } = await setup();
     await tripIt(breakers); // 14:14:00 open until 14:19:00
     clock.set('2025-04-19T14:19:05.000Z');

@@ -1,4 +1,4 @@
-/** Records of the job log (one JSON object a line). See docs/job-log.md and the contract. */
+/** Records of the job log (one JSON object a line). See docs/job-log.md. */
 export type Trigger = 'cron' | 'backfill' | 'manual';
 export type Level = 'debug' | 'info' | 'warn' | 'error';
 

@@ -1,6 +1,6 @@
 /**
- * The Redis store against a real redis-server (test/helpers/redis-server.ts): the shared store
- * contract, many processes on "two hosts", lock leases, credentials, and falling back to the file
+ * The Redis store against a real redis-server (test/helpers/redis-server.ts): the StateStore
+ * contract (store-contract.ts), many processes on "two hosts", lock leases, credentials, and falling back to the file
  * store when Redis is unreachable or dies mid-run. Child processes run the real sources,
  * transpiled once (no type check) into a folder under node_modules so `ioredis` resolves.
  */

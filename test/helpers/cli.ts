@@ -67,7 +67,7 @@ export function readLog(dir: string, file = 'logs/jobs.jsonl'): any[] {
     .map((l) => JSON.parse(l));
 }
 
-/** A config of the seed's shape, pointed at simulator URLs, with fast test timings. */
+/** A config shaped like the README's example (three providers, blog and threads jobs), pointed at simulator URLs, with fast test timings. */
 export function simConfig(
   urls: { primary: string; fallback?: string; third?: string },
   over: Record<string, unknown> = {},
