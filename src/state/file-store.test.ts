@@ -5,8 +5,8 @@ import { spawnSync } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError } from '../config/validate.js';
 import { tempPath } from '../files/atomic-write.js';
-import { FileStore, lockFileName, openFileStore } from './file-store.js';
-import { runStoreContract } from './store-contract.js';
+import { lockFileName, openFileStore } from './file-store.js';
+import { runStoreContract, storeFixture } from './store-contract.js';
 
 const dirs: string[] = [];
 async function tempDir(): Promise<string> {
@@ -20,19 +20,10 @@ afterEach(async () => {
 
 runStoreContract('file', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'lucy-ops-contract-'));
-  const opened: FileStore[] = [await openFileStore(dir)];
-  return {
-    store: opened[0],
-    openAnother: async (opts = {}) => {
-      const another = await openFileStore(dir, opts);
-      opened.push(another);
-      return another;
-    },
-    cleanup: async () => {
-      await Promise.all(opened.map((store) => store.close()));
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
+  return storeFixture(
+    (opts = {}) => openFileStore(dir, opts),
+    () => rm(dir, { recursive: true, force: true }),
+  );
 });
 
 describe('FileStore on disk', () => {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openFileStore, type FileStore } from './file-store.js';
 import { RecentReads } from './recent-reads.js';
-import { runStoreContract } from './store-contract.js';
+import { runStoreContract, storeFixture } from './store-contract.js';
 import type { StateStore } from './types.js';
 
 const cleanups: Array<() => Promise<void>> = [];
@@ -40,15 +40,7 @@ runStoreContract('recent reads, every read expired', async () => {
   let now = 0;
   const open = async (opts: { readOnly?: boolean } = {}) =>
     new RecentReads(await openFileStore(dir, opts), { maxAgeMs: 50, now: () => (now += 50) });
-  const opened: StateStore[] = [await open()];
-  return {
-    store: opened[0],
-    openAnother: async (opts) => opened[opened.push(await open(opts)) - 1],
-    cleanup: async () => {
-      await Promise.all(opened.map((store) => store.close()));
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
+  return storeFixture(open, () => rm(dir, { recursive: true, force: true }));
 });
 
 describe('RecentReads', () => {

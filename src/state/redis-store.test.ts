@@ -17,8 +17,7 @@ import { freePort, redisTestsEnabled, startRedisServer, type RedisServer } from 
 import { FallbackStore, openStateStore } from './open-store.js';
 import { openFileStore } from './file-store.js';
 import { RedisStoreError, describeRedisUrl, openRedisStore } from './redis-store.js';
-import { runStoreContract } from './store-contract.js';
-import type { StateStore } from './types.js';
+import { runStoreContract, storeFixture } from './store-contract.js';
 
 const enabled = redisTestsEnabled();
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -41,12 +40,7 @@ describe.skipIf(!enabled)('RedisStore', () => {
     const keyPrefix = uniquePrefix();
     const open = (opts: { readOnly?: boolean } = {}) =>
       openRedisStore({ url: server.url, keyPrefix }, { ...patient, ...opts });
-    const opened: StateStore[] = [await open()];
-    return {
-      store: opened[0],
-      openAnother: async (opts) => opened[opened.push(await open(opts)) - 1],
-      cleanup: async () => void (await Promise.all(opened.map((store) => store.close()))),
-    };
+    return storeFixture(open);
   });
 
   // Redis answering: reads and writes go to Redis, locks to the local file store and Redis both
@@ -59,15 +53,7 @@ describe.skipIf(!enabled)('RedisStore', () => {
         () => openFileStore(stateDir, opts),
         'using the file store for this run',
       );
-    const opened: StateStore[] = [await open()];
-    return {
-      store: opened[0],
-      openAnother: async (opts) => opened[opened.push(await open(opts)) - 1],
-      cleanup: async () => {
-        await Promise.all(opened.map((store) => store.close()));
-        await rm(stateDir, { recursive: true, force: true });
-      },
-    };
+    return storeFixture(open, () => rm(stateDir, { recursive: true, force: true }));
   });
 
   it('keeps keys under its prefix, so two prefixes on one Redis never see each other', async () => {

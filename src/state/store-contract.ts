@@ -19,6 +19,25 @@ export interface StoreFixture {
   cleanup(): Promise<void>;
 }
 
+/**
+ * The usual fixture: `open` gives a handle on the shared backing storage (the first one is `store`);
+ * cleanup closes every handle opened, then runs `removeStorage`.
+ */
+export async function storeFixture(
+  open: (opts?: { readOnly?: boolean }) => Promise<StateStore>,
+  removeStorage: () => Promise<void> = async () => undefined,
+): Promise<StoreFixture> {
+  const opened: StateStore[] = [await open()];
+  return {
+    store: opened[0],
+    openAnother: async (opts) => opened[opened.push(await open(opts)) - 1],
+    cleanup: async () => {
+      await Promise.all(opened.map((store) => store.close()));
+      await removeStorage();
+    },
+  };
+}
+
 export function runStoreContract(name: string, makeStore: () => Promise<StoreFixture>): void {
   describe(`StateStore contract: ${name}`, () => {
     const fixtures: StoreFixture[] = [];
