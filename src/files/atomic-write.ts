@@ -34,7 +34,7 @@ export interface AtomicWriteOptions {
 /** A temp older than this is abandoned even when its pid is alive (the pid may have been reused). */
 export const STALE_TEMP_MS = 10 * 60_000;
 
-/** This host in temp names: a pid says whether its writer lives only on the host that wrote it. */
+/** This host in temp names: a pid tells whether its writer lives only on the host that wrote it. */
 const HOST_TAG = createHash('sha256').update(hostname()).digest('hex').slice(0, 8);
 
 /** `<host>-<pid>.<random>.tmp` after `.<name>.`; the host part is absent in older temps (then: this host's). */
@@ -105,7 +105,7 @@ export function removeAbandonedTemps(dir: string, namePrefix = '', nowMs = Date.
 
 /** The host tag and pid in a temp's name; undefined when the name is not one writeFileAtomic gives. */
 function tempWriter(name: string): { host: string; pid: number } | undefined {
-  // the target name may hold dots: try each split from the right until the suffix parses
+  // the target name may hold dots: cut at each dot in turn until the rest parses as the suffix
   for (let at = name.indexOf('.', 1); at > 0; at = name.indexOf('.', at + 1)) {
     const m = TEMP_SUFFIX.exec(name.slice(at + 1));
     if (m) return { host: m[1] ?? HOST_TAG, pid: Number(m[2]) };
