@@ -5,14 +5,14 @@
  * transpiled once (no type check) into a folder under node_modules so `ioredis` resolves.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import ts from 'typescript';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compileForWorkers } from '../../test/fixtures/state-harness.mjs';
 import { freePort, redisTestsEnabled, startRedisServer, type RedisServer } from '../../test/helpers/redis-server.js';
 import { FallbackStore, openStateStore } from './open-store.js';
 import { openFileStore } from './file-store.js';
@@ -330,8 +330,8 @@ describe.skipIf(!enabled)('a long-lived process started while Redis was down', (
 
 describe.skipIf(!enabled)('many processes on two hosts, one Redis', () => {
   let outDir: string;
-  beforeAll(() => {
-    outDir = transpileForChildren();
+  beforeAll(async () => {
+    outDir = await transpileForChildren();
   });
   afterAll(() => rmSync(outDir, { recursive: true, force: true }));
 
@@ -415,29 +415,9 @@ if (mode === 'fleet') {
 }
 `;
 
-/** Transpile open-store.ts and everything it imports (relative) into node_modules/.cache. */
-function transpileForChildren(): string {
-  const cache = join(ROOT, 'node_modules', '.cache');
-  mkdirSync(cache, { recursive: true });
-  const out = mkdtempSync(join(cache, 'lucy-redis-test-'));
-  const srcRoot = join(ROOT, 'src');
-  const queue = [join(srcRoot, 'state', 'open-store.ts')];
-  const done = new Set<string>();
-  while (queue.length) {
-    const file = queue.pop()!;
-    if (done.has(file) || !existsSync(file)) continue;
-    done.add(file);
-    const source = readFileSync(file, 'utf8');
-    const { outputText } = ts.transpileModule(source, {
-      compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
-      fileName: file,
-    });
-    const dest = join(out, relative(srcRoot, file)).replace(/\.ts$/, '.js');
-    mkdirSync(dirname(dest), { recursive: true });
-    writeFileSync(dest, outputText);
-    for (const m of source.matchAll(/(?:from\s*|import\()\s*'(\.{1,2}\/[^']+)\.js'/g))
-      queue.push(resolve(dirname(file), `${m[1]}.ts`));
-  }
+/** open-store.ts and everything it imports, transpiled under node_modules/.cache (so `ioredis` resolves). */
+async function transpileForChildren(): Promise<string> {
+  const out = await compileForWorkers(['src/state/open-store.ts'], { parent: join(ROOT, 'node_modules', '.cache') });
   writeFileSync(join(out, 'child.mjs'), CHILD);
   return out;
 }
