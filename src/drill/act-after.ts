@@ -1,8 +1,8 @@
 /**
- * Act 2, "after": the same afternoon through the chain, with the example config's breaker and
- * alerts (breaker 3 failures / 5 min, alert after 3 failures). The
- * breaker trips, later runs skip the dead primary without a request, fallbacks serve (degraded),
- * one alert goes out (no storm), half-open trials re-trip until the outage ends, and no slot is lost.
+ * Act 2, "after": the same afternoon through the chain, with a breaker (3 failures / 5 min) and
+ * alerts (after 3 failures). The breaker trips, later runs skip the dead primary without a request,
+ * fallbacks serve (degraded), one alert goes out (no storm), half-open trials re-trip until the
+ * outage ends, and no slot is lost.
  */
 import path from 'node:path';
 import { breakerBoard } from '../engine/breaker-board.js';

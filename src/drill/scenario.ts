@@ -92,7 +92,7 @@ export function beforeConfig(simUrl: string): UserConfig {
   };
 }
 
-/** Act 2: the example config (README): the chain, breaker 3 / 5 min, alerts after 3 failures to a webhook. */
+/** Act 2: the chain deepseek-v3 → llama-3.3-70b → qwen-72b, breaker 3 / 5 min, alerts after 3 failures to a webhook. */
 export function afterConfig(simUrl: string, webhook: string): UserConfig {
   return {
     ...beforeConfig(simUrl),

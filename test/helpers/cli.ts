@@ -67,7 +67,7 @@ export function readLog(dir: string, file = 'logs/jobs.jsonl'): any[] {
     .map((l) => JSON.parse(l));
 }
 
-/** A config shaped like the README's example (three providers, blog and threads jobs), pointed at simulator URLs, with fast test timings. */
+/** The drill's chain (deepseek-v3 → llama-3.3-70b → qwen-72b) with blog, threads and stories jobs, pointed at simulator URLs, with fast test timings. */
 export function simConfig(
   urls: { primary: string; fallback?: string; third?: string },
   over: Record<string, unknown> = {},
