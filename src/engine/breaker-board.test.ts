@@ -18,6 +18,14 @@ const handTrip = (until: number): BreakerRecord => ({
   retryAt: at(until),
   by: 'manual',
 });
+/** A breaker three failures opened at T0, for a 5-minute cooldown. */
+const failureTrip = (): BreakerRecord => ({
+  state: 'open',
+  consecutiveFailures: 3,
+  openedAt: at(T0),
+  retryAt: at(T0 + 300_000),
+  lastError: 'server',
+});
 
 describe('decideProbeSuccess', () => {
   it('keeps a running hand trip, closes everything else that is not already clean', () => {
@@ -56,13 +64,7 @@ describe('recordProbeSuccess', () => {
 
   it('closes a breaker opened by failures and resets a closed one’s count (no transition for that)', async () => {
     const store = memoryStore();
-    store.data.set(breakerKey('p'), {
-      state: 'open',
-      consecutiveFailures: 3,
-      openedAt: at(T0),
-      retryAt: at(T0 + 300_000),
-      lastError: 'server',
-    });
+    store.data.set(breakerKey('p'), failureTrip());
     const board = breakerBoard(config, store, new ManualClock(T0));
     expect(await board.recordProbeSuccess('p')).toMatchObject({
       transition: { provider: 'p', from: 'open', to: 'closed' },
@@ -76,13 +78,7 @@ describe('recordProbeSuccess', () => {
 
   it('a `breaker trip` landing between the read and the write wins', async () => {
     const store = memoryStore((data) => data.set(breakerKey('p'), handTrip(T0 + 60_000)));
-    store.data.set(breakerKey('p'), {
-      state: 'open',
-      consecutiveFailures: 3,
-      openedAt: at(T0),
-      retryAt: at(T0 + 300_000),
-      lastError: 'server',
-    });
+    store.data.set(breakerKey('p'), failureTrip());
     const r = await breakerBoard(config, store, new ManualClock(T0)).recordProbeSuccess('p');
     expect(r).toMatchObject({
       transition: undefined,
