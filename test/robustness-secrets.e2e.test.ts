@@ -174,12 +174,16 @@ describe('secrets', () => {
         expect(down.exitCode).toBe(0);
         expect(down.stderr).toMatch(/redis:\/\/127\.0\.0\.1:\d+\/0 unavailable/);
         // Redis down costs no waiting (a refused connection falls back at once, not after ioredis'
-        // 2 s disconnect wait): compared with the same command on the file store, timed in the same run
-        const baseline = await runCli(['breaker', 'status', '--json'], {
-          cwd: tempProject(simConfig({ primary: sim.url })),
-          env,
-        });
-        expect(down.ms - baseline.ms).toBeLessThan(1000);
+        // 2 s disconnect wait): compared with the same command on the file store, timed in the same
+        // run. The fastest of three runs each: a wait built into the command shows in every run, a
+        // busy machine's pause only in some.
+        const fileDir = tempProject(simConfig({ primary: sim.url }));
+        const fastest = async (cwd: string) => {
+          const times: number[] = [];
+          for (let i = 0; i < 3; i++) times.push((await runCli(['breaker', 'status', '--json'], { cwd, env })).ms);
+          return Math.min(...times);
+        };
+        expect((await fastest(dir)) - (await fastest(fileDir))).toBeLessThan(1000);
         const everything = [...runs, down]
           .flatMap((r) => [r.stdout, r.stderr])
           .concat(
