@@ -108,6 +108,7 @@ describe('judging begins when lucy-ops began', () => {
       stories: { schedule: '*/30 * * * *', command: OK },
       sitemap: { schedule: '5 * * * *', command: OK },
     });
+    configWrittenAt(dir, '2026-04-19T14:03:00Z'); // `init` a moment before the first cron run
     const now = '2026-04-19T14:05:03Z';
     const first = await runCli(['run', 'sitemap', '--json', '--', ...OK], { cwd: dir, env: { LUCY_OPS_NOW: now } });
     expect(first.exitCode, first.stderr).toBe(0);

@@ -103,3 +103,31 @@ describe('postmortem gaps and backfill read the same logs', () => {
       );
   });
 });
+
+describe('a slot served twice', () => {
+  it('the watchdog names it on stderr with its date and fails; --json lists it; people see which slot', async () => {
+    const dir = project();
+    fs.mkdirSync(path.join(dir, 'logs'));
+    const slots = ['14:00', '14:30', '15:00', '15:30', '16:00'].map((t) => `2026-04-19T${t}:00.000Z`);
+    // every slot served once here; 15:00 served again by a second host, as its log says
+    fs.writeFileSync(path.join(dir, 'logs/jobs.jsonl'), slots.map((s, i) => served(s, `a${i}`)).join(''));
+    const host2 = path.join(dir, 'host2.jsonl');
+    fs.writeFileSync(host2, served('2026-04-19T15:00:00.000Z', 'b'));
+    const env = { LUCY_OPS_NOW: NOW };
+    const watchdog = await runCli(['postmortem', 'gaps', ...WINDOW, '--log', host2, '--fail-on-gap'], {
+      cwd: dir,
+      env,
+    });
+    expect(watchdog.exitCode).toBe(1);
+    expect(watchdog.stderr).toContain('lucy-ops: served more than once: stories 2026-04-19 15:00Z (2 runs)');
+    const json = await runCli(['postmortem', 'gaps', ...WINDOW, '--log', host2, '--json'], { cwd: dir, env });
+    expect(json.json.gaps).toEqual([]);
+    expect(json.json.doubles).toEqual([{ job: 'stories', slot: '2026-04-19T15:00:00.000Z', runs: 2 }]);
+    const human = await runCli(['postmortem', 'gaps', ...WINDOW, '--log', host2], { cwd: dir, env });
+    expect(human.stdout).toContain('Served more than once (1): stories 15:00Z ×2');
+    // without the second host's log, nothing is doubled and the watchdog is quiet
+    const quiet = await runCli(['postmortem', 'gaps', ...WINDOW, '--fail-on-gap'], { cwd: dir, env });
+    expect(quiet.exitCode).toBe(0);
+    expect(quiet.stdout + quiet.stderr).toBe('');
+  });
+});

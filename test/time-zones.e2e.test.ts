@@ -53,7 +53,8 @@ describe('times in human output', () => {
   it('default: each job’s slots in its own zone with the offset, the rest in UTC, and the view says so', async () => {
     const dir = project();
     const gaps = await cli(dir, ['postmortem', 'gaps', '--since', '3h']);
-    expect(gaps.stdout).toMatch(/^Gaps from 12:40Z to 15:40Z/m);
+    expect(gaps.stdout).toMatch(/^Gaps from 2026-04-19 12:40Z to 2026-04-19 15:40Z/m);
+    expect(gaps.stdout).toContain("times in UTC; slots in each job's zone (berlin: Europe/Berlin)");
     expect(gaps.stdout).toContain('berlin  15:00+02:00 → still open');
     expect(gaps.stdout).toContain('utc  13:30Z → still open');
     const status = await cli(dir, ['status', '--since', '3h']);

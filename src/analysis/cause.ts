@@ -52,20 +52,28 @@ export function addTally(into: CauseTally, from: CauseTally | undefined): void {
 }
 
 /**
- * The tally as a list, most frequent first. Attempt failures explain a run better than the run's
- * own summary, so `run` entries are kept only when there are no provider entries.
+ * One slot's tally without its runs' own summaries when attempts explain them: "deepseek-v3: 503"
+ * says more than "run: all-providers-failed". A run that made no attempt (a missing key, a bad
+ * request built before any call) keeps its summary, so a gap mixing both shows both.
  */
+export function preferAttempts(tally: CauseTally | undefined): CauseTally | undefined {
+  if (!tally) return tally;
+  const keys = [...tally.keys()];
+  const attempts = keys.some((key) => !key.startsWith(RUN_SOURCE + SEP));
+  if (!attempts) return tally;
+  return new Map(
+    [...tally].filter(([key]) => !key.startsWith(RUN_SOURCE + SEP) || key === causeKey(RUN_SOURCE, CRASHED_REASON)),
+  );
+}
+
+/** The tally as a list, most frequent first. */
 export function causeCounts(tally: CauseTally): CauseCount[] {
   const all: CauseCount[] = [];
   for (const [key, count] of tally) {
     const at = key.indexOf(SEP);
     all.push({ source: key.slice(0, at), reason: key.slice(at + 1), count });
   }
-  const providers = all.filter((c) => c.source !== RUN_SOURCE || c.reason === CRASHED_REASON);
-  const chosen = providers.some((c) => c.source !== RUN_SOURCE) ? providers : all;
-  return chosen.sort(
-    (a, b) => b.count - a.count || a.source.localeCompare(b.source) || a.reason.localeCompare(b.reason),
-  );
+  return all.sort((a, b) => b.count - a.count || a.source.localeCompare(b.source) || a.reason.localeCompare(b.reason));
 }
 
 /** "deepseek-v3: 503 ×9, timeout ×3; llama-3.3-70b: timeout ×3", or undefined when nothing failed. */

@@ -412,3 +412,33 @@ describe('degraded: service a fallback kept up', () => {
     expect(report.jobs[0]).toMatchObject({ served: 7, failed: 1, degraded: 5 });
   });
 });
+
+describe('causes of a gap that mixes an outage and a missing key', () => {
+  it('keeps the runs that made no attempt: a rotated secret is not hidden behind the 503s', async () => {
+    const hourly: JobSchedule = { name: 'blog', schedule: '0 * * * *', tz: 'UTC' };
+    const rec = (slot: string, event: string, extra: object): LogRecord => ({
+      ts: slot.replace(':00:00.000Z', ':00:03.000Z'),
+      level: 'info',
+      event,
+      job: 'blog',
+      runId: `r${slot}`,
+      scheduledFor: slot,
+      trigger: 'cron',
+      ...extra,
+    });
+    const T = (h: number) => `2026-04-19T${String(h).padStart(2, '0')}:00:00.000Z`;
+    const records: LogRecord[] = [
+      rec(T(12), 'run.end', { outcome: 'ok', durationMs: 1 }),
+      // 13:00 an outage: the primary answers 503, the run fails over and fails
+      rec(T(13), 'attempt.end', { provider: 'deepseek-v3', outcome: 'failed', httpStatus: 503, errorType: 'server' }),
+      rec(T(13), 'run.end', { outcome: 'failed', errorType: 'all-providers-failed' }),
+      // 14:00 and 15:00: the key variable is gone, no request is made
+      rec(T(14), 'run.end', { outcome: 'failed', errorType: 'missing-key' }),
+      rec(T(15), 'run.end', { outcome: 'failed', errorType: 'missing-key' }),
+    ];
+    const window = { since: new Date(T(12)), until: new Date(T(15)) };
+    const report = findGaps([hourly], await buildLedger([hourly], window, records, { now: new Date(T(16)) }));
+    expect(report.gaps).toHaveLength(1);
+    expect(report.gaps[0].cause).toBe('run: missing-key ×2; deepseek-v3: 503 ×1');
+  });
+});

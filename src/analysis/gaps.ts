@@ -7,6 +7,7 @@ import type { ReadStats } from '../log/reader.js';
 import {
   addTally,
   causeCounts,
+  preferAttempts,
   causeKey,
   CRASHED_REASON,
   formatCause,
@@ -104,6 +105,14 @@ export interface JobSummary {
   schedules: Array<{ from: string | null; schedule: string; tz: string }>;
 }
 
+/** A slot served by more than one successful run (two hosts, or a re-run that did not see the first). */
+export interface DoubledSlot {
+  job: string;
+  slot: string;
+  /** Successful runs of it (saturates at 127). */
+  runs: number;
+}
+
 export interface UnservedSlot {
   job: string;
   slot: string;
@@ -117,6 +126,8 @@ export interface GapReport {
   incidents: Incident[];
   /** Service a fallback kept up: each job's runs of slots served with degraded: true. */
   degraded: DegradedStretch[];
+  /** Slots served more than once, in time order per job. */
+  doubles: DoubledSlot[];
   skippedLines: number;
   late: LateSlot[];
   jobs: JobSummary[];
@@ -176,8 +187,9 @@ export function findGaps(
   jobs: readonly JobSchedule[],
   ledger: SlotLedger,
   timeline?: TimelineBuilder,
-): { gaps: Gap[]; late: LateSlot[]; jobs: JobSummary[]; degraded: DegradedStretch[] } {
+): { gaps: Gap[]; late: LateSlot[]; jobs: JobSummary[]; degraded: DegradedStretch[]; doubles: DoubledSlot[] } {
   const gaps: Gap[] = [];
+  const doubles: DoubledSlot[] = [];
   const degraded: DegradedStretch[] = [];
   const late: LateSlot[] = [];
   const summaries: JobSummary[] = [];
@@ -250,7 +262,11 @@ export function findGaps(
       } else closeStretch(judged.status === 'pending' ? null : judged.slot);
       if (judged.status === 'served') {
         const key = ledger.keyOf(judged.slot.getTime());
-        if (counter(book?.slots.get(key) ?? 0, OKS) > 1) summary.doubled++;
+        const oks = counter(book?.slots.get(key) ?? 0, OKS);
+        if (oks > 1) {
+          summary.doubled++;
+          doubles.push({ job: job.name, slot: judged.slot.toISOString(), runs: oks });
+        }
         const lateRun = book?.late.get(key);
         if (lateRun) late.push({ job: job.name, slot: judged.slot.toISOString(), ...lateRun });
         close(judged.slot);
@@ -261,7 +277,7 @@ export function findGaps(
         open.last = judged.slot;
         open.slots++;
         open[judged.status]++;
-        addTally(open.tally, judged.causes);
+        addTally(open.tally, preferAttempts(judged.causes));
       }
     }
     close(null);
@@ -271,7 +287,7 @@ export function findGaps(
   degraded.sort((a, b) => a.start.localeCompare(b.start) || a.job.localeCompare(b.job));
   gaps.sort((a, b) => a.start.localeCompare(b.start) || a.job.localeCompare(b.job));
   late.sort((a, b) => a.slot.localeCompare(b.slot) || a.job.localeCompare(b.job));
-  return { gaps, late, jobs: summaries, degraded };
+  return { doubles, gaps, late, jobs: summaries, degraded };
 }
 
 /** Fill a ledger from records (any iterable), e.g. in tests or from another source. */
@@ -332,6 +348,7 @@ export async function analyzeLogs(
     gaps: found.gaps,
     incidents: mergeIncidents(found.gaps, window.until),
     degraded: found.degraded,
+    doubles: found.doubles,
     skippedLines: stats.skippedLines, // readLedger has added the ledger's invalid records
     late: found.late,
     jobs: found.jobs,

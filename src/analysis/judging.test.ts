@@ -75,14 +75,40 @@ describe('judging begins when lucy-ops began', () => {
     // 10:00 to 12:00 came before the config existed; 13:00 and 14:00 should have run
     expect(unservedSlots([installed], ledger).map((s) => s.slot)).toEqual([T('13:00'), T('14:00')]);
     expect(findGaps([installed], ledger).jobs[0]).toMatchObject({ judgedFrom: T('12:30'), judgedBy: 'config' });
-    // written after the window: nothing in it is judged
-    const justNow: JobSchedule = { ...hourly, configWrittenMs: Date.parse(at('14:00')) + 1 };
-    const fresh = await buildLedger([justNow], window('10:00', '14:00'), []);
+    // written after the window (and before now): nothing in it is judged
+    const justNow: JobSchedule = { ...hourly, configWrittenMs: Date.parse(at('14:10')) };
+    const fresh = await buildLedger([justNow], window('10:00', '14:00'), [], { now: new Date(at('14:30')) });
     expect(unservedSlots([justNow], fresh)).toEqual([]);
     expect(findGaps([justNow], fresh).gaps).toEqual([]);
     // any record at all outranks the config's time
-    const ran = await buildLedger([justNow], window('10:00', '14:00'), run('blog', '11:00'));
+    const ran = await buildLedger([justNow], window('10:00', '14:00'), run('blog', '11:00'), {
+      now: new Date(at('14:30')),
+    });
     expect(findGaps([justNow], ran).jobs[0]).toMatchObject({ judgedFrom: T('11:00'), judgedBy: 'job' });
+  });
+
+  it('a job added to the config after the others ran owes nothing from before; a config dated ahead speaks from now', async () => {
+    const blog: JobSchedule = { ...hourly, name: 'blog' };
+    const added: JobSchedule = {
+      name: 'digest',
+      schedule: '0 * * * *',
+      tz: 'UTC',
+      configWrittenMs: Date.parse(at('12:10')),
+    };
+    const records = [
+      ...run('blog', '10:00'),
+      ...run('blog', '11:00'),
+      ...run('blog', '12:00'),
+      ...run('blog', '13:00'),
+    ];
+    const ledger = await buildLedger([blog, added], window('10:00', '13:30'), records, { now: new Date(at('13:30')) });
+    // digest: 13:00 is owed (after it was added); 10:00 to 12:00 are not
+    expect(unservedSlots([blog, added], ledger)).toEqual([{ job: 'digest', slot: T('13:00'), status: 'missing' }]);
+    expect(findGaps([blog, added], ledger).jobs[1]).toMatchObject({ judgedFrom: T('12:10'), judgedBy: 'config' });
+    // a config written "tomorrow" (a wrong clock where it was made): judged from now, never from the future
+    const ahead: JobSchedule = { ...added, configWrittenMs: Date.parse('2026-04-20T09:00:00Z') };
+    const later = await buildLedger([blog, ahead], window('10:00', '13:30'), records, { now: new Date(at('13:30')) });
+    expect(findGaps([blog, ahead], later).jobs[1]).toMatchObject({ judgedFrom: T('13:30'), judgedBy: 'config' });
   });
 
   it('a manual run of an old slot does not move the start back, but that slot is judged', async () => {

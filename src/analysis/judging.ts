@@ -3,8 +3,9 @@
  * schedule the job ran on at that time.
  *  - Judging begins at the job's first record in the logs read; a job with no record at all
  *    begins at the first record of any job (so a job whose crontab line was never installed is
- *    still found); with no records at all, when the config file was last written (a fresh
- *    install has nothing to answer for yet), else at the window's start. A slot before that which
+ *    still found) or when the config file was last written, whichever is later (a job just added
+ *    owes nothing from before it existed); with no records at all, when the config file was last
+ *    written (a fresh install has nothing to answer for yet), else at the window's start. A slot before that which
  *    records name (a manual or backfill run of it) is judged too.
  *  - A slot is judged by the schedule its job ran on then (each `run.start` names it); slots
  *    before the first record that names one, or of a job none names, by the config's.
@@ -13,8 +14,9 @@ import { slotsBetween } from '../schedule/slots.js';
 import type { JobSchedule, ScheduleMark, SlotLedger } from './ledger.js';
 
 /**
- * `job`: its own first record; `log`: the first record of any job; `config`: no records at all, so
- * from the config file's last write; `window`: no records and no config file time.
+ * `job`: its own first record; `log`: the first record of any job; `config`: no record of its own
+ * and the config file written after the log's first record (or no records at all), so from that
+ * write (never later than now); `window`: no records and no config file time.
  */
 export type JudgingBasis = 'job' | 'log' | 'config' | 'window';
 
@@ -27,8 +29,14 @@ export interface JudgingStart {
 export function judgingStart(job: JobSchedule, ledger: SlotLedger): JudgingStart {
   const own = ledger.jobs.get(job.name)?.first.ms ?? Infinity;
   if (Number.isFinite(own)) return { fromMs: own, basis: 'job' };
-  if (Number.isFinite(ledger.first.ms)) return { fromMs: ledger.first.ms, basis: 'log' };
-  if (job.configWrittenMs !== undefined) return { fromMs: job.configWrittenMs, basis: 'config' };
+  // a config dated ahead of the clock (copied from a host with a wrong clock) speaks from now
+  const written = job.configWrittenMs === undefined ? undefined : Math.min(job.configWrittenMs, ledger.nowMs);
+  // a job added to the config after the others ran is owed nothing from before it was added
+  if (Number.isFinite(ledger.first.ms))
+    return written !== undefined && written > ledger.first.ms
+      ? { fromMs: written, basis: 'config' }
+      : { fromMs: ledger.first.ms, basis: 'log' };
+  if (written !== undefined) return { fromMs: written, basis: 'config' };
   return { fromMs: ledger.sinceMs, basis: 'window' };
 }
 

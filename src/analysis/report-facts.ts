@@ -7,7 +7,15 @@
 import type { LogRecord } from '../log/types.js';
 import { newReadStats, readRecords } from '../log/reader.js';
 import { BreakerPeriods, type AlertMark, type BreakerPeriod } from './breaker-periods.js';
-import { attemptCauseKey, causeCounts, causeKey, CRASHED_REASON, formatCause, type CauseTally } from './cause.js';
+import {
+  attemptCauseKey,
+  causeCounts,
+  preferAttempts,
+  causeKey,
+  CRASHED_REASON,
+  formatCause,
+  type CauseTally,
+} from './cause.js';
 import { judgeSlots, type JudgedSlot } from './gaps.js';
 import { mergeIncidents, type GapSpan } from './incidents.js';
 import { SlotLedger, type JobSchedule, type Window } from './ledger.js';
@@ -177,7 +185,7 @@ export async function gatherReportFacts(
   const affected = rows
     .flatMap((row) => row.cells.filter((c) => AFFECTED.has(c.outcome)).map((c) => ({ job: row.job, ...c })))
     .sort((a, b) => a.slot.localeCompare(b.slot) || a.job.localeCompare(b.job));
-  const cause = formatCause(causeCounts(activity.failures));
+  const cause = formatCause(causeCounts(preferAttempts(activity.failures) ?? new Map()));
   stats.skippedLines += ledger.invalidRecords;
   return {
     since: window.since.toISOString(),

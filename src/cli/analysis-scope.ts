@@ -16,6 +16,8 @@ interface ScopeFlags {
   job?: string[];
   log?: string[];
   grace?: string;
+  /** The watchdog (`gaps --fail-on-gap`): the gap line speaks when something is owed, so no warning of a log not written yet. */
+  failOnGap?: boolean;
 }
 
 interface AnalysisScope {
@@ -53,6 +55,8 @@ export async function analysisScope(run: CommandRun, flags: ScopeFlags): Promise
   const { jobSchedulesFromConfig } = await import('../analysis/jobs.js');
   const jobs = jobSchedulesFromConfig(config, flags.job, graceMs);
   const { logSources } = await import('./log-sources.js');
-  const sources = await logSources(config.log, flags.log, (message) => run.warn(message));
+  const sources = await logSources(config.log, flags.log, (message) => run.warn(message), {
+    quietWhenMissing: Boolean(flags.failOnGap) && !process.stdout.isTTY,
+  });
   return { ...window, config, jobs, sources };
 }

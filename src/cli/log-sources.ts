@@ -19,6 +19,7 @@ export async function logSources(
   configured: string,
   extra: string[] = [],
   warn: (message: string) => void,
+  opts: { quietWhenMissing?: boolean } = {},
 ): Promise<string[]> {
   const { expandRotated } = await import('../log/reader.js');
   const fs = await import('node:fs');
@@ -37,10 +38,13 @@ export async function logSources(
     }
     return [configured, ...extra];
   }
-  warn(
-    extra.length > 0
-      ? `no job log at ${configured} (the configured log): reading only ${extra.map((f) => (f === '-' ? 'stdin' : f)).join(', ')}`
-      : `no job log at ${configured} yet: every slot in the window counts as missing`,
-  );
+  if (extra.length > 0)
+    warn(
+      `no job log at ${configured} (the configured log): reading only ${extra.map((f) => (f === '-' ? 'stdin' : f)).join(', ')}`,
+    );
+  else if (!opts.quietWhenMissing)
+    warn(
+      `no job log at ${configured} yet (no run has written one): slots since the config file was last written count as missing`,
+    );
   return extra;
 }

@@ -34,7 +34,7 @@ export async function renderGapReport(report: GapReport, opts: ViewOptions): Pro
   const out: string[] = [];
   const slotsTotal = report.jobs.reduce((n, j) => n + j.slots, 0);
   out.push(
-    c.bold(`Gaps from ${at(report.since)} to ${at(report.until)}`) +
+    c.bold(`Gaps from ${times.full(report.since)} to ${times.full(report.until)}`) +
       c.dim(
         `  ·  ${report.jobs.length} job(s), ${slotsTotal} slot(s)  ·  ${report.linesRead} line(s) read, ${report.skippedLines} skipped`,
       ),
@@ -116,15 +116,18 @@ export async function renderGapReport(report: GapReport, opts: ViewOptions): Pro
     out.push('');
   }
 
-  const doubled = report.jobs.filter((j) => j.doubled > 0);
-  if (doubled.length > 0)
-    out.push(c.yellow(`Served more than once: ${doubled.map((j) => `${j.job} ×${j.doubled}`).join(', ')}`), '');
+  if (report.doubles.length > 0) {
+    const shown = report.doubles.slice(0, 20).map((d) => `${d.job} ${at(d.slot, d.job)} ×${d.runs}`);
+    const more = report.doubles.length > 20 ? ` … and ${report.doubles.length - 20} more (see --json)` : '';
+    out.push(c.yellow(`Served more than once (${report.doubles.length}): ${shown.join(', ')}${more}`), '');
+  }
   if (report.skippedLines > 0)
     out.push(
       c.dim(
         `${report.skippedLines} line(s) were not job records (not JSON, truncated, or missing fields) and were skipped.`,
       ),
     );
+  out.push(c.dim(times.note(report.jobs.map((j) => j.job))));
   return out.join('\n').replace(/\n*$/, '\n');
 }
 

@@ -115,7 +115,7 @@ describe('postmortem gaps', () => {
     expect(found.stdout).not.toMatch(/\u001b\[/); // not a TTY: no colour
     // the watchdog's stdout goes to /dev/null in crontab: one stderr line says it, failed gaps included
     expect(found.stderr).toContain(
-      'lucy-ops: gaps: 2 gap(s), 4 unserved slot(s): threads from 14:15Z (3 failed); stories from 14:30Z (1 missing)',
+      'lucy-ops: gaps: 2 gap(s), 4 unserved slot(s): threads from 2026-04-19 14:15Z (3 failed); stories from 2026-04-19 14:30Z (1 missing)',
     );
     const clean = await cli('--config', configPath, 'postmortem', 'gaps', '--since', '2h', '--fail-on-gap');
     expect(clean.exitCode).toBe(0);

@@ -123,7 +123,7 @@ Exit codes: 0 done (gaps or not); 1 a gap was found under --fail-on-gap; 64 usag
             gaps: report.gaps.map((g) => ({ ...g, cause: g.cause ?? null })),
             incidents: report.incidents.map((i) => ({ ...i, cause: i.cause ?? null })),
           });
-        else if (flags.failOnGap && report.gaps.length === 0 && !process.stdout.isTTY) {
+        else if (flags.failOnGap && report.gaps.length === 0 && report.doubles.length === 0 && !process.stdout.isTTY) {
           // a watchdog in crontab: say nothing when all is well, so cron mails only about a gap
         } else {
           const [{ renderGapReport }, { viewTimes }] = await Promise.all([
@@ -132,6 +132,16 @@ Exit codes: 0 done (gaps or not); 1 a gap was found under --fail-on-gap; 64 usag
           ]);
           const times = viewTimes(now, config);
           process.stdout.write(await renderGapReport(report, { color: run.color, width, times }));
+        }
+        // a slot served twice (two hosts, a re-run that missed the first) is as wrong as one never
+        // served: the watchdog says so too, with the slots, and fails
+        if (flags.failOnGap && report.doubles.length > 0) {
+          const times = (await import('./time-format.js')).viewTimes(now, config);
+          const shown = report.doubles
+            .slice(0, 10)
+            .map((d) => `${d.job} ${times.full(d.slot, d.job)} (${d.runs} runs)`);
+          const more = report.doubles.length > 10 ? `, and ${report.doubles.length - 10} more` : '';
+          run.stderr(`served more than once: ${shown.join(', ')}${more}`);
         }
         if (flags.failOnGap && report.gaps.length > 0) {
           // one line on stderr whatever happens to stdout (the watchdog's >/dev/null): cron mails it,
@@ -144,6 +154,7 @@ Exit codes: 0 done (gaps or not); 1 a gap was found under --fail-on-gap; 64 usag
           await alertOnGaps(config, report.gaps, { now, since: report.since, until: report.until });
           return ExitCode.failed;
         }
+        if (flags.failOnGap && report.doubles.length > 0) return ExitCode.failed;
       }),
     );
 }
@@ -162,7 +173,7 @@ function gapsLine(
     ]
       .filter(Boolean)
       .join(', ');
-    return `${g.job} from ${times.at(g.start, g.job)} (${kinds})`;
+    return `${g.job} from ${times.full(g.start, g.job)} (${kinds})`;
   });
   return `gaps: ${gaps.length} gap(s), ${slots} unserved slot(s): ${each.join('; ')}`;
 }

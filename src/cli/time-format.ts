@@ -51,12 +51,12 @@ function partsOf(ms: number, tz: string): { date: string; time: string; zone: st
   };
 }
 
-/** `14:15Z` on the day of `now` (in `tz`), `2026-04-18 23:45Z` on any other. */
+/** `14:15Z` on the day of `now` (in `tz`), `2026-04-18 23:45Z` on any other (always, when `now` is NaN). */
 export function formatTime(at: string | number, now: number, tz = 'UTC'): string {
   const ms = typeof at === 'number' ? at : Date.parse(at);
   if (Number.isNaN(ms)) return String(at);
   const when = partsOf(ms, tz);
-  const day = when.date === partsOf(now, tz).date ? '' : `${when.date} `;
+  const day = !Number.isNaN(now) && when.date === partsOf(now, tz).date ? '' : `${when.date} `;
   return `${day}${when.time}${when.zone}`;
 }
 
@@ -88,6 +88,11 @@ export class DisplayTimes {
   /** An instant (`job`: a slot of that job, shown in its zone). */
   at(at: string | number, job?: string): string {
     return formatTime(at, this.now, this.zone(job));
+  }
+
+  /** With its date whatever the day: for lines read later and elsewhere (a cron mail), and a window's ends. */
+  full(at: string | number, job?: string): string {
+    return formatTime(at, NaN, this.zone(job));
   }
 
   /** "15:15Z (3h 17m)": when, and how long before now (or "in 5m" for a time still ahead). */
