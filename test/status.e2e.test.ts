@@ -49,6 +49,11 @@ describe('status after an afternoon with a failing primary', () => {
           end: null,
           slots: 1,
         },
+        lastFailure: {
+          slot: '2026-04-19T15:00:00.000Z',
+          at: expect.stringMatching(/^2026-04-19T15:30:1/),
+          error: expect.stringContaining('no provider could serve'),
+        },
         nextSlot: '2026-04-19T16:00:00.000Z',
       },
       {
@@ -60,6 +65,7 @@ describe('status after an afternoon with a failing primary', () => {
         degradedInARow: 2,
         lastServed: { slot: '2026-04-19T15:30:00.000Z', provider: 'llama-3.3-70b', degraded: true },
         lastGap: null,
+        lastFailure: null,
         nextSlot: '2026-04-19T15:45:00.000Z',
       },
     ]);
@@ -106,7 +112,7 @@ describe('status after an afternoon with a failing primary', () => {
     expect(lines.length).toBeLessThan(24);
     expect(screen).toMatch(/threads\s+15:30Z\s+ok by llama-3\.3-70b \(fallback\)\s+2 degraded\s+15:45Z \(in 13m\)/);
     expect(screen).toMatch(/blog\s+15:00Z\s+FAILED\s+1 unserved\s+16:00Z \(in 28m\)/);
-    expect(screen).toMatch(/deepseek-v3\s+open\s+15:15:0\dZ \(16m( \d+s)?\)/);
+    expect(screen).toMatch(/deepseek-v3\s+open\s+(down since )?15:15:0\dZ \(16m( \d+s)?\)/);
     expect(screen).toMatch(/qwen-72b\s+open by hand/);
     expect(screen).toContain('qwen-72b was tripped by hand (by: manual)');
     expect(screen).toMatch(/state: file store \(.*\) · times in UTC/);
@@ -193,7 +199,7 @@ describe('status after a gap that closed, from the log alone', () => {
     const human = await cli(dir, ['status', '--job', 'threads', '--since', '1h'], '2026-04-19T14:50:00Z');
     expect(human.stdout).toMatch(/^deepseek-v3 +closed +server 503 at 14:45:01Z$/m);
     expect(human.stdout).toContain(
-      'threads: 2 slot(s) unserved 14:15Z → 14:30Z, served again from 14:45Z; `lucy-ops backfill --job threads --since 2026-04-19T14:15Z` fills them',
+      'threads: 2 slot(s) unserved 14:15Z → 14:30Z, served again from 14:45Z; this fills them:\n  lucy-ops backfill --job threads --since 2026-04-19T14:15Z\n',
     );
   });
 });

@@ -1,5 +1,6 @@
 /**
- * What the job log says each provider did lately: its last answered request and its last failure.
+ * What the job log says each provider did lately (runs' attempts and `probe providers`): its last
+ * answered request and its last failure.
  * The breaker only counts failures in a row and keeps an error class; an on-call engineer asking
  * "is the primary failing?" also needs when it last failed, how, and whether it answered since.
  */
@@ -19,17 +20,22 @@ export interface ProviderActivity {
   lastFailure: ProviderFailure | null;
 }
 
-/** Feeds on attempt.end records; ignores everything else, including attempts skipped by an open breaker. */
+/** Feeds on attempt.end and probe records; ignores attempts skipped by an open breaker and everything else. */
 export class ProviderActivityBook {
   private readonly byProvider = new Map<string, ProviderActivity>();
 
   add(record: LogRecord): void {
-    if (record.event !== 'attempt.end' || typeof record.provider !== 'string') return;
-    if (record.outcome !== 'ok' && record.outcome !== 'failed') return;
+    if (typeof record.provider !== 'string') return;
+    let ok: boolean;
+    if (record.event === 'attempt.end' && (record.outcome === 'ok' || record.outcome === 'failed'))
+      ok = record.outcome === 'ok';
+    else if (record.event === 'probe' && typeof record.ok === 'boolean' && record.errorType !== 'missing-key')
+      ok = record.ok; // `probe providers` is a live observation too (a request never sent is none)
+    else return;
     let entry = this.byProvider.get(record.provider);
     if (!entry) this.byProvider.set(record.provider, (entry = { lastOk: null, lastFailure: null }));
     // records of several processes interleave in the log: keep the latest by time, not by position
-    if (record.outcome === 'ok') {
+    if (ok) {
       if (entry.lastOk === null || record.ts > entry.lastOk) entry.lastOk = record.ts;
     } else if (entry.lastFailure === null || record.ts > entry.lastFailure.at) {
       entry.lastFailure = { at: record.ts, job: record.job, error: failureText(record) };

@@ -39,6 +39,8 @@ export interface JobStatus {
    * served slot `end`. A gap that closed a moment ago still needs a backfill; null when none.
    */
   lastGap: { start: string; lastSlot: string; end: string | null; slots: number } | null;
+  /** The latest failed run in the records read: its slot and what it said (null: none failed). */
+  lastFailure: { slot: string; at: string; error: string } | null;
   /** The next slot after now (ISO). */
   nextSlot: string | null;
 }
@@ -53,9 +55,15 @@ export async function jobStatuses(
   const providers = new ProviderActivityBook();
   // who served each slot (the ledger keeps only fallbacks): job → slot ms → provider
   const servedBy = new Map<string, Map<number, string>>();
+  const failures = new Map<string, NonNullable<JobStatus['lastFailure']>>();
   for await (const record of records) {
     ledger.add(record);
     providers.add(record);
+    if (record.event === 'run.end' && record.outcome === 'failed') {
+      const seen = failures.get(record.job);
+      if (!seen || record.ts > seen.at)
+        failures.set(record.job, { slot: record.scheduledFor, at: record.ts, error: runError(record) });
+    }
     if (record.event === 'run.end' && record.outcome === 'ok' && typeof record.provider === 'string') {
       const slotMs = Date.parse(record.scheduledFor);
       let byJob = servedBy.get(record.job);
@@ -65,12 +73,28 @@ export async function jobStatuses(
     }
   }
   return {
-    jobs: jobs.map((job) => statusOf(job, ledger, servedBy.get(job.name) ?? new Map(), window.until)),
+    jobs: jobs.map((job) => ({
+      ...statusOf(job, ledger, servedBy.get(job.name) ?? new Map(), window.until),
+      lastFailure: failures.get(job.name) ?? null,
+    })),
     providers,
   };
 }
 
-function statusOf(job: JobSchedule, ledger: SlotLedger, servedBy: Map<number, string>, now: Date): JobStatus {
+/** What a failed run.end says went wrong: its message, else its class, else its exit. */
+function runError(record: LogRecord): string {
+  if (typeof record.error === 'string' && record.error) return record.error;
+  if (typeof record.errorType === 'string') return record.errorType;
+  if (typeof record.exitCode === 'number') return `exit ${record.exitCode}`;
+  return 'failed';
+}
+
+function statusOf(
+  job: JobSchedule,
+  ledger: SlotLedger,
+  servedBy: Map<number, string>,
+  now: Date,
+): Omit<JobStatus, 'lastFailure'> {
   const judged = [...judgeSlots(job, ledger)];
   const book = ledger.jobs.get(job.name);
   const running = (j: JudgedSlot) => {

@@ -28,7 +28,7 @@ export function renderStatus(report: StatusReport, opts: { width: number; c: Pal
   // terminal too narrow for the table gets two lines per job instead
   const jobRows = report.jobs.map((j) => jobRow(j, times, c));
   const jobHead = ['job', 'last slot', 'outcome', 'in a row', 'next slot'];
-  const jobColumns = { width, shrink: [0, 4], head: c.bold };
+  const jobColumns = { width, shrink: [0], head: c.bold };
   if (columnsFit(jobHead, jobRows, jobColumns)) out.push(columns(jobHead, jobRows, jobColumns));
   else out.push(jobRows.map((r) => stackedJob(r, width, c)).join('\n') + '\n');
 
@@ -40,15 +40,16 @@ export function renderStatus(report: StatusReport, opts: { width: number; c: Pal
     lastErrorCell(p, times, c),
   ]);
   const providerHead = ['provider', 'breaker', 'down since', 'retry', 'last error'];
-  const providerColumns = { width, shrink: [4], head: c.bold };
+  const providerColumns = { width, shrink: [] as number[], head: c.bold };
   if (columnsFit(providerHead, providerRows, providerColumns))
     out.push(columns(providerHead, providerRows, providerColumns));
   else out.push(providerRows.map((r) => stackedProvider(r, width, c)).join('\n') + '\n');
 
   const notes: string[] = [];
+  const note = (text: string) => notes.push(wrap(text, width));
   for (const p of report.providers) {
     if (p.by === 'manual' && p.state === 'open')
-      notes.push(
+      note(
         c.yellow(`${p.provider} was tripped by hand (by: manual); \`lucy-ops breaker reset ${p.provider}\` closes it`),
       );
   }
@@ -57,23 +58,27 @@ export function renderStatus(report: StatusReport, opts: { width: number; c: Pal
     if (!gap) continue;
     const span =
       gap.slots === 1 ? times.at(gap.start, j.job) : `${times.at(gap.start, j.job)} → ${times.at(gap.lastSlot, j.job)}`;
-    const fill = `\`lucy-ops backfill --job ${j.job} --since ${isoMinute(gap.start)}\``;
-    notes.push(
+    note(
       gap.end === null
-        ? c.red(`${j.job}: ${gap.slots} slot(s) unserved since ${span}; once it serves again, ${fill} fills them`)
+        ? c.red(`${j.job}: ${gap.slots} slot(s) unserved since ${span}; once it serves again, this fills them:`)
         : c.yellow(
-            `${j.job}: ${gap.slots} slot(s) unserved ${span}, served again from ${times.at(gap.end, j.job)}; ${fill} fills them`,
+            `${j.job}: ${gap.slots} slot(s) unserved ${span}, served again from ${times.at(gap.end, j.job)}; this fills them:`,
           ),
     );
+    // never wrapped: a command cut in two does not paste
+    notes.push(`  lucy-ops backfill --job ${j.job} --since ${isoMinute(gap.start)}`);
+    const failed = j.lastFailure;
+    if (failed && j.last?.outcome === 'failed')
+      note(c.red(`  its last run (${times.at(failed.slot, j.job)}) failed: ${failed.error}`));
   }
-  if (!report.log.found) notes.push(c.yellow(`no job log at ${report.log.path} yet: no run has been recorded`));
+  if (!report.log.found) note(c.yellow(`no job log at ${report.log.path} yet: no run has been recorded`));
   if (report.log.skippedLines > 0)
-    notes.push(c.dim(`${report.log.skippedLines} log line(s) were not records and were skipped`));
+    note(c.dim(`${report.log.skippedLines} log line(s) were not records and were skipped`));
   const store =
     `state: ${report.store.kind} store (${report.store.where})` +
     (report.store.fallback ? c.yellow(` — fallback: ${report.store.fallback}`) : '');
-  notes.push(c.dim(`${store} · ${times.note(report.jobs.map((j) => j.job))}`));
-  out.push(notes.map((n) => wrap(n, width)).join('\n'));
+  note(c.dim(`${store} · ${times.note(report.jobs.map((j) => j.job))}`));
+  out.push(notes.join('\n'));
   return out.join('\n').replace(/\n*$/, '\n');
 }
 
@@ -90,7 +95,7 @@ function lastErrorCell(p: ProviderRow, times: DisplayTimes, c: Palette): string 
   const failure = p.lastFailure;
   if (!failure) return p.lastError ?? '';
   const text = `${failure.error} at ${times.at(failure.at)}`;
-  return p.lastOk !== null && p.lastOk > failure.at ? c.dim(`${text}; ok since`) : text;
+  return p.lastOk !== null && p.lastOk > failure.at ? c.dim(`${text}; ok at ${times.at(p.lastOk)}`) : text;
 }
 
 /** `2026-04-19T14:15Z`: a time to paste into --since. */
