@@ -138,10 +138,10 @@ it('a missing or empty API key variable: exit 78 (as generate), the others still
   // people see a request that was never sent as such: no latency, no "NO", and why
   const human = await runCli(['probe', 'providers'], { cwd: dir, env: { LUCY_TEST_SET_KEY: secret } });
   expect(human.stdout).toMatch(/^deepseek-v3\s+deepseek-v3\s+not sent\s+-\s+-\s+missing-key/m);
-  expect(human.stdout).toContain('no provider answered; 1 not tried: key variable unset');
+  expect(human.stdout).toContain('no provider answered; 1 not tried: key variable unset or empty');
   const none = await runCli(['probe', 'providers'], { cwd: dir, env: { LUCY_TEST_SET_KEY: '' } });
   expect(none.exitCode).toBe(78);
-  expect(none.stdout).toContain('no provider answered; 2 not tried: key variable unset');
+  expect(none.stdout).toContain('no provider answered; 2 not tried: key variable unset or empty');
 });
 
 it('a 404 from a baseUrl without /v1 says the likely fix', async () => {

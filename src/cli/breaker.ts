@@ -95,8 +95,11 @@ Changes are written to the job log as breaker.open / breaker.close records with 
           const t = await board.trip(provider, forMs);
           const view = await board.view(provider);
           log('breaker.open', { provider, from: t.from, by: 'manual', forMs, retryAt: view.retryAt });
+          const until = view.retryAt
+            ? (await import('./time-format.js')).viewTimes(ctx.clock.now()).until(view.retryAt)
+            : '?';
           say(
-            `${provider}: breaker open until ${view.retryAt} (tripped by hand; \`lucy-ops breaker reset ${provider}\` closes it)${hostOnly(ctx)}`,
+            `${provider}: breaker open until ${until} (tripped by hand; \`lucy-ops breaker reset ${provider}\` closes it)${hostOnly(ctx)}`,
             json,
           );
           await show(ctx, json, board, { changed: [t] });

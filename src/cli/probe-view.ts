@@ -42,10 +42,12 @@ export function printProbe(
     for (const r of results) if (!r.ok && r.error) text += chalk.dim(`${r.provider}: ${r.error}`) + '\n';
   for (const r of results) if (r.note) text += (r.keptOpen ? chalk.yellow(r.note) : r.note) + '\n';
   // a request never sent is neither an answer nor an outage: say which it was
-  const notTried = unsent ? `; ${unsent} not tried: key variable unset` : '';
+  const notTried = unsent ? `; ${unsent} not tried: key variable unset or empty` : '';
   const verdict =
     unsent === results.length
-      ? chalk.yellow('no request sent: every provider’s key variable is unset (a missing secret, not an outage)')
+      ? chalk.yellow(
+          'no request sent: every provider’s key variable is unset or empty (a missing secret, not an outage)',
+        )
       : answered === 0
         ? chalk.red(`no provider answered${notTried}`)
         : answered < results.length

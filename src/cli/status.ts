@@ -34,6 +34,7 @@ Examples:
   lucy-ops status                     # first step of every incident
   lucy-ops status --json | jq '.jobs[] | select(.failuresInARow > 0)'
   lucy-ops status --since 3d --job blog
+  lucy-ops status --tz local          # times in this host's zone (default: UTC, a job's slots in its tz)
 
 Exit codes: 0 shown (whatever the state of the jobs); 64 usage error; 78 configuration error (or
 state this user cannot read).`,
