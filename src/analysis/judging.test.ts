@@ -87,9 +87,10 @@ describe('judging begins when lucy-ops began', () => {
     expect(findGaps([justNow], ran).jobs[0]).toMatchObject({ judgedFrom: T('11:00'), judgedBy: 'job' });
   });
 
-  it('a job added to the config after the others ran owes nothing from before; a config dated ahead speaks from now', async () => {
+  it('a job with no record of its own is judged from the first record of any job, whatever the config file’s time', async () => {
     const blog: JobSchedule = { ...hourly, name: 'blog' };
-    const added: JobSchedule = {
+    // its crontab line was never installed; the config was touched (a deploy) at 12:10
+    const never: JobSchedule = {
       name: 'digest',
       schedule: '0 * * * *',
       tz: 'UTC',
@@ -101,14 +102,20 @@ describe('judging begins when lucy-ops began', () => {
       ...run('blog', '12:00'),
       ...run('blog', '13:00'),
     ];
-    const ledger = await buildLedger([blog, added], window('10:00', '13:30'), records, { now: new Date(at('13:30')) });
-    // digest: 13:00 is owed (after it was added); 10:00 to 12:00 are not
-    expect(unservedSlots([blog, added], ledger)).toEqual([{ job: 'digest', slot: T('13:00'), status: 'missing' }]);
-    expect(findGaps([blog, added], ledger).jobs[1]).toMatchObject({ judgedFrom: T('12:10'), judgedBy: 'config' });
-    // a config written "tomorrow" (a wrong clock where it was made): judged from now, never from the future
-    const ahead: JobSchedule = { ...added, configWrittenMs: Date.parse('2026-04-20T09:00:00Z') };
-    const later = await buildLedger([blog, ahead], window('10:00', '13:30'), records, { now: new Date(at('13:30')) });
-    expect(findGaps([blog, ahead], later).jobs[1]).toMatchObject({ judgedFrom: T('13:30'), judgedBy: 'config' });
+    const ledger = await buildLedger([blog, never], window('10:00', '13:30'), records, { now: new Date(at('13:30')) });
+    expect(unservedSlots([blog, never], ledger).map((s) => s.slot)).toEqual([
+      T('10:00'),
+      T('11:00'),
+      T('12:00'),
+      T('13:00'),
+    ]);
+    expect(findGaps([blog, never], ledger).jobs[1]).toMatchObject({ judgedFrom: T('10:00'), judgedBy: 'log' });
+  });
+
+  it('with no records at all, a config dated ahead of the clock counts from now, never from the future', async () => {
+    const ahead: JobSchedule = { ...hourly, configWrittenMs: Date.parse('2026-04-20T09:00:00Z') };
+    const ledger = await buildLedger([ahead], window('10:00', '13:30'), [], { now: new Date(at('13:30')) });
+    expect(findGaps([ahead], ledger).jobs[0]).toMatchObject({ judgedFrom: T('13:30'), judgedBy: 'config' });
   });
 
   it('a manual run of an old slot does not move the start back, but that slot is judged', async () => {

@@ -3,9 +3,9 @@
  * schedule the job ran on at that time.
  *  - Judging begins at the job's first record in the logs read; a job with no record at all
  *    begins at the first record of any job (so a job whose crontab line was never installed is
- *    still found) or when the config file was last written, whichever is later (a job just added
- *    owes nothing from before it existed); with no records at all, when the config file was last
- *    written (a fresh install has nothing to answer for yet), else at the window's start. A slot before that which
+ *    still found; a touch of the config cannot hide it); with no records at all, when the config
+ *    file was last written (a fresh install has nothing to answer for yet; never later than now),
+ *    else at the window's start. A slot before that which
  *    records name (a manual or backfill run of it) is judged too.
  *  - A slot is judged by the schedule its job ran on then (each `run.start` names it); slots
  *    before the first record that names one, or of a job none names, by the config's.
@@ -14,9 +14,8 @@ import { slotsBetween } from '../schedule/slots.js';
 import type { JobSchedule, ScheduleMark, SlotLedger } from './ledger.js';
 
 /**
- * `job`: its own first record; `log`: the first record of any job; `config`: no record of its own
- * and the config file written after the log's first record (or no records at all), so from that
- * write (never later than now); `window`: no records and no config file time.
+ * `job`: its own first record; `log`: the first record of any job; `config`: no records at all, so
+ * from the config file's last write (never later than now); `window`: no records and no config file time.
  */
 export type JudgingBasis = 'job' | 'log' | 'config' | 'window';
 
@@ -31,11 +30,10 @@ export function judgingStart(job: JobSchedule, ledger: SlotLedger): JudgingStart
   if (Number.isFinite(own)) return { fromMs: own, basis: 'job' };
   // a config dated ahead of the clock (copied from a host with a wrong clock) speaks from now
   const written = job.configWrittenMs === undefined ? undefined : Math.min(job.configWrittenMs, ledger.nowMs);
-  // a job added to the config after the others ran is owed nothing from before it was added
-  if (Number.isFinite(ledger.first.ms))
-    return written !== undefined && written > ledger.first.ms
-      ? { fromMs: written, basis: 'config' }
-      : { fromMs: ledger.first.ms, basis: 'log' };
+  // The config file's time is no evidence of when a job was added (any edit, deploy or checkout
+  // moves it): trusting it would let a touch hide a job whose crontab line never ran. So once
+  // anything has run, a job with no record of its own is judged from the first record of any job.
+  if (Number.isFinite(ledger.first.ms)) return { fromMs: ledger.first.ms, basis: 'log' };
   if (written !== undefined) return { fromMs: written, basis: 'config' };
   return { fromMs: ledger.sinceMs, basis: 'window' };
 }
