@@ -345,6 +345,33 @@ describe('token, health, and shutdown', () => {
     expect(JSON.stringify(log) + s.stderr()).not.toContain(token);
   });
 
+  it('without a token, a web page cannot reach it: another Host, another Origin or a non-JSON post is 403', async () => {
+    const openDir = tempProject(simConfig({ primary: sim.url }));
+    const s = await startServe(openDir);
+    started.push(s);
+    sim.setScript({ '*': { kind: 'ok' } });
+    const { request } = await import('undici');
+    const port = new URL(s.url).port;
+    const post = (headers: Record<string, string>) =>
+      request(`${s.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ model: 'auto', messages: [{ role: 'user', content: 'hi' }] }),
+      });
+    const rebound = await post({ host: `attacker.example:${port}`, 'content-type': 'application/json' });
+    expect(rebound.statusCode).toBe(403);
+    expect(await rebound.body.text()).toContain('Host');
+    const page = await post({ origin: 'http://attacker.example', 'content-type': 'application/json' });
+    expect(page.statusCode).toBe(403);
+    await page.body.dump();
+    const form = await post({ 'content-type': 'text/plain' });
+    expect(form.statusCode).toBe(403);
+    await form.body.dump();
+    const sdkLike = await post({ 'content-type': 'application/json' });
+    expect(sdkLike.statusCode).toBe(200);
+    await sdkLike.body.dump();
+  });
+
   it('a 503 from an open chain says Retry-After, and the openai client waits that long before its retry', async () => {
     // one failure opens each breaker for 3 s: the first request finds every provider down
     const openDir = tempProject(
