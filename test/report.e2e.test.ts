@@ -183,4 +183,40 @@ describe('postmortem report --md with hostile log text', () => {
     expect(r.stdout).not.toMatch(/(?<!\\)<img/); // raw HTML,
     expect(r.stdout).not.toMatch(/(?<!\\)\[click me(?<!\\)\]\(/); // or a link
   });
+
+  it('a breaker or alert name from the log cannot close the timeline fence or carry HTML or escapes', async () => {
+    const fenceBreaker = 'evil\n```\n<script>alert(5)</script>\u001b]0;title\u0007';
+    const base = { job: 'threads', runId: 'evil-2', scheduledFor: '2026-04-19T16:15:00.000Z', trigger: 'cron' };
+    const records = [
+      {
+        ts: '2026-04-19T16:15:01.000Z',
+        level: 'warn',
+        event: 'breaker.open',
+        ...base,
+        provider: fenceBreaker,
+        from: 'closed',
+      },
+      {
+        ts: '2026-04-19T16:15:02.000Z',
+        level: 'warn',
+        event: 'alert.sent',
+        ...base,
+        kind: '<img src=x onerror=alert(6)>',
+      },
+    ];
+    const file = path.join(root, 'evil2.jsonl');
+    fs.writeFileSync(file, records.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    const r = await runCli(['postmortem', 'report', ...WINDOW, '--log', file, '--md', '-'], { cwd, env });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).not.toContain('\u001b');
+    // the timeline's fence is longer than any backtick run inside it, so the block stays one block
+    const opening = r.stdout.match(/^(`{3,})text$/m);
+    expect(opening).not.toBeNull();
+    expect(opening![1].length).toBeGreaterThan(3);
+    // outside that block (where text is literal), no raw HTML
+    const [before, rest] = r.stdout.split(`${opening![1]}text\n`);
+    const after = rest.slice(rest.indexOf(`\n${opening![1]}\n`) + opening![1].length + 2);
+    expect(before + after).not.toMatch(/(?<!\\)<(script|img)/);
+    expect(after).toContain('alert **\\<img');
+  });
 });

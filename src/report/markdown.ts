@@ -37,12 +37,13 @@ export function renderMarkdown(facts: ReportFacts): string {
     );
     for (const i of facts.incidents)
       out.push(
-        `| ${when(i.start)} | ${i.end ? when(i.end) : 'still going on'} | ${formatDuration(i.durationMs)} | ${i.jobs.join(', ')} | ${i.slots} | ${cellText(i.cause ?? '—')} |`,
+        `| ${when(i.start)} | ${i.end ? when(i.end) : 'still going on'} | ${formatDuration(i.durationMs)} | ${cellText(i.jobs.join(', '))} | ${i.slots} | ${cellText(i.cause ?? '—')} |`,
       );
     out.push('');
   }
 
-  out.push('## Timeline', '', '```text', ...textTimeline(facts), '```', '');
+  const timeline = textTimeline(facts);
+  out.push('## Timeline', '', `${fence(timeline)}text`, ...timeline, fence(timeline), '');
 
   out.push('## What the providers saw', '');
   out.push('| provider | requests | ok | failed | errors | skipped by the open breaker (requests saved) |');
@@ -62,7 +63,7 @@ export function renderMarkdown(facts: ReportFacts): string {
       );
     }
     for (const a of facts.alerts)
-      out.push(`- alert **${a.kind}** at ${when(a.at)}${a.summary ? `: ${cellText(a.summary)}` : ''}`);
+      out.push(`- alert **${inlineText(a.kind)}** at ${when(a.at)}${a.summary ? `: ${cellText(a.summary)}` : ''}`);
     out.push('');
   }
 
@@ -72,7 +73,7 @@ export function renderMarkdown(facts: ReportFacts): string {
     out.push('| job | slot | outcome | served by | error | tries |', '|---|---|---|---|---|---|');
     for (const s of facts.affected)
       out.push(
-        `| ${s.job} | ${when(s.slot)} | ${outcomeText(s)} | ${cellText(s.provider ?? '—')} | ${cellText(s.error ?? '—')} | ${cellText(s.tries ?? '—')} |`,
+        `| ${cellText(s.job)} | ${when(s.slot)} | ${outcomeText(s)} | ${cellText(s.provider ?? '—')} | ${cellText(s.error ?? '—')} | ${cellText(s.tries ?? '—')} |`,
       );
   }
   return out.join('\n') + '\n';
@@ -83,7 +84,18 @@ export function renderMarkdown(facts: ReportFacts): string {
  * link (`<`, `>`, `[`, `]` escaped), since any file passed with --log can put text there.
  */
 function inlineText(text: string): string {
-  return text.replace(/\s*[\r\n]+\s*/g, ' ').replace(/[<>[\]]/g, (c) => `\\${c}`);
+  return oneLine(text).replace(/[<>[\]]/g, (c) => `\\${c}`);
+}
+
+/** One line of plain characters: line breaks and other control characters (terminal escapes) become spaces. */
+function oneLine(text: string): string {
+  return text.replace(/\s*[\r\n]+\s*/g, ' ').replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ');
+}
+
+/** A code fence longer than any run of backticks in `lines`, so no line of them can close it. */
+function fence(lines: string[]): string {
+  const longest = Math.max(0, ...lines.flatMap((l) => (l.match(/`+/g) ?? []).map((run) => run.length)));
+  return '`'.repeat(Math.max(3, longest + 1));
 }
 
 /** A table cell's text: inline text, and no pipe to break the row. */
@@ -107,7 +119,12 @@ function textTimeline(facts: ReportFacts): string[] {
       : (NICE_STEPS.find((ms) => spanMs / ms <= MAX_COLUMNS) ?? spanMs / MAX_COLUMNS);
   const columns = Math.max(1, Math.ceil((spanMs || 1) / stepMs));
   const col = (ms: number) => Math.min(columns - 1, Math.max(0, Math.floor((ms - sinceMs) / stepMs)));
-  const labels = [...facts.jobs.map((j) => j.job), ...facts.breakers.map((b) => `breaker ${b.provider}`), 'alerts'];
+  // names come from the logs read: one line each, so none can break the fence or the columns
+  const labels = [
+    ...facts.jobs.map((j) => oneLine(j.job)),
+    ...facts.breakers.map((b) => `breaker ${oneLine(b.provider)}`),
+    'alerts',
+  ];
   const width = Math.max(...labels.map((l) => l.length));
   const line = (label: string, cells: string[]) => `${label.padEnd(width)}  ${cells.join('')}`.trimEnd();
 
@@ -131,7 +148,7 @@ function textTimeline(facts: ReportFacts): string[] {
         worst[c] = cell.outcome;
     }
     worst.forEach((o, c) => (cells[c] = o ? OUTCOME_SYMBOL[o] : ' '));
-    out.push(line(job.job, cells));
+    out.push(line(oneLine(job.job), cells));
   }
   const untilMs = Date.parse(facts.until);
   for (const b of facts.breakers) {
@@ -139,7 +156,7 @@ function textTimeline(facts: ReportFacts): string[] {
     const [from, to] = [col(Date.parse(b.from)), col(b.until ? Date.parse(b.until) : untilMs)];
     for (let c = from; c <= to; c++) cells[c] = '=';
     for (const t of b.trials) cells[col(Date.parse(t.at))] = t.result === 'closed' ? ']' : '|';
-    out.push(line(`breaker ${b.provider}`, cells));
+    out.push(line(`breaker ${oneLine(b.provider)}`, cells));
   }
   const alerts = Array<string>(columns).fill(' ');
   for (const a of facts.alerts) alerts[col(Date.parse(a.at))] = '^';
