@@ -118,6 +118,22 @@ describe('judging begins when lucy-ops began', () => {
     expect(findGaps([ahead], ledger).jobs[0]).toMatchObject({ judgedFrom: T('13:30'), judgedBy: 'config' });
   });
 
+  it('records that cannot speak for the cron jobs do not move judging: serve and probe records, absurd times', async () => {
+    const installed: JobSchedule = { ...hourly, configWrittenMs: Date.parse(at('12:30')) };
+    const serve = run('serve', '10:00').map((r) => ({ ...r, trigger: 'manual' as const }));
+    const probe = run('probe', '10:30').map((r) => ({ ...r, trigger: 'manual' as const }));
+    const ledger = await buildLedger([installed], window('10:00', '14:00'), [...serve, ...probe]);
+    // no cron job has run: judged from the config's write, not from serve's first request
+    expect(findGaps([installed], ledger).jobs[0]).toMatchObject({ judgedFrom: T('12:30'), judgedBy: 'config' });
+    // a record from "year 1", or a cron record naming a slot days before its own time, is no evidence
+    const ancient = run('other', '13:00').map((r) => ({ ...r, ts: '0001-01-01T00:00:00.000Z' }));
+    const stale = run('other', '13:00').map((r) => ({ ...r, scheduledFor: '2026-04-10T13:00:00.000Z' }));
+    for (const records of [ancient, stale]) {
+      const l = await buildLedger([installed], window('10:00', '14:00'), [...records, ...run('other', '13:00')]);
+      expect(findGaps([installed], l).jobs[0]).toMatchObject({ judgedFrom: T('13:00'), judgedBy: 'log' });
+    }
+  });
+
   it('a manual run of an old slot does not move the start back, but that slot is judged', async () => {
     const records: LogRecord[] = [
       ...run('blog', '14:00'),

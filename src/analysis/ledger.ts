@@ -109,20 +109,24 @@ export class Earliest {
   note(ts: string, scheduledFor: string, trigger: string): void {
     const cron = trigger === 'cron';
     if (canonical(ts) && (!cron || canonical(scheduledFor))) {
-      // ISO strings in one shape compare as text: a Date.parse only for a new earliest
+      // ISO strings in one shape compare as text: the rules below only for a new earliest
       const text = cron && scheduledFor < ts ? scheduledFor : ts;
-      if (this.text === '' || text < this.text) this.set(Date.parse(text));
+      if (this.text === '' || text < this.text)
+        this.noteAt(Date.parse(ts), cron ? Date.parse(scheduledFor) : NaN, cron);
       return;
     }
-    const t = Date.parse(ts);
-    const slot = cron ? Date.parse(scheduledFor) : NaN;
-    const ms = Number.isNaN(slot) ? t : Number.isNaN(t) ? slot : Math.min(t, slot);
-    if (ms < this.ms) this.set(ms);
+    this.noteAt(Date.parse(ts), cron ? Date.parse(scheduledFor) : NaN, cron);
   }
 
-  /** `note` for times already read as epoch ms (from canonical ISO text: the same result). */
+  /**
+   * `note` for times already read as epoch ms. A cron run speaks from its slot only when it was
+   * written within a day of it (cron starts a run at its slot; a record naming a slot from long
+   * before its own time is not evidence of that slot), and no time before 2000 speaks at all (a
+   * crafted or broken record must not move judging back to year 1).
+   */
   noteAt(tsMs: number, slotMs: number, cron: boolean): void {
-    const ms = cron && slotMs < tsMs ? slotMs : tsMs;
+    const fromSlot = cron && slotMs < tsMs && tsMs - slotMs <= DAY_MS;
+    const ms = Number.isNaN(tsMs) ? (cron ? slotMs : NaN) : fromSlot ? slotMs : tsMs;
     if (ms < this.ms) this.set(ms);
   }
 
@@ -132,11 +136,29 @@ export class Earliest {
   }
 
   private set(ms: number): void {
-    if (Number.isNaN(ms)) return;
+    if (Number.isNaN(ms) || ms < PLAUSIBLE_FROM_MS) return;
     this.ms = ms;
     this.text = new Date(ms).toISOString();
   }
 }
+
+const DAY_MS = 24 * 3600_000;
+
+/**
+ * Records lucy-ops writes about itself rather than a scheduled job (serve's requests, probes, hand
+ * changes to breakers, the watchdog's alerts): they do not say when the cron jobs began.
+ */
+function notAJob(jobName: string): boolean {
+  return (
+    jobName === 'serve' ||
+    jobName.startsWith('serve:') ||
+    jobName === 'probe' ||
+    jobName === 'breaker' ||
+    jobName === 'gaps'
+  );
+}
+/** 2000-01-01: no lucy-ops record is older; an earlier time is a broken or crafted one. */
+const PLAUSIBLE_FROM_MS = Date.UTC(2000, 0, 1);
 
 /** `2026-04-19T14:15:00.000Z`, as JobLog writes every time. */
 function canonical(text: string): boolean {
@@ -253,7 +275,7 @@ export class SlotLedger {
     tz: string | undefined,
   ): void {
     const cron = trigger === 'cron';
-    this.first.noteAt(tsMs, slotMs, cron);
+    if (!notAJob(jobName)) this.first.noteAt(tsMs, slotMs, cron);
     const book = this.jobs.get(jobName);
     if (!book) return;
     book.first.noteAt(tsMs, slotMs, cron);
@@ -265,7 +287,7 @@ export class SlotLedger {
   /** runServed with the times already read (byte-decode.ts). */
   runServedAt(jobName: string, slotMs: number, tsMs: number, durationMs: number, trigger: string): void {
     const cron = trigger === 'cron';
-    this.first.noteAt(tsMs, slotMs, cron);
+    if (!notAJob(jobName)) this.first.noteAt(tsMs, slotMs, cron);
     const book = this.jobs.get(jobName);
     if (!book) return;
     book.first.noteAt(tsMs, slotMs, cron);
@@ -296,7 +318,7 @@ export class SlotLedger {
 
   /** Any record of a run: when lucy-ops first wrote about the job, and about any job. */
   private noteRecord(jobName: string, ts: string, scheduledFor: string, trigger: string): void {
-    this.first.note(ts, scheduledFor, trigger);
+    if (!notAJob(jobName)) this.first.note(ts, scheduledFor, trigger);
     this.jobs.get(jobName)?.first.note(ts, scheduledFor, trigger);
   }
 
