@@ -21,6 +21,22 @@ export function terminalWidth(
   return Number.isInteger(fromEnv) && fromEnv > 20 ? fromEnv : undefined;
 }
 
+/**
+ * A report for a terminal with every string made printable: text read from a log or a provider
+ * (a job name, an error body) may hold terminal escapes, and a human view must not replay them.
+ * Line breaks and tabs stay; other control characters become "?".
+ */
+export function printableDeep<T>(value: T): T {
+  if (typeof value === 'string') return value.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '?') as T;
+  if (Array.isArray(value)) return value.map((v) => printableDeep(v)) as T;
+  if (value && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = printableDeep(v);
+    return out as T;
+  }
+  return value;
+}
+
 /** `s` cut to `width` printable characters, ending in "…" when cut (colour is dropped from a cut cell). */
 export function truncate(s: string, width: number): string {
   if (visibleWidth(s) <= width) return s;

@@ -2,6 +2,7 @@
 import type { GapReport } from '../analysis/gaps.js';
 import type { Incident } from '../analysis/incidents.js';
 import { formatDuration } from '../time.js';
+import { printableDeep } from './columns.js';
 import { boxed, rendered, tableLook } from './table-look.js';
 import { DisplayTimes } from './time-format.js';
 
@@ -15,7 +16,8 @@ export interface ViewOptions {
   times?: DisplayTimes;
 }
 
-export async function renderGapReport(report: GapReport, opts: ViewOptions): Promise<string> {
+export async function renderGapReport(raw: GapReport, opts: ViewOptions): Promise<string> {
+  const report = printableDeep(raw);
   const [{ Chalk }, { default: Table }] = await Promise.all([import('chalk'), import('cli-table3')]);
   const c = new Chalk({ level: opts.color ? 1 : 0 });
   const times = opts.times ?? new DisplayTimes(Date.parse(report.until));

@@ -1,7 +1,7 @@
 /** Human output of `lucy-ops status`: jobs, then providers, then where the state lives. Fits `width`. */
 import type { StatusReport } from '../jobs/status-report.js';
 import type { JobStatus } from '../analysis/status.js';
-import { columns, columnsFit, wrap } from './columns.js';
+import { columns, columnsFit, printableDeep, wrap } from './columns.js';
 import type { DisplayTimes } from './time-format.js';
 
 type Paint = (s: string) => string;
@@ -13,7 +13,8 @@ export interface Palette {
   green: Paint;
 }
 
-export function renderStatus(report: StatusReport, opts: { width: number; c: Palette; times: DisplayTimes }): string {
+export function renderStatus(raw: StatusReport, opts: { width: number; c: Palette; times: DisplayTimes }): string {
+  const report = printableDeep(raw);
   const { c, width, times } = opts;
   const out: string[] = [];
   out.push(

@@ -56,6 +56,15 @@ describe('scrubbing', () => {
     expect(out).not.toMatch(/opaque/);
     expect(out.length).toBeLessThanOrEqual(200);
   });
+
+  it('safeSnippet: no terminal escapes, and a key split by a tag is still found', () => {
+    const body = '\u001b]0;PWNED\u0007\u001b[2J\u001b[31mfake: all good\u001b[0m';
+    const out = safeSnippet(body);
+    expect(out).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
+    expect(out).toContain('fake: all good');
+    const key = 'Xk9zQ2vLmN7pR4tW';
+    expect(safeSnippet(`<html>bad key Xk9zQ2<b></b>vLmN7pR4tW`, [key])).not.toMatch(/vLmN7pR4tW/);
+  });
 });
 
 describe('deadline marking and wrapping', () => {

@@ -146,8 +146,16 @@ function scrub(text: string, secrets: readonly (string | undefined)[]): string {
 
 /** A provider's own error text, made short and safe: tags stripped, whitespace collapsed, ≤ max chars. */
 export function safeSnippet(text: string, secrets: readonly (string | undefined)[] = [], max = 200): string {
-  const plain = text.replace(/<(script|style)[\s\S]*?<\/\1>/gi, ' ').replace(/<[^>]*>/g, ' ');
-  const oneLine = plain.replace(/\s+/g, ' ').trim();
+  const bare = text.replace(/<(script|style)[\s\S]*?<\/\1>/gi, ' ');
+  // tags become spaces, unless without them a known secret appears ("Xk9z<b></b>Q2..."): then the
+  // glued text is the one shown, scrubbed, so no key survives split in two
+  const glued = bare.replace(/<[^>]*>/g, '');
+  const plain = scrub(glued, secrets) !== glued ? glued : bare.replace(/<[^>]*>/g, ' ');
+  // no control characters: an error body's terminal escapes must not reach a terminal or a cron mail
+  const oneLine = plain
+    .replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
   const scrubbed = scrub(oneLine, secrets);
   return scrubbed.length > max ? `${scrubbed.slice(0, max - 1)}…` : scrubbed;
 }
