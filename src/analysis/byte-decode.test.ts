@@ -137,6 +137,31 @@ describe('decodeGapBytes', () => {
     expect(fast.degraded).toEqual(plain.degraded);
   });
 
+  it('a line that repeats a key goes to the full parse, so both paths tell one story', async () => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'lucy-bytes-')), 'jobs.jsonl');
+    const slot = (h: number) => `2028-02-27T${String(h).padStart(2, '0')}:00:00.000Z`;
+    const head = (h: number) =>
+      `{"ts":"${slot(h).replace(':00.000Z', ':05.000Z')}","level":"info","event":"run.end","job":"blog","runId":"r${h}","scheduledFor":"${slot(h)}","trigger":"cron"`;
+    const lines = [
+      `${head(1)},"outcome":"ok","durationMs":5}`,
+      // JobLog's shape, then the same keys again: JSON.parse keeps the last ones
+      `${head(2)},"outcome":"ok","outcome":"failed","durationMs":5}`,
+      `${head(3)},"outcome":"ok","job":"other","durationMs":5}`,
+      `${head(4)},"outcome":"ok","scheduledFor":"${slot(9)}","durationMs":5}`,
+      `${head(5)},"outcome":"ok","durationMs":5}`,
+    ];
+    fs.writeFileSync(file, lines.join('\n') + '\n');
+    const window = { since: new Date(slot(1)), until: new Date(slot(5)) };
+    const fast = await analyzeLogs(JOBS.slice(0, 1), window, [file], { rotated: false, parallel: { threads: 1 } });
+    const plain = findGaps(
+      JOBS.slice(0, 1),
+      await buildLedger(JOBS.slice(0, 1), window, readRecords([file], { rotated: false })),
+    );
+    expect(fast.gaps).toEqual(plain.gaps);
+    expect(fast.jobs).toEqual(plain.jobs);
+    expect(fast.gaps.map((g) => [g.start, g.slots])).toEqual([[slot(2), 3]]);
+  });
+
   it('reads the common lines from bytes and hands every other line on', () => {
     const seen: unknown[][] = [];
     const sink: GapByteSink = {

@@ -93,6 +93,9 @@ export function decodeGapBytes(
   if (triggerEnd < 0) return undefined;
   const restAt = triggerEnd + 1;
   if (b[restAt] !== 44 /* , */ && b[restAt] !== 125 /* } */) return undefined;
+  // a key JobLog writes once, written again later in the line: JSON.parse takes the last one, so
+  // only the full parse may read such a line (a crafted log must not tell two stories)
+  if (REPEATED_KEY.test(text.slice(restAt, last))) return undefined;
   const trigger =
     triggerEnd - triggerAt === CRON.length && at(b, triggerAt, CRON, last) ? 'cron' : text.slice(triggerAt, triggerEnd);
   const job = jobName(b, text, jobAt, jobEnd, hash);
@@ -125,6 +128,9 @@ export function decodeGapBytes(
   sink.runServedAt(job, slotMs, tsMs, durationMs, trigger);
   return true;
 }
+
+/** The common fields and a run.end's outcome: each may appear once, before `restAt` (outcome at it). */
+const REPEATED_KEY = /"(?:ts|event|job|runId|scheduledFor|trigger)":|(?<!^,)"outcome":/;
 
 /** Whether `b` holds `key` at `pos`, ending before `last`. */
 function at(b: Buffer, pos: number, key: Uint8Array, last: number): boolean {

@@ -84,6 +84,9 @@ export function decodeGapLine(text: string, start: number, end: number, sink: Ga
   if (job.includes('\\')) return full(text.slice(start, end), sink);
   const scheduledFor = text.slice(slotAt, slotEnd);
 
+  // a key JobLog writes once, written again later in the line: JSON.parse takes the last one, so
+  // only the full parse may read such a line (a crafted log must not tell two stories)
+  if (REPEATED_KEY.test(text.slice(restAt, last))) return full(text.slice(start, end), sink);
   if (fieldsAt === at + 9) {
     // JobLog writes the job's schedule and tz next (older records have neither)
     let schedule: string | undefined;
@@ -115,6 +118,9 @@ export function decodeGapLine(text: string, start: number, end: number, sink: Ga
   sink.runServed(job, scheduledFor, text.slice(start + 7, tsEnd), durationMs, text.slice(triggerAt, triggerEnd));
   return true;
 }
+
+/** The common fields and a run.end's outcome: each may appear once, before `restAt` (outcome at it). */
+const REPEATED_KEY = /"(?:ts|event|job|runId|scheduledFor|trigger)":|(?<!^,)"outcome":/;
 
 /** The number in `<key><number>}` ending at `last` (the closing brace), read backwards. */
 function trailingNumber(text: string, key: string, notBefore: number, last: number): number | undefined {
