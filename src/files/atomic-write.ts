@@ -50,7 +50,8 @@ export function writeFileAtomic(file: string, data: string | Uint8Array, opts: A
   if (opts.mkdir ?? true) mkdirSync(dir, { recursive: true });
   const tmp = tempPath(file);
   try {
-    const fd = openSync(tmp, 'w', opts.mode ?? 0o666);
+    // exclusive: never through a file or symlink someone planted at the temp name (a shared outDir)
+    const fd = openSync(tmp, 'wx', opts.mode ?? 0o666);
     try {
       const bytes = typeof data === 'string' ? Buffer.from(data) : data;
       // a regular file takes it in one write; loop only for the rare short write
