@@ -92,5 +92,19 @@ export function secretValues(config: ResolvedConfig, env: NodeJS.ProcessEnv): st
     if (!url) continue;
     values.push(url, ...urlSecrets(url));
   }
+  // a webhook URL is a credential in itself (Slack's token is its path): the URL, its path, and its
+  // last segment, so an echo of any of them is blanked
+  const webhook = config.alerts?.webhook;
+  if (webhook) {
+    values.push(webhook, ...urlSecrets(webhook));
+    try {
+      const { pathname } = new URL(webhook);
+      const last = pathname.split('/').filter(Boolean).at(-1);
+      if (pathname.length >= 16) values.push(pathname);
+      if (last && last.length >= 16) values.push(last);
+    } catch {
+      // not a URL: the whole value is blanked above
+    }
+  }
   return [...new Set(values.filter((v): v is string => Boolean(v)))];
 }
