@@ -20,7 +20,7 @@ export const PRIMARY = 'deepseek-v3';
 export const CHAIN = ['deepseek-v3', 'llama-3.3-70b', 'qwen-72b'] as const;
 
 /**
- * The seed's three jobs: the blog generator every 15 minutes (it failed 14:15, 14:30 and 14:45 and
+ * The drill's three jobs: the blog generator every 15 minutes (it failed 14:15, 14:30 and 14:45 and
  * went silent for 45 minutes), thread generation and story creation, all in the same outage.
  */
 export const JOBS = {
