@@ -83,7 +83,7 @@ describe('backfill', () => {
       env: { LUCY_OPS_NOW: AFTER },
     });
     expect(gaps.json.gaps).toEqual([]);
-  });
+  }, 60_000); // nine CLI processes in a row: ~3 s on an idle machine, past 30 s under a shared full suite
 
   it('stops early with exit 69 when no provider can serve, leaving the rest for a later run', async () => {
     const dir = outageProject();
