@@ -56,6 +56,36 @@ describe.skipIf(!redisTestsEnabled())('a fleet of two hosts sharing Redis', () =
     expect(skipped).toMatchObject({ outcome: 'skipped', reason: 'served', servedRunId: first.json.runId });
   }, 120_000);
 
+  it('a command job served on one host is skipped on the other (run checks the shared ledger); --force runs it', async () => {
+    const marker = (dir: string) => path.join(dir, 'ran.txt');
+    const [a, b] = hosts({
+      jobs: {
+        sitemap: { schedule: '5 * * * *', command: ['node', '-e', "require('fs').appendFileSync('ran.txt', 'x')"] },
+      },
+    });
+    const run = (dir: string, extra: string[] = []) =>
+      runCli(['run', 'sitemap', '--json', '--slot', '2026-04-19T14:05:00Z', ...extra], {
+        cwd: dir,
+        env: { LUCY_OPS_NOW: NOW },
+      });
+    const first = await run(a);
+    expect(first.exitCode, first.stderr).toBe(0);
+    expect(first.json.status).toBe('ok');
+    const second = await run(b);
+    expect(second.exitCode, second.stderr).toBe(0);
+    expect(second.json).toMatchObject({ status: 'skipped', reason: 'served' });
+    expect(fs.existsSync(marker(b))).toBe(false); // the command never started on B
+    expect(readLog(b).find((r) => r.event === 'run.end')).toMatchObject({ outcome: 'skipped', reason: 'served' });
+    const human = await runCli(['run', 'sitemap', '--slot', '2026-04-19T14:05:00Z'], {
+      cwd: b,
+      env: { LUCY_OPS_NOW: NOW },
+    });
+    expect(human.stdout).toMatch(/^• sitemap 14:05Z skipped: already served on .+ \(use --force to run again\)$/m);
+    const forced = await run(b, ['--force']);
+    expect(forced.json.status).toBe('ok');
+    expect(fs.readFileSync(marker(b), 'utf8')).toBe('x');
+  }, 120_000);
+
   it('simultaneous runs of one slot on two hosts: one provider request in all', async () => {
     sim.setScript({ '*': { kind: 'ok', latencyMs: 300 } });
     sim.resetCounts();

@@ -11,6 +11,7 @@ interface RunFlags {
   timeout?: string;
   /** Always set: the option has a default. */
   killAfter: string;
+  force?: boolean;
 }
 
 export function register(program: Command): void {
@@ -22,6 +23,7 @@ export function register(program: Command): void {
       'the slot to serve: an ISO time that is a slot, or relative like 2h (the latest slot at or before then); default: the latest slot now',
     )
     .option('--timeout <duration>', 'end the command after this long (SIGTERM to its process group); exit 124')
+    .option('--force', 'run even if the shared ledger (Redis) says another run already served this slot')
     .option(
       '--kill-after <duration>',
       'after --timeout, SIGKILL the group if it is still running this much later',
@@ -66,6 +68,7 @@ Exit codes: the command's own exit code; 128 + signal number when it was killed 
           timeoutMs: timeoutMs ?? job.deadlineMs,
           killGraceMs,
           stdio: run.json ? 'stderr' : 'inherit',
+          force: flags.force,
         });
         const slotIso = slot.toISOString();
         if (run.json)
@@ -75,10 +78,19 @@ Exit codes: the command's own exit code; 128 + signal number when it was killed 
             status: result.status,
             exitCode: result.exitCode,
             durationMs: result.durationMs,
+            ...(result.status === 'skipped' && !result.locked
+              ? { reason: 'served', servedBy: result.fields?.servedBy ?? null }
+              : {}),
           });
         const shown = async () =>
           (await import('./time-format.js')).viewTimes(ctx.clock.now(), config).at(slotIso, jobName);
-        if (result.locked) {
+        if (result.status === 'skipped' && !result.locked) {
+          const on = typeof result.fields?.servedBy === 'string' ? ` on ${result.fields.servedBy}` : '';
+          if (!run.json)
+            process.stdout.write(
+              `• ${jobName} ${await shown()} skipped: already served${on} (use --force to run again)\n`,
+            );
+        } else if (result.locked) {
           const holder = result.holder ? ` (${result.holder})` : '';
           run.stderr(`${jobName} ${await shown()} is already running in another process${holder}; skipped`);
         } else if (result.status === 'failed' && !alerts.alerted()) {

@@ -12,6 +12,7 @@ import { scrubSecrets } from '../log/scrub.js';
 import { secretValues, type JobContext } from './context.js';
 import { OutputTail } from './output-tail.js';
 import { runSlot } from './run-slot.js';
+import { servedEntry } from './shared-ledger.js';
 import type { RunHandle, SlotRunResult, WorkResult } from './types.js';
 
 /** Exit code when --timeout ended the command (as timeout(1) does). */
@@ -44,6 +45,8 @@ export interface CommandRunOptions {
   forwardSignals?: boolean;
   /** Aborting ends the command like a timeout does (SIGTERM, then SIGKILL). */
   signal?: AbortSignal;
+  /** Run even when the shared ledger says another run (on any host) served the slot. */
+  force?: boolean;
 }
 
 export interface CommandSlotResult extends SlotRunResult {
@@ -76,6 +79,15 @@ export async function runCommandSlot(
   const secrets = secretValues(ctx.config, ctx.env);
 
   const result = await runSlot(ctx, job.name, slot, opts.trigger, async (run): Promise<WorkResult<Execution>> => {
+    // a fleet: another host may have served this slot (the shared ledger); a command has no output
+    // file of its own to find, so the ledger is the only record that it ran
+    const elsewhere = opts.force ? undefined : await servedEntry(ctx, job.name, run.slot);
+    if (elsewhere)
+      return {
+        status: 'skipped',
+        reason: 'served',
+        fields: { servedBy: elsewhere.host, servedRunId: elsewhere.runId },
+      };
     const tail = new OutputTail();
     // the lock outlives this process while the command's group runs (a kill -9 of lucy-ops run)
     const execution = await execute(argv, cwd, childEnv(ctx, run), tail, opts, (group) => run.holdForGroup?.(group));
@@ -97,6 +109,7 @@ export async function runCommandSlot(
   });
 
   const { value: execution, ...slotRun } = result;
+  if (slotRun.status === 'skipped' && !slotRun.locked) return { ...slotRun, exitCode: ExitCode.ok, timedOut: false };
   if (slotRun.locked || !execution) {
     return { ...slotRun, exitCode: slotRun.locked ? ExitCode.tempfail : ExitCode.failed, timedOut: false };
   }

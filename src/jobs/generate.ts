@@ -8,12 +8,12 @@ import { Engine } from '../engine/chain.js';
 import { EngineError } from '../engine/errors.js';
 import type { Attempt, ChainResult, EngineEvent, EngineProgress } from '../engine/types.js';
 import type { Trigger } from '../log/types.js';
-import type { ServedEntry } from '../state/types.js';
 import type { JobContext } from './context.js';
 import { writeFileAtomic } from '../files/atomic-write.js';
 import { existingOutputs, frontmatter, outputPath, removeSlotTemps, titleOf } from './output.js';
 import { buildRequest } from './prompts.js';
 import { logEngineEvent, runSlot } from './run-slot.js';
+import { servedEntry } from './shared-ledger.js';
 import type { WorkResult } from './types.js';
 import { missingVariable } from '../config/errors.js';
 
@@ -288,17 +288,6 @@ export function missingKeysError(chain: ResolvedProvider[], env: NodeJS.ProcessE
       `environment variable ${name} ${missingVariable(env[name])} (needed by ${providers.join(', ')})`,
   );
   return `configuration error: ${parts.join('; ')}`;
-}
-
-/** The shared ledger's entry for this slot; a ledger that cannot be read is a warning, not a stop. */
-async function servedEntry(ctx: JobContext, job: string, slot: string): Promise<ServedEntry | undefined> {
-  if (!ctx.store.servedEntry) return undefined;
-  try {
-    return await ctx.store.servedEntry(job, slot);
-  } catch (err) {
-    ctx.warn(`${job} ${slot}: could not read the shared ledger (${(err as Error).message}); judging by this host only`);
-    return undefined;
-  }
 }
 
 function writtenSince(file: string, since: number | undefined): boolean {

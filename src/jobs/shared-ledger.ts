@@ -5,6 +5,7 @@
  */
 import type { ResolvedConfig } from '../config/types.js';
 import type { ServedEntry, StateStore } from '../state/types.js';
+import type { JobContext } from './context.js';
 
 /** Every ledger entry of these jobs in the window; a ledger that cannot be read is a warning. */
 export async function servedInWindow(
@@ -41,5 +42,19 @@ export async function readSharedLedger(
     return await servedInWindow(store, jobs, window, warn);
   } finally {
     await store.close();
+  }
+}
+
+/**
+ * The shared ledger's entry for one slot, checked before a run starts: another host may have
+ * served it. A ledger that cannot be read is a warning, not a stop (this host judges alone then).
+ */
+export async function servedEntry(ctx: JobContext, job: string, slot: string): Promise<ServedEntry | undefined> {
+  if (!ctx.store.servedEntry) return undefined;
+  try {
+    return await ctx.store.servedEntry(job, slot);
+  } catch (err) {
+    ctx.warn(`${job} ${slot}: could not read the shared ledger (${(err as Error).message}); judging by this host only`);
+    return undefined;
   }
 }
