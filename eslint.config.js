@@ -21,9 +21,42 @@ export default tseslint.config(
       'no-control-regex': 'off',
     },
   },
+  // The layers (docs/architecture.md): nothing imports upward. Type-only imports count too.
+  ...layerRules([
+    {
+      layer: ['src/jobs', 'src/api', 'src/serve', 'src/alerts', 'src/metrics', 'src/probe', 'src/drill', 'src/report'],
+      above: ['cli'],
+    },
+    {
+      layer: ['src/engine', 'src/analysis'],
+      above: ['cli', 'jobs', 'api', 'serve', 'alerts', 'metrics', 'probe', 'drill', 'report'],
+    },
+    {
+      layer: ['src/providers', 'src/state', 'src/log', 'src/schedule', 'src/config', 'src/files'],
+      above: ['cli', 'jobs', 'api', 'serve', 'alerts', 'metrics', 'probe', 'drill', 'report', 'engine', 'analysis'],
+    },
+  ]),
   {
     // tests read JSON output and log lines whose shape is the thing under test
     files: ['**/*.test.ts', 'test/**/*.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
 );
+
+/** One no-restricted-imports rule per layer: its (non-test) files may not import the folders above it. */
+function layerRules(layers) {
+  return layers.map(({ layer, above }) => ({
+    files: layer.map((dir) => `${dir}/**/*.ts`),
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: above.map((dir) => `**/${dir}/*`), message: 'imports a higher layer (see docs/architecture.md)' },
+          ],
+        },
+      ],
+    },
+  }));
+}
