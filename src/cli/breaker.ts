@@ -139,7 +139,7 @@ async function show(
   extra: Record<string, unknown> = {},
 ): Promise<void> {
   const views = await board.views(ctx.config.providers.map((p) => p.name));
-  const fallback = (ctx.store as { fallback?: string }).fallback;
+  const fallback = ctx.store.fallback;
   const store = { kind: ctx.store.kind, where: ctx.store.where, ...(fallback ? { fallback } : {}) };
   if (json) return printJson({ providers: views, store, ...extra });
   const [{ printBreakers }, { viewTimes }] = await Promise.all([import('./probe-view.js'), import('./time-format.js')]);
@@ -148,7 +148,7 @@ async function show(
 
 /** A hand change made while Redis is down lands in this host's file store only: say so where it is confirmed. */
 function hostOnly(ctx: JobContext): string {
-  const fallback = (ctx.store as { fallback?: string }).fallback;
+  const fallback = ctx.store.fallback;
   return fallback
     ? ' (ON THIS HOST ONLY: the shared Redis store is unavailable, so other hosts do not see this change; repeat it once Redis is back)'
     : '';

@@ -6,7 +6,7 @@ import type { ResolvedConfig } from '../config/types.js';
 import { JobLog } from '../log/writer.js';
 import { addKnownSecrets, urlSecrets } from '../log/scrub.js';
 import type { StateStore } from '../state/types.js';
-import { openStateStore } from '../state/open-store.js';
+import { openStateStore, type OpenedStore } from '../state/open-store.js';
 import type { AfterRun } from './types.js';
 
 /**
@@ -22,7 +22,8 @@ export interface AfterRunHook {
 export interface JobContext {
   config: ResolvedConfig;
   clock: Clock;
-  store: StateStore;
+  /** The state store; `fallback` says why it is the file store when Redis was configured. */
+  store: OpenedStore;
   log: JobLog;
   env: NodeJS.ProcessEnv;
   /** True under LUCY_OPS_NOW: the simulator is told the simulated time. */

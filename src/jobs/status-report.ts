@@ -12,7 +12,7 @@ import type { ResolvedConfig } from '../config/types.js';
 import { recentRecords, type TailStats } from '../log/tail.js';
 import { expandRotated } from '../log/reader.js';
 import { breakerBoard, type BreakerView } from '../engine/breaker-board.js';
-import type { StateStore } from '../state/types.js';
+import type { OpenedStore } from '../state/open-store.js';
 
 export interface StoreInfo {
   kind: string;
@@ -36,7 +36,7 @@ const LOOKBACK_MS = 60 * 60_000;
 
 export async function statusReport(
   config: ResolvedConfig,
-  store: StateStore & { fallback?: string },
+  store: OpenedStore,
   opts: { now: number; sinceMs: number; jobs?: readonly string[] },
 ): Promise<StatusReport> {
   const until = new Date(opts.now);
