@@ -122,7 +122,9 @@ describe('judging begins when lucy-ops began', () => {
     const installed: JobSchedule = { ...hourly, configWrittenMs: Date.parse(at('12:30')) };
     const serve = run('serve', '10:00').map((r) => ({ ...r, trigger: 'manual' as const }));
     const probe = run('probe', '10:30').map((r) => ({ ...r, trigger: 'manual' as const }));
-    const ledger = await buildLedger([installed], window('10:00', '14:00'), [...serve, ...probe]);
+    // the watchdog's own alert record (trigger cron) is no evidence that a job ran either
+    const watchdog = run('watchdog', '11:00');
+    const ledger = await buildLedger([installed], window('10:00', '14:00'), [...serve, ...probe, ...watchdog]);
     // no cron job has run: judged from the config's write, not from serve's first request
     expect(findGaps([installed], ledger).jobs[0]).toMatchObject({ judgedFrom: T('12:30'), judgedBy: 'config' });
     // a record from "year 1", or a cron record naming a slot days before its own time, is no evidence

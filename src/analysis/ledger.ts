@@ -146,7 +146,7 @@ const DAY_MS = 24 * 3600_000;
 
 /**
  * Records lucy-ops writes about itself rather than a scheduled job (serve's requests, probes, hand
- * changes to breakers, the watchdog's alerts): they do not say when the cron jobs began.
+ * changes to breakers, the watchdog's alerts and alerts about no one job): they do not say when the cron jobs began.
  */
 function notAJob(jobName: string): boolean {
   return (
@@ -154,9 +154,12 @@ function notAJob(jobName: string): boolean {
     jobName.startsWith('serve:') ||
     jobName === 'probe' ||
     jobName === 'breaker' ||
-    jobName === 'gaps'
+    jobName === 'gaps' ||
+    jobName === 'watchdog' ||
+    jobName === 'alerts'
   );
 }
+
 /** 2000-01-01: no lucy-ops record is older; an earlier time is a broken or crafted one. */
 const PLAUSIBLE_FROM_MS = Date.UTC(2000, 0, 1);
 

@@ -98,8 +98,8 @@ describe('job command', () => {
 });
 
 describe('job names', () => {
-  it("refuses the names lucy-ops uses itself (the watchdog's alert:gaps, serve's log label)", () => {
-    for (const name of ['gaps', 'serve']) {
+  it('refuses the names lucy-ops writes its own records and alert memory under', () => {
+    for (const name of ['gaps', 'serve', 'watchdog', 'alerts', 'probe', 'breaker']) {
       expect(problems({ jobs: { [name]: { schedule: '0 * * * *', command: ['true'] } } })).toEqual([
         `jobs.${name}: "${name}" is a name lucy-ops uses itself (its alert memory and log label): choose another`,
       ]);
