@@ -81,9 +81,20 @@ describe.skipIf(!redisTestsEnabled())('a fleet of two hosts sharing Redis', () =
       env: { LUCY_OPS_NOW: NOW },
     });
     expect(human.stdout).toMatch(/^• sitemap 14:05Z skipped: already served on .+ \(use --force to run again\)$/m);
+    // B's on-call view counts the slot A served (its own log only says it skipped it)
+    const status = await runCli(['status', '--json', '--since', '2h', '--job', 'sitemap'], {
+      cwd: b,
+      env: { LUCY_OPS_NOW: NOW },
+    });
+    expect(status.json.jobs[0].lastServed).toMatchObject({ slot: '2026-04-19T14:05:00.000Z' });
     const forced = await run(b, ['--force']);
     expect(forced.json.status).toBe('ok');
     expect(fs.readFileSync(marker(b), 'utf8')).toBe('x');
+    expect(
+      readLog(b)
+        .filter((r) => r.event === 'run.end')
+        .at(-1),
+    ).toMatchObject({ outcome: 'ok', forced: true });
   }, 120_000);
 
   it('simultaneous runs of one slot on two hosts: one provider request in all', async () => {

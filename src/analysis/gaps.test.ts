@@ -442,3 +442,27 @@ describe('causes of a gap that mixes an outage and a missing key', () => {
     expect(report.gaps[0].cause).toBe('run: missing-key ×2; deepseek-v3: 503 ×1');
   });
 });
+
+describe('doubles', () => {
+  it('a second ok run of a slot is a double, unless it was a deliberate re-run (forced)', async () => {
+    const hourly: JobSchedule = { name: 'blog', schedule: '0 * * * *', tz: 'UTC' };
+    const slot = '2026-04-19T13:00:00.000Z';
+    const end = (runId: string, extra: object = {}): LogRecord => ({
+      ts: '2026-04-19T13:00:09.000Z',
+      level: 'info',
+      event: 'run.end',
+      job: 'blog',
+      runId,
+      scheduledFor: slot,
+      trigger: 'cron',
+      outcome: 'ok',
+      durationMs: 1,
+      ...extra,
+    });
+    const window = { since: new Date(slot), until: new Date('2026-04-19T13:30:00Z') };
+    const twice = findGaps([hourly], await buildLedger([hourly], window, [end('a'), end('b')]));
+    expect(twice.doubles).toEqual([{ job: 'blog', slot, runs: 2 }]);
+    const forced = findGaps([hourly], await buildLedger([hourly], window, [end('a'), end('b', { forced: true })]));
+    expect(forced.doubles).toEqual([]);
+  });
+});

@@ -224,6 +224,11 @@ export class SlotLedger {
 
     if (event === 'run.end') {
       const outcome = record.outcome;
+      // a deliberate re-run (--force) of a slot already served here is not a double
+      if (outcome === 'ok' && record.forced === true && counter(packed, OKS) > 0) {
+        job.slots.set(key, bump(packed, ENDS));
+        return;
+      }
       if (outcome === 'ok') {
         this.served(
           job,

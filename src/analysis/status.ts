@@ -4,6 +4,7 @@
  * exactly as `postmortem gaps` judges (same ledger, same grace), over a recent window of the log.
  */
 import type { LogRecord } from '../log/types.js';
+import type { ServedEntry } from '../state/types.js';
 import { nextSlotAfter } from '../schedule/slots.js';
 import { judgeSlots, type JudgedSlot } from './gaps.js';
 import { counter, ENDS, SlotLedger, STARTS, type JobSchedule, type Window } from './ledger.js';
@@ -50,6 +51,8 @@ export async function jobStatuses(
   jobs: readonly JobSchedule[],
   window: Window,
   records: AsyncIterable<LogRecord> | Iterable<LogRecord>,
+  /** Slots the shared ledger (Redis) says any host served: served here too, as gaps counts them. */
+  served: readonly ServedEntry[] = [],
 ): Promise<{ jobs: JobStatus[]; providers: ProviderActivityBook }> {
   const ledger = new SlotLedger(jobs, window);
   const providers = new ProviderActivityBook();
@@ -71,6 +74,19 @@ export async function jobStatuses(
       // a fallback's run does not hide that the first provider served the slot too
       if (record.degraded !== true || !byJob.has(slotMs)) byJob.set(slotMs, record.provider);
     }
+  }
+  for (const entry of served) {
+    ledger.servedElsewhere(
+      entry.job,
+      entry.slot,
+      entry.at,
+      entry.trigger,
+      entry.degraded && entry.provider ? entry.provider : undefined,
+    );
+    const slotMs = Date.parse(entry.slot);
+    let byJob = servedBy.get(entry.job);
+    if (!byJob) servedBy.set(entry.job, (byJob = new Map()));
+    if (entry.provider && !byJob.has(slotMs)) byJob.set(slotMs, entry.provider);
   }
   return {
     jobs: jobs.map((job) => ({

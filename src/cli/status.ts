@@ -51,7 +51,12 @@ state this user cannot read).`,
         for (const name of flags.job ?? []) jobOf(config, name);
         const store = await run.readStore(config);
         const { statusReport } = await import('../jobs/status-report.js');
-        const report = await statusReport(config, store, { now, sinceMs: since.getTime(), jobs: flags.job });
+        const report = await statusReport(config, store, {
+          now,
+          sinceMs: since.getTime(),
+          jobs: flags.job,
+          warn: (m) => run.warn(m),
+        });
         if (run.json) return printJson(report);
         const [{ renderStatus }, { Chalk }, { terminalWidth }, { viewTimes }] = await Promise.all([
           import('./status-view.js'),

@@ -101,6 +101,7 @@ export async function runCommandSlot(
         ...(execution.signal ? { signal: execution.signal } : {}),
         ...(execution.timedOut ? { timedOut: true } : {}),
         ...(execution.forwarded ? { forwardedSignal: execution.forwarded } : {}),
+        ...(opts.force ? { forced: true } : {}),
         ...(ok ? {} : { error: scrubSecrets(execution.error ?? describeFailure(execution, opts.timeoutMs), secrets) }),
         outputTail,
       },

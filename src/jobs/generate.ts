@@ -222,7 +222,14 @@ export async function generateSlot(
     for (const old of existing) if (old !== file) removeQuietly(old);
     return {
       status: 'ok',
-      fields: { provider: served.provider, model: served.model, degraded: served.degraded, output: file },
+      fields: {
+        provider: served.provider,
+        model: served.model,
+        degraded: served.degraded,
+        output: file,
+        // a deliberate re-run: gaps does not call the slot served twice
+        ...(opts.force ? { forced: true } : {}),
+      },
       attempts,
       transitions,
       value: { served, attempts, output: file },

@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import { unreadableError } from '../state/state-dir-error.js';
 import { jobSchedulesFromConfig } from '../analysis/jobs.js';
+import { servedInWindow } from './shared-ledger.js';
 import { jobStatuses, type JobStatus } from '../analysis/status.js';
 import type { ProviderActivity } from '../analysis/provider-activity.js';
 import type { ResolvedConfig } from '../config/types.js';
@@ -37,7 +38,7 @@ const LOOKBACK_MS = 60 * 60_000;
 export async function statusReport(
   config: ResolvedConfig,
   store: OpenedStore,
-  opts: { now: number; sinceMs: number; jobs?: readonly string[] },
+  opts: { now: number; sinceMs: number; jobs?: readonly string[]; warn?: (message: string) => void },
 ): Promise<StatusReport> {
   const until = new Date(opts.now);
   const since = new Date(opts.sinceMs);
@@ -53,7 +54,16 @@ export async function statusReport(
   }
   const found = files.length > 0;
   const records = found ? recentRecords(config.log, opts.sinceMs - LOOKBACK_MS, stats) : [];
-  const { jobs, providers: activity } = await jobStatuses(schedules, { since, until }, records);
+  // a fleet: slots other hosts served (this host's log only says it skipped them) count as served
+  const served = store.servedBetween
+    ? await servedInWindow(
+        store,
+        schedules.map((j) => j.name),
+        { since: new Date(opts.sinceMs - LOOKBACK_MS), until },
+        opts.warn ?? (() => {}),
+      )
+    : [];
+  const { jobs, providers: activity } = await jobStatuses(schedules, { since, until }, records, served);
   const clock = { now: () => opts.now };
   const breakers = await breakerBoard(config, store, clock).views(config.providers.map((p) => p.name));
   const providers = breakers.map((view) => ({ ...view, ...activity.of(view.provider) }));
