@@ -61,7 +61,7 @@ export function register(program: Command): void {
         }
         const warn = (m: string) => run.stderr(m);
         // an open proxy spends the provider credits of whoever runs it: only on purpose
-        if (!token && !isLoopback(flags.host)) {
+        if (!token && !(await import('../serve/browser-guard.js')).isLoopbackAddress(flags.host)) {
           if (!flags.allowNoToken)
             throw new CliError(
               `configuration error in ${config.configPath}:\n  serve.tokenEnv: not set, and --host ${flags.host} is not loopback: anyone who can reach it could spend your provider credits (set serve.tokenEnv, or pass --allow-no-token on purpose)`,
@@ -118,8 +118,4 @@ export function register(program: Command): void {
         setTimeout(() => process.exit(process.exitCode ?? ExitCode.ok), 2000).unref();
       }),
     );
-}
-
-function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || host.startsWith('127.');
 }

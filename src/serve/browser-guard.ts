@@ -9,6 +9,11 @@ import type { IncomingHttpHeaders } from 'node:http';
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
 
+/** Whether serve's listen address is this machine only (then a tokenless serve is allowed). */
+export function isLoopbackAddress(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
+}
+
 /** The host part of a Host header or an origin URL, lower-cased, without its port. */
 function hostOf(value: string): string {
   const bare = value

@@ -8,7 +8,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { ChainInternals } from '../api/chain.js';
 import { addKnownSecrets } from '../log/scrub.js';
 import { tokenCheck } from './auth.js';
-import { browserRefusal } from './browser-guard.js';
+import { browserRefusal, isLoopbackAddress } from './browser-guard.js';
 import { handleChat, sendJson } from './chat.js';
 import { readHealth } from './health.js';
 import { ServeMetrics } from './metrics.js';
@@ -38,8 +38,6 @@ export interface RunningServer {
   close(graceMs?: number): Promise<{ aborted: number }>;
 }
 
-const LOOPBACK_BIND = new Set(['127.0.0.1', 'localhost', '::1']);
-
 export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const { chain } = opts;
   const warn = opts.warn ?? ((m: string) => process.stderr.write(`lucy-ops: ${m}\n`));
@@ -52,6 +50,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   let closing = false;
 
   const chatContext = { chain, metrics, inFlight: running, warn };
+  const boundToLoopback = isLoopbackAddress(opts.host ?? '127.0.0.1');
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0];
@@ -61,9 +60,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       return sendJson(res, health.ok ? 200 : 503, health, retry);
     }
     // a token is what a web page cannot send; without one, keep browsers out instead
-    const refused = opts.token
-      ? undefined
-      : browserRefusal(req.headers, req.method, LOOPBACK_BIND.has(opts.host ?? '127.0.0.1'));
+    const refused = opts.token ? undefined : browserRefusal(req.headers, req.method, boundToLoopback);
     if (refused) {
       metrics.request('rejected', undefined, undefined, 0);
       const r = errorReply(403, refused, 'invalid_request_error', 'forbidden');
