@@ -6,6 +6,7 @@ import type { LogRecord } from '../log/types.js';
 import type { CauseTally } from './cause.js';
 import { attemptCauseKey, runCauseKey } from './cause.js';
 import { IntMap } from './int-map.js';
+import { isOwnRecordName } from '../config/reserved-names.js';
 import { slotsBetween, type CronSemantics } from '../schedule/slots.js';
 
 /** A job as the analysis sees it. */
@@ -144,22 +145,6 @@ export class Earliest {
 
 const DAY_MS = 24 * 3600_000;
 
-/**
- * Records lucy-ops writes about itself rather than a scheduled job (serve's requests, probes, hand
- * changes to breakers, the watchdog's alerts and alerts about no one job): they do not say when the cron jobs began.
- */
-function notAJob(jobName: string): boolean {
-  return (
-    jobName === 'serve' ||
-    jobName.startsWith('serve:') ||
-    jobName === 'probe' ||
-    jobName === 'breaker' ||
-    jobName === 'gaps' ||
-    jobName === 'watchdog' ||
-    jobName === 'alerts'
-  );
-}
-
 /** 2000-01-01: no lucy-ops record is older; an earlier time is a broken or crafted one. */
 const PLAUSIBLE_FROM_MS = Date.UTC(2000, 0, 1);
 
@@ -283,7 +268,7 @@ export class SlotLedger {
     tz: string | undefined,
   ): void {
     const cron = trigger === 'cron';
-    if (!notAJob(jobName)) this.first.noteAt(tsMs, slotMs, cron);
+    if (!isOwnRecordName(jobName)) this.first.noteAt(tsMs, slotMs, cron);
     const book = this.jobs.get(jobName);
     if (!book) return;
     book.first.noteAt(tsMs, slotMs, cron);
@@ -295,7 +280,7 @@ export class SlotLedger {
   /** runServed with the times already read (byte-decode.ts). */
   runServedAt(jobName: string, slotMs: number, tsMs: number, durationMs: number, trigger: string): void {
     const cron = trigger === 'cron';
-    if (!notAJob(jobName)) this.first.noteAt(tsMs, slotMs, cron);
+    if (!isOwnRecordName(jobName)) this.first.noteAt(tsMs, slotMs, cron);
     const book = this.jobs.get(jobName);
     if (!book) return;
     book.first.noteAt(tsMs, slotMs, cron);
@@ -326,7 +311,7 @@ export class SlotLedger {
 
   /** Any record of a run: when lucy-ops first wrote about the job, and about any job. */
   private noteRecord(jobName: string, ts: string, scheduledFor: string, trigger: string): void {
-    if (!notAJob(jobName)) this.first.note(ts, scheduledFor, trigger);
+    if (!isOwnRecordName(jobName)) this.first.note(ts, scheduledFor, trigger);
     this.jobs.get(jobName)?.first.note(ts, scheduledFor, trigger);
   }
 

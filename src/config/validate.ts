@@ -9,9 +9,7 @@ import { MAX_TIMER_MS } from '../time.js';
 import { baseUrlWarning } from './base-url.js';
 import { PLACEHOLDERS, unknownPlaceholders } from './placeholders.js';
 import { PROVIDER_APIS, type ProviderApi } from '../providers/apis.js';
-
-/** Job names lucy-ops uses for its own records (see the job name check below). */
-const RESERVED_JOB_NAMES = new Set(['gaps', 'serve', 'watchdog', 'alerts', 'probe', 'breaker']);
+import { RESERVED_JOB_NAMES } from './reserved-names.js';
 
 export { ConfigError };
 
@@ -333,8 +331,7 @@ export function resolveConfig(
   for (const [name, j] of Object.entries(isObj(rawJobs) ? rawJobs : {})) {
     const at = `jobs.${name}`;
     if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(name)) c.bad(at, 'job names may use letters, digits, ".", "_" and "-"');
-    // names lucy-ops writes its own log records and alert memory under: the gap watchdog (alert:gaps,
-    // its alerts as job watchdog), serve, probe providers and hand changes to breakers
+    // names lucy-ops writes its own log records and alert memory under
     else if (RESERVED_JOB_NAMES.has(name))
       c.bad(at, `"${name}" is a name lucy-ops uses itself (its alert memory and log label): choose another`);
     if (!isObj(j)) {
