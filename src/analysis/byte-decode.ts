@@ -129,9 +129,6 @@ export function decodeGapBytes(
   return true;
 }
 
-/** The common fields and a run.end's outcome: each may appear once, before `restAt` (outcome at it). */
-const REPEATED_KEY = /"(?:ts|event|job|runId|scheduledFor|trigger)":|(?<!^,)"outcome":/;
-
 /** Whether `b` holds `key` at `pos`, ending before `last`. */
 function at(b: Buffer, pos: number, key: Uint8Array, last: number): boolean {
   const n = key.length;
@@ -236,3 +233,9 @@ function trailingNumber(b: Buffer, text: string, notBefore: number, last: number
   const n = Number(text.slice(from, last));
   return Number.isFinite(n) ? n : undefined;
 }
+
+/**
+ * The common fields and a run.end's outcome: each may appear once, before `restAt` (outcome at it).
+ * Tested on the text after `restAt`; a match sends the line to the full parse (quick-decode.ts too).
+ */
+export const REPEATED_KEY = /"(?:ts|event|job|runId|scheduledFor|trigger)":|(?<!^,)"outcome":/;

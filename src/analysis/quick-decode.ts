@@ -8,7 +8,7 @@
  */
 import type { LogRecord } from '../log/types.js';
 import { looksLikeObject, toRecord } from '../log/reader.js';
-import { decodeGapBytes, type GapByteSink } from './byte-decode.js';
+import { decodeGapBytes, REPEATED_KEY, type GapByteSink } from './byte-decode.js';
 
 /** Where decoded lines go (SlotLedger implements it). */
 export interface GapSink extends GapByteSink {
@@ -118,9 +118,6 @@ export function decodeGapLine(text: string, start: number, end: number, sink: Ga
   sink.runServed(job, scheduledFor, text.slice(start + 7, tsEnd), durationMs, text.slice(triggerAt, triggerEnd));
   return true;
 }
-
-/** The common fields and a run.end's outcome: each may appear once, before `restAt` (outcome at it). */
-const REPEATED_KEY = /"(?:ts|event|job|runId|scheduledFor|trigger)":|(?<!^,)"outcome":/;
 
 /** The number in `<key><number>}` ending at `last` (the closing brace), read backwards. */
 function trailingNumber(text: string, key: string, notBefore: number, last: number): number | undefined {
