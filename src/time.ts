@@ -80,3 +80,8 @@ export function formatDuration(ms: number): string {
   const shown = parts.slice(0, 2).filter((p, i) => i === 0 || !p.startsWith('0'));
   return sign + shown.join(' ');
 }
+
+/** An ISO time as one would type it after --since: "2026-04-19T12:00Z" (no zero seconds or milliseconds). */
+export function timeArg(iso: string): string {
+  return iso.replace(/:00\.000Z$/, 'Z').replace(/\.000Z$/, 'Z');
+}

@@ -3,6 +3,7 @@ import type { StatusReport } from '../jobs/status-report.js';
 import type { JobStatus } from '../analysis/status.js';
 import { columns, columnsFit, printableDeep, wrap } from './columns.js';
 import type { DisplayTimes } from './time-format.js';
+import { timeArg } from '../time.js';
 
 type Paint = (s: string) => string;
 export interface Palette {
@@ -67,7 +68,7 @@ export function renderStatus(raw: StatusReport, opts: { width: number; c: Palett
           ),
     );
     // never wrapped: a command cut in two does not paste
-    notes.push(`  lucy-ops backfill --job ${j.job} --since ${isoMinute(gap.start)}`);
+    notes.push(`  lucy-ops backfill --job ${j.job} --since ${timeArg(gap.start)}`);
     const failed = j.lastFailure;
     if (failed && j.last?.outcome === 'failed')
       note(c.red(`  its last run (${times.at(failed.slot, j.job)}) failed: ${failed.error}`));
@@ -97,11 +98,6 @@ function lastErrorCell(p: ProviderRow, times: DisplayTimes, c: Palette): string 
   if (!failure) return p.lastError ?? '';
   const text = `${failure.error} at ${times.at(failure.at)}`;
   return p.lastOk !== null && p.lastOk > failure.at ? c.dim(`${text}; ok at ${times.at(p.lastOk)}`) : text;
-}
-
-/** `2026-04-19T14:15Z`: a time to paste into --since. */
-function isoMinute(iso: string): string {
-  return iso.replace(/:00\.000Z$/, 'Z').replace(/\.000Z$/, 'Z');
 }
 
 /** One job in two lines: what happened to its last slot, then the run in a row and the next slot. */

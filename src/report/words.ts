@@ -3,7 +3,7 @@
  * headline's sentences, so both say the same thing the same way.
  */
 import type { CellOutcome, Headline, ReportFacts, SlotCell } from '../analysis/report-facts.js';
-import { formatDuration } from '../time.js';
+import { formatDuration, timeArg } from '../time.js';
 
 export const OUTCOME_LABEL: Record<CellOutcome, string> = {
   served: 'served',
@@ -91,7 +91,7 @@ export function headlineSentences(facts: ReportFacts): string[] {
     `${plural(h.affected, 'slot')} affected in ${h.jobs.join(', ')} (of ${plural(jobsTotal, 'job')}): ${parts.join(', ')}.`,
   ];
   const wereUnserved = h.unserved + h.filled;
-  const backfill = `\`lucy-ops backfill --since ${isoArg(facts.since)} --until ${isoArg(facts.until)}\``;
+  const backfill = `\`lucy-ops backfill --since ${timeArg(facts.since)} --until ${timeArg(facts.until)}\``;
   if (wereUnserved > 0) {
     out.push(
       h.unserved === 0
@@ -103,9 +103,4 @@ export function headlineSentences(facts: ReportFacts): string[] {
   } else out.push('No slot went unserved: the fallbacks covered every one.');
   if (facts.cause) out.push(`Cause: ${facts.cause}.`);
   return out;
-}
-
-/** An ISO time as one would type it: "2026-04-19T12:00Z". */
-function isoArg(iso: string): string {
-  return iso.replace(/:00\.000Z$/, 'Z').replace(/\.000Z$/, 'Z');
 }
