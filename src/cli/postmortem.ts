@@ -116,6 +116,8 @@ Exit codes: 0 done (gaps or not); 1 a gap was found under --fail-on-gap; 64 usag
         });
         for (const error of report.errors) run.warn(`could not read all of ${error}`);
 
+        // the zone of every time people read here, human view and watchdog lines alike
+        const times = (await import('./time-format.js')).viewTimes(now, config);
         // every gap and incident has `cause`, null when nothing explains it (scripts need not test for the key)
         if (run.json)
           printJson({
@@ -126,17 +128,12 @@ Exit codes: 0 done (gaps or not); 1 a gap was found under --fail-on-gap; 64 usag
         else if (flags.failOnGap && report.gaps.length === 0 && report.doubles.length === 0 && !process.stdout.isTTY) {
           // a watchdog in crontab: say nothing when all is well, so cron mails only about a gap
         } else {
-          const [{ renderGapReport }, { viewTimes }] = await Promise.all([
-            import('./postmortem-view.js'),
-            import('./time-format.js'),
-          ]);
-          const times = viewTimes(now, config);
+          const { renderGapReport } = await import('./postmortem-view.js');
           process.stdout.write(await renderGapReport(report, { color: run.color, width, times }));
         }
         // a slot served twice (two hosts, a re-run that missed the first) is as wrong as one never
         // served: the watchdog says so too, with the slots, and fails
         if (flags.failOnGap && report.doubles.length > 0) {
-          const times = (await import('./time-format.js')).viewTimes(now, config);
           const shown = report.doubles
             .slice(0, 10)
             .map((d) => `${d.job} ${times.full(d.slot, d.job)} (${d.runs} runs)`);
@@ -146,7 +143,6 @@ Exit codes: 0 done (gaps or not); 1 a gap was found under --fail-on-gap; 64 usag
         if (flags.failOnGap && report.gaps.length > 0) {
           // one line on stderr whatever happens to stdout (the watchdog's >/dev/null): cron mails it,
           // gaps of failed runs included (those alert through the job alerts, not the watchdog's)
-          const times = (await import('./time-format.js')).viewTimes(now, config);
           run.stderr(gapsLine(report.gaps, times));
           // the watchdog's alert goes through the same channels as the jobs' (silent gaps only:
           // failed runs have already alerted through the job alerts), once per gap
