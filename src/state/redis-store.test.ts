@@ -125,6 +125,22 @@ describe.skipIf(!enabled)('RedisStore', () => {
   });
 });
 
+describe('a Redis that refuses the connection', () => {
+  it('fails at once, not after its bounds, and leaves no timer or socket keeping the process alive', async () => {
+    const port = await freePort(); // nothing listens there: the connection is refused
+    const resources = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout' || r === 'TCPSocketWrap');
+    const before = resources().length;
+    // bounds far longer than the test's own timeout: a refusal that waited for them would fail it
+    const opening = openRedisStore(
+      { url: `redis://127.0.0.1:${port}/0` },
+      { connectTimeoutMs: 60_000, commandTimeoutMs: 60_000 },
+    );
+    await expect(opening).rejects.toThrow(/unavailable: .*ECONNREFUSED/);
+    // a timer left behind (ioredis' disconnect wait, our own deadline) would hold a cron run open
+    expect(resources().length).toBeLessThanOrEqual(before);
+  }, 20_000);
+});
+
 describe.skipIf(!enabled)('openStateStore', () => {
   let stateDir: string;
   beforeAll(async () => {
