@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { UTC_ZONES } from '../schedule/utc-zones.js';
 import { DisplayTimes, formatTime, resolveDisplayZone } from './time-format.js';
 
 const NOW = Date.parse('2026-04-19T15:32:00Z');
@@ -25,6 +26,13 @@ describe('one time format', () => {
 });
 
 describe('--tz', () => {
+  it('is what --tz reads as UTC (plus its own spellings utc and Z)', () => {
+    for (const tz of [...UTC_ZONES, 'utc', 'Z', 'z']) {
+      expect(resolveDisplayZone(tz), tz).toBe('UTC');
+      expect(formatTime('2026-04-19T14:15:00Z', NOW, resolveDisplayZone(tz))).toBe('14:15Z');
+    }
+  });
+
   it('takes UTC, local and IANA names; an unknown zone is a usage error naming the flag', () => {
     expect(resolveDisplayZone(undefined)).toBeUndefined();
     expect(resolveDisplayZone('utc')).toBe('UTC');

@@ -6,11 +6,13 @@
  * names one zone for everything (`local` is the host's). JSON keeps full ISO times in UTC.
  */
 import { offsetAt } from '../schedule/zone-offset.js';
+import { isUtcZone } from '../schedule/utc-zones.js';
 import { formatDuration } from '../time.js';
 import { CliError } from './common.js';
 import { ExitCode } from '../exit-codes.js';
 
-const UTC_NAMES = new Set(['UTC', 'utc', 'Z', 'z', 'Etc/UTC', 'GMT', 'Etc/GMT']);
+/** UTC as `--tz` may also spell it, besides the zone names that are UTC. */
+const isUtcFlag = (name: string) => isUtcZone(name) || ['utc', 'Z', 'z'].includes(name);
 
 /**
  * The zone `--tz` names: `local` (the host's, which honours TZ), `UTC`, or an IANA name. A zone
@@ -18,7 +20,7 @@ const UTC_NAMES = new Set(['UTC', 'utc', 'Z', 'z', 'Etc/UTC', 'GMT', 'Etc/GMT'])
  */
 export function resolveDisplayZone(flag: string | undefined): string | undefined {
   if (flag === undefined) return undefined;
-  if (UTC_NAMES.has(flag)) return 'UTC';
+  if (isUtcFlag(flag)) return 'UTC';
   const name = flag === 'local' ? Intl.DateTimeFormat().resolvedOptions().timeZone : flag;
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: name });
@@ -28,7 +30,7 @@ export function resolveDisplayZone(flag: string | undefined): string | undefined
       ExitCode.usage,
     );
   }
-  return UTC_NAMES.has(name) ? 'UTC' : name;
+  return isUtcFlag(name) ? 'UTC' : name;
 }
 
 /** "+02:00", "-04:00", "+05:30": an offset in ms as ISO 8601 writes it. */
@@ -82,7 +84,7 @@ export class DisplayTimes {
   zone(job?: string): string {
     if (this.chosen) return this.chosen;
     const own = job === undefined ? undefined : this.jobZones[job];
-    return own === undefined || UTC_NAMES.has(own) ? 'UTC' : own;
+    return own === undefined || isUtcFlag(own) ? 'UTC' : own;
   }
 
   /** An instant (`job`: a slot of that job, shown in its zone). */

@@ -8,6 +8,7 @@
  */
 import { Cron } from 'croner';
 import { offsetAt } from './zone-offset.js';
+import { isUtcZone } from './utc-zones.js';
 
 const HOUR = 3_600_000;
 const DAY = 86_400_000;
@@ -82,11 +83,9 @@ export interface Segment {
   offset?: number;
 }
 
-const FIXED_ZONES = new Set(['UTC', 'Etc/UTC', 'GMT', 'Etc/GMT', 'Z']);
-
 /** [start, end) cut into stretches of one fixed offset and croner-only stretches around changes. */
 export function segments(tz: string, start: number, end: number): Segment[] {
-  if (FIXED_ZONES.has(tz)) return [{ start, end, offset: 0 }];
+  if (isUtcZone(tz)) return [{ start, end, offset: 0 }];
   const exact: [number, number][] = [];
   let prevT = start - SAMPLE_MS;
   let prev = offsetAt(tz, prevT);

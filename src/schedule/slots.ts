@@ -10,13 +10,11 @@ import { Cron } from 'croner';
 import { DEFAULT_CRON_SEMANTICS, daemonEntry, type CronSemantics } from './cron-entry.js';
 import { daemonSlots, wallCron } from './daemon-slots.js';
 import { fastSlots } from './fast-slots.js';
+import { isUtcZone } from './utc-zones.js';
 
 export type { CronSemantics } from './cron-entry.js';
 
 const cache = new Map<string, Cron>();
-
-/** Zone names that are UTC, always valid: no Intl lookup needed for them. */
-const UTC_ZONES = new Set(['UTC', 'Etc/UTC', 'GMT', 'Etc/GMT']);
 
 /** A paused croner instance (no timers) for this schedule and zone. Throws on a bad expression. */
 export function cronFor(schedule: string, tz: string): Cron {
@@ -25,7 +23,7 @@ export function cronFor(schedule: string, tz: string): Cron {
   if (!cron) {
     // UTC as a fixed offset: croner's time-zone path and its first Intl.DateTimeFormat (ICU's zone
     // data) cost a start-up ~35 ms, which every crontab line and `breaker status` would pay
-    const zone = UTC_ZONES.has(tz) ? { utcOffset: 0 } : { timezone: tz };
+    const zone = isUtcZone(tz) ? { utcOffset: 0 } : { timezone: tz };
     cron = new Cron(schedule, { ...zone, paused: true, mode: '5-or-6-parts' });
     cache.set(key, cron);
   }
@@ -104,7 +102,7 @@ export function validateSchedule(
   semantics: CronSemantics = DEFAULT_CRON_SEMANTICS,
 ): string | undefined {
   try {
-    if (!UTC_ZONES.has(tz)) new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    if (!isUtcZone(tz)) new Intl.DateTimeFormat('en-US', { timeZone: tz });
   } catch {
     return `unknown time zone ${JSON.stringify(tz)} (use an IANA name such as UTC or Europe/Berlin)`;
   }
