@@ -3,6 +3,8 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', 'coverage/', '.bench-tmp/'] },
@@ -21,21 +23,13 @@ export default tseslint.config(
       'no-control-regex': 'off',
     },
   },
-  // The layers (docs/architecture.md): nothing imports upward. Type-only imports count too.
-  ...layerRules([
-    {
-      layer: ['src/jobs', 'src/api', 'src/serve', 'src/alerts', 'src/metrics', 'src/probe', 'src/drill', 'src/report'],
-      above: ['cli'],
-    },
-    {
-      layer: ['src/engine', 'src/analysis'],
-      above: ['cli', 'jobs', 'api', 'serve', 'alerts', 'metrics', 'probe', 'drill', 'report'],
-    },
-    {
-      layer: ['src/providers', 'src/state', 'src/log', 'src/schedule', 'src/config', 'src/files'],
-      above: ['cli', 'jobs', 'api', 'serve', 'alerts', 'metrics', 'probe', 'drill', 'report', 'engine', 'analysis'],
-    },
-  ]),
+  // The layers (docs/architecture.md): nothing imports upward, by any kind of import.
+  {
+    files: ['src/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    plugins: { layers: { rules: { 'no-upward-import': noUpwardImport() } } },
+    rules: { 'layers/no-upward-import': 'error' },
+  },
   {
     // tests read JSON output and log lines whose shape is the thing under test
     files: ['**/*.test.ts', 'test/**/*.ts'],
@@ -43,20 +37,75 @@ export default tseslint.config(
   },
 );
 
-/** One no-restricted-imports rule per layer: its (non-test) files may not import the folders above it. */
-function layerRules(layers) {
-  return layers.map(({ layer, above }) => ({
-    files: layer.map((dir) => `${dir}/**/*.ts`),
-    ignores: ['**/*.test.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            { group: above.map((dir) => `**/${dir}/*`), message: 'imports a higher layer (see docs/architecture.md)' },
-          ],
-        },
-      ],
+/**
+ * The layers of src, top to bottom (docs/architecture.md): a folder under src, or a file directly
+ * in it. A file may import its own layer and the layers below it; an `alone` layer imports only
+ * its own folder (the simulator stands apart so tests and the drill can trust it).
+ */
+const LAYERS = [
+  { name: 'Entry', members: ['index.ts'] },
+  { name: 'Commands', members: ['cli'] },
+  { name: 'Work', members: ['jobs', 'api', 'serve', 'alerts', 'metrics', 'probe', 'drill', 'report'] },
+  { name: 'Logic', members: ['engine', 'analysis'] },
+  { name: 'Parts', members: ['providers', 'state', 'log', 'schedule', 'config', 'files', 'init'] },
+  { name: 'Tools', members: ['sim'], alone: true },
+  { name: 'Base', members: ['clock.ts', 'exit-codes.ts', 'time.ts'] },
+];
+
+/**
+ * A tiny local rule: every import of a file in src (static, `export ... from`, dynamic `import()`
+ * with a string, and the type-level `import('...')`) may not reach a higher layer, type-only
+ * imports included. A file or folder in no layer is an error too, so a new folder gets placed.
+ */
+function noUpwardImport() {
+  const srcDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'src');
+  /** The top-level member of src a path is in ('cli', 'time.ts'), or undefined outside src. */
+  const memberOf = (file) => {
+    const rel = path.relative(srcDir, file);
+    if (rel.startsWith('..') || path.isAbsolute(rel)) return undefined;
+    return rel.split(path.sep)[0].replace(/\.js$/, '.ts');
+  };
+  const rank = (member) => LAYERS.findIndex((l) => l.members.includes(member));
+  return {
+    meta: { type: 'problem', schema: [], docs: { description: 'imports only its own layer and those below' } },
+    create(context) {
+      const from = memberOf(context.filename);
+      if (from === undefined) return {};
+      const fromRank = rank(from);
+      const check = (node, specifier) => {
+        if (fromRank < 0) {
+          if (node.type === 'Program')
+            context.report({
+              node,
+              message: `src/${from} is in no layer: place it in LAYERS (eslint.config.js) and docs/architecture.md`,
+            });
+          return;
+        }
+        if (typeof specifier !== 'string' || !specifier.startsWith('.')) return;
+        const to = memberOf(path.resolve(path.dirname(context.filename), specifier));
+        if (to === undefined || to === from) return;
+        const toRank = rank(to);
+        const layer = LAYERS[fromRank];
+        let why;
+        if (toRank < 0) why = `src/${to} is in no layer`;
+        else if (layer.alone) why = `${layer.name} (src/${from}) imports nothing outside its own folder`;
+        else if (toRank < fromRank) why = `src/${to} is in ${LAYERS[toRank].name}, above ${layer.name}`;
+        if (why) context.report({ node, message: `imports a higher layer: ${why} (see docs/architecture.md)` });
+      };
+      const literal = (node) =>
+        node?.type === 'Literal'
+          ? node.value
+          : node?.type === 'TemplateLiteral' && node.expressions.length === 0
+            ? node.quasis[0].value.cooked
+            : undefined;
+      return {
+        Program: (node) => check(node, undefined),
+        ImportDeclaration: (node) => check(node, node.source.value),
+        ExportAllDeclaration: (node) => check(node, node.source.value),
+        ExportNamedDeclaration: (node) => node.source && check(node, node.source.value),
+        ImportExpression: (node) => check(node, literal(node.source)),
+        TSImportType: (node) => check(node, literal(node.source ?? node.argument?.literal)),
+      };
     },
-  }));
+  };
 }

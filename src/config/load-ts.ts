@@ -49,6 +49,8 @@ export async function loadTsConfig(filepath: string, source: string): Promise<un
   } else {
     throwIfSyntaxError(code); // a cache written before this check existed
   }
+  // a config's `import 'lucy-ops'` is the library entry itself, the one import from below it
+  // eslint-disable-next-line layers/no-upward-import
   return unwrapDefault(evaluateCjs(code, filepath, await import('../index.js')));
 }
 
