@@ -5,6 +5,7 @@
  * while Redis goes away and comes back.
  */
 import fs from 'node:fs';
+import { hostname } from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -139,6 +140,55 @@ describe.skipIf(!redisTestsEnabled())('a fleet of two hosts sharing Redis', () =
     expect(again.json.slots).toEqual([]);
     expect(sim.requests()).toHaveLength(1);
   }, 180_000);
+
+  it('Redis down: a slot the other host served (this host skipped it) is served, not missing; never a double', async () => {
+    sim.setScript({ '*': { kind: 'ok' } });
+    const [a, b] = hosts();
+    const cronRun = (cwd: string, hhmm: string) =>
+      runCli(['generate', 'blog', '--json'], { cwd, env: { LUCY_OPS_NOW: `2026-04-19T${hhmm}:20Z` } });
+    // A serves 14:00 and 15:00; B's runs of them (a moment later) find them served and skip them
+    for (const slot of ['14:00', '15:00']) {
+      expect((await cronRun(a, slot)).json.status).toBe('ok');
+      expect((await cronRun(b, slot)).json.status).toBe('skipped');
+    }
+    // then B loses Redis (nothing listens on port 1): its own log is all it has
+    const configFile = path.join(b, 'lucy-ops.config.json');
+    const config = JSON.parse(fs.readFileSync(configFile, 'utf8'));
+    fs.writeFileSync(
+      configFile,
+      JSON.stringify({ ...config, state: { ...config.state, redis: 'redis://127.0.0.1:1' } }),
+    );
+    const env = { LUCY_OPS_NOW: NOW };
+    const window = ['--since', '2026-04-19T14:00:00Z', '--until', NOW, '--job', 'blog'];
+    const watchdog = await runCli(['postmortem', 'gaps', ...window, '--fail-on-gap'], { cwd: b, env });
+    expect(watchdog.exitCode, watchdog.stderr).toBe(0);
+    expect(watchdog.stdout).toBe('');
+    const gaps = await runCli(['postmortem', 'gaps', '--json', ...window], { cwd: b, env });
+    expect(gaps.json).toMatchObject({ gaps: [], doubles: [] });
+    expect(gaps.json.jobs[0]).toMatchObject({ served: 2, missing: 0, servedElsewhere: 2, doubled: 0 });
+    const plan = await runCli(['backfill', '--json', '--dry-run', ...window], { cwd: b, env });
+    expect(plan.json.slots).toEqual([]);
+    const status = await runCli(['status', '--json', '--since', '2h', '--job', 'blog'], { cwd: b, env });
+    expect(status.json.jobs[0].last).toMatchObject({
+      slot: '2026-04-19T15:00:00.000Z',
+      outcome: 'ok',
+      servedOn: hostname(),
+    });
+    expect(status.json.jobs[0]).toMatchObject({ failuresInARow: 0, lastGap: null });
+    const screen = await runCli(['status', '--since', '2h', '--job', 'blog'], { cwd: b, env });
+    expect(screen.stdout).toContain(`ok on ${hostname()}`);
+    expect(screen.stdout).not.toMatch(/MISSING/);
+    const report = await runCli(['postmortem', 'report', '--json', ...window], { cwd: b, env });
+    expect(report.json.headline).toMatchObject({ affected: 0, unserved: 0 });
+    expect(report.json.jobs[0].cells.map((c: any) => c.servedOn)).toEqual([hostname(), hostname()]);
+    // both hosts' logs read together: A's ok run and B's skip are one serve
+    const both = await runCli(['postmortem', 'gaps', '--json', ...window, '--log', path.join(a, 'logs/jobs.jsonl')], {
+      cwd: b,
+      env,
+    });
+    expect(both.json).toMatchObject({ gaps: [], doubles: [] });
+    expect(both.json.jobs[0]).toMatchObject({ served: 2, doubled: 0 });
+  }, 120_000);
 
   it('Redis killed and restarted while three runs of one slot start on one host: one request', async () => {
     // run 1's request takes long enough for Redis to come back and runs 2 and 3 to start and end

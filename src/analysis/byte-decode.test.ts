@@ -42,6 +42,12 @@ function realisticLog(): string {
       lines.push(
         rec({ ts: at(0), level: 'info', event: 'run.start', ...base, schedule, tz: config.tz, lateMs, pid: 7 }),
       );
+      if (random() < 0.01) {
+        // another host served it (the shared ledger): this host's run skipped it, naming that run
+        const skip = { outcome: 'skipped', reason: 'served', servedBy: 'host-b', servedRunId: `b${lines.length}` };
+        lines.push(rec({ ts: at(300), level: 'info', event: 'run.end', ...base, ...skip, durationMs: 3 }));
+        continue;
+      }
       const failing = random() < 0.08;
       if (failing)
         lines.push(
@@ -131,6 +137,7 @@ describe('decodeGapBytes', () => {
     expect(fast.degraded.length).toBeGreaterThan(10);
     expect(fast.jobs.find((j) => j.job === 'threads')!.schedules).toHaveLength(2);
     expect(fast.skippedLines).toBeGreaterThan(10);
+    expect(fast.jobs.reduce((n, j) => n + j.servedElsewhere, 0)).toBeGreaterThan(10);
     expect(fast.gaps).toEqual(plain.gaps);
     expect(fast.late).toEqual(plain.late);
     expect(fast.jobs).toEqual(plain.jobs);
@@ -195,6 +202,7 @@ describe('decodeGapBytes', () => {
       head('attempt.end') + ',"outcome":"failed","ms":5}',
       head('run.end') + ',"outcome":"ok","degraded":true,"durationMs":1}',
       head('run.end') + ',"outcome":"failed","durationMs":1}',
+      head('run.end') + ',"outcome":"skipped","reason":"served","servedBy":"h","servedRunId":"r0","durationMs":1}',
       head('run.end', '2026-02-30T00:00:00.000Z') + ',"outcome":"ok","durationMs":1}', // Date.parse's to judge
       head('run.end', '2026-01-01T24:00:00.000Z') + ',"outcome":"ok","durationMs":1}',
       head('run.end', '0099-01-01T00:00:00.000Z') + ',"outcome":"ok","durationMs":1}',

@@ -42,6 +42,8 @@ export interface JudgedSlot {
   causes?: CauseTally;
   /** A served slot that only a fallback served: that provider. */
   degradedBy?: string;
+  /** A served slot that records say another host served: that host ('' when they name none). */
+  servedOn?: string;
 }
 
 /** A run of consecutive slots of one job served only by a fallback: service kept up, but degraded. */
@@ -97,6 +99,8 @@ export interface JobSummary {
   doubled: number;
   /** Served slots that only a fallback served (counted in `served` too). */
   degraded: number;
+  /** Served slots that records say another host served (counted in `served` too; never a double). */
+  servedElsewhere: number;
   /** When judging began for this job (ISO): slots before it are not judged (may be before `since`). */
   judgedFrom: string;
   /** Why then: `job` its first record, `log` the first record of any job (it has none), `window` no records at all. */
@@ -151,9 +155,14 @@ export function* judgeSlots(job: JobSchedule, ledger: SlotLedger): Generator<Jud
     // before lucy-ops began, only a slot it wrote about is its to judge
     if (slot.getTime() < judgingFrom && packed === 0) continue;
     const running = counter(packed, STARTS) > counter(packed, ENDS);
-    if (counter(packed, OKS) > 0) {
+    // another host served it (this host's run skipped it as served there): served, by no run here
+    const servedOn = book !== undefined && book.elsewhere.size > 0 ? book.elsewhere.get(key) : undefined;
+    if (counter(packed, OKS) > 0 || servedOn !== undefined) {
       const degradedBy = book?.degraded.get(key);
-      yield degradedBy === undefined ? { slot, status: 'served' } : { slot, status: 'served', degradedBy };
+      const judged: JudgedSlot =
+        degradedBy === undefined ? { slot, status: 'served' } : { slot, status: 'served', degradedBy };
+      if (servedOn !== undefined) judged.servedOn = servedOn;
+      yield judged;
     } else if (slot.getTime() > pendingFrom && (running || counter(packed, FAILS) === 0)) {
       // Too recent to judge: its run may still be going, or not have started yet.
       yield { slot, status: 'pending' };
@@ -204,6 +213,7 @@ export function findGaps(
       pending: 0,
       doubled: 0,
       degraded: 0,
+      servedElsewhere: 0,
       judgedFrom: new Date(start.fromMs).toISOString(),
       judgedBy: start.basis,
       schedules: scheduleTimeline(job, ledger).map((m) => ({
@@ -252,6 +262,7 @@ export function findGaps(
     for (const judged of judgeSlots(job, ledger)) {
       summary.slots++;
       summary[judged.status]++;
+      if (judged.servedOn !== undefined) summary.servedElsewhere++;
       timeline?.add(job.name, judged.slot.getTime(), judged.degradedBy !== undefined ? 'degraded' : judged.status);
       if (judged.degradedBy !== undefined) {
         summary.degraded++;
@@ -311,6 +322,7 @@ export interface SharedServed {
     trigger: string;
     provider?: string;
     degraded?: boolean;
+    host?: string;
   }>;
 }
 
@@ -324,7 +336,7 @@ export async function readLedger(
   const ledger = new SlotLedger(jobs, window, opts);
   const stats = await scanIntoLedger(ledger, jobs, window, sources, opts);
   for (const s of opts.served ?? [])
-    ledger.servedElsewhere(s.job, s.slot, s.at, s.trigger, s.degraded && s.provider ? s.provider : undefined);
+    ledger.servedElsewhere(s.job, s.slot, s.at, s.trigger, s.degraded && s.provider ? s.provider : undefined, s.host);
   stats.skippedLines += ledger.invalidRecords;
   return { ledger, stats };
 }

@@ -4,7 +4,8 @@
  * have built reading both in order: counters add up (saturating as one ledger's do); a slot served
  * anywhere keeps no failure causes, else the tallies add up (earlier causes first); a slot is late
  * only when every serving run was late, and then by the least lateness (the earlier on a tie); it
- * is degraded only when every serving run was served by a fallback, and then by the last one.
+ * is degraded only when every serving run was served by a fallback, and then by the last one; a
+ * slot served on another host keeps the host the earlier text named.
  */
 import type { CauseTally } from './cause.js';
 import { addCounters, counter, OKS, type LateRun, type ScheduleMark, type SlotLedger } from './ledger.js';
@@ -23,6 +24,7 @@ interface JobSnapshot {
   causes: Array<[number, Array<[string, number]>]>;
   late: Array<[number, LateRun]>;
   degraded: Array<[number, string]>;
+  elsewhere: Array<[number, string]>;
   firstMs: number;
   marks: ScheduleMark[];
   lastMarkKey: string;
@@ -45,6 +47,7 @@ export function snapshotLedger(ledger: SlotLedger): LedgerSnapshot {
       causes: [...job.causes].map(([key, tally]) => [key, [...tally]]),
       late: [...job.late],
       degraded: [...job.degraded],
+      elsewhere: [...job.elsewhere],
       firstMs: job.first.ms,
       marks: job.marks,
       lastMarkKey: job.lastMarkKey,
@@ -94,6 +97,8 @@ export function mergeLedger(into: SlotLedger, later: LedgerSnapshot): void {
       if (myWhole || theirWhole) job.degraded.delete(key);
       else if (theirDegraded !== undefined) job.degraded.set(key, theirDegraded);
     }
+    // served on another host: the first record that says so names the host, as in one reading
+    for (const [key, host] of snap.elsewhere) if (!job.elsewhere.has(key)) job.elsewhere.set(key, host);
     for (const [key, tally] of laterCauses) {
       if (counter(job.slots.get(key) ?? 0, OKS) > 0) continue;
       let into: CauseTally | undefined = job.causes.get(key);

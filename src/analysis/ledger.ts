@@ -82,6 +82,13 @@ export interface JobLedger {
    * the chain's first provider removes the slot (the service was whole after all).
    */
   degraded: Map<number, string>;
+  /**
+   * Slots a record says another host served: a run here skipped it as served there (a skipped
+   * run.end with reason `served` naming `servedRunId`), or the shared ledger names a host while
+   * this log has no ok run of its own. Such a slot is served; no run of this log served it, so it
+   * is never a double. Slot key → the host (`servedBy`; '' when the record names none).
+   */
+  elsewhere: Map<number, string>;
   /** When lucy-ops first wrote about this job, in any log read (see Earliest). */
   first: Earliest;
   /** Schedule changes as `run.start` records show them, in reading order. */
@@ -175,6 +182,7 @@ export class SlotLedger {
         causes: new Map(),
         late: new Map(),
         degraded: new Map(),
+        elsewhere: new Map(),
         first: new Earliest(),
         marks: [],
         lastMarkKey: '',
@@ -226,6 +234,8 @@ export class SlotLedger {
         );
         return;
       }
+      if (outcome === 'skipped' && isServedElsewhere(record) && !job.elsewhere.has(key))
+        job.elsewhere.set(key, intern(typeof record.servedBy === 'string' ? record.servedBy : ''));
       // A run skipped because another process held the lock never wrote a run.start: it closes none.
       let next = outcome === 'skipped' && record.reason === 'locked' ? packed : bump(packed, ENDS);
       if (outcome === 'failed') {
@@ -297,16 +307,25 @@ export class SlotLedger {
   /**
    * A slot the shared ledger (Redis) says another host served: served here too, unless this log
    * already has it (counting it twice would call the slot doubled). `degradedBy`: the fallback
-   * that served it, when one did.
+   * that served it, when one did; `host`: the host that served it.
    */
-  servedElsewhere(jobName: string, scheduledFor: string, ts: string, trigger: string, degradedBy?: string): void {
+  servedElsewhere(
+    jobName: string,
+    scheduledFor: string,
+    ts: string,
+    trigger: string,
+    degradedBy?: string,
+    host?: string,
+  ): void {
     // another host's serve is lucy-ops at work too: judging begins no later than it, so every host
     // of a fleet judges the same slots whatever its own log holds
     this.noteRecord(jobName, ts, scheduledFor, trigger);
     const job = this.locate(jobName, scheduledFor);
     if (!job) return;
     const packed = job.slots.get(this.key) ?? 0;
-    if (counter(packed, OKS) === 0) this.served(job, this.key, packed, Date.parse(ts), 0, trigger, degradedBy);
+    if (counter(packed, OKS) > 0) return;
+    if (host !== undefined && !job.elsewhere.has(this.key)) job.elsewhere.set(this.key, intern(host));
+    this.served(job, this.key, packed, Date.parse(ts), 0, trigger, degradedBy);
   }
 
   /** Any record of a run: when lucy-ops first wrote about the job, and about any job. */
@@ -429,6 +448,19 @@ function intern(text: string): string {
     interned.set(copy, copy);
   }
   return copy;
+}
+
+/**
+ * A run that found its slot already served by another host (the shared ledger) and skipped it:
+ * `run.end` skipped, reason `served`, naming the serving run. Served there, so not missing here.
+ */
+export function isServedElsewhere(record: LogRecord): boolean {
+  return (
+    record.outcome === 'skipped' &&
+    record.reason === 'served' &&
+    typeof record.servedRunId === 'string' &&
+    record.servedRunId !== ''
+  );
 }
 
 function addOne(causes: Map<number, CauseTally>, key: number, cause: string): void {

@@ -24,6 +24,7 @@ function messyLog(): string {
   const random = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
   const lines: string[] = [];
   const served: Array<Record<string, unknown>> = [];
+  const elsewhere: Array<Record<string, unknown>> = [];
   const rec = (r: Record<string, unknown>) => JSON.stringify(r);
   for (let t = SINCE; t < SINCE + 3 * 86_400_000; t += 5 * 60_000) {
     for (const job of ['blog', 'threads', 'stories']) {
@@ -69,7 +70,12 @@ function messyLog(): string {
             rec({ ts: at(700), level: 'warn', event: 'breaker.open', ...base, provider: 'a', from: 'closed' }),
           );
       } else if (fate < 0.2) {
-        // started, never ended (killed)
+        // started, never ended (killed); or found served by another host (the shared ledger) and skipped
+        if (fate >= 0.18) {
+          const skip = { outcome: 'skipped', reason: 'served', servedBy: `host-${lines.length % 3}`, servedRunId: 'o' };
+          lines.push(rec({ ts: at(300), level: 'info', event: 'run.end', ...base, ...skip, durationMs: 3 }));
+          elsewhere.push(base);
+        }
       } else {
         lines.push(
           rec({
@@ -151,6 +157,20 @@ function messyLog(): string {
       }),
     );
   });
+  // a second host's skip of the same slots, far away: the host the first one named stays
+  for (const base of elsewhere) {
+    const skip = { outcome: 'skipped', reason: 'served', servedBy: 'host-late', servedRunId: 'o2', durationMs: 1 };
+    lines.push(
+      rec({
+        ts: new Date(Date.parse(base.scheduledFor as string) + 7_200_000).toISOString(),
+        level: 'info',
+        event: 'run.end',
+        ...base,
+        runId: 'c',
+        ...skip,
+      }),
+    );
+  }
   return lines.join('\n'); // no newline after the last line
 }
 
@@ -189,6 +209,7 @@ it('the parallel gap analysis gives the one-thread report exactly, for any numbe
   expect(one.gaps.some((g) => g.missing > 0)).toBe(true);
   expect(one.late.length).toBeGreaterThan(5);
   expect(one.jobs.some((j) => j.doubled > 0)).toBe(true);
+  expect(one.jobs.reduce((n, j) => n + j.servedElsewhere, 0)).toBeGreaterThan(10);
   for (const threads of [2, 3, 7]) expect(await run(threads), `${threads} threads`).toEqual(one);
   expect(ran).toEqual(Array(1 + 2 + 6).fill(true)); // every range but the first was read by a worker
 });

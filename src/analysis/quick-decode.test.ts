@@ -59,13 +59,26 @@ describe('decodeGapLine', () => {
       head('run.end') + ',"outcome":"ok","durationMs":7,"tail":"a,\\"durationMs\\":9"}',
       head('run.end', 'we\\"ird') + ',"outcome":"ok","durationMs":7}',
       head('attempt.end') + ',"provider":"p","model":"m","outcome":"failed","httpStatus":503,"ms":800}',
+      head('run.end') + ',"outcome":"skipped","reason":"served","servedBy":"h","servedRunId":"r0","durationMs":1}',
       '{"event":"run.end","ts":"2026-04-19T14:00:09.000Z","job":"blog","scheduledFor":"2026-04-19T14:00:00.000Z","outcome":"ok","durationMs":5}',
     ]) {
       const { ok, records } = decode(line);
       const full = toRecord(line)!;
       expect(ok, line).toBe(true);
       expect(records, line).toHaveLength(1);
-      for (const key of ['event', 'job', 'scheduledFor', 'outcome', 'durationMs', 'httpStatus', 'schedule', 'tz'])
+      for (const key of [
+        'event',
+        'job',
+        'scheduledFor',
+        'outcome',
+        'durationMs',
+        'httpStatus',
+        'schedule',
+        'tz',
+        'reason',
+        'servedBy',
+        'servedRunId',
+      ])
         expect(records[0][key], `${key} of ${line}`).toEqual(full[key]);
       if (records[0].outcome === 'ok' || records[0].event === 'run.start')
         expect([records[0].ts, records[0].trigger]).toEqual([full.ts, full.trigger]);

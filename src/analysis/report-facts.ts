@@ -36,6 +36,8 @@ export interface SlotCell {
   provider?: string;
   /** Served by a provider other than the chain's first (a filled slot can be too). */
   degraded?: boolean;
+  /** Served by another host (its run here skipped the slot as served there): that host. */
+  servedOn?: string;
   /** For a filled slot: what it was before (a run failed, or no run at all). */
   was?: 'failed' | 'missing';
   filledBy?: string;
@@ -218,7 +220,7 @@ function jobRow(job: JobSchedule, ledger: SlotLedger, history: SlotHistory): Job
 }
 
 /** A judged slot told in full from its runs. */
-function describeSlot({ status, slot, degradedBy }: JudgedSlot, runs: RunHistory[]): SlotCell {
+function describeSlot({ status, slot, degradedBy, servedOn }: JudgedSlot, runs: RunHistory[]): SlotCell {
   const iso = slot.toISOString();
   if (status === 'pending') return { slot: iso, outcome: 'pending' };
   if (status === 'missing') return { slot: iso, outcome: 'missing' };
@@ -232,10 +234,13 @@ function describeSlot({ status, slot, degradedBy }: JudgedSlot, runs: RunHistory
   const serving = runs
     .filter((r) => r.outcome === 'ok')
     .sort((a, b) => (a.endedAt ?? '').localeCompare(b.endedAt ?? ''))[0];
-  if (!serving)
+  if (!serving) {
+    // served where the records read do not show the run: on another host, or the shared ledger's
+    const on = servedOn !== undefined ? { servedOn } : {};
     return degradedBy === undefined
-      ? { slot: iso, outcome: 'served' }
-      : { slot: iso, outcome: 'degraded', provider: degradedBy, degraded: true };
+      ? { slot: iso, outcome: 'served', ...on }
+      : { slot: iso, outcome: 'degraded', provider: degradedBy, degraded: true, ...on };
+  }
   const provider = serving.provider ? { provider: serving.provider } : {};
   if (serving.trigger !== 'cron') {
     const before = runs.filter((r) => r !== serving && r.outcome !== 'ok' && r.at <= (serving.endedAt ?? r.at));

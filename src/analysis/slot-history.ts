@@ -55,8 +55,12 @@ export class SlotHistory {
     const key = keyOf(record.job, slotMs);
     let slot = this.runs.get(key);
     if (!slot) this.runs.set(key, (slot = new Map()));
-    // A skipped run (the slot was locked or already served) did nothing to the slot.
-    if (event === 'run.end' && record.outcome === 'skipped') return;
+    // A skipped run (the slot was locked or already served) did nothing to the slot: its run.start
+    // (a run that found the slot served) must not read as a run that never ended
+    if (event === 'run.end' && record.outcome === 'skipped') {
+      slot.delete(record.runId);
+      return;
+    }
     let run = slot.get(record.runId);
     if (!run) {
       run = {

@@ -21,6 +21,11 @@ export interface LastSlot {
   provider: string | null;
   /** Served by a fallback, not the chain's first provider. */
   degraded: boolean;
+  /**
+   * Served by another host: this host's run found it served there and skipped it (or the shared
+   * ledger says so and this log has no ok run). That host's name ('' when unnamed); else null.
+   */
+  servedOn: string | null;
 }
 
 export interface JobStatus {
@@ -34,7 +39,7 @@ export interface JobStatus {
   /** Slots served by a fallback in a row, ending at the latest judged slot. */
   degradedInARow: number;
   /** The latest slot that was served, and by whom (null: none in the window). */
-  lastServed: { slot: string; provider: string | null; degraded: boolean } | null;
+  lastServed: { slot: string; provider: string | null; degraded: boolean; servedOn: string | null } | null;
   /**
    * The latest stretch of unserved slots in the window: still open (`end` null), or closed by the
    * served slot `end`. A gap that closed a moment ago still needs a backfill; null when none.
@@ -82,6 +87,7 @@ export async function jobStatuses(
       entry.at,
       entry.trigger,
       entry.degraded && entry.provider ? entry.provider : undefined,
+      entry.host,
     );
     const slotMs = Date.parse(entry.slot);
     let byJob = servedBy.get(entry.job);
@@ -132,6 +138,7 @@ function statusOf(
     outcome,
     provider: outcome === 'ok' ? (j.degradedBy ?? servedBy.get(j.slot.getTime()) ?? null) : null,
     degraded: j.degradedBy !== undefined,
+    servedOn: outcome === 'ok' ? (j.servedOn ?? null) : null,
   });
   const settled = seen.filter((s) => s.outcome !== 'running');
   let failuresInARow = 0;
@@ -165,6 +172,7 @@ function statusOf(
           slot: served.judged.slot.toISOString(),
           provider: served.judged.degradedBy ?? servedBy.get(served.judged.slot.getTime()) ?? null,
           degraded: served.judged.degradedBy !== undefined,
+          servedOn: served.judged.servedOn ?? null,
         }
       : null,
     lastGap,

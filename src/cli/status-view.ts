@@ -123,9 +123,10 @@ function jobRow(j: JobStatus, times: DisplayTimes, c: Palette): string[] {
   let outcome: string;
   if (!last) outcome = c.dim('no run in the window');
   else if (last.outcome === 'ok')
-    outcome = last.degraded
-      ? c.yellow(`ok by ${last.provider ?? '?'} (fallback)`)
-      : c.green(`ok`) + (last.provider ? ` by ${last.provider}` : '');
+    outcome =
+      (last.degraded
+        ? c.yellow(`ok by ${last.provider ?? '?'} (fallback)`)
+        : c.green(`ok`) + (last.provider ? ` by ${last.provider}` : '')) + servedOnText(last.servedOn);
   else if (last.outcome === 'running') outcome = c.dim('running');
   else outcome = c.red(last.outcome === 'failed' ? 'FAILED' : 'MISSING');
   const row: string[] = [];
@@ -138,4 +139,10 @@ function jobRow(j: JobStatus, times: DisplayTimes, c: Palette): string[] {
     row.join(', '),
     j.nextSlot ? times.until(j.nextSlot, j.job) : '—',
   ];
+}
+
+/** " on host-a": a slot another host served (this host skipped it as served there). */
+function servedOnText(host: string | null): string {
+  if (host === null) return '';
+  return host ? ` on ${host}` : ' on another host';
 }

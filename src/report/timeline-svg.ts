@@ -44,6 +44,7 @@ export function swatch(kind: string, label: string): string {
 function cellTitle(job: string, cell: SlotCell): string {
   const parts = [`${job} ${when(cell.slot)}: ${outcomeText(cell)}`];
   if (cell.provider) parts.push(`served by ${cell.provider}${cell.degraded ? ' (fallback)' : ''}`);
+  if (cell.servedOn !== undefined) parts.push(`served on ${cell.servedOn || 'another host'}`);
   if (cell.tries) parts.push(`tries: ${cell.tries}`);
   if (cell.error) parts.push(`error: ${cell.error}`);
   return parts.join(' · ');

@@ -1,0 +1,109 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { LogRecord } from '../log/types.js';
+import { buildLedger, findGaps, unservedSlots, type JobSchedule } from './gaps.js';
+import { mergeLedger, snapshotLedger } from './ledger-merge.js';
+import { SlotLedger } from './ledger.js';
+import { gatherReportFacts } from './report-facts.js';
+import { jobStatuses } from './status.js';
+
+const T = (hhmm: string) => `2026-04-19T${hhmm}:00.000Z`;
+const at = (hhmm: string, seconds: number) => new Date(Date.parse(T(hhmm)) + seconds * 1000).toISOString();
+const blog: JobSchedule = { name: 'blog', schedule: '0 * * * *', tz: 'UTC' };
+const WINDOW = { since: new Date(T('12:00')), until: new Date(T('15:30')) };
+const NOW = { now: new Date(T('15:30')) };
+
+/** A cron run of blog for slot `hhmm` on one host: run.start, then its run.end. */
+function run(hhmm: string, end: Record<string, unknown>, runId = `r${hhmm}`): LogRecord[] {
+  const common = { level: 'info' as const, job: 'blog', runId, scheduledFor: T(hhmm), trigger: 'cron' as const };
+  return [
+    { ...common, ts: at(hhmm, 2), event: 'run.start', schedule: '0 * * * *', tz: 'UTC', lateMs: 2000, pid: 1 },
+    { ...common, ts: at(hhmm, 9), event: 'run.end', durationMs: 7000, ...end },
+  ];
+}
+const ok = (hhmm: string) => run(hhmm, { outcome: 'ok', provider: 'deepseek-v3' }, `a${hhmm}`);
+/** Host B's run of a slot host A served: skipped, naming A's run. */
+const skippedAsServed = (hhmm: string, extra: Record<string, unknown> = {}) =>
+  run(
+    hhmm,
+    { outcome: 'skipped', reason: 'served', servedBy: 'host-a', servedRunId: `a${hhmm}`, ...extra },
+    `b${hhmm}`,
+  );
+
+describe('a slot another host served (its run here skipped it as served there)', () => {
+  // host B's log while Redis is down: 12:00 and 13:00 it served itself, 14:00 and 15:00 host A did
+  const hostB = [...ok('12:00'), ...ok('13:00'), ...skippedAsServed('14:00'), ...skippedAsServed('15:00')];
+
+  it('is served, not missing: no gap, nothing for backfill, never a double', async () => {
+    const ledger = await buildLedger([blog], WINDOW, hostB, NOW);
+    const report = findGaps([blog], ledger);
+    expect(report.gaps).toEqual([]);
+    expect(report.doubles).toEqual([]);
+    expect(report.jobs[0]).toMatchObject({ slots: 4, served: 4, missing: 0, failed: 0, servedElsewhere: 2 });
+    expect(unservedSlots([blog], ledger)).toEqual([]);
+  });
+
+  it('two hosts’ logs read together: the ok run on A and the skip on B are one serve', async () => {
+    const hostA = [...ok('14:00'), ...ok('15:00')];
+    const ledger = await buildLedger([blog], WINDOW, [...hostA, ...hostB], NOW);
+    const report = findGaps([blog], ledger);
+    expect(report.doubles).toEqual([]);
+    expect(report.jobs[0]).toMatchObject({ served: 4, doubled: 0 });
+  });
+
+  it('only a skip that names the serving run counts: a bare skip proves nothing', async () => {
+    const records = [
+      ...ok('12:00'),
+      ...run('13:00', { outcome: 'skipped', reason: 'served' }), // found its own output: no servedRunId
+      ...skippedAsServed('14:00', { servedRunId: '' }),
+      ...run('15:00', { outcome: 'skipped', reason: 'locked', servedRunId: 'x' }),
+    ];
+    const ledger = await buildLedger([blog], WINDOW, records, NOW);
+    expect(unservedSlots([blog], ledger).map((s) => s.slot)).toEqual([T('13:00'), T('14:00'), T('15:00')]);
+  });
+
+  it('is served even when a run here failed it first; the host it names is kept across merged ranges', async () => {
+    const records = [...run('14:00', { outcome: 'failed', error: 'x' }, 'f'), ...skippedAsServed('14:00')];
+    const window = { since: WINDOW.since, until: new Date(T('14:30')) };
+    const one = await buildLedger([blog], window, [...hostB.slice(0, 4), ...records], NOW);
+    // the same text read as two ranges and merged, as the threads do
+    const first = await buildLedger([blog], window, hostB.slice(0, 4), { ...NOW, presize: false });
+    const later = await buildLedger([blog], window, records, { ...NOW, presize: false });
+    mergeLedger(first, snapshotLedger(later));
+    for (const ledger of [one, first]) {
+      expect(findGaps([blog], ledger).gaps).toEqual([]);
+      expect(ledger.jobs.get('blog')!.elsewhere).toEqual(new Map([[7200, 'host-a']]));
+    }
+  });
+
+  it('the shared ledger names the host of a slot this log does not show served, not of its own', () => {
+    const ledger = new SlotLedger([blog], WINDOW, NOW);
+    for (const r of ok('12:00')) ledger.add(r);
+    ledger.servedElsewhere('blog', T('12:00'), at('12:00', 9), 'cron', undefined, 'host-b');
+    ledger.servedElsewhere('blog', T('13:00'), at('13:00', 9), 'cron', undefined, 'host-a');
+    const report = findGaps([blog], ledger);
+    expect(report.jobs[0]).toMatchObject({ served: 2, doubled: 0, servedElsewhere: 1 });
+    expect(ledger.jobs.get('blog')!.elsewhere).toEqual(new Map([[3600, 'host-a']]));
+  });
+
+  it('status shows the last slot served on the other host; the report says so too', async () => {
+    const { jobs } = await jobStatuses([blog], WINDOW, hostB);
+    expect(jobs[0].last).toEqual({
+      slot: T('15:00'),
+      outcome: 'ok',
+      provider: null,
+      degraded: false,
+      servedOn: 'host-a',
+    });
+    expect(jobs[0]).toMatchObject({ failuresInARow: 0, lastGap: null, lastServed: { servedOn: 'host-a' } });
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'lucy-elsewhere-')), 'jobs.jsonl');
+    fs.writeFileSync(file, hostB.map((r) => JSON.stringify(r) + '\n').join(''));
+    const facts = await gatherReportFacts([blog], WINDOW, [file], { chain: ['deepseek-v3'] });
+    const cells = facts.jobs[0].cells;
+    expect(cells.map((c) => c.outcome)).toEqual(['served', 'served', 'served', 'served']);
+    expect(cells.map((c) => c.servedOn)).toEqual([undefined, undefined, 'host-a', 'host-a']);
+    expect(facts.headline).toMatchObject({ affected: 0, unserved: 0 });
+  });
+});
