@@ -27,6 +27,14 @@ function realisticLog(): string {
   const random = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
   const lines: string[] = [];
   const rec = (r: Record<string, unknown>) => JSON.stringify(r);
+  // the watchdog's notes of job names: the seed, and `fresh` added on day 10 (judged from then)
+  const seen = (t: number, jobs: string[], seed?: true) => {
+    const ts = new Date(t).toISOString();
+    const watchdog = { job: 'watchdog', runId: `w${t}`, scheduledFor: ts, trigger: 'cron' };
+    lines.push(rec({ ts, level: 'info', event: 'jobs.seen', ...watchdog, jobs, ...(seed ? { seed } : {}) }));
+  };
+  seen(SINCE + 60_000, ['blog', 'threads', 'stories'], true);
+  seen(SINCE + 10 * 86_400_000 + 60_000, ['fresh']);
   for (let t = SINCE; t < SINCE + DAYS * 86_400_000; t += 5 * 60_000) {
     for (const job of ['blog', 'threads', 'stories', 'other']) {
       const every = job === 'blog' ? 60 : job === 'threads' ? 15 : job === 'stories' ? 10 : 30;
@@ -128,8 +136,9 @@ describe('decodeGapBytes', () => {
   it('gives the report the plain JSON.parse path gives, on a realistic log', async () => {
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'lucy-bytes-')), 'jobs.jsonl');
     fs.writeFileSync(file, realisticLog());
-    const fast = await analyzeLogs(JOBS, WINDOW, [file], { rotated: false, parallel: { threads: 1 } });
-    const plain = findGaps(JOBS, await buildLedger(JOBS, WINDOW, readRecords([file], { rotated: false })));
+    const jobs = [...JOBS, { name: 'fresh', schedule: '0 9 * * *', tz: 'UTC' }];
+    const fast = await analyzeLogs(jobs, WINDOW, [file], { rotated: false, parallel: { threads: 1 } });
+    const plain = findGaps(jobs, await buildLedger(jobs, WINDOW, readRecords([file], { rotated: false })));
     // the log exercises what it should
     expect(fast.gaps.some((g) => g.failed > 0 && g.causes.length > 0)).toBe(true);
     expect(fast.gaps.some((g) => g.missing > 0)).toBe(true);
@@ -138,6 +147,7 @@ describe('decodeGapBytes', () => {
     expect(fast.jobs.find((j) => j.job === 'threads')!.schedules).toHaveLength(2);
     expect(fast.skippedLines).toBeGreaterThan(10);
     expect(fast.jobs.reduce((n, j) => n + j.servedElsewhere, 0)).toBeGreaterThan(10);
+    expect(fast.jobs.find((j) => j.job === 'fresh')).toMatchObject({ judgedBy: 'added', missing: 26 });
     expect(fast.gaps).toEqual(plain.gaps);
     expect(fast.late).toEqual(plain.late);
     expect(fast.jobs).toEqual(plain.jobs);
@@ -209,6 +219,7 @@ describe('decodeGapBytes', () => {
       head('run.start', '2026-01-01T00:00:00Z'),
       head('run.start', '2026-01-01T00:00:00.000Z', 'soon') + '}',
       head('breaker.open') + '}',
+      head('jobs.seen') + ',"jobs":["blog"]}',
       head('run.end') + ',"outcome":"ok","dura',
       head('run.start').replace('"blog"', '"bl\\"og"') + '}',
       'garbage',

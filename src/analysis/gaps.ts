@@ -346,9 +346,16 @@ export async function analyzeLogs(
   jobs: readonly JobSchedule[],
   window: Window,
   sources: string[],
-  opts: LedgerOptions & SharedServed & ScanOptions & { timelineColumns?: number } = {},
+  opts: LedgerOptions &
+    SharedServed &
+    ScanOptions & {
+      timelineColumns?: number;
+      /** Called once the logs are read, before any slot is judged (the watchdog notes new job names). */
+      beforeJudging?: (ledger: SlotLedger, stats: ReadStats) => void;
+    } = {},
 ): Promise<GapReport> {
   const { ledger, stats } = await readLedger(jobs, window, sources, opts);
+  opts.beforeJudging?.(ledger, stats);
   const timeline =
     opts.timelineColumns === undefined
       ? undefined

@@ -5,7 +5,8 @@
  *    begins at the first record of any job (so a job whose crontab line was never installed is
  *    still found; a touch of the config cannot hide it); with no records at all, when the config
  *    file was last written (a fresh install has nothing to answer for yet; never later than now),
- *    else at the window's start. A slot before that which
+ *    else at the window's start. A job the watchdog saw added to the config (a `jobs.seen` record
+ *    that is not the seed: jobs-seen.ts) begins no earlier than then. A slot before that which
  *    records name (a manual or backfill run of it) is judged too.
  *  - A slot is judged by the schedule its job ran on then (each `run.start` names it); slots
  *    before the first record that names one, or of a job none names, by the config's.
@@ -15,9 +16,10 @@ import type { JobSchedule, ScheduleMark, SlotLedger } from './ledger.js';
 
 /**
  * `job`: its own first record; `log`: the first record of any job; `config`: no records at all, so
- * from the config file's last write (never later than now); `window`: no records and no config file time.
+ * from the config file's last write (never later than now); `window`: no records and no config file
+ * time; `added`: no record of its own, and the watchdog first saw it in the config after those.
  */
-export type JudgingBasis = 'job' | 'log' | 'config' | 'window';
+export type JudgingBasis = 'job' | 'log' | 'config' | 'window' | 'added';
 
 export interface JudgingStart {
   /** When judging began (may be before the window: then the whole window is judged). */
@@ -25,9 +27,20 @@ export interface JudgingStart {
   basis: JudgingBasis;
 }
 
+/** When judging of one job begins: the one rule gaps, the watchdog, backfill, status and the report use. */
 export function judgingStart(job: JobSchedule, ledger: SlotLedger): JudgingStart {
   const own = ledger.jobs.get(job.name)?.first.ms ?? Infinity;
   if (Number.isFinite(own)) return { fromMs: own, basis: 'job' };
+  const before = startWithoutOwnRecords(job, ledger);
+  // a job added to the config later than that: nothing of it was owed before the watchdog saw it
+  // (a record dated ahead of the clock counts from now)
+  const added = ledger.jobsSeen.addedAt(job.name);
+  if (added !== undefined && Math.min(added, ledger.nowMs) > before.fromMs)
+    return { fromMs: Math.min(added, ledger.nowMs), basis: 'added' };
+  return before;
+}
+
+function startWithoutOwnRecords(job: JobSchedule, ledger: SlotLedger): JudgingStart {
   // a config dated ahead of the clock (copied from a host with a wrong clock) speaks from now
   const written = job.configWrittenMs === undefined ? undefined : Math.min(job.configWrittenMs, ledger.nowMs);
   // The config file's time is no evidence of when a job was added (any edit, deploy or checkout

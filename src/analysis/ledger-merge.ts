@@ -8,12 +8,14 @@
  * slot served on another host keeps the host the earlier text named.
  */
 import type { CauseTally } from './cause.js';
+import type { JobsSeenSnapshot } from './jobs-seen.js';
 import { addCounters, counter, OKS, type LateRun, type ScheduleMark, type SlotLedger } from './ledger.js';
 
 export interface LedgerSnapshot {
   invalidRecords: number;
   /** The first record of any job in this text (ms; Infinity: none). */
   firstMs: number;
+  jobsSeen: JobsSeenSnapshot;
   jobs: JobSnapshot[];
 }
 
@@ -53,7 +55,12 @@ export function snapshotLedger(ledger: SlotLedger): LedgerSnapshot {
       lastMarkKey: job.lastMarkKey,
     });
   }
-  return { invalidRecords: ledger.invalidRecords, firstMs: ledger.first.ms, jobs };
+  return {
+    invalidRecords: ledger.invalidRecords,
+    firstMs: ledger.first.ms,
+    jobsSeen: ledger.jobsSeen.snapshot(),
+    jobs,
+  };
 }
 
 /** The typed arrays of a snapshot, to hand them to another thread without a copy. */
@@ -65,6 +72,7 @@ export function snapshotBuffers(snapshot: LedgerSnapshot): ArrayBuffer[] {
 export function mergeLedger(into: SlotLedger, later: LedgerSnapshot): void {
   into.invalidRecords += later.invalidRecords;
   into.first.noteMs(later.firstMs);
+  into.jobsSeen.merge(later.jobsSeen);
   for (const snap of later.jobs) {
     const job = into.jobs.get(snap.name);
     if (!job) continue;

@@ -6,6 +6,7 @@ import type { LogRecord } from '../log/types.js';
 import type { CauseTally } from './cause.js';
 import { attemptCauseKey, runCauseKey } from './cause.js';
 import { IntMap } from './int-map.js';
+import { JOBS_SEEN_EVENT, JobsSeen } from './jobs-seen.js';
 import { isOwnRecordName } from '../config/reserved-names.js';
 import { slotsBetween, type CronSemantics } from '../schedule/slots.js';
 
@@ -166,6 +167,8 @@ export class SlotLedger {
   invalidRecords = 0;
   /** The first record of any job (known or not) in the logs read. */
   readonly first = new Earliest();
+  /** When job names were first seen in the config (the watchdog's `jobs.seen` records). */
+  readonly jobsSeen = new JobsSeen();
   readonly sinceMs: number;
   readonly untilMs: number;
   readonly nowMs: number;
@@ -196,7 +199,10 @@ export class SlotLedger {
 
   add(record: LogRecord): void {
     const event = record.event;
-    if (event !== 'run.end' && event !== 'run.start' && event !== 'attempt.end') return;
+    if (event !== 'run.end' && event !== 'run.start' && event !== 'attempt.end') {
+      if (event === JOBS_SEEN_EVENT) this.jobsSeen.note(record);
+      return;
+    }
     if (event === 'run.start') {
       const text = (v: unknown) => (typeof v === 'string' ? v : undefined);
       this.runStarted(

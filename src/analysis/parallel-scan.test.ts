@@ -157,6 +157,16 @@ function messyLog(): string {
       }),
     );
   });
+  // the watchdog's notes of job names: the seed first; `fresh` named on day 2, and (another
+  // watchdog sharing the log, its line written late) on day 1 at the end: the earlier one counts
+  const seen = (t: number, jobs: string[], seed?: true) => {
+    const ts = new Date(t).toISOString();
+    const watchdog = { job: 'watchdog', runId: `w${t}`, scheduledFor: ts, trigger: 'cron' };
+    return rec({ ts, level: 'info', event: 'jobs.seen', ...watchdog, jobs, ...(seed ? { seed } : {}) });
+  };
+  lines.unshift(seen(SINCE, ['blog', 'threads', 'stories'], true));
+  lines.splice(lines.length >> 1, 0, seen(SINCE + 2 * 86_400_000, ['fresh']));
+  lines.push(seen(SINCE + 86_400_000 + 1800_000, ['fresh']));
   // a second host's skip of the same slots, far away: the host the first one named stays
   for (const base of elsewhere) {
     const skip = { outcome: 'skipped', reason: 'served', servedBy: 'host-late', servedRunId: 'o2', durationMs: 1 };
@@ -196,8 +206,9 @@ it('the parallel gap analysis gives the one-thread report exactly, for any numbe
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'lucy-parallel-')), 'jobs.jsonl');
   fs.writeFileSync(file, messyLog());
   const ran: boolean[] = [];
+  const jobs = [...JOBS, { name: 'fresh', schedule: '*/30 * * * *', tz: 'UTC' }];
   const run = (threads: number) =>
-    analyzeLogs(JOBS, WINDOW, [file], {
+    analyzeLogs(jobs, WINDOW, [file], {
       rotated: false,
       lateAfterMs: 60_000,
       parallel: { threads, minBytes: 0, onWorker: (ok) => ran.push(ok) },
@@ -210,6 +221,10 @@ it('the parallel gap analysis gives the one-thread report exactly, for any numbe
   expect(one.late.length).toBeGreaterThan(5);
   expect(one.jobs.some((j) => j.doubled > 0)).toBe(true);
   expect(one.jobs.reduce((n, j) => n + j.servedElsewhere, 0)).toBeGreaterThan(10);
+  expect(one.jobs.find((j) => j.job === 'fresh')).toMatchObject({
+    judgedBy: 'added',
+    judgedFrom: new Date(SINCE + 86_400_000 + 1800_000).toISOString(),
+  });
   for (const threads of [2, 3, 7]) expect(await run(threads), `${threads} threads`).toEqual(one);
   expect(ran).toEqual(Array(1 + 2 + 6).fill(true)); // every range but the first was read by a worker
 });

@@ -59,6 +59,7 @@ describe('decodeGapLine', () => {
       head('run.end') + ',"outcome":"ok","durationMs":7,"tail":"a,\\"durationMs\\":9"}',
       head('run.end', 'we\\"ird') + ',"outcome":"ok","durationMs":7}',
       head('attempt.end') + ',"provider":"p","model":"m","outcome":"failed","httpStatus":503,"ms":800}',
+      head('jobs.seen', 'watchdog') + ',"jobs":["blog","fresh"],"seed":true}',
       head('run.end') + ',"outcome":"skipped","reason":"served","servedBy":"h","servedRunId":"r0","durationMs":1}',
       '{"event":"run.end","ts":"2026-04-19T14:00:09.000Z","job":"blog","scheduledFor":"2026-04-19T14:00:00.000Z","outcome":"ok","durationMs":5}',
     ]) {
@@ -78,6 +79,8 @@ describe('decodeGapLine', () => {
         'reason',
         'servedBy',
         'servedRunId',
+        'jobs',
+        'seed',
       ])
         expect(records[0][key], `${key} of ${line}`).toEqual(full[key]);
       if (records[0].outcome === 'ok' || records[0].event === 'run.start')

@@ -3,7 +3,7 @@
  * same order (`{"ts":..,"level":..,"event":..,"job":..,"runId":..,"scheduledFor":..,"trigger":..`),
  * so the common lines (run.start, ok run.end, ok attempts) are handled with a few indexOf calls on
  * the chunk's text, without a string or an object per line. Anything unusual (escapes, another
- * writer's key order, failed runs and attempts, rare events) takes the full JSON.parse path, so
+ * writer's key order, failed runs and attempts, rare events, `jobs.seen`) takes the full JSON.parse path, so
  * results never depend on the shortcut (the tests compare both).
  */
 import type { LogRecord } from '../log/types.js';
@@ -55,7 +55,9 @@ export function decodeGapLine(text: string, start: number, end: number, sink: Ga
   } else if (text.startsWith('run.end"', at)) {
     fieldsAt = at + 7;
   } else {
-    if (text.startsWith('run.', at) || text.startsWith('attempt.', at)) return full(text.slice(start, end), sink);
+    // jobs.seen (the watchdog's note of new job names): judging needs it, so the full parse reads it
+    if (text.startsWith('run.', at) || text.startsWith('attempt.', at) || text.startsWith('jobs.seen"', at))
+      return full(text.slice(start, end), sink);
     // breaker.*, probe, alert.*: rare lines gaps does not use, parsed only so a garbled one is counted
     return toRecord(text.slice(start, end)) !== undefined;
   }
@@ -153,6 +155,12 @@ function full(line: string, sink: GapSink): boolean {
  * object with `ts` and `event` (`{}` or `{"weird":1}` are counted as skipped lines).
  */
 function slowPath(line: string, sink: GapSink): boolean {
-  if (line.includes('run.end') || line.includes('run.start') || line.includes('attempt.end')) return full(line, sink);
+  if (
+    line.includes('run.end') ||
+    line.includes('run.start') ||
+    line.includes('attempt.end') ||
+    line.includes('jobs.seen')
+  )
+    return full(line, sink);
   return looksLikeObject(line) && toRecord(line) !== undefined;
 }

@@ -141,6 +141,7 @@ export function judgingLine(report: Pick<GapReport, 'since' | 'jobs'>, times: Di
     log: 'no record of its own: the first record of any job',
     config: 'no records at all: when the config file was last written',
     window: '',
+    added: 'no record of its own: when the watchdog first saw it in the config',
   };
   if (report.jobs.length > 0 && report.jobs.every((j) => j.judgedBy === 'window'))
     return 'Judged from the start of the window: the logs read have no job records at all.';

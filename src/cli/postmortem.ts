@@ -67,7 +67,10 @@ is always read; each --log adds to it, as in backfill, so both see the same runs
 
 Slots are the ones the system cron daemon runs (config \`cron: 'croner'\` for croner's). Judging
 begins at each job's first record in the logs read (a job with none: the first record of any
-job); each slot is judged by the schedule its run.start records name for that time. Slots younger
+job, or when the watchdog first saw it in the config, if later); each slot is judged by the
+schedule its run.start records name for that time. With --fail-on-gap, a job name the log has not
+seen in the config before is written to the log (event jobs.seen) before judging: a job just
+added is judged from then, not from the log's first record. Slots younger
 than the grace (measured from now) are pending: not judged, and they neither extend nor end a gap.
 
 Examples:
@@ -108,11 +111,24 @@ Exit codes: 0 done (gaps or not); 1 a gap was found under --fail-on-gap; 64 usag
             jobs.map((j) => j.name),
             width,
           );
+        // the watchdog notes job names new to the config in the log, so a job just added is judged
+        // from then rather than from the log's first record (a false page on every new job)
+        const recordJobsSeen = flags.failOnGap
+          ? (await import('../jobs/record-jobs-seen.js')).recordJobsSeen
+          : undefined;
         const report = await analyzeLogs(jobs, { since, until }, sources, {
           lateAfterMs,
           served,
           now: new Date(now),
           timelineColumns,
+          beforeJudging: recordJobsSeen
+            ? (ledger, stats) =>
+                recordJobsSeen(config, ledger, {
+                  now,
+                  complete: stats.errors.length === 0,
+                  warn: (message) => run.warn(message),
+                })
+            : undefined,
         });
         for (const error of report.errors) run.warn(`could not read all of ${error}`);
 

@@ -22,6 +22,7 @@ const STRUCTURED_FIELDS = new Set([
   'runId',
   'scheduledFor',
   'trigger',
+  'jobs',
   'provider',
   'model',
   'outcome',

@@ -1,0 +1,109 @@
+import { describe, expect, it } from 'vitest';
+import type { LogRecord } from '../log/types.js';
+import { buildLedger, findGaps, unservedSlots, type JobSchedule } from './gaps.js';
+import { JobsSeen } from './jobs-seen.js';
+import { mergeLedger, snapshotLedger } from './ledger-merge.js';
+import { jobStatuses } from './status.js';
+
+const T = (hhmm: string) => `2026-04-19T${hhmm}:00.000Z`;
+const blog: JobSchedule = { name: 'blog', schedule: '0 * * * *', tz: 'UTC' };
+const fresh: JobSchedule = { name: 'fresh', schedule: '0 * * * *', tz: 'UTC' };
+const never: JobSchedule = { name: 'never', schedule: '0 * * * *', tz: 'UTC' };
+const JOBS = [blog, fresh, never];
+const WINDOW = { since: new Date(T('08:00')), until: new Date(T('15:30')) };
+const NOW = { now: new Date(T('15:30')) };
+
+function served(hhmm: string): LogRecord[] {
+  const base = {
+    level: 'info' as const,
+    job: 'blog',
+    runId: `r${hhmm}`,
+    scheduledFor: T(hhmm),
+    trigger: 'cron' as const,
+  };
+  return [
+    { ...base, ts: T(hhmm).replace(':00.000Z', ':02.000Z'), event: 'run.start' },
+    { ...base, ts: T(hhmm).replace(':00.000Z', ':05.000Z'), event: 'run.end', outcome: 'ok', durationMs: 3000 },
+  ];
+}
+function seen(hhmm: string, jobs: unknown, seed = false): LogRecord {
+  const ts = T(hhmm);
+  const base = {
+    level: 'info' as const,
+    job: 'watchdog',
+    runId: `w${hhmm}`,
+    scheduledFor: ts,
+    trigger: 'cron' as const,
+  };
+  return { ...base, ts, event: 'jobs.seen', jobs, ...(seed ? { seed: true } : {}) };
+}
+const blogRuns = ['10:00', '11:00', '12:00', '13:00', '14:00', '15:00'].flatMap(served);
+
+describe('jobs.seen: a job added to the config is judged from when the watchdog first saw it', () => {
+  it('the seed moves nothing (a never-installed job is caught); a later record starts the added job', async () => {
+    const records = [...blogRuns.slice(0, 4), seen('11:30', ['blog', 'never'], true), seen('12:30', ['fresh'])];
+    const ledger = await buildLedger(JOBS, WINDOW, [...records, ...blogRuns.slice(4)], NOW);
+    const report = findGaps(JOBS, ledger);
+    expect(report.jobs.map((j) => [j.job, j.judgedFrom, j.judgedBy])).toEqual([
+      ['blog', T('10:00'), 'job'],
+      ['fresh', T('12:30'), 'added'],
+      ['never', T('10:00'), 'log'],
+    ]);
+    // fresh owes 13:00 on (no run: missing, caught), never everything since the log began
+    expect(unservedSlots(JOBS, ledger).map((s) => `${s.job} ${s.slot.slice(11, 16)}`)).toEqual([
+      'fresh 13:00',
+      'fresh 14:00',
+      'fresh 15:00',
+      'never 10:00',
+      'never 11:00',
+      'never 12:00',
+      'never 13:00',
+      'never 14:00',
+      'never 15:00',
+    ]);
+    // status judges with the same rule
+    const { jobs } = await jobStatuses([fresh], WINDOW, [...records, ...blogRuns.slice(4)]);
+    expect(jobs[0]).toMatchObject({ failuresInARow: 3, lastGap: { start: T('13:00'), slots: 3 } });
+  });
+
+  it('a job with records of its own is judged from them, whatever jobs.seen says', async () => {
+    const ledger = await buildLedger(
+      [blog],
+      WINDOW,
+      [seen('09:00', ['blog']), ...blogRuns, seen('14:30', ['blog'])],
+      NOW,
+    );
+    expect(findGaps([blog], ledger).jobs[0]).toMatchObject({ judgedFrom: T('10:00'), judgedBy: 'job' });
+  });
+
+  it('a note before the log’s first record, or dated ahead of the clock, bounds nothing beyond it', async () => {
+    const early = await buildLedger(JOBS, WINDOW, [seen('09:00', ['fresh']), ...blogRuns], NOW);
+    expect(findGaps([fresh], early).jobs[0]).toMatchObject({ judgedFrom: T('10:00'), judgedBy: 'log' });
+    const ahead = await buildLedger(JOBS, WINDOW, [...blogRuns, seen('23:00', ['fresh'])], NOW);
+    expect(findGaps([fresh], ahead).jobs[0]).toMatchObject({ judgedFrom: T('15:30'), judgedBy: 'added' });
+  });
+
+  it('a seed naming a job wins over any other note of it; broken notes are passed over', async () => {
+    const records = [...blogRuns, seen('12:30', ['fresh']), seen('13:30', ['fresh'], true), seen('14:00', 'fresh')];
+    const ledger = await buildLedger(JOBS, WINDOW, records, NOW);
+    expect(findGaps([fresh], ledger).jobs[0]).toMatchObject({ judgedBy: 'log' });
+    const notes = new JobsSeen();
+    notes.note(seen('12:00', ['a', 7, 'b']));
+    notes.note({ ...seen('12:00', ['c']), ts: 'garbled' });
+    notes.note({ ...seen('12:00', ['d']), ts: '1970-01-01T00:00:00.000Z' });
+    expect([notes.has('a'), notes.has('b'), notes.has('c'), notes.has('d')]).toEqual([true, true, false, false]);
+    expect(notes.unseen(['a', 'c', 'b', 'e', 'e'])).toEqual(['c', 'e']);
+  });
+
+  it('ranges read apart and merged say what one reading says, in either order', async () => {
+    const one = await buildLedger(JOBS, WINDOW, [...blogRuns, seen('13:30', ['fresh']), seen('12:30', ['fresh'])], NOW);
+    const a = await buildLedger(JOBS, WINDOW, [...blogRuns, seen('13:30', ['fresh'])], { ...NOW, presize: false });
+    const b = await buildLedger(JOBS, WINDOW, [seen('12:30', ['fresh']), seen('11:00', ['never'], true)], NOW);
+    mergeLedger(a, snapshotLedger(b));
+    expect(findGaps(JOBS, a).jobs.find((j) => j.job === 'fresh')).toEqual(
+      findGaps(JOBS, one).jobs.find((j) => j.job === 'fresh'),
+    );
+    expect(findGaps(JOBS, a).jobs.find((j) => j.job === 'fresh')).toMatchObject({ judgedFrom: T('12:30') });
+    expect([a.jobsSeen.any, a.jobsSeen.addedAt('never')]).toEqual([true, undefined]);
+  });
+});
