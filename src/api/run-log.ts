@@ -11,7 +11,7 @@ import type { ChainResult } from '../engine/types.js';
 import type { JobContext } from '../jobs/context.js';
 import { logEngineEvent } from '../jobs/run-slot.js';
 import type { RunHandle, WorkResult } from '../jobs/types.js';
-import { newRunId, type JobLog, type LogInput } from '../log/writer.js';
+import { newRunId, type JobLog, type LogInput, type RecordSink, type RunRecord } from '../log/writer.js';
 
 /** How a call ended, for the log, metrics and the HTTP status. */
 export type CallOutcome = 'ok' | 'unavailable' | 'deadline' | 'interrupted' | 'too-large' | 'aborted' | 'error';
@@ -90,14 +90,14 @@ export class AfterRunQueue {
  * loses records, those of its last two event-loop turns.
  */
 export class DeferredLog {
-  private queued: LogInput[] = [];
+  private queued: Array<LogInput | RunRecord> = [];
   private scheduled = false;
   constructor(private readonly log: Pick<JobLog, 'appendAll'>) {
     liveLogs.add(this);
     if (liveLogs.size === 1) process.on('exit', flushLiveLogs);
   }
 
-  append(record: LogInput): void {
+  append(record: LogInput | RunRecord): void {
     this.queued.push(record);
     if (this.scheduled) return;
     this.scheduled = true;
@@ -136,7 +136,7 @@ export interface CallRecordOptions {
 /** Starts the log of one call. */
 export function startCallRecord(ctx: JobContext, job: string, opts: CallRecordOptions): CallRecord {
   const { enabled, hooks } = opts;
-  const sink: Pick<JobLog, 'append'> = opts.deferred ?? ctx.log;
+  const sink: RecordSink = opts.deferred ?? ctx.log;
   const runId = newRunId(ctx.clock.now());
   const scheduledFor = new Date(ctx.clock.now()).toISOString();
   const started = performance.now();

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { ManualClock } from '../clock.js';
-import { JobLog, newRunId } from './writer.js';
+import { JobLog, newRunId, type RunRecord } from './writer.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'lucy-log-'));
@@ -190,9 +190,37 @@ describe('JobLog.forRun', () => {
     );
   });
 
+  it('writes any fields of a run record exactly as the whole record would be written (scrubbed, undefined left out, a stamp key replaced in place)', () => {
+    const dir = tmp();
+    const clock = new ManualClock(Date.parse('2026-04-19T14:15:01.800Z'));
+    const secrets = ['sk-live-0123456789abcdef'];
+    const stamp = { job: 'threads', runId: 'r9', scheduledFor: '2026-04-19T14:15:00.000Z', trigger: 'cron' as const };
+    const cases: Array<Record<string, unknown>> = [
+      { error: 'HTTP 401: key sk-live-0123456789abcdef refused', provider: 'p', ms: 12 },
+      { outcome: 'ok', httpStatus: undefined, nested: { why: ['sk-live-0123456789abcdef', 3, null] }, flag: true },
+      { 7: 'seven', later: 'x', 2: 'two', at: new Date(0), nan: Number.NaN, fn: () => 1 },
+      { job: 'other', extra: 'é "quoted" \n line', trigger: 'manual' },
+      {},
+    ];
+    const viaRun = new JobLog(path.join(dir, 'run.jsonl'), { clock, secrets });
+    const log = viaRun.forRun(stamp);
+    for (const fields of cases) log('attempt.end', fields, 'warn');
+    log('run.end');
+    viaRun.close();
+    const ts = '2026-04-19T14:15:01.800Z';
+    const byHand = new JobLog(path.join(dir, 'hand.jsonl'), { secrets });
+    for (const fields of cases) byHand.append({ ts, level: 'warn', event: 'attempt.end', ...stamp, ...fields });
+    byHand.append({ ts, level: 'info', event: 'run.end', ...stamp });
+    byHand.close();
+    const written = fs.readFileSync(path.join(dir, 'run.jsonl'), 'utf8');
+    expect(written).toBe(fs.readFileSync(path.join(dir, 'hand.jsonl'), 'utf8'));
+    expect(written).not.toContain('sk-live');
+    expect(JSON.parse(written.split('\n')[3])).toMatchObject({ job: 'other', trigger: 'manual' });
+  });
+
   it('hands the records to another writer when told (the time is still taken when they are logged)', () => {
     const clock = new ManualClock(Date.parse('2026-04-19T14:00:00.000Z'));
-    const held: unknown[] = [];
+    const held: RunRecord[] = [];
     const log = new JobLog(path.join(tmp(), 'unused.jsonl'), { clock }).forRun(
       { job: 'serve', runId: 'r1', scheduledFor: '2026-04-19T14:00:00.000Z', trigger: 'manual' },
       { append: (record) => void held.push(record) },
@@ -200,7 +228,7 @@ describe('JobLog.forRun', () => {
     log('run.start');
     clock.advance(5);
     log('run.end', { outcome: 'ok' });
-    expect(held).toEqual([
+    expect(held.map((r) => r.toInput())).toEqual([
       {
         ts: '2026-04-19T14:00:00.000Z',
         level: 'info',

@@ -9,7 +9,7 @@ import { randomFillSync } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import { clockFromEnv, systemClock } from '../clock.js';
 import { scrubSecrets, scrubValue } from './scrub.js';
-import type { LogInput, RunLogger, RunStamp } from './types.js';
+import type { Level, LogInput, RunLogger, RunStamp } from './types.js';
 
 export type { LogInput } from './types.js';
 
@@ -28,6 +28,47 @@ const STRUCTURED_FIELDS = new Set([
   'outcome',
   'errorType',
 ]);
+/** The keys every record starts with, in this order. */
+const STAMP_KEYS = new Set(['ts', 'level', 'event', 'job', 'runId', 'scheduledFor', 'trigger']);
+
+/** Takes a run's records: the log itself, or a writer that holds them for a later append. */
+export interface RecordSink {
+  append(record: RunRecord): void;
+}
+
+/**
+ * One record of a run, held as its parts until it is written (see `JobLog.forRun`): the time it
+ * was logged (epoch ms), its level, event and own fields, and the run's stamp.
+ */
+export class RunRecord {
+  constructor(
+    readonly stamp: RunStamp,
+    /** The stamp's keys as JSON text, each with its leading comma. */
+    readonly stampJson: string,
+    readonly at: number,
+    readonly level: Level,
+    readonly event: string,
+    readonly fields: Record<string, unknown> | undefined,
+  ) {}
+
+  /** The record as one object, as a hand-built one would be appended. */
+  toInput(ts = new Date(this.at).toISOString()): LogInput {
+    return { ts, level: this.level, event: this.event, ...this.stamp, ...this.fields };
+  }
+}
+
+const isDigit = (code: number) => code >= 48 && code <= 57;
+
+/** A run's stamp as the JSON text that follows `event` in each of its lines. */
+function stampText(stamp: RunStamp): string {
+  let text = '';
+  for (const key of ['job', 'runId', 'scheduledFor', 'trigger'] as const) {
+    const json = JSON.stringify(stamp[key]);
+    if (json !== undefined) text += `,"${key}":${json}`;
+  }
+  return text;
+}
+
 /** A file modified this recently may be in the middle of another process's append. */
 const IN_FLIGHT_WRITE_MS = 1000;
 
@@ -45,6 +86,8 @@ export class JobLog {
   /** The file ended mid-line when opened (a writer killed mid-write, a hand edit): start on a new line. */
   private startNewLine = false;
   private warned = false;
+  private isoAt = NaN;
+  private isoText = '';
   private readonly clock: Clock;
   private readonly secrets: string[];
   private readonly warn: (message: string) => void;
@@ -59,7 +102,7 @@ export class JobLog {
   }
 
   /** Append one record as one line. Never throws. */
-  append(record: LogInput): void {
+  append(record: LogInput | RunRecord): void {
     this.appendAll([record]);
   }
 
@@ -67,12 +110,13 @@ export class JobLog {
    * Append records as lines in ONE write: O_APPEND puts it whole at the end of the file, so
    * concurrent writers never interleave inside it (and a busy `serve` pays one syscall a request).
    */
-  appendAll(records: readonly LogInput[]): void {
+  appendAll(records: readonly (LogInput | RunRecord)[]): void {
     if (records.length === 0) return;
     try {
       const fd = this.open();
       let text = this.startNewLine ? '\n' : '';
-      for (const record of records) text += this.serialize(record) + '\n';
+      for (const record of records)
+        text += (record instanceof RunRecord ? this.runLine(record) : this.serialize(record)) + '\n';
       const line = Buffer.from(text, 'utf8');
       this.startNewLine = false;
       let written = 0;
@@ -86,11 +130,14 @@ export class JobLog {
   /**
    * The logger of one run: each record stamped with the time it is logged (this log's clock) and
    * the run's job, runId, scheduledFor and trigger. `to` takes the records instead of this file
-   * (serve's deferred writer, which puts a call's records in one write).
+   * (serve's deferred writer, which puts a call's records in one write). A record is held as its
+   * parts (a `RunRecord`) and made text only when written: the run's stamp is serialised once per
+   * run, not once per record.
    */
-  forRun(stamp: RunStamp, to: Pick<JobLog, 'append'> = this): RunLogger {
-    return (event, fields = {}, level = 'info') =>
-      to.append({ ts: new Date(this.clock.now()).toISOString(), level, event, ...stamp, ...fields });
+  forRun(stamp: RunStamp, to: RecordSink = this): RunLogger {
+    const stampJson = stampText(stamp);
+    return (event, fields, level = 'info') =>
+      to.append(new RunRecord(stamp, stampJson, this.clock.now(), level, event, fields));
   }
 
   /** Close the file descriptor (appending again reopens it). */
@@ -102,6 +149,37 @@ export class JobLog {
       // already closed or gone: nothing to do
     }
     this.fd = undefined;
+  }
+
+  /**
+   * A run's record as its line: the same text `serialize` makes of the whole record (same key
+   * order, same scrubbing), built from the parts without first spreading them into one object.
+   */
+  private runLine(r: RunRecord): string {
+    let text = `{"ts":"${this.iso(r.at)}","level":${JSON.stringify(r.level)},"event":${JSON.stringify(r.event)}${r.stampJson}`;
+    const fields = r.fields;
+    if (fields !== undefined) {
+      for (const key in fields) {
+        if (!Object.prototype.hasOwnProperty.call(fields, key)) continue;
+        // a field that names a stamp key replaces it in place, and an index-like key goes first (as
+        // in any JS object): rare shapes, left to the whole-record path
+        if (STAMP_KEYS.has(key) || isDigit(key.charCodeAt(0))) return this.serialize(r.toInput(this.iso(r.at)));
+        const value = fields[key];
+        if (value === undefined) continue;
+        const json = JSON.stringify(STRUCTURED_FIELDS.has(key) ? value : scrubValue(value, this.secrets));
+        if (json !== undefined) text += `,${JSON.stringify(key)}:${json}`;
+      }
+    }
+    return text + '}';
+  }
+
+  /** The ISO text of a time; records logged in the same millisecond share one. */
+  private iso(ms: number): string {
+    if (ms !== this.isoAt) {
+      this.isoAt = ms;
+      this.isoText = new Date(ms).toISOString();
+    }
+    return this.isoText;
   }
 
   private serialize(record: LogInput): string {
