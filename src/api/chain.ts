@@ -116,20 +116,21 @@ export async function createChainInternals(
     return providers.slice(at);
   };
 
+  // one engine for every call: each run hands it its own event sink (RunOptions.onEvent)
+  const engine = new Engine(config, {
+    store: engineStore,
+    clock: context.clock,
+    env,
+    simClock: context.simClock,
+    onBookkeepingError: context.warn,
+  });
+
   const prepare = (kind: 'complete' | 'stream', callOpts: CallOptions, onRecord?: (r: CallRecord) => void) => {
     if (closed) throw new Error('this chain is closed');
     const providers = chainFrom(kind === 'stream' ? streamingChain : config.providers, callOpts.provider);
     const record = startCallRecord(context, callOpts.job ?? defaultJob, { enabled: logging, hooks, deferred });
     onRecord?.(record);
-    const engine = new Engine(config, {
-      store: engineStore,
-      clock: context.clock,
-      env,
-      simClock: context.simClock,
-      onEvent: record.onEvent,
-      onBookkeepingError: context.warn,
-    });
-    return { providers, record, engine };
+    return { providers, record };
   };
 
   function run(
@@ -150,7 +151,7 @@ export async function createChainInternals(
     callOpts: InternalCallOptions,
     onRecord?: (r: CallRecord) => void,
   ): Promise<ChainResult> | ChainStream {
-    const { providers, record, engine } = prepare(kind, callOpts, onRecord);
+    const { providers, record } = prepare(kind, callOpts, onRecord);
     const settle = (p: Promise<ChainResult>, extra: Record<string, unknown>) =>
       p.then(
         (r) => {
@@ -162,7 +163,7 @@ export async function createChainInternals(
           throw err;
         },
       );
-    const base = { providers, deadlineMs: callOpts.deadlineMs };
+    const base = { providers, deadlineMs: callOpts.deadlineMs, onEvent: record.onEvent };
     const { signal, controller } = callOpts;
     if (kind === 'complete') return settle(engine.complete(request, { ...base, signal, controller }), {});
     // the stream's controller is made for this call alone: the run uses it as its own

@@ -58,6 +58,8 @@ export interface RunOptions {
    * promise is backpressure: the provider's body is not read further until it settles.
    */
   onDelta?: (text: string, from: DeltaSource) => void | Promise<void>;
+  /** This run's attempts and breaker changes (besides the engine's own `onEvent`): a long-lived engine serves many runs. */
+  onEvent?: (event: EngineEvent) => void;
   /**
    * Once onDelta has delivered anything, a failed attempt ends the run with StreamInterruptedError
    * instead of retrying or failing over: the caller already holds part of that provider's answer.
@@ -93,10 +95,11 @@ export class Engine {
     const deadlineMs = opts.deadlineMs ?? this.config.deadlineMs;
     const deadline = startDeadline(deadlineMs, opts.signal, opts.controller);
     const attempts: Attempt[] = [];
-    const emitTransition = (t: Transition | undefined) => t && this.deps.onEvent?.({ type: 'breaker', transition: t });
+    const onEvent = opts.onEvent ?? this.deps.onEvent;
+    const emitTransition = (t: Transition | undefined) => t && onEvent?.({ type: 'breaker', transition: t });
     const record = (a: Attempt) => {
       attempts.push(a);
-      this.deps.onEvent?.({ type: 'attempt', attempt: a });
+      onEvent?.({ type: 'attempt', attempt: a });
     };
     let sentAny = false;
     let deliveredChars = 0;
