@@ -44,11 +44,18 @@ export class AttemptGuard {
   /** When the whole-attempt bound runs out (moved on by time spent waiting for the consumer). */
   private totalEndsAt = 0;
   private idleMs: number;
-  private totalTimer: NodeJS.Timeout | undefined;
-  private idleTimer: NodeJS.Timeout | undefined;
+  /**
+   * One timer for both clocks, due at the earlier of the two ends (or sooner): when it fires it
+   * checks both and is armed again for what is left. An attempt that ends in time sets and clears
+   * one timer, and progress costs no timer work at all.
+   */
+  private timer: NodeJS.Timeout | undefined;
+  /** When the timer fires (performance.now() time). */
+  private timerDue = Infinity;
   private body: Destroyable | undefined;
   private readonly onCallerAbort = () =>
     this.cutWith({ kind: 'caller', deadline: isDeadlineReason(this.callerSignal?.reason) });
+  private readonly onTimer = () => this.check();
 
   constructor(
     private readonly providerName: string,
@@ -62,11 +69,11 @@ export class AttemptGuard {
       return;
     }
     callerSignal?.addEventListener('abort', this.onCallerAbort, { once: true });
-    this.totalEndsAt = performance.now() + timeoutMs;
-    this.totalTimer = setTimeout(
-      () => this.cutWith({ kind: 'timeout', afterHeaders: this.headersArrived }),
-      Math.min(timeoutMs, MAX_TIMER_MS),
-    );
+    const now = performance.now();
+    this.totalEndsAt = now + timeoutMs;
+    // the idle clock starts with the headers, no earlier than now: a timer due at the nearer of
+    // the two bounds fires no later than either can end
+    this.arm(now, Math.min(timeoutMs, this.idleMs));
   }
 
   /** Headers are in: from now on the idle clock runs; a cut also destroys this body. */
@@ -78,10 +85,11 @@ export class AttemptGuard {
       return;
     }
     this.progress();
-    this.armIdle(this.idleMs);
+    // armed at the start for at most idleMs, so it is due before this idle window can end
+    if (this.timer === undefined) this.arm(this.lastProgress, this.idleMs);
   }
 
-  /** Meaningful bytes arrived. Cheap: the idle timer is re-armed lazily when it fires. */
+  /** Meaningful bytes arrived. Cheap: the timer looks at it when it fires. */
   progress(): void {
     this.lastProgress = performance.now();
   }
@@ -90,9 +98,11 @@ export class AttemptGuard {
   shortenIdle(ms: number): void {
     if (ms >= this.idleMs) return;
     this.idleMs = ms;
-    if (this.idleTimer) {
-      clearTimeout(this.idleTimer);
-      this.armIdle(Math.max(0, this.lastProgress + ms - performance.now()));
+    const idleEnds = this.lastProgress + ms;
+    if (this.timer !== undefined && idleEnds < this.timerDue) {
+      clearTimeout(this.timer);
+      const now = performance.now();
+      this.arm(now, Math.max(0, idleEnds - now));
     }
   }
 
@@ -105,9 +115,7 @@ export class AttemptGuard {
   async waitFor(consumer: Promise<void>): Promise<void> {
     if (this.cut) throw this.error();
     const heldAt = performance.now();
-    clearTimeout(this.totalTimer);
-    clearTimeout(this.idleTimer);
-    this.totalTimer = this.idleTimer = undefined;
+    this.disarm();
     let onCut: (() => void) | undefined;
     try {
       await Promise.race([consumer, new Promise<void>((resolve) => this.signal.once('abort', (onCut = resolve)))]);
@@ -117,12 +125,8 @@ export class AttemptGuard {
     if (this.cut) throw this.error();
     const now = performance.now();
     this.totalEndsAt += now - heldAt;
-    this.totalTimer = setTimeout(
-      () => this.cutWith({ kind: 'timeout', afterHeaders: this.headersArrived }),
-      Math.max(0, Math.min(this.totalEndsAt - now, MAX_TIMER_MS)),
-    );
     this.lastProgress = now;
-    if (this.headersArrived) this.armIdle(this.idleMs);
+    this.arm(now, Math.min(this.totalEndsAt - now, this.idleMs));
   }
 
   /** The ProviderError that describes the cut (call only when `cut` is set). */
@@ -148,20 +152,40 @@ export class AttemptGuard {
   }
 
   dispose(): void {
-    clearTimeout(this.totalTimer);
-    clearTimeout(this.idleTimer);
-    this.totalTimer = this.idleTimer = undefined;
+    this.disarm();
     this.callerSignal?.removeEventListener('abort', this.onCallerAbort);
   }
 
-  private armIdle(ms: number): void {
-    this.idleTimer = setTimeout(() => {
-      this.idleTimer = undefined;
-      const quietFor = performance.now() - this.lastProgress;
-      // setTimeout may fire a hair early; 1 ms of slack avoids a pointless re-arm loop.
-      if (quietFor + 1 >= this.idleMs) this.cutWith({ kind: 'idle' });
-      else this.armIdle(this.idleMs - quietFor);
-    }, ms);
+  private arm(now: number, ms: number): void {
+    const wait = Math.max(0, Math.min(ms, MAX_TIMER_MS));
+    this.timerDue = now + wait;
+    this.timer = setTimeout(this.onTimer, wait);
+  }
+
+  private disarm(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.timerDue = Infinity;
+  }
+
+  /** The timer fired: cut the attempt if a clock ran out, else wait for the nearer of what is left. */
+  private check(): void {
+    this.timer = undefined;
+    this.timerDue = Infinity;
+    const now = performance.now();
+    // setTimeout may fire a hair early; 1 ms of slack avoids a pointless re-arm loop.
+    const totalLeft = this.totalEndsAt - now;
+    if (totalLeft <= 1) return this.cutWith({ kind: 'timeout', afterHeaders: this.headersArrived });
+    let next = totalLeft;
+    if (this.headersArrived) {
+      const idleLeft = this.idleMs - (now - this.lastProgress);
+      if (idleLeft <= 1) return this.cutWith({ kind: 'idle' });
+      next = Math.min(next, idleLeft);
+    } else {
+      // before the headers only the total runs; the idle window starts with them
+      next = Math.min(next, this.idleMs);
+    }
+    this.arm(now, next);
   }
 
   private cutWith(cut: Cut): void {

@@ -149,6 +149,24 @@ describe('success', () => {
     expect(res.content).toBe('done');
   });
 
+  it("sends the request's own fields with the provider's model and stream, and each call's API key", async () => {
+    routes.set('ok', reply(200, ok('x')));
+    const p = provider('ok', { headers: { 'X-Team': 'blog' } });
+    const bare: ChatRequest = { messages: [{ role: 'user', content: 'hi "there"' }], temperature: 0.2 };
+    await complete(p, bare, { apiKey: 'key-one' });
+    expect(seen.at(-1)!.body).toBe(JSON.stringify({ ...bare, model: p.model, stream: false }));
+    expect(seen.at(-1)!.headers).toMatchObject({ authorization: 'Bearer key-one', 'x-team': 'blog' });
+    await complete(p, { messages: [] }, { apiKey: 'key-two' });
+    expect(seen.at(-1)!.body).toBe(JSON.stringify({ messages: [], model: p.model, stream: false }));
+    expect(seen.at(-1)!.headers.authorization).toBe('Bearer key-two');
+    await complete(p, {} as ChatRequest, {});
+    expect(seen.at(-1)!.body).toBe(JSON.stringify({ model: p.model, stream: false }));
+    expect(seen.at(-1)!.headers.authorization).toBeUndefined();
+    // a request that names model or stream itself: the provider's win, in the request's key order
+    await complete(p, request, { apiKey: 'key-one' });
+    expect(seen.at(-1)!.body).toBe(JSON.stringify({ ...request, model: p.model, stream: false }));
+  });
+
   it('stream_options goes only to streaming requests', async () => {
     routes.set('ok', reply(200, ok('x')));
     const withOptions = { ...request, stream_options: { include_usage: true } };

@@ -36,19 +36,47 @@ type Body = Dispatcher.ResponseData['body'];
 
 let undiciLoading: Promise<Undici> | undefined;
 let sharedAgent: Dispatcher | undefined;
+/** Both, once loaded: later calls take them without an await. */
+let loaded: { undici: Undici; agent: Dispatcher } | undefined;
 
 async function undiciAndAgent(): Promise<{ undici: Undici; agent: Dispatcher }> {
   const undici = await (undiciLoading ??= import('undici'));
   // keep-alive: cron runs retry and fail over to the same host, and `serve` makes many calls.
   sharedAgent ??= new undici.Agent({ keepAliveTimeout: 10_000, keepAliveMaxTimeout: 60_000 });
-  return { undici, agent: sharedAgent };
+  return (loaded = { undici, agent: sharedAgent });
 }
 
 /** Closes the shared connection pool (for `serve` shutdown and tests). */
 export async function closeProviderAgent(): Promise<void> {
   const agent = sharedAgent;
   sharedAgent = undefined;
+  loaded = undefined;
   await agent?.close();
+}
+
+/**
+ * What every request to one provider shares: its URL and its headers (with one API key), made
+ * once rather than on every call (`serve` makes thousands a second).
+ */
+interface ProviderTarget {
+  url: string;
+  apiKey: string | undefined;
+  headers: Readonly<Record<string, string>>;
+}
+const targets = new WeakMap<ResolvedProvider, ProviderTarget>();
+
+function targetOf(provider: ResolvedProvider, opts: CallOptions): ProviderTarget {
+  const known = targets.get(provider);
+  if (known && known.apiKey === opts.apiKey && !opts.simNow) return known;
+  const target = {
+    url: `${provider.baseUrl.replace(/\/+$/, '')}/chat/completions`,
+    apiKey: opts.apiKey,
+    // frozen: shared by every request, so nothing may change it in place
+    headers: Object.freeze(requestHeaders(provider, opts)),
+  };
+  // the simulator's clock header changes per call: never kept
+  if (!opts.simNow) targets.set(provider, target);
+  return target;
 }
 
 const MAX_ERROR_BODY_BYTES = 64 * 1024;
@@ -65,15 +93,16 @@ export async function complete(
     new ProviderError(type, safeSnippet(message, secrets, 300), extra);
 
   // Loaded before the attempt's clocks start: module load time is not the provider's fault.
-  const { undici, agent } = await undiciAndAgent();
+  const { undici, agent } = loaded ?? (await undiciAndAgent());
+  const target = targetOf(provider, opts);
   const guard = new AttemptGuard(provider.name, provider.timeoutMs, provider.idleTimeoutMs, opts.signal);
   let body: Body | undefined;
   try {
     if (guard.cut) throw guard.error();
-    const response = await undici.request(`${provider.baseUrl.replace(/\/+$/, '')}/chat/completions`, {
+    const response = await undici.request(target.url, {
       method: 'POST',
       dispatcher: agent,
-      headers: requestHeaders(provider, opts),
+      headers: target.headers,
       body: requestBody(provider, request),
       signal: guard.signal,
       // Our own clocks bound the attempt; undici's are a backstop only.
@@ -101,7 +130,13 @@ export async function complete(
 }
 
 /** The request's own model/stream are overridden; stream_options is dropped when not streaming (some servers reject it). */
-function requestBody(provider: ResolvedProvider, request: ChatRequest): string {
+export function requestBody(provider: ResolvedProvider, request: ChatRequest): string {
+  // the usual request (serve's, a job's) has none of the three: its own JSON with model and stream
+  // added at the end is the same text the copy below makes, without the copy
+  if (!('model' in request) && !('stream' in request) && !('stream_options' in request)) {
+    const json = JSON.stringify(request);
+    return `${json.length > 2 ? `${json.slice(0, -1)},` : '{'}"model":${JSON.stringify(provider.model)},"stream":${provider.stream}}`;
+  }
   const { stream_options: streamOptions, ...rest } = request;
   const body: Record<string, unknown> = { ...rest, model: provider.model, stream: provider.stream };
   if (provider.stream && streamOptions !== undefined) body.stream_options = streamOptions;
