@@ -18,7 +18,7 @@ import type { ServeMetrics } from './metrics.js';
 import {
   chainErrorReply,
   chunkBody,
-  completionBody,
+  completionText,
   errorReply,
   sse,
   SSE_DONE,
@@ -69,12 +69,15 @@ export async function handleChat(req: IncomingMessage, res: ServerResponse, ctx:
     if (!stream) {
       const result = await ctx.chain.run('complete', request, opts, (r) => (record = r));
       countAttempts(result);
-      const text = JSON.stringify(completionBody(`chatcmpl-lucy-${record!.runId}`, created(record!), result));
+      const text = completionText(`chatcmpl-lucy-${record!.runId}`, created(record!), result);
       // a length, not chunked framing: one write, and the client knows the end without a terminator
       res.writeHead(200, {
         'content-type': 'application/json',
         'content-length': Buffer.byteLength(text),
-        ...disclosure(result, record!),
+        'x-lucy-provider': result.provider,
+        'x-lucy-model': result.model,
+        'x-lucy-degraded': result.degraded ? 'true' : 'false',
+        'x-lucy-run-id': record!.runId,
       });
       res.end(text);
       return finish('ok', result);

@@ -17,13 +17,18 @@ export class ServeMetrics {
   private readonly attempts = new Map<string, number>();
   private readonly histograms = new Map<string, { counts: number[]; sum: number; count: number }>();
 
+  /**
+   * Label texts already made, by their values joined with a separator no label holds: a request
+   * looks its series up instead of escaping and joining its labels again.
+   */
+  private readonly labelTexts = new Map<string, string>();
+
   /** One finished request: outcome is ok | unavailable | deadline | interrupted | aborted | error | rejected. */
   request(outcome: string, provider: string | undefined, degraded: boolean | undefined, seconds: number): void {
-    bump(
-      this.requests,
-      labels({ outcome, provider: provider ?? '', degraded: degraded === undefined ? '' : String(degraded) }),
-    );
-    const key = labels({ outcome });
+    const p = provider ?? '';
+    const d = degraded === undefined ? '' : degraded ? 'true' : 'false';
+    bump(this.requests, this.labelText(`r\0${outcome}\0${p}\0${d}`, { outcome, provider: p, degraded: d }));
+    const key = this.labelText(`h\0${outcome}`, { outcome });
     let h = this.histograms.get(key);
     if (!h) this.histograms.set(key, (h = { counts: BUCKETS.map(() => 0), sum: 0, count: 0 }));
     for (let i = 0; i < BUCKETS.length; i++) if (seconds <= BUCKETS[i]) h.counts[i]++;
@@ -32,7 +37,13 @@ export class ServeMetrics {
   }
 
   attempt(provider: string, outcome: string): void {
-    bump(this.attempts, labels({ provider, outcome }));
+    bump(this.attempts, this.labelText(`a\0${provider}\0${outcome}`, { provider, outcome }));
+  }
+
+  private labelText(id: string, l: Record<string, string>): string {
+    let text = this.labelTexts.get(id);
+    if (text === undefined) this.labelTexts.set(id, (text = labels(l)));
+    return text;
   }
 
   /** `inFlight`: requests being served right now (the server knows them). */

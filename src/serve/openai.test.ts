@@ -6,7 +6,7 @@ import {
   StreamInterruptedError,
 } from '../engine/errors.js';
 import type { Attempt } from '../engine/types.js';
-import { chainErrorReply } from './openai.js';
+import { chainErrorReply, completionText } from './openai.js';
 
 const attempt: Attempt = {
   provider: 'p1',
@@ -59,5 +59,43 @@ describe('chainErrorReply: each engine error code as the OpenAI clients see it',
     expect(internal.status).toBe(500);
     expect(JSON.stringify(internal)).not.toContain('secret internals');
     expect(internal.body.error.code).toBe('internal_error');
+  });
+});
+
+describe('completionText: the whole answer as the OpenAI clients read it', () => {
+  const base = { provider: 'p1', model: 'm1', degraded: false, attempts: [], finishReason: 'stop' };
+  it('is the JSON of the answer object, key for key, with and without tool calls and usage', () => {
+    const plain = { ...base, content: 'Hello "you"\n\u2028é' };
+    expect(completionText('chatcmpl-lucy-r1', 1700000000, plain)).toBe(
+      JSON.stringify({
+        id: 'chatcmpl-lucy-r1',
+        object: 'chat.completion',
+        created: 1700000000,
+        model: 'm1',
+        choices: [
+          { index: 0, message: { role: 'assistant', content: plain.content }, finish_reason: 'stop', logprobs: null },
+        ],
+      }),
+    );
+    const toolCalls = [{ id: 't1', type: 'function', function: { name: 'f', arguments: '{"a":1}' } }];
+    const usage = { prompt_tokens: 1, completion_tokens: 2, total_tokens: 3 };
+    const full = { ...base, content: '', finishReason: 'tool_calls', toolCalls, usage };
+    expect(completionText('chatcmpl-lucy-r2', 0, full)).toBe(
+      JSON.stringify({
+        id: 'chatcmpl-lucy-r2',
+        object: 'chat.completion',
+        created: 0,
+        model: 'm1',
+        choices: [
+          {
+            index: 0,
+            message: { role: 'assistant', content: '', tool_calls: toolCalls },
+            finish_reason: 'tool_calls',
+            logprobs: null,
+          },
+        ],
+        usage,
+      }),
+    );
   });
 });
