@@ -163,15 +163,26 @@ export async function createChainInternals(
           throw err;
         },
       );
-    const base = { providers, deadlineMs: callOpts.deadlineMs, onEvent: record.onEvent };
-    const { signal, controller } = callOpts;
-    if (kind === 'complete') return settle(engine.complete(request, { ...base, signal, controller }), {});
+    const { signal, controller, deadlineMs } = callOpts;
+    const onEvent = record.onEvent;
+    // whole literals, not a shared base spread into each: a spread that then adds keys costs
+    // ~1.5 µs on Node 20
+    if (kind === 'complete')
+      return settle(engine.complete(request, { providers, deadlineMs, onEvent, signal, controller }), {});
     // the stream's controller is made for this call alone: the run uses it as its own
     return openChainStream(
       (onDelta, own) =>
-        settle(engine.complete(request, { ...base, controller: own, onDelta, commitOnFirstDelta: true }), {
-          stream: true,
-        }),
+        settle(
+          engine.complete(request, {
+            providers,
+            deadlineMs,
+            onEvent,
+            controller: own,
+            onDelta,
+            commitOnFirstDelta: true,
+          }),
+          { stream: true },
+        ),
       { signal, controller },
     );
   }
