@@ -47,7 +47,7 @@ const LAYERS = [
   { name: 'Commands', members: ['cli'] },
   { name: 'Work', members: ['jobs', 'api', 'serve', 'alerts', 'metrics', 'probe', 'drill', 'report'] },
   { name: 'Logic', members: ['engine', 'analysis'] },
-  { name: 'Parts', members: ['providers', 'state', 'log', 'schedule', 'config', 'files', 'init'] },
+  { name: 'Parts', members: ['providers', 'state', 'log', 'schedule', 'config', 'files', 'text', 'init'] },
   { name: 'Tools', members: ['sim'], alone: true },
   { name: 'Base', members: ['clock.ts', 'exit-codes.ts', 'time.ts'] },
 ];

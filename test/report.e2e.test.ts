@@ -157,7 +157,8 @@ describe('postmortem report', () => {
 
 describe('postmortem report --md with hostile log text', () => {
   it('keeps text from a --log file inline: no heading, link or raw HTML of its own', async () => {
-    const evil = 'evil|col\n\n# Injected heading\n[click me](javascript:alert(1)) <img src=x onerror=alert(1)>';
+    const evil =
+      'evil|col\n\n# Injected heading\n[click me](javascript:alert(1)) <img src=x onerror=alert(1)>\u202egnp.exe\u200b\u2028';
     const base = { job: 'threads', runId: 'evil-1', scheduledFor: '2026-04-19T16:00:00.000Z', trigger: 'cron' };
     const records = [
       { ts: '2026-04-19T16:00:01.000Z', level: 'info', event: 'run.start', ...base },
@@ -182,6 +183,7 @@ describe('postmortem report --md with hostile log text', () => {
     expect(r.stdout).not.toMatch(/^#+ Injected/m); // ... but never as a heading,
     expect(r.stdout).not.toMatch(/(?<!\\)<img/); // raw HTML,
     expect(r.stdout).not.toMatch(/(?<!\\)\[click me(?<!\\)\]\(/); // or a link
+    expect(r.stdout).not.toMatch(/[\u202a-\u202e\u2066-\u2069\u200b-\u200f\u2028\u2029]/); // nor bidi or zero-width tricks
   });
 
   it('a breaker or alert name from the log cannot close the timeline fence or carry HTML or escapes', async () => {

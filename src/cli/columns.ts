@@ -4,6 +4,7 @@
  * Colour codes do not count toward a width. Used by the on-call views (status, the timeline).
  */
 import { stripVTControlCharacters } from 'node:util';
+import { printable } from '../text/printable.js';
 
 /** Printable width of a cell (colour codes removed; every other character counts as one). */
 export const visibleWidth = (s: string): number => stripVTControlCharacters(s).length;
@@ -23,11 +24,13 @@ export function terminalWidth(
 
 /**
  * A report for a terminal with every string made printable: text read from a log or a provider
- * (a job name, an error body) may hold terminal escapes, and a human view must not replay them.
- * Line breaks and tabs stay; other control characters become "?".
+ * (a job name, an error body) may hold terminal escapes, line breaks that forge a line of the
+ * view, or bidi and zero-width characters that disguise one, and a human view must not replay
+ * them. Each run of them becomes "?", line breaks and tabs included: the views draw their own
+ * lines, and no value in a report (config values neither) needs one of its own.
  */
 export function printableDeep<T>(value: T): T {
-  if (typeof value === 'string') return value.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '?') as T;
+  if (typeof value === 'string') return printable(value, '?') as T;
   if (Array.isArray(value)) return value.map((v) => printableDeep(v)) as T;
   if (value && typeof value === 'object') {
     const out: Record<string, unknown> = {};

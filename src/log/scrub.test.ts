@@ -98,3 +98,74 @@ describe('urlSecrets', () => {
     expect(urlSecrets('not a url :pw@')).toEqual(['not a url :pw@']);
   });
 });
+
+describe('a known secret in disguise', () => {
+  const key = 'gsk_Q7hT2mVx9LpR4wZk8NcY3bFd6GjS'; // not sk-: only the value can catch it
+  const tail = key.slice(-12);
+  const split = (sep: string) => `${key.slice(0, 10)}${sep}${key.slice(10, 20)}${sep}${key.slice(20)}`;
+
+  it('is blanked whole when HTML tags, a <script> block, control, bidi or zero-width characters split it', () => {
+    for (const sep of [
+      '<b></b>',
+      '<script>var x = 1;</script>',
+      '<STYLE type="text/css">p{}</STYLE>',
+      '<span class="k">',
+      '\u0000',
+      '\n',
+      '\u001b[0m',
+      '\u200b',
+      '\u2060\ufeff',
+      '\u202e',
+      '\u2066',
+    ]) {
+      const out = scrubSecrets(`Invalid key: ${split(sep)} (check it)`, [key]);
+      expect(out, JSON.stringify(sep)).toBe('Invalid key: [REDACTED] (check it)');
+    }
+  });
+
+  it('is blanked when a body that is not JSON writes it with JSON escapes', () => {
+    const escaped = [...key].map((c, i) => (i % 3 === 0 ? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}` : c));
+    expect(scrubSecrets(`upstream said: {"key":"${escaped.join('')}"} <html>`, [key])).toBe(
+      'upstream said: {"key":"[REDACTED]"} <html>',
+    );
+    expect(scrubSecrets(`key \\u0067\\u0073\\u006b${key.slice(3)}`, [key])).toBe('key [REDACTED]');
+  });
+
+  it('has an echo of its first or last characters blanked, as far as the echo goes', () => {
+    expect(scrubSecrets(`Incorrect API key provided: ${key.slice(0, 12)}****************`, [key])).toBe(
+      'Incorrect API key provided: [REDACTED]****************',
+    );
+    expect(scrubSecrets(`key ending ...${tail}.`, [key])).toBe('key ending ...[REDACTED].');
+    expect(scrubSecrets(`key ...${key.slice(-8)}`, [key])).toBe('key ...[REDACTED]');
+    // a part split by a zero-width character too
+    expect(scrubSecrets(`key ${key.slice(0, 6)}\u200b${key.slice(6, 14)}…`, [key])).toBe('key [REDACTED]…');
+  });
+
+  it('blanks no ordinary text: short parts, short or word-like values, URLs, the middle alone', () => {
+    expect(scrubSecrets(`key ${key.slice(0, 7)}… and …${key.slice(-7)}`, [key])).toBe(
+      `key ${key.slice(0, 7)}… and …${key.slice(-7)}`,
+    );
+    // no digit in the first 8: the start part runs on to the first digit, so the public prefix stays
+    const project = 'sk-proj-Ab3dEfGhIjKlMnOpQrStUvWx';
+    expect(scrubSecrets('keys look like sk-proj-…', [project], '#')).toBe('keys look like #…');
+    expect(scrubSecrets('every key starts sk-proj', [project], '#')).toBe('every key starts #');
+    // values that are words, or URLs, are blanked whole only
+    const word = 'passwordpasswordpassword';
+    expect(scrubSecrets('the password field, password', [word])).toBe('the password field, password');
+    const hook = 'https://hooks.example.com/services/T000/B000/XXXXXXXXXXXX';
+    expect(scrubSecrets('posting to https://hooks.example.com/services/T999 failed', [hook])).toBe(
+      'posting to https://hooks.example.com/services/T999 failed',
+    );
+    expect(scrubSecrets(`middle ${key.slice(8, 24)} only`, [key])).toBe(`middle ${key.slice(8, 24)} only`);
+    // tags and invisible characters around other text are left for the sanitizer, not eaten here
+    expect(scrubSecrets('<b>bold</b>\u200b x', [key])).toBe('<b>bold</b>\u200b x');
+  });
+
+  it('stays whole-text safe: a secret next to a disguised one, and overlapping finds', () => {
+    const other = 'other-secret-value-42';
+    expect(scrubSecrets(`${other} ${split('<i></i>')} ${other}`, [key, other])).toBe(
+      '[REDACTED] [REDACTED] [REDACTED]',
+    );
+    expect(scrubSecrets(`${key}${key}`, [key])).toBe('[REDACTED][REDACTED]');
+  });
+});

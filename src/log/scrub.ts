@@ -2,17 +2,29 @@
  * The one secret scrubber. Everything that writes free text a person or a file may keep (provider
  * error messages, job log records, Redis errors, command output tails, alert errors) passes it
  * here. It blanks:
- * - known secret values verbatim: the ones given to the call, and the ones the process registered
- *   with `addKnownSecrets` (API keys, serve's bearer token, the Redis password);
+ * - known secret values: the ones given to the call, and the ones the process registered with
+ *   `addKnownSecrets` (API keys, serve's bearer token, the Redis password), verbatim and also when
+ *   an echo splits them with HTML tags (`<script>…</script>` whole), control, bidi or zero-width
+ *   characters, or writes them as JSON `\u` escapes in a body that is not JSON; and an echo of a
+ *   key-like value's first or last characters (8 or more, enough to hold a letter and a digit,
+ *   at most half of it: "sk-abc12…" in "Incorrect API key provided");
  * - anything shaped like a credential: `user:pass@` in a URL, `Bearer ...`, `Basic ...`, `sk-...`,
  *   and `api_key=...`-style pairs (also `token`, `secret`, `password`, `authorization`).
  */
+
+import { UNPRINTABLE_CLASS } from '../text/printable.js';
 
 /** What a blanked secret reads as, unless a caller asks for another mark. */
 export const REDACTED = '[REDACTED]';
 
 /** Values shorter than this are not blanked verbatim (they would blank ordinary words). */
 const MIN_SECRET_LENGTH = 3;
+/** A part of a value is blanked on its own only when the value is at least this long ... */
+const PARTIAL_MIN_SECRET = 16;
+/** ... and the part at least this long: shorter ones match ordinary text by chance. */
+const PARTIAL_MIN = 8;
+/** Values that look like a key or token (no URL, no spaces): the only ones blanked in part. */
+const KEY_LIKE = /^[A-Za-z0-9._~+/=-]+$/;
 
 const CREDENTIAL_SHAPES = new RegExp(
   [
@@ -34,8 +46,8 @@ const known = new Set<string>();
 /** Bumped whenever `known` grows, so cached patterns that include it are rebuilt. */
 let knownVersion = 0;
 const NO_SECRETS: readonly string[] = [];
-/** The literal-secret pattern per `secrets` array (callers such as the job log pass the same one each time). */
-const literalCache = new WeakMap<readonly (string | undefined)[], { version: number; pattern: RegExp | undefined }>();
+/** The known-secret matcher per `secrets` array (callers such as the job log pass the same one each time). */
+const matcherCache = new WeakMap<readonly (string | undefined)[], { version: number; matcher: Matcher | undefined }>();
 
 /**
  * Registers values every later scrub in this process blanks, wherever the text comes from (a
@@ -56,8 +68,8 @@ export function scrubSecrets(
   secrets: readonly (string | undefined)[] = NO_SECRETS,
   mark = REDACTED,
 ): string {
-  const literal = literalPattern(secrets);
-  const out = literal ? text.replace(literal, mark) : text;
+  const matcher = matcherFor(secrets);
+  const out = matcher ? blankKnown(text, matcher, mark) : text;
   return out.replace(CREDENTIAL_SHAPES, (_m, slashes, bearer, basic, name, sep) => {
     if (slashes) return slashes;
     if (bearer) return `${bearer} ${mark}`;
@@ -69,17 +81,125 @@ export function scrubSecrets(
 
 /**
  * One pattern for the given and the known secrets, longest first (a key that contains another goes
- * whole), matched in one pass so a short secret never cuts into the mark left by a longer one.
+ * whole), then the parts of key-like ones that are blanked alone; matched in one pass so a short
+ * secret never cuts into the mark left by a longer one.
  */
-function literalPattern(secrets: readonly (string | undefined)[]): RegExp | undefined {
-  const cached = literalCache.get(secrets);
-  if (cached && cached.version === knownVersion) return cached.pattern;
+interface Matcher {
+  pattern: RegExp;
+  /** A matched part → the values it begins or ends, so the match grows to all of the echo. */
+  parts: Map<string, { value: string; at: 'start' | 'end' }[]>;
+}
+
+function matcherFor(secrets: readonly (string | undefined)[]): Matcher | undefined {
+  const cached = matcherCache.get(secrets);
+  if (cached && cached.version === knownVersion) return cached.matcher;
   const values = new Set<string>(known);
   for (const s of secrets) if (s && s.length >= MIN_SECRET_LENGTH) values.add(s);
-  const sorted = [...values].sort((a, b) => b.length - a.length);
-  const pattern = sorted.length > 0 ? new RegExp(sorted.map(escapeRegExp).join('|'), 'g') : undefined;
-  literalCache.set(secrets, { version: knownVersion, pattern });
-  return pattern;
+  const parts = new Map<string, { value: string; at: 'start' | 'end' }[]>();
+  for (const value of values) {
+    if (value.length < PARTIAL_MIN_SECRET || !KEY_LIKE.test(value)) continue;
+    for (const at of ['start', 'end'] as const) {
+      const part = telltalePart(value, at);
+      if (part && !values.has(part)) parts.set(part, [...(parts.get(part) ?? []), { value, at }]);
+    }
+  }
+  const all = [
+    ...[...values].sort((a, b) => b.length - a.length),
+    ...[...parts.keys()].sort((a, b) => b.length - a.length),
+  ];
+  const matcher = all.length > 0 ? { pattern: new RegExp(all.map(escapeRegExp).join('|'), 'g'), parts } : undefined;
+  matcherCache.set(secrets, { version: knownVersion, matcher });
+  return matcher;
+}
+
+/**
+ * The shortest start (or end) of `value` of at least PARTIAL_MIN characters that holds a letter and
+ * a digit, at most half of it: enough to be this key and no English word ("sk-proj-" alone is
+ * every OpenAI project key's start, so the part runs on to the first digit).
+ */
+function telltalePart(value: string, at: 'start' | 'end'): string | undefined {
+  for (let n = PARTIAL_MIN; n <= value.length / 2; n++) {
+    const part = at === 'start' ? value.slice(0, n) : value.slice(value.length - n);
+    if (/[A-Za-z]/.test(part) && /\d/.test(part)) return part;
+  }
+  return undefined;
+}
+
+/** Where known secrets (whole, or a part grown to the whole echo) stand in `text`, in order. */
+function knownSpans(text: string, { pattern, parts }: Matcher): [number, number][] {
+  const spans: [number, number][] = [];
+  pattern.lastIndex = 0;
+  let floor = 0;
+  for (let hit = pattern.exec(text); hit; hit = pattern.exec(text)) {
+    let start = hit.index;
+    let end = start + hit[0].length;
+    for (const { value, at } of parts.get(hit[0]) ?? []) {
+      if (at === 'start') {
+        let e = end;
+        while (e < text.length && e - start < value.length && text[e] === value[e - start]) e++;
+        end = Math.max(end, e);
+      } else {
+        let s = start;
+        while (s > floor && end - s < value.length && text[s - 1] === value[value.length - (end - s) - 1]) s--;
+        start = Math.min(start, s);
+      }
+    }
+    spans.push([start, end]);
+    floor = end;
+    pattern.lastIndex = end;
+  }
+  return spans;
+}
+
+/**
+ * What a reader (a browser, a terminal, a JSON parser) would make of `text`: HTML tags and
+ * `<script>`/`<style>` blocks, terminal escape sequences, control, bidi and zero-width characters
+ * dropped, JSON escapes decoded; with each character's span in `text`. Undefined when there is
+ * nothing to drop.
+ */
+const DISGUISE = new RegExp(
+  String.raw`<(script|style)\b[^>]*>[\s\S]*?<\/\1\s*>|<[^<>]*>|\\u([0-9a-fA-F]{4})|\\(["\\/])|\u001b\[[0-?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)?|[${UNPRINTABLE_CLASS}]+`,
+  'gi',
+);
+const MAY_BE_DISGUISED = new RegExp(String.raw`[<\\${UNPRINTABLE_CLASS}]`);
+
+function readerView(text: string): { plain: string; from: number[]; to: number[] } | undefined {
+  if (!MAY_BE_DISGUISED.test(text)) return undefined;
+  let plain = '';
+  const from: number[] = [];
+  const to: number[] = [];
+  const keep = (c: string, a: number, b: number) => {
+    plain += c;
+    from.push(a);
+    to.push(b);
+  };
+  let last = 0;
+  for (const m of text.matchAll(DISGUISE)) {
+    for (let i = last; i < m.index; i++) keep(text[i], i, i + 1);
+    const decoded = m[2] !== undefined ? String.fromCharCode(parseInt(m[2], 16)) : m[3];
+    if (decoded !== undefined) keep(decoded, m.index, m.index + m[0].length);
+    last = m.index + m[0].length;
+  }
+  if (last === 0) return undefined;
+  for (let i = last; i < text.length; i++) keep(text[i], i, i + 1);
+  return { plain, from, to };
+}
+
+/** `text` with every known secret, as written or disguised (see readerView), replaced by `mark`. */
+function blankKnown(text: string, matcher: Matcher, mark: string): string {
+  const spans = knownSpans(text, matcher);
+  const view = readerView(text);
+  if (view) for (const [s, e] of knownSpans(view.plain, matcher)) spans.push([view.from[s], view.to[e - 1]]);
+  if (spans.length === 0) return text;
+  spans.sort((a, b) => a[0] - b[0]);
+  let out = '';
+  let at = 0;
+  for (const [s, e] of spans) {
+    if (e <= at) continue;
+    out += text.slice(at, Math.max(at, s)) + (s >= at ? mark : '');
+    at = e;
+  }
+  return out + text.slice(at);
 }
 
 function escapeRegExp(text: string): string {

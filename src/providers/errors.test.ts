@@ -65,6 +65,13 @@ describe('scrubbing', () => {
     const key = 'Xk9zQ2vLmN7pR4tW';
     expect(safeSnippet(`<html>bad key Xk9zQ2<b></b>vLmN7pR4tW`, [key])).not.toMatch(/vLmN7pR4tW/);
   });
+
+  it('safeSnippet: bidi, zero-width and separator characters become spaces; a key split by them or by a script is blanked whole', () => {
+    expect(safeSnippet('bad\u202egnp.exe\u200b\u2028next\u2066x')).toBe('bad gnp.exe next x');
+    const key = 'Xk9zQ2vLmN7pR4tW';
+    for (const sep of ['<script>alert(1)</script>', '\u200b', '\u0007', '\u202e'])
+      expect(safeSnippet(`bad key Xk9zQ2${sep}vLmN7pR4tW.`, [key]), JSON.stringify(sep)).toBe('bad key [redacted].');
+  });
 });
 
 describe('deadline marking and wrapping', () => {

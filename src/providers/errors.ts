@@ -4,6 +4,7 @@
  * Kept apart from the client so the engine can use them without loading undici.
  */
 import { scrubSecrets } from '../log/scrub.js';
+import { printable } from '../text/printable.js';
 import { ProviderError, type ErrorType } from './types.js';
 
 /**
@@ -144,20 +145,16 @@ function scrub(text: string, secrets: readonly (string | undefined)[]): string {
   return scrubSecrets(text, secrets, MARK);
 }
 
-/** A provider's own error text, made short and safe: tags stripped, whitespace collapsed, ≤ max chars. */
+/** A provider's own error text, made short and safe: tags stripped, one line, ≤ max chars. */
 export function safeSnippet(text: string, secrets: readonly (string | undefined)[] = [], max = 200): string {
-  const bare = text.replace(/<(script|style)[\s\S]*?<\/\1>/gi, ' ');
-  // tags become spaces, unless without them a known secret appears ("Xk9z<b></b>Q2..."): then the
-  // glued text is the one shown, scrubbed, so no key survives split in two
-  const glued = bare.replace(/<[^>]*>/g, '');
-  const plain = scrub(glued, secrets) !== glued ? glued : bare.replace(/<[^>]*>/g, ' ');
-  // no control characters: an error body's terminal escapes must not reach a terminal or a cron mail
-  const oneLine = plain
-    .replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ')
-    .replace(/\s+/g, ' ')
-    .trim();
-  const scrubbed = scrub(oneLine, secrets);
-  return scrubbed.length > max ? `${scrubbed.slice(0, max - 1)}…` : scrubbed;
+  // scrubbed first: the scrubber sees a key through the tags and invisible characters that split
+  // it, which the clean-up below would turn into spaces
+  const scrubbed = scrub(text, secrets);
+  const bare = scrubbed.replace(/<(script|style)\b[\s\S]*?<\/\1\s*>/gi, ' ').replace(/<[^>]*>/g, ' ');
+  // no control, bidi or zero-width characters: an error body must not reach a terminal or a cron mail with them
+  const oneLine = printable(bare, ' ').replace(/\s+/g, ' ').trim();
+  const safe = scrub(oneLine, secrets);
+  return safe.length > max ? `${safe.slice(0, max - 1)}…` : safe;
 }
 
 /** The message inside an OpenAI-style error body, or the whole body when it has none. */

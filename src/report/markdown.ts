@@ -4,6 +4,7 @@
  */
 import type { CellOutcome, ReportFacts } from '../analysis/report-facts.js';
 import { formatDuration } from '../time.js';
+import { printable } from '../text/printable.js';
 import {
   clock,
   headlineSentences,
@@ -87,9 +88,9 @@ function inlineText(text: string): string {
   return oneLine(text).replace(/[<>[\]]/g, (c) => `\\${c}`);
 }
 
-/** One line of plain characters: line breaks and other control characters (terminal escapes) become spaces. */
+/** One line of plain characters: line breaks, terminal escapes, bidi and zero-width characters become spaces. */
 function oneLine(text: string): string {
-  return text.replace(/\s*[\r\n]+\s*/g, ' ').replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ');
+  return printable(text, ' ');
 }
 
 /** A code fence longer than any run of backticks in `lines`, so no line of them can close it. */

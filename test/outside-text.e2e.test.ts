@@ -1,0 +1,95 @@
+/**
+ * Text from outside (a log line, a provider's error body) on its way to a person, end to end:
+ * the status screen shows it on its own line only, and a provider that echoes the API key back in
+ * disguise (split by tags, a <script> block, control or zero-width characters, JSON escapes, or
+ * only its start or end) gets none of it into output, the log or the state.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli, simConfig, tempProject } from './helpers/cli.js';
+import { useSimulator } from './helpers/sim.js';
+import { walk } from './helpers/robustness.js';
+
+const sim = useSimulator();
+const INVISIBLE = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060\u2066-\u2069\ufeff]/;
+
+describe('a crafted log line on the status screen', () => {
+  it('cannot forge a line, reorder or hide text: its breaks, bidi and zero-width characters print as ?', async () => {
+    const dir = tempProject(simConfig({ primary: 'http://127.0.0.1:9' }));
+    const forged = 'threads  15:15Z  ok by qwen-72b  0  15:45Z';
+    const evil = `503 upstream\n${forged}\u202e FORGED\u200b\u2028end`;
+    const base = { job: 'blog', runId: 'evil-1', scheduledFor: '2026-04-19T15:00:00.000Z', trigger: 'cron' };
+    const records = [
+      { ts: '2026-04-19T15:00:01.000Z', level: 'info', event: 'run.start', ...base },
+      {
+        ts: '2026-04-19T15:00:02.000Z',
+        level: 'warn',
+        event: 'attempt.end',
+        ...base,
+        provider: 'deepseek-v3',
+        model: 'deepseek-v3',
+        outcome: 'failed',
+        errorType: 'server',
+        error: evil,
+        ms: 5,
+      },
+      { ts: '2026-04-19T15:00:03.000Z', level: 'error', event: 'run.end', ...base, outcome: 'failed', error: evil },
+    ];
+    fs.mkdirSync(path.join(dir, 'logs'));
+    fs.writeFileSync(path.join(dir, 'logs/jobs.jsonl'), records.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    const r = await runCli(['status', '--since', '1h', '--job', 'blog'], {
+      cwd: dir,
+      env: { LUCY_OPS_NOW: '2026-04-19T15:30:00Z', COLUMNS: '200' },
+    });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`failed: 503 upstream?${forged}? FORGED?end`); // the text is there, on one line
+    expect(r.stdout.split('\n').some((line) => line.startsWith('threads'))).toBe(false);
+    expect(r.stdout).not.toMatch(INVISIBLE);
+  });
+});
+
+describe('a provider that echoes the API key back in disguise', () => {
+  const KEY = 'gsk_Q7hT2mVx9LpR4wZk8NcY3bFd6GjS'; // not sk-: only the value can catch it
+  const split = (sep: string) => `${KEY.slice(0, 11)}${sep}${KEY.slice(11, 22)}${sep}${KEY.slice(22)}`;
+  const jsonEscaped = [...KEY].map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`).join('');
+  const BODIES = [
+    `<html><body><h1>401</h1><p>Invalid key ${split('<script>document.title="x"</script>')}</p></body></html>`,
+    `Invalid key ${split('\u200b\u2060')} (zero-width)`,
+    `Invalid key ${split('\u001b[0m\u0000')} (controls)`,
+    `upstream said {"error":"bad key ${jsonEscaped}"} and gave up`,
+    `Incorrect API key provided: ${KEY.slice(0, 12)}************${KEY.slice(-4)}.`,
+    `key ending in …${KEY.slice(-9)} was revoked`,
+  ];
+  /** Every 8 characters of the key: none may appear anywhere. */
+  const pieces = Array.from({ length: KEY.length - 7 }, (_, i) => KEY.slice(i, i + 8));
+
+  it.each(BODIES.map((body, i) => [i, body]))(
+    'echo %i: no piece of the key in output, log or state',
+    async (_i, body) => {
+      sim.setScript({ '*': { kind: 'status', status: 401, body, contentType: 'text/html' } });
+      const config = simConfig({ primary: sim.url });
+      for (const p of config.providers as { apiKeyEnv?: string }[]) p.apiKeyEnv = 'LUCY_TEST_ECHOED_KEY';
+      const dir = tempProject(config);
+      const env = { LUCY_TEST_ECHOED_KEY: KEY, LUCY_OPS_NOW: '2026-04-19T15:00:05Z' };
+      const runs = [
+        await runCli(['generate', 'blog', '--json'], { cwd: dir, env }),
+        await runCli(['generate', 'threads'], { cwd: dir, env }),
+        await runCli(['probe', 'providers'], { cwd: dir, env }),
+        await runCli(['status', '--since', '1h'], { cwd: dir, env }),
+      ];
+      expect(runs[0].exitCode).toBe(69);
+      // the provider really answered with the echo, and the error still says what it said
+      expect(sim.requests().length).toBeGreaterThan(0);
+      expect(runs[0].json.attempts[0].error).toMatch(/\[redacted\]/);
+      const files = walk(dir).filter((f) => path.basename(f) !== 'lucy-ops.config.json');
+      const everything = [
+        ...runs.flatMap((r) => [r.stdout, r.stderr]),
+        ...files.map((f) => fs.readFileSync(f, 'utf8')),
+      ];
+      const text = everything.join('\n');
+      for (const piece of pieces) expect(text, piece).not.toContain(piece);
+      expect(text).not.toContain('\\u0067\\u0073\\u006b');
+    },
+  );
+});
