@@ -8,6 +8,7 @@ import { CliError, say } from './common.js';
 import { msFlag, parsePort } from './flags.js';
 import { command } from './lifecycle.js';
 import { missingVariable } from '../config/errors.js';
+import { hostNameProblem } from '../config/host-name.js';
 
 interface ServeFlags {
   port: number;
@@ -15,6 +16,7 @@ interface ServeFlags {
   /** Always set: the option has a default. */
   grace: string;
   allowNoToken?: boolean;
+  allowedHost: string[];
 }
 
 const HELP = `
@@ -26,9 +28,14 @@ serve:LABEL (default "serve"; never a cron job's name). With serve.tokenEnv set,
 Routes: POST /v1/chat/completions, GET /v1/models, GET /healthz (503 when no provider can
 serve), GET /metrics (Prometheus text).
 
+Without a token, serve answers only requests whose Host is an IP address, localhost or this
+machine's name (a web page can point a name of its own at serve); --allowed-host (or
+serve.allowedHosts) adds names such as a LAN alias.
+
 Examples:
   lucy-ops serve                       # http://127.0.0.1:8787/v1
   lucy-ops serve --port 0 --json       # first stdout line: {"url":...,"port":...}
+  lucy-ops serve --host 0.0.0.0 --allow-no-token --allowed-host ops-box.lan
   curl -s localhost:8787/v1/chat/completions -H 'content-type: application/json' \\
     -d '{"model":"auto","messages":[{"role":"user","content":"hi"}]}' -D -`;
 
@@ -43,6 +50,12 @@ export function register(program: Command): void {
       'listen on a non-loopback address without a token (anyone who can reach it may call it)',
     )
     .option(
+      '--allowed-host <name>',
+      "without a token, also answer requests for this Host name (repeatable; besides IP addresses, localhost and this machine's name)",
+      (name: string, names: string[]) => [...names, name],
+      [] as string[],
+    )
+    .option(
       '--grace <ms>',
       'on SIGTERM, how long in-flight requests may take to finish (ms, or a duration like 10s; 0 = abort at once)',
       '10000',
@@ -51,6 +64,10 @@ export function register(program: Command): void {
     .action(
       command(async (run, flags: ServeFlags) => {
         const graceMs = msFlag('--grace', flags.grace, { allowZero: true });
+        for (const name of flags.allowedHost) {
+          const problem = hostNameProblem(name);
+          if (problem) throw new CliError(`--allowed-host: ${problem}`, ExitCode.usage);
+        }
         const config = await run.config({ warnings: true }); // once, at start
         const token = config.serve.tokenEnv ? process.env[config.serve.tokenEnv] : undefined;
         if (config.serve.tokenEnv && !token) {
@@ -60,6 +77,8 @@ export function register(program: Command): void {
           );
         }
         const warn = (m: string) => run.stderr(m);
+        if (token && flags.allowedHost.length > 0)
+          run.warn('--allowed-host: not used with a token (the token is what keeps web pages out)');
         // an open proxy spends the provider credits of whoever runs it: only on purpose
         if (!token && !(await import('../serve/browser-guard.js')).isLoopbackAddress(flags.host)) {
           if (!flags.allowNoToken)
@@ -77,7 +96,8 @@ export function register(program: Command): void {
         const { startServer } = await import('../serve/server.js');
         let server;
         try {
-          server = await startServer({ chain, host: flags.host, port: flags.port, token, warn });
+          const allowedHosts = [...config.serve.allowedHosts, ...flags.allowedHost];
+          server = await startServer({ chain, host: flags.host, port: flags.port, token, allowedHosts, warn });
         } catch (err) {
           await chain.close();
           throw new CliError(

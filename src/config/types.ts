@@ -90,6 +90,8 @@ export interface ServeConfig {
   /** Environment variable holding the bearer token clients of `lucy-ops serve` must send. */
   tokenEnv?: string;
   maxBodyBytes?: number;
+  /** Without a token: Host names serve answers besides IP addresses, localhost and this machine's name. */
+  allowedHosts?: string[];
 }
 
 export interface MetricsConfig {
@@ -163,7 +165,7 @@ export interface ResolvedConfig {
   alerts: AlertsConfig & { afterConsecutiveFailures: number };
   state: StateConfig & { keyPrefix: string };
   metrics: MetricsConfig;
-  serve: ServeConfig & { maxBodyBytes: number };
+  serve: ServeConfig & { maxBodyBytes: number; allowedHosts: string[] };
   /** Doubts that are not errors ("path: what looks wrong; likely fix"), for people at a terminal. */
   warnings?: string[];
 }

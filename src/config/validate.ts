@@ -10,6 +10,7 @@ import { baseUrlWarning } from './base-url.js';
 import { PLACEHOLDERS, unknownPlaceholders } from './placeholders.js';
 import { PROVIDER_APIS, type ProviderApi } from '../providers/apis.js';
 import { RESERVED_JOB_NAMES } from './reserved-names.js';
+import { hostNameProblem } from './host-name.js';
 
 export { ConfigError };
 
@@ -129,6 +130,15 @@ export function redisUrlProblem(raw: string): string | undefined {
   if (db !== '' && !/^(?:[0-9]|1[0-5])$/.test(db))
     return `the database (after the last "/") must be a number from 0 to 15, got ${JSON.stringify(db.slice(0, 20))}`;
   return undefined;
+}
+
+/** `serve.allowedHosts`: each a host name (the problem names its index), lower-cased; [] when unset. */
+function hostNames(c: Checker, names: string[] | undefined): string[] {
+  return (names ?? []).filter((name, i) => {
+    const problem = hostNameProblem(name);
+    if (problem) c.bad(`serve.allowedHosts[${i}]`, problem);
+    return !problem;
+  });
 }
 
 /** A URL for a message, without any `user:password@` (a bad baseUrl may still carry a key). */
@@ -301,7 +311,7 @@ export function resolveConfig(
   ]);
   const state = section('state', ['redis', 'redisEnv', 'keyPrefix']);
   const metrics = section('metrics', ['textfile']);
-  const serve = section('serve', ['tokenEnv', 'maxBodyBytes']);
+  const serve = section('serve', ['tokenEnv', 'maxBodyBytes', 'allowedHosts']);
 
   const resolvedRetry = {
     attempts: c.num(retry, 'attempts', 'retry', 3, 1),
@@ -452,6 +462,7 @@ export function resolveConfig(
     serve: {
       tokenEnv: c.str(serve, 'tokenEnv', 'serve'),
       maxBodyBytes: c.num(serve, 'maxBodyBytes', 'serve', 1_048_576, 1),
+      allowedHosts: hostNames(c, c.strArray(serve, 'allowedHosts', 'serve')),
     },
     warnings,
   };

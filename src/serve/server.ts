@@ -8,7 +8,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { ChainInternals } from '../api/chain.js';
 import { addKnownSecrets } from '../log/scrub.js';
 import { tokenCheck } from './auth.js';
-import { browserRefusal, isLoopbackAddress } from './browser-guard.js';
+import { browserRefusal, hostAllowList } from './browser-guard.js';
 import { handleChat, sendJson } from './chat.js';
 import { readHealth } from './health.js';
 import { ServeMetrics } from './metrics.js';
@@ -21,6 +21,8 @@ export interface ServeOptions {
   port?: number;
   /** The bearer token clients must send (undefined: no check). */
   token?: string;
+  /** Without a token: Host names answered besides IP literals, localhost and this machine's name. */
+  allowedHosts?: readonly string[];
   warn?: (message: string) => void;
 }
 
@@ -50,7 +52,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   let closing = false;
 
   const chatContext = { chain, metrics, inFlight: running, warn };
-  const boundToLoopback = isLoopbackAddress(opts.host ?? '127.0.0.1');
+  const hosts = hostAllowList(opts.allowedHosts);
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0];
@@ -60,7 +62,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       return sendJson(res, health.ok ? 200 : 503, health, retry);
     }
     // a token is what a web page cannot send; without one, keep browsers out instead
-    const refused = opts.token ? undefined : browserRefusal(req.headers, req.method, boundToLoopback);
+    const refused = opts.token ? undefined : browserRefusal(req.headers, req.method, hosts);
     if (refused) {
       metrics.request('rejected', undefined, undefined, 0);
       const r = errorReply(403, refused, 'invalid_request_error', 'forbidden');

@@ -9,9 +9,14 @@ export interface Serve {
   exited: Promise<number | null>;
 }
 
-/** Starts `lucy-ops serve --port 0 --json` in `dir` and reads the bound URL from its first stdout line. */
-export async function startServe(dir: string, env: Record<string, string> = {}, graceMs = 5000): Promise<Serve> {
-  const child = spawn('node', [BIN, 'serve', '--port', '0', '--json', '--grace', String(graceMs)], {
+/** Starts `lucy-ops serve --port 0 --json [args]` in `dir` and reads the bound URL from its first stdout line. */
+export async function startServe(
+  dir: string,
+  env: Record<string, string> = {},
+  graceMs = 5000,
+  args: string[] = [],
+): Promise<Serve> {
+  const child = spawn('node', [BIN, 'serve', '--port', '0', '--json', '--grace', String(graceMs), ...args], {
     cwd: dir,
     env: { ...process.env, NO_COLOR: '1', ...env },
   });
