@@ -46,4 +46,17 @@ describe('formatDuration', () => {
     expect(formatDuration(3_600_000)).toBe('1h');
     expect(formatDuration(2 * 86_400_000 + 3 * 3_600_000 + 5 * 60_000)).toBe('2d 3h');
   });
+
+  it('rounds to the smaller unit shown, so a few ms between two views do not change the words', () => {
+    const twoHours = 2 * 3_600_000;
+    for (const elapsed of [0, 2, 162, 20_000, 29_999])
+      expect(formatDuration(twoHours - elapsed), `${elapsed}`).toBe('2h');
+    expect(formatDuration(twoHours - 30_000)).toBe('2h'); // half a minute rounds up
+    expect(formatDuration(twoHours - 30_001)).toBe('1h 59m');
+    expect(formatDuration(3_599_600)).toBe('1h'); // 59m 59.6s
+    expect(formatDuration(86_400_000 - 20_000)).toBe('1d'); // 23h 59m 40s
+    expect(formatDuration(1_499)).toBe('1s');
+    expect(formatDuration(1_500)).toBe('2s');
+    expect(formatDuration(-(twoHours - 162))).toBe('-2h');
+  });
 });

@@ -60,19 +60,27 @@ export function parseTimeArg(text: string, now: number | Date): Date {
   );
 }
 
-/** A short human duration: `850ms`, `12s`, `45m`, `1h 5m`, `2d 3h`. Two units at most. */
+/**
+ * A short human duration: `850ms`, `12s`, `45m`, `1h 5m`, `2d 3h`. Two units at most, rounded to
+ * the smaller one shown (1h 59m 59.8s is `2h`, not `1h 59m`), so two views of one instant whose
+ * clocks are a few ms apart (status, breaker status) print the same.
+ */
 export function formatDuration(ms: number): string {
   if (!Number.isFinite(ms)) return String(ms);
   const sign = ms < 0 ? '-' : '';
   let rest = Math.abs(Math.round(ms));
   if (rest < 1000) return `${sign}${rest}ms`;
-  const parts: string[] = [];
-  for (const [unit, size] of [
+  const units = [
     ['d', UNIT_MS.d],
     ['h', UNIT_MS.h],
     ['m', UNIT_MS.m],
     ['s', UNIT_MS.s],
-  ] as const) {
+  ] as const;
+  const top = units.findIndex(([, size]) => rest >= size);
+  const step = units[Math.min(top + 1, units.length - 1)][1];
+  rest = Math.round(rest / step) * step;
+  const parts: string[] = [];
+  for (const [unit, size] of units) {
     const n = Math.floor(rest / size);
     rest -= n * size;
     if (n > 0 || parts.length > 0) parts.push(`${n}${unit}`);

@@ -276,10 +276,16 @@ it('the gaps watchdog alerts once for silent slots, through the same channels', 
     });
   const first = await watch();
   expect(first.exitCode).toBe(1);
-  expect(first.stderr).toMatch(/ALERT gap: /);
+  // one stderr line: what the watchdog found and that it alerted (cron mails it)
+  expect(first.stderr.trimEnd().split('\n')).toEqual([
+    expect.stringMatching(
+      /^lucy-ops: ALERT gap: 1 gap\(s\), \d+ unserved slot\(s\): blog from 2026-04-19 \d\d:\d\dZ \(\d+ missing, still open, alerted/,
+    ),
+  ]);
   expect(hook.requests.length).toBe(before + 1);
   expect(hook.requests.at(-1)!.body.text).toMatch(/blog/);
   const second = await watch();
   expect(second.exitCode).toBe(1); // still a gap: the watchdog still fails...
+  expect(second.stderr).toMatch(/^lucy-ops: gaps: 1 gap\(s\)/);
   expect(hook.requests.length).toBe(before + 1); // ...but the same gap is not alerted twice
 });

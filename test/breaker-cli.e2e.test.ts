@@ -129,6 +129,19 @@ it('down since stays at the incident’s start across failed half-open trials (o
   expect(human.stdout).not.toMatch(/1m \d+s ago/);
 }, 90_000);
 
+it('trip, status and breaker status say the same "in 2h" for one instant, though their clocks run ms apart', async () => {
+  const dir = tempProject(simConfig({ primary: sim.url }));
+  const trip = await cli(dir, ['breaker', 'trip', 'qwen-72b', '--for', '2h']);
+  expect(trip.stdout).toMatch(/qwen-72b: breaker open until 16:00(:05)?Z \(in 2h\)/);
+  // each process starts its clock at LUCY_OPS_NOW and reads it a few ms later than the trip did
+  const board = await cli(dir, ['breaker', 'status']);
+  const status = await cli(dir, ['status', '--since', '1h']);
+  for (const view of [board.stdout, status.stdout]) {
+    expect(view).toMatch(/qwen-72b .*16:00(:05)?Z \(in 2h\)/);
+    expect(view).not.toContain('1h 59m');
+  }
+});
+
 it('reset needs provider names or --all: a bare reset changes nothing and exits 64 with a hint', async () => {
   const dir = tempProject(simConfig({ primary: sim.url }));
   await cli(dir, ['breaker', 'trip', 'deepseek-v3', '--for', '2h']);

@@ -113,9 +113,24 @@ describe('postmortem gaps', () => {
     expect(found.stdout).toMatch(/threads/);
     expect(found.stdout).toMatch(/deepseek-v3: 503 ×9/);
     expect(found.stdout).not.toMatch(/\u001b\[/); // not a TTY: no colour
-    // the watchdog's stdout goes to /dev/null in crontab: one stderr line says it, failed gaps included
-    expect(found.stderr).toContain(
-      'lucy-ops: gaps: 2 gap(s), 4 unserved slot(s): threads from 2026-04-19 14:15Z (3 failed); stories from 2026-04-19 14:30Z (1 missing)',
+    // the watchdog's stdout goes to /dev/null in crontab: one stderr line says it, failed gaps
+    // included, causes too; the new silent gap's alert is that same line (ALERT, "alerted")
+    expect(found.stderr).toBe(
+      'lucy-ops: ALERT gap: 2 gap(s), 4 unserved slot(s): threads from 2026-04-19 14:15Z (3 failed: deepseek-v3: 503 ×9; llama-3.3-70b: timeout ×3); stories from 2026-04-19 14:30Z (1 missing, alerted)\n',
+    );
+    // once alerted, the gap is remembered: the next watchdog run says "gaps:", not ALERT
+    const again = await cli(
+      '--config',
+      configPath,
+      'postmortem',
+      'gaps',
+      '--since',
+      '2026-04-19T12:00:00Z',
+      '--fail-on-gap',
+    );
+    expect(again.exitCode).toBe(1);
+    expect(again.stderr).toBe(
+      'lucy-ops: gaps: 2 gap(s), 4 unserved slot(s): threads from 2026-04-19 14:15Z (3 failed: deepseek-v3: 503 ×9; llama-3.3-70b: timeout ×3); stories from 2026-04-19 14:30Z (1 missing)\n',
     );
     const clean = await cli('--config', configPath, 'postmortem', 'gaps', '--since', '2h', '--fail-on-gap');
     expect(clean.exitCode).toBe(0);

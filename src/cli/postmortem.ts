@@ -9,6 +9,7 @@ import { durationFlag, repeatable } from './flags.js';
 import { command } from './lifecycle.js';
 import { LOG_FLAG_HELP } from './log-sources.js';
 import { registerReport } from './postmortem-report.js';
+import { printable } from '../text/printable.js';
 
 /** since, until and lateAfter always have a value: their options have defaults. */
 interface GapsFlags {
@@ -157,13 +158,27 @@ Exit codes: 0 done (gaps or not); 1 a gap was found under --fail-on-gap; 64 usag
           run.stderr(`served more than once: ${shown.join(', ')}${more}`);
         }
         if (flags.failOnGap && report.gaps.length > 0) {
-          // one line on stderr whatever happens to stdout (the watchdog's >/dev/null): cron mails it,
-          // gaps of failed runs included (those alert through the job alerts, not the watchdog's)
-          run.stderr(gapsLine(report.gaps, times));
           // the watchdog's alert goes through the same channels as the jobs' (silent gaps only:
-          // failed runs have already alerted through the job alerts), once per gap
-          const { alertOnGaps } = await import('../alerts/gaps.js');
-          await alertOnGaps(config, report.gaps, { now, since: report.since, until: report.until });
+          // failed runs have already alerted through the job alerts), once per gap; on stderr it
+          // is the one line below, not a second one
+          const held: string[] = [];
+          let sent: import('../alerts/types.js').AlertReport | undefined;
+          try {
+            const { alertOnGaps } = await import('../alerts/gaps.js');
+            sent = await alertOnGaps(config, report.gaps, {
+              now,
+              since: report.since,
+              until: report.until,
+              stderr: (line) => held.push(line),
+            });
+          } finally {
+            // one line on stderr whatever happens to stdout (the watchdog's >/dev/null): cron mails
+            // it, gaps of failed runs included; ALERT when it carries a new silent gap
+            const alerted = (sent?.alert.details?.gaps ?? []) as ReadonlyArray<{ job: string; start: string }>;
+            run.stderr(gapsLine(report.gaps, times, new Set(alerted.map((g) => `${g.job}@${g.start}`))));
+            // what the alert had to add (a channel that failed) still follows
+            for (const line of held.slice(sent ? 1 : 0)) process.stderr.write(`${line}\n`);
+          }
           return ExitCode.failed;
         }
         if (flags.failOnGap && report.doubles.length > 0) return ExitCode.failed;
@@ -171,10 +186,22 @@ Exit codes: 0 done (gaps or not); 1 a gap was found under --fail-on-gap; 64 usag
     );
 }
 
-/** "2 gap(s), 4 unserved slot(s): threads from 14:15Z (3 failed), stories from ... (1 missing, still open)" */
+/**
+ * "gaps: 2 gap(s), 4 unserved slot(s): threads from 14:15Z (3 failed); stories from ... (1 missing,
+ * still open)", or "ALERT gap: ..." when it carries silent gaps alerted now (marked "alerted").
+ */
 function gapsLine(
-  gaps: ReadonlyArray<{ job: string; start: string; slots: number; failed: number; missing: number; open?: boolean }>,
+  gaps: ReadonlyArray<{
+    job: string;
+    start: string;
+    slots: number;
+    failed: number;
+    missing: number;
+    open?: boolean;
+    cause?: string;
+  }>,
   times: import('./time-format.js').DisplayTimes,
+  alerted: ReadonlySet<string>,
 ): string {
   const slots = gaps.reduce((n, g) => n + g.slots, 0);
   const each = gaps.map((g) => {
@@ -182,10 +209,14 @@ function gapsLine(
       g.failed ? `${g.failed} failed` : '',
       g.missing ? `${g.missing} missing` : '',
       g.open ? 'still open' : '',
+      alerted.has(`${g.job}@${g.start}`) ? 'alerted' : '',
     ]
       .filter(Boolean)
       .join(', ');
-    return `${g.job} from ${times.full(g.start, g.job)} (${kinds})`;
+    // the cause is log text: one printable line
+    const cause = g.cause ? `: ${printable(g.cause, '?')}` : '';
+    return `${g.job} from ${times.full(g.start, g.job)} (${kinds}${cause})`;
   });
-  return `gaps: ${gaps.length} gap(s), ${slots} unserved slot(s): ${each.join('; ')}`;
+  const head = alerted.size > 0 ? 'ALERT gap' : 'gaps';
+  return `${head}: ${gaps.length} gap(s), ${slots} unserved slot(s): ${each.join('; ')}`;
 }

@@ -10,7 +10,7 @@ import type { LogRecord } from '../log/types.js';
 import type { Simulator } from '../sim/server.js';
 import { gapsOf, gapTimeline, primaryRequestsInOutage, type DrillEnv } from './act-before.js';
 import { bySlot, check, checkThat } from './checks.js';
-import { readLogRecords, runStories, runTimeline, type RunStory } from './log-view.js';
+import { hhmm, readLogRecords, runStories, runTimeline, type RunStory } from './log-view.js';
 import { openWorld, replayAfternoon, type ActWorld } from './replay.js';
 import { afterConfig, ANALYSIS, CHAIN, EXPECTED, PRIMARY, REPLAY } from './scenario.js';
 import type { ActReport, Check, DrillNumbers } from './types.js';
@@ -107,7 +107,7 @@ export async function actAfter(env: DrillEnv): Promise<AfterOutcome> {
         byPrimary.filter((s) => s.provider === PRIMARY).length,
       ),
       check(
-        `the breaker trips at the threshold: 3 failures in ${EXPECTED.trip.job} ${EXPECTED.trip.slot.slice(11, 16)}`,
+        `the breaker trips at the threshold: 3 failures in ${EXPECTED.trip.job} ${hhmm(EXPECTED.trip.slot)}`,
         { ...EXPECTED.trip, errors: ['timeout', 'idle-timeout', '503'] },
         tripped && { job: tripped.job, slot: tripped.slot, errors: tripped.errors },
       ),

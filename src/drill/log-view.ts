@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import type { LogRecord } from '../log/types.js';
 import type { TimelineEntry } from './types.js';
+import { formatTime } from '../schedule/time-label.js';
 
 export function readLogRecords(file: string): LogRecord[] {
   if (!fs.existsSync(file)) return [];
@@ -164,8 +165,9 @@ export function runTimeline(stories: readonly RunStory[]): TimelineEntry[] {
   return out;
 }
 
+/** A time of the replayed day as every view prints one: `14:15Z`, `14:15:02Z` (the narrative's header gives the date). */
 export function hhmm(isoTime: string): string {
-  return isoTime.slice(11, 16);
+  return formatTime(isoTime, Date.parse(isoTime));
 }
 
 export function plural(n: number, noun: string): string {

@@ -30,7 +30,7 @@ function paint(c: ChalkInstance, e: TimelineEntry): string {
   }
 }
 
-const time = (at: string) => (at ? at.slice(11, 19) : '').padEnd(8);
+const time = (at: string) => (at ? hhmm(at) : '').padEnd(9);
 const show = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
 
 function renderAct(act: ActReport, c: ChalkInstance): string {
@@ -82,8 +82,8 @@ export function renderDrill(r: DrillReport, opts: { color: boolean }): string {
     .join(', ');
   const head = [
     c.bold('lucy-ops drill · the April 19 outage, replayed on simulated providers (offline, no keys)'),
-    `${r.outage.primary} fails ${hhmm(r.outage.from)}–${hhmm(r.outage.until)} UTC (one hang, one trickle of keep-alives, then 503s); ${r.outage.chain.slice(1).join(' and ')} stay up.`,
-    `Jobs ${schedules}; replayed ${hhmm(REPLAY.from)}–${hhmm(REPLAY.to)} UTC on ${REPLAY.from.slice(0, 10)}.`,
+    `${r.outage.primary} fails ${hhmm(r.outage.from)}–${hhmm(r.outage.until)} (one hang, one trickle of keep-alives, then 503s); ${r.outage.chain.slice(1).join(' and ')} stay up.`,
+    `Jobs ${schedules}; replayed ${hhmm(REPLAY.from)}–${hhmm(REPLAY.to)} on ${REPLAY.from.slice(0, 10)}.`,
   ].join('\n');
   const verdict = r.ok
     ? c.green.bold(
