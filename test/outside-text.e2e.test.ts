@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { runCli, simConfig, tempProject } from './helpers/cli.js';
 import { useSimulator } from './helpers/sim.js';
 import { walk } from './helpers/robustness.js';
+import { failedRun, writeLog } from './helpers/log-records.js';
 
 const sim = useSimulator();
 const INVISIBLE = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060\u2066-\u2069\ufeff]/;
@@ -19,25 +20,17 @@ describe('a crafted log line on the status screen', () => {
     const dir = tempProject(simConfig({ primary: 'http://127.0.0.1:9' }));
     const forged = 'threads  15:15Z  ok by qwen-72b  0  15:45Z';
     const evil = `503 upstream\n${forged}\u202e FORGED\u200b\u2028end`;
-    const base = { job: 'blog', runId: 'evil-1', scheduledFor: '2026-04-19T15:00:00.000Z', trigger: 'cron' };
-    const records = [
-      { ts: '2026-04-19T15:00:01.000Z', level: 'info', event: 'run.start', ...base },
-      {
-        ts: '2026-04-19T15:00:02.000Z',
-        level: 'warn',
-        event: 'attempt.end',
-        ...base,
-        provider: 'deepseek-v3',
-        model: 'deepseek-v3',
-        outcome: 'failed',
-        errorType: 'server',
-        error: evil,
-        ms: 5,
-      },
-      { ts: '2026-04-19T15:00:03.000Z', level: 'error', event: 'run.end', ...base, outcome: 'failed', error: evil },
-    ];
     fs.mkdirSync(path.join(dir, 'logs'));
-    fs.writeFileSync(path.join(dir, 'logs/jobs.jsonl'), records.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    writeLog(
+      path.join(dir, 'logs/jobs.jsonl'),
+      failedRun({
+        job: 'blog',
+        runId: 'evil-1',
+        slot: '2026-04-19T15:00:00.000Z',
+        provider: 'deepseek-v3',
+        error: evil,
+      }),
+    );
     const r = await runCli(['status', '--since', '1h', '--job', 'blog'], {
       cwd: dir,
       env: { LUCY_OPS_NOW: '2026-04-19T15:30:00Z', COLUMNS: '200' },

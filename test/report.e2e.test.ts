@@ -5,6 +5,7 @@ import path from 'node:path';
 import { HtmlValidate } from 'html-validate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, runCli } from './helpers/cli.js';
+import { failedRun, writeLog } from './helpers/log-records.js';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'lucy-ops-report-e2e-'));
 const env = { LUCY_OPS_NOW: '2026-04-19T17:01:00Z' };
@@ -159,24 +160,19 @@ describe('postmortem report --md with hostile log text', () => {
   it('keeps text from a --log file inline: no heading, link or raw HTML of its own', async () => {
     const evil =
       'evil|col\n\n# Injected heading\n[click me](javascript:alert(1)) <img src=x onerror=alert(1)>\u202egnp.exe\u200b\u2028';
-    const base = { job: 'threads', runId: 'evil-1', scheduledFor: '2026-04-19T16:00:00.000Z', trigger: 'cron' };
-    const records = [
-      { ts: '2026-04-19T16:00:01.000Z', level: 'info', event: 'run.start', ...base },
-      {
-        ts: '2026-04-19T16:00:02.000Z',
-        level: 'warn',
-        event: 'attempt.end',
-        ...base,
+    const file = path.join(root, 'evil.jsonl');
+    writeLog(
+      file,
+      failedRun({
+        job: 'threads',
+        runId: 'evil-1',
+        slot: '2026-04-19T16:00:00.000Z',
         provider: evil,
         model: 'm',
-        outcome: 'failed',
         errorType: evil,
-        ms: 5,
-      },
-      { ts: '2026-04-19T16:00:03.000Z', level: 'error', event: 'run.end', ...base, outcome: 'failed', error: evil },
-    ];
-    const file = path.join(root, 'evil.jsonl');
-    fs.writeFileSync(file, records.map((r) => JSON.stringify(r)).join('\n') + '\n');
+        error: evil,
+      }),
+    );
     const r = await runCli(['postmortem', 'report', ...WINDOW, '--log', file, '--md', '-'], { cwd, env });
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stdout).toContain('Injected heading'); // the text is there ...
@@ -207,7 +203,7 @@ describe('postmortem report --md with hostile log text', () => {
       },
     ];
     const file = path.join(root, 'evil2.jsonl');
-    fs.writeFileSync(file, records.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    writeLog(file, records);
     const r = await runCli(['postmortem', 'report', ...WINDOW, '--log', file, '--md', '-'], { cwd, env });
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stdout).not.toContain('\u001b');

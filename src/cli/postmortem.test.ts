@@ -100,15 +100,9 @@ describe('postmortem gaps', () => {
   });
 
   it('--fail-on-gap exits 1 when a gap is found, 0 when the window is clean', async () => {
-    const found = await cli(
-      '--config',
-      configPath,
-      'postmortem',
-      'gaps',
-      '--since',
-      '2026-04-19T12:00:00Z',
-      '--fail-on-gap',
-    );
+    const watchdog = () =>
+      cli('--config', configPath, 'postmortem', 'gaps', '--since', '2026-04-19T12:00:00Z', '--fail-on-gap');
+    const found = await watchdog();
     expect(found.exitCode).toBe(1);
     expect(found.stdout).toMatch(/threads/);
     expect(found.stdout).toMatch(/deepseek-v3: 503 ×9/);
@@ -119,15 +113,7 @@ describe('postmortem gaps', () => {
       'lucy-ops: ALERT gap: 2 gap(s), 4 unserved slot(s): threads from 2026-04-19 14:15Z (3 failed: deepseek-v3: 503 ×9; llama-3.3-70b: timeout ×3); stories from 2026-04-19 14:30Z (1 missing, alerted)\n',
     );
     // once alerted, the gap is remembered: the next watchdog run says "gaps:", not ALERT
-    const again = await cli(
-      '--config',
-      configPath,
-      'postmortem',
-      'gaps',
-      '--since',
-      '2026-04-19T12:00:00Z',
-      '--fail-on-gap',
-    );
+    const again = await watchdog();
     expect(again.exitCode).toBe(1);
     expect(again.stderr).toBe(
       'lucy-ops: gaps: 2 gap(s), 4 unserved slot(s): threads from 2026-04-19 14:15Z (3 failed: deepseek-v3: 503 ×9; llama-3.3-70b: timeout ×3); stories from 2026-04-19 14:30Z (1 missing)\n',
