@@ -68,7 +68,9 @@ describe('lucy-ops drill', () => {
     expect(r.stdout).toContain('Act 1 · before');
     expect(r.stdout).toContain('Act 2 · after');
     expect(r.stdout).toContain('Act 3 · backfill');
-    expect(r.stdout).toMatch(/ 14:15:02Z +blog-generate +14:15Z +deepseek-v3 timeout, idle-timeout, 503 → breaker OPEN/);
+    expect(r.stdout).toMatch(
+      / 14:15:02Z +blog-generate +14:15Z +deepseek-v3 timeout, idle-timeout, 503 → breaker OPEN/,
+    );
     expect(r.stdout).toMatch(/thread-factory 14:30Z +deepseek-v3 skipped: breaker open, no request/);
     expect(r.stdout).toMatch(
       /postmortem gaps: incident 14:15Z–15:00Z \(45 min\), 6 slots: blog-generate 3 \(3 failed, 0 missing\), gen-stories 2 .*thread-factory 1/,
