@@ -42,6 +42,24 @@ describe('a crafted log line on the status screen', () => {
   });
 });
 
+describe('text from the shared state store on breaker status', () => {
+  it('prints a last error with line breaks, escapes and bidi characters on its own line, as ?', async () => {
+    const dir = tempProject(simConfig({ primary: 'http://127.0.0.1:9' }));
+    const env = { LUCY_OPS_NOW: '2026-04-19T15:30:00Z' };
+    expect((await runCli(['breaker', 'trip', 'qwen-72b', '--for', '1h'], { cwd: dir, env })).exitCode).toBe(0);
+    // another host (or anyone who can write the store) left this error text behind
+    const file = path.join(dir, '.lucy-ops/state.json');
+    const state = JSON.parse(fs.readFileSync(file, 'utf8'));
+    state.entries['breaker:qwen-72b'].lastError = 'HTTP 503\nllama-3.3-70b  closed  0\u001b[2J\u202etxt';
+    fs.writeFileSync(file, JSON.stringify(state));
+    const r = await runCli(['breaker', 'status'], { cwd: dir, env });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toContain('HTTP 503?llama-3.3-70b  closed  0?[2J?txt');
+    expect(r.stdout.split('\n').filter((line) => line.includes('llama-3.3-70b  closed  0'))).toHaveLength(1);
+    expect(r.stdout).not.toMatch(INVISIBLE);
+  });
+});
+
 describe('a provider that echoes the API key back in disguise', () => {
   const KEY = 'gsk_Q7hT2mVx9LpR4wZk8NcY3bFd6GjS'; // not sk-: only the value can catch it
   const split = (sep: string) => `${KEY.slice(0, 11)}${sep}${KEY.slice(11, 22)}${sep}${KEY.slice(22)}`;

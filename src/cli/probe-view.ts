@@ -7,6 +7,7 @@ import Table from 'cli-table3';
 import type { BreakerView } from '../engine/breaker-board.js';
 import type { ProbeResult } from '../probe/probe.js';
 import { rendered, tableLook } from './table-look.js';
+import { printableDeep } from './columns.js';
 import type { DisplayTimes } from './time-format.js';
 
 export function printProbe(
@@ -67,11 +68,13 @@ export interface StoreInfo {
 }
 
 export function printBreakers(
-  views: BreakerView[],
+  shared: BreakerView[],
   store: StoreInfo,
   times: DisplayTimes,
   out: (s: string) => void = (s) => process.stdout.write(s),
 ): void {
+  // the state store is shared (Redis, a state.json another host writes): its text prints as log text does
+  const views = printableDeep(shared);
   const table = new Table({
     head: ['provider', 'state', 'failures', 'down since', 'retry', 'last error'],
     ...tableLook(),
