@@ -157,14 +157,31 @@ function knownSpans(text: string, { pattern, parts }: Matcher): [number, number]
  * dropped, JSON escapes decoded; with each character's span in `text`. Undefined when there is
  * nothing to drop.
  */
-const DISGUISE = new RegExp(
-  String.raw`<(script|style)\b[^>]*>[\s\S]*?<\/\1\s*>|<[^<>]*>|\\u([0-9a-fA-F]{4})|\\(["\\/])|\u001b\[[0-?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)?|[${UNPRINTABLE_CLASS}]+`,
-  'gi',
-);
+const DROPPED = String.raw`<(?<tag>script|style)\b[^>]*>[\s\S]*?<\/\k<tag>\s*>|<[^<>]*>|\u001b\[[0-?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)?|[${UNPRINTABLE_CLASS}]+`;
+/** What a reader drops (tags, script and style blocks, terminal escapes, invisible characters). */
+const DISGUISE_DROPPED = new RegExp(DROPPED, 'gi');
+/** That, and the JSON escapes a reader decodes. */
+const DISGUISE = new RegExp(String.raw`\\u(?<hex>[0-9a-fA-F]{4})|\\(?<esc>["\\/])|${DROPPED}`, 'gi');
 const MAY_BE_DISGUISED = new RegExp(String.raw`[<\\${UNPRINTABLE_CLASS}]`);
 
-function readerView(text: string): { plain: string; from: number[]; to: number[] } | undefined {
+/** What a reader makes of one DISGUISE match: the decoded character, or nothing. */
+const decoded = (groups: Record<string, string | undefined> | undefined): string =>
+  groups?.hex !== undefined ? String.fromCharCode(parseInt(groups.hex, 16)) : (groups?.esc ?? '');
+
+function readerView(text: string, pattern: RegExp): { plain: string; from: number[]; to: number[] } | undefined {
   if (!MAY_BE_DISGUISED.test(text)) return undefined;
+  // most such text (a multi-line tail, an HTML error page) hides no secret: ask first (dropping by
+  // a plain replace, decoding only when there is an escape), map after
+  const dropped = text.replace(DISGUISE_DROPPED, '');
+  pattern.lastIndex = 0;
+  if (
+    !pattern.test(
+      dropped.includes('\\')
+        ? text.replace(DISGUISE, (...m: unknown[]) => decoded(m.at(-1) as Record<string, string>))
+        : dropped,
+    )
+  )
+    return undefined;
   let plain = '';
   const from: number[] = [];
   const to: number[] = [];
@@ -176,11 +193,10 @@ function readerView(text: string): { plain: string; from: number[]; to: number[]
   let last = 0;
   for (const m of text.matchAll(DISGUISE)) {
     for (let i = last; i < m.index; i++) keep(text[i], i, i + 1);
-    const decoded = m[2] !== undefined ? String.fromCharCode(parseInt(m[2], 16)) : m[3];
-    if (decoded !== undefined) keep(decoded, m.index, m.index + m[0].length);
+    const c = decoded(m.groups);
+    if (c) keep(c, m.index, m.index + m[0].length);
     last = m.index + m[0].length;
   }
-  if (last === 0) return undefined;
   for (let i = last; i < text.length; i++) keep(text[i], i, i + 1);
   return { plain, from, to };
 }
@@ -188,7 +204,7 @@ function readerView(text: string): { plain: string; from: number[]; to: number[]
 /** `text` with every known secret, as written or disguised (see readerView), replaced by `mark`. */
 function blankKnown(text: string, matcher: Matcher, mark: string): string {
   const spans = knownSpans(text, matcher);
-  const view = readerView(text);
+  const view = readerView(text, matcher.pattern);
   if (view) for (const [s, e] of knownSpans(view.plain, matcher)) spans.push([view.from[s], view.to[e - 1]]);
   if (spans.length === 0) return text;
   spans.sort((a, b) => a[0] - b[0]);
