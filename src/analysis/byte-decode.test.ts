@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { readRecords } from '../log/reader.js';
 import { decodeGapBytes, type GapByteSink } from './byte-decode.js';
 import { analyzeLogs, buildLedger, findGaps, type JobSchedule } from './gaps.js';
+import { runLines, seededRandom } from '../../test/helpers/generated-log.js';
 
 const JOBS: JobSchedule[] = [
   { name: 'blog', schedule: '0 * * * *', tz: 'UTC' },
@@ -23,8 +24,7 @@ const WINDOW = { since: new Date(SINCE), until: new Date(SINCE + DAYS * 86_400_0
  * on: garbage, a cut-short line, CRLF, a time without milliseconds, an escaped job name.
  */
 function realisticLog(): string {
-  let seed = 11;
-  const random = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
+  const random = seededRandom(11);
   const lines: string[] = [];
   const rec = (r: Record<string, unknown>) => JSON.stringify(r);
   // the watchdog's notes of job names: the seed, and `fresh` added on day 10 (judged from then)
@@ -47,74 +47,25 @@ function realisticLog(): string {
       // the schedule changes half way through for one job
       const config = JOBS.find((j) => j.name === job) ?? { schedule: '*/30 * * * *', tz: 'UTC' };
       const schedule = job === 'threads' && t > SINCE + 20 * 86_400_000 ? '*/15 * * * 1-5' : config.schedule;
-      lines.push(
-        rec({ ts: at(0), level: 'info', event: 'run.start', ...base, schedule, tz: config.tz, lateMs, pid: 7 }),
-      );
+      const run = runLines(base, at);
+      lines.push(run.start({ schedule, tz: config.tz, lateMs, pid: 7 }));
       if (random() < 0.01) {
         // another host served it (the shared ledger): this host's run skipped it, naming that run
         const skip = { outcome: 'skipped', reason: 'served', servedBy: 'host-b', servedRunId: `b${lines.length}` };
-        lines.push(rec({ ts: at(300), level: 'info', event: 'run.end', ...base, ...skip, durationMs: 3 }));
+        lines.push(run.end(300, { ...skip, durationMs: 3 }));
         continue;
       }
       const failing = random() < 0.08;
-      if (failing)
-        lines.push(
-          rec({
-            ts: at(400),
-            level: 'warn',
-            event: 'attempt.end',
-            ...base,
-            provider: 'a',
-            model: 'm',
-            outcome: 'failed',
-            httpStatus: 503,
-            ms: 400,
-            error: 'HTTP 503',
-          }),
-        );
+      if (failing) lines.push(run.failedAttempt(400, { error: 'HTTP 503' }));
       if (failing && random() < 0.4) {
         lines.push(rec({ ts: at(500), level: 'warn', event: 'breaker.open', provider: 'a', from: 'closed' }));
-        lines.push(
-          rec({
-            ts: at(600),
-            level: 'error',
-            event: 'run.end',
-            ...base,
-            outcome: 'failed',
-            durationMs: 600,
-            error: 'x',
-          }),
-        );
+        lines.push(run.failedEnd(600, { error: 'x' }));
         continue;
       }
       const provider = failing ? 'b' : 'a';
-      lines.push(
-        rec({
-          ts: at(2000),
-          level: 'info',
-          event: 'attempt.end',
-          ...base,
-          provider,
-          model: 'm',
-          outcome: 'ok',
-          httpStatus: 200,
-          ms: 2000,
-        }),
-      );
+      lines.push(run.okAttempt(2000, provider, 2000));
       const durationMs = random() < 0.1 ? 2001.5 : 2001;
-      lines.push(
-        rec({
-          ts: at(2001),
-          level: 'info',
-          event: 'run.end',
-          ...base,
-          outcome: 'ok',
-          provider,
-          model: 'm',
-          degraded: failing,
-          durationMs,
-        }),
-      );
+      lines.push(run.end(2001, { outcome: 'ok', provider, model: 'm', degraded: failing, durationMs }));
       const noise = random();
       if (noise < 0.005) lines.push('garbage, not json');
       else if (noise < 0.01) lines.push(lines.pop()!.slice(0, 60));

@@ -5,6 +5,7 @@ import { expect, it } from 'vitest';
 import { scanFileRange } from '../log/file-range.js';
 import { newReadStats, scanLines } from '../log/reader.js';
 import { analyzeLogs, type JobSchedule } from './gaps.js';
+import { runLines, seededRandom } from '../../test/helpers/generated-log.js';
 
 const JOBS: JobSchedule[] = [
   { name: 'blog', schedule: '0 * * * *', tz: 'UTC' },
@@ -20,8 +21,7 @@ const WINDOW = { since: new Date(SINCE), until: new Date(SINCE + 3 * 86_400_000)
  * a record glued to a cut-short one, unparsable slots, escapes, a last line without a newline.
  */
 function messyLog(): string {
-  let seed = 7;
-  const random = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
+  const random = seededRandom(7);
   const lines: string[] = [];
   const served: Array<Record<string, unknown>> = [];
   const elsewhere: Array<Record<string, unknown>> = [];
@@ -35,36 +35,12 @@ function messyLog(): string {
       const lateMs = random() < 0.1 ? 90_000 + Math.floor(random() * 60_000) : 1000;
       const at = (ms: number) => new Date(t + lateMs + ms).toISOString();
       const base = { job, runId, scheduledFor: slot, trigger: random() < 0.1 ? 'backfill' : 'cron' };
-      lines.push(rec({ ts: at(0), level: 'info', event: 'run.start', ...base, lateMs, pid: 1 }));
+      const run = runLines(base, at);
+      lines.push(run.start({ lateMs, pid: 1 }));
       const fate = random();
       if (fate < 0.15) {
-        lines.push(
-          rec({
-            ts: at(500),
-            level: 'warn',
-            event: 'attempt.end',
-            ...base,
-            provider: 'a',
-            model: 'm',
-            outcome: 'failed',
-            httpStatus: 503,
-            errorType: 'http',
-            ms: 400,
-            error: 'HTTP 503 "overloaded"\nretry',
-          }),
-        );
-        lines.push(
-          rec({
-            ts: at(600),
-            level: 'error',
-            event: 'run.end',
-            ...base,
-            outcome: 'failed',
-            durationMs: 600,
-            errorType: 'unavailable',
-            error: 'no provider could serve',
-          }),
-        );
+        lines.push(run.failedAttempt(500, { errorType: 'http', error: 'HTTP 503 "overloaded"\nretry' }));
+        lines.push(run.failedEnd(600, { errorType: 'unavailable', error: 'no provider could serve' }));
         if (random() < 0.5)
           lines.push(
             rec({ ts: at(700), level: 'warn', event: 'breaker.open', ...base, provider: 'a', from: 'closed' }),
@@ -73,38 +49,14 @@ function messyLog(): string {
         // started, never ended (killed); or found served by another host (the shared ledger) and skipped
         if (fate >= 0.18) {
           const skip = { outcome: 'skipped', reason: 'served', servedBy: `host-${lines.length % 3}`, servedRunId: 'o' };
-          lines.push(rec({ ts: at(300), level: 'info', event: 'run.end', ...base, ...skip, durationMs: 3 }));
+          lines.push(run.end(300, { ...skip, durationMs: 3 }));
           elsewhere.push(base);
         }
       } else {
-        lines.push(
-          rec({
-            ts: at(800),
-            level: 'info',
-            event: 'attempt.end',
-            ...base,
-            provider: 'b',
-            model: 'm',
-            outcome: 'ok',
-            httpStatus: 200,
-            ms: 700,
-          }),
-        );
-        lines.push(
-          rec({
-            ts: at(900),
-            level: 'info',
-            event: 'run.end',
-            ...base,
-            outcome: 'ok',
-            provider: 'b',
-            degraded: true,
-            durationMs: 900,
-          }),
-        );
+        lines.push(run.okAttempt(800, 'b', 700));
+        lines.push(run.end(900, { outcome: 'ok', provider: 'b', degraded: true, durationMs: 900 }));
         served.push(base);
-        if (fate > 0.97)
-          lines.push(rec({ ts: at(1000), level: 'info', event: 'run.end', ...base, outcome: 'ok', durationMs: 5 }));
+        if (fate > 0.97) lines.push(run.end(1000, { outcome: 'ok', durationMs: 5 }));
       }
       const noise = random();
       if (noise < 0.02) lines.push('garbage \u00ff not json');
