@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { runCli, simConfig, tempProject } from './helpers/cli.js';
 import { useSimulator } from './helpers/sim.js';
 import { walk } from './helpers/robustness.js';
-import { failedRun, writeLog } from './helpers/log-records.js';
+import { failedRun, writeLog } from './helpers/log-lines.js';
 
 const sim = useSimulator();
 const INVISIBLE = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060\u2066-\u2069\ufeff]/;

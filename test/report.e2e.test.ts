@@ -5,7 +5,7 @@ import path from 'node:path';
 import { HtmlValidate } from 'html-validate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, runCli } from './helpers/cli.js';
-import { failedRun, writeLog } from './helpers/log-records.js';
+import { failedRun, writeLog } from './helpers/log-lines.js';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'lucy-ops-report-e2e-'));
 const env = { LUCY_OPS_NOW: '2026-04-19T17:01:00Z' };

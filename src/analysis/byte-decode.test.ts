@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { readRecords } from '../log/reader.js';
 import { decodeGapBytes, type GapByteSink } from './byte-decode.js';
 import { analyzeLogs, buildLedger, findGaps, type JobSchedule } from './gaps.js';
-import { runLines, seededRandom } from '../../test/helpers/generated-log.js';
+import { runLines, seededRandom } from '../../test/helpers/log-lines.js';
 
 const JOBS: JobSchedule[] = [
   { name: 'blog', schedule: '0 * * * *', tz: 'UTC' },

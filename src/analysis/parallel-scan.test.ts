@@ -5,7 +5,7 @@ import { expect, it } from 'vitest';
 import { scanFileRange } from '../log/file-range.js';
 import { newReadStats, scanLines } from '../log/reader.js';
 import { analyzeLogs, type JobSchedule } from './gaps.js';
-import { runLines, seededRandom } from '../../test/helpers/generated-log.js';
+import { runLines, seededRandom } from '../../test/helpers/log-lines.js';
 
 const JOBS: JobSchedule[] = [
   { name: 'blog', schedule: '0 * * * *', tz: 'UTC' },
