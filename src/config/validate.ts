@@ -132,7 +132,7 @@ export function redisUrlProblem(raw: string): string | undefined {
   return undefined;
 }
 
-/** `serve.allowedHosts`: each a host name (the problem names its index), lower-cased; [] when unset. */
+/** `serve.allowedHosts`: each a host name (a problem names its index); [] when unset. */
 function hostNames(c: Checker, names: string[] | undefined): string[] {
   return (names ?? []).filter((name, i) => {
     const problem = hostNameProblem(name);
