@@ -9,11 +9,9 @@
  * config moves nothing, and every host and restart reads the same thing.
  */
 import type { LogRecord } from '../log/types.js';
+import { PLAUSIBLE_FROM_MS } from './earliest.js';
 
 export const JOBS_SEEN_EVENT = 'jobs.seen';
-
-/** 2000-01-01: no lucy-ops record is older; an earlier time is a broken or crafted one. */
-const PLAUSIBLE_FROM_MS = Date.UTC(2000, 0, 1);
 
 /** JobsSeen as plain data (a worker thread's share of the log). */
 export interface JobsSeenSnapshot {
