@@ -166,6 +166,9 @@ describe.skipIf(!redisTestsEnabled())('a fleet of two hosts sharing Redis', () =
     const gaps = await runCli(['postmortem', 'gaps', '--json', ...window], { cwd: b, env });
     expect(gaps.json).toMatchObject({ gaps: [], doubles: [] });
     expect(gaps.json.jobs[0]).toMatchObject({ served: 2, missing: 0, servedElsewhere: 2, doubled: 0 });
+    const human = await runCli(['postmortem', 'gaps', ...window], { cwd: b, env });
+    expect(human.stdout).toMatch(/No gaps: every slot was served\./);
+    expect(human.stdout).toMatch(/^2 slot\(s\) served on another host/m);
     const plan = await runCli(['backfill', '--json', '--dry-run', ...window], { cwd: b, env });
     expect(plan.json.slots).toEqual([]);
     const status = await runCli(['status', '--json', '--since', '2h', '--job', 'blog'], { cwd: b, env });

@@ -123,6 +123,11 @@ export async function renderGapReport(raw: GapReport, opts: ViewOptions): Promis
     const more = report.doubles.length > 20 ? ` … and ${report.doubles.length - 20} more (see --json)` : '';
     out.push(c.yellow(`Served more than once (${report.doubles.length}): ${shown.join(', ')}${more}`), '');
   }
+  const elsewhere = report.jobs.reduce((n, j) => n + j.servedElsewhere, 0);
+  if (elsewhere > 0)
+    out.push(
+      c.dim(`${elsewhere} slot(s) served on another host (counted as served; runs here found them served there).`),
+    );
   if (report.skippedLines > 0)
     out.push(
       c.dim(
