@@ -38,7 +38,10 @@ export function wallCron(entry: DaemonEntry): Cron {
   let cron = wallCrons.get(key);
   if (!cron) {
     cron = new Cron(entry.expression, {
-      timezone: 'UTC',
+      // UTC as a fixed offset, as cronFor does: croner's time-zone path makes an
+      // Intl.DateTimeFormat, whose first use loads ICU's zone data (~20 ms of every start-up that
+      // validates a schedule: each crontab line, `breaker status`)
+      utcOffset: 0,
       paused: true,
       mode: '5-or-6-parts',
       domAndDow: entry.domAndDow,
