@@ -116,4 +116,11 @@ describe('lucy-ops drill', () => {
     expect(again.exitCode).toBe(64);
     expect(again.stderr).toMatch(/--keep: .* not empty/);
   }, 70_000);
+
+  it('tells its afternoon in UTC: --tz UTC is fine, another zone is refused rather than ignored', async () => {
+    const other = await runCli(['drill', '--tz', 'America/New_York'], { cwd, env, timeoutMs: 30_000 });
+    expect(other.exitCode).toBe(64);
+    expect(other.stderr).toMatch(/--tz America\/New_York: the drill tells the April 19 afternoon in UTC only/);
+    expect(other.stdout).toBe('');
+  });
 });

@@ -125,6 +125,23 @@ describe('a slot served twice', () => {
     expect(json.json.doubles).toEqual([{ job: 'stories', slot: '2026-04-19T15:00:00.000Z', runs: 2 }]);
     const human = await runCli(['postmortem', 'gaps', ...WINDOW, '--log', host2], { cwd: dir, env });
     expect(human.stdout).toContain('Served more than once (1): stories 15:00Z ×2');
+    // a gap as well: still one line, the gap first, then the doubles
+    const withGap = path.join(dir, 'logs/jobs.jsonl');
+    fs.writeFileSync(
+      withGap,
+      slots
+        .filter((s) => !s.includes('T14:30'))
+        .map((s, i) => served(s, `a${i}`))
+        .join(''),
+    );
+    const both = await runCli(['postmortem', 'gaps', ...WINDOW, '--log', host2, '--fail-on-gap'], { cwd: dir, env });
+    expect(both.exitCode).toBe(1);
+    const lines = both.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(
+      /^lucy-ops: (ALERT gap|gaps): 1 gap\(s\), 1 unserved slot\(s\): stories from 2026-04-19 14:30Z .*; served more than once: stories 2026-04-19 15:00Z \(2 runs\)$/,
+    );
+    fs.writeFileSync(withGap, slots.map((s, i) => served(s, `a${i}`)).join(''));
     // without the second host's log, nothing is doubled and the watchdog is quiet
     const quiet = await runCli(['postmortem', 'gaps', ...WINDOW, '--fail-on-gap'], { cwd: dir, env });
     expect(quiet.exitCode).toBe(0);

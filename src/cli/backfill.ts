@@ -42,7 +42,9 @@ Examples:
   lucy-ops backfill --since 2h --grace 0s --dry-run    # plan even the slots just due
 
 A slot counts as served once a run.end with outcome "ok" carries it (a planned slot whose output
-is already there is recorded so, without generating again), so a second backfill over
+is already there is recorded so, without generating again), or once a run here found it served
+by another host (a skipped run.end naming servedRunId; or the shared Redis ledger says so), so a
+second backfill over
 the same window finds nothing to do. It reads the same logs as postmortem gaps: the configured
 log and its rotations, plus every --log, and plans the slots it would call failed or missing:
 the cron daemon's slots, from each job's first record on, by the schedule of their time; slots

@@ -30,6 +30,7 @@ Three acts on one simulated afternoon (2026-04-19, 13:00-16:00 UTC; deepseek-v3 
   2. after:  the chain with its breaker and alerts: fallbacks serve, the breaker saves requests, no gap
   3. backfill fills act 1's gap exactly once; a second backfill does nothing
 
+Its times are UTC (--tz other than UTC is refused: 64).
 It ignores your config (--config is accepted and ignored) and touches nothing of yours:
 everything lives in a temporary folder, removed at the end unless --keep is given.
 
@@ -43,6 +44,14 @@ Exit codes: 0 every act behaved as expected, 1 a check failed (named on stderr),
     )
     .action(
       command(async (run, flags: DrillFlags) => {
+        // the rehearsal tells a fixed UTC afternoon and checks it against UTC times: a --tz that
+        // would be silently ignored is refused instead
+        const zone = (await import('./time-format.js')).chosenDisplayZone();
+        if (zone !== undefined && zone !== 'UTC')
+          throw new CliError(
+            `--tz ${zone}: the drill tells the April 19 afternoon in UTC only (leave out --tz, or use --tz UTC)`,
+            ExitCode.usage,
+          );
         const { runDrill, keepDirProblem } = await import('../drill/run.js');
         if (flags.keep !== undefined) {
           const problem = keepDirProblem(flags.keep);

@@ -41,7 +41,7 @@ export function register(program: Command): void {
     .option('--log <file>', LOG_FLAG_HELP, repeatable)
     .option(
       '--fail-on-gap',
-      'exit 1 when a gap is found (for a CI or cron watchdog); off a terminal, print nothing when there is none',
+      'exit 1 when a gap or a slot served more than once is found (for a CI or cron watchdog); off a terminal, print nothing when there is neither',
     )
     .option(
       '--grace <duration>',
@@ -80,11 +80,12 @@ Examples:
   lucy-ops postmortem gaps --since 2026-04-19T12:00Z --until 2026-04-19T18:00Z --job threads
   lucy-ops postmortem gaps --since 7d --log /backup/host2/jobs.jsonl --json   # plus another host's log
   zcat old/jobs.jsonl.*.gz | lucy-ops postmortem gaps --since 30d --log -     # plus archived logs
-  # crontab watchdog: silent while all is well; on a gap it exits 1 and writes one stderr line,
+  # crontab watchdog: silent while all is well; on a gap or a double it exits 1 and writes one stderr line,
   # which cron mails (MAILTO) even with stdout sent to /dev/null
   */30 * * * * cd /srv/app && . ./.lucy-ops.env && npx --no-install lucy-ops postmortem gaps --since 2h --fail-on-gap >/dev/null
 
-Exit codes: 0 done (gaps or not); 1 a gap was found under --fail-on-gap; 64 usage error;
+Exit codes: 0 done (gaps or not); 1 under --fail-on-gap, a gap or a slot served more than once
+was found; 64 usage error;
 78 configuration error.`,
     )
     .action(
@@ -149,14 +150,8 @@ Exit codes: 0 done (gaps or not); 1 a gap was found under --fail-on-gap; 64 usag
           process.stdout.write(await renderGapReport(report, { color: run.color, width, times }));
         }
         // a slot served twice (two hosts, a re-run that missed the first) is as wrong as one never
-        // served: the watchdog says so too, with the slots, and fails
-        if (flags.failOnGap && report.doubles.length > 0) {
-          const shown = report.doubles
-            .slice(0, 10)
-            .map((d) => `${d.job} ${times.full(d.slot, d.job)} (${d.runs} runs)`);
-          const more = report.doubles.length > 10 ? `, and ${report.doubles.length - 10} more` : '';
-          run.stderr(`served more than once: ${shown.join(', ')}${more}`);
-        }
+        // served: the watchdog names them too, in its one stderr line, and fails
+        const doubles = flags.failOnGap && report.doubles.length > 0 ? doublesText(report.doubles, times) : undefined;
         if (flags.failOnGap && report.gaps.length > 0) {
           // the watchdog's alert goes through the same channels as the jobs' (silent gaps only:
           // failed runs have already alerted through the job alerts), once per gap; on stderr it
@@ -175,15 +170,29 @@ Exit codes: 0 done (gaps or not); 1 a gap was found under --fail-on-gap; 64 usag
             // one line on stderr whatever happens to stdout (the watchdog's >/dev/null): cron mails
             // it, gaps of failed runs included; ALERT when it carries a new silent gap
             const alerted = (sent?.alert.details?.gaps ?? []) as ReadonlyArray<{ job: string; start: string }>;
-            run.stderr(gapsLine(report.gaps, times, new Set(alerted.map((g) => `${g.job}@${g.start}`))));
+            const gapsText = gapsLine(report.gaps, times, new Set(alerted.map((g) => `${g.job}@${g.start}`)));
+            run.stderr(doubles ? `${gapsText}; ${doubles}` : gapsText);
             // what the alert had to add (a channel that failed) still follows
             for (const line of held.slice(sent ? 1 : 0)) process.stderr.write(`${line}\n`);
           }
           return ExitCode.failed;
         }
-        if (flags.failOnGap && report.doubles.length > 0) return ExitCode.failed;
+        if (doubles) {
+          run.stderr(doubles);
+          return ExitCode.failed;
+        }
       }),
     );
+}
+
+/** "served more than once: blog 2026-04-19 14:00Z (2 runs), ..." (the first ten). */
+function doublesText(
+  doubles: ReadonlyArray<{ job: string; slot: string; runs: number }>,
+  times: import('./time-format.js').DisplayTimes,
+): string {
+  const shown = doubles.slice(0, 10).map((d) => `${d.job} ${times.full(d.slot, d.job)} (${d.runs} runs)`);
+  const more = doubles.length > 10 ? `, and ${doubles.length - 10} more` : '';
+  return `served more than once: ${shown.join(', ')}${more}`;
 }
 
 /**

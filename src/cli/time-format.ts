@@ -108,6 +108,11 @@ export function chooseDisplayZone(flag: string | undefined): void {
   chosenZone = resolveDisplayZone(flag);
 }
 
+/** The zone `--tz` chose (`UTC` or an IANA name), undefined without the flag. */
+export function chosenDisplayZone(): string | undefined {
+  return chosenZone;
+}
+
 /** The times of a command's human view: its clock, the zone `--tz` chose, and the config's job zones. */
 export function viewTimes(now: number, config?: { jobs: Record<string, { tz?: string }> }): DisplayTimes {
   return new DisplayTimes(now, chosenZone, jobZones(config));
