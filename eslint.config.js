@@ -54,8 +54,10 @@ const LAYERS = [
 
 /**
  * A tiny local rule: every import of a file in src (static, `export ... from`, dynamic `import()`
- * with a string, and the type-level `import('...')`) may not reach a higher layer, type-only
- * imports included. A file or folder in no layer is an error too, so a new folder gets placed.
+ * with a string, and the type-level `import('...')`; the package's own name is src/index.ts) may
+ * not reach a higher layer, type-only imports included. A computed `import()` and createRequire
+ * are errors (a layer check cannot follow them): the one place that loads a user's file says so
+ * with a disable comment. A file or folder in no layer is an error too, so a new folder gets placed.
  */
 function noUpwardImport() {
   const srcDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'src');
@@ -81,8 +83,11 @@ function noUpwardImport() {
             });
           return;
         }
-        if (typeof specifier !== 'string' || !specifier.startsWith('.')) return;
-        const to = memberOf(path.resolve(path.dirname(context.filename), specifier));
+        if (typeof specifier !== 'string') return;
+        // the package by its own name is the library entry (src/index.ts)
+        const target = /^lucy-ops(\/|$)/.test(specifier) ? path.join(srcDir, 'index.ts') : specifier;
+        if (!target.startsWith('.') && !path.isAbsolute(target)) return;
+        const to = memberOf(path.resolve(path.dirname(context.filename), target));
         if (to === undefined || to === from) return;
         const toRank = rank(to);
         const layer = LAYERS[fromRank];
@@ -103,7 +108,18 @@ function noUpwardImport() {
         ImportDeclaration: (node) => check(node, node.source.value),
         ExportAllDeclaration: (node) => check(node, node.source.value),
         ExportNamedDeclaration: (node) => node.source && check(node, node.source.value),
-        ImportExpression: (node) => check(node, literal(node.source)),
+        ImportExpression: (node) => {
+          const specifier = literal(node.source);
+          if (specifier !== undefined || fromRank < 0) return check(node, specifier);
+          // a computed specifier can reach any layer unseen: only where it must be (a user's file)
+          context.report({
+            node,
+            message: 'a computed import(): its layer cannot be checked; import a string literal',
+          });
+        },
+        // createRequire hands out a require() whose relative paths no rule can follow
+        'CallExpression[callee.name="createRequire"]': (node) =>
+          context.report({ node, message: 'createRequire: its require() escapes the layer check' }),
         TSImportType: (node) => check(node, literal(node.source ?? node.argument?.literal)),
       };
     },

@@ -18,6 +18,7 @@ describe('the ESLint layer rule', () => {
     ['a dynamic import() of a template string', 'export const f = () => import(`../report/write.js`);\n'],
     ['a type-level import()', `export type B = import('../api/chain.js').Chain;\n`],
     ['an import of the library entry', `export const f = () => import('../index.js');\n`],
+    ['an import of the package by its own name', `export { defineConfig } from 'lucy-ops';\n`],
   ])('fails on %s from a lower layer', async (_what, code) => {
     const errors = await layerErrors('src/engine/fixture.ts', code);
     expect(errors).toHaveLength(1);
@@ -45,13 +46,26 @@ describe('the ESLint layer rule', () => {
     ]);
   });
 
-  it('lets imports go down or sideways, and leaves packages, computed imports and tests alone', async () => {
+  it('refuses what it cannot follow: a computed import() and createRequire', async () => {
+    const code = [
+      'import { createRequire } from "node:module";',
+      'export const a = (m: string) => import(`../${m}/columns.js`);',
+      "export const b = (m: string) => import('../' + m);",
+      'export const c = createRequire(import.meta.url);',
+    ].join('\n');
+    expect(await layerErrors('src/text/fixture.ts', code + '\n')).toEqual([
+      'a computed import(): its layer cannot be checked; import a string literal',
+      'a computed import(): its layer cannot be checked; import a string literal',
+      'createRequire: its require() escapes the layer check',
+    ]);
+  });
+
+  it('lets imports go down or sideways, and leaves packages and tests alone', async () => {
     const down = [
       `import { scrubSecrets } from '../log/scrub.js';`,
       `import { ExitCode } from '../exit-codes.js';`,
       `import { analyzeLogs } from '../analysis/gaps.js';`,
       `export const a = () => import('undici');`,
-      `export const b = (url: string) => import(url);`,
       `export const c = [scrubSecrets, ExitCode, analyzeLogs];`,
     ].join('\n');
     expect(await layerErrors('src/engine/fixture.ts', down + '\n')).toEqual([]);

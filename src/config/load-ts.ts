@@ -76,6 +76,8 @@ function importsLocalFiles(code: string): boolean {
 
 function evaluateCjs(code: string, filepath: string, self: unknown): unknown {
   const module = { exports: {} as Record<string, unknown> };
+  // the user's config requires from its own folder, not from src
+  // eslint-disable-next-line layers/no-upward-import
   const requireFromConfig = createRequire(filepath);
   const req = Object.assign((id: string) => (id === 'lucy-ops' ? self : requireFromConfig(id)), requireFromConfig);
   const fn = new Function('exports', 'require', 'module', '__filename', '__dirname', code);

@@ -41,6 +41,8 @@ async function loaderFor(filepath: string) {
   if (ext === '.mjs' || ext === '.js') {
     return async (file: string) => {
       const { pathToFileURL } = await import('node:url');
+      // the user's config file, not a module of src
+      // eslint-disable-next-line layers/no-upward-import
       const mod = (await import(pathToFileURL(file).href)) as { default?: unknown };
       return 'default' in mod ? mod.default : mod;
     };
