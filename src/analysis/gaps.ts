@@ -4,34 +4,24 @@
  */
 import type { LogRecord } from '../log/types.js';
 import type { ReadStats } from '../log/reader.js';
+import type { CauseTally } from './cause.js';
 import {
-  addTally,
-  causeCounts,
-  preferAttempts,
-  causeKey,
-  CRASHED_REASON,
-  formatCause,
-  RUN_SOURCE,
-  type CauseCount,
-  type CauseTally,
-} from './cause.js';
+  walkJob,
+  type DegradedStretch,
+  type DoubledSlot,
+  type Gap,
+  type GapFindings,
+  type JobSummary,
+  type LateSlot,
+} from './gap-walk.js';
 import { mergeIncidents, type Incident } from './incidents.js';
-import { judgingStart, scheduledSlots, scheduleTimeline, type JudgingBasis } from './judging.js';
+import { failedCauses, judgingStart, scheduledSlotBatches, unservedStatus } from './judging.js';
 import { scanIntoLedger, type ScanOptions } from './parallel-scan.js';
 import { TimelineBuilder, timelineStep, type Timeline } from './timeline.js';
-import {
-  counter,
-  ENDS,
-  FAILS,
-  OKS,
-  SlotLedger,
-  STARTS,
-  type JobSchedule,
-  type LedgerOptions,
-  type Window,
-} from './ledger.js';
+import { counter, OKS, SlotLedger, type JobSchedule, type LedgerOptions, type Window } from './ledger.js';
 
 export type { JobSchedule } from './ledger.js';
+export type { DegradedStretch, DoubledSlot, Gap, JobSummary, LateSlot } from './gap-walk.js';
 
 export type SlotStatus = 'served' | 'failed' | 'missing' | 'pending';
 
@@ -44,77 +34,6 @@ export interface JudgedSlot {
   degradedBy?: string;
   /** A served slot that records say another host served: that host ('' when they name none). */
   servedOn?: string;
-}
-
-/** A run of consecutive slots of one job served only by a fallback: service kept up, but degraded. */
-export interface DegradedStretch {
-  job: string;
-  /** First slot served by a fallback (ISO). */
-  start: string;
-  /** The next slot of the job after the stretch (ISO); null while it lasts to the end of what is judged. */
-  end: string | null;
-  /** Last slot served by a fallback (ISO). */
-  lastSlot: string;
-  /** end − start; while open, until − start. */
-  durationMs: number;
-  slots: number;
-  /** The providers that served, in the order they first did. */
-  providers: string[];
-  open: boolean;
-}
-
-export interface Gap {
-  job: string;
-  /** First unserved slot (ISO). */
-  start: string;
-  /** The next served slot (ISO), even when a slot between is still pending; null while none is. */
-  end: string | null;
-  /** end − start; for an open gap, until − start. */
-  durationMs: number;
-  slots: number;
-  failed: number;
-  missing: number;
-  cause?: string;
-  open: boolean;
-  /** Last unserved slot (ISO). */
-  lastSlot: string;
-  causes: CauseCount[];
-}
-
-export interface LateSlot {
-  job: string;
-  slot: string;
-  lateMs: number;
-  trigger: string;
-}
-
-export interface JobSummary {
-  job: string;
-  slots: number;
-  served: number;
-  failed: number;
-  missing: number;
-  pending: number;
-  /** Slots served by more than one successful run. */
-  doubled: number;
-  /** Served slots that only a fallback served (counted in `served` too). */
-  degraded: number;
-  /** Served slots that records say another host served (counted in `served` too; never a double). */
-  servedElsewhere: number;
-  /** When judging began for this job (ISO): slots before it are not judged (may be before `since`). */
-  judgedFrom: string;
-  /** Why then: `job` its first record, `log` the first record of any job (it has none), `window` no records at all. */
-  judgedBy: JudgingBasis;
-  /** The schedules it ran on, as its run.start records say (`from` null: since before any record). */
-  schedules: Array<{ from: string | null; schedule: string; tz: string }>;
-}
-
-/** A slot served by more than one successful run (two hosts, or a re-run that did not see the first). */
-export interface DoubledSlot {
-  job: string;
-  slot: string;
-  /** Successful runs of it (saturates at 127). */
-  runs: number;
 }
 
 export interface UnservedSlot {
@@ -149,32 +68,26 @@ export function* judgeSlots(job: JobSchedule, ledger: SlotLedger): Generator<Jud
   // measured from the clock, not the window's end: a window that ended long ago has nothing pending
   const pendingFrom = ledger.nowMs - (job.graceMs ?? 0);
   const judgingFrom = judgingStart(job, ledger).fromMs;
-  for (const slot of scheduledSlots(job, ledger)) {
-    const key = ledger.keyOf(slot.getTime());
-    const packed = book?.slots.get(key) ?? 0;
-    // before lucy-ops began, only a slot it wrote about is its to judge
-    if (slot.getTime() < judgingFrom && packed === 0) continue;
-    const running = counter(packed, STARTS) > counter(packed, ENDS);
-    // another host served it (this host's run skipped it as served there): served, by no run here
-    const servedOn = book !== undefined && book.elsewhere.size > 0 ? book.elsewhere.get(key) : undefined;
-    if (counter(packed, OKS) > 0 || servedOn !== undefined) {
-      const degradedBy = book?.degraded.get(key);
-      const judged: JudgedSlot =
-        degradedBy === undefined ? { slot, status: 'served' } : { slot, status: 'served', degradedBy };
-      if (servedOn !== undefined) judged.servedOn = servedOn;
-      yield judged;
-    } else if (slot.getTime() > pendingFrom && (running || counter(packed, FAILS) === 0)) {
-      // Too recent to judge: its run may still be going, or not have started yet.
-      yield { slot, status: 'pending' };
-    } else if (counter(packed, FAILS) > 0 || running) {
-      let causes = book?.causes.get(key);
-      if (running) {
-        causes = new Map(causes ?? []);
-        causes.set(causeKey(RUN_SOURCE, CRASHED_REASON), counter(packed, STARTS) - counter(packed, ENDS));
+  for (const batch of scheduledSlotBatches(job, ledger)) {
+    for (let i = 0; i < batch.length; i++) {
+      const ms = batch.times[i];
+      const key = ledger.keyOf(ms);
+      const packed = book?.slots.get(key) ?? 0;
+      // before lucy-ops began, only a slot it wrote about is its to judge
+      if (ms < judgingFrom && packed === 0) continue;
+      const slot = new Date(ms);
+      // another host served it (this host's run skipped it as served there): served, by no run here
+      const servedOn = book !== undefined && book.elsewhere.size > 0 ? book.elsewhere.get(key) : undefined;
+      if (counter(packed, OKS) > 0 || servedOn !== undefined) {
+        const degradedBy = book?.degraded.get(key);
+        const judged: JudgedSlot =
+          degradedBy === undefined ? { slot, status: 'served' } : { slot, status: 'served', degradedBy };
+        if (servedOn !== undefined) judged.servedOn = servedOn;
+        yield judged;
+        continue;
       }
-      yield { slot, status: 'failed', causes };
-    } else {
-      yield { slot, status: 'missing' };
+      const status = unservedStatus(packed, ms, pendingFrom);
+      yield status === 'failed' ? { slot, status, causes: failedCauses(book, key, packed) } : { slot, status };
     }
   }
 }
@@ -196,109 +109,13 @@ export function findGaps(
   jobs: readonly JobSchedule[],
   ledger: SlotLedger,
   timeline?: TimelineBuilder,
-): { gaps: Gap[]; late: LateSlot[]; jobs: JobSummary[]; degraded: DegradedStretch[]; doubles: DoubledSlot[] } {
-  const gaps: Gap[] = [];
-  const doubles: DoubledSlot[] = [];
-  const degraded: DegradedStretch[] = [];
-  const late: LateSlot[] = [];
-  const summaries: JobSummary[] = [];
-  for (const job of jobs) {
-    const start = judgingStart(job, ledger);
-    const summary: JobSummary = {
-      job: job.name,
-      slots: 0,
-      served: 0,
-      failed: 0,
-      missing: 0,
-      pending: 0,
-      doubled: 0,
-      degraded: 0,
-      servedElsewhere: 0,
-      judgedFrom: new Date(start.fromMs).toISOString(),
-      judgedBy: start.basis,
-      schedules: scheduleTimeline(job, ledger).map((m) => ({
-        from: Number.isFinite(m.fromMs) ? new Date(m.fromMs).toISOString() : null,
-        schedule: m.schedule,
-        tz: m.tz,
-      })),
-    };
-    let stretch: { start: Date; last: Date; slots: number; providers: string[] } | undefined;
-    const closeStretch = (end: Date | null) => {
-      if (!stretch) return;
-      degraded.push({
-        job: job.name,
-        start: stretch.start.toISOString(),
-        end: end ? end.toISOString() : null,
-        lastSlot: stretch.last.toISOString(),
-        durationMs: (end ? end.getTime() : ledger.untilMs) - stretch.start.getTime(),
-        slots: stretch.slots,
-        providers: stretch.providers,
-        open: end === null,
-      });
-      stretch = undefined;
-    };
-    const book = ledger.jobs.get(job.name);
-    let open:
-      { start: Date; last: Date; slots: number; failed: number; missing: number; tally: CauseTally } | undefined;
-    const close = (end: Date | null) => {
-      if (!open) return;
-      const endMs = end ? end.getTime() : ledger.untilMs;
-      const counts = causeCounts(open.tally);
-      gaps.push({
-        job: job.name,
-        start: open.start.toISOString(),
-        end: end ? end.toISOString() : null,
-        durationMs: endMs - open.start.getTime(),
-        slots: open.slots,
-        failed: open.failed,
-        missing: open.missing,
-        ...(counts.length > 0 ? { cause: formatCause(counts) } : {}),
-        open: end === null,
-        lastSlot: open.last.toISOString(),
-        causes: counts,
-      });
-      open = undefined;
-    };
-    for (const judged of judgeSlots(job, ledger)) {
-      summary.slots++;
-      summary[judged.status]++;
-      if (judged.servedOn !== undefined) summary.servedElsewhere++;
-      timeline?.add(job.name, judged.slot.getTime(), judged.degradedBy !== undefined ? 'degraded' : judged.status);
-      if (judged.degradedBy !== undefined) {
-        summary.degraded++;
-        stretch ??= { start: judged.slot, last: judged.slot, slots: 0, providers: [] };
-        stretch.last = judged.slot;
-        stretch.slots++;
-        if (!stretch.providers.includes(judged.degradedBy)) stretch.providers.push(judged.degradedBy);
-      } else closeStretch(judged.status === 'pending' ? null : judged.slot);
-      if (judged.status === 'served') {
-        const key = ledger.keyOf(judged.slot.getTime());
-        const oks = counter(book?.slots.get(key) ?? 0, OKS);
-        if (oks > 1) {
-          summary.doubled++;
-          doubles.push({ job: job.name, slot: judged.slot.toISOString(), runs: oks });
-        }
-        const lateRun = book?.late.get(key);
-        if (lateRun) late.push({ job: job.name, slot: judged.slot.toISOString(), ...lateRun });
-        close(judged.slot);
-      } else if (judged.status === 'pending') {
-        // not judged yet: it neither extends an open gap nor ends it (a served slot after it does)
-      } else {
-        open ??= { start: judged.slot, last: judged.slot, slots: 0, failed: 0, missing: 0, tally: new Map() };
-        open.last = judged.slot;
-        open.slots++;
-        open[judged.status]++;
-        addTally(open.tally, preferAttempts(judged.causes));
-      }
-    }
-    close(null);
-    closeStretch(null);
-    summaries.push(summary);
-  }
-  degraded.sort((a, b) => a.start.localeCompare(b.start) || a.job.localeCompare(b.job));
-  gaps.sort((a, b) => a.start.localeCompare(b.start) || a.job.localeCompare(b.job));
-  late.sort((a, b) => a.slot.localeCompare(b.slot) || a.job.localeCompare(b.job));
-  return { doubles, gaps, late, jobs: summaries, degraded };
+): GapFindings & { jobs: JobSummary[] } {
+  const found: GapFindings = { gaps: [], late: [], degraded: [], doubles: [] };
+  const summaries = jobs.map((job) => walkJob(job, ledger, found, timeline));
+  found.degraded.sort((a, b) => a.start.localeCompare(b.start) || a.job.localeCompare(b.job));
+  found.gaps.sort((a, b) => a.start.localeCompare(b.start) || a.job.localeCompare(b.job));
+  found.late.sort((a, b) => a.slot.localeCompare(b.slot) || a.job.localeCompare(b.job));
+  return { doubles: found.doubles, gaps: found.gaps, late: found.late, jobs: summaries, degraded: found.degraded };
 }
 
 /** Fill a ledger from records (any iterable), e.g. in tests or from another source. */

@@ -11,8 +11,19 @@
  *  - A slot is judged by the schedule its job ran on then (each `run.start` names it); slots
  *    before the first record that names one, or of a job none names, by the config's.
  */
-import { slotsBetween } from '../schedule/slots.js';
-import type { JobSchedule, ScheduleMark, SlotLedger } from './ledger.js';
+import { SlotBatch } from '../schedule/slot-batch.js';
+import { slotBatchesBetween } from '../schedule/slots.js';
+import { causeKey, CRASHED_REASON, RUN_SOURCE, type CauseTally } from './cause.js';
+import {
+  counter,
+  ENDS,
+  FAILS,
+  STARTS,
+  type JobLedger,
+  type JobSchedule,
+  type ScheduleMark,
+  type SlotLedger,
+} from './ledger.js';
 
 /**
  * `job`: its own first record; `log`: the first record of any job; `config`: no records at all, so
@@ -65,16 +76,43 @@ export function scheduleTimeline(job: JobSchedule, ledger: SlotLedger): Schedule
 }
 
 /**
- * Every slot of the job in the window, in order, by the schedule of its time. Those before judging
- * began (see judgingStart) are judged only when records name them: lucy-ops ran them.
+ * Every slot of the job in the window, in order, by the schedule of its time, as epoch ms in
+ * batches (each refilled once the next is asked for). Those before judging began (see
+ * judgingStart) are judged only when records name them: lucy-ops ran them.
  */
-export function* scheduledSlots(job: JobSchedule, ledger: SlotLedger): Generator<Date> {
+export function* scheduledSlotBatches(job: JobSchedule, ledger: SlotLedger): Generator<SlotBatch> {
   const from = ledger.sinceMs;
   const timeline = scheduleTimeline(job, ledger);
+  const batch = new SlotBatch();
   for (let i = 0; i < timeline.length; i++) {
     const start = Math.max(from, timeline[i].fromMs);
     const end = Math.min(ledger.untilMs, (timeline[i + 1]?.fromMs ?? Infinity) - 1);
     if (start > end) continue;
-    yield* slotsBetween(timeline[i].schedule, timeline[i].tz, new Date(start), new Date(end), job.cron);
+    // the last batch of a stretch may be part full: the next stretch starts a fresh one
+    for (const slots of slotBatchesBetween(timeline[i].schedule, timeline[i].tz, start, end, job.cron, batch)) {
+      yield slots;
+      slots.clear();
+    }
   }
+}
+
+/**
+ * A slot no run served, from its packed counters: pending while too recent to judge (its run may
+ * still be going, or not have started yet), else failed (a run failed, or started and never
+ * ended) or missing.
+ */
+export function unservedStatus(packed: number, slotMs: number, pendingFrom: number): 'pending' | 'failed' | 'missing' {
+  const running = counter(packed, STARTS) > counter(packed, ENDS);
+  if (slotMs > pendingFrom && (running || counter(packed, FAILS) === 0)) return 'pending';
+  return counter(packed, FAILS) > 0 || running ? 'failed' : 'missing';
+}
+
+/** A failed slot's causes: the failures recorded, and each run that started and never ended. */
+export function failedCauses(book: JobLedger | undefined, key: number, packed: number): CauseTally | undefined {
+  const causes = book?.causes.get(key);
+  const unended = counter(packed, STARTS) - counter(packed, ENDS);
+  if (unended <= 0) return causes;
+  const withCrash = new Map(causes ?? []);
+  withCrash.set(causeKey(RUN_SOURCE, CRASHED_REASON), unended);
+  return withCrash;
 }

@@ -12,7 +12,8 @@
  */
 import { Cron } from 'croner';
 import { daemonEntry, type DaemonEntry } from './cron-entry.js';
-import { arithmeticRange, planFor, segments } from './fast-slots.js';
+import { arithmeticBatches, cronerBatches, planFor, segments } from './fast-slots.js';
+import { datesOf, SlotBatch } from './slot-batch.js';
 import { offsetAt } from './zone-offset.js';
 
 const HOUR = 3_600_000;
@@ -20,15 +21,32 @@ const MINUTE = 60_000;
 /** Wall time lies within ±14 h of UTC, and we look a little further for the offsets in force. */
 const SPAN = 17 * HOUR;
 
-/** Every wall-clock time in [start, end) (ms read as UTC fields) that the entry matches, in order. */
-function* wallTimes(entry: DaemonEntry, start: number, end: number): Generator<number> {
+/**
+ * Every wall-clock time in [start + offset, end + offset) (ms read as UTC fields) that the entry
+ * matches, less `offset` (0: the wall times themselves), in order, into the batch.
+ */
+function* wallTimeBatches(
+  entry: DaemonEntry,
+  offset: number,
+  start: number,
+  end: number,
+  batch: SlotBatch,
+): Generator<SlotBatch> {
   const plan = planFor(entry.expression, entry.domAndDow);
-  if (plan) {
-    for (const wall of arithmeticRange(plan, 0, start, end)) yield wall.getTime();
-    return;
+  if (plan) yield* arithmeticBatches(plan, offset, start, end, batch);
+  else yield* cronerBatches(wallCron(entry), start, end, batch, offset);
+}
+
+/** The wall times in [start, end) that the entry matches, as a list (for the few hours around a clock change). */
+function wallTimeList(entry: DaemonEntry, start: number, end: number): number[] {
+  const out: number[] = [];
+  const batch = new SlotBatch(256);
+  for (const full of wallTimeBatches(entry, 0, start, end, batch)) {
+    for (let i = 0; i < full.length; i++) out.push(full.times[i]);
+    full.clear();
   }
-  const cron = wallCron(entry);
-  for (let t = cron.nextRun(new Date(start - 1)); t && t.getTime() < end; t = cron.nextRun(t)) yield t.getTime();
+  for (let i = 0; i < batch.length; i++) out.push(batch.times[i]);
+  return out;
 }
 
 const wallCrons = new Map<string, Cron>();
@@ -76,33 +94,46 @@ function jumpAfter(tz: string, lo: number, hi: number): number {
   return Math.ceil(hi / MINUTE) * MINUTE;
 }
 
-/** Slots in [from, to] (both inclusive), in order, lazily. */
-export function* daemonSlots(schedule: string, tz: string, from: number, to: number): Generator<Date> {
+/** Slots in [from, to] (both inclusive), in order, in batches. */
+export function* daemonSlotBatches(
+  schedule: string,
+  tz: string,
+  from: number,
+  to: number,
+  batch = new SlotBatch(),
+): Generator<SlotBatch> {
   const entry = daemonEntry(schedule);
   wallCron(entry); // a bad expression throws here, as croner's reading would
   const end = to + 1;
   for (const seg of segments(tz, from, end)) {
-    if (seg.offset !== undefined) {
-      // one offset all along: each wall time is exactly one instant
-      for (const wall of wallTimes(entry, seg.start + seg.offset, seg.end + seg.offset))
-        yield new Date(wall - seg.offset);
-    } else {
-      yield* placed(entry, tz, seg.start, seg.end);
-    }
+    // one offset all along: each wall time is exactly one instant
+    if (seg.offset !== undefined) yield* wallTimeBatches(entry, seg.offset, seg.start, seg.end, batch);
+    else
+      for (const t of placed(entry, tz, seg.start, seg.end))
+        if (batch.push(t)) {
+          yield batch;
+          batch.clear();
+        }
   }
+  if (batch.length > 0) yield batch;
 }
 
-/** The slots in [start, end) of a stretch with a clock change in it, placed by the daemon's rules. */
-function* placed(entry: DaemonEntry, tz: string, start: number, end: number): Generator<Date> {
+/** The same slots one at a time, as Dates. */
+export function daemonSlots(schedule: string, tz: string, from: number, to: number): Generator<Date> {
+  return datesOf(daemonSlotBatches(schedule, tz, from, to));
+}
+
+/** The slots in [start, end) of a stretch with a clock change in it, placed by the daemon's rules, in order. */
+function placed(entry: DaemonEntry, tz: string, start: number, end: number): number[] {
   const out: number[] = [];
   const a = offsetAt(tz, start);
   const b = offsetAt(tz, end);
   // every wall time that lands in [start, end) lies in this range (an hour to spare on each side)
-  for (const wall of wallTimes(entry, start + Math.min(a, b) - HOUR, end + Math.max(a, b) + HOUR)) {
+  for (const wall of wallTimeList(entry, start + Math.min(a, b) - HOUR, end + Math.max(a, b) + HOUR)) {
     for (const t of placeWallTime(tz, wall, entry.fixedTime)) if (t >= start && t < end) out.push(t);
   }
   out.sort((a, b) => a - b);
-  for (let i = 0; i < out.length; i++) if (i === 0 || out[i] !== out[i - 1]) yield new Date(out[i]);
+  return out.filter((t, i) => i === 0 || t !== out[i - 1]);
 }
 
 /** The same slots, every wall time placed one by one without the fast path (slow; the reference in tests). */

@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { daemonSlotsReference } from './daemon-slots.js';
-import { cronerSlotsBetween, latestSlotAtOrBefore, nextSlotAfter, slotsBetween, validateSchedule } from './slots.js';
+import { SlotBatch } from './slot-batch.js';
+import {
+  cronerSlotsBetween,
+  latestSlotAtOrBefore,
+  nextSlotAfter,
+  slotBatchesBetween,
+  slotsBetween,
+  validateSchedule,
+} from './slots.js';
 
 const iso = (d: Date | undefined) => d?.toISOString();
 const list = (schedule: string, tz: string, from: string, to: string) =>
@@ -121,6 +129,15 @@ describe('the fast slot path matches its reference slot for slot', () => {
     const daemon = [...slotsBetween(pattern, tz, a, b, 'daemon')].map((d) => d.toISOString());
     const daemonReference = daemonSlotsReference(pattern, tz, from, to).map((d) => d.toISOString());
     expect(daemon, `daemon ${pattern} ${tz} ${a.toISOString()}`).toEqual(daemonReference);
+    // the same in batches of 7 epoch ms (batch edges fall everywhere: mid-day, mid-change)
+    const batched = (semantics: 'croner' | 'daemon') => {
+      const out: string[] = [];
+      for (const batch of slotBatchesBetween(pattern, tz, from, to, semantics, new SlotBatch(7)))
+        for (let i = 0; i < batch.length; i++) out.push(new Date(batch.times[i]).toISOString());
+      return out;
+    };
+    expect(batched('croner'), `croner batches ${pattern} ${tz}`).toEqual(reference);
+    expect(batched('daemon'), `daemon batches ${pattern} ${tz}`).toEqual(daemonReference);
   };
   /** Instants in 2026 where the zone's offset changes (to the hour), found independently of the code under test. */
   const changes = (tz: string) => {

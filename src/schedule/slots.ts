@@ -8,8 +8,9 @@
  */
 import { Cron } from 'croner';
 import { DEFAULT_CRON_SEMANTICS, daemonEntry, type CronSemantics } from './cron-entry.js';
-import { daemonSlots, wallCron } from './daemon-slots.js';
-import { fastSlots } from './fast-slots.js';
+import { daemonSlotBatches, daemonSlots, wallCron } from './daemon-slots.js';
+import { fastSlotBatches } from './fast-slots.js';
+import { datesOf, SlotBatch } from './slot-batch.js';
 import { isUtcZone } from './utc-zones.js';
 
 export type { CronSemantics } from './cron-entry.js';
@@ -38,9 +39,24 @@ export function slotsBetween(
   to: Date,
   semantics: CronSemantics = DEFAULT_CRON_SEMANTICS,
 ): Generator<Date> {
+  return datesOf(slotBatchesBetween(schedule, tz, from.getTime(), to.getTime(), semantics));
+}
+
+/**
+ * The same slots as epoch ms, in batches (for walks over a long window: no Date per slot). Each
+ * batch is refilled once the next is asked for. `batch`: the one to fill (its size is the batch size).
+ */
+export function slotBatchesBetween(
+  schedule: string,
+  tz: string,
+  fromMs: number,
+  toMs: number,
+  semantics: CronSemantics = DEFAULT_CRON_SEMANTICS,
+  batch = new SlotBatch(),
+): Generator<SlotBatch> {
   return semantics === 'croner'
-    ? fastSlots(cronFor(schedule, tz), schedule, tz, from.getTime(), to.getTime())
-    : daemonSlots(schedule, tz, from.getTime(), to.getTime());
+    ? fastSlotBatches(cronFor(schedule, tz), schedule, tz, fromMs, toMs, batch)
+    : daemonSlotBatches(schedule, tz, fromMs, toMs, batch);
 }
 
 /** croner's slots straight from its `nextRun` chain, slot by slot (slow; the reference in tests). */

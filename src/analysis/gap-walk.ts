@@ -1,0 +1,245 @@
+/**
+ * One job's slots walked in time order into what the gap report lists: gaps (maximal runs of
+ * consecutive unserved slots), stretches served only by a fallback, doubles, late runs and the
+ * job's counts. This is the hot loop of `postmortem gaps` over a long window: a served slot (nearly
+ * every slot) costs one table look-up and a few counters, and objects are made only for what the
+ * report lists.
+ */
+import { addTally, causeCounts, formatCause, preferAttempts, type CauseCount, type CauseTally } from './cause.js';
+import { failedCauses, judgingStart, scheduledSlotBatches, scheduleTimeline, unservedStatus } from './judging.js';
+import type { JudgingBasis } from './judging.js';
+import { counter, OKS, type JobLedger, type JobSchedule, type LateRun, type SlotLedger } from './ledger.js';
+import type { TimelineBuilder } from './timeline.js';
+
+/** A run of consecutive slots of one job served only by a fallback: service kept up, but degraded. */
+export interface DegradedStretch {
+  job: string;
+  /** First slot served by a fallback (ISO). */
+  start: string;
+  /** The next slot of the job after the stretch (ISO); null while it lasts to the end of what is judged. */
+  end: string | null;
+  /** Last slot served by a fallback (ISO). */
+  lastSlot: string;
+  /** end − start; while open, until − start. */
+  durationMs: number;
+  slots: number;
+  /** The providers that served, in the order they first did. */
+  providers: string[];
+  open: boolean;
+}
+
+export interface Gap {
+  job: string;
+  /** First unserved slot (ISO). */
+  start: string;
+  /** The next served slot (ISO), even when a slot between is still pending; null while none is. */
+  end: string | null;
+  /** end − start; for an open gap, until − start. */
+  durationMs: number;
+  slots: number;
+  failed: number;
+  missing: number;
+  cause?: string;
+  open: boolean;
+  /** Last unserved slot (ISO). */
+  lastSlot: string;
+  causes: CauseCount[];
+}
+
+export interface LateSlot {
+  job: string;
+  slot: string;
+  lateMs: number;
+  trigger: string;
+}
+
+export interface JobSummary {
+  job: string;
+  slots: number;
+  served: number;
+  failed: number;
+  missing: number;
+  pending: number;
+  /** Slots served by more than one successful run. */
+  doubled: number;
+  /** Served slots that only a fallback served (counted in `served` too). */
+  degraded: number;
+  /** Served slots that records say another host served (counted in `served` too; never a double). */
+  servedElsewhere: number;
+  /** When judging began for this job (ISO): slots before it are not judged (may be before `since`). */
+  judgedFrom: string;
+  /** Why then: `job` its first record, `log` the first record of any job (it has none), `window` no records at all. */
+  judgedBy: JudgingBasis;
+  /** The schedules it ran on, as its run.start records say (`from` null: since before any record). */
+  schedules: Array<{ from: string | null; schedule: string; tz: string }>;
+}
+
+/** A slot served by more than one successful run (two hosts, or a re-run that did not see the first). */
+export interface DoubledSlot {
+  job: string;
+  slot: string;
+  /** Successful runs of it (saturates at 127). */
+  runs: number;
+}
+
+/** What the walks of all jobs found, appended to job by job. */
+export interface GapFindings {
+  gaps: Gap[];
+  late: LateSlot[];
+  degraded: DegradedStretch[];
+  doubles: DoubledSlot[];
+}
+
+/** Walk every judged slot of one job into `found`; returns the job's counts. */
+export function walkJob(
+  job: JobSchedule,
+  ledger: SlotLedger,
+  found: GapFindings,
+  timeline?: TimelineBuilder,
+): JobSummary {
+  const start = judgingStart(job, ledger);
+  const walk = new GapWalk(job.name, ledger, found, timeline, {
+    job: job.name,
+    slots: 0,
+    served: 0,
+    failed: 0,
+    missing: 0,
+    pending: 0,
+    doubled: 0,
+    degraded: 0,
+    servedElsewhere: 0,
+    judgedFrom: new Date(start.fromMs).toISOString(),
+    judgedBy: start.basis,
+    schedules: scheduleTimeline(job, ledger).map((m) => ({
+      from: Number.isFinite(m.fromMs) ? new Date(m.fromMs).toISOString() : null,
+      schedule: m.schedule,
+      tz: m.tz,
+    })),
+  });
+  const book = ledger.jobs.get(job.name);
+  // measured from the clock, not the window's end: a window that ended long ago has nothing pending
+  const pendingFrom = ledger.nowMs - (job.graceMs ?? 0);
+  for (const batch of scheduledSlotBatches(job, ledger)) {
+    const times = batch.times;
+    for (let i = 0; i < batch.length; i++) {
+      const ms = times[i];
+      const key = ledger.keyOf(ms);
+      const packed = book === undefined ? 0 : (book.slots.get(key) ?? 0);
+      // before lucy-ops began, only a slot it wrote about is its to judge
+      if (ms < start.fromMs && packed === 0) continue;
+      if (book !== undefined) {
+        // another host served it (this host's run skipped it as served there): served, by no run here
+        const servedOn = book.elsewhere.size > 0 ? book.elsewhere.get(key) : undefined;
+        if (counter(packed, OKS) > 0 || servedOn !== undefined) {
+          walk.served(book, ms, key, packed, servedOn !== undefined);
+          continue;
+        }
+      }
+      const status = unservedStatus(packed, ms, pendingFrom);
+      if (status === 'pending') walk.pending(ms);
+      else walk.unserved(ms, status, status === 'failed' ? failedCauses(book, key, packed) : undefined);
+    }
+  }
+  walk.end();
+  return walk.summary;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** The open gap and the open degraded stretch of one job's walk, and its counts. */
+class GapWalk {
+  private gap:
+    { startMs: number; lastMs: number; slots: number; failed: number; missing: number; tally: CauseTally } | undefined;
+  private stretch: { startMs: number; lastMs: number; slots: number; providers: string[] } | undefined;
+
+  constructor(
+    private readonly job: string,
+    private readonly ledger: SlotLedger,
+    private readonly found: GapFindings,
+    private readonly timeline: TimelineBuilder | undefined,
+    readonly summary: JobSummary,
+  ) {}
+
+  served(book: JobLedger, ms: number, key: number, packed: number, elsewhere: boolean): void {
+    const summary = this.summary;
+    summary.slots++;
+    summary.served++;
+    if (elsewhere) summary.servedElsewhere++;
+    const degradedBy = book.degraded.size > 0 ? book.degraded.get(key) : undefined;
+    this.timeline?.add(this.job, ms, degradedBy !== undefined ? 'degraded' : 'served');
+    if (degradedBy !== undefined) {
+      summary.degraded++;
+      this.stretch ??= { startMs: ms, lastMs: ms, slots: 0, providers: [] };
+      this.stretch.lastMs = ms;
+      this.stretch.slots++;
+      if (!this.stretch.providers.includes(degradedBy)) this.stretch.providers.push(degradedBy);
+    } else if (this.stretch) this.closeStretch(ms);
+    const oks = counter(packed, OKS);
+    if (oks > 1) {
+      summary.doubled++;
+      this.found.doubles.push({ job: this.job, slot: iso(ms), runs: oks });
+    }
+    const lateRun: LateRun | undefined = book.late.size > 0 ? book.late.get(key) : undefined;
+    if (lateRun) this.found.late.push({ job: this.job, slot: iso(ms), ...lateRun });
+    if (this.gap) this.closeGap(ms);
+  }
+
+  /** Too recent to judge: it neither extends an open gap nor ends it (a served slot after it does). */
+  pending(ms: number): void {
+    this.summary.slots++;
+    this.summary.pending++;
+    this.timeline?.add(this.job, ms, 'pending');
+    if (this.stretch) this.closeStretch(null);
+  }
+
+  unserved(ms: number, status: 'failed' | 'missing', causes: CauseTally | undefined): void {
+    this.summary.slots++;
+    this.summary[status]++;
+    this.timeline?.add(this.job, ms, status);
+    if (this.stretch) this.closeStretch(ms);
+    this.gap ??= { startMs: ms, lastMs: ms, slots: 0, failed: 0, missing: 0, tally: new Map() };
+    this.gap.lastMs = ms;
+    this.gap.slots++;
+    this.gap[status]++;
+    addTally(this.gap.tally, preferAttempts(causes));
+  }
+
+  end(): void {
+    if (this.gap) this.closeGap(null);
+    if (this.stretch) this.closeStretch(null);
+  }
+
+  private closeGap(endMs: number | null): void {
+    const gap = this.gap!;
+    this.gap = undefined;
+    const counts = causeCounts(gap.tally);
+    this.found.gaps.push({
+      job: this.job,
+      start: iso(gap.startMs),
+      end: endMs === null ? null : iso(endMs),
+      durationMs: (endMs ?? this.ledger.untilMs) - gap.startMs,
+      slots: gap.slots,
+      failed: gap.failed,
+      missing: gap.missing,
+      ...(counts.length > 0 ? { cause: formatCause(counts) } : {}),
+      open: endMs === null,
+      lastSlot: iso(gap.lastMs),
+      causes: counts,
+    });
+  }
+
+  private closeStretch(endMs: number | null): void {
+    const stretch = this.stretch!;
+    this.stretch = undefined;
+    this.found.degraded.push({
+      job: this.job,
+      start: iso(stretch.startMs),
+      end: endMs === null ? null : iso(endMs),
+      lastSlot: iso(stretch.lastMs),
+      durationMs: (endMs ?? this.ledger.untilMs) - stretch.startMs,
+      slots: stretch.slots,
+      providers: stretch.providers,
+      open: endMs === null,
+    });
+  }
+}
