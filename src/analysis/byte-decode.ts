@@ -7,6 +7,8 @@
  * before: the results never depend on this shortcut (the tests compare both paths).
  */
 
+import { at, bytesOf, digits, isoMs, ISO_LENGTH, quote } from './byte-scan.js';
+
 /** Where byte-decoded lines go (SlotLedger implements it): times as epoch ms. */
 export interface GapByteSink {
   runStartedAt(
@@ -20,7 +22,6 @@ export interface GapByteSink {
   runServedAt(job: string, slotMs: number, tsMs: number, durationMs: number, trigger: string): void;
 }
 
-const bytesOf = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0));
 const TS_KEY = bytesOf('{"ts":"');
 const LEVEL_KEY = bytesOf('","level":"');
 const EVENT_KEY = bytesOf('","event":"');
@@ -38,8 +39,6 @@ const DURATION_KEY = bytesOf(',"durationMs":');
 const CRON = bytesOf('cron');
 const OK_OUTCOME = '"outcome":"ok"';
 const DEGRADED = '"degraded":true';
-/** `2026-04-19T14:15:00.000Z`: the length of every time JobLog writes. */
-const ISO_LENGTH = 24;
 
 /**
  * Feed the line `text[start, end)` (the same characters as `b[start, end)`) to `sink`: true when
@@ -129,24 +128,6 @@ export function decodeGapBytes(
   return true;
 }
 
-/** Whether `b` holds `key` at `pos`, ending before `last`. */
-function at(b: Buffer, pos: number, key: Uint8Array, last: number): boolean {
-  const n = key.length;
-  if (pos + n > last) return false;
-  for (let i = 0; i < n; i++) if (b[pos + i] !== key[i]) return false;
-  return true;
-}
-
-/** The next `"` from `pos`, before `last`; -1 when none, or when a `\` comes first. */
-function quote(b: Buffer, pos: number, last: number): number {
-  for (let i = pos; i < last; i++) {
-    const c = b[i];
-    if (c === 34) return i;
-    if (c === 92) return -1;
-  }
-  return -1;
-}
-
 // Job names by a hash of their bytes (checked byte by byte): a log names few jobs, over and over.
 const names = new Map<number, string>();
 function jobName(b: Buffer, text: string, from: number, to: number, hash: number): string {
@@ -161,58 +142,6 @@ function jobName(b: Buffer, text: string, from: number, to: number, hash: number
   const name = Buffer.from(text.slice(from, to), 'latin1').toString('latin1');
   names.set(hash, name);
   return name;
-}
-
-// The day part of the last time read, and its epoch ms: a log's times share their day in runs.
-let lastDayKey = -1;
-let lastDayMs = 0;
-const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-
-/**
- * `YYYY-MM-DDTHH:MM:SS.mmmZ` at `pos` (followed by `"`) as epoch ms, the value Date.parse gives;
- * NaN for anything else (even what Date.parse would accept: the text path decides those).
- */
-function isoMs(b: Buffer, pos: number, last: number): number {
-  if (pos + ISO_LENGTH >= last || b[pos + ISO_LENGTH] !== 34) return NaN;
-  if (
-    b[pos + 4] !== 45 /* - */ ||
-    b[pos + 7] !== 45 ||
-    b[pos + 10] !== 84 /* T */ ||
-    b[pos + 13] !== 58 /* : */ ||
-    b[pos + 16] !== 58 ||
-    b[pos + 19] !== 46 /* . */ ||
-    b[pos + 23] !== 90 /* Z */
-  )
-    return NaN;
-  const year = digits(b, pos, 4);
-  const month = digits(b, pos + 5, 2);
-  const day = digits(b, pos + 8, 2);
-  const hour = digits(b, pos + 11, 2);
-  const minute = digits(b, pos + 14, 2);
-  const second = digits(b, pos + 17, 2);
-  const ms = digits(b, pos + 20, 3);
-  if ((year | month | day | hour | minute | second | ms) < 0 || hour > 23 || minute > 59 || second > 59) return NaN;
-  const dayKey = year * 10000 + month * 100 + day;
-  if (dayKey !== lastDayKey) {
-    // years below 1000 are left to Date.parse (Date.UTC reads 0–99 as 1900–1999)
-    if (year < 1000 || month < 1 || month > 12 || day < 1) return NaN;
-    const leap = month === 2 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 1 : 0;
-    if (day > DAYS_IN_MONTH[month - 1] + leap) return NaN;
-    lastDayKey = dayKey;
-    lastDayMs = Date.UTC(year, month - 1, day);
-  }
-  return lastDayMs + ((hour * 60 + minute) * 60 + second) * 1000 + ms;
-}
-
-/** The decimal number of `n` digits at `pos`; -1 if any is not a digit. */
-function digits(b: Buffer, pos: number, n: number): number {
-  let v = 0;
-  for (let i = 0; i < n; i++) {
-    const d = b[pos + i] - 48;
-    if (d < 0 || d > 9) return -1;
-    v = v * 10 + d;
-  }
-  return v;
 }
 
 /** The number in `,"durationMs":<number>}` ending at `last` (the closing brace), read backwards. */

@@ -230,8 +230,8 @@ export class SlotLedger {
     tz: string | undefined,
   ): void {
     const cron = trigger === 'cron';
-    if (!isOwnRecordName(jobName)) this.first.noteAt(tsMs, slotMs, cron);
-    const book = this.jobs.get(jobName);
+    const book = this.bookOf(jobName);
+    if (!this.lastOwn) this.first.noteAt(tsMs, slotMs, cron);
     if (!book) return;
     book.first.noteAt(tsMs, slotMs, cron);
     if (schedule !== undefined)
@@ -242,11 +242,25 @@ export class SlotLedger {
   /** runServed with the times already read (byte-decode.ts). */
   runServedAt(jobName: string, slotMs: number, tsMs: number, durationMs: number, trigger: string): void {
     const cron = trigger === 'cron';
-    if (!isOwnRecordName(jobName)) this.first.noteAt(tsMs, slotMs, cron);
-    const book = this.jobs.get(jobName);
+    const book = this.bookOf(jobName);
+    if (!this.lastOwn) this.first.noteAt(tsMs, slotMs, cron);
     if (!book) return;
     book.first.noteAt(tsMs, slotMs, cron);
     if (this.locateAt(slotMs)) this.served(book, this.key, book.slots.get(this.key) ?? 0, tsMs, durationMs, trigger);
+  }
+
+  // The byte reader hands the same string for each line of a job: the last look-up, remembered.
+  private lastName: string | undefined;
+  private lastBook: JobLedger | undefined;
+  private lastOwn = false;
+  /** The job's ledger (undefined: not a job of ours), and in this.lastOwn whether the name is lucy-ops' own. */
+  private bookOf(jobName: string): JobLedger | undefined {
+    if (jobName !== this.lastName) {
+      this.lastName = jobName;
+      this.lastBook = this.jobs.get(jobName);
+      this.lastOwn = isOwnRecordName(jobName);
+    }
+    return this.lastBook;
   }
 
   /** A run.end with outcome ok, without building a record. */
@@ -309,9 +323,11 @@ export class SlotLedger {
     trigger: string,
     degradedBy?: string,
   ): void {
-    job.causes.delete(key);
-    if (degradedBy === undefined) job.degraded.delete(key);
-    else if (counter(packed, OKS) === 0 || job.degraded.has(key)) job.degraded.set(key, intern(degradedBy));
+    // (most jobs have no causes or fallbacks pending: skip the look-ups then)
+    if (job.causes.size > 0) job.causes.delete(key);
+    if (degradedBy === undefined) {
+      if (job.degraded.size > 0) job.degraded.delete(key);
+    } else if (counter(packed, OKS) === 0 || job.degraded.has(key)) job.degraded.set(key, intern(degradedBy));
     this.noteLateness(job, key, this.slotMs, endMs, durationMs, trigger);
     job.slots.set(key, bump(bump(packed, ENDS), OKS));
   }
@@ -360,7 +376,7 @@ export class SlotLedger {
     trigger: string,
   ): void {
     const lateMs = endMs - durationMs - slotMs;
-    const previous = job.late.get(key);
+    const previous = job.late.size > 0 ? job.late.get(key) : undefined;
     // A serving run whose time cannot be read is not called late: it counts as on time, so a slot
     // is late only when every serving run was (which is what lets ledgers of file ranges merge).
     if (Number.isNaN(lateMs) || lateMs < this.lateAfterMs) {
