@@ -13,6 +13,7 @@ import type { CauseTally } from './cause.js';
 import { buildLedger, findGaps, judgeSlots, type JobSchedule } from './gaps.js';
 import { judgingStart, scheduleTimeline } from './judging.js';
 import { counter, ENDS, FAILS, OKS, STARTS, type SlotLedger } from './ledger.js';
+import { iso } from './gap-walk.js';
 import { TimelineBuilder } from './timeline.js';
 
 type Status = 'served' | 'failed' | 'missing' | 'pending';
@@ -316,4 +317,20 @@ describe('the batched walk gives the slot-by-slot report exactly', () => {
       }, 60_000);
     }
   }
+});
+
+describe('iso', () => {
+  it('writes what toISOString writes, for any time', () => {
+    let s = 17;
+    const rnd = () => (s = (s * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
+    const edges = [0, -1, 1, 86_399_999, 86_400_000, -62_167_219_200_000, -62_167_219_200_001, 253_402_300_799_999];
+    const times = [...edges, 253_402_300_800_000, 1.5, -86_400_000.25];
+    for (let i = 0; i < 20_000; i++) {
+      const span = [1e5, 1e9, 1e13, 4e14][i % 4];
+      times.push(Math.floor((rnd() * 2 - 1) * span) + (i % 3 === 0 ? Date.parse('2026-03-29T01:00:00Z') : 0));
+    }
+    // in order (the day is kept from one call to the next), then out of order
+    for (const t of [...times.sort((a, b) => a - b), ...times.reverse()])
+      expect(iso(t)).toBe(new Date(t).toISOString());
+  });
 });
