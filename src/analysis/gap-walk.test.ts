@@ -13,7 +13,7 @@ import type { CauseTally } from './cause.js';
 import { buildLedger, findGaps, judgeSlots, type JobSchedule } from './gaps.js';
 import { judgingStart, scheduleTimeline } from './judging.js';
 import { counter, ENDS, FAILS, OKS, STARTS, type SlotLedger } from './ledger.js';
-import { iso } from './gap-walk.js';
+import { iso, isoOrder } from './gap-walk.js';
 import { TimelineBuilder } from './timeline.js';
 
 type Status = 'served' | 'failed' | 'missing' | 'pending';
@@ -332,5 +332,18 @@ describe('iso', () => {
     // in order (the day is kept from one call to the next), then out of order
     for (const t of [...times.sort((a, b) => a - b), ...times.reverse()])
       expect(iso(t)).toBe(new Date(t).toISOString());
+  });
+});
+
+describe('isoOrder', () => {
+  it('orders ISO times as localeCompare does', () => {
+    let s = 23;
+    const rnd = () => (s = (s * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
+    const base = Date.parse('2026-06-01T00:00:00Z');
+    const times = Array.from({ length: 400 }, (_, i) =>
+      iso(i % 50 === 0 ? -62_167_219_200_001 - i : base + Math.floor((rnd() * 2 - 1) * [1e3, 1e6, 1e9, 1e12][i % 4])),
+    );
+    for (const a of times)
+      for (const b of times.slice(0, 40)) expect(Math.sign(isoOrder(a, b))).toBe(Math.sign(a.localeCompare(b)));
   });
 });

@@ -174,6 +174,16 @@ export function iso(ms: number): string {
   return isoBytes.toString('latin1');
 }
 
+/**
+ * The order `a.localeCompare(b)` gives two times as toISOString writes them, without the collator
+ * when both have its 24 characters (then they differ only in digits at the same places, and text
+ * order is time order). A long report sorts tens of thousands of them.
+ */
+export function isoOrder(a: string, b: string): number {
+  if (a.length === 24 && b.length === 24) return a < b ? -1 : a > b ? 1 : 0;
+  return a.localeCompare(b);
+}
+
 /** `n` as `width` decimal digits into isoBytes at `at`. */
 function digits(n: number, at: number, width: number): void {
   for (let i = at + width - 1; i >= at; i--) {

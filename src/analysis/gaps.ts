@@ -6,6 +6,7 @@ import type { LogRecord } from '../log/types.js';
 import type { ReadStats } from '../log/reader.js';
 import type { CauseTally } from './cause.js';
 import {
+  isoOrder,
   walkJob,
   type DegradedStretch,
   type DoubledSlot,
@@ -112,9 +113,9 @@ export function findGaps(
 ): GapFindings & { jobs: JobSummary[] } {
   const found: GapFindings = { gaps: [], late: [], degraded: [], doubles: [] };
   const summaries = jobs.map((job) => walkJob(job, ledger, found, timeline));
-  found.degraded.sort((a, b) => a.start.localeCompare(b.start) || a.job.localeCompare(b.job));
-  found.gaps.sort((a, b) => a.start.localeCompare(b.start) || a.job.localeCompare(b.job));
-  found.late.sort((a, b) => a.slot.localeCompare(b.slot) || a.job.localeCompare(b.job));
+  found.degraded.sort((a, b) => isoOrder(a.start, b.start) || a.job.localeCompare(b.job));
+  found.gaps.sort((a, b) => isoOrder(a.start, b.start) || a.job.localeCompare(b.job));
+  found.late.sort((a, b) => isoOrder(a.slot, b.slot) || a.job.localeCompare(b.job));
   return { doubles: found.doubles, gaps: found.gaps, late: found.late, jobs: summaries, degraded: found.degraded };
 }
 
