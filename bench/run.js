@@ -5,7 +5,7 @@
  * run. Speed targets live here, never in the test suite.
  *
  *   npm run bench                      # everything (the log benchmark generates 1 GB: LOG_BENCH_MB=64 for a quick run)
- *   npm run bench -- engine serve      # only some: engine, store, log, serve, slots
+ *   npm run bench -- engine serve      # only some: engine, store, log, serve, slots, scrub
  */
 import { spawnSync } from 'node:child_process';
 import os from 'node:os';
@@ -19,6 +19,7 @@ const ALL = {
   log: 'log-throughput.js',
   serve: 'serve-latency.js',
   slots: 'slots.js',
+  scrub: 'scrub.js',
 };
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const names = wanted.length ? wanted : Object.keys(ALL);

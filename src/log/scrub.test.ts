@@ -169,3 +169,34 @@ describe('a known secret in disguise', () => {
     expect(scrubSecrets(`${key}${key}`, [key])).toBe('[REDACTED][REDACTED]');
   });
 });
+
+describe('scrubSecrets on hostile text (each pattern linear: npm run bench -- scrub times them)', () => {
+  const key = 'sk-hostile0123456789abcdefghijkl';
+  const split = `${key.slice(0, 12)}<b></b>${key.slice(12)}`;
+  const of = (unit: string, size: number) => unit.repeat(Math.ceil(size / unit.length)).slice(0, size);
+
+  it.each([64 * 1024, 1024 * 1024])(
+    '%i characters of each pattern, then a key split by a tag: blanked, the rest kept',
+    (size) => {
+      for (const unit of [
+        '<',
+        '<script ',
+        '<style ',
+        '<script>',
+        '<style>',
+        '\u001b[',
+        '\u001b]',
+        '\\u00',
+        'token ',
+        '//a',
+      ]) {
+        const body = of(unit, size);
+        expect(scrubSecrets(`${body} key ${split}`, [key]), JSON.stringify(unit)).toBe(`${body} key [REDACTED]`);
+      }
+      // a closed block hides the key from a browser, yet the text holds it whole
+      expect(scrubSecrets(`<script>${of('x', size)} ${key}</script>`, [key])).toBe(
+        `<script>${of('x', size)} [REDACTED]</script>`,
+      );
+    },
+  );
+});

@@ -12,7 +12,7 @@
  *   and `api_key=...`-style pairs (also `token`, `secret`, `password`, `authorization`).
  */
 
-import { UNPRINTABLE_CLASS } from '../text/printable.js';
+import { MAY_HIDE, hiddenSpans, withoutHidden } from '../text/hidden.js';
 
 /** What a blanked secret reads as, unless a caller asks for another mark. */
 export const REDACTED = '[REDACTED]';
@@ -152,53 +152,42 @@ function knownSpans(text: string, { pattern, parts }: Matcher): [number, number]
 }
 
 /**
- * What a reader (a browser, a terminal, a JSON parser) would make of `text`: HTML tags and
- * `<script>`/`<style>` blocks, terminal escape sequences, control, bidi and zero-width characters
- * dropped, JSON escapes decoded; with each character's span in `text`. Undefined when there is
- * nothing to drop.
+ * What a reader (a browser, a terminal, a JSON parser) would make of `text` (see hiddenSpans: tags,
+ * script and style blocks, terminal escapes and invisible characters dropped, JSON escapes decoded),
+ * with each character's span in `text`. Undefined when it holds no secret.
  */
-const DROPPED = String.raw`<(?<tag>script|style)\b[^>]*>[\s\S]*?<\/\k<tag>\s*>|<[^<>]*>|\u001b\[[0-?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)?|[${UNPRINTABLE_CLASS}]+`;
-/** What a reader drops (tags, script and style blocks, terminal escapes, invisible characters). */
-const DISGUISE_DROPPED = new RegExp(DROPPED, 'gi');
-/** That, and the JSON escapes a reader decodes. */
-const DISGUISE = new RegExp(String.raw`\\u(?<hex>[0-9a-fA-F]{4})|\\(?<esc>["\\/])|${DROPPED}`, 'gi');
-const MAY_BE_DISGUISED = new RegExp(String.raw`[<\\${UNPRINTABLE_CLASS}]`);
-
-/** What a reader makes of one DISGUISE match: the decoded character, or nothing. */
-const decoded = (groups: Record<string, string | undefined> | undefined): string =>
-  groups?.hex !== undefined ? String.fromCharCode(parseInt(groups.hex, 16)) : (groups?.esc ?? '');
-
-function readerView(text: string, pattern: RegExp): { plain: string; from: number[]; to: number[] } | undefined {
-  if (!MAY_BE_DISGUISED.test(text)) return undefined;
-  // most such text (a multi-line tail, an HTML error page) hides no secret: ask first (dropping by
-  // a plain replace, decoding only when there is an escape), map after
-  const dropped = text.replace(DISGUISE_DROPPED, '');
+function readerView(text: string, pattern: RegExp): { plain: string; from: Int32Array; to: Int32Array } | undefined {
+  if (!MAY_HIDE.test(text)) return undefined;
+  const spans = hiddenSpans(text, text.includes('\\'));
+  if (spans.start.length === 0) return undefined;
+  // most such text (a multi-line tail, an HTML error page) hides no secret: ask first, map after
   pattern.lastIndex = 0;
-  if (
-    !pattern.test(
-      dropped.includes('\\')
-        ? text.replace(DISGUISE, (...m: unknown[]) => decoded(m.at(-1) as Record<string, string>))
-        : dropped,
-    )
-  )
-    return undefined;
-  let plain = '';
-  const from: number[] = [];
-  const to: number[] = [];
-  const keep = (c: string, a: number, b: number) => {
-    plain += c;
-    from.push(a);
-    to.push(b);
+  if (!pattern.test(withoutHidden(text, '', spans))) return undefined;
+  // plain's character i stands for text[from[i], to[i])
+  const from = new Int32Array(text.length);
+  const to = new Int32Array(text.length);
+  const pieces: string[] = [];
+  let n = 0;
+  const keep = (a: number, b: number, shown: string) => {
+    pieces.push(shown);
+    from[n] = a;
+    to[n++] = b;
+  };
+  const keepRun = (a: number, b: number) => {
+    pieces.push(text.slice(a, b));
+    for (let i = a; i < b; i++) {
+      from[n] = i;
+      to[n++] = i + 1;
+    }
   };
   let last = 0;
-  for (const m of text.matchAll(DISGUISE)) {
-    for (let i = last; i < m.index; i++) keep(text[i], i, i + 1);
-    const c = decoded(m.groups);
-    if (c) keep(c, m.index, m.index + m[0].length);
-    last = m.index + m[0].length;
+  for (let i = 0; i < spans.start.length; i++) {
+    keepRun(last, spans.start[i]);
+    if (spans.shown[i]) keep(spans.start[i], spans.end[i], spans.shown[i]);
+    last = spans.end[i];
   }
-  for (let i = last; i < text.length; i++) keep(text[i], i, i + 1);
-  return { plain, from, to };
+  keepRun(last, text.length);
+  return { plain: pieces.join(''), from, to };
 }
 
 /** `text` with every known secret, as written or disguised (see readerView), replaced by `mark`. */

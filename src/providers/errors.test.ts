@@ -74,6 +74,32 @@ describe('scrubbing', () => {
   });
 });
 
+describe('safeSnippet on hostile bodies (each pattern linear: npm run bench -- scrub times them)', () => {
+  const key = 'Xk9zQ2vLmN7pR4tW';
+  const of = (unit: string, size: number) => unit.repeat(Math.ceil(size / unit.length)).slice(0, size);
+
+  it.each([64 * 1024, 1024 * 1024])('%i characters of each hostile pattern: the right snippet', (size) => {
+    // text a reader shows (no closing `>`) stays, cut to the snippet's length
+    for (const unit of ['<', '<script ', '<style ', '\u2039'])
+      expect(safeSnippet(of(unit, size), [key]), unit).toBe(`${of(unit, 199).replace(/\s+$/, '')}…`);
+    // opening tags a reader drops leave nothing, and a closed block goes whole
+    expect(safeSnippet(of('<script>', size), [key])).toBe('…');
+    expect(safeSnippet(`bad <script>${of('x', 4000)}</script> request ${of('<', size)}`, [key])).toBe(
+      `bad request ${of('<', 187)}…`,
+    );
+  });
+
+  it('a long body is cut before it is cleaned, and a key the cut splits shows no part', () => {
+    // the key sits across the 8192-character cut, after tags a reader drops
+    const body = `${'<b>'.repeat(2700)}${' '.repeat(85)}${key} and more`;
+    expect(body.indexOf(key)).toBeLessThan(8192);
+    expect(body.indexOf(key) + key.length).toBeGreaterThan(8192);
+    const out = safeSnippet(body, [key]);
+    expect(out).not.toContain('Xk9z');
+    expect(out).toMatch(/^<?…$/);
+  });
+});
+
 describe('deadline marking and wrapping', () => {
   it('recognises a DeadlineReason by brand and AbortSignal.timeout reasons', () => {
     expect(isDeadlineReason(new DeadlineReason())).toBe(true);

@@ -4,7 +4,7 @@
  * Kept apart from the client so the engine can use them without loading undici.
  */
 import { scrubSecrets } from '../log/scrub.js';
-import { printable } from '../text/printable.js';
+import { withoutHidden } from '../text/hidden.js';
 import { ProviderError, type ErrorType } from './types.js';
 
 /**
@@ -145,16 +145,26 @@ function scrub(text: string, secrets: readonly (string | undefined)[]): string {
   return scrubSecrets(text, secrets, MARK);
 }
 
+/**
+ * A snippet's input is cut to this many characters first: it shows at most a few hundred, and the
+ * work on a hostile body (64 KB of `<`) stays bounded ...
+ */
+const SNIPPET_INPUT = 8192;
+/** ... and this much of the cut text's end is dropped after scrubbing, so a secret the cut split shows no part. */
+const CUT_MARGIN = 1024;
+
 /** A provider's own error text, made short and safe: tags stripped, one line, ≤ max chars. */
 export function safeSnippet(text: string, secrets: readonly (string | undefined)[] = [], max = 200): string {
+  const cut = text.length > SNIPPET_INPUT;
   // scrubbed first: the scrubber sees a key through the tags and invisible characters that split
   // it, which the clean-up below would turn into spaces
-  const scrubbed = scrub(text, secrets);
-  const bare = scrubbed.replace(/<(script|style)\b[\s\S]*?<\/\1\s*>/gi, ' ').replace(/<[^>]*>/g, ' ');
-  // no control, bidi or zero-width characters: an error body must not reach a terminal or a cron mail with them
-  const oneLine = printable(bare, ' ').replace(/\s+/g, ' ').trim();
+  let scrubbed = scrub(cut ? text.slice(0, SNIPPET_INPUT) : text, secrets);
+  if (cut) scrubbed = scrubbed.slice(0, scrubbed.length - CUT_MARGIN);
+  // no tags, terminal escapes, control, bidi or zero-width characters: an error body must not
+  // reach a terminal or a cron mail with them
+  const oneLine = withoutHidden(scrubbed, ' ').replace(/\s+/g, ' ').trim();
   const safe = scrub(oneLine, secrets);
-  return safe.length > max ? `${safe.slice(0, max - 1)}…` : safe;
+  return safe.length > max || cut ? `${safe.slice(0, max - 1)}…` : safe;
 }
 
 /** The message inside an OpenAI-style error body, or the whole body when it has none. */
