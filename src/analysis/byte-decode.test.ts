@@ -4,6 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readRecords } from '../log/reader.js';
 import { decodeGapBytes, type GapByteSink } from './byte-decode.js';
+import { runIdHash } from './serve-ids.js';
 import { analyzeLogs, buildLedger, findGaps, type JobSchedule } from './gaps.js';
 import { runLines, seededRandom } from '../../test/helpers/log-lines.js';
 
@@ -152,11 +153,11 @@ describe('decodeGapBytes', () => {
     expect(decode(head('run.start') + '}')).toEqual([true, ['start', 'blog', slot, ts, 'cron', undefined, undefined]]);
     expect(decode(head('run.end') + ',"outcome":"ok","degraded":false,"durationMs":1234}')).toEqual([
       true,
-      ['served', 'blog', slot, ts, 1234, 'cron'],
+      ['served', 'blog', slot, ts, 1234, 'cron', runIdHash('r1')],
     ]);
     expect(decode(head('run.end') + ',"outcome":"ok","durationMs":1.5e3}')).toEqual([
       true,
-      ['served', 'blog', slot, ts, 1500, 'cron'],
+      ['served', 'blog', slot, ts, 1500, 'cron', runIdHash('r1')],
     ]);
     expect(decode(head('attempt.end') + ',"outcome":"ok","ms":5}')).toEqual([true]);
     for (const line of [

@@ -8,6 +8,7 @@
  */
 
 import { at, bytesOf, digits, isoMs, ISO_LENGTH, quote } from './byte-scan.js';
+import { runIdHashBytes } from './serve-ids.js';
 
 /** Where byte-decoded lines go (SlotLedger implements it): times as epoch ms. */
 export interface GapByteSink {
@@ -19,7 +20,7 @@ export interface GapByteSink {
     schedule: string | undefined,
     tz: string | undefined,
   ): void;
-  runServedAt(job: string, slotMs: number, tsMs: number, durationMs: number, trigger: string): void;
+  runServedAt(job: string, slotMs: number, tsMs: number, durationMs: number, trigger: string, runHash: number): void;
 }
 
 const TS_KEY = bytesOf('{"ts":"');
@@ -38,6 +39,7 @@ const OUTCOME_OK = bytesOf(',"outcome":"ok"');
 const DURATION_KEY = bytesOf(',"durationMs":');
 const CRON = bytesOf('cron');
 const OK_OUTCOME = '"outcome":"ok"';
+
 const DEGRADED = '"degraded":true';
 
 /**
@@ -124,7 +126,10 @@ export function decodeGapBytes(
   if (after !== 44 /* , */ && after !== 125 /* } */) return undefined;
   const durationMs = trailingNumber(b, text, restAt, last);
   if (durationMs === undefined || text.slice(restAt, last).includes(DEGRADED)) return undefined;
-  sink.runServedAt(job, slotMs, tsMs, durationMs, trigger);
+  // the run's id, for a skip elsewhere that names it (an escaped or non-ASCII id: the full parse)
+  const runHash = runIdHashBytes(b, jobEnd + RUN_ID_KEY.length, runIdEnd);
+  if (runHash === undefined) return undefined;
+  sink.runServedAt(job, slotMs, tsMs, durationMs, trigger, runHash);
   return true;
 }
 

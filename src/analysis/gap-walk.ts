@@ -8,7 +8,17 @@
 import { addTally, causeCounts, formatCause, preferAttempts, type CauseCount, type CauseTally } from './cause.js';
 import { failedCauses, judgingStart, scheduledSlotBatches, scheduleTimeline, unservedStatus } from './judging.js';
 import type { JudgingBasis } from './judging.js';
-import { counter, OKS, type JobLedger, type JobSchedule, type LateRun, type SlotLedger } from './ledger.js';
+import {
+  counter,
+  OKS,
+  servedByRunNotRead,
+  servedOnlyElsewhere,
+  servesOf,
+  type JobLedger,
+  type JobSchedule,
+  type LateRun,
+  type SlotLedger,
+} from './ledger.js';
 import type { TimelineBuilder } from './timeline.js';
 
 /** A run of consecutive slots of one job served only by a fallback: service kept up, but degraded. */
@@ -64,7 +74,11 @@ export interface JobSummary {
   doubled: number;
   /** Served slots that only a fallback served (counted in `served` too). */
   degraded: number;
-  /** Served slots that records say another host served (counted in `served` too; never a double). */
+  /**
+   * Served slots whose serving run is in none of the logs read: a skip here names another host's
+   * run that no log read shows, or the shared ledger says another host served it (counted in
+   * `served` too).
+   */
   servedElsewhere: number;
   /** When judging began for this job (ISO): slots before it are not judged (may be before `since`). */
   judgedFrom: string;
@@ -210,7 +224,10 @@ class GapWalk {
     const summary = this.summary;
     summary.slots++;
     summary.served++;
-    if (elsewhere) summary.servedElsewhere++;
+    const oks = counter(packed, OKS);
+    // another host's run that no log read shows served it: one serve more, and no lateness of a run here
+    const byRunNotRead = elsewhere && servedByRunNotRead(book, key, oks);
+    if (elsewhere && servedOnlyElsewhere(book, key, oks)) summary.servedElsewhere++;
     const degradedBy = book.degraded.size > 0 ? book.degraded.get(key) : undefined;
     this.timeline?.add(this.job, ms, degradedBy !== undefined ? 'degraded' : 'served');
     if (degradedBy !== undefined) {
@@ -220,12 +237,12 @@ class GapWalk {
       this.stretch.slots++;
       if (!this.stretch.providers.includes(degradedBy)) this.stretch.providers.push(degradedBy);
     } else if (this.stretch) this.closeStretch(ms);
-    const oks = counter(packed, OKS);
-    if (oks > 1) {
+    const serves = elsewhere ? servesOf(book, key, packed) : oks;
+    if (serves > 1) {
       summary.doubled++;
-      this.found.doubles.push({ job: this.job, slot: iso(ms), runs: oks });
+      this.found.doubles.push({ job: this.job, slot: iso(ms), runs: serves });
     }
-    const lateRun: LateRun | undefined = book.late.size > 0 ? book.late.get(key) : undefined;
+    const lateRun: LateRun | undefined = book.late.size > 0 && !byRunNotRead ? book.late.get(key) : undefined;
     if (lateRun) this.found.late.push({ job: this.job, slot: iso(ms), ...lateRun });
     if (this.gap) this.closeGap(ms);
   }

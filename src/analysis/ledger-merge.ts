@@ -27,6 +27,9 @@ interface JobSnapshot {
   late: Array<[number, LateRun]>;
   degraded: Array<[number, string]>;
   elsewhere: Array<[number, string]>;
+  elsewhereRuns: Array<[number, number]>;
+  okRuns: Array<[number, number]>;
+  okPairs: Array<[number, number]>;
   firstMs: number;
   marks: ScheduleMark[];
   lastMarkKey: string;
@@ -50,6 +53,9 @@ export function snapshotLedger(ledger: SlotLedger): LedgerSnapshot {
       late: [...job.late],
       degraded: [...job.degraded],
       elsewhere: [...job.elsewhere],
+      elsewhereRuns: [...job.elsewhereRuns],
+      okRuns: [...job.okRuns.entries()],
+      okPairs: [...job.okPairs],
       firstMs: job.first.ms,
       marks: job.marks,
       lastMarkKey: job.lastMarkKey,
@@ -107,6 +113,15 @@ export function mergeLedger(into: SlotLedger, later: LedgerSnapshot): void {
     }
     // served on another host: the first record that says so names the host, as in one reading
     for (const [key, host] of snap.elsewhere) if (!job.elsewhere.has(key)) job.elsewhere.set(key, host);
+    for (const [key, run] of snap.elsewhereRuns) if (!job.elsewhereRuns.has(key)) job.elsewhereRuns.set(key, run);
+    // the ok runs' ids: XORs add up; the first run of a slot served on both sides names a pair
+    const laterPairs = new Map(snap.okPairs);
+    for (const [key, theirs] of snap.okRuns) {
+      const mine = job.okRuns.get(key);
+      const pair = job.okPairs.get(key) ?? mine ?? laterPairs.get(key);
+      if (pair !== undefined && (mine !== undefined || laterPairs.has(key))) job.okPairs.set(key, pair);
+      job.okRuns.set(key, (mine ?? 0) ^ theirs);
+    }
     for (const [key, tally] of laterCauses) {
       if (counter(job.slots.get(key) ?? 0, OKS) > 0) continue;
       let into: CauseTally | undefined = job.causes.get(key);

@@ -50,7 +50,56 @@ describe('a slot another host served (its run here skipped it as served there)',
     const ledger = await buildLedger([blog], WINDOW, [...hostA, ...hostB], NOW);
     const report = findGaps([blog], ledger);
     expect(report.doubles).toEqual([]);
-    expect(report.jobs[0]).toMatchObject({ served: 4, doubled: 0 });
+    // the serving runs are in the logs read: no slot was served by a run outside them
+    expect(report.jobs[0]).toMatchObject({ served: 4, doubled: 0, servedElsewhere: 0 });
+  });
+
+  // host B skipped 14:00 as served by A's a14:00, then served it itself by hand (Redis was down)
+  const manual = run('14:00', { outcome: 'ok', provider: 'deepseek-v3' }, 'b14:00m').map((r) => ({
+    ...r,
+    trigger: 'manual' as const,
+    ts: at('14:00', r.event === 'run.start' ? 1200 : 1210),
+  }));
+
+  it('a skip naming a run outside the logs read and an ok run here are two serves; never late by this host', async () => {
+    const ledger = await buildLedger([blog], WINDOW, [...hostB, ...manual], NOW);
+    const report = findGaps([blog], ledger);
+    expect(report.doubles).toEqual([{ job: 'blog', slot: T('14:00'), runs: 2 }]);
+    expect(report.late).toEqual([]);
+    expect(report.jobs[0]).toMatchObject({ doubled: 1, servedElsewhere: 2 });
+  });
+
+  it('read with the serving host’s log, in either order and as merged ranges, the slot is served exactly twice', async () => {
+    const hostA = ok('14:00');
+    const orders = [
+      [...hostA, ...hostB, ...manual],
+      [...hostB, ...manual, ...hostA],
+      [...manual, ...hostA, ...hostB],
+    ];
+    for (const records of orders) {
+      const ledger = await buildLedger([blog], WINDOW, records, NOW);
+      const report = findGaps([blog], ledger);
+      expect(report.doubles).toEqual([{ job: 'blog', slot: T('14:00'), runs: 2 }]);
+      expect(report.jobs[0]).toMatchObject({ doubled: 1, servedElsewhere: 1 });
+      expect(report.late).toEqual([]);
+    }
+    for (const [one, two] of [
+      [hostA, [...hostB, ...manual]],
+      [[...hostB, ...manual], hostA],
+      [manual, [...hostA, ...hostB]],
+    ]) {
+      const first = await buildLedger([blog], WINDOW, one, { ...NOW, presize: false });
+      mergeLedger(first, snapshotLedger(await buildLedger([blog], WINDOW, two, { ...NOW, presize: false })));
+      expect(findGaps([blog], first).doubles).toEqual([{ job: 'blog', slot: T('14:00'), runs: 2 }]);
+    }
+  });
+
+  it('status shows the run it names: an ok run here is this host’s, not the other host’s', async () => {
+    const { jobs } = await jobStatuses([blog], { ...WINDOW, until: new Date(T('14:30')) }, [
+      ...hostB.slice(0, 6),
+      ...manual,
+    ]);
+    expect(jobs[0].last).toMatchObject({ slot: T('14:00'), outcome: 'ok', provider: 'deepseek-v3', servedOn: null });
   });
 
   it('only a skip that names the serving run counts: a bare skip proves nothing', async () => {

@@ -10,6 +10,7 @@ import { IntMap } from './int-map.js';
 import { JOBS_SEEN_EVENT, JobsSeen } from './jobs-seen.js';
 import { isOwnRecordName } from '../config/reserved-names.js';
 import { slotsBetween, type CronSemantics } from '../schedule/slots.js';
+import { isOkRun, runIdHash } from './serve-ids.js';
 
 /** A job as the analysis sees it. */
 export interface JobSchedule {
@@ -87,10 +88,16 @@ export interface JobLedger {
   /**
    * Slots a record says another host served: a run here skipped it as served there (a skipped
    * run.end with reason `served` naming `servedRunId`), or the shared ledger names a host while
-   * this log has no ok run of its own. Such a slot is served; no run of this log served it, so it
-   * is never a double. Slot key → the host (`servedBy`; '' when the record names none).
+   * this log has no ok run of its own. Such a slot is served, once, by the run the skip names
+   * (servesOf). Slot key → the host (`servedBy`; '' when the record names none).
    */
   elsewhere: Map<number, string>;
+  /** Slot key → the hash of the run the first skip of `elsewhere` names (serve-ids.ts). */
+  elsewhereRuns: Map<number, number>;
+  /** Slot key → the XOR of the hashes of the slot's ok runs' ids (serve-ids.ts). */
+  okRuns: IntMap;
+  /** Slot key → the first ok run's id hash, for slots with two ok runs or more. */
+  okPairs: Map<number, number>;
   /** When lucy-ops first wrote about this job, in any log read (see Earliest). */
   first: Earliest;
   /** Schedule changes as `run.start` records show them, in reading order. */
@@ -132,6 +139,9 @@ export class SlotLedger {
         late: new Map(),
         degraded: new Map(),
         elsewhere: new Map(),
+        elsewhereRuns: new Map(),
+        okRuns: new IntMap(),
+        okPairs: new Map(),
         first: new Earliest(),
         marks: [],
         lastMarkKey: '',
@@ -183,11 +193,14 @@ export class SlotLedger {
           typeof record.durationMs === 'number' ? record.durationMs : 0,
           String(record.trigger ?? 'cron'),
           record.degraded === true ? String(record.provider ?? 'a fallback') : undefined,
+          typeof record.runId === 'string' ? runIdHash(record.runId) : 0,
         );
         return;
       }
-      if (outcome === 'skipped' && isServedElsewhere(record) && !job.elsewhere.has(key))
+      if (outcome === 'skipped' && isServedElsewhere(record) && !job.elsewhere.has(key)) {
         job.elsewhere.set(key, intern(typeof record.servedBy === 'string' ? record.servedBy : ''));
+        job.elsewhereRuns.set(key, runIdHash(record.servedRunId as string));
+      }
       // A run skipped because another process held the lock never wrote a run.start: it closes none.
       let next = outcome === 'skipped' && record.reason === 'locked' ? packed : bump(packed, ENDS);
       if (outcome === 'failed') {
@@ -239,14 +252,22 @@ export class SlotLedger {
     if (this.locateAt(slotMs)) book.slots.set(this.key, bump(book.slots.get(this.key) ?? 0, STARTS));
   }
 
-  /** runServed with the times already read (byte-decode.ts). */
-  runServedAt(jobName: string, slotMs: number, tsMs: number, durationMs: number, trigger: string): void {
+  /** runServed with the times already read (byte-decode.ts); `runHash`: runIdHash of its run id. */
+  runServedAt(
+    jobName: string,
+    slotMs: number,
+    tsMs: number,
+    durationMs: number,
+    trigger: string,
+    runHash: number,
+  ): void {
     const cron = trigger === 'cron';
     const book = this.bookOf(jobName);
     if (!this.lastOwn) this.first.noteAt(tsMs, slotMs, cron);
     if (!book) return;
     book.first.noteAt(tsMs, slotMs, cron);
-    if (this.locateAt(slotMs)) this.served(book, this.key, book.slots.get(this.key) ?? 0, tsMs, durationMs, trigger);
+    if (this.locateAt(slotMs))
+      this.served(book, this.key, book.slots.get(this.key) ?? 0, tsMs, durationMs, trigger, undefined, runHash);
   }
 
   // The byte reader hands the same string for each line of a job: the last look-up, remembered.
@@ -264,10 +285,27 @@ export class SlotLedger {
   }
 
   /** A run.end with outcome ok, without building a record. */
-  runServed(jobName: string, scheduledFor: string, ts: string, durationMs: number, trigger: string): void {
+  runServed(
+    jobName: string,
+    scheduledFor: string,
+    ts: string,
+    durationMs: number,
+    trigger: string,
+    runId: string,
+  ): void {
     this.noteRecord(jobName, ts, scheduledFor, trigger);
     const job = this.locate(jobName, scheduledFor);
-    if (job) this.served(job, this.key, job.slots.get(this.key) ?? 0, Date.parse(ts), durationMs, trigger);
+    if (job)
+      this.served(
+        job,
+        this.key,
+        job.slots.get(this.key) ?? 0,
+        Date.parse(ts),
+        durationMs,
+        trigger,
+        undefined,
+        runIdHash(runId),
+      );
   }
 
   /**
@@ -289,9 +327,10 @@ export class SlotLedger {
     const job = this.locate(jobName, scheduledFor);
     if (!job) return;
     const packed = job.slots.get(this.key) ?? 0;
-    if (counter(packed, OKS) > 0) return;
+    // a skip here named that serve already: it is served, by a run of no log read
+    if (counter(packed, OKS) > 0 || job.elsewhereRuns.has(this.key)) return;
     if (host !== undefined && !job.elsewhere.has(this.key)) job.elsewhere.set(this.key, intern(host));
-    this.served(job, this.key, packed, Date.parse(ts), 0, trigger, degradedBy);
+    this.served(job, this.key, packed, Date.parse(ts), 0, trigger, degradedBy, 0);
   }
 
   /** Any record of a run: when lucy-ops first wrote about the job, and about any job. */
@@ -321,10 +360,12 @@ export class SlotLedger {
     endMs: number,
     durationMs: number,
     trigger: string,
-    degradedBy?: string,
+    degradedBy: string | undefined,
+    runHash: number,
   ): void {
     // (most jobs have no causes or fallbacks pending: skip the look-ups then)
     if (job.causes.size > 0) job.causes.delete(key);
+    if (runHash !== 0) noteOkRun(job, key, counter(packed, OKS), runHash);
     if (degradedBy === undefined) {
       if (job.degraded.size > 0) job.degraded.delete(key);
     } else if (counter(packed, OKS) === 0 || job.degraded.has(key)) job.degraded.set(key, intern(degradedBy));
@@ -416,6 +457,52 @@ function intern(text: string): string {
     interned.set(copy, copy);
   }
   return copy;
+}
+
+/**
+ * How many times the slot was served: its ok runs, and one more when a skip here names a serving
+ * run that is none of them (another host's run whose log was not read). At least one when the slot
+ * is served at all.
+ */
+export function servesOf(job: JobLedger, key: number, packed: number): number {
+  const oks = counter(packed, OKS);
+  return servedByRunNotRead(job, key, oks) ? oks + 1 : oks;
+}
+
+/**
+ * Whether a skip here says another host served the slot by a run that is not among the ok runs of
+ * the logs read (reading that host's log too shows the run itself, served on time or late).
+ */
+export function servedByRunNotRead(job: JobLedger, key: number, oks: number): boolean {
+  if (job.elsewhereRuns.size === 0) return false;
+  const named = job.elsewhereRuns.get(key);
+  if (named === undefined) return false;
+  return oks === 0 || !isOkRun({ xor: job.okRuns.get(key), pair: job.okPairs.get(key) }, named);
+}
+
+/**
+ * Whether another host served the slot by a run of no log read: a skip here names such a run, or
+ * the shared ledger's serve is the slot's only one.
+ */
+export function servedOnlyElsewhere(job: JobLedger, key: number, oks: number): boolean {
+  if (job.elsewhere.size === 0 || !job.elsewhere.has(key)) return false;
+  return job.elsewhereRuns.has(key) ? servedByRunNotRead(job, key, oks) : true;
+}
+
+/**
+ * Whether a record says another host served the slot and no ok run of the logs read did: the run
+ * a view shows for the slot is then that host's (an ok run read is shown as itself).
+ */
+export function servedByNoRunRead(job: JobLedger, key: number, oks: number): boolean {
+  if (job.elsewhere.size === 0 || !job.elsewhere.has(key)) return false;
+  return job.elsewhereRuns.has(key) ? oks === 0 : true;
+}
+
+/** An ok run's id hash joins its slot's (serve-ids.ts); `oksBefore`: the slot's ok runs before it. */
+function noteOkRun(job: JobLedger, key: number, oksBefore: number, runHash: number): void {
+  const xor = job.okRuns.get(key);
+  if (xor !== undefined && oksBefore >= 1 && !job.okPairs.has(key)) job.okPairs.set(key, xor);
+  job.okRuns.set(key, (xor ?? 0) ^ runHash);
 }
 
 /**

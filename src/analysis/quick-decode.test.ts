@@ -30,10 +30,11 @@ function decode(line: string): { ok: boolean; records: Partial<LogRecord>[] } {
         trigger: trigger as LogRecord['trigger'],
         ...(schedule === undefined ? {} : { schedule, tz }),
       }),
-    runServed: (job: string, scheduledFor: string, ts: string, durationMs: number, trigger: string) =>
+    runServed: (job: string, scheduledFor: string, ts: string, durationMs: number, trigger: string, runId: string) =>
       records.push({
         event: 'run.end',
         job,
+        runId,
         scheduledFor,
         ts,
         durationMs,

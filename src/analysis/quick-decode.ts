@@ -21,7 +21,7 @@ export interface GapSink extends GapByteSink {
     schedule: string | undefined,
     tz: string | undefined,
   ): void;
-  runServed(job: string, scheduledFor: string, ts: string, durationMs: number, trigger: string): void;
+  runServed(job: string, scheduledFor: string, ts: string, durationMs: number, trigger: string, runId: string): void;
 }
 
 const OK_OUTCOME = '"outcome":"ok"';
@@ -117,7 +117,9 @@ export function decodeGapLine(text: string, start: number, end: number, sink: Ga
   if (durationMs === undefined) return full(text.slice(start, end), sink);
   // served by a fallback (rare: only during an outage): the full parse gives provider and degraded
   if (text.slice(restAt, last).includes(DEGRADED)) return full(text.slice(start, end), sink);
-  sink.runServed(job, scheduledFor, text.slice(start + 7, tsEnd), durationMs, text.slice(triggerAt, triggerEnd));
+  const runId = text.slice(jobEnd + 11, runIdEnd);
+  if (runId.includes('\\')) return full(text.slice(start, end), sink);
+  sink.runServed(job, scheduledFor, text.slice(start + 7, tsEnd), durationMs, text.slice(triggerAt, triggerEnd), runId);
   return true;
 }
 

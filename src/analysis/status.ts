@@ -7,7 +7,7 @@ import type { LogRecord } from '../log/types.js';
 import type { ServedEntry } from '../state/types.js';
 import { nextSlotAfter } from '../schedule/slots.js';
 import { judgeSlots, type JudgedSlot } from './gaps.js';
-import { counter, ENDS, SlotLedger, STARTS, type JobSchedule, type Window } from './ledger.js';
+import { counter, ENDS, OKS, servedByNoRunRead, SlotLedger, STARTS, type JobSchedule, type Window } from './ledger.js';
 import { ProviderActivityBook } from './provider-activity.js';
 
 export type LastOutcome = 'ok' | 'failed' | 'missing' | 'running';
@@ -133,12 +133,18 @@ function statusOf(
     }
     seen.push({ judged: j, outcome: j.status === 'served' ? 'ok' : j.status });
   }
+  // the host named is that of the run shown: an ok run of the logs read shows as itself
+  const servedOn = (j: JudgedSlot): string | null => {
+    if (j.servedOn === undefined || !book) return null;
+    const key = ledger.keyOf(j.slot.getTime());
+    return servedByNoRunRead(book, key, counter(book.slots.get(key) ?? 0, OKS)) ? j.servedOn : null;
+  };
   const describe = (j: JudgedSlot, outcome: LastOutcome): LastSlot => ({
     slot: j.slot.toISOString(),
     outcome,
     provider: outcome === 'ok' ? (j.degradedBy ?? servedBy.get(j.slot.getTime()) ?? null) : null,
     degraded: j.degradedBy !== undefined,
-    servedOn: outcome === 'ok' ? (j.servedOn ?? null) : null,
+    servedOn: outcome === 'ok' ? servedOn(j) : null,
   });
   const settled = seen.filter((s) => s.outcome !== 'running');
   let failuresInARow = 0;
@@ -172,7 +178,7 @@ function statusOf(
           slot: served.judged.slot.toISOString(),
           provider: served.judged.degradedBy ?? servedBy.get(served.judged.slot.getTime()) ?? null,
           degraded: served.judged.degradedBy !== undefined,
-          servedOn: served.judged.servedOn ?? null,
+          servedOn: servedOn(served.judged),
         }
       : null,
     lastGap,

@@ -1,0 +1,93 @@
+/**
+ * A fleet's record read through the built CLI, from hand-made logs of two hosts: host B skipped a
+ * slot as served by host A's run (servedRunId), then served it again itself by hand while Redis was
+ * down. B's log alone proves two serves; read with A's log it is still two, never three; status,
+ * late runs and the report say who served what.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli, tempProject } from './helpers/cli.js';
+
+const PROVIDERS = [{ name: 'deepseek-v3', baseUrl: 'http://127.0.0.1:9/v1', model: 'm' }];
+const NOW = '2026-12-07T10:10:00Z';
+const slot = (hhmm: string) => `2026-12-07T${hhmm}:00.000Z`;
+const at = (hhmm: string, seconds: number) => new Date(Date.parse(slot(hhmm)) + seconds * 1000).toISOString();
+
+type Rec = Record<string, unknown>;
+function run(hhmm: string, runId: string, end: Rec, trigger = 'cron', startAfter = 2): Rec[] {
+  const common = { level: 'info', job: 'threads', runId, scheduledFor: slot(hhmm), trigger };
+  return [
+    { ts: at(hhmm, startAfter), event: 'run.start', ...common, schedule: '*/15 * * * *', tz: 'UTC' },
+    { ts: at(hhmm, startAfter + 3), event: 'run.end', ...common, durationMs: 3000, ...end },
+  ];
+}
+const ok = (hhmm: string, runId: string, trigger = 'cron', startAfter = 2) =>
+  run(hhmm, runId, { outcome: 'ok', provider: 'deepseek-v3' }, trigger, startAfter);
+const skip = (hhmm: string, runId: string, servedRunId: string) =>
+  run(hhmm, runId, { outcome: 'skipped', reason: 'served', servedBy: 'host-a', servedRunId });
+
+/** A serves 09:00 and 09:30; B skips both, then runs 09:00 by hand at 09:20; nobody runs 09:15. */
+function fleet(): { dir: string; logA: string } {
+  const dir = tempProject({
+    log: 'logs/jobs.jsonl',
+    providers: PROVIDERS,
+    jobs: { threads: { schedule: '*/15 * * * *', tz: 'UTC', kind: 'thread', outDir: 'out', prompt: 'x' } },
+  });
+  const write = (file: string, records: Rec[]) => {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    records.sort((a, b) => String(a.ts).localeCompare(String(b.ts)));
+    fs.writeFileSync(file, records.map((r) => JSON.stringify(r) + '\n').join(''));
+  };
+  const logA = path.join(dir, 'a', 'jobs.jsonl');
+  write(logA, [...ok('09:00', 'a0900'), ...ok('09:30', 'a0930'), ...ok('09:45', 'a0945'), ...ok('10:00', 'a1000')]);
+  write(path.join(dir, 'logs', 'jobs.jsonl'), [
+    ...skip('09:00', 'b0900', 'a0900'),
+    ...ok('09:00', 'b0900m', 'manual', 20 * 60),
+    ...skip('09:30', 'b0930', 'a0930'),
+    ...skip('09:45', 'b0945', 'a0945'),
+    ...skip('10:00', 'b1000', 'a1000'),
+  ]);
+  return { dir, logA };
+}
+
+describe('a slot skipped as served elsewhere and then served here', () => {
+  it('is a double on this host’s log alone and with the other host’s (×2 both times), never late here', async () => {
+    const { dir, logA } = fleet();
+    const cli = (args: string[]) => runCli(args, { cwd: dir, env: { LUCY_OPS_NOW: NOW } });
+    const window = ['--since', '2026-12-07T09:00:00Z', '--job', 'threads'];
+    const alone = await cli(['postmortem', 'gaps', '--json', ...window]);
+    expect(alone.json.doubles).toEqual([{ job: 'threads', slot: slot('09:00'), runs: 2 }]);
+    expect(alone.json.late).toEqual([]);
+    expect(alone.json.jobs[0]).toMatchObject({ doubled: 1, servedElsewhere: 4, missing: 1 });
+    const both = await cli(['postmortem', 'gaps', '--json', ...window, '--log', logA]);
+    expect(both.json.doubles).toEqual([{ job: 'threads', slot: slot('09:00'), runs: 2 }]);
+    // every serving run is in the logs read now
+    expect(both.json.jobs[0]).toMatchObject({ doubled: 1, servedElsewhere: 0, missing: 1 });
+    const watchdog = await cli(['postmortem', 'gaps', ...window, '--fail-on-gap']);
+    expect(watchdog.exitCode).toBe(1);
+    expect(watchdog.stderr).toMatch(/served more than once: threads 2026-12-07 09:00Z \(2 runs\)/);
+  });
+
+  it('status names the server of the run it shows: this host’s own ok run is not the other host’s', async () => {
+    const { dir } = fleet();
+    const status = (now: string) =>
+      runCli(['status', '--json', '--since', '2h', '--job', 'threads'], { cwd: dir, env: { LUCY_OPS_NOW: now } });
+    // 09:15 is still pending: the last slot judged is 09:00, served here by hand (the log holds it)
+    const early = await status('2026-12-07T09:15:30Z');
+    expect(early.json.jobs[0].last).toMatchObject({
+      slot: slot('09:00'),
+      outcome: 'ok',
+      provider: 'deepseek-v3',
+      servedOn: null,
+    });
+    // 10:00: only host A's run served it
+    const late = await status(NOW);
+    expect(late.json.jobs[0].last).toMatchObject({
+      slot: slot('10:00'),
+      outcome: 'ok',
+      provider: null,
+      servedOn: 'host-a',
+    });
+  });
+});
