@@ -12,7 +12,17 @@ import { addTally, causeCounts, causeKey, CRASHED_REASON, formatCause, preferAtt
 import type { CauseTally } from './cause.js';
 import { buildLedger, findGaps, judgeSlots, type JobSchedule } from './gaps.js';
 import { judgingStart, scheduleTimeline } from './judging.js';
-import { counter, ENDS, FAILS, OKS, STARTS, type SlotLedger } from './ledger.js';
+import {
+  counter,
+  ENDS,
+  FAILS,
+  OKS,
+  servedByRunNotRead,
+  servedOnlyElsewhere,
+  servesOf,
+  STARTS,
+  type SlotLedger,
+} from './ledger.js';
 import { iso, isoOrder } from './gap-walk.js';
 import { TimelineBuilder } from './timeline.js';
 
@@ -119,7 +129,6 @@ function referenceFindings(jobs: readonly JobSchedule[], ledger: SlotLedger, tim
     for (const judged of referenceJudge(job, ledger)) {
       n.slots++;
       n[judged.status]++;
-      if (judged.servedOn !== undefined) n.servedElsewhere++;
       timeline?.add(job.name, judged.slot.getTime(), judged.degradedBy !== undefined ? 'degraded' : judged.status);
       if (judged.degradedBy !== undefined) {
         n.degraded++;
@@ -130,12 +139,15 @@ function referenceFindings(jobs: readonly JobSchedule[], ledger: SlotLedger, tim
       } else closeStretch(judged.status === 'pending' ? null : judged.slot);
       if (judged.status === 'served') {
         const key = ledger.keyOf(judged.slot.getTime());
-        const oks = counter(book?.slots.get(key) ?? 0, OKS);
-        if (oks > 1) {
+        const packed = book?.slots.get(key) ?? 0;
+        const oks = counter(packed, OKS);
+        const serves = book ? servesOf(book, key, packed) : oks;
+        if (serves > 1) {
           n.doubled++;
-          doubles.push({ job: job.name, slot: judged.slot.toISOString(), runs: oks });
+          doubles.push({ job: job.name, slot: judged.slot.toISOString(), runs: serves });
         }
-        const lateRun = book?.late.get(key);
+        if (book && servedOnlyElsewhere(book, key, oks)) n.servedElsewhere++;
+        const lateRun = book && servedByRunNotRead(book, key, oks) ? undefined : book?.late.get(key);
         if (lateRun) late.push({ job: job.name, slot: judged.slot.toISOString(), ...lateRun });
         close(judged.slot);
       } else if (judged.status !== 'pending') {
