@@ -91,3 +91,24 @@ describe('a slot skipped as served elsewhere and then served here', () => {
     });
   });
 });
+
+describe('the report of that fleet host', () => {
+  it('says the slot was served on the other host (not filled later here) and lists it as served more than once', async () => {
+    const { dir } = fleet();
+    const cli = (args: string[]) => runCli(args, { cwd: dir, env: { LUCY_OPS_NOW: NOW } });
+    const window = ['--since', '2026-12-07T09:00:00Z', '--job', 'threads'];
+    const report = await cli(['postmortem', 'report', '--json', ...window]);
+    expect(report.json.doubles).toEqual([{ job: 'threads', slot: slot('09:00'), runs: 2 }]);
+    expect(report.json.jobs[0].cells[0]).toEqual({ slot: slot('09:00'), outcome: 'served', servedOn: 'host-a' });
+    // as gaps has it: 09:15 alone is missing, served again at 09:30
+    expect(report.json.incidents[0]).toMatchObject({ start: slot('09:15'), end: slot('09:30'), slots: 1, missing: 1 });
+    expect(report.json.headline).toMatchObject({ filled: 0, missing: 1 });
+    const md = await cli(['postmortem', 'report', '--md', '-', ...window]);
+    expect(md.stdout).toContain('## Served more than once');
+    expect(md.stdout).toContain('| threads | 2026-12-07 09:00Z | 2 |');
+    expect(md.stdout).not.toContain('filled later by');
+    const file = path.join(dir, 'report.html');
+    expect((await cli(['postmortem', 'report', '--html', file, ...window])).exitCode).toBe(0);
+    expect(fs.readFileSync(file, 'utf8')).toContain('<h2 id="h-doubles">Served more than once</h2>');
+  });
+});

@@ -8,6 +8,9 @@ import { mergeLedger, snapshotLedger } from './ledger-merge.js';
 import { SlotLedger } from './ledger.js';
 import { gatherReportFacts } from './report-facts.js';
 import { jobStatuses } from './status.js';
+import { renderHtml } from '../report/html.js';
+import { renderMarkdown } from '../report/markdown.js';
+import { headlineSentences } from '../report/words.js';
 
 const T = (hhmm: string) => `2026-04-19T${hhmm}:00.000Z`;
 const at = (hhmm: string, seconds: number) => new Date(Date.parse(T(hhmm)) + seconds * 1000).toISOString();
@@ -92,6 +95,53 @@ describe('a slot another host served (its run here skipped it as served there)',
       mergeLedger(first, snapshotLedger(await buildLedger([blog], WINDOW, two, { ...NOW, presize: false })));
       expect(findGaps([blog], first).doubles).toEqual([{ job: 'blog', slot: T('14:00'), runs: 2 }]);
     }
+  });
+
+  it('the report: served on the other host on time (not filled later by the run here), and listed as a double', async () => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'lucy-elsewhere-')), 'jobs.jsonl');
+    fs.writeFileSync(file, [...hostB, ...manual].map((r) => JSON.stringify(r) + '\n').join(''));
+    const facts = await gatherReportFacts([blog], WINDOW, [file], { chain: ['deepseek-v3'] });
+    expect(facts.jobs[0].cells.find((c) => c.slot === T('14:00'))).toEqual({
+      slot: T('14:00'),
+      outcome: 'served',
+      servedOn: 'host-a',
+    });
+    expect(facts.headline).toMatchObject({ affected: 0, filled: 0 });
+    expect(facts.doubles).toEqual([{ job: 'blog', slot: T('14:00'), runs: 2 }]);
+    const md = renderMarkdown(facts);
+    expect(md).toContain(
+      '## Served more than once\n\n| job | slot | serves |\n|---|---|---:|\n| blog | 2026-04-19 14:00Z | 2 |',
+    );
+    expect(md).toMatch(/^- 1 slot served more than once/m);
+    const html = renderHtml(facts, { generatedAt: new Date(T('15:30')) });
+    expect(html).toContain('<h2 id="h-doubles">Served more than once</h2>');
+    expect(html).toContain('<tr><td>blog</td><td>2026-04-19 14:00Z</td><td class="num">2</td></tr>');
+  });
+
+  it('the report says which runs filled slots later: their triggers, not always backfill', async () => {
+    const byHand = (hhmm: string, trigger: string) =>
+      run(hhmm, { outcome: 'ok', provider: 'deepseek-v3' }, `${trigger}${hhmm}`).map((r) => ({
+        ...r,
+        trigger: trigger as LogRecord['trigger'],
+        ts: at(hhmm, r.event === 'run.start' ? 1200 : 1210),
+      }));
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'lucy-filled-')), 'jobs.jsonl');
+    const records = [...ok('12:00'), ...byHand('13:00', 'manual'), ...byHand('14:00', 'backfill'), ...ok('15:00')];
+    fs.writeFileSync(file, records.map((r) => JSON.stringify(r) + '\n').join(''));
+    const facts = await gatherReportFacts([blog], WINDOW, [file], { chain: ['deepseek-v3'] });
+    expect(facts.affected.map((c) => c.filledBy)).toEqual(['manual', 'backfill']);
+    expect(headlineSentences(facts).slice(0, 2)).toEqual([
+      '2 slots affected in blog (of 1 job): 2 filled later (1 by a manual run, 1 by backfill).',
+      'Later runs have since filled all 2: nothing is missing now.',
+    ]);
+    const manualOnly = {
+      ...facts,
+      affected: facts.affected.slice(0, 1),
+      headline: { ...facts.headline, filled: 1, affected: 1 },
+    };
+    expect(headlineSentences(manualOnly)[0]).toBe(
+      '1 slot affected in blog (of 1 job): 1 filled later by a manual run.',
+    );
   });
 
   it('status shows the run it names: an ok run here is this host’s, not the other host’s', async () => {

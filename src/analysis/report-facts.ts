@@ -16,9 +16,9 @@ import {
   formatCause,
   type CauseTally,
 } from './cause.js';
-import { judgeSlots, type JudgedSlot } from './gaps.js';
+import { judgeSlots, type DoubledSlot, type JudgedSlot } from './gaps.js';
 import { mergeIncidents, type GapSpan } from './incidents.js';
-import { SlotLedger, type JobSchedule, type Window } from './ledger.js';
+import { counter, OKS, servedByRunNotRead, servesOf, SlotLedger, type JobSchedule, type Window } from './ledger.js';
 import { describeAttempts, SlotHistory, type RunHistory } from './slot-history.js';
 
 /**
@@ -115,6 +115,8 @@ export interface ReportFacts {
   chain: string[];
   jobs: JobRow[];
   affected: AffectedSlot[];
+  /** Slots served more than once (as `postmortem gaps` counts them), in time order per job. */
+  doubles: DoubledSlot[];
   /** Attempts per provider over the window (attempt records written inside it). */
   providers: ProviderActivity[];
   /** The window's failed attempts in one line: "deepseek-v3: 503 ×10, timeout ×1". */
@@ -162,7 +164,8 @@ export async function gatherReportFacts(
     if (opts.allTraffic || jobNames.has(record.job)) activity.add(record, sinceMs, untilMs);
   }
 
-  const rows = jobs.map((job) => jobRow(job, ledger, history));
+  const doubles: DoubledSlot[] = [];
+  const rows = jobs.map((job) => jobRow(job, ledger, history, doubles));
   const spans = rows.flatMap((row) => affectedSpans(row, history));
   const incidents = mergeIncidents(spans, window.until).map((incident) => {
     const cells = rows
@@ -197,6 +200,7 @@ export async function gatherReportFacts(
     chain: [...opts.chain],
     jobs: rows,
     affected,
+    doubles,
     providers: activity.list(),
     ...(cause ? { cause } : {}),
     breakers: breakers.periods(),
@@ -208,19 +212,35 @@ export async function gatherReportFacts(
   };
 }
 
-function jobRow(job: JobSchedule, ledger: SlotLedger, history: SlotHistory): JobRow {
+function jobRow(job: JobSchedule, ledger: SlotLedger, history: SlotHistory, doubles: DoubledSlot[]): JobRow {
   const counts = Object.fromEntries(CELL_OUTCOMES.map((o) => [o, 0])) as Record<CellOutcome, number>;
   const cells: SlotCell[] = [];
+  const book = ledger.jobs.get(job.name);
   for (const judged of judgeSlots(job, ledger)) {
-    const cell = describeSlot(judged, history.of(job.name, judged.slot));
+    let byRunNotRead = false;
+    if (book && judged.status === 'served') {
+      const key = ledger.keyOf(judged.slot.getTime());
+      const packed = book.slots.get(key) ?? 0;
+      const runs = servesOf(book, key, packed);
+      if (runs > 1) doubles.push({ job: job.name, slot: judged.slot.toISOString(), runs });
+      byRunNotRead = servedByRunNotRead(book, key, counter(packed, OKS));
+    }
+    const cell = describeSlot(judged, history.of(job.name, judged.slot), byRunNotRead);
     counts[cell.outcome]++;
     cells.push(cell);
   }
   return { job: job.name, schedule: job.schedule, tz: job.tz, cells, counts };
 }
 
-/** A judged slot told in full from its runs. */
-function describeSlot({ status, slot, degradedBy, servedOn }: JudgedSlot, runs: RunHistory[]): SlotCell {
+/**
+ * A judged slot told in full from its runs. `byRunNotRead`: a run here skipped it as served by
+ * another host's run that no log read shows; that run served it, so a run here is no filling.
+ */
+function describeSlot(
+  { status, slot, degradedBy, servedOn }: JudgedSlot,
+  runs: RunHistory[],
+  byRunNotRead: boolean,
+): SlotCell {
   const iso = slot.toISOString();
   if (status === 'pending') return { slot: iso, outcome: 'pending' };
   if (status === 'missing') return { slot: iso, outcome: 'missing' };
@@ -234,6 +254,7 @@ function describeSlot({ status, slot, degradedBy, servedOn }: JudgedSlot, runs: 
   const serving = runs
     .filter((r) => r.outcome === 'ok')
     .sort((a, b) => (a.endedAt ?? '').localeCompare(b.endedAt ?? ''))[0];
+  if (byRunNotRead && servedOn !== undefined) return { slot: iso, outcome: 'served', servedOn };
   if (!serving) {
     // served where the records read do not show the run: on another host, or the shared ledger's
     const on = servedOn !== undefined ? { servedOn } : {};

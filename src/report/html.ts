@@ -38,6 +38,7 @@ ${timelineSection(facts)}
 ${causeSection(facts)}
 ${chainSection(facts)}
 ${slotsSection(facts)}
+${doublesSection(facts)}
 </main>
 <footer>
 <p>Drawn from ${esc(plural(facts.linesRead, 'log line'))}${facts.skippedLines ? ` (${esc(plural(facts.skippedLines, 'line'))} skipped: not job records)` : ''} in ${esc(facts.sources.join(', ') || 'no log')}${facts.errors.length ? `; could not read all of ${esc(facts.errors.join('; '))}` : ''}. Generated ${esc(when(opts.generatedAt.toISOString()))} by <code>lucy-ops postmortem report</code>; <code>--json</code> prints the same facts.</p>
@@ -65,7 +66,7 @@ function headlineSection(facts: ReportFacts): string {
         stat('Failed', String(h.failed)),
         stat('Missing', String(h.missing)),
         stat('Served by a fallback', String(h.degraded)),
-        stat('Filled by backfill', String(h.filled), h.unserved ? `${h.unserved} still unserved` : ''),
+        stat('Filled later', String(h.filled), h.unserved ? `${h.unserved} still unserved` : ''),
       ]
     : [stat('Slots', String(facts.jobs.reduce((n, j) => n + j.cells.length, 0))), stat('Affected', '0')];
   return `<section aria-labelledby="h-headline">
@@ -167,6 +168,19 @@ ${
     ? `<table><thead><tr><th scope="col">job</th><th scope="col">slot</th><th scope="col">outcome</th><th scope="col">served by</th><th scope="col">error</th><th scope="col">tries</th></tr></thead><tbody>${rows.join('')}</tbody></table>`
     : '<p>None: every slot in the window was served on time by the first provider.</p>'
 }
+</section>`;
+}
+
+/** Slots served more than once: nothing when there are none. */
+function doublesSection(facts: ReportFacts): string {
+  if (facts.doubles.length === 0) return '';
+  const rows = facts.doubles.map(
+    (d) => `<tr><td>${esc(d.job)}</td><td>${esc(when(d.slot))}</td><td class="num">${d.runs}</td></tr>`,
+  );
+  return `<section aria-labelledby="h-doubles">
+<h2 id="h-doubles">Served more than once</h2>
+<p class="note">Each is a slot whose content went out more than once: two hosts served it, or a run did not see that another had (a deliberate <code>--force</code> re-run is not counted).</p>
+<table><thead><tr><th scope="col">job</th><th scope="col">slot</th><th scope="col" class="num">serves</th></tr></thead><tbody>${rows.join('')}</tbody></table>
 </section>`;
 }
 

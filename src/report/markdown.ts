@@ -74,8 +74,12 @@ export function renderMarkdown(facts: ReportFacts): string {
     out.push('| job | slot | outcome | served by | error | tries |', '|---|---|---|---|---|---|');
     for (const s of facts.affected)
       out.push(
-        `| ${cellText(s.job)} | ${when(s.slot)} | ${outcomeText(s)} | ${cellText(s.provider ?? '—')} | ${cellText(s.error ?? '—')} | ${cellText(s.tries ?? '—')} |`,
+        `| ${cellText(s.job)} | ${when(s.slot)} | ${cellText(outcomeText(s))} | ${cellText(s.provider ?? '—')} | ${cellText(s.error ?? '—')} | ${cellText(s.tries ?? '—')} |`,
       );
+  }
+  if (facts.doubles.length > 0) {
+    out.push('', '## Served more than once', '', '| job | slot | serves |', '|---|---|---:|');
+    for (const d of facts.doubles) out.push(`| ${cellText(d.job)} | ${when(d.slot)} | ${d.runs} |`);
   }
   return out.join('\n') + '\n';
 }

@@ -11,7 +11,7 @@ export const OUTCOME_LABEL: Record<CellOutcome, string> = {
   failed: 'failed',
   missing: 'missing',
   pending: 'pending',
-  filled: 'filled later by backfill',
+  filled: 'filled later',
 };
 
 /** One character per outcome for the text timeline: distinct without colour. */
@@ -79,28 +79,52 @@ export function headlineSentences(facts: ReportFacts): string[] {
     return [
       `Every slot of ${plural(jobsTotal, 'job')} (${plural(slots, 'slot')}) was served on time by the first provider of the chain.`,
       ...(h.pending ? [`${plural(h.pending, 'recent slot')} not judged yet (pending).`] : []),
+      ...doublesSentence(facts),
     ];
   }
   const parts = [
     h.failed && `${h.failed} failed`,
     h.missing && `${h.missing} missing (no record at all)`,
     h.degraded && `${h.degraded} served by a fallback`,
-    h.filled && `${h.filled} filled later by backfill`,
+    h.filled && `${h.filled} filled later ${fillers(facts)}`,
   ].filter(Boolean);
   const out = [
     `${plural(h.affected, 'slot')} affected in ${h.jobs.join(', ')} (of ${plural(jobsTotal, 'job')}): ${parts.join(', ')}.`,
   ];
   const wereUnserved = h.unserved + h.filled;
+  const filler = fillers(facts) === 'by backfill' ? 'Backfill has' : 'Later runs have';
   const backfill = `\`lucy-ops backfill --since ${timeArg(facts.since)} --until ${timeArg(facts.until)}\``;
   if (wereUnserved > 0) {
     out.push(
       h.unserved === 0
-        ? `Backfill has since filled ${wereUnserved === 1 ? 'it' : `all ${wereUnserved}`}: nothing is missing now.`
+        ? `${filler} since filled ${wereUnserved === 1 ? 'it' : `all ${wereUnserved}`}: nothing is missing now.`
         : h.filled > 0
-          ? `Backfill has since filled ${h.filled} of ${wereUnserved}; ${h.unserved} still unserved: ${backfill} fills them once.`
+          ? `${filler} since filled ${h.filled} of ${wereUnserved}; ${h.unserved} still unserved: ${backfill} fills them once.`
           : `Not filled yet: ${plural(h.unserved, 'slot')} still unserved; ${backfill} fills them once.`,
     );
   } else out.push('No slot went unserved: the fallbacks covered every one.');
   if (facts.cause) out.push(`Cause: ${facts.cause}.`);
+  out.push(...doublesSentence(facts));
   return out;
+}
+
+/** "by backfill", "by a manual run", or "(2 by backfill, 1 by a manual run)": the filling runs' triggers. */
+function fillers(facts: ReportFacts): string {
+  const by = new Map<string, number>();
+  for (const s of facts.affected)
+    if (s.outcome === 'filled') by.set(s.filledBy ?? 'later', (by.get(s.filledBy ?? 'later') ?? 0) + 1);
+  const name = (trigger: string, n: number) =>
+    trigger === 'backfill' ? 'backfill' : n === 1 ? `a ${trigger} run` : `${trigger} runs`;
+  const kinds = [...by];
+  if (kinds.length === 1) return `by ${name(kinds[0][0], kinds[0][1])}`;
+  return `(${kinds.map(([trigger, n]) => `${n} by ${name(trigger, n)}`).join(', ')})`;
+}
+
+/** The doubles in one sentence, when there are any. */
+function doublesSentence(facts: ReportFacts): string[] {
+  const n = facts.doubles.length;
+  if (n === 0) return [];
+  return [
+    `${plural(n, 'slot')} served more than once (two hosts, or a re-run that did not see the first): see "Served more than once".`,
+  ];
 }
