@@ -52,11 +52,33 @@ describe('scrubSecrets', () => {
     expect(scrubSecrets(once, ['tok'])).toBe(once);
   });
 
-  it('blanks a URL with credentials given whole, and its parts wherever they appear alone', () => {
+  it('blanks a URL with credentials given whole, and its password wherever it appears alone', () => {
     const url = 'redis://admin:p%40ss-word@cache:6379/0';
     const secrets = [url, ...urlSecrets(url)];
     expect(scrubSecrets(`connect ${url} failed: WRONGPASS for admin / p@ss-word`, secrets)).toBe(
-      'connect [REDACTED] failed: WRONGPASS for [REDACTED] / [REDACTED]',
+      'connect [REDACTED] failed: WRONGPASS for admin / [REDACTED]',
+    );
+  });
+
+  it('leaves a URL’s user name alone: "default" (Upstash, Redis Cloud) stays an ordinary word', () => {
+    const url = 'rediss://default:Zx81pQ7vT2mK@eu1-lasting-owl.upstash.io:6379';
+    expect(scrubSecrets('the default provider', [url, ...urlSecrets(url)])).toBe('the default provider');
+  });
+
+  it('blanks a short value (a dummy key) only as a whole token, not in a host, path or model name', () => {
+    const text = 'http://ollama:11434 serves ollama/llama3 and api.ollama.com; EMPTY_LIST';
+    expect(scrubSecrets(text, ['ollama', 'EMPTY'])).toBe(text);
+    expect(scrubSecrets('bad key: "ollama". Key EMPTY, try again', ['ollama', 'EMPTY'])).toBe(
+      'bad key: "[REDACTED]". Key [REDACTED], try again',
+    );
+    // a value of 12 or more characters is blanked wherever it stands, as before
+    expect(scrubSecrets('xhunter2hunter2x', ['hunter2hunter2'])).toBe('x[REDACTED]x');
+  });
+
+  it('blanks the percent-encoded form of a key with / + =', () => {
+    const key = 'AbCdEfGh12/Qr2sTuVwXyZ+45678a=';
+    expect(scrubSecrets(`GET /v1?key=x&k=${encodeURIComponent(key)}&n=1`, [key])).toBe(
+      'GET /v1?key=x&k=[REDACTED]&n=1',
     );
   });
 });
@@ -90,11 +112,12 @@ describe('scrubValue', () => {
 });
 
 describe('urlSecrets', () => {
-  it('gives the password and the user, as written and decoded; a non-URL whole', () => {
-    expect(urlSecrets('redis://admin:p%40ss@h/0')).toEqual(['p%40ss', 'p@ss', 'admin']);
+  it('gives the password (not the user name), as written and decoded; a non-URL whole', () => {
+    expect(urlSecrets('redis://admin:p%40ss@h/0')).toEqual(['p%40ss', 'p@ss']);
     expect(urlSecrets('redis://:pw@h')).toEqual(['pw']);
     expect(urlSecrets('redis://h:6379')).toEqual([]);
-    expect(urlSecrets('redis://u:%E0%A4%A@h')).toEqual(['%E0%A4%A', 'u']);
+    expect(urlSecrets('redis://default@h:6379')).toEqual([]);
+    expect(urlSecrets('redis://u:%E0%A4%A@h')).toEqual(['%E0%A4%A']);
     expect(urlSecrets('not a url :pw@')).toEqual(['not a url :pw@']);
   });
 });
@@ -199,4 +222,11 @@ describe('scrubSecrets on hostile text (each pattern linear: npm run bench -- sc
       );
     },
   );
+});
+
+describe('a key split by invisible characters Unicode calls format or default-ignorable', () => {
+  const k = 'gsk_Q7hT2mVx9LpR4wZk8NcY3bFd6GjS';
+  it.each(['\u00ad', '\u{e0020}', '\u3164', '\u034f', '\ufe0f'])('split in three by %j: blanked whole', (sep) => {
+    expect(scrubSecrets(`key ${k.slice(0, 6)}${sep}${k.slice(6, 26)}${sep}${k.slice(26)}`, [k])).toBe('key [REDACTED]');
+  });
 });

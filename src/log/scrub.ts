@@ -4,8 +4,10 @@
  * here. It blanks:
  * - known secret values: the ones given to the call, and the ones the process registered with
  *   `addKnownSecrets` (API keys, serve's bearer token, the Redis password), verbatim and also when
- *   an echo splits them with HTML tags (`<script>…</script>` whole), control, bidi or zero-width
- *   characters, or writes them as JSON `\u` escapes in a body that is not JSON; and an echo of a
+ *   an echo splits them with HTML tags (`<script>…</script>` whole) or invisible characters (see
+ *   text/printable.ts), writes them as JSON `\u` escapes in a body that is not JSON, or
+ *   percent-encodes them as a URL does; values shorter than 12 characters (a dummy key such as
+ *   `ollama`) only as a whole token, not inside a host, path or model name; and an echo of a
  *   key-like value's first or last characters (8 or more, enough to hold a letter and a digit,
  *   at most half of it: "sk-abc12…" in "Incorrect API key provided");
  * - anything shaped like a credential: `user:pass@` in a URL, `Bearer ...`, `Basic ...`, `sk-...`,
@@ -19,6 +21,13 @@ export const REDACTED = '[REDACTED]';
 
 /** Values shorter than this are not blanked verbatim (they would blank ordinary words). */
 const MIN_SECRET_LENGTH = 3;
+/**
+ * Values shorter than this (a dummy key such as `ollama` or `EMPTY`, a short password) are blanked
+ * only as a whole token: not inside a word, a host name, a path or a model name.
+ */
+const WHOLE_TOKEN_BELOW = 12;
+const TOKEN_BEFORE = String.raw`(?<![\p{L}\p{N}_@/.:-])`;
+const TOKEN_AFTER = String.raw`(?![\p{L}\p{N}_@/-]|[.:][\p{L}\p{N}])`;
 /** A part of a value is blanked on its own only when the value is at least this long ... */
 const PARTIAL_MIN_SECRET = 16;
 /** ... and the part at least this long: shorter ones match ordinary text by chance. */
@@ -95,6 +104,8 @@ function matcherFor(secrets: readonly (string | undefined)[]): Matcher | undefin
   if (cached && cached.version === knownVersion) return cached.matcher;
   const values = new Set<string>(known);
   for (const s of secrets) if (s && s.length >= MIN_SECRET_LENGTH) values.add(s);
+  // as a URL writes them (a key with `/`, `+` or `=` in a query string)
+  for (const v of [...values]) values.add(encodeURIComponent(v));
   const parts = new Map<string, { value: string; at: 'start' | 'end' }[]>();
   for (const value of values) {
     if (value.length < PARTIAL_MIN_SECRET || !KEY_LIKE.test(value)) continue;
@@ -103,11 +114,14 @@ function matcherFor(secrets: readonly (string | undefined)[]): Matcher | undefin
       if (part && !values.has(part)) parts.set(part, [...(parts.get(part) ?? []), { value, at }]);
     }
   }
-  const all = [
-    ...[...values].sort((a, b) => b.length - a.length),
-    ...[...parts.keys()].sort((a, b) => b.length - a.length),
+  // a part of a long key is no word, and grows to the echo's end: it needs no token bounds
+  const whole = (v: string) =>
+    v.length < WHOLE_TOKEN_BELOW ? `${TOKEN_BEFORE}${escapeRegExp(v)}${TOKEN_AFTER}` : escapeRegExp(v);
+  const source = [
+    ...[...values].sort((a, b) => b.length - a.length).map(whole),
+    ...[...parts.keys()].sort((a, b) => b.length - a.length).map(escapeRegExp),
   ];
-  const matcher = all.length > 0 ? { pattern: new RegExp(all.map(escapeRegExp).join('|'), 'g'), parts } : undefined;
+  const matcher = source.length > 0 ? { pattern: new RegExp(source.join('|'), 'gu'), parts } : undefined;
   matcherCache.set(secrets, { version: knownVersion, matcher });
   return matcher;
 }
@@ -224,9 +238,10 @@ export function scrubValue(value: unknown, secrets: readonly (string | undefined
 }
 
 /**
- * The secret parts of a URL with credentials (`redis://user:pass@host`): the password and the
- * user name, as written and percent-decoded. A value that is not a URL is returned whole (it may
- * be a credential in a shape the URL parser refuses).
+ * The secret part of a URL with credentials (`redis://user:pass@host`): the password, as written
+ * and percent-decoded. Not the user name: providers hand out names such as `default`, and blanking
+ * them would blank the word everywhere. A value that is not a URL is returned whole (it may be a
+ * credential in a shape the URL parser refuses).
  */
 export function urlSecrets(raw: string): string[] {
   let url: URL;
@@ -235,15 +250,11 @@ export function urlSecrets(raw: string): string[] {
   } catch {
     return [raw];
   }
-  const out: string[] = [];
-  for (const part of [url.password, url.username]) {
-    if (!part) continue;
-    out.push(part);
-    try {
-      out.push(decodeURIComponent(part));
-    } catch {
-      // a malformed %-escape: the part as written is all there is
-    }
+  if (!url.password) return [];
+  try {
+    return [...new Set([url.password, decodeURIComponent(url.password)])];
+  } catch {
+    // a malformed %-escape: the password as written is all there is
+    return [url.password];
   }
-  return [...new Set(out)];
 }

@@ -35,8 +35,21 @@ describe('printable: the one sanitizer for text from outside', () => {
     expect(printable('\u001b]0;PWNED\u0007', '?')).toBe('?]0;PWNED?');
   });
 
+  it('replaces the invisible characters Unicode calls format or default-ignorable, astral ones whole', () => {
+    const invisible = [
+      ...[0xad, 0x34f, 0x115f, 0x1160, 0x3164, 0xffa0, 0x180e, 0xe0000, 0xe0020, 0xe007f],
+      ...[0xfe00, 0xfe0f, 0x206a, 0x206f, 0xfff9, 0xfffb],
+    ].map((c) => String.fromCodePoint(c));
+    for (const c of invisible) {
+      expect(printable(`a${c}b`, '?'), hex(c)).toBe('a?b');
+      expect(hasUnprintable(c), hex(c)).toBe(true);
+    }
+    // a run of tag characters (two UTF-16 units each) is one run: one mark, no half surrogate left
+    expect(printable('flag\u{e0067}\u{e0062}\u{e007f}end', '?')).toBe('flag?end');
+  });
+
   it('keeps printable text of every script as it is (and returns it unchanged)', () => {
-    const text = 'café 14:15Z → 503 ×3 «ok» 東京 🚀 nbsp\u00a0narrow\u202fsoft\u00adend';
+    const text = 'café 14:15Z → 503 ×3 «ok» 東京 🚀 nbsp\u00a0narrow\u202fend';
     expect(printable(text, '?')).toBe(text);
     expect(hasUnprintable(text)).toBe(false);
   });
