@@ -33,6 +33,14 @@ beforeAll(() => {
 });
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
+/** A log file (`<runId>.jsonl`) holding one failed threads run whose provider and error are `text`. */
+function logNaming(runId: string, text: string): string {
+  const file = path.join(root, `${runId}.jsonl`);
+  const slot = '2026-04-19T16:00:00.000Z';
+  writeLog(file, failedRun({ job: 'threads', runId, slot, provider: text, error: text }));
+  return file;
+}
+
 describe('postmortem report', () => {
   it('writes lucy-ops-report.html in the working directory by default: valid, self-contained HTML', async () => {
     const r = await runCli(['postmortem', 'report', ...WINDOW], { cwd, env });
@@ -216,5 +224,15 @@ describe('postmortem report --md with hostile log text', () => {
     const after = rest.slice(rest.indexOf(`\n${opening![1]}\n`) + opening![1].length + 2);
     expect(before + after).not.toMatch(/(?<!\\)<(script|img)/);
     expect(after).toContain('alert **\\<img');
+  });
+
+  it('the HTML page shows log text printable: no bidi override, escape or zero-width character', async () => {
+    const file = logNaming('evil-3', 'deepseek\u202egnp.exe\u001b[2J\u200bx <b>');
+    const out = path.join(root, 'evil3.html');
+    const r = await runCli(['postmortem', 'report', ...WINDOW, '--log', file, '--html', out], { cwd, env });
+    expect(r.exitCode, r.stderr).toBe(0);
+    const html = fs.readFileSync(out, 'utf8');
+    expect(html).toContain('deepseek gnp.exe [2J x &lt;b&gt;'); // the text is there, each run of them a space
+    expect(html).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2066-\u2069]/);
   });
 });

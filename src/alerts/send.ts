@@ -9,6 +9,8 @@ import type { ResolvedConfig } from '../config/types.js';
 import type { Level } from '../log/types.js';
 import { JobLog, newRunId, safeClockFromEnv } from '../log/writer.js';
 import { scrubSecrets } from '../log/scrub.js';
+import { printable } from '../text/printable.js';
+import { printableDeep } from '../text/printable-deep.js';
 import type { Alert, AlertInput, AlertKind, AlertReport, Delivery, Severity } from './types.js';
 
 /** How long an alert command may run before it is killed. */
@@ -35,14 +37,22 @@ const DEFAULT_SEVERITY: Record<AlertKind, Severity> = {
   'requests-recovered': 'resolved',
 };
 
-/** Fill in ts (LUCY_OPS_NOW-aware), host and the kind's default severity. */
+/**
+ * Fill in ts (LUCY_OPS_NOW-aware), host and the kind's default severity. Every string in it is
+ * made printable (a space for each run of control, bidi or zero-width characters): summaries and
+ * details carry log text (a provider name, an error body), and no channel may get a terminal
+ * escape, a forged line (a mail subject, the cron mail) or reordered text from it.
+ */
 export function completeAlert(input: AlertInput): Alert {
-  return {
-    ...input,
-    severity: input.severity ?? DEFAULT_SEVERITY[input.kind],
-    ts: input.ts ?? new Date(safeClockFromEnv().now()).toISOString(),
-    host: input.host ?? hostname(),
-  };
+  return printableDeep(
+    {
+      ...input,
+      severity: input.severity ?? DEFAULT_SEVERITY[input.kind],
+      ts: input.ts ?? new Date(safeClockFromEnv().now()).toISOString(),
+      host: input.host ?? hostname(),
+    },
+    ' ',
+  );
 }
 
 /** The stderr line: `lucy-ops: ALERT job-failing: blog has failed 3 runs in a row ...`. */
@@ -51,7 +61,12 @@ export function alertLine(alert: Alert): string {
   return `lucy-ops: ${head} ${alert.kind}: ${alert.summary}`;
 }
 
-/** The webhook body: Slack (and Mattermost, Discord /slack, Teams workflows) read `text`. */
+/**
+ * The webhook body: Slack (and Mattermost, Discord /slack, Teams workflows) read `text`, in which
+ * `<...>` is markup (`<!channel>` pings everyone, `<url|label>` is a link with any label): `&`,
+ * `<` and `>` are escaped as Slack requires, so text from a log shows as typed. The JSON format
+ * carries the alert as data, for a receiver that knows it is data.
+ */
 export function webhookBody(alert: Alert, format: 'slack' | 'json' = 'slack'): string {
   if (format === 'json') return JSON.stringify(alert);
   const icon =
@@ -60,8 +75,13 @@ export function webhookBody(alert: Alert, format: 'slack' | 'json' = 'slack'): s
       : alert.severity === 'warning'
         ? ':warning:'
         : ':rotating_light:';
-  return JSON.stringify({ text: `${icon} *lucy-ops ${alert.kind}* (${alert.host}): ${alert.summary}` });
+  return JSON.stringify({
+    text: `${icon} *lucy-ops ${alert.kind}* (${slackText(alert.host)}): ${slackText(alert.summary)}`,
+  });
 }
+
+const SLACK_ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;' };
+const slackText = (text: string) => text.replace(/[&<>]/g, (c) => SLACK_ENTITIES[c]);
 
 /**
  * Send one alert now. Resolves when every channel is done (each is bounded by its timeout);
@@ -150,7 +170,8 @@ function safeError(err: unknown, webhookUrl?: string): string {
   const code = e?.cause?.code ?? e?.code;
   if (code && !text.includes(code)) text = `${code}: ${text}`;
   if (webhookUrl) text = text.split(webhookUrl).join(describeUrl(webhookUrl));
-  return scrubSecrets(text).slice(0, 300);
+  // a command's stderr is outside text too: one printable line
+  return printable(scrubSecrets(text), ' ').slice(0, 300);
 }
 
 async function postWebhook(url: string, body: string, timeoutMs: number): Promise<void> {

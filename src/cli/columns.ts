@@ -4,7 +4,7 @@
  * Colour codes do not count toward a width. Used by the on-call views (status, the timeline).
  */
 import { stripVTControlCharacters } from 'node:util';
-import { printable } from '../text/printable.js';
+import { printableDeep as printableValues } from '../text/printable-deep.js';
 
 /** Printable width of a cell (colour codes removed; every other character counts as one). */
 export const visibleWidth = (s: string): number => stripVTControlCharacters(s).length;
@@ -30,14 +30,7 @@ export function terminalWidth(
  * lines, and no value in a report (config values neither) needs one of its own.
  */
 export function printableDeep<T>(value: T): T {
-  if (typeof value === 'string') return printable(value, '?') as T;
-  if (Array.isArray(value)) return value.map((v) => printableDeep(v)) as T;
-  if (value && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = printableDeep(v);
-    return out as T;
-  }
-  return value;
+  return printableValues(value, '?');
 }
 
 /** `s` cut to `width` printable characters, ending in "…" when cut (colour is dropped from a cut cell). */

@@ -88,6 +88,13 @@ class Lifecycle implements CommandRun {
     if (this.loaded) return this.loaded;
     const { loadConfig } = await import('../config/load.js');
     const config = await loadConfig(globalOpts(this.cmd).config);
+    // every command that reads a config can print or log outside text (an alert command's stderr,
+    // a provider's error): each scrub from here on blanks the configured secrets, job run or not
+    const [{ addKnownSecrets }, { secretValues }] = await Promise.all([
+      import('../log/scrub.js'),
+      import('../jobs/secrets.js'),
+    ]);
+    addKnownSecrets(secretValues(config, process.env));
     if (opts.warnings ?? process.stderr.isTTY) for (const warning of config.warnings ?? []) this.warn(warning);
     this.loaded = config;
     return config;

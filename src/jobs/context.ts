@@ -4,10 +4,13 @@
 import { clockFromEnv, type Clock, type Sleep } from '../clock.js';
 import type { ResolvedConfig } from '../config/types.js';
 import { JobLog } from '../log/writer.js';
-import { addKnownSecrets, urlSecrets } from '../log/scrub.js';
+import { addKnownSecrets } from '../log/scrub.js';
+import { secretValues } from './secrets.js';
 import type { StateStore } from '../state/types.js';
 import { openStateStore, type OpenedStore } from '../state/open-store.js';
 import type { AfterRun } from './types.js';
+
+export { secretValues };
 
 /**
  * Something done after every run that did work (alerts, the metrics textfile). It never changes
@@ -82,30 +85,4 @@ export async function openJobContext(
     alertLine: opts.alertLine,
     afterRun: opts.afterRun,
   };
-}
-
-/** Values that must never reach output or the log: API keys, the serve token, the Redis URL and its credentials. */
-export function secretValues(config: ResolvedConfig, env: NodeJS.ProcessEnv): string[] {
-  // (optional chaining: library callers may hand in a config without serve or state)
-  const names = [...config.providers.map((p) => p.apiKeyEnv), config.serve?.tokenEnv, config.state?.redisEnv];
-  const values = names.map((n) => (n ? env[n] : undefined));
-  for (const url of [config.state?.redis, config.state?.redisEnv ? env[config.state.redisEnv] : undefined]) {
-    if (!url) continue;
-    values.push(url, ...urlSecrets(url));
-  }
-  // a webhook URL is a credential in itself (Slack's token is its path): the URL, its path, and its
-  // last segment, so an echo of any of them is blanked
-  const webhook = config.alerts?.webhook;
-  if (webhook) {
-    values.push(webhook, ...urlSecrets(webhook));
-    try {
-      const { pathname } = new URL(webhook);
-      const last = pathname.split('/').filter(Boolean).at(-1);
-      if (pathname.length >= 16) values.push(pathname);
-      if (last && last.length >= 16) values.push(last);
-    } catch {
-      // not a URL: the whole value is blanked above
-    }
-  }
-  return [...new Set(values.filter((v): v is string => Boolean(v)))];
 }
