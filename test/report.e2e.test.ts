@@ -235,4 +235,20 @@ describe('postmortem report --md with hostile log text', () => {
     expect(html).toContain('deepseek gnp.exe [2J x &lt;b&gt;'); // the text is there, each run of them a space
     expect(html).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2066-\u2069]/);
   });
+
+  it('Markdown shows log text as typed: no character reference, emphasis, code span or bare link of its own', async () => {
+    const file = logNaming(
+      'evil-4',
+      'deepseek &#x202E;lmth.exe&#x202C; `code` **bold** _it_ ~~gone~~ https://evil.example/reset',
+    );
+    const r = await runCli(['postmortem', 'report', ...WINDOW, '--log', file, '--md', '-'], { cwd, env });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toContain(
+      'deepseek &amp;#x202E;lmth.exe&amp;#x202C; \\`code\\` \\*\\*bold\\*\\* \\_it\\_ \\~\\~gone\\~\\~ `https://evil.example/reset`',
+    );
+    expect(r.stdout).not.toMatch(/(?<!&amp;)#x202/); // GitHub would decode it into a bidi override
+    expect(r.stdout).not.toMatch(/[^`]https:\/\/evil/); // every URL from the log sits in a code span
+    // the report's own formatting stays: the backfill command is still a code span
+    expect(r.stdout).toMatch(/`lucy-ops backfill --since \S+ --until \S+`/);
+  });
 });

@@ -9,7 +9,7 @@ import { formatDuration } from '../time.js';
 import { escapeHtml as esc } from './escape.js';
 import { STYLE } from './style.js';
 import { swatch, timelineSvg } from './timeline-svg.js';
-import { clock, headlineSentences, OUTCOME_LABEL, outcomeText, plural, title, when } from './words.js';
+import { clock, headlineSentences, type Markup, OUTCOME_LABEL, outcomeText, plural, title, when } from './words.js';
 
 interface HtmlOptions {
   generatedAt: Date;
@@ -48,10 +48,7 @@ ${doublesSection(facts)}
 `;
 }
 
-/** Sentences with `code` spans. */
-function inline(text: string): string {
-  return esc(text).replace(/`([^`]+)`/g, '<code>$1</code>');
-}
+const HTML_MARKUP: Markup = { text: esc, code: (s) => `<code>${esc(s)}</code>` };
 
 function headlineSection(facts: ReportFacts): string {
   const h = facts.headline;
@@ -72,8 +69,8 @@ function headlineSection(facts: ReportFacts): string {
   return `<section aria-labelledby="h-headline">
 <h2 id="h-headline">Headline</h2>
 <dl class="stats">${stats.join('')}</dl>
-<ul class="sentences">${headlineSentences(facts)
-    .map((s) => `<li>${inline(s)}</li>`)
+<ul class="sentences">${headlineSentences(facts, HTML_MARKUP)
+    .map((s) => `<li>${s}</li>`)
     .join('')}</ul>
 </section>`;
 }

@@ -8,6 +8,7 @@ import { printable } from '../text/printable.js';
 import {
   clock,
   headlineSentences,
+  type Markup,
   OUTCOME_LABEL,
   OUTCOME_SEVERITY,
   OUTCOME_SYMBOL,
@@ -22,11 +23,11 @@ const MAX_COLUMNS = 96;
 export function renderMarkdown(facts: ReportFacts): string {
   const out: string[] = [`# ${title(facts)}`, ''];
   out.push(
-    `Window ${when(facts.since)} → ${when(facts.until)} · jobs ${facts.jobs.map((j) => `\`${j.job}\``).join(', ') || 'none'} · ` +
+    `Window ${when(facts.since)} → ${when(facts.until)} · jobs ${facts.jobs.map((j) => codeSpan(oneLine(j.job))).join(', ') || 'none'} · ` +
       `${facts.linesRead} log lines read${facts.skippedLines ? `, ${facts.skippedLines} skipped` : ''}`,
     '',
   );
-  for (const sentence of headlineSentences(facts)) out.push(`- ${inlineText(sentence)}`);
+  for (const sentence of headlineSentences(facts, MARKDOWN_MARKUP)) out.push(`- ${sentence}`);
   out.push('');
 
   if (facts.incidents.length > 1) {
@@ -85,12 +86,38 @@ export function renderMarkdown(facts: ReportFacts): string {
 }
 
 /**
- * Text from the logs inside a line: one line (no heading or list of its own), and no raw HTML or
- * link (`<`, `>`, `[`, `]` escaped), since any file passed with --log can put text there.
+ * Text from the logs inside a line, shown as typed: one line (no heading or list of its own); no
+ * raw HTML, link or character reference (`<`, `>`, `[`, `]` escaped, `&` as `&amp;`, so GitHub
+ * cannot decode `&#x202E;` into a bidi override); no emphasis, strike or code span (`*`, `_`, `~`,
+ * backticks escaped); and no link made from a bare URL (each URL-like word goes into a code span,
+ * where nothing is a link), since any file passed with --log can put text there.
  */
 function inlineText(text: string): string {
-  return oneLine(text).replace(/[<>[\]]/g, (c) => `\\${c}`);
+  const line = oneLine(text);
+  let out = '';
+  let at = 0;
+  for (const url of line.matchAll(URL_LIKE)) {
+    out += escapeInline(line.slice(at, url.index)) + codeSpan(url[0]);
+    at = url.index + url[0].length;
+  }
+  return out + escapeInline(line.slice(at));
 }
+
+/** A word GitHub would turn into a link: `scheme://…` or `www.…`. */
+const URL_LIKE = /\b(?:[a-z][a-z0-9+.-]*:\/\/|www\.)\S*/gi;
+
+function escapeInline(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/[\\<>[\]*_`~]/g, (c) => `\\${c}`);
+}
+
+/** `text` as a code span: literal inside, its delimiter longer than any run of backticks in it. */
+function codeSpan(text: string): string {
+  const tick = '`'.repeat(Math.max(0, ...(text.match(/`+/g) ?? []).map((run) => run.length)) + 1);
+  const pad = text.startsWith('`') || text.endsWith('`') ? ' ' : '';
+  return `${tick}${pad}${text}${pad}${tick}`;
+}
+
+const MARKDOWN_MARKUP: Markup = { text: inlineText, code: codeSpan };
 
 /** One line of plain characters: line breaks, terminal escapes, bidi and zero-width characters become spaces. */
 function oneLine(text: string): string {

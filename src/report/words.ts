@@ -70,8 +70,21 @@ export function title(facts: ReportFacts): string {
   return `Incident ${when(h.start)} – ${end} (${formatDuration(h.durationMs)}${h.open ? ' so far' : ''})`;
 }
 
-/** The headline's sentences, plain text. */
-export function headlineSentences(facts: ReportFacts): string[] {
+/** How a renderer writes text from the logs (job names, the cause) and a command to type. */
+export interface Markup {
+  text(s: string): string;
+  code(s: string): string;
+}
+
+/** Plain text, the command in backticks. */
+export const PLAIN: Markup = { text: (s) => s, code: (s) => `\`${s}\`` };
+
+/**
+ * The headline's sentences in the renderer's markup: the words here are the report's own, what
+ * came from a log goes through `m.text` and the backfill command through `m.code`, so a log can
+ * neither open a code span nor add emphasis of its own.
+ */
+export function headlineSentences(facts: ReportFacts, m: Markup = PLAIN): string[] {
   const h: Headline = facts.headline;
   const jobsTotal = facts.jobs.length;
   if (!h.start) {
@@ -89,11 +102,11 @@ export function headlineSentences(facts: ReportFacts): string[] {
     h.filled && `${h.filled} filled later ${fillers(facts)}`,
   ].filter(Boolean);
   const out = [
-    `${plural(h.affected, 'slot')} affected in ${h.jobs.join(', ')} (of ${plural(jobsTotal, 'job')}): ${parts.join(', ')}.`,
+    `${plural(h.affected, 'slot')} affected in ${m.text(h.jobs.join(', '))} (of ${plural(jobsTotal, 'job')}): ${parts.join(', ')}.`,
   ];
   const wereUnserved = h.unserved + h.filled;
   const filler = fillers(facts) === 'by backfill' ? 'Backfill has' : 'Later runs have';
-  const backfill = `\`lucy-ops backfill --since ${timeArg(facts.since)} --until ${timeArg(facts.until)}\``;
+  const backfill = m.code(`lucy-ops backfill --since ${timeArg(facts.since)} --until ${timeArg(facts.until)}`);
   if (wereUnserved > 0) {
     out.push(
       h.unserved === 0
@@ -103,7 +116,7 @@ export function headlineSentences(facts: ReportFacts): string[] {
           : `Not filled yet: ${plural(h.unserved, 'slot')} still unserved; ${backfill} fills them once.`,
     );
   } else out.push('No slot went unserved: the fallbacks covered every one.');
-  if (facts.cause) out.push(`Cause: ${facts.cause}.`);
+  if (facts.cause) out.push(`Cause: ${m.text(facts.cause)}.`);
   out.push(...doublesSentence(facts));
   return out;
 }
