@@ -85,8 +85,7 @@ Examples:
   */30 * * * * cd /srv/app && . ./.lucy-ops.env && npx --no-install lucy-ops postmortem gaps --since 2h --fail-on-gap >/dev/null
 
 Exit codes: 0 done (gaps or not); 1 under --fail-on-gap, a gap or a slot served more than once
-was found; 64 usage error;
-78 configuration error.`,
+was found; 64 usage error; 78 configuration error.`,
     )
     .action(
       command(async (run, flags: GapsFlags) => {
