@@ -3,8 +3,9 @@
  * works offline and as an email attachment. Sections: the headline, the timeline, the cause, what
  * the chain and the breaker did, and every affected slot.
  */
-import type { CellOutcome, ProviderActivity, ReportFacts } from '../analysis/report-facts.js';
-import { CELL_OUTCOMES } from '../analysis/report-facts.js';
+import type { ReportFacts } from '../analysis/report-facts.js';
+import type { ProviderActivity } from '../analysis/provider-tally.js';
+import { CELL_OUTCOMES, type CellOutcome } from '../analysis/slot-cells.js';
 import { formatDuration } from '../time.js';
 import { escapeHtml as esc } from './escape.js';
 import { STYLE } from './style.js';

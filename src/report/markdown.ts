@@ -2,7 +2,8 @@
  * The report as Markdown, to paste into an issue or a postmortem document: the headline, a compact
  * text timeline (one character per time step, readable without colour) and the slot table.
  */
-import type { CellOutcome, ReportFacts } from '../analysis/report-facts.js';
+import type { ReportFacts } from '../analysis/report-facts.js';
+import type { CellOutcome } from '../analysis/slot-cells.js';
 import { formatDuration } from '../time.js';
 import { printable } from '../text/printable.js';
 import {

@@ -4,7 +4,8 @@
  * outcome has its own pattern as well as its colour (greyscale, colour-blind readers, print), and
  * each cell a <title> (slot, outcome, provider, error) that a browser shows on hover.
  */
-import type { ReportFacts, SlotCell } from '../analysis/report-facts.js';
+import type { ReportFacts } from '../analysis/report-facts.js';
+import type { SlotCell } from '../analysis/slot-cells.js';
 import { escapeHtml } from './escape.js';
 import { clock, OUTCOME_LABEL, outcomeText, when } from './words.js';
 

@@ -2,7 +2,9 @@
  * The report's wording, shared by the HTML page and the Markdown: outcome names, times, and the
  * headline's sentences, so both say the same thing the same way.
  */
-import type { CellOutcome, Headline, ReportFacts, SlotCell } from '../analysis/report-facts.js';
+import type { ReportFacts } from '../analysis/report-facts.js';
+import type { Headline } from '../analysis/report-incidents.js';
+import type { CellOutcome, SlotCell } from '../analysis/slot-cells.js';
 import { formatDuration, timeArg } from '../time.js';
 
 export const OUTCOME_LABEL: Record<CellOutcome, string> = {

@@ -1,0 +1,131 @@
+/**
+ * The report's incidents and headline: runs of affected slots per job, merged across jobs into
+ * incidents (as `postmortem gaps` merges gaps), each counted by outcome, and the window in one line.
+ */
+import { causeCounts, causeKey, type CauseTally } from './cause.js';
+import { mergeIncidents, type GapSpan } from './incidents.js';
+import type { Window } from './ledger.js';
+import { AFFECTED, type CellOutcome, type JobRow } from './slot-cells.js';
+import type { SlotHistory } from './slot-history.js';
+
+export interface ReportIncident {
+  start: string;
+  /** The first slot served again (ISO); null while it goes on at the window's end. */
+  end: string | null;
+  open: boolean;
+  durationMs: number;
+  jobs: string[];
+  slots: number;
+  failed: number;
+  missing: number;
+  degraded: number;
+  filled: number;
+  cause?: string;
+}
+
+export interface Headline {
+  /** First affected slot (ISO), null when nothing was affected. */
+  start: string | null;
+  end: string | null;
+  open: boolean;
+  durationMs: number;
+  jobs: string[];
+  /** Slots not served on time by the chain's first provider: failed + missing + degraded + filled. */
+  affected: number;
+  failed: number;
+  missing: number;
+  degraded: number;
+  /** Unserved at first, served since by a backfill (or by hand). */
+  filled: number;
+  /** Still unserved now: failed + missing. */
+  unserved: number;
+  pending: number;
+}
+
+/** The incidents of these job rows, each with its slots counted by outcome. */
+export function reportIncidents(rows: JobRow[], history: SlotHistory, window: Window): ReportIncident[] {
+  const spans = rows.flatMap((row) => affectedSpans(row, history));
+  return mergeIncidents(spans, window.until).map((incident) => {
+    const cells = rows
+      .filter((row) => incident.jobs.includes(row.job))
+      .flatMap((row) => row.cells)
+      .filter((c) => c.slot >= incident.start && (incident.end === null || c.slot < incident.end));
+    const count = (o: CellOutcome) => cells.filter((c) => c.outcome === o).length;
+    return {
+      start: incident.start,
+      end: incident.end,
+      open: incident.open,
+      durationMs: incident.durationMs,
+      jobs: incident.jobs,
+      slots: cells.filter((c) => AFFECTED.has(c.outcome)).length,
+      failed: count('failed'),
+      missing: count('missing'),
+      degraded: count('degraded'),
+      filled: count('filled'),
+      ...(incident.cause ? { cause: incident.cause } : {}),
+    };
+  });
+}
+
+/**
+ * Runs of consecutive affected slots of one job, as gap spans: each ends at the next slot served on
+ * time (open when a pending slot or the window's end comes first). Their failed attempts are the cause.
+ */
+function affectedSpans(row: JobRow, history: SlotHistory): GapSpan[] {
+  const spans: GapSpan[] = [];
+  let open: { start: string; slots: number; failed: number; missing: number; tally: CauseTally } | undefined;
+  const close = (end: string | null) => {
+    if (!open) return;
+    spans.push({
+      job: row.job,
+      start: open.start,
+      end,
+      slots: open.slots,
+      failed: open.failed,
+      missing: open.missing,
+      causes: causeCounts(open.tally),
+    });
+    open = undefined;
+  };
+  for (const cell of row.cells) {
+    if (!AFFECTED.has(cell.outcome)) {
+      close(cell.outcome === 'served' ? cell.slot : null);
+      continue;
+    }
+    open ??= { start: cell.slot, slots: 0, failed: 0, missing: 0, tally: new Map() };
+    open.slots++;
+    if (cell.outcome === 'failed' || cell.was === 'failed') open.failed++;
+    if (cell.outcome === 'missing' || cell.was === 'missing') open.missing++;
+    for (const run of history.of(row.job, new Date(cell.slot)))
+      for (const a of run.attempts)
+        if (a.result !== 'ok' && a.result !== 'breaker open') {
+          const key = causeKey(a.provider, a.result);
+          open.tally.set(key, (open.tally.get(key) ?? 0) + 1);
+        }
+  }
+  close(null);
+  return spans;
+}
+
+/** The window in one line: from the first incident to the last one's end, counted over every job. */
+export function headline(rows: JobRow[], incidents: ReportIncident[], untilMs: number): Headline {
+  const total = (o: CellOutcome) => rows.reduce((n, r) => n + r.counts[o], 0);
+  const first = incidents[0];
+  const open = incidents.some((i) => i.open);
+  const end = first && !open ? incidents.reduce((e, i) => (i.end! > e ? i.end! : e), first.end!) : null;
+  const [failed, missing] = [total('failed'), total('missing')];
+  return {
+    start: first?.start ?? null,
+    end,
+    open,
+    durationMs: first ? (end ? Date.parse(end) : untilMs) - Date.parse(first.start) : 0,
+    jobs: [...new Set(incidents.flatMap((i) => i.jobs))].sort(),
+    affected: failed + missing + total('degraded') + total('filled'),
+    failed,
+    missing,
+    degraded: total('degraded'),
+    filled: total('filled'),
+    unserved: failed + missing,
+    pending: total('pending'),
+  };
+}
