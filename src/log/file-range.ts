@@ -4,7 +4,7 @@
  * the tail of a line begun before it, and reads past its end to finish its own last line.
  */
 import fs from 'node:fs';
-import { CHUNK_BYTES, lineBytes, visitLineBytes, type LineVisitor, type ReadStats } from './reader.js';
+import { READ_BYTES, lineBytes, visitLineBytes, type LineVisitor, type ReadStats } from './reader.js';
 
 export interface ByteRange {
   start: number;
@@ -30,11 +30,11 @@ async function* rangeChunks(file: string, { start, end }: ByteRange): AsyncGener
   if (end <= start) return;
   const handle = await fs.promises.open(file, 'r');
   try {
-    const buf = Buffer.allocUnsafe(CHUNK_BYTES);
+    const buf = Buffer.allocUnsafe(READ_BYTES);
     let pos = start > 0 ? start - 1 : 0;
     let skipping = start > 0; // inside the line the previous range finishes
     for (;;) {
-      const { bytesRead } = await handle.read(buf, 0, CHUNK_BYTES, pos);
+      const { bytesRead } = await handle.read(buf, 0, READ_BYTES, pos);
       if (bytesRead === 0) return;
       let from = 0;
       if (skipping) {

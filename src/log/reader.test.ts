@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
-import { expandRotated, newReadStats, readRecords } from './reader.js';
+import { expandRotated, newReadStats, readRecords, scanLines } from './reader.js';
 import type { LogRecord } from './types.js';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'lucy-read-'));
@@ -141,6 +141,38 @@ describe('readRecords', () => {
     expect(records.map((r) => r.runId)).toEqual(['a', 'b']);
     expect(stats.skippedLines).toBe(1);
     expect(stats.lines).toBe(3);
+  });
+
+  it('hands every line of a file read in large pieces to the visitor once, whole, as the text has it', async () => {
+    // over 3 MiB: lines of every length, one longer than a text piece, non-ASCII lines, CRLF and blank lines
+    const lines: string[] = [];
+    for (let i = 0, size = 0; size < 3.2 * (1 << 20); i++) {
+      const line =
+        i === 5000
+          ? rec('long', { pad: 'p'.repeat(70_000) })
+          : i % 97 === 0
+            ? rec(`ü${i}`)
+            : rec(`r${i}`, { pad: 'x'.repeat(i % 300) });
+      lines.push(line);
+      size += line.length + 1;
+    }
+    const text = lines.map((l, i) => (i % 50 === 0 ? l + '\r\n\n' : l + '\n')).join('');
+    const file = path.join(tmp(), 'jobs.jsonl');
+    fs.writeFileSync(file, text);
+    const seen: string[] = [];
+    const stats = await scanLines(
+      [file],
+      (t, start, end, bytes) => {
+        const line = t.slice(start, end);
+        if (bytes) expect(bytes.toString('latin1', start, end)).toBe(line);
+        seen.push(line);
+        return true;
+      },
+      { rotated: false },
+    );
+    expect(seen).toEqual(lines);
+    expect(stats.lines).toBe(lines.length);
+    expect(stats.bytes).toBe(Buffer.byteLength(text));
   });
 
   it('records an unreadable source without failing the rest', async () => {
