@@ -80,7 +80,11 @@ it('status shows what the engine recorded: failures, last error, opened and retr
   const dir = tempProject(simConfig({ primary: sim.url }));
   expect((await cli(dir, ['generate', 'blog', '--json'])).exitCode).toBe(0);
 
-  const status = await cli(dir, ['breaker', 'status', '--json'], '2026-04-19T14:01:05Z');
+  // the same instant read twice, side by side: as a document and as a person sees it
+  const [status, human] = await Promise.all([
+    cli(dir, ['breaker', 'status', '--json'], '2026-04-19T14:01:05Z'),
+    cli(dir, ['breaker', 'status'], '2026-04-19T14:01:05Z'),
+  ]);
   const primary = status.json.providers[0];
   expect(primary).toMatchObject({
     provider: 'deepseek-v3',
@@ -95,7 +99,6 @@ it('status shows what the engine recorded: failures, last error, opened and retr
   expect(Date.parse(primary.openedAt) - Date.parse(primary.downSince)).toBeGreaterThan(0);
   expect(Date.parse(primary.openedAt) - Date.parse(primary.downSince)).toBeLessThan(5_000);
 
-  const human = await cli(dir, ['breaker', 'status'], '2026-04-19T14:01:05Z');
   expect(human.exitCode).toBe(0);
   // down since 14:00:05 (59s), retried at 14:05:05 (in 4m)
   expect(human.stdout).toMatch(/deepseek-v3.*open.*3.*14:00:0\dZ \((\d+s|1m)\).*14:05:0\dZ \(in 4m( \d+s)?\).*server/);
@@ -108,34 +111,35 @@ it('down since stays at the incident’s start across failed half-open trials (o
   const dir = tempProject(simConfig({ primary: sim.url }));
   expect((await cli(dir, ['generate', 'blog', '--json'], '2026-04-19T15:15:00Z')).exitCode).toBe(0);
   // every later run past the 5-minute cooldown gets the trial, which fails and re-opens the breaker
-  for (const at of ['2026-04-19T16:00:00Z', '2026-04-19T17:00:00Z', '2026-04-19T18:30:00Z']) {
+  for (const at of ['2026-04-19T16:00:00Z', '2026-04-19T18:30:00Z']) {
     const run = await cli(dir, ['generate', 'blog', '--json'], at);
     expect(run.json?.attempts?.[0], run.stderr + run.stdout).toMatchObject({
       provider: 'deepseek-v3',
       outcome: 'failed',
     });
   }
-  const status = await cli(dir, ['breaker', 'status', '--json'], '2026-04-19T18:32:30Z');
+  const [status, human] = await Promise.all([
+    cli(dir, ['breaker', 'status', '--json'], '2026-04-19T18:32:30Z'),
+    cli(dir, ['breaker', 'status'], '2026-04-19T18:32:30Z'),
+  ]);
   const primary = status.json.providers[0];
   expect(primary.state).toBe('open');
   expect(Date.parse(primary.downSince) - Date.parse('2026-04-19T15:15:00Z')).toBeLessThan(5_000);
   expect(Date.parse(primary.openedAt) - Date.parse('2026-04-19T18:30:00Z')).toBeLessThan(5_000);
   expect(Date.parse(primary.openedAt) - Date.parse('2026-04-19T18:30:00Z')).toBeGreaterThanOrEqual(0);
 
-  const human = await cli(dir, ['breaker', 'status'], '2026-04-19T18:32:30Z');
   expect(human.stdout).toMatch(
     /deepseek-v3: open, down since 15:15(:0\d)?Z \(3h 17m\), last opened 18:30(:0\d)?Z \(2m( \d+s)?\)/,
   );
   expect(human.stdout).not.toMatch(/1m \d+s ago/);
-}, 90_000);
+});
 
 it('trip, status and breaker status say the same "in 2h" for one instant, though their clocks run ms apart', async () => {
   const dir = tempProject(simConfig({ primary: sim.url }));
   const trip = await cli(dir, ['breaker', 'trip', 'qwen-72b', '--for', '2h']);
   expect(trip.stdout).toMatch(/qwen-72b: breaker open until 16:00(:05)?Z \(in 2h\)/);
   // each process starts its clock at LUCY_OPS_NOW and reads it a few ms later than the trip did
-  const board = await cli(dir, ['breaker', 'status']);
-  const status = await cli(dir, ['status', '--since', '1h']);
+  const [board, status] = await Promise.all([cli(dir, ['breaker', 'status']), cli(dir, ['status', '--since', '1h'])]);
   for (const view of [board.stdout, status.stdout]) {
     expect(view).toMatch(/qwen-72b .*16:00(:05)?Z \(in 2h\)/);
     expect(view).not.toContain('1h 59m');
@@ -145,13 +149,15 @@ it('trip, status and breaker status say the same "in 2h" for one instant, though
 it('reset needs provider names or --all: a bare reset changes nothing and exits 64 with a hint', async () => {
   const dir = tempProject(simConfig({ primary: sim.url }));
   await cli(dir, ['breaker', 'trip', 'deepseek-v3', '--for', '2h']);
-  const bare = await cli(dir, ['breaker', 'reset']);
+  const [bare, bareJson, both] = await Promise.all([
+    cli(dir, ['breaker', 'reset']),
+    cli(dir, ['breaker', 'reset', '--json']),
+    cli(dir, ['breaker', 'reset', 'qwen-72b', '--all']),
+  ]);
   expect(bare.exitCode).toBe(64);
   expect(bare.stderr).toMatch(/name the providers to close .*--all/);
-  const bareJson = await cli(dir, ['breaker', 'reset', '--json']);
   expect(bareJson.exitCode).toBe(64);
   expect(bareJson.json.error.exitCode).toBe(64);
-  const both = await cli(dir, ['breaker', 'reset', 'qwen-72b', '--all']);
   expect(both.exitCode).toBe(64);
   const status = await cli(dir, ['breaker', 'status', '--json']);
   expect(status.json.providers[0]).toMatchObject({ state: 'open', by: 'manual' }); // the trip is untouched
@@ -164,41 +170,46 @@ it('reset needs provider names or --all: a bare reset changes nothing and exits 
 
 it('reset --all closes every breaker', async () => {
   const dir = tempProject(simConfig({ primary: sim.url }));
-  await cli(dir, ['breaker', 'trip', 'deepseek-v3']);
-  await cli(dir, ['breaker', 'trip', 'qwen-72b', '--for', '2h']);
+  await Promise.all([
+    cli(dir, ['breaker', 'trip', 'deepseek-v3']),
+    cli(dir, ['breaker', 'trip', 'qwen-72b', '--for', '2h']),
+  ]);
   const reset = await cli(dir, ['breaker', 'reset', '--all', '--json']);
   expect(reset.exitCode).toBe(0);
   expect(reset.json.changed.map((t: any) => t.provider).sort()).toEqual(['deepseek-v3', 'qwen-72b']);
   expect(reset.json.providers.every((p: any) => p.state === 'closed')).toBe(true);
   // trip without --for lasts breaker.cooldownMs
   const opened = readLog(dir).filter((l) => l.event === 'breaker.open');
-  expect(opened.map((l) => l.forMs)).toEqual([300000, 7200000]);
+  expect(Object.fromEntries(opened.map((l) => [l.provider, l.forMs]))).toEqual({
+    'deepseek-v3': 300000,
+    'qwen-72b': 7200000,
+  });
 });
 
 it('a hand trip while Redis is unreachable says it holds on this host only', async () => {
   // port 9 (discard) on loopback: nothing listens, the connection is refused at once
   const dir = tempProject(simConfig({ primary: sim.url }, { state: { redis: 'redis://127.0.0.1:9/0' } }));
-  const r = await runCli(['breaker', 'trip', 'qwen-72b', '--for', '10m'], { cwd: dir });
+  const [r, onFiles] = await Promise.all([
+    runCli(['breaker', 'trip', 'qwen-72b', '--for', '10m'], { cwd: dir }),
+    runCli(['breaker', 'trip', 'qwen-72b', '--for', '10m'], { cwd: tempProject(simConfig({ primary: sim.url })) }),
+  ]);
   expect(r.exitCode, r.stderr).toBe(0);
   expect(r.stdout + r.stderr).toContain('ON THIS HOST ONLY');
-  const onRedis = await runCli(['breaker', 'trip', 'qwen-72b', '--for', '10m'], {
-    cwd: tempProject(simConfig({ primary: sim.url })),
-  });
-  expect(onRedis.stdout + onRedis.stderr).not.toContain('ON THIS HOST ONLY'); // the file store is the configured one: nothing to warn about
+  expect(onFiles.stdout + onFiles.stderr).not.toContain('ON THIS HOST ONLY'); // the file store is the configured one: nothing to warn about
 });
 
 it('unknown provider or bad duration: exit 64, naming the known providers', async () => {
   const dir = tempProject(simConfig({ primary: sim.url }));
-  for (const args of [
-    ['breaker', 'trip', 'gpt-9'],
-    ['breaker', 'reset', 'gpt-9'],
-  ]) {
-    const r = await cli(dir, args);
+  const [trip, reset, bad] = await Promise.all([
+    cli(dir, ['breaker', 'trip', 'gpt-9']),
+    cli(dir, ['breaker', 'reset', 'gpt-9']),
+    cli(dir, ['breaker', 'trip', 'deepseek-v3', '--for', 'a while']),
+  ]);
+  for (const r of [trip, reset]) {
     expect(r.exitCode).toBe(64);
     expect(r.stderr).toContain('unknown provider "gpt-9"');
     expect(r.stderr).toContain('deepseek-v3, llama-3.3-70b, qwen-72b');
   }
-  const bad = await cli(dir, ['breaker', 'trip', 'deepseek-v3', '--for', 'a while']);
   expect(bad.exitCode).toBe(64);
   expect(bad.stderr).toContain('--for');
   expect(readLog(dir)).toEqual([]);

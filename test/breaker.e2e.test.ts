@@ -10,8 +10,8 @@ const sim = useSimulator();
 
 it('trips after the threshold, skips with zero requests, probes once after the cooldown, re-trips, then closes', async () => {
   const dir = tempProject(simConfig({ primary: sim.url }));
-  const run = (now: string) =>
-    runCli(['generate', 'threads', '--json', '--force'], { cwd: dir, env: { LUCY_OPS_NOW: now } });
+  const run = (now: string, job = 'threads') =>
+    runCli(['generate', job, '--json', '--force'], { cwd: dir, env: { LUCY_OPS_NOW: now } });
   const primaryRequests = () => sim.counts()['deepseek-v3'] ?? 0;
   sim.setScript({ 'deepseek-v3': { kind: 'status', status: 503 }, '*': { kind: 'ok' } });
   sim.resetCounts();
@@ -25,9 +25,10 @@ it('trips after the threshold, skips with zero requests, probes once after the c
     expect.objectContaining({ provider: 'deepseek-v3' }),
   ]);
 
-  // 14:01 and 14:04 — new processes skip the primary without a request
-  for (const now of ['2026-04-19T14:01:00Z', '2026-04-19T14:04:00Z']) {
-    const r = await run(now);
+  // 14:01 and 14:04 — new processes skip the primary without a request (side by side, on two
+  // jobs so neither waits for the other's slot lock: a skip changes no breaker)
+  const skips = [run('2026-04-19T14:01:00Z', 'blog'), run('2026-04-19T14:04:00Z', 'stories')];
+  for (const r of await Promise.all(skips)) {
     expect(r.json.attempts[0]).toMatchObject({ provider: 'deepseek-v3', outcome: 'skipped-open' });
     expect(r.json).toMatchObject({ provider: 'llama-3.3-70b', degraded: true });
   }
