@@ -53,4 +53,53 @@ describe('printable: the one sanitizer for text from outside', () => {
     expect(printable(text, '?')).toBe(text);
     expect(hasUnprintable(text)).toBe(false);
   });
+
+  it('keeps an emoji whole: VS15/VS16 after a pictograph, VS16 in a keycap, joiners between pictographs', () => {
+    const emoji = [
+      '\u2764\ufe0f', // ❤️ heart, emoji style
+      '\u263a\ufe0e', // ☺︎ text style
+      '\u00a9\ufe0f', // ©️
+      '\u{1f3f3}\ufe0f', // 🏳️
+      '1\ufe0f\u20e3', // 1️⃣
+      '#\ufe0f\u20e3', // #️⃣
+      '*\ufe0f\u20e3', // *️⃣
+      '\u{1f469}\u200d\u{1f4bb}', // 👩‍💻
+      '\u{1f468}\u200d\u{1f469}\u200d\u{1f467}', // 👨‍👩‍👧
+      '\u{1f3f3}\ufe0f\u200d\u{1f308}', // 🏳️‍🌈
+      '\u{1f9d1}\u{1f3fd}\u200d\u{1f4bb}', // 🧑🏽‍💻, with a skin tone
+      '\u2764\ufe0f\u200d\u{1f525}', // ❤️‍🔥
+      '\u{1f441}\ufe0f\u200d\u{1f5e8}\ufe0f', // 👁️‍🗨️
+    ];
+    for (const e of emoji) {
+      const text = `deploy ${e} done${e}`;
+      expect(printable(text, '?'), [...e].map(hex).join(' ')).toBe(text);
+      expect(printable(text, ' ')).toBe(text);
+      expect(hasUnprintable(text), [...e].map(hex).join(' ')).toBe(false);
+    }
+  });
+
+  it('still replaces a selector or joiner that is not inside an emoji, and whatever hides beside a kept one', () => {
+    const cases: Array<[string, string]> = [
+      ['e\ufe0f', 'e?'], // a selector on a letter hides inside the word
+      ['ok\ufe0e', 'ok?'],
+      ['1\ufe0f', '1?'], // a digit's selector without the keycap mark
+      ['a\ufe0f\u20e3', 'a?\u20e3'],
+      ['\ufe0fstart', '?start'],
+      ['\u2764\ufe0f\ufe0f', '\u2764\ufe0f?'], // one selector per pictograph
+      ['a\u200d\u{1f525}', 'a?\u{1f525}'], // a joiner beside a letter
+      ['\u{1f525}\u200db', '\u{1f525}?b'],
+      ['\u{1f525}\u200d', '\u{1f525}?'],
+      ['\u{1f525}\u202e\u200d\u{1f525}', '\u{1f525}?\u{1f525}'], // bidi override before a joiner
+      ['\u{1f525}\u200d\u200b\u{1f525}', '\u{1f525}?\u{1f525}'], // zero-width space after one
+      ['\u2764\ufe0f\u202egnp.exe', '\u2764\ufe0f?gnp.exe'], // a kept selector, then an override
+      ['\u2764\u200b\ufe0f', '\u2764?'], // the selector no longer follows its pictograph
+      // a flag of tag characters: the tags are neutralised, the black flag stays
+      ['\u{1f3f4}\u{e0067}\u{e0062}\u{e0065}\u{e006e}\u{e0067}\u{e007f}', '\u{1f3f4}?'],
+    ];
+    for (const [text, shown] of cases) {
+      expect(printable(text, '?'), [...text].map(hex).join(' ')).toBe(shown);
+      expect(hasUnprintable(text), [...text].map(hex).join(' ')).toBe(true);
+    }
+    expect(printable('x\u200d\ufe0f\u202ey', ' ')).toBe('x y');
+  });
 });
