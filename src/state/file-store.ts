@@ -5,7 +5,7 @@
  *   file in the same folder, fsync, rename over state.json (writeFileAtomic). A reader or a kill -9 sees either the
  *   old file or the new one, never half of one; no update is lost.
  * - get/list read without a lock (rename makes every read a whole file).
- * - tryLock: one file per name under stateDir/locks/ (see file-lock.ts for liveness).
+ * - tryLock: one file per name under stateDir/locks/ (see file-lock-holder.ts for liveness).
  * - A state.json that is not valid JSON (edited by hand) is moved aside to
  *   state.json.corrupt-<time>, the store starts empty, and a warning is reported.
  * File I/O is synchronous: the file is small, and the lock's hold time (not the event loop) is
@@ -19,7 +19,9 @@ import { ReadOnlyStoreError } from './read-only.js';
 import { stateDirError, unreadableError } from './state-dir-error.js';
 import { errorCode } from '../files/error-code.js';
 import { removeAbandonedTemps, writeFileAtomic } from '../files/atomic-write.js';
-import { acquireFileLock, describeHolder, HeldFileLock, tryAcquireFileLock } from './file-lock.js';
+import { acquireFileLock, tryAcquireFileLock } from './file-lock.js';
+import { describeHolder } from './file-lock-holder.js';
+import type { HeldFileLock } from './held-file-lock.js';
 import type { LockHandle, StateStore, UpdateOptions } from './types.js';
 
 export const STATE_FILE = 'state.json';

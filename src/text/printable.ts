@@ -35,7 +35,7 @@ const VS16 = 0xfe0f;
 const ZWJ = 0x200d;
 const KEYCAP = 0x20e3;
 /** A run that may hold a character kept inside an emoji. */
-const MAY_KEEP = /[\u200d\ufe0e\ufe0f]/;
+const MAY_KEEP = /\u200d|\ufe0e|\ufe0f/;
 const PICTOGRAPH = /^\p{Extended_Pictographic}$/u;
 const SKIN_TONE = /^\p{Emoji_Modifier}$/u;
 const KEYCAP_BASE = /^[0-9#*]$/;
