@@ -49,6 +49,9 @@ function* referenceJudge(job: JobSchedule, ledger: SlotLedger): Generator<Judged
       const key = ledger.keyOf(slot.getTime());
       const packed = book?.slots.get(key) ?? 0;
       if (slot.getTime() < judgingFrom && packed === 0) continue;
+      // out of the config then (the watchdog saw it taken out, and later put back): only slots records name
+      const out = ledger.jobsSeen.periodsOut(job.name);
+      if (packed === 0 && out.some((p) => slot.getTime() > p.afterMs && slot.getTime() < p.untilMs)) continue;
       const running = counter(packed, STARTS) > counter(packed, ENDS);
       const servedOn = book?.elsewhere.get(key);
       if (counter(packed, OKS) > 0 || servedOn !== undefined) {
@@ -291,6 +294,27 @@ describe('the batched walk gives the slot-by-slot report exactly', () => {
               ...messyRuns(job, change, until, seed++, job.schedule === '* * * * *' ? '*/7 * * * *' : '*/20 * * * *'),
             );
           }
+          // the watchdog saw some jobs taken out of the config, and put most of them back
+          const watchdog = (at: number, fields: Record<string, unknown>): LogRecord => ({
+            ts: iso(at),
+            level: 'info',
+            event: 'jobs.seen',
+            job: 'watchdog',
+            runId: `w${at}`,
+            scheduledFor: iso(at),
+            trigger: 'cron',
+            jobs: [],
+            ...fields,
+          });
+          const names = jobs.map((j) => j.name);
+          records.push(watchdog(since + 3 * H, { jobs: names, seed: true }));
+          records.push(
+            watchdog(night - 5 * H, {
+              removed: [names[2], names[3], names[6]],
+              lastSeen: { [names[2]]: iso(night - 9 * H), [names[3]]: iso(night - 6 * H) },
+            }),
+          );
+          records.push(watchdog(night + 2 * H, { jobs: [names[2], names[3]] }));
           records.sort((a, b) => a.ts.localeCompare(b.ts));
           const window = { since: new Date(since), until: new Date(until) };
           const ledger = await buildLedger(jobs, window, records, { now: new Date(until - H) });

@@ -6,7 +6,7 @@
  * report lists.
  */
 import { addTally, causeCounts, formatCause, preferAttempts, type CauseCount, type CauseTally } from './cause.js';
-import { failedCauses, judgingStart, scheduledSlotBatches, scheduleTimeline, unservedStatus } from './judging.js';
+import { failedCauses, JudgingRule, scheduledSlotBatches, scheduleTimeline, unservedStatus } from './judging.js';
 import type { JudgingBasis } from './judging.js';
 import {
   counter,
@@ -84,6 +84,8 @@ export interface JobSummary {
   judgedFrom: string;
   /** Why then: `job` its first record, `log` the first record of any job (it has none), `window` no records at all. */
   judgedBy: JudgingBasis;
+  /** Periods out of the config in the window: slots between that no record names are not judged (null: open). */
+  outOfConfig: Array<{ after: string; until: string | null }>;
   /** The schedules it ran on, as its run.start records say (`from` null: since before any record). */
   schedules: Array<{ from: string | null; schedule: string; tz: string }>;
 }
@@ -111,7 +113,8 @@ export function walkJob(
   found: GapFindings,
   timeline?: TimelineBuilder,
 ): JobSummary {
-  const start = judgingStart(job, ledger);
+  const rule = new JudgingRule(job, ledger);
+  const start = rule.start;
   const walk = new GapWalk(job.name, ledger, found, timeline, {
     job: job.name,
     slots: 0,
@@ -124,6 +127,7 @@ export function walkJob(
     servedElsewhere: 0,
     judgedFrom: new Date(start.fromMs).toISOString(),
     judgedBy: start.basis,
+    outOfConfig: rule.outOfConfigIn(ledger),
     schedules: scheduleTimeline(job, ledger).map((m) => ({
       from: Number.isFinite(m.fromMs) ? new Date(m.fromMs).toISOString() : null,
       schedule: m.schedule,
@@ -139,8 +143,8 @@ export function walkJob(
       const ms = times[i];
       const key = ledger.keyOf(ms);
       const packed = book === undefined ? 0 : (book.slots.get(key) ?? 0);
-      // before lucy-ops began, only a slot it wrote about is its to judge
-      if (ms < start.fromMs && packed === 0) continue;
+      // before lucy-ops began, or while the job was out of the config, only a slot it wrote about is judged
+      if (packed === 0 && !rule.owes(ms)) continue;
       if (book !== undefined) {
         // another host served it (this host's run skipped it as served there): served, by no run here
         const servedOn = book.elsewhere.size > 0 ? book.elsewhere.get(key) : undefined;

@@ -16,7 +16,7 @@ import {
   type LateSlot,
 } from './gap-walk.js';
 import { mergeIncidents, type Incident } from './incidents.js';
-import { failedCauses, judgingStart, scheduledSlotBatches, unservedStatus } from './judging.js';
+import { failedCauses, JudgingRule, scheduledSlotBatches, unservedStatus } from './judging.js';
 import { scanIntoLedger, type ScanOptions } from './parallel-scan.js';
 import { TimelineBuilder, timelineStep, type Timeline } from './timeline.js';
 import { counter, OKS, SlotLedger, type JobSchedule, type LedgerOptions, type Window } from './ledger.js';
@@ -68,14 +68,14 @@ export function* judgeSlots(job: JobSchedule, ledger: SlotLedger): Generator<Jud
   const book = ledger.jobs.get(job.name);
   // measured from the clock, not the window's end: a window that ended long ago has nothing pending
   const pendingFrom = ledger.nowMs - (job.graceMs ?? 0);
-  const judgingFrom = judgingStart(job, ledger).fromMs;
+  const rule = new JudgingRule(job, ledger);
   for (const batch of scheduledSlotBatches(job, ledger)) {
     for (let i = 0; i < batch.length; i++) {
       const ms = batch.times[i];
       const key = ledger.keyOf(ms);
       const packed = book?.slots.get(key) ?? 0;
-      // before lucy-ops began, only a slot it wrote about is its to judge
-      if (ms < judgingFrom && packed === 0) continue;
+      // before lucy-ops began, or while the job was out of the config, only a slot it wrote about is judged
+      if (packed === 0 && !rule.owes(ms)) continue;
       const slot = new Date(ms);
       // another host served it (this host's run skipped it as served there): served, by no run here
       const servedOn = book !== undefined && book.elsewhere.size > 0 ? book.elsewhere.get(key) : undefined;
@@ -168,12 +168,12 @@ export async function analyzeLogs(
     SharedServed &
     ScanOptions & {
       timelineColumns?: number;
-      /** Called once the logs are read, before any slot is judged (the watchdog notes new job names). */
-      beforeJudging?: (ledger: SlotLedger, stats: ReadStats) => void;
+      /** Called once the logs are read, before any slot is judged (the watchdog notes the config's job names). */
+      beforeJudging?: (ledger: SlotLedger, stats: ReadStats) => unknown;
     } = {},
 ): Promise<GapReport> {
   const { ledger, stats } = await readLedger(jobs, window, sources, opts);
-  opts.beforeJudging?.(ledger, stats);
+  await opts.beforeJudging?.(ledger, stats);
   const timeline =
     opts.timelineColumns === undefined
       ? undefined

@@ -107,3 +107,102 @@ describe('jobs.seen: a job added to the config is judged from when the watchdog 
     expect([a.jobsSeen.any, a.jobsSeen.addedAt('never')]).toEqual([true, undefined]);
   });
 });
+
+describe('jobs.seen: a job taken out of the config and put back is not judged while it was out', () => {
+  const out = (hhmm: string, names: string[], lastSeen?: Record<string, string>): LogRecord => ({
+    ...seen(hhmm, []),
+    removed: names,
+    ...(lastSeen ? { lastSeen } : {}),
+  });
+  const back = (hhmm: string, names: string[], from?: Record<string, string>): LogRecord => ({
+    ...seen(hhmm, names),
+    ...(from ? { back: from } : {}),
+  });
+  // blog ran 10:00 and 11:00, was taken out (seen at 11:30), put back (seen at 13:30), ran 14:00 on
+  const gone = [...blogRuns.slice(0, 4), ...blogRuns.slice(8)];
+  const cycle = [
+    seen('09:30', ['blog', 'fresh'], true),
+    out('11:30', ['blog'], { blog: T('11:00') }),
+    back('13:30', ['blog']),
+  ];
+
+  it('skips the slots after its last record until the watchdog saw it back, in gaps, backfill and status alike', async () => {
+    const ledger = await buildLedger([blog], WINDOW, [...gone, ...cycle], NOW);
+    const report = findGaps([blog], ledger);
+    expect(report.jobs[0]).toMatchObject({
+      missing: 0,
+      served: 4,
+      outOfConfig: [{ after: T('11:00'), until: T('13:30') }],
+    });
+    expect(report.gaps).toEqual([]);
+    expect(unservedSlots([blog], ledger)).toEqual([]);
+    const { jobs } = await jobStatuses([blog], WINDOW, [...gone, ...cycle]);
+    expect(jobs[0]).toMatchObject({ failuresInARow: 0, lastGap: null });
+    // without the watchdog's notes the same log has two missing slots: the rule is what hides them
+    const blind = await buildLedger([blog], WINDOW, gone, NOW);
+    expect(unservedSlots([blog], blind).map((s) => s.slot)).toEqual([T('12:00'), T('13:00')]);
+  });
+
+  it('judges the slots after it is back, and those records name while it was out', async () => {
+    // back at 13:30, its 14:00 run missing; a run that failed at 12:00 was lucy-ops at work
+    const failed12: LogRecord = { ...served('12:00')[1], outcome: 'failed' };
+    const ledger = await buildLedger(
+      [blog],
+      WINDOW,
+      [...blogRuns.slice(0, 4), failed12, ...blogRuns.slice(10), ...cycle],
+      NOW,
+    );
+    expect(unservedSlots([blog], ledger).map((s) => `${s.slot.slice(11, 16)} ${s.status}`)).toEqual([
+      '12:00 failed',
+      '14:00 missing',
+    ]);
+  });
+
+  it('a job never taken out is judged as before; one still out is not judged at all after its last record', async () => {
+    const records = [...blogRuns.slice(0, 4), ...cycle];
+    const ledger = await buildLedger([blog, fresh], WINDOW, records, NOW);
+    expect(findGaps([fresh], ledger).jobs[0]).toMatchObject({ judgedBy: 'log', missing: 6, outOfConfig: [] });
+    const still = await buildLedger([blog], WINDOW, records.slice(0, -1), NOW);
+    expect(findGaps([blog], still).jobs[0]).toMatchObject({
+      missing: 0,
+      outOfConfig: [{ after: T('11:00'), until: null }],
+    });
+  });
+
+  it('the period starts at the later of its last record and its last naming; a naming back alone gives it too', () => {
+    const notes = new JobsSeen();
+    // no lastSeen: from the last record naming it (12:30), not the seed
+    for (const r of [seen('09:30', ['a'], true), back('12:30', ['a']), out('13:30', ['a']), out('14:00', ['a'])])
+      notes.note(r);
+    expect(notes.periodsOut('a')).toEqual([{ afterMs: Date.parse(T('12:30')), untilMs: Infinity }]);
+    expect([notes.unseen(['a', 'b']), notes.gone(['b'])]).toEqual([['a', 'b'], []]);
+    // a lastSeen before that naming does not reach back past it
+    notes.note(out('13:30', ['c'], { c: T('10:00') }));
+    notes.note(back('12:45', ['c']));
+    notes.note(back('15:00', ['c']));
+    expect(notes.periodsOut('c')).toEqual([{ afterMs: Date.parse(T('12:45')), untilMs: Date.parse(T('15:00')) }]);
+    expect(notes.gone(['b'])).toEqual(['c']);
+    // the removal rotated away (or older than status reads): the naming that put it back says when it left
+    const tail = new JobsSeen();
+    tail.note(back('15:00', ['d'], { d: T('11:00') }));
+    expect(tail.periodsOut('d')).toEqual([{ afterMs: Date.parse(T('11:00')), untilMs: Date.parse(T('15:00')) }]);
+    // a seed removes nothing; broken times and names are passed over
+    tail.note({ ...seen('09:00', ['e'], true), removed: ['e'] });
+    tail.note(out('15:30', ['f', 7 as unknown as string], { f: 'garbled' }));
+    expect([tail.periodsOut('e'), tail.periodsOut('f')]).toEqual([
+      [],
+      [{ afterMs: Date.parse(T('15:30')), untilMs: Infinity }],
+    ]);
+  });
+
+  it('ranges read apart and merged say what one reading says, in either order', async () => {
+    const one = await buildLedger([blog], WINDOW, [...gone, ...cycle], NOW);
+    const a = await buildLedger([blog], WINDOW, [...gone, cycle[2]], { ...NOW, presize: false });
+    const b = await buildLedger([blog], WINDOW, cycle.slice(0, 2), NOW);
+    mergeLedger(a, snapshotLedger(b));
+    expect(findGaps([blog], a).jobs).toEqual(findGaps([blog], one).jobs);
+    expect(a.jobsSeen.periodsOut('blog')).toEqual([
+      { afterMs: Date.parse(T('11:00')), untilMs: Date.parse(T('13:30')) },
+    ]);
+  });
+});

@@ -1,23 +1,46 @@
 /**
- * When each job name was first seen in the config, as the watchdog (`postmortem gaps
- * --fail-on-gap`) records it in the log: one `jobs.seen` record naming the config's job names no
- * earlier `jobs.seen` named. The first such record in a log (`seed: true`, written when the log had
- * none) names the jobs that were there before anyone looked: it moves no judging start, so a job
- * whose crontab line was never installed is still caught. A later record names jobs added since:
- * a job without records of its own is judged from then, not from the log's first record (which
- * would call every slot before it existed missing). The log is the record, so a `touch` of the
- * config moves nothing, and every host and restart reads the same thing.
+ * When each job name was in the config, as the watchdog (`postmortem gaps --fail-on-gap`) records
+ * it in the log: `jobs.seen` records naming the config's jobs that no earlier record named, or that
+ * an earlier record saw taken out (`jobs`), and the jobs named before that are no longer in the
+ * config (`removed`). The first such record in a log (`seed: true`, written when the log had none)
+ * names the jobs that were there before anyone looked: it moves no judging start, so a job whose
+ * crontab line was never installed is still caught. A later record names jobs added since: a job
+ * without records of its own is judged from then, not from the log's first record (which would
+ * call every slot before it existed missing). A job seen taken out is not judged from the last
+ * time the records show it in the config until a record names it again (periodsOut). The log is
+ * the record, so a `touch` of the config moves nothing, and every host and restart reads the same.
  */
 import type { LogRecord } from '../log/types.js';
 import { PLAUSIBLE_FROM_MS } from './earliest.js';
 
 export const JOBS_SEEN_EVENT = 'jobs.seen';
 
+/**
+ * One record's word on one name: in the config at `ms` (named in `jobs`; a seed's names from
+ * -Infinity), or seen taken out of it at `ms` (named in `removed`). `fromMs`: for a removal, the
+ * last time its writer saw the job in the config (`lastSeen`); for a naming, the start of the
+ * period it was out, when the writer knew of one (`back`).
+ */
+export interface NameNote {
+  name: string;
+  ms: number;
+  in: boolean;
+  fromMs?: number;
+}
+
+/** A period a job was out of the config: slots after `afterMs` and before `untilMs` are not owed. */
+export interface OutOfConfig {
+  afterMs: number;
+  /** When a record named it again; Infinity while none has. */
+  untilMs: number;
+}
+
 /** JobsSeen as plain data (a worker thread's share of the log). */
 export interface JobsSeenSnapshot {
   any: boolean;
   added: Array<[string, number]>;
   seeded: string[];
+  notes: NameNote[];
 }
 
 export class JobsSeen {
@@ -27,16 +50,39 @@ export class JobsSeen {
   private readonly added = new Map<string, number>();
   /** Names a seed record named: there from the start. */
   private readonly seeded = new Set<string>();
+  /** Every naming and removal read, in reading order. */
+  private readonly notes: NameNote[] = [];
+  /** Name → its notes in time order (built when first asked for, after reading). */
+  private byName: Map<string, NameNote[]> | undefined;
 
   /** A `jobs.seen` record; anything unusable in it (no list, a bad time) is passed over. */
   note(record: LogRecord): void {
-    const jobs = record.jobs;
-    if (!Array.isArray(jobs)) return;
+    const { jobs, removed } = record;
+    if (!Array.isArray(jobs) && !Array.isArray(removed)) return;
     const ms = Date.parse(record.ts);
     const seed = record.seed === true;
     if (!seed && !(ms >= PLAUSIBLE_FROM_MS)) return;
     this.any = true;
-    for (const name of jobs) if (typeof name === 'string') this.noteName(name, ms, seed);
+    this.byName = undefined;
+    const back = timesByName(record.back);
+    for (const name of Array.isArray(jobs) ? jobs : []) {
+      if (typeof name !== 'string') continue;
+      this.noteName(name, ms, seed);
+      const note: NameNote = { name, ms: seed ? -Infinity : ms, in: true };
+      const from = back.get(name);
+      if (from !== undefined && !seed) note.fromMs = from;
+      this.notes.push(note);
+    }
+    // a seed names what was there before anyone looked: nothing was named before it to be taken out
+    if (seed || !Array.isArray(removed)) return;
+    const lastSeen = timesByName(record.lastSeen);
+    for (const name of removed) {
+      if (typeof name !== 'string') continue;
+      const note: NameNote = { name, ms, in: false };
+      const from = lastSeen.get(name);
+      if (from !== undefined) note.fromMs = from;
+      this.notes.push(note);
+    }
   }
 
   /**
@@ -47,18 +93,59 @@ export class JobsSeen {
     return this.seeded.has(name) ? undefined : this.added.get(name);
   }
 
-  /** Whether any jobs.seen record named it. */
+  /** Whether any jobs.seen record named it as in the config. */
   has(name: string): boolean {
     return this.seeded.has(name) || this.added.has(name);
   }
 
-  /** The names a new record must carry: those of `configured` no record named yet. */
+  /** The names a new record must carry in `jobs`: those of `configured` not in the config by the records. */
   unseen(configured: Iterable<string>): string[] {
-    return [...new Set(configured)].filter((name) => !this.has(name));
+    return [...new Set(configured)].filter((name) => !this.inConfig(name));
+  }
+
+  /** The names a new record must carry in `removed`: in the config by the records, not in `configured`. */
+  gone(configured: Iterable<string>): string[] {
+    const now = new Set(configured);
+    return [...this.notesByName().keys()].filter((name) => !now.has(name) && this.inConfig(name));
+  }
+
+  /** The latest naming of `name` as in the config (ms; -Infinity for a seed's; undefined: none). */
+  lastNamed(name: string): number | undefined {
+    let last: number | undefined;
+    for (const note of this.notesByName().get(name) ?? []) if (note.in) last = note.ms;
+    return last;
+  }
+
+  /**
+   * The periods `name` was out of the config, in time order. Each begins at the last time the
+   * records show it in the config before a record saw it taken out (the removal's `lastSeen`, or
+   * the last record naming it, whichever is later: it was taken out after that, and the watchdog
+   * sees a removal only at its next run) and ends when a record names it again. A naming that says
+   * when its period began (`back`) gives the period even when the removal itself was not read.
+   */
+  periodsOut(name: string): OutOfConfig[] {
+    const periods: OutOfConfig[] = [];
+    let lastIn = -Infinity;
+    let open: number | undefined;
+    for (const note of this.notesByName().get(name) ?? []) {
+      if (!note.in) {
+        if (open !== undefined) continue; // seen out again (a second watchdog): the period goes on
+        const from = Math.max(note.fromMs ?? -Infinity, lastIn);
+        open = Number.isFinite(from) ? Math.min(from, note.ms) : note.ms;
+        continue;
+      }
+      if (open !== undefined) periods.push({ afterMs: open, untilMs: note.ms });
+      else if (note.fromMs !== undefined && Math.max(note.fromMs, lastIn) < note.ms)
+        periods.push({ afterMs: Math.max(note.fromMs, lastIn), untilMs: note.ms });
+      open = undefined;
+      lastIn = Math.max(lastIn, note.ms);
+    }
+    if (open !== undefined) periods.push({ afterMs: open, untilMs: Infinity });
+    return periods;
   }
 
   snapshot(): JobsSeenSnapshot {
-    return { any: this.any, added: [...this.added], seeded: [...this.seeded] };
+    return { any: this.any, added: [...this.added], seeded: [...this.seeded], notes: this.notes };
   }
 
   /** Adds what another reading (a later range of the log) saw: the result does not depend on order. */
@@ -66,10 +153,41 @@ export class JobsSeen {
     this.any ||= other.any;
     for (const [name, ms] of other.added) this.noteName(name, ms, false);
     for (const name of other.seeded) this.seeded.add(name);
+    this.notes.push(...other.notes);
+    this.byName = undefined;
+  }
+
+  /** Whether the latest record that speaks of `name` says it is in the config. */
+  private inConfig(name: string): boolean {
+    return this.notesByName().get(name)?.at(-1)?.in === true;
+  }
+
+  private notesByName(): Map<string, NameNote[]> {
+    if (this.byName) return this.byName;
+    const byName = new Map<string, NameNote[]>();
+    for (const note of this.notes) {
+      let list = byName.get(note.name);
+      if (!list) byName.set(note.name, (list = []));
+      list.push(note);
+    }
+    // in time order; at one instant a removal before a naming (the job is in the config after both)
+    for (const list of byName.values()) list.sort((a, b) => a.ms - b.ms || Number(a.in) - Number(b.in));
+    return (this.byName = byName);
   }
 
   private noteName(name: string, ms: number, seed: boolean): void {
     if (seed) this.seeded.add(name);
     else if (!(this.added.get(name)! <= ms)) this.added.set(name, ms);
   }
+}
+
+/** `{name: ISO}` as name → epoch ms, plausible times only. */
+function timesByName(value: unknown): Map<string, number> {
+  const out = new Map<string, number>();
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return out;
+  for (const [name, text] of Object.entries(value)) {
+    const ms = typeof text === 'string' ? Date.parse(text) : NaN;
+    if (ms >= PLAUSIBLE_FROM_MS) out.set(name, ms);
+  }
+  return out;
 }

@@ -8,12 +8,16 @@
  *    else at the window's start. A job the watchdog saw added to the config (a `jobs.seen` record
  *    that is not the seed: jobs-seen.ts) begins no earlier than then. A slot before that which
  *    records name (a manual or backfill run of it) is judged too.
+ *  - A job the watchdog saw taken out of the config and later put back is not judged while it was
+ *    out (from the last time the records show it in the config until a record names it again):
+ *    only slots records name are judged then, as before judging began.
  *  - A slot is judged by the schedule its job ran on then (each `run.start` names it); slots
  *    before the first record that names one, or of a job none names, by the config's.
  */
 import { SlotBatch } from '../schedule/slot-batch.js';
 import { slotBatchesBetween } from '../schedule/slots.js';
 import { causeKey, CRASHED_REASON, RUN_SOURCE, type CauseTally } from './cause.js';
+import type { OutOfConfig } from './jobs-seen.js';
 import {
   counter,
   ENDS,
@@ -49,6 +53,46 @@ export function judgingStart(job: JobSchedule, ledger: SlotLedger): JudgingStart
   if (added !== undefined && Math.min(added, ledger.nowMs) > before.fromMs)
     return { fromMs: Math.min(added, ledger.nowMs), basis: 'added' };
   return before;
+}
+
+/**
+ * Which slots of one job are owed: the one rule `judgeSlots`, the gap walk and so backfill, status
+ * and the report use. A slot some record names is judged whatever this says (lucy-ops wrote about
+ * it); one no record names is owed only from judging's start on and outside the periods the job
+ * was out of the config.
+ */
+export class JudgingRule {
+  readonly start: JudgingStart;
+  /** The periods the job was out of the config, in time order. */
+  readonly out: readonly OutOfConfig[];
+  private next = 0;
+  private lastMs = -Infinity;
+
+  constructor(job: JobSchedule, ledger: SlotLedger) {
+    this.start = judgingStart(job, ledger);
+    this.out = ledger.jobsSeen.periodsOut(job.name);
+  }
+
+  /** The periods out of the config that reach into the window, as ISO times (`until` null: open). */
+  outOfConfigIn(ledger: SlotLedger): Array<{ after: string; until: string | null }> {
+    return this.out
+      .filter((p) => p.untilMs > ledger.sinceMs && p.afterMs < ledger.untilMs)
+      .map((p) => ({
+        after: new Date(p.afterMs).toISOString(),
+        until: Number.isFinite(p.untilMs) ? new Date(p.untilMs).toISOString() : null,
+      }));
+  }
+
+  /** Whether a slot no record names is owed. Cheapest when asked in time order, as slots are walked. */
+  owes(ms: number): boolean {
+    if (ms < this.start.fromMs) return false;
+    const out = this.out;
+    if (out.length === 0) return true;
+    if (ms < this.lastMs) this.next = 0;
+    this.lastMs = ms;
+    while (this.next < out.length && out[this.next].untilMs <= ms) this.next++;
+    return !(this.next < out.length && ms > out[this.next].afterMs);
+  }
 }
 
 function startWithoutOwnRecords(job: JobSchedule, ledger: SlotLedger): JudgingStart {

@@ -41,7 +41,10 @@ export async function renderGapReport(raw: GapReport, opts: ViewOptions): Promis
         `  ·  ${report.jobs.length} job(s), ${slotsTotal} slot(s)  ·  ${report.linesRead} line(s) read, ${report.skippedLines} skipped`,
       ),
   );
-  out.push(c.dim(judgingLine(report, times)), '');
+  out.push(c.dim(judgingLine(report, times)));
+  const outOfConfig = outOfConfigLine(report, times);
+  if (outOfConfig) out.push(c.dim(outOfConfig));
+  out.push('');
 
   if (report.timeline) {
     const { renderTimeline } = await import('./timeline-view.js');
@@ -161,6 +164,18 @@ export function judgingLine(report: Pick<GapReport, 'since' | 'jobs'>, times: Di
   const each = later.map((j) => `${j.job} from ${times.at(j.judgedFrom, j.job)} (${why[j.judgedBy]})`);
   const rest = report.jobs.length - later.length;
   return `Judged from when lucy-ops began: ${each.join('; ')}${rest > 0 ? `; ${rest} other job(s) from the start of the window` : ''}.`;
+}
+
+/** The periods jobs were out of the config (the watchdog saw them taken out): not judged then. */
+export function outOfConfigLine(report: Pick<GapReport, 'jobs'>, times: DisplayTimes): string | undefined {
+  const each = report.jobs.flatMap((j) =>
+    j.outOfConfig.map(
+      (p) =>
+        `${j.job} after ${times.at(p.after, j.job)} until ${p.until === null ? 'the watchdog sees it back' : times.at(p.until, j.job)}`,
+    ),
+  );
+  if (each.length === 0) return undefined;
+  return `Not judged while out of the config (slots no record names): ${each.join('; ')}.`;
 }
 
 function incidentRow(incident: Incident, c: InstanceType<typeof import('chalk').Chalk>, times: DisplayTimes): string[] {

@@ -69,9 +69,11 @@ is always read; each --log adds to it, as in backfill, so both see the same runs
 Slots are the ones the system cron daemon runs (config \`cron: 'croner'\` for croner's). Judging
 begins at each job's first record in the logs read (a job with none: the first record of any
 job, or when the watchdog first saw it in the config, if later); each slot is judged by the
-schedule its run.start records name for that time. With --fail-on-gap, a job name the log has not
-seen in the config before is written to the log (event jobs.seen) before judging: a job just
-added is judged from then, not from the log's first record. Slots younger
+schedule its run.start records name for that time. With --fail-on-gap, changes to the config's
+job names are written to the log (event jobs.seen) before judging: a job just added is judged
+from then, not from the log's first record; a job taken out and put back is not judged while it
+was out (from its last record before the watchdog saw it gone until the watchdog saw it back;
+--json: jobs[].outOfConfig). Slots younger
 than the grace (measured from now) are pending: not judged, and they neither extend nor end a gap.
 
 Examples:

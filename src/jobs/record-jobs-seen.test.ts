@@ -30,15 +30,21 @@ describe('recordJobsSeen', () => {
     return ledger;
   };
 
-  it('seeds an empty log, then writes only names not seen, once; the ledger judges with it at once', () => {
+  it('seeds an empty log, then writes only names not seen, once; the ledger judges with it at once', async () => {
     const first = ledgerOf();
-    expect(recordJobsSeen(configOf(file, ['blog', 'threads']), first, opts)).toEqual(['blog', 'threads']);
+    expect(await recordJobsSeen(configOf(file, ['blog', 'threads']), first, opts)).toEqual({
+      jobs: ['blog', 'threads'],
+      removed: [],
+    });
     expect(first.jobsSeen.has('blog')).toBe(true);
-    expect(recordJobsSeen(configOf(file, ['blog', 'threads']), ledgerOf(), opts)).toEqual([]);
+    expect(await recordJobsSeen(configOf(file, ['blog', 'threads']), ledgerOf(), opts)).toEqual({
+      jobs: [],
+      removed: [],
+    });
     const later = ledgerOf();
-    expect(recordJobsSeen(configOf(file, ['blog', 'threads', 'fresh']), later, { ...opts, now: NOW + 60_000 })).toEqual(
-      ['fresh'],
-    );
+    expect(
+      (await recordJobsSeen(configOf(file, ['blog', 'threads', 'fresh']), later, { ...opts, now: NOW + 60_000 })).jobs,
+    ).toEqual(['fresh']);
     expect(later.jobsSeen.addedAt('fresh')).toBe(NOW + 60_000);
     expect(lines(file).map((r) => [r.event, r.job, r.jobs, r.seed ?? false])).toEqual([
       ['jobs.seen', 'watchdog', ['blog', 'threads'], true],
@@ -46,15 +52,63 @@ describe('recordJobsSeen', () => {
     ]);
   });
 
-  it('writes nothing when a log was not read to its end, and counts nothing it could not write', () => {
+  it('writes nothing when a log was not read to its end, and counts nothing it could not write', async () => {
     const before = lines(file).length;
-    expect(recordJobsSeen(configOf(file, ['other']), ledgerOf(), { ...opts, complete: false })).toEqual([]);
+    expect(await recordJobsSeen(configOf(file, ['other']), ledgerOf(), { ...opts, complete: false })).toEqual({
+      jobs: [],
+      removed: [],
+    });
     expect(lines(file)).toHaveLength(before);
     // a log path under a regular file cannot be written: the note is not taken into judging
     const blocked = path.join(file, 'cannot/jobs.jsonl');
     const warnings: string[] = [];
     const ledger = new SlotLedger([], WINDOW);
-    const names = recordJobsSeen(configOf(blocked, ['other']), ledger, { ...opts, warn: (m) => warnings.push(m) });
-    expect([names, ledger.jobsSeen.any, warnings.length]).toEqual([[], false, 1]);
+    const note = await recordJobsSeen(configOf(blocked, ['other']), ledger, { ...opts, warn: (m) => warnings.push(m) });
+    expect([note.jobs, ledger.jobsSeen.any, warnings.length]).toEqual([[], false, 1]);
+  });
+
+  it('names a job taken out with its last own record, and names it again with its period out when it is back', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lucy-seen-'));
+    const log = path.join(dir, 'jobs.jsonl');
+    const at = (hhmm: string) => Date.parse(`2026-04-19T${hhmm}:00.000Z`);
+    const run = (job: string, hhmm: string, event: string) =>
+      JSON.stringify({
+        ts: new Date(at(hhmm) + 5000).toISOString(),
+        level: 'info',
+        event,
+        job,
+        runId: `r${hhmm}`,
+        scheduledFor: new Date(at(hhmm)).toISOString(),
+        trigger: 'cron',
+        ...(event === 'run.end' ? { outcome: 'ok' } : {}),
+      });
+    const ledgerAt = (now: number) => {
+      const ledger = new SlotLedger([], { since: new Date(at('10:00')), until: new Date(now) }, { now: new Date(now) });
+      for (const record of lines(log)) ledger.add(record);
+      return ledger;
+    };
+    const write = (config: string[], now: number) =>
+      recordJobsSeen(configOf(log, config), ledgerAt(now), { ...opts, now });
+    await write(['blog', 'gone'], at('10:30'));
+    fs.appendFileSync(
+      log,
+      ['11:00', '12:00'].flatMap((t) => [run('gone', t, 'run.start'), run('gone', t, 'run.end')]).join('\n') + '\n',
+    );
+    // a record dated ahead of the clock says nothing about when it was last in the config
+    fs.appendFileSync(log, run('gone', '23:00', 'run.start') + '\n');
+    expect(await write(['blog'], at('13:30'))).toEqual({ jobs: [], removed: ['gone'] });
+    expect(await write(['blog'], at('14:30'))).toEqual({ jobs: [], removed: [] });
+    expect(await write(['blog', 'gone'], at('15:30'))).toEqual({ jobs: ['gone'], removed: [] });
+    expect(await write(['blog', 'gone'], at('16:30'))).toEqual({ jobs: [], removed: [] });
+    const seen = lines(log).filter((r) => r.event === 'jobs.seen');
+    expect(seen.map((r) => [r.ts.slice(11, 16), r.jobs, r.removed, r.lastSeen, r.back, r.seed])).toEqual([
+      ['10:30', ['blog', 'gone'], undefined, undefined, undefined, true],
+      ['13:30', [], ['gone'], { gone: '2026-04-19T12:00:05.000Z' }, undefined, undefined],
+      ['15:30', ['gone'], undefined, undefined, { gone: '2026-04-19T12:00:05.000Z' }, undefined],
+    ]);
+    // judged with what it wrote: out after its last run until the watchdog saw it back
+    expect(ledgerAt(at('16:30')).jobsSeen.periodsOut('gone')).toEqual([
+      { afterMs: at('12:00') + 5000, untilMs: at('15:30') },
+    ]);
   });
 });

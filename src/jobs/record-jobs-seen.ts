@@ -1,11 +1,14 @@
 /**
- * The watchdog's note of job names new to the config (analysis/jobs-seen.ts says why): after the
- * logs are read and before anything is judged, one `jobs.seen` record naming the config's jobs no
- * earlier record named is appended to the job log, and the judging of this very run counts it.
+ * The watchdog's note of changes to the config's job names (analysis/jobs-seen.ts says why): after
+ * the logs are read and before anything is judged, one `jobs.seen` record is appended to the job
+ * log naming the config's jobs the records do not show in the config (new, or put back after being
+ * taken out) and the jobs they show there that the config no longer has; the judging of this very
+ * run counts it.
  */
 import type { SlotLedger } from '../analysis/ledger.js';
 import { JOBS_SEEN_EVENT } from '../analysis/jobs-seen.js';
 import type { ResolvedConfig } from '../config/types.js';
+import { recentRecords } from '../log/tail.js';
 import type { LogRecord } from '../log/types.js';
 import { JobLog, newRunId } from '../log/writer.js';
 
@@ -17,12 +20,37 @@ export interface JobsSeenOptions {
   warn: (message: string) => void;
 }
 
-/** Appends the record when a name is new; returns the names it carried (none: nothing written). */
-export function recordJobsSeen(config: ResolvedConfig, ledger: SlotLedger, opts: JobsSeenOptions): string[] {
-  if (!opts.complete) return [];
-  const names = ledger.jobsSeen.unseen(Object.keys(config.jobs));
-  if (names.length === 0) return [];
+/** What a record carried (both empty: nothing was written). */
+export interface JobsSeenNote {
+  /** Names new to the config, or back in it. */
+  jobs: string[];
+  /** Names taken out of it. */
+  removed: string[];
+}
+
+/** Appends the record when the config's names changed; returns what it carried. */
+export async function recordJobsSeen(
+  config: ResolvedConfig,
+  ledger: SlotLedger,
+  opts: JobsSeenOptions,
+): Promise<JobsSeenNote> {
+  const none = { jobs: [], removed: [] };
+  if (!opts.complete) return none;
+  const seen = ledger.jobsSeen;
+  const configured = Object.keys(config.jobs);
+  const names = seen.unseen(configured);
+  const removed = seen.gone(configured);
+  if (names.length === 0 && removed.length === 0) return none;
   const at = new Date(opts.now).toISOString();
+  // a name put back: when the period it was out began, so a reader of this record alone (status
+  // reads only the log's end) still knows it
+  const back = Object.fromEntries(
+    names.flatMap((name) => {
+      const open = seen.periodsOut(name).at(-1);
+      return open && !Number.isFinite(open.untilMs) ? [[name, new Date(open.afterMs).toISOString()]] : [];
+    }),
+  );
+  const lastSeen = removed.length > 0 ? await lastRecords(config.log, removed, ledger, opts.now) : {};
   const record: LogRecord = {
     ts: at,
     level: 'info',
@@ -33,7 +61,10 @@ export function recordJobsSeen(config: ResolvedConfig, ledger: SlotLedger, opts:
     trigger: 'cron',
     jobs: names,
     // the log's first: the jobs already there when the watchdog first looked keep their judging start
-    ...(ledger.jobsSeen.any ? {} : { seed: true }),
+    ...(seen.any ? {} : { seed: true }),
+    ...(Object.keys(back).length > 0 ? { back } : {}),
+    ...(removed.length > 0 ? { removed } : {}),
+    ...(Object.keys(lastSeen).length > 0 ? { lastSeen } : {}),
   };
   let written = true;
   const log = new JobLog(config.log, {
@@ -45,7 +76,32 @@ export function recordJobsSeen(config: ResolvedConfig, ledger: SlotLedger, opts:
   log.append(record);
   log.close();
   // judged with it only once the log holds it: a note that was not kept must not hide a job
-  if (!written) return [];
+  if (!written) return none;
   ledger.add(record);
-  return names;
+  return { jobs: names, removed };
+}
+
+/**
+ * Each removed job's last own record in the configured log (ISO), read from the end back to the
+ * window's start (or to the last record naming it in the config, if later): it was in the config
+ * then (a run of a job the config does not have is refused before it writes anything), so it was
+ * taken out after. A job with no record there is left out: its last naming bounds the period.
+ */
+async function lastRecords(
+  logPath: string,
+  names: string[],
+  ledger: SlotLedger,
+  nowMs: number,
+): Promise<Record<string, string>> {
+  const wanted = new Set(names);
+  const named = Math.min(...names.map((name) => ledger.jobsSeen.lastNamed(name) ?? -Infinity));
+  const last = new Map<string, number>();
+  const stats = { lines: 0, skippedLines: 0, startedAt: 0, bytes: 0 };
+  for await (const record of recentRecords(logPath, Math.max(ledger.sinceMs, named), stats)) {
+    if (!wanted.has(record.job)) continue;
+    const ms = Date.parse(record.ts);
+    // a record dated ahead of the clock says nothing about now
+    if (ms <= nowMs && !(last.get(record.job)! >= ms)) last.set(record.job, ms);
+  }
+  return Object.fromEntries([...last].map(([name, ms]) => [name, new Date(ms).toISOString()]));
 }

@@ -1,0 +1,94 @@
+/**
+ * A job taken out of the config and put back later, through the built CLI: the watchdog
+ * (`postmortem gaps --fail-on-gap`) notes the removal in the log (`jobs.seen` with `removed` and
+ * the job's last record) and the return (`jobs` with `back`), so the slots from while it was out
+ * neither page nor get planned by backfill; its slots after it is back are judged, and a job that
+ * was never taken out is judged as always. gaps, backfill, status and the report judge alike.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readLog, runCli, tempProject } from './helpers/cli.js';
+
+const PROVIDERS = [{ name: 'p1', baseUrl: 'http://127.0.0.1:9/v1', model: 'm' }];
+const hourly = { schedule: '0 * * * *', command: ['node', '-e', '0'] };
+const T = (hhmm: string) => `2026-04-19T${hhmm}:00.000Z`;
+const SINCE = '2026-04-19T09:00Z';
+
+describe('a job taken out of the config and put back is not judged while it was out', () => {
+  it('no page and no backfill for the gone period; slots after it is back are judged; other jobs as always', async () => {
+    const dir = tempProject({ log: 'logs/jobs.jsonl', providers: PROVIDERS, jobs: { sm: hourly, gone: hourly } });
+    const file = path.join(dir, 'lucy-ops.config.json');
+    const full = JSON.parse(fs.readFileSync(file, 'utf8'));
+    const setJobs = (names: string[]) =>
+      fs.writeFileSync(
+        file,
+        JSON.stringify({ ...full, jobs: Object.fromEntries(names.map((name) => [name, full.jobs[name]])) }),
+      );
+    const cli = (now: string, args: string[]) => runCli(args, { cwd: dir, env: { LUCY_OPS_NOW: now } });
+    const cron = async (job: string, hhmm: string) =>
+      expect((await cli(T(hhmm), ['run', job, '--json'])).exitCode).toBe(0);
+    const watchdog = (hhmm: string) =>
+      cli(T(hhmm), ['postmortem', 'gaps', '--json', '--since', SINCE, '--fail-on-gap']);
+    const gapsOf = (r: any) => r.json.gaps.map((g: any) => `${g.job} ${g.start.slice(11, 16)} ${g.missing}`);
+    const seen = () => readLog(dir).filter((r) => r.event === 'jobs.seen');
+
+    for (const hhmm of ['10:00', '11:00']) {
+      await cron('sm', hhmm);
+      await cron('gone', hhmm);
+    }
+    expect((await watchdog('11:30')).exitCode).toBe(0); // the seed names both
+
+    // `gone` leaves the config (and the crontab); sm's 12:00 run is lost
+    setJobs(['sm']);
+    const out = await watchdog('12:30');
+    expect(gapsOf(out)).toEqual(['sm 12:00 1']);
+    expect(out.json.jobs.map((j: any) => j.job)).toEqual(['sm']);
+    const removal = seen()[1];
+    expect(removal).toMatchObject({ ts: T('12:30'), jobs: [], removed: ['gone'] });
+    // the job's last own record in the log: it was taken out after that
+    expect(removal.lastSeen.gone.slice(0, 16)).toBe('2026-04-19T11:00');
+    await cron('sm', '13:00');
+    expect((await watchdog('13:30')).exitCode).toBe(1); // sm's 12:00 gap still there
+    expect(seen()).toHaveLength(2);
+
+    // put back at 13:40; its crontab line too late for 14:00
+    setJobs(['sm', 'gone']);
+    await cron('sm', '14:00');
+    // before the watchdog has seen it back, backfill plans none of its slots since it left
+    const early = await cli(T('14:10'), ['backfill', '--dry-run', '--json', '--since', SINCE]);
+    expect(early.json.slots.map((s: any) => `${s.job} ${s.slot.slice(11, 16)}`)).toEqual(['sm 12:00']);
+
+    const back = await watchdog('14:30');
+    expect(gapsOf(back)).toEqual(['sm 12:00 1']); // no page for gone's 12:00, 13:00, 14:00
+    expect(seen()[2]).toMatchObject({ ts: T('14:30'), jobs: ['gone'], back: { gone: removal.lastSeen.gone } });
+    const gone = (r: any) => r.json.jobs.find((j: any) => j.job === 'gone');
+    expect(gone(back)).toMatchObject({
+      judgedBy: 'job',
+      missing: 0,
+      served: 2,
+      outOfConfig: [{ after: removal.lastSeen.gone, until: T('14:30') }],
+    });
+    expect(back.json.jobs.find((j: any) => j.job === 'sm')).toMatchObject({ outOfConfig: [], missing: 1, served: 4 });
+    const plan = await cli(T('14:30'), ['backfill', '--dry-run', '--json', '--since', SINCE]);
+    expect(plan.json.slots.map((s: any) => `${s.job} ${s.slot.slice(11, 16)}`)).toEqual(['sm 12:00']);
+
+    // back, its 15:00 slot passes with no run: judged, paged, planned, shown
+    await cron('sm', '15:00');
+    const later = await watchdog('15:30');
+    expect(later.exitCode).toBe(1);
+    expect(gapsOf(later)).toEqual(['sm 12:00 1', 'gone 15:00 1']);
+    const plan2 = await cli(T('15:30'), ['backfill', '--dry-run', '--json', '--since', SINCE]);
+    expect(plan2.json.slots.map((s: any) => `${s.job} ${s.slot.slice(11, 16)}`)).toEqual(['sm 12:00', 'gone 15:00']);
+    const status = await cli(T('15:30'), ['status', '--json', '--job', 'gone']);
+    expect(status.json.jobs[0]).toMatchObject({ last: { slot: T('15:00'), outcome: 'missing' }, failuresInARow: 1 });
+    const report = await cli(T('15:30'), ['postmortem', 'report', '--json', '--since', SINCE]);
+    expect(report.json.affected.map((a: any) => `${a.job} ${a.slot.slice(11, 16)} ${a.outcome}`)).toEqual([
+      'sm 12:00 missing',
+      'gone 15:00 missing',
+    ]);
+    const human = await cli(T('15:30'), ['postmortem', 'gaps', '--since', SINCE]);
+    expect(human.stdout).toContain('Not judged while out of the config (slots no record names): gone after 11:00');
+    expect(human.stdout).toContain('until 14:30Z');
+  }, 90_000);
+});
