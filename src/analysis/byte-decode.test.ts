@@ -178,4 +178,56 @@ describe('decodeGapBytes', () => {
     ])
       expect(decode(line), line).toEqual([undefined]);
   });
+
+  it('reads each line of a piece alone: searches that run on into later lines never decide an earlier one', () => {
+    // lines read in order from one shared text, as the reader hands them over
+    const head = (event: string, n: number, slot = '2028-02-29T23:00:00.000Z') =>
+      `{"ts":"2028-02-29T23:59:59.999Z","level":"info","event":"${event}","job":"job-${n % 40}","runId":"r${n}","scheduledFor":"${slot}","trigger":"cron"`;
+    const lines: string[] = [];
+    const want: Array<unknown[]> = [];
+    const slot = Date.parse('2028-02-29T23:00:00.000Z');
+    const ts = Date.parse('2028-02-29T23:59:59.999Z');
+    for (let n = 0; n < 400; n++) {
+      const kind = n % 9;
+      if (kind === 0 || kind === 1 || kind === 2) {
+        // a run of failed attempts, then an ok one; a look-alike key; a foreign shape
+        const outcome = kind === 2 ? '"outcome":"ok"' : '"outcome":"failed"';
+        lines.push(head('attempt.end', n) + `,"provider":"a","model":"m",${outcome},"ms":5}`);
+        want.push(kind === 2 ? [true] : [undefined]);
+      } else if (kind === 3) {
+        lines.push(head('attempt.end', n) + ',"provider":"a","myoutcome":"ok","outcome":"failed","ms":5}');
+        want.push([undefined]);
+      } else if (kind === 4) {
+        // a common key written again: only this line goes to the full parse
+        lines.push(head('run.end', n) + ',"outcome":"ok","durationMs":5,"job":"other"}');
+        want.push([undefined]);
+      } else if (kind === 5) {
+        lines.push(head('run.end', n) + ',"outcome":"ok","provider":"a","degraded":true,"durationMs":5}');
+        want.push([undefined]);
+      } else if (kind === 6) {
+        lines.push(head('run.end', n) + ',"outcome":"ok","provider":"a","degraded":false,"durationMs":5}');
+        want.push([true, ['served', `job-${n % 40}`, slot, ts, 5, 'cron', runIdHash(`r${n}`)]]);
+      } else {
+        // run.starts naming many schedules (more than are remembered) and zones
+        const schedule = `*/${(n % 37) + 1} * * * *`;
+        const tz = n % 2 ? 'UTC' : 'Europe/Berlin';
+        lines.push(head('run.start', n) + `,"schedule":"${schedule}","tz":"${tz}","lateMs":1}`);
+        want.push([true, ['start', `job-${n % 40}`, slot, ts, 'cron', schedule, tz]]);
+      }
+    }
+    const text = lines.join('\n') + '\n';
+    const bytes = Buffer.from(text, 'latin1');
+    const seen: unknown[][] = [];
+    const sink: GapByteSink = {
+      runStartedAt: (...args) => seen.push(['start', ...args]),
+      runServedAt: (...args) => seen.push(['served', ...args]),
+    };
+    let start = 0;
+    lines.forEach((line, i) => {
+      seen.length = 0;
+      const got = [decodeGapBytes(bytes, text, start, start + line.length, sink), ...seen];
+      expect(got, line).toEqual(want[i]);
+      start += line.length + 1;
+    });
+  });
 });

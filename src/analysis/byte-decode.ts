@@ -7,7 +7,7 @@
  * before: the results never depend on this shortcut (the tests compare both paths).
  */
 
-import { at, bytesOf, digits, isoMs, ISO_LENGTH, quote } from './byte-scan.js';
+import { atView, bytesOf, digits, isoMs, ISO_LENGTH, quote, viewOf } from './byte-scan.js';
 import { runIdHashBytes } from './serve-ids.js';
 
 /** Where byte-decoded lines go (SlotLedger implements it): times as epoch ms. */
@@ -38,9 +38,8 @@ const TZ_KEY = bytesOf('","tz":"');
 const OUTCOME_OK = bytesOf(',"outcome":"ok"');
 const DURATION_KEY = bytesOf(',"durationMs":');
 const CRON = bytesOf('cron');
-const OK_OUTCOME = '"outcome":"ok"';
-
-const DEGRADED = '"degraded":true';
+/** `{"ts":"` + a time + `","level":"`: where every JobLog line's level begins. */
+const LEVEL_AT = TS_KEY.length + ISO_LENGTH + LEVEL_KEY.length;
 
 /**
  * Feed the line `text[start, end)` (the same characters as `b[start, end)`) to `sink`: true when
@@ -54,26 +53,44 @@ export function decodeGapBytes(
   sink: GapByteSink,
 ): true | undefined {
   const last = end - 1;
-  if (b[last] !== 125 /* } */ || !at(b, start, TS_KEY, last)) return undefined;
-  const tsAt = start + TS_KEY.length;
-  if (!at(b, tsAt + ISO_LENGTH, LEVEL_KEY, last)) return undefined;
-  const levelEnd = quote(b, tsAt + ISO_LENGTH + LEVEL_KEY.length, last);
-  if (levelEnd < 0 || !at(b, levelEnd, EVENT_KEY, last)) return undefined;
+  const view = viewOf(b);
+  if (
+    b[last] !== 125 /* } */ ||
+    !atView(view, start, TS_KEY, last) ||
+    !atView(view, start + TS_KEY.length + ISO_LENGTH, LEVEL_KEY, last)
+  )
+    return undefined;
+  const levelEnd = quote(b, start + LEVEL_AT, last);
+  if (levelEnd < 0 || !atView(view, levelEnd, EVENT_KEY, last)) return undefined;
   const eventAt = levelEnd + EVENT_KEY.length;
-
-  let fieldsAt: number;
-  if (at(b, eventAt, ATTEMPT_END, last)) {
+  if (atView(view, eventAt, ATTEMPT_END, last)) {
     // Only failed attempts matter (for the cause); in a flat record this text cannot sit inside a
     // string value (its quotes would be escaped there). Its time is not needed: only its shape.
-    return b[tsAt + ISO_LENGTH - 1] === 90 /* Z */ && text.slice(eventAt, last).includes(OK_OUTCOME) ? true : undefined;
-  } else if (at(b, eventAt, RUN_START, last)) {
-    fieldsAt = eventAt + RUN_START.length - 1;
-  } else if (at(b, eventAt, RUN_END, last)) {
-    fieldsAt = eventAt + RUN_END.length - 1;
-  } else return undefined;
-  const tsMs = isoMs(b, tsAt, last);
-  if (Number.isNaN(tsMs) || !at(b, fieldsAt, JOB_KEY, last)) return undefined;
+    return b[start + TS_KEY.length + ISO_LENGTH - 1] === 90 /* Z */ &&
+      okOutcomeIn(text, eventAt + ATTEMPT_END.length, last)
+      ? true
+      : undefined;
+  }
+  if (atView(view, eventAt, RUN_START, last))
+    return runLine(b, view, text, start, eventAt + RUN_START.length - 1, last, true, sink);
+  if (atView(view, eventAt, RUN_END, last))
+    return runLine(b, view, text, start, eventAt + RUN_END.length - 1, last, false, sink);
+  return undefined;
+}
 
+/** A run.start (`isStart`) or run.end line from its fields after the event (`fieldsAt`: `,"job":"`). */
+function runLine(
+  b: Buffer,
+  view: DataView,
+  text: string,
+  start: number,
+  fieldsAt: number,
+  last: number,
+  isStart: boolean,
+  sink: GapByteSink,
+): true | undefined {
+  const tsMs = isoMs(b, start + TS_KEY.length, last);
+  if (Number.isNaN(tsMs) || !atView(view, fieldsAt, JOB_KEY, last)) return undefined;
   const jobAt = fieldsAt + JOB_KEY.length;
   let hash = 0;
   let jobEnd = jobAt;
@@ -83,54 +100,109 @@ export function decodeGapBytes(
     if (c === 92 /* \ */) return undefined;
     hash = (Math.imul(hash, 31) + c) | 0;
   }
-  if (!at(b, jobEnd, RUN_ID_KEY, last)) return undefined;
+  if (!atView(view, jobEnd, RUN_ID_KEY, last)) return undefined;
   const runIdEnd = quote(b, jobEnd + RUN_ID_KEY.length, last);
-  if (runIdEnd < 0 || !at(b, runIdEnd, SLOT_KEY, last)) return undefined;
+  if (runIdEnd < 0 || !atView(view, runIdEnd, SLOT_KEY, last)) return undefined;
   const slotAt = runIdEnd + SLOT_KEY.length;
   const slotMs = isoMs(b, slotAt, last);
-  if (Number.isNaN(slotMs) || !at(b, slotAt + ISO_LENGTH, TRIGGER_KEY, last)) return undefined;
+  if (Number.isNaN(slotMs) || !atView(view, slotAt + ISO_LENGTH, TRIGGER_KEY, last)) return undefined;
   const triggerAt = slotAt + ISO_LENGTH + TRIGGER_KEY.length;
   const triggerEnd = quote(b, triggerAt, last);
   if (triggerEnd < 0) return undefined;
   const restAt = triggerEnd + 1;
   if (b[restAt] !== 44 /* , */ && b[restAt] !== 125 /* } */) return undefined;
-  // a key JobLog writes once, written again later in the line: JSON.parse takes the last one, so
-  // only the full parse may read such a line (a crafted log must not tell two stories)
-  if (REPEATED_KEY.test(text.slice(restAt, last))) return undefined;
-  const trigger =
-    triggerEnd - triggerAt === CRON.length && at(b, triggerAt, CRON, last) ? 'cron' : text.slice(triggerAt, triggerEnd);
-  const job = jobName(b, text, jobAt, jobEnd, hash);
 
-  if (fieldsAt === eventAt + RUN_START.length - 1) {
+  if (isStart) {
+    // a key JobLog writes once, written again later in the line: JSON.parse takes the last one, so
+    // only the full parse may read such a line (a crafted log must not tell two stories)
+    if (foundInLine(START_REST, text, restAt, last)) return undefined;
     // JobLog writes the job's schedule and tz next (older records have neither)
     let schedule: string | undefined;
     let tz: string | undefined;
-    if (at(b, restAt, SCHEDULE_KEY, last)) {
+    if (atView(view, restAt, SCHEDULE_KEY, last)) {
       const scheduleAt = restAt + SCHEDULE_KEY.length;
       const scheduleEnd = quote(b, scheduleAt, last);
-      if (scheduleEnd < 0 || !at(b, scheduleEnd, TZ_KEY, last)) return undefined;
+      if (scheduleEnd < 0 || !atView(view, scheduleEnd, TZ_KEY, last)) return undefined;
       const tzAt = scheduleEnd + TZ_KEY.length;
       const tzEnd = quote(b, tzAt, last);
       if (tzEnd < 0) return undefined;
-      schedule = text.slice(scheduleAt, scheduleEnd);
-      tz = text.slice(tzAt, tzEnd);
-      if (schedule.includes('\\') || tz.includes('\\')) return undefined;
+      schedule = known(schedules, b, text, scheduleAt, scheduleEnd);
+      tz = known(zones, b, text, tzAt, tzEnd);
     }
-    sink.runStartedAt(job, slotMs, tsMs, trigger, schedule, tz);
+    sink.runStartedAt(
+      jobName(b, text, jobAt, jobEnd, hash),
+      slotMs,
+      tsMs,
+      triggerOf(b, view, text, triggerAt, triggerEnd, last),
+      schedule,
+      tz,
+    );
     return true;
   }
   // run.end as JobLog writes it: outcome first after the common fields, durationMs last (only
-  // then are both surely top-level); served by a fallback (rare) is left to the full parse
-  if (!at(b, restAt, OUTCOME_OK, last)) return undefined;
-  const after = b[restAt + OUTCOME_OK.length];
+  // then are both surely top-level); served by a fallback (rare) is left to the full parse, as is
+  // a common key written again
+  if (!atView(view, restAt, OUTCOME_OK, last)) return undefined;
+  const afterAt = restAt + OUTCOME_OK.length;
+  const after = b[afterAt];
   if (after !== 44 /* , */ && after !== 125 /* } */) return undefined;
-  const durationMs = trailingNumber(b, text, restAt, last);
-  if (durationMs === undefined || text.slice(restAt, last).includes(DEGRADED)) return undefined;
+  if (foundInLine(END_REST, text, afterAt, last)) return undefined;
+  const durationMs = trailingNumber(b, view, text, afterAt, last);
+  if (durationMs === undefined) return undefined;
   // the run's id, for a skip elsewhere that names it (an escaped or non-ASCII id: the full parse)
   const runHash = runIdHashBytes(b, jobEnd + RUN_ID_KEY.length, runIdEnd);
   if (runHash === undefined) return undefined;
-  sink.runServedAt(job, slotMs, tsMs, durationMs, trigger, runHash);
+  sink.runServedAt(
+    jobName(b, text, jobAt, jobEnd, hash),
+    slotMs,
+    tsMs,
+    durationMs,
+    triggerOf(b, view, text, triggerAt, triggerEnd, last),
+    runHash,
+  );
   return true;
+}
+
+function triggerOf(b: Buffer, view: DataView, text: string, at: number, end: number, last: number): string {
+  return end - at === CRON.length && atView(view, at, CRON, last) ? 'cron' : text.slice(at, end);
+}
+
+/**
+ * After a run.start's common fields: any of them again (with `outcome`, which a run.start does not
+ * have). After a run.end's `,"outcome":"ok"`: any of them again, or `"degraded":true`. In a flat
+ * record these texts cannot sit inside a string value (their quotes would be escaped there).
+ */
+const START_REST = /"(?:ts|event|job|runId|scheduledFor|trigger|outcome)":/g;
+const END_REST = /"(?:ts|event|job|runId|scheduledFor|trigger|outcome)":|"degraded":true/g;
+
+/**
+ * Whether `re` matches in `text[from, last)`, without a string for the line: the search may run on
+ * into the next line (its `"ts":` stops it there), and a match that ends after `last` is past the
+ * line's closing brace, so in a later line (no pattern holds a `}` or a newline).
+ */
+function foundInLine(re: RegExp, text: string, from: number, last: number): boolean {
+  re.lastIndex = from;
+  return re.test(text) && re.lastIndex <= last;
+}
+
+/**
+ * Whether `"outcome":"ok"` is in `text[from, last)`. The search runs on past the line to the next
+ * match, which is remembered: the lines before it need no search of their own (a long run of
+ * failed attempts is searched once, not once per line).
+ */
+// (searched without its first quote: quotes are everywhere, so a search for one stops at each)
+const OK_OUTCOME = 'outcome":"ok"';
+let okText = '';
+let okFrom = 0;
+let okAt = -1;
+function okOutcomeIn(text: string, from: number, last: number): boolean {
+  if (text !== okText || from < okFrom || (okAt >= 0 && okAt < from)) {
+    okText = text;
+    okFrom = from;
+    okAt = text.indexOf(OK_OUTCOME, from);
+  }
+  // the quote before it is in the line too: the pattern begins one character after `from` at least
+  return okAt > from && okAt + OK_OUTCOME.length <= last && text.charCodeAt(okAt - 1) === 34; /* " */
 }
 
 // Job names by a hash of their bytes (checked byte by byte): a log names few jobs, over and over.
@@ -149,8 +221,29 @@ function jobName(b: Buffer, text: string, from: number, to: number, hash: number
   return name;
 }
 
+// Schedules and time zones as run.start lines name them: few, over and over. The last few of each,
+// checked byte by byte, so such a line makes no string for them.
+const schedules: string[] = [];
+const zones: string[] = [];
+const KNOWN_TEXTS = 32;
+function known(texts: string[], b: Buffer, text: string, from: number, to: number): string {
+  const n = to - from;
+  for (let k = 0; k < texts.length; k++) {
+    const t = texts[k];
+    if (t.length !== n) continue;
+    let i = 0;
+    while (i < n && t.charCodeAt(i) === b[from + i]) i++;
+    if (i === n) return t;
+  }
+  // a flat copy: a slice would keep the whole chunk of the log alive
+  const copy = Buffer.from(text.slice(from, to), 'latin1').toString('latin1');
+  if (texts.length >= KNOWN_TEXTS) texts.pop();
+  texts.unshift(copy);
+  return copy;
+}
+
 /** The number in `,"durationMs":<number>}` ending at `last` (the closing brace), read backwards. */
-function trailingNumber(b: Buffer, text: string, notBefore: number, last: number): number | undefined {
+function trailingNumber(b: Buffer, view: DataView, text: string, notBefore: number, last: number): number | undefined {
   let from = last;
   let whole = true; // digits only: read here; anything else: Number() decides
   while (from > notBefore) {
@@ -161,7 +254,11 @@ function trailingNumber(b: Buffer, text: string, notBefore: number, last: number
       from--;
     } else break;
   }
-  if (from === last || from - DURATION_KEY.length < notBefore || !at(b, from - DURATION_KEY.length, DURATION_KEY, last))
+  if (
+    from === last ||
+    from - DURATION_KEY.length < notBefore ||
+    !atView(view, from - DURATION_KEY.length, DURATION_KEY, last)
+  )
     return undefined;
   if (whole && last - from <= 15) return digits(b, from, last - from);
   const n = Number(text.slice(from, last));
@@ -170,6 +267,6 @@ function trailingNumber(b: Buffer, text: string, notBefore: number, last: number
 
 /**
  * The common fields and a run.end's outcome: each may appear once, before `restAt` (outcome at it).
- * Tested on the text after `restAt`; a match sends the line to the full parse (quick-decode.ts too).
+ * Tested on the text after `restAt`; a match sends the line to the full parse (quick-decode.ts).
  */
 export const REPEATED_KEY = /"(?:ts|event|job|runId|scheduledFor|trigger)":|(?<!^,)"outcome":/;

@@ -26,9 +26,13 @@ export function bytesOf(text: string): Key {
 
 /** Whether `b` holds `key` at `pos`, ending before `last`. */
 export function at(b: Buffer, pos: number, key: Key, last: number): boolean {
+  return atView(viewOf(b), pos, key, last);
+}
+
+/** `at` on the view of `b` (viewOf): hot callers fetch it once a line. */
+export function atView(view: DataView, pos: number, key: Key, last: number): boolean {
   const n = key.length;
   if (pos + n > last) return false;
-  const view = viewOf(b);
   const words = key.words;
   const tail = words.length - 1;
   for (let i = 0; i < tail; i++) if (view.getUint32(pos + 4 * i, true) !== words[i]) return false;
@@ -38,7 +42,8 @@ export function at(b: Buffer, pos: number, key: Key, last: number): boolean {
 // One DataView per piece of the log, made when its first line is read.
 let viewBytes: Buffer | undefined;
 let view = new DataView(new ArrayBuffer(0));
-function viewOf(b: Buffer): DataView {
+/** A DataView of `b`'s bytes (offsets as in `b`), the same one while `b` is. */
+export function viewOf(b: Buffer): DataView {
   if (b !== viewBytes) {
     viewBytes = b;
     view = new DataView(b.buffer as ArrayBuffer, b.byteOffset, b.length);

@@ -346,10 +346,17 @@ export class SlotLedger {
   private noteSchedule(jobName: string, fromMs: number, schedule: string, tz: string): void {
     const job = this.jobs.get(jobName);
     if (!job) return;
-    const key = `${schedule}\u0000${tz}`;
-    if (key === job.lastMarkKey) return;
+    // (nearly every run.start names the schedule already in force: compared without a new string)
+    const last = job.lastMarkKey;
+    if (
+      last.length === schedule.length + 1 + tz.length &&
+      last.startsWith(schedule) &&
+      last.charCodeAt(schedule.length) === 0 &&
+      last.endsWith(tz)
+    )
+      return;
     if (!Number.isFinite(fromMs)) return;
-    job.lastMarkKey = key;
+    job.lastMarkKey = `${schedule}\u0000${tz}`;
     job.marks.push({ fromMs, schedule, tz });
   }
 
