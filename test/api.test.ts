@@ -45,7 +45,7 @@ describe('complete', () => {
       attempts: [{ provider: 'deepseek-v3', outcome: 'ok' }],
     });
     expect(r.content).toContain('deepseek-v3');
-    // a call's records go out in one write, two event-loop turns after the call
+    // a call's records are held for a few milliseconds, then go out in one write
     const logged = () => readLog(dir).filter((l) => l.job === 'chat-route');
     await until('the run.end record', () => logged().some((l) => l.event === 'run.end'));
     const runs = logged();
@@ -102,13 +102,14 @@ describe('complete', () => {
 });
 
 describe('the job log at exit', () => {
-  // a process that ends straight after its call (process.exit, an uncaught exception) still logs it whole
+  // a process that ends straight after its call (process.exit, an uncaught exception, nothing
+  // left to do while the records wait for their write) still logs it whole
   it.each([
-    ['process.exit()', 'process.exit(0);', 0],
-    ['an uncaught exception', "setImmediate(() => { throw new Error('boom'); });", 1],
-  ])('keeps every record of a call when the process ends by %s', async (_how, end, exitCode) => {
+    ['process.exit()', 'process.exit(0);', 0, 'exit-call'],
+    ['running out of work', '', 0, 'exit-idle'],
+    ['an uncaught exception', "setImmediate(() => { throw new Error('boom'); });", 1, 'exit-throw'],
+  ])('keeps every record of a call when the process ends by %s', async (_how, end, exitCode, job) => {
     sim.setScript({ '*': { kind: 'ok' } });
-    const job = `exit-${exitCode}`;
     const script = `
       import { createChain } from ${JSON.stringify(pathToFileURL(path.join(ROOT, 'dist/index.js')).href)};
       const chain = await createChain(${JSON.stringify(path.join(dir, 'lucy-ops.config.json'))}, { job: ${JSON.stringify(job)} });

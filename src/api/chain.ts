@@ -14,7 +14,8 @@ import type { ChainResult } from '../engine/types.js';
 import { openJobContext, type JobContext } from '../jobs/context.js';
 import type { ChatRequest } from '../providers/types.js';
 import { RecentReads } from '../state/recent-reads.js';
-import { AfterRunQueue, DeferredLog, startCallRecord, type CallRecord } from './run-log.js';
+import { DeferredLog } from '../log/deferred.js';
+import { AfterRunQueue, startCallRecord, type CallRecord } from './run-log.js';
 import { openChainStream, type ChainStream } from './stream.js';
 
 export interface CreateChainOptions {
@@ -51,6 +52,21 @@ export interface Chain {
   close(): Promise<void>;
 }
 
+/** Options only lucy-ops' own callers set. */
+export interface InternalChainOptions extends CreateChainOptions {
+  /**
+   * How long a call's records are held before they are appended (with every other record held
+   * meanwhile) in one write; 0 (serve's): two event-loop turns. See DeferredLog.
+   */
+  logWindowMs?: number;
+}
+
+/**
+ * The library's window: calls made one after another share a write, and a process killed by a
+ * signal it does not handle loses at most this much of its records (docs/library.md).
+ */
+export const LIBRARY_LOG_WINDOW_MS = 10;
+
 /** Call options only `serve` uses. */
 export interface InternalCallOptions extends CallOptions {
   /** A controller made for this call alone, instead of `signal`: abort it to cancel (see Engine's RunOptions.controller). */
@@ -81,7 +97,7 @@ export type ChainConfigInput = UserConfig | ResolvedConfig | string | undefined;
 
 export async function createChainInternals(
   input: ChainConfigInput,
-  opts: CreateChainOptions = {},
+  opts: InternalChainOptions = {},
 ): Promise<ChainInternals> {
   const config = await resolveInput(input);
   const env = opts.env ?? process.env;
@@ -100,8 +116,8 @@ export async function createChainInternals(
   const streamingChain = config.providers.map((p) => ({ ...p, stream: true }));
   let closed = false;
   const hooks = new AfterRunQueue(defaultJob);
-  // a call's records go out in one write, two event-loop turns later (see DeferredLog)
-  const deferred = logging ? new DeferredLog(context.log) : undefined;
+  // a call's records go out in one write, later, with those of the calls around it (see DeferredLog)
+  const deferred = logging ? new DeferredLog(context.log, { windowMs: opts.logWindowMs }) : undefined;
   // Calls come many a second here: breaker reads may reuse one up to BREAKER_READ_MAX_AGE_MS old
   // (this process's own breaker changes are seen at once; see state/recent-reads.ts).
   const engineStore = new RecentReads(context.store, { maxAgeMs: BREAKER_READ_MAX_AGE_MS });

@@ -7,6 +7,6 @@ import type { Chain, ChainConfigInput, CreateChainOptions } from './chain.js';
 
 /** Opens a failover chain over the config's providers; see docs/library.md. */
 export async function createChain(config?: ChainConfigInput, options: CreateChainOptions = {}): Promise<Chain> {
-  const { createChainInternals } = await import('./chain.js');
-  return createChainInternals(config, options);
+  const { createChainInternals, LIBRARY_LOG_WINDOW_MS } = await import('./chain.js');
+  return createChainInternals(config, { ...options, logWindowMs: LIBRARY_LOG_WINDOW_MS });
 }

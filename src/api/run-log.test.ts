@@ -13,7 +13,8 @@ import type { ChainResult } from '../engine/types.js';
 import type { JobContext } from '../jobs/context.js';
 import { JobLog } from '../log/writer.js';
 import type { StateStore } from '../state/types.js';
-import { AfterRunQueue, DeferredLog, outcomeOf, startCallRecord } from './run-log.js';
+import { DeferredLog } from '../log/deferred.js';
+import { AfterRunQueue, outcomeOf, startCallRecord } from './run-log.js';
 
 /** An in-memory store that counts reads and updates per key (the alert hook touches `alert:<job>`). */
 function countingStore(): StateStore & { updates: Map<string, number> } {

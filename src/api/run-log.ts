@@ -11,7 +11,8 @@ import type { ChainResult } from '../engine/types.js';
 import type { JobContext } from '../jobs/context.js';
 import { logEngineEvent } from '../jobs/run-slot.js';
 import type { RunHandle, WorkResult } from '../jobs/types.js';
-import { newRunId, type JobLog, type LogInput, type RecordSink, type RunRecord } from '../log/writer.js';
+import type { DeferredLog } from '../log/deferred.js';
+import { newRunId, type RecordSink } from '../log/writer.js';
 
 /** How a call ended, for the log, metrics and the HTTP status. */
 export type CallOutcome = 'ok' | 'unavailable' | 'deadline' | 'interrupted' | 'too-large' | 'aborted' | 'error';
@@ -74,55 +75,6 @@ export class AfterRunQueue {
   async drain(): Promise<void> {
     await Promise.allSettled([...this.pending]);
   }
-}
-
-/**
- * Holds records for two turns of the event loop, then appends them in one write, in order: a call
- * sends its upstream request (and `serve` its answer) first, and the log lines while it waits, so
- * a call's run.start, attempts and run.end (and the next call's run.start) share one write. Two
- * turns, not one: undici writes a request on a reused keep-alive connection only in a check phase
- * (it yields a turn first, to notice a server that closed the connection), so a flush queued
- * before the upstream call with a single setImmediate ran first and put a log write (a syscall,
- * 50-100 µs on a busy host) in front of every request.
- *
- * What is held is written at process exit too ('exit' runs on process.exit() and on an uncaught
- * exception): only a process killed by a signal it does not handle (SIGKILL, an unhandled SIGTERM)
- * loses records, those of its last two event-loop turns.
- */
-export class DeferredLog {
-  private queued: Array<LogInput | RunRecord> = [];
-  private scheduled = false;
-  constructor(private readonly log: Pick<JobLog, 'appendAll'>) {
-    liveLogs.add(this);
-    if (liveLogs.size === 1) process.on('exit', flushLiveLogs);
-  }
-
-  append(record: LogInput | RunRecord): void {
-    this.queued.push(record);
-    if (this.scheduled) return;
-    this.scheduled = true;
-    setImmediate(() => setImmediate(() => this.flush()));
-  }
-
-  flush(): void {
-    this.scheduled = false;
-    const records = this.queued;
-    this.queued = [];
-    this.log.appendAll(records);
-  }
-
-  /** Writes what is held and stops watching for process exit (the chain closes). */
-  close(): void {
-    this.flush();
-    liveLogs.delete(this);
-    if (liveLogs.size === 0) process.off('exit', flushLiveLogs);
-  }
-}
-
-/** Every open DeferredLog: one 'exit' listener for all of them (a chain per request is allowed). */
-const liveLogs = new Set<DeferredLog>();
-function flushLiveLogs(): void {
-  for (const log of liveLogs) log.flush();
 }
 
 export interface CallRecordOptions {
