@@ -49,7 +49,7 @@ const LAYERS = [
   { name: 'Logic', members: ['engine', 'analysis'] },
   { name: 'Parts', members: ['providers', 'state', 'log', 'schedule', 'config', 'files', 'text', 'init'] },
   { name: 'Tools', members: ['sim'], alone: true },
-  { name: 'Base', members: ['clock.ts', 'exit-codes.ts', 'time.ts'] },
+  { name: 'Base', members: ['abort-like.ts', 'clock.ts', 'exit-codes.ts', 'time.ts'] },
 ];
 
 /**

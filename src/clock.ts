@@ -2,6 +2,7 @@
  * The clock. `LUCY_OPS_NOW=<ISO>` pins the start of this process to that instant; time then flows
  * from there, so durations stay real while slots and breaker windows follow the override.
  */
+import type { AbortLike } from './abort-like.js';
 import { ExitCode } from './exit-codes.js';
 
 export interface Clock {
@@ -38,7 +39,7 @@ export class ManualClock implements Clock {
 }
 
 /** Sleeps that the engine uses; injectable so tests and the drill need not wait. */
-export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
+export type Sleep = (ms: number, signal?: AbortLike) => Promise<void>;
 
 export const realSleep: Sleep = (ms, signal) =>
   new Promise((resolve, reject) => {

@@ -11,6 +11,7 @@
  * store.update so that exactly one caller across all processes wins the half-open trial. Paths
  * that change nothing (closed, open and cooling down) only read the store: no lock, no write.
  */
+import type { AbortLike } from '../abort-like.js';
 import type { Clock } from '../clock.js';
 import type { StateStore } from '../state/types.js';
 
@@ -188,7 +189,7 @@ export class Breakers {
    * Ask before calling a provider; see decideAcquire. Exactly one caller wins a due trial.
    * `signal` (here and below): stop waiting for the store's lock when it aborts (the run's deadline).
    */
-  async acquire(provider: string, signal?: AbortSignal): Promise<AcquireResult> {
+  async acquire(provider: string, signal?: AbortLike): Promise<AcquireResult> {
     const key = breakerKey(provider);
     const seen = decideAcquire(toRecord(await this.store.get(key)), this.clock.now(), this.policy);
     if (!seen.change) return seen.result;
@@ -207,13 +208,13 @@ export class Breakers {
     return { ...result, transition: { provider, from: change.from, to: change.to } };
   }
 
-  async recordSuccess(provider: string, signal?: AbortSignal): Promise<Transition | undefined> {
+  async recordSuccess(provider: string, signal?: AbortLike): Promise<Transition | undefined> {
     // Fast path: a healthy provider's success changes nothing, so it takes no lock and writes nothing.
     if (!decideSuccess(toRecord(await this.store.get(breakerKey(provider))))) return undefined;
     return this.apply(provider, (record) => decideSuccess(record), signal);
   }
 
-  async recordFailure(provider: string, errorType: string, signal?: AbortSignal): Promise<Transition | undefined> {
+  async recordFailure(provider: string, errorType: string, signal?: AbortLike): Promise<Transition | undefined> {
     return this.apply(provider, (record) => decideFailure(record, errorType, this.clock.now(), this.policy), signal);
   }
 
@@ -268,7 +269,7 @@ export class Breakers {
   private async apply(
     provider: string,
     decide: (record: BreakerRecord) => (Change & { always?: boolean }) | undefined,
-    signal?: AbortSignal,
+    signal?: AbortLike,
   ): Promise<Transition | undefined> {
     let change: (Change & { always?: boolean }) | undefined;
     await this.store.update<unknown>(

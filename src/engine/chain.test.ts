@@ -5,6 +5,7 @@
  * when a fake attempt or a backoff wait says so, so every figure below is exact. The same paths
  * over real HTTP against the simulator are covered end to end in test/*.e2e.test.ts.
  */
+import type { AbortLike } from '../abort-like.js';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { memoryStore } from '../../test/helpers/memory-store.js';
 import { ManualClock, type Sleep } from '../clock.js';
@@ -59,7 +60,7 @@ function passer(clock: ManualClock) {
  */
 function fakeClient(script: Record<string, Step[]>, pass: (ms: number) => void, start: number) {
   const calls: Call[] = [];
-  const cut = (signal: AbortSignal | undefined, name: string) =>
+  const cut = (signal: AbortLike | undefined, name: string) =>
     new ProviderError(isDeadlineReason(signal?.reason) ? 'deadline' : 'aborted', `${name} attempt cut short`);
   const client: ProviderClient = {
     async complete(p: ResolvedProvider, _request: ChatRequest, opts: CallOptions = {}) {

@@ -2,6 +2,7 @@
  * Typed errors of a chain run. Each carries every attempt, so the cause is never lost, a stable
  * `code` to switch on (messages may change; codes do not) and the CLI exit code it maps to.
  */
+import type { AbortLike } from '../abort-like.js';
 import { ExitCode } from '../exit-codes.js';
 import type { Attempt } from './types.js';
 
@@ -81,7 +82,7 @@ export class RunAbortedError extends EngineError {
 }
 
 /** The words of an abort signal's reason, when it gave any (not the DOM's generic AbortError). */
-export function abortReasonText(signal: AbortSignal): string | undefined {
+export function abortReasonText(signal: AbortLike): string | undefined {
   const reason: unknown = signal.reason;
   if (reason instanceof Error && reason.name !== 'AbortError' && reason.message) return reason.message;
   return typeof reason === 'string' && reason ? reason : undefined;

@@ -6,6 +6,7 @@
  * request's abort signal fires and the body in flight is destroyed, so a read blocked on a
  * trickling socket returns at once. dispose() clears every timer and listener.
  */
+import type { AbortLike } from '../abort-like.js';
 import { EventEmitter } from 'node:events';
 import { MAX_TIMER_MS } from '../time.js';
 import { isDeadlineReason } from './errors.js';
@@ -61,7 +62,7 @@ export class AttemptGuard {
     private readonly providerName: string,
     private readonly timeoutMs: number,
     idleTimeoutMs: number,
-    private readonly callerSignal?: AbortSignal,
+    private readonly callerSignal?: AbortLike,
   ) {
     this.idleMs = Math.min(idleTimeoutMs, MAX_TIMER_MS);
     if (callerSignal?.aborted) {

@@ -3,6 +3,7 @@
  * close its pooled connections. Retries, failover and the breaker live in the engine, which reads
  * the thrown `ProviderError.errorType` (src/engine/classify.ts), so every client throws those.
  */
+import type { AbortLike } from '../abort-like.js';
 import type { ResolvedProvider } from '../config/types.js';
 import type { ChatRequest, CompletionResult } from './types.js';
 
@@ -10,7 +11,7 @@ export interface CallOptions {
   /** Resolved by the caller from apiKeyEnv. Never appears in an error message. */
   apiKey?: string;
   /** The run's deadline / caller abort: a DeadlineReason reason → 'deadline', anything else → 'aborted'. */
-  signal?: AbortSignal;
+  signal?: AbortLike;
   /** Sent as `x-lucy-sim-now` (only under the LUCY_OPS_NOW clock override, for the simulator). */
   simNow?: string;
   /**

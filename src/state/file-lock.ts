@@ -7,6 +7,7 @@
  * File operations are synchronous on purpose: each is a few microseconds on a tiny file, and the
  * time a lock is held (thread-pool round trips under load) bounds how many processes can share it.
  */
+import type { AbortLike } from '../abort-like.js';
 import { randomBytes } from 'node:crypto';
 import { realSleep } from '../clock.js';
 import { inspectHolder } from './file-lock-holder.js';
@@ -42,7 +43,7 @@ export async function tryAcquireFileLock(
  */
 export async function acquireFileLock(
   path: string,
-  options: FileLockOptions & { waitMs: number; signal?: AbortSignal },
+  options: FileLockOptions & { waitMs: number; signal?: AbortLike },
 ): Promise<HeldFileLock> {
   const giveUpAt = Date.now() + options.waitMs;
   const { signal } = options;

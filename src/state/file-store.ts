@@ -11,6 +11,7 @@
  * File I/O is synchronous: the file is small, and the lock's hold time (not the event loop) is
  * what limits 50 processes sharing it; thread-pool round trips would multiply it under load.
  */
+import type { AbortLike } from '../abort-like.js';
 import { createHash } from 'node:crypto';
 import { readFileSync, renameSync, statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
@@ -145,7 +146,7 @@ export class FileStore implements StateStore {
   private async updateLocked<T>(
     key: string,
     fn: (current: T | undefined) => T | undefined,
-    signal?: AbortSignal,
+    signal?: AbortLike,
   ): Promise<T | undefined> {
     const lock = await acquireFileLock(this.lockPath, { staleMs: this.staleMs, waitMs: this.lockWaitMs, signal }).catch(
       (err: unknown) => {

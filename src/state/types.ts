@@ -3,6 +3,8 @@
  * Two implementations: file (in stateDir, default) and Redis (state.redis). Both must give the
  * same semantics; the contract tests in src/state/store-contract.ts run against each.
  */
+import type { AbortLike } from '../abort-like.js';
+
 export interface StateStore {
   readonly kind: 'file' | 'redis';
   /** Human description for `breaker status` (e.g. the state dir, or the redis host without credentials). */
@@ -53,7 +55,7 @@ export interface ServedEntry {
 }
 
 export interface UpdateOptions {
-  signal?: AbortSignal;
+  signal?: AbortLike;
 }
 
 export interface LockHandle {
