@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli, tempProject } from './helpers/cli.js';
+import { writeRecords } from './helpers/log-lines.js';
 
 const PROVIDERS = [{ name: 'deepseek-v3', baseUrl: 'http://127.0.0.1:9/v1', model: 'm' }];
 const NOW = '2026-12-07T10:10:00Z';
@@ -34,11 +35,7 @@ function fleet(): { dir: string; logA: string } {
     providers: PROVIDERS,
     jobs: { threads: { schedule: '*/15 * * * *', tz: 'UTC', kind: 'thread', outDir: 'out', prompt: 'x' } },
   });
-  const write = (file: string, records: Rec[]) => {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    records.sort((a, b) => String(a.ts).localeCompare(String(b.ts)));
-    fs.writeFileSync(file, records.map((r) => JSON.stringify(r) + '\n').join(''));
-  };
+  const write = writeRecords;
   const logA = path.join(dir, 'a', 'jobs.jsonl');
   write(logA, [...ok('09:00', 'a0900'), ...ok('09:30', 'a0930'), ...ok('09:45', 'a0945'), ...ok('10:00', 'a1000')]);
   write(path.join(dir, 'logs', 'jobs.jsonl'), [
@@ -88,6 +85,8 @@ describe('a slot skipped as served elsewhere and then served here', () => {
       outcome: 'ok',
       provider: null,
       servedOn: 'host-a',
+      // host A's log is not read here: only B's skip says so
+      unverified: true,
     });
   });
 });
@@ -99,7 +98,12 @@ describe('the report of that fleet host', () => {
     const window = ['--since', '2026-12-07T09:00:00Z', '--job', 'threads'];
     const report = await cli(['postmortem', 'report', '--json', ...window]);
     expect(report.json.doubles).toEqual([{ job: 'threads', slot: slot('09:00'), runs: 2 }]);
-    expect(report.json.jobs[0].cells[0]).toEqual({ slot: slot('09:00'), outcome: 'served', servedOn: 'host-a' });
+    expect(report.json.jobs[0].cells[0]).toEqual({
+      slot: slot('09:00'),
+      outcome: 'served',
+      servedOn: 'host-a',
+      unverified: true,
+    });
     // as gaps has it: 09:15 alone is missing, served again at 09:30
     expect(report.json.incidents[0]).toMatchObject({ start: slot('09:15'), end: slot('09:30'), slots: 1, missing: 1 });
     expect(report.json.headline).toMatchObject({ filled: 0, missing: 1 });

@@ -33,6 +33,7 @@ interface Judged {
   causes?: CauseTally;
   degradedBy?: string;
   servedOn?: string;
+  unverified?: true;
 }
 
 /** Every slot one at a time, judged as the analysis has always judged them. */
@@ -58,7 +59,10 @@ function* referenceJudge(job: JobSchedule, ledger: SlotLedger): Generator<Judged
         const degradedBy = book?.degraded.get(key);
         const judged: Judged =
           degradedBy === undefined ? { slot, status: 'served' } : { slot, status: 'served', degradedBy };
-        if (servedOn !== undefined) judged.servedOn = servedOn;
+        if (servedOn !== undefined) {
+          judged.servedOn = servedOn;
+          if (servedByRunNotRead(book!, key, counter(packed, OKS)) && !book!.vouched.has(key)) judged.unverified = true;
+        }
         yield judged;
       } else if (slot.getTime() > pendingFrom && (running || counter(packed, FAILS) === 0)) {
         yield { slot, status: 'pending' };
@@ -79,6 +83,7 @@ function referenceFindings(jobs: readonly JobSchedule[], ledger: SlotLedger, tim
   const gaps: unknown[] = [];
   const degraded: Array<{ start: string; job: string }> = [];
   const doubles: unknown[] = [];
+  const elsewhere: unknown[] = [];
   const late: Array<{ slot: string; job: string }> = [];
   const counts: Array<Record<string, number>> = [];
   for (const job of jobs) {
@@ -92,6 +97,7 @@ function referenceFindings(jobs: readonly JobSchedule[], ledger: SlotLedger, tim
       doubled: 0,
       degraded: 0,
       servedElsewhere: 0,
+      unverified: 0,
     };
     let stretch: { start: Date; last: Date; slots: number; providers: string[] } | undefined;
     let open:
@@ -149,7 +155,13 @@ function referenceFindings(jobs: readonly JobSchedule[], ledger: SlotLedger, tim
           n.doubled++;
           doubles.push({ job: job.name, slot: judged.slot.toISOString(), runs: serves });
         }
-        if (book && servedOnlyElsewhere(book, key, oks)) n.servedElsewhere++;
+        if (book && servedOnlyElsewhere(book, key, oks)) {
+          n.servedElsewhere++;
+          // unverified: the skip's run is in no log read, and the shared ledger did not name it
+          const unverified = servedByRunNotRead(book, key, oks) && !book.vouched.has(key);
+          if (unverified) n.unverified++;
+          elsewhere.push({ job: job.name, slot: judged.slot.toISOString(), host: judged.servedOn ?? '', unverified });
+        }
         const lateRun = book && servedByRunNotRead(book, key, oks) ? undefined : book?.late.get(key);
         if (lateRun) late.push({ job: job.name, slot: judged.slot.toISOString(), ...lateRun });
         close(judged.slot);
@@ -170,7 +182,7 @@ function referenceFindings(jobs: readonly JobSchedule[], ledger: SlotLedger, tim
   gaps.sort(order as (a: unknown, b: unknown) => number);
   degraded.sort(order);
   late.sort((a, b) => a.slot.localeCompare(b.slot) || a.job.localeCompare(b.job));
-  return { gaps, degraded, doubles, late, counts };
+  return { gaps, degraded, doubles, late, counts, elsewhere };
 }
 
 /** A log of runs for `job` over its slots, with a bit of everything, from a seeded generator. */
@@ -318,6 +330,19 @@ describe('the batched walk gives the slot-by-slot report exactly', () => {
           records.sort((a, b) => a.ts.localeCompare(b.ts));
           const window = { since: new Date(since), until: new Date(until) };
           const ledger = await buildLedger(jobs, window, records, { now: new Date(until - H) });
+          // the shared ledger names the run some skips name (checked), another run for some (not), or nothing
+          const third = (id: string) => (Number(id.slice(1)) / 60_000) % 3;
+          for (const r of records)
+            if (r.reason === 'served' && typeof r.servedRunId === 'string' && third(r.servedRunId) !== 0)
+              ledger.servedElsewhere(
+                r.job,
+                r.scheduledFor,
+                r.ts,
+                'cron',
+                undefined,
+                'host-b',
+                third(r.servedRunId) === 1 ? r.servedRunId : 'other',
+              );
           const columns = 200;
           const step = Math.ceil((until - since) / (columns - 1));
           const fast = new TimelineBuilder(jobs, window, step);
@@ -328,25 +353,40 @@ describe('the batched walk gives the slot-by-slot report exactly', () => {
           expect(JSON.stringify(got.gaps)).toBe(JSON.stringify(want.gaps));
           expect(JSON.stringify(got.degraded)).toBe(JSON.stringify(want.degraded));
           expect(got.doubles).toEqual(want.doubles);
+          expect(got.elsewhere).toEqual(want.elsewhere);
           expect(got.late).toEqual(want.late);
           expect(
-            got.jobs.map(({ slots, served, failed, missing, pending, doubled, degraded, servedElsewhere }) => ({
-              slots,
-              served,
-              failed,
-              missing,
-              pending,
-              doubled,
-              degraded,
-              servedElsewhere,
-            })),
+            got.jobs.map(
+              ({ slots, served, failed, missing, pending, doubled, degraded, servedElsewhere, unverified }) => ({
+                slots,
+                served,
+                failed,
+                missing,
+                pending,
+                doubled,
+                degraded,
+                servedElsewhere,
+                unverified,
+              }),
+            ),
           ).toEqual(want.counts);
           expect(fast.result()).toEqual(slow.result());
           // the walk saw every kind of slot
           const total = (k: string) => want.counts.reduce((n, c) => n + c[k], 0);
-          for (const k of ['served', 'failed', 'missing', 'pending', 'doubled', 'degraded', 'servedElsewhere'])
+          for (const k of [
+            'served',
+            'failed',
+            'missing',
+            'pending',
+            'doubled',
+            'degraded',
+            'servedElsewhere',
+            'unverified',
+          ])
             expect(total(k)).toBeGreaterThan(0);
           expect(want.late.length).toBeGreaterThan(0);
+          // some skips the shared ledger checked: served elsewhere, not unverified
+          expect(total('servedElsewhere')).toBeGreaterThan(total('unverified'));
           // and judgeSlots, the per-slot view (status, backfill), agrees slot for slot
           for (const job of jobs) expect([...judgeSlots(job, ledger)]).toEqual([...referenceJudge(job, ledger)]);
         }

@@ -5,14 +5,14 @@
  * every slot) costs one table look-up and a few counters, and objects are made only for what the
  * report lists.
  */
-import { addTally, causeCounts, formatCause, preferAttempts, type CauseCount, type CauseTally } from './cause.js';
+import { addTally, causeCounts, formatCause, preferAttempts, type CauseTally } from './cause.js';
 import { failedCauses, JudgingRule, scheduledSlotBatches, scheduleTimeline, unservedStatus } from './judging.js';
-import type { JudgingBasis } from './judging.js';
 import {
   counter,
   OKS,
   servedByRunNotRead,
   servedOnlyElsewhere,
+  servedUnverified,
   servesOf,
   type JobLedger,
   type JobSchedule,
@@ -20,91 +20,7 @@ import {
   type SlotLedger,
 } from './ledger.js';
 import type { TimelineBuilder } from './timeline.js';
-
-/** A run of consecutive slots of one job served only by a fallback: service kept up, but degraded. */
-export interface DegradedStretch {
-  job: string;
-  /** First slot served by a fallback (ISO). */
-  start: string;
-  /** The next slot of the job after the stretch (ISO); null while it lasts to the end of what is judged. */
-  end: string | null;
-  /** Last slot served by a fallback (ISO). */
-  lastSlot: string;
-  /** end − start; while open, until − start. */
-  durationMs: number;
-  slots: number;
-  /** The providers that served, in the order they first did. */
-  providers: string[];
-  open: boolean;
-}
-
-export interface Gap {
-  job: string;
-  /** First unserved slot (ISO). */
-  start: string;
-  /** The next served slot (ISO), even when a slot between is still pending; null while none is. */
-  end: string | null;
-  /** end − start; for an open gap, until − start. */
-  durationMs: number;
-  slots: number;
-  failed: number;
-  missing: number;
-  cause?: string;
-  open: boolean;
-  /** Last unserved slot (ISO). */
-  lastSlot: string;
-  causes: CauseCount[];
-}
-
-export interface LateSlot {
-  job: string;
-  slot: string;
-  lateMs: number;
-  trigger: string;
-}
-
-export interface JobSummary {
-  job: string;
-  slots: number;
-  served: number;
-  failed: number;
-  missing: number;
-  pending: number;
-  /** Slots served by more than one successful run. */
-  doubled: number;
-  /** Served slots that only a fallback served (counted in `served` too). */
-  degraded: number;
-  /**
-   * Served slots whose serving run is in none of the logs read: a skip here names another host's
-   * run that no log read shows, or the shared ledger says another host served it (counted in
-   * `served` too).
-   */
-  servedElsewhere: number;
-  /** When judging began for this job (ISO): slots before it are not judged (may be before `since`). */
-  judgedFrom: string;
-  /** Why then: `job` its first record, `log` the first record of any job (it has none), `window` no records at all. */
-  judgedBy: JudgingBasis;
-  /** Periods out of the config in the window: slots between that no record names are not judged (null: open). */
-  outOfConfig: Array<{ after: string; until: string | null }>;
-  /** The schedules it ran on, as its run.start records say (`from` null: since before any record). */
-  schedules: Array<{ from: string | null; schedule: string; tz: string }>;
-}
-
-/** A slot served by more than one successful run (two hosts, or a re-run that did not see the first). */
-export interface DoubledSlot {
-  job: string;
-  slot: string;
-  /** Successful runs of it (saturates at 127). */
-  runs: number;
-}
-
-/** What the walks of all jobs found, appended to job by job. */
-export interface GapFindings {
-  gaps: Gap[];
-  late: LateSlot[];
-  degraded: DegradedStretch[];
-  doubles: DoubledSlot[];
-}
+import type { GapFindings, JobSummary } from './gap-types.js';
 
 /** Walk every judged slot of one job into `found`; returns the job's counts. */
 export function walkJob(
@@ -125,6 +41,7 @@ export function walkJob(
     doubled: 0,
     degraded: 0,
     servedElsewhere: 0,
+    unverified: 0,
     judgedFrom: new Date(start.fromMs).toISOString(),
     judgedBy: start.basis,
     outOfConfig: rule.outOfConfigIn(ledger),
@@ -231,7 +148,12 @@ class GapWalk {
     const oks = counter(packed, OKS);
     // another host's run that no log read shows served it: one serve more, and no lateness of a run here
     const byRunNotRead = elsewhere && servedByRunNotRead(book, key, oks);
-    if (elsewhere && servedOnlyElsewhere(book, key, oks)) summary.servedElsewhere++;
+    if (elsewhere && servedOnlyElsewhere(book, key, oks)) {
+      summary.servedElsewhere++;
+      const unverified = servedUnverified(book, key, oks);
+      if (unverified) summary.unverified++;
+      this.found.elsewhere.push({ job: this.job, slot: iso(ms), host: book.elsewhere.get(key)!, unverified });
+    }
     const degradedBy = book.degraded.size > 0 ? book.degraded.get(key) : undefined;
     this.timeline?.add(this.job, ms, degradedBy !== undefined ? 'degraded' : 'served');
     if (degradedBy !== undefined) {

@@ -5,24 +5,32 @@
 import type { LogRecord } from '../log/types.js';
 import type { ReadStats } from '../log/reader.js';
 import type { CauseTally } from './cause.js';
-import {
-  isoOrder,
-  walkJob,
-  type DegradedStretch,
-  type DoubledSlot,
-  type Gap,
-  type GapFindings,
-  type JobSummary,
-  type LateSlot,
-} from './gap-walk.js';
+import { isoOrder, walkJob } from './gap-walk.js';
+import type {
+  DegradedStretch,
+  DoubledSlot,
+  ElsewhereSlot,
+  Gap,
+  GapFindings,
+  JobSummary,
+  LateSlot,
+} from './gap-types.js';
 import { mergeIncidents, type Incident } from './incidents.js';
 import { failedCauses, JudgingRule, scheduledSlotBatches, unservedStatus } from './judging.js';
 import { scanIntoLedger, type ScanOptions } from './parallel-scan.js';
 import { TimelineBuilder, timelineStep, type Timeline } from './timeline.js';
-import { counter, OKS, SlotLedger, type JobSchedule, type LedgerOptions, type Window } from './ledger.js';
+import {
+  counter,
+  OKS,
+  servedUnverified,
+  SlotLedger,
+  type JobSchedule,
+  type LedgerOptions,
+  type Window,
+} from './ledger.js';
 
 export type { JobSchedule } from './ledger.js';
-export type { DegradedStretch, DoubledSlot, Gap, JobSummary, LateSlot } from './gap-walk.js';
+export type { DegradedStretch, DoubledSlot, ElsewhereSlot, Gap, JobSummary, LateSlot } from './gap-types.js';
 
 export type SlotStatus = 'served' | 'failed' | 'missing' | 'pending';
 
@@ -35,6 +43,11 @@ export interface JudgedSlot {
   degradedBy?: string;
   /** A served slot that records say another host served: that host ('' when they name none). */
   servedOn?: string;
+  /**
+   * Served only on the word of a skip here: the run it names is in no log read, and the shared
+   * ledger does not name it either (counted as served all the same; see servedUnverified).
+   */
+  unverified?: true;
 }
 
 export interface UnservedSlot {
@@ -52,6 +65,8 @@ export interface GapReport {
   degraded: DegradedStretch[];
   /** Slots served more than once, in time order per job. */
   doubles: DoubledSlot[];
+  /** Slots served on another host by a run in no log read, in time order per job. */
+  servedElsewhere: ElsewhereSlot[];
   skippedLines: number;
   late: LateSlot[];
   jobs: JobSummary[];
@@ -83,7 +98,10 @@ export function* judgeSlots(job: JobSchedule, ledger: SlotLedger): Generator<Jud
         const degradedBy = book?.degraded.get(key);
         const judged: JudgedSlot =
           degradedBy === undefined ? { slot, status: 'served' } : { slot, status: 'served', degradedBy };
-        if (servedOn !== undefined) judged.servedOn = servedOn;
+        if (servedOn !== undefined) {
+          judged.servedOn = servedOn;
+          if (servedUnverified(book!, key, counter(packed, OKS))) judged.unverified = true;
+        }
         yield judged;
         continue;
       }
@@ -111,12 +129,19 @@ export function findGaps(
   ledger: SlotLedger,
   timeline?: TimelineBuilder,
 ): GapFindings & { jobs: JobSummary[] } {
-  const found: GapFindings = { gaps: [], late: [], degraded: [], doubles: [] };
+  const found: GapFindings = { gaps: [], late: [], degraded: [], doubles: [], elsewhere: [] };
   const summaries = jobs.map((job) => walkJob(job, ledger, found, timeline));
   found.degraded.sort((a, b) => isoOrder(a.start, b.start) || a.job.localeCompare(b.job));
   found.gaps.sort((a, b) => isoOrder(a.start, b.start) || a.job.localeCompare(b.job));
   found.late.sort((a, b) => isoOrder(a.slot, b.slot) || a.job.localeCompare(b.job));
-  return { doubles: found.doubles, gaps: found.gaps, late: found.late, jobs: summaries, degraded: found.degraded };
+  return {
+    doubles: found.doubles,
+    gaps: found.gaps,
+    late: found.late,
+    jobs: summaries,
+    degraded: found.degraded,
+    elsewhere: found.elsewhere,
+  };
 }
 
 /** Fill a ledger from records (any iterable), e.g. in tests or from another source. */
@@ -141,6 +166,7 @@ export interface SharedServed {
     provider?: string;
     degraded?: boolean;
     host?: string;
+    runId?: string;
   }>;
 }
 
@@ -154,7 +180,15 @@ export async function readLedger(
   const ledger = new SlotLedger(jobs, window, opts);
   const stats = await scanIntoLedger(ledger, jobs, window, sources, opts);
   for (const s of opts.served ?? [])
-    ledger.servedElsewhere(s.job, s.slot, s.at, s.trigger, s.degraded && s.provider ? s.provider : undefined, s.host);
+    ledger.servedElsewhere(
+      s.job,
+      s.slot,
+      s.at,
+      s.trigger,
+      s.degraded && s.provider ? s.provider : undefined,
+      s.host,
+      s.runId,
+    );
   stats.skippedLines += ledger.invalidRecords;
   return { ledger, stats };
 }
@@ -186,6 +220,7 @@ export async function analyzeLogs(
     incidents: mergeIncidents(found.gaps, window.until),
     degraded: found.degraded,
     doubles: found.doubles,
+    servedElsewhere: found.elsewhere,
     skippedLines: stats.skippedLines, // readLedger has added the ledger's invalid records
     late: found.late,
     jobs: found.jobs,

@@ -105,6 +105,7 @@ describe('a slot another host served (its run here skipped it as served there)',
       slot: T('14:00'),
       outcome: 'served',
       servedOn: 'host-a',
+      unverified: true,
     });
     expect(facts.headline).toMatchObject({ affected: 0, filled: 0 });
     expect(facts.doubles).toEqual([{ job: 'blog', slot: T('14:00'), runs: 2 }]);
@@ -195,6 +196,8 @@ describe('a slot another host served (its run here skipped it as served there)',
       provider: null,
       degraded: false,
       servedOn: 'host-a',
+      // only the skip here says so: A's run is in no log read
+      unverified: true,
     });
     expect(jobs[0]).toMatchObject({ failuresInARow: 0, lastGap: null, lastServed: { servedOn: 'host-a' } });
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'lucy-elsewhere-')), 'jobs.jsonl');
@@ -204,5 +207,44 @@ describe('a slot another host served (its run here skipped it as served there)',
     expect(cells.map((c) => c.outcome)).toEqual(['served', 'served', 'served', 'served']);
     expect(cells.map((c) => c.servedOn)).toEqual([undefined, undefined, 'host-a', 'host-a']);
     expect(facts.headline).toMatchObject({ affected: 0, unserved: 0 });
+  });
+});
+
+describe('served elsewhere on a skip’s word alone: unverified, still served', () => {
+  const hostB = [...ok('12:00'), ...skippedAsServed('13:00'), ...skippedAsServed('14:00'), ...skippedAsServed('15:00')];
+
+  it('is unverified until a log read or the shared ledger shows the run it names', async () => {
+    const ledger = await buildLedger([blog], WINDOW, [...hostB, ...ok('15:00')], NOW);
+    // the shared ledger names a13:00 (the run the skip names) for 13:00, another run for 14:00
+    ledger.servedElsewhere('blog', T('13:00'), at('13:00', 9), 'cron', undefined, 'host-a', 'a13:00');
+    ledger.servedElsewhere('blog', T('14:00'), at('14:00', 9), 'cron', undefined, 'host-a', 'a14:00-other');
+    const report = findGaps([blog], ledger);
+    expect(report.gaps).toEqual([]);
+    expect(report.jobs[0]).toMatchObject({ served: 4, servedElsewhere: 2, unverified: 1 });
+    expect(report.elsewhere).toEqual([
+      { job: 'blog', slot: T('13:00'), host: 'host-a', unverified: false },
+      { job: 'blog', slot: T('14:00'), host: 'host-a', unverified: true },
+    ]);
+    const { jobs } = await jobStatuses([blog], { since: WINDOW.since, until: new Date(T('14:30')) }, hostB, [
+      { job: 'blog', slot: T('13:00'), host: 'host-a', runId: 'a13:00', at: at('13:00', 9), trigger: 'cron' },
+    ]);
+    expect(jobs[0].last).toMatchObject({ slot: T('14:00'), servedOn: 'host-a', unverified: true });
+  });
+
+  it('the report flags the cells and lists them; the pages say so', async () => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'lucy-unverified-')), 'jobs.jsonl');
+    fs.writeFileSync(file, hostB.map((r) => JSON.stringify(r) + '\n').join(''));
+    const facts = await gatherReportFacts([blog], WINDOW, [file], { chain: ['deepseek-v3'] });
+    expect(facts.jobs[0].cells.map((c) => c.unverified ?? false)).toEqual([false, true, true, true]);
+    expect(facts.unverified.map((u) => [u.slot, u.servedOn])).toEqual([
+      [T('13:00'), 'host-a'],
+      [T('14:00'), 'host-a'],
+      [T('15:00'), 'host-a'],
+    ]);
+    expect(headlineSentences(facts).join(' ')).toContain('3 slots counted as served on another host');
+    expect(renderMarkdown(facts)).toContain('| blog | 2026-04-19 14:00Z | host-a (its run not in the logs read) |');
+    expect(renderHtml(facts, { generatedAt: new Date(T('15:30')) })).toContain(
+      '<h2 id="h-unverified">Served on another host, unverified</h2>',
+    );
   });
 });

@@ -94,6 +94,8 @@ export interface JobLedger {
   elsewhere: Map<number, string>;
   /** Slot key → the hash of the run the first skip of `elsewhere` names (serve-ids.ts). */
   elsewhereRuns: Map<number, number>;
+  /** Slots whose skip names the run the shared ledger (Redis) says served them: the claim checked. */
+  vouched: Set<number>;
   /** Slot key → the XOR of the hashes of the slot's ok runs' ids (serve-ids.ts). */
   okRuns: IntMap;
   /** Slot key → the first ok run's id hash, for slots with two ok runs or more. */
@@ -140,6 +142,7 @@ export class SlotLedger {
         degraded: new Map(),
         elsewhere: new Map(),
         elsewhereRuns: new Map(),
+        vouched: new Set(),
         okRuns: new IntMap(),
         okPairs: new Map(),
         first: new Earliest(),
@@ -311,7 +314,7 @@ export class SlotLedger {
   /**
    * A slot the shared ledger (Redis) says another host served: served here too, unless this log
    * already has it (counting it twice would call the slot doubled). `degradedBy`: the fallback
-   * that served it, when one did; `host`: the host that served it.
+   * that served it, when one did; `host`: the host that served it; `runId`: the run that did.
    */
   servedElsewhere(
     jobName: string,
@@ -320,6 +323,7 @@ export class SlotLedger {
     trigger: string,
     degradedBy?: string,
     host?: string,
+    runId?: string,
   ): void {
     // another host's serve is lucy-ops at work too: judging begins no later than it, so every host
     // of a fleet judges the same slots whatever its own log holds
@@ -327,8 +331,11 @@ export class SlotLedger {
     const job = this.locate(jobName, scheduledFor);
     if (!job) return;
     const packed = job.slots.get(this.key) ?? 0;
+    const named = job.elsewhereRuns.get(this.key);
+    // the skip here names the run the shared ledger names: its word is checked
+    if (named !== undefined && runId !== undefined && runIdHash(runId) === named) job.vouched.add(this.key);
     // a skip here named that serve already: it is served, by a run of no log read
-    if (counter(packed, OKS) > 0 || job.elsewhereRuns.has(this.key)) return;
+    if (counter(packed, OKS) > 0 || named !== undefined) return;
     if (host !== undefined && !job.elsewhere.has(this.key)) job.elsewhere.set(this.key, intern(host));
     this.served(job, this.key, packed, Date.parse(ts), 0, trigger, degradedBy, 0);
   }
@@ -485,6 +492,15 @@ export function servedByRunNotRead(job: JobLedger, key: number, oks: number): bo
   const named = job.elsewhereRuns.get(key);
   if (named === undefined) return false;
   return oks === 0 || !isOkRun({ xor: job.okRuns.get(key), pair: job.okPairs.get(key) }, named);
+}
+
+/**
+ * Whether the slot counts as served only on the word of a skip here: it names another host's run
+ * that no log read shows and the shared ledger does not name (a stale or forged line would read
+ * the same). Still served: the skip is all the record holds, and it is not a gap.
+ */
+export function servedUnverified(job: JobLedger, key: number, oks: number): boolean {
+  return servedByRunNotRead(job, key, oks) && !job.vouched.has(key);
 }
 
 /**

@@ -9,7 +9,7 @@
 import { newReadStats, readRecords } from '../log/reader.js';
 import { BreakerPeriods, type AlertMark, type BreakerPeriod } from './breaker-periods.js';
 import { causeCounts, formatCause, preferAttempts } from './cause.js';
-import type { DoubledSlot } from './gap-walk.js';
+import type { DoubledSlot } from './gap-types.js';
 import { SlotLedger, type JobSchedule, type Window } from './ledger.js';
 import { ProviderTally, type ProviderActivity } from './provider-tally.js';
 import { headline, reportIncidents, type Headline, type ReportIncident } from './report-incidents.js';
@@ -31,6 +31,11 @@ export interface ReportFacts {
   affected: AffectedSlot[];
   /** Slots served more than once (as `postmortem gaps` counts them), in time order per job. */
   doubles: DoubledSlot[];
+  /**
+   * Slots counted as served on another host only because a skip here says so: the run it names is
+   * in no log read and the shared ledger does not name it (as `postmortem gaps` flags them).
+   */
+  unverified: Array<{ job: string; slot: string; servedOn: string }>;
   /** Attempts per provider over the window (attempt records written inside it). */
   providers: ProviderActivity[];
   /** The window's failed attempts in one line: "deepseek-v3: 503 ×10, timeout ×1". */
@@ -93,6 +98,9 @@ export async function gatherReportFacts(
     jobs: rows,
     affected,
     doubles,
+    unverified: rows.flatMap((row) =>
+      row.cells.filter((c) => c.unverified).map((c) => ({ job: row.job, slot: c.slot, servedOn: c.servedOn ?? '' })),
+    ),
     providers: activity.list(),
     ...(cause ? { cause } : {}),
     breakers: breakers.periods(),

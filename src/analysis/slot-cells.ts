@@ -3,7 +3,7 @@
  * full from its runs (who served it, after which failures, filled later by a backfill or not).
  */
 import { CRASHED_REASON } from './cause.js';
-import type { DoubledSlot } from './gap-walk.js';
+import type { DoubledSlot } from './gap-types.js';
 import { judgeSlots, type JudgedSlot } from './gaps.js';
 import { counter, OKS, servedByRunNotRead, servesOf, type JobSchedule, type SlotLedger } from './ledger.js';
 import { describeAttempts, type RunHistory, type SlotHistory } from './slot-history.js';
@@ -25,6 +25,8 @@ export interface SlotCell {
   degraded?: boolean;
   /** Served by another host (its run here skipped the slot as served there): that host. */
   servedOn?: string;
+  /** With `servedOn`: only that skip says so; its run is in no log read, nor in the shared ledger. */
+  unverified?: true;
   /** For a filled slot: what it was before (a run failed, or no run at all). */
   was?: 'failed' | 'missing';
   filledBy?: string;
@@ -76,7 +78,7 @@ export function jobRow(job: JobSchedule, ledger: SlotLedger, history: SlotHistor
  * another host's run that no log read shows; that run served it, so a run here is no filling.
  */
 function describeSlot(
-  { status, slot, degradedBy, servedOn }: JudgedSlot,
+  { status, slot, degradedBy, servedOn, unverified }: JudgedSlot,
   runs: RunHistory[],
   byRunNotRead: boolean,
 ): SlotCell {
@@ -93,7 +95,8 @@ function describeSlot(
   const serving = runs
     .filter((r) => r.outcome === 'ok')
     .sort((a, b) => (a.endedAt ?? '').localeCompare(b.endedAt ?? ''))[0];
-  if (byRunNotRead && servedOn !== undefined) return { slot: iso, outcome: 'served', servedOn };
+  if (byRunNotRead && servedOn !== undefined)
+    return { slot: iso, outcome: 'served', servedOn, ...(unverified ? { unverified } : {}) };
   if (!serving) {
     // served where the records read do not show the run: on another host, or the shared ledger's
     const on = servedOn !== undefined ? { servedOn } : {};

@@ -26,6 +26,11 @@ export interface LastSlot {
    * ledger says so and this log has no ok run). That host's name ('' when unnamed); else null.
    */
   servedOn: string | null;
+  /**
+   * With `servedOn`: only this host's skip says so; the serving run is in no log read and the
+   * shared ledger does not name it (the view says "its run not in the logs read").
+   */
+  unverified: boolean;
 }
 
 export interface JobStatus {
@@ -39,7 +44,13 @@ export interface JobStatus {
   /** Slots served by a fallback in a row, ending at the latest judged slot. */
   degradedInARow: number;
   /** The latest slot that was served, and by whom (null: none in the window). */
-  lastServed: { slot: string; provider: string | null; degraded: boolean; servedOn: string | null } | null;
+  lastServed: {
+    slot: string;
+    provider: string | null;
+    degraded: boolean;
+    servedOn: string | null;
+    unverified: boolean;
+  } | null;
   /**
    * The latest stretch of unserved slots in the window: still open (`end` null), or closed by the
    * served slot `end`. A gap that closed a moment ago still needs a backfill; null when none.
@@ -88,6 +99,7 @@ export async function jobStatuses(
       entry.trigger,
       entry.degraded && entry.provider ? entry.provider : undefined,
       entry.host,
+      entry.runId,
     );
     const slotMs = Date.parse(entry.slot);
     let byJob = servedBy.get(entry.job);
@@ -145,6 +157,7 @@ function statusOf(
     provider: outcome === 'ok' ? (j.degradedBy ?? servedBy.get(j.slot.getTime()) ?? null) : null,
     degraded: j.degradedBy !== undefined,
     servedOn: outcome === 'ok' ? servedOn(j) : null,
+    unverified: outcome === 'ok' && servedOn(j) !== null && j.unverified === true,
   });
   const settled = seen.filter((s) => s.outcome !== 'running');
   let failuresInARow = 0;
@@ -179,6 +192,7 @@ function statusOf(
           provider: served.judged.degradedBy ?? servedBy.get(served.judged.slot.getTime()) ?? null,
           degraded: served.judged.degradedBy !== undefined,
           servedOn: servedOn(served.judged),
+          unverified: servedOn(served.judged) !== null && served.judged.unverified === true,
         }
       : null,
     lastGap,

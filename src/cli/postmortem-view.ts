@@ -131,6 +131,20 @@ export async function renderGapReport(raw: GapReport, opts: ViewOptions): Promis
     out.push(
       c.dim(`${elsewhere} slot(s) served on another host (counted as served; runs here found them served there).`),
     );
+  // only a skip line here says so: shown as such, never paged (it is all the record holds)
+  const unverified = report.servedElsewhere.filter((e) => e.unverified);
+  if (unverified.length > 0) {
+    const shown = unverified
+      .slice(0, 20)
+      .map((e) => `${e.job} ${at(e.slot, e.job)} served on ${e.host || 'another host'} (its run not in the logs read)`);
+    const more = unverified.length > 20 ? `; … and ${unverified.length - 20} more (see --json)` : '';
+    out.push(
+      c.yellow(`Served elsewhere, unverified (${unverified.length}): ${shown.join('; ')}${more}.`),
+      c.dim(
+        'Only a skip line of this host says so, and the shared ledger does not name the run: read that host’s log too (--log) to check.',
+      ),
+    );
+  }
   if (report.skippedLines > 0)
     out.push(
       c.dim(

@@ -60,7 +60,9 @@ written (a backfill serves it late). An unserved slot is failed (a run for it fa
 ended) or missing (no record at all: the silent case). A gap is a run of consecutive unserved
 slots of one job: from its first unserved slot to the next served one (open if none yet); gaps
 of different jobs that overlap in time form one incident. Slots served by a fallback (degraded:
-true) are served, and listed apart: the stretches of service a fallback kept up. With --timeline,
+true) are served, and listed apart: the stretches of service a fallback kept up. A slot this host
+skipped as served by another host's run counts as served; when that run is in no log read and the
+shared ledger does not name it, it is listed as "served elsewhere, unverified" (not a gap). With --timeline,
 each job's slots are drawn on one time axis (# served, ~ by a fallback, X failed, ? missing,
 . pending), one cell per slot when the terminal is wide enough, else the worst slot of each cell.
 The configured log (and its rotations)

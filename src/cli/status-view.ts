@@ -126,7 +126,7 @@ function jobRow(j: JobStatus, times: DisplayTimes, c: Palette): string[] {
     outcome =
       (last.degraded
         ? c.yellow(`ok by ${last.provider ?? '?'} (fallback)`)
-        : c.green(`ok`) + (last.provider ? ` by ${last.provider}` : '')) + servedOnText(last.servedOn);
+        : c.green(`ok`) + (last.provider ? ` by ${last.provider}` : '')) + servedOnText(last.servedOn, last.unverified);
   else if (last.outcome === 'running') outcome = c.dim('running');
   else outcome = c.red(last.outcome === 'failed' ? 'FAILED' : 'MISSING');
   const row: string[] = [];
@@ -141,8 +141,11 @@ function jobRow(j: JobStatus, times: DisplayTimes, c: Palette): string[] {
   ];
 }
 
-/** " on host-a": a slot another host served (this host skipped it as served there). */
-function servedOnText(host: string | null): string {
+/**
+ * " on host-a": a slot another host served (this host skipped it as served there); when only that
+ * skip says so, the serving run being in no log read, the view says so too.
+ */
+function servedOnText(host: string | null, unverified: boolean): string {
   if (host === null) return '';
-  return host ? ` on ${host}` : ' on another host';
+  return (host ? ` on ${host}` : ' on another host') + (unverified ? ' (its run not in the logs read)' : '');
 }

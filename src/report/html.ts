@@ -10,7 +10,18 @@ import { formatDuration } from '../time.js';
 import { escapeHtml as esc } from './escape.js';
 import { STYLE } from './style.js';
 import { swatch, timelineSvg } from './timeline-svg.js';
-import { clock, headlineSentences, type Markup, OUTCOME_LABEL, outcomeText, plural, title, when } from './words.js';
+import {
+  clock,
+  headlineSentences,
+  type Markup,
+  OUTCOME_LABEL,
+  outcomeText,
+  plural,
+  title,
+  UNVERIFIED_NOTE,
+  UNVERIFIED_TITLE,
+  when,
+} from './words.js';
 
 interface HtmlOptions {
   generatedAt: Date;
@@ -40,6 +51,7 @@ ${causeSection(facts)}
 ${chainSection(facts)}
 ${slotsSection(facts)}
 ${doublesSection(facts)}
+${unverifiedSection(facts)}
 </main>
 <footer>
 <p>Drawn from ${esc(plural(facts.linesRead, 'log line'))}${facts.skippedLines ? ` (${esc(plural(facts.skippedLines, 'line'))} skipped: not job records)` : ''} in ${esc(facts.sources.join(', ') || 'no log')}${facts.errors.length ? `; could not read all of ${esc(facts.errors.join('; '))}` : ''}. Generated ${esc(when(opts.generatedAt.toISOString()))} by <code>lucy-ops postmortem report</code>; <code>--json</code> prints the same facts.</p>
@@ -179,6 +191,20 @@ function doublesSection(facts: ReportFacts): string {
 <h2 id="h-doubles">Served more than once</h2>
 <p class="note">Each is a slot whose content went out more than once: two hosts served it, or a run did not see that another had (a deliberate <code>--force</code> re-run is not counted).</p>
 <table><thead><tr><th scope="col">job</th><th scope="col">slot</th><th scope="col" class="num">serves</th></tr></thead><tbody>${rows.join('')}</tbody></table>
+</section>`;
+}
+
+/** Slots served on another host on the word of a skip here alone: nothing when there are none. */
+function unverifiedSection(facts: ReportFacts): string {
+  if (facts.unverified.length === 0) return '';
+  const rows = facts.unverified.map(
+    (u) =>
+      `<tr><td>${esc(u.job)}</td><td>${esc(when(u.slot))}</td><td>${esc(u.servedOn || 'another host')} (its run not in the logs read)</td></tr>`,
+  );
+  return `<section aria-labelledby="h-unverified">
+<h2 id="h-unverified">${UNVERIFIED_TITLE}</h2>
+<p class="note">${esc(UNVERIFIED_NOTE)}</p>
+<table><thead><tr><th scope="col">job</th><th scope="col">slot</th><th scope="col">served on</th></tr></thead><tbody>${rows.join('')}</tbody></table>
 </section>`;
 }
 

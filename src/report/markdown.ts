@@ -16,6 +16,8 @@ import {
   outcomeText,
   title,
   when,
+  UNVERIFIED_NOTE,
+  UNVERIFIED_TITLE,
 } from './words.js';
 
 /** Most columns the text timeline uses: wider windows put several slots in one column. */
@@ -82,6 +84,13 @@ export function renderMarkdown(facts: ReportFacts): string {
   if (facts.doubles.length > 0) {
     out.push('', '## Served more than once', '', '| job | slot | serves |', '|---|---|---:|');
     for (const d of facts.doubles) out.push(`| ${cellText(d.job)} | ${when(d.slot)} | ${d.runs} |`);
+  }
+  if (facts.unverified.length > 0) {
+    out.push('', `## ${UNVERIFIED_TITLE}`, '', UNVERIFIED_NOTE, '', '| job | slot | served on |', '|---|---|---|');
+    for (const u of facts.unverified)
+      out.push(
+        `| ${cellText(u.job)} | ${when(u.slot)} | ${cellText(u.servedOn || 'another host')} (its run not in the logs read) |`,
+      );
   }
   return out.join('\n') + '\n';
 }

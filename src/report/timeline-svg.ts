@@ -45,7 +45,10 @@ export function swatch(kind: string, label: string): string {
 function cellTitle(job: string, cell: SlotCell): string {
   const parts = [`${job} ${when(cell.slot)}: ${outcomeText(cell)}`];
   if (cell.provider) parts.push(`served by ${cell.provider}${cell.degraded ? ' (fallback)' : ''}`);
-  if (cell.servedOn !== undefined) parts.push(`served on ${cell.servedOn || 'another host'}`);
+  if (cell.servedOn !== undefined)
+    parts.push(
+      `served on ${cell.servedOn || 'another host'}${cell.unverified ? ' (its run not in the logs read)' : ''}`,
+    );
   if (cell.tries) parts.push(`tries: ${cell.tries}`);
   if (cell.error) parts.push(`error: ${cell.error}`);
   return parts.join(' · ');

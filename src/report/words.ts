@@ -95,6 +95,7 @@ export function headlineSentences(facts: ReportFacts, m: Markup = PLAIN): string
       `Every slot of ${plural(jobsTotal, 'job')} (${plural(slots, 'slot')}) was served on time by the first provider of the chain.`,
       ...(h.pending ? [`${plural(h.pending, 'recent slot')} not judged yet (pending).`] : []),
       ...doublesSentence(facts),
+      ...unverifiedSentence(facts),
     ];
   }
   const parts = [
@@ -119,7 +120,7 @@ export function headlineSentences(facts: ReportFacts, m: Markup = PLAIN): string
     );
   } else out.push('No slot went unserved: the fallbacks covered every one.');
   if (facts.cause) out.push(`Cause: ${m.text(facts.cause)}.`);
-  out.push(...doublesSentence(facts));
+  out.push(...doublesSentence(facts), ...unverifiedSentence(facts));
   return out;
 }
 
@@ -133,6 +134,20 @@ function fillers(facts: ReportFacts): string {
   const kinds = [...by];
   if (kinds.length === 1) return `by ${name(kinds[0][0], kinds[0][1])}`;
   return `(${kinds.map(([trigger, n]) => `${n} by ${name(trigger, n)}`).join(', ')})`;
+}
+
+/** The heading and note of the slots served on another host on the word of a skip here alone. */
+export const UNVERIFIED_TITLE = 'Served on another host, unverified';
+export const UNVERIFIED_NOTE =
+  'Counted as served because a run here skipped each one as served on another host, naming that host’s run; that run is in no log read and the shared ledger does not name it, so nothing here confirms it. Read that host’s log too (--log) to check.';
+
+/** The slots served elsewhere on a skip's word alone, in one sentence, when there are any. */
+function unverifiedSentence(facts: ReportFacts): string[] {
+  const n = facts.unverified.length;
+  if (n === 0) return [];
+  return [
+    `${plural(n, 'slot')} counted as served on another host on this host’s word alone (its run not in the logs read): see "${UNVERIFIED_TITLE}".`,
+  ];
 }
 
 /** The doubles in one sentence, when there are any. */

@@ -3,6 +3,7 @@
  * the lines one run writes) and hand-made runs carrying text of a test's choosing.
  */
 import fs from 'node:fs';
+import path from 'node:path';
 
 /** The same pseudo-random numbers in [0, 1) on every run, so a generated log is the same log. */
 export function seededRandom(seed: number): () => number {
@@ -62,4 +63,11 @@ export function failedRun(run: FailedRun): string[] {
 /** Writes lines (or records, as JSON) one per line, replacing the file. */
 export function writeLog(file: string, lines: readonly (string | object)[]): void {
   fs.writeFileSync(file, lines.map((l) => (typeof l === 'string' ? l : JSON.stringify(l))).join('\n') + '\n');
+}
+
+/** Hand-made records written as a job log at `file` (its folder made), in time order. */
+export function writeRecords(file: string, records: Array<Record<string, unknown>>): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const sorted = [...records].sort((a, b) => String(a.ts).localeCompare(String(b.ts)));
+  fs.writeFileSync(file, sorted.map((r) => JSON.stringify(r) + '\n').join(''));
 }
