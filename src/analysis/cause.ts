@@ -9,6 +9,8 @@ export interface CauseCount {
   source: string;
   reason: string;
   count: number;
+  /** A provider the config does not have (a stale or hand-written line): see markNotInConfig. */
+  notInConfig?: true;
 }
 
 /** Counts keyed by `source \u0001 reason`: compact, and cheap to merge. */
@@ -88,8 +90,36 @@ export function formatCause(counts: CauseCount[]): string | undefined {
   const total = (list: CauseCount[]) => list.reduce((n, c) => n + c.count, 0);
   return [...bySource.entries()]
     .sort((a, b) => total(b[1]) - total(a[1]) || a[0].localeCompare(b[0]))
-    .map(([source, list]) => `${source}: ${list.map((c) => `${c.reason} ×${c.count}`).join(', ')}`)
+    .map(
+      ([source, list]) =>
+        `${source}${list[0].notInConfig ? NOT_IN_CONFIG : ''}: ${list.map((c) => `${c.reason} ×${c.count}`).join(', ')}`,
+    )
     .join('; ');
+}
+
+/** How a cause marks a provider the config does not have. */
+export const NOT_IN_CONFIG = ' (not in config)';
+
+/**
+ * Marks the causes naming a provider that is not one of `providers` (the config's), and writes each
+ * item's `cause` again with the mark: `ghost (not in config): 503 ×2`. Such a line still counts
+ * (the log is the record), but nobody should go looking for a provider the chain does not have: it
+ * comes from an old config or was written by hand. `run` (a run's own word) is no provider.
+ */
+export function markNotInConfig(
+  items: Array<{ cause?: string; causes: CauseCount[] }>,
+  providers: readonly string[],
+): void {
+  const known = new Set(providers);
+  for (const item of items) {
+    let marked = false;
+    for (const c of item.causes)
+      if (c.source !== RUN_SOURCE && !known.has(c.source)) {
+        c.notInConfig = true;
+        marked = true;
+      }
+    if (marked) item.cause = formatCause(item.causes);
+  }
 }
 
 export function tallyFromCounts(counts: readonly CauseCount[]): CauseTally {

@@ -4,7 +4,7 @@
  */
 import type { LogRecord } from '../log/types.js';
 import type { ReadStats } from '../log/reader.js';
-import type { CauseTally } from './cause.js';
+import { markNotInConfig, type CauseTally } from './cause.js';
 import { isoOrder, walkJob } from './gap-walk.js';
 import type {
   DegradedStretch,
@@ -202,6 +202,8 @@ export async function analyzeLogs(
     SharedServed &
     ScanOptions & {
       timelineColumns?: number;
+      /** The config's providers: a cause naming another is marked `(not in config)`. */
+      providers?: readonly string[];
       /** Called once the logs are read, before any slot is judged (the watchdog notes the config's job names). */
       beforeJudging?: (ledger: SlotLedger, stats: ReadStats) => unknown;
     } = {},
@@ -213,11 +215,16 @@ export async function analyzeLogs(
       ? undefined
       : new TimelineBuilder(jobs, window, timelineStep(jobs, window, opts.timelineColumns));
   const found = findGaps(jobs, ledger, timeline);
+  const incidents = mergeIncidents(found.gaps, window.until);
+  if (opts.providers) {
+    markNotInConfig(found.gaps, opts.providers);
+    markNotInConfig(incidents, opts.providers);
+  }
   return {
     since: window.since.toISOString(),
     until: window.until.toISOString(),
     gaps: found.gaps,
-    incidents: mergeIncidents(found.gaps, window.until),
+    incidents,
     degraded: found.degraded,
     doubles: found.doubles,
     servedElsewhere: found.elsewhere,

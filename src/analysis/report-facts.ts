@@ -8,7 +8,7 @@
  */
 import { newReadStats, readRecords } from '../log/reader.js';
 import { BreakerPeriods, type AlertMark, type BreakerPeriod } from './breaker-periods.js';
-import { causeCounts, formatCause, preferAttempts } from './cause.js';
+import { causeCounts, formatCause, markNotInConfig, preferAttempts, type CauseCount } from './cause.js';
 import type { DoubledSlot } from './gap-types.js';
 import { SlotLedger, type JobSchedule, type Window } from './ledger.js';
 import { ProviderTally, type ProviderActivity } from './provider-tally.js';
@@ -83,11 +83,18 @@ export async function gatherReportFacts(
 
   const doubles: DoubledSlot[] = [];
   const rows = jobs.map((job) => jobRow(job, ledger, history, doubles));
-  const incidents = reportIncidents(rows, history, window);
+  const incidents = reportIncidents(rows, history, window, opts.chain);
   const affected = rows
     .flatMap((row) => row.cells.filter((c) => AFFECTED.has(c.outcome)).map((c) => ({ job: row.job, ...c })))
     .sort((a, b) => a.slot.localeCompare(b.slot) || a.job.localeCompare(b.job));
-  const cause = formatCause(causeCounts(preferAttempts(activity.failures) ?? new Map()));
+  // the window's failures, a provider the config does not have marked as such
+  const failures = { causes: causeCounts(preferAttempts(activity.failures) ?? new Map()) } as {
+    cause?: string;
+    causes: CauseCount[];
+  };
+  failures.cause = formatCause(failures.causes);
+  markNotInConfig([failures], opts.chain);
+  const cause = failures.cause;
   stats.skippedLines += ledger.invalidRecords;
   return {
     since: window.since.toISOString(),

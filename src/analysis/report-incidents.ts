@@ -2,7 +2,7 @@
  * The report's incidents and headline: runs of affected slots per job, merged across jobs into
  * incidents (as `postmortem gaps` merges gaps), each counted by outcome, and the window in one line.
  */
-import { causeCounts, causeKey, type CauseTally } from './cause.js';
+import { causeCounts, causeKey, markNotInConfig, type CauseTally } from './cause.js';
 import { mergeIncidents, type GapSpan } from './incidents.js';
 import type { Window } from './ledger.js';
 import { AFFECTED, type CellOutcome, type JobRow } from './slot-cells.js';
@@ -42,10 +42,20 @@ export interface Headline {
   pending: number;
 }
 
-/** The incidents of these job rows, each with its slots counted by outcome. */
-export function reportIncidents(rows: JobRow[], history: SlotHistory, window: Window): ReportIncident[] {
+/**
+ * The incidents of these job rows, each with its slots counted by outcome; a cause naming a
+ * provider not in `chain` (the config's) is marked so.
+ */
+export function reportIncidents(
+  rows: JobRow[],
+  history: SlotHistory,
+  window: Window,
+  chain: readonly string[],
+): ReportIncident[] {
   const spans = rows.flatMap((row) => affectedSpans(row, history));
-  return mergeIncidents(spans, window.until).map((incident) => {
+  const merged = mergeIncidents(spans, window.until);
+  markNotInConfig(merged, chain);
+  return merged.map((incident) => {
     const cells = rows
       .filter((row) => incident.jobs.includes(row.job))
       .flatMap((row) => row.cells)

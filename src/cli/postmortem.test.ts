@@ -21,7 +21,12 @@ beforeEach(() => {
     configPath,
     JSON.stringify({
       log: 'logs/jobs.jsonl',
-      providers: [{ name: 'deepseek-v3', baseUrl: 'http://127.0.0.1:9/v1', model: 'm' }],
+      // the April 19 chain: a cause naming a provider outside it would be marked (not in config)
+      providers: ['deepseek-v3', 'llama-3.3-70b', 'qwen-72b'].map((name) => ({
+        name,
+        baseUrl: 'http://127.0.0.1:9/v1',
+        model: 'm',
+      })),
       jobs: {
         blog: job('0 * * * *', 'out/blog'),
         threads: job('*/15 * * * *', 'out/threads'),

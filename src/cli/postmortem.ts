@@ -123,6 +123,7 @@ was found; 64 usage error; 78 configuration error.`,
           : undefined;
         const report = await analyzeLogs(jobs, { since, until }, sources, {
           lateAfterMs,
+          providers: config.providers.map((p) => p.name),
           served,
           now: new Date(now),
           timelineColumns,

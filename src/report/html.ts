@@ -127,7 +127,7 @@ function chainSection(facts: ReportFacts): string {
   const max = Math.max(1, ...facts.providers.map((p) => p.requests + p.skippedOpen));
   const role = (p: ProviderActivity) => {
     const i = facts.chain.indexOf(p.provider);
-    return i === 0 ? 'primary' : i > 0 ? `fallback ${i}` : 'not in the chain';
+    return i === 0 ? 'primary' : i > 0 ? `fallback ${i}` : 'not in config';
   };
   const rows = facts.providers.map(
     (p) =>

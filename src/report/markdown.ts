@@ -55,7 +55,7 @@ export function renderMarkdown(facts: ReportFacts): string {
   out.push('|---|---:|---:|---:|---|---:|');
   for (const p of facts.providers)
     out.push(
-      `| ${cellText(p.provider)} | ${p.requests} | ${p.ok} | ${p.failed} | ${cellText(p.errors.map((e) => `${e.reason} ×${e.count}`).join(', ')) || '—'} | ${p.skippedOpen} |`,
+      `| ${cellText(p.provider)}${facts.chain.includes(p.provider) ? '' : ' (not in config)'} | ${p.requests} | ${p.ok} | ${p.failed} | ${cellText(p.errors.map((e) => `${e.reason} ×${e.count}`).join(', ')) || '—'} | ${p.skippedOpen} |`,
     );
   out.push('');
   if (facts.breakers.length > 0 || facts.alerts.length > 0) {
