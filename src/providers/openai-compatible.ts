@@ -190,22 +190,45 @@ async function httpError(
   });
 }
 
-/** Reads a body; any non-whitespace byte is progress (blank lines and spaces are not). */
-async function readBody(
-  body: Body,
-  guard: AttemptGuard,
-  maxBytes: number,
-): Promise<{ text: string; truncated: boolean }> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body as AsyncIterable<Buffer>) {
-    if (hasNonWhitespace(chunk)) guard.progress();
-    size += chunk.length;
-    // Enough to classify; complete() destroys the rest.
-    if (size > maxBytes) return { text: Buffer.concat(chunks).toString('utf8'), truncated: true };
-    chunks.push(chunk);
-  }
-  return { text: Buffer.concat(chunks).toString('utf8'), truncated: false };
+/**
+ * Reads a body; any non-whitespace byte is progress (blank lines and spaces are not). One
+ * 'data'/'end' pair and one promise, not an async iterator (a promise and a tick per chunk).
+ */
+function readBody(body: Body, guard: AttemptGuard, maxBytes: number): Promise<{ text: string; truncated: boolean }> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const stop = () => {
+      body.off('data', onData).off('end', onEnd).off('error', onError).off('close', onClose);
+    };
+    const onData = (chunk: Buffer) => {
+      if (hasNonWhitespace(chunk)) guard.progress();
+      size += chunk.length;
+      // Enough to classify; complete() destroys the rest.
+      if (size > maxBytes) {
+        stop();
+        body.pause();
+        resolve({ text: Buffer.concat(chunks).toString('utf8'), truncated: true });
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => {
+      stop();
+      resolve({ text: Buffer.concat(chunks).toString('utf8'), truncated: false });
+    };
+    const onError = (err: Error) => {
+      stop();
+      reject(err);
+    };
+    const onClose = () => onError(prematureClose());
+    body.on('data', onData).once('end', onEnd).once('error', onError).once('close', onClose);
+  });
+}
+
+/** What a stream read throws when the body is destroyed without an error of its own (as `for await` does). */
+function prematureClose(): Error {
+  return Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' });
 }
 
 function hasNonWhitespace(chunk: Uint8Array): boolean {
@@ -278,7 +301,7 @@ function errorBody(provider: ResolvedProvider, message: string, fail: Fail): Pro
   return fail(type, `error body from ${provider.name}${message ? `: ${message}` : ''}`, { httpStatus: 200 });
 }
 
-async function readStream(
+function readStream(
   provider: ResolvedProvider,
   body: Body,
   guard: AttemptGuard,
@@ -317,33 +340,62 @@ async function readStream(
         throw fail('invalid-json', `invalid JSON in stream from ${provider.name}: ${sample(outcome.sample)}`);
     }
   };
-  let size = 0;
-  try {
-    for await (const chunk of body as AsyncIterable<Buffer>) {
+  // A stream that finished but then lingered (no [DONE], or no end after it) is still an answer;
+  // the connection dropping under an unfinished stream is a cut stream, however the socket died.
+  const failed = (err: unknown): CompletionResult => {
+    if (guard.cut && guard.cut.kind !== 'caller' && acc.finished) return streamResult(provider, acc, fail);
+    const net = guard.cut ? undefined : networkErrorType(err);
+    if (net?.type === 'reset') throw fail('stream-cut', `stream from ${provider.name} cut mid-way (${net.code})`);
+    throw err;
+  };
+  // 'data' events, not `for await`: one promise a stream instead of one (and a tick) a chunk
+  return new Promise<CompletionResult>((resolve, reject) => {
+    let size = 0;
+    let settled = false;
+    const stop = () => {
+      settled = true;
+      body.off('data', onData).off('end', onEnd).off('error', onError).off('close', onClose);
+    };
+    const settle = (read: () => CompletionResult) => {
+      if (settled) return;
+      stop();
+      try {
+        resolve(read());
+      } catch (err) {
+        reject(err);
+      }
+    };
+    const onError = (err: unknown) => settle(() => failed(err));
+    const onClose = () => onError(prematureClose());
+    const onEnd = () =>
+      settle(() => {
+        if (!acc.sawDone) for (const data of parser.end()) handle(data);
+        return streamResult(provider, acc, fail);
+      });
+    const onData = (chunk: Buffer) => {
       // After [DONE] we only drain (so the connection can be reused); the content is complete.
-      if (acc.sawDone) continue;
-      // the bytes read, not the content kept: a line that never ends grows the parser's buffer too
-      size += chunk.length;
-      if (size > provider.maxResponseBytes) throw tooLarge(provider, fail);
-      for (const data of parser.push(chunk)) if (!acc.sawDone) handle(data);
+      if (acc.sawDone || settled) return;
+      try {
+        // the bytes read, not the content kept: a line that never ends grows the parser's buffer too
+        size += chunk.length;
+        if (size > provider.maxResponseBytes) throw tooLarge(provider, fail);
+        for (const data of parser.push(chunk)) if (!acc.sawDone) handle(data);
+      } catch (err) {
+        onError(err);
+        return;
+      }
       // the consumer is behind: read nothing more (undici stops reading the socket) until it catches up
       const behind = acc.backpressure;
       if (behind) {
         acc.backpressure = undefined;
-        await guard.waitFor(behind);
+        body.pause();
+        guard.waitFor(behind).then(() => {
+          if (!settled) body.resume();
+        }, onError);
       }
-    }
-    if (!acc.sawDone) for (const data of parser.end()) handle(data);
-  } catch (err) {
-    // A stream that finished but then lingered (no [DONE], or no end after it) is still an answer.
-    const lingered = guard.cut && guard.cut.kind !== 'caller' && acc.finished;
-    if (lingered) return streamResult(provider, acc, fail);
-    // The connection dropping under an unfinished stream is a cut stream, however the socket died.
-    const net = guard.cut ? undefined : networkErrorType(err);
-    if (net?.type === 'reset') throw fail('stream-cut', `stream from ${provider.name} cut mid-way (${net.code})`);
-    throw err;
-  }
-  return streamResult(provider, acc, fail);
+    };
+    body.on('data', onData).once('end', onEnd).once('error', onError).once('close', onClose);
+  });
 }
 
 function tooLarge(provider: ResolvedProvider, fail: Fail): ProviderError {

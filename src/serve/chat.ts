@@ -12,7 +12,7 @@ import type { StreamChunk } from '../api/stream.js';
 import type { ChainResult } from '../engine/types.js';
 import type { ChatRequest } from '../providers/types.js';
 import { AllProvidersFailedError, EngineError } from '../engine/errors.js';
-import { readBody } from './body.js';
+import { readBody, type BodyRead } from './body.js';
 import { readHealth } from './health.js';
 import type { ServeMetrics } from './metrics.js';
 import {
@@ -40,19 +40,53 @@ export interface ChatContext {
 
 const JOB_NAME = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
 
-export async function handleChat(req: IncomingMessage, res: ServerResponse, ctx: ChatContext): Promise<void> {
+/**
+ * One completion request. The common path is callbacks, not async layers: the body's
+ * 'data'/'end', the chain's promise, one `then` (each awaited layer costs a promise and a
+ * microtask turn, which on a busy host is a chance to be preempted). The promise returned settles
+ * when the answer is out; it rejects only on a bug (the server answers 500 then).
+ */
+export function handleChat(req: IncomingMessage, res: ServerResponse, ctx: ChatContext): Promise<void> {
   const started = performance.now();
   const finish = (outcome: string, r?: { provider?: string; degraded?: boolean }) =>
     ctx.metrics.request(outcome, r?.provider, r?.degraded, (performance.now() - started) / 1000);
-
-  const parsed = await parseRequest(req, ctx);
-  if (parsed.kind === 'reply') {
-    if (parsed.reply.status === 413) res.setHeader('connection', 'close');
-    sendJson(res, parsed.reply.status, parsed.reply.body);
-    return finish('rejected');
+  const refuse = (reply: ErrorReply) => {
+    if (reply.status === 413) res.setHeader('connection', 'close');
+    sendJson(res, reply.status, reply.body);
+    finish('rejected');
+  };
+  const headers = readHeaders(req, ctx);
+  if (headers.kind === 'reply') {
+    refuse(headers.reply);
+    return DONE;
   }
-  const { request, provider, job, stream, includeUsage, deadlineMs } = parsed;
+  return new Promise<void>((resolve, reject) => {
+    readBody(req, ctx.chain.config.serve.maxBodyBytes, (body) => {
+      try {
+        const parsed = parseBody(body, ctx);
+        if (parsed.kind === 'reply') {
+          refuse(parsed.reply);
+          return resolve();
+        }
+        runChat(res, parsed, headers, ctx, finish, resolve, reject);
+      } catch (err) {
+        reject(err);
+      }
+    });
+  });
+}
 
+const DONE = Promise.resolve();
+
+function runChat(
+  res: ServerResponse,
+  { request, provider, stream, includeUsage }: ParsedBody,
+  { job, deadlineMs }: RequestHeaders,
+  ctx: ChatContext,
+  finish: (outcome: string, r?: { provider?: string; degraded?: boolean }) => void,
+  resolve: () => void,
+  reject: (err: unknown) => void,
+): void {
   // the client going away (or the shutdown bound) aborts the upstream call
   const aborter = new AbortController();
   const onClose = () => {
@@ -61,45 +95,71 @@ export async function handleChat(req: IncomingMessage, res: ServerResponse, ctx:
   res.once('close', onClose);
   ctx.inFlight.add(aborter);
   let record: CallRecord | undefined;
-  // the controller itself, not its signal: the run uses it as its own instead of making another
-  const opts = { controller: aborter, provider, job, deadlineMs };
+  const onRecord = (r: CallRecord) => (record = r);
   const countAttempts = (r: { attempts: Array<{ provider: string; outcome: string }> }) =>
     r.attempts.forEach((a) => ctx.metrics.attempt(a.provider, a.outcome));
-  try {
-    if (!stream) {
-      const result = await ctx.chain.run('complete', request, opts, (r) => (record = r));
-      countAttempts(result);
-      const text = completionText(`chatcmpl-lucy-${record!.runId}`, created(record!), result);
-      // a length, not chunked framing: one write, and the client knows the end without a terminator
-      res.writeHead(200, {
-        'content-type': 'application/json',
-        'content-length': Buffer.byteLength(text),
-        'x-lucy-provider': result.provider,
-        'x-lucy-model': result.model,
-        'x-lucy-degraded': result.degraded ? 'true' : 'false',
-        'x-lucy-run-id': record!.runId,
-      });
-      res.end(text);
-      return finish('ok', result);
-    }
-    const s = ctx.chain.run('stream', request, opts, (r) => (record = r));
-    const outcome = await pipeStream(res, s, s.result, record!, includeUsage, aborter.signal);
-    countAttempts(outcome);
-    return finish(outcome.kind, outcome);
-  } catch (err) {
+  const done = () => {
+    ctx.inFlight.delete(aborter);
+    res.off('close', onClose);
+    resolve();
+  };
+  const bug = (err: unknown) => {
+    ctx.inFlight.delete(aborter);
+    res.off('close', onClose);
+    reject(err);
+  };
+  const failed = (err: unknown) => {
     if (err instanceof EngineError) countAttempts(err);
     const outcome = outcomeOf(err);
     if (outcome === 'error') ctx.warn(`serve: unexpected error: ${(err as Error)?.stack ?? String(err)}`);
-    if (!res.headersSent && !res.destroyed) {
-      const reply = chainErrorReply(err);
-      const headers: Record<string, string> = record ? { 'x-lucy-run-id': record.runId } : {};
-      if (err instanceof AllProvidersFailedError) await addRetryAfter(headers, ctx.chain, provider);
+    const end = () => {
+      finish(outcome);
+      done();
+    };
+    if (res.headersSent || res.destroyed) return end();
+    const reply = chainErrorReply(err);
+    const headers: Record<string, string> = record ? { 'x-lucy-run-id': record.runId } : {};
+    const send = () => {
       if (!res.destroyed) sendJson(res, reply.status, reply.body, headers);
+      end();
+    };
+    if (err instanceof AllProvidersFailedError) addRetryAfter(headers, ctx.chain, provider).then(send, bug);
+    else send();
+  };
+  // the controller itself, not its signal: the run uses it as its own instead of making another
+  const opts = { controller: aborter, provider, job, deadlineMs };
+  try {
+    if (!stream) {
+      ctx.chain.run('complete', request, opts, onRecord).then((result) => {
+        try {
+          countAttempts(result);
+          const text = completionText(`chatcmpl-lucy-${record!.runId}`, created(record!), result);
+          // a length, not chunked framing: one write, and the client knows the end without a terminator
+          res.writeHead(200, {
+            'content-type': 'application/json',
+            'content-length': Buffer.byteLength(text),
+            'x-lucy-provider': result.provider,
+            'x-lucy-model': result.model,
+            'x-lucy-degraded': result.degraded ? 'true' : 'false',
+            'x-lucy-run-id': record!.runId,
+          });
+          res.end(text);
+          finish('ok', result);
+          done();
+        } catch (err) {
+          failed(err);
+        }
+      }, failed);
+      return;
     }
-    return finish(outcome);
-  } finally {
-    ctx.inFlight.delete(aborter);
-    res.off('close', onClose);
+    const s = ctx.chain.run('stream', request, opts, onRecord);
+    pipeStream(res, s, s.result, record!, includeUsage, aborter.signal).then((outcome) => {
+      countAttempts(outcome);
+      finish(outcome.kind, outcome);
+      done();
+    }, failed);
+  } catch (err) {
+    failed(err);
   }
 }
 
@@ -196,23 +256,29 @@ function drained(res: ServerResponse, runSignal: AbortSignal): Promise<void> {
   });
 }
 
-type Parsed =
-  | { kind: 'reply'; reply: ErrorReply }
-  | {
-      kind: 'ok';
-      request: ChatRequest;
-      provider?: string;
-      job?: string;
-      stream: boolean;
-      includeUsage: boolean;
-      deadlineMs?: number;
-    };
+interface RequestHeaders {
+  kind: 'ok';
+  job?: string;
+  deadlineMs?: number;
+}
 
-async function parseRequest(req: IncomingMessage, ctx: ChatContext): Promise<Parsed> {
-  const bad = (message: string, param: string | null = null, status = 400, code: string | null = null): Parsed => ({
-    kind: 'reply',
-    reply: errorReply(status, message, 'invalid_request_error', code, { param }),
-  });
+interface ParsedBody {
+  kind: 'ok';
+  request: ChatRequest;
+  provider?: string;
+  stream: boolean;
+  includeUsage: boolean;
+}
+
+type Refused = { kind: 'reply'; reply: ErrorReply };
+
+const bad = (message: string, param: string | null = null, status = 400, code: string | null = null): Refused => ({
+  kind: 'reply',
+  reply: errorReply(status, message, 'invalid_request_error', code, { param }),
+});
+
+/** The `x-lucy-*` headers, checked before the body is read. */
+function readHeaders(req: IncomingMessage, ctx: ChatContext): RequestHeaders | Refused {
   const label = header(req, 'x-lucy-job');
   if (label !== undefined && !JOB_NAME.test(label))
     return bad('x-lucy-job must be 1-64 characters of letters, digits, . _ : -', 'x-lucy-job');
@@ -230,7 +296,11 @@ async function parseRequest(req: IncomingMessage, ctx: ChatContext): Promise<Par
       'x-lucy-deadline-ms',
     );
   }
-  const body = await readBody(req, ctx.chain.config.serve.maxBodyBytes);
+  // no x-lucy-job: the chain's own job (serve's is "serve")
+  return { kind: 'ok', job, deadlineMs };
+}
+
+function parseBody(body: BodyRead, ctx: ChatContext): ParsedBody | Refused {
   if (body.kind === 'too-large')
     return bad(`request body larger than ${body.limit} bytes (serve.maxBodyBytes)`, null, 413, 'request_too_large');
   if (body.kind === 'aborted') return bad('request body not received', null);
@@ -262,8 +332,7 @@ async function parseRequest(req: IncomingMessage, ctx: ChatContext): Promise<Par
   const request = (
     stream === true && streamOptions !== undefined ? { ...rest, stream_options: streamOptions } : rest
   ) as ChatRequest;
-  // no x-lucy-job: the chain's own job (serve's is "serve")
-  return { kind: 'ok', request, provider, job, stream: stream === true, includeUsage, deadlineMs };
+  return { kind: 'ok', request, provider, stream: stream === true, includeUsage };
 }
 
 /**

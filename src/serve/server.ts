@@ -54,13 +54,12 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const chatContext = { chain, metrics, inFlight: running, warn };
   const hosts = hostAllowList(opts.allowedHosts);
 
-  async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const path = (req.url ?? '/').split('?')[0];
-    if (path === '/healthz' && (req.method === 'GET' || req.method === 'HEAD')) {
-      const health = await readHealth(chain);
-      const retry = health.retryAfterS ? { 'retry-after': String(health.retryAfterS) } : undefined;
-      return sendJson(res, health.ok ? 200 : 503, health, retry);
-    }
+  /** A promise when the answer goes out later (a completion, health, metrics); nothing when it went out already. */
+  function route(req: IncomingMessage, res: ServerResponse): Promise<void> | void {
+    const url = req.url ?? '/';
+    const query = url.indexOf('?');
+    const path = query < 0 ? url : url.slice(0, query);
+    if (path === '/healthz' && (req.method === 'GET' || req.method === 'HEAD')) return sendHealth(res);
     // a token is what a web page cannot send; without one, keep browsers out instead
     const refused = opts.token ? undefined : browserRefusal(req.headers, req.method, hosts);
     if (refused) {
@@ -93,40 +92,67 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       }));
       return sendJson(res, 200, { object: 'list', data });
     }
-    if (path === '/metrics' && req.method === 'GET') {
-      const health = await readHealth(chain);
-      const text = metrics.render(health.providers, inFlight.size);
-      res.writeHead(200, {
-        'content-type': 'text/plain; version=0.0.4; charset=utf-8',
-        'content-length': Buffer.byteLength(text),
-      });
-      return void res.end(text);
-    }
+    if (path === '/metrics' && req.method === 'GET') return sendMetrics(res);
     const r = errorReply(404, `no route ${req.method} ${path}`, 'invalid_request_error', 'not_found');
     return sendJson(res, r.status, r.body);
   }
 
+  async function sendHealth(res: ServerResponse): Promise<void> {
+    const health = await readHealth(chain);
+    const retry = health.retryAfterS ? { 'retry-after': String(health.retryAfterS) } : undefined;
+    sendJson(res, health.ok ? 200 : 503, health, retry);
+  }
+
+  async function sendMetrics(res: ServerResponse): Promise<void> {
+    const health = await readHealth(chain);
+    const text = metrics.render(health.providers, inFlight.size);
+    res.writeHead(200, {
+      'content-type': 'text/plain; version=0.0.4; charset=utf-8',
+      'content-length': Buffer.byteLength(text),
+    });
+    res.end(text);
+  }
+
+  function internalError(res: ServerResponse, err: unknown): void {
+    warn(`serve: unexpected error: ${(err as Error)?.stack ?? String(err)}`);
+    if (!res.headersSent && !res.destroyed) {
+      const r = errorReply(
+        500,
+        'internal error in lucy-ops serve (see its stderr)',
+        'lucy_ops_internal',
+        'internal_error',
+      );
+      sendJson(res, r.status, r.body);
+    } else if (!res.writableEnded) res.destroy();
+  }
+
+  /** After every answer: a 413 answered before the whole body arrived does not read the rest. */
+  function answered(req: IncomingMessage, res: ServerResponse): void {
+    if (res.getHeader('connection') === 'close' && !req.complete) res.once('finish', () => req.socket.destroy());
+  }
+
   const server = createServer((req, res) => {
     if (closing) res.setHeader('connection', 'close');
-    const work = route(req, res)
-      .catch((err: unknown) => {
-        warn(`serve: unexpected error: ${(err as Error)?.stack ?? String(err)}`);
-        if (!res.headersSent && !res.destroyed) {
-          const r = errorReply(
-            500,
-            'internal error in lucy-ops serve (see its stderr)',
-            'lucy_ops_internal',
-            'internal_error',
-          );
-          sendJson(res, r.status, r.body);
-        } else if (!res.writableEnded) res.destroy();
-      })
-      .finally(() => {
-        inFlight.delete(work);
-        // a 413 answered before the whole body arrived: do not read the rest
-        if (res.getHeader('connection') === 'close' && !req.complete) res.once('finish', () => req.socket.destroy());
-      });
-    inFlight.add(work);
+    let work: Promise<void> | void = undefined;
+    try {
+      work = route(req, res);
+    } catch (err) {
+      internalError(res, err);
+    }
+    if (!work) return answered(req, res);
+    // one `then` for both ends (not catch + finally: a promise each)
+    const tracked: Promise<void> = work.then(
+      () => {
+        inFlight.delete(tracked);
+        answered(req, res);
+      },
+      (err: unknown) => {
+        inFlight.delete(tracked);
+        internalError(res, err);
+        answered(req, res);
+      },
+    );
+    inFlight.add(tracked);
   });
   const sockets = new Set<Socket>();
   server.on('connection', (s: Socket) => {
