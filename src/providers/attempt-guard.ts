@@ -2,44 +2,23 @@
  * The clocks of one attempt: a hard bound on the whole attempt (timeoutMs, connect → last byte),
  * an idle bound on time without MEANINGFUL progress (idleTimeoutMs, armed once headers arrive:
  * a non-streaming provider legitimately sends its headers only when the answer is ready), and the
- * caller's signal (the run deadline or an abort). Whichever fires first "cuts" the attempt: the
- * request's abort signal fires and the body in flight is destroyed, so a read blocked on a
- * trickling socket returns at once. dispose() clears every timer and listener.
+ * caller's signal (the run deadline or an abort). Whichever fires first "cuts" the attempt: `onCut`
+ * is told (the client aborts its request and whatever of the body is in flight), so a read blocked
+ * on a trickling socket returns at once. dispose() clears every timer and listener.
  */
 import type { AbortLike } from '../abort-like.js';
-import { EventEmitter } from 'node:events';
 import { MAX_TIMER_MS } from '../time.js';
 import { isDeadlineReason } from './errors.js';
 import { ProviderError } from './types.js';
 
 export type Cut = { kind: 'timeout'; afterHeaders: boolean } | { kind: 'idle' } | { kind: 'caller'; deadline: boolean };
 
-interface Destroyable {
-  destroy(err?: Error): unknown;
-  readonly destroyed?: boolean;
-}
-
-/**
- * What undici listens to for aborting the request: undici accepts an EventEmitter with `aborted`
- * and `reason` as a request's `signal` (Dispatcher.RequestOptions). A fresh AbortController with a
- * listener cost 5-15 µs on Node 20 (and GC pressure); this costs well under 1 µs, per attempt.
- */
-class AttemptSignal extends EventEmitter {
-  aborted = false;
-  reason: unknown = undefined;
-
-  abort(reason: unknown): void {
-    if (this.aborted) return;
-    this.aborted = true;
-    this.reason = reason;
-    this.emit('abort');
-  }
-}
-
 export class AttemptGuard {
-  /** For undici's `signal` option: fires once the attempt is cut. */
-  readonly signal = new AttemptSignal();
   cut: Cut | undefined;
+  /** Told once, when the attempt is cut (with the error that describes the cut). */
+  onCut: ((err: ProviderError) => void) | undefined;
+  /** A backpressure wait in progress (waitFor), ended by a cut. */
+  private cutWaiter: (() => void) | undefined;
   private headersArrived = false;
   private lastProgress = 0;
   /** When the whole-attempt bound runs out (moved on by time spent waiting for the consumer). */
@@ -53,7 +32,6 @@ export class AttemptGuard {
   private timer: NodeJS.Timeout | undefined;
   /** When the timer fires (performance.now() time). */
   private timerDue = Infinity;
-  private body: Destroyable | undefined;
   private readonly onCallerAbort = () =>
     this.cutWith({ kind: 'caller', deadline: isDeadlineReason(this.callerSignal?.reason) });
   private readonly onTimer = () => this.check();
@@ -77,14 +55,10 @@ export class AttemptGuard {
     this.arm(now, Math.min(timeoutMs, this.idleMs));
   }
 
-  /** Headers are in: from now on the idle clock runs; a cut also destroys this body. */
-  headers(body: Destroyable): void {
+  /** Headers are in: from now on the idle clock runs. */
+  headers(): void {
     this.headersArrived = true;
-    this.body = body;
-    if (this.cut) {
-      body.destroy(this.error());
-      return;
-    }
+    if (this.cut) return;
     this.progress();
     // armed at the start for at most idleMs, so it is due before this idle window can end
     if (this.timer === undefined) this.arm(this.lastProgress, this.idleMs);
@@ -117,11 +91,10 @@ export class AttemptGuard {
     if (this.cut) throw this.error();
     const heldAt = performance.now();
     this.disarm();
-    let onCut: (() => void) | undefined;
     try {
-      await Promise.race([consumer, new Promise<void>((resolve) => this.signal.once('abort', (onCut = resolve)))]);
+      await Promise.race([consumer, new Promise<void>((resolve) => (this.cutWaiter = resolve))]);
     } finally {
-      if (onCut) this.signal.off('abort', onCut);
+      this.cutWaiter = undefined;
     }
     if (this.cut) throw this.error();
     const now = performance.now();
@@ -193,8 +166,7 @@ export class AttemptGuard {
     if (this.cut) return;
     this.cut = cut;
     this.dispose();
-    const err = this.error();
-    this.signal.abort(err);
-    if (this.body && !this.body.destroyed) this.body.destroy(err);
+    this.cutWaiter?.();
+    this.onCut?.(this.error());
   }
 }

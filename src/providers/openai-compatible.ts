@@ -17,6 +17,7 @@
 import type { Dispatcher } from 'undici';
 import type { ResolvedProvider } from '../config/types.js';
 import { AttemptGuard } from './attempt-guard.js';
+import { Exchange, type ResponseHeaders } from './client-exchange.js';
 import {
   asProviderError,
   errorObjectMessage,
@@ -32,7 +33,6 @@ import { ChatStreamAccumulator, SseParser } from './sse.js';
 import { ProviderError, type ChatRequest, type CompletionResult, type ErrorType, type ToolCall } from './types.js';
 
 type Undici = typeof import('undici');
-type Body = Dispatcher.ResponseData['body'];
 
 let undiciLoading: Promise<Undici> | undefined;
 let sharedAgent: Dispatcher | undefined;
@@ -59,7 +59,9 @@ export async function closeProviderAgent(): Promise<void> {
  * once rather than on every call (`serve` makes thousands a second).
  */
 interface ProviderTarget {
-  url: string;
+  /** e.g. https://api.example.com, and /v1/chat/completions: what undici's dispatch takes. */
+  origin: string;
+  path: string;
   apiKey: string | undefined;
   headers: Readonly<Record<string, string>>;
 }
@@ -68,8 +70,10 @@ const targets = new WeakMap<ResolvedProvider, ProviderTarget>();
 function targetOf(provider: ResolvedProvider, opts: CallOptions): ProviderTarget {
   const known = targets.get(provider);
   if (known && known.apiKey === opts.apiKey && !opts.simNow) return known;
+  const url = new URL(`${provider.baseUrl.replace(/\/+$/, '')}/chat/completions`);
   const target = {
-    url: `${provider.baseUrl.replace(/\/+$/, '')}/chat/completions`,
+    origin: url.origin,
+    path: `${url.pathname}${url.search}`,
     apiKey: opts.apiKey,
     // frozen: shared by every request, so nothing may change it in place
     headers: Object.freeze(requestHeaders(provider, opts)),
@@ -83,50 +87,111 @@ const MAX_ERROR_BODY_BYTES = 64 * 1024;
 /** After [DONE], how long to wait for the server to end the response (so the socket is reused). */
 const DRAIN_AFTER_DONE_MS = 1000;
 
-export async function complete(
+/** What the readers of one attempt share. */
+interface Attempt {
+  provider: ResolvedProvider;
+  opts: CallOptions;
+  guard: AttemptGuard;
+  exchange: Exchange;
+  fail: Fail;
+  /** Settles the attempt (once): an error, or the answer. */
+  finish(err: unknown, result?: CompletionResult): void;
+}
+
+/** The response body as it arrives: one of three readers, chosen by the status and content type. */
+interface BodyReader {
+  data(chunk: Buffer): void;
+  end(): void;
+  /** The exchange failed, or the attempt was cut. */
+  error(err: unknown): void;
+}
+
+/**
+ * One attempt, as callbacks from undici's dispatch to one promise (no `request()` promise, no
+ * Readable body, no `for await`: see client-exchange.ts).
+ */
+export function complete(
   provider: ResolvedProvider,
   request: ChatRequest,
   opts: CallOptions = {},
 ): Promise<CompletionResult> {
-  const secrets = [opts.apiKey];
-  const fail = (type: ErrorType, message: string, extra: { httpStatus?: number; retryAfterMs?: number } = {}) =>
-    new ProviderError(type, safeSnippet(message, secrets, 300), extra);
-
   // Loaded before the attempt's clocks start: module load time is not the provider's fault.
-  const { undici, agent } = loaded ?? (await undiciAndAgent());
-  const target = targetOf(provider, opts);
-  const guard = new AttemptGuard(provider.name, provider.timeoutMs, provider.idleTimeoutMs, opts.signal);
-  let body: Body | undefined;
-  try {
-    if (guard.cut) throw guard.error();
-    const response = await undici.request(target.url, {
-      method: 'POST',
-      dispatcher: agent,
-      headers: target.headers,
-      body: requestBody(provider, request),
-      signal: guard.signal,
-      // Our own clocks bound the attempt; undici's are a backstop only.
-      headersTimeout: provider.timeoutMs + 1000,
-      bodyTimeout: provider.timeoutMs + 1000,
+  if (!loaded) return undiciAndAgent().then(() => complete(provider, request, opts));
+  const { undici, agent } = loaded;
+  return new Promise<CompletionResult>((resolve, reject) => {
+    const secrets = [opts.apiKey];
+    const fail: Fail = (type, message, extra = {}) =>
+      new ProviderError(type, safeSnippet(message, secrets, 300), extra);
+    const guard = new AttemptGuard(provider.name, provider.timeoutMs, provider.idleTimeoutMs, opts.signal);
+    let settled = false;
+    let reader: BodyReader | undefined;
+    const finish = (err: unknown, result?: CompletionResult): void => {
+      if (settled) return;
+      settled = true;
+      guard.dispose();
+      // a body not read to its end (an error, the byte cap) is not read further: its socket closes
+      exchange.abort();
+      if (result) return resolve(result);
+      // A caller abort outranks everything; our own clocks explain whatever undici threw (an abort,
+      // a socket destroyed), but not an HTTP error we had already read the status of.
+      if (guard.cut?.kind === 'caller') return reject(guard.error());
+      if (guard.cut && !(err instanceof ProviderError)) return reject(guard.error());
+      reject(asProviderError(err, { provider: provider.name, secrets, baseUrl: provider.baseUrl }));
+    };
+    const exchange = new Exchange({
+      head(status, rawHeaders) {
+        guard.headers();
+        const headers = undici.util.parseHeaders(rawHeaders) as ResponseHeaders;
+        if (status < 200 || status >= 300) {
+          reader = errorReader(attempt, status, headers);
+          return;
+        }
+        const contentType = String(headers['content-type'] ?? '').toLowerCase();
+        const sse = contentType.includes('text/event-stream') || (provider.stream && !contentType.includes('json'));
+        reader = sse ? streamReader(attempt) : jsonReader(attempt);
+      },
+      data(chunk) {
+        try {
+          reader!.data(chunk);
+        } catch (err) {
+          reader!.error(err);
+        }
+      },
+      end() {
+        try {
+          reader!.end();
+        } catch (err) {
+          reader!.error(err);
+        }
+      },
+      error: (err) => (reader ? reader.error(err) : finish(err)),
     });
-    body = response.body;
-    guard.headers(body);
-    const { statusCode, headers } = response;
-    if (statusCode < 200 || statusCode >= 300)
-      throw await httpError(provider, statusCode, headers, body, guard, opts, fail);
-    const contentType = String(headers['content-type'] ?? '').toLowerCase();
-    const sse = contentType.includes('text/event-stream') || (provider.stream && !contentType.includes('json'));
-    return sse ? await readStream(provider, body, guard, opts, fail) : await readJson(provider, body, guard, fail);
-  } catch (err) {
-    // A caller abort outranks everything; our own clocks explain whatever undici threw (AbortError,
-    // socket destroyed), but not an HTTP error we had already read the status of.
-    if (guard.cut?.kind === 'caller') throw guard.error();
-    if (guard.cut && !(err instanceof ProviderError)) throw guard.error();
-    throw asProviderError(err, { provider: provider.name, secrets, baseUrl: provider.baseUrl });
-  } finally {
-    guard.dispose();
-    if (body && !body.readableEnded && !body.destroyed) body.destroy();
-  }
+    const attempt: Attempt = { provider, opts, guard, exchange, fail, finish };
+    guard.onCut = (err) => {
+      exchange.abort(err);
+      if (reader) reader.error(err);
+      else finish(err);
+    };
+    if (guard.cut) return finish(guard.error());
+    try {
+      const target = targetOf(provider, opts);
+      agent.dispatch(
+        {
+          origin: target.origin,
+          path: target.path,
+          method: 'POST',
+          headers: target.headers,
+          body: requestBody(provider, request),
+          // Our own clocks bound the attempt; undici's are a backstop only.
+          headersTimeout: provider.timeoutMs + 1000,
+          bodyTimeout: provider.timeoutMs + 1000,
+        },
+        exchange,
+      );
+    } catch (err) {
+      finish(err);
+    }
+  });
 }
 
 /** The request's own model/stream are overridden; stream_options is dropped when not streaming (some servers reject it). */
@@ -164,22 +229,14 @@ function sample(text: string): string {
 
 type Fail = (type: ErrorType, message: string, extra?: { httpStatus?: number; retryAfterMs?: number }) => ProviderError;
 
-async function httpError(
+function httpError(
   provider: ResolvedProvider,
   status: number,
-  headers: Record<string, string | string[] | undefined>,
-  body: Body,
-  guard: AttemptGuard,
+  headers: ResponseHeaders,
+  text: string,
   opts: CallOptions,
   fail: Fail,
-): Promise<ProviderError> {
-  let text = '';
-  try {
-    text = (await readBody(body, guard, MAX_ERROR_BODY_BYTES)).text;
-  } catch (err) {
-    // The status already says what happened; only a caller abort outranks it.
-    if (guard.cut?.kind === 'caller') throw err;
-  }
+): ProviderError {
   const type = httpErrorType(status, text);
   const nowMs = opts.simNow && !Number.isNaN(Date.parse(opts.simNow)) ? Date.parse(opts.simNow) : Date.now();
   const retryAfterMs = type === 'rate-limit' || type === 'server' ? parseRetryAfter(headers, nowMs) : undefined;
@@ -190,45 +247,55 @@ async function httpError(
   });
 }
 
-/**
- * Reads a body; any non-whitespace byte is progress (blank lines and spaces are not). One
- * 'data'/'end' pair and one promise, not an async iterator (a promise and a tick per chunk).
- */
-function readBody(body: Body, guard: AttemptGuard, maxBytes: number): Promise<{ text: string; truncated: boolean }> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const stop = () => {
-      body.off('data', onData).off('end', onEnd).off('error', onError).off('close', onClose);
-    };
-    const onData = (chunk: Buffer) => {
-      if (hasNonWhitespace(chunk)) guard.progress();
-      size += chunk.length;
-      // Enough to classify; complete() destroys the rest.
-      if (size > maxBytes) {
-        stop();
-        body.pause();
-        resolve({ text: Buffer.concat(chunks).toString('utf8'), truncated: true });
-        return;
-      }
-      chunks.push(chunk);
-    };
-    const onEnd = () => {
-      stop();
-      resolve({ text: Buffer.concat(chunks).toString('utf8'), truncated: false });
-    };
-    const onError = (err: Error) => {
-      stop();
-      reject(err);
-    };
-    const onClose = () => onError(prematureClose());
-    body.on('data', onData).once('end', onEnd).once('error', onError).once('close', onClose);
-  });
+/** A body's text as it arrives, up to a cap; any non-whitespace byte is progress (blank lines and spaces are not). */
+class BodyText {
+  private readonly chunks: Buffer[] = [];
+  private size = 0;
+
+  constructor(
+    private readonly guard: AttemptGuard,
+    private readonly maxBytes: number,
+  ) {}
+
+  /** False once the body passed the cap (that chunk is not kept). */
+  add(chunk: Buffer): boolean {
+    if (hasNonWhitespace(chunk)) this.guard.progress();
+    this.size += chunk.length;
+    if (this.size > this.maxBytes) return false;
+    this.chunks.push(chunk);
+    return true;
+  }
+
+  text(): string {
+    const { chunks } = this;
+    return chunks.length === 1 ? chunks[0].toString('utf8') : Buffer.concat(chunks).toString('utf8');
+  }
 }
 
-/** What a stream read throws when the body is destroyed without an error of its own (as `for await` does). */
-function prematureClose(): Error {
-  return Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' });
+/** A non-2xx answer: its body (enough of it to classify) explains the status. */
+function errorReader(a: Attempt, status: number, headers: ResponseHeaders): BodyReader {
+  const body = new BodyText(a.guard, MAX_ERROR_BODY_BYTES);
+  const answer = (text: string) => a.finish(httpError(a.provider, status, headers, text, a.opts, a.fail));
+  return {
+    data: (chunk) => {
+      // enough to classify; the rest is not read
+      if (!body.add(chunk)) answer(body.text());
+    },
+    end: () => answer(body.text()),
+    // The status already says what happened; only a caller abort outranks it.
+    error: (err) => (a.guard.cut?.kind === 'caller' ? a.finish(err) : answer('')),
+  };
+}
+
+function jsonReader(a: Attempt): BodyReader {
+  const body = new BodyText(a.guard, a.provider.maxResponseBytes);
+  return {
+    data: (chunk) => {
+      if (!body.add(chunk)) a.finish(tooLarge(a.provider, a.fail));
+    },
+    end: () => a.finish(undefined, parseAnswer(a.provider, body.text(), a.fail)),
+    error: (err) => a.finish(err),
+  };
 }
 
 function hasNonWhitespace(chunk: Uint8Array): boolean {
@@ -246,14 +313,8 @@ interface ChatResponse {
   choices?: Array<{ message?: { content?: unknown; tool_calls?: ToolCall[] }; finish_reason?: unknown }>;
 }
 
-async function readJson(
-  provider: ResolvedProvider,
-  body: Body,
-  guard: AttemptGuard,
-  fail: Fail,
-): Promise<CompletionResult> {
-  const { text, truncated } = await readBody(body, guard, provider.maxResponseBytes);
-  if (truncated) throw tooLarge(provider, fail);
+/** A whole (non-streamed) answer's JSON. */
+function parseAnswer(provider: ResolvedProvider, text: string, fail: Fail): CompletionResult {
   let parsed: ChatResponse;
   try {
     parsed = JSON.parse(text) as ChatResponse;
@@ -301,13 +362,8 @@ function errorBody(provider: ResolvedProvider, message: string, fail: Fail): Pro
   return fail(type, `error body from ${provider.name}${message ? `: ${message}` : ''}`, { httpStatus: 200 });
 }
 
-function readStream(
-  provider: ResolvedProvider,
-  body: Body,
-  guard: AttemptGuard,
-  opts: CallOptions,
-  fail: Fail,
-): Promise<CompletionResult> {
+function streamReader(a: Attempt): BodyReader {
+  const { provider, guard, fail, exchange, opts } = a;
   const parser = new SseParser();
   const onDelta = opts.onDelta;
   // A consumer that cannot take deltas (a client gone from `serve`) means nobody waits for the
@@ -342,60 +398,44 @@ function readStream(
   };
   // A stream that finished but then lingered (no [DONE], or no end after it) is still an answer;
   // the connection dropping under an unfinished stream is a cut stream, however the socket died.
-  const failed = (err: unknown): CompletionResult => {
-    if (guard.cut && guard.cut.kind !== 'caller' && acc.finished) return streamResult(provider, acc, fail);
+  const failed = (err: unknown): void => {
+    if (guard.cut && guard.cut.kind !== 'caller' && acc.finished) return answer();
     const net = guard.cut ? undefined : networkErrorType(err);
-    if (net?.type === 'reset') throw fail('stream-cut', `stream from ${provider.name} cut mid-way (${net.code})`);
-    throw err;
+    if (net?.type === 'reset')
+      return a.finish(fail('stream-cut', `stream from ${provider.name} cut mid-way (${net.code})`));
+    a.finish(err);
   };
-  // 'data' events, not `for await`: one promise a stream instead of one (and a tick) a chunk
-  return new Promise<CompletionResult>((resolve, reject) => {
-    let size = 0;
-    let settled = false;
-    const stop = () => {
-      settled = true;
-      body.off('data', onData).off('end', onEnd).off('error', onError).off('close', onClose);
-    };
-    const settle = (read: () => CompletionResult) => {
-      if (settled) return;
-      stop();
-      try {
-        resolve(read());
-      } catch (err) {
-        reject(err);
-      }
-    };
-    const onError = (err: unknown) => settle(() => failed(err));
-    const onClose = () => onError(prematureClose());
-    const onEnd = () =>
-      settle(() => {
-        if (!acc.sawDone) for (const data of parser.end()) handle(data);
-        return streamResult(provider, acc, fail);
-      });
-    const onData = (chunk: Buffer) => {
+  const answer = (): void => {
+    try {
+      a.finish(undefined, streamResult(provider, acc, fail));
+    } catch (err) {
+      a.finish(err);
+    }
+  };
+  let size = 0;
+  return {
+    data: (chunk) => {
       // After [DONE] we only drain (so the connection can be reused); the content is complete.
-      if (acc.sawDone || settled) return;
-      try {
-        // the bytes read, not the content kept: a line that never ends grows the parser's buffer too
-        size += chunk.length;
-        if (size > provider.maxResponseBytes) throw tooLarge(provider, fail);
-        for (const data of parser.push(chunk)) if (!acc.sawDone) handle(data);
-      } catch (err) {
-        onError(err);
-        return;
-      }
+      if (acc.sawDone) return;
+      // the bytes read, not the content kept: a line that never ends grows the parser's buffer too
+      size += chunk.length;
+      if (size > provider.maxResponseBytes) throw tooLarge(provider, fail);
+      for (const data of parser.push(chunk)) if (!acc.sawDone) handle(data);
       // the consumer is behind: read nothing more (undici stops reading the socket) until it catches up
       const behind = acc.backpressure;
       if (behind) {
         acc.backpressure = undefined;
-        body.pause();
-        guard.waitFor(behind).then(() => {
-          if (!settled) body.resume();
-        }, onError);
+        exchange.pause();
+        guard.waitFor(behind).then(() => exchange.resume(), failed);
       }
-    };
-    body.on('data', onData).once('end', onEnd).once('error', onError).once('close', onClose);
-  });
+    },
+    end: () => {
+      // what the parser still holds may itself fail the stream (an error event), as mid-way
+      if (!acc.sawDone) for (const data of parser.end()) handle(data);
+      answer();
+    },
+    error: failed,
+  };
 }
 
 function tooLarge(provider: ResolvedProvider, fail: Fail): ProviderError {
