@@ -181,17 +181,22 @@ async function pipeStream(
   const id = `chatcmpl-lucy-${record.runId}`;
   const at = created(record);
   let model = '';
-  // What one turn writes goes out in one socket write (headers, role chunk and first delta; the
-  // deltas of one provider read; finish, usage and [DONE]), not one write per SSE event.
+  // What one event-loop turn writes goes out in one socket write, not one write per SSE event:
+  // the deltas of one provider read, and a short answer whose provider sent it in one read whole
+  // (headers, role chunk, deltas, finish, usage and [DONE]: the end, which comes in microtasks
+  // after that read, still finds the response corked, and res.end() flushes it at once). The
+  // uncork waits for the check phase of the same turn, not the next tick (which runs before those
+  // microtasks and so split such an answer in two writes).
   let corked = false;
+  const uncork = () => {
+    corked = false;
+    res.uncork();
+  };
   const batch = () => {
     if (corked) return;
     corked = true;
     res.cork();
-    process.nextTick(() => {
-      corked = false;
-      res.uncork();
-    });
+    setImmediate(uncork);
   };
   // Headers go out with the first delta: by then the provider is chosen and cannot change.
   const open = (from: { provider: string; model: string; degraded: boolean }) => {
