@@ -16,6 +16,12 @@ export interface AbortLike {
   removeEventListener(type: 'abort', listener: () => void): void;
 }
 
+/** What a run needs of a controller made for it alone: an AbortController or a RunAbort. */
+export interface AbortControllerLike {
+  readonly signal: AbortLike;
+  abort(reason?: unknown): void;
+}
+
 /** A signal and its abort(), as an AbortController has them; listeners run once, in order (so `once` changes nothing). */
 export class RunAbort {
   readonly signal: RunSignal = new RunSignal();

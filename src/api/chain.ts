@@ -6,6 +6,7 @@
  *   const r = await chain.complete({ messages });  // r.content, r.provider, r.degraded, r.attempts
  *   for await (const { delta } of chain.stream({ messages })) process.stdout.write(delta);
  */
+import type { AbortControllerLike } from '../abort-like.js';
 import type { Clock } from '../clock.js';
 import type { ResolvedConfig, ResolvedProvider, UserConfig } from '../config/types.js';
 import { ConfigError } from '../config/validate.js';
@@ -70,7 +71,7 @@ export const LIBRARY_LOG_WINDOW_MS = 10;
 /** Call options only `serve` uses. */
 export interface InternalCallOptions extends CallOptions {
   /** A controller made for this call alone, instead of `signal`: abort it to cancel (see Engine's RunOptions.controller). */
-  controller?: AbortController;
+  controller?: AbortControllerLike;
 }
 
 /** Internals `serve` needs beyond the public Chain. */

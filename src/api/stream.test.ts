@@ -1,3 +1,4 @@
+import type { AbortControllerLike, AbortLike } from '../abort-like.js';
 import { getEventListeners } from 'node:events';
 import { expect, it } from 'vitest';
 import type { DeltaSource } from '../engine/chain.js';
@@ -19,7 +20,7 @@ function manualRun() {
   let emit!: (t: string) => void;
   let resolve!: (r: ChainResult) => void;
   let reject!: (e: unknown) => void;
-  let signal!: AbortSignal;
+  let signal!: AbortLike;
   const s = openChainStream((onDelta, own) => {
     emit = (t) => onDelta(t, from);
     signal = own.signal;
@@ -82,7 +83,7 @@ it('never leaves an unhandled rejection when nobody listens', async () => {
 
 it("passes the caller's abort to the run, and lets go of the caller's signal once the run settles", async () => {
   const caller = new AbortController();
-  const opened = (onSignal: (s: AbortSignal) => void, settled: Promise<ChainResult>) =>
+  const opened = (onSignal: (s: AbortLike) => void, settled: Promise<ChainResult>) =>
     openChainStream(
       (_onDelta, own) => {
         onSignal(own.signal);
@@ -99,20 +100,20 @@ it("passes the caller's abort to the run, and lets go of the caller's signal onc
   expect(getEventListeners(caller.signal, 'abort')).toHaveLength(0);
 
   const gone = new Error('client gone');
-  let running!: AbortSignal;
+  let running!: AbortLike;
   opened((sig) => (running = sig), new Promise<ChainResult>(() => undefined));
   caller.abort(gone);
   expect(running.reason).toBe(gone);
 
   // a caller that aborted before the stream opened: the run starts aborted
-  let late!: AbortSignal;
+  let late!: AbortLike;
   opened((sig) => (late = sig), new Promise<ChainResult>(() => undefined));
   expect(late.reason).toBe(gone);
 });
 
 it("uses the caller's own controller as the stream's: no second controller, no listener", async () => {
   const own = new AbortController();
-  let handed!: AbortController;
+  let handed!: AbortControllerLike;
   const s = openChainStream(
     (_onDelta, c) => {
       handed = c;

@@ -6,6 +6,7 @@
  * the queue. A failure after the first delta surfaces as the iterator's error
  * (StreamInterruptedError), never as a quiet end.
  */
+import type { AbortControllerLike } from '../abort-like.js';
 import type { DeltaSource } from '../engine/chain.js';
 import type { ChainResult } from '../engine/types.js';
 
@@ -38,12 +39,12 @@ type QueueState = { kind: 'open' } | { kind: 'ended' } | { kind: 'failed'; error
 export function openChainStream(
   start: (
     onDelta: (text: string, from: DeltaSource) => void | Promise<void>,
-    controller: AbortController,
+    controller: AbortControllerLike,
   ) => Promise<ChainResult>,
-  caller: { signal?: AbortSignal; controller?: AbortController } = {},
+  caller: { signal?: AbortSignal; controller?: AbortControllerLike } = {},
 ): ChainStream {
   const callerSignal = caller.signal;
-  const aborter = caller.controller ?? new AbortController();
+  const aborter: AbortControllerLike = caller.controller ?? new AbortController();
   // forward the caller's abort by hand, as startDeadline does: AbortSignal.any costs ~20 µs a
   // stream (serve: every streamed request); the listener goes when the run settles
   const onCallerAbort = () => aborter.abort(callerSignal!.reason);

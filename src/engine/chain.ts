@@ -2,6 +2,7 @@
  * The failover engine: try each provider of the chain in order, retrying with backoff, skipping
  * providers whose breaker is open, all inside one deadline. Errors only when all fail.
  */
+import type { AbortControllerLike } from '../abort-like.js';
 import type { Clock, Sleep } from '../clock.js';
 import { realSleep } from '../clock.js';
 import type { ResolvedConfig, ResolvedProvider } from '../config/types.js';
@@ -52,7 +53,7 @@ export interface RunOptions {
    * A controller the caller made for this run alone, instead of `signal`: the run's deadline
    * aborts it, and aborting it cancels the run (saves the run its own controller; see deadline.ts).
    */
-  controller?: AbortController;
+  controller?: AbortControllerLike;
   /**
    * Streaming: each content delta as it arrives, with the provider it comes from. A returned
    * promise is backpressure: the provider's body is not read further until it settles.

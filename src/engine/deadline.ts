@@ -2,7 +2,7 @@
  * One deadline per run: an AbortSignal that fires when the run's budget is spent, or when the
  * caller's own signal aborts. Every sleep and every attempt listens to it, so nothing outlives it.
  */
-import { RunAbort, type AbortLike } from '../abort-like.js';
+import { RunAbort, type AbortControllerLike, type AbortLike } from '../abort-like.js';
 import { DeadlineReason } from '../providers/errors.js';
 
 export interface Deadline {
@@ -20,8 +20,8 @@ export interface Deadline {
  * run's, with nothing to forward. Without one the run's signal is a light `RunAbort`'s (an
  * AbortController and its listeners cost a call ~20-40 µs of CPU on Node 20).
  */
-export function startDeadline(budgetMs: number, parent?: AbortLike, own?: AbortController): Deadline {
-  const controller: { readonly signal: AbortLike; abort(reason?: unknown): void } = own ?? new RunAbort();
+export function startDeadline(budgetMs: number, parent?: AbortLike, own?: AbortControllerLike): Deadline {
+  const controller: AbortControllerLike = own ?? new RunAbort();
   const endsAt = performance.now() + budgetMs;
   let spent = false;
   const timer = setTimeout(() => {

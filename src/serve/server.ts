@@ -5,6 +5,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import type { RunAbort } from '../abort-like.js';
 import type { ChainInternals } from '../api/chain.js';
 import { addKnownSecrets } from '../log/scrub.js';
 import { tokenCheck } from './auth.js';
@@ -47,7 +48,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const authorized = tokenCheck(opts.token);
   // a provider (or anything else) that echoes the token must not hand it to a client or the log
   if (opts.token) addKnownSecrets([opts.token]);
-  const running = new Set<AbortController>();
+  const running = new Set<RunAbort>();
   const inFlight = new Set<Promise<void>>();
   let closing = false;
 
