@@ -25,7 +25,13 @@ afterAll(async () => {
 describe('FileStore across processes', () => {
   it('50 processes × 10 increments of one key: exact count, valid state.json, no temp files', async () => {
     const dir = await tempDir();
-    const workers = Array.from({ length: 50 }, () => startWorker(modules, ['increment', dir, 'count', '10']));
+    // 500 locked writes, each with an fsync, one at a time: on a loaded machine that is many seconds,
+    // and a process that keeps losing the race for the lock may wait past the default lockWaitMs
+    // (15 s) and give up. Giving up is not what this test is about (that bound has its own test in
+    // file-store.test.ts): no update may be lost, however long the queue.
+    const workers = Array.from({ length: 50 }, () =>
+      startWorker(modules, ['increment', dir, 'count', '10'], { LUCY_STATE_LOCK_WAIT_MS: '85000' }),
+    );
     const results = await Promise.all(workers.map((w) => w.exited));
     for (const result of results) expect(result, result.stderr).toMatchObject({ code: 0, stdout: 'done\n' });
     const doc = JSON.parse(await readFile(join(dir, 'state.json'), 'utf8'));
