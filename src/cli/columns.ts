@@ -4,10 +4,17 @@
  * Colour codes do not count toward a width. Used by the on-call views (status, the timeline).
  */
 import { stripVTControlCharacters } from 'node:util';
+import stringWidth from 'string-width';
 import { printableDeep as printableValues } from '../text/printable-deep.js';
 
-/** Printable width of a cell (colour codes removed; every other character counts as one). */
-export const visibleWidth = (s: string): number => stripVTControlCharacters(s).length;
+/**
+ * Columns a cell takes on a terminal: colour codes take none, an emoji or an East Asian wide
+ * character two, a whole emoji sequence (a pictograph with its selector, a joined family) one
+ * glyph's width.
+ */
+export const visibleWidth = (s: string): number => stringWidth(s);
+
+const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
 
 /**
  * The width to fit: the terminal's, else COLUMNS when set (a user asking a pipe for a width), else
@@ -36,8 +43,17 @@ export function printableDeep<T>(value: T): T {
 /** `s` cut to `width` printable characters, ending in "…" when cut (colour is dropped from a cut cell). */
 export function truncate(s: string, width: number): string {
   if (visibleWidth(s) <= width) return s;
-  const plain = stripVTControlCharacters(s);
-  return width <= 1 ? plain.slice(0, width) : plain.slice(0, width - 1) + '…';
+  const room = width <= 1 ? width : width - 1;
+  let kept = '';
+  let used = 0;
+  // whole graphemes only: a cut inside a surrogate pair or an emoji sequence prints as U+FFFD
+  for (const { segment } of graphemes.segment(stripVTControlCharacters(s))) {
+    const w = stringWidth(segment);
+    if (used + w > room) break;
+    kept += segment;
+    used += w;
+  }
+  return width <= 1 ? kept : kept + '…';
 }
 
 const pad = (s: string, width: number) => s + ' '.repeat(Math.max(0, width - visibleWidth(s)));
