@@ -44,6 +44,9 @@ it('five hostile 64 KB error bodies: serve answers each with the fallback and /h
     expect(response.headers.get('x-lucy-provider'), JSON.stringify(unit)).toBe('llama-3.3-70b');
     expect(data.choices[0].message.content).toContain('llama-3.3-70b');
   }
+  // serve appends a request's records just after its answer: a graceful stop writes the last ones
+  serve.child.kill('SIGTERM');
+  expect(await serve.exited).toBe(0);
   // each 400 is recorded with the provider's own words, cut short
   const errors = readLog(dir)
     .filter((r) => r.event === 'attempt.end' && r.provider === 'deepseek-v3')
