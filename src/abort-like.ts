@@ -22,7 +22,10 @@ export interface AbortControllerLike {
   abort(reason?: unknown): void;
 }
 
-/** A signal and its abort(), as an AbortController has them; listeners run once, in order (so `once` changes nothing). */
+/**
+ * A signal and its abort(), as an AbortController has them. Listeners run once, in order, so
+ * `once` changes nothing.
+ */
 export class RunAbort {
   readonly signal: RunSignal = new RunSignal();
 
