@@ -91,4 +91,57 @@ describe('a job taken out of the config and put back is not judged while it was 
     expect(human.stdout).toContain('Not judged while out of the config (slots no record names): gone after 11:00');
     expect(human.stdout).toContain('until 14:30Z');
   }, 90_000);
+
+  it('a job put back is judged from its first run back, before the watchdog has seen it back', async () => {
+    const dir = tempProject({ log: 'logs/jobs.jsonl', providers: PROVIDERS, jobs: { sm: hourly, gone: hourly } });
+    const file = path.join(dir, 'lucy-ops.config.json');
+    const full = JSON.parse(fs.readFileSync(file, 'utf8'));
+    const setJobs = (names: string[]) =>
+      fs.writeFileSync(
+        file,
+        JSON.stringify({ ...full, jobs: Object.fromEntries(names.map((name) => [name, full.jobs[name]])) }),
+      );
+    const cli = (now: string, args: string[]) => runCli(args, { cwd: dir, env: { LUCY_OPS_NOW: now } });
+    const cron = async (job: string, hhmm: string) =>
+      expect((await cli(T(hhmm), ['run', job, '--json'])).exitCode).toBe(0);
+    const gapsOf = (r: any) => r.json.gaps.map((g: any) => `${g.job} ${g.start.slice(11, 16)} ${g.missing}`);
+    const slotsOf = (r: any) => r.json.slots.map((s: any) => `${s.job} ${s.slot.slice(11, 16)}`);
+    const gaps = (hhmm: string, extra: string[] = []) =>
+      cli(T(hhmm), ['postmortem', 'gaps', '--json', '--since', SINCE, ...extra]);
+
+    for (const hhmm of ['10:00', '11:00']) {
+      await cron('sm', hhmm);
+      await cron('gone', hhmm);
+    }
+    expect((await gaps('11:30', ['--fail-on-gap'])).exitCode).toBe(0); // the seed
+    setJobs(['sm']);
+    await cron('sm', '12:00');
+    expect((await gaps('12:30', ['--fail-on-gap'])).exitCode).toBe(0); // gone seen taken out
+    // put back before 13:00: it runs at 13:00, then misses 14:00 and 15:00; no watchdog looks meanwhile
+    setJobs(['sm', 'gone']);
+    for (const hhmm of ['13:00', '14:00', '15:00']) await cron('sm', hhmm);
+    await cron('gone', '13:00');
+
+    const before = await gaps('15:30');
+    expect(gapsOf(before)).toEqual(['gone 14:00 2']);
+    expect(before.json.jobs.find((j: any) => j.job === 'gone').outOfConfig).toEqual([
+      { after: expect.stringMatching(/^2026-04-19T11:00/), until: T('13:00') },
+    ]);
+    const plan = await cli(T('15:30'), ['backfill', '--dry-run', '--json', '--since', SINCE]);
+    expect(slotsOf(plan)).toEqual(['gone 14:00', 'gone 15:00']);
+    const status = await cli(T('15:30'), ['status', '--json', '--job', 'gone']);
+    expect(status.json.jobs[0]).toMatchObject({ last: { slot: T('15:00'), outcome: 'missing' }, failuresInARow: 2 });
+
+    // the watchdog pages, and its note that the job is back hides nothing afterwards
+    const watchdog = await gaps('15:30', ['--fail-on-gap']);
+    expect(watchdog.exitCode).toBe(1);
+    expect(gapsOf(watchdog)).toEqual(['gone 14:00 2']);
+    expect(
+      readLog(dir)
+        .filter((r) => r.event === 'jobs.seen')
+        .at(-1),
+    ).toMatchObject({ jobs: ['gone'] });
+    await cron('sm', '16:00');
+    expect(gapsOf(await gaps('16:10'))).toEqual(['gone 14:00 3']);
+  }, 90_000);
 });

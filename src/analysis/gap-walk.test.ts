@@ -42,6 +42,10 @@ function* referenceJudge(job: JobSchedule, ledger: SlotLedger): Generator<Judged
   const pendingFrom = ledger.nowMs - (job.graceMs ?? 0);
   const judgingFrom = judgingStart(job, ledger).fromMs;
   const timeline = scheduleTimeline(job, ledger);
+  // the slots the job's own run.start and run.end records name
+  const own = [...(book?.slots.entries() ?? [])]
+    .filter(([, packed]) => counter(packed, STARTS) + counter(packed, ENDS) > 0)
+    .map(([key]) => ledger.sinceMs + key * 1000);
   for (let i = 0; i < timeline.length; i++) {
     const start = Math.max(ledger.sinceMs, timeline[i].fromMs);
     const end = Math.min(ledger.untilMs, (timeline[i + 1]?.fromMs ?? Infinity) - 1);
@@ -50,9 +54,12 @@ function* referenceJudge(job: JobSchedule, ledger: SlotLedger): Generator<Judged
       const key = ledger.keyOf(slot.getTime());
       const packed = book?.slots.get(key) ?? 0;
       if (slot.getTime() < judgingFrom && packed === 0) continue;
-      // out of the config then (the watchdog saw it taken out, and later put back): only slots records name
+      // out of the config then (the watchdog saw it taken out, and no run nor record has shown it back
+      // since): only slots records name
       const out = ledger.jobsSeen.periodsOut(job.name);
-      if (packed === 0 && out.some((p) => slot.getTime() > p.afterMs && slot.getTime() < p.untilMs)) continue;
+      const t = slot.getTime();
+      const ranSince = (afterMs: number) => own.some((ms) => ms > afterMs && ms <= t);
+      if (packed === 0 && out.some((p) => t > p.afterMs && t < p.untilMs && !ranSince(p.afterMs))) continue;
       const running = counter(packed, STARTS) > counter(packed, ENDS);
       const servedOn = book?.elsewhere.get(key);
       if (counter(packed, OKS) > 0 || servedOn !== undefined) {

@@ -144,7 +144,8 @@ describe('jobs.seen: a job taken out of the config and put back is not judged wh
   });
 
   it('judges the slots after it is back, and those records name while it was out', async () => {
-    // back at 13:30, its 14:00 run missing; a run that failed at 12:00 was lucy-ops at work
+    // a run that failed at 12:00 was lucy-ops at work: the job was back in the config then (only a
+    // job in the config runs), so its 13:00 slot is owed before the watchdog saw it back at 13:30
     const failed12: LogRecord = { ...served('12:00')[1], outcome: 'failed' };
     const ledger = await buildLedger(
       [blog],
@@ -154,6 +155,7 @@ describe('jobs.seen: a job taken out of the config and put back is not judged wh
     );
     expect(unservedSlots([blog], ledger).map((s) => `${s.slot.slice(11, 16)} ${s.status}`)).toEqual([
       '12:00 failed',
+      '13:00 missing',
       '14:00 missing',
     ]);
   });

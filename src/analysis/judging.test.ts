@@ -218,3 +218,42 @@ describe('gaps close and pending is measured from now', () => {
     expect(findGaps([grace], fresh).jobs[0].pending).toBe(1);
   });
 });
+
+describe('a job out of the config is back once it runs again', () => {
+  const seen = (hhmm: string, fields: Record<string, unknown>): LogRecord => ({
+    ts: T(hhmm),
+    level: 'info',
+    event: 'jobs.seen',
+    job: 'watchdog',
+    runId: `w${hhmm}`,
+    scheduledFor: T(hhmm),
+    trigger: 'cron',
+    jobs: [],
+    ...fields,
+  });
+  const slots = ['00:00', '01:00', '02:00'];
+  // seeded at 01:30, seen taken out at 03:30 (last run 02:00), runs again at 09:00 and 10:00
+  const records = [
+    ...slots.flatMap((s) => run('blog', s)),
+    seen('01:30', { jobs: ['blog'], seed: true }),
+    seen('03:30', { removed: ['blog'], lastSeen: { blog: at('02:00', 9) } }),
+    ...run('blog', '09:00'),
+    ...run('blog', '10:00'),
+  ];
+
+  it('slots it misses after its first run back are judged before the watchdog sees it back', async () => {
+    const ledger = await buildLedger([hourly], window('00:00', '12:30'), records, { now: new Date(T('12:30')) });
+    // 03:00–08:00 were while it was out; 11:00 and 12:00 it missed once back
+    expect(unservedSlots([hourly], ledger).map((s) => s.slot)).toEqual([T('11:00'), T('12:00')]);
+    const report = findGaps([hourly], ledger);
+    expect(report.gaps.map((g) => [g.start, g.slots])).toEqual([[T('11:00'), 2]]);
+    expect(report.jobs[0].outOfConfig).toEqual([{ after: at('02:00', 9), until: T('09:00') }]);
+  });
+
+  it('and after the watchdog names it back later: the period still ends at its first run', async () => {
+    const later = [...records, seen('12:30', { jobs: ['blog'], back: { blog: at('02:00', 9) } })];
+    const ledger = await buildLedger([hourly], window('00:00', '13:00'), later, { now: new Date(T('13:30')) });
+    expect(unservedSlots([hourly], ledger).map((s) => s.slot)).toEqual([T('11:00'), T('12:00'), T('13:00')]);
+    expect(findGaps([hourly], ledger).jobs[0].outOfConfig).toEqual([{ after: at('02:00', 9), until: T('09:00') }]);
+  });
+});

@@ -9,8 +9,9 @@
  *    that is not the seed: jobs-seen.ts) begins no earlier than then. A slot before that which
  *    records name (a manual or backfill run of it) is judged too.
  *  - A job the watchdog saw taken out of the config and later put back is not judged while it was
- *    out (from the last time the records show it in the config until a record names it again):
- *    only slots records name are judged then, as before judging began.
+ *    out (from the last time the records show it in the config until a record names it again, or
+ *    until its own first run after that, whichever is earlier: a run proves it back): only slots
+ *    records name are judged then, as before judging began.
  *  - A slot is judged by the schedule its job ran on then (each `run.start` names it); slots
  *    before the first record that names one, or of a job none names, by the config's.
  */
@@ -70,7 +71,7 @@ export class JudgingRule {
 
   constructor(job: JobSchedule, ledger: SlotLedger) {
     this.start = judgingStart(job, ledger);
-    this.out = ledger.jobsSeen.periodsOut(job.name);
+    this.out = endedByOwnRecords(ledger.jobsSeen.periodsOut(job.name), ledger.jobs.get(job.name), ledger);
   }
 
   /** The periods out of the config that reach into the window, as ISO times (`until` null: open). */
@@ -93,6 +94,30 @@ export class JudgingRule {
     while (this.next < out.length && out[this.next].untilMs <= ms) this.next++;
     return !(this.next < out.length && ms > out[this.next].afterMs);
   }
+}
+
+/**
+ * The periods out, each ended no later than the job's first own record after its start: a run
+ * writes only for a job in the config, so once it ran again it was back, whether or not the
+ * watchdog has looked since (else the slots it missed after coming back would never be judged).
+ * Own records are the run.start and run.end records of a slot in the window (a run's slot is
+ * when cron started it; a manual or backfill run names a slot no later than when it ran).
+ */
+export function endedByOwnRecords(
+  periods: readonly OutOfConfig[],
+  book: JobLedger | undefined,
+  ledger: SlotLedger,
+): OutOfConfig[] {
+  if (periods.length === 0 || book === undefined || book.slots.size === 0) return [...periods];
+  const recorded: number[] = [];
+  for (const [key, packed] of book.slots.entries())
+    if (counter(packed, STARTS) + counter(packed, ENDS) > 0) recorded.push(ledger.sinceMs + key * 1000);
+  recorded.sort((a, b) => a - b);
+  let i = 0;
+  return periods.map((p) => {
+    while (i < recorded.length && recorded[i] <= p.afterMs) i++;
+    return i < recorded.length && recorded[i] < p.untilMs ? { afterMs: p.afterMs, untilMs: recorded[i] } : p;
+  });
 }
 
 function startWithoutOwnRecords(job: JobSchedule, ledger: SlotLedger): JudgingStart {
