@@ -144,4 +144,56 @@ describe('a job taken out of the config and put back is not judged while it was 
     await cron('sm', '16:00');
     expect(gapsOf(await gaps('16:10'))).toEqual(['gone 14:00 3']);
   }, 90_000);
+
+  it('a job whose last run was on another host (read with --log) is out from that run, not from the removal', async () => {
+    const dir = tempProject({ log: 'logs/jobs.jsonl', providers: PROVIDERS, jobs: { sm: hourly, gone: hourly } });
+    const file = path.join(dir, 'lucy-ops.config.json');
+    const full = JSON.parse(fs.readFileSync(file, 'utf8'));
+    const cli = (now: string, args: string[]) => runCli(args, { cwd: dir, env: { LUCY_OPS_NOW: now } });
+    const cron = async (job: string, hhmm: string) =>
+      expect((await cli(T(hhmm), ['run', job, '--json'])).exitCode).toBe(0);
+    // host B ran gone from 10:00 to 12:00; this host runs sm
+    const hostB = path.join(dir, 'host-b.jsonl');
+    const record = (hhmm: string, event: string) => ({
+      ts: T(hhmm).replace(':00.000Z', ':05.000Z'),
+      level: 'info',
+      event,
+      job: 'gone',
+      runId: `b${hhmm}`,
+      scheduledFor: T(hhmm),
+      trigger: 'cron',
+      ...(event === 'run.start' ? { schedule: '0 * * * *', tz: 'UTC' } : { outcome: 'ok', durationMs: 100 }),
+    });
+    const runsB = (...slots: string[]) =>
+      fs.appendFileSync(
+        hostB,
+        slots
+          .flatMap((t) => [record(t, 'run.start'), record(t, 'run.end')].map((r) => JSON.stringify(r) + '\n'))
+          .join(''),
+      );
+    const watchdog = (hhmm: string) =>
+      cli(T(hhmm), ['postmortem', 'gaps', '--json', '--since', SINCE, '--fail-on-gap', '--log', hostB]);
+    await cron('sm', '10:00');
+    runsB('10:00');
+    expect((await watchdog('10:30')).exitCode).toBe(0); // the seed
+    runsB('11:00', '12:00');
+    await cron('sm', '11:00');
+    await cron('sm', '12:00');
+    // gone leaves the config at 12:10; the watchdog sees it at 13:30
+    fs.writeFileSync(file, JSON.stringify({ ...full, jobs: { sm: full.jobs.sm } }));
+    await cron('sm', '13:00');
+    const out = await watchdog('13:30');
+    expect(out.exitCode).toBe(0);
+    const removal = readLog(dir).filter((r) => r.event === 'jobs.seen')[1];
+    expect(removal).toMatchObject({ removed: ['gone'], lastSeen: { gone: '2026-04-19T12:00:05.000Z' } });
+    // put back: its 13:00 slot was while it was out, so nothing pages nor is planned for it
+    fs.writeFileSync(file, JSON.stringify(full));
+    await cron('sm', '14:00');
+    await cron('gone', '14:00');
+    const back = await watchdog('14:30');
+    expect(back.exitCode).toBe(0);
+    expect(back.json.gaps).toEqual([]);
+    const plan = await cli(T('14:30'), ['backfill', '--dry-run', '--json', '--since', SINCE, '--log', hostB]);
+    expect(plan.json.slots).toEqual([]);
+  }, 90_000);
 });

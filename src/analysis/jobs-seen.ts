@@ -119,7 +119,8 @@ export class JobsSeen {
   /**
    * The periods `name` was out of the config, in time order. Each begins at the last time the
    * records show it in the config before a record saw it taken out (the removal's `lastSeen`, or
-   * the last record naming it, whichever is later: it was taken out after that, and the watchdog
+   * the last record naming it as added or back, whichever is later; a seed's naming says nothing of
+   * when, and with neither the removal record's own time: it was taken out after that, and the watchdog
    * sees a removal only at its next run) and ends when a record names it again. A naming that says
    * when its period began (`back`) gives the period even when the removal itself was not read.
    */

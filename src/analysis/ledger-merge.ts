@@ -16,6 +16,8 @@ export interface LedgerSnapshot {
   /** The first record of any job in this text (ms; Infinity: none). */
   firstMs: number;
   jobsSeen: JobsSeenSnapshot;
+  /** Names not among the ledger's jobs → their latest record (SlotLedger.lastOfOthers). */
+  lastOfOthers: Array<[string, number]>;
   jobs: JobSnapshot[];
 }
 
@@ -65,6 +67,7 @@ export function snapshotLedger(ledger: SlotLedger): LedgerSnapshot {
     invalidRecords: ledger.invalidRecords,
     firstMs: ledger.first.ms,
     jobsSeen: ledger.jobsSeen.snapshot(),
+    lastOfOthers: [...ledger.lastOfOthers],
     jobs,
   };
 }
@@ -79,6 +82,8 @@ export function mergeLedger(into: SlotLedger, later: LedgerSnapshot): void {
   into.invalidRecords += later.invalidRecords;
   into.first.noteMs(later.firstMs);
   into.jobsSeen.merge(later.jobsSeen);
+  for (const [name, ms] of later.lastOfOthers)
+    if (!(into.lastOfOthers.get(name)! >= ms)) into.lastOfOthers.set(name, ms);
   for (const snap of later.jobs) {
     const job = into.jobs.get(snap.name);
     if (!job) continue;

@@ -124,6 +124,11 @@ export class SlotLedger {
   readonly first = new Earliest();
   /** When job names were first seen in the config (the watchdog's `jobs.seen` records). */
   readonly jobsSeen = new JobsSeen();
+  /**
+   * Each job name not among the ledger's jobs (one taken out of the config) → its latest record in
+   * the logs read, not after now (epoch ms): when it was last known to be in the config.
+   */
+  readonly lastOfOthers = new Map<string, number>();
   readonly sinceMs: number;
   readonly untilMs: number;
   readonly nowMs: number;
@@ -248,7 +253,7 @@ export class SlotLedger {
     const cron = trigger === 'cron';
     const book = this.bookOf(jobName);
     if (!this.lastOwn) this.first.noteAt(tsMs, slotMs, cron);
-    if (!book) return;
+    if (!book) return this.noteOther(jobName, tsMs);
     book.first.noteAt(tsMs, slotMs, cron);
     if (schedule !== undefined)
       this.noteSchedule(jobName, cron && slotMs < tsMs ? slotMs : tsMs, schedule, tz ?? 'UTC');
@@ -267,7 +272,7 @@ export class SlotLedger {
     const cron = trigger === 'cron';
     const book = this.bookOf(jobName);
     if (!this.lastOwn) this.first.noteAt(tsMs, slotMs, cron);
-    if (!book) return;
+    if (!book) return this.noteOther(jobName, tsMs);
     book.first.noteAt(tsMs, slotMs, cron);
     if (this.locateAt(slotMs))
       this.served(book, this.key, book.slots.get(this.key) ?? 0, tsMs, durationMs, trigger, undefined, runHash);
@@ -343,7 +348,15 @@ export class SlotLedger {
   /** Any record of a run: when lucy-ops first wrote about the job, and about any job. */
   private noteRecord(jobName: string, ts: string, scheduledFor: string, trigger: string): void {
     if (!isOwnRecordName(jobName)) this.first.note(ts, scheduledFor, trigger);
-    this.jobs.get(jobName)?.first.note(ts, scheduledFor, trigger);
+    const book = this.jobs.get(jobName);
+    if (book) book.first.note(ts, scheduledFor, trigger);
+    else this.noteOther(jobName, Date.parse(ts));
+  }
+
+  /** A record of a name not among the ledger's jobs: lastOfOthers (lucy-ops' own names are no job). */
+  private noteOther(jobName: string, tsMs: number): void {
+    if (!(tsMs <= this.nowMs) || isOwnRecordName(jobName)) return;
+    if (!(this.lastOfOthers.get(jobName)! >= tsMs)) this.lastOfOthers.set(jobName, tsMs);
   }
 
   /**

@@ -111,4 +111,34 @@ describe('recordJobsSeen', () => {
       { afterMs: at('12:00') + 5000, untilMs: at('15:30') },
     ]);
   });
+
+  it("takes a removed job's last record from every log the watchdog read, not the configured log alone", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lucy-seen-'));
+    const log = path.join(dir, 'jobs.jsonl');
+    const record = (job: string, hhmm: string, event: string) => ({
+      ts: `2026-04-19T${hhmm}:05.000Z`,
+      level: 'info' as const,
+      event,
+      job,
+      runId: `r${hhmm}`,
+      scheduledFor: `2026-04-19T${hhmm}:00.000Z`,
+      trigger: 'cron' as const,
+      ...(event === 'run.end' ? { outcome: 'ok' } : {}),
+    });
+    await recordJobsSeen(configOf(log, ['blog', 'gone']), new SlotLedger([], WINDOW), {
+      ...opts,
+      now: Date.parse('2026-04-19T10:30Z'),
+    });
+    const seeded = lines(log);
+    // host A's log has gone's 11:00 run; host B's (read with --log) its 12:00 run
+    const ledger = new SlotLedger([], WINDOW, { now: new Date(NOW) });
+    for (const r of [...seeded, record('gone', '11:00', 'run.start'), record('gone', '11:00', 'run.end')])
+      ledger.add(r);
+    for (const r of [record('gone', '12:00', 'run.start'), record('gone', '12:00', 'run.end')]) ledger.add(r);
+    expect(await recordJobsSeen(configOf(log, ['blog']), ledger, opts)).toEqual({ jobs: [], removed: ['gone'] });
+    expect(lines(log).at(-1)).toMatchObject({ removed: ['gone'], lastSeen: { gone: '2026-04-19T12:00:05.000Z' } });
+    expect(ledger.jobsSeen.periodsOut('gone')).toEqual([
+      { afterMs: Date.parse('2026-04-19T12:00:05Z'), untilMs: Infinity },
+    ]);
+  });
 });

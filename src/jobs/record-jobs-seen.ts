@@ -8,7 +8,6 @@
 import type { SlotLedger } from '../analysis/ledger.js';
 import { JOBS_SEEN_EVENT } from '../analysis/jobs-seen.js';
 import type { ResolvedConfig } from '../config/types.js';
-import { recentRecords } from '../log/tail.js';
 import type { LogRecord } from '../log/types.js';
 import { JobLog, newRunId } from '../log/writer.js';
 
@@ -50,7 +49,15 @@ export async function recordJobsSeen(
       return open && !Number.isFinite(open.untilMs) ? [[name, new Date(open.afterMs).toISOString()]] : [];
     }),
   );
-  const lastSeen = removed.length > 0 ? await lastRecords(config.log, removed, ledger, opts.now) : {};
+  // each removed job's last record in every log read (a run of a job the config does not have is
+  // refused before it writes anything, so it was in the config then); one with none is left out:
+  // the removal record, or its last naming, bounds the period
+  const lastSeen = Object.fromEntries(
+    removed.flatMap((name) => {
+      const ms = ledger.lastOfOthers.get(name);
+      return ms === undefined ? [] : [[name, new Date(ms).toISOString()]];
+    }),
+  );
   const record: LogRecord = {
     ts: at,
     level: 'info',
@@ -79,29 +86,4 @@ export async function recordJobsSeen(
   if (!written) return none;
   ledger.add(record);
   return { jobs: names, removed };
-}
-
-/**
- * Each removed job's last own record in the configured log (ISO), read from the end back to the
- * window's start (or to the last record naming it in the config, if later): it was in the config
- * then (a run of a job the config does not have is refused before it writes anything), so it was
- * taken out after. A job with no record there is left out: its last naming bounds the period.
- */
-async function lastRecords(
-  logPath: string,
-  names: string[],
-  ledger: SlotLedger,
-  nowMs: number,
-): Promise<Record<string, string>> {
-  const wanted = new Set(names);
-  const named = Math.min(...names.map((name) => ledger.jobsSeen.lastNamed(name) ?? -Infinity));
-  const last = new Map<string, number>();
-  const stats = { lines: 0, skippedLines: 0, startedAt: 0, bytes: 0 };
-  for await (const record of recentRecords(logPath, Math.max(ledger.sinceMs, named), stats)) {
-    if (!wanted.has(record.job)) continue;
-    const ms = Date.parse(record.ts);
-    // a record dated ahead of the clock says nothing about now
-    if (ms <= nowMs && !(last.get(record.job)! >= ms)) last.set(record.job, ms);
-  }
-  return Object.fromEntries([...last].map(([name, ms]) => [name, new Date(ms).toISOString()]));
 }
