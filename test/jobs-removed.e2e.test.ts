@@ -193,6 +193,9 @@ describe('a job taken out of the config and put back is not judged while it was 
     const back = await watchdog('14:30');
     expect(back.exitCode).toBe(0);
     expect(back.json.gaps).toEqual([]);
+    expect(back.json.jobs.find((j: any) => j.job === 'gone').notJudgedOutOfConfig).toBe(1); // 13:00
+    const human = await cli(T('14:30'), ['postmortem', 'gaps', '--since', SINCE, '--log', hostB]);
+    expect(human.stdout).toContain('No gaps: every judged slot was served; 1 not judged (out of the config).');
     const plan = await cli(T('14:30'), ['backfill', '--dry-run', '--json', '--since', SINCE, '--log', hostB]);
     expect(plan.json.slots).toEqual([]);
   }, 90_000);

@@ -75,6 +75,8 @@ export interface JobSummary {
   judgedBy: JudgingBasis;
   /** Periods out of the config in the window: slots between that no record names are not judged (null: open). */
   outOfConfig: Array<{ after: string; until: string | null }>;
+  /** Slots in those periods that no record names: not judged (neither served nor a gap). */
+  notJudgedOutOfConfig: number;
   /** The schedules it ran on, as its run.start records say (`from` null: since before any record). */
   schedules: Array<{ from: string | null; schedule: string; tz: string }>;
 }

@@ -45,6 +45,7 @@ export function walkJob(
     judgedFrom: new Date(start.fromMs).toISOString(),
     judgedBy: start.basis,
     outOfConfig: rule.outOfConfigIn(ledger),
+    notJudgedOutOfConfig: 0,
     schedules: scheduleTimeline(job, ledger).map((m) => ({
       from: Number.isFinite(m.fromMs) ? new Date(m.fromMs).toISOString() : null,
       schedule: m.schedule,
@@ -61,7 +62,10 @@ export function walkJob(
       const key = ledger.keyOf(ms);
       const packed = book === undefined ? 0 : (book.slots.get(key) ?? 0);
       // before lucy-ops began, or while the job was out of the config, only a slot it wrote about is judged
-      if (packed === 0 && !rule.owes(ms)) continue;
+      if (packed === 0 && !rule.owes(ms)) {
+        if (ms >= start.fromMs) walk.summary.notJudgedOutOfConfig++;
+        continue;
+      }
       if (book !== undefined) {
         // another host served it (this host's run skipped it as served there): served, by no run here
         const servedOn = book.elsewhere.size > 0 ? book.elsewhere.get(key) : undefined;

@@ -248,6 +248,8 @@ describe('a job out of the config is back once it runs again', () => {
     const report = findGaps([hourly], ledger);
     expect(report.gaps.map((g) => [g.start, g.slots])).toEqual([[T('11:00'), 2]]);
     expect(report.jobs[0].outOfConfig).toEqual([{ after: at('02:00', 9), until: T('09:00') }]);
+    // 03:00–08:00: neither served nor a gap, and counted as not judged
+    expect(report.jobs[0]).toMatchObject({ notJudgedOutOfConfig: 6, served: 5, missing: 2, slots: 7 });
   });
 
   it('and after the watchdog names it back later: the period still ends at its first run', async () => {

@@ -60,8 +60,14 @@ export async function renderGapReport(raw: GapReport, opts: ViewOptions): Promis
 
   if (report.gaps.length === 0) {
     const pending = report.jobs.reduce((n, j) => n + j.pending, 0);
+    // slots of a job while it was out of the config were not judged: "every slot" would overstate it
+    const notJudged = report.jobs.reduce((n, j) => n + (j.notJudgedOutOfConfig ?? 0), 0);
     out.push(
-      c.green(`No gaps: every slot was served.`) +
+      c.green(
+        notJudged > 0
+          ? `No gaps: every judged slot was served; ${notJudged} not judged (out of the config).`
+          : `No gaps: every slot was served.`,
+      ) +
         (report.degraded.length
           ? c.yellow(` ${report.degraded.reduce((n, d) => n + d.slots, 0)} of them by a fallback (below).`)
           : '') +
