@@ -26,6 +26,9 @@ export interface NameNote {
   ms: number;
   in: boolean;
   fromMs?: number;
+  /** For a naming of a job back in the config: the config's schedule then (`backSchedule`). */
+  schedule?: string;
+  tz?: string;
 }
 
 /** A period a job was out of the config: slots after `afterMs` and before `untilMs` are not owed. */
@@ -65,12 +68,15 @@ export class JobsSeen {
     this.any = true;
     this.byName = undefined;
     const back = timesByName(record.back);
+    const schedules = schedulesByName(record.backSchedule);
     for (const name of Array.isArray(jobs) ? jobs : []) {
       if (typeof name !== 'string') continue;
       this.noteName(name, ms, seed);
       const note: NameNote = { name, ms: seed ? -Infinity : ms, in: true };
       const from = back.get(name);
       if (from !== undefined && !seed) note.fromMs = from;
+      const schedule = schedules.get(name);
+      if (schedule && !seed) Object.assign(note, schedule);
       this.notes.push(note);
     }
     // a seed names what was there before anyone looked: nothing was named before it to be taken out
@@ -145,6 +151,18 @@ export class JobsSeen {
     return periods;
   }
 
+  /**
+   * The schedules `name` was put back with (`backSchedule`), each from the record naming it back:
+   * it may have come back on another schedule, and its last run.start names only the old one.
+   */
+  schedulesBack(name: string): Array<{ fromMs: number; schedule: string; tz: string }> {
+    const out: Array<{ fromMs: number; schedule: string; tz: string }> = [];
+    for (const note of this.notesByName().get(name) ?? [])
+      if (note.in && note.schedule !== undefined)
+        out.push({ fromMs: note.ms, schedule: note.schedule, tz: note.tz ?? 'UTC' });
+    return out;
+  }
+
   snapshot(): JobsSeenSnapshot {
     return { any: this.any, added: [...this.added], seeded: [...this.seeded], notes: this.notes };
   }
@@ -189,6 +207,18 @@ function timesByName(value: unknown): Map<string, number> {
   for (const [name, text] of Object.entries(value)) {
     const ms = typeof text === 'string' ? Date.parse(text) : NaN;
     if (ms >= PLAUSIBLE_FROM_MS) out.set(name, ms);
+  }
+  return out;
+}
+
+/** `{name: {schedule, tz}}` as name → the pair; entries without a text schedule are passed over. */
+function schedulesByName(value: unknown): Map<string, { schedule: string; tz: string }> {
+  const out = new Map<string, { schedule: string; tz: string }>();
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return out;
+  for (const [name, entry] of Object.entries(value)) {
+    const { schedule, tz } = (entry ?? {}) as { schedule?: unknown; tz?: unknown };
+    if (typeof schedule === 'string' && schedule !== '')
+      out.set(name, { schedule, tz: typeof tz === 'string' && tz !== '' ? tz : 'UTC' });
   }
   return out;
 }

@@ -233,6 +233,10 @@ describe('a job out of the config is back once it runs again', () => {
   });
   const slots = ['00:00', '01:00', '02:00'];
   // seeded at 01:30, seen taken out at 03:30 (last run 02:00), runs again at 09:00 and 10:00
+  const records0 = [
+    seen('01:30', { jobs: ['blog'], seed: true }),
+    seen('03:30', { removed: ['blog'], lastSeen: { blog: at('02:00', 9) } }),
+  ];
   const records = [
     ...slots.flatMap((s) => run('blog', s)),
     seen('01:30', { jobs: ['blog'], seed: true }),
@@ -250,6 +254,29 @@ describe('a job out of the config is back once it runs again', () => {
     expect(report.jobs[0].outOfConfig).toEqual([{ after: at('02:00', 9), until: T('09:00') }]);
     // 03:00–08:00: neither served nor a gap, and counted as not judged
     expect(report.jobs[0]).toMatchObject({ notJudgedOutOfConfig: 6, served: 5, missing: 2, slots: 7 });
+  });
+
+  it('put back on another schedule: judged by the config’s schedule from when the watchdog saw it back', async () => {
+    // back at 10:30 on :30 past the hour; its last run.start (02:00) names the hourly :00 schedule
+    const back = seen('10:30', {
+      jobs: ['blog'],
+      back: { blog: at('02:00', 9) },
+      backSchedule: { blog: { schedule: '30 * * * *', tz: 'UTC' } },
+    });
+    const records = [...slots.flatMap((s) => run('blog', s, 'ok', '0 * * * *')), records0[0], records0[1], back];
+    const ledger = await buildLedger([hourly], window('00:00', '11:45'), records, { now: new Date(T('11:45')) });
+    // no 11:00 slot of the old schedule; the new schedule's 10:30 and 11:30 are missing
+    expect(unservedSlots([hourly], ledger).map((s) => s.slot)).toEqual([T('10:30'), T('11:30')]);
+    // without the schedule it came back with, the old one's 11:00 would page instead
+    const blind = await buildLedger(
+      [hourly],
+      window('00:00', '11:45'),
+      [...records.slice(0, -1), { ...back, backSchedule: undefined }],
+      {
+        now: new Date(T('11:45')),
+      },
+    );
+    expect(unservedSlots([hourly], blind).map((s) => s.slot)).toEqual([T('11:00')]);
   });
 
   it('and after the watchdog names it back later: the period still ends at its first run', async () => {

@@ -133,7 +133,11 @@ function startWithoutOwnRecords(job: JobSchedule, ledger: SlotLedger): JudgingSt
 
 /** The schedules the job ran on, in time order, the first one reaching back without limit. */
 export function scheduleTimeline(job: JobSchedule, ledger: SlotLedger): ScheduleMark[] {
-  const marks = [...(ledger.jobs.get(job.name)?.marks ?? [])].sort((a, b) => a.fromMs - b.fromMs);
+  // a job put back in the config runs on the config's schedule of then (the watchdog's backSchedule)
+  // from when it was seen back, though its last run.start names the schedule it had before
+  const marks = [...(ledger.jobs.get(job.name)?.marks ?? []), ...ledger.jobsSeen.schedulesBack(job.name)].sort(
+    (a, b) => a.fromMs - b.fromMs,
+  );
   const out: ScheduleMark[] = [];
   for (const mark of marks) {
     const last = out[out.length - 1];

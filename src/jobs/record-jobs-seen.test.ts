@@ -106,6 +106,8 @@ describe('recordJobsSeen', () => {
       ['13:30', [], ['gone'], { gone: '2026-04-19T12:00:05.000Z' }, undefined, undefined],
       ['15:30', ['gone'], undefined, undefined, { gone: '2026-04-19T12:00:05.000Z' }, undefined],
     ]);
+    // the schedule it came back with, from the config: judged by it from then on
+    expect(seen[2].backSchedule).toEqual({ gone: { schedule: '0 * * * *', tz: 'UTC' } });
     // judged with what it wrote: out after its last run until the watchdog saw it back
     expect(ledgerAt(at('16:30')).jobsSeen.periodsOut('gone')).toEqual([
       { afterMs: at('12:00') + 5000, untilMs: at('15:30') },

@@ -70,6 +70,17 @@ export async function recordJobsSeen(
     // the log's first: the jobs already there when the watchdog first looked keep their judging start
     ...(seen.any ? {} : { seed: true }),
     ...(Object.keys(back).length > 0 ? { back } : {}),
+    // the schedule it came back with: judged by it from now, not by its last run's
+    ...(Object.keys(back).length > 0
+      ? {
+          backSchedule: Object.fromEntries(
+            Object.keys(back).map((name) => [
+              name,
+              { schedule: config.jobs[name].schedule, tz: config.jobs[name].tz ?? 'UTC' },
+            ]),
+          ),
+        }
+      : {}),
     ...(removed.length > 0 ? { removed } : {}),
     ...(Object.keys(lastSeen).length > 0 ? { lastSeen } : {}),
   };
