@@ -15,19 +15,28 @@ const hourly = { schedule: '0 * * * *', command: ['node', '-e', '0'] };
 const T = (hhmm: string) => `2026-04-19T${hhmm}:00.000Z`;
 const SINCE = '2026-04-19T09:00Z';
 
+/** A project with jobs sm and gone, its config's job list to set, and the CLI at a given time. */
+function project(jobs: Record<string, object> = { sm: hourly, gone: hourly }) {
+  const dir = tempProject({ log: 'logs/jobs.jsonl', providers: PROVIDERS, jobs });
+  const file = path.join(dir, 'lucy-ops.config.json');
+  const full = JSON.parse(fs.readFileSync(file, 'utf8'));
+  const setJobs = (names: string[], change: Record<string, object> = {}) =>
+    fs.writeFileSync(
+      file,
+      JSON.stringify({
+        ...full,
+        jobs: Object.fromEntries(names.map((name) => [name, { ...full.jobs[name], ...change[name] }])),
+      }),
+    );
+  const cli = (now: string, args: string[]) => runCli(args, { cwd: dir, env: { LUCY_OPS_NOW: now } });
+  const cron = async (job: string, hhmm: string) =>
+    expect((await cli(T(hhmm), ['run', job, '--json'])).exitCode).toBe(0);
+  return { dir, setJobs, cli, cron };
+}
+
 describe('a job taken out of the config and put back is not judged while it was out', () => {
   it('no page and no backfill for the gone period; slots after it is back are judged; other jobs as always', async () => {
-    const dir = tempProject({ log: 'logs/jobs.jsonl', providers: PROVIDERS, jobs: { sm: hourly, gone: hourly } });
-    const file = path.join(dir, 'lucy-ops.config.json');
-    const full = JSON.parse(fs.readFileSync(file, 'utf8'));
-    const setJobs = (names: string[]) =>
-      fs.writeFileSync(
-        file,
-        JSON.stringify({ ...full, jobs: Object.fromEntries(names.map((name) => [name, full.jobs[name]])) }),
-      );
-    const cli = (now: string, args: string[]) => runCli(args, { cwd: dir, env: { LUCY_OPS_NOW: now } });
-    const cron = async (job: string, hhmm: string) =>
-      expect((await cli(T(hhmm), ['run', job, '--json'])).exitCode).toBe(0);
+    const { dir, setJobs, cli, cron } = project();
     const watchdog = (hhmm: string) =>
       cli(T(hhmm), ['postmortem', 'gaps', '--json', '--since', SINCE, '--fail-on-gap']);
     const gapsOf = (r: any) => r.json.gaps.map((g: any) => `${g.job} ${g.start.slice(11, 16)} ${g.missing}`);
@@ -93,17 +102,7 @@ describe('a job taken out of the config and put back is not judged while it was 
   }, 90_000);
 
   it('a job put back is judged from its first run back, before the watchdog has seen it back', async () => {
-    const dir = tempProject({ log: 'logs/jobs.jsonl', providers: PROVIDERS, jobs: { sm: hourly, gone: hourly } });
-    const file = path.join(dir, 'lucy-ops.config.json');
-    const full = JSON.parse(fs.readFileSync(file, 'utf8'));
-    const setJobs = (names: string[]) =>
-      fs.writeFileSync(
-        file,
-        JSON.stringify({ ...full, jobs: Object.fromEntries(names.map((name) => [name, full.jobs[name]])) }),
-      );
-    const cli = (now: string, args: string[]) => runCli(args, { cwd: dir, env: { LUCY_OPS_NOW: now } });
-    const cron = async (job: string, hhmm: string) =>
-      expect((await cli(T(hhmm), ['run', job, '--json'])).exitCode).toBe(0);
+    const { dir, setJobs, cli, cron } = project();
     const gapsOf = (r: any) => r.json.gaps.map((g: any) => `${g.job} ${g.start.slice(11, 16)} ${g.missing}`);
     const slotsOf = (r: any) => r.json.slots.map((s: any) => `${s.job} ${s.slot.slice(11, 16)}`);
     const gaps = (hhmm: string, extra: string[] = []) =>
@@ -146,12 +145,7 @@ describe('a job taken out of the config and put back is not judged while it was 
   }, 90_000);
 
   it('a job whose last run was on another host (read with --log) is out from that run, not from the removal', async () => {
-    const dir = tempProject({ log: 'logs/jobs.jsonl', providers: PROVIDERS, jobs: { sm: hourly, gone: hourly } });
-    const file = path.join(dir, 'lucy-ops.config.json');
-    const full = JSON.parse(fs.readFileSync(file, 'utf8'));
-    const cli = (now: string, args: string[]) => runCli(args, { cwd: dir, env: { LUCY_OPS_NOW: now } });
-    const cron = async (job: string, hhmm: string) =>
-      expect((await cli(T(hhmm), ['run', job, '--json'])).exitCode).toBe(0);
+    const { dir, setJobs, cli, cron } = project();
     // host B ran gone from 10:00 to 12:00; this host runs sm
     const hostB = path.join(dir, 'host-b.jsonl');
     const record = (hhmm: string, event: string) => ({
@@ -180,14 +174,14 @@ describe('a job taken out of the config and put back is not judged while it was 
     await cron('sm', '11:00');
     await cron('sm', '12:00');
     // gone leaves the config at 12:10; the watchdog sees it at 13:30
-    fs.writeFileSync(file, JSON.stringify({ ...full, jobs: { sm: full.jobs.sm } }));
+    setJobs(['sm']);
     await cron('sm', '13:00');
     const out = await watchdog('13:30');
     expect(out.exitCode).toBe(0);
     const removal = readLog(dir).filter((r) => r.event === 'jobs.seen')[1];
     expect(removal).toMatchObject({ removed: ['gone'], lastSeen: { gone: '2026-04-19T12:00:05.000Z' } });
     // put back: its 13:00 slot was while it was out, so nothing pages nor is planned for it
-    fs.writeFileSync(file, JSON.stringify(full));
+    setJobs(['sm', 'gone']);
     await cron('sm', '14:00');
     await cron('gone', '14:00');
     const back = await watchdog('14:30');
@@ -198,5 +192,36 @@ describe('a job taken out of the config and put back is not judged while it was 
     expect(human.stdout).toContain('No gaps: every judged slot was served; 1 not judged (out of the config).');
     const plan = await cli(T('14:30'), ['backfill', '--dry-run', '--json', '--since', SINCE, '--log', hostB]);
     expect(plan.json.slots).toEqual([]);
+  }, 90_000);
+
+  it('a job put back on another schedule is judged by it from when the watchdog saw it back', async () => {
+    const { dir, cli, cron, setJobs } = project();
+    const watchdog = (hhmm: string) =>
+      cli(T(hhmm), ['postmortem', 'gaps', '--json', '--since', SINCE, '--fail-on-gap']);
+    await cron('sm', '10:00');
+    await cron('gone', '10:00');
+    expect((await watchdog('10:30')).exitCode).toBe(0); // the seed
+    setJobs(['sm']);
+    await cron('sm', '11:00');
+    expect((await watchdog('11:30')).exitCode).toBe(0); // gone seen taken out
+    // put back at half past the hour; its crontab line misses 12:30
+    setJobs(['sm', 'gone'], { gone: { schedule: '30 * * * *' } });
+    await cron('sm', '12:00');
+    const back = await watchdog('12:10');
+    expect(back.exitCode).toBe(0);
+    expect(
+      readLog(dir)
+        .filter((r) => r.event === 'jobs.seen')
+        .at(-1),
+    ).toMatchObject({
+      jobs: ['gone'],
+      backSchedule: { gone: { schedule: '30 * * * *', tz: 'UTC' } },
+    });
+    await cron('sm', '13:00');
+    const later = await watchdog('13:10');
+    // the new schedule's 12:30 is missing; no slot of the old one (13:00) is judged or planned
+    expect(later.json.gaps.map((g: any) => `${g.job} ${g.start.slice(11, 16)} ${g.missing}`)).toEqual(['gone 12:30 1']);
+    const plan = await cli(T('13:10'), ['backfill', '--dry-run', '--json', '--since', SINCE]);
+    expect(plan.json.slots.map((s: any) => `${s.job} ${s.slot.slice(11, 16)}`)).toEqual(['gone 12:30']);
   }, 90_000);
 });
