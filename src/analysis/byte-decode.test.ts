@@ -230,4 +230,28 @@ describe('decodeGapBytes', () => {
       start += line.length + 1;
     });
   });
+
+  it('names each job right among thousands of names, and reads every time as Date.parse does', () => {
+    const seen: unknown[][] = [];
+    const sink: GapByteSink = {
+      runStartedAt: (...args) => seen.push(args),
+      runServedAt: (...args) => seen.push(args),
+    };
+    const random = seededRandom(5);
+    for (let n = 0; n < 6000; n++) {
+      // names that share places in the name table (and more than it keeps), met again at random
+      const job = `j${Math.floor(random() * 5000)}`;
+      const t =
+        Date.UTC(1999, 11, 31) + Math.floor(random() * 40 * 365) * 86_400_000 + Math.floor(random() * 86_400_000);
+      const ts = new Date(t).toISOString();
+      const slot = new Date(t - (t % 60_000)).toISOString();
+      const line = `{"ts":"${ts}","level":"info","event":"run.start","job":"${job}","runId":"r","scheduledFor":"${slot}","trigger":"cron"}`;
+      const text = 'x\n' + line + '\n';
+      seen.length = 0;
+      expect(decodeGapBytes(Buffer.from(text, 'latin1'), text, 2, 2 + line.length, sink), line).toBe(
+        Date.parse(ts) >= Date.UTC(1000, 0, 1) ? true : undefined,
+      );
+      if (seen.length > 0) expect(seen[0].slice(0, 3)).toEqual([job, Date.parse(slot), Date.parse(ts)]);
+    }
+  });
 });

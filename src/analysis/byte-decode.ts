@@ -206,19 +206,30 @@ function okOutcomeIn(text: string, from: number, last: number): boolean {
 }
 
 // Job names by a hash of their bytes (checked byte by byte): a log names few jobs, over and over.
+// A table indexed by the hash's low bits, and behind it every name seen (two names that share a
+// place in the table take turns in it without being made again).
+const NAME_SLOTS = 1024;
+const recent: Array<string | undefined> = new Array<string | undefined>(NAME_SLOTS).fill(undefined);
 const names = new Map<number, string>();
 function jobName(b: Buffer, text: string, from: number, to: number, hash: number): string {
+  const at = hash & (NAME_SLOTS - 1);
+  const first = recent[at];
+  if (first !== undefined && sameText(first, b, from, to)) return first;
   const known = names.get(hash);
-  if (known !== undefined && known.length === to - from) {
-    let same = true;
-    for (let i = 0; i < known.length && same; i++) same = known.charCodeAt(i) === b[from + i];
-    if (same) return known;
-  }
+  if (known !== undefined && sameText(known, b, from, to)) return (recent[at] = known);
   if (names.size >= 4096) names.clear();
   // a flat copy: a slice would keep the whole chunk of the log alive
   const name = Buffer.from(text.slice(from, to), 'latin1').toString('latin1');
   names.set(hash, name);
-  return name;
+  return (recent[at] = name);
+}
+
+/** Whether `b[from, to)` holds the characters of `text`. */
+function sameText(text: string, b: Buffer, from: number, to: number): boolean {
+  if (text.length !== to - from) return false;
+  let i = 0;
+  while (i < text.length && text.charCodeAt(i) === b[from + i]) i++;
+  return i === text.length;
 }
 
 // Schedules and time zones as run.start lines name them: few, over and over. The last few of each,
@@ -227,14 +238,7 @@ const schedules: string[] = [];
 const zones: string[] = [];
 const KNOWN_TEXTS = 32;
 function known(texts: string[], b: Buffer, text: string, from: number, to: number): string {
-  const n = to - from;
-  for (let k = 0; k < texts.length; k++) {
-    const t = texts[k];
-    if (t.length !== n) continue;
-    let i = 0;
-    while (i < n && t.charCodeAt(i) === b[from + i]) i++;
-    if (i === n) return t;
-  }
+  for (let k = 0; k < texts.length; k++) if (sameText(texts[k], b, from, to)) return texts[k];
   // a flat copy: a slice would keep the whole chunk of the log alive
   const copy = Buffer.from(text.slice(from, to), 'latin1').toString('latin1');
   if (texts.length >= KNOWN_TEXTS) texts.pop();

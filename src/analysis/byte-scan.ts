@@ -82,14 +82,19 @@ export function isoMs(b: Buffer, pos: number, last: number): number {
     b[pos + 23] !== 90 /* Z */
   )
     return NaN;
-  const year = digits(b, pos, 4);
-  const month = digits(b, pos + 5, 2);
-  const day = digits(b, pos + 8, 2);
-  const hour = digits(b, pos + 11, 2);
-  const minute = digits(b, pos + 14, 2);
-  const second = digits(b, pos + 17, 2);
-  const ms = digits(b, pos + 20, 3);
-  if ((year | month | day | hour | minute | second | ms) < 0 || hour > 23 || minute > 59 || second > 59) return NaN;
+  const century = two(b, pos);
+  const yy = two(b, pos + 2);
+  const month = two(b, pos + 5);
+  const day = two(b, pos + 8);
+  const hour = two(b, pos + 11);
+  const minute = two(b, pos + 14);
+  const second = two(b, pos + 17);
+  const centis = two(b, pos + 20);
+  const milli = b[pos + 22] - 48;
+  if ((century | yy | month | day | hour | minute | second | centis | milli | (9 - milli)) < 0) return NaN;
+  if (hour > 23 || minute > 59 || second > 59) return NaN;
+  const year = century * 100 + yy;
+  const ms = centis * 10 + milli;
   const dayKey = year * 10000 + month * 100 + day;
   if (dayKey !== lastDayKey) {
     // years below 1000 are left to Date.parse (Date.UTC reads 0–99 as 1900–1999)
@@ -100,6 +105,13 @@ export function isoMs(b: Buffer, pos: number, last: number): number {
     lastDayMs = Date.UTC(year, month - 1, day);
   }
   return lastDayMs + ((hour * 60 + minute) * 60 + second) * 1000 + ms;
+}
+
+/** The two decimal digits at `at` as a number; negative when either is not a digit. */
+function two(b: Buffer, at: number): number {
+  const hi = b[at] - 48;
+  const lo = b[at + 1] - 48;
+  return (hi | (9 - hi) | lo | (9 - lo)) < 0 ? -1 : hi * 10 + lo;
 }
 
 /** The decimal number of `n` digits at `pos`; -1 if any is not a digit. */
