@@ -6,7 +6,7 @@ import type { LogRecord } from '../log/types.js';
 import type { CauseTally } from './cause.js';
 import { attemptCauseKey, runCauseKey } from './cause.js';
 import { Earliest } from './earliest.js';
-import { IntMap } from './int-map.js';
+import { IntMap, type IntMapSide } from './int-map.js';
 import { JOBS_SEEN_EVENT, JobsSeen } from './jobs-seen.js';
 import { isOwnRecordName } from '../config/reserved-names.js';
 import { slotsBetween, type CronSemantics } from '../schedule/slots.js';
@@ -96,8 +96,11 @@ export interface JobLedger {
   elsewhereRuns: Map<number, number>;
   /** Slots whose skip names the run the shared ledger (Redis) says served them: the claim checked. */
   vouched: Set<number>;
-  /** Slot key → the XOR of the hashes of the slot's ok runs' ids (serve-ids.ts). */
-  okRuns: IntMap;
+  /**
+   * Slot key → the XOR of the hashes of the slot's ok runs' ids (serve-ids.ts): kept beside the
+   * slot's counters in `slots`' table (a slot with ok runs is always there).
+   */
+  okRuns: IntMapSide;
   /** Slot key → the first ok run's id hash, for slots with two ok runs or more. */
   okPairs: Map<number, number>;
   /** When lucy-ops first wrote about this job, in any log read (see Earliest). */
@@ -139,21 +142,23 @@ export class SlotLedger {
     this.untilMs = window.until.getTime();
     this.nowMs = opts.now?.getTime() ?? this.untilMs;
     this.lateAfterMs = opts.lateAfterMs ?? 60_000;
-    for (const job of jobs)
+    for (const job of jobs) {
+      const slots = new IntMap(opts.presize === false ? 0 : expectedSlots(job, window));
       this.jobs.set(job.name, {
-        slots: new IntMap(opts.presize === false ? 0 : expectedSlots(job, window)),
+        slots,
         causes: new Map(),
         late: new Map(),
         degraded: new Map(),
         elsewhere: new Map(),
         elsewhereRuns: new Map(),
         vouched: new Set(),
-        okRuns: new IntMap(),
+        okRuns: slots.side(),
         okPairs: new Map(),
         first: new Earliest(),
         marks: [],
         lastMarkKey: '',
       });
+    }
   }
 
   /** Slot key of an instant inside the window. */
