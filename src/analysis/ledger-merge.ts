@@ -30,7 +30,8 @@ interface JobSnapshot {
   degraded: Array<[number, string]>;
   elsewhere: Array<[number, string]>;
   elsewhereRuns: Array<[number, number]>;
-  okRuns: Array<[number, number]>;
+  /** Beside `keys`: the XOR of the slot's ok runs' id hashes, -1 when none (a pair per slot, as JS arrays, took ~100 MB on a 1 GB log). */
+  okRuns: Int32Array;
   okPairs: Array<[number, number]>;
   firstMs: number;
   marks: ScheduleMark[];
@@ -42,9 +43,11 @@ export function snapshotLedger(ledger: SlotLedger): LedgerSnapshot {
   for (const [name, job] of ledger.jobs) {
     const keys = new Int32Array(job.slots.size);
     const values = new Int32Array(job.slots.size);
+    const okRuns = new Int32Array(job.slots.size);
     let i = 0;
     for (const [key, value] of job.slots.entries()) {
       keys[i] = key;
+      okRuns[i] = job.okRuns.get(key) ?? -1;
       values[i++] = value;
     }
     jobs.push({
@@ -56,7 +59,7 @@ export function snapshotLedger(ledger: SlotLedger): LedgerSnapshot {
       degraded: [...job.degraded],
       elsewhere: [...job.elsewhere],
       elsewhereRuns: [...job.elsewhereRuns],
-      okRuns: [...job.okRuns.entries()],
+      okRuns,
       okPairs: [...job.okPairs],
       firstMs: job.first.ms,
       marks: job.marks,
@@ -74,7 +77,11 @@ export function snapshotLedger(ledger: SlotLedger): LedgerSnapshot {
 
 /** The typed arrays of a snapshot, to hand them to another thread without a copy. */
 export function snapshotBuffers(snapshot: LedgerSnapshot): ArrayBuffer[] {
-  return snapshot.jobs.flatMap((j) => [j.keys.buffer as ArrayBuffer, j.values.buffer as ArrayBuffer]);
+  return snapshot.jobs.flatMap((j) => [
+    j.keys.buffer as ArrayBuffer,
+    j.values.buffer as ArrayBuffer,
+    j.okRuns.buffer as ArrayBuffer,
+  ]);
 }
 
 /** Adds what `later` (a ledger of the log text after `into`'s) says to `into`. */
@@ -121,7 +128,10 @@ export function mergeLedger(into: SlotLedger, later: LedgerSnapshot): void {
     for (const [key, run] of snap.elsewhereRuns) if (!job.elsewhereRuns.has(key)) job.elsewhereRuns.set(key, run);
     // the ok runs' ids: XORs add up; the first run of a slot served on both sides names a pair
     const laterPairs = new Map(snap.okPairs);
-    for (const [key, theirs] of snap.okRuns) {
+    for (let i = 0; i < snap.keys.length; i++) {
+      const theirs = snap.okRuns[i];
+      if (theirs === -1) continue;
+      const key = snap.keys[i];
       const mine = job.okRuns.get(key);
       const pair = job.okPairs.get(key) ?? mine ?? laterPairs.get(key);
       if (pair !== undefined && (mine !== undefined || laterPairs.has(key))) job.okPairs.set(key, pair);
