@@ -162,6 +162,11 @@ describe('decodeGapBytes', () => {
     expect(decode(head('attempt.end') + ',"outcome":"ok","ms":5}')).toEqual([true]);
     for (const line of [
       head('attempt.end') + ',"outcome":"failed","ms":5}',
+      // JSON.parse keeps the last of repeated keys, and an object value's outcome is not the line's
+      head('attempt.end') + ',"provider":"p","outcome":"ok","outcome":"failed","httpStatus":503}',
+      head('attempt.end') + ',"outcome":"failed","provider":"p","outcome":"ok","ms":5}',
+      head('attempt.end') + ',"provider":"p","detail":{"outcome":"ok"},"httpStatus":503}',
+      head('attempt.end') + ',"provider":"p","detail":{"a":1,"outcome":"ok"},"outcome":"failed"}',
       head('run.end') + ',"outcome":"ok","degraded":true,"durationMs":1}',
       head('run.end') + ',"outcome":"failed","durationMs":1}',
       head('run.end') + ',"outcome":"skipped","reason":"served","servedBy":"h","servedRunId":"r0","durationMs":1}',

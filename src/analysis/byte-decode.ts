@@ -67,7 +67,8 @@ export function decodeGapBytes(
     // Only failed attempts matter (for the cause); in a flat record this text cannot sit inside a
     // string value (its quotes would be escaped there). Its time is not needed: only its shape.
     return b[start + TS_KEY.length + ISO_LENGTH - 1] === 90 /* Z */ &&
-      okOutcomeIn(text, eventAt + ATTEMPT_END.length, last)
+      okOutcomeIn(text, eventAt + ATTEMPT_END.length, last) &&
+      onlyOutcome(text, start, last)
       ? true
       : undefined;
   }
@@ -192,6 +193,7 @@ function foundInLine(re: RegExp, text: string, from: number, last: number): bool
  */
 // (searched without its first quote: quotes are everywhere, so a search for one stops at each)
 const OK_OUTCOME = 'outcome":"ok"';
+const OUTCOME_KEY = 'outcome":"';
 let okText = '';
 let okFrom = 0;
 let okAt = -1;
@@ -203,6 +205,21 @@ function okOutcomeIn(text: string, from: number, last: number): boolean {
   }
   // the quote before it is in the line too: the pattern begins one character after `from` at least
   return okAt > from && okAt + OK_OUTCOME.length <= last && text.charCodeAt(okAt - 1) === 34; /* " */
+}
+
+/**
+ * Whether the ok outcome found is the line's only outcome and sits at its top level: JSON.parse
+ * keeps the last of repeated keys, and an object value may hold an `"outcome":"ok"` of its own, so
+ * a line with a second outcome key or a nested object goes to the full parse (where a failed
+ * attempt's cause is read as JSON.parse reads it). Each search stops at the next line at the latest.
+ */
+function onlyOutcome(text: string, start: number, last: number): boolean {
+  const second = text.indexOf(OUTCOME_KEY, okAt + OK_OUTCOME.length);
+  if (second >= 0 && second < last) return false;
+  const first = text.indexOf(OUTCOME_KEY, start);
+  if (first !== okAt) return false;
+  const nested = text.indexOf('{', start + 1);
+  return nested < 0 || nested > last;
 }
 
 // Job names by a hash of their bytes (checked byte by byte): a log names few jobs, over and over.
