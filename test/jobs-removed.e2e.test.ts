@@ -70,6 +70,12 @@ describe('a job taken out of the config and put back is not judged while it was 
 
     const back = await watchdog('14:30');
     expect(gapsOf(back)).toEqual(['sm 12:00 1']); // no page for gone's 12:00, 13:00, 14:00
+    // but its one stderr line says, once, that gone was not judged: a removal that never happened
+    // (a stale or hand-written line) cannot hide a gap without a word
+    expect(back.stderr.trim().split('\n')).toHaveLength(1);
+    expect(back.stderr).toContain(
+      `; not judged while the log says it was out of the config: gone after ${removal.lastSeen.gone.slice(0, 10)} ${removal.lastSeen.gone.slice(11, 16)}Z`,
+    );
     expect(seen()[2]).toMatchObject({ ts: T('14:30'), jobs: ['gone'], back: { gone: removal.lastSeen.gone } });
     const gone = (r: any) => r.json.jobs.find((j: any) => j.job === 'gone');
     expect(gone(back)).toMatchObject({
@@ -86,6 +92,7 @@ describe('a job taken out of the config and put back is not judged while it was 
     await cron('sm', '15:00');
     const later = await watchdog('15:30');
     expect(later.exitCode).toBe(1);
+    expect(later.stderr).not.toContain('not judged');
     expect(gapsOf(later)).toEqual(['sm 12:00 1', 'gone 15:00 1']);
     const plan2 = await cli(T('15:30'), ['backfill', '--dry-run', '--json', '--since', SINCE]);
     expect(plan2.json.slots.map((s: any) => `${s.job} ${s.slot.slice(11, 16)}`)).toEqual(['sm 12:00', 'gone 15:00']);
@@ -224,4 +231,24 @@ describe('a job taken out of the config and put back is not judged while it was 
     const plan = await cli(T('13:10'), ['backfill', '--dry-run', '--json', '--since', SINCE]);
     expect(plan.json.slots.map((s: any) => `${s.job} ${s.slot.slice(11, 16)}`)).toEqual(['gone 12:30']);
   }, 90_000);
+  it('a removal line no watchdog of this config wrote (hand-written, stale) cannot hide a silent job without a word', async () => {
+    const { dir, cli, cron } = project();
+    const watchdog = (hhmm: string) =>
+      cli(T(hhmm), ['postmortem', 'gaps', '--json', '--since', SINCE, '--fail-on-gap']);
+    expect((await watchdog('09:30')).exitCode).toBe(0); // the seed names both
+    for (const hhmm of ['10:00', '11:00', '12:00', '13:00', '14:00']) await cron('sm', hhmm);
+    await cron('gone', '10:00'); // then gone goes silent, though it never leaves the config
+    expect((await watchdog('12:30')).exitCode).toBe(1); // its 11:00 and 12:00 page
+    fs.appendFileSync(
+      path.join(dir, 'logs/jobs.jsonl'),
+      JSON.stringify({ ts: T('10:30'), level: 'info', event: 'jobs.seen', jobs: [], removed: ['gone'] }) + '\n',
+    );
+    const quiet = await watchdog('14:30');
+    // the forged span is not judged (the log's word is all a reader has), but the watchdog says so
+    expect(quiet.json.gaps).toEqual([]);
+    expect(quiet.exitCode).toBe(0);
+    expect(quiet.stderr.trim()).toBe(
+      'lucy-ops: not judged while the log says it was out of the config: gone after 2026-04-19 10:30Z (until its next run or now); if it never left the config, a gap there was not paged',
+    );
+  });
 });

@@ -85,7 +85,8 @@ Examples:
   lucy-ops postmortem gaps --since 7d --log /backup/host2/jobs.jsonl --json   # plus another host's log
   zcat old/jobs.jsonl.*.gz | lucy-ops postmortem gaps --since 30d --log -     # plus archived logs
   # crontab watchdog: silent while all is well; on a gap or a double it exits 1 and writes one stderr line,
-  # which cron mails (MAILTO) even with stdout sent to /dev/null
+  # which cron mails (MAILTO) even with stdout sent to /dev/null; a job seen back in the config after the
+  # log said it was taken out is named once on that line (exit 0 if nothing else): it was not judged meanwhile
   */30 * * * * cd /srv/app && . ./.lucy-ops.env && npx --no-install lucy-ops postmortem gaps --since 2h --fail-on-gap >/dev/null
 
 Exit codes: 0 done (gaps or not); 1 under --fail-on-gap, a gap or a slot served more than once
@@ -121,6 +122,7 @@ was found; 64 usage error; 78 configuration error.`,
         const recordJobsSeen = flags.failOnGap
           ? (await import('../jobs/record-jobs-seen.js')).recordJobsSeen
           : undefined;
+        let seenNote: import('../jobs/record-jobs-seen.js').JobsSeenNote | undefined;
         const report = await analyzeLogs(jobs, { since, until }, sources, {
           lateAfterMs,
           providers: config.providers.map((p) => p.name),
@@ -128,12 +130,13 @@ was found; 64 usage error; 78 configuration error.`,
           now: new Date(now),
           timelineColumns,
           beforeJudging: recordJobsSeen
-            ? (ledger, stats) =>
-                recordJobsSeen(config, ledger, {
+            ? async (ledger, stats) => {
+                seenNote = await recordJobsSeen(config, ledger, {
                   now,
                   complete: stats.errors.length === 0,
                   warn: (message) => run.warn(message),
-                })
+                });
+              }
             : undefined,
         });
         for (const error of report.errors) run.warn(`could not read all of ${error}`);
@@ -156,6 +159,11 @@ was found; 64 usage error; 78 configuration error.`,
         // a slot served twice (two hosts, a re-run that missed the first) is as wrong as one never
         // served: the watchdog names them too, in its one stderr line, and fails
         const doubles = flags.failOnGap && report.doubles.length > 0 ? doublesText(report.doubles, times) : undefined;
+        // a job the log calls out of the config was not judged for that span: said once, when the
+        // watchdog sees it back, so a removal that never happened (a stale or hand-written line)
+        // cannot hide a gap without a word
+        const notJudged =
+          seenNote && Object.keys(seenNote.back).length > 0 ? backText(seenNote.back, times) : undefined;
         if (flags.failOnGap && report.gaps.length > 0) {
           // the watchdog's alert goes through the same channels as the jobs' (silent gaps only:
           // failed runs have already alerted through the job alerts), once per gap; on stderr it
@@ -175,18 +183,25 @@ was found; 64 usage error; 78 configuration error.`,
             // it, gaps of failed runs included; ALERT when it carries a new silent gap
             const alerted = (sent?.alert.details?.gaps ?? []) as ReadonlyArray<{ job: string; start: string }>;
             const gapsText = gapsLine(report.gaps, times, new Set(alerted.map((g) => `${g.job}@${g.start}`)));
-            run.stderr(doubles ? `${gapsText}; ${doubles}` : gapsText);
+            run.stderr([gapsText, doubles, notJudged].filter(Boolean).join('; '));
             // what the alert had to add (a channel that failed) still follows
             for (const line of held.slice(sent ? 1 : 0)) process.stderr.write(`${line}\n`);
           }
           return ExitCode.failed;
         }
         if (doubles) {
-          run.stderr(doubles);
+          run.stderr(notJudged ? `${doubles}; ${notJudged}` : doubles);
           return ExitCode.failed;
         }
+        if (notJudged) run.stderr(notJudged);
       }),
     );
+}
+
+/** "not judged while the log says it was out of the config: threads after 2026-04-19 14:15Z; ..." (jobs seen back now). */
+function backText(back: Record<string, string>, times: import('./time-format.js').DisplayTimes): string {
+  const each = Object.entries(back).map(([job, from]) => `${printable(job, '?')} after ${times.full(from, job)}`);
+  return `not judged while the log says it was out of the config: ${each.join(', ')} (until its next run or now); if it never left the config, a gap there was not paged`;
 }
 
 /** "served more than once: blog 2026-04-19 14:00Z (2 runs), ..." (the first ten). */

@@ -35,11 +35,13 @@ describe('recordJobsSeen', () => {
     expect(await recordJobsSeen(configOf(file, ['blog', 'threads']), first, opts)).toEqual({
       jobs: ['blog', 'threads'],
       removed: [],
+      back: {},
     });
     expect(first.jobsSeen.has('blog')).toBe(true);
     expect(await recordJobsSeen(configOf(file, ['blog', 'threads']), ledgerOf(), opts)).toEqual({
       jobs: [],
       removed: [],
+      back: {},
     });
     const later = ledgerOf();
     expect(
@@ -57,6 +59,7 @@ describe('recordJobsSeen', () => {
     expect(await recordJobsSeen(configOf(file, ['other']), ledgerOf(), { ...opts, complete: false })).toEqual({
       jobs: [],
       removed: [],
+      back: {},
     });
     expect(lines(file)).toHaveLength(before);
     // a log path under a regular file cannot be written: the note is not taken into judging
@@ -96,10 +99,15 @@ describe('recordJobsSeen', () => {
     );
     // a record dated ahead of the clock says nothing about when it was last in the config
     fs.appendFileSync(log, run('gone', '23:00', 'run.start') + '\n');
-    expect(await write(['blog'], at('13:30'))).toEqual({ jobs: [], removed: ['gone'] });
-    expect(await write(['blog'], at('14:30'))).toEqual({ jobs: [], removed: [] });
-    expect(await write(['blog', 'gone'], at('15:30'))).toEqual({ jobs: ['gone'], removed: [] });
-    expect(await write(['blog', 'gone'], at('16:30'))).toEqual({ jobs: [], removed: [] });
+    expect(await write(['blog'], at('13:30'))).toEqual({ jobs: [], removed: ['gone'], back: {} });
+    expect(await write(['blog'], at('14:30'))).toEqual({ jobs: [], removed: [], back: {} });
+    // what the watchdog says once: the job back, and since when it was not judged
+    expect(await write(['blog', 'gone'], at('15:30'))).toEqual({
+      jobs: ['gone'],
+      removed: [],
+      back: { gone: '2026-04-19T12:00:05.000Z' },
+    });
+    expect(await write(['blog', 'gone'], at('16:30'))).toEqual({ jobs: [], removed: [], back: {} });
     const seen = lines(log).filter((r) => r.event === 'jobs.seen');
     expect(seen.map((r) => [r.ts.slice(11, 16), r.jobs, r.removed, r.lastSeen, r.back, r.seed])).toEqual([
       ['10:30', ['blog', 'gone'], undefined, undefined, undefined, true],
@@ -137,7 +145,11 @@ describe('recordJobsSeen', () => {
     for (const r of [...seeded, record('gone', '11:00', 'run.start'), record('gone', '11:00', 'run.end')])
       ledger.add(r);
     for (const r of [record('gone', '12:00', 'run.start'), record('gone', '12:00', 'run.end')]) ledger.add(r);
-    expect(await recordJobsSeen(configOf(log, ['blog']), ledger, opts)).toEqual({ jobs: [], removed: ['gone'] });
+    expect(await recordJobsSeen(configOf(log, ['blog']), ledger, opts)).toEqual({
+      jobs: [],
+      removed: ['gone'],
+      back: {},
+    });
     expect(lines(log).at(-1)).toMatchObject({ removed: ['gone'], lastSeen: { gone: '2026-04-19T12:00:05.000Z' } });
     expect(ledger.jobsSeen.periodsOut('gone')).toEqual([
       { afterMs: Date.parse('2026-04-19T12:00:05Z'), untilMs: Infinity },

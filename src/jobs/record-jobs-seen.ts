@@ -25,6 +25,8 @@ export interface JobsSeenNote {
   jobs: string[];
   /** Names taken out of it. */
   removed: string[];
+  /** Names put back, each with the start of the period it was out (not judged). */
+  back: Record<string, string>;
 }
 
 /** Appends the record when the config's names changed; returns what it carried. */
@@ -33,7 +35,7 @@ export async function recordJobsSeen(
   ledger: SlotLedger,
   opts: JobsSeenOptions,
 ): Promise<JobsSeenNote> {
-  const none = { jobs: [], removed: [] };
+  const none = { jobs: [], removed: [], back: {} };
   if (!opts.complete) return none;
   const seen = ledger.jobsSeen;
   const configured = Object.keys(config.jobs);
@@ -96,5 +98,5 @@ export async function recordJobsSeen(
   // judged with it only once the log holds it: a note that was not kept must not hide a job
   if (!written) return none;
   ledger.add(record);
-  return { jobs: names, removed };
+  return { jobs: names, removed, back };
 }
