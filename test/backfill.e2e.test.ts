@@ -5,19 +5,20 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readLog, runCli, simConfig, tempProject } from './helpers/cli.js';
-import { until } from './helpers/wait.js';
+import { patient, readLog, runCli, simConfig, tempProject } from './helpers/cli.js';
+import { heldProvider } from './helpers/held-provider.js';
 import { useSimulator } from './helpers/sim.js';
 
 const sim = useSimulator();
 
 const AFTER = '2026-04-19T15:30:00Z';
 
-/** `primaryIdleMs`: how long a hanging primary holds its run (and the slot's lock) before the retry. */
-function outageProject(primaryIdleMs?: number) {
-  const cfg = simConfig({ primary: sim.url }, { breaker: { failureThreshold: 1000, cooldownMs: 300000 } }) as any;
+/** Runs that cannot time out (what they serve is what counts); `primary` in front of the sim if given. */
+function outageProject(primary = sim.url) {
+  const cfg = patient(
+    simConfig({ primary, fallback: sim.url }, { breaker: { failureThreshold: 1000, cooldownMs: 300000 } }),
+  ) as any;
   delete cfg.jobs.stories;
-  if (primaryIdleMs) Object.assign(cfg.providers[0], { idleTimeoutMs: primaryIdleMs, timeoutMs: primaryIdleMs + 1000 });
   return tempProject(cfg);
 }
 
@@ -83,7 +84,7 @@ describe('backfill', () => {
       env: { LUCY_OPS_NOW: AFTER },
     });
     expect(gaps.json.gaps).toEqual([]);
-  }, 60_000); // nine CLI processes in a row: ~3 s on an idle machine, past 30 s under a shared full suite
+  }); // nine CLI processes in a row: ~3 s on an idle machine, past 30 s under a shared full suite
 
   it('stops early with exit 69 when no provider can serve, leaving the rest for a later run', async () => {
     const dir = outageProject();
@@ -104,32 +105,39 @@ describe('backfill', () => {
   });
 
   it('never doubles a slot that a cron run is serving right now', async () => {
-    // the cron run must still hold its slot when the backfill (a new process, under any load) reaches it
-    const dir = outageProject(4000);
-    await makeOutage(dir);
-    // a cron run for threads 14:45 is stuck on a hanging primary while the backfill starts
-    sim.setScript({ 'deepseek-v3': [{ fault: { kind: 'hang' }, times: 1 }], '*': { kind: 'ok' } });
-    sim.resetCounts();
-    const cron = gen(dir, 'threads', '2026-04-19T14:45:00Z');
-    await until('the cron run to reach the primary', () => (sim.counts()['deepseek-v3'] ?? 0) >= 1, 15_000);
-    const r = await runCli(['backfill', '--since', '2026-04-19T14:00:00Z', '--json'], {
-      cwd: dir,
-      env: { LUCY_OPS_NOW: AFTER },
-    });
-    expect(r.exitCode, r.stderr).toBe(0);
-    const slot = r.json.slots.find((s: any) => s.slot === '2026-04-19T14:45:00.000Z');
-    expect(slot).toMatchObject({ status: 'skipped' });
-    expect(slot.reason).toMatch(/locked|running/);
-    expect(r.json.filled).toBe(4);
-    const c = await cron;
-    expect(c.json).toMatchObject({ status: 'ok', provider: 'deepseek-v3' }); // the hang timed out, the retry served
-    const oks = readLog(dir).filter(
-      (l) =>
-        l.event === 'run.end' &&
-        l.outcome === 'ok' &&
-        l.job === 'threads' &&
-        l.scheduledFor === '2026-04-19T14:45:00.000Z',
-    );
-    expect(oks).toHaveLength(1);
+    // the cron run holds its slot until the backfill (a new process, under any load) is done: its
+    // primary holds the request until the test lets go, not until a timer runs out
+    const primary = await heldProvider(sim.url);
+    try {
+      const dir = outageProject(primary.url);
+      await makeOutage(dir);
+      // a cron run for threads 14:45 is stuck on its primary while the backfill starts
+      sim.setScript({ '*': { kind: 'ok' } });
+      const held = primary.holdNext();
+      const cron = gen(dir, 'threads', '2026-04-19T14:45:00Z');
+      await held.arrived;
+      const r = await runCli(['backfill', '--since', '2026-04-19T14:00:00Z', '--json'], {
+        cwd: dir,
+        env: { LUCY_OPS_NOW: AFTER },
+      });
+      held.release();
+      expect(r.exitCode, r.stderr).toBe(0);
+      const slot = r.json.slots.find((s: any) => s.slot === '2026-04-19T14:45:00.000Z');
+      expect(slot).toMatchObject({ status: 'skipped' });
+      expect(slot.reason).toMatch(/locked|running/);
+      expect(r.json.filled).toBe(4);
+      const c = await cron;
+      expect(c.json).toMatchObject({ status: 'ok', provider: 'deepseek-v3' }); // the held attempt failed, the retry served
+      const oks = readLog(dir).filter(
+        (l) =>
+          l.event === 'run.end' &&
+          l.outcome === 'ok' &&
+          l.job === 'threads' &&
+          l.scheduledFor === '2026-04-19T14:45:00.000Z',
+      );
+      expect(oks).toHaveLength(1);
+    } finally {
+      await primary.close();
+    }
   });
 });

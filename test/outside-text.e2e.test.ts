@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli, simConfig, tempProject } from './helpers/cli.js';
+import { patient, runCli, simConfig, tempProject } from './helpers/cli.js';
 import { useSimulator } from './helpers/sim.js';
 import { walk } from './helpers/robustness.js';
 import { failedRun, writeLog } from './helpers/log-lines.js';
@@ -79,7 +79,8 @@ describe('a provider that echoes the API key back in disguise', () => {
     'echo %i: no piece of the key in output, log or state',
     async (_i, body) => {
       sim.setScript({ '*': { kind: 'status', status: 401, body, contentType: 'text/html' } });
-      const config = simConfig({ primary: sim.url });
+      // attempts that cannot time out on a loaded machine: each must end on the echoed 401
+      const config = patient(simConfig({ primary: sim.url }));
       for (const p of config.providers as { apiKeyEnv?: string }[]) p.apiKeyEnv = 'LUCY_TEST_ECHOED_KEY';
       const dir = tempProject(config);
       const env = { LUCY_TEST_ECHOED_KEY: KEY, LUCY_OPS_NOW: '2026-04-19T15:00:05Z' };

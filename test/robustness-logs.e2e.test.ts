@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readLog, runCli, simConfig, tempProject } from './helpers/cli.js';
+import { patient, readLog, runCli, simConfig, tempProject } from './helpers/cli.js';
 import { useRobustness } from './helpers/robustness.js';
 
 const { sim } = useRobustness();
@@ -13,9 +13,11 @@ const { sim } = useRobustness();
 describe('one breaker, many processes', () => {
   it('20 runs for different slots: exact failure count, one breaker.open; after the cooldown exactly one trial reaches the primary', async () => {
     sim.setScript({ 'deepseek-v3': { kind: 'status', status: 401 }, '*': { kind: 'ok' } });
-    const base = simConfig({ primary: sim.url }) as any;
-    // 20 processes start at once on a small machine: the runs' deadline is not what this tests
-    base.deadlineMs = 60_000;
+    // 20 processes start at once on a small, loaded machine: no budget is what this tests. An
+    // attempt that timed out (the sim never saw it, or a fallback's breaker opened on three of
+    // them) or a run past its deadline would change the counts below, so none can time out here;
+    // the trial lease (the longest timeout plus 5 s) outlasts any trial, so none is taken over.
+    const base = patient(simConfig({ primary: sim.url })) as any;
     base.jobs.minutely = {
       schedule: '* * * * *',
       tz: 'UTC',
@@ -36,6 +38,8 @@ describe('one breaker, many processes', () => {
     const breaker = () =>
       JSON.parse(fs.readFileSync(path.join(dir, '.lucy-ops/state.json'), 'utf8')).entries['breaker:deepseek-v3'];
     const events = (name: string) => readLog(dir).filter((l) => l.event === name);
+    /** Which providers' breakers changed by `name`, in log order. */
+    const changed = (name: string) => events(name).map((l) => l.provider);
 
     sim.resetCounts();
     const first = await wave('13', '2026-04-19T14:00:00Z');
@@ -44,7 +48,7 @@ describe('one breaker, many processes', () => {
     expect(primaryCalls).toBeGreaterThanOrEqual(3);
     // every request the primary failed is counted, none twice, none lost
     expect(breaker()).toMatchObject({ state: 'open', consecutiveFailures: primaryCalls, lastError: 'auth' });
-    expect(events('breaker.open')).toHaveLength(1);
+    expect(changed('breaker.open')).toEqual(['deepseek-v3']);
     expect(events('attempt.end').filter((a) => a.provider === 'deepseek-v3' && a.outcome === 'failed')).toHaveLength(
       primaryCalls,
     );
@@ -55,10 +59,10 @@ describe('one breaker, many processes', () => {
     const second = await wave('12', new Date(openedAt + 300_000 + 60_000).toISOString());
     for (const r of second) expect(r.json?.status, r.stderr).toBe('ok');
     expect(sim.counts()['deepseek-v3']).toBe(1);
-    expect(events('breaker.half-open')).toHaveLength(1);
-    expect(events('breaker.open')).toHaveLength(2);
+    expect(changed('breaker.half-open')).toEqual(['deepseek-v3']);
+    expect(changed('breaker.open')).toEqual(['deepseek-v3', 'deepseek-v3']);
     expect(breaker()).toMatchObject({ state: 'open', consecutiveFailures: primaryCalls + 1 });
-  }, 60_000);
+  });
 });
 
 describe('garbage in the job log', () => {

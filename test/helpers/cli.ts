@@ -25,7 +25,8 @@ export async function runCli(
     // a pipe has no width unless a test gives one: COLUMNS from the shell running the tests is dropped
     env: { NO_COLOR: '1', COLUMNS: undefined, ...opts.env },
     reject: false,
-    timeout: opts.timeoutMs ?? 60_000,
+    // a bound against a wedged process, not a budget: under load a CLI run can take a minute
+    timeout: opts.timeoutMs ?? 180_000,
     input: opts.input,
   });
   const stdout = String(r.stdout ?? '');
@@ -120,4 +121,18 @@ export function simConfig(
     },
     ...over,
   };
+}
+
+/**
+ * `config` (a simConfig) with no budget that a loaded machine could run out of: attempts that
+ * cannot time out and a run deadline far off, for tests that assert counts, states and texts and
+ * not how long anything took. simConfig's fast timings stay for the tests of timeouts.
+ */
+export function patient(config: Record<string, unknown>): Record<string, unknown> {
+  const providers = (config.providers as Array<Record<string, unknown>>).map((p) => ({
+    ...p,
+    timeoutMs: 300_000,
+    idleTimeoutMs: 300_000,
+  }));
+  return { ...config, providers, deadlineMs: 600_000 };
 }

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { readLog } from './cli.js';
 
 /** Resolves once the log of `dir` (logs/jobs.jsonl) has a record matching `pred`. */
-export async function logged(dir: string, pred: (r: any) => boolean, timeoutMs = 30_000): Promise<void> {
+export async function logged(dir: string, pred: (r: any) => boolean, timeoutMs = 120_000): Promise<void> {
   const logDir = path.join(dir, 'logs');
   fs.mkdirSync(logDir, { recursive: true });
   await new Promise<void>((resolve, reject) => {
