@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { closedPortUrl, type Fault } from '../src/sim/server.js';
-import { readLog, runCli, simConfig, tempProject } from './helpers/cli.js';
+import { patient, readLog, runCli, simConfig, tempProject } from './helpers/cli.js';
 import { useSimulator } from './helpers/sim.js';
 
 const sim = useSimulator();
@@ -14,8 +14,9 @@ const sim = useSimulator();
 const SLOT = '2026-04-19T14:00:00.000Z';
 const NOW = '2026-04-19T14:00:05Z';
 
+/** A project whose attempts cannot time out (no test of this kind asserts a timing). */
 function project(over: Record<string, unknown> = {}) {
-  return tempProject(simConfig({ primary: sim.url }, over));
+  return tempProject(patient(simConfig({ primary: sim.url }, over)));
 }
 
 async function generate(dir: string, args: string[] = [], env: Record<string, string> = {}) {
@@ -97,8 +98,21 @@ describe('generate: healthy primary', () => {
   });
 });
 
-/** Primary fault → the fallback serves; how many tries the primary gets depends on the class. */
-const MATRIX: Array<{ name: string; fault: Fault; tries: number; errorType: string; httpStatus?: number }> = [
+/**
+ * Primary fault → the fallback serves; how many tries the primary gets depends on the class. Each
+ * row's attempts get only the bound its fault is about (`bounds`: the other one and the run's
+ * deadline far off), so a loaded machine cannot turn a 503 into a timeout or an idle trickle into
+ * a total timeout.
+ */
+type Bounds = { timeoutMs: number; idleTimeoutMs: number };
+const MATRIX: Array<{
+  name: string;
+  fault: Fault;
+  tries: number;
+  errorType: string;
+  httpStatus?: number;
+  bounds?: Bounds;
+}> = [
   { name: '503 HTML', fault: { kind: 'status', status: 503 }, tries: 3, errorType: 'server', httpStatus: 503 },
   {
     name: '429 with retry-after-ms',
@@ -107,12 +121,19 @@ const MATRIX: Array<{ name: string; fault: Fault; tries: number; errorType: stri
     errorType: 'rate-limit',
     httpStatus: 429,
   },
-  { name: 'hang before headers', fault: { kind: 'hang' }, tries: 3, errorType: 'timeout' },
+  {
+    name: 'hang before headers',
+    fault: { kind: 'hang' },
+    tries: 3,
+    errorType: 'timeout',
+    bounds: { timeoutMs: 1500, idleTimeoutMs: 300_000 },
+  },
   {
     name: 'keep-alive trickle forever',
     fault: { kind: 'trickle', intervalMs: 50 },
     tries: 3,
     errorType: 'idle-timeout',
+    bounds: { timeoutMs: 300_000, idleTimeoutMs: 500 },
   },
   { name: 'stream cut mid-way', fault: { kind: 'cut', afterChunks: 2 }, tries: 3, errorType: 'reset' },
   { name: 'invalid JSON', fault: { kind: 'invalid-json' }, tries: 3, errorType: 'invalid-json' },
@@ -141,7 +162,11 @@ describe('generate: fault matrix on the primary', () => {
     it(`${row.name}: ${row.tries === 1 ? 'fails over at once' : 'retries, then fails over'}, marked degraded`, async () => {
       sim.setScript({ 'deepseek-v3': row.fault, '*': { kind: 'ok' } });
       // a high threshold keeps the breaker out of this test: it is about classification
-      const dir = project({ breaker: { failureThreshold: 100, cooldownMs: 300000 } });
+      const cfg = patient(
+        simConfig({ primary: sim.url }, { breaker: { failureThreshold: 100, cooldownMs: 300000 } }),
+      ) as any;
+      if (row.bounds) Object.assign(cfg.providers[0], row.bounds);
+      const dir = tempProject(cfg);
       const r = await generate(dir);
       expect(r.exitCode, r.stderr).toBe(0);
       expect(r.json).toMatchObject({ status: 'ok', provider: 'llama-3.3-70b', degraded: true });
@@ -157,11 +182,9 @@ describe('generate: fault matrix on the primary', () => {
       const log = readLog(dir);
       expect(log.filter((l) => l.event === 'attempt.end')).toHaveLength(row.tries + 1);
       expect(log.at(-1)).toMatchObject({ event: 'run.end', outcome: 'ok', provider: 'llama-3.3-70b', degraded: true });
-      // the retries and the fallback fit inside the run's deadline (8 s), as the engine measured each
-      // attempt (the run's whole durationMs also holds its lock, log and output work, which a loaded
-      // machine can stretch past 8 s although the deadline cut nothing)
-      const attemptsMs = r.json.attempts.reduce((sum: number, a: any) => sum + a.ms, 0);
-      expect(attemptsMs).toBeLessThan(8000);
+      // a timed-out try lasted its bound, as the engine measured it: the bound cut it, nothing sooner
+      const bound = row.bounds && Math.min(row.bounds.timeoutMs, row.bounds.idleTimeoutMs);
+      if (bound) for (const a of failed) expect(a.ms).toBeGreaterThanOrEqual(bound - 5);
     });
   }
 
@@ -169,7 +192,9 @@ describe('generate: fault matrix on the primary', () => {
     sim.setScript({ '*': { kind: 'ok' } });
     const dead = await closedPortUrl();
     const dir = tempProject(
-      simConfig({ primary: dead, fallback: sim.url }, { breaker: { failureThreshold: 100, cooldownMs: 300000 } }),
+      patient(
+        simConfig({ primary: dead, fallback: sim.url }, { breaker: { failureThreshold: 100, cooldownMs: 300000 } }),
+      ),
     );
     const r = await generate(dir);
     expect(r.exitCode, r.stderr).toBe(0);
@@ -183,7 +208,9 @@ describe('generate: fault matrix on the primary', () => {
 
   it('streaming providers fail over the same way on a cut stream', async () => {
     sim.setScript({ 'deepseek-v3': { kind: 'cut', afterChunks: 2, how: 'end' }, '*': { kind: 'ok' } });
-    const cfg = simConfig({ primary: sim.url }, { breaker: { failureThreshold: 100, cooldownMs: 300000 } }) as any;
+    const cfg = patient(
+      simConfig({ primary: sim.url }, { breaker: { failureThreshold: 100, cooldownMs: 300000 } }),
+    ) as any;
     for (const p of cfg.providers) p.stream = true;
     const dir = tempProject(cfg);
     const r = await generate(dir);
@@ -212,14 +239,17 @@ describe('generate: when nothing can serve', () => {
       { primary: sim.url },
       { deadlineMs: 1200, breaker: { failureThreshold: 100, cooldownMs: 300000 } },
     ) as any;
-    for (const p of cfg.providers) p.timeoutMs = 60_000;
+    for (const p of cfg.providers) p.timeoutMs = 600_000;
     const dir = tempProject(cfg);
     const r = await generate(dir);
     expect(r.exitCode).toBe(69);
     expect(r.json.attempts.at(-1)).toMatchObject({ errorType: 'deadline' });
-    // the deadline timer fires on time; allow for event-loop lag on a loaded machine
-    expect(readLog(dir).find((l) => l.event === 'run.end').durationMs).toBeLessThan(1200 + 1000); // providers hang for 60 s
-    expect(r.ms).toBeLessThan(1200 + 10_000);
+    // Each provider would hang for 600 s: ending far sooner is the deadline's doing. How late past
+    // 1200 ms a loaded machine gets there (module loading counts in the run's duration, timers fire
+    // late) is no part of this; src/engine/deadline.test.ts times the deadline itself.
+    expect(readLog(dir).find((l) => l.event === 'run.end').durationMs).toBeGreaterThanOrEqual(1200);
+    expect(readLog(dir).find((l) => l.event === 'run.end').durationMs).toBeLessThan(60_000);
+    expect(r.ms).toBeLessThan(120_000);
     expect(readLog(dir).find((l) => l.event === 'run.end').error).toMatch(/deadline/);
   });
 });
