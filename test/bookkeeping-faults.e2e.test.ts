@@ -84,7 +84,7 @@ describe('a full stateDir', () => {
     expect(next.stderr).not.toMatch(/warning/);
     const state = JSON.parse(fs.readFileSync(path.join(stateDir, 'state.json'), 'utf8'));
     expect(state.entries['breaker:deepseek-v3']).toMatchObject({ consecutiveFailures: 3 });
-  }, 120_000);
+  });
 
   it('no inode left for even a lock: exit 78 naming the stateDir, a failed run.end logged; runs again once freed', async (t) => {
     sim.setScript({ '*': { kind: 'ok' } });
@@ -108,7 +108,7 @@ describe('a full stateDir', () => {
     const again = await runCli(['generate', 'blog', '--json', '--slot', '2026-04-19T14:00:00Z'], { cwd: dir, env });
     expect(again.exitCode, again.stderr).toBe(0);
     expect(again.json.status).toBe('ok');
-  }, 120_000);
+  });
 });
 
 describe('`run` never leaves its command behind', () => {
@@ -140,7 +140,7 @@ describe('`run` never leaves its command behind', () => {
     const third = await runCli(['run', 'sitemap', '--json', '--', 'true'], { cwd: dir, env });
     expect(third.exitCode, third.stderr).toBe(0);
     expect(third.json.status).toBe('ok');
-  }, 120_000);
+  });
 });
 
 function groupAlive(group: number): boolean {
@@ -191,5 +191,5 @@ describe('a run frozen past its lock', () => {
     } finally {
       await receiver.close();
     }
-  }, 120_000);
+  });
 });

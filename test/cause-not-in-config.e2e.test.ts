@@ -71,5 +71,5 @@ describe('a cause naming a provider not in the config', () => {
     const md = await cli(['postmortem', 'report', '--md', '-', ...window]);
     expect(md.stdout).toContain('| ghost (not in config) |');
     expect(md.stdout).toContain('ghost (not in config): 503 ×1');
-  }, 60_000);
+  });
 });

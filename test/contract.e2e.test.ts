@@ -187,7 +187,7 @@ describe('every command under --json: one document with the documented fields', 
     const serve = await documentThenStop(['serve', '--port', '0', '--json'], dir);
     expect(serve.doc.baseUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/v1$/);
     expect(oneDocument(serve.stdout)).toEqual(serve.doc);
-  }, 60_000); // a dozen CLI processes, the whole drill among them
+  }); // a dozen CLI processes, the whole drill among them
 });
 
 describe('edge cases of input and output', () => {

@@ -18,7 +18,7 @@ afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
 describe('lucy-ops drill', () => {
   it('--json: every act passes, with the numbers of the April 19 afternoon', async () => {
-    const r = await runCli(['drill', '--json', '--config', 'no-such-config.ts'], { cwd, env, timeoutMs: 60_000 });
+    const r = await runCli(['drill', '--json', '--config', 'no-such-config.ts'], { cwd, env });
     expect(r.stderr).toBe('');
     expect(r.exitCode).toBe(0);
     const report = r.json;
@@ -60,10 +60,10 @@ describe('lucy-ops drill', () => {
     // nothing left behind: not in the temporary folder, not in the working directory
     expect(fs.readdirSync(tmp)).toEqual([]);
     expect(fs.readdirSync(cwd)).toEqual([]);
-  }, 70_000);
+  });
 
   it('for a person: a timeline per act, the numbers, what to run next; exit 0', async () => {
-    const r = await runCli(['drill'], { cwd, env, timeoutMs: 60_000 });
+    const r = await runCli(['drill'], { cwd, env });
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toContain('Act 1 · before');
     expect(r.stdout).toContain('Act 2 · after');
@@ -84,11 +84,11 @@ describe('lucy-ops drill', () => {
     expect(r.stdout).not.toMatch(/\x1b\[/); // NO_COLOR (and not a TTY)
     // the alert's own stderr line is captured into the timeline, not printed
     expect(r.stderr).toBe('');
-  }, 70_000);
+  });
 
   it('--keep DIR keeps the artefacts, which the real commands can read; refuses a folder in use', async () => {
     const keep = path.join(cwd, 'kept');
-    const r = await runCli(['drill', '--json', '--keep', keep], { cwd, env, timeoutMs: 60_000 });
+    const r = await runCli(['drill', '--json', '--keep', keep], { cwd, env });
     expect(r.exitCode).toBe(0);
     expect(r.json.keptIn).toBe(keep);
     for (const act of ['before', 'after']) {
@@ -107,18 +107,18 @@ describe('lucy-ops drill', () => {
         '--until',
         '2026-04-19T16:10Z',
       ],
-      { cwd, timeoutMs: 30_000 },
+      { cwd },
     );
     expect(gaps.exitCode).toBe(0);
     expect(gaps.json.gaps).toEqual([]);
 
-    const again = await runCli(['drill', '--keep', keep], { cwd, env, timeoutMs: 30_000 });
+    const again = await runCli(['drill', '--keep', keep], { cwd, env });
     expect(again.exitCode).toBe(64);
     expect(again.stderr).toMatch(/--keep: .* not empty/);
-  }, 70_000);
+  });
 
   it('tells its afternoon in UTC: --tz UTC is fine, another zone is refused rather than ignored', async () => {
-    const other = await runCli(['drill', '--tz', 'America/New_York'], { cwd, env, timeoutMs: 30_000 });
+    const other = await runCli(['drill', '--tz', 'America/New_York'], { cwd, env });
     expect(other.exitCode).toBe(64);
     expect(other.stderr).toMatch(/--tz America\/New_York: the drill tells the April 19 afternoon in UTC only/);
     expect(other.stdout).toBe('');

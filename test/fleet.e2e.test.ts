@@ -55,7 +55,7 @@ describe.skipIf(!redisTestsEnabled())('a fleet of two hosts sharing Redis', () =
     expect(fs.existsSync(path.join(b, 'content/blog'))).toBe(false); // B wrote nothing
     const skipped = readLog(b).find((r) => r.event === 'run.end');
     expect(skipped).toMatchObject({ outcome: 'skipped', reason: 'served', servedRunId: first.json.runId });
-  }, 120_000);
+  });
 
   it('a command job served on one host is skipped on the other (run checks the shared ledger); --force runs it', async () => {
     const marker = (dir: string) => path.join(dir, 'ran.txt');
@@ -96,7 +96,7 @@ describe.skipIf(!redisTestsEnabled())('a fleet of two hosts sharing Redis', () =
         .filter((r) => r.event === 'run.end')
         .at(-1),
     ).toMatchObject({ outcome: 'ok', forced: true });
-  }, 120_000);
+  });
 
   it('simultaneous runs of one slot on two hosts: one provider request in all', async () => {
     sim.setScript({ '*': { kind: 'ok', latencyMs: 300 } });
@@ -106,7 +106,7 @@ describe.skipIf(!redisTestsEnabled())('a fleet of two hosts sharing Redis', () =
     for (const r of runs) expect([0, 75], r.stderr).toContain(r.exitCode);
     expect(runs.filter((r) => r.json?.status === 'ok')).toHaveLength(1);
     expect(sim.requests()).toHaveLength(1);
-  }, 120_000);
+  });
 
   it("postmortem gaps and backfill on either host count the other host's served slots", async () => {
     sim.setScript({ '*': { kind: 'ok' } });
@@ -139,7 +139,7 @@ describe.skipIf(!redisTestsEnabled())('a fleet of two hosts sharing Redis', () =
     const again = await runCli(['backfill', '--json', ...window], { cwd: a, env });
     expect(again.json.slots).toEqual([]);
     expect(sim.requests()).toHaveLength(1);
-  }, 180_000);
+  });
 
   it('Redis down: a slot the other host served (this host skipped it) is served, not missing; never a double', async () => {
     sim.setScript({ '*': { kind: 'ok' } });
@@ -191,7 +191,7 @@ describe.skipIf(!redisTestsEnabled())('a fleet of two hosts sharing Redis', () =
     });
     expect(both.json).toMatchObject({ gaps: [], doubles: [] });
     expect(both.json.jobs[0]).toMatchObject({ served: 2, doubled: 0, servedElsewhere: 0 });
-  }, 120_000);
+  });
 
   it('Redis killed and restarted while three runs of one slot start on one host: one request', async () => {
     // run 1's request takes long enough for Redis to come back and runs 2 and 3 to start and end
@@ -218,5 +218,5 @@ describe.skipIf(!redisTestsEnabled())('a fleet of two hosts sharing Redis', () =
     expect(r1.exitCode, String(r1.stderr)).toBe(0);
     expect(String(r1.stderr)).toMatch(/unavailable/);
     expect(sim.requests()).toHaveLength(1);
-  }, 120_000);
+  });
 });

@@ -106,7 +106,7 @@ describe('a job taken out of the config and put back is not judged while it was 
     const human = await cli(T('15:30'), ['postmortem', 'gaps', '--since', SINCE]);
     expect(human.stdout).toContain('Not judged while out of the config (slots no record names): gone after 11:00');
     expect(human.stdout).toContain('until 14:30Z');
-  }, 90_000);
+  });
 
   it('a job put back is judged from its first run back, before the watchdog has seen it back', async () => {
     const { dir, setJobs, cli, cron } = project();
@@ -149,7 +149,7 @@ describe('a job taken out of the config and put back is not judged while it was 
     ).toMatchObject({ jobs: ['gone'] });
     await cron('sm', '16:00');
     expect(gapsOf(await gaps('16:10'))).toEqual(['gone 14:00 3']);
-  }, 90_000);
+  });
 
   it('a job whose last run was on another host (read with --log) is out from that run, not from the removal', async () => {
     const { dir, setJobs, cli, cron } = project();
@@ -199,7 +199,7 @@ describe('a job taken out of the config and put back is not judged while it was 
     expect(human.stdout).toContain('No gaps: every judged slot was served; 1 not judged (out of the config).');
     const plan = await cli(T('14:30'), ['backfill', '--dry-run', '--json', '--since', SINCE, '--log', hostB]);
     expect(plan.json.slots).toEqual([]);
-  }, 90_000);
+  });
 
   it('a job put back on another schedule is judged by it from when the watchdog saw it back', async () => {
     const { dir, cli, cron, setJobs } = project();
@@ -230,7 +230,7 @@ describe('a job taken out of the config and put back is not judged while it was 
     expect(later.json.gaps.map((g: any) => `${g.job} ${g.start.slice(11, 16)} ${g.missing}`)).toEqual(['gone 12:30 1']);
     const plan = await cli(T('13:10'), ['backfill', '--dry-run', '--json', '--since', SINCE]);
     expect(plan.json.slots.map((s: any) => `${s.job} ${s.slot.slice(11, 16)}`)).toEqual(['gone 12:30']);
-  }, 90_000);
+  });
   it('a removal line no watchdog of this config wrote (hand-written, stale) cannot hide a silent job without a word', async () => {
     const { dir, cli, cron } = project();
     const watchdog = (hhmm: string) =>

@@ -22,7 +22,7 @@ describe('README', () => {
 
   it('`npx lucy-ops drill` works from the clone, offline, and exits 0', async () => {
     // npx resolves the package's own bin from the project root, as a newcomer's shell would
-    const r = await runCli(['drill'], { cwd: ROOT, timeoutMs: 60_000 });
+    const r = await runCli(['drill'], { cwd: ROOT });
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/Every act behaved as expected/);
   });

@@ -31,7 +31,7 @@ let browser: Browser | undefined;
 
 beforeAll(async () => {
   if (!available) return;
-  const r = await runCli(['drill', '--json', '--report', reports], { cwd: root, timeoutMs: 90_000 });
+  const r = await runCli(['drill', '--json', '--report', reports], { cwd: root });
   expect(r.exitCode).toBe(0);
   expect(r.json.reports.map((f: string) => path.basename(f))).toEqual([
     'drill-before.html',
@@ -41,7 +41,7 @@ beforeAll(async () => {
   ]);
   const { chromium } = await import('playwright-core');
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
-}, 120_000);
+});
 
 afterAll(async () => {
   await browser?.close();

@@ -158,7 +158,7 @@ describe('secrets', () => {
     ).toEqual(expect.arrayContaining(['p1', 'p2', 'p3']));
     expect(log.find((l) => l.job === 'env' && l.event === 'run.end').outputTail).toContain('LUCY_K2');
     for (const fragment of FRAGMENTS) expect(everything, fragment).not.toContain(fragment);
-  }, 120_000); // some twenty CLI processes, the whole drill among them
+  }); // some twenty CLI processes, the whole drill among them
 
   it.skipIf(!redisTestsEnabled())(
     'a Redis URL with a password: not in output, warnings or Redis values, up or down',

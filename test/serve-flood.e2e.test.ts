@@ -64,7 +64,7 @@ it('three clients that never read a 400 MB flood: serve stops reading the upstre
   const clients = [0, 1, 2].map(() => nonReader(serve.url));
   try {
     const ends = () => readLog(dir).filter((r) => r.event === 'run.end');
-    await until('the three runs to end at their deadline', () => ends().length === 3, 30_000);
+    await until('the three runs to end at their deadline', () => ends().length === 3);
     const peak = peakRss(serve.child.pid!);
     const sent = sim.bytesSent() - before;
     expect(peak, `peak RSS ${Math.round(peak / MiB)} MiB`).toBeLessThan(300 * MiB);
@@ -77,7 +77,7 @@ it('three clients that never read a 400 MB flood: serve stops reading the upstre
   } finally {
     for (const c of clients) c.destroy();
   }
-}, 60_000);
+});
 
 it('a reading client gets the flood up to maxResponseBytes, then a clear error event and no [DONE]', async () => {
   sim.setScript({ '*': { kind: 'flood', chunkBytes: 16 * 1024, totalBytes: 64 * MiB } });
@@ -98,7 +98,7 @@ it('a reading client gets the flood up to maxResponseBytes, then a clear error e
   expect(received).toBeGreaterThan(0);
   expect(received).toBeLessThanOrEqual(MiB);
   const runId = response.headers.get('x-lucy-run-id');
-  await until('the run.end', () => readLog(dir).some((r) => r.runId === runId && r.event === 'run.end'), 10_000);
+  await until('the run.end', () => readLog(dir).some((r) => r.runId === runId && r.event === 'run.end'));
   const records = readLog(dir).filter((r) => r.runId === runId);
   expect(records.filter((r) => r.event === 'attempt.end')).toEqual([
     expect.objectContaining({ provider: 'deepseek-v3', outcome: 'failed', errorType: 'too-large' }),
@@ -114,13 +114,13 @@ it('a reading client gets the flood up to maxResponseBytes, then a clear error e
   expect((whole as InstanceType<typeof OpenAI.APIError>).error).toMatchObject({
     attempts: [{ errorType: 'too-large' }, { errorType: 'too-large' }, { errorType: 'too-large' }],
   });
-}, 60_000);
+});
 
 it('generate with a streamed provider stops reading at maxResponseBytes instead of growing a string', async () => {
   sim.setScript({ '*': { kind: 'flood', chunkBytes: 64 * 1024, totalBytes: 400 * MiB } });
   const dir = floodProject({}, { stream: true, maxResponseBytes: 2 * MiB });
   const before = sim.bytesSent();
-  const r = await runCli(['generate', 'blog', '--json'], { cwd: dir, timeoutMs: 60_000 });
+  const r = await runCli(['generate', 'blog', '--json'], { cwd: dir });
   expect(r.exitCode, r.stderr).toBe(69);
   expect(r.json.attempts.map((a: { errorType: string }) => a.errorType)).toEqual([
     'too-large',
@@ -129,4 +129,4 @@ it('generate with a streamed provider stops reading at maxResponseBytes instead 
   ]);
   // three answers cut at 2 MiB each (plus what socket buffers took), not 3 × 400 MiB
   expect(sim.bytesSent() - before).toBeLessThan(60 * MiB);
-}, 60_000);
+});

@@ -95,5 +95,5 @@ describe('a slot served elsewhere whose serving run is in no log read', () => {
     expect(both.json.servedElsewhere).toEqual([
       { job: 'threads', slot: slot('10:00'), host: 'host-a', unverified: true },
     ]);
-  }, 60_000);
+  });
 });

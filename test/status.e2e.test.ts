@@ -28,7 +28,7 @@ describe('status after an afternoon with a failing primary', () => {
     sim.setScript({ '*': { kind: 'status', status: 503 } });
     expect((await cli(dir, ['generate', 'blog'], '2026-04-19T15:30:10Z')).exitCode).toBe(69);
     expect((await cli(dir, ['breaker', 'trip', 'qwen-72b', '--for', '2h'], '2026-04-19T15:31:00Z')).exitCode).toBe(0);
-  }, 120_000);
+  });
 
   it('--json: each job’s last slot, failures and degraded runs in a row, next slot; breakers with downSince; the store', async () => {
     const r = await cli(dir, ['status', '--json', '--since', '50m'], NOW);

@@ -32,7 +32,7 @@ describe('an afternoon: primary down, fallback serving, then everything down, th
     sim.setScript({ '*': { kind: 'ok' } });
     await gen('2026-04-19T15:15:03Z', 0); // the primary's trial works: served by it again
     // 15:30: not run yet, still in its grace
-  }, 120_000);
+  });
 
   it('--json: degraded lists the stretch the fallback kept up; the timeline one cell per slot', async () => {
     const r = await cli(dir, [...GAPS, '--timeline', '--json'], NOW);

@@ -57,7 +57,8 @@ export async function startReceiver(path = '/hook'): Promise<Receiver> {
     respondWith(s) {
       status = s;
     },
-    waitFor(n, timeoutMs = 5000) {
+    // a bound against a test waiting forever, not a budget: a loaded machine can be slow to deliver
+    waitFor(n, timeoutMs = 120_000) {
       return new Promise((resolve, reject) => {
         const check = () => {
           if (requests.length < n) return;
