@@ -47,6 +47,21 @@ const EXPECTED = [
 ];
 
 describe('backfill', () => {
+  it('says nothing is owed over the true window: a 24-hour window prints both dates', async () => {
+    const dir = tempProject({
+      log: 'logs/jobs.jsonl',
+      providers: [{ name: 'p1', baseUrl: 'http://127.0.0.1:9/v1', model: 'm' }],
+      jobs: { hourly: { schedule: '0 * * * *', command: ['node', '-e', '0'] } },
+    });
+    const at = (now: string, args: string[]) => runCli(args, { cwd: dir, env: { LUCY_OPS_NOW: now } });
+    expect((await at('2026-04-19T12:00:00Z', ['run', 'hourly', '--json'])).exitCode).toBe(0);
+    const day = await at('2026-04-19T12:30:00Z', ['backfill', '--dry-run', '--since', '24h']);
+    expect(day.exitCode, day.stderr).toBe(0);
+    expect(day.stdout).toContain('Nothing to backfill between 2026-04-18 12:30Z and 2026-04-19 12:30Z:');
+    const today = await at('2026-04-19T12:30:00Z', ['backfill', '--dry-run', '--since', '1h']);
+    expect(today.stdout).toContain('Nothing to backfill between 11:30Z and 12:30Z:');
+  }, 30_000);
+
   it('plans exactly the unserved slots, fills each once, and a second backfill does nothing', async () => {
     const dir = outageProject();
     await makeOutage(dir);

@@ -33,8 +33,9 @@ export function printBackfill(r: BackfillResult, dryRun: boolean, times: Display
       ),
     );
   if (r.slots.length === 0) {
+    const [since, until] = times.window(r.since, r.until);
     out.write(
-      `Nothing to backfill between ${times.at(r.since)} and ${times.at(r.until)}: every slot is served (or still within its run's deadline).\n`,
+      `Nothing to backfill between ${since} and ${until}: every slot is served (or still within its run's deadline).\n`,
     );
     return;
   }

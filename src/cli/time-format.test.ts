@@ -47,4 +47,24 @@ describe('--tz', () => {
     expect(t.until('2026-04-19T16:00:00Z')).toBe('16:00Z (in 28m)');
     expect(t.until('2026-04-19T15:30:00Z')).toBe('15:30Z (due, 2m ago)');
   });
+
+  it("a window's ends carry their dates when either falls on another day than now's", () => {
+    const t = new DisplayTimes(NOW);
+    expect(t.window('2026-04-19T09:30:00Z', '2026-04-19T15:30:00Z')).toEqual(['09:30Z', '15:30Z']);
+    // 24 hours back to the minute: never "2026-04-18 15:32Z and 15:32Z"
+    expect(t.window('2026-04-18T15:32:00Z', '2026-04-19T15:32:00Z')).toEqual([
+      '2026-04-18 15:32Z',
+      '2026-04-19 15:32Z',
+    ]);
+    expect(t.window('2026-04-17T15:32:00Z', '2026-04-18T15:32:00Z')).toEqual([
+      '2026-04-17 15:32Z',
+      '2026-04-18 15:32Z',
+    ]);
+    const berlin = new DisplayTimes(NOW, 'Europe/Berlin');
+    // 22:30Z is the next day in Berlin: both dated
+    expect(berlin.window('2026-04-19T12:00:00Z', '2026-04-19T22:30:00Z')).toEqual([
+      '2026-04-19 14:00+02:00',
+      '2026-04-20 00:30+02:00',
+    ]);
+  });
 });

@@ -69,6 +69,18 @@ export class DisplayTimes {
     return formatTime(at, NaN, this.zone(job));
   }
 
+  /**
+   * A window's two ends: both without their date when both fall on the day of now, else both with
+   * it. `at` alone drops the date of an end on today's date, so a 24-hour window would read
+   * "2026-04-18 12:30Z and 12:30Z", as if it began and ended at one instant.
+   */
+  window(since: string | number, until: string | number): [string, string] {
+    const from = this.at(since);
+    const to = this.at(until);
+    // `at` writes a date (followed by a space) only for a day other than now's
+    return from.includes(' ') || to.includes(' ') ? [this.full(since), this.full(until)] : [from, to];
+  }
+
   /** "15:15Z (3h 17m)": when, and how long before now (or "in 5m" for a time still ahead). */
   since(at: string | number, job?: string): string {
     const ms = typeof at === 'number' ? at : Date.parse(at);

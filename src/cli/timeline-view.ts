@@ -77,10 +77,11 @@ export function renderTimeline(
   }
 
   const per = formatDuration(t.stepMs);
+  const [since, until] = times.window(t.since, opts.until);
   const head =
     c.bold('Timeline') +
     c.dim(
-      ` · ${times.at(t.since)} → ${times.at(opts.until)} · one cell = ${per}` +
+      ` · ${since} → ${until} · one cell = ${per}` +
         (t.slotsPerCell > 1 ? ` (up to ${t.slotsPerCell} slots: the worst shown)` : ' (one slot)'),
     );
   const lines = [
