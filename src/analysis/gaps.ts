@@ -79,18 +79,26 @@ export interface GapReport {
 }
 
 /** Each expected slot of one job in the window, judged. Lazy: one slot at a time. */
-export function* judgeSlots(job: JobSchedule, ledger: SlotLedger): Generator<JudgedSlot> {
+export function* judgeSlots(
+  job: JobSchedule,
+  ledger: SlotLedger,
+  notJudged?: NotJudgedTally,
+  rule = new JudgingRule(job, ledger),
+): Generator<JudgedSlot> {
   const book = ledger.jobs.get(job.name);
   // measured from the clock, not the window's end: a window that ended long ago has nothing pending
   const pendingFrom = ledger.nowMs - (job.graceMs ?? 0);
-  const rule = new JudgingRule(job, ledger);
   for (const batch of scheduledSlotBatches(job, ledger)) {
     for (let i = 0; i < batch.length; i++) {
       const ms = batch.times[i];
       const key = ledger.keyOf(ms);
       const packed = book?.slots.get(key) ?? 0;
       // before lucy-ops began, or while the job was out of the config, only a slot it wrote about is judged
-      if (packed === 0 && !rule.owes(ms)) continue;
+      if (packed === 0 && !rule.owes(ms)) {
+        // counted as the gap walk counts them (JobSummary.notJudgedOutOfConfig)
+        if (notJudged && ms >= rule.start.fromMs) notJudged.outOfConfig++;
+        continue;
+      }
       const slot = new Date(ms);
       // another host served it (this host's run skipped it as served there): served, by no run here
       const servedOn = book !== undefined && book.elsewhere.size > 0 ? book.elsewhere.get(key) : undefined;
@@ -109,6 +117,11 @@ export function* judgeSlots(job: JobSchedule, ledger: SlotLedger): Generator<Jud
       yield status === 'failed' ? { slot, status, causes: failedCauses(book, key, packed) } : { slot, status };
     }
   }
+}
+
+/** Slots judgeSlots passed over because the job was out of the config then (after judging began). */
+export interface NotJudgedTally {
+  outOfConfig: number;
 }
 
 /** The slots a backfill should run: every failed or missing slot in the window, in time order per job. */

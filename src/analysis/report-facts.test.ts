@@ -35,6 +35,8 @@ describe('report facts: April 19', () => {
       filled: 0,
       unserved: 4,
       pending: 3, // the 17:00 slots, younger than the grace
+      notJudgedOutOfConfig: 0,
+      gapAlerts: 0,
     });
     expect(facts.incidents).toEqual([
       {
@@ -290,6 +292,8 @@ describe('report facts: an empty window', () => {
       filled: 0,
       unserved: 0,
       pending: 0,
+      notJudgedOutOfConfig: 0,
+      gapAlerts: 0,
     });
     expect(facts.jobs.map((j) => j.cells.length)).toEqual([0, 0, 0]);
     expect(facts.incidents).toEqual([]);

@@ -96,10 +96,11 @@ export async function gatherReportFacts(
   markNotInConfig([failures], opts.chain);
   const cause = failures.cause;
   stats.skippedLines += ledger.invalidRecords;
+  const alerts = breakers.alerts();
   return {
     since: window.since.toISOString(),
     until: window.until.toISOString(),
-    headline: headline(rows, incidents, untilMs),
+    headline: headline(rows, incidents, untilMs, alerts),
     incidents,
     chain: [...opts.chain],
     jobs: rows,
@@ -111,7 +112,7 @@ export async function gatherReportFacts(
     providers: activity.list(),
     ...(cause ? { cause } : {}),
     breakers: breakers.periods(),
-    alerts: breakers.alerts(),
+    alerts,
     skippedLines: stats.skippedLines,
     linesRead: stats.lines,
     sources: stats.sources,

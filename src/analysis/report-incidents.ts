@@ -40,6 +40,10 @@ export interface Headline {
   /** Still unserved now: failed + missing. */
   unserved: number;
   pending: number;
+  /** Slots not judged because their job was out of the config then (jobs[].outOfConfig says when). */
+  notJudgedOutOfConfig: number;
+  /** Gap alerts (`alert.sent`, kind `gap`) the watchdog sent inside the window. */
+  gapAlerts: number;
 }
 
 /**
@@ -118,7 +122,12 @@ function affectedSpans(row: JobRow, history: SlotHistory): GapSpan[] {
 }
 
 /** The window in one line: from the first incident to the last one's end, counted over every job. */
-export function headline(rows: JobRow[], incidents: ReportIncident[], untilMs: number): Headline {
+export function headline(
+  rows: JobRow[],
+  incidents: ReportIncident[],
+  untilMs: number,
+  alerts: ReadonlyArray<{ kind: string }> = [],
+): Headline {
   const total = (o: CellOutcome) => rows.reduce((n, r) => n + r.counts[o], 0);
   const first = incidents[0];
   const open = incidents.some((i) => i.open);
@@ -137,5 +146,7 @@ export function headline(rows: JobRow[], incidents: ReportIncident[], untilMs: n
     filled: total('filled'),
     unserved: failed + missing,
     pending: total('pending'),
+    notJudgedOutOfConfig: rows.reduce((n, r) => n + r.notJudgedOutOfConfig, 0),
+    gapAlerts: alerts.filter((a) => a.kind === 'gap').length,
   };
 }

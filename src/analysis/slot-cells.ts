@@ -5,6 +5,7 @@
 import { CRASHED_REASON } from './cause.js';
 import type { DoubledSlot } from './gap-types.js';
 import { judgeSlots, type JudgedSlot } from './gaps.js';
+import { JudgingRule } from './judging.js';
 import { counter, OKS, servedByRunNotRead, servesOf, type JobSchedule, type SlotLedger } from './ledger.js';
 import { describeAttempts, type RunHistory, type SlotHistory } from './slot-history.js';
 
@@ -44,6 +45,14 @@ export interface JobRow {
   tz: string;
   cells: SlotCell[];
   counts: Record<CellOutcome, number>;
+  /**
+   * The periods the watchdog saw the job out of the config that reach into the window (as
+   * `postmortem gaps` lists them): slots after `after` and before `until` (null: not back yet) that
+   * no record names are not judged, so they have no cell.
+   */
+  outOfConfig: Array<{ after: string; until: string | null }>;
+  /** The window's slots not judged because the job was out of the config then. */
+  notJudgedOutOfConfig: number;
 }
 
 /** The outcomes that make a slot affected: not served on time by the chain's first provider. */
@@ -57,7 +66,9 @@ export function jobRow(job: JobSchedule, ledger: SlotLedger, history: SlotHistor
   const counts = Object.fromEntries(CELL_OUTCOMES.map((o) => [o, 0])) as Record<CellOutcome, number>;
   const cells: SlotCell[] = [];
   const book = ledger.jobs.get(job.name);
-  for (const judged of judgeSlots(job, ledger)) {
+  const rule = new JudgingRule(job, ledger);
+  const notJudged = { outOfConfig: 0 };
+  for (const judged of judgeSlots(job, ledger, notJudged, rule)) {
     let byRunNotRead = false;
     if (book && judged.status === 'served') {
       const key = ledger.keyOf(judged.slot.getTime());
@@ -70,7 +81,15 @@ export function jobRow(job: JobSchedule, ledger: SlotLedger, history: SlotHistor
     counts[cell.outcome]++;
     cells.push(cell);
   }
-  return { job: job.name, schedule: job.schedule, tz: job.tz, cells, counts };
+  return {
+    job: job.name,
+    schedule: job.schedule,
+    tz: job.tz,
+    cells,
+    counts,
+    outOfConfig: rule.outOfConfigIn(ledger),
+    notJudgedOutOfConfig: notJudged.outOfConfig,
+  };
 }
 
 /**

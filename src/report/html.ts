@@ -16,6 +16,9 @@ import {
   type Markup,
   OUTCOME_LABEL,
   outcomeText,
+  OUT_OF_CONFIG_NOTE,
+  OUT_OF_CONFIG_TITLE,
+  outOfConfigSpan,
   plural,
   title,
   UNVERIFIED_NOTE,
@@ -50,6 +53,7 @@ ${timelineSection(facts)}
 ${causeSection(facts)}
 ${chainSection(facts)}
 ${slotsSection(facts)}
+${outOfConfigSection(facts)}
 ${doublesSection(facts)}
 ${unverifiedSection(facts)}
 </main>
@@ -79,6 +83,7 @@ function headlineSection(facts: ReportFacts): string {
         stat('Filled later', String(h.filled), h.unserved ? `${h.unserved} still unserved` : ''),
       ]
     : [stat('Slots', String(facts.jobs.reduce((n, j) => n + j.cells.length, 0))), stat('Affected', '0')];
+  if (h.notJudgedOutOfConfig > 0) stats.push(stat('Not judged', String(h.notJudgedOutOfConfig), 'out of the config'));
   return `<section aria-labelledby="h-headline">
 <h2 id="h-headline">Headline</h2>
 <dl class="stats">${stats.join('')}</dl>
@@ -92,6 +97,11 @@ function timelineSection(facts: ReportFacts): string {
   const legend = CELL_OUTCOMES.map((o) => `<li>${swatch(o, OUTCOME_LABEL[o])} ${esc(OUTCOME_LABEL[o])}</li>`);
   legend.push(
     `<li><svg class="swatch" width="22" height="14" viewBox="0 0 22 14" role="img" aria-label="breaker open"><rect class="band open" x="1" y="1" width="20" height="12" rx="3"/></svg> breaker open (| half-open trial)</li>`,
+    ...(facts.jobs.some((j) => j.outOfConfig.length > 0)
+      ? [
+          `<li><svg class="swatch" width="22" height="14" viewBox="0 0 22 14" role="img" aria-label="out of the config"><rect class="band out" x="1" y="1" width="20" height="12" rx="3"/></svg> out of the config (not judged)</li>`,
+        ]
+      : []),
     `<li><svg class="swatch" width="16" height="14" viewBox="0 0 16 14" role="img" aria-label="alert sent"><path class="alert" d="M8 0l7 14h-14z"/></svg> alert sent</li>`,
   );
   return `<section aria-labelledby="h-timeline">
@@ -176,8 +186,23 @@ function slotsSection(facts: ReportFacts): string {
 ${
   rows.length
     ? `<table><thead><tr><th scope="col">job</th><th scope="col">slot</th><th scope="col">outcome</th><th scope="col">served by</th><th scope="col">error</th><th scope="col">tries</th></tr></thead><tbody>${rows.join('')}</tbody></table>`
-    : '<p>None: every slot in the window was served on time by the first provider.</p>'
+    : `<p>None: every ${facts.headline.notJudgedOutOfConfig > 0 ? 'judged ' : ''}slot in the window was served on time by the first provider.</p>`
 }
+</section>`;
+}
+
+/** The periods jobs were out of the config (their slots not judged): nothing when there are none. */
+function outOfConfigSection(facts: ReportFacts): string {
+  const jobs = facts.jobs.filter((j) => j.outOfConfig.length > 0);
+  if (jobs.length === 0) return '';
+  const rows = jobs.map(
+    (j) =>
+      `<tr><td>${esc(j.job)}</td><td>${esc(j.outOfConfig.map(outOfConfigSpan).join('; '))}</td><td class="num">${j.notJudgedOutOfConfig}</td></tr>`,
+  );
+  return `<section aria-labelledby="h-out-of-config">
+<h2 id="h-out-of-config">${esc(OUT_OF_CONFIG_TITLE)}</h2>
+<p class="note">${esc(OUT_OF_CONFIG_NOTE)}</p>
+<table><thead><tr><th scope="col">job</th><th scope="col">out of the config</th><th scope="col" class="num">slots not judged in the window</th></tr></thead><tbody>${rows.join('')}</tbody></table>
 </section>`;
 }
 

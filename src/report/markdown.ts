@@ -14,6 +14,9 @@ import {
   OUTCOME_SEVERITY,
   OUTCOME_SYMBOL,
   outcomeText,
+  OUT_OF_CONFIG_NOTE,
+  OUT_OF_CONFIG_TITLE,
+  outOfConfigSpan,
   title,
   when,
   UNVERIFIED_NOTE,
@@ -84,6 +87,13 @@ export function renderMarkdown(facts: ReportFacts): string {
   if (facts.doubles.length > 0) {
     out.push('', '## Served more than once', '', '| job | slot | serves |', '|---|---|---:|');
     for (const d of facts.doubles) out.push(`| ${cellText(d.job)} | ${when(d.slot)} | ${d.runs} |`);
+  }
+  const outOfConfig = facts.jobs.filter((j) => j.outOfConfig.length > 0);
+  if (outOfConfig.length > 0) {
+    out.push('', `## ${OUT_OF_CONFIG_TITLE}`, '', OUT_OF_CONFIG_NOTE, '');
+    out.push('| job | out of the config | slots not judged in the window |', '|---|---|---:|');
+    for (const j of outOfConfig)
+      out.push(`| ${cellText(j.job)} | ${j.outOfConfig.map(outOfConfigSpan).join('; ')} | ${j.notJudgedOutOfConfig} |`);
   }
   if (facts.unverified.length > 0) {
     out.push('', `## ${UNVERIFIED_TITLE}`, '', UNVERIFIED_NOTE, '', '| job | slot | served on |', '|---|---|---|');
@@ -190,6 +200,11 @@ function textTimeline(facts: ReportFacts): string[] {
         worst[c] = cell.outcome;
     }
     worst.forEach((o, c) => (cells[c] = o ? OUTCOME_SYMBOL[o] : ' '));
+    // a column of no judged slot while the job was out of the config: not judged, not blank
+    for (const p of job.outOfConfig) {
+      const to = p.until === null ? Date.parse(facts.until) : Date.parse(p.until) - 1;
+      for (let c = col(Date.parse(p.after) + 1); c <= col(to); c++) if (worst[c] === undefined) cells[c] = OUT_SYMBOL;
+    }
     out.push(line(oneLine(job.job), cells));
   }
   const untilMs = Date.parse(facts.until);
@@ -207,10 +222,14 @@ function textTimeline(facts: ReportFacts): string[] {
     '',
     `one column = ${formatDuration(stepMs)}; ` +
       (Object.keys(OUTCOME_SYMBOL) as CellOutcome[]).map((o) => `${OUTCOME_SYMBOL[o]} ${OUTCOME_LABEL[o]}`).join(', ') +
+      (facts.jobs.some((j) => j.outOfConfig.length > 0) ? `, ${OUT_SYMBOL} out of the config (not judged)` : '') +
       '; = breaker open, | half-open trial that re-opened, ] trial that closed it; ^ alert sent',
   );
   return out;
 }
+
+/** A text-timeline column of a job out of the config (no slot of it judged there). */
+const OUT_SYMBOL = '-';
 
 const MINUTE = 60_000;
 /** Round spans for the time axis's labels. */

@@ -82,6 +82,7 @@ svg.swatch, svg.bar { vertical-align: middle; }
 .ink-filled { stroke: var(--filled-ink); stroke-width: 1.1; }
 .ink-open { stroke: var(--open-ink); stroke-width: 1.4; }
 .band.open { fill: url(#p-open); stroke: var(--open-ink); stroke-width: 1; }
+.band.out { fill: var(--panel); stroke: var(--muted); stroke-width: 1; stroke-dasharray: 4 3; }
 .band-track { stroke: var(--rule); stroke-width: 1; stroke-dasharray: 2 3; }
 .trial { stroke: var(--fg); stroke-width: 2; }
 .trial.closed { stroke: var(--served); stroke-width: 3; }

@@ -7,7 +7,7 @@
 import type { ReportFacts } from '../analysis/report-facts.js';
 import type { SlotCell } from '../analysis/slot-cells.js';
 import { escapeHtml } from './escape.js';
-import { clock, OUTCOME_LABEL, outcomeText, when } from './words.js';
+import { clock, OUTCOME_LABEL, outcomeText, outOfConfigSpan, when } from './words.js';
 
 const WIDTH = 1100;
 const LABEL_W = 170;
@@ -94,6 +94,13 @@ export function timelineSvg(facts: ReportFacts): string {
   facts.jobs.forEach((job, row) => {
     const y = rowsTop + row * ROW_H;
     out.push(label(y + CELL_H / 2, job.job));
+    // the periods it was out of the config, behind its cells: no slot judged there
+    for (const p of job.outOfConfig) {
+      const [a, b] = [x(Date.parse(p.after)), x(p.until === null ? untilMs : Date.parse(p.until))];
+      out.push(
+        `<rect class="band out" x="${n(a)}" y="${y + 3}" width="${n(Math.max(2, b - a))}" height="${CELL_H - 6}" rx="3"><title>${escapeHtml(`${job.job} out of the config ${outOfConfigSpan(p)}: slots no record names not judged`)}</title></rect>`,
+      );
+    }
     const times = job.cells.map((c) => Date.parse(c.slot));
     job.cells.forEach((cell, i) => {
       const start = times[i];

@@ -91,9 +91,13 @@ export function headlineSentences(facts: ReportFacts, m: Markup = PLAIN): string
   const jobsTotal = facts.jobs.length;
   if (!h.start) {
     const slots = facts.jobs.reduce((n, j) => n + j.cells.length, 0);
+    const every = `${plural(jobsTotal, 'job')} (${plural(slots, 'judged slot')}) was served on time by the first provider of the chain`;
     return [
-      `Every slot of ${plural(jobsTotal, 'job')} (${plural(slots, 'slot')}) was served on time by the first provider of the chain.`,
+      h.notJudgedOutOfConfig > 0
+        ? `Every judged slot of ${every}; ${h.notJudgedOutOfConfig} not judged (out of the config): see "${OUT_OF_CONFIG_TITLE}".`
+        : `Every slot of ${plural(jobsTotal, 'job')} (${plural(slots, 'slot')}) was served on time by the first provider of the chain.`,
       ...(h.pending ? [`${plural(h.pending, 'recent slot')} not judged yet (pending).`] : []),
+      ...gapAlertsSentence(facts),
       ...doublesSentence(facts),
       ...unverifiedSentence(facts),
     ];
@@ -120,8 +124,43 @@ export function headlineSentences(facts: ReportFacts, m: Markup = PLAIN): string
     );
   } else out.push('No slot went unserved: the fallbacks covered every one.');
   if (facts.cause) out.push(`Cause: ${m.text(facts.cause)}.`);
+  out.push(...outOfConfigSentence(facts, m), ...gapAlertsSentence(facts));
   out.push(...doublesSentence(facts), ...unverifiedSentence(facts));
   return out;
+}
+
+/** The heading and note of the periods jobs were out of the config (their slots not judged). */
+export const OUT_OF_CONFIG_TITLE = 'Not judged while out of the config';
+export const OUT_OF_CONFIG_NOTE =
+  'The watchdog saw these jobs taken out of the config. From each one’s last record before that until it was seen back (or ran again), a slot no record names is not judged: it neither counts as affected nor as served, pages no one and is not planned by backfill. Its slots after that are judged again.';
+
+/** A period out of the config in words: "after 2026-04-19 11:00:05Z until 2026-04-19 14:30Z". */
+export function outOfConfigSpan(p: { after: string; until: string | null }): string {
+  return `after ${when(p.after)} until ${p.until === null ? 'it is seen back (still out)' : when(p.until)}`;
+}
+
+/** How many slots were not judged because their job was out of the config, and whose. */
+function outOfConfigSentence(facts: ReportFacts, m: Markup): string[] {
+  const n = facts.headline.notJudgedOutOfConfig;
+  if (n === 0) return [];
+  const jobs = facts.jobs.filter((j) => j.notJudgedOutOfConfig > 0).map((j) => j.job);
+  return [
+    `${plural(n, 'slot')} of ${m.text(jobs.join(', '))} not judged: out of the config then (see "${OUT_OF_CONFIG_TITLE}").`,
+  ];
+}
+
+/**
+ * Gap alerts of the window when no slot judged here is or was missing: the page must not say all
+ * was well beside an alert it lists without saying why they differ.
+ */
+function gapAlertsSentence(facts: ReportFacts): string[] {
+  const h = facts.headline;
+  const missingHere = h.missing + facts.affected.filter((s) => s.outcome === 'filled' && s.was === 'missing').length;
+  if (h.gapAlerts === 0 || missingHere > 0) return [];
+  const it = h.gapAlerts === 1 ? 'it' : 'they';
+  return [
+    `${h.gapAlerts === 1 ? 'A gap alert was' : `${h.gapAlerts} gap alerts were`} sent in the window (see the alerts below), yet no slot judged here was missing: the slots ${it} named lie outside the window or the jobs shown, or in logs not read here${h.notJudgedOutOfConfig > 0 ? `, or are among the ${h.notJudgedOutOfConfig} not judged (out of the config)` : ''}.`,
+  ];
 }
 
 /** "by backfill", "by a manual run", or "(2 by backfill, 1 by a manual run)": the filling runs' triggers. */
