@@ -232,8 +232,36 @@ describe('postmortem report --md with hostile log text', () => {
     const r = await runCli(['postmortem', 'report', ...WINDOW, '--log', file, '--html', out], { cwd, env });
     expect(r.exitCode, r.stderr).toBe(0);
     const html = fs.readFileSync(out, 'utf8');
-    expect(html).toContain('deepseek gnp.exe [2J x &lt;b&gt;'); // the text is there, each run of them a space
+    expect(html).toContain('deepseek?gnp.exe?[2J?x &lt;b&gt;'); // the text is there, each run of them one ?
     expect(html).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2066-\u2069]/);
+  });
+
+  it('marks hostile text as the terminal does: the same ? for each run in gaps, the Markdown and the HTML', async () => {
+    const hostile = 'deep\u202eseek\u200b\u2060x\u0007\n\u061cy';
+    const marked = 'deep?seek?x?y'; // one ? for each run of control, bidi and zero-width characters
+    // a failed run in threads' 14:15 gap (the fixture's outage): its provider is in the gap's cause
+    const file = path.join(root, 'evil-mark.jsonl');
+    writeLog(
+      file,
+      failedRun({ job: 'threads', runId: 'evil-mark', slot: '2026-04-19T14:15:00.000Z', provider: hostile }),
+    );
+    const gaps = await runCli(['postmortem', 'gaps', ...WINDOW, '--log', file], { cwd, env });
+    expect(gaps.exitCode, gaps.stderr).toBe(0);
+    const md = await runCli(['postmortem', 'report', ...WINDOW, '--log', file, '--md', '-'], { cwd, env });
+    const out = path.join(root, 'evil-mark.html');
+    expect(
+      (await runCli(['postmortem', 'report', ...WINDOW, '--log', file, '--html', out], { cwd, env })).exitCode,
+    ).toBe(0);
+    const html = fs.readFileSync(out, 'utf8');
+    for (const [view, text] of [
+      ['gaps', gaps.stdout],
+      ['markdown', md.stdout],
+      ['html', html],
+    ]) {
+      expect(text, view).toContain(marked);
+      expect(text, view).not.toContain('deep seek');
+      expect(text, view).not.toMatch(/[\u0007\u061c\u200b\u202e\u2060]/);
+    }
   });
 
   it('Markdown shows log text as typed: no character reference, emphasis, code span or bare link of its own', async () => {

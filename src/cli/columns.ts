@@ -6,6 +6,7 @@
 import { stripVTControlCharacters } from 'node:util';
 import stringWidth from 'string-width';
 import { printableDeep as printableValues } from '../text/printable-deep.js';
+import { VIEW_MARK } from '../text/printable.js';
 
 /**
  * Columns a cell takes on a terminal: colour codes take none, an emoji or an East Asian wide
@@ -33,11 +34,11 @@ export function terminalWidth(
  * A report for a terminal with every string made printable: text read from a log or a provider
  * (a job name, an error body) may hold terminal escapes, line breaks that forge a line of the
  * view, or bidi and zero-width characters that disguise one, and a human view must not replay
- * them. Each run of them becomes "?", line breaks and tabs included: the views draw their own
+ * them. Each run of them becomes "?" (VIEW_MARK, as in the report's pages), line breaks and tabs included: the views draw their own
  * lines, and no value in a report (config values neither) needs one of its own.
  */
 export function printableDeep<T>(value: T): T {
-  return printableValues(value, '?');
+  return printableValues(value, VIEW_MARK);
 }
 
 /** `s` cut to `width` printable characters, ending in "…" when cut (colour is dropped from a cut cell). */

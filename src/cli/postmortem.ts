@@ -9,7 +9,7 @@ import { durationFlag, repeatable } from './flags.js';
 import { command } from './lifecycle.js';
 import { LOG_FLAG_HELP } from './log-sources.js';
 import { registerReport } from './postmortem-report.js';
-import { printable } from '../text/printable.js';
+import { printable, VIEW_MARK } from '../text/printable.js';
 
 /** since, until and lateAfter always have a value: their options have defaults. */
 interface GapsFlags {
@@ -242,7 +242,7 @@ function gapsLine(
       .filter(Boolean)
       .join(', ');
     // the cause is log text: one printable line
-    const cause = g.cause ? `: ${printable(g.cause, '?')}` : '';
+    const cause = g.cause ? `: ${printable(g.cause, VIEW_MARK)}` : '';
     return `${g.job} from ${times.full(g.start, g.job)} (${kinds}${cause})`;
   });
   const head = alerted.size > 0 ? 'ALERT gap' : 'gaps';

@@ -5,7 +5,7 @@
 import type { ReportFacts } from '../analysis/report-facts.js';
 import type { CellOutcome } from '../analysis/slot-cells.js';
 import { formatDuration } from '../time.js';
-import { printable } from '../text/printable.js';
+import { printable, VIEW_MARK } from '../text/printable.js';
 import {
   clock,
   headlineSentences,
@@ -139,9 +139,12 @@ function codeSpan(text: string): string {
 
 const MARKDOWN_MARKUP: Markup = { text: inlineText, code: codeSpan };
 
-/** One line of plain characters: line breaks, terminal escapes, bidi and zero-width characters become spaces. */
+/**
+ * One line of plain characters: each run of line breaks, terminal escapes, bidi and zero-width
+ * characters becomes one `?` (VIEW_MARK), as in the terminal's views and the HTML page.
+ */
 function oneLine(text: string): string {
-  return printable(text, ' ');
+  return printable(text, VIEW_MARK);
 }
 
 /** A code fence longer than any run of backticks in `lines`, so no line of them can close it. */

@@ -20,9 +20,14 @@
  * Anywhere else they are replaced like the rest (a selector after a letter, a joiner beside one).
  * The class uses Unicode properties, so every regex built on it carries the `u` flag (astral
  * characters such as the tag characters U+E0000–E007F are one character there).
- * Each caller chooses its mark: a space where the text runs on (Markdown, error messages), `?`
- * where a reader should see that something was there (the on-call views).
+ * Each caller chooses its mark. Every view of the logs (the terminal's on-call views and the
+ * watchdog's line, the report's Markdown and HTML) uses VIEW_MARK, `?`, so one hostile name reads
+ * the same in each and a reader sees that something was there; messages that run on as sentences
+ * (alerts, provider error snippets) use a space.
  */
+
+/** The mark every view of the logs shows for a run of unprintable characters: the same in each. */
+export const VIEW_MARK = '?';
 
 /** The characters replaced, as a regex character-class body (the scrubber reads it too). */
 export const UNPRINTABLE_CLASS = String.raw`\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Default_Ignorable_Code_Point}`;
