@@ -243,7 +243,13 @@ describe('postmortem report --md with hostile log text', () => {
     const file = path.join(root, 'evil-mark.jsonl');
     writeLog(
       file,
-      failedRun({ job: 'threads', runId: 'evil-mark', slot: '2026-04-19T14:15:00.000Z', provider: hostile }),
+      failedRun({
+        job: 'threads',
+        runId: 'evil-mark',
+        slot: '2026-04-19T14:15:00.000Z',
+        provider: hostile,
+        error: 'boom',
+      }),
     );
     const gaps = await runCli(['postmortem', 'gaps', ...WINDOW, '--log', file], { cwd, env });
     expect(gaps.exitCode, gaps.stderr).toBe(0);

@@ -6,6 +6,7 @@
  * while the same gap stays open. Gaps made only of failed runs are left to the job alerts.
  */
 import type { Gap } from '../analysis/gaps.js';
+import { WATCHDOG_JOB } from '../analysis/jobs-seen.js';
 import type { ResolvedConfig } from '../config/types.js';
 import { JobLog, newRunId } from '../log/writer.js';
 import type { StateStore } from '../state/types.js';
@@ -68,7 +69,7 @@ export async function alertOnGaps(
       },
       {
         stderr: opts.stderr,
-        log: log.forRun({ job: 'watchdog', runId, scheduledFor: at, trigger: 'cron' }),
+        log: log.forRun({ job: WATCHDOG_JOB, runId, scheduledFor: at, trigger: 'cron' }),
       },
     );
   } finally {

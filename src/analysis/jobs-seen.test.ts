@@ -197,6 +197,65 @@ describe('jobs.seen: a job taken out of the config and put back is not judged wh
     ]);
   });
 
+  it('a watchdog that looked and wrote so (a record, a gap alert) after its naming and before the removal moves the start', () => {
+    const alert = (hhmm: string, job = 'watchdog'): LogRecord => ({
+      ...seen(hhmm, []),
+      event: 'alert.sent',
+      job,
+      kind: 'gap',
+    });
+    const notes = new JobsSeen();
+    for (const r of [
+      seen('09:30', ['a', 'b'], true),
+      seen('10:30', ['c']),
+      out('12:30', ['a', 'b'], { a: T('10:00') }),
+    ])
+      notes.note(r);
+    notes.noteLook(Date.parse(alert('11:30').ts)); // what the ledger hands on from a watchdog's alert.sent
+    notes.noteLook(Date.parse(T('12:45'))); // after the removal: says nothing of it
+    // the look at 11:30 saw both in the config: a slot it judged then stays judged
+    expect(notes.periodsOut('a')).toEqual([{ afterMs: Date.parse(T('11:30')), untilMs: Infinity }]);
+    expect(notes.periodsOut('b')).toEqual([{ afterMs: Date.parse(T('11:30')), untilMs: Infinity }]);
+    // a look before its naming, or with no naming read, proves nothing of it
+    const later = new JobsSeen();
+    later.noteLook(Date.parse(T('10:00')));
+    later.note(seen('10:30', ['d']));
+    later.note(out('12:30', ['d', 'e']));
+    expect([later.periodsOut('d'), later.periodsOut('e')]).toEqual([
+      [{ afterMs: Date.parse(T('10:30')), untilMs: Infinity }],
+      [{ afterMs: Date.parse(T('12:30')), untilMs: Infinity }],
+    ]);
+  });
+
+  it('a removal without lastSeen (an older writer) counts from its own last record before it; a return without backSchedule by the config', async () => {
+    const notes = new JobsSeen();
+    for (const r of [seen('09:30', ['a'], true), out('12:30', ['a']), back('14:00', ['a'], { a: T('11:00') })])
+      notes.note(r);
+    const ownBefore = (ms: number) => (ms >= Date.parse(T('11:00')) ? Date.parse(T('11:00')) : undefined);
+    expect(notes.periodsOut('a', { ownBefore })).toEqual([
+      { afterMs: Date.parse(T('11:00')), untilMs: Date.parse(T('14:00')) },
+    ]);
+    // with no own record either: the removal record itself, as before
+    expect(notes.periodsOut('a')).toEqual([{ afterMs: Date.parse(T('12:30')), untilMs: Date.parse(T('14:00')) }]);
+    const config = { schedule: '30 * * * *', tz: 'UTC' };
+    expect(notes.schedulesBack('a', config)).toEqual([{ fromMs: Date.parse(T('14:00')), ...config }]);
+    // a first naming (added, or the seed) is no return: it takes no schedule
+    const added = new JobsSeen();
+    added.note(seen('10:30', ['n']));
+    expect(added.schedulesBack('n', config)).toEqual([]);
+    // through the ledger: the job's own runs are the evidence
+    const ledger = await buildLedger(
+      [blog],
+      WINDOW,
+      [...gone, seen('09:30', ['blog'], true), out('11:30', ['blog']), back('13:30', ['blog'])],
+      NOW,
+    );
+    expect(findGaps([blog], ledger).jobs[0]).toMatchObject({
+      outOfConfig: [{ after: T('11:00'), until: T('13:30') }],
+      missing: 0,
+    });
+  });
+
   it('ranges read apart and merged say what one reading says, in either order', async () => {
     const one = await buildLedger([blog], WINDOW, [...gone, ...cycle], NOW);
     const a = await buildLedger([blog], WINDOW, [...gone, cycle[2]], { ...NOW, presize: false });

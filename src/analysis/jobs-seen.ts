@@ -14,6 +14,8 @@ import type { LogRecord } from '../log/types.js';
 import { PLAUSIBLE_FROM_MS } from './earliest.js';
 
 export const JOBS_SEEN_EVENT = 'jobs.seen';
+/** The job name the watchdog's records (jobs.seen, its gap alerts) carry. */
+export const WATCHDOG_JOB = 'watchdog';
 
 /**
  * One record's word on one name: in the config at `ms` (named in `jobs`; a seed's names from
@@ -29,6 +31,8 @@ export interface NameNote {
   /** For a naming of a job back in the config: the config's schedule then (`backSchedule`). */
   schedule?: string;
   tz?: string;
+  /** When the record was written (a seed's namings too, whose `ms` is -Infinity). */
+  at: number;
 }
 
 /** A period a job was out of the config: slots after `afterMs` and before `untilMs` are not owed. */
@@ -44,6 +48,16 @@ export interface JobsSeenSnapshot {
   added: Array<[string, number]>;
   seeded: string[];
   notes: NameNote[];
+  looks: number[];
+}
+
+/**
+ * Evidence the reader holds besides the records' word: `ownBefore(ms)`, the latest slot at or before
+ * `ms` that the job's own run records name (a run writes only for a job in the config), for a
+ * removal that carries no `lastSeen` for it (an older writer's record, or one whose logs held none).
+ */
+export interface PresenceEvidence {
+  ownBefore?: (ms: number) => number | undefined;
 }
 
 export class JobsSeen {
@@ -57,6 +71,20 @@ export class JobsSeen {
   private readonly notes: NameNote[] = [];
   /** Name → its notes in time order (built when first asked for, after reading). */
   private byName: Map<string, NameNote[]> | undefined;
+  /**
+   * When a watchdog looked at the config and wrote so: each jobs.seen record and each alert it sent
+   * (`alert.sent` of job `watchdog`). A job the records show in the config then was in it: the
+   * watchdog that sees a job gone writes the removal at that very run.
+   */
+  private readonly looks: number[] = [];
+  private looksSorted = true;
+
+  /** A record the watchdog wrote at `ms` (its alert): it looked at the config then. */
+  noteLook(ms: number): void {
+    if (!(ms >= PLAUSIBLE_FROM_MS)) return;
+    if (this.looks.length > 0 && ms < this.looks[this.looks.length - 1]) this.looksSorted = false;
+    this.looks.push(ms);
+  }
 
   /** A `jobs.seen` record; anything unusable in it (no list, a bad time) is passed over. */
   note(record: LogRecord): void {
@@ -67,12 +95,13 @@ export class JobsSeen {
     if (!seed && !(ms >= PLAUSIBLE_FROM_MS)) return;
     this.any = true;
     this.byName = undefined;
+    if (ms >= PLAUSIBLE_FROM_MS) this.noteLook(ms);
     const back = timesByName(record.back);
     const schedules = schedulesByName(record.backSchedule);
     for (const name of Array.isArray(jobs) ? jobs : []) {
       if (typeof name !== 'string') continue;
       this.noteName(name, ms, seed);
-      const note: NameNote = { name, ms: seed ? -Infinity : ms, in: true };
+      const note: NameNote = { name, ms: seed ? -Infinity : ms, in: true, at: ms };
       const from = back.get(name);
       if (from !== undefined && !seed) note.fromMs = from;
       const schedule = schedules.get(name);
@@ -84,7 +113,7 @@ export class JobsSeen {
     const lastSeen = timesByName(record.lastSeen);
     for (const name of removed) {
       if (typeof name !== 'string') continue;
-      const note: NameNote = { name, ms, in: false };
+      const note: NameNote = { name, ms, in: false, at: ms };
       const from = lastSeen.get(name);
       if (from !== undefined) note.fromMs = from;
       this.notes.push(note);
@@ -124,23 +153,30 @@ export class JobsSeen {
 
   /**
    * The periods `name` was out of the config, in time order. Each begins at the last time the
-   * records show it in the config before a record saw it taken out (the removal's `lastSeen`, or
-   * the last record naming it as added or back, whichever is later; a seed's naming says nothing of
-   * when, and with neither the removal record's own time: it was taken out after that, and the watchdog
-   * sees a removal only at its next run) and ends when a record names it again. A naming that says
-   * when its period began (`back`) gives the period even when the removal itself was not read.
+   * records show it in the config before a record saw it taken out, the latest of: the removal's
+   * `lastSeen` (or, without one, the last slot its own run records name before the removal:
+   * `evidence.ownBefore`), the last record naming it as added or back, and the last time a watchdog
+   * looked and wrote so (a jobs.seen record, a gap alert) after its naming and before the removal
+   * (that watchdog saw it in the config, else it would have written the removal then; so a slot it
+   * judged, and paged for, before the removal stays judged). A seed's naming says nothing of when;
+   * with none of these, the removal record's own time (it was taken out before that: the watchdog
+   * sees a removal only at its next run). The period ends when a record names it again. A naming
+   * that says when its period began (`back`) gives the period even when the removal was not read.
    */
-  periodsOut(name: string): OutOfConfig[] {
+  periodsOut(name: string, evidence: PresenceEvidence = {}): OutOfConfig[] {
     const periods: OutOfConfig[] = [];
     let lastIn = -Infinity;
+    let namedAt = -Infinity;
     let open: number | undefined;
     for (const note of this.notesByName().get(name) ?? []) {
       if (!note.in) {
         if (open !== undefined) continue; // seen out again (a second watchdog): the period goes on
-        const from = Math.max(note.fromMs ?? -Infinity, lastIn);
+        const seen = note.fromMs ?? evidence.ownBefore?.(note.ms) ?? -Infinity;
+        const from = Math.max(seen, lastIn, this.lastLookBetween(namedAt, note.ms));
         open = Number.isFinite(from) ? Math.min(from, note.ms) : note.ms;
         continue;
       }
+      namedAt = Math.max(namedAt, note.at);
       if (open !== undefined) periods.push({ afterMs: open, untilMs: note.ms });
       else if (note.fromMs !== undefined && Math.max(note.fromMs, lastIn) < note.ms)
         periods.push({ afterMs: Math.max(note.fromMs, lastIn), untilMs: note.ms });
@@ -153,18 +189,31 @@ export class JobsSeen {
 
   /**
    * The schedules `name` was put back with (`backSchedule`), each from the record naming it back:
-   * it may have come back on another schedule, and its last run.start names only the old one.
+   * it may have come back on another schedule, and its last run.start names only the old one. A
+   * record naming it back without one (an older writer's) gives `config`, the schedule the config
+   * has now: the records name none it came back with, and a run.start after it names its own.
    */
-  schedulesBack(name: string): Array<{ fromMs: number; schedule: string; tz: string }> {
+  schedulesBack(
+    name: string,
+    config?: { schedule: string; tz: string },
+  ): Array<{ fromMs: number; schedule: string; tz: string }> {
     const out: Array<{ fromMs: number; schedule: string; tz: string }> = [];
-    for (const note of this.notesByName().get(name) ?? [])
-      if (note.in && note.schedule !== undefined)
-        out.push({ fromMs: note.ms, schedule: note.schedule, tz: note.tz ?? 'UTC' });
+    let wasOut = false;
+    for (const note of this.notesByName().get(name) ?? []) {
+      if (!note.in) {
+        wasOut = true;
+        continue;
+      }
+      const back = wasOut || note.fromMs !== undefined;
+      wasOut = false;
+      if (note.schedule !== undefined) out.push({ fromMs: note.ms, schedule: note.schedule, tz: note.tz ?? 'UTC' });
+      else if (back && config && Number.isFinite(note.ms)) out.push({ fromMs: note.ms, ...config });
+    }
     return out;
   }
 
   snapshot(): JobsSeenSnapshot {
-    return { any: this.any, added: [...this.added], seeded: [...this.seeded], notes: this.notes };
+    return { any: this.any, added: [...this.added], seeded: [...this.seeded], notes: this.notes, looks: this.looks };
   }
 
   /** Adds what another reading (a later range of the log) saw: the result does not depend on order. */
@@ -173,7 +222,26 @@ export class JobsSeen {
     for (const [name, ms] of other.added) this.noteName(name, ms, false);
     for (const name of other.seeded) this.seeded.add(name);
     this.notes.push(...other.notes);
+    for (const ms of other.looks) this.noteLook(ms);
     this.byName = undefined;
+  }
+
+  /** The latest look strictly after `fromMs` (a naming's record) and before `beforeMs`; -Infinity when none. */
+  private lastLookBetween(fromMs: number, beforeMs: number): number {
+    if (!this.looksSorted) {
+      this.looks.sort((a, b) => a - b);
+      this.looksSorted = true;
+    }
+    let lo = 0;
+    let hi = this.looks.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.looks[mid] < beforeMs) lo = mid + 1;
+      else hi = mid;
+    }
+    const last = lo > 0 ? this.looks[lo - 1] : -Infinity;
+    // no naming read (rotated away, or a hand-written removal): a look says nothing of this job
+    return Number.isFinite(fromMs) && last > fromMs ? last : -Infinity;
   }
 
   /** Whether the latest record that speaks of `name` says it is in the config. */

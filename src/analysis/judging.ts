@@ -71,7 +71,8 @@ export class JudgingRule {
 
   constructor(job: JobSchedule, ledger: SlotLedger) {
     this.start = judgingStart(job, ledger);
-    this.out = endedByOwnRecords(ledger.jobsSeen.periodsOut(job.name), ledger.jobs.get(job.name), ledger);
+    const recorded = recordedSlots(ledger.jobs.get(job.name), ledger);
+    this.out = endedByOwnRecords(periodsOutOf(job.name, ledger, recorded), recorded);
   }
 
   /** The periods out of the config that reach into the window, as ISO times (`until` null: open). */
@@ -97,22 +98,42 @@ export class JudgingRule {
 }
 
 /**
+ * The periods `name` was out of the config by the jobs.seen records (JobsSeen.periodsOut), a removal
+ * that names no `lastSeen` for it counting from its last own record before the removal instead
+ * (`recorded`: the slots its run records name, in order; recordedSlots).
+ */
+export function periodsOutOf(name: string, ledger: SlotLedger, recorded: readonly number[]): OutOfConfig[] {
+  return ledger.jobsSeen.periodsOut(name, {
+    ownBefore: (ms) => {
+      let last: number | undefined;
+      for (const slot of recorded) {
+        if (slot > ms) break;
+        last = slot;
+      }
+      return last;
+    },
+  });
+}
+
+/** The slots in the window that the job's own run records (run.start, run.end) name, in time order. */
+export function recordedSlots(book: JobLedger | undefined, ledger: SlotLedger): number[] {
+  const recorded: number[] = [];
+  if (book === undefined) return recorded;
+  for (const [key, packed] of book.slots.entries())
+    if (counter(packed, STARTS) + counter(packed, ENDS) > 0) recorded.push(ledger.sinceMs + key * 1000);
+  return recorded.sort((a, b) => a - b);
+}
+
+/**
  * The periods out, each ended no later than the job's first own record after its start: a run
  * writes only for a job in the config, so once it ran again it was back, whether or not the
  * watchdog has looked since (else the slots it missed after coming back would never be judged).
- * Own records are the run.start and run.end records of a slot in the window (a run's slot is
- * when cron started it; a manual or backfill run names a slot no later than when it ran).
+ * Own records are the run.start and run.end records of a slot in the window (`recorded`, in order:
+ * recordedSlots; a run's slot is when cron started it; a manual or backfill run names a slot no
+ * later than when it ran).
  */
-export function endedByOwnRecords(
-  periods: readonly OutOfConfig[],
-  book: JobLedger | undefined,
-  ledger: SlotLedger,
-): OutOfConfig[] {
-  if (periods.length === 0 || book === undefined || book.slots.size === 0) return [...periods];
-  const recorded: number[] = [];
-  for (const [key, packed] of book.slots.entries())
-    if (counter(packed, STARTS) + counter(packed, ENDS) > 0) recorded.push(ledger.sinceMs + key * 1000);
-  recorded.sort((a, b) => a - b);
+export function endedByOwnRecords(periods: readonly OutOfConfig[], recorded: readonly number[]): OutOfConfig[] {
+  if (periods.length === 0 || recorded.length === 0) return [...periods];
   let i = 0;
   return periods.map((p) => {
     while (i < recorded.length && recorded[i] <= p.afterMs) i++;
@@ -135,9 +156,9 @@ function startWithoutOwnRecords(job: JobSchedule, ledger: SlotLedger): JudgingSt
 export function scheduleTimeline(job: JobSchedule, ledger: SlotLedger): ScheduleMark[] {
   // a job put back in the config runs on the config's schedule of then (the watchdog's backSchedule)
   // from when it was seen back, though its last run.start names the schedule it had before
-  const marks = [...(ledger.jobs.get(job.name)?.marks ?? []), ...ledger.jobsSeen.schedulesBack(job.name)].sort(
-    (a, b) => a.fromMs - b.fromMs,
-  );
+  // a record naming it back without its schedule (an older writer's): the config's, from then
+  const back = ledger.jobsSeen.schedulesBack(job.name, { schedule: job.schedule, tz: job.tz });
+  const marks = [...(ledger.jobs.get(job.name)?.marks ?? []), ...back].sort((a, b) => a.fromMs - b.fromMs);
   const out: ScheduleMark[] = [];
   for (const mark of marks) {
     const last = out[out.length - 1];

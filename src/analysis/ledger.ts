@@ -7,7 +7,7 @@ import type { CauseTally } from './cause.js';
 import { attemptCauseKey, runCauseKey } from './cause.js';
 import { Earliest } from './earliest.js';
 import { IntMap, type IntMapSide } from './int-map.js';
-import { JOBS_SEEN_EVENT, JobsSeen } from './jobs-seen.js';
+import { JOBS_SEEN_EVENT, JobsSeen, WATCHDOG_JOB } from './jobs-seen.js';
 import { isOwnRecordName } from '../config/reserved-names.js';
 import { slotsBetween, type CronSemantics } from '../schedule/slots.js';
 import { isOkRun, runIdHash } from './serve-ids.js';
@@ -170,6 +170,8 @@ export class SlotLedger {
     const event = record.event;
     if (event !== 'run.end' && event !== 'run.start' && event !== 'attempt.end') {
       if (event === JOBS_SEEN_EVENT) this.jobsSeen.note(record);
+      // the watchdog's alert: it looked at the config then (jobs-seen.ts, periodsOut)
+      else if (event === 'alert.sent' && record.job === WATCHDOG_JOB) this.jobsSeen.noteLook(Date.parse(record.ts));
       return;
     }
     if (event === 'run.start') {

@@ -55,8 +55,14 @@ export function decodeGapLine(text: string, start: number, end: number, sink: Ga
   } else if (text.startsWith('run.end"', at)) {
     fieldsAt = at + 7;
   } else {
-    // jobs.seen (the watchdog's note of new job names): judging needs it, so the full parse reads it
-    if (text.startsWith('run.', at) || text.startsWith('attempt.', at) || text.startsWith('jobs.seen"', at))
+    // jobs.seen (the watchdog's note of new job names) and alert.sent (a watchdog's alert says when
+    // it looked at the config): judging needs them, so the full parse reads them
+    if (
+      text.startsWith('run.', at) ||
+      text.startsWith('attempt.', at) ||
+      text.startsWith('jobs.seen"', at) ||
+      text.startsWith('alert.sent"', at)
+    )
       return full(text.slice(start, end), sink);
     // breaker.*, probe, alert.*: rare lines gaps does not use, parsed only so a garbled one is counted
     return toRecord(text.slice(start, end)) !== undefined;
@@ -161,7 +167,8 @@ function slowPath(line: string, sink: GapSink): boolean {
     line.includes('run.end') ||
     line.includes('run.start') ||
     line.includes('attempt.end') ||
-    line.includes('jobs.seen')
+    line.includes('jobs.seen') ||
+    line.includes('alert.sent')
   )
     return full(line, sink);
   return looksLikeObject(line) && toRecord(line) !== undefined;

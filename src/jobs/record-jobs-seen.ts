@@ -6,7 +6,8 @@
  * run counts it.
  */
 import type { SlotLedger } from '../analysis/ledger.js';
-import { JOBS_SEEN_EVENT } from '../analysis/jobs-seen.js';
+import { JOBS_SEEN_EVENT, WATCHDOG_JOB } from '../analysis/jobs-seen.js';
+import { periodsOutOf, recordedSlots } from '../analysis/judging.js';
 import type { ResolvedConfig } from '../config/types.js';
 import type { LogRecord } from '../log/types.js';
 import { JobLog, newRunId } from '../log/writer.js';
@@ -47,7 +48,7 @@ export async function recordJobsSeen(
   // reads only the log's end) still knows it
   const back = Object.fromEntries(
     names.flatMap((name) => {
-      const open = seen.periodsOut(name).at(-1);
+      const open = periodsOutOf(name, ledger, recordedSlots(ledger.jobs.get(name), ledger)).at(-1);
       return open && !Number.isFinite(open.untilMs) ? [[name, new Date(open.afterMs).toISOString()]] : [];
     }),
   );
@@ -64,7 +65,7 @@ export async function recordJobsSeen(
     ts: at,
     level: 'info',
     event: JOBS_SEEN_EVENT,
-    job: 'watchdog',
+    job: WATCHDOG_JOB,
     runId: newRunId(opts.now),
     scheduledFor: at,
     trigger: 'cron',
