@@ -5,6 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { HtmlValidate } from 'html-validate';
 import { describe, expect, it } from 'vitest';
 import { runCli, tempProject } from './helpers/cli.js';
 
@@ -86,5 +87,7 @@ describe('the report of a window in which a job was out of the config', () => {
     expect(html).toMatch(/<rect class="band out"[^>]*><title>gone out of the config after 2026-04-19 11:00/);
     expect(html).toContain('None: every judged slot in the window was served on time by the first provider.');
     expect(html).not.toContain('Every slot of');
-  }, 90_000);
+    const validation = await new HtmlValidate({ extends: ['html-validate:recommended'] }).validateString(html);
+    expect(validation.results.flatMap((r) => r.messages.map((m) => `${m.ruleId}: ${m.message}`))).toEqual([]);
+  });
 });

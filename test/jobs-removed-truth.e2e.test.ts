@@ -97,7 +97,7 @@ describe('the period out of the config swallows nothing that was owed', () => {
       jobs: ['gone'],
       back: { gone: expect.stringMatching(/^2026-04-19T11:30/) },
     });
-  }, 90_000);
+  });
 
   it("an older writer's records: a removal without lastSeen counts from the job's last run, a return without backSchedule by the config's schedule", async () => {
     const { setJobs, cron, gaps, plan, oldSeen } = project();
@@ -132,5 +132,5 @@ describe('the period out of the config swallows nothing that was owed', () => {
     });
     expect(gone.schedules.at(-1)).toMatchObject({ from: T('14:10'), schedule: '30 * * * *' });
     expect(await plan('15:40')).toEqual(['gone 14:30', 'gone 15:30']);
-  }, 90_000);
+  });
 });
