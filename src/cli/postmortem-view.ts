@@ -62,15 +62,15 @@ export async function renderGapReport(raw: GapReport, opts: ViewOptions): Promis
     const pending = report.jobs.reduce((n, j) => n + j.pending, 0);
     // slots of a job while it was out of the config were not judged: "every slot" would overstate it
     const notJudged = report.jobs.reduce((n, j) => n + (j.notJudgedOutOfConfig ?? 0), 0);
+    const byFallback = report.degraded.reduce((n, d) => n + d.slots, 0);
+    // the fallback count belongs to the served slots: said beside them, not after the unjudged ones
+    const fallback = byFallback > 0 ? c.yellow(` (${byFallback} by a fallback, below)`) : '';
     out.push(
-      c.green(
-        notJudged > 0
-          ? `No gaps: every judged slot was served; ${notJudged} not judged (out of the config).`
-          : `No gaps: every slot was served.`,
-      ) +
-        (report.degraded.length
-          ? c.yellow(` ${report.degraded.reduce((n, d) => n + d.slots, 0)} of them by a fallback (below).`)
-          : '') +
+      (notJudged > 0
+        ? c.green('No gaps: every judged slot was served') +
+          fallback +
+          c.green(`; ${notJudged} not judged (out of the config).`)
+        : c.green('No gaps: every slot was served') + fallback + c.green('.')) +
         (pending ? c.dim(` (${pending} recent slot(s) not judged yet)`) : ''),
       '',
     );

@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest';
+import type { GapReport } from '../analysis/gaps.js';
+import type { JobSummary } from '../analysis/gap-types.js';
+import { renderGapReport } from './postmortem-view.js';
+
+const UNTIL = '2026-12-07T04:40:00.000Z';
+
+function job(name: string, extra: Partial<JobSummary> = {}): JobSummary {
+  return {
+    job: name,
+    slots: 4,
+    served: 4,
+    failed: 0,
+    missing: 0,
+    pending: 0,
+    doubled: 0,
+    degraded: 0,
+    servedElsewhere: 0,
+    unverified: 0,
+    judgedFrom: '2026-12-06T00:00:00.000Z',
+    judgedBy: 'job',
+    outOfConfig: [],
+    notJudgedOutOfConfig: 0,
+    ...extra,
+  } as JobSummary;
+}
+
+function report(extra: Partial<GapReport> = {}): GapReport {
+  return {
+    since: '2026-12-06T22:40:00.000Z',
+    until: UNTIL,
+    gaps: [],
+    incidents: [],
+    degraded: [],
+    doubles: [],
+    servedElsewhere: [],
+    skippedLines: 0,
+    late: [],
+    jobs: [job('blog')],
+    linesRead: 10,
+    sources: [],
+    errors: [],
+    ...extra,
+  };
+}
+
+const fallback = {
+  job: 'threads',
+  start: '2026-12-07T01:15:00.000Z',
+  end: '2026-12-07T01:30:00.000Z',
+  lastSlot: '2026-12-07T01:15:00.000Z',
+  durationMs: 900_000,
+  slots: 1,
+  providers: ['old-provider'],
+  open: false,
+};
+
+const render = (r: GapReport) => renderGapReport(r, { color: false, boxed: false });
+
+describe('gaps: the no-gaps line', () => {
+  it('puts the fallback count with the served slots, not after the unjudged ones', async () => {
+    const out = await render(
+      report({
+        degraded: [fallback],
+        jobs: [
+          job('threads', {
+            outOfConfig: [{ after: '2026-12-07T02:45:00.000Z', until: '2026-12-07T04:00:40.000Z' }],
+            notJudgedOutOfConfig: 5,
+          }),
+        ],
+      }),
+    );
+    expect(out).toContain(
+      'No gaps: every judged slot was served (1 by a fallback, below); 5 not judged (out of the config).',
+    );
+    expect(out).not.toContain('of them');
+  });
+
+  it('says every slot was served, with or without a fallback', async () => {
+    expect(await render(report())).toContain('No gaps: every slot was served.');
+    expect(await render(report({ degraded: [fallback] }))).toContain(
+      'No gaps: every slot was served (1 by a fallback, below).',
+    );
+  });
+});
