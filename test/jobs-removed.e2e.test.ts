@@ -87,6 +87,11 @@ describe('a job taken out of the config and put back is not judged while it was 
     expect(back.json.jobs.find((j: any) => j.job === 'sm')).toMatchObject({ outOfConfig: [], missing: 1, served: 4 });
     const plan = await cli(T('14:30'), ['backfill', '--dry-run', '--json', '--since', SINCE]);
     expect(plan.json.slots.map((s: any) => `${s.job} ${s.slot.slice(11, 16)}`)).toEqual(['sm 12:00']);
+    expect(plan.json.notJudgedOutOfConfig).toMatchObject([{ job: 'gone', slots: 3 }]);
+    const planText = await cli(T('14:30'), ['backfill', '--dry-run', '--since', SINCE]);
+    expect(planText.stdout).toMatch(
+      /^3 slots of gone not judged \(out of the config after 11:00[0-9:]*Z until 14:30Z\), so not planned\.$/m,
+    );
 
     // back, its 15:00 slot passes with no run: judged, paged, planned, shown
     await cron('sm', '15:00');
@@ -199,6 +204,14 @@ describe('a job taken out of the config and put back is not judged while it was 
     expect(human.stdout).toContain('No gaps: every judged slot was served; 1 not judged (out of the config).');
     const plan = await cli(T('14:30'), ['backfill', '--dry-run', '--json', '--since', SINCE, '--log', hostB]);
     expect(plan.json.slots).toEqual([]);
+    expect(plan.json.notJudgedOutOfConfig).toEqual([
+      { job: 'gone', slots: 1, outOfConfig: back.json.jobs.find((j: any) => j.job === 'gone').outOfConfig },
+    ]);
+    // not "every slot is served": the slot gaps did not judge is named, as gaps names it
+    const nothing = await cli(T('14:30'), ['backfill', '--dry-run', '--since', SINCE, '--log', hostB]);
+    expect(nothing.stdout).toMatch(
+      /^Nothing to backfill between 09:00Z and 14:30Z: every judged slot is served \(or still within its run's deadline\); 1 slot of gone not judged \(out of the config after 12:00:05Z until [0-9:]+Z\), so not planned\.$/m,
+    );
   });
 
   it('a job put back on another schedule is judged by it from when the watchdog saw it back', async () => {

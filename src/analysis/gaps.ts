@@ -124,14 +124,33 @@ export interface NotJudgedTally {
   outOfConfig: number;
 }
 
-/** The slots a backfill should run: every failed or missing slot in the window, in time order per job. */
-export function unservedSlots(jobs: readonly JobSchedule[], ledger: SlotLedger): UnservedSlot[] {
+/** Slots of one job a backfill passes over because the job was out of the config then (not judged). */
+export interface NotJudgedOutOfConfig {
+  job: string;
+  slots: number;
+  /** The periods out of the config in the window (`until` null: open), as `jobs[].outOfConfig` of gaps. */
+  outOfConfig: Array<{ after: string; until: string | null }>;
+}
+
+/**
+ * The slots a backfill should run: every failed or missing slot in the window, in time order per job.
+ * `notJudged`, when given, gets the jobs whose slots went unjudged while out of the config.
+ */
+export function unservedSlots(
+  jobs: readonly JobSchedule[],
+  ledger: SlotLedger,
+  notJudged?: NotJudgedOutOfConfig[],
+): UnservedSlot[] {
   const out: UnservedSlot[] = [];
   for (const job of jobs) {
-    for (const judged of judgeSlots(job, ledger)) {
+    const tally = { outOfConfig: 0 };
+    const rule = new JudgingRule(job, ledger);
+    for (const judged of judgeSlots(job, ledger, tally, rule)) {
       if (judged.status === 'failed' || judged.status === 'missing')
         out.push({ job: job.name, slot: judged.slot.toISOString(), status: judged.status });
     }
+    if (notJudged && tally.outOfConfig > 0)
+      notJudged.push({ job: job.name, slots: tally.outOfConfig, outOfConfig: rule.outOfConfigIn(ledger) });
   }
   return out;
 }

@@ -32,10 +32,13 @@ export function printBackfill(r: BackfillResult, dryRun: boolean, times: Display
         `${r.skippedLines} log line(s) were not job records (not JSON, truncated, or missing fields) and were skipped.\n`,
       ),
     );
+  const notJudged = notJudgedText(r, times);
   if (r.slots.length === 0) {
     const [since, until] = times.window(r.since, r.until);
     out.write(
-      `Nothing to backfill between ${since} and ${until}: every slot is served (or still within its run's deadline).\n`,
+      notJudged
+        ? `Nothing to backfill between ${since} and ${until}: every judged slot is served (or still within its run's deadline); ${notJudged}.\n`
+        : `Nothing to backfill between ${since} and ${until}: every slot is served (or still within its run's deadline).\n`,
     );
     return;
   }
@@ -51,6 +54,7 @@ export function printBackfill(r: BackfillResult, dryRun: boolean, times: Display
   }
   out.write(rendered(table) + '\n');
   out.write(chalk.dim(times.note(r.slots.map((s) => s.job))) + '\n');
+  if (notJudged) out.write(chalk.dim(`${notJudged[0].toUpperCase()}${notJudged.slice(1)}.`) + '\n');
   if (dryRun) {
     out.write(`${r.slots.length} slot(s) would run. Run again without --dry-run to fill them.\n`);
     return;
@@ -65,4 +69,18 @@ export function printBackfill(r: BackfillResult, dryRun: boolean, times: Display
         `Stopped early: ${r.stoppedEarly}. Fix the providers (lucy-ops probe providers) and run the same backfill again.\n`,
       ),
     );
+}
+
+/** "10 slots of threads not judged (out of the config after 02:00Z until 04:30Z), so not planned", or ''. */
+function notJudgedText(r: BackfillResult, times: DisplayTimes): string {
+  const each = (r.notJudgedOutOfConfig ?? []).map((n) => {
+    const periods = n.outOfConfig
+      .map(
+        (p) =>
+          `after ${times.at(p.after, n.job)} until ${p.until === null ? 'the watchdog sees it back' : times.at(p.until, n.job)}`,
+      )
+      .join('; ');
+    return `${n.slots} slot${n.slots === 1 ? '' : 's'} of ${n.job} not judged (out of the config${periods ? ` ${periods}` : ''})`;
+  });
+  return each.length > 0 ? `${each.join('; ')}, so not planned` : '';
 }

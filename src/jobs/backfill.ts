@@ -3,7 +3,7 @@
  * then run each once through the same engine, with trigger "backfill" and the slot it serves.
  */
 import { jobSchedulesFromConfig } from '../analysis/jobs.js';
-import { readLedger, unservedSlots, type UnservedSlot } from '../analysis/gaps.js';
+import { readLedger, unservedSlots, type NotJudgedOutOfConfig, type UnservedSlot } from '../analysis/gaps.js';
 import { expandRotated } from '../log/reader.js';
 import { ExitCode } from '../exit-codes.js';
 import type { LockHandle } from '../state/types.js';
@@ -40,6 +40,8 @@ export interface BackfillResult {
   skippedLines: number;
   /** Log files that could not be read (only a dry run gets this far with any). */
   unreadable: string[];
+  /** Jobs whose slots were not judged, so not planned: out of the config then (as gaps says). */
+  notJudgedOutOfConfig: NotJudgedOutOfConfig[];
 }
 
 /** A backfill refused because part of the log could not be read: slots served there would run again. */
@@ -85,7 +87,8 @@ export async function backfill(ctx: JobContext, opts: BackfillOptions): Promise<
   );
   const { ledger, stats } = await readLedger(schedules, window, sources, { served, now });
   if (stats.errors.length > 0 && !opts.dryRun) throw new UnreadableLogError(stats.errors);
-  const plan = unservedSlots(schedules, ledger);
+  const notJudgedOutOfConfig: NotJudgedOutOfConfig[] = [];
+  const plan = unservedSlots(schedules, ledger, notJudgedOutOfConfig);
   const slots: BackfillSlot[] = plan.map((p) => ({ job: p.job, slot: p.slot, was: p.status, status: 'planned' }));
   const result: BackfillResult = {
     since: opts.since.toISOString(),
@@ -97,6 +100,7 @@ export async function backfill(ctx: JobContext, opts: BackfillOptions): Promise<
     busyJobs: [],
     skippedLines: stats.skippedLines,
     unreadable: stats.errors,
+    notJudgedOutOfConfig,
   };
 
   if (opts.dryRun) return result;
