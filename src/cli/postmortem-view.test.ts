@@ -83,3 +83,22 @@ describe('gaps: the no-gaps line', () => {
     );
   });
 });
+
+describe('gaps: the out-of-config line', () => {
+  it('gives each job’s count of unjudged slots, in plain words', async () => {
+    const out = await render(
+      report({
+        jobs: [
+          job('blog'),
+          job('threads', {
+            outOfConfig: [{ after: '2026-12-07T02:00:04.000Z', until: '2026-12-07T04:30:30.000Z' }],
+            notJudgedOutOfConfig: 10,
+          }),
+        ],
+      }),
+    );
+    expect(out).toContain(
+      'Not judged while out of the config (slots with no run record): threads after 02:00:04Z until 04:30:30Z (10 slots).',
+    );
+  });
+});

@@ -188,14 +188,17 @@ export function judgingLine(report: Pick<GapReport, 'since' | 'jobs'>, times: Di
 
 /** The periods jobs were out of the config (the watchdog saw them taken out): not judged then. */
 export function outOfConfigLine(report: Pick<GapReport, 'jobs'>, times: DisplayTimes): string | undefined {
-  const each = report.jobs.flatMap((j) =>
-    j.outOfConfig.map(
-      (p) =>
-        `${j.job} after ${times.at(p.after, j.job)} until ${p.until === null ? 'the watchdog sees it back' : times.at(p.until, j.job)}`,
-    ),
-  );
+  const span = (job: string, p: { after: string; until: string | null }) =>
+    `after ${times.at(p.after, job)} until ${p.until === null ? 'the watchdog sees it back' : times.at(p.until, job)}`;
+  // each job's count of such slots, as the report's table and --json (notJudgedOutOfConfig) give it
+  const each = report.jobs
+    .filter((j) => j.outOfConfig.length > 0)
+    .map((j) => {
+      const n = j.notJudgedOutOfConfig ?? 0;
+      return `${j.job} ${j.outOfConfig.map((p) => span(j.job, p)).join('; ')} (${n} slot${n === 1 ? '' : 's'})`;
+    });
   if (each.length === 0) return undefined;
-  return `Not judged while out of the config (slots no record names): ${each.join('; ')}.`;
+  return `Not judged while out of the config (slots with no run record): ${each.join('; ')}.`;
 }
 
 function incidentRow(incident: Incident, c: InstanceType<typeof import('chalk').Chalk>, times: DisplayTimes): string[] {

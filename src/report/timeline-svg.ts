@@ -98,7 +98,7 @@ export function timelineSvg(facts: ReportFacts): string {
     for (const p of job.outOfConfig) {
       const [a, b] = [x(Date.parse(p.after)), x(p.until === null ? untilMs : Date.parse(p.until))];
       out.push(
-        `<rect class="band out" x="${n(a)}" y="${y + 3}" width="${n(Math.max(2, b - a))}" height="${CELL_H - 6}" rx="3"><title>${escapeHtml(`${job.job} out of the config ${outOfConfigSpan(p)}: slots no record names not judged`)}</title></rect>`,
+        `<rect class="band out" x="${n(a)}" y="${y + 3}" width="${n(Math.max(2, b - a))}" height="${CELL_H - 6}" rx="3"><title>${escapeHtml(`${job.job} out of the config ${outOfConfigSpan(p)}: slots with no run record not judged`)}</title></rect>`,
       );
     }
     const times = job.cells.map((c) => Date.parse(c.slot));
