@@ -72,4 +72,29 @@ describe('a cause naming a provider not in the config', () => {
     expect(md.stdout).toContain('| ghost (not in config) |');
     expect(md.stdout).toContain('ghost (not in config): 503 ×1');
   });
+  it('a fallback not in the config that served is marked in gaps (human and --json)', async () => {
+    const dir = tempProject({
+      log: 'logs/jobs.jsonl',
+      providers: PROVIDERS,
+      jobs: { threads: { schedule: '*/15 * * * *', tz: 'UTC', kind: 'thread', outDir: 'out', prompt: 'x' } },
+    });
+    const run = (hhmm: string, provider: string, degraded: boolean) => {
+      const common = { level: 'info', job: 'threads', runId: `o${hhmm}`, scheduledFor: slot(hhmm), trigger: 'cron' };
+      return [
+        { ...common, ts: at(hhmm, 1), event: 'run.start', schedule: '*/15 * * * *', tz: 'UTC' },
+        { ...common, ts: at(hhmm, 4), event: 'run.end', outcome: 'ok', provider, degraded, durationMs: 3000 },
+      ];
+    };
+    writeRecords(path.join(dir, 'logs', 'jobs.jsonl'), [
+      ...run('09:00', 'deepseek-v3', false),
+      ...run('09:15', 'old-provider', true),
+      ...run('09:30', 'deepseek-v3', false),
+    ]);
+    const cli = (args: string[]) => runCli(args, { cwd: dir, env: { LUCY_OPS_NOW: NOW } });
+    const window = ['--since', '2026-12-07T09:00:00Z'];
+    const gaps = await cli(['postmortem', 'gaps', '--json', ...window]);
+    expect(gaps.json.degraded).toMatchObject([{ providers: ['old-provider'], notInConfig: ['old-provider'] }]);
+    const human = await cli(['postmortem', 'gaps', ...window]);
+    expect(human.stdout).toMatch(/threads +09:15Z +09:30Z +1 +old-provider \(not in config\)/);
+  });
 });

@@ -19,6 +19,8 @@ export interface DegradedStretch {
   slots: number;
   /** The providers that served, in the order they first did. */
   providers: string[];
+  /** Of those, the ones the config does not have (a line from an old config, or hand-written). */
+  notInConfig?: string[];
   open: boolean;
 }
 

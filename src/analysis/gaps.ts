@@ -251,6 +251,12 @@ export async function analyzeLogs(
   if (opts.providers) {
     markNotInConfig(found.gaps, opts.providers);
     markNotInConfig(incidents, opts.providers);
+    // a fallback that served is named in the view too: marked as the causes are
+    const known = new Set(opts.providers);
+    for (const d of found.degraded) {
+      const unknown = d.providers.filter((p) => !known.has(p));
+      if (unknown.length > 0) d.notInConfig = unknown;
+    }
   }
   return {
     since: window.since.toISOString(),

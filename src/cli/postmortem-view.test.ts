@@ -102,3 +102,10 @@ describe('gaps: the out-of-config line', () => {
     );
   });
 });
+
+describe('gaps: a provider not in the config', () => {
+  it('is marked in the fallback table, as causes are', async () => {
+    const out = await render(report({ degraded: [{ ...fallback, notInConfig: ['old-provider'] }] }));
+    expect(out).toMatch(/threads +01:15Z +01:30Z +1 +old-provider \(not in config\)/);
+  });
+});

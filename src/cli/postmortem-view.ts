@@ -1,4 +1,5 @@
 /** Human output of `postmortem gaps`: a table per gap, an incident summary, late runs. */
+import { NOT_IN_CONFIG } from '../analysis/cause.js';
 import type { GapReport } from '../analysis/gaps.js';
 import type { Incident } from '../analysis/incidents.js';
 import { formatDuration } from '../time.js';
@@ -112,7 +113,7 @@ export async function renderGapReport(raw: GapReport, opts: ViewOptions): Promis
         at(d.start, d.job),
         d.open ? c.yellow('still degraded') : at(d.end, d.job),
         String(d.slots),
-        d.providers.join(', '),
+        d.providers.map((p) => (d.notInConfig?.includes(p) ? `${p}${NOT_IN_CONFIG}` : p)).join(', '),
       ]);
     out.push(rendered(t), c.dim('Served, so not gaps: the primary was down and a fallback kept each slot.'), '');
   }
