@@ -13,6 +13,8 @@ export interface GapWorkerInput {
   file: string;
   range: ByteRange;
   jobs: JobSchedule[];
+  /** The whole file's ledger's slot steps (SlotLedger.spacings), so this one lays out its tables alike. */
+  spacings: Array<[string, number]>;
   sinceMs: number;
   untilMs: number;
   lateAfterMs?: number;
@@ -22,7 +24,7 @@ const input = workerData as GapWorkerInput;
 const ledger = new SlotLedger(
   input.jobs,
   { since: new Date(input.sinceMs), until: new Date(input.untilMs) },
-  { lateAfterMs: input.lateAfterMs, presize: false },
+  { lateAfterMs: input.lateAfterMs, presize: false, spacings: new Map(input.spacings) },
 );
 const stats = newReadStats();
 await scanFileRange(

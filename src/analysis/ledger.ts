@@ -6,10 +6,11 @@ import type { LogRecord } from '../log/types.js';
 import type { CauseTally } from './cause.js';
 import { attemptCauseKey, runCauseKey } from './cause.js';
 import { Earliest } from './earliest.js';
-import { IntMap, type IntMapSide } from './int-map.js';
+import type { IntMap, IntMapSide } from './int-map.js';
 import { JOBS_SEEN_EVENT, JobsSeen, WATCHDOG_JOB } from './jobs-seen.js';
 import { isOwnRecordName } from '../config/reserved-names.js';
-import { slotsBetween, type CronSemantics } from '../schedule/slots.js';
+import type { CronSemantics } from '../schedule/slots.js';
+import { estimateSlots, newSlotTable } from './slot-table.js';
 import { isOkRun, runIdHash } from './serve-ids.js';
 
 /** A job as the analysis sees it. */
@@ -115,6 +116,8 @@ export interface LedgerOptions {
   lateAfterMs?: number;
   /** Size the tables for every slot of the window up front (default true; a range's ledger: false). */
   presize?: boolean;
+  /** Job name → the usual step between its slots, in seconds (a range's ledger: the whole file's `spacings`). */
+  spacings?: ReadonlyMap<string, number>;
   /** The clock: slots younger than a job's grace are measured from here. Default: the window's end. */
   now?: Date;
 }
@@ -132,6 +135,8 @@ export class SlotLedger {
    * the logs read, not after now (epoch ms): when it was last known to be in the config.
    */
   readonly lastOfOthers = new Map<string, number>();
+  /** Job name → the usual step between its slots in the window, in seconds (slot-table.ts). */
+  readonly spacings = new Map<string, number>();
   readonly sinceMs: number;
   readonly untilMs: number;
   readonly nowMs: number;
@@ -143,7 +148,9 @@ export class SlotLedger {
     this.nowMs = opts.now?.getTime() ?? this.untilMs;
     this.lateAfterMs = opts.lateAfterMs ?? 60_000;
     for (const job of jobs) {
-      const slots = new IntMap(opts.presize === false ? 0 : expectedSlots(job, window));
+      const estimate = opts.presize === false ? undefined : estimateSlots(job, window);
+      const slots = newSlotTable(estimate, opts.spacings?.get(job.name));
+      this.spacings.set(job.name, estimate?.spacing ?? opts.spacings?.get(job.name) ?? 0);
       this.jobs.set(job.name, {
         slots,
         causes: new Map(),
@@ -463,23 +470,6 @@ export class SlotLedger {
     // a fresh copy: `trigger` may be a slice of a large chunk of the log, which must not stay alive
     if (!previous || lateMs < previous.lateMs) job.late.set(key, { lateMs, trigger: intern(trigger) });
   }
-}
-
-/** Sized up front: growing a big table leaves the old one as garbage until the next full GC. */
-const PRESIZE_LIMIT = 1 << 18;
-/** Slots walked to size a table: past them the count is extrapolated (a size hint, not a count). */
-const PRESIZE_SAMPLE = 2048;
-function expectedSlots(job: JobSchedule, window: Window): number {
-  let n = 0;
-  const since = window.since.getTime();
-  for (const slot of slotsBetween(job.schedule, job.tz, window.since, window.until, job.cron)) {
-    if (++n < PRESIZE_SAMPLE) continue;
-    // walking a long window's every slot cost as much as judging them: the first ones tell the rate
-    const spanMs = slot.getTime() - since;
-    const estimate = spanMs > 0 ? Math.ceil((n * (window.until.getTime() - since) * 1.05) / spanMs) : n;
-    return Math.min(PRESIZE_LIMIT, Math.max(n, estimate));
-  }
-  return n;
 }
 
 const interned = new Map<string, string>();

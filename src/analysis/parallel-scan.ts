@@ -70,6 +70,7 @@ export async function scanIntoLedger(
         file: source,
         range,
         jobs: [...jobs],
+        spacings: [...ledger.spacings],
         sinceMs: window.since.getTime(),
         untilMs: window.until.getTime(),
         lateAfterMs: opts.lateAfterMs,
