@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { threadsFor, threadsFromEnv } from './gap-threads.js';
 import { scanFileRange, type ByteRange } from '../log/file-range.js';
 import { expandSources, newReadStats, scanLines, type ReadStats } from '../log/reader.js';
 import type { GapWorkerInput } from './gap-worker.js';
@@ -16,13 +17,11 @@ import { decodeGapLine } from './quick-decode.js';
 
 /** Below this a worker's start-up (~30-50 ms) costs about what it saves. */
 const PARALLEL_MIN_BYTES = 64 << 20;
-/** Two threads: each holds its own chunk, strings and ledger, and the memory budget is 150 MB. */
-const MAX_THREADS = 2;
 
 export interface ParallelOptions {
   /**
-   * Threads to read one file with (default: LUCY_OPS_GAPS_THREADS, else 2 when 2 cores are there
-   * and one of them is idle).
+   * Threads to read one large file with (default: LUCY_OPS_GAPS_THREADS, else one per core, two at
+   * most: gap-threads.ts).
    */
   threads?: number;
   /** Files smaller than this are read by one thread (default 64 MiB). */
@@ -53,13 +52,17 @@ export async function scanIntoLedger(
   opts: ScanOptions = {},
 ): Promise<ReadStats> {
   const stats = opts.stats ?? newReadStats();
-  const threads = opts.parallel?.threads ?? defaultThreads();
+  const told = opts.parallel?.threads ?? threadsFromEnv();
   const minBytes = opts.parallel?.minBytes ?? PARALLEL_MIN_BYTES;
   const visit = (text: string, start: number, end: number, bytes?: Buffer) =>
     decodeGapLine(text, start, end, ledger, bytes);
   for (const source of expandSources(sources, opts.rotated ?? true)) {
-    const size = threads > 1 ? plainFileSize(source) : undefined;
-    if (size === undefined || size < minBytes) {
+    const size = told === 1 ? undefined : plainFileSize(source);
+    const threads =
+      size === undefined || size < minBytes
+        ? 1
+        : (told ?? threadsFor({ size, minBytes, cores: os.availableParallelism() }));
+    if (size === undefined || threads < 2) {
       await scanLines([source], visit, { stats, stdin: opts.stdin, rotated: false });
       continue;
     }
@@ -89,16 +92,6 @@ export async function scanIntoLedger(
     }
   }
   return stats;
-}
-
-function defaultThreads(): number {
-  const fromEnv = Number(process.env.LUCY_OPS_GAPS_THREADS);
-  if (Number.isInteger(fromEnv) && fromEnv >= 1) return fromEnv;
-  const cores = os.availableParallelism();
-  // a worker only gains when it gets a core of its own: on a busy host it competes with this
-  // thread and costs its start-up and the merge (measured: 0.7x of one thread at load 13 on 2 cores)
-  if (os.loadavg()[0] > cores - 1) return 1;
-  return Math.min(MAX_THREADS, cores);
 }
 
 /** The size of a plain (not gzipped) regular file; undefined for anything else. */
