@@ -13,7 +13,13 @@
  * schedule) make long probes; past MAX_ORDERED_PROBES the table is rebuilt with scattered places
  * (Fibonacci hashing), as a table without a spacing has from the start.
  */
-const EMPTY = -1;
+/**
+ * Cells hold a key as key + 1 and a second value as value + 1 (as int32: 2^31 wraps to -2^31, still
+ * not 0), so an empty cell is 0: a new table is the zeroed memory the OS hands out, and the pages
+ * of a table that no key reaches (a thread's ledger of half of the log) are never touched.
+ */
+const EMPTY = 0;
+const NO_KEY = -1;
 const MIN_CAPACITY = 1024;
 /** key, value, second value. */
 const STRIDE = 3;
@@ -36,7 +42,7 @@ export class IntMap {
   // The last key found and where: a get and then a set of one key (the ledger's usual pair) probe
   // once. Still right after other inserts: entries are never removed, so a key absent then is
   // absent now unless it was inserted at that very place; a rebuild forgets it.
-  private lastKey = EMPTY;
+  private lastKey = NO_KEY;
   private lastAt = 0;
   private lastProbes = 0;
 
@@ -74,7 +80,7 @@ export class IntMap {
     const i = this.find(key) * STRIDE;
     if (this.cells[i] === EMPTY) return undefined;
     const value = this.cells[i + 2];
-    return value === EMPTY ? undefined : value;
+    return value === EMPTY ? undefined : (value - 1) >>> 0;
   }
 
   /** `value`: a non-negative 31-bit integer. */
@@ -83,20 +89,20 @@ export class IntMap {
       throw new RangeError(`IntMap side value out of range: ${value}`);
     this.hasSides = true;
     const at = this.place(key);
-    this.cells[at * STRIDE + 2] = value;
+    this.cells[at * STRIDE + 2] = (value + 1) | 0;
   }
 
   *sideEntries(): Generator<[number, number]> {
     if (!this.hasSides) return;
     const cells = this.cells;
     for (let i = 0; i < cells.length; i += STRIDE)
-      if (cells[i] !== EMPTY && cells[i + 2] !== EMPTY) yield [cells[i], cells[i + 2]];
+      if (cells[i] !== EMPTY && cells[i + 2] !== EMPTY) yield [(cells[i] - 1) >>> 0, (cells[i + 2] - 1) >>> 0];
   }
 
   /** Entries in no particular order. */
   *entries(): Generator<[number, number]> {
     const cells = this.cells;
-    for (let i = 0; i < cells.length; i += STRIDE) if (cells[i] !== EMPTY) yield [cells[i], cells[i + 1]];
+    for (let i = 0; i < cells.length; i += STRIDE) if (cells[i] !== EMPTY) yield [(cells[i] - 1) >>> 0, cells[i + 1]];
   }
 
   /** Whether keys are placed in their order (false once they did not come at the step told). */
@@ -130,7 +136,7 @@ export class IntMap {
       at = this.find(key);
     }
     const i = at * STRIDE;
-    this.cells[i] = key;
+    this.cells[i] = (key + 1) | 0;
     this.cells[i + 1] = 0;
     this.size++;
     if (this.perKey > 0) this.noteHome(key);
@@ -157,13 +163,14 @@ export class IntMap {
   private find(key: number): number {
     if (key === this.lastKey) {
       const there = this.cells[this.lastAt * STRIDE];
-      if (there === key || there === EMPTY) return this.lastAt;
+      if (there === ((key + 1) | 0) || there === EMPTY) return this.lastAt;
     }
     const cells = this.cells;
     // Fibonacci hashing spreads keys that are multiples of 60 or 300 (slot seconds) evenly.
     let at = this.perKey > 0 ? this.homeOf(key) & this.mask : Math.imul(key, 0x9e3779b1) >>> this.shift;
     let probes = 0;
-    for (let there = cells[at * STRIDE]; there !== EMPTY && there !== key; there = cells[at * STRIDE]) {
+    const stored = (key + 1) | 0;
+    for (let there = cells[at * STRIDE]; there !== EMPTY && there !== stored; there = cells[at * STRIDE]) {
       at = (at + 1) & this.mask;
       probes++;
     }
@@ -180,20 +187,21 @@ export class IntMap {
     this.cells = newCells(cap);
     this.mask = cap - 1;
     this.shift = 32 - Math.log2(cap);
-    this.lastKey = EMPTY;
+    this.lastKey = NO_KEY;
     this.low = Infinity;
     this.high = -Infinity;
     const cells = this.cells;
     for (let j = 0; j < old.length; j += STRIDE) {
-      const key = old[j];
-      if (key === EMPTY) continue;
+      const stored = old[j];
+      if (stored === EMPTY) continue;
+      const key = (stored - 1) >>> 0;
       const i = this.find(key) * STRIDE;
-      cells[i] = key;
+      cells[i] = stored;
       cells[i + 1] = old[j + 1];
       cells[i + 2] = old[j + 2];
       if (this.perKey > 0) this.noteHome(key);
     }
-    this.lastKey = EMPTY;
+    this.lastKey = NO_KEY;
   }
 }
 
@@ -203,7 +211,7 @@ function roomFor(places: number): number {
 }
 
 function newCells(cap: number): Int32Array {
-  return new Int32Array(cap * STRIDE).fill(EMPTY);
+  return new Int32Array(cap * STRIDE); // zeroed: every cell EMPTY
 }
 
 /** An IntMap's second values, as a map of their own (IntMap.side). */
