@@ -153,13 +153,21 @@ describe('decodeGapBytes', () => {
     expect(decode(head('run.start') + '}')).toEqual([true, ['start', 'blog', slot, ts, 'cron', undefined, undefined]]);
     expect(decode(head('run.end') + ',"outcome":"ok","degraded":false,"durationMs":1234}')).toEqual([
       true,
-      ['served', 'blog', slot, ts, 1234, 'cron', runIdHash('r1')],
+      ['served', 'blog', slot, ts, 1234, 'cron', runIdHash('r1'), undefined],
     ]);
     expect(decode(head('run.end') + ',"outcome":"ok","durationMs":1.5e3}')).toEqual([
       true,
-      ['served', 'blog', slot, ts, 1500, 'cron', runIdHash('r1')],
+      ['served', 'blog', slot, ts, 1500, 'cron', runIdHash('r1'), undefined],
     ]);
     expect(decode(head('attempt.end') + ',"outcome":"ok","ms":5}')).toEqual([true]);
+    // served by a fallback, in a flat line that says so once: the provider read from bytes too
+    expect(
+      decode(head('run.end') + ',"outcome":"ok","provider":"b","model":"m","degraded":true,"durationMs":7}'),
+    ).toEqual([true, ['served', 'blog', slot, ts, 7, 'cron', runIdHash('r1'), 'b']]);
+    expect(decode(head('run.end') + ',"outcome":"ok","degraded":true,"provider":"c","durationMs":7}')).toEqual([
+      true,
+      ['served', 'blog', slot, ts, 7, 'cron', runIdHash('r1'), 'c'],
+    ]);
     for (const line of [
       head('attempt.end') + ',"outcome":"failed","ms":5}',
       // JSON.parse keeps the last of repeated keys, and an object value's outcome is not the line's
@@ -167,7 +175,19 @@ describe('decodeGapBytes', () => {
       head('attempt.end') + ',"outcome":"failed","provider":"p","outcome":"ok","ms":5}',
       head('attempt.end') + ',"provider":"p","detail":{"outcome":"ok"},"httpStatus":503}',
       head('attempt.end') + ',"provider":"p","detail":{"a":1,"outcome":"ok"},"outcome":"failed"}',
+      // degraded lines that read otherwise through JSON.parse (or need its reading): no provider,
+      // a key written twice, an object that may hold its own keys, an escape, a provider not a string
       head('run.end') + ',"outcome":"ok","degraded":true,"durationMs":1}',
+      head('run.end') + ',"outcome":"ok","provider":"b","degraded":true,"degraded":false,"durationMs":1}',
+      head('run.end') + ',"outcome":"ok","provider":"b","degraded":true,"degraded":true,"durationMs":1}',
+      head('run.end') + ',"outcome":"ok","provider":"b","provider":"c","degraded":true,"durationMs":1}',
+      head('run.end') + ',"outcome":"ok","degraded":true,"provider":"b","job":"other","durationMs":1}',
+      head('run.end') + ',"outcome":"ok","meta":{"provider":"x"},"degraded":true,"durationMs":1}',
+      head('run.end') + ',"outcome":"ok","provider":"b","meta":{"degraded":false},"degraded":true,"durationMs":1}',
+      head('run.end') + ',"outcome":"ok","provider":"b\\u0063","degraded":true,"durationMs":1}',
+      head('run.end') + ',"outcome":"ok","provider":7,"degraded":true,"durationMs":1}',
+      head('run.end') + ',"outcome":"ok","provider":"b","x\\"degraded":true,"durationMs":1}',
+      head('run.end') + ',"outcome":"ok","provider":"b","degraded":truer,"durationMs":1}',
       head('run.end') + ',"outcome":"failed","durationMs":1}',
       head('run.end') + ',"outcome":"skipped","reason":"served","servedBy":"h","servedRunId":"r0","durationMs":1}',
       head('run.end', '2026-02-30T00:00:00.000Z') + ',"outcome":"ok","durationMs":1}', // Date.parse's to judge
@@ -207,11 +227,15 @@ describe('decodeGapBytes', () => {
         lines.push(head('run.end', n) + ',"outcome":"ok","durationMs":5,"job":"other"}');
         want.push([undefined]);
       } else if (kind === 5) {
-        lines.push(head('run.end', n) + ',"outcome":"ok","provider":"a","degraded":true,"durationMs":5}');
-        want.push([undefined]);
+        // served by a fallback; every other one with a second degraded key (the full parse's)
+        const again = n % 2 ? ',"degraded":false' : '';
+        lines.push(head('run.end', n) + `,"outcome":"ok","provider":"b","degraded":true${again},"durationMs":5}`);
+        want.push(
+          n % 2 ? [undefined] : [true, ['served', `job-${n % 40}`, slot, ts, 5, 'cron', runIdHash(`r${n}`), 'b']],
+        );
       } else if (kind === 6) {
         lines.push(head('run.end', n) + ',"outcome":"ok","provider":"a","degraded":false,"durationMs":5}');
-        want.push([true, ['served', `job-${n % 40}`, slot, ts, 5, 'cron', runIdHash(`r${n}`)]]);
+        want.push([true, ['served', `job-${n % 40}`, slot, ts, 5, 'cron', runIdHash(`r${n}`), undefined]]);
       } else {
         // run.starts naming many schedules (more than are remembered) and zones
         const schedule = `*/${(n % 37) + 1} * * * *`;

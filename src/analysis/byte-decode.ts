@@ -20,7 +20,16 @@ export interface GapByteSink {
     schedule: string | undefined,
     tz: string | undefined,
   ): void;
-  runServedAt(job: string, slotMs: number, tsMs: number, durationMs: number, trigger: string, runHash: number): void;
+  /** `degradedBy`: the fallback provider that served it (`degraded: true`), else undefined. */
+  runServedAt(
+    job: string,
+    slotMs: number,
+    tsMs: number,
+    durationMs: number,
+    trigger: string,
+    runHash: number,
+    degradedBy: string | undefined,
+  ): void;
 }
 
 const TS_KEY = bytesOf('{"ts":"');
@@ -141,13 +150,19 @@ function runLine(
     return true;
   }
   // run.end as JobLog writes it: outcome first after the common fields, durationMs last (only
-  // then are both surely top-level); served by a fallback (rare) is left to the full parse, as is
-  // a common key written again
+  // then are both surely top-level); a common key written again is left to the full parse
   if (!atView(view, restAt, OUTCOME_OK, last)) return undefined;
   const afterAt = restAt + OUTCOME_OK.length;
   const after = b[afterAt];
   if (after !== 44 /* , */ && after !== 125 /* } */) return undefined;
-  if (foundInLine(END_REST, text, afterAt, last)) return undefined;
+  let degradedBy: string | undefined;
+  if (foundInLine(END_REST, text, afterAt, last)) {
+    // served by a fallback (`"degraded":true`): read here only in a flat line that says it once
+    const degradedAt = END_REST.lastIndex - DEGRADED_TRUE.length;
+    if (!text.startsWith(DEGRADED_TRUE, degradedAt)) return undefined; // a common key again
+    degradedBy = fallbackOf(b, text, afterAt, degradedAt, last);
+    if (degradedBy === undefined) return undefined;
+  }
   const durationMs = trailingNumber(b, view, text, afterAt, last);
   if (durationMs === undefined) return undefined;
   // the run's id, for a skip elsewhere that names it (an escaped or non-ASCII id: the full parse)
@@ -160,8 +175,42 @@ function runLine(
     durationMs,
     triggerOf(b, view, text, triggerAt, triggerEnd, last),
     runHash,
+    degradedBy,
   );
   return true;
+}
+
+const DEGRADED_TRUE = '"degraded":true';
+const DEGRADED_KEY = '"degraded":';
+const PROVIDER_KEY = ',"provider":"';
+const providers: string[] = [];
+
+/**
+ * The provider of an ok run.end with `"degraded":true` at `degradedAt` (after `from`, the end of
+ * its `"outcome":"ok"`): undefined unless the line reads one way only: `degraded` a top-level key
+ * written once (no object in the rest of the line, no second `"degraded":`, no common key after
+ * it), and one `"provider"` key whose value is a plain string. JSON.parse keeps the last of
+ * repeated keys, and a nested object may hold keys of its own, so any other line goes to the full
+ * parse (which reads a missing provider as "a fallback").
+ */
+function fallbackOf(b: Buffer, text: string, from: number, degradedAt: number, last: number): string | undefined {
+  const next = text.charCodeAt(degradedAt + DEGRADED_TRUE.length);
+  if (text.charCodeAt(degradedAt - 1) !== 44 /* , */ || (next !== 44 && next !== 125)) return undefined;
+  if (foundInLine(END_REST, text, degradedAt + DEGRADED_TRUE.length, last)) return undefined;
+  const nested = text.indexOf('{', from);
+  if (nested >= 0 && nested < last) return undefined;
+  const again = text.indexOf(DEGRADED_KEY, from);
+  if (again !== degradedAt) return undefined;
+  const later = text.indexOf(DEGRADED_KEY, degradedAt + 1);
+  if (later >= 0 && later < last) return undefined;
+  const keyAt = text.indexOf(PROVIDER_KEY, from);
+  if (keyAt < 0 || keyAt >= last) return undefined;
+  const second = text.indexOf('"provider":', keyAt + 2);
+  if (second >= 0 && second < last) return undefined;
+  const valueAt = keyAt + PROVIDER_KEY.length;
+  const valueEnd = quote(b, valueAt, last);
+  if (valueEnd < 0) return undefined;
+  return known(providers, b, text, valueAt, valueEnd);
 }
 
 function triggerOf(b: Buffer, view: DataView, text: string, at: number, end: number, last: number): string {

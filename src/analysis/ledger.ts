@@ -274,7 +274,10 @@ export class SlotLedger {
     if (this.locateAt(slotMs)) book.slots.set(this.key, bump(book.slots.get(this.key) ?? 0, STARTS));
   }
 
-  /** runServed with the times already read (byte-decode.ts); `runHash`: runIdHash of its run id. */
+  /**
+   * runServed with the times already read (byte-decode.ts); `runHash`: runIdHash of its run id;
+   * `degradedBy`: the fallback that served it (`degraded: true`).
+   */
   runServedAt(
     jobName: string,
     slotMs: number,
@@ -282,6 +285,7 @@ export class SlotLedger {
     durationMs: number,
     trigger: string,
     runHash: number,
+    degradedBy?: string,
   ): void {
     const cron = trigger === 'cron';
     const book = this.bookOf(jobName);
@@ -289,7 +293,7 @@ export class SlotLedger {
     if (!book) return this.noteOther(jobName, tsMs);
     book.first.noteAt(tsMs, slotMs, cron);
     if (this.locateAt(slotMs))
-      this.served(book, this.key, book.slots.get(this.key) ?? 0, tsMs, durationMs, trigger, undefined, runHash);
+      this.served(book, this.key, book.slots.get(this.key) ?? 0, tsMs, durationMs, trigger, degradedBy, runHash);
   }
 
   // The byte reader hands the same string for each line of a job: the last look-up, remembered.
