@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { readRecords } from '../log/reader.js';
 import { decodeGapBytes, type GapByteSink } from './byte-decode.js';
 import { runIdHash } from './serve-ids.js';
+import { causeKey } from './cause.js';
 import { analyzeLogs, buildLedger, findGaps, type JobSchedule } from './gaps.js';
 import { runLines, seededRandom } from '../../test/helpers/log-lines.js';
 
@@ -136,6 +137,7 @@ describe('decodeGapBytes', () => {
     const sink: GapByteSink = {
       runStartedAt: (...args) => seen.push(['start', ...args]),
       runServedAt: (...args) => seen.push(['served', ...args]),
+      attemptFailedAt: (...args) => seen.push(['failed', ...args]),
     };
     const decode = (line: string) => {
       const text = 'x\n' + line + '\n';
@@ -160,6 +162,32 @@ describe('decodeGapBytes', () => {
       ['served', 'blog', slot, ts, 1500, 'cron', runIdHash('r1'), undefined],
     ]);
     expect(decode(head('attempt.end') + ',"outcome":"ok","ms":5}')).toEqual([true]);
+    // failed attempts in JobLog's exact shape: their cause, as attemptCauseKey reads it
+    const attempt = (rest: string) =>
+      decode(head('attempt.end') + ',"provider":"p","model":"m","outcome":"failed"' + rest);
+    const failed = (reason: string) => [true, ['failed', 'blog', slot, ts, 'cron', causeKey('p', reason)]];
+    expect(attempt(',"httpStatus":503,"errorType":"http","ms":5,"error":"HTTP 503 Service Unavailable"}')).toEqual(
+      failed('503'),
+    );
+    expect(attempt(',"errorType":"timeout","ms":5}')).toEqual(failed('timeout'));
+    expect(attempt(',"httpStatus":0,"errorType":"network","ms":5}')).toEqual(failed('network'));
+    expect(attempt(',"ms":5}')).toEqual(failed('error'));
+    for (const rest of [
+      ',"httpStatus":503,"ms":5,"error":"HTTP 503 \\"busy\\""}', // an escape: JSON.parse reads it
+      ',"httpStatus":503,"httpStatus":200,"ms":5}',
+      ',"httpStatus":0503,"ms":5}',
+      ',"httpStatus":503.0,"ms":5}',
+      ',"httpStatus":503,"ms":5,"outcome":"ok"}',
+      ',"ms":5,"error":"x","detail":{"outcome":"ok"}}',
+      ',"ms":5,"error":"x"',
+      ',"ms":-5}',
+      '}',
+    ])
+      expect(attempt(rest), rest).toEqual([undefined]);
+    expect(decode(head('attempt.end') + ',"model":"m","provider":"p","outcome":"failed","ms":5}')).toEqual([undefined]);
+    expect(decode(head('attempt.end') + ',"provider":"p","model":"m","outcome":"skipped-open","ms":0}')).toEqual([
+      undefined,
+    ]);
     // served by a fallback, in a flat line that says so once: the provider read from bytes too
     expect(
       decode(head('run.end') + ',"outcome":"ok","provider":"b","model":"m","degraded":true,"durationMs":7}'),
@@ -215,10 +243,18 @@ describe('decodeGapBytes', () => {
     for (let n = 0; n < 400; n++) {
       const kind = n % 9;
       if (kind === 0 || kind === 1 || kind === 2) {
-        // a run of failed attempts, then an ok one; a look-alike key; a foreign shape
-        const outcome = kind === 2 ? '"outcome":"ok"' : '"outcome":"failed"';
-        lines.push(head('attempt.end', n) + `,"provider":"a","model":"m",${outcome},"ms":5}`);
-        want.push(kind === 2 ? [true] : [undefined]);
+        // a run of failed attempts (one in JobLog's shape, one with an escape: the full parse's),
+        // then an ok one; a look-alike key; a foreign shape
+        const outcome = kind === 2 ? '"outcome":"ok"' : '"outcome":"failed","httpStatus":503';
+        const error = kind === 1 ? ',"error":"HTTP 503 \\"busy\\""' : ',"error":"HTTP 503"';
+        lines.push(head('attempt.end', n) + `,"provider":"a","model":"m",${outcome},"ms":5${error}}`);
+        want.push(
+          kind === 2
+            ? [true]
+            : kind === 1
+              ? [undefined]
+              : [true, ['failed', `job-${n % 40}`, slot, ts, 'cron', causeKey('a', '503')]],
+        );
       } else if (kind === 3) {
         lines.push(head('attempt.end', n) + ',"provider":"a","myoutcome":"ok","outcome":"failed","ms":5}');
         want.push([undefined]);
@@ -250,6 +286,7 @@ describe('decodeGapBytes', () => {
     const sink: GapByteSink = {
       runStartedAt: (...args) => seen.push(['start', ...args]),
       runServedAt: (...args) => seen.push(['served', ...args]),
+      attemptFailedAt: (...args) => seen.push(['failed', ...args]),
     };
     let start = 0;
     lines.forEach((line, i) => {
@@ -265,6 +302,7 @@ describe('decodeGapBytes', () => {
     const sink: GapByteSink = {
       runStartedAt: (...args) => seen.push(args),
       runServedAt: (...args) => seen.push(args),
+      attemptFailedAt: (...args) => seen.push(args),
     };
     const random = seededRandom(5);
     for (let n = 0; n < 6000; n++) {

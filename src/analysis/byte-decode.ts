@@ -7,7 +7,8 @@
  * before: the results never depend on this shortcut (the tests compare both paths).
  */
 
-import { atView, bytesOf, digits, isoMs, ISO_LENGTH, quote, viewOf } from './byte-scan.js';
+import { atView, bytesOf, digits, isoMs, ISO_LENGTH, known, quote, sameText, viewOf } from './byte-scan.js';
+import { failedAttemptCause } from './byte-attempt.js';
 import { runIdHashBytes } from './serve-ids.js';
 
 /** Where byte-decoded lines go (SlotLedger implements it): times as epoch ms. */
@@ -30,6 +31,8 @@ export interface GapByteSink {
     runHash: number,
     degradedBy: string | undefined,
   ): void;
+  /** A failed attempt of a run (`cause`: its cause.ts key). */
+  attemptFailedAt(job: string, slotMs: number, tsMs: number, trigger: string, cause: string): void;
 }
 
 const TS_KEY = bytesOf('{"ts":"');
@@ -75,20 +78,27 @@ export function decodeGapBytes(
   if (atView(view, eventAt, ATTEMPT_END, last)) {
     // Only failed attempts matter (for the cause); in a flat record this text cannot sit inside a
     // string value (its quotes would be escaped there). Its time is not needed: only its shape.
-    return b[start + TS_KEY.length + ISO_LENGTH - 1] === 90 /* Z */ &&
+    if (
+      b[start + TS_KEY.length + ISO_LENGTH - 1] === 90 /* Z */ &&
       okOutcomeIn(text, eventAt + ATTEMPT_END.length, last) &&
       onlyOutcome(text, start, last)
-      ? true
-      : undefined;
+    )
+      return true;
+    // a failed one: its cause, when the line is in JobLog's exact shape
+    return runLine(b, view, text, start, eventAt + ATTEMPT_END.length - 1, last, FAILED_ATTEMPT, sink);
   }
   if (atView(view, eventAt, RUN_START, last))
-    return runLine(b, view, text, start, eventAt + RUN_START.length - 1, last, true, sink);
+    return runLine(b, view, text, start, eventAt + RUN_START.length - 1, last, RUN_START_LINE, sink);
   if (atView(view, eventAt, RUN_END, last))
-    return runLine(b, view, text, start, eventAt + RUN_END.length - 1, last, false, sink);
+    return runLine(b, view, text, start, eventAt + RUN_END.length - 1, last, RUN_END_LINE, sink);
   return undefined;
 }
 
-/** A run.start (`isStart`) or run.end line from its fields after the event (`fieldsAt`: `,"job":"`). */
+const RUN_START_LINE = 0;
+const RUN_END_LINE = 1;
+const FAILED_ATTEMPT = 2;
+
+/** A run.start, run.end or failed attempt.end line (`kind`) from its fields after the event (`fieldsAt`: `,"job":"`). */
 function runLine(
   b: Buffer,
   view: DataView,
@@ -96,7 +106,7 @@ function runLine(
   start: number,
   fieldsAt: number,
   last: number,
-  isStart: boolean,
+  kind: number,
   sink: GapByteSink,
 ): true | undefined {
   const tsMs = isoMs(b, start + TS_KEY.length, last);
@@ -122,7 +132,19 @@ function runLine(
   const restAt = triggerEnd + 1;
   if (b[restAt] !== 44 /* , */ && b[restAt] !== 125 /* } */) return undefined;
 
-  if (isStart) {
+  if (kind === FAILED_ATTEMPT) {
+    const cause = failedAttemptCause(b, view, text, restAt, last);
+    if (cause === undefined) return undefined;
+    sink.attemptFailedAt(
+      jobName(b, text, jobAt, jobEnd, hash),
+      slotMs,
+      tsMs,
+      triggerOf(b, view, text, triggerAt, triggerEnd, last),
+      cause,
+    );
+    return true;
+  }
+  if (kind === RUN_START_LINE) {
     // a key JobLog writes once, written again later in the line: JSON.parse takes the last one, so
     // only the full parse may read such a line (a crafted log must not tell two stories)
     if (foundInLine(START_REST, text, restAt, last)) return undefined;
@@ -290,27 +312,9 @@ function jobName(b: Buffer, text: string, from: number, to: number, hash: number
   return (recent[at] = name);
 }
 
-/** Whether `b[from, to)` holds the characters of `text`. */
-function sameText(text: string, b: Buffer, from: number, to: number): boolean {
-  if (text.length !== to - from) return false;
-  let i = 0;
-  while (i < text.length && text.charCodeAt(i) === b[from + i]) i++;
-  return i === text.length;
-}
-
-// Schedules and time zones as run.start lines name them: few, over and over. The last few of each,
-// checked byte by byte, so such a line makes no string for them.
+// Schedules and time zones as run.start lines name them, providers as degraded ends name them.
 const schedules: string[] = [];
 const zones: string[] = [];
-const KNOWN_TEXTS = 32;
-function known(texts: string[], b: Buffer, text: string, from: number, to: number): string {
-  for (let k = 0; k < texts.length; k++) if (sameText(texts[k], b, from, to)) return texts[k];
-  // a flat copy: a slice would keep the whole chunk of the log alive
-  const copy = Buffer.from(text.slice(from, to), 'latin1').toString('latin1');
-  if (texts.length >= KNOWN_TEXTS) texts.pop();
-  texts.unshift(copy);
-  return copy;
-}
 
 /** The number in `,"durationMs":<number>}` ending at `last` (the closing brace), read backwards. */
 function trailingNumber(b: Buffer, view: DataView, text: string, notBefore: number, last: number): number | undefined {

@@ -124,3 +124,25 @@ export function digits(b: Buffer, pos: number, n: number): number {
   }
   return v;
 }
+
+/** Whether `b[from, to)` holds the characters of `text`. */
+export function sameText(text: string, b: Buffer, from: number, to: number): boolean {
+  if (text.length !== to - from) return false;
+  let i = 0;
+  while (i < text.length && text.charCodeAt(i) === b[from + i]) i++;
+  return i === text.length;
+}
+
+/**
+ * Texts a log names over and over (schedules, time zones, providers): the last few of each kind,
+ * checked byte by byte, so a line naming one makes no string for it.
+ */
+const KNOWN_TEXTS = 32;
+export function known(texts: string[], b: Buffer, text: string, from: number, to: number): string {
+  for (let k = 0; k < texts.length; k++) if (sameText(texts[k], b, from, to)) return texts[k];
+  // a flat copy: a slice would keep the whole chunk of the log alive
+  const copy = Buffer.from(text.slice(from, to), 'latin1').toString('latin1');
+  if (texts.length >= KNOWN_TEXTS) texts.pop();
+  texts.unshift(copy);
+  return copy;
+}

@@ -296,6 +296,17 @@ export class SlotLedger {
       this.served(book, this.key, book.slots.get(this.key) ?? 0, tsMs, durationMs, trigger, degradedBy, runHash);
   }
 
+  /** A failed attempt read from bytes (byte-attempt.ts): `add` of its record, with its cause's key. */
+  attemptFailedAt(jobName: string, slotMs: number, tsMs: number, trigger: string, cause: string): void {
+    const cron = trigger === 'cron';
+    const book = this.bookOf(jobName);
+    if (!this.lastOwn) this.first.noteAt(tsMs, slotMs, cron);
+    if (!book) return this.noteOther(jobName, tsMs);
+    book.first.noteAt(tsMs, slotMs, cron);
+    if (this.locateAt(slotMs) && counter(book.slots.get(this.key) ?? 0, OKS) === 0)
+      addOne(book.causes, this.key, cause);
+  }
+
   // The byte reader hands the same string for each line of a job: the last look-up, remembered.
   private lastName: string | undefined;
   private lastBook: JobLedger | undefined;

@@ -20,6 +20,7 @@ function decode(line: string): { ok: boolean; records: Partial<LogRecord>[] } {
   const sink = {
     runStartedAt: bytesPathNotTaken,
     runServedAt: bytesPathNotTaken,
+    attemptFailedAt: bytesPathNotTaken,
     add: (r: LogRecord) => records.push(r),
     runStarted: (...[job, scheduledFor, ts, trigger, schedule, tz]: Parameters<GapSink['runStarted']>) =>
       records.push({
