@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { threadsFor, threadsFromEnv } from './gap-threads.js';
+import { othersBusy, threadsFor, threadsFromEnv } from './gap-threads.js';
 import { scanFileRange, type ByteRange } from '../log/file-range.js';
 import { expandSources, newReadStats, scanLines, type ReadStats } from '../log/reader.js';
 import type { GapWorkerInput } from './gap-worker.js';
@@ -20,8 +20,8 @@ const PARALLEL_MIN_BYTES = 64 << 20;
 
 export interface ParallelOptions {
   /**
-   * Threads to read one large file with (default: LUCY_OPS_GAPS_THREADS, else one per core, two at
-   * most: gap-threads.ts).
+   * Threads to read one large file with (default: LUCY_OPS_GAPS_THREADS, else 2 when 2 cores are
+   * there and other processes leave one of them free, sampled when the file comes: gap-threads.ts).
    */
   threads?: number;
   /** Files smaller than this are read by one thread (default 64 MiB). */
@@ -56,12 +56,15 @@ export async function scanIntoLedger(
   const minBytes = opts.parallel?.minBytes ?? PARALLEL_MIN_BYTES;
   const visit = (text: string, start: number, end: number, bytes?: Buffer) =>
     decodeGapLine(text, start, end, ledger, bytes);
+  let busy: number | undefined; // other processes' CPU, sampled when the first large file comes
   for (const source of expandSources(sources, opts.rotated ?? true)) {
     const size = told === 1 ? undefined : plainFileSize(source);
-    const threads =
-      size === undefined || size < minBytes
-        ? 1
-        : (told ?? threadsFor({ size, minBytes, cores: os.availableParallelism() }));
+    let threads = 1;
+    if (size !== undefined && size >= minBytes) {
+      const cores = os.availableParallelism();
+      threads =
+        told ?? threadsFor({ size, minBytes, cores, othersBusy: cores < 2 ? 0 : (busy ??= await othersBusy()) });
+    }
     if (size === undefined || threads < 2) {
       await scanLines([source], visit, { stats, stdin: opts.stdin, rotated: false });
       continue;
