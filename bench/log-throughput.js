@@ -54,7 +54,7 @@ async function main() {
     console.log(`generated ${file} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   }
   // interleaved rounds: the bare line scan (the baseline), gaps as shipped (two threads on a large
-  // file when there are two cores), and gaps on one thread
+  // file when other processes leave a core free: src/analysis/gap-threads.ts), and gaps on one thread
   const runs = Number(process.env.LOG_BENCH_RUNS ?? 3);
   const child = (args, env = {}) => {
     const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), ...args], {
