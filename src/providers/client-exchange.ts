@@ -8,6 +8,11 @@ import type { Dispatcher } from 'undici';
 
 export type ResponseHeaders = Record<string, string | string[] | undefined>;
 
+/**
+ * Where the response goes. head, data and end may throw (a reader choking on hostile input, or a
+ * bug): the throw never reaches undici, whose parser calls them; the request is aborted and the
+ * sink hears it as error(ExchangeSinkError). error itself must not throw.
+ */
 export interface ExchangeSink {
   /** Status and headers of the final response (1xx responses are skipped). */
   head(statusCode: number, rawHeaders: Buffer[]): void;
@@ -15,8 +20,31 @@ export interface ExchangeSink {
   data(chunk: Buffer): void;
   /** The whole body has arrived. */
   end(): void;
-  /** The exchange failed (connect, reset, parse, an abort): at most once, and never after end(). */
+  /**
+   * The exchange failed (connect, reset, parse, an abort, a throw from head/data/end): at most
+   * once, and never after an end() that returned.
+   */
   error(err: Error): void;
+}
+
+/** Which of the sink's callbacks threw. */
+export type SinkPhase = 'head' | 'data' | 'end' | 'error';
+
+/**
+ * A sink callback threw: the exchange's failure, with what was thrown as its `cause` and the
+ * callback as its `phase` (a reader that choked on hostile input, or a bug in one).
+ */
+export class ExchangeSinkError extends Error {
+  readonly code = 'LUCY_EXCHANGE_SINK';
+  constructor(
+    readonly phase: SinkPhase,
+    cause: unknown,
+  ) {
+    super(`reading the response failed in ${phase}: ${cause instanceof Error ? cause.message : String(cause)}`, {
+      cause,
+    });
+    this.name = 'ExchangeSinkError';
+  }
 }
 
 /** undici's handler (the callbacks its dispatchers call natively) for one request. */
@@ -66,25 +94,61 @@ export class Exchange implements Dispatcher.DispatchHandler {
     if (this.closed) return false;
     if (statusCode < 200) return true;
     this.resumeReading = resume;
-    this.sink.head(statusCode, rawHeaders);
+    try {
+      this.sink.head(statusCode, rawHeaders);
+    } catch (err) {
+      return this.sinkThrew('head', err);
+    }
     return !this.paused;
   }
 
   onData(chunk: Buffer): boolean {
     if (this.closed) return false;
-    this.sink.data(chunk);
+    try {
+      this.sink.data(chunk);
+    } catch (err) {
+      return this.sinkThrew('data', err);
+    }
     return !this.paused;
   }
 
   onComplete(): void {
     if (this.done) return;
     this.ended = true;
-    this.sink.end();
+    try {
+      this.sink.end();
+    } catch (err) {
+      // undici is done with the request: nothing to abort, but the sink must hear that its end failed
+      this.report(new ExchangeSinkError('end', err));
+    }
   }
 
   onError(err: Error): void {
     if (this.done) return;
     this.ended = true;
-    this.sink.error(err);
+    this.report(err);
+  }
+
+  /**
+   * head or data threw: the request is aborted (its socket closed) and the sink hears the
+   * failure, unless it ended the exchange itself before throwing. Returns false: read no further.
+   */
+  private sinkThrew(phase: SinkPhase, thrown: unknown): false {
+    if (this.done) return false;
+    const failure = new ExchangeSinkError(phase, thrown);
+    this.closed = true;
+    this.reason = failure;
+    this.abortRequest?.(failure);
+    this.report(failure);
+    return false;
+  }
+
+  /** The sink's error(), which must not throw; if it does, a process warning rather than a throw into undici. */
+  private report(err: Error): void {
+    try {
+      this.sink.error(err);
+    } catch (thrown) {
+      process.emitWarning(new ExchangeSinkError('error', thrown));
+    }
   }
 }

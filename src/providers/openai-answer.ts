@@ -12,7 +12,7 @@ import type { CompletionResult, ErrorType, ProviderError, ToolCall } from './typ
 export type Fail = (
   type: ErrorType,
   message: string,
-  extra?: { httpStatus?: number; retryAfterMs?: number },
+  extra?: { httpStatus?: number; retryAfterMs?: number; cause?: unknown },
 ) => ProviderError;
 
 /**

@@ -19,11 +19,11 @@
 import type { Dispatcher } from 'undici';
 import type { ResolvedProvider } from '../config/types.js';
 import { AttemptGuard } from './attempt-guard.js';
-import { Exchange, type ResponseHeaders } from './client-exchange.js';
+import { Exchange, ExchangeSinkError, type ResponseHeaders } from './client-exchange.js';
 import { asProviderError, safeSnippet } from './errors.js';
 import type { CallOptions, ProviderClient } from './client.js';
 import type { Fail } from './openai-answer.js';
-import { errorReader, jsonReader, streamReader, type Attempt, type BodyReader } from './openai-readers.js';
+import { errorReader, jsonReader, readFailure, streamReader, type Attempt, type BodyReader } from './openai-readers.js';
 import { ProviderError, type ChatRequest, type CompletionResult } from './types.js';
 
 type Undici = typeof import('undici');
@@ -121,21 +121,19 @@ export function complete(
         const sse = contentType.includes('text/event-stream') || (provider.stream && !contentType.includes('json'));
         reader = sse ? streamReader(attempt) : jsonReader(attempt);
       },
-      data(chunk) {
+      // a reader's throw (a ProviderError it means, or a TypeError on input it did not expect)
+      // comes back through error() as an ExchangeSinkError: the Exchange keeps it out of undici
+      data: (chunk) => reader!.data(chunk),
+      end: () => reader!.end(),
+      error(err) {
+        const failure = err instanceof ExchangeSinkError ? readFailure(provider, err, fail) : err;
         try {
-          reader!.data(chunk);
-        } catch (err) {
-          reader!.error(err);
+          if (reader) reader.error(failure);
+          else finish(failure);
+        } catch (thrown) {
+          finish(thrown);
         }
       },
-      end() {
-        try {
-          reader!.end();
-        } catch (err) {
-          reader!.error(err);
-        }
-      },
-      error: (err) => (reader ? reader.error(err) : finish(err)),
     });
     const attempt: Attempt = { provider, opts, guard, exchange, fail, finish };
     guard.onCut = (err) => {

@@ -6,7 +6,7 @@
  */
 import type { ResolvedProvider } from '../config/types.js';
 import type { AttemptGuard } from './attempt-guard.js';
-import type { Exchange, ResponseHeaders } from './client-exchange.js';
+import type { Exchange, ExchangeSinkError, ResponseHeaders } from './client-exchange.js';
 import type { CallOptions } from './client.js';
 import { httpErrorType, networkErrorType, parseRetryAfter, providerErrorText, safeSnippet } from './errors.js';
 import { errorBody, parseAnswer, sample, streamResult, type Fail } from './openai-answer.js';
@@ -35,6 +35,21 @@ export interface BodyReader {
   /** The exchange failed, or the attempt was cut. */
   error(err: unknown): void;
 }
+
+/**
+ * A reader threw (the Exchange caught it): a ProviderError it threw on purpose (too large, an
+ * error event, invalid JSON) is the attempt's failure as it is; anything else (a TypeError on a
+ * shape it did not expect: `"choices": [null]`) is an answer that could not be read, a 'server'
+ * failure (retry, then fail over) whose cause is the ExchangeSinkError and, under it, what was thrown.
+ */
+export function readFailure(provider: ResolvedProvider, err: ExchangeSinkError, fail: Fail): ProviderError {
+  if (err.cause instanceof ProviderError) return err.cause;
+  return fail('server', `the answer of ${provider.name} could not be read (${err.phase}): ${causeText(err.cause)}`, {
+    cause: err,
+  });
+}
+
+const causeText = (e: unknown) => (e instanceof Error ? `${e.name}: ${e.message}` : String(e));
 
 function httpError(
   provider: ResolvedProvider,
