@@ -15,9 +15,13 @@
  *   single setImmediate ran first and put a log write in front of every request.
  *
  * Either way what is held is written at process exit too ('exit' runs on process.exit(), on an
- * uncaught exception and when the event loop runs out of work): only a process killed by a signal
- * it does not handle (SIGKILL, an unhandled SIGTERM) loses records, those of the wait it was in.
- * More than MAX_HELD records are written at once, so a burst never holds memory unbounded.
+ * uncaught exception and when the event loop runs out of work), and on SIGTERM and SIGINT: when
+ * nothing else in the process handles the signal, what is held is written and the signal's default
+ * action follows (our listener removed, the signal raised again: the process ends by it, as it
+ * would have without us); when the host has a handler of its own, what is held is written and the
+ * handler decides (it exits: 'exit' writes the rest). Only SIGKILL (and other signals a process
+ * does not handle) loses records, those of the wait it was in. More than MAX_HELD records are
+ * written at once, so a burst never holds memory unbounded.
  */
 import type { JobLog, LogInput, RecordSink, RunRecord } from './writer.js';
 
@@ -52,7 +56,7 @@ export class DeferredLog implements RecordSink {
     this.windowMs = opts.windowMs ?? 0;
     this.delay = opts.delay ?? unrefTimer;
     liveLogs.add(this);
-    if (liveLogs.size === 1) process.on('exit', flushLiveLogs);
+    if (liveLogs.size === 1) watchProcess(true);
   }
 
   append(record: LogInput | RunRecord): void {
@@ -75,12 +79,50 @@ export class DeferredLog implements RecordSink {
   close(): void {
     this.flush();
     liveLogs.delete(this);
-    if (liveLogs.size === 0) process.off('exit', flushLiveLogs);
+    if (liveLogs.size === 0) watchProcess(false);
   }
 }
 
-/** Every open DeferredLog: one 'exit' listener for all of them (a chain per request is allowed). */
+/** Every open DeferredLog: one listener of each kind for all of them (a chain per request is allowed). */
 const liveLogs = new Set<DeferredLog>();
 function flushLiveLogs(): void {
   for (const log of liveLogs) log.flush();
+}
+
+/** The signals that end a process by default, and that a service manager or a terminal sends. */
+const SIGNALS = ['SIGTERM', 'SIGINT'] as const;
+
+function watchProcess(on: boolean): void {
+  if (on) {
+    process.on('exit', flushLiveLogs);
+    for (const signal of SIGNALS) process.on(signal, onSignal);
+  } else {
+    process.off('exit', flushLiveLogs);
+    for (const signal of SIGNALS) process.off(signal, onSignal);
+  }
+}
+
+/**
+ * SIGTERM or SIGINT: write what is held (synchronous writes), then, unless the host handles the
+ * signal itself, end the process by it as the default action would have: with our listener gone,
+ * Node restores the default disposition, and the signal raised again ends the process.
+ */
+function onSignal(signal: NodeJS.Signals): void {
+  flushLiveLogs();
+  if (hostHandles(signal)) return;
+  process.off(signal, onSignal);
+  process.kill(process.pid, signal);
+}
+
+/**
+ * Whether someone else in the process listens for `signal`. signal-exit's listeners (execa's
+ * child cleanup uses it) do not count: like ours, they re-raise the signal only when no one else
+ * listens, so two such listeners counting each other would keep the process alive. signal-exit
+ * v4 keeps its count of listeners on a global, v3 on `process.__signal_exit_emitter__`.
+ */
+function hostHandles(signal: NodeJS.Signals): boolean {
+  const v4 = (globalThis as Record<symbol, { count?: unknown } | undefined>)[Symbol.for('signal-exit emitter')];
+  const v3 = (process as { __signal_exit_emitter__?: { count?: unknown } }).__signal_exit_emitter__;
+  const theirs = [v4?.count, v3?.count].reduce<number>((n, c) => n + (typeof c === 'number' ? c : 0), 0);
+  return process.listenerCount(signal) - 1 - theirs > 0;
 }
