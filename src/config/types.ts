@@ -92,6 +92,14 @@ export interface ServeConfig {
   maxBodyBytes?: number;
   /** Without a token: Host names serve answers besides IP addresses, localhost and this machine's name. */
   allowedHosts?: string[];
+  /** The most a client may take to send a request's headers, from its first byte (ms). */
+  headersTimeoutMs?: number;
+  /** The most a client may take to send a whole request, headers and body (ms). */
+  requestTimeoutMs?: number;
+  /** The most a request body may go without a byte (ms): then 408 and the connection is closed. */
+  bodyIdleTimeoutMs?: number;
+  /** The most client connections open at once; one more is closed as it arrives. */
+  maxConnections?: number;
 }
 
 export interface MetricsConfig {
@@ -165,7 +173,18 @@ export interface ResolvedConfig {
   alerts: AlertsConfig & { afterConsecutiveFailures: number };
   state: StateConfig & { keyPrefix: string };
   metrics: MetricsConfig;
-  serve: ServeConfig & { maxBodyBytes: number; allowedHosts: string[] };
+  serve: ServeConfig &
+    Required<
+      Pick<
+        ServeConfig,
+        | 'maxBodyBytes'
+        | 'allowedHosts'
+        | 'headersTimeoutMs'
+        | 'requestTimeoutMs'
+        | 'bodyIdleTimeoutMs'
+        | 'maxConnections'
+      >
+    >;
   /** Doubts that are not errors ("path: what looks wrong; likely fix"), for people at a terminal. */
   warnings?: string[];
 }

@@ -35,7 +35,15 @@ export function readSections(c: Checker, input: Obj): Sections {
     alerts: section('alerts', ['afterConsecutiveFailures', 'webhook', 'webhookFormat', 'command', 'webhookTimeoutMs']),
     state: section('state', ['redis', 'redisEnv', 'keyPrefix']),
     metrics: section('metrics', ['textfile']),
-    serve: section('serve', ['tokenEnv', 'maxBodyBytes', 'allowedHosts']),
+    serve: section('serve', [
+      'tokenEnv',
+      'maxBodyBytes',
+      'allowedHosts',
+      'headersTimeoutMs',
+      'requestTimeoutMs',
+      'bodyIdleTimeoutMs',
+      'maxConnections',
+    ]),
   };
 }
 
@@ -111,11 +119,20 @@ export function resolveMetrics(c: Checker, metrics: Obj, abs: (p: string) => str
 }
 
 export function resolveServe(c: Checker, serve: Obj): ResolvedConfig['serve'] {
-  return {
+  const resolved = {
     tokenEnv: c.str(serve, 'tokenEnv', 'serve'),
     maxBodyBytes: c.num(serve, 'maxBodyBytes', 'serve', 1_048_576, 1),
     allowedHosts: hostNames(c, c.strArray(serve, 'allowedHosts', 'serve')),
+    // a slow client (or a slow-loris one) holds a socket and its body's memory only this long
+    headersTimeoutMs: c.num(serve, 'headersTimeoutMs', 'serve', 10_000, 1, true, MAX_TIMER_MS),
+    requestTimeoutMs: c.num(serve, 'requestTimeoutMs', 'serve', 30_000, 1, true, MAX_TIMER_MS),
+    bodyIdleTimeoutMs: c.num(serve, 'bodyIdleTimeoutMs', 'serve', 10_000, 1, true, MAX_TIMER_MS),
+    maxConnections: c.num(serve, 'maxConnections', 'serve', 256, 1),
   };
+  // node:http refuses a headers timeout longer than the whole request's
+  if (resolved.headersTimeoutMs > resolved.requestTimeoutMs)
+    c.bad('serve.headersTimeoutMs', `must be at most serve.requestTimeoutMs (${resolved.requestTimeoutMs})`);
+  return resolved;
 }
 
 /** `serve.allowedHosts`: each a host name (a problem names its index); [] when unset. */

@@ -107,3 +107,31 @@ describe('job names', () => {
     expect(problems({ jobs: { 'gaps-daily': { schedule: '0 * * * *', command: ['true'] } } })).toEqual([]);
   });
 });
+
+describe('serve limits', () => {
+  const serve = (s: Record<string, unknown>) =>
+    resolveConfig({ providers: PROVIDERS, serve: s }, '/x/lucy-ops.config.json', noScheduleProblem).serve;
+
+  it('defaults bound a slow client well below node:http (60 s headers, 300 s request, no connection cap)', () => {
+    expect(serve({})).toMatchObject({
+      headersTimeoutMs: 10_000,
+      requestTimeoutMs: 30_000,
+      bodyIdleTimeoutMs: 10_000,
+      maxConnections: 256,
+    });
+    expect(serve({ bodyIdleTimeoutMs: 300, maxConnections: 4 })).toMatchObject({
+      bodyIdleTimeoutMs: 300,
+      maxConnections: 4,
+    });
+  });
+
+  it('refuses a headers timeout longer than the whole request (node:http would throw at start), and zero', () => {
+    expect(problems({ serve: { headersTimeoutMs: 40_000 } })).toEqual([
+      'serve.headersTimeoutMs: must be at most serve.requestTimeoutMs (30000)',
+    ]);
+    expect(problems({ serve: { maxConnections: 0 } })).toEqual(['serve.maxConnections: must be at least 1, got 0']);
+    expect(problems({ serve: { bodyIdleTimeoutMs: 0 } })).toEqual([
+      'serve.bodyIdleTimeoutMs: must be at least 1, got 0',
+    ]);
+  });
+});

@@ -52,7 +52,8 @@ export function handleChat(req: IncomingMessage, res: ServerResponse, ctx: ChatC
   const finish = (outcome: string, r?: { provider?: string; degraded?: boolean }) =>
     ctx.metrics.request(outcome, r?.provider, r?.degraded, (performance.now() - started) / 1000);
   const refuse = (reply: ErrorReply) => {
-    if (reply.status === 413) res.setHeader('connection', 'close');
+    // the rest of the body is not read: the connection closes after the answer
+    if (reply.status === 413 || reply.status === 408) res.setHeader('connection', 'close');
     sendJson(res, reply.status, reply.body);
     finish('rejected');
   };
@@ -62,7 +63,8 @@ export function handleChat(req: IncomingMessage, res: ServerResponse, ctx: ChatC
     return DONE;
   }
   return new Promise<void>((resolve, reject) => {
-    readBody(req, ctx.chain.config.serve.maxBodyBytes, (body) => {
+    const { maxBodyBytes, bodyIdleTimeoutMs } = ctx.chain.config.serve;
+    readBody(req, { maxBytes: maxBodyBytes, idleMs: bodyIdleTimeoutMs }, (body) => {
       try {
         const parsed = parseBody(body, ctx);
         if (parsed.kind === 'reply') {
@@ -310,6 +312,13 @@ function readHeaders(req: IncomingMessage, ctx: ChatContext): RequestHeaders | R
 function parseBody(body: BodyRead, ctx: ChatContext): ParsedBody | Refused {
   if (body.kind === 'too-large')
     return bad(`request body larger than ${body.limit} bytes (serve.maxBodyBytes)`, null, 413, 'request_too_large');
+  if (body.kind === 'idle')
+    return bad(
+      `request body stalled: no byte for ${body.idleMs} ms (serve.bodyIdleTimeoutMs)`,
+      null,
+      408,
+      'request_timeout',
+    );
   if (body.kind === 'aborted') return bad('request body not received', null);
   let raw: unknown;
   try {

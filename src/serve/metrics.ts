@@ -36,6 +36,13 @@ export class ServeMetrics {
     h.count++;
   }
 
+  /** Connections closed as they arrived, past serve.maxConnections. */
+  private dropped = 0;
+
+  connectionDropped(): void {
+    this.dropped++;
+  }
+
   attempt(provider: string, outcome: string): void {
     bump(this.attempts, this.labelText(`a\0${provider}\0${outcome}`, { provider, outcome }));
   }
@@ -72,6 +79,11 @@ export class ServeMetrics {
     out.push('# HELP lucy_ops_serve_in_flight Requests being served right now.');
     out.push('# TYPE lucy_ops_serve_in_flight gauge');
     out.push(`lucy_ops_serve_in_flight ${inFlight}`);
+    out.push(
+      '# HELP lucy_ops_serve_connections_dropped_total Client connections closed as they arrived, past serve.maxConnections.',
+    );
+    out.push('# TYPE lucy_ops_serve_connections_dropped_total counter');
+    out.push(`lucy_ops_serve_connections_dropped_total ${this.dropped}`);
     // the same series, name and values as the metrics textfile, so one query reads both
     out.push('# HELP lucy_ops_breaker_state Circuit breaker state per provider: 0 closed, 1 open, 2 half-open.');
     out.push('# TYPE lucy_ops_breaker_state gauge');

@@ -11,6 +11,7 @@ import { addKnownSecrets } from '../log/scrub.js';
 import { tokenCheck } from './auth.js';
 import { browserRefusal, hostAllowList } from './browser-guard.js';
 import { handleChat, sendJson } from './chat.js';
+import { answerClientError } from './client-errors.js';
 import { readHealth } from './health.js';
 import { ServeMetrics } from './metrics.js';
 import { errorReply } from './openai.js';
@@ -132,29 +133,46 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     if (res.getHeader('connection') === 'close' && !req.complete) res.once('finish', () => req.socket.destroy());
   }
 
-  const server = createServer((req, res) => {
-    if (closing) res.setHeader('connection', 'close');
-    let work: Promise<void> | void = undefined;
-    try {
-      work = route(req, res);
-    } catch (err) {
-      internalError(res, err);
-    }
-    if (!work) return answered(req, res);
-    // one `then` for both ends (not catch + finally: a promise each)
-    const tracked: Promise<void> = work.then(
-      () => {
-        inFlight.delete(tracked);
-        answered(req, res);
-      },
-      (err: unknown) => {
-        inFlight.delete(tracked);
+  const limits = chain.config.serve;
+  const server = createServer(
+    {
+      // node:http's defaults (60 s for the headers, 300 s for the whole request) let a client that
+      // sends a byte now and then hold a socket and what it sent for minutes; a request complete,
+      // none of these bounds the wait for the provider or the answer going out
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
+      // how often node:http looks for requests past those two (its default: every 30 s)
+      connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs),
+    },
+    (req, res) => {
+      if (closing) res.setHeader('connection', 'close');
+      let work: Promise<void> | void = undefined;
+      try {
+        work = route(req, res);
+      } catch (err) {
         internalError(res, err);
-        answered(req, res);
-      },
-    );
-    inFlight.add(tracked);
-  });
+      }
+      if (!work) return answered(req, res);
+      // one `then` for both ends (not catch + finally: a promise each)
+      const tracked: Promise<void> = work.then(
+        () => {
+          inFlight.delete(tracked);
+          answered(req, res);
+        },
+        (err: unknown) => {
+          inFlight.delete(tracked);
+          internalError(res, err);
+          answered(req, res);
+        },
+      );
+      inFlight.add(tracked);
+    },
+  );
+  // past the cap node:http closes a new connection at once: a flood of idle sockets cannot
+  // exhaust memory or file descriptors (at most maxConnections × maxBodyBytes of bodies held)
+  server.maxConnections = limits.maxConnections;
+  server.on('drop', () => metrics.connectionDropped());
+  server.on('clientError', answerClientError);
   const sockets = new Set<Socket>();
   server.on('connection', (s: Socket) => {
     sockets.add(s);
