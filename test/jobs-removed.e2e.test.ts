@@ -74,7 +74,7 @@ describe('a job taken out of the config and put back is not judged while it was 
     // (a stale or hand-written line) cannot hide a gap without a word
     expect(back.stderr.trim().split('\n')).toHaveLength(1);
     expect(back.stderr).toContain(
-      `; not judged while the log says it was out of the config: gone after ${removal.lastSeen.gone.slice(0, 10)} ${removal.lastSeen.gone.slice(11, 16)}Z`,
+      `; gone is back in the config; not judged while the log says it was out of it: from ${removal.lastSeen.gone.slice(0, 10)} ${removal.lastSeen.gone.slice(11, 16)}Z until now; if it never left the config, a gap there was not paged`,
     );
     expect(seen()[2]).toMatchObject({ ts: T('14:30'), jobs: ['gone'], back: { gone: removal.lastSeen.gone } });
     const gone = (r: any) => r.json.jobs.find((j: any) => j.job === 'gone');
@@ -147,6 +147,11 @@ describe('a job taken out of the config and put back is not judged while it was 
     // the watchdog pages, and its note that the job is back hides nothing afterwards
     const watchdog = await gaps('15:30', ['--fail-on-gap']);
     expect(watchdog.exitCode).toBe(1);
+    // its one stderr line names the period's end: the job's first run back, not "now"
+    expect(watchdog.stderr.trim().split('\n')).toHaveLength(1);
+    expect(watchdog.stderr).toMatch(
+      /; gone is back in the config; not judged while the log says it was out of it: from 2026-04-19 11:00[0-9:]*Z to 2026-04-19 13:00[0-9:]*Z; if it never left the config, a gap there was not paged$/m,
+    );
     expect(gapsOf(watchdog)).toEqual(['gone 14:00 2']);
     expect(
       readLog(dir)
@@ -264,7 +269,7 @@ describe('a job taken out of the config and put back is not judged while it was 
     expect(quiet.json.gaps).toEqual([]);
     expect(quiet.exitCode).toBe(0);
     expect(quiet.stderr.trim()).toBe(
-      'lucy-ops: not judged while the log says it was out of the config: gone after 2026-04-19 10:00Z (until its next run or now); if it never left the config, a gap there was not paged',
+      'lucy-ops: gone is back in the config; not judged while the log says it was out of it: from 2026-04-19 10:00Z until now; if it never left the config, a gap there was not paged',
     );
   });
 });

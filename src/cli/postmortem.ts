@@ -163,7 +163,9 @@ was found; 64 usage error; 78 configuration error.`,
         // watchdog sees it back, so a removal that never happened (a stale or hand-written line)
         // cannot hide a gap without a word
         const notJudged =
-          seenNote && Object.keys(seenNote.back).length > 0 ? backText(seenNote.back, times) : undefined;
+          seenNote && Object.keys(seenNote.back).length > 0
+            ? backText(seenNote.back, report.jobs, now, times)
+            : undefined;
         if (flags.failOnGap && report.gaps.length > 0) {
           // the watchdog's alert goes through the same channels as the jobs' (silent gaps only:
           // failed runs have already alerted through the job alerts), once per gap; on stderr it
@@ -198,10 +200,34 @@ was found; 64 usage error; 78 configuration error.`,
     );
 }
 
-/** "not judged while the log says it was out of the config: threads after 2026-04-19 14:15Z; ..." (jobs seen back now). */
-function backText(back: Record<string, string>, times: import('./time-format.js').DisplayTimes): string {
-  const each = Object.entries(back).map(([job, from]) => `${printable(job, '?')} after ${times.full(from, job)}`);
-  return `not judged while the log says it was out of the config: ${each.join(', ')} (until its next run or now); if it never left the config, a gap there was not paged`;
+/**
+ * "threads is back in the config; not judged while the log says it was out of it: from
+ * 2026-04-19 14:15Z to 2026-04-19 15:00:02Z; if it never left …" (jobs seen back now). The period
+ * ends at the job's first own record after it when the judged report has one, else now.
+ */
+function backText(
+  back: Record<string, string>,
+  jobs: ReadonlyArray<{ job: string; outOfConfig: ReadonlyArray<{ after: string; until: string | null }> }>,
+  now: number,
+  times: import('./time-format.js').DisplayTimes,
+): string {
+  const names = Object.keys(back).map((job) => printable(job, '?'));
+  const each = Object.entries(back).map(([job, from]) => {
+    const period = jobs.find((j) => j.job === job)?.outOfConfig.find((p) => Date.parse(p.after) === Date.parse(from));
+    const until = period?.until == null ? undefined : Date.parse(period.until);
+    const span =
+      until === undefined
+        ? `after ${times.full(from, job)} (until its next run or now)`
+        : until < now
+          ? `from ${times.full(from, job)} to ${times.full(period!.until!, job)}`
+          : `from ${times.full(from, job)} until now`;
+    return names.length === 1 ? span : `${printable(job, '?')} ${span}`;
+  });
+  const who =
+    names.length === 1
+      ? `${names[0]} is back in the config; not judged while the log says it was out of it`
+      : `${names.join(', ')} are back in the config; not judged while the log says they were out of it`;
+  return `${who}: ${each.join(', ')}; if ${names.length === 1 ? 'it' : 'one'} never left the config, a gap there was not paged`;
 }
 
 /** "served more than once: blog 2026-04-19 14:00Z (2 runs), ..." (the first ten). */
