@@ -126,3 +126,47 @@ describe('a library process with a SIGTERM handler of its own', () => {
     expect({ code: r.code, signal: r.signal }, r.stderr).toEqual({ code: 7, signal: null });
   });
 });
+
+describe('a library process whose handler is process.once, set before the chain', () => {
+  it('its graceful shutdown runs to the end: the signal is not raised again under it', async () => {
+    sim.setScript({ '*': { kind: 'ok' } });
+    const job = 'once-before';
+    // the usual shape: close things (a turn later), then exit; `once` removes the listener before
+    // calling it, so counted at our turn it would look as if no one handled the signal
+    const setup = `
+      process.once('SIGTERM', () => {
+        fs.writeSync(1, 'shutdown started\\n');
+        setImmediate(() => { fs.writeSync(1, 'shutdown finished\\n'); process.exit(9); });
+      });`;
+    const r = await killAfterCall(childScript(job, { setup }), job, 'SIGTERM');
+    expect(r.before).toEqual([]);
+    expect(r.stdout).toBe('called\nshutdown started\nshutdown finished\n');
+    expect({ code: r.code, signal: r.signal }, r.stderr).toEqual({ code: 9, signal: null });
+    expect(
+      readLog(dir)
+        .filter((l) => l.job === job)
+        .map((l) => l.event),
+    ).toEqual(CALL);
+  });
+});
+
+describe('two copies of lucy-ops in one process', () => {
+  it('neither takes the other for the host: both write what they held, the process ends by SIGTERM', async () => {
+    sim.setScript({ '*': { kind: 'ok' } });
+    const job = 'two-copies';
+    // a second module instance of the held log (a query makes a new instance), holding one record
+    const setup = `
+      const { DeferredLog } = await import(${url('dist/log/deferred.js')} + '?second-copy');
+      const second = new DeferredLog({ appendAll: (r) => fs.writeSync(1, 'second copy wrote ' + r.length + '\\n') }, { windowMs: 3_600_000 });
+      second.append({ event: 'held' });`;
+    const r = await killAfterCall(childScript(job, { setup }), job, 'SIGTERM');
+    expect(r.before).toEqual([]);
+    expect(r.stdout).toBe('called\nsecond copy wrote 1\n');
+    expect({ code: r.code, signal: r.signal }, r.stderr).toEqual({ code: null, signal: 'SIGTERM' });
+    expect(
+      readLog(dir)
+        .filter((l) => l.job === job)
+        .map((l) => l.event),
+    ).toEqual(CALL);
+  });
+});

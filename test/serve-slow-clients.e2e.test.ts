@@ -26,8 +26,8 @@ afterAll(() => {
 });
 
 /** A raw connection: what it receives, and a promise of its closing. */
-async function connect(): Promise<{ socket: net.Socket; received: () => string; closed: Promise<void> }> {
-  const socket = net.connect(port, '127.0.0.1');
+async function connect(to = port): Promise<{ socket: net.Socket; received: () => string; closed: Promise<void> }> {
+  const socket = net.connect(to, '127.0.0.1');
   let data = '';
   socket.on('data', (c: Buffer) => (data += c.toString()));
   socket.on('error', () => undefined); // a reset is a way of being cut too
@@ -110,6 +110,15 @@ describe('a client that never finishes its headers', () => {
   });
 });
 
+describe('a client that connects and sends nothing', () => {
+  it('is closed at serve.headersTimeoutMs: silent sockets cannot fill serve.maxConnections', async () => {
+    const c = await connect();
+    await c.closed; // node:http's headersTimeout alone would wait for a first byte forever
+    expect(c.received()).toBe('');
+    await settled();
+  });
+});
+
 describe('what node:http refuses before a request reaches serve', () => {
   it('headers past its 16 KiB limit: 431 with the same JSON error body, then the connection closes', async () => {
     const c = await connect();
@@ -122,9 +131,20 @@ describe('what node:http refuses before a request reaches serve', () => {
 });
 
 describe('more connections than serve.maxConnections', () => {
+  // a serve whose idle cut is far off, so the held connections stay however slow the machine is
+  let patient: Serve;
+  beforeAll(async () => {
+    const serveLimits = { headersTimeoutMs: 600_000, requestTimeoutMs: 600_000, maxConnections: 4 };
+    patient = await startServe(tempProject(simConfig({ primary: sim.url }, { serve: serveLimits })));
+  });
+  afterAll(() => {
+    if (patient?.child.exitCode === null) patient.child.kill('SIGKILL');
+  });
+
   it('closes the one past the cap as it arrives and counts it; the connections it holds are served', async () => {
-    const held = [await connect(), await connect(), await connect(), await connect()];
-    const extra = await connect();
+    const to = Number(new URL(patient.url).port);
+    const held = [await connect(to), await connect(to), await connect(to), await connect(to)];
+    const extra = await connect(to);
     await extra.closed; // closed by serve at once, without a byte
     expect(extra.received()).toBe('');
     // one of the held connections asks for the metrics

@@ -92,37 +92,68 @@ function flushLiveLogs(): void {
 /** The signals that end a process by default, and that a service manager or a terminal sends. */
 const SIGNALS = ['SIGTERM', 'SIGINT'] as const;
 
+/**
+ * Marks our listeners, under a global symbol so that a second copy of lucy-ops in the process
+ * (two versions in node_modules, a bundle beside an install) knows them as its own kind too.
+ */
+const OURS = Symbol.for('lucy-ops.job-log.signal-listener');
+type Marked = ((signal: NodeJS.Signals) => void) & { [OURS]?: true; listener?: { [OURS]?: true } };
+
+/**
+ * Whether the host handled the signal, decided as the signal's listeners start to run: a host's
+ * `process.once` listener removes itself before it is called, so counted later it would be missed
+ * and its graceful shutdown cut short by the signal raised again.
+ */
+const hostAtSignal = new Map<NodeJS.Signals, boolean>();
+const noteHost: Marked = (signal) => void hostAtSignal.set(signal, hostHandles(signal));
+noteHost[OURS] = true;
+
 function watchProcess(on: boolean): void {
   if (on) {
     process.on('exit', flushLiveLogs);
-    for (const signal of SIGNALS) process.on(signal, onSignal);
+    for (const signal of SIGNALS) {
+      process.prependListener(signal, noteHost);
+      process.on(signal, onSignal);
+    }
   } else {
     process.off('exit', flushLiveLogs);
-    for (const signal of SIGNALS) process.off(signal, onSignal);
+    for (const signal of SIGNALS) {
+      process.off(signal, noteHost);
+      process.off(signal, onSignal);
+    }
   }
 }
 
 /**
  * SIGTERM or SIGINT: write what is held (synchronous writes), then, unless the host handles the
- * signal itself, end the process by it as the default action would have: with our listener gone,
+ * signal itself, end the process by it as the default action would have: with our listeners gone,
  * Node restores the default disposition, and the signal raised again ends the process.
  */
-function onSignal(signal: NodeJS.Signals): void {
+const onSignal: Marked = (signal) => {
   flushLiveLogs();
-  if (hostHandles(signal)) return;
+  const host = hostAtSignal.get(signal) ?? hostHandles(signal);
+  hostAtSignal.delete(signal);
+  if (host) return;
+  process.off(signal, noteHost);
   process.off(signal, onSignal);
   process.kill(process.pid, signal);
-}
+};
+onSignal[OURS] = true;
 
 /**
- * Whether someone else in the process listens for `signal`. signal-exit's listeners (execa's
- * child cleanup uses it) do not count: like ours, they re-raise the signal only when no one else
- * listens, so two such listeners counting each other would keep the process alive. signal-exit
- * v4 keeps its count of listeners on a global, v3 on `process.__signal_exit_emitter__`.
+ * Whether someone else in the process listens for `signal`. Ours (of any copy of lucy-ops) and
+ * signal-exit's (execa's child cleanup uses it) do not count: like ours, they re-raise the signal
+ * only when no one else listens, so two such listeners counting each other would keep the process
+ * alive. signal-exit v4 keeps its count of listeners on a global, v3 on
+ * `process.__signal_exit_emitter__`.
  */
 function hostHandles(signal: NodeJS.Signals): boolean {
   const v4 = (globalThis as Record<symbol, { count?: unknown } | undefined>)[Symbol.for('signal-exit emitter')];
   const v3 = (process as { __signal_exit_emitter__?: { count?: unknown } }).__signal_exit_emitter__;
   const theirs = [v4?.count, v3?.count].reduce<number>((n, c) => n + (typeof c === 'number' ? c : 0), 0);
-  return process.listenerCount(signal) - 1 - theirs > 0;
+  const others = process.rawListeners(signal).filter((l) => {
+    const m = l as Marked;
+    return !m[OURS] && !m.listener?.[OURS];
+  }).length;
+  return others - theirs > 0;
 }

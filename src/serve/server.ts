@@ -175,6 +175,12 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   server.on('clientError', answerClientError);
   const sockets = new Set<Socket>();
   server.on('connection', (s: Socket) => {
+    // headersTimeout starts at a request's first byte: a connection that sends nothing would hold
+    // one of maxConnections forever, and a few hundred of them would lock every client out (a
+    // byte sent, headersTimeout takes over and answers 408)
+    setTimeout(() => {
+      if (s.bytesRead === 0) s.destroy();
+    }, limits.headersTimeoutMs).unref();
     sockets.add(s);
     s.once('close', () => sockets.delete(s));
   });
