@@ -27,9 +27,11 @@ it('on a terminal: each failed attempt says what happened and what comes next; t
   expect(r.exitCode, r.output).toBe(0);
   const lines = screenLines(r.output).filter((l) => l.trim() !== '');
   const retrying = String.raw`, retrying in \d\.\d s`;
+  // at least its 300 ms timeout; how much later a loaded machine's timer fires is no part of this
+  const timedOut = String.raw`timed out after (0\.[3-9]|[1-9]\d*\.\d) s`;
   expect(lines).toEqual([
-    expect.stringMatching(new RegExp(String.raw`^deepseek-v3 attempt 1/2 timed out after 0\.[3-9] s${retrying}$`)),
-    expect.stringMatching(/^deepseek-v3 attempt 2\/2 timed out after 0\.[3-9] s$/),
+    expect.stringMatching(new RegExp(String.raw`^deepseek-v3 attempt 1/2 ${timedOut}${retrying}$`)),
+    expect.stringMatching(new RegExp(String.raw`^deepseek-v3 attempt 2/2 ${timedOut}$`)),
     expect.stringMatching(new RegExp(String.raw`^llama-3\.3-70b attempt 1/2 HTTP 503 after \d+\.\d s${retrying}$`)),
     expect.stringMatching(/^llama-3\.3-70b attempt 2\/2 HTTP 503 after \d+\.\d s$/),
     expect.stringMatching(/^✔ blog 14:00Z served by FALLBACK qwen-72b/),
