@@ -285,4 +285,21 @@ describe('postmortem report --md with hostile log text', () => {
     // the report's own formatting stays: the backfill command is still a code span
     expect(r.stdout).toMatch(/`lucy-ops backfill --since \S+ --until \S+`/);
   });
+  it('a report of some jobs suggests a backfill of those jobs only (--job), as the report was asked', async () => {
+    const file = logNaming('only-1', 'deepseek-v3');
+    const some = await runCli(['postmortem', 'report', ...WINDOW, '--log', file, '--job', 'threads', '--md', '-'], {
+      cwd,
+      env,
+    });
+    expect(some.exitCode, some.stderr).toBe(0);
+    expect(some.stdout).toMatch(/`lucy-ops backfill --since \S+ --until \S+ --job threads`/);
+    const all = await runCli(['postmortem', 'report', ...WINDOW, '--log', file, '--md', '-'], { cwd, env });
+    expect(all.stdout).toMatch(/`lucy-ops backfill --since \S+ --until \S+`/);
+    expect(all.stdout).not.toContain('--job');
+    const json = await runCli(['postmortem', 'report', ...WINDOW, '--log', file, '--job', 'threads', '--json'], {
+      cwd,
+      env,
+    });
+    expect(json.json).not.toHaveProperty('jobsAsked');
+  });
 });

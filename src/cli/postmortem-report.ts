@@ -64,11 +64,15 @@ Exit codes: 0 done (an incident or not); 1 a file could not be written; 64 usage
         const { now, since, until, config, jobs, sources } = await analysisScope(run, flags);
 
         const { gatherReportFacts } = await import('../analysis/report-facts.js');
-        const facts = await gatherReportFacts(jobs, { since, until }, sources, {
+        const gathered = await gatherReportFacts(jobs, { since, until }, sources, {
           chain: config.providers.map((p) => p.name),
           allTraffic: !flags.job?.length,
         });
-        for (const error of facts.errors) run.warn(`could not read all of ${error}`);
+        // the views' suggested backfill names the jobs asked for (--json prints the facts alone)
+        const facts: import('../report/words.js').ReportView = flags.job?.length
+          ? { ...gathered, jobsAsked: flags.job }
+          : gathered;
+        for (const error of gathered.errors) run.warn(`could not read all of ${error}`);
 
         const html = flags.html ?? (flags.md === undefined && !run.json ? DEFAULT_HTML : undefined);
         const { writeReports } = await import('../report/write.js');
@@ -81,7 +85,7 @@ Exit codes: 0 done (an incident or not); 1 a file could not be written; 64 usage
           const { renderMarkdown } = await import('../report/markdown.js');
           process.stdout.write(renderMarkdown(facts));
         }
-        if (run.json) printJson(facts);
+        if (run.json) printJson(gathered);
         else {
           const { title } = await import('../report/words.js');
           const say = (line: string) => (flags.md === '-' ? process.stderr : process.stdout).write(line + '\n');

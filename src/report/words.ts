@@ -60,6 +60,9 @@ export function outcomeText(cell: SlotCell): string {
   return `${cell.was ?? 'unserved'}, filled later by ${by}${cell.filledAt ? ` (${when(cell.filledAt)})` : ''}`;
 }
 
+/** The facts as a view gets them: `jobsAsked` when the report was asked for some jobs only (`--job`). */
+export type ReportView = ReportFacts & { jobsAsked?: readonly string[] };
+
 /** "Incident 2026-04-19 14:15Z – 15:00Z (45m)" or "No incident". */
 export function title(facts: ReportFacts): string {
   const h = facts.headline;
@@ -86,7 +89,7 @@ export const PLAIN: Markup = { text: (s) => s, code: (s) => `\`${s}\`` };
  * came from a log goes through `m.text` and the backfill command through `m.code`, so a log can
  * neither open a code span nor add emphasis of its own.
  */
-export function headlineSentences(facts: ReportFacts, m: Markup = PLAIN): string[] {
+export function headlineSentences(facts: ReportView, m: Markup = PLAIN): string[] {
   const h: Headline = facts.headline;
   const jobsTotal = facts.jobs.length;
   if (!h.start) {
@@ -113,7 +116,9 @@ export function headlineSentences(facts: ReportFacts, m: Markup = PLAIN): string
   ];
   const wereUnserved = h.unserved + h.filled;
   const filler = fillers(facts) === 'by backfill' ? 'Backfill has' : 'Later runs have';
-  const backfill = m.code(`lucy-ops backfill --since ${timeArg(facts.since)} --until ${timeArg(facts.until)}`);
+  // a report of some jobs only: the backfill it suggests fills those, not every job's slots
+  const only = (facts.jobsAsked ?? []).map((j) => ` --job ${j}`).join('');
+  const backfill = m.code(`lucy-ops backfill --since ${timeArg(facts.since)} --until ${timeArg(facts.until)}${only}`);
   if (wereUnserved > 0) {
     out.push(
       h.unserved === 0
