@@ -61,6 +61,10 @@ describe('the report of a window in which a job was out of the config', () => {
       '- 2 slots of gone not judged: out of the config then (see "Not judged while out of the config").',
     );
     expect(md).toMatch(/## Not judged while out of the config\n/);
+    // the watchdog's caveat, in the report too: a removal that never happened hides a gap there
+    expect(md).toContain(
+      'If a job never left the config (a stale or hand-written line), a gap there was not paged: check those slots’ output.',
+    );
     expect(md).toMatch(/\| gone \| after 2026-04-19 11:00(:\d\d(\.\d+)?)?Z until 2026-04-19 14:00Z \| 2 \|/);
     // the text timeline marks gone's columns while it was out, not as blank
     expect(md).toMatch(/\ngone +##--#/);
@@ -82,6 +86,7 @@ describe('the report of a window in which a job was out of the config', () => {
     expect((await report(['--job', 'gone', '--html', htmlFile])).exitCode).toBe(0);
     const html = fs.readFileSync(htmlFile, 'utf8');
     expect(html).toContain('<h2 id="h-out-of-config">Not judged while out of the config</h2>');
+    expect(html).toContain('a gap there was not paged: check those slots’ output.');
     expect(html).toContain('<dt>Not judged</dt><dd>2 <small>out of the config</small></dd>');
     expect(html).toContain('2 not judged (out of the config)');
     expect(html).toMatch(/<rect class="band out"[^>]*><title>gone out of the config after 2026-04-19 11:00/);

@@ -137,7 +137,7 @@ export function headlineSentences(facts: ReportView, m: Markup = PLAIN): string[
 /** The heading and note of the periods jobs were out of the config (their slots not judged). */
 export const OUT_OF_CONFIG_TITLE = 'Not judged while out of the config';
 export const OUT_OF_CONFIG_NOTE =
-  'The watchdog saw these jobs taken out of the config. From each one’s last record before that until it was seen back (or ran again), a slot no record names is not judged: it neither counts as affected nor as served, pages no one and is not planned by backfill. Its slots after that are judged again.';
+  'The watchdog saw these jobs taken out of the config. From each one’s last record before that until it was seen back (or ran again), a slot with no run record is not judged: it neither counts as affected nor as served, pages no one and is not planned by backfill. Its slots after that are judged again. If a job never left the config (a stale or hand-written line), a gap there was not paged: check those slots’ output.';
 
 /** A period out of the config in words: "after 2026-04-19 11:00:05Z until 2026-04-19 14:30Z". */
 export function outOfConfigSpan(p: { after: string; until: string | null }): string {
