@@ -48,12 +48,14 @@ interface Ended {
   before: string[];
 }
 
+/** The job's events in the log, in order. */
+const jobEvents = (job: string): string[] =>
+  readLog(dir)
+    .filter((l) => l.job === job)
+    .map((l) => l.event as string);
+
 /** Runs the child, sends `signal` once it has called, and resolves when it has ended. */
 function killAfterCall(script: string, job: string, signal: NodeJS.Signals): Promise<Ended> {
-  const events = () =>
-    readLog(dir)
-      .filter((l) => l.job === job)
-      .map((l) => l.event as string);
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--input-type=module', '-e', script], { cwd: dir });
     let stdout = '';
@@ -63,7 +65,7 @@ function killAfterCall(script: string, job: string, signal: NodeJS.Signals): Pro
     child.stdout.on('data', (c: Buffer) => {
       stdout += c;
       if (before === undefined && stdout.includes('called\n')) {
-        before = events();
+        before = jobEvents(job);
         child.kill(signal);
       }
     });
@@ -82,11 +84,7 @@ describe('a library process that does not handle the signal', () => {
     expect(r.before).toEqual([]); // held when the signal came
     expect(r.stdout).toBe('called\n');
     expect({ code: r.code, signal: r.signal }, r.stderr).toEqual({ code: null, signal });
-    expect(
-      readLog(dir)
-        .filter((l) => l.job === job)
-        .map((l) => l.event),
-    ).toEqual(CALL);
+    expect(jobEvents(job)).toEqual(CALL);
   });
 
   it('beside signal-exit (execa uses it): neither waits for the other, the process ends by SIGTERM', async () => {
@@ -100,11 +98,7 @@ describe('a library process that does not handle the signal', () => {
     expect(r.before).toEqual([]);
     expect({ code: r.code, signal: r.signal }, r.stderr).toEqual({ code: null, signal: 'SIGTERM' });
     expect(r.stdout).toBe('called\nsignal-exit saw SIGTERM\n');
-    expect(
-      readLog(dir)
-        .filter((l) => l.job === job)
-        .map((l) => l.event),
-    ).toEqual(CALL);
+    expect(jobEvents(job)).toEqual(CALL);
   });
 });
 
@@ -142,11 +136,7 @@ describe('a library process whose handler is process.once, set before the chain'
     expect(r.before).toEqual([]);
     expect(r.stdout).toBe('called\nshutdown started\nshutdown finished\n');
     expect({ code: r.code, signal: r.signal }, r.stderr).toEqual({ code: 9, signal: null });
-    expect(
-      readLog(dir)
-        .filter((l) => l.job === job)
-        .map((l) => l.event),
-    ).toEqual(CALL);
+    expect(jobEvents(job)).toEqual(CALL);
   });
 });
 
@@ -163,10 +153,6 @@ describe('two copies of lucy-ops in one process', () => {
     expect(r.before).toEqual([]);
     expect(r.stdout).toBe('called\nsecond copy wrote 1\n');
     expect({ code: r.code, signal: r.signal }, r.stderr).toEqual({ code: null, signal: 'SIGTERM' });
-    expect(
-      readLog(dir)
-        .filter((l) => l.job === job)
-        .map((l) => l.event),
-    ).toEqual(CALL);
+    expect(jobEvents(job)).toEqual(CALL);
   });
 });
