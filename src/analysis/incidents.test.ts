@@ -77,12 +77,41 @@ describe('mergeIncidents', () => {
     );
     expect(recovered).toHaveLength(1);
     expect(recovered[0]).toMatchObject({ end: '2026-04-19T14:45:00.000Z', open: false, durationMs: 45 * 60_000 });
+    // the job not served since is named beside it, with the slots it still owes
+    expect(recovered[0].owing).toEqual([
+      { job: 'blog', start: '2026-04-19T14:00:00.000Z', lastSlot: '2026-04-19T14:00:00.000Z', slots: 1 },
+    ]);
     // but a slot of the hourly job that failed after the others recovered keeps it open
     const still = mergeIncidents(
       [gap('blog', '14:00', null, 2, [], '15:00'), gap('threads', '14:00', '14:45', 3)],
       new Date('2026-04-19T15:10:00Z'),
     );
-    expect(still[0]).toMatchObject({ end: null, open: true });
+    expect(still[0]).toMatchObject({ end: null, open: true, owing: [] });
+  });
+
+  it('owes what a span says is still unserved, not the slots a fallback served', () => {
+    // the report's spans: blog served by a fallback at 14:00, then missed 15:00 (owed); stories'
+    // last slot was served by a fallback (nothing owed); threads recovered at 15:15
+    const span = (job: string, start: string, last: string, unserved: GapSpan['unserved']): GapSpan => ({
+      ...gap(job, start, null, 2, [], last),
+      unserved,
+    });
+    const [incident] = mergeIncidents(
+      [
+        span('blog', '14:00', '15:00', {
+          start: '2026-04-19T15:00:00.000Z',
+          lastSlot: '2026-04-19T15:00:00.000Z',
+          slots: 1,
+        }),
+        span('stories', '14:00', '14:30', null),
+        gap('threads', '14:00', '15:15', 5),
+      ],
+      new Date('2026-04-19T15:20:00Z'),
+    );
+    expect(incident).toMatchObject({ end: '2026-04-19T15:15:00.000Z', open: false });
+    expect(incident.owing).toEqual([
+      { job: 'blog', start: '2026-04-19T15:00:00.000Z', lastSlot: '2026-04-19T15:00:00.000Z', slots: 1 },
+    ]);
   });
 
   it('returns nothing for no gaps', () => {

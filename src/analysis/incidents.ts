@@ -2,7 +2,9 @@
  * Incidents: one outage usually hits every job at once, so gaps of different jobs that overlap in
  * time are merged into one incident ("14:15–15:00, 3 jobs, 9 slots"). An incident ends when its
  * jobs are served again: a job whose next slot has not come yet (its gap open, nothing tried since
- * the others recovered) does not keep it open.
+ * the others recovered) does not keep it open; the incident names that job as still owing its
+ * unserved slots (`owing`), so a gap listed as open is never hidden inside an incident said to be over.
+ * `postmortem gaps` and `postmortem report` both build their incidents here: one rule for both.
  */
 import { addTally, causeCounts, formatCause, tallyFromCounts, type CauseCount } from './cause.js';
 
@@ -13,10 +15,23 @@ export interface GapSpan {
   end: string | null;
   /** Last unserved slot (ISO); without it an open gap keeps its incident open. */
   lastSlot?: string;
+  /**
+   * The unserved slots at its end (none served since), when its slots are not all unserved: the
+   * report's spans hold slots served by a fallback or filled later too. Null when its last slot was
+   * served somehow; absent when every slot of it is unserved (a gap of `postmortem gaps`).
+   */
+  unserved?: Owed | null;
   slots: number;
   failed: number;
   missing: number;
   causes: CauseCount[];
+}
+
+/** Unserved slots of one job: the first, the last and how many. */
+export interface Owed {
+  start: string;
+  lastSlot: string;
+  slots: number;
 }
 
 export interface Incident {
@@ -38,6 +53,11 @@ export interface Incident {
   missing: number;
   gaps: number;
   causes: CauseCount[];
+  /**
+   * Jobs of an incident that is over whose gap is still open: their next slot has not come since
+   * the others were served again, so they still owe these slots. Empty while the incident is open.
+   */
+  owing: Array<{ job: string } & Owed>;
 }
 
 /**
@@ -97,7 +117,18 @@ function toIncident(gaps: GapSpan[], startMs: number, spanEndMs: number): Incide
     missing: sum(gaps, 'missing'),
     gaps: gaps.length,
     causes: counts,
+    owing: open ? [] : gaps.filter((g) => g.end === null).flatMap(owedBy),
   };
+}
+
+/**
+ * What an open gap of an incident that is over still owes: its unserved slots, nothing when none is.
+ * Such a gap has a lastSlot (without one it would have kept the incident open).
+ */
+function owedBy(gap: GapSpan): Array<{ job: string } & Owed> {
+  const owed =
+    gap.unserved === undefined ? { start: gap.start, lastSlot: gap.lastSlot!, slots: gap.slots } : gap.unserved;
+  return owed === null ? [] : [{ job: gap.job, ...owed }];
 }
 
 function sum(gaps: GapSpan[], field: 'slots' | 'failed' | 'missing'): number {

@@ -51,6 +51,7 @@ describe('report facts: April 19', () => {
         degraded: 0,
         filled: 0,
         cause: 'deepseek-v3: 503 ×9; llama-3.3-70b: timeout ×3',
+        owing: [],
       },
     ]);
     // over the whole window, the 13:15 retry after a 429 counts too

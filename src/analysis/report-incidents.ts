@@ -3,7 +3,7 @@
  * incidents (as `postmortem gaps` merges gaps), each counted by outcome, and the window in one line.
  */
 import { causeCounts, causeKey, markNotInConfig, type CauseTally } from './cause.js';
-import { mergeIncidents, type GapSpan } from './incidents.js';
+import { mergeIncidents, type GapSpan, type Owed } from './incidents.js';
 import type { Window } from './ledger.js';
 import { AFFECTED, type CellOutcome, type JobRow } from './slot-cells.js';
 import type { SlotHistory } from './slot-history.js';
@@ -21,6 +21,11 @@ export interface ReportIncident {
   degraded: number;
   filled: number;
   cause?: string;
+  /**
+   * Over, yet a job of it has not been served since (its next slot has not come): the slots it
+   * still owes, as in `postmortem gaps`. Empty while it goes on.
+   */
+  owing: Array<{ job: string } & Owed>;
 }
 
 export interface Headline {
@@ -77,23 +82,39 @@ export function reportIncidents(
       degraded: count('degraded'),
       filled: count('filled'),
       ...(incident.cause ? { cause: incident.cause } : {}),
+      owing: incident.owing,
     };
   });
 }
 
 /**
  * Runs of consecutive affected slots of one job, as gap spans: each ends at the next slot served on
- * time (open when a pending slot or the window's end comes first). Their failed attempts are the cause.
+ * time (open when a pending slot or the window's end comes first). Their failed attempts are the
+ * cause. Each carries its last affected slot, so an incident ends by the rule `postmortem gaps`
+ * uses (a job whose next slot has not come does not keep it open), and the slots such a job still
+ * owes: those failed or missing since it was last served.
  */
 function affectedSpans(row: JobRow, history: SlotHistory): GapSpan[] {
   const spans: GapSpan[] = [];
-  let open: { start: string; slots: number; failed: number; missing: number; tally: CauseTally } | undefined;
+  let open:
+    | {
+        start: string;
+        lastSlot: string;
+        slots: number;
+        failed: number;
+        missing: number;
+        tally: CauseTally;
+        unserved: Owed | null;
+      }
+    | undefined;
   const close = (end: string | null) => {
     if (!open) return;
     spans.push({
       job: row.job,
       start: open.start,
       end,
+      lastSlot: open.lastSlot,
+      unserved: open.unserved,
       slots: open.slots,
       failed: open.failed,
       missing: open.missing,
@@ -106,8 +127,23 @@ function affectedSpans(row: JobRow, history: SlotHistory): GapSpan[] {
       close(cell.outcome === 'served' ? cell.slot : null);
       continue;
     }
-    open ??= { start: cell.slot, slots: 0, failed: 0, missing: 0, tally: new Map() };
+    open ??= {
+      start: cell.slot,
+      lastSlot: cell.slot,
+      slots: 0,
+      failed: 0,
+      missing: 0,
+      tally: new Map(),
+      unserved: null,
+    };
+    open.lastSlot = cell.slot;
     open.slots++;
+    // owed: the unserved slots since it was last served, by a fallback too (the gap `gaps` lists open)
+    if (cell.outcome === 'failed' || cell.outcome === 'missing') {
+      open.unserved ??= { start: cell.slot, lastSlot: cell.slot, slots: 0 };
+      open.unserved.lastSlot = cell.slot;
+      open.unserved.slots++;
+    } else open.unserved = null;
     if (cell.outcome === 'failed' || cell.was === 'failed') open.failed++;
     if (cell.outcome === 'missing' || cell.was === 'missing') open.missing++;
     for (const run of history.of(row.job, new Date(cell.slot)))

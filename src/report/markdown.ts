@@ -9,6 +9,7 @@ import { printable, VIEW_MARK } from '../text/printable.js';
 import {
   clock,
   headlineSentences,
+  incidentOwes,
   type Markup,
   OUTCOME_LABEL,
   OUTCOME_SEVERITY,
@@ -45,7 +46,7 @@ export function renderMarkdown(facts: ReportFacts): string {
     );
     for (const i of facts.incidents)
       out.push(
-        `| ${when(i.start)} | ${i.end ? when(i.end) : 'still going on'} | ${formatDuration(i.durationMs)} | ${cellText(i.jobs.join(', '))} | ${i.slots} | ${cellText(i.cause ?? '—')} |`,
+        `| ${when(i.start)} | ${i.end ? when(i.end) + (i.owing.length ? ` (${cellText(incidentOwes(i))})` : '') : 'still going on'} | ${formatDuration(i.durationMs)} | ${cellText(i.jobs.join(', '))} | ${i.slots} | ${cellText(i.cause ?? '—')} |`,
       );
     out.push('');
   }

@@ -3,7 +3,7 @@
  * headline's sentences, so both say the same thing the same way.
  */
 import type { ReportFacts } from '../analysis/report-facts.js';
-import type { Headline } from '../analysis/report-incidents.js';
+import type { Headline, ReportIncident } from '../analysis/report-incidents.js';
 import type { CellOutcome, SlotCell } from '../analysis/slot-cells.js';
 import { formatDuration, timeArg } from '../time.js';
 
@@ -72,7 +72,33 @@ export function title(facts: ReportFacts): string {
       ? clock(h.end) + 'Z'
       : when(h.end)
     : 'still going on';
-  return `Incident ${when(h.start)} – ${end} (${formatDuration(h.durationMs)}${h.open ? ' so far' : ''})`;
+  const owes = owingText(facts);
+  return `Incident ${when(h.start)} – ${end} (${formatDuration(h.durationMs)}${h.open ? ' so far' : ''}${owes ? `; ${owes}` : ''})`;
+}
+
+/**
+ * The jobs not served since an incident that is over ("blog still owes 05:00Z", "blog still owes
+ * 04:00Z–05:00Z (2 slots)"): their next slot has not come, so they did not keep it open (the rule
+ * of `postmortem gaps`), yet their gap is open. Times on the incident's first day as clock times.
+ */
+export function incidentOwes(i: ReportIncident): string {
+  const day = i.start.slice(0, 10);
+  const t = (iso: string) => (iso.slice(0, 10) === day ? `${clock(iso)}Z` : when(iso));
+  return i.owing
+    .map(
+      (o) => `${o.job} still owes ${o.slots === 1 ? t(o.start) : `${t(o.start)}–${t(o.lastSlot)} (${o.slots} slots)`}`,
+    )
+    .join(', ');
+}
+
+/**
+ * What the headline's incident still owes, when it is over. Only the last incident can owe (an
+ * open gap stretches its incident to the window's end), and the headline's closed span ends there.
+ */
+export function owingText(facts: ReportFacts): string {
+  const h = facts.headline;
+  if (!h.start || h.open) return '';
+  return facts.incidents.map(incidentOwes).filter(Boolean).join(', ');
 }
 
 /** How a renderer writes text from the logs (job names, the cause) and a command to type. */
@@ -128,6 +154,13 @@ export function headlineSentences(facts: ReportView, m: Markup = PLAIN): string[
           : `Not filled yet: ${plural(h.unserved, 'slot')} still unserved; ${backfill} fills them once.`,
     );
   } else out.push('No slot went unserved: the fallbacks covered every one.');
+  const owes = owingText(facts);
+  if (owes) {
+    const one = facts.incidents.flatMap((i) => i.owing).length === 1;
+    out.push(
+      `Over at ${clock(h.end!)}Z, when the other jobs were served again; ${m.text(owes)}: ${one ? 'its next slot has' : 'their next slots have'} not come yet.`,
+    );
+  }
   if (facts.cause) out.push(`Cause: ${m.text(facts.cause)}.`);
   out.push(...outOfConfigSentence(facts, m), ...gapAlertsSentence(facts));
   out.push(...doublesSentence(facts), ...unverifiedSentence(facts));
