@@ -3,11 +3,10 @@
  * provider simulator (plus one raw HTTP server that hangs, to watch the upstream connection).
  * No sleeps: every wait is on an event (a line, a request seen, a socket closing, an exit).
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { readLog, runCli, simConfig, tempProject } from './helpers/cli.js';
+import { hangingProvider, type HangingProvider } from './helpers/hanging-provider.js';
 import { startServe, type Serve } from './helpers/serve.js';
 import { logged } from './helpers/log-wait.js';
 import { leakyProvider } from './helpers/robustness.js';
@@ -18,32 +17,11 @@ const client = (serve: Serve, apiKey = 'unused') =>
   new OpenAI({ baseURL: `${serve.url}/v1`, apiKey, maxRetries: 0, timeout: 10_000 });
 const ask = { messages: [{ role: 'user' as const, content: 'Write about failover.' }] };
 
-/** A provider that accepts requests and never answers; `nextRequest()` resolves when one arrives, with a promise of its connection closing. */
-function hangingProvider(): Promise<{
-  url: string;
-  server: Server;
-  nextRequest: () => Promise<{ closed: Promise<void> }>;
-}> {
-  let waiting: ((r: { closed: Promise<void> }) => void) | undefined;
-  const server = createServer((req, res) => {
-    req.resume();
-    const closed = new Promise<void>((r) => res.once('close', () => r()));
-    waiting?.({ closed });
-    waiting = undefined;
-  });
-  const nextRequest = () => new Promise<{ closed: Promise<void> }>((r) => (waiting = r));
-  return new Promise((resolve) =>
-    server.listen(0, '127.0.0.1', () =>
-      resolve({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`, server, nextRequest }),
-    ),
-  );
-}
-
 const LEAKY_KEY = 'sk-test-0123456789abcdefSECRET';
 
 const sim = useSimulator();
 let leaky: Awaited<ReturnType<typeof leakyProvider>>;
-let hang: Awaited<ReturnType<typeof hangingProvider>>;
+let hang: HangingProvider;
 let dir: string;
 let serve: Serve;
 const started: Serve[] = [];

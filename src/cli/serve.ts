@@ -127,12 +127,24 @@ export function register(program: Command): void {
 
         const signal = await signalled;
         warn(`${signal}: no new connections; waiting up to ${graceMs} ms for ${server.inFlight} in-flight request(s)`);
-        // a second signal stops at once
-        const force = () => process.exit(ExitCode.failed);
-        process.once('SIGTERM', force).once('SIGINT', force);
+        // A second signal aborts what still runs at once (each run is logged as aborted) and exits 1
+        // without waiting for after-run hooks; a third exits at once.
+        let hurried = false;
+        const force = (again: NodeJS.Signals) => {
+          if (hurried) process.exit(ExitCode.failed);
+          hurried = true;
+          warn(`${again} again: aborting ${server.inFlight} in-flight request(s) now`);
+          server.hurry();
+        };
+        process.on('SIGTERM', force).on('SIGINT', force);
         run.onCleanup(() => process.off('SIGTERM', force).off('SIGINT', force));
         const { aborted } = await server.close(graceMs);
-        if (aborted > 0) warn(`aborted ${aborted} request(s) still running after ${graceMs} ms`);
+        if (aborted > 0)
+          warn(
+            `aborted ${aborted} request(s) still running ${hurried ? 'at the second signal' : `after ${graceMs} ms`}`,
+          );
+        // what the job log holds (the aborted runs' run.end among them) is written at exit
+        if (hurried) process.exit(ExitCode.failed);
         await chain.close();
         // Everything is closed; do not let a forgotten timer keep the process (and its port) alive.
         setTimeout(() => process.exit(process.exitCode ?? ExitCode.ok), 2000).unref();

@@ -15,6 +15,7 @@ import { answerClientError } from './client-errors.js';
 import { readHealth } from './health.js';
 import { ServeMetrics } from './metrics.js';
 import { errorReply } from './openai.js';
+import { inTurn, MAX_WAITING } from './pipeline.js';
 
 export interface ServeOptions {
   chain: ChainInternals;
@@ -36,10 +37,13 @@ export interface RunningServer {
   /** Requests being served right now. */
   readonly inFlight: number;
   /**
-   * Stops accepting, lets in-flight requests finish for up to `graceMs`, then aborts the rest.
-   * Resolves with how many were cut short.
+   * Stops accepting, lets in-flight requests finish for up to `graceMs` (those that arrive
+   * meanwhile on connections already open too), then aborts the rest and waits (at most a second)
+   * for their runs to end, so each started run has its run.end. Resolves with how many were cut.
    */
   close(graceMs?: number): Promise<{ aborted: number }>;
+  /** Ends close()'s grace period now (a second SIGTERM): what still runs is aborted at once. */
+  hurry(): void;
 }
 
 export async function startServer(opts: ServeOptions): Promise<RunningServer> {
@@ -52,6 +56,17 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const running = new Set<RunAbort>();
   const inFlight = new Set<Promise<void>>();
   let closing = false;
+  /** The grace period is over: nothing starts any more. */
+  let cut = false;
+  let endGrace: (() => void) | undefined;
+  let hurried = false;
+  /** While closing: called when a request starts or a connection closes. */
+  let changed: (() => void) | undefined;
+  const change = () => {
+    const c = changed;
+    changed = undefined;
+    c?.();
+  };
 
   const chatContext = { chain, metrics, inFlight: running, warn };
   const hosts = hostAllowList(opts.allowedHosts);
@@ -133,6 +148,49 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     if (res.getHeader('connection') === 'close' && !req.complete) res.once('finish', () => req.socket.destroy());
   }
 
+  /** One request, in its turn on its connection (see pipeline.ts). */
+  function handle(req: IncomingMessage, res: ServerResponse, waited?: boolean): void {
+    // Shutting down, a request written ahead is work not begun: it does not start, and the
+    // connection closes (the answer before it is out); the client retries it elsewhere.
+    if (cut || (closing && waited)) return void req.socket.destroy();
+    if (closing) {
+      res.setHeader('connection', 'close');
+      change();
+    }
+    let work: Promise<void> | void = undefined;
+    try {
+      work = route(req, res);
+    } catch (err) {
+      internalError(res, err);
+    }
+    if (!work) return answered(req, res);
+    // one `then` for both ends (not catch + finally: a promise each)
+    const tracked: Promise<void> = work.then(
+      () => {
+        inFlight.delete(tracked);
+        answered(req, res);
+      },
+      (err: unknown) => {
+        inFlight.delete(tracked);
+        internalError(res, err);
+        answered(req, res);
+      },
+    );
+    inFlight.add(tracked);
+  }
+
+  /** A request past MAX_WAITING on its connection, in its turn: refused, and the connection closes after it. */
+  function tooManyWaiting(_req: IncomingMessage, res: ServerResponse): void {
+    metrics.request('rejected', undefined, undefined, 0);
+    const r = errorReply(
+      503,
+      `more than ${MAX_WAITING} pipelined requests waiting on one connection; retry the rest on a new connection or send fewer ahead`,
+      'lucy_ops_unavailable',
+      'too_many_pipelined',
+    );
+    sendJson(res, r.status, r.body, { connection: 'close', 'retry-after': '1' });
+  }
+
   const limits = chain.config.serve;
   const server = createServer(
     {
@@ -144,29 +202,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       // how often node:http looks for requests past those two (its default: every 30 s)
       connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs),
     },
-    (req, res) => {
-      if (closing) res.setHeader('connection', 'close');
-      let work: Promise<void> | void = undefined;
-      try {
-        work = route(req, res);
-      } catch (err) {
-        internalError(res, err);
-      }
-      if (!work) return answered(req, res);
-      // one `then` for both ends (not catch + finally: a promise each)
-      const tracked: Promise<void> = work.then(
-        () => {
-          inFlight.delete(tracked);
-          answered(req, res);
-        },
-        (err: unknown) => {
-          inFlight.delete(tracked);
-          internalError(res, err);
-          answered(req, res);
-        },
-      );
-      inFlight.add(tracked);
-    },
+    (req, res) => inTurn(req, res, handle, tooManyWaiting),
   );
   // past the cap node:http closes a new connection at once: a flood of idle sockets cannot
   // exhaust memory or file descriptors (at most maxConnections × maxBodyBytes of bodies held)
@@ -182,7 +218,10 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       if (s.bytesRead === 0) s.destroy();
     }, limits.headersTimeoutMs).unref();
     sockets.add(s);
-    s.once('close', () => sockets.delete(s));
+    s.once('close', () => {
+      sockets.delete(s);
+      if (closing) change();
+    });
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -204,24 +243,48 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     },
     async close(graceMs = 10_000) {
       closing = true;
-      const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+      const stopped = new Promise<'stopped'>((resolve) => server.close(() => resolve('stopped')));
       server.closeIdleConnections();
-      let aborted = 0;
-      if (inFlight.size > 0) {
-        let timer: NodeJS.Timeout | undefined;
-        const bound = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), graceMs)));
-        const all = Promise.allSettled([...inFlight]).then(() => 'done' as const);
-        if ((await Promise.race([all, bound])) === 'timeout') {
-          aborted = inFlight.size;
-          for (const aborter of running) aborter.abort(new Error('server shutting down'));
-          await Promise.race([Promise.allSettled([...inFlight]), new Promise((r) => setTimeout(r, 1000).unref())]);
+      let timer: NodeJS.Timeout | undefined;
+      const graceOver = new Promise<'over'>((resolve) => {
+        endGrace = () => resolve('over');
+        timer = setTimeout(endGrace, graceMs);
+        if (hurried) endGrace();
+      });
+      // A request that reaches serve meanwhile (its connection had one begun at the signal, so it
+      // was not closed as idle) is in flight too: wait for it as well, not only for those running
+      // at the signal. Nothing in flight, connections with no request begun are closed; the
+      // server has stopped when the last connection has.
+      for (;;) {
+        if (inFlight.size > 0) {
+          if ((await Promise.race([Promise.allSettled([...inFlight]), graceOver])) === 'over') break;
+          continue;
         }
-        clearTimeout(timer);
+        server.closeIdleConnections();
+        const next = new Promise<'changed'>((resolve) => (changed = () => resolve('changed')));
+        if ((await Promise.race([stopped, graceOver, next])) !== 'changed') break;
+      }
+      clearTimeout(timer);
+      cut = true;
+      const aborted = inFlight.size;
+      if (aborted > 0) {
+        for (const aborter of running) aborter.abort(new Error('server shutting down'));
+        // an aborted run logs its run.end as its chain settles: wait for that, within a bound
+        let bound: NodeJS.Timeout | undefined;
+        await Promise.race([
+          Promise.allSettled([...inFlight]),
+          new Promise((resolve) => (bound = setTimeout(resolve, 1000))),
+        ]);
+        clearTimeout(bound);
       }
       server.closeAllConnections();
       for (const s of sockets) s.destroy();
       await stopped;
       return { aborted };
+    },
+    hurry() {
+      hurried = true;
+      endGrace?.();
     },
   };
 }
