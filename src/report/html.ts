@@ -71,16 +71,18 @@ function headlineSection(facts: ReportFacts): string {
   const h = facts.headline;
   const stat = (label: string, value: string, small = '') =>
     `<div><dt>${esc(label)}</dt><dd>${esc(value)}${small ? ` <small>${esc(small)}</small>` : ''}</dd></div>`;
+  // the span and jobs are the told incident's; the counts the window's (said so when it has several)
+  const inWindow = facts.incidents.length > 1 ? 'in the window' : '';
   const stats = h.start
     ? [
         stat('Started', clock(h.start), h.start.slice(0, 10)),
         stat('Ended', h.end ? clock(h.end) : 'going on', h.end ? h.end.slice(0, 10) : ''),
         stat('Duration', formatDuration(h.durationMs), h.open ? 'so far' : ''),
         stat('Jobs hit', String(h.jobs.length), `of ${facts.jobs.length}`),
-        stat('Failed', String(h.failed)),
-        stat('Missing', String(h.missing)),
-        stat('Served by a fallback', String(h.degraded)),
-        stat('Filled later', String(h.filled), h.unserved ? `${h.unserved} still unserved` : ''),
+        stat('Failed', String(h.failed), inWindow),
+        stat('Missing', String(h.missing), inWindow),
+        stat('Served by a fallback', String(h.degraded), inWindow),
+        stat('Filled later', String(h.filled), h.unserved ? `${h.unserved} still unserved` : inWindow),
       ]
     : [stat('Slots', String(facts.jobs.reduce((n, j) => n + j.cells.length, 0))), stat('Affected', '0')];
   if (h.notJudgedOutOfConfig > 0) stats.push(stat('Not judged', String(h.notJudgedOutOfConfig), 'out of the config'));
