@@ -2,6 +2,7 @@
  * The report's wording, shared by the HTML page and the Markdown: outcome names, times, and the
  * headline's sentences, so both say the same thing the same way.
  */
+import { NOT_IN_CONFIG } from '../analysis/cause.js';
 import type { ReportFacts } from '../analysis/report-facts.js';
 import type { Headline, ReportIncident } from '../analysis/report-incidents.js';
 import type { CellOutcome, SlotCell } from '../analysis/slot-cells.js';
@@ -51,6 +52,14 @@ export function clock(iso: string): string {
 
 export function plural(n: number, noun: string, many = `${noun}s`): string {
   return `${n} ${n === 1 ? noun : many}`;
+}
+
+/**
+ * A provider as the report names it: one the config does not have (a line from an old config, or
+ * written by hand) marked as `postmortem gaps` marks it, so no view passes it off as the chain's.
+ */
+export function providerName(provider: string, chain: readonly string[]): string {
+  return chain.includes(provider) ? provider : provider + NOT_IN_CONFIG;
 }
 
 /** A filled slot's outcome in words: "failed, filled later by backfill (2026-04-19 16:10Z)". */
@@ -115,12 +124,23 @@ export function headlineSentences(facts: ReportView, m: Markup = PLAIN): string[
   const h: Headline = facts.headline;
   const jobsTotal = facts.jobs.length;
   if (!h.start) {
-    const slots = facts.jobs.reduce((n, j) => n + j.cells.length, 0);
-    const every = `${plural(jobsTotal, 'job')} (${plural(slots, 'judged slot')}) was served on time by the first provider of the chain`;
+    // the slots judged served: a pending one is not judged yet (the next sentence counts it)
+    const served = facts.jobs.reduce((n, j) => n + j.cells.length, 0) - h.pending;
+    const judged = h.notJudgedOutOfConfig > 0 ? 'judged ' : '';
+    const ofJobs = `of ${plural(jobsTotal, 'job')}`;
+    const onTime = 'served on time by the first provider of the chain';
+    const all =
+      served === 0
+        ? h.pending > 0
+          ? `No slot ${ofJobs} in the window is old enough to judge yet`
+          : `No ${judged}slot ${ofJobs} came due in the window`
+        : served === 1
+          ? `The one ${judged}slot ${ofJobs} in the window was ${onTime}`
+          : `Every ${judged}slot ${ofJobs} (${served} ${judged}slots) was ${onTime}`;
     return [
       h.notJudgedOutOfConfig > 0
-        ? `Every judged slot of ${every}; ${h.notJudgedOutOfConfig} not judged (out of the config): see "${OUT_OF_CONFIG_TITLE}".`
-        : `Every slot of ${plural(jobsTotal, 'job')} (${plural(slots, 'slot')}) was served on time by the first provider of the chain.`,
+        ? `${all}; ${h.notJudgedOutOfConfig} not judged (out of the config): see "${OUT_OF_CONFIG_TITLE}".`
+        : `${all}.`,
       ...(h.pending ? [`${plural(h.pending, 'recent slot')} not judged yet (pending).`] : []),
       ...gapAlertsSentence(facts),
       ...doublesSentence(facts),
@@ -143,13 +163,14 @@ export function headlineSentences(facts: ReportView, m: Markup = PLAIN): string[
   // a report of some jobs only: the backfill it suggests fills those, not every job's slots
   const only = (facts.jobsAsked ?? []).map((j) => ` --job ${j}`).join('');
   const backfill = m.code(`lucy-ops backfill --since ${timeArg(facts.since)} --until ${timeArg(facts.until)}${only}`);
+  const them = h.unserved === 1 ? 'it' : 'them';
   if (wereUnserved > 0) {
     out.push(
       h.unserved === 0
         ? `${filler} since filled ${wereUnserved === 1 ? 'it' : `all ${wereUnserved}`}: nothing is missing now.`
         : h.filled > 0
-          ? `${filler} since filled ${h.filled} of ${wereUnserved}; ${h.unserved} still unserved: ${backfill} fills them once.`
-          : `Not filled yet: ${plural(h.unserved, 'slot')} still unserved; ${backfill} fills them once.`,
+          ? `${filler} since filled ${h.filled} of ${wereUnserved}; ${h.unserved} still unserved: ${backfill} fills ${them} once.`
+          : `Not filled yet: ${plural(h.unserved, 'slot')} still unserved; ${backfill} fills ${them} once.`,
     );
   } else out.push('No slot went unserved: the fallbacks covered every one.');
   const owes = incidentOwes(told);

@@ -60,9 +60,12 @@ export const quarters = (from: number, to: number, skip: string[] = []) =>
     return `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
   }).filter((t) => !skip.includes(t));
 
-/** A project whose log holds `lines`, and the built CLI run in it with the clock at `now`. */
-export function twoJobProject(lines: string[], now: string) {
-  const dir = tempProject({ log: 'logs/jobs.jsonl', providers: PROVIDERS, jobs: JOBS });
+/**
+ * A project whose log holds `lines` (its config has `more` jobs besides blog and threads), and the
+ * built CLI run in it with the clock at `now`.
+ */
+export function twoJobProject(lines: string[], now: string, more: Record<string, unknown> = {}) {
+  const dir = tempProject({ log: 'logs/jobs.jsonl', providers: PROVIDERS, jobs: { ...JOBS, ...more } });
   fs.mkdirSync(path.join(dir, 'logs'));
   fs.writeFileSync(path.join(dir, 'logs/jobs.jsonl'), lines.join('\n') + '\n');
   return { dir, cli: (args: string[]) => runCli(args, { cwd: dir, env: { LUCY_OPS_NOW: now } }) };
