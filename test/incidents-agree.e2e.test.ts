@@ -7,48 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli, tempProject } from './helpers/cli.js';
-
-const PROVIDERS = [
-  { name: 'p1', baseUrl: 'http://127.0.0.1:9/v1', model: 'm' },
-  { name: 'p2', baseUrl: 'http://127.0.0.1:9/v1', model: 'm' },
-];
-const JOBS = {
-  blog: { schedule: '0 * * * *', command: ['node', '-e', '0'] },
-  threads: { schedule: '*/15 * * * *', command: ['node', '-e', '0'] },
-};
-const T = (hhmm: string, s = '00') => `2026-12-07T${hhmm}:${s}.000Z`;
-
-/** A run of `job` for slot `hhmm`: served by p1, or failed after p1's 503 when `failed`. */
-function run(job: keyof typeof JOBS, hhmm: string, failed = false): string[] {
-  const base = { job, runId: `${job}-${hhmm}`, scheduledFor: T(hhmm), trigger: 'cron' };
-  const line = (s: string, level: string, event: string, f: Record<string, unknown>) =>
-    JSON.stringify({ ts: T(hhmm, s), level, event, ...base, ...f });
-  return [
-    line('02', 'info', 'run.start', { schedule: JOBS[job].schedule, tz: 'UTC' }),
-    failed
-      ? line('03', 'warn', 'attempt.end', { provider: 'p1', model: 'm', outcome: 'failed', httpStatus: 503, ms: 400 })
-      : line('04', 'info', 'attempt.end', { provider: 'p1', model: 'm', outcome: 'ok', ms: 300 }),
-    failed
-      ? line('05', 'error', 'run.end', { outcome: 'failed', durationMs: 900, error: 'all providers failed' })
-      : line('05', 'info', 'run.end', { outcome: 'ok', provider: 'p1', model: 'm', degraded: false, durationMs: 900 }),
-  ];
-}
-
-/** Quarter hours "HH:MM" from hour `from` up to (not including) hour `to`, less `skip`. */
-const quarters = (from: number, to: number, skip: string[] = []) =>
-  Array.from({ length: (to - from) * 4 }, (_, i) => {
-    const m = from * 60 + i * 15;
-    return `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
-  }).filter((t) => !skip.includes(t));
-
-/** A project whose log holds `lines`, and the CLI run in it at `now`. */
-function project(lines: string[], now: string) {
-  const dir = tempProject({ log: 'logs/jobs.jsonl', providers: PROVIDERS, jobs: JOBS });
-  fs.mkdirSync(path.join(dir, 'logs'));
-  fs.writeFileSync(path.join(dir, 'logs/jobs.jsonl'), lines.join('\n') + '\n');
-  return { dir, cli: (args: string[]) => runCli(args, { cwd: dir, env: { LUCY_OPS_NOW: now } }) };
-}
+import { quarters, run, T, twoJobProject as project } from './helpers/two-jobs.js';
 
 const pick = (i: any) => ({ start: i.start, end: i.end, open: i.open, jobs: i.jobs, owing: i.owing });
 
@@ -66,7 +25,7 @@ describe('gaps and report agree on incidents', () => {
     const { dir, cli } = project(
       [
         ...['01:00', '02:00', '03:00', '04:00'].flatMap((t) => run('blog', t)),
-        ...quarters(1, 6).flatMap((t) => run('threads', t, t === '05:15')),
+        ...quarters(1, 6).flatMap((t) => run('threads', t, t === '05:15' ? 'failed' : 'ok')),
       ],
       T('05:50', '10'),
     );
@@ -102,7 +61,7 @@ describe('gaps and report agree on incidents', () => {
     const { cli } = project(
       [
         ...['01:00', '02:00', '03:00', '04:00'].flatMap((t) => run('blog', t)),
-        ...quarters(1, 7).flatMap((t) => run('threads', t, t === '05:15')),
+        ...quarters(1, 7).flatMap((t) => run('threads', t, t === '05:15' ? 'failed' : 'ok')),
       ],
       T('06:50', '10'),
     );
@@ -118,7 +77,7 @@ describe('gaps and report agree on incidents', () => {
     const { cli } = project(
       [
         ...['01:00', '02:00', '03:00'].flatMap((t) => run('blog', t)),
-        ...quarters(1, 4).flatMap((t) => run('threads', t, t === '01:30' || t === '01:45')),
+        ...quarters(1, 4).flatMap((t) => run('threads', t, t === '01:30' || t === '01:45' ? 'failed' : 'ok')),
       ],
       T('05:00', '40'),
     );

@@ -139,6 +139,8 @@ describe('a slot another host served (its run here skipped it as served there)',
       ...facts,
       affected: facts.affected.slice(0, 1),
       headline: { ...facts.headline, filled: 1, affected: 1 },
+      // the headline's first sentence counts the incident it tells
+      incidents: [{ ...facts.incidents[0], slots: 1, filled: 1 }],
     };
     expect(headlineSentences(manualOnly)[0]).toBe(
       '1 slot affected in blog (of 1 job): 1 filled later by a manual run.',

@@ -23,11 +23,13 @@ describe('report facts: April 19', () => {
   it('the headline, incident and cause of the fixture', async () => {
     const facts = await gatherReportFacts(JOBS, window('12:00:00', '17:01:00'), [APRIL19], { chain: CHAIN });
     expect(facts.headline).toEqual({
+      incident: 0,
       start: at('14:15:00'),
       end: at('15:00:00'),
       open: false,
       durationMs: 45 * 60_000,
       jobs: ['stories', 'threads'],
+      cause: 'deepseek-v3: 503 ×9; llama-3.3-70b: timeout ×3',
       affected: 4,
       failed: 3,
       missing: 1,
@@ -281,6 +283,7 @@ describe('report facts: an empty window', () => {
     // between the slots of every job: 12:01 to 12:14
     const facts = await gatherReportFacts(JOBS, window('12:01:00', '12:14:00'), [APRIL19], { chain: CHAIN });
     expect(facts.headline).toEqual({
+      incident: null,
       start: null,
       end: null,
       open: false,

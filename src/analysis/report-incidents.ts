@@ -29,12 +29,20 @@ export interface ReportIncident {
 }
 
 export interface Headline {
-  /** First affected slot (ISO), null when nothing was affected. */
+  /**
+   * The incident the headline tells (an index into the report's incidents): the one going on, else
+   * the worst (most slots unserved, then affected, then longest, then the latest); null when none.
+   * start, end, open, durationMs, jobs and cause are its own; the counts below are the window's.
+   */
+  incident: number | null;
+  /** That incident's first affected slot (ISO), null when nothing was affected. */
   start: string | null;
   end: string | null;
   open: boolean;
   durationMs: number;
   jobs: string[];
+  /** That incident's cause (its failed attempts); absent when none failed (its slots missing). */
+  cause?: string;
   /** Slots not served on time by the chain's first provider: failed + missing + degraded + filled. */
   affected: number;
   failed: number;
@@ -157,7 +165,25 @@ function affectedSpans(row: JobRow, history: SlotHistory): GapSpan[] {
   return spans;
 }
 
-/** The window in one line: from the first incident to the last one's end, counted over every job. */
+/** The incident a headline tells: the one going on, else the worst, else (a tie) the latest. */
+export function featuredIncident(incidents: readonly ReportIncident[]): number | null {
+  if (incidents.length === 0) return null;
+  const open = incidents.findIndex((i) => i.open);
+  if (open >= 0) return open;
+  const rank = (i: ReportIncident) => [i.failed + i.missing, i.slots, i.durationMs];
+  let best = 0;
+  for (let k = 1; k < incidents.length; k++) {
+    const [a, b] = [rank(incidents[k]), rank(incidents[best])];
+    const d = a.findIndex((x, n) => x !== b[n]);
+    if (d < 0 || a[d] > b[d]) best = k;
+  }
+  return best;
+}
+
+/**
+ * The window in one line: the incident going on (else the worst) with its own span, jobs and
+ * cause, and the slots counted over every job of the window.
+ */
 export function headline(
   rows: JobRow[],
   incidents: ReportIncident[],
@@ -165,16 +191,17 @@ export function headline(
   alerts: ReadonlyArray<{ kind: string }> = [],
 ): Headline {
   const total = (o: CellOutcome) => rows.reduce((n, r) => n + r.counts[o], 0);
-  const first = incidents[0];
-  const open = incidents.some((i) => i.open);
-  const end = first && !open ? incidents.reduce((e, i) => (i.end! > e ? i.end! : e), first.end!) : null;
+  const index = featuredIncident(incidents);
+  const told = index === null ? undefined : incidents[index];
   const [failed, missing] = [total('failed'), total('missing')];
   return {
-    start: first?.start ?? null,
-    end,
-    open,
-    durationMs: first ? (end ? Date.parse(end) : untilMs) - Date.parse(first.start) : 0,
-    jobs: [...new Set(incidents.flatMap((i) => i.jobs))].sort(),
+    incident: index,
+    start: told?.start ?? null,
+    end: told?.end ?? null,
+    open: told?.open ?? false,
+    durationMs: told ? (told.end ? Date.parse(told.end) : untilMs) - Date.parse(told.start) : 0,
+    jobs: told?.jobs ?? [],
+    ...(told?.cause ? { cause: told.cause } : {}),
     affected: failed + missing + total('degraded') + total('filled'),
     failed,
     missing,

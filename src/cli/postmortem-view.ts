@@ -1,6 +1,7 @@
 /** Human output of `postmortem gaps`: a table per gap, an incident summary, late runs. */
 import { NOT_IN_CONFIG } from '../analysis/cause.js';
 import type { GapReport } from '../analysis/gaps.js';
+import type { JudgingBasis } from '../analysis/judging.js';
 import type { Incident } from '../analysis/incidents.js';
 import { formatDuration } from '../time.js';
 import { printableDeep } from './columns.js';
@@ -162,6 +163,17 @@ export async function renderGapReport(raw: GapReport, opts: ViewOptions): Promis
   return out.join('\n').replace(/\n*$/, '\n');
 }
 
+/**
+ * Whence a job with no record of its own is judged when that is before the window (its
+ * JudgingBasis); beside jobs with records only `log` and `added` occur, the others for completeness.
+ */
+const WHENCE: Record<Exclude<JudgingBasis, 'job'>, string> = {
+  log: 'judged from the first record of any job, before the window',
+  added: 'judged from when the watchdog first saw it in the config, before the window',
+  config: 'judged from when the config file was last written, before the window',
+  window: 'no records at all',
+};
+
 /** When judging began per job: slots before a job's first record (or the log's) are not gaps. */
 export function judgingLine(report: Pick<GapReport, 'since' | 'jobs'>, times: DisplayTimes): string {
   const sinceMs = Date.parse(report.since);
@@ -181,7 +193,18 @@ export function judgingLine(report: Pick<GapReport, 'since' | 'jobs'>, times: Di
       : 'Judged from the start of the window: the logs read have no job records at all, and the config is older than the window.';
   }
   const later = report.jobs.filter((j) => Date.parse(j.judgedFrom) > sinceMs);
-  if (later.length === 0) return 'Judged from the start of the window: every job has records from before it.';
+  if (later.length === 0) {
+    // only a job with records of its own has them from before the window: the others say whence
+    const own = report.jobs.filter((j) => j.judgedBy === 'job');
+    if (own.length === report.jobs.length)
+      return 'Judged from the start of the window: every job has records from before it.';
+    const none = report.jobs.flatMap((j) =>
+      j.judgedBy === 'job' ? [] : [`${j.job} has no record of its own (${WHENCE[j.judgedBy]})`],
+    );
+    const names = own.map((j) => j.job).join(', ');
+    const have = own.length === 0 ? '' : `${names} ${own.length === 1 ? 'has' : 'have'} records from before it; `;
+    return `Judged from the start of the window: ${have}${none.join('; ')}.`;
+  }
   const each = later.map((j) => `${j.job} from ${times.at(j.judgedFrom, j.job)} (${why[j.judgedBy]})`);
   const rest = report.jobs.length - later.length;
   return `Judged from when lucy-ops began: ${each.join('; ')}${rest > 0 ? `; ${rest} other job(s) from the start of the window` : ''}.`;

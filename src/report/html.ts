@@ -20,6 +20,7 @@ import {
   OUT_OF_CONFIG_TITLE,
   outOfConfigSpan,
   plural,
+  providerName,
   title,
   UNVERIFIED_NOTE,
   UNVERIFIED_TITLE,
@@ -71,16 +72,19 @@ function headlineSection(facts: ReportFacts): string {
   const h = facts.headline;
   const stat = (label: string, value: string, small = '') =>
     `<div><dt>${esc(label)}</dt><dd>${esc(value)}${small ? ` <small>${esc(small)}</small>` : ''}</dd></div>`;
+  // the span and jobs are the told incident's; the counts the window's (said so when it has several)
+  const inWindow = facts.incidents.length > 1 ? 'in the window' : '';
   const stats = h.start
     ? [
-        stat('Started', clock(h.start), h.start.slice(0, 10)),
-        stat('Ended', h.end ? clock(h.end) : 'going on', h.end ? h.end.slice(0, 10) : ''),
+        // in UTC, marked Z as every time of the report and of the other views
+        stat('Started', `${clock(h.start)}Z`, h.start.slice(0, 10)),
+        stat('Ended', h.end ? `${clock(h.end)}Z` : 'going on', h.end ? h.end.slice(0, 10) : ''),
         stat('Duration', formatDuration(h.durationMs), h.open ? 'so far' : ''),
         stat('Jobs hit', String(h.jobs.length), `of ${facts.jobs.length}`),
-        stat('Failed', String(h.failed)),
-        stat('Missing', String(h.missing)),
-        stat('Served by a fallback', String(h.degraded)),
-        stat('Filled later', String(h.filled), h.unserved ? `${h.unserved} still unserved` : ''),
+        stat('Failed', String(h.failed), inWindow),
+        stat('Missing', String(h.missing), inWindow),
+        stat('Served by a fallback', String(h.degraded), inWindow),
+        stat('Filled later', String(h.filled), h.unserved ? `${h.unserved} still unserved` : inWindow),
       ]
     : [stat('Slots', String(facts.jobs.reduce((n, j) => n + j.cells.length, 0))), stat('Affected', '0')];
   if (h.notJudgedOutOfConfig > 0) stats.push(stat('Not judged', String(h.notJudgedOutOfConfig), 'out of the config'));
@@ -145,7 +149,7 @@ function chainSection(facts: ReportFacts): string {
   );
   const saved = facts.providers.reduce((n, p) => n + p.skippedOpen, 0);
   const breakers = facts.breakers.map((b) => {
-    const trials = b.trials.map((t) => `${clock(t.at)} ${t.result}`).join(', ');
+    const trials = b.trials.map((t) => `${clock(t.at)}Z ${t.result}`).join(', ');
     return `<li>breaker <strong>${esc(b.provider)}</strong> open ${esc(when(b.from))} → ${esc(b.until ? when(b.until) : 'still open')} (${esc(formatDuration((b.until ? Date.parse(b.until) : Date.parse(facts.until)) - Date.parse(b.from)))})${b.manual ? ', tripped by hand' : ''}${trials ? `; half-open trials: ${esc(trials)}` : ''}</li>`;
   });
   const alerts = facts.alerts.map(
@@ -179,7 +183,7 @@ function bar(p: ProviderActivity, max: number): string {
 function slotsSection(facts: ReportFacts): string {
   const rows = facts.affected.map(
     (s) =>
-      `<tr><td>${esc(s.job)}</td><td>${esc(when(s.slot))}</td><td><span class="outcome">${swatch(s.outcome, OUTCOME_LABEL[s.outcome])} ${esc(outcomeText(s))}</span></td><td>${esc(s.provider ?? '—')}</td><td class="error">${esc(s.error ?? '—')}</td><td class="tries">${esc(s.tries ?? '—')}</td></tr>`,
+      `<tr><td>${esc(s.job)}</td><td>${esc(when(s.slot))}</td><td><span class="outcome">${swatch(s.outcome, OUTCOME_LABEL[s.outcome])} ${esc(outcomeText(s))}</span></td><td>${esc(s.provider ? providerName(s.provider, facts.chain) : '—')}</td><td class="error">${esc(s.error ?? '—')}</td><td class="tries">${esc(s.tries ?? '—')}</td></tr>`,
   );
   return `<section aria-labelledby="h-slots">
 <h2 id="h-slots">Affected slots</h2>

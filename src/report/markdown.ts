@@ -18,6 +18,7 @@ import {
   OUT_OF_CONFIG_NOTE,
   OUT_OF_CONFIG_TITLE,
   outOfConfigSpan,
+  providerName,
   title,
   when,
   UNVERIFIED_NOTE,
@@ -59,13 +60,13 @@ export function renderMarkdown(facts: ReportFacts): string {
   out.push('|---|---:|---:|---:|---|---:|');
   for (const p of facts.providers)
     out.push(
-      `| ${cellText(p.provider)}${facts.chain.includes(p.provider) ? '' : ' (not in config)'} | ${p.requests} | ${p.ok} | ${p.failed} | ${cellText(p.errors.map((e) => `${e.reason} ×${e.count}`).join(', ')) || '—'} | ${p.skippedOpen} |`,
+      `| ${cellText(providerName(p.provider, facts.chain))} | ${p.requests} | ${p.ok} | ${p.failed} | ${cellText(p.errors.map((e) => `${e.reason} ×${e.count}`).join(', ')) || '—'} | ${p.skippedOpen} |`,
     );
   out.push('');
   if (facts.breakers.length > 0 || facts.alerts.length > 0) {
     out.push('## Breakers and alerts', '');
     for (const b of facts.breakers) {
-      const trials = b.trials.map((t) => `${clock(t.at)} ${t.result}`).join(', ');
+      const trials = b.trials.map((t) => `${clock(t.at)}Z ${t.result}`).join(', ');
       out.push(
         `- breaker **${inlineText(b.provider)}** open ${when(b.from)} → ${b.until ? when(b.until) : 'still open'}${b.manual ? ' (tripped by hand)' : ''}` +
           (trials ? `; half-open trials: ${trials}` : ''),
@@ -82,7 +83,7 @@ export function renderMarkdown(facts: ReportFacts): string {
     out.push('| job | slot | outcome | served by | error | tries |', '|---|---|---|---|---|---|');
     for (const s of facts.affected)
       out.push(
-        `| ${cellText(s.job)} | ${when(s.slot)} | ${cellText(outcomeText(s))} | ${cellText(s.provider ?? '—')} | ${cellText(s.error ?? '—')} | ${cellText(s.tries ?? '—')} |`,
+        `| ${cellText(s.job)} | ${when(s.slot)} | ${cellText(outcomeText(s))} | ${cellText(s.provider ? providerName(s.provider, facts.chain) : '—')} | ${cellText(s.error ?? '—')} | ${cellText(s.tries ?? '—')} |`,
       );
   }
   if (facts.doubles.length > 0) {
@@ -168,12 +169,15 @@ function textTimeline(facts: ReportFacts): string[] {
   const sinceMs = Date.parse(facts.since);
   const spanMs = Date.parse(facts.until) - sinceMs;
   const finest = Math.min(...facts.jobs.map((j) => smallestStep(j.cells.map((c) => Date.parse(c.slot)))), spanMs || 1);
+  // a column per step from --since, its instant included, to --until included (a slot at --until
+  // has a column of its own, not a share of the one before): floor(span / step) + 1 of them
+  const columnsAt = (ms: number) => Math.floor(spanMs / ms) + 1;
   // one column per slot of the finest job; a long window takes a rounder, wider step to fit
   const stepMs =
-    spanMs / finest <= MAX_COLUMNS
+    columnsAt(finest) <= MAX_COLUMNS
       ? finest
-      : (NICE_STEPS.find((ms) => spanMs / ms <= MAX_COLUMNS) ?? spanMs / MAX_COLUMNS);
-  const columns = Math.max(1, Math.ceil((spanMs || 1) / stepMs));
+      : (NICE_STEPS.find((ms) => columnsAt(ms) <= MAX_COLUMNS) ?? Math.ceil(spanMs / (MAX_COLUMNS - 1)));
+  const columns = columnsAt(stepMs);
   const col = (ms: number) => Math.min(columns - 1, Math.max(0, Math.floor((ms - sinceMs) / stepMs)));
   // names come from the logs read: one line each, so none can break the fence or the columns
   const labels = [
@@ -187,7 +191,7 @@ function textTimeline(facts: ReportFacts): string[] {
   // time labels at round times, never touching each other ("13:00   15:00")
   const axis: string[] = [];
   const every = NICE_STEPS.find((ms) => ms >= stepMs * 4) ?? NICE_STEPS[NICE_STEPS.length - 1];
-  for (let t = Math.ceil(sinceMs / every) * every; t < sinceMs + spanMs; t += every) {
+  for (let t = Math.ceil(sinceMs / every) * every; t <= sinceMs + spanMs; t += every) {
     const c = Math.floor((t - sinceMs) / stepMs);
     if (c < axis.length + 1 && axis.length > 0) continue;
     while (axis.length < c) axis.push(' ');
@@ -224,7 +228,7 @@ function textTimeline(facts: ReportFacts): string[] {
   out.push(line('alerts', alerts));
   out.push(
     '',
-    `one column = ${formatDuration(stepMs)}; ` +
+    `times in UTC; one column = ${formatDuration(stepMs)}; ` +
       (Object.keys(OUTCOME_SYMBOL) as CellOutcome[]).map((o) => `${OUTCOME_SYMBOL[o]} ${OUTCOME_LABEL[o]}`).join(', ') +
       (facts.jobs.some((j) => j.outOfConfig.length > 0) ? `, ${OUT_SYMBOL} out of the config (not judged)` : '') +
       '; = breaker open, | half-open trial that re-opened, ] trial that closed it; ^ alert sent',

@@ -7,7 +7,7 @@
 import type { ReportFacts } from '../analysis/report-facts.js';
 import type { SlotCell } from '../analysis/slot-cells.js';
 import { escapeHtml } from './escape.js';
-import { clock, OUTCOME_LABEL, outcomeText, outOfConfigSpan, when } from './words.js';
+import { clock, OUTCOME_LABEL, outcomeText, outOfConfigSpan, providerName, when } from './words.js';
 
 const WIDTH = 1100;
 const LABEL_W = 170;
@@ -42,9 +42,12 @@ export function swatch(kind: string, label: string): string {
 }
 
 /** The cell's hover text: "threads 2026-04-19 14:15Z: failed · deepseek-v3 503, 503, 503 · error: …". */
-function cellTitle(job: string, cell: SlotCell): string {
+function cellTitle(job: string, cell: SlotCell, chain: readonly string[]): string {
   const parts = [`${job} ${when(cell.slot)}: ${outcomeText(cell)}`];
-  if (cell.provider) parts.push(`served by ${cell.provider}${cell.degraded ? ' (fallback)' : ''}`);
+  if (cell.provider) {
+    const fallback = cell.degraded && chain.includes(cell.provider) ? ' (fallback)' : '';
+    parts.push(`served by ${providerName(cell.provider, chain)}${fallback}`);
+  }
   if (cell.servedOn !== undefined)
     parts.push(
       `served on ${cell.servedOn || 'another host'}${cell.unverified ? ' (its run not in the logs read)' : ''}`,
@@ -85,7 +88,7 @@ export function timelineSvg(facts: ReportFacts): string {
     const text =
       step >= 1440 * MINUTE || t % (1440 * MINUTE) === 0
         ? when(new Date(t).toISOString())
-        : clock(new Date(t).toISOString());
+        : `${clock(new Date(t).toISOString())}Z`;
     out.push(`<line class="grid" x1="${tx}" y1="${AXIS_H - 6}" x2="${tx}" y2="${height - 4}"/>`);
     out.push(`<text class="tick" x="${tx}" y="${AXIS_H - 12}" text-anchor="middle">${escapeHtml(text)}</text>`);
   }
@@ -109,7 +112,7 @@ export function timelineSvg(facts: ReportFacts): string {
       const w = Math.max(1.5, b - a - (b - a > 6 ? 1.5 : 0.5));
       const classes = `cell ${cell.outcome}${cell.was ? ` was-${cell.was}` : ''}`;
       out.push(
-        `<rect class="${classes}" data-job="${escapeHtml(job.job)}" data-slot="${cell.slot}" x="${n(a)}" y="${y}" width="${n(w)}" height="${CELL_H}" rx="${w > 8 ? 2 : 0}"><title>${escapeHtml(cellTitle(job.job, cell))}</title></rect>`,
+        `<rect class="${classes}" data-job="${escapeHtml(job.job)}" data-slot="${cell.slot}" x="${n(a)}" y="${y}" width="${n(w)}" height="${CELL_H}" rx="${w > 8 ? 2 : 0}"><title>${escapeHtml(cellTitle(job.job, cell, facts.chain))}</title></rect>`,
       );
     });
   });
@@ -123,7 +126,7 @@ export function timelineSvg(facts: ReportFacts): string {
     );
     for (const period of facts.breakers.filter((b) => b.provider === provider)) {
       const [a, b] = [x(Date.parse(period.from)), x(period.until ? Date.parse(period.until) : untilMs)];
-      const trials = period.trials.map((t) => `${clock(t.at)} ${t.result}`).join(', ');
+      const trials = period.trials.map((t) => `${clock(t.at)}Z ${t.result}`).join(', ');
       const text = `breaker ${provider} open ${when(period.from)} – ${period.until ? when(period.until) : 'still open'}${period.manual ? ' (tripped by hand)' : ''}${trials ? `; half-open trials: ${trials}` : ''}`;
       out.push(
         `<rect class="band open" x="${n(a)}" y="${y}" width="${n(Math.max(2, b - a))}" height="${BAND_H}" rx="3"><title>${escapeHtml(text)}</title></rect>`,

@@ -2,6 +2,7 @@
  * The report's wording, shared by the HTML page and the Markdown: outcome names, times, and the
  * headline's sentences, so both say the same thing the same way.
  */
+import { NOT_IN_CONFIG } from '../analysis/cause.js';
 import type { ReportFacts } from '../analysis/report-facts.js';
 import type { Headline, ReportIncident } from '../analysis/report-incidents.js';
 import type { CellOutcome, SlotCell } from '../analysis/slot-cells.js';
@@ -53,6 +54,14 @@ export function plural(n: number, noun: string, many = `${noun}s`): string {
   return `${n} ${n === 1 ? noun : many}`;
 }
 
+/**
+ * A provider as the report names it: one the config does not have (a line from an old config, or
+ * written by hand) marked as `postmortem gaps` marks it, so no view passes it off as the chain's.
+ */
+export function providerName(provider: string, chain: readonly string[]): string {
+  return chain.includes(provider) ? provider : provider + NOT_IN_CONFIG;
+}
+
 /** A filled slot's outcome in words: "failed, filled later by backfill (2026-04-19 16:10Z)". */
 export function outcomeText(cell: SlotCell): string {
   if (cell.outcome !== 'filled') return OUTCOME_LABEL[cell.outcome];
@@ -91,14 +100,10 @@ export function incidentOwes(i: ReportIncident): string {
     .join(', ');
 }
 
-/**
- * What the headline's incident still owes, when it is over. Only the last incident can owe (an
- * open gap stretches its incident to the window's end), and the headline's closed span ends there.
- */
+/** What the headline's incident still owes, when it is over ("" when nothing or no incident). */
 export function owingText(facts: ReportFacts): string {
-  const h = facts.headline;
-  if (!h.start || h.open) return '';
-  return facts.incidents.map(incidentOwes).filter(Boolean).join(', ');
+  const at = facts.headline.incident;
+  return at === null ? '' : incidentOwes(facts.incidents[at]);
 }
 
 /** How a renderer writes text from the logs (job names, the cause) and a command to type. */
@@ -119,52 +124,106 @@ export function headlineSentences(facts: ReportView, m: Markup = PLAIN): string[
   const h: Headline = facts.headline;
   const jobsTotal = facts.jobs.length;
   if (!h.start) {
-    const slots = facts.jobs.reduce((n, j) => n + j.cells.length, 0);
-    const every = `${plural(jobsTotal, 'job')} (${plural(slots, 'judged slot')}) was served on time by the first provider of the chain`;
+    // the slots judged served: a pending one is not judged yet (the next sentence counts it)
+    const served = facts.jobs.reduce((n, j) => n + j.cells.length, 0) - h.pending;
+    const judged = h.notJudgedOutOfConfig > 0 ? 'judged ' : '';
+    const ofJobs = `of ${plural(jobsTotal, 'job')}`;
+    const onTime = 'served on time by the first provider of the chain';
+    const all =
+      served === 0
+        ? h.pending > 0
+          ? `No slot ${ofJobs} in the window is old enough to judge yet`
+          : `No ${judged}slot ${ofJobs} came due in the window`
+        : served === 1
+          ? `The one ${judged}slot ${ofJobs} in the window was ${onTime}`
+          : `Every ${judged}slot ${ofJobs} (${served} ${judged}slots) was ${onTime}`;
     return [
       h.notJudgedOutOfConfig > 0
-        ? `Every judged slot of ${every}; ${h.notJudgedOutOfConfig} not judged (out of the config): see "${OUT_OF_CONFIG_TITLE}".`
-        : `Every slot of ${plural(jobsTotal, 'job')} (${plural(slots, 'slot')}) was served on time by the first provider of the chain.`,
+        ? `${all}; ${h.notJudgedOutOfConfig} not judged (out of the config): see "${OUT_OF_CONFIG_TITLE}".`
+        : `${all}.`,
       ...(h.pending ? [`${plural(h.pending, 'recent slot')} not judged yet (pending).`] : []),
       ...gapAlertsSentence(facts),
       ...doublesSentence(facts),
       ...unverifiedSentence(facts),
     ];
   }
+  // the incident told (the one going on, else the worst): its own slots, jobs and cause
+  const told = facts.incidents[h.incident ?? 0];
   const parts = [
-    h.failed && `${h.failed} failed`,
-    h.missing && `${h.missing} missing (no record at all)`,
-    h.degraded && `${h.degraded} served by a fallback`,
-    h.filled && `${h.filled} filled later ${fillers(facts)}`,
+    told.failed && `${told.failed} failed`,
+    told.missing && `${told.missing} missing (no record at all)`,
+    told.degraded && `${told.degraded} served by a fallback`,
+    told.filled && `${told.filled} filled later ${fillers(facts)}`,
   ].filter(Boolean);
   const out = [
-    `${plural(h.affected, 'slot')} affected in ${m.text(h.jobs.join(', '))} (of ${plural(jobsTotal, 'job')}): ${parts.join(', ')}.`,
+    `${plural(told.slots, 'slot')} affected in ${m.text(h.jobs.join(', '))} (of ${plural(jobsTotal, 'job')}): ${parts.join(', ')}.`,
   ];
   const wereUnserved = h.unserved + h.filled;
   const filler = fillers(facts) === 'by backfill' ? 'Backfill has' : 'Later runs have';
   // a report of some jobs only: the backfill it suggests fills those, not every job's slots
   const only = (facts.jobsAsked ?? []).map((j) => ` --job ${j}`).join('');
   const backfill = m.code(`lucy-ops backfill --since ${timeArg(facts.since)} --until ${timeArg(facts.until)}${only}`);
+  const them = h.unserved === 1 ? 'it' : 'them';
   if (wereUnserved > 0) {
     out.push(
       h.unserved === 0
         ? `${filler} since filled ${wereUnserved === 1 ? 'it' : `all ${wereUnserved}`}: nothing is missing now.`
         : h.filled > 0
-          ? `${filler} since filled ${h.filled} of ${wereUnserved}; ${h.unserved} still unserved: ${backfill} fills them once.`
-          : `Not filled yet: ${plural(h.unserved, 'slot')} still unserved; ${backfill} fills them once.`,
+          ? `${filler} since filled ${h.filled} of ${wereUnserved}; ${h.unserved} still unserved: ${backfill} fills ${them} once.`
+          : `Not filled yet: ${plural(h.unserved, 'slot')} still unserved; ${backfill} fills ${them} once.`,
     );
   } else out.push('No slot went unserved: the fallbacks covered every one.');
-  const owes = owingText(facts);
-  if (owes) {
-    const one = facts.incidents.flatMap((i) => i.owing).length === 1;
+  const owes = incidentOwes(told);
+  if (owes)
     out.push(
-      `Over at ${clock(h.end!)}Z, when the other jobs were served again; ${m.text(owes)}: ${one ? 'its next slot has' : 'their next slots have'} not come yet.`,
+      `Over at ${clock(told.end!)}Z, when the other jobs were served again; ${m.text(owes)}: ${told.owing.length === 1 ? 'its next slot has' : 'their next slots have'} not come yet.`,
     );
-  }
-  if (facts.cause) out.push(`Cause: ${m.text(facts.cause)}.`);
+  const single = facts.incidents.length === 1;
+  // one incident: the window's failures are its story; several: the told one's own
+  const cause = single ? (facts.cause ?? h.cause) : h.cause;
+  if (cause) out.push(`Cause: ${m.text(cause)}.`);
+  else if (!single && told.missing > 0)
+    out.push(
+      `Cause: no records at all for its missing slots: the ${told.jobs.length === 1 ? 'job never' : 'jobs never'} started (or never logged).`,
+    );
+  out.push(...othersSentences(facts, m));
   out.push(...outOfConfigSentence(facts, m), ...gapAlertsSentence(facts));
   out.push(...doublesSentence(facts), ...unverifiedSentence(facts));
   return out;
+}
+
+/**
+ * The incidents the headline does not tell, briefly: "Also earlier: 01:15Z–01:30Z, 1 slot served
+ * by a fallback (threads; p1: 503 ×1)." (and "Also later: ..." for those after it).
+ */
+function othersSentences(facts: ReportFacts, m: Markup): string[] {
+  const at = facts.headline.incident;
+  if (at === null || facts.incidents.length < 2) return [];
+  const day = facts.incidents[at].start.slice(0, 10);
+  const t = (iso: string) => (iso.slice(0, 10) === day ? `${clock(iso)}Z` : when(iso));
+  const brief = (i: ReportIncident) => {
+    const kinds = (
+      [
+        [i.failed, 'failed'],
+        [i.missing, 'missing'],
+        [i.degraded, 'served by a fallback'],
+        [i.filled, 'filled later'],
+      ] as const
+    ).filter(([n]) => n > 0);
+    const counts =
+      kinds.length === 1
+        ? `${plural(kinds[0][0], 'slot')} ${kinds[0][1]}`
+        : `${plural(i.slots, 'slot')}: ${kinds.map(([n, what]) => `${n} ${what}`).join(', ')}`;
+    const owes = incidentOwes(i);
+    const span = `${t(i.start)}–${i.end ? t(i.end) : 'still going on'}${owes ? ` (${m.text(owes)})` : ''}`;
+    return `${span}, ${counts} (${m.text(i.jobs.join(', '))}${i.cause ? `; ${m.text(i.cause)}` : ''})`;
+  };
+  const earlier = facts.incidents.slice(0, at).map(brief);
+  const later = facts.incidents.slice(at + 1).map(brief);
+  return [
+    ...(earlier.length ? [`Also earlier: ${earlier.join('; ')}.`] : []),
+    ...(later.length ? [`Also later: ${later.join('; ')}.`] : []),
+  ];
 }
 
 /** The heading and note of the periods jobs were out of the config (their slots not judged). */
