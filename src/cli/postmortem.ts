@@ -123,6 +123,11 @@ was found; 64 usage error; 78 configuration error.`,
           ? (await import('../jobs/record-jobs-seen.js')).recordJobsSeen
           : undefined;
         let seenNote: import('../jobs/record-jobs-seen.js').JobsSeenNote | undefined;
+        // the watchdog's previous look at the config (a quiet run writes nothing to the log): a job
+        // it named then and that is gone now was in the config until then
+        const look = flags.failOnGap
+          ? await (await import('../jobs/watchdog-look.js')).openWatchdogLook(config)
+          : undefined;
         const report = await analyzeLogs(jobs, { since, until }, sources, {
           lateAfterMs,
           providers: config.providers.map((p) => p.name),
@@ -135,10 +140,15 @@ was found; 64 usage error; 78 configuration error.`,
                   now,
                   complete: stats.errors.length === 0,
                   warn: (message) => run.warn(message),
+                  lastLook: look?.previous,
                 });
               }
             : undefined,
+        }).catch(async (err: unknown) => {
+          await look?.close();
+          throw err;
         });
+        await look?.keep({ at: now, jobs: Object.keys(config.jobs) });
         for (const error of report.errors) run.warn(`could not read all of ${error}`);
 
         // the zone of every time people read here, human view and watchdog lines alike
