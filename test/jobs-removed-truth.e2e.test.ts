@@ -137,6 +137,20 @@ describe('the period out of the config swallows nothing that was owed', () => {
     expect(await plan('14:30')).toEqual(['gone 11:00', 'gone 12:00']);
   });
 
+  it('a watchdog run whose look finds state.json corrupt says so (breaker state and alert memory were reset), and stays quiet otherwise', async () => {
+    const { dir, cron, gaps } = project();
+    await cron('sm', '10:00');
+    await cron('gone', '10:00');
+    fs.mkdirSync(path.join(dir, '.lucy-ops'), { recursive: true });
+    fs.writeFileSync(path.join(dir, '.lucy-ops/state.json'), '{"version":1,"entries":{"breaker:p1":');
+    const quiet = await gaps('10:30', ['--fail-on-gap']);
+    expect(quiet.exitCode).toBe(0);
+    expect(quiet.stderr.trim().split('\n')).toHaveLength(1);
+    expect(quiet.stderr).toMatch(/warning: .*state\.json was not valid JSON .*moved it to .*state\.json\.corrupt-/);
+    // the look was kept all the same, and the next run has nothing to say
+    expect((await gaps('11:00', ['--fail-on-gap'])).stderr).toBe('');
+  });
+
   it("an older writer's records: a removal without lastSeen counts from the job's last run, a return without backSchedule by the config's schedule", async () => {
     const { setJobs, cron, gaps, plan, oldSeen } = project();
     await cron('sm', '10:00');

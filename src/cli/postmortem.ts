@@ -98,13 +98,20 @@ was found; 64 usage error; 78 configuration error.`,
         const { analysisScope } = await import('./analysis-scope.js');
         const { now, since, until, config, jobs, sources } = await analysisScope(run, flags);
 
+        // the store's warnings once each: the shared ledger and the watchdog's look both open it
+        const warned = new Set<string>();
+        const storeWarn = (message: string) => {
+          if (warned.has(message)) return;
+          warned.add(message);
+          run.warn(message);
+        };
         // with a shared store, slots other hosts served count as served here too
         const { readSharedLedger } = await import('../jobs/shared-ledger.js');
         const served = await readSharedLedger(
           config,
           jobs.map((j) => j.name),
           { since, until },
-          (message) => run.warn(message),
+          storeWarn,
         );
 
         const { analyzeLogs } = await import('../analysis/gaps.js');
@@ -126,7 +133,7 @@ was found; 64 usage error; 78 configuration error.`,
         // the watchdog's previous look at the config (a quiet run writes nothing to the log): a job
         // it named then and that is gone now was in the config until then
         const look = flags.failOnGap
-          ? await (await import('../jobs/watchdog-look.js')).openWatchdogLook(config)
+          ? await (await import('../jobs/watchdog-look.js')).openWatchdogLook(config, { warn: storeWarn })
           : undefined;
         const report = await analyzeLogs(jobs, { since, until }, sources, {
           lateAfterMs,

@@ -5,8 +5,11 @@
  * paged); with it, a job the watchdog later sees taken out counts as in the config until that look
  * (`lastSeen` in the removal record: record-jobs-seen.ts), and a slot owed before the look (judged
  * then, or still pending) stays judged. Losing it (no store, a store that fails) only loses that
- * evidence: never a page, so it is never a warning in the watchdog's cron mail.
+ * evidence: never a page, so it is never a warning in the watchdog's cron mail. What the store
+ * itself reports (a corrupt state.json moved aside, Redis unreachable) is still said: opening it
+ * here may be what found the problem, and breaker state and alert memory went with it.
  */
+import { hostname } from 'node:os';
 import type { ResolvedConfig } from '../config/types.js';
 
 export const LOOK_KEY = 'watchdog:look';
@@ -15,23 +18,38 @@ export const LOOK_KEY = 'watchdog:look';
 export interface WatchdogLook {
   at: number;
   jobs: string[];
+  /**
+   * Whose look it was: the host and the log its records go to. Hosts sharing a Redis share the
+   * key, and another host's config is no evidence about this one's: its look is passed over.
+   */
+  by: string;
+}
+
+/** This watchdog's `by`: the host it runs on and the log it writes jobs.seen records to. */
+export function lookBy(config: Pick<ResolvedConfig, 'log'>, host: string = hostname()): string {
+  return `${host} ${config.log}`;
 }
 
 /**
- * The look before this one (undefined when none is kept or the store cannot be read), and a way to
- * keep this one (which closes the store; `close` alone when the run ends without it).
+ * The look before this one (undefined when none is kept, it was another watchdog's, or the store
+ * cannot be read), and a way to keep this one (which closes the store; `close` alone when the run
+ * ends without it). `warn` hears the store's own warnings, not the look's failures.
  */
-export async function openWatchdogLook(config: ResolvedConfig): Promise<{
+export async function openWatchdogLook(
+  config: Pick<ResolvedConfig, 'log' | 'state' | 'stateDir'>,
+  opts: { warn: (message: string) => void; by?: string },
+): Promise<{
   previous: WatchdogLook | undefined;
-  keep: (look: WatchdogLook) => Promise<void>;
+  keep: (look: Omit<WatchdogLook, 'by'>) => Promise<void>;
   close: () => Promise<void>;
 }> {
+  const by = opts.by ?? lookBy(config);
   const { openStateStore } = await import('../state/open-store.js');
   let store: Awaited<ReturnType<typeof openStateStore>> | undefined;
   let previous: WatchdogLook | undefined;
   try {
-    store = await openStateStore(config, { onWarning: () => {} });
-    previous = asLook(await store.get<unknown>(LOOK_KEY));
+    store = await openStateStore(config, { onWarning: opts.warn });
+    previous = asLook(await store.get<unknown>(LOOK_KEY), by);
   } catch {
     // no evidence kept: the log's own signs bound the period
   }
@@ -46,7 +64,9 @@ export async function openWatchdogLook(config: ResolvedConfig): Promise<{
     keep: async (look) => {
       if (!store) return;
       try {
-        await store.update<WatchdogLook>(LOOK_KEY, () => look);
+        // the store's update is atomic (file store: under its lock, a temp file renamed over
+        // state.json; Redis: a compare-and-set script), so a watchdog killed here leaves the old look
+        await store.update<WatchdogLook>(LOOK_KEY, () => ({ ...look, by }));
       } catch {
         // next time's evidence is lost, nothing else
       } finally {
@@ -56,9 +76,10 @@ export async function openWatchdogLook(config: ResolvedConfig): Promise<{
   };
 }
 
-function asLook(value: unknown): WatchdogLook | undefined {
+function asLook(value: unknown, by: string): WatchdogLook | undefined {
   if (value === null || typeof value !== 'object') return undefined;
-  const { at, jobs } = value as { at?: unknown; jobs?: unknown };
-  if (typeof at !== 'number' || !Number.isFinite(at) || !Array.isArray(jobs)) return undefined;
-  return { at, jobs: jobs.filter((j): j is string => typeof j === 'string') };
+  const look = value as { at?: unknown; jobs?: unknown; by?: unknown };
+  if (look.by !== by) return undefined;
+  if (typeof look.at !== 'number' || !Number.isFinite(look.at) || !Array.isArray(look.jobs)) return undefined;
+  return { at: look.at, jobs: look.jobs.filter((j): j is string => typeof j === 'string'), by };
 }
