@@ -74,8 +74,8 @@ job, or when the watchdog first saw it in the config, if later); each slot is ju
 schedule its run.start records name for that time. With --fail-on-gap, changes to the config's
 job names are written to the log (event jobs.seen) before judging: a job just added is judged
 from then, not from the log's first record; a job taken out and put back is not judged while it
-was out (from its last record before the watchdog saw it gone until the watchdog saw it back;
---json: jobs[].outOfConfig). Slots younger
+was out (from the last sign of it in the config, its last record or the watchdog's last look at
+the config, until the watchdog saw it back or it ran again; --json: jobs[].outOfConfig). Slots younger
 than the grace (measured from now) are pending: not judged, and they neither extend nor end a gap.
 
 Examples:
