@@ -1,8 +1,8 @@
 /**
  * The on-call's views of a job the watchdog saw taken out of the config, through the built CLI:
- * `status` (text and --json) says that its slots from then were not judged, in the words gaps and
- * the report use, so a quiet screen cannot pass for a job that served them (a removal that never
- * happened hides a gap there).
+ * `status` (text and --json) and `postmortem gaps --timeline` say that its slots from then were not
+ * judged, in the words and marks gaps and the report use, so a quiet screen cannot pass for a job
+ * that served them (a removal that never happened hides a gap there).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -82,5 +82,24 @@ describe('status and the gaps timeline say when a job was out of the config', ()
     );
     // a window that begins after the span says nothing of it
     expect((await cli('14:30', ['status', '--since', '30m'])).stdout).not.toContain('out of the config');
+  });
+
+  it('the gaps timeline marks the span "-", as the report does, with its legend entry; none without one', async () => {
+    const { cli, cron, watchdog } = await goneAndPutBack();
+    await watchdog('13:45');
+    await cron('sm', '14:00');
+    await cron('gone', '14:00');
+    const wide = { COLUMNS: '100' };
+    const out = await cli('14:30', ['postmortem', 'gaps', '--since', '6h', '--timeline'], wide);
+    expect(out.exitCode).toBe(0);
+    // one cell an hour from 08:30: 09:00 before judging began (blank), 10:00 and 11:00 served,
+    // 12:00 and 13:00 out of the config, 14:00 served
+    expect(out.stdout).toMatch(/^sm +### ### ### ### ###$/m);
+    expect(out.stdout).toMatch(/^gone +### ### --- --- ###$/m);
+    expect(out.stdout).toMatch(/(^| {3})- out of the config \(not judged\)$/m);
+    // a window the span does not reach: no mark, no legend entry
+    const later = await cli('14:30', ['postmortem', 'gaps', '--since', '30m', '--timeline'], wide);
+    expect(later.stdout).not.toContain('out of the config');
+    expect(later.stdout).not.toMatch(/^gone .*-/m);
   });
 });

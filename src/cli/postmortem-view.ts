@@ -56,6 +56,7 @@ export async function renderGapReport(raw: GapReport, opts: ViewOptions): Promis
         times,
         until: report.until,
         c,
+        outOfConfig: new Map(report.jobs.map((j) => [j.job, j.outOfConfig])),
       }),
     );
   }

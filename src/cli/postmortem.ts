@@ -64,7 +64,8 @@ true) are served, and listed apart: the stretches of service a fallback kept up.
 skipped as served by another host's run counts as served; when that run is in no log read and the
 shared ledger does not name it, it is listed as "served elsewhere, unverified" (not a gap). With --timeline,
 each job's slots are drawn on one time axis (# served, ~ by a fallback, X failed, ? missing,
-. pending), one cell per slot when the terminal is wide enough, else the worst slot of each cell.
+. pending, - out of the config: not judged), one cell per slot when the terminal is wide
+enough, else the worst slot of each cell.
 The configured log (and its rotations)
 is always read; each --log adds to it, as in backfill, so both see the same runs.
 
