@@ -48,7 +48,7 @@ describe('the report of a window in which a job was out of the config', () => {
     const json = (await report(['--json'])).json;
     const gone = json.jobs.find((j: any) => j.job === 'gone');
     expect(gone).toMatchObject({
-      outOfConfig: [{ after: expect.stringMatching(/^2026-04-19T11:00/), until: T('14:00') }],
+      outOfConfig: [{ after: expect.stringMatching(/^2026-04-19T11:30/), until: T('14:00') }], // the 11:30 look
       notJudgedOutOfConfig: 2, // 12:00 and 13:00
     });
     expect(gone.cells.map((c: any) => c.slot.slice(11, 16))).toEqual(['10:00', '11:00', '14:00']);
@@ -65,7 +65,7 @@ describe('the report of a window in which a job was out of the config', () => {
     expect(md).toContain(
       'If a job never left the config (a stale or hand-written line), a gap there was not paged: check those slots’ output.',
     );
-    expect(md).toMatch(/\| gone \| after 2026-04-19 11:00(:\d\d(\.\d+)?)?Z until 2026-04-19 14:00Z \| 2 \|/);
+    expect(md).toMatch(/\| gone \| after 2026-04-19 11:30(:\d\d(\.\d+)?)?Z until 2026-04-19 14:00Z \| 2 \|/);
     // the text timeline marks gone's columns while it was out, not as blank
     expect(md).toMatch(/\ngone +##--#/);
     expect(md).toContain('- out of the config (not judged)');
@@ -89,7 +89,7 @@ describe('the report of a window in which a job was out of the config', () => {
     expect(html).toContain('a gap there was not paged: check those slots’ output.');
     expect(html).toContain('<dt>Not judged</dt><dd>2 <small>out of the config</small></dd>');
     expect(html).toContain('2 not judged (out of the config)');
-    expect(html).toMatch(/<rect class="band out"[^>]*><title>gone out of the config after 2026-04-19 11:00/);
+    expect(html).toMatch(/<rect class="band out"[^>]*><title>gone out of the config after 2026-04-19 11:30/);
     expect(html).toContain('None: every judged slot in the window was served on time by the first provider.');
     expect(html).not.toContain('Every slot of');
     const validation = await new HtmlValidate({ extends: ['html-validate:recommended'] }).validateString(html);

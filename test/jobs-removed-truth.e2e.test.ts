@@ -66,12 +66,17 @@ describe('the period out of the config swallows nothing that was owed', () => {
     expect(paged.exitCode).toBe(1);
     expect(gapsOf(paged)).toEqual(['gone 11:00 1']);
     expect(readLog(dir).filter((r) => r.event === 'alert.sent')).toHaveLength(1);
-    // then it is taken out (11:40); the watchdog sees it gone at 12:30, its last run being 10:00
+    // then it is taken out (11:40); the watchdog sees it gone at 12:30: its last run was at 10:00,
+    // its last look with gone in the config at 11:30
     setJobs(['sm']);
     await cron('sm', '12:00');
     expect((await gaps('12:30', ['--fail-on-gap'])).exitCode).toBe(0);
     const removal = readLog(dir).filter((r) => r.event === 'jobs.seen')[1];
-    expect(removal).toMatchObject({ removed: ['gone'], lastSeen: { gone: expect.stringMatching(/T10:00/) } });
+    // (the clock an override sets runs on from it: the look's time may be a few ms past the minute)
+    expect(removal).toMatchObject({
+      removed: ['gone'],
+      lastSeen: { gone: expect.stringMatching(/^2026-04-19T11:30/) },
+    });
     // put back; both run at 13:00
     setJobs(['sm', 'gone']);
     await cron('sm', '13:00');
@@ -97,6 +102,53 @@ describe('the period out of the config swallows nothing that was owed', () => {
       jobs: ['gone'],
       back: { gone: expect.stringMatching(/^2026-04-19T11:30/) },
     });
+  });
+
+  it('a quiet watchdog run (it writes nothing to the log) is remembered: a slot owed before it stays judged', async () => {
+    const { dir, setJobs, cron, gaps, plan } = project();
+    await cron('sm', '10:00');
+    await cron('gone', '10:00');
+    expect((await gaps('10:30', ['--fail-on-gap'])).exitCode).toBe(0); // the seed
+    await cron('sm', '11:00');
+    expect((await gaps('11:30', ['--fail-on-gap'])).exitCode).toBe(1); // gone's 11:00: paged
+    await cron('sm', '12:00');
+    // gone's 12:00 is missed too: the same gap, so this run pages no one anew, and writes nothing
+    const lines = readLog(dir).length;
+    expect((await gaps('12:30', ['--fail-on-gap'])).exitCode).toBe(1);
+    expect(readLog(dir)).toHaveLength(lines);
+    // taken out at 12:40, seen gone at 13:30: it was in the config at the 12:30 look
+    setJobs(['sm']);
+    await cron('sm', '13:00');
+    expect((await gaps('13:30', ['--fail-on-gap'])).exitCode).toBe(0);
+    expect(readLog(dir).filter((r) => r.event === 'jobs.seen')[1]).toMatchObject({
+      removed: ['gone'],
+      lastSeen: { gone: expect.stringMatching(/^2026-04-19T12:30/) }, // a few ms past it, as the clock ran
+    });
+    setJobs(['sm', 'gone']);
+    await cron('sm', '14:00');
+    await cron('gone', '14:00');
+    // the whole gap is still told: 11:00 and 12:00; only 13:00, after the last look, is not judged
+    const after = await gaps('14:30');
+    expect(gapsOf(after)).toEqual(['gone 11:00 2']);
+    expect(after.json.jobs.find((j: any) => j.job === 'gone')).toMatchObject({
+      outOfConfig: [{ after: expect.stringMatching(/^2026-04-19T12:30/), until: T('14:00') }],
+      notJudgedOutOfConfig: 1,
+    });
+    expect(await plan('14:30')).toEqual(['gone 11:00', 'gone 12:00']);
+  });
+
+  it('a watchdog run whose look finds state.json corrupt says so (breaker state and alert memory were reset), and stays quiet otherwise', async () => {
+    const { dir, cron, gaps } = project();
+    await cron('sm', '10:00');
+    await cron('gone', '10:00');
+    fs.mkdirSync(path.join(dir, '.lucy-ops'), { recursive: true });
+    fs.writeFileSync(path.join(dir, '.lucy-ops/state.json'), '{"version":1,"entries":{"breaker:p1":');
+    const quiet = await gaps('10:30', ['--fail-on-gap']);
+    expect(quiet.exitCode).toBe(0);
+    expect(quiet.stderr.trim().split('\n')).toHaveLength(1);
+    expect(quiet.stderr).toMatch(/warning: .*state\.json was not valid JSON .*moved it to .*state\.json\.corrupt-/);
+    // the look was kept all the same, and the next run has nothing to say
+    expect((await gaps('11:00', ['--fail-on-gap'])).stderr).toBe('');
   });
 
   it("an older writer's records: a removal without lastSeen counts from the job's last run, a return without backSchedule by the config's schedule", async () => {

@@ -55,8 +55,8 @@ describe('a job taken out of the config and put back is not judged while it was 
     expect(out.json.jobs.map((j: any) => j.job)).toEqual(['sm']);
     const removal = seen()[1];
     expect(removal).toMatchObject({ ts: T('12:30'), jobs: [], removed: ['gone'] });
-    // the job's last own record in the log: it was taken out after that
-    expect(removal.lastSeen.gone.slice(0, 16)).toBe('2026-04-19T11:00');
+    // the last sign of it in the config: its last run (11:00), or the watchdog's look at 11:30, later
+    expect(removal.lastSeen.gone.slice(0, 16)).toBe('2026-04-19T11:30');
     await cron('sm', '13:00');
     expect((await watchdog('13:30')).exitCode).toBe(1); // sm's 12:00 gap still there
     expect(seen()).toHaveLength(2);
@@ -90,7 +90,7 @@ describe('a job taken out of the config and put back is not judged while it was 
     expect(plan.json.notJudgedOutOfConfig).toMatchObject([{ job: 'gone', slots: 3 }]);
     const planText = await cli(T('14:30'), ['backfill', '--dry-run', '--since', SINCE]);
     expect(planText.stdout).toMatch(
-      /^3 slots of gone not judged \(out of the config after 11:00[0-9:]*Z until 14:30Z\), so not planned\.$/m,
+      /^3 slots of gone not judged \(out of the config after 11:30[0-9:]*Z until 14:30Z\), so not planned\.$/m,
     );
 
     // back, its 15:00 slot passes with no run: judged, paged, planned, shown
@@ -110,7 +110,7 @@ describe('a job taken out of the config and put back is not judged while it was 
     ]);
     const human = await cli(T('15:30'), ['postmortem', 'gaps', '--since', SINCE]);
     expect(human.stdout).toMatch(
-      /^Not judged while out of the config \(slots with no run record\): gone after 11:00[0-9:]*Z until 14:30Z \(3 slots\)\.$/m,
+      /^Not judged while out of the config \(slots with no run record\): gone after 11:30[0-9:]*Z until 14:30Z \(3 slots\)\.$/m,
     );
   });
 
@@ -137,7 +137,7 @@ describe('a job taken out of the config and put back is not judged while it was 
     const before = await gaps('15:30');
     expect(gapsOf(before)).toEqual(['gone 14:00 2']);
     expect(before.json.jobs.find((j: any) => j.job === 'gone').outOfConfig).toEqual([
-      { after: expect.stringMatching(/^2026-04-19T11:00/), until: T('13:00') },
+      { after: expect.stringMatching(/^2026-04-19T11:30/), until: T('13:00') }, // the seed's watchdog saw it then
     ]);
     const plan = await cli(T('15:30'), ['backfill', '--dry-run', '--json', '--since', SINCE]);
     expect(slotsOf(plan)).toEqual(['gone 14:00', 'gone 15:00']);
@@ -150,7 +150,7 @@ describe('a job taken out of the config and put back is not judged while it was 
     // its one stderr line names the period's end: the job's first run back, not "now"
     expect(watchdog.stderr.trim().split('\n')).toHaveLength(1);
     expect(watchdog.stderr).toMatch(
-      /; gone is back in the config; not judged while the log says it was out of it: from 2026-04-19 11:00[0-9:]*Z to 2026-04-19 13:00[0-9:]*Z; if it never left the config, a gap there was not paged$/m,
+      /; gone is back in the config; not judged while the log says it was out of it: from 2026-04-19 11:30[0-9:]*Z to 2026-04-19 13:00[0-9:]*Z; if it never left the config, a gap there was not paged$/m,
     );
     expect(gapsOf(watchdog)).toEqual(['gone 14:00 2']);
     expect(

@@ -62,6 +62,9 @@ describe('status after an afternoon with a failing primary', () => {
           error: expect.stringContaining('no provider could serve'),
         },
         nextSlot: '2026-04-19T16:00:00.000Z',
+        // never out of the config: no span, no slot left unjudged
+        outOfConfig: [],
+        notJudgedOutOfConfig: 0,
       },
       {
         job: 'threads',
@@ -87,6 +90,8 @@ describe('status after an afternoon with a failing primary', () => {
         lastGap: null,
         lastFailure: null,
         nextSlot: '2026-04-19T15:45:00.000Z',
+        outOfConfig: [],
+        notJudgedOutOfConfig: 0,
       },
     ]);
     const [deepseek, llama, qwen] = providers;

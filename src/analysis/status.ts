@@ -7,6 +7,7 @@ import type { LogRecord } from '../log/types.js';
 import type { ServedEntry } from '../state/types.js';
 import { nextSlotAfter } from '../schedule/slots.js';
 import { judgeSlots, type JudgedSlot } from './gaps.js';
+import { JudgingRule } from './judging.js';
 import { counter, ENDS, OKS, servedByNoRunRead, SlotLedger, STARTS, type JobSchedule, type Window } from './ledger.js';
 import { ProviderActivityBook } from './provider-activity.js';
 
@@ -60,6 +61,13 @@ export interface JobStatus {
   lastFailure: { slot: string; at: string; error: string } | null;
   /** The next slot after now (ISO). */
   nextSlot: string | null;
+  /**
+   * Periods the watchdog saw the job out of the config, in the window (`until` null: not seen
+   * back yet), as `jobs[].outOfConfig` of gaps and the report: the counts above leave them out.
+   */
+  outOfConfig: Array<{ after: string; until: string | null }>;
+  /** Slots in those periods that no record names: not judged, so in no count above. */
+  notJudgedOutOfConfig: number;
 }
 
 /** Each job's status from the records of a window ending now, and what the providers did in them. */
@@ -129,7 +137,10 @@ function statusOf(
   servedBy: Map<number, string>,
   now: Date,
 ): Omit<JobStatus, 'lastFailure'> {
-  const judged = [...judgeSlots(job, ledger)];
+  // the rule and tally gaps uses, so the slots left unjudged are counted as gaps counts them
+  const rule = new JudgingRule(job, ledger);
+  const notJudged = { outOfConfig: 0 };
+  const judged = [...judgeSlots(job, ledger, notJudged, rule)];
   const book = ledger.jobs.get(job.name);
   const running = (j: JudgedSlot) => {
     const packed = book?.slots.get(ledger.keyOf(j.slot.getTime())) ?? 0;
@@ -197,5 +208,7 @@ function statusOf(
       : null,
     lastGap,
     nextSlot: next ? next.toISOString() : null,
+    outOfConfig: rule.outOfConfigIn(ledger),
+    notJudgedOutOfConfig: notJudged.outOfConfig,
   };
 }

@@ -7,6 +7,7 @@ import { formatDuration } from '../time.js';
 import { printableDeep } from './columns.js';
 import { boxed, rendered, tableLook } from './table-look.js';
 import { DisplayTimes } from './time-format.js';
+import { outOfConfigLine } from './out-of-config-line.js';
 
 export interface ViewOptions {
   color: boolean;
@@ -56,6 +57,7 @@ export async function renderGapReport(raw: GapReport, opts: ViewOptions): Promis
         times,
         until: report.until,
         c,
+        outOfConfig: new Map(report.jobs.map((j) => [j.job, j.outOfConfig])),
       }),
     );
   }
@@ -208,21 +210,6 @@ export function judgingLine(report: Pick<GapReport, 'since' | 'jobs'>, times: Di
   const each = later.map((j) => `${j.job} from ${times.at(j.judgedFrom, j.job)} (${why[j.judgedBy]})`);
   const rest = report.jobs.length - later.length;
   return `Judged from when lucy-ops began: ${each.join('; ')}${rest > 0 ? `; ${rest} other job(s) from the start of the window` : ''}.`;
-}
-
-/** The periods jobs were out of the config (the watchdog saw them taken out): not judged then. */
-export function outOfConfigLine(report: Pick<GapReport, 'jobs'>, times: DisplayTimes): string | undefined {
-  const span = (job: string, p: { after: string; until: string | null }) =>
-    `after ${times.at(p.after, job)} until ${p.until === null ? 'the watchdog sees it back' : times.at(p.until, job)}`;
-  // each job's count of such slots, as the report's table and --json (notJudgedOutOfConfig) give it
-  const each = report.jobs
-    .filter((j) => j.outOfConfig.length > 0)
-    .map((j) => {
-      const n = j.notJudgedOutOfConfig ?? 0;
-      return `${j.job} ${j.outOfConfig.map((p) => span(j.job, p)).join('; ')} (${n} slot${n === 1 ? '' : 's'})`;
-    });
-  if (each.length === 0) return undefined;
-  return `Not judged while out of the config (slots with no run record): ${each.join('; ')}.`;
 }
 
 function incidentRow(incident: Incident, c: InstanceType<typeof import('chalk').Chalk>, times: DisplayTimes): string[] {

@@ -64,7 +64,8 @@ true) are served, and listed apart: the stretches of service a fallback kept up.
 skipped as served by another host's run counts as served; when that run is in no log read and the
 shared ledger does not name it, it is listed as "served elsewhere, unverified" (not a gap). With --timeline,
 each job's slots are drawn on one time axis (# served, ~ by a fallback, X failed, ? missing,
-. pending), one cell per slot when the terminal is wide enough, else the worst slot of each cell.
+. pending, - out of the config: not judged), one cell per slot when the terminal is wide
+enough, else the worst slot of each cell.
 The configured log (and its rotations)
 is always read; each --log adds to it, as in backfill, so both see the same runs.
 
@@ -74,8 +75,8 @@ job, or when the watchdog first saw it in the config, if later); each slot is ju
 schedule its run.start records name for that time. With --fail-on-gap, changes to the config's
 job names are written to the log (event jobs.seen) before judging: a job just added is judged
 from then, not from the log's first record; a job taken out and put back is not judged while it
-was out (from its last record before the watchdog saw it gone until the watchdog saw it back;
---json: jobs[].outOfConfig). Slots younger
+was out (from the last sign of it in the config, its last record or the watchdog's last look at
+the config, until the watchdog saw it back or it ran again; --json: jobs[].outOfConfig). Slots younger
 than the grace (measured from now) are pending: not judged, and they neither extend nor end a gap.
 
 Examples:
@@ -98,13 +99,20 @@ was found; 64 usage error; 78 configuration error.`,
         const { analysisScope } = await import('./analysis-scope.js');
         const { now, since, until, config, jobs, sources } = await analysisScope(run, flags);
 
+        // the store's warnings once each: the shared ledger and the watchdog's look both open it
+        const warned = new Set<string>();
+        const storeWarn = (message: string) => {
+          if (warned.has(message)) return;
+          warned.add(message);
+          run.warn(message);
+        };
         // with a shared store, slots other hosts served count as served here too
         const { readSharedLedger } = await import('../jobs/shared-ledger.js');
         const served = await readSharedLedger(
           config,
           jobs.map((j) => j.name),
           { since, until },
-          (message) => run.warn(message),
+          storeWarn,
         );
 
         const { analyzeLogs } = await import('../analysis/gaps.js');
@@ -123,6 +131,11 @@ was found; 64 usage error; 78 configuration error.`,
           ? (await import('../jobs/record-jobs-seen.js')).recordJobsSeen
           : undefined;
         let seenNote: import('../jobs/record-jobs-seen.js').JobsSeenNote | undefined;
+        // the watchdog's previous look at the config (a quiet run writes nothing to the log): a job
+        // it named then and that is gone now was in the config until then
+        const look = flags.failOnGap
+          ? await (await import('../jobs/watchdog-look.js')).openWatchdogLook(config, { warn: storeWarn })
+          : undefined;
         const report = await analyzeLogs(jobs, { since, until }, sources, {
           lateAfterMs,
           providers: config.providers.map((p) => p.name),
@@ -135,10 +148,15 @@ was found; 64 usage error; 78 configuration error.`,
                   now,
                   complete: stats.errors.length === 0,
                   warn: (message) => run.warn(message),
+                  lastLook: look?.previous,
                 });
               }
             : undefined,
+        }).catch(async (err: unknown) => {
+          await look?.close();
+          throw err;
         });
+        await look?.keep({ at: now, jobs: Object.keys(config.jobs) });
         for (const error of report.errors) run.warn(`could not read all of ${error}`);
 
         // the zone of every time people read here, human view and watchdog lines alike

@@ -3,6 +3,7 @@ import type { StatusReport } from '../jobs/status-report.js';
 import type { JobStatus } from '../analysis/status.js';
 import { columns, columnsFit, printableDeep, wrap } from './columns.js';
 import type { DisplayTimes } from './time-format.js';
+import { outOfConfigLine } from './out-of-config-line.js';
 import { timeArg } from '../time.js';
 
 type Paint = (s: string) => string;
@@ -73,6 +74,10 @@ export function renderStatus(raw: StatusReport, opts: { width: number; c: Palett
     if (failed && j.last?.outcome === 'failed')
       note(c.red(`  its last run (${times.at(failed.slot, j.job)}) failed: ${failed.error}`));
   }
+  // a job's counts above leave out the slots it owed while the log says it was out of the config:
+  // said here in the words gaps uses, so a removal that never happened does not pass unseen
+  const outOfConfig = outOfConfigLine(report, times);
+  if (outOfConfig) note(c.yellow(outOfConfig));
   if (!report.log.found) note(c.yellow(`no job log at ${report.log.path} yet: no run has been recorded`));
   if (report.log.skippedLines > 0)
     note(c.dim(`${report.log.skippedLines} log line(s) were not records and were skipped`));

@@ -27,6 +27,15 @@ const LOOK: Record<CellStatus, { char: string; label: string; paint: keyof Timel
   pending: { char: '.', label: 'pending (not judged yet)', paint: 'dim' },
 };
 
+/**
+ * A cell with no judged slot while the job was out of the config: not judged, where a blank would
+ * read as "no slot due". The report's text timeline marks it with the same '-'.
+ */
+const OUT = { char: '-', label: 'out of the config (not judged)', paint: 'dim' } as const;
+
+/** The periods a job was out of the config (gaps' `jobs[].outOfConfig`; `until` null: still out). */
+type OutOfConfigSpans = ReadonlyMap<string, ReadonlyArray<{ after: string; until: string | null }>>;
+
 /** How many columns the cells may use on a line `width` wide with these job names. */
 export function cellColumns(jobs: readonly string[], width: number): number {
   return Math.max(10, width - labelWidth(jobs));
@@ -39,7 +48,7 @@ const TICKS = [15, 30, 60, 120, 180, 360, 720, 1440, 2880, 10080].map((m) => m *
 
 export function renderTimeline(
   t: Timeline,
-  opts: { width: number; times: DisplayTimes; until: string; c: TimelinePalette },
+  opts: { width: number; times: DisplayTimes; until: string; c: TimelinePalette; outOfConfig?: OutOfConfigSpans },
 ): string {
   const { c, width, times } = opts;
   // one axis for every job: in the zone --tz chose, else UTC
@@ -50,8 +59,10 @@ export function renderTimeline(
 
   // few slots on a wide terminal: each cell gets more than one column (the char repeated, then a space)
   const cw = Math.max(1, Math.min(4, Math.floor((width - left) / t.columns)));
-  const cellOf = (s: CellStatus | null) =>
-    s === null ? ' '.repeat(cw) : c[LOOK[s].paint](LOOK[s].char.repeat(cw > 1 ? cw - 1 : 1)) + (cw > 1 ? ' ' : '');
+  const paintCell = (look: { char: string; paint: keyof TimelinePalette }) =>
+    c[look.paint](look.char.repeat(cw > 1 ? cw - 1 : 1)) + (cw > 1 ? ' ' : '');
+  const cellOf = (s: CellStatus | 'out' | null) =>
+    s === null ? ' '.repeat(cw) : paintCell(s === 'out' ? OUT : LOOK[s]);
 
   // an axis label every `tick` of the zone's wall clock, where there is room (5 characters and a space)
   const offset = zone === 'UTC' ? 0 : offsetAt(zone, sinceMs);
@@ -89,14 +100,31 @@ export function renderTimeline(
     ' '.repeat(left) + axis.join('').trimEnd(),
     ' '.repeat(left) + c.dim(marks.join('').trimEnd()),
   ];
+  const untilMs = Date.parse(opts.until);
+  // a time's column, as the timeline builder places a slot
+  const col = (ms: number) => Math.min(t.columns - 1, Math.max(0, Math.floor((ms - sinceMs) / t.stepMs)));
+  let anyOut = false;
   for (const row of t.jobs) {
     const name = truncate(row.job, left - 2);
-    lines.push((name + ' '.repeat(left - name.length) + row.cells.map(cellOf).join('')).trimEnd());
+    const cells: Array<CellStatus | 'out' | null> = [...row.cells];
+    // the columns a period out of the config covers (as the report's text timeline counts them:
+    // after its start, before its end), where no slot of the job was judged
+    for (const p of opts.outOfConfig?.get(row.job) ?? []) {
+      const to = p.until === null ? untilMs : Date.parse(p.until) - 1;
+      for (let i = col(Date.parse(p.after) + 1); i <= col(to); i++)
+        if (cells[i] === null) {
+          cells[i] = 'out';
+          anyOut = true;
+        }
+    }
+    lines.push((name + ' '.repeat(left - name.length) + cells.map(cellOf).join('')).trimEnd());
   }
   // the legend, broken between its items (never inside one)
   let legend = '';
-  for (const s of Object.keys(LOOK) as CellStatus[]) {
-    const item = `${c[LOOK[s].paint](LOOK[s].char)} ${LOOK[s].label}`;
+  // the out-of-config mark is explained only where it is drawn, as in the report
+  const looks = [...Object.values(LOOK), ...(anyOut ? [OUT] : [])];
+  for (const look of looks) {
+    const item = `${c[look.paint](look.char)} ${look.label}`;
     const line = legend.slice(legend.lastIndexOf('\n') + 1);
     if (line && visibleWidth(line) + 3 + visibleWidth(item) > width) legend += '\n' + item;
     else legend += (line ? '   ' : '') + item;

@@ -18,6 +18,11 @@ export interface JobsSeenOptions {
   /** Whether every log was read to its end: one that was not may hold jobs.seen records already. */
   complete: boolean;
   warn: (message: string) => void;
+  /**
+   * The watchdog's previous look at the config (watchdog-look.ts): a job it named then, taken out
+   * since, was in the config at least until then.
+   */
+  lastLook?: { at: number; jobs: readonly string[] };
 }
 
 /** What a record carried (both empty: nothing was written). */
@@ -53,12 +58,15 @@ export async function recordJobsSeen(
     }),
   );
   // each removed job's last record in every log read (a run of a job the config does not have is
-  // refused before it writes anything, so it was in the config then); one with none is left out:
-  // the removal record, or its last naming, bounds the period
+  // refused before it writes anything, so it was in the config then), or the watchdog's previous
+  // look when that named it and came later; one with neither is left out: the removal record, or
+  // its last naming, bounds the period
+  const look = opts.lastLook;
   const lastSeen = Object.fromEntries(
     removed.flatMap((name) => {
-      const ms = ledger.lastOfOthers.get(name);
-      return ms === undefined ? [] : [[name, new Date(ms).toISOString()]];
+      const looked = look && look.at < opts.now && look.jobs.includes(name) ? look.at : -Infinity;
+      const ms = Math.max(ledger.lastOfOthers.get(name) ?? -Infinity, looked);
+      return Number.isFinite(ms) ? [[name, new Date(ms).toISOString()]] : [];
     }),
   );
   const record: LogRecord = {
