@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import { closedPortUrl } from '../src/sim/server.js';
-import { configWrittenAt, readLog, runCli, simConfig, tempProject } from './helpers/cli.js';
+import { configWrittenAt, patient, readLog, runCli, simConfig, tempProject } from './helpers/cli.js';
 import { startReceiver, type Receiver } from './helpers/receiver.js';
 import { useSimulator } from './helpers/sim.js';
 
@@ -24,8 +24,9 @@ beforeEach(() => {
   hook.respondWith(200);
 });
 
+/** Attempts that cannot time out: these tests count runs and alerts and read their texts. */
 function project(alerts: Record<string, unknown>) {
-  return tempProject(simConfig({ primary: sim.url }, { alerts }));
+  return tempProject(patient(simConfig({ primary: sim.url }, { alerts })));
 }
 /** The hourly blog job at HH:00:05, as crontab would start it. */
 const blogAt = (dir: string, hour: number) =>
@@ -90,7 +91,9 @@ it('three consecutive failed runs send exactly one alert; the next success exact
 it('a missing API key (exit 78) counts as a failed run: the threshold fires one alert naming the variable; the gaps watchdog leaves it to the job alert', async () => {
   sim.setScript({ '*': { kind: 'ok' } });
   sim.resetCounts();
-  const cfg = simConfig({ primary: sim.url }, { alerts: { afterConsecutiveFailures: 3, webhook: hook.url } }) as any;
+  const cfg = patient(
+    simConfig({ primary: sim.url }, { alerts: { afterConsecutiveFailures: 3, webhook: hook.url } }),
+  ) as any;
   for (const p of cfg.providers) p.apiKeyEnv = 'LUCY_TEST_ROTATED_KEY';
   const dir = tempProject(cfg);
   // as crontab starts it after a secret was rotated away: the variable is not there
@@ -250,7 +253,9 @@ it('the command channel gets the alert JSON on stdin, and its output stays off o
   fs.writeFileSync(
     path.join(dir, 'lucy-ops.config.json'),
     JSON.stringify(
-      simConfig({ primary: sim.url }, { alerts: { afterConsecutiveFailures: 1, command: ['node', '-e', script] } }),
+      patient(
+        simConfig({ primary: sim.url }, { alerts: { afterConsecutiveFailures: 1, command: ['node', '-e', script] } }),
+      ),
     ),
   );
   const r = await blogAt(dir, 10);

@@ -9,13 +9,14 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { readLog, ROOT, simConfig, tempProject } from './helpers/cli.js';
+import { patient, readLog, ROOT, simConfig, tempProject } from './helpers/cli.js';
 import { useSimulator } from './helpers/sim.js';
 
 const sim = useSimulator();
 let dir: string;
 beforeAll(() => {
-  dir = tempProject(simConfig({ primary: sim.url }));
+  // each child's call must be served by the first provider, however slowly a loaded machine runs it
+  dir = tempProject(patient(simConfig({ primary: sim.url })));
 });
 
 const url = (file: string) => JSON.stringify(pathToFileURL(path.join(ROOT, file)).href);

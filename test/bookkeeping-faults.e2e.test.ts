@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
-import { BIN, readLog, runCli, simConfig, tempProject } from './helpers/cli.js';
+import { BIN, patient, readLog, runCli, simConfig, tempProject } from './helpers/cli.js';
 import { startReceiver } from './helpers/receiver.js';
 import { useSimulator } from './helpers/sim.js';
 import { logged } from './helpers/log-wait.js';
@@ -47,8 +47,9 @@ function fill(file: string): void {
   }
 }
 
+/** Attempts that cannot time out: a 503 stays a 503 and an answer an answer, however loaded the machine. */
 function twoProviders(over: Record<string, unknown> = {}) {
-  const base = simConfig({ primary: sim.url }) as { providers: Array<Record<string, unknown>> };
+  const base = patient(simConfig({ primary: sim.url })) as { providers: Array<Record<string, unknown>> };
   return tempProject({ ...base, providers: base.providers.slice(0, 2), ...over });
 }
 
@@ -157,11 +158,10 @@ describe('a run frozen past its lock', () => {
     const receiver = await startReceiver();
     try {
       sim.setScript({ '*': { kind: 'ok', latencyMs: 3000 } });
-      const base = simConfig({ primary: sim.url }) as { providers: Array<Record<string, unknown>> };
+      // attempts that cannot time out and a far deadline: the frozen run's clock runs on while it
+      // is stopped, and however long the taker takes, the frozen run resumes to its own answer
       const dir = tempProject({
-        ...base,
-        providers: base.providers.map((p) => ({ ...p, timeoutMs: 30_000, idleTimeoutMs: 30_000 })),
-        deadlineMs: 40_000,
+        ...patient(simConfig({ primary: sim.url })),
         alerts: { afterConsecutiveFailures: 1, webhook: receiver.url, webhookFormat: 'json' },
       });
       const env = { LUCY_OPS_NOW: NOW, NO_COLOR: '1' };

@@ -5,13 +5,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect, it } from 'vitest';
-import { readLog, runCli, simConfig, tempProject } from './helpers/cli.js';
+import { patient, readLog, runCli, simConfig, tempProject } from './helpers/cli.js';
 import { useSimulator } from './helpers/sim.js';
 
 const sim = useSimulator();
 
 it('trips after the threshold, skips with zero requests, probes once after the cooldown, re-trips, then closes', async () => {
-  const dir = tempProject(simConfig({ primary: sim.url }));
+  // attempts that cannot time out: the counts below are of 503s, never of a slow answer's timeout
+  const dir = tempProject(patient(simConfig({ primary: sim.url })));
   const run = (now: string, job = 'threads') =>
     runCli(['generate', job, '--json', '--force'], { cwd: dir, env: { LUCY_OPS_NOW: now } });
   const primaryRequests = () => sim.counts()['deepseek-v3'] ?? 0;

@@ -9,9 +9,9 @@ import { hostname } from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, readLog, runCli, simConfig, tempProject } from './helpers/cli.js';
+import { BIN, patient, readLog, runCli, simConfig, tempProject } from './helpers/cli.js';
+import { heldProvider } from './helpers/held-provider.js';
 import { useSimulator } from './helpers/sim.js';
-import { logged } from './helpers/log-wait.js';
 import { redisTestsEnabled, startRedisServer, type RedisServer } from './helpers/redis-server.js';
 
 const sim = useSimulator();
@@ -19,12 +19,14 @@ const NOW = '2026-04-19T15:30:00Z';
 let redis: RedisServer;
 let prefixes = 0;
 
-/** Two hosts' configs: one Redis and key prefix, each its own dir; timeouts that a loaded CI box keeps. */
-function hosts(over: Record<string, unknown> = {}): [string, string] {
+/**
+ * Two hosts' configs: one Redis and key prefix, each its own dir; attempts that cannot time out
+ * and a far deadline (these tests count requests and runs, however loaded the machine).
+ */
+function hosts(over: Record<string, unknown> = {}, primary = sim.url): [string, string] {
   const state = { redis: redis.url, keyPrefix: `fleet-${process.pid}-${++prefixes}:` };
-  const base = simConfig({ primary: sim.url }) as { providers: object[] };
-  const providers = base.providers.map((p) => ({ ...p, timeoutMs: 30_000, idleTimeoutMs: 30_000 }));
-  const make = () => tempProject({ ...base, providers, deadlineMs: 40_000, state, ...over });
+  const base = patient(simConfig({ primary }));
+  const make = () => tempProject({ ...base, state, ...over });
   return [make(), make()];
 }
 
@@ -194,29 +196,38 @@ describe.skipIf(!redisTestsEnabled())('a fleet of two hosts sharing Redis', () =
   });
 
   it('Redis killed and restarted while three runs of one slot start on one host: one request', async () => {
-    // run 1's request takes long enough for Redis to come back and runs 2 and 3 to start and end
-    sim.setScript({ '*': { kind: 'ok', latencyMs: 8000 } });
+    // run 1's request is held until Redis is back and runs 2 and 3 have started and ended: the
+    // test lets it go, not a timer that a loaded machine could outrun
+    sim.setScript({ '*': { kind: 'ok' } });
     sim.resetCounts();
-    const [a] = hosts();
-    const port = redis.port;
-    await redis.kill();
-    // run 1 starts while Redis is down: it holds only the local lock
-    const first = execa(process.execPath, [BIN, 'generate', 'blog', '--json', '--slot', '2026-04-19T13:00:00Z'], {
-      cwd: a,
-      env: { LUCY_OPS_NOW: NOW, NO_COLOR: '1' },
-      reject: false,
-    });
-    await logged(a, (r) => r.event === 'run.start');
-    redis = await startRedisServer({ port });
-    // runs 2 and 3 start after Redis is back: Redis would let them in, the local lock does not
-    const later = await Promise.all([generate(a, '2026-04-19T13:00:00Z'), generate(a, '2026-04-19T13:00:00Z')]);
-    for (const r of later) {
-      expect(r.exitCode, r.stderr).toBe(75);
-      expect(r.json.status).toBe('skipped');
+    const primary = await heldProvider(sim.url);
+    try {
+      const [a] = hosts({}, primary.url);
+      const port = redis.port;
+      await redis.kill();
+      // run 1 starts while Redis is down: it holds only the local lock
+      const held = primary.holdNext();
+      const first = execa(process.execPath, [BIN, 'generate', 'blog', '--json', '--slot', '2026-04-19T13:00:00Z'], {
+        cwd: a,
+        env: { LUCY_OPS_NOW: NOW, NO_COLOR: '1' },
+        reject: false,
+      });
+      await held.arrived;
+      redis = await startRedisServer({ port });
+      // runs 2 and 3 start after Redis is back: Redis would let them in, the local lock does not
+      const later = await Promise.all([generate(a, '2026-04-19T13:00:00Z'), generate(a, '2026-04-19T13:00:00Z')]);
+      for (const r of later) {
+        expect(r.exitCode, r.stderr).toBe(75);
+        expect(r.json.status).toBe('skipped');
+      }
+      held.forward();
+      const r1 = await first;
+      expect(r1.exitCode, String(r1.stderr)).toBe(0);
+      expect(String(r1.stderr)).toMatch(/unavailable/);
+      // the held request, sent on: the only one that reached a provider
+      expect(sim.requests()).toHaveLength(1);
+    } finally {
+      await primary.close();
     }
-    const r1 = await first;
-    expect(r1.exitCode, String(r1.stderr)).toBe(0);
-    expect(String(r1.stderr)).toMatch(/unavailable/);
-    expect(sim.requests()).toHaveLength(1);
   });
 });

@@ -280,7 +280,7 @@ describe('generate: config errors exit 78 naming the field', () => {
 
   it('a missing API key variable: no request, exit 78, and the cron run is logged as a failed run of its slot', async () => {
     sim.resetCounts();
-    const cfg = simConfig({ primary: sim.url }) as any;
+    const cfg = patient(simConfig({ primary: sim.url })) as any;
     cfg.providers[1].apiKeyEnv = 'LUCY_TEST_ABSENT_KEY';
     const dir = tempProject(cfg);
     const r = await generate(dir);
@@ -376,7 +376,7 @@ describe('generate: secrets', () => {
       'llama-3.3-70b': { kind: 'status', status: 503 },
       '*': { kind: 'ok' },
     });
-    const cfg = simConfig({ primary: sim.url }) as any;
+    const cfg = patient(simConfig({ primary: sim.url })) as any;
     for (const p of cfg.providers) p.apiKeyEnv = 'LUCY_TEST_KEY';
     const dir = tempProject(cfg);
     const r1 = await generate(dir, [], { LUCY_TEST_KEY: canary });

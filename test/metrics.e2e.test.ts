@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { expect, it } from 'vitest';
 import { parseExposition, type ParsedFamily } from './helpers/exposition.js';
-import { runCli, simConfig, tempProject } from './helpers/cli.js';
+import { patient, runCli, simConfig, tempProject } from './helpers/cli.js';
 import { useSimulator } from './helpers/sim.js';
 
 const sim = useSimulator();
@@ -16,7 +16,10 @@ const value = (fam: ParsedFamily | undefined, labels: Record<string, string>) =>
   fam?.samples.find((s) => Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value;
 
 it('writes runs, attempts, breaker state and last success per job; counters persist across processes', async () => {
-  const dir = tempProject(simConfig({ primary: sim.url }, { metrics: { textfile: 'node-exporter/lucy-ops.prom' } }));
+  // attempts that cannot time out: the counters below count 503s and answers, never a slow answer's timeout
+  const dir = tempProject(
+    patient(simConfig({ primary: sim.url }, { metrics: { textfile: 'node-exporter/lucy-ops.prom' } })),
+  );
   const file = path.join(dir, 'node-exporter/lucy-ops.prom');
   const run = (job: string, now: string) =>
     runCli(['generate', job, '--json'], { cwd: dir, env: { LUCY_OPS_NOW: now } });
@@ -81,7 +84,7 @@ it('writes runs, attempts, breaker state and last success per job; counters pers
 
 it('no textfile configured: nothing is written', async () => {
   sim.setScript({ '*': { kind: 'ok' } });
-  const dir = tempProject(simConfig({ primary: sim.url }));
+  const dir = tempProject(patient(simConfig({ primary: sim.url })));
   expect(
     (await runCli(['generate', 'blog'], { cwd: dir, env: { LUCY_OPS_NOW: '2026-04-19T10:00:05Z' } })).exitCode,
   ).toBe(0);

@@ -11,6 +11,11 @@ beforeEach(() => {
   sim.resetCounts();
 });
 
+/**
+ * Every project here is `patient`: a probe's --timeout (default 10 s) replaces the provider's
+ * timeoutMs but not a longer idleTimeoutMs, and generate (in the breaker tests) uses both, so
+ * simConfig's 1.5 s and 0.5 s would let a loaded machine turn an answer or a 503 into a timeout.
+ */
 const probe = (dir: string, args: string[] = [], env: Record<string, string> = {}) =>
   runCli(['probe', 'providers', '--json', ...args], { cwd: dir, env });
 const byName = (json: any) => Object.fromEntries(json.providers.map((p: any) => [p.provider, p]));
@@ -18,10 +23,10 @@ const byName = (json: any) => Object.fromEntries(json.providers.map((p: any) => 
 it('one provider down: exit 0 without --strict, 1 with it; latency is measured; probe records are logged', async () => {
   sim.setScript({
     'deepseek-v3': { kind: 'status', status: 503 },
-    'qwen-72b': { kind: 'ok', latencyMs: 1000 },
+    'qwen-72b': { kind: 'ok', latencyMs: 3000 },
     '*': { kind: 'ok' },
   });
-  const dir = tempProject(simConfig({ primary: sim.url }));
+  const dir = tempProject(patient(simConfig({ primary: sim.url })));
 
   const r = await probe(dir);
   expect(r.exitCode, r.stderr).toBe(0);
@@ -38,9 +43,10 @@ it('one provider down: exit 0 without --strict, 1 with it; latency is measured; 
   expect(p['llama-3.3-70b']).toMatchObject({ ok: true, breaker: 'closed' });
   expect(p['qwen-72b'].ok).toBe(true);
   for (const one of r.json.providers) expect(one.latencyMs).toBeGreaterThan(0);
-  // the simulator holds qwen's answer 1 s: the measured latency cannot be less, and llama's answer,
-  // not held, comes sooner unless a loaded machine delays llama's exchange a full second more
-  expect(p['qwen-72b'].latencyMs).toBeGreaterThanOrEqual(1000);
+  // the simulator holds qwen's answer 3 s (well inside the probe's 10 s): the measured latency
+  // cannot be less, and llama's answer, not held, comes sooner unless a loaded machine stalls
+  // llama's exchange alone for three seconds more than qwen's
+  expect(p['qwen-72b'].latencyMs).toBeGreaterThanOrEqual(3000);
   expect(p['llama-3.3-70b'].latencyMs).toBeLessThan(p['qwen-72b'].latencyMs);
   // exactly one tiny request each, all at once
   expect(sim.counts()).toEqual({ 'deepseek-v3': 1, 'llama-3.3-70b': 1, 'qwen-72b': 1 });
@@ -73,7 +79,7 @@ it('one provider down: exit 0 without --strict, 1 with it; latency is measured; 
 
 it('none answers: exit 69, with or without --strict', async () => {
   sim.setScript({ '*': { kind: 'status', status: 502 } });
-  const dir = tempProject(simConfig({ primary: sim.url }));
+  const dir = tempProject(patient(simConfig({ primary: sim.url })));
   const r = await probe(dir);
   expect(r.exitCode).toBe(69);
   expect(r.json.providers.every((p: any) => p.ok === false && p.httpStatus === 502)).toBe(true);
@@ -108,7 +114,7 @@ it('--timeout bounds each request, below the provider timeoutMs', async () => {
 
 it('a missing or empty API key variable: exit 78 (as generate), the others still probed; keys never show', async () => {
   sim.setScript({ '*': { kind: 'ok' } });
-  const config = simConfig({ primary: sim.url }) as any;
+  const config = patient(simConfig({ primary: sim.url })) as any;
   config.providers[0].apiKeyEnv = 'LUCY_TEST_UNSET_KEY';
   config.providers[1].apiKeyEnv = 'LUCY_TEST_SET_KEY';
   const dir = tempProject(config);
@@ -148,7 +154,7 @@ it('a missing or empty API key variable: exit 78 (as generate), the others still
 
 it('a 404 from a baseUrl without /v1 says the likely fix', async () => {
   sim.setScript({ '*': { kind: 'ok' } });
-  const dir = tempProject(simConfig({ primary: sim.url.replace(/\/v1$/, ''), fallback: sim.url }));
+  const dir = tempProject(patient(simConfig({ primary: sim.url.replace(/\/v1$/, ''), fallback: sim.url })));
   const r = await probe(dir, ['--strict']);
   expect(r.exitCode).toBe(1);
   expect(byName(r.json)['deepseek-v3']).toMatchObject({ ok: false, httpStatus: 404 });
@@ -158,7 +164,7 @@ it('a 404 from a baseUrl without /v1 says the likely fix', async () => {
 
 it('a breaker opened by failures: the probe calls the provider, and its success closes the breaker (said in the output and the log)', async () => {
   sim.setScript({ 'deepseek-v3': { kind: 'status', status: 503 }, '*': { kind: 'ok' } });
-  const dir = tempProject(simConfig({ primary: sim.url }));
+  const dir = tempProject(patient(simConfig({ primary: sim.url })));
   const now = { LUCY_OPS_NOW: '2026-04-19T14:00:05Z' };
   // three failed attempts (= failureThreshold) open it; the fallback serves
   expect((await runCli(['generate', 'threads', '--json', '--force'], { cwd: dir, env: now })).exitCode).toBe(0);
@@ -183,7 +189,7 @@ it('a breaker opened by failures: the probe calls the provider, and its success 
 
 it('a hand trip survives a successful probe: the provider is called, the breaker stays open, and the output says until when', async () => {
   sim.setScript({ '*': { kind: 'ok' } });
-  const dir = tempProject(simConfig({ primary: sim.url }));
+  const dir = tempProject(patient(simConfig({ primary: sim.url })));
   const now = { LUCY_OPS_NOW: '2026-04-19T14:00:00Z' };
   expect((await runCli(['breaker', 'trip', 'deepseek-v3', '--for', '2h'], { cwd: dir, env: now })).exitCode).toBe(0);
   // LUCY_OPS_NOW pins the start; time flows from there, so read the trip's end as stored
@@ -231,7 +237,9 @@ it('a refused connection names the host:port from baseUrl, so a wrong port shows
   const port = (closed.address() as AddressInfo).port;
   await new Promise((resolve) => closed.close(resolve));
   sim.setScript({ '*': { kind: 'ok' } });
-  const dir = tempProject(simConfig({ primary: `http://127.0.0.1:${port}/v1?k=secret-query`, fallback: sim.url }));
+  const dir = tempProject(
+    patient(simConfig({ primary: `http://127.0.0.1:${port}/v1?k=secret-query`, fallback: sim.url })),
+  );
   const r = await probe(dir);
   expect(r.exitCode).toBe(0);
   const refused = byName(r.json)['deepseek-v3'];
@@ -245,7 +253,7 @@ it('a refused connection names the host:port from baseUrl, so a wrong port shows
 
 it('a failed probe leaves the breaker alone', async () => {
   sim.setScript({ 'deepseek-v3': { kind: 'status', status: 503 }, '*': { kind: 'ok' } });
-  const dir = tempProject(simConfig({ primary: sim.url }));
+  const dir = tempProject(patient(simConfig({ primary: sim.url })));
   for (let i = 0; i < 3; i++) await probe(dir); // = breaker.failureThreshold
   const status = await runCli(['breaker', 'status', '--json'], { cwd: dir });
   expect(status.json.providers[0]).toMatchObject({ provider: 'deepseek-v3', state: 'closed', consecutiveFailures: 0 });
@@ -253,7 +261,7 @@ it('a failed probe leaves the breaker alone', async () => {
 
 it('prints a table for people: every provider, its latency, status, error class and breaker', async () => {
   sim.setScript({ 'deepseek-v3': { kind: 'status', status: 503 }, '*': { kind: 'ok' } });
-  const dir = tempProject(simConfig({ primary: sim.url }));
+  const dir = tempProject(patient(simConfig({ primary: sim.url })));
   const r = await runCli(['probe', 'providers'], { cwd: dir });
   expect(r.exitCode).toBe(0);
   expect(r.stdout).toMatch(/provider.*model.*ok.*latency.*status.*error.*breaker/);

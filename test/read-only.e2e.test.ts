@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { BIN, runCli, simConfig, tempProject } from './helpers/cli.js';
+import { BIN, patient, runCli, simConfig, tempProject } from './helpers/cli.js';
 import { isRoot, NOBODY, permissionTestsCanRun } from './helpers/as-nobody.js';
 import { useSimulator } from './helpers/sim.js';
 
@@ -56,7 +56,8 @@ function snapshot(dir: string): string[] {
 describe.skipIf(!canRun)('read-only commands for a user who is not the cron user', () => {
   let dir: string;
   beforeAll(async () => {
-    dir = tempProject(simConfig({ primary: sim.url }));
+    // attempts that cannot time out: the primary's 503s open its breaker and llama serves, as read below
+    dir = tempProject(patient(simConfig({ primary: sim.url })));
     fs.chmodSync(dir, 0o755);
     sim.setScript({ 'deepseek-v3': { kind: 'status', status: 503 }, '*': { kind: 'ok' } });
     const run = await runCli(['generate', 'threads'], { cwd: dir, env: { LUCY_OPS_NOW: '2026-04-19T15:30:05Z' } });

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closedPortUrl } from '../src/sim/server.js';
-import { readLog, runCli, simConfig, tempProject } from './helpers/cli.js';
+import { patient, readLog, runCli, simConfig, tempProject } from './helpers/cli.js';
 import { startReceiver, type Receiver } from './helpers/receiver.js';
 import { redisTestsEnabled, startRedisServer } from './helpers/redis-server.js';
 import { LATER, leakyProvider, NOW, useRobustness, walk } from './helpers/robustness.js';
@@ -60,12 +60,14 @@ describe('secrets', () => {
         baseUrl: leaky.url,
         model: name,
         apiKeyEnv: `LUCY_K${i + 1}`,
-        timeoutMs: 2000,
-        idleTimeoutMs: 1000,
+        // no bound a loaded machine could reach: every provider must answer with its quoted key
+        // (a timeout quotes nothing, and a run past its deadline never asks p3)
+        timeoutMs: 300_000,
+        idleTimeoutMs: 300_000,
       })),
       retry: { attempts: 2, baseDelayMs: 1, maxDelayMs: 5 },
       breaker: { failureThreshold: 100, cooldownMs: 300_000 },
-      deadlineMs: 5000,
+      deadlineMs: 600_000,
       jobs: {
         blog: { schedule: '0 * * * *', tz: 'UTC', kind: 'blog', outDir: 'content/blog', prompt: 'Write for {{date}}.' },
         env: {
@@ -166,7 +168,7 @@ describe('secrets', () => {
       const redis = await startRedisServer({ password: REDIS_PASSWORD });
       try {
         sim.setScript({ 'deepseek-v3': { kind: 'status', status: 401 }, '*': { kind: 'ok' } });
-        const dir = tempProject(simConfig({ primary: sim.url }, { state: { redis: redis.url } }));
+        const dir = tempProject(patient(simConfig({ primary: sim.url }, { state: { redis: redis.url } })));
         const env = { LUCY_OPS_NOW: NOW };
         // three processes side by side: none waits for another's change
         const runs = await Promise.all([

@@ -3,7 +3,7 @@
  * (`--timeline`): real runs through the simulator at pinned clocks, then the CLI reads the log.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runCli, simConfig, tempProject } from './helpers/cli.js';
+import { patient, runCli, simConfig, tempProject } from './helpers/cli.js';
 import { useSimulator } from './helpers/sim.js';
 import { hasScript, runInPty } from './helpers/pty.js';
 
@@ -15,7 +15,8 @@ const GAPS = ['postmortem', 'gaps', '--since', '2026-04-19T14:00Z'];
 describe('an afternoon: primary down, fallback serving, then everything down, then back', () => {
   let dir: string;
   beforeAll(async () => {
-    const base = simConfig({ primary: sim.url }) as { jobs: Record<string, unknown> };
+    // attempts that cannot time out: the afternoon's runs fail by 503 and are served as scripted
+    const base = patient(simConfig({ primary: sim.url })) as { jobs: Record<string, unknown> };
     dir = tempProject({ ...base, jobs: { threads: base.jobs.threads } });
     const gen = async (at: string, expected: number) => {
       const r = await cli(dir, ['generate', 'threads'], at);

@@ -32,7 +32,9 @@ function config(alerts: Record<string, unknown> = {}): ResolvedConfig {
   return {
     log: path.join(dir, 'jobs.jsonl'),
     stateDir: path.join(dir, 'state'),
-    alerts: { afterConsecutiveFailures: 3, webhookTimeoutMs: 2000, ...alerts },
+    // far off, so a loaded machine cannot make a receiver that answers look silent; the test of the
+    // bound gives its own
+    alerts: { afterConsecutiveFailures: 3, webhookTimeoutMs: 120_000, ...alerts },
   } as unknown as ResolvedConfig;
 }
 const lines: string[] = [];
@@ -52,7 +54,9 @@ it('a webhook that never answers is cut off at webhookTimeoutMs; the stderr line
     { kind: 'job-failing', summary: 'blog has failed 3 runs in a row', job: 'blog' },
     { stderr },
   );
-  expect(performance.now() - started).toBeLessThan(1500);
+  // the silent server would hold the request for minutes (undici's own 300 s headers timeout): the
+  // 200 ms bound cut it (the error says so below); how late a loaded machine's timer fires is no part
+  expect(performance.now() - started).toBeLessThan(60_000);
   expect(report.deliveries).toEqual([
     { channel: 'stderr', ok: true, ms: expect.any(Number) },
     {

@@ -397,7 +397,7 @@ describe('the batched walk gives the slot-by-slot report exactly', () => {
           // and judgeSlots, the per-slot view (status, backfill), agrees slot for slot
           for (const job of jobs) expect([...judgeSlots(job, ledger)]).toEqual([...referenceJudge(job, ledger)]);
         }
-      }, 60_000);
+      });
     }
   }
 });

@@ -19,7 +19,7 @@ describe('runDrill in-process', () => {
     expect(report.failedChecks).toContain('after: the outage slots were served by the first fallback, marked degraded');
     const check = report.acts[1].checks.find((c) => c.name.startsWith('the outage slots'))!;
     expect(JSON.stringify(check.actual)).toContain(CHAIN[2]);
-  }, 30_000);
+  });
 
   it('keeps artefacts only in a new or empty folder', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lucy-ops-keep-'));

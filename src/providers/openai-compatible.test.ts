@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ResolvedProvider } from '../config/types.js';
 import { failureOf } from '../../test/helpers/failure.js';
 import { trickle } from '../../test/helpers/trickle.js';
@@ -124,17 +124,27 @@ describe('success', () => {
   });
 
   it('SSE: content deltas are progress, so a slow but steady stream is not idle', async () => {
+    // The attempt's clock (performance.now) moves 100 ms with each write and not otherwise: by it
+    // the stream lasts 800 ms, so idle windows of 250 ms would end it were content not progress,
+    // and a loaded machine's stall, which moves no clock, cannot end it either.
+    let now = performance.now();
+    const clock = vi.spyOn(performance, 'now').mockImplementation(() => now);
     let n = 0;
     routes.set('steady', (_req, res) => {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       const timer = setInterval(() => {
+        now += 100;
         if (++n < 8) res.write(': ping\n\n' + sse(delta({ content: `${n}` })));
         else res.end(sse(delta({}, 'stop')) + sse('[DONE]'));
       }, 40);
       res.on('close', () => clearInterval(timer));
     });
-    const res = await complete(provider('steady', { stream: true, idleTimeoutMs: 500 }), request, {});
-    expect(res.content).toBe('1234567');
+    try {
+      const res = await complete(provider('steady', { stream: true, idleTimeoutMs: 250 }), request, {});
+      expect(res.content).toBe('1234567');
+    } finally {
+      clock.mockRestore();
+    }
   });
 
   it('SSE: a finished stream that lingers without [DONE] is still an answer', async () => {

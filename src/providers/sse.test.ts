@@ -53,6 +53,17 @@ describe('ChatStreamAccumulator', () => {
     expect(acc.usage).toEqual({ total_tokens: 1 });
   });
 
+  it('chunks without a first choice are no progress; a delta of null still finishes; a null choice throws', () => {
+    const acc = new ChatStreamAccumulator();
+    for (const data of ['{"choices":[]}', '{"choices":null}', '{"usage":{"total_tokens":3}}'])
+      expect(acc.accept(data), data).toEqual({ kind: 'no-progress' });
+    expect(acc.accept('{"choices":[{"delta":null,"finish_reason":null}]}')).toEqual({ kind: 'no-progress' });
+    expect(acc.accept('{"choices":[{"delta":null,"finish_reason":"stop"}]}')).toEqual({ kind: 'progress' });
+    expect(acc.finished).toBe(true);
+    // the reader makes this throw a 'server' failure (openai-compatible.hostile.test.ts)
+    expect(() => new ChatStreamAccumulator().accept('{"choices":[null]}')).toThrow(TypeError);
+  });
+
   it('errors and invalid JSON are reported, not thrown', () => {
     const acc = new ChatStreamAccumulator();
     expect(acc.accept('{"error":{"message":"overloaded","code":"503"}}')).toEqual({

@@ -123,6 +123,15 @@ export class ChatStreamAccumulator {
     if (typeof chunk.model === 'string') this.model = chunk.model;
     if (typeof chunk.usage === 'object' && chunk.usage !== null) this.usage = chunk.usage as Record<string, number>;
     let progress = false;
+    // Only the first choice is read (one completion is asked for). A chunk without one is no
+    // progress: `choices: []` (Azure's prompt-filter chunk, the usage chunk of include_usage),
+    // `choices: null` or none at all (some providers' usage or keep-alive frames); a choice whose
+    // `delta` is null (Azure's content-filter chunks, a finish-only chunk) still gives its
+    // finish_reason. A null choice (`choices: [null]`) is not skipped: the API defines no such
+    // shape, the reports of odd chunks from OpenAI-compatible providers do not show it, and
+    // openai-node's stream helper throws on it too. It stands where this completion's text should
+    // be, so skipping it could save a silently shortened answer as a success; reading it throws a
+    // TypeError, which the reader makes a 'server' failure (retried, then the next provider).
     for (const choice of Array.isArray(chunk.choices) ? chunk.choices.slice(0, 1) : []) {
       const delta = choice.delta ?? {};
       if (typeof delta.content === 'string' && delta.content !== '') {

@@ -180,7 +180,9 @@ describe('shutdown and refused connections', () => {
     const started = performance.now();
     await sim.close();
     sim = undefined;
-    expect(performance.now() - started).toBeLessThan(1000);
+    // a close that waited for its clients would never return (one hangs, one trickles forever);
+    // the bound is far above a loaded machine's delays
+    expect(performance.now() - started).toBeLessThan(30_000);
     expect(await Promise.all([hung, slow])).toEqual(['failed', 'failed']);
   });
 

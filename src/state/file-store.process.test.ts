@@ -37,7 +37,7 @@ describe('FileStore across processes', () => {
     const doc = JSON.parse(await readFile(join(dir, 'state.json'), 'utf8'));
     expect(doc).toEqual({ version: 1, entries: { count: 500 } });
     expect((await readdir(dir)).sort()).toEqual(['locks', 'state.json']);
-  }, 90_000); // ~3 s on two idle cores; generous because 50 node start-ups crawl on a busy machine
+  });
 
   it('a process killed with -9 inside update does not block the others', async () => {
     const dir = await tempDir();

@@ -126,7 +126,8 @@ export function simConfig(
 /**
  * `config` (a simConfig) with no budget that a loaded machine could run out of: attempts that
  * cannot time out and a run deadline far off, for tests that assert counts, states and texts and
- * not how long anything took. simConfig's fast timings stay for the tests of timeouts.
+ * not how long anything took. simConfig's fast timings stay for the tests of timeouts. The far
+ * deadline also puts off when a slot with no run is judged missing (its deadline plus a minute).
  */
 export function patient(config: Record<string, unknown>): Record<string, unknown> {
   const providers = (config.providers as Array<Record<string, unknown>>).map((p) => ({

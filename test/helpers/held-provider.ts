@@ -3,7 +3,7 @@
  * that ends when the test says, not when a timer runs out, so "while this run is stuck" lasts
  * exactly as long as the test needs on any machine. Every other request goes through to the sim.
  */
-import { createServer, request, type ServerResponse } from 'node:http';
+import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export interface Hold {
@@ -11,6 +11,8 @@ export interface Hold {
   arrived: Promise<void>;
   /** Ends the held request with a 503 (a provider that gave up), so the run retries. */
   release(): void;
+  /** Sends the held request on to the simulator, whose answer is the run's: a slow answer, not a failure. */
+  forward(): void;
 }
 
 export interface HeldProvider {
@@ -21,16 +23,17 @@ export interface HeldProvider {
   close(): Promise<void>;
 }
 
+interface Held {
+  res: ServerResponse;
+  req: IncomingMessage;
+  body: Buffer;
+}
+
 export async function heldProvider(simUrl: string): Promise<HeldProvider> {
   const target = new URL(simUrl);
-  let hold: ((res: ServerResponse) => void) | undefined;
-  const server = createServer((req, res) => {
-    if (hold) {
-      const take = hold;
-      hold = undefined;
-      req.resume();
-      return take(res);
-    }
+  let hold: ((held: Held) => void) | undefined;
+  /** Sends a request to the sim and pipes its answer into `res`. */
+  const pass = (req: IncomingMessage, res: ServerResponse) => {
     const upstream = request(
       { host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers },
       (answer) => {
@@ -39,22 +42,37 @@ export async function heldProvider(simUrl: string): Promise<HeldProvider> {
       },
     );
     upstream.on('error', () => res.destroy());
-    req.pipe(upstream);
+    return upstream;
+  };
+  const server = createServer((req, res) => {
+    if (hold) {
+      const take = hold;
+      hold = undefined;
+      // read the whole body now, so the request can be sent on later
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => take({ res, req, body: Buffer.concat(chunks) }));
+      return;
+    }
+    req.pipe(pass(req, res));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}/v1`,
     holdNext() {
-      const held = new Promise<ServerResponse>((resolve) => (hold = resolve));
+      const held = new Promise<Held>((resolve) => (hold = resolve));
       return {
         arrived: held.then(() => undefined),
         release() {
-          void held.then((res) =>
+          void held.then(({ res }) =>
             res
               .writeHead(503, { 'content-type': 'application/json' })
               .end(JSON.stringify({ error: { message: 'held by the test, then refused' } })),
           );
+        },
+        forward() {
+          void held.then(({ req, res, body }) => pass(req, res).end(body));
         },
       };
     },

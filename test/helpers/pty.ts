@@ -37,7 +37,8 @@ export async function runInPty(
     // an xterm outside CI, as at an engineer's prompt.
     env: { NO_COLOR: '1', FORCE_COLOR: undefined, CI: undefined, TERM: 'xterm-256color', ...opts.env },
     reject: false,
-    timeout: opts.timeoutMs ?? 60_000,
+    // a bound against a wedged process, not a budget: as runCli's, under load a CLI run can take a minute
+    timeout: opts.timeoutMs ?? 180_000,
   });
   const raw = String(r.stdout ?? '');
   return { exitCode: r.exitCode ?? -1, output: raw.replace(/\r\n/g, '\n'), screen: raw.replace(/\r/g, '') };
