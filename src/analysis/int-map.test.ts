@@ -43,6 +43,28 @@ describe('IntMap', () => {
     expect(() => side.set(1, -1)).toThrow(RangeError);
   });
 
+  it('exports every entry with its second value (-1 where none), the largest key and value too', () => {
+    const map = new IntMap(0, 300);
+    const side = map.side();
+    const want = new Map<number, [number, number]>();
+    for (let i = 0; i < 5_000; i++) {
+      const key = i * 300 + (i % 3 === 0 ? 7 : 0);
+      map.set(key, i);
+      if (i % 4 === 0) side.set(key, (i * 2654435761) & 0x7fffffff);
+      want.set(key, [i, i % 4 === 0 ? (i * 2654435761) & 0x7fffffff : -1]);
+    }
+    map.set(0x7fffffff, 0x7fffffff); // (scatters the table: far off the step)
+    side.set(0x7fffffff, 0x7fffffff);
+    want.set(0x7fffffff, [0x7fffffff, 0x7fffffff]);
+    const keys = new Int32Array(map.size);
+    const values = new Int32Array(map.size);
+    const sides = new Int32Array(map.size);
+    map.exportTo(keys, values, sides);
+    const got = new Map<number, [number, number]>();
+    keys.forEach((key, i) => got.set(key, [values[i], sides[i]]));
+    expect(got).toEqual(want);
+  });
+
   it('rejects keys it cannot hold', () => {
     const map = new IntMap();
     expect(() => map.set(-1, 1)).toThrow(RangeError);

@@ -99,6 +99,23 @@ export class IntMap {
       if (cells[i] !== EMPTY && cells[i + 2] !== EMPTY) yield [(cells[i] - 1) >>> 0, (cells[i + 2] - 1) >>> 0];
   }
 
+  /**
+   * Every entry into `keys`, `values` and `sides` (its second value, -1 where it has none), in no
+   * particular order; each array at least `size` long. One pass over the cells: a generator of
+   * pairs and a look-up per key cost a worker ~10x more on a 1 GB log's ledger.
+   */
+  exportTo(keys: Int32Array, values: Int32Array, sides: Int32Array): void {
+    const cells = this.cells;
+    let n = 0;
+    for (let i = 0; i < cells.length; i += STRIDE) {
+      const stored = cells[i];
+      if (stored === EMPTY) continue;
+      keys[n] = stored - 1;
+      values[n] = cells[i + 1];
+      sides[n++] = cells[i + 2] === EMPTY ? -1 : cells[i + 2] - 1;
+    }
+  }
+
   /** Entries in no particular order. */
   *entries(): Generator<[number, number]> {
     const cells = this.cells;

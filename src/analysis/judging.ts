@@ -71,8 +71,12 @@ export class JudgingRule {
 
   constructor(job: JobSchedule, ledger: SlotLedger) {
     this.start = judgingStart(job, ledger);
-    const recorded = recordedSlots(ledger.jobs.get(job.name), ledger);
-    this.out = endedByOwnRecords(periodsOutOf(job.name, ledger, recorded), recorded);
+    // the slots the job's records name, only for a job the watchdog saw out of the config: on a
+    // long window, listing and sorting them took half of the judging (docs/performance.md)
+    let recorded: number[] | undefined;
+    const own = () => (recorded ??= recordedSlots(ledger.jobs.get(job.name), ledger));
+    const periods = periodsOutOf(job.name, ledger, own);
+    this.out = periods.length === 0 ? [] : endedByOwnRecords(periods, own());
   }
 
   /** The periods out of the config that reach into the window, as ISO times (`until` null: open). */
@@ -100,13 +104,18 @@ export class JudgingRule {
 /**
  * The periods `name` was out of the config by the jobs.seen records (JobsSeen.periodsOut), a removal
  * that names no `lastSeen` for it counting from its last own record before the removal instead
- * (`recorded`: the slots its run records name, in order; recordedSlots).
+ * (`recorded`: the slots its run records name, in order (recordedSlots), or what lists them when
+ * first needed).
  */
-export function periodsOutOf(name: string, ledger: SlotLedger, recorded: readonly number[]): OutOfConfig[] {
+export function periodsOutOf(
+  name: string,
+  ledger: SlotLedger,
+  recorded: readonly number[] | (() => readonly number[]),
+): OutOfConfig[] {
   return ledger.jobsSeen.periodsOut(name, {
     ownBefore: (ms) => {
       let last: number | undefined;
-      for (const slot of recorded) {
+      for (const slot of typeof recorded === 'function' ? recorded() : recorded) {
         if (slot > ms) break;
         last = slot;
       }

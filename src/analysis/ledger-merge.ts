@@ -9,7 +9,15 @@
  */
 import type { CauseTally } from './cause.js';
 import type { JobsSeenSnapshot } from './jobs-seen.js';
-import { addCounters, counter, OKS, type LateRun, type ScheduleMark, type SlotLedger } from './ledger.js';
+import {
+  addCounters,
+  counter,
+  OKS,
+  type JobLedger,
+  type LateRun,
+  type ScheduleMark,
+  type SlotLedger,
+} from './ledger.js';
 
 export interface LedgerSnapshot {
   invalidRecords: number;
@@ -44,12 +52,7 @@ export function snapshotLedger(ledger: SlotLedger): LedgerSnapshot {
     const keys = new Int32Array(job.slots.size);
     const values = new Int32Array(job.slots.size);
     const okRuns = new Int32Array(job.slots.size);
-    let i = 0;
-    for (const [key, value] of job.slots.entries()) {
-      keys[i] = key;
-      okRuns[i] = job.okRuns.get(key) ?? -1;
-      values[i++] = value;
-    }
+    job.slots.exportTo(keys, values, okRuns); // okRuns are the slot table's second values
     jobs.push({
       name,
       keys,
@@ -101,43 +104,18 @@ export function mergeLedger(into: SlotLedger, later: LedgerSnapshot): void {
       if (key !== job.lastMarkKey) job.marks.push(mark);
       job.lastMarkKey = key;
     }
-    const laterLate = new Map(snap.late);
-    const laterDegraded = new Map(snap.degraded);
-    const laterCauses = new Map(snap.causes);
-    for (let i = 0; i < snap.keys.length; i++) {
-      const key = snap.keys[i];
-      const theirs = snap.values[i];
-      const mine = job.slots.get(key) ?? 0;
-      job.slots.set(key, addCounters(mine, theirs));
-      // lateness: an on-time serving run (served, not late) on either side clears it
-      const myLate = job.late.get(key);
-      const theirLate = laterLate.get(key);
-      const myOnTime = counter(mine, OKS) > 0 && !myLate;
-      const theirOnTime = counter(theirs, OKS) > 0 && !theirLate;
-      if (myOnTime || theirOnTime) job.late.delete(key);
-      else if (theirLate && (!myLate || theirLate.lateMs < myLate.lateMs)) job.late.set(key, theirLate);
-      // degraded: a serve by the first provider on either side clears it; else the later fallback
-      const theirDegraded = laterDegraded.get(key);
-      const myWhole = counter(mine, OKS) > 0 && !job.degraded.has(key);
-      const theirWhole = counter(theirs, OKS) > 0 && theirDegraded === undefined;
-      if (myWhole || theirWhole) job.degraded.delete(key);
-      else if (theirDegraded !== undefined) job.degraded.set(key, theirDegraded);
-    }
+    // (maps only when the later text has such slots: most slots have none, and this loop runs once
+    // per process, mostly before the JIT has compiled it, so each look-up saved counts)
+    const later: LaterSlots = {
+      late: snap.late.length > 0 ? new Map(snap.late) : undefined,
+      degraded: snap.degraded.length > 0 ? new Map(snap.degraded) : undefined,
+      pairs: snap.okPairs.length > 0 ? new Map(snap.okPairs) : undefined,
+    };
+    for (let i = 0; i < snap.keys.length; i++) mergeSlot(job, snap.keys[i], snap.values[i], snap.okRuns[i], later);
     // served on another host: the first record that says so names the host, as in one reading
     for (const [key, host] of snap.elsewhere) if (!job.elsewhere.has(key)) job.elsewhere.set(key, host);
     for (const [key, run] of snap.elsewhereRuns) if (!job.elsewhereRuns.has(key)) job.elsewhereRuns.set(key, run);
-    // the ok runs' ids: XORs add up; the first run of a slot served on both sides names a pair
-    const laterPairs = new Map(snap.okPairs);
-    for (let i = 0; i < snap.keys.length; i++) {
-      const theirs = snap.okRuns[i];
-      if (theirs === -1) continue;
-      const key = snap.keys[i];
-      const mine = job.okRuns.get(key);
-      const pair = job.okPairs.get(key) ?? mine ?? laterPairs.get(key);
-      if (pair !== undefined && (mine !== undefined || laterPairs.has(key))) job.okPairs.set(key, pair);
-      job.okRuns.set(key, (mine ?? 0) ^ theirs);
-    }
-    for (const [key, tally] of laterCauses) {
+    for (const [key, tally] of snap.causes) {
       if (counter(job.slots.get(key) ?? 0, OKS) > 0) continue;
       let into: CauseTally | undefined = job.causes.get(key);
       if (!into) job.causes.set(key, (into = new Map()));
@@ -146,4 +124,42 @@ export function mergeLedger(into: SlotLedger, later: LedgerSnapshot): void {
     // causes kept from before a slot that the later text served
     for (const key of job.causes.keys()) if (counter(job.slots.get(key) ?? 0, OKS) > 0) job.causes.delete(key);
   }
+}
+
+/** The later text's slots that are late, degraded or served twice (undefined: it has none). */
+interface LaterSlots {
+  late: Map<number, LateRun> | undefined;
+  degraded: Map<number, string> | undefined;
+  pairs: Map<number, number> | undefined;
+}
+
+/** One slot of the later text (its counters `theirs`, its ok runs' XOR `theirRuns`, -1: none) into `job`. */
+function mergeSlot(job: JobLedger, key: number, theirs: number, theirRuns: number, later: LaterSlots): void {
+  const mine = job.slots.get(key) ?? 0;
+  job.slots.set(key, mine === 0 ? theirs : addCounters(mine, theirs));
+  // lateness: an on-time serving run (served, not late) on either side clears it
+  const myLate = job.late.size > 0 ? job.late.get(key) : undefined;
+  const theirLate = later.late?.get(key);
+  if (myLate !== undefined || theirLate !== undefined) {
+    const myOnTime = counter(mine, OKS) > 0 && !myLate;
+    const theirOnTime = counter(theirs, OKS) > 0 && !theirLate;
+    if (myOnTime || theirOnTime) job.late.delete(key);
+    else if (theirLate && (!myLate || theirLate.lateMs < myLate.lateMs)) job.late.set(key, theirLate);
+  }
+  // degraded: a serve by the first provider on either side clears it; else the later fallback
+  const myDegraded = job.degraded.size > 0 && job.degraded.has(key);
+  const theirDegraded = later.degraded?.get(key);
+  if (myDegraded || theirDegraded !== undefined) {
+    const myWhole = counter(mine, OKS) > 0 && !myDegraded;
+    const theirWhole = counter(theirs, OKS) > 0 && theirDegraded === undefined;
+    if (myWhole || theirWhole) job.degraded.delete(key);
+    else if (theirDegraded !== undefined) job.degraded.set(key, theirDegraded);
+  }
+  // the ok runs' ids: XORs add up; the first run of a slot served on both sides names a pair
+  if (theirRuns === -1) return;
+  const myRuns = job.okRuns.get(key);
+  const theirPair = later.pairs?.get(key);
+  const pair = (job.okPairs.size > 0 ? job.okPairs.get(key) : undefined) ?? myRuns ?? theirPair;
+  if (pair !== undefined && (myRuns !== undefined || theirPair !== undefined)) job.okPairs.set(key, pair);
+  job.okRuns.set(key, (myRuns ?? 0) ^ theirRuns);
 }

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect, it } from 'vitest';
 import { scanFileRange } from '../log/file-range.js';
-import { newReadStats, scanLines } from '../log/reader.js';
+import { newReadStats, READ_BYTES, scanLines } from '../log/reader.js';
 import { analyzeLogs, type JobSchedule } from './gaps.js';
 import { runLines, seededRandom } from '../../test/helpers/log-lines.js';
 
@@ -151,6 +151,33 @@ it('reading a file in ranges sees every line once, wherever the cut falls (insid
     expect(seen, `cut at ${cut}`).toEqual(whole);
     expect(stats.bytes, `cut at ${cut}`).toBe(size);
     expect(stats.lines).toBe(wholeStats.lines);
+  }
+});
+
+it('reading a file in ranges sees every line once when cuts and lines cross the reads (READ_BYTES)', async () => {
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'lucy-range-')), 'jobs.jsonl');
+  // short lines, then one line longer than a read (a range's first line may end a read or more
+  // after the cut), then short lines again
+  const short = (n: number) => Array.from({ length: n }, (_, i) => `{"n":${i}}`);
+  const lines = [...short(150_000), `{"long":"${'x'.repeat(READ_BYTES + 10)}"}`, ...short(100_000)];
+  fs.writeFileSync(file, lines.join('\n') + '\n');
+  const size = fs.statSync(file).size;
+  const longAt = lines.slice(0, 150_000).join('\n').length + 1;
+  const cuts = [READ_BYTES - 1, READ_BYTES, READ_BYTES + 1, longAt, longAt + 5, longAt + READ_BYTES, size - 3];
+  for (const cut of cuts) {
+    for (const second of [cut + 1, cut + READ_BYTES, cut + 2 * READ_BYTES + 7]) {
+      const seen: string[] = [];
+      const stats = newReadStats();
+      const visit = (text: string, s: number, e: number) => (seen.push(text.slice(s, e)), true);
+      for (const range of [
+        { start: 0, end: cut },
+        { start: cut, end: second },
+        { start: second, end: Infinity },
+      ])
+        await scanFileRange(file, range, visit, stats);
+      expect(seen.length, `cuts at ${cut}, ${second}`).toBe(lines.length);
+      expect(seen, `cuts at ${cut}, ${second}`).toEqual(lines);
+    }
   }
 });
 

@@ -24,45 +24,53 @@ export async function scanFileRange(
 
 /**
  * The bytes of the lines starting in [start, end). The line owning byte `start - 1` ends at the
- * first newline at or after it: everything up to that newline belongs to the range before.
+ * first newline at or after it: everything up to that newline belongs to the range before. Read
+ * into two buffers, as reader.ts reads a whole file: the next read is in flight while the caller
+ * works on the current chunk (one buffer left each thread waiting on every read).
  */
 async function* rangeChunks(file: string, { start, end }: ByteRange): AsyncGenerator<Buffer> {
   if (end <= start) return;
   const handle = await fs.promises.open(file, 'r');
+  const buffers = [Buffer.allocUnsafe(READ_BYTES), Buffer.allocUnsafe(READ_BYTES)];
+  let current = 0;
+  let pos = start > 0 ? start - 1 : 0;
+  let pending: Promise<{ bytesRead: number }> | undefined = handle.read(buffers[0], 0, READ_BYTES, pos);
   try {
-    const buf = Buffer.allocUnsafe(READ_BYTES);
-    let pos = start > 0 ? start - 1 : 0;
     let skipping = start > 0; // inside the line the previous range finishes
     for (;;) {
-      const { bytesRead } = await handle.read(buf, 0, READ_BYTES, pos);
+      const { bytesRead } = await pending!;
+      pending = undefined;
       if (bytesRead === 0) return;
-      let from = 0;
-      if (skipping) {
-        const nl = buf.indexOf(10);
-        if (nl < 0 || nl >= bytesRead) {
-          pos += bytesRead;
-          continue;
-        }
-        skipping = false;
-        from = nl + 1;
-        if (pos + from >= end) return; // no line starts inside this range
-      }
-      // the last line this range owns starts before `end`: stop at the newline at or after end - 1
+      const buf = buffers[current];
       const chunkStart = pos;
       pos += bytesRead;
-      if (pos < end) {
-        if (from < bytesRead) yield buf.subarray(from, bytesRead);
-        continue;
+      let from = 0;
+      let piece: Buffer | undefined;
+      let last = false;
+      if (skipping) {
+        const nl = buf.indexOf(10);
+        if (nl >= 0 && nl < bytesRead) {
+          skipping = false;
+          from = nl + 1;
+          if (chunkStart + from >= end) return; // no line starts inside this range
+        }
       }
-      const cutFrom = Math.max(from, end - 1 - chunkStart);
-      const nl = buf.indexOf(10, cutFrom);
-      if (nl >= 0 && nl < bytesRead) {
-        if (nl + 1 > from) yield buf.subarray(from, nl + 1);
-        return;
+      if (!skipping) {
+        // the last line this range owns starts before `end`: stop at the newline at or after end - 1
+        const nl = pos < end ? -1 : buf.indexOf(10, Math.max(from, end - 1 - chunkStart));
+        last = nl >= 0 && nl < bytesRead;
+        const to = last ? nl + 1 : bytesRead;
+        if (to > from) piece = buf.subarray(from, to);
       }
-      if (from < bytesRead) yield buf.subarray(from, bytesRead);
+      if (!last) {
+        current ^= 1;
+        pending = handle.read(buffers[current], 0, READ_BYTES, pos);
+      }
+      if (piece) yield piece;
+      if (last) return;
     }
   } finally {
+    await pending?.catch(() => undefined);
     await handle.close();
   }
 }
