@@ -134,7 +134,7 @@ was found; 64 usage error; 78 configuration error.`,
         // the watchdog's previous look at the config (a quiet run writes nothing to the log): a job
         // it named then and that is gone now was in the config until then
         const look = flags.failOnGap
-          ? await (await import('../jobs/watchdog-look.js')).openWatchdogLook(config, { warn: storeWarn })
+          ? await (await import('../jobs/watchdog-look.js')).openWatchdogLook(config, { warn: storeWarn, now })
           : undefined;
         const report = await analyzeLogs(jobs, { since, until }, sources, {
           lateAfterMs,

@@ -37,7 +37,7 @@ export function lookBy(config: Pick<ResolvedConfig, 'log'>, host: string = hostn
  */
 export async function openWatchdogLook(
   config: Pick<ResolvedConfig, 'log' | 'state' | 'stateDir'>,
-  opts: { warn: (message: string) => void; by?: string },
+  opts: { warn: (message: string) => void; now: number; by?: string },
 ): Promise<{
   previous: WatchdogLook | undefined;
   keep: (look: Omit<WatchdogLook, 'by'>) => Promise<void>;
@@ -49,7 +49,7 @@ export async function openWatchdogLook(
   let previous: WatchdogLook | undefined;
   try {
     store = await openStateStore(config, { onWarning: opts.warn });
-    previous = asLook(await store.get<unknown>(LOOK_KEY), by);
+    previous = asLook(await store.get<unknown>(LOOK_KEY), by, opts.now);
   } catch {
     // no evidence kept: the log's own signs bound the period
   }
@@ -76,10 +76,16 @@ export async function openWatchdogLook(
   };
 }
 
-function asLook(value: unknown, by: string): WatchdogLook | undefined {
+/**
+ * A kept look, if it is one this watchdog can use. Its time must be one it could have written: after
+ * the epoch and no later than now (a value a Date cannot hold crashed every later run; a look from
+ * the future would stretch a removed job's time in the config past what anyone saw).
+ */
+function asLook(value: unknown, by: string, now: number): WatchdogLook | undefined {
   if (value === null || typeof value !== 'object') return undefined;
   const look = value as { at?: unknown; jobs?: unknown; by?: unknown };
   if (look.by !== by) return undefined;
-  if (typeof look.at !== 'number' || !Number.isFinite(look.at) || !Array.isArray(look.jobs)) return undefined;
+  if (typeof look.at !== 'number' || !Number.isInteger(look.at) || look.at < 0 || look.at > now) return undefined;
+  if (!Array.isArray(look.jobs)) return undefined;
   return { at: look.at, jobs: look.jobs.filter((j): j is string => typeof j === 'string'), by };
 }
