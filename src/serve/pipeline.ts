@@ -40,7 +40,15 @@ export function inTurn(req: IncomingMessage, res: ServerResponse, start: Start, 
   const socket = req.socket as Counted;
   const waiting = socket[WAITING] ?? 0;
   if (waiting < 0) {
-    // past the limit already: keep the socket unread (a waiting request's body read resumes it)
+    // past the limit already: keep the socket unread (a waiting request's body read resumes it).
+    // node:http still parses whatever the socket already brought, and a bodiless request is whole
+    // at once, so a client that keeps writing them is cut off after MAX_WAITING more: each one
+    // parsed is held until the connection ends (thousands held per connection filled gigabytes).
+    if (waiting <= -1 - MAX_WAITING) {
+      socket.destroy();
+      return;
+    }
+    socket[WAITING] = waiting - 1;
     socket.pause();
     return;
   }
