@@ -35,7 +35,7 @@ const LEVELS = [1, 10, 50];
 const ROUNDS = 2; // direct/floor/serve alternations per level
 
 /** The floor: forwards the body to the sim and the answer back, nothing else. */
-const FLOOR_PROXY = `
+export const FLOOR_PROXY = `
 import { createServer } from 'node:http';
 import { Agent, request } from ${JSON.stringify(path.join(ROOT, 'node_modules/undici/index.js'))};
 const target = process.argv[2] + '/chat/completions';
@@ -129,7 +129,7 @@ function freePort() {
 }
 
 /** Starts a lucy-ops subcommand and resolves with the JSON it prints first on stdout. */
-function startProcess(args, cwd, script = BIN) {
+export function startProcess(args, cwd, script = BIN) {
   const child = spawn(process.execPath, [script, ...args], {
     cwd,
     env: { ...process.env, NO_COLOR: '1' },
@@ -159,7 +159,7 @@ function startProcess(args, cwd, script = BIN) {
 }
 
 /** c workers, each sending requests back to back for `ms`; returns latencies (µs) and errors. */
-async function load(url, body, c, ms, agent, headers = {}) {
+export async function load(url, body, c, ms, agent, headers = {}) {
   const latencies = [];
   let errors = 0;
   const firstErrors = [];
@@ -192,7 +192,7 @@ async function load(url, body, c, ms, agent, headers = {}) {
 }
 
 /** CPU time (user + system, µs) a child process has used so far; undefined off Linux. */
-function cpuUs(child) {
+export function cpuUs(child) {
   try {
     const fields = fs.readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1].split(' ');
     return ((Number(fields[11]) + Number(fields[12])) * 1e6) / 100; // utime + stime, in USER_HZ (100) ticks
