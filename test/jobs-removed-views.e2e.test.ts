@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli, tempProject } from './helpers/cli.js';
+import { readLog, runCli, tempProject } from './helpers/cli.js';
 
 const PROVIDERS = [{ name: 'p1', baseUrl: 'http://127.0.0.1:9/v1', model: 'm' }];
 const hourly = { schedule: '0 * * * *', command: ['node', '-e', '0'] };
@@ -40,12 +40,23 @@ async function goneAndPutBack() {
   await watchdog('12:30');
   await cron('sm', '13:00');
   setJobs(['sm', 'gone']);
-  return { cli, cron, watchdog };
+  return { dir, cli, cron, watchdog };
+}
+
+/**
+ * When the watchdog saw `job` back: its `jobs.seen` record's time. A process's clock starts at
+ * LUCY_OPS_NOW and runs on, so a watchdog started at 13:45 writes 13:45:01 on a loaded machine:
+ * the test reads the instant it wrote rather than assume the one it was started at.
+ */
+function seenBackAt(dir: string, job: string): string {
+  const seen = readLog(dir).filter((r) => r.event === 'jobs.seen' && r.back?.[job] !== undefined);
+  expect(seen).toHaveLength(1);
+  return seen[0].ts;
 }
 
 describe('status and the gaps timeline say when a job was out of the config', () => {
   it('status names the span and its unjudged slots, in text and --json, while it is out and once it is back', async () => {
-    const { cli, cron, watchdog } = await goneAndPutBack();
+    const { dir, cli, cron, watchdog } = await goneAndPutBack();
     // back in the config, not yet seen back: the last judged slot (11:00, ok) is not the whole story
     const open = await cli('13:40', ['status', '--since', '6h']);
     expect(open.exitCode).toBe(0);
@@ -64,10 +75,12 @@ describe('status and the gaps timeline say when a job was out of the config', ()
     await watchdog('13:45');
     await cron('sm', '14:00');
     await cron('gone', '14:00');
+    const backAt = seenBackAt(dir, 'gone');
+    expect(backAt).toMatch(/^2026-04-19T13:45/);
     const back = await cli('14:30', ['status', '--since', '6h', '--json']);
     expect(back.json.jobs.find((j: any) => j.job === 'gone')).toMatchObject({
       last: { slot: T('14:00'), outcome: 'ok' },
-      outOfConfig: [{ after: expect.stringMatching(/^2026-04-19T11:30/), until: T('13:45') }],
+      outOfConfig: [{ after: expect.stringMatching(/^2026-04-19T11:30/), until: backAt }],
       notJudgedOutOfConfig: 2,
     });
     // the same span and count as gaps gives
@@ -78,7 +91,7 @@ describe('status and the gaps timeline say when a job was out of the config', ()
       notJudgedOutOfConfig: gone.notJudgedOutOfConfig,
     });
     expect((await cli('14:30', ['status', '--since', '6h'])).stdout).toMatch(
-      /^Not judged while out of the config \(slots with no run record\): gone after 11:30[0-9:.]*Z until 13:45Z \(2 slots\)\.$/m,
+      /^Not judged while out of the config \(slots with no run record\): gone after 11:30[0-9:.]*Z until 13:45[0-9:.]*Z \(2 slots\)\.$/m,
     );
     // a window that begins after the span says nothing of it
     expect((await cli('14:30', ['status', '--since', '30m'])).stdout).not.toContain('out of the config');
