@@ -99,10 +99,22 @@ describe('status and the gaps timeline say when a job was out of the config', ()
 
   it('the gaps timeline marks the span "-", as the report does, with its legend entry; none without one', async () => {
     const { cli, cron, watchdog } = await goneAndPutBack();
+    const wide = { COLUMNS: '100' };
+    // still out (not seen back) at 13:40: the unjudged 12:00 and 13:00 slots are marked, and the
+    // last cell (13:40 on, whose 14:00 slot is not due yet) is not: nothing is marked past now
+    const open = await cli('13:40', ['postmortem', 'gaps', '--since', '6h', '--timeline'], wide);
+    expect(open.stdout).toMatch(/^gone +### ### --- ---$/m);
+    // --json carries the mark the text draws, cell for cell
+    const openJson = (await cli('13:40', ['postmortem', 'gaps', '--since', '6h', '--timeline', '--json'], wide)).json;
+    const cells = openJson.timeline.jobs.find((j: any) => j.job === 'gone').cells;
+    expect(cells.slice(-5)).toEqual(['served', 'served', 'out-of-config', 'out-of-config', null]);
+    expect(openJson.jobs.find((j: any) => j.job === 'gone').notJudgedOutOfConfig).toBe(
+      cells.filter((c: string | null) => c === 'out-of-config').length,
+    );
+
     await watchdog('13:45');
     await cron('sm', '14:00');
     await cron('gone', '14:00');
-    const wide = { COLUMNS: '100' };
     const out = await cli('14:30', ['postmortem', 'gaps', '--since', '6h', '--timeline'], wide);
     expect(out.exitCode).toBe(0);
     // one cell an hour from 08:30: 09:00 before judging began (blank), 10:00 and 11:00 served,
