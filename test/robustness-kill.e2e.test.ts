@@ -216,7 +216,9 @@ describe('the deadline bounds every wait', () => {
   it('a state lock held by a live, frozen process: run.end still comes at deadlineMs', async () => {
     sim.setScript({ '*': { kind: 'status', status: 503 } });
     // attempts that cannot time out: the run's deadline is the only bound in play
-    const dir = tempProject({ ...patient(simConfig({ primary: sim.url })), deadlineMs: 1500 });
+    // a 4 s deadline: the first attempt (after one breaker read) starts inside it on a loaded
+    // machine too, so there is a failure for the breaker to write; still far below the lock's 15 s
+    const dir = tempProject({ ...patient(simConfig({ primary: sim.url })), deadlineMs: 4000 });
     // a live process that holds state.lock and never lets go (its heartbeat stopped: frozen)
     const holder = spawn('node', ['-e', 'setInterval(() => {}, 1e6)']);
     const holderGone = new Promise((r) => holder.once('exit', r));
@@ -239,8 +241,8 @@ describe('the deadline bounds every wait', () => {
       const log = readLog(dir);
       const end = log.find((l) => l.event === 'run.end');
       expect(end).toMatchObject({ outcome: 'failed' });
-      expect(end.error).toMatch(/deadline of 1500 ms/);
-      expect(end.durationMs).toBeGreaterThanOrEqual(1500);
+      expect(end.error).toMatch(/deadline of 4000 ms/);
+      expect(end.durationMs).toBeGreaterThanOrEqual(4000);
       // The first attempt's failure goes to the breaker, whose write waits for the frozen lock: a
       // wait that gives up by itself only after 15 s (staleMs + 5 s). The run ended sooner after
       // it than that, by its own clock: the deadline cut the wait (load only makes it later).

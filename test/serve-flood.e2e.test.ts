@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import OpenAI from 'openai';
 import { afterAll, expect, it } from 'vitest';
-import { readLog, runCli, simConfig, tempProject } from './helpers/cli.js';
+import { patient, readLog, runCli, simConfig, tempProject } from './helpers/cli.js';
 import { startServe, type Serve } from './helpers/serve.js';
 import { useSimulator } from './helpers/sim.js';
 import { until } from './helpers/wait.js';
@@ -41,12 +41,16 @@ function nonReader(url: string): net.Socket {
   return socket;
 }
 
+/**
+ * A project whose runs end only at the bound a test is about: patient (attempts that cannot time
+ * out, a far deadline), so on a loaded machine the byte cap is still what ends a flood, not an 8 s
+ * deadline that ran out first; a test of the deadline sets it, and the attempt clocks, itself.
+ */
 const floodProject = (over: Record<string, unknown> = {}, provider: Record<string, unknown> = {}) => {
-  const base = simConfig({ primary: sim.url }) as { providers: Array<Record<string, unknown>> };
+  const base = patient(simConfig({ primary: sim.url })) as { providers: Array<Record<string, unknown>> };
   return tempProject({
     ...base,
-    // the attempt's own clocks stop while the client is not reading: only the deadline ends these runs
-    providers: base.providers.map((p) => ({ ...p, timeoutMs: 20_000, idleTimeoutMs: 2000, ...provider })),
+    providers: base.providers.map((p) => ({ ...p, ...provider })),
     breaker: { failureThreshold: 50, cooldownMs: 300_000 },
     ...over,
   });
@@ -57,7 +61,12 @@ it('three clients that never read a 400 MB flood: serve stops reading the upstre
   // byte cap is set past the flood, so only backpressure can hold it (at the default 32 MiB cap the
   // cap alone would keep serve near 220 MiB).
   sim.setScript({ '*': { kind: 'flood', chunkBytes: 64 * 1024, totalBytes: 134 * MiB } });
-  const dir = floodProject({ deadlineMs: 4000 }, { maxResponseBytes: 256 * MiB });
+  // the attempt's own clocks stop while the client is not reading: its 2 s idle cut, shorter than
+  // the deadline, would end a run whose clock ran on; only the deadline ends these runs
+  const dir = floodProject(
+    { deadlineMs: 4000 },
+    { timeoutMs: 20_000, idleTimeoutMs: 2000, maxResponseBytes: 256 * MiB },
+  );
   const serve = await startServe(dir);
   started.push(serve);
   const before = sim.bytesSent();
@@ -84,7 +93,7 @@ it('a reading client gets the flood up to maxResponseBytes, then a clear error e
   const dir = floodProject({}, { maxResponseBytes: MiB });
   const serve = await startServe(dir);
   started.push(serve);
-  const openai = new OpenAI({ baseURL: `${serve.url}/v1`, apiKey: 'unused', maxRetries: 0, timeout: 20_000 });
+  const openai = new OpenAI({ baseURL: `${serve.url}/v1`, apiKey: 'unused', maxRetries: 0, timeout: 600_000 });
   const { data: stream, response } = await openai.chat.completions
     .create({ model: 'auto', stream: true, messages: [{ role: 'user', content: 'flood me' }] })
     .withResponse();

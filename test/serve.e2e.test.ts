@@ -3,10 +3,13 @@
  * provider simulator (plus one raw HTTP server that hangs, to watch the upstream connection).
  * No sleeps: every wait is on an event (a line, a request seen, a socket closing, an exit).
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { patient, readLog, runCli, simConfig, tempProject } from './helpers/cli.js';
 import { hangingProvider, type HangingProvider } from './helpers/hanging-provider.js';
+import { heldProvider } from './helpers/held-provider.js';
 import { startServe, type Serve } from './helpers/serve.js';
 import { logged } from './helpers/log-wait.js';
 import { leakyProvider } from './helpers/robustness.js';
@@ -422,20 +425,33 @@ describe('token, health, and shutdown', () => {
   });
 
   it('on SIGTERM finishes the in-flight request, refuses new ones, and exits 0', async () => {
-    // a shutdown grace far off: the in-flight request is finished, not cut, however slow the machine
-    const s = await startServe(dir, { LEAKY_KEY }, 600_000);
-    started.push(s);
-    sim.setScript({ '*': { kind: 'ok', latencyMs: 300 } });
-    sim.resetCounts();
-    const seen = until('the request at the simulator', () => sim.requests().some((r) => r.model === 'deepseek-v3'));
-    const slow = client(s).chat.completions.create({ model: 'auto', ...ask });
-    await seen;
-    s.child.kill('SIGTERM');
-    const answer = await slow;
-    expect(answer.choices[0].message.content).toContain('deepseek-v3');
-    expect(await s.exited).toBe(0);
-    await expect(fetch(`${s.url}/healthz`)).rejects.toThrow();
-    expect(s.stderr()).toContain('SIGTERM');
+    // the request is held at the provider until serve has said it got the signal with it in flight,
+    // then sent on: in flight at the SIGTERM on any machine (a 300 ms sim delay could end first on
+    // a loaded one, and the test would pass without testing it); the grace is far off too
+    const held = await heldProvider(sim.url);
+    try {
+      const heldDir = project();
+      const config = JSON.parse(fs.readFileSync(path.join(heldDir, 'lucy-ops.config.json'), 'utf8'));
+      config.providers[0].baseUrl = held.url;
+      fs.writeFileSync(path.join(heldDir, 'lucy-ops.config.json'), JSON.stringify(config));
+      const s = await startServe(heldDir, {}, 600_000);
+      started.push(s);
+      sim.setScript({ '*': { kind: 'ok' } });
+      const hold = held.holdNext();
+      const slow = client(s).chat.completions.create({ model: 'auto', ...ask });
+      await hold.arrived;
+      s.child.kill('SIGTERM');
+      await until('serve to say it got SIGTERM', () => s.stderr().includes('SIGTERM'));
+      expect(s.stderr()).toMatch(/SIGTERM: no new connections; waiting up to 600000 ms for 1 in-flight request/);
+      // new connections are refused while the held one is still being served
+      await expect(fetch(`${s.url}/healthz`)).rejects.toThrow();
+      hold.forward();
+      const answer = await slow;
+      expect(answer.choices[0].message.content).toContain('deepseek-v3');
+      expect(await s.exited).toBe(0);
+    } finally {
+      await held.close();
+    }
   });
 });
 

@@ -70,14 +70,16 @@ describe('a slot skipped as served elsewhere and then served here', () => {
     const { dir } = fleet();
     const status = (now: string) =>
       runCli(['status', '--json', '--since', '2h', '--job', 'threads'], { cwd: dir, env: { LUCY_OPS_NOW: now } });
-    // 09:15 is still pending: the last slot judged is 09:00, served here by hand (the log holds it)
+    // 09:15 is due, not judged yet (no run has come): shown as the last slot; the last one served
+    // is 09:00, served here by hand (the log holds it), and twice, as gaps says
     const early = await status('2026-12-07T09:15:30Z');
-    expect(early.json.jobs[0].last).toMatchObject({
+    expect(early.json.jobs[0].last).toMatchObject({ slot: slot('09:15'), outcome: 'due', provider: null });
+    expect(early.json.jobs[0].lastServed).toMatchObject({
       slot: slot('09:00'),
-      outcome: 'ok',
       provider: 'deepseek-v3',
       servedOn: null,
     });
+    expect(early.json.jobs[0].doubles).toEqual([{ slot: slot('09:00'), runs: 2 }]);
     // 10:00: only host A's run served it
     const late = await status(NOW);
     expect(late.json.jobs[0].last).toMatchObject({
@@ -88,6 +90,15 @@ describe('a slot skipped as served elsewhere and then served here', () => {
       // host A's log is not read here: only B's skip says so
       unverified: true,
     });
+    // the double, in the on-call's words: a line under the tables (the watchdog pages for it)
+    const text = await runCli(['status', '--since', '2h', '--job', 'threads'], {
+      cwd: dir,
+      env: { LUCY_OPS_NOW: NOW },
+    });
+    expect(text.stdout).toMatch(
+      /^Served more than once \(1\): threads 09:00Z ×2; see the runbook, "A slot was served more than once"$/m,
+    );
+    expect(late.json.jobs[0].doubles).toEqual([{ slot: slot('09:00'), runs: 2 }]);
   });
 });
 

@@ -47,6 +47,7 @@ describe('status after an afternoon with a failing primary', () => {
           degraded: false,
           servedOn: null,
           unverified: false,
+          judgedAfter: null,
         },
         failuresInARow: 1,
         degradedInARow: 0,
@@ -66,6 +67,8 @@ describe('status after an afternoon with a failing primary', () => {
         // never out of the config: no span, no slot left unjudged
         outOfConfig: [],
         notJudgedOutOfConfig: 0,
+        // served once each: no double
+        doubles: [],
       },
       {
         job: 'threads',
@@ -78,6 +81,7 @@ describe('status after an afternoon with a failing primary', () => {
           degraded: true,
           servedOn: null,
           unverified: false,
+          judgedAfter: null,
         },
         failuresInARow: 0,
         degradedInARow: 2,
@@ -93,6 +97,8 @@ describe('status after an afternoon with a failing primary', () => {
         nextSlot: '2026-04-19T15:45:00.000Z',
         outOfConfig: [],
         notJudgedOutOfConfig: 0,
+        // served once each: no double
+        doubles: [],
       },
     ]);
     const [deepseek, llama, qwen] = providers;
@@ -116,11 +122,34 @@ describe('status after an afternoon with a failing primary', () => {
     expect(r.json.jobs).toHaveLength(1);
     // 15:00 was served by the primary, so only 15:15 and 15:30 count
     expect(r.json.jobs[0].degradedInARow).toBe(2);
+    // a slot whose time has come with no run yet is shown, due, not judged: its run may be starting
+    const due = await cli(dir, ['status', '--json', '--since', '50m', '--job', 'threads'], '2026-04-19T15:46:00Z');
+    expect(due.json.jobs[0]).toMatchObject({
+      last: {
+        slot: '2026-04-19T15:45:00.000Z',
+        outcome: 'due',
+        provider: null,
+        judgedAfter: '2026-04-19T15:56:00.000Z',
+      },
+      // in no count yet: the fallback's run goes on, nothing is unserved
+      failuresInARow: 0,
+      degradedInARow: 2,
+      lastServed: { slot: '2026-04-19T15:30:00.000Z', provider: 'llama-3.3-70b', degraded: true },
+      lastGap: null,
+    });
+    const dueText = await cli(dir, ['status', '--since', '50m', '--job', 'threads'], '2026-04-19T15:46:00Z');
+    expect(dueText.stdout).toMatch(/^threads +15:45Z +due, no run yet \(judged at 15:56Z\) +2 degraded +/m);
     // a slot without a run is missing once its run's deadline (10 min here) and a minute have passed
     const later = await cli(dir, ['status', '--json', '--since', '50m', '--job', 'threads'], '2026-04-19T15:58:00Z');
     // 15:45 had no run at all: missing, and the degraded run is over
     expect(later.json.jobs[0]).toMatchObject({
-      last: { slot: '2026-04-19T15:45:00.000Z', outcome: 'missing', provider: null, degraded: false },
+      last: {
+        slot: '2026-04-19T15:45:00.000Z',
+        outcome: 'missing',
+        provider: null,
+        degraded: false,
+        judgedAfter: null,
+      },
       failuresInARow: 1,
       degradedInARow: 0,
       lastServed: { slot: '2026-04-19T15:30:00.000Z', provider: 'llama-3.3-70b', degraded: true },

@@ -37,7 +37,7 @@ interface Judged {
 }
 
 /** Every slot one at a time, judged as the analysis has always judged them. */
-function* referenceJudge(job: JobSchedule, ledger: SlotLedger): Generator<Judged> {
+function* referenceJudge(job: JobSchedule, ledger: SlotLedger, onOut?: (ms: number) => void): Generator<Judged> {
   const book = ledger.jobs.get(job.name);
   const pendingFrom = ledger.nowMs - (job.graceMs ?? 0);
   const judgingFrom = judgingStart(job, ledger).fromMs;
@@ -59,7 +59,10 @@ function* referenceJudge(job: JobSchedule, ledger: SlotLedger): Generator<Judged
       const out = ledger.jobsSeen.periodsOut(job.name);
       const t = slot.getTime();
       const ranSince = (afterMs: number) => own.some((ms) => ms > afterMs && ms <= t);
-      if (packed === 0 && out.some((p) => t > p.afterMs && t < p.untilMs && !ranSince(p.afterMs))) continue;
+      if (packed === 0 && out.some((p) => t > p.afterMs && t < p.untilMs && !ranSince(p.afterMs))) {
+        onOut?.(t);
+        continue;
+      }
       const running = counter(packed, STARTS) > counter(packed, ENDS);
       const servedOn = book?.elsewhere.get(key);
       if (counter(packed, OKS) > 0 || servedOn !== undefined) {
@@ -142,7 +145,8 @@ function referenceFindings(jobs: readonly JobSchedule[], ledger: SlotLedger, tim
       });
       open = undefined;
     };
-    for (const judged of referenceJudge(job, ledger)) {
+    const out = (ms: number) => timeline?.add(job.name, ms, 'out-of-config');
+    for (const judged of referenceJudge(job, ledger, out)) {
       n.slots++;
       n[judged.status]++;
       timeline?.add(job.name, judged.slot.getTime(), judged.degradedBy !== undefined ? 'degraded' : judged.status);

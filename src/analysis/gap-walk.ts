@@ -63,7 +63,10 @@ export function walkJob(
       const packed = book === undefined ? 0 : (book.slots.get(key) ?? 0);
       // before lucy-ops began, or while the job was out of the config, only a slot it wrote about is judged
       if (packed === 0 && !rule.owes(ms)) {
-        if (ms >= start.fromMs) walk.summary.notJudgedOutOfConfig++;
+        if (ms >= start.fromMs) {
+          walk.summary.notJudgedOutOfConfig++;
+          timeline?.add(job.name, ms, 'out-of-config');
+        }
         continue;
       }
       if (book !== undefined) {

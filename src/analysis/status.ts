@@ -8,16 +8,34 @@ import type { ServedEntry } from '../state/types.js';
 import { nextSlotAfter } from '../schedule/slots.js';
 import { judgeSlots, type JudgedSlot } from './gaps.js';
 import { JudgingRule } from './judging.js';
-import { counter, ENDS, OKS, servedByNoRunRead, SlotLedger, STARTS, type JobSchedule, type Window } from './ledger.js';
+import {
+  counter,
+  ENDS,
+  OKS,
+  servedByNoRunRead,
+  servesOf,
+  SlotLedger,
+  STARTS,
+  type JobSchedule,
+  type Window,
+} from './ledger.js';
 import { ProviderActivityBook } from './provider-activity.js';
 
-export type LastOutcome = 'ok' | 'failed' | 'missing' | 'running';
+export type LastOutcome = 'ok' | 'failed' | 'missing' | 'running' | 'due';
 
 export interface LastSlot {
   /** The slot (ISO). */
   slot: string;
-  /** ok: served; failed: a run failed (or died); missing: no record at all; running: started, not ended. */
+  /**
+   * ok: served; failed: a run failed (or died); missing: no record at all; running: started, not
+   * ended; due: its time has come, no run has served or failed it yet (its run may still be starting).
+   */
   outcome: LastOutcome;
+  /**
+   * running and due: when the slot is judged (its time plus the job's grace, deadline + 1 minute):
+   * missing then if no run has come, failed if its run has not ended. Null once judged.
+   */
+  judgedAfter: string | null;
   /** Who served it (ok), else null. */
   provider: string | null;
   /** Served by a fallback, not the chain's first provider. */
@@ -38,7 +56,7 @@ export interface JobStatus {
   job: string;
   schedule: string;
   tz: string;
-  /** The latest slot with an outcome (a slot not started yet and still in its grace is left out). */
+  /** The latest slot due: judged, or not yet (running, due); null when none is in the window. */
   last: LastSlot | null;
   /** Unserved slots (failed or missing) in a row, ending at the latest judged slot. */
   failuresInARow: number;
@@ -68,6 +86,11 @@ export interface JobStatus {
   outOfConfig: Array<{ after: string; until: string | null }>;
   /** Slots in those periods that no record names: not judged, so in no count above. */
   notJudgedOutOfConfig: number;
+  /**
+   * Slots of the window served more than once (two hosts, a re-run or backfill that did not see the
+   * first), oldest first, with how many serves: what `postmortem gaps` lists as doubles.
+   */
+  doubles: Array<{ slot: string; runs: number }>;
 }
 
 /** Each job's status from the records of a window ending now, and what the providers did in them. */
@@ -146,15 +169,22 @@ function statusOf(
     const packed = book?.slots.get(ledger.keyOf(j.slot.getTime())) ?? 0;
     return counter(packed, STARTS) > counter(packed, ENDS);
   };
-  // newest first, leaving out slots that have not started yet (pending with no run)
+  // newest first; a slot not judged yet is running (started, not ended) or due (no run has
+  // settled it yet): shown as the last slot, so a quiet row never hides one that is owed now
   const seen: Array<{ judged: JudgedSlot; outcome: LastOutcome }> = [];
   for (let i = judged.length - 1; i >= 0; i--) {
     const j = judged[i];
-    if (j.status === 'pending') {
-      if (running(j)) seen.push({ judged: j, outcome: 'running' });
-      continue;
-    }
-    seen.push({ judged: j, outcome: j.status === 'served' ? 'ok' : j.status });
+    if (j.status === 'pending') seen.push({ judged: j, outcome: running(j) ? 'running' : 'due' });
+    else seen.push({ judged: j, outcome: j.status === 'served' ? 'ok' : j.status });
+  }
+  // served more than once, counted as the gap walk counts them (a skip naming a run not read is one serve)
+  const doubles: JobStatus['doubles'] = [];
+  for (const j of judged) {
+    if (j.status !== 'served' || !book) continue;
+    const key = ledger.keyOf(j.slot.getTime());
+    const packed = book.slots.get(key) ?? 0;
+    const runs = j.servedOn !== undefined ? servesOf(book, key, packed) : counter(packed, OKS);
+    if (runs > 1) doubles.push({ slot: j.slot.toISOString(), runs });
   }
   // the host named is that of the run shown: an ok run of the logs read shows as itself
   const servedOn = (j: JudgedSlot): string | null => {
@@ -169,8 +199,10 @@ function statusOf(
     degraded: j.degradedBy !== undefined,
     servedOn: outcome === 'ok' ? servedOn(j) : null,
     unverified: outcome === 'ok' && servedOn(j) !== null && j.unverified === true,
+    judgedAfter:
+      outcome === 'running' || outcome === 'due' ? new Date(j.slot.getTime() + (job.graceMs ?? 0)).toISOString() : null,
   });
-  const settled = seen.filter((s) => s.outcome !== 'running');
+  const settled = seen.filter((s) => s.outcome !== 'running' && s.outcome !== 'due');
   let failuresInARow = 0;
   while (failuresInARow < settled.length && settled[failuresInARow].outcome !== 'ok') failuresInARow++;
   let degradedInARow = 0;
@@ -210,5 +242,6 @@ function statusOf(
     nextSlot: next ? next.toISOString() : null,
     outOfConfig: rule.outOfConfigIn(ledger),
     notJudgedOutOfConfig: notJudged.outOfConfig,
+    doubles,
   };
 }

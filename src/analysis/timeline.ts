@@ -6,7 +6,12 @@
 import { slotsBetween } from '../schedule/slots.js';
 import type { JobSchedule, Window } from './ledger.js';
 
-export type CellStatus = 'served' | 'degraded' | 'failed' | 'missing' | 'pending';
+/**
+ * `out-of-config`: a slot that was due while the watchdog saw the job out of the config, with no
+ * run record: not judged (gaps' `notJudgedOutOfConfig`). Only slots up to the window's end are
+ * walked, so no cell past now is one.
+ */
+export type CellStatus = 'served' | 'degraded' | 'failed' | 'missing' | 'pending' | 'out-of-config';
 
 export interface TimelineRow {
   job: string;
@@ -24,8 +29,15 @@ export interface Timeline {
   jobs: TimelineRow[];
 }
 
-/** Worse outcomes win a shared cell. */
-const RANK: Record<CellStatus, number> = { pending: 0, served: 1, degraded: 2, missing: 3, failed: 4 };
+/** Worse outcomes win a shared cell; any judged slot wins over one not judged. */
+const RANK: Record<CellStatus, number> = {
+  'out-of-config': 0,
+  pending: 1,
+  served: 2,
+  degraded: 3,
+  missing: 4,
+  failed: 5,
+};
 
 const MINUTE = 60_000;
 

@@ -57,7 +57,6 @@ export async function renderGapReport(raw: GapReport, opts: ViewOptions): Promis
         times,
         until: report.until,
         c,
-        outOfConfig: new Map(report.jobs.map((j) => [j.job, j.outOfConfig])),
       }),
     );
   }

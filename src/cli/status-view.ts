@@ -74,6 +74,20 @@ export function renderStatus(raw: StatusReport, opts: { width: number; c: Palett
     if (failed && j.last?.outcome === 'failed')
       note(c.red(`  its last run (${times.at(failed.slot, j.job)}) failed: ${failed.error}`));
   }
+  // a double is no gap (every count above calls the slot served), but the watchdog pages for it
+  const doubles = report.jobs
+    .flatMap((j) => j.doubles.map((d) => ({ job: j.job, ...d })))
+    .sort((a, b) => (a.slot < b.slot ? -1 : a.slot > b.slot ? 1 : 0));
+  if (doubles.length > 0) {
+    // the latest ten, oldest first: what happened last is what the on-call is looking at
+    const shown = doubles.slice(-10).map((d) => `${d.job} ${times.at(d.slot, d.job)} ×${d.runs}`);
+    const more = doubles.length > 10 ? ` (and ${doubles.length - 10} earlier: see --json)` : '';
+    note(
+      c.yellow(
+        `Served more than once (${doubles.length}): ${shown.join(', ')}${more}; see the runbook, "A slot was served more than once"`,
+      ),
+    );
+  }
   // a job's counts above leave out the slots it owed while the log says it was out of the config:
   // said here in the words gaps uses, so a removal that never happened does not pass unseen
   const outOfConfig = outOfConfigLine(report, times);
@@ -133,7 +147,12 @@ function jobRow(j: JobStatus, times: DisplayTimes, c: Palette): string[] {
         ? c.yellow(`ok by ${last.provider ?? '?'} (fallback)`)
         : c.green(`ok`) + (last.provider ? ` by ${last.provider}` : '')) + servedOnText(last.servedOn, last.unverified);
   else if (last.outcome === 'running') outcome = c.dim('running');
+  else if (last.outcome === 'due')
+    outcome = c.dim(`due, no run yet (judged at ${last.judgedAfter ? times.at(last.judgedAfter, j.job) : '?'})`);
   else outcome = c.red(last.outcome === 'failed' ? 'FAILED' : 'MISSING');
+  // the last slot served more than once: said where the eye is, the list below says the rest
+  const twice = last?.outcome === 'ok' ? j.doubles.find((d) => d.slot === last.slot) : undefined;
+  if (twice) outcome += c.yellow(` ×${twice.runs}`);
   const row: string[] = [];
   if (j.failuresInARow > 0) row.push(c.red(`${j.failuresInARow} unserved`));
   if (j.degradedInARow > 0) row.push(c.yellow(`${j.degradedInARow} degraded`));

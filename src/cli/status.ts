@@ -24,8 +24,10 @@ export function register(program: Command): void {
       `
 For each job: its latest slot (served, by which provider, by a fallback or not, or "ok on HOST"
 when another host served it, with "(its run not in the logs read)" when only this host's skip says
-so; failed; missing; running), how many slots in a row went unserved or were served by a fallback, and the next slot;
-a job the watchdog saw out of the config gets a line saying which of its slots were not judged.
+so; failed; missing; running; due: its time has come and no run has settled it, with when it is
+judged), how many slots in a row went unserved or were served by a fallback, and the next slot;
+slots served more than once get a line (×N, as postmortem gaps lists its doubles), and a job the
+watchdog saw out of the config gets a line saying which of its slots were not judged.
 For each provider: its breaker, since when it has been down, whether it was tripped by hand, and
 when it will be tried again. Then the state store in use. Slots are judged as \`postmortem gaps\`
 judges them. Only the end of the job log is read (it is found by bisecting the file, so a large log

@@ -25,16 +25,10 @@ const LOOK: Record<CellStatus, { char: string; label: string; paint: keyof Timel
   failed: { char: 'X', label: 'failed', paint: 'red' },
   missing: { char: '?', label: 'missing (nothing ran)', paint: 'magenta' },
   pending: { char: '.', label: 'pending (not judged yet)', paint: 'dim' },
+  // a slot due while the job was out of the config: not judged, where a blank would read as "no
+  // slot due"; the report's text timeline marks it with the same '-'
+  'out-of-config': { char: '-', label: 'out of the config (not judged)', paint: 'dim' },
 };
-
-/**
- * A cell with no judged slot while the job was out of the config: not judged, where a blank would
- * read as "no slot due". The report's text timeline marks it with the same '-'.
- */
-const OUT = { char: '-', label: 'out of the config (not judged)', paint: 'dim' } as const;
-
-/** The periods a job was out of the config (gaps' `jobs[].outOfConfig`; `until` null: still out). */
-type OutOfConfigSpans = ReadonlyMap<string, ReadonlyArray<{ after: string; until: string | null }>>;
 
 /** How many columns the cells may use on a line `width` wide with these job names. */
 export function cellColumns(jobs: readonly string[], width: number): number {
@@ -48,7 +42,7 @@ const TICKS = [15, 30, 60, 120, 180, 360, 720, 1440, 2880, 10080].map((m) => m *
 
 export function renderTimeline(
   t: Timeline,
-  opts: { width: number; times: DisplayTimes; until: string; c: TimelinePalette; outOfConfig?: OutOfConfigSpans },
+  opts: { width: number; times: DisplayTimes; until: string; c: TimelinePalette },
 ): string {
   const { c, width, times } = opts;
   // one axis for every job: in the zone --tz chose, else UTC
@@ -61,8 +55,7 @@ export function renderTimeline(
   const cw = Math.max(1, Math.min(4, Math.floor((width - left) / t.columns)));
   const paintCell = (look: { char: string; paint: keyof TimelinePalette }) =>
     c[look.paint](look.char.repeat(cw > 1 ? cw - 1 : 1)) + (cw > 1 ? ' ' : '');
-  const cellOf = (s: CellStatus | 'out' | null) =>
-    s === null ? ' '.repeat(cw) : paintCell(s === 'out' ? OUT : LOOK[s]);
+  const cellOf = (s: CellStatus | null) => (s === null ? ' '.repeat(cw) : paintCell(LOOK[s]));
 
   // an axis label every `tick` of the zone's wall clock, where there is room (5 characters and a space)
   const offset = zone === 'UTC' ? 0 : offsetAt(zone, sinceMs);
@@ -100,29 +93,17 @@ export function renderTimeline(
     ' '.repeat(left) + axis.join('').trimEnd(),
     ' '.repeat(left) + c.dim(marks.join('').trimEnd()),
   ];
-  const untilMs = Date.parse(opts.until);
-  // a time's column, as the timeline builder places a slot
-  const col = (ms: number) => Math.min(t.columns - 1, Math.max(0, Math.floor((ms - sinceMs) / t.stepMs)));
   let anyOut = false;
   for (const row of t.jobs) {
     const name = truncate(row.job, left - 2);
-    const cells: Array<CellStatus | 'out' | null> = [...row.cells];
-    // the columns a period out of the config covers (as the report's text timeline counts them:
-    // after its start, before its end), where no slot of the job was judged
-    for (const p of opts.outOfConfig?.get(row.job) ?? []) {
-      const to = p.until === null ? untilMs : Date.parse(p.until) - 1;
-      for (let i = col(Date.parse(p.after) + 1); i <= col(to); i++)
-        if (cells[i] === null) {
-          cells[i] = 'out';
-          anyOut = true;
-        }
-    }
-    lines.push((name + ' '.repeat(left - name.length) + cells.map(cellOf).join('')).trimEnd());
+    if (row.cells.includes('out-of-config')) anyOut = true;
+    lines.push((name + ' '.repeat(left - name.length) + row.cells.map(cellOf).join('')).trimEnd());
   }
   // the legend, broken between its items (never inside one)
   let legend = '';
   // the out-of-config mark is explained only where it is drawn, as in the report
-  const looks = [...Object.values(LOOK), ...(anyOut ? [OUT] : [])];
+  const { 'out-of-config': out, ...judged } = LOOK;
+  const looks = [...Object.values(judged), ...(anyOut ? [out] : [])];
   for (const look of looks) {
     const item = `${c[look.paint](look.char)} ${look.label}`;
     const line = legend.slice(legend.lastIndexOf('\n') + 1);

@@ -69,9 +69,19 @@ export const OUTAGE_SCRIPT: SimScript = {
   '*': { kind: 'ok' },
 };
 
-/** Small bounds so the one hang per act costs a second of real time, yet roomy for a loaded machine. */
+/** Small bounds for the primary, whose hang and trickle they cut: the one hang per act costs a second of real time. */
 const BOUNDS = { timeoutMs: 1_000, idleTimeoutMs: 250 };
-const provider = (name: string, simUrl: string) => ({ name, baseUrl: simUrl, model: name, ...BOUNDS });
+/**
+ * The fallbacks never fail, so no bound of theirs is part of the story: roomy ones, so a loaded
+ * machine that stalls the drill's process past a second cannot turn an answer into a timeout.
+ */
+const FALLBACK_BOUNDS = { timeoutMs: 30_000, idleTimeoutMs: 30_000 };
+const provider = (name: string, simUrl: string) => ({
+  name,
+  baseUrl: simUrl,
+  model: name,
+  ...(name === PRIMARY ? BOUNDS : FALLBACK_BOUNDS),
+});
 
 /** A threshold never reached: "before" had no circuit breaker. */
 const NEVER = Number.MAX_SAFE_INTEGER;

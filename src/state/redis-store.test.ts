@@ -69,13 +69,16 @@ describe.skipIf(!enabled)('RedisStore', () => {
   });
 
   it('keeps a held lock past its ttl by refreshing the lease, then frees it on release', async () => {
-    const holder = await openRedisStore({ url: server.url, keyPrefix: uniquePrefix() }, { ...patient, lockTtlMs: 300 });
+    // a 3 s lease, refreshed every second: it runs out only if this process's event loop stalls
+    // for 2 s, which a loaded machine did to a 300 ms one (the lease expired, no refresh followed)
+    const ttl = 3000;
+    const holder = await openRedisStore({ url: server.url, keyPrefix: uniquePrefix() }, { ...patient, lockTtlMs: ttl });
     const rival = await openRedisStore({ url: server.url, keyPrefix: holder.keyPrefix }, patient);
     const events = await keyEvents(holder.lockKey('probe:p1'));
     const started = performance.now();
     const lock = await holder.tryLock('probe:p1');
     await events.next('expire', 4); // four refreshes: more than one whole ttl has passed
-    expect(performance.now() - started).toBeGreaterThan(300);
+    expect(performance.now() - started).toBeGreaterThan(ttl);
     expect(await rival.tryLock('probe:p1')).toBeNull();
     await lock!.release();
     expect(await rival.tryLock('probe:p1')).not.toBeNull();
@@ -409,8 +412,12 @@ async function keyEvents(key: string) {
   });
   await sub.subscribe(`__keyspace@0__:${key}`);
   return {
+    /** Waits for the count-th `event`; fails at once if the key expired (a lease let run out) first. */
     async next(event: string, count: number) {
-      while (seen.filter((e) => e === event).length < count) await new Promise<void>((r) => (wake = r));
+      while (seen.filter((e) => e === event).length < count) {
+        if (seen.includes('expired')) throw new Error(`${key} expired before ${count} "${event}" events`);
+        await new Promise<void>((r) => (wake = r));
+      }
     },
     close: async () => void sub.disconnect(),
   };

@@ -121,7 +121,8 @@ export async function startRedisServer(options: StartOptions = {}): Promise<Redi
     const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     child.stderr?.resume();
     try {
-      await ready(child, 10_000);
+      // a bound against a wedged server, not a budget: on a loaded machine a start can take seconds
+      await ready(child, 120_000);
     } catch (error) {
       lastError = error;
       child.kill('SIGKILL');
