@@ -67,6 +67,7 @@ Exit codes: 0 done (an incident or not); 1 a file could not be written; 64 usage
         const gathered = await gatherReportFacts(jobs, { since, until }, sources, {
           chain: config.providers.map((p) => p.name),
           allTraffic: !flags.job?.length,
+          now: new Date(now),
         });
         // the views' suggested backfill names the jobs asked for (--json prints the facts alone)
         const facts: import('../report/words.js').ReportView = flags.job?.length

@@ -6,9 +6,9 @@ import type { ReportFacts } from '../analysis/report-facts.js';
 import type { CellOutcome } from '../analysis/slot-cells.js';
 import { formatDuration } from '../time.js';
 import { printable, VIEW_MARK } from '../text/printable.js';
+import { headlineSentences } from './headline.js';
 import {
   clock,
-  headlineSentences,
   incidentOwes,
   type Markup,
   OUTCOME_LABEL,
@@ -42,12 +42,12 @@ export function renderMarkdown(facts: ReportFacts): string {
     out.push(
       '## Incidents',
       '',
-      '| start | end | duration | jobs | affected slots | cause |',
-      '|---|---|---|---|---|---|',
+      '| start | end | duration | jobs | unserved slots | affected slots in its span | cause |',
+      '|---|---|---|---|---|---|---|',
     );
     for (const i of facts.incidents)
       out.push(
-        `| ${when(i.start)} | ${i.end ? when(i.end) + (i.owing.length ? ` (${cellText(incidentOwes(i))})` : '') : 'still going on'} | ${formatDuration(i.durationMs)} | ${cellText(i.jobs.join(', '))} | ${i.slots} | ${cellText(i.cause ?? '—')} |`,
+        `| ${when(i.start)} | ${i.end ? when(i.end) + (i.owing.length ? ` (${cellText(incidentOwes(i))})` : '') : 'still going on'} | ${formatDuration(i.durationMs)} | ${cellText(i.jobs.join(', '))} | ${i.unserved} | ${i.slots} | ${cellText(i.cause ?? '—')} |`,
       );
     out.push('');
   }
