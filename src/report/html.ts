@@ -18,6 +18,7 @@ import {
   outcomeText,
   OUT_OF_CONFIG_NOTE,
   OUT_OF_CONFIG_TITLE,
+  outOfConfigJobs,
   outOfConfigSpan,
   plural,
   providerName,
@@ -197,7 +198,7 @@ ${
 
 /** The periods jobs were out of the config (their slots not judged): nothing when there are none. */
 function outOfConfigSection(facts: ReportFacts): string {
-  const jobs = facts.jobs.filter((j) => j.outOfConfig.length > 0);
+  const jobs = outOfConfigJobs(facts);
   if (jobs.length === 0) return '';
   const rows = jobs.map(
     (j) =>

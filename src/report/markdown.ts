@@ -17,6 +17,7 @@ import {
   outcomeText,
   OUT_OF_CONFIG_NOTE,
   OUT_OF_CONFIG_TITLE,
+  outOfConfigJobs,
   outOfConfigSpan,
   providerName,
   title,
@@ -90,7 +91,7 @@ export function renderMarkdown(facts: ReportFacts): string {
     out.push('', '## Served more than once', '', '| job | slot | serves |', '|---|---|---:|');
     for (const d of facts.doubles) out.push(`| ${cellText(d.job)} | ${when(d.slot)} | ${d.runs} |`);
   }
-  const outOfConfig = facts.jobs.filter((j) => j.outOfConfig.length > 0);
+  const outOfConfig = outOfConfigJobs(facts);
   if (outOfConfig.length > 0) {
     out.push('', `## ${OUT_OF_CONFIG_TITLE}`, '', OUT_OF_CONFIG_NOTE, '');
     out.push('| job | out of the config | slots not judged in the window |', '|---|---|---:|');

@@ -126,6 +126,14 @@ export const OUT_OF_CONFIG_TITLE = 'Not judged while out of the config';
 export const OUT_OF_CONFIG_NOTE =
   'The watchdog saw these jobs taken out of the config. From the last sign of each in the config (its last record, or the last watchdog run that saw it) until it was seen back (or ran again), a slot with no run record is not judged: it neither counts as affected nor as served, pages no one and is not planned by backfill. Its slots after that are judged again. If a job never left the config (a stale or hand-written line), a gap there was not paged: check those slots’ output.';
 
+/**
+ * The jobs the "not judged while out of the config" tables list: those with a slot of the window
+ * not judged then. A period that held no slot of the window left nothing unjudged: nothing to say.
+ */
+export function outOfConfigJobs(facts: ReportFacts): ReportFacts['jobs'] {
+  return facts.jobs.filter((j) => j.outOfConfig.length > 0 && j.notJudgedOutOfConfig > 0);
+}
+
 /** A period out of the config in words: "after 2026-04-19 11:00:05Z until 2026-04-19 14:30Z". */
 export function outOfConfigSpan(p: { after: string; until: string | null }): string {
   return `after ${when(p.after)} until ${p.until === null ? 'it is seen back (still out)' : when(p.until)}`;
