@@ -186,6 +186,31 @@ describe('gaps and report agree on incidents', () => {
     expect(md).toContain('- Cause: threads: no records at all — the job did not run.');
   });
 
+  it('has no incident in either once a backfill filled every unserved slot, and the report still names them', async () => {
+    // threads 03:00 and 03:15 failed, both filled by a backfill at 05:40
+    const { cli } = project(
+      [
+        ...['01:00', '02:00', '03:00', '04:00', '05:00'].flatMap((t) => run('blog', t)),
+        ...quarters(1, 6).flatMap((t) => run('threads', t, t === '03:00' || t === '03:15' ? 'failed' : 'ok')),
+        ...later('threads', '03:00', 'backfill', '05:40'),
+        ...later('threads', '03:15', 'backfill', '05:41'),
+      ],
+      T('05:50', '10'),
+    );
+    const { gaps, report } = await bothViews(cli, '5h');
+    expect(gaps.incidents).toEqual([]);
+    expect(report.incidents).toEqual([]);
+    expect(report.headline).toMatchObject({ incident: null, start: null, filled: 2, affected: 2 });
+    const text = await cli(['postmortem', 'report', '--since', '5h', '--md', 'r.md']);
+    expect(text.stdout.split('\n')[0]).toBe(
+      'No incident from 2026-12-07 00:50:10Z to 2026-12-07 05:50:10Z (2 filled later)',
+    );
+    expect(await sentences(cli, ['--since', '5h'])).toEqual([
+      '- No incident: every slot of 2 jobs (25 slots) was served, 2 filled later by backfill.',
+      '- In the window: threads 03:00Z–03:15Z (2 slots) filled later by backfill at 05:41:05Z.',
+    ]);
+  });
+
   it('keeps it open in both when the hourly job misses a slot after the others recovered', async () => {
     // as above an hour on: blog misses 05:00 and 06:00; threads recovered at 05:30
     const { cli } = project(
