@@ -41,6 +41,9 @@ describe('the next slot of a job that owes slots, by the log and the clock', () 
       at: T('06:00', '05'),
     });
     expect(next([start], until, T('06:01'))).toEqual({ slot: T('06:00'), state: 'running', at: T('06:00', '02') });
+    // a run started late is running within its grace from its start, not from its slot
+    const late = rec('run.start', '06:00', T('06:05'));
+    expect(next([late], until, T('06:07', '30'))).toMatchObject({ state: 'running', at: T('06:05') });
     // a start with no end long past its grace: failed, as gaps counts it
     expect(next([start], until, T('07:00'))).toMatchObject({ state: 'failed', at: T('06:00', '02') });
     expect(next([start, rec('run.end', '06:00', T('06:00', '09'), 'failed')], until, T('07:00'))).toMatchObject({

@@ -79,7 +79,8 @@ function note(seen: Seen, event: string, outcome: unknown, ts: string): void {
 }
 
 /**
- * Served; else running (started, no end, within its grace: its deadline and a minute); else failed
+ * Served; else running (started, no end, within its grace of its start: its deadline and a minute,
+ * so a run started late is not called failed while it may still be going); else failed
  * (a failed end, or a start with no end past its grace, as gaps counts it); else due (its time has
  * passed, nothing of it in the log) or not come yet.
  */
@@ -88,7 +89,7 @@ function judge(slotMs: number, seen: Seen, nowMs: number, graceMs: number): Next
   if (seen.okAt) return { slot, state: 'served', at: seen.okAt };
   if (seen.failedAt) return { slot, state: 'failed', at: seen.failedAt };
   if (seen.startedAt)
-    return nowMs <= slotMs + graceMs
+    return nowMs <= Math.max(slotMs, Date.parse(seen.startedAt)) + graceMs
       ? { slot, state: 'running', at: seen.startedAt }
       : { slot, state: 'failed', at: seen.startedAt };
   return { slot, state: slotMs <= nowMs ? 'due' : 'not-come' };
