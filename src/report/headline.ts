@@ -114,7 +114,7 @@ function stretchSentences(facts: ReportFacts, m: Markup, t: (at: string) => stri
 }
 
 /** "blog served by a fallback since 03:15Z (3 slots, by p2)", "threads 05:15Z filled later by backfill at 06:10Z". */
-export function stretchText(s: Stretch, chain: readonly string[], m: Markup, t: (at: string) => string): string {
+function stretchText(s: Stretch, chain: readonly string[], m: Markup, t: (at: string) => string): string {
   const job = m.text(s.job);
   const span = (last: string) => (s.slots === 1 ? t(s.start) : `${t(s.start)}–${t(last)}`);
   if (s.kind === 'degraded') {
