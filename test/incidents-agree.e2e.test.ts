@@ -1,15 +1,36 @@
 /**
  * `postmortem gaps` and `postmortem report` tell the same incidents, through the built CLI, by one
- * rule: an incident ends when its jobs are served again, and an hourly job whose next slot has not
- * come does not keep it open (it is named as still owing its slot), while a slot of it unserved
- * after the others recovered does.
+ * rule: incidents are made of unserved slots; an incident ends when its jobs are served again, and
+ * an hourly job whose next slot has not come does not keep it open (it is named as still owing its
+ * slot, with what the log says of its next slot), while a slot of it unserved after the others
+ * recovered does; an incident that is over takes in no later failure. Slots a fallback served or a
+ * backfill filled make no incident in either: the report tells them beside the incidents.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { quarters, run, T, twoJobProject as project } from './helpers/two-jobs.js';
 
-const pick = (i: any) => ({ start: i.start, end: i.end, open: i.open, jobs: i.jobs, owing: i.owing });
+const pick = (i: any) => ({
+  start: i.start,
+  end: i.end,
+  open: i.open,
+  jobs: i.jobs,
+  owing: i.owing.map(({ job, start, lastSlot, slots }: any) => ({ job, start, lastSlot, slots })),
+});
+
+/** The lines of `run(job, hhmm)` as a run with `trigger` wrote them at `at` ("HH:MM"). */
+const later = (job: Parameters<typeof run>[0], hhmm: string, trigger: string, at: string) =>
+  run(job, hhmm).map((line) => {
+    const r = JSON.parse(line);
+    return JSON.stringify({ ...r, trigger, runId: `${r.runId}-${trigger}`, ts: T(at, r.ts.slice(17, 19)) });
+  });
+
+/** The headline's sentences of the Markdown report. */
+async function sentences(cli: ReturnType<typeof project>['cli'], args: string[]) {
+  const md = (await cli(['postmortem', 'report', ...args, '--md', '-'])).stdout;
+  return md.split('\n').filter((l) => l.startsWith('- '));
+}
 
 /** The incidents of `postmortem gaps --json` and `postmortem report --json` over the same window. */
 async function bothViews(cli: ReturnType<typeof project>['cli'], since: string) {
@@ -50,10 +71,144 @@ describe('gaps and report agree on incidents', () => {
     expect(text.stdout.split('\n')[0]).toBe(`Incident 2026-12-07 05:00Z – 05:30Z (30m; ${owes})`);
     const html = fs.readFileSync(path.join(dir, 'r.html'), 'utf8');
     expect(html).toContain(`<h1>Incident 2026-12-07 05:00Z – 05:30Z (30m; ${owes})</h1>`);
-    expect(html).toContain(`<li>Over at 05:30Z, when the other jobs were served again; ${owes}: its next slot has`);
+    const over = `Over at 05:30Z, when the other jobs were served again; ${owes}: its next slot, 06:00Z, has not come yet.`;
+    expect(html).toContain(`<li>${over}</li>`);
     const md = (await cli(['postmortem', 'report', '--since', '5h', '--md', '-'])).stdout;
     expect(md).toMatch(new RegExp(`^# Incident 2026-12-07 05:00Z – 05:30Z \\(30m; ${owes}\\)\\n`));
-    expect(md).toContain(`- Over at 05:30Z, when the other jobs were served again; ${owes}: its next slot has`);
+    expect(md).toContain(`- ${over}`);
+    // gaps' human view says it beside the incident too
+    const human = (await cli(['postmortem', 'gaps', '--since', '5h'])).stdout;
+    expect(human).toMatch(/05:00Z → 05:30Z \(blog still owes 05:00Z\) +30m +2: blog, threads/);
+  });
+
+  it("says what the log shows of the owing job's next slot, by the clock, not by the window's end", async () => {
+    // as above, and the log goes on after a window that ends at 05:50
+    const before = [
+      ...['01:00', '02:00', '03:00', '04:00'].flatMap((t) => run('blog', t)),
+      ...quarters(1, 6).flatMap((t) => run('threads', t, t === '05:15' ? 'failed' : 'ok')),
+    ];
+    const window = ['--since', T('01:00'), '--until', T('05:50')];
+    const over =
+      'Over at 05:30Z, when the other jobs were served again; blog still owes 05:00Z: its next slot, 06:00Z,';
+    // served 70 minutes after the window's end
+    const served = project([...before, ...run('blog', '06:00')], T('07:00'));
+    expect(await sentences(served.cli, window)).toContain(
+      `- ${over} was served at 06:00:05Z, so the job runs again (the owed slot stays unserved).`,
+    );
+    const json = (await served.cli(['postmortem', 'report', ...window, '--json'])).json;
+    expect(json.incidents[0].owing[0].next).toEqual({ slot: T('06:00'), state: 'served', at: T('06:00', '05') });
+    // running now: started, no end yet, within its grace
+    const running = project([...before, run('blog', '06:00')[0]], T('06:01'));
+    expect(await sentences(running.cli, window)).toContain(`- ${over} is running now (started 06:00:02Z).`);
+    // due, and nothing of it in the log (inside the window, where it is pending, and after it)
+    const due = project(before, T('06:01'));
+    expect(await sentences(due.cli, window)).toContain(`- ${over} is due and not in the log yet.`);
+    expect(await sentences(due.cli, ['--since', T('01:00')])).toContain(`- ${over} is due and not in the log yet.`);
+  });
+
+  it('does not glue a later failure of another job to an incident that is over through an owed slot', async () => {
+    // blog misses 05:00 (06:00 not come); threads fails 05:15, is served 05:30, fails again 05:45
+    const { cli } = project(
+      [
+        ...['01:00', '02:00', '03:00', '04:00'].flatMap((t) => run('blog', t)),
+        ...quarters(1, 6).flatMap((t) => run('threads', t, t === '05:15' || t === '05:45' ? 'failed' : 'ok')),
+      ],
+      T('05:52', '10'),
+    );
+    const { gaps, report } = await bothViews(cli, '5h');
+    const expected = [
+      {
+        start: T('05:00'),
+        end: T('05:30'),
+        open: false,
+        jobs: ['blog', 'threads'],
+        owing: [{ job: 'blog', start: T('05:00'), lastSlot: T('05:00'), slots: 1 }],
+      },
+      { start: T('05:45'), end: null, open: true, jobs: ['threads'], owing: [] },
+    ];
+    expect(gaps.incidents.map(pick)).toEqual(expected);
+    expect(report.incidents.map(pick)).toEqual(expected);
+    expect(report.headline).toMatchObject({ incident: 1, start: T('05:45'), open: true });
+  });
+
+  it('makes no incident of slots a fallback served, and tells them beside the incident, in both', async () => {
+    // threads fails 02:45 and 03:00, served again 03:15; blog is served by the fallback p2 from 03:00 on
+    const { cli } = project(
+      [
+        ...['01:00', '02:00'].flatMap((t) => run('blog', t)),
+        ...['03:00', '04:00', '05:00'].flatMap((t) => run('blog', t, { fallback: 'p2' })),
+        ...quarters(1, 6).flatMap((t) => run('threads', t, t === '02:45' || t === '03:00' ? 'failed' : 'ok')),
+      ],
+      T('05:50', '10'),
+    );
+    const { gaps, report } = await bothViews(cli, '5h');
+    const expected = [{ start: T('02:45'), end: T('03:15'), open: false, jobs: ['threads'], owing: [] }];
+    expect(gaps.incidents.map(pick)).toEqual(expected);
+    expect(report.incidents.map(pick)).toEqual(expected);
+    expect(report.headline).toMatchObject({ start: T('02:45'), end: T('03:15'), open: false, jobs: ['threads'] });
+    // the fallback's service stays in view: gaps' degraded list and the report's stretches
+    expect(gaps.degraded).toMatchObject([{ job: 'blog', start: T('03:00'), open: true, slots: 3 }]);
+    expect(report.stretches).toEqual([
+      expect.objectContaining({ job: 'blog', kind: 'degraded', start: T('03:00'), open: true, slots: 3, incident: 0 }),
+    ]);
+    const md = await sentences(cli, ['--since', '5h']);
+    expect(md).toContain('- Beside it: blog served by a fallback since 03:00Z (3 slots, by p2, still).');
+    expect((await cli(['postmortem', 'report', '--since', '5h'])).stdout.split('\n')[0]).toBe(
+      'Incident 2026-12-07 02:45Z – 03:15Z (30m)',
+    );
+  });
+
+  it('makes no incident of slots a backfill filled: the incident starts where gaps says, the filling told beside it', async () => {
+    // threads 03:00 failed and was filled by a backfill at 05:40; 03:15 and 03:30 have no record
+    const { cli } = project(
+      [
+        ...['01:00', '02:00', '03:00', '04:00', '05:00'].flatMap((t) => run('blog', t)),
+        ...quarters(1, 6, ['03:15', '03:30']).flatMap((t) => run('threads', t, t === '03:00' ? 'failed' : 'ok')),
+        ...later('threads', '03:00', 'backfill', '05:40'),
+      ],
+      T('05:50', '10'),
+    );
+    const { gaps, report } = await bothViews(cli, '5h');
+    const expected = [{ start: T('03:15'), end: T('03:45'), open: false, jobs: ['threads'], owing: [] }];
+    expect(gaps.incidents.map(pick)).toEqual(expected);
+    expect(report.incidents.map(pick)).toEqual(expected);
+    expect(report.stretches).toEqual([
+      expect.objectContaining({
+        job: 'threads',
+        kind: 'filled',
+        start: T('03:00'),
+        filledBy: ['backfill'],
+        incident: 0,
+      }),
+    ]);
+    const md = await sentences(cli, ['--since', '5h']);
+    expect(md).toContain('- Beside it: threads 03:00Z filled later by backfill at 05:40:05Z.');
+    expect(md).toContain('- Cause: threads: no records at all — the job did not run.');
+  });
+
+  it('has no incident in either once a backfill filled every unserved slot, and the report still names them', async () => {
+    // threads 03:00 and 03:15 failed, both filled by a backfill at 05:40
+    const { cli } = project(
+      [
+        ...['01:00', '02:00', '03:00', '04:00', '05:00'].flatMap((t) => run('blog', t)),
+        ...quarters(1, 6).flatMap((t) => run('threads', t, t === '03:00' || t === '03:15' ? 'failed' : 'ok')),
+        ...later('threads', '03:00', 'backfill', '05:40'),
+        ...later('threads', '03:15', 'backfill', '05:41'),
+      ],
+      T('05:50', '10'),
+    );
+    const { gaps, report } = await bothViews(cli, '5h');
+    expect(gaps.incidents).toEqual([]);
+    expect(report.incidents).toEqual([]);
+    expect(report.headline).toMatchObject({ incident: null, start: null, filled: 2, affected: 2 });
+    const text = await cli(['postmortem', 'report', '--since', '5h', '--md', 'r.md']);
+    expect(text.stdout.split('\n')[0]).toBe(
+      'No incident from 2026-12-07 00:50:10Z to 2026-12-07 05:50:10Z (2 filled later)',
+    );
+    expect(await sentences(cli, ['--since', '5h'])).toEqual([
+      '- No incident: every slot of 2 jobs (25 slots) was served, 2 filled later by backfill.',
+      '- In the window: threads 03:00Z–03:15Z (2 slots) filled later by backfill at 05:41:05Z.',
+    ]);
   });
 
   it('keeps it open in both when the hourly job misses a slot after the others recovered', async () => {

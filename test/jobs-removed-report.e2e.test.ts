@@ -66,6 +66,16 @@ describe('the report of a window in which a job was out of the config', () => {
       'If a job never left the config (a stale or hand-written line), a gap there was not paged: check those slots’ output.',
     );
     expect(md).toMatch(/\| gone \| after 2026-04-19 11:30(:\d\d(\.\d+)?)?Z until 2026-04-19 14:00Z \| 2 \|/);
+    // whence the period runs: the last sign of the job in the config, not only its last record
+    expect(md).toContain(
+      'From the last sign of each in the config (its last record, or the last watchdog run that saw it) until it was seen back',
+    );
+    // a window whose share of the period holds no slot of gone: nothing went unjudged, no table
+    const short = (args: string[]) =>
+      cli(T('14:30'), ['postmortem', 'report', '--since', '2026-04-19T13:45Z', '--job', 'gone', ...args]);
+    const shortJson = (await short(['--json'])).json;
+    expect(shortJson.jobs[0]).toMatchObject({ outOfConfig: [{ until: T('14:00') }], notJudgedOutOfConfig: 0 });
+    expect((await short(['--md', '-'])).stdout).not.toContain('Not judged while out of the config');
     // the text timeline marks gone's columns while it was out, not as blank
     expect(md).toMatch(/\ngone +##--#/);
     expect(md).toContain('- out of the config (not judged)');

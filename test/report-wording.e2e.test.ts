@@ -39,7 +39,7 @@ describe('report wording and marks', () => {
     const { dir, cli } = project(log({ '05:15': 'failed' }), T('05:50', '10'));
     const md = (await cli(['postmortem', 'report', '--since', '5h', '--md', '-'])).stdout;
     expect(md).toContain(
-      '- Not filled yet: 1 slot still unserved; `lucy-ops backfill --since 2026-12-07T00:50:10Z --until 2026-12-07T05:50:10Z` fills it once.',
+      '- In the window: 1 slot still unserved, none filled yet; `lucy-ops backfill --since 2026-12-07T00:50:10Z --until 2026-12-07T05:50:10Z` fills it once.',
     );
     await cli(['postmortem', 'report', '--since', '5h', '--html', 'r.html']);
     const html = fs.readFileSync(path.join(dir, 'r.html'), 'utf8');

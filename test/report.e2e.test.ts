@@ -99,7 +99,9 @@ describe('postmortem report', () => {
     expect(fs.existsSync(path.join(cwd, 'incident.md'))).toBe(true);
     const md = fs.readFileSync(path.join(cwd, 'incident.md'), 'utf8');
     expect(md).toMatch(/^# Incident 2026-04-19 14:15Z – 15:00Z \(45m\)\n/);
-    expect(md).toContain('- 4 slots affected in stories, threads (of 3 jobs): 3 failed, 1 missing (no record at all).');
+    expect(md).toContain(
+      '- This incident: 4 slots unserved in stories, threads (of 3 jobs): 3 failed, 1 missing (no record at all).',
+    );
     expect(md).toContain('threads              #########XXX########.');
     expect(md).toContain('stories              # # # # # ? # # # # .');
     expect(md).toContain(

@@ -60,7 +60,7 @@ describe('April 19', () => {
       slots: 4,
       failed: 3,
       missing: 1,
-      cause: 'deepseek-v3: 503 ×9; llama-3.3-70b: timeout ×3',
+      cause: 'deepseek-v3: 503 ×9; llama-3.3-70b: timeout ×3; stories: no records at all — the job did not run',
     });
     expect(report.late).toEqual([{ job: 'blog', slot: '2026-04-19T16:00:00.000Z', lateMs: 191_800, trigger: 'cron' }]);
     expect(report.jobs.find((j) => j.job === 'threads')).toMatchObject({

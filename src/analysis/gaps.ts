@@ -247,10 +247,9 @@ export async function analyzeLogs(
       ? undefined
       : new TimelineBuilder(jobs, window, timelineStep(jobs, window, opts.timelineColumns));
   const found = findGaps(jobs, ledger, timeline);
-  const incidents = mergeIncidents(found.gaps, window.until);
+  const incidents = mergeIncidents(found.gaps, window.until, opts.providers);
   if (opts.providers) {
     markNotInConfig(found.gaps, opts.providers);
-    markNotInConfig(incidents, opts.providers);
     // a fallback that served is named in the view too: marked as the causes are
     const known = new Set(opts.providers);
     for (const d of found.degraded) {

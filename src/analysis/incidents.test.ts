@@ -46,7 +46,7 @@ describe('mergeIncidents', () => {
       missing: 1,
       gaps: 3,
       durationMs: 105 * 60_000,
-      cause: 'deepseek-v3: 503 ×12, timeout ×1',
+      cause: 'deepseek-v3: 503 ×12, timeout ×1; stories: no records at all — the job did not run',
     });
   });
 
@@ -60,7 +60,7 @@ describe('mergeIncidents', () => {
       ['13:00', 'c'],
       ['16:00', 'a'],
     ]);
-    expect(incidents.every((i) => i.cause === undefined)).toBe(true);
+    expect(incidents.every((i) => i.cause?.endsWith(': no records at all — the job did not run'))).toBe(true);
   });
 
   it('lets an open gap reach the end of the window and keeps the incident open', () => {
@@ -89,29 +89,50 @@ describe('mergeIncidents', () => {
     expect(still[0]).toMatchObject({ end: null, open: true, owing: [] });
   });
 
-  it('owes what a span says is still unserved, not the slots a fallback served', () => {
-    // the report's spans: blog served by a fallback at 14:00, then missed 15:00 (owed); stories'
-    // last slot was served by a fallback (nothing owed); threads recovered at 15:15
-    const span = (job: string, start: string, last: string, unserved: GapSpan['unserved']): GapSpan => ({
-      ...gap(job, start, null, 2, [], last),
-      unserved,
-    });
+  it('glues no later gap to an incident that is over through a slot it still owes', () => {
+    // blog missed 05:00 (its 06:00 has not come); threads failed 05:15, served 05:30, failed again
+    // 05:45: the first incident is over at 05:30 (blog owing 05:00), the 05:45 failure is another
+    const at = (t: string) => `2026-04-19T${t}:00.000Z`;
+    const incidents = mergeIncidents(
+      [
+        gap('blog', '05:00', null, 1, [], '05:00'),
+        gap('threads', '05:15', '05:30', 1, [{ source: 'p1', reason: '503', count: 1 }]),
+        gap('threads', '05:45', null, 1, [{ source: 'p1', reason: '503', count: 2 }], '05:45'),
+      ],
+      new Date('2026-04-19T05:50:00Z'),
+    );
+    expect(incidents.map((i) => [i.start, i.end, i.open, i.jobs])).toEqual([
+      [at('05:00'), at('05:30'), false, ['blog', 'threads']],
+      [at('05:45'), null, true, ['threads']],
+    ]);
+    expect(incidents[0].owing).toEqual([{ job: 'blog', start: at('05:00'), lastSlot: at('05:00'), slots: 1 }]);
+    // a gap that starts before the others recovered still joins it
+    const joined = mergeIncidents(
+      [
+        gap('blog', '05:00', null, 1, [], '05:00'),
+        gap('threads', '05:15', '05:30', 1),
+        gap('stories', '05:20', '05:40', 1),
+      ],
+      new Date('2026-04-19T05:50:00Z'),
+    );
+    expect(joined.map((i) => [i.start, i.end, i.open, i.jobs])).toEqual([
+      [at('05:00'), at('05:40'), false, ['blog', 'stories', 'threads']],
+    ]);
+  });
+
+  it('says which jobs have no record at all in it instead of blaming a provider for them', () => {
     const [incident] = mergeIncidents(
       [
-        span('blog', '14:00', '15:00', {
-          start: '2026-04-19T15:00:00.000Z',
-          lastSlot: '2026-04-19T15:00:00.000Z',
-          slots: 1,
-        }),
-        span('stories', '14:00', '14:30', null),
-        gap('threads', '14:00', '15:15', 5),
+        gap('blog', '14:00', '15:00', 1),
+        gap('threads', '14:00', '14:30', 2, [{ source: 'ghost', reason: '503', count: 2 }]),
       ],
-      new Date('2026-04-19T15:20:00Z'),
+      UNTIL,
+      ['p1'],
     );
-    expect(incident).toMatchObject({ end: '2026-04-19T15:15:00.000Z', open: false });
-    expect(incident.owing).toEqual([
-      { job: 'blog', start: '2026-04-19T15:00:00.000Z', lastSlot: '2026-04-19T15:00:00.000Z', slots: 1 },
-    ]);
+    expect(incident.noRecords).toEqual(['blog']);
+    expect(incident.cause).toBe('ghost (not in config): 503 ×2; blog: no records at all — the job did not run');
+    const [silent] = mergeIncidents([gap('blog', '14:00', '15:00'), gap('threads', '14:00', '14:30')], UNTIL);
+    expect(silent.cause).toBe('blog, threads: no records at all — the jobs did not run');
   });
 
   it('returns nothing for no gaps', () => {

@@ -10,7 +10,7 @@ import { gatherReportFacts } from './report-facts.js';
 import { jobStatuses } from './status.js';
 import { renderHtml } from '../report/html.js';
 import { renderMarkdown } from '../report/markdown.js';
-import { headlineSentences } from '../report/words.js';
+import { headlineSentences } from '../report/headline.js';
 
 const T = (hhmm: string) => `2026-04-19T${hhmm}:00.000Z`;
 const at = (hhmm: string, seconds: number) => new Date(Date.parse(T(hhmm)) + seconds * 1000).toISOString();
@@ -131,19 +131,18 @@ describe('a slot another host served (its run here skipped it as served there)',
     fs.writeFileSync(file, records.map((r) => JSON.stringify(r) + '\n').join(''));
     const facts = await gatherReportFacts([blog], WINDOW, [file], { chain: ['deepseek-v3'] });
     expect(facts.affected.map((c) => c.filledBy)).toEqual(['manual', 'backfill']);
-    expect(headlineSentences(facts).slice(0, 2)).toEqual([
-      '2 slots affected in blog (of 1 job): 2 filled later (1 by a manual run, 1 by backfill).',
-      'Later runs have since filled all 2: nothing is missing now.',
+    // no slot is unserved now, so no incident (as gaps says), but the filled ones are told
+    expect(headlineSentences(facts)).toEqual([
+      'No incident: every slot of 1 job (4 slots) was served, 2 filled later (1 by a manual run, 1 by backfill).',
+      'In the window: blog 13:00Z–14:00Z (2 slots) filled later by a manual run and backfill at 14:20:10Z.',
     ]);
     const manualOnly = {
       ...facts,
       affected: facts.affected.slice(0, 1),
       headline: { ...facts.headline, filled: 1, affected: 1 },
-      // the headline's first sentence counts the incident it tells
-      incidents: [{ ...facts.incidents[0], slots: 1, filled: 1 }],
     };
     expect(headlineSentences(manualOnly)[0]).toBe(
-      '1 slot affected in blog (of 1 job): 1 filled later by a manual run.',
+      'No incident: every slot of 1 job (4 slots) was served, 1 filled later by a manual run.',
     );
   });
 

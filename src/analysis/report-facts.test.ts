@@ -29,7 +29,7 @@ describe('report facts: April 19', () => {
       open: false,
       durationMs: 45 * 60_000,
       jobs: ['stories', 'threads'],
-      cause: 'deepseek-v3: 503 ×9; llama-3.3-70b: timeout ×3',
+      cause: 'deepseek-v3: 503 ×9; llama-3.3-70b: timeout ×3; stories: no records at all — the job did not run',
       affected: 4,
       failed: 3,
       missing: 1,
@@ -52,7 +52,9 @@ describe('report facts: April 19', () => {
         missing: 1,
         degraded: 0,
         filled: 0,
-        cause: 'deepseek-v3: 503 ×9; llama-3.3-70b: timeout ×3',
+        unserved: 4,
+        cause: 'deepseek-v3: 503 ×9; llama-3.3-70b: timeout ×3; stories: no records at all — the job did not run',
+        noRecords: ['stories'],
         owing: [],
       },
     ]);
@@ -232,7 +234,7 @@ describe('report facts: the chain at work, and backfill afterwards', () => {
   );
   const threads = [JOBS[1]];
 
-  it('a fallback-served slot is degraded, a backfilled one filled, and both make the incident', async () => {
+  it('a fallback-served slot is degraded, a backfilled one filled: no gap, so no incident, but both told as stretches', async () => {
     const facts = await gatherReportFacts(threads, window('14:00:00', '15:00:00'), [file], { chain: CHAIN });
     expect(facts.jobs[0].cells.map((c) => c.outcome)).toEqual(['served', 'filled', 'degraded', 'served', 'pending']);
     expect(facts.affected).toEqual([
@@ -256,9 +258,37 @@ describe('report facts: the chain at work, and backfill afterwards', () => {
         tries: 'deepseek-v3 breaker open; llama-3.3-70b ok',
       },
     ]);
+    // as `postmortem gaps` sees it: every slot served, so no incident
+    expect(facts.incidents).toEqual([]);
+    expect(facts.stretches).toEqual([
+      {
+        job: 'threads',
+        kind: 'filled',
+        start: slot,
+        lastSlot: slot,
+        end: at('14:30:00'),
+        slots: 1,
+        open: false,
+        providers: ['deepseek-v3'],
+        filledBy: ['backfill'],
+        filledAt: at('15:10:01'),
+        incident: null,
+      },
+      {
+        job: 'threads',
+        kind: 'degraded',
+        start: at('14:30:00'),
+        lastSlot: at('14:30:00'),
+        end: at('14:45:00'),
+        slots: 1,
+        open: false,
+        providers: ['llama-3.3-70b'],
+        incident: null,
+      },
+    ]);
     expect(facts.headline).toMatchObject({
-      start: slot,
-      end: at('14:45:00'),
+      incident: null,
+      start: null,
       affected: 2,
       failed: 0,
       degraded: 1,

@@ -3,16 +3,20 @@
  * judged as `postmortem gaps` judges it (the slot ledger), told in more detail (who served it, after
  * which failures, filled later by a backfill or not), merged into incidents, plus what the
  * providers, the breakers and the alerts did. The HTML and Markdown pages only render these.
- * The parts: slot-cells.ts (each slot told in full), report-incidents.ts (incidents and the
- * headline), provider-tally.ts (attempts per provider).
+ * The parts: slot-cells.ts (each slot told in full), report-incidents.ts (incidents, from the
+ * gaps `postmortem gaps` finds on the same ledger, and the headline), report-stretches.ts (slots a
+ * fallback served or later runs filled, told beside them), provider-tally.ts (attempts per provider).
  */
+import { NextSlotWatch } from './next-slot.js';
 import { newReadStats, readRecords } from '../log/reader.js';
 import { BreakerPeriods, type AlertMark, type BreakerPeriod } from './breaker-periods.js';
 import { causeCounts, formatCause, markNotInConfig, preferAttempts, type CauseCount } from './cause.js';
 import type { DoubledSlot } from './gap-types.js';
+import { findGaps } from './gaps.js';
 import { SlotLedger, type JobSchedule, type Window } from './ledger.js';
 import { ProviderTally, type ProviderActivity } from './provider-tally.js';
 import { headline, reportIncidents, type Headline, type ReportIncident } from './report-incidents.js';
+import { reportStretches, type Stretch } from './report-stretches.js';
 import { AFFECTED, jobRow, type JobRow, type SlotCell } from './slot-cells.js';
 import { SlotHistory } from './slot-history.js';
 
@@ -25,6 +29,8 @@ export interface ReportFacts {
   until: string;
   headline: Headline;
   incidents: ReportIncident[];
+  /** Runs of slots a fallback served or later runs filled: no gap, told beside the incidents. */
+  stretches: Stretch[];
   /** The chain, in order. */
   chain: string[];
   jobs: JobRow[];
@@ -53,6 +59,8 @@ interface ReportOptions {
   chain: readonly string[];
   /** Count the attempts of every writer (serve, the library), not only these jobs' runs. */
   allTraffic?: boolean;
+  /** The clock: slots younger than a job's grace, from here, are pending (default: the window's end). */
+  now?: Date;
   stdin?: NodeJS.ReadableStream;
 }
 
@@ -64,7 +72,7 @@ export async function gatherReportFacts(
   opts: ReportOptions,
 ): Promise<ReportFacts> {
   const [sinceMs, untilMs] = [window.since.getTime(), window.until.getTime()];
-  const ledger = new SlotLedger(jobs, window);
+  const ledger = new SlotLedger(jobs, window, { now: opts.now });
   const history = new SlotHistory(
     jobs.map((j) => j.name),
     sinceMs,
@@ -72,18 +80,27 @@ export async function gatherReportFacts(
   );
   const breakers = new BreakerPeriods(sinceMs, untilMs);
   const activity = new ProviderTally(opts.chain);
+  const nextSlots = new NextSlotWatch(jobs, untilMs);
   const jobNames = new Set(jobs.map((j) => j.name));
   const stats = newReadStats();
   for await (const record of readRecords(sources, { stats, stdin: opts.stdin })) {
     ledger.add(record);
     history.add(record);
     breakers.add(record);
+    nextSlots.add(record);
     if (opts.allTraffic || jobNames.has(record.job)) activity.add(record, sinceMs, untilMs);
   }
 
   const doubles: DoubledSlot[] = [];
   const rows = jobs.map((job) => jobRow(job, ledger, history, doubles));
-  const incidents = reportIncidents(rows, history, window, opts.chain);
+  // the gaps of `postmortem gaps`, on the same ledger: the incidents are theirs
+  const incidents = reportIncidents(rows, findGaps(jobs, ledger).gaps, window, opts.chain);
+  // what became of the next slot of a job that still owes slots: from the log and the clock
+  for (const incident of incidents)
+    for (const owed of incident.owing) {
+      const next = nextSlots.nextAfter(owed.job, owed.lastSlot, history, ledger.nowMs);
+      if (next) owed.next = next;
+    }
   const affected = rows
     .flatMap((row) => row.cells.filter((c) => AFFECTED.has(c.outcome)).map((c) => ({ job: row.job, ...c })))
     .sort((a, b) => a.slot.localeCompare(b.slot) || a.job.localeCompare(b.job));
@@ -102,6 +119,7 @@ export async function gatherReportFacts(
     until: window.until.toISOString(),
     headline: headline(rows, incidents, untilMs, alerts),
     incidents,
+    stretches: reportStretches(rows, incidents, untilMs),
     chain: [...opts.chain],
     jobs: rows,
     affected,

@@ -8,6 +8,8 @@ const inc = (start: string, end: string | null, o: Partial<ReportIncident> = {})
   durationMs: 0,
   jobs: ['threads'],
   slots: 1,
+  unserved: 0,
+  noRecords: [],
   failed: 0,
   missing: 0,
   degraded: 1,
@@ -34,6 +36,18 @@ describe('the incident the headline tells', () => {
       jobs: ['blog', 'threads'],
     });
     expect(h.cause).toBeUndefined();
+  });
+
+  it('else the latest that still owes a slot, over a worse one long closed', () => {
+    const owes = [{ job: 'blog', start: '2026-12-07T05:00:00.000Z', lastSlot: '2026-12-07T05:00:00.000Z', slots: 1 }];
+    const incidents = [
+      inc('01:00', '02:15', { failed: 4, slots: 4, unserved: 4 }),
+      inc('05:00', '05:30', { missing: 2, slots: 2, unserved: 2, owing: owes }),
+      inc('07:00', '07:15', { failed: 1, slots: 1, unserved: 1 }),
+    ];
+    expect(featuredIncident(incidents)).toBe(1);
+    // one going on comes first all the same
+    expect(featuredIncident([...incidents, inc('08:00', null, { failed: 1 })])).toBe(3);
   });
 
   it('else the worst: most unserved, then most affected, then longest, then the latest', () => {

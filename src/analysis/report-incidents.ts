@@ -1,56 +1,78 @@
 /**
- * The report's incidents and headline: runs of affected slots per job, merged across jobs into
- * incidents (as `postmortem gaps` merges gaps), each counted by outcome, and the window in one line.
+ * The report's incidents and headline. The incidents are those of `postmortem gaps`, built by the
+ * same rule from the same gaps (runs of unserved slots; incidents.ts), so the two never tell a
+ * different story; each is then counted by outcome over its jobs' slots in its span. Slots a
+ * fallback served or a later run filled are no gap: they are told beside the incidents as
+ * stretches (report-stretches.ts), never hidden.
  */
-import { causeCounts, causeKey, markNotInConfig, type CauseTally } from './cause.js';
 import { mergeIncidents, type GapSpan, type Owed } from './incidents.js';
 import type { Window } from './ledger.js';
-import { AFFECTED, type CellOutcome, type JobRow } from './slot-cells.js';
-import type { SlotHistory } from './slot-history.js';
+import type { CellOutcome, JobRow } from './slot-cells.js';
 
 export interface ReportIncident {
   start: string;
-  /** The first slot served again (ISO); null while it goes on at the window's end. */
+  /** When its jobs were served again (ISO); null while it goes on. */
   end: string | null;
   open: boolean;
   durationMs: number;
   jobs: string[];
+  /** Affected slots of its jobs in its span: failed + missing + degraded + filled. */
   slots: number;
+  /** Its unserved slots (failed + missing): the slots `postmortem gaps` counts for it. */
+  unserved: number;
   failed: number;
   missing: number;
+  /** Slots of its jobs in its span served by a fallback (no gap, so not what keeps it open). */
   degraded: number;
+  /** Slots of its jobs in its span filled later (served since, so no gap now). */
   filled: number;
+  /** Its failed attempts, then the jobs with no record at all in it (as in `postmortem gaps`). */
   cause?: string;
+  /** Its jobs with no record at all for any of their slots in it. */
+  noRecords: string[];
   /**
    * Over, yet a job of it has not been served since (its next slot has not come): the slots it
-   * still owes, as in `postmortem gaps`. Empty while it goes on.
+   * still owes, as in `postmortem gaps`, each with what the log says of that job's next slot. Empty
+   * while it goes on.
    */
-  owing: Array<{ job: string } & Owed>;
+  owing: Array<{ job: string } & Owed & { next?: NextSlot }>;
+}
+
+/**
+ * What became of the next slot of a job that still owes slots, judged from the whole log read (also
+ * after the window) and the clock: `served` (at: when), `running` (started at, no end yet), `failed`
+ * (at: when), `due` (its time has passed, no record of it yet) or `not-come` (after now).
+ */
+export interface NextSlot {
+  slot: string;
+  state: 'served' | 'running' | 'failed' | 'due' | 'not-come';
+  at?: string;
 }
 
 export interface Headline {
   /**
    * The incident the headline tells (an index into the report's incidents): the one going on, else
-   * the worst (most slots unserved, then affected, then longest, then the latest); null when none.
-   * start, end, open, durationMs, jobs and cause are its own; the counts below are the window's.
+   * the latest that still owes a slot, else the worst (most slots unserved, then affected, then
+   * longest, then the latest); null when none. start, end, open, durationMs, jobs and cause are its
+   * own; the counts below are the window's.
    */
   incident: number | null;
-  /** That incident's first affected slot (ISO), null when nothing was affected. */
+  /** That incident's first unserved slot (ISO), null with no incident. */
   start: string | null;
   end: string | null;
   open: boolean;
   durationMs: number;
   jobs: string[];
-  /** That incident's cause (its failed attempts); absent when none failed (its slots missing). */
+  /** That incident's cause (its failed attempts, and its jobs with no record at all). */
   cause?: string;
-  /** Slots not served on time by the chain's first provider: failed + missing + degraded + filled. */
+  /** The window's slots not served on time by the chain's first provider: failed + missing + degraded + filled. */
   affected: number;
   failed: number;
   missing: number;
   degraded: number;
   /** Unserved at first, served since by a backfill (or by hand). */
   filled: number;
-  /** Still unserved now: failed + missing. */
+  /** The window's slots still unserved now: failed + missing. */
   unserved: number;
   pending: number;
   /** Slots not judged because their job was out of the config then (jobs[].outOfConfig says when). */
@@ -60,116 +82,51 @@ export interface Headline {
 }
 
 /**
- * The incidents of these job rows, each with its slots counted by outcome; a cause naming a
- * provider not in `chain` (the config's) is marked so.
+ * The incidents of these gaps (those `postmortem gaps` finds on the same ledger), each counted by
+ * outcome over its jobs' slots in its span; a cause naming a provider not in `chain` (the
+ * config's) is marked so.
  */
 export function reportIncidents(
   rows: JobRow[],
-  history: SlotHistory,
+  gaps: readonly GapSpan[],
   window: Window,
   chain: readonly string[],
 ): ReportIncident[] {
-  const spans = rows.flatMap((row) => affectedSpans(row, history));
-  const merged = mergeIncidents(spans, window.until);
-  markNotInConfig(merged, chain);
-  return merged.map((incident) => {
+  return mergeIncidents(gaps, window.until, chain).map((incident) => {
     const cells = rows
       .filter((row) => incident.jobs.includes(row.job))
       .flatMap((row) => row.cells)
       .filter((c) => c.slot >= incident.start && (incident.end === null || c.slot < incident.end));
     const count = (o: CellOutcome) => cells.filter((c) => c.outcome === o).length;
+    const [degraded, filled] = [count('degraded'), count('filled')];
     return {
       start: incident.start,
       end: incident.end,
       open: incident.open,
       durationMs: incident.durationMs,
       jobs: incident.jobs,
-      slots: cells.filter((c) => AFFECTED.has(c.outcome)).length,
-      failed: count('failed'),
-      missing: count('missing'),
-      degraded: count('degraded'),
-      filled: count('filled'),
+      slots: incident.failed + incident.missing + degraded + filled,
+      unserved: incident.slots,
+      failed: incident.failed,
+      missing: incident.missing,
+      degraded,
+      filled,
       ...(incident.cause ? { cause: incident.cause } : {}),
+      noRecords: incident.noRecords,
       owing: incident.owing,
     };
   });
 }
 
 /**
- * Runs of consecutive affected slots of one job, as gap spans: each ends at the next slot served on
- * time (open when a pending slot or the window's end comes first). Their failed attempts are the
- * cause. Each carries its last affected slot, so an incident ends by the rule `postmortem gaps`
- * uses (a job whose next slot has not come does not keep it open), and the slots such a job still
- * owes: those failed or missing since it was last served.
+ * The incident a headline tells: the one going on; else the latest that still owes a slot (a gap
+ * of it is open: the on-call reader's business now); else the worst, else (a tie) the latest.
  */
-function affectedSpans(row: JobRow, history: SlotHistory): GapSpan[] {
-  const spans: GapSpan[] = [];
-  let open:
-    | {
-        start: string;
-        lastSlot: string;
-        slots: number;
-        failed: number;
-        missing: number;
-        tally: CauseTally;
-        unserved: Owed | null;
-      }
-    | undefined;
-  const close = (end: string | null) => {
-    if (!open) return;
-    spans.push({
-      job: row.job,
-      start: open.start,
-      end,
-      lastSlot: open.lastSlot,
-      unserved: open.unserved,
-      slots: open.slots,
-      failed: open.failed,
-      missing: open.missing,
-      causes: causeCounts(open.tally),
-    });
-    open = undefined;
-  };
-  for (const cell of row.cells) {
-    if (!AFFECTED.has(cell.outcome)) {
-      close(cell.outcome === 'served' ? cell.slot : null);
-      continue;
-    }
-    open ??= {
-      start: cell.slot,
-      lastSlot: cell.slot,
-      slots: 0,
-      failed: 0,
-      missing: 0,
-      tally: new Map(),
-      unserved: null,
-    };
-    open.lastSlot = cell.slot;
-    open.slots++;
-    // owed: the unserved slots since it was last served, by a fallback too (the gap `gaps` lists open)
-    if (cell.outcome === 'failed' || cell.outcome === 'missing') {
-      open.unserved ??= { start: cell.slot, lastSlot: cell.slot, slots: 0 };
-      open.unserved.lastSlot = cell.slot;
-      open.unserved.slots++;
-    } else open.unserved = null;
-    if (cell.outcome === 'failed' || cell.was === 'failed') open.failed++;
-    if (cell.outcome === 'missing' || cell.was === 'missing') open.missing++;
-    for (const run of history.of(row.job, new Date(cell.slot)))
-      for (const a of run.attempts)
-        if (a.result !== 'ok' && a.result !== 'breaker open') {
-          const key = causeKey(a.provider, a.result);
-          open.tally.set(key, (open.tally.get(key) ?? 0) + 1);
-        }
-  }
-  close(null);
-  return spans;
-}
-
-/** The incident a headline tells: the one going on, else the worst, else (a tie) the latest. */
 export function featuredIncident(incidents: readonly ReportIncident[]): number | null {
   if (incidents.length === 0) return null;
   const open = incidents.findIndex((i) => i.open);
   if (open >= 0) return open;
+  for (let k = incidents.length - 1; k >= 0; k--) if (incidents[k].owing.length > 0) return k;
   const rank = (i: ReportIncident) => [i.failed + i.missing, i.slots, i.durationMs];
   let best = 0;
   for (let k = 1; k < incidents.length; k++) {
@@ -181,8 +138,8 @@ export function featuredIncident(incidents: readonly ReportIncident[]): number |
 }
 
 /**
- * The window in one line: the incident going on (else the worst) with its own span, jobs and
- * cause, and the slots counted over every job of the window.
+ * The window in one line: the incident the headline tells (featuredIncident) with its own span,
+ * jobs and cause, and the slots counted over every job of the window.
  */
 export function headline(
   rows: JobRow[],

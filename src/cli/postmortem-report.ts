@@ -41,11 +41,14 @@ export function registerReport(postmortem: Command): void {
       `
 The page is one HTML file with its CSS and SVG inline (no script, no font or image from the
 network): it opens offline, attached to an email, in light or dark mode, and prints. It shows
-the headline (when, how long, which jobs, slots failed / missing / served by a fallback, whether
-backfill has filled them since), a timeline (one row per job, one cell per slot; the breakers'
+the headline (the incident: when, how long, which jobs, its unserved slots and cause, what a job
+still owing a slot has done since; the stretches a fallback served or backfill filled beside it;
+the window's counts), a timeline (one row per job, one cell per slot; the breakers'
 open periods and the alerts beneath), the cause (attempts per provider and error class), what
 the chain and the breaker did, and a table of every affected slot. --md writes the same facts
-as Markdown; --json prints them (the facts, not the page) on stdout.
+as Markdown; --json prints them (the facts, not the page) on stdout. Its incidents are those of
+\`postmortem gaps\` (runs of unserved slots, by the same rule): slots a fallback served or a later
+run filled are served, so they make no incident; they are told beside the incidents.
 
 Examples:
   lucy-ops postmortem report --since 2026-04-19T12:00Z --until 2026-04-19T18:00Z
@@ -67,6 +70,7 @@ Exit codes: 0 done (an incident or not); 1 a file could not be written; 64 usage
         const gathered = await gatherReportFacts(jobs, { since, until }, sources, {
           chain: config.providers.map((p) => p.name),
           allTraffic: !flags.job?.length,
+          now: new Date(now),
         });
         // the views' suggested backfill names the jobs asked for (--json prints the facts alone)
         const facts: import('../report/words.js').ReportView = flags.job?.length

@@ -214,6 +214,12 @@ export function judgingLine(report: Pick<GapReport, 'since' | 'jobs'>, times: Di
 function incidentRow(incident: Incident, c: InstanceType<typeof import('chalk').Chalk>, times: DisplayTimes): string[] {
   // an incident spans jobs: its times are in the one zone of the view
   const when = `${times.at(incident.start)} → ${incident.open || incident.end === null ? c.red('open') : times.at(incident.end)}`;
+  // over, but a job of it has not been served since (its next slot has not come): said beside it,
+  // as the report says it, so the open gap above is not read as part of an incident that goes on
+  const owes = incident.owing.map(
+    (o) =>
+      `${o.job} still owes ${o.slots === 1 ? times.at(o.start, o.job) : `${times.at(o.start, o.job)}–${times.at(o.lastSlot, o.job)} (${o.slots} slots)`}`,
+  );
   const parts = [
     incident.failed ? `${incident.failed} failed` : '',
     incident.missing ? `${incident.missing} missing` : '',
@@ -221,7 +227,7 @@ function incidentRow(incident: Incident, c: InstanceType<typeof import('chalk').
     .filter(Boolean)
     .join(', ');
   return [
-    when,
+    owes.length > 0 ? `${when} ${c.yellow(`(${owes.join(', ')})`)}` : when,
     formatDuration(incident.durationMs),
     `${incident.jobs.length}: ${incident.jobs.join(', ')}`,
     `${incident.slots} (${parts})`,

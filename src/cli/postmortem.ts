@@ -59,8 +59,15 @@ A slot is served when a run.end with outcome "ok" names it (scheduledFor), whene
 written (a backfill serves it late). An unserved slot is failed (a run for it failed or never
 ended) or missing (no record at all: the silent case). A gap is a run of consecutive unserved
 slots of one job: from its first unserved slot to the next served one (open if none yet); gaps
-of different jobs that overlap in time form one incident. Slots served by a fallback (degraded:
-true) are served, and listed apart: the stretches of service a fallback kept up. A slot this host
+of different jobs that overlap in time form one incident. An incident ends when its jobs are
+served again: a job whose next slot has not come since does not keep it open, and is named
+beside it as still owing its slots; once over, it takes in no later gap. E.g. threads (every
+15m) fails 05:15 and is served 05:30, blog (hourly) misses 05:00: one incident 05:00 → 05:30
+"(blog still owes 05:00Z)", over, though blog's gap stays open until its 06:00 is served; a
+threads failure at 05:45 is a new incident. Had blog missed 06:00 too, the incident would go on.
+An incident's cause names its jobs with no record at all ("blog: no records at all — the job did
+not run"). Slots served by a fallback (degraded: true) are served, and listed apart: the
+stretches of service a fallback kept up. A slot this host
 skipped as served by another host's run counts as served; when that run is in no log read and the
 shared ledger does not name it, it is listed as "served elsewhere, unverified" (not a gap). With --timeline,
 each job's slots are drawn on one time axis (# served, ~ by a fallback, X failed, ? missing,

@@ -8,16 +8,17 @@ import type { ProviderActivity } from '../analysis/provider-tally.js';
 import { CELL_OUTCOMES, type CellOutcome } from '../analysis/slot-cells.js';
 import { formatDuration } from '../time.js';
 import { escapeHtml as esc } from './escape.js';
+import { headlineSentences } from './headline.js';
 import { STYLE } from './style.js';
 import { swatch, timelineSvg } from './timeline-svg.js';
 import {
   clock,
-  headlineSentences,
   type Markup,
   OUTCOME_LABEL,
   outcomeText,
   OUT_OF_CONFIG_NOTE,
   OUT_OF_CONFIG_TITLE,
+  outOfConfigJobs,
   outOfConfigSpan,
   plural,
   providerName,
@@ -72,8 +73,8 @@ function headlineSection(facts: ReportFacts): string {
   const h = facts.headline;
   const stat = (label: string, value: string, small = '') =>
     `<div><dt>${esc(label)}</dt><dd>${esc(value)}${small ? ` <small>${esc(small)}</small>` : ''}</dd></div>`;
-  // the span and jobs are the told incident's; the counts the window's (said so when it has several)
-  const inWindow = facts.incidents.length > 1 ? 'in the window' : '';
+  // the span and jobs are the told incident's; the counts the window's, and labelled so
+  const inWindow = 'in the window';
   const stats = h.start
     ? [
         // in UTC, marked Z as every time of the report and of the other views
@@ -84,9 +85,9 @@ function headlineSection(facts: ReportFacts): string {
         stat('Failed', String(h.failed), inWindow),
         stat('Missing', String(h.missing), inWindow),
         stat('Served by a fallback', String(h.degraded), inWindow),
-        stat('Filled later', String(h.filled), h.unserved ? `${h.unserved} still unserved` : inWindow),
+        stat('Filled later', String(h.filled), h.unserved ? `${h.unserved} still unserved ${inWindow}` : inWindow),
       ]
-    : [stat('Slots', String(facts.jobs.reduce((n, j) => n + j.cells.length, 0))), stat('Affected', '0')];
+    : [stat('Slots', String(facts.jobs.reduce((n, j) => n + j.cells.length, 0))), stat('Affected', String(h.affected))];
   if (h.notJudgedOutOfConfig > 0) stats.push(stat('Not judged', String(h.notJudgedOutOfConfig), 'out of the config'));
   return `<section aria-labelledby="h-headline">
 <h2 id="h-headline">Headline</h2>
@@ -197,7 +198,7 @@ ${
 
 /** The periods jobs were out of the config (their slots not judged): nothing when there are none. */
 function outOfConfigSection(facts: ReportFacts): string {
-  const jobs = facts.jobs.filter((j) => j.outOfConfig.length > 0);
+  const jobs = outOfConfigJobs(facts);
   if (jobs.length === 0) return '';
   const rows = jobs.map(
     (j) =>

@@ -6,9 +6,9 @@ import type { ReportFacts } from '../analysis/report-facts.js';
 import type { CellOutcome } from '../analysis/slot-cells.js';
 import { formatDuration } from '../time.js';
 import { printable, VIEW_MARK } from '../text/printable.js';
+import { headlineSentences } from './headline.js';
 import {
   clock,
-  headlineSentences,
   incidentOwes,
   type Markup,
   OUTCOME_LABEL,
@@ -17,6 +17,7 @@ import {
   outcomeText,
   OUT_OF_CONFIG_NOTE,
   OUT_OF_CONFIG_TITLE,
+  outOfConfigJobs,
   outOfConfigSpan,
   providerName,
   title,
@@ -42,12 +43,12 @@ export function renderMarkdown(facts: ReportFacts): string {
     out.push(
       '## Incidents',
       '',
-      '| start | end | duration | jobs | affected slots | cause |',
-      '|---|---|---|---|---|---|',
+      '| start | end | duration | jobs | unserved slots | affected slots in its span | cause |',
+      '|---|---|---|---|---|---|---|',
     );
     for (const i of facts.incidents)
       out.push(
-        `| ${when(i.start)} | ${i.end ? when(i.end) + (i.owing.length ? ` (${cellText(incidentOwes(i))})` : '') : 'still going on'} | ${formatDuration(i.durationMs)} | ${cellText(i.jobs.join(', '))} | ${i.slots} | ${cellText(i.cause ?? '—')} |`,
+        `| ${when(i.start)} | ${i.end ? when(i.end) + (i.owing.length ? ` (${cellText(incidentOwes(i))})` : '') : 'still going on'} | ${formatDuration(i.durationMs)} | ${cellText(i.jobs.join(', '))} | ${i.unserved} | ${i.slots} | ${cellText(i.cause ?? '—')} |`,
       );
     out.push('');
   }
@@ -90,7 +91,7 @@ export function renderMarkdown(facts: ReportFacts): string {
     out.push('', '## Served more than once', '', '| job | slot | serves |', '|---|---|---:|');
     for (const d of facts.doubles) out.push(`| ${cellText(d.job)} | ${when(d.slot)} | ${d.runs} |`);
   }
-  const outOfConfig = facts.jobs.filter((j) => j.outOfConfig.length > 0);
+  const outOfConfig = outOfConfigJobs(facts);
   if (outOfConfig.length > 0) {
     out.push('', `## ${OUT_OF_CONFIG_TITLE}`, '', OUT_OF_CONFIG_NOTE, '');
     out.push('| job | out of the config | slots not judged in the window |', '|---|---|---:|');
