@@ -253,9 +253,15 @@ export async function analyzeLogs(
     markNotInConfig(incidents, opts.providers);
     // a fallback that served is named in the view too: marked as the causes are
     const known = new Set(opts.providers);
+    // (stretches share their providers' lists: gap-walk.ts withProvider; so do these)
+    const notInConfig = new Map<readonly string[], string[] | undefined>();
     for (const d of found.degraded) {
-      const unknown = d.providers.filter((p) => !known.has(p));
-      if (unknown.length > 0) d.notInConfig = unknown;
+      let unknown = notInConfig.get(d.providers);
+      if (!notInConfig.has(d.providers)) {
+        const list = d.providers.filter((p) => !known.has(p));
+        notInConfig.set(d.providers, (unknown = list.length > 0 ? (Object.freeze(list) as string[]) : undefined));
+      }
+      if (unknown) d.notInConfig = unknown;
     }
   }
   return {
