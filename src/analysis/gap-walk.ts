@@ -7,18 +7,10 @@
  */
 import { addTally, causeCounts, formatCause, preferAttempts, type CauseTally } from './cause.js';
 import { failedCauses, JudgingRule, scheduledSlotBatches, scheduleTimeline, unservedStatus } from './judging.js';
-import {
-  counter,
-  OKS,
-  servedByRunNotRead,
-  servedOnlyElsewhere,
-  servedUnverified,
-  servesOf,
-  type JobLedger,
-  type JobSchedule,
-  type LateRun,
-  type SlotLedger,
-} from './ledger.js';
+import type { SlotLedger } from './ledger.js';
+import type { JobLedger, JobSchedule, LateRun } from './ledger-types.js';
+import { counter, OKS } from './slot-counters.js';
+import { servedByRunNotRead, servedOnlyElsewhere, servedUnverified, servesOf } from './slot-serves.js';
 import type { TimelineBuilder } from './timeline.js';
 import type { GapFindings, JobSummary } from './gap-types.js';
 

@@ -19,17 +19,12 @@ import { mergeIncidents, type Incident } from './incidents.js';
 import { failedCauses, JudgingRule, scheduledSlotBatches, unservedStatus } from './judging.js';
 import { scanIntoLedger, type ScanOptions } from './parallel-scan.js';
 import { TimelineBuilder, timelineStep, type Timeline } from './timeline.js';
-import {
-  counter,
-  OKS,
-  servedUnverified,
-  SlotLedger,
-  type JobSchedule,
-  type LedgerOptions,
-  type Window,
-} from './ledger.js';
+import { SlotLedger } from './ledger.js';
+import type { JobSchedule, LedgerOptions, Window } from './ledger-types.js';
+import { counter, OKS } from './slot-counters.js';
+import { servedUnverified } from './slot-serves.js';
 
-export type { JobSchedule } from './ledger.js';
+export type { JobSchedule } from './ledger-types.js';
 export type { DegradedStretch, DoubledSlot, ElsewhereSlot, Gap, JobSummary, LateSlot } from './gap-types.js';
 
 export type SlotStatus = 'served' | 'failed' | 'missing' | 'pending';

@@ -12,7 +12,8 @@ import { scanFileRange, type ByteRange } from '../log/file-range.js';
 import { expandSources, newReadStats, scanLines, type ReadStats } from '../log/reader.js';
 import type { GapWorkerInput } from './gap-worker.js';
 import { mergeLedger, type LedgerSnapshot } from './ledger-merge.js';
-import type { JobSchedule, SlotLedger, Window } from './ledger.js';
+import type { SlotLedger } from './ledger.js';
+import type { JobSchedule, Window } from './ledger-types.js';
 import { decodeGapLine } from './quick-decode.js';
 
 /**

@@ -4,7 +4,7 @@
  */
 import { causeCounts, causeKey, markNotInConfig, type CauseTally } from './cause.js';
 import { mergeIncidents, type GapSpan, type Owed } from './incidents.js';
-import type { Window } from './ledger.js';
+import type { Window } from './ledger-types.js';
 import { AFFECTED, type CellOutcome, type JobRow } from './slot-cells.js';
 import type { SlotHistory } from './slot-history.js';
 
