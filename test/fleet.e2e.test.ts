@@ -24,7 +24,9 @@ let prefixes = 0;
  * and a far deadline (these tests count requests and runs, however loaded the machine).
  */
 function hosts(over: Record<string, unknown> = {}, primary = sim.url): [string, string] {
-  const state = { redis: redis.url, keyPrefix: `fleet-${process.pid}-${++prefixes}:` };
+  // a Redis that is up must be used however loaded the machine: a far connect bound (a killed one
+  // refuses at once, whatever the bound)
+  const state = { redis: redis.url, keyPrefix: `fleet-${process.pid}-${++prefixes}:`, timeoutMs: 60_000 };
   const base = patient(simConfig({ primary }));
   const make = () => tempProject({ ...base, state, ...over });
   return [make(), make()];

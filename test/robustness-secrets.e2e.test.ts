@@ -168,7 +168,10 @@ describe('secrets', () => {
       const redis = await startRedisServer({ password: REDIS_PASSWORD });
       try {
         sim.setScript({ 'deepseek-v3': { kind: 'status', status: 401 }, '*': { kind: 'ok' } });
-        const dir = tempProject(patient(simConfig({ primary: sim.url }, { state: { redis: redis.url } })));
+        // a far Redis bound: the running Redis must be the one used however loaded the machine
+        const dir = tempProject(
+          patient(simConfig({ primary: sim.url }, { state: { redis: redis.url, timeoutMs: 60_000 } })),
+        );
         const env = { LUCY_OPS_NOW: NOW };
         // three processes side by side: none waits for another's change
         const runs = await Promise.all([

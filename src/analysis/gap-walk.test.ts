@@ -12,17 +12,9 @@ import { addTally, causeCounts, causeKey, CRASHED_REASON, formatCause, preferAtt
 import type { CauseTally } from './cause.js';
 import { buildLedger, findGaps, judgeSlots, type JobSchedule } from './gaps.js';
 import { judgingStart, scheduleTimeline } from './judging.js';
-import {
-  counter,
-  ENDS,
-  FAILS,
-  OKS,
-  servedByRunNotRead,
-  servedOnlyElsewhere,
-  servesOf,
-  STARTS,
-  type SlotLedger,
-} from './ledger.js';
+import type { SlotLedger } from './ledger.js';
+import { counter, ENDS, FAILS, OKS, STARTS } from './slot-counters.js';
+import { servedByRunNotRead, servedOnlyElsewhere, servesOf } from './slot-serves.js';
 import { iso, isoOrder } from './gap-walk.js';
 import { TimelineBuilder } from './timeline.js';
 

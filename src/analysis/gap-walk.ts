@@ -7,18 +7,10 @@
  */
 import { addTally, causeCounts, formatCause, preferAttempts, type CauseTally } from './cause.js';
 import { failedCauses, JudgingRule, scheduledSlotBatches, scheduleTimeline, unservedStatus } from './judging.js';
-import {
-  counter,
-  OKS,
-  servedByRunNotRead,
-  servedOnlyElsewhere,
-  servedUnverified,
-  servesOf,
-  type JobLedger,
-  type JobSchedule,
-  type LateRun,
-  type SlotLedger,
-} from './ledger.js';
+import type { SlotLedger } from './ledger.js';
+import type { JobLedger, JobSchedule, LateRun } from './ledger-types.js';
+import { counter, OKS } from './slot-counters.js';
+import { servedByRunNotRead, servedOnlyElsewhere, servedUnverified, servesOf } from './slot-serves.js';
 import type { TimelineBuilder } from './timeline.js';
 import type { GapFindings, JobSummary } from './gap-types.js';
 
@@ -134,11 +126,26 @@ function digits(n: number, at: number, width: number): void {
   }
 }
 
+/**
+ * A stretch's providers, as one shared frozen list per sequence of providers: a long window lists
+ * tens of thousands of stretches, nearly all with the same one or two fallbacks, and a list of its
+ * own each (~200 bytes, with room to grow) was most of what the report held (docs/performance.md).
+ */
+const NO_PROVIDERS: readonly string[] = Object.freeze([]);
+const longer = new WeakMap<readonly string[], Map<string, readonly string[]>>();
+function withProvider(list: readonly string[], provider: string): readonly string[] {
+  let next = longer.get(list);
+  if (!next) longer.set(list, (next = new Map()));
+  let found = next.get(provider);
+  if (!found) next.set(provider, (found = Object.freeze([...list, provider])));
+  return found;
+}
+
 /** The open gap and the open degraded stretch of one job's walk, and its counts. */
 class GapWalk {
   private gap:
     { startMs: number; lastMs: number; slots: number; failed: number; missing: number; tally: CauseTally } | undefined;
-  private stretch: { startMs: number; lastMs: number; slots: number; providers: string[] } | undefined;
+  private stretch: { startMs: number; lastMs: number; slots: number; providers: readonly string[] } | undefined;
 
   constructor(
     private readonly job: string,
@@ -165,10 +172,11 @@ class GapWalk {
     this.timeline?.add(this.job, ms, degradedBy !== undefined ? 'degraded' : 'served');
     if (degradedBy !== undefined) {
       summary.degraded++;
-      this.stretch ??= { startMs: ms, lastMs: ms, slots: 0, providers: [] };
+      this.stretch ??= { startMs: ms, lastMs: ms, slots: 0, providers: NO_PROVIDERS };
       this.stretch.lastMs = ms;
       this.stretch.slots++;
-      if (!this.stretch.providers.includes(degradedBy)) this.stretch.providers.push(degradedBy);
+      if (!this.stretch.providers.includes(degradedBy))
+        this.stretch.providers = withProvider(this.stretch.providers, degradedBy);
     } else if (this.stretch) this.closeStretch(ms);
     const serves = elsewhere ? servesOf(book, key, packed) : oks;
     if (serves > 1) {
@@ -227,14 +235,15 @@ class GapWalk {
   private closeStretch(endMs: number | null): void {
     const stretch = this.stretch!;
     this.stretch = undefined;
+    const start = iso(stretch.startMs);
     this.found.degraded.push({
       job: this.job,
-      start: iso(stretch.startMs),
+      start,
       end: endMs === null ? null : iso(endMs),
-      lastSlot: iso(stretch.lastMs),
+      lastSlot: stretch.lastMs === stretch.startMs ? start : iso(stretch.lastMs),
       durationMs: (endMs ?? this.ledger.untilMs) - stretch.startMs,
       slots: stretch.slots,
-      providers: stretch.providers,
+      providers: stretch.providers as string[],
       open: endMs === null,
     });
   }

@@ -5,7 +5,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { scanFileRange, type ByteRange } from '../log/file-range.js';
 import { newReadStats } from '../log/reader.js';
-import { SlotLedger, type JobSchedule } from './ledger.js';
+import { SlotLedger } from './ledger.js';
+import type { JobSchedule } from './ledger-types.js';
 import { snapshotBuffers, snapshotLedger } from './ledger-merge.js';
 import { decodeGapLine } from './quick-decode.js';
 

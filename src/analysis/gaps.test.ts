@@ -411,6 +411,21 @@ describe('degraded: service a fallback kept up', () => {
     ]);
     expect(report.jobs[0]).toMatchObject({ served: 7, failed: 1, degraded: 5 });
   });
+
+  it('marks the providers the config lacks per stretch; the lists, shared between stretches, cannot be changed', async () => {
+    const file = path.join(tmp(), 'jobs.jsonl');
+    fs.writeFileSync(file, lines.join('\n') + '\n');
+    const report = await analyzeLogs(jobs, window, [file], { providers: ['deepseek-v3', 'qwen-72b'] });
+    expect(report.degraded.map((d) => [d.providers, d.notInConfig])).toEqual([
+      [['llama-3.3-70b', 'qwen-72b'], ['llama-3.3-70b']],
+      [['qwen-72b'], undefined],
+      [['llama-3.3-70b'], ['llama-3.3-70b']],
+    ]);
+    for (const d of report.degraded) {
+      expect(Object.isFrozen(d.providers)).toBe(true);
+      expect(() => d.providers.push('x')).toThrow(TypeError);
+    }
+  });
 });
 
 describe('causes of a gap that mixes an outage and a missing key', () => {

@@ -19,17 +19,12 @@ import { mergeIncidents, type Incident } from './incidents.js';
 import { failedCauses, JudgingRule, scheduledSlotBatches, unservedStatus } from './judging.js';
 import { scanIntoLedger, type ScanOptions } from './parallel-scan.js';
 import { TimelineBuilder, timelineStep, type Timeline } from './timeline.js';
-import {
-  counter,
-  OKS,
-  servedUnverified,
-  SlotLedger,
-  type JobSchedule,
-  type LedgerOptions,
-  type Window,
-} from './ledger.js';
+import { SlotLedger } from './ledger.js';
+import type { JobSchedule, LedgerOptions, Window } from './ledger-types.js';
+import { counter, OKS } from './slot-counters.js';
+import { servedUnverified } from './slot-serves.js';
 
-export type { JobSchedule } from './ledger.js';
+export type { JobSchedule } from './ledger-types.js';
 export type { DegradedStretch, DoubledSlot, ElsewhereSlot, Gap, JobSummary, LateSlot } from './gap-types.js';
 
 export type SlotStatus = 'served' | 'failed' | 'missing' | 'pending';
@@ -252,9 +247,15 @@ export async function analyzeLogs(
     markNotInConfig(found.gaps, opts.providers);
     // a fallback that served is named in the view too: marked as the causes are
     const known = new Set(opts.providers);
+    // (stretches share their providers' lists: gap-walk.ts withProvider; so do these)
+    const notInConfig = new Map<readonly string[], string[] | undefined>();
     for (const d of found.degraded) {
-      const unknown = d.providers.filter((p) => !known.has(p));
-      if (unknown.length > 0) d.notInConfig = unknown;
+      let unknown = notInConfig.get(d.providers);
+      if (!notInConfig.has(d.providers)) {
+        const list = d.providers.filter((p) => !known.has(p));
+        notInConfig.set(d.providers, (unknown = list.length > 0 ? (Object.freeze(list) as string[]) : undefined));
+      }
+      if (unknown) d.notInConfig = unknown;
     }
   }
   return {

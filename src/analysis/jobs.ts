@@ -1,7 +1,7 @@
 /** The jobs of a config as the gap analysis (and backfill) sees them. */
 import fs from 'node:fs';
 import type { ResolvedConfig } from '../config/types.js';
-import type { JobSchedule } from './ledger.js';
+import type { JobSchedule } from './ledger-types.js';
 
 /** Start-up slack on top of a run's deadline before an unserved slot is judged. */
 export const GRACE_SLACK_MS = 60_000;

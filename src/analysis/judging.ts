@@ -19,16 +19,9 @@ import { SlotBatch } from '../schedule/slot-batch.js';
 import { slotBatchesBetween } from '../schedule/slots.js';
 import { causeKey, CRASHED_REASON, RUN_SOURCE, type CauseTally } from './cause.js';
 import type { OutOfConfig } from './jobs-seen.js';
-import {
-  counter,
-  ENDS,
-  FAILS,
-  STARTS,
-  type JobLedger,
-  type JobSchedule,
-  type ScheduleMark,
-  type SlotLedger,
-} from './ledger.js';
+import type { SlotLedger } from './ledger.js';
+import type { JobLedger, JobSchedule, ScheduleMark } from './ledger-types.js';
+import { counter, ENDS, FAILS, STARTS } from './slot-counters.js';
 
 /**
  * `job`: its own first record; `log`: the first record of any job; `config`: no records at all, so

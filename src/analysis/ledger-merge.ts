@@ -9,15 +9,9 @@
  */
 import type { CauseTally } from './cause.js';
 import type { JobsSeenSnapshot } from './jobs-seen.js';
-import {
-  addCounters,
-  counter,
-  OKS,
-  type JobLedger,
-  type LateRun,
-  type ScheduleMark,
-  type SlotLedger,
-} from './ledger.js';
+import type { SlotLedger } from './ledger.js';
+import type { JobLedger, LateRun, ScheduleMark } from './ledger-types.js';
+import { addCounters, counter, OKS } from './slot-counters.js';
 
 export interface LedgerSnapshot {
   invalidRecords: number;

@@ -1,126 +1,20 @@
 /**
  * The slot ledger: what the log says about each slot of each job inside the window, kept as small
- * integers (not records) so a year of logs fits in little memory.
+ * integers (not records) so a year of logs fits in little memory. Its shapes are in
+ * ledger-types.ts, a slot's packed counters in slot-counters.ts, a job's book in ledger-books.ts,
+ * and who served a slot in slot-serves.ts.
  */
 import type { LogRecord } from '../log/types.js';
-import type { CauseTally } from './cause.js';
 import { attemptCauseKey, runCauseKey } from './cause.js';
 import { Earliest } from './earliest.js';
-import type { IntMap, IntMapSide } from './int-map.js';
 import { JOBS_SEEN_EVENT, JobsSeen, WATCHDOG_JOB } from './jobs-seen.js';
 import { isOwnRecordName } from '../config/reserved-names.js';
-import type { CronSemantics } from '../schedule/slots.js';
+import { addOne, intern, newJobLedger, noteLateness, noteOkRun, noteSchedule } from './ledger-books.js';
+import type { JobLedger, JobSchedule, LedgerOptions, Window } from './ledger-types.js';
 import { estimateSlots, newSlotTable } from './slot-table.js';
-import { isOkRun, runIdHash } from './serve-ids.js';
-
-/** A job as the analysis sees it. */
-export interface JobSchedule {
-  name: string;
-  /** The schedule in the config: judges slots no `run.start` record names a schedule for. */
-  schedule: string;
-  tz: string;
-  /** Whose rules name the slots (default: the cron daemon's). */
-  cron?: CronSemantics;
-  /** Unserved slots this close to now may still be running: not judged yet. Default 0. */
-  graceMs?: number;
-  /**
-   * When the config file was last written. With no records at all in the logs read, judging begins
-   * here: nothing can have run before the config existed, and a fresh install is not an outage.
-   */
-  configWrittenMs?: number;
-}
-
-/** From `fromMs` on, the job ran on this schedule (as its `run.start` records say). */
-export interface ScheduleMark {
-  fromMs: number;
-  schedule: string;
-  tz: string;
-}
-
-export interface Window {
-  since: Date;
-  until: Date;
-}
-
-/**
- * Per-slot counters packed in one small integer (stays a V8 small integer, so a Map of them is
- * compact): run.start, any run.end, ok run.end, failed run.end; 7 bits each, saturating.
- */
-const FIELD_BITS = 7;
-const FIELD_MAX = (1 << FIELD_BITS) - 1;
-export const STARTS = 0;
-export const ENDS = 1;
-export const OKS = 2;
-export const FAILS = 3;
-
-export function counter(packed: number, field: number): number {
-  return (packed >>> (field * FIELD_BITS)) & FIELD_MAX;
-}
-
-function bump(packed: number, field: number): number {
-  return counter(packed, field) === FIELD_MAX ? packed : packed + (1 << (field * FIELD_BITS));
-}
-
-/** Two packed counter sets added field by field, saturating as bump does. */
-export function addCounters(a: number, b: number): number {
-  let sum = 0;
-  for (const field of [STARTS, ENDS, OKS, FAILS])
-    sum += Math.min(FIELD_MAX, counter(a, field) + counter(b, field)) << (field * FIELD_BITS);
-  return sum;
-}
-
-export interface LateRun {
-  lateMs: number;
-  trigger: string;
-}
-
-export interface JobLedger {
-  /** Slot key (whole seconds since the window's start) → packed counters. */
-  slots: IntMap;
-  /** Failure tallies of slots not (yet) served; dropped once a slot is served. */
-  causes: Map<number, CauseTally>;
-  /** Served slots whose serving run started at least `lateAfterMs` after the slot. */
-  late: Map<number, LateRun>;
-  /**
-   * Slots served only by a fallback (`degraded: true`): the provider that served. A run served by
-   * the chain's first provider removes the slot (the service was whole after all).
-   */
-  degraded: Map<number, string>;
-  /**
-   * Slots a record says another host served: a run here skipped it as served there (a skipped
-   * run.end with reason `served` naming `servedRunId`), or the shared ledger names a host while
-   * this log has no ok run of its own. Such a slot is served, once, by the run the skip names
-   * (servesOf). Slot key → the host (`servedBy`; '' when the record names none).
-   */
-  elsewhere: Map<number, string>;
-  /** Slot key → the hash of the run the first skip of `elsewhere` names (serve-ids.ts). */
-  elsewhereRuns: Map<number, number>;
-  /** Slots whose skip names the run the shared ledger (Redis) says served them: the claim checked. */
-  vouched: Set<number>;
-  /**
-   * Slot key → the XOR of the hashes of the slot's ok runs' ids (serve-ids.ts): kept beside the
-   * slot's counters in `slots`' table (a slot with ok runs is always there).
-   */
-  okRuns: IntMapSide;
-  /** Slot key → the first ok run's id hash, for slots with two ok runs or more. */
-  okPairs: Map<number, number>;
-  /** When lucy-ops first wrote about this job, in any log read (see Earliest). */
-  first: Earliest;
-  /** Schedule changes as `run.start` records show them, in reading order. */
-  marks: ScheduleMark[];
-  lastMarkKey: string;
-}
-
-export interface LedgerOptions {
-  /** A serving run that starts this long after its slot is reported as late. Default 60 s. */
-  lateAfterMs?: number;
-  /** Size the tables for every slot of the window up front (default true; a range's ledger: false). */
-  presize?: boolean;
-  /** Job name → the usual step between its slots, in seconds (a range's ledger: the whole file's `spacings`). */
-  spacings?: ReadonlyMap<string, number>;
-  /** The clock: slots younger than a job's grace are measured from here. Default: the window's end. */
-  now?: Date;
-}
+import { runIdHash } from './serve-ids.js';
+import { bump, counter, ENDS, FAILS, OKS, STARTS } from './slot-counters.js';
+import { isServedElsewhere } from './slot-serves.js';
 
 export class SlotLedger {
   readonly jobs = new Map<string, JobLedger>();
@@ -151,20 +45,7 @@ export class SlotLedger {
       const estimate = opts.presize === false ? undefined : estimateSlots(job, window);
       const slots = newSlotTable(estimate, opts.spacings?.get(job.name));
       this.spacings.set(job.name, estimate?.spacing ?? opts.spacings?.get(job.name) ?? 0);
-      this.jobs.set(job.name, {
-        slots,
-        causes: new Map(),
-        late: new Map(),
-        degraded: new Map(),
-        elsewhere: new Map(),
-        elsewhereRuns: new Map(),
-        vouched: new Set(),
-        okRuns: slots.side(),
-        okPairs: new Map(),
-        first: new Earliest(),
-        marks: [],
-        lastMarkKey: '',
-      });
+      this.jobs.set(job.name, newJobLedger(slots));
     }
   }
 
@@ -388,25 +269,10 @@ export class SlotLedger {
     if (!(this.lastOfOthers.get(jobName)! >= tsMs)) this.lastOfOthers.set(jobName, tsMs);
   }
 
-  /**
-   * A `run.start` names the schedule it ran under. A change is in force from the first run under
-   * the new schedule: from its slot when cron started it, else from when it was written.
-   */
+  /** A `run.start` names the schedule it ran under (ledger-books.ts noteSchedule). */
   private noteSchedule(jobName: string, fromMs: number, schedule: string, tz: string): void {
     const job = this.jobs.get(jobName);
-    if (!job) return;
-    // (nearly every run.start names the schedule already in force: compared without a new string)
-    const last = job.lastMarkKey;
-    if (
-      last.length === schedule.length + 1 + tz.length &&
-      last.startsWith(schedule) &&
-      last.charCodeAt(schedule.length) === 0 &&
-      last.endsWith(tz)
-    )
-      return;
-    if (!Number.isFinite(fromMs)) return;
-    job.lastMarkKey = `${schedule}\u0000${tz}`;
-    job.marks.push({ fromMs, schedule, tz });
+    if (job) noteSchedule(job, fromMs, schedule, tz);
   }
 
   private served(
@@ -425,7 +291,7 @@ export class SlotLedger {
     if (degradedBy === undefined) {
       if (job.degraded.size > 0) job.degraded.delete(key);
     } else if (counter(packed, OKS) === 0 || job.degraded.has(key)) job.degraded.set(key, intern(degradedBy));
-    this.noteLateness(job, key, this.slotMs, endMs, durationMs, trigger);
+    noteLateness(job, key, this.slotMs, endMs, durationMs, trigger, this.lateAfterMs);
     job.slots.set(key, bump(bump(packed, ENDS), OKS));
   }
 
@@ -463,111 +329,4 @@ export class SlotLedger {
     }
     return this.lastSlotMs;
   }
-
-  private noteLateness(
-    job: JobLedger,
-    key: number,
-    slotMs: number,
-    endMs: number,
-    durationMs: number,
-    trigger: string,
-  ): void {
-    const lateMs = endMs - durationMs - slotMs;
-    const previous = job.late.size > 0 ? job.late.get(key) : undefined;
-    // A serving run whose time cannot be read is not called late: it counts as on time, so a slot
-    // is late only when every serving run was (which is what lets ledgers of file ranges merge).
-    if (Number.isNaN(lateMs) || lateMs < this.lateAfterMs) {
-      // An on-time serving run makes any later duplicate irrelevant.
-      if (previous) job.late.delete(key);
-      return;
-    }
-    if (counter(job.slots.get(key) ?? 0, OKS) > 0 && !previous) return; // already served on time
-    // a fresh copy: `trigger` may be a slice of a large chunk of the log, which must not stay alive
-    if (!previous || lateMs < previous.lateMs) job.late.set(key, { lateMs, trigger: intern(trigger) });
-  }
-}
-
-const interned = new Map<string, string>();
-/** One flat copy per distinct value (there are few: cron, backfill, manual). */
-function intern(text: string): string {
-  let copy = interned.get(text);
-  if (copy === undefined) {
-    copy = Buffer.from(text, 'utf8').toString('utf8');
-    interned.set(copy, copy);
-  }
-  return copy;
-}
-
-/**
- * How many times the slot was served: its ok runs, and one more when a skip here names a serving
- * run that is none of them (another host's run whose log was not read). At least one when the slot
- * is served at all.
- */
-export function servesOf(job: JobLedger, key: number, packed: number): number {
-  const oks = counter(packed, OKS);
-  return servedByRunNotRead(job, key, oks) ? oks + 1 : oks;
-}
-
-/**
- * Whether a skip here says another host served the slot by a run that is not among the ok runs of
- * the logs read (reading that host's log too shows the run itself, served on time or late).
- */
-export function servedByRunNotRead(job: JobLedger, key: number, oks: number): boolean {
-  if (job.elsewhereRuns.size === 0) return false;
-  const named = job.elsewhereRuns.get(key);
-  if (named === undefined) return false;
-  return oks === 0 || !isOkRun({ xor: job.okRuns.get(key), pair: job.okPairs.get(key) }, named);
-}
-
-/**
- * Whether the slot counts as served only on the word of a skip here: it names another host's run
- * that no log read shows and the shared ledger does not name (a stale or forged line would read
- * the same). Still served: the skip is all the record holds, and it is not a gap.
- */
-export function servedUnverified(job: JobLedger, key: number, oks: number): boolean {
-  return servedByRunNotRead(job, key, oks) && !job.vouched.has(key);
-}
-
-/**
- * Whether another host served the slot by a run of no log read: a skip here names such a run, or
- * the shared ledger's serve is the slot's only one.
- */
-export function servedOnlyElsewhere(job: JobLedger, key: number, oks: number): boolean {
-  if (job.elsewhere.size === 0 || !job.elsewhere.has(key)) return false;
-  return job.elsewhereRuns.has(key) ? servedByRunNotRead(job, key, oks) : true;
-}
-
-/**
- * Whether a record says another host served the slot and no ok run of the logs read did: the run
- * a view shows for the slot is then that host's (an ok run read is shown as itself).
- */
-export function servedByNoRunRead(job: JobLedger, key: number, oks: number): boolean {
-  if (job.elsewhere.size === 0 || !job.elsewhere.has(key)) return false;
-  return job.elsewhereRuns.has(key) ? oks === 0 : true;
-}
-
-/** An ok run's id hash joins its slot's (serve-ids.ts); `oksBefore`: the slot's ok runs before it. */
-function noteOkRun(job: JobLedger, key: number, oksBefore: number, runHash: number): void {
-  const xor = job.okRuns.get(key);
-  if (xor !== undefined && oksBefore >= 1 && !job.okPairs.has(key)) job.okPairs.set(key, xor);
-  job.okRuns.set(key, (xor ?? 0) ^ runHash);
-}
-
-/**
- * A run that found its slot already served by another host (the shared ledger) and skipped it:
- * `run.end` skipped, reason `served`, naming the serving run. Served there, so not missing here.
- */
-export function isServedElsewhere(record: LogRecord): boolean {
-  return (
-    record.outcome === 'skipped' &&
-    record.reason === 'served' &&
-    typeof record.servedRunId === 'string' &&
-    record.servedRunId !== ''
-  );
-}
-
-function addOne(causes: Map<number, CauseTally>, key: number, cause: string): void {
-  let tally = causes.get(key);
-  if (!tally) causes.set(key, (tally = new Map()));
-  tally.set(cause, (tally.get(cause) ?? 0) + 1);
 }

@@ -6,7 +6,7 @@
  */
 import type { LogRecord } from '../log/types.js';
 import { nextSlotAfter } from '../schedule/slots.js';
-import type { JobSchedule } from './ledger.js';
+import type { JobSchedule } from './ledger-types.js';
 import type { NextSlot } from './report-incidents.js';
 import type { SlotHistory } from './slot-history.js';
 

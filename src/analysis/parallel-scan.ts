@@ -12,8 +12,17 @@ import { scanFileRange, type ByteRange } from '../log/file-range.js';
 import { expandSources, newReadStats, scanLines, type ReadStats } from '../log/reader.js';
 import type { GapWorkerInput } from './gap-worker.js';
 import { mergeLedger, type LedgerSnapshot } from './ledger-merge.js';
-import type { JobSchedule, SlotLedger, Window } from './ledger.js';
+import type { SlotLedger } from './ledger.js';
+import type { JobSchedule, Window } from './ledger-types.js';
 import { decodeGapLine } from './quick-decode.js';
+
+/**
+ * The worker's young generation (V8 makes a third of it each semi-space): its garbage is short-lived
+ * (a line's pieces, a 64 KiB chunk's text), and left to grow it reached 16 MB of semi-spaces while
+ * this thread's stayed at 4-8 MB: 12 MB took ~8 MB off the two-thread peak RSS at the same CPU time
+ * (docs/performance.md).
+ */
+const WORKER_YOUNG_MB = 12;
 
 /** Below this a worker's start-up (~30-50 ms) costs about what it saves. */
 const PARALLEL_MIN_BYTES = 64 << 20;
@@ -126,7 +135,10 @@ function runWorker(input: GapWorkerInput): Promise<{ snapshot: LedgerSnapshot; s
   return new Promise((resolve) => {
     let worker: Worker;
     try {
-      worker = new Worker(WORKER_URL, { workerData: input });
+      worker = new Worker(WORKER_URL, {
+        workerData: input,
+        resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_MB },
+      });
     } catch {
       resolve(undefined);
       return;

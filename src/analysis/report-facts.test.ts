@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { gatherReportFacts } from './report-facts.js';
-import type { JobSchedule } from './ledger.js';
+import type { JobSchedule } from './ledger-types.js';
 
 const APRIL19 = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../test/fixtures/april19.jsonl');
 const JOBS: JobSchedule[] = [

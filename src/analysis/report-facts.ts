@@ -13,7 +13,8 @@ import { BreakerPeriods, type AlertMark, type BreakerPeriod } from './breaker-pe
 import { causeCounts, formatCause, markNotInConfig, preferAttempts, type CauseCount } from './cause.js';
 import type { DoubledSlot } from './gap-types.js';
 import { findGaps } from './gaps.js';
-import { SlotLedger, type JobSchedule, type Window } from './ledger.js';
+import { SlotLedger } from './ledger.js';
+import type { JobSchedule, Window } from './ledger-types.js';
 import { ProviderTally, type ProviderActivity } from './provider-tally.js';
 import { headline, reportIncidents, type Headline, type ReportIncident } from './report-incidents.js';
 import { reportStretches, type Stretch } from './report-stretches.js';

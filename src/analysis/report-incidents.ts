@@ -6,7 +6,7 @@
  * stretches (report-stretches.ts), never hidden.
  */
 import { mergeIncidents, type GapSpan, type Owed } from './incidents.js';
-import type { Window } from './ledger.js';
+import type { Window } from './ledger-types.js';
 import type { CellOutcome, JobRow } from './slot-cells.js';
 
 export interface ReportIncident {

@@ -6,7 +6,10 @@ import { CRASHED_REASON } from './cause.js';
 import type { DoubledSlot } from './gap-types.js';
 import { judgeSlots, type JudgedSlot } from './gaps.js';
 import { JudgingRule } from './judging.js';
-import { counter, OKS, servedByRunNotRead, servesOf, type JobSchedule, type SlotLedger } from './ledger.js';
+import type { SlotLedger } from './ledger.js';
+import type { JobSchedule } from './ledger-types.js';
+import { counter, OKS } from './slot-counters.js';
+import { servedByRunNotRead, servesOf } from './slot-serves.js';
 import { describeAttempts, type RunHistory, type SlotHistory } from './slot-history.js';
 
 /**

@@ -8,17 +8,10 @@ import type { ServedEntry } from '../state/types.js';
 import { nextSlotAfter } from '../schedule/slots.js';
 import { judgeSlots, type JudgedSlot } from './gaps.js';
 import { JudgingRule } from './judging.js';
-import {
-  counter,
-  ENDS,
-  OKS,
-  servedByNoRunRead,
-  servesOf,
-  SlotLedger,
-  STARTS,
-  type JobSchedule,
-  type Window,
-} from './ledger.js';
+import { SlotLedger } from './ledger.js';
+import type { JobSchedule, Window } from './ledger-types.js';
+import { counter, ENDS, OKS, STARTS } from './slot-counters.js';
+import { servedByNoRunRead, servesOf } from './slot-serves.js';
 import { ProviderActivityBook } from './provider-activity.js';
 
 export type LastOutcome = 'ok' | 'failed' | 'missing' | 'running' | 'due';

@@ -4,7 +4,7 @@
  * narrow terminal) it shows the worst of them, so a failure is never hidden by its neighbours.
  */
 import { slotsBetween } from '../schedule/slots.js';
-import type { JobSchedule, Window } from './ledger.js';
+import type { JobSchedule, Window } from './ledger-types.js';
 
 /**
  * `out-of-config`: a slot that was due while the watchdog saw the job out of the config, with no

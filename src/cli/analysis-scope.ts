@@ -3,7 +3,7 @@
  * against the clock), the config's jobs (--job, --grace) and the logs to read (--log). Loaded
  * inside their actions.
  */
-import type { JobSchedule } from '../analysis/ledger.js';
+import type { JobSchedule } from '../analysis/ledger-types.js';
 import type { ResolvedConfig } from '../config/types.js';
 import { ExitCode } from '../exit-codes.js';
 import { CliError } from './common.js';

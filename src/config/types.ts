@@ -84,6 +84,11 @@ export interface StateConfig {
   /** Or: the environment variable that holds that URL. */
   redisEnv?: string;
   keyPrefix?: string;
+  /**
+   * Most connecting to Redis, and each command, may take before the run falls back to the file
+   * store (ms). Default 1000.
+   */
+  timeoutMs?: number;
 }
 
 export interface ServeConfig {

@@ -33,7 +33,7 @@ export function readSections(c: Checker, input: Obj): Sections {
     retry: section('retry', ['attempts', 'baseDelayMs', 'maxDelayMs']),
     breaker: section('breaker', ['failureThreshold', 'cooldownMs']),
     alerts: section('alerts', ['afterConsecutiveFailures', 'webhook', 'webhookFormat', 'command', 'webhookTimeoutMs']),
-    state: section('state', ['redis', 'redisEnv', 'keyPrefix']),
+    state: section('state', ['redis', 'redisEnv', 'keyPrefix', 'timeoutMs']),
     metrics: section('metrics', ['textfile']),
     serve: section('serve', [
       'tokenEnv',
@@ -109,6 +109,7 @@ export function resolveState(c: Checker, state: Obj, redis: string | undefined):
     redis,
     redisEnv: c.str(state, 'redisEnv', 'state'),
     keyPrefix: c.str(state, 'keyPrefix', 'state') ?? 'lucy-ops:',
+    timeoutMs: c.num(state, 'timeoutMs', 'state', 1000, 1, true, MAX_TIMER_MS),
   };
 }
 

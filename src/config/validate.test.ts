@@ -22,6 +22,7 @@ describe('resolveConfig problem paths', () => {
     expect(problems({ atempts: 3 })[0]).toMatch(/^atempts: is not a known field/);
     // nested fields keep their section
     expect(problems({ retry: { attempts: 0 } })).toEqual(['retry.attempts: must be at least 1, got 0']);
+    expect(problems({ state: { timeoutMs: 0 } })).toEqual(['state.timeoutMs: must be at least 1, got 0']);
   });
 });
 

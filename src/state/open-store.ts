@@ -33,6 +33,12 @@ export interface OpenStoreOptions extends RedisStoreOptions {
   readOnly?: boolean;
 }
 
+/** The Redis bounds: the config's `state.timeoutMs` (default 1 s) unless the caller set its own. */
+export function redisStoreOptions(state: StateConfig, opts: OpenStoreOptions): RedisStoreOptions {
+  const timeoutMs = state.timeoutMs ?? 1000;
+  return { connectTimeoutMs: timeoutMs, commandTimeoutMs: timeoutMs, ...opts };
+}
+
 type RedisTarget = { kind: 'none' } | { kind: 'url'; url: string } | { kind: 'missing'; reason: string };
 
 /** The Redis URL this config asks for: `state.redis` wins; else the env var named by `state.redisEnv`. */
@@ -67,7 +73,8 @@ export async function openStateStore(
     return FallbackStore.alreadyFallenBack(await openSecondary(), `${target.reason}; ${note}`, opts.onWarning);
   }
   const fallbackNote = `using the file store in ${config.stateDir} ${opts.retryRedisEveryMs ? 'until Redis answers again' : 'for this run'}`;
-  const openRedis = () => openRedisStore({ url: target.url, keyPrefix: config.state.keyPrefix }, opts);
+  const redisOptions = redisStoreOptions(config.state, opts);
+  const openRedis = () => openRedisStore({ url: target.url, keyPrefix: config.state.keyPrefix }, redisOptions);
   const recovery = opts.retryRedisEveryMs
     ? { reopen: openRedis, everyMs: opts.retryRedisEveryMs, now: opts.now }
     : undefined;

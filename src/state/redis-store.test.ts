@@ -14,7 +14,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileForWorkers } from '../../test/fixtures/state-harness.mjs';
 import { freePort, redisTestsEnabled, startRedisServer, type RedisServer } from '../../test/helpers/redis-server.js';
-import { FallbackStore, openStateStore } from './open-store.js';
+import { FallbackStore, openStateStore, redisStoreOptions } from './open-store.js';
 import { openFileStore } from './file-store.js';
 import { RedisStoreError, describeRedisUrl, openRedisStore } from './redis-store.js';
 import { runStoreContract, storeFixture } from './store-contract.js';
@@ -151,6 +151,32 @@ describe.skipIf(!enabled)('openStateStore', () => {
   });
   afterAll(async () => {
     await rm(stateDir, { recursive: true, force: true });
+  });
+
+  it("bounds connecting by the config's state.timeoutMs: a frozen Redis means the file store", async () => {
+    const frozen = await startRedisServer();
+    try {
+      frozen.process.kill('SIGSTOP');
+      const store = await openStateStore({
+        stateDir,
+        state: { redis: frozen.url, keyPrefix: uniquePrefix(), timeoutMs: 150 },
+      });
+      expect(store.kind).toBe('file');
+      expect(store.fallback).toMatch(/unavailable: (?:Command timed out|connect ETIMEDOUT|no answer within)/);
+      await store.close();
+    } finally {
+      frozen.process.kill('SIGCONT');
+      await frozen.stop();
+    }
+  });
+
+  it("takes its bounds from state.timeoutMs (1 s without it); a caller's own bounds win", () => {
+    expect(redisStoreOptions({ timeoutMs: 150 }, {})).toMatchObject({ connectTimeoutMs: 150, commandTimeoutMs: 150 });
+    expect(redisStoreOptions({}, {})).toMatchObject({ connectTimeoutMs: 1000, commandTimeoutMs: 1000 });
+    expect(redisStoreOptions({ timeoutMs: 150 }, { commandTimeoutMs: 9 })).toMatchObject({
+      connectTimeoutMs: 150,
+      commandTimeoutMs: 9,
+    });
   });
 
   it('uses the file store without state.redis, and Redis with it', async () => {

@@ -199,6 +199,8 @@ describe('a slot another host served (its run here skipped it as served there)',
       servedOn: 'host-a',
       // only the skip here says so: A's run is in no log read
       unverified: true,
+      // judged: a settled slot has no time it will be judged after
+      judgedAfter: null,
     });
     expect(jobs[0]).toMatchObject({ failuresInARow: 0, lastGap: null, lastServed: { servedOn: 'host-a' } });
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'lucy-elsewhere-')), 'jobs.jsonl');

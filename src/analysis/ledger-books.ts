@@ -1,0 +1,94 @@
+/**
+ * A job's book in the slot ledger (JobLedger): made empty around its slot table, and the writes the
+ * ledger makes to it besides the slot counters: failure causes, lateness, schedule changes, ok runs.
+ */
+import type { CauseTally } from './cause.js';
+import { Earliest } from './earliest.js';
+import type { IntMap } from './int-map.js';
+import type { JobLedger } from './ledger-types.js';
+import { counter, OKS } from './slot-counters.js';
+
+/** An empty book around the job's slot table. */
+export function newJobLedger(slots: IntMap): JobLedger {
+  return {
+    slots,
+    causes: new Map(),
+    late: new Map(),
+    degraded: new Map(),
+    elsewhere: new Map(),
+    elsewhereRuns: new Map(),
+    vouched: new Set(),
+    okRuns: slots.side(),
+    okPairs: new Map(),
+    first: new Earliest(),
+    marks: [],
+    lastMarkKey: '',
+  };
+}
+
+const interned = new Map<string, string>();
+/** One flat copy per distinct value (there are few: cron, backfill, manual). */
+export function intern(text: string): string {
+  let copy = interned.get(text);
+  if (copy === undefined) {
+    copy = Buffer.from(text, 'utf8').toString('utf8');
+    interned.set(copy, copy);
+  }
+  return copy;
+}
+
+/** An ok run's id hash joins its slot's (serve-ids.ts); `oksBefore`: the slot's ok runs before it. */
+export function noteOkRun(job: JobLedger, key: number, oksBefore: number, runHash: number): void {
+  const xor = job.okRuns.get(key);
+  if (xor !== undefined && oksBefore >= 1 && !job.okPairs.has(key)) job.okPairs.set(key, xor);
+  job.okRuns.set(key, (xor ?? 0) ^ runHash);
+}
+
+export function addOne(causes: Map<number, CauseTally>, key: number, cause: string): void {
+  let tally = causes.get(key);
+  if (!tally) causes.set(key, (tally = new Map()));
+  tally.set(cause, (tally.get(cause) ?? 0) + 1);
+}
+
+/**
+ * A `run.start` names the schedule it ran under. A change is in force from the first run under
+ * the new schedule: from its slot when cron started it, else from when it was written.
+ */
+export function noteSchedule(job: JobLedger, fromMs: number, schedule: string, tz: string): void {
+  // (nearly every run.start names the schedule already in force: compared without a new string)
+  const last = job.lastMarkKey;
+  if (
+    last.length === schedule.length + 1 + tz.length &&
+    last.startsWith(schedule) &&
+    last.charCodeAt(schedule.length) === 0 &&
+    last.endsWith(tz)
+  )
+    return;
+  if (!Number.isFinite(fromMs)) return;
+  job.lastMarkKey = `${schedule}\u0000${tz}`;
+  job.marks.push({ fromMs, schedule, tz });
+}
+
+/** A serving run of the slot ended at `endMs` after `durationMs`: late when it started `lateAfterMs` or more after the slot. */
+export function noteLateness(
+  job: JobLedger,
+  key: number,
+  slotMs: number,
+  endMs: number,
+  durationMs: number,
+  trigger: string,
+  lateAfterMs: number,
+): void {
+  const lateMs = endMs - durationMs - slotMs;
+  const previous = job.late.size > 0 ? job.late.get(key) : undefined;
+  // A serving run whose time cannot be read is not called late: it counts as on time, so a slot
+  // is late only when every serving run was (which is what lets ledgers of file ranges merge).
+  if (Number.isNaN(lateMs) || lateMs < lateAfterMs) {
+    // An on-time serving run makes any later duplicate irrelevant.
+    if (previous) job.late.delete(key);
+    return;
+  }
+  if (counter(job.slots.get(key) ?? 0, OKS) > 0 && !previous) return; // already served on time
+  // a fresh copy: `trigger` may be a slice of a large chunk of the log, which must not stay alive
+  if (!previous || lateMs < previous.lateMs) job.late.set(key, { lateMs, trigger: intern(trigger) });
+}
