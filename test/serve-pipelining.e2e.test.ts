@@ -6,12 +6,12 @@
  * goes away leaves no run behind; shutdown counts and logs every run it cuts. No sleeps: every
  * wait is on an event (an answer, a request at a provider, a socket closing, a log record, an exit).
  */
-import net from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { patient, readLog, simConfig, tempProject } from './helpers/cli.js';
 import { hangingProvider, type HangingProvider } from './helpers/hanging-provider.js';
 import { heldProvider, type HeldProvider } from './helpers/held-provider.js';
 import { logged } from './helpers/log-wait.js';
+import { bounded, chatBytes, connect as rawConnect, destroyAll, getBytes } from './helpers/raw-http.js';
 import { startServe, type Serve } from './helpers/serve.js';
 import { useSimulator } from './helpers/sim.js';
 import { until } from './helpers/wait.js';
@@ -48,6 +48,8 @@ beforeAll(async () => {
   hang = await hangingProvider();
 });
 
+afterEach(() => destroyAll());
+
 afterAll(async () => {
   for (const s of started) if (s.child.exitCode === null) s.child.kill('SIGKILL');
   await held?.close();
@@ -55,66 +57,10 @@ afterAll(async () => {
   hang?.server.close();
 });
 
-/** One chat request as raw bytes, logged as job serve:<job>. */
-const chat = (model: string, job: string) => {
-  const body = JSON.stringify({ model, messages: [{ role: 'user', content: `request ${job}` }] });
-  return (
-    `POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n` +
-    `x-lucy-job: ${job}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`
-  );
-};
+const chat = (model: string, job: string) => chatBytes(model, job);
 
-interface Answer {
-  status: number;
-  headers: Record<string, string>;
-  body: any;
-}
-
-/** The answers received so far on a connection, in order (serve's answers all carry content-length). */
-function answersIn(raw: string): Answer[] {
-  const out: Answer[] = [];
-  let at = 0;
-  for (;;) {
-    const end = raw.indexOf('\r\n\r\n', at);
-    if (end < 0) return out;
-    const [status, ...lines] = raw.slice(at, end).split('\r\n');
-    const headers = Object.fromEntries(
-      lines.map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]),
-    );
-    const length = Number(headers['content-length']);
-    if (raw.length < end + 4 + length) return out;
-    out.push({ status: Number(status.split(' ')[1]), headers, body: JSON.parse(raw.slice(end + 4, end + 4 + length)) });
-    at = end + 4 + length;
-  }
-}
-
-/** A raw connection to serve: the answers it has, a wait for a number of them, its closing. */
-async function connect(s: Serve) {
-  const socket = net.connect(Number(new URL(s.url).port), '127.0.0.1');
-  let raw = '';
-  const waiters = new Set<() => void>();
-  socket.on('data', (c: Buffer) => {
-    raw += c.toString();
-    for (const w of waiters) w();
-  });
-  socket.on('error', () => undefined);
-  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
-  await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
-  const answers = (n: number) =>
-    new Promise<Answer[]>((resolve, reject) => {
-      const check = () => {
-        const got = answersIn(raw);
-        if (got.length >= n) {
-          waiters.delete(check);
-          resolve(got);
-        }
-      };
-      waiters.add(check);
-      void closed.then(() => (answersIn(raw).length >= n ? check() : reject(new Error(`closed after ${raw}`))));
-      check();
-    });
-  return { socket, answers, closed, all: () => answersIn(raw) };
-}
+/** A raw connection to serve. */
+const connect = (s: Serve) => rawConnect(s.url);
 
 /** serve's requests in flight, less the /metrics scrape that asks. */
 async function inFlight(s: Serve): Promise<number> {
@@ -183,6 +129,36 @@ describe('pipelined requests on one connection', () => {
     const runs = readLog(dir).filter((r) => r.event === 'run.start' && /^serve:q/.test(r.job));
     expect(runs.map((r) => r.job)).toEqual(Array.from({ length: MAX_WAITING + 1 }, (_, i) => `serve:q${i + 1}`));
     expect(await inFlight(serve)).toBe(0);
+  });
+});
+
+describe('a client that keeps writing after the request refused too_many_pipelined', () => {
+  it(`is cut off once it has written ${MAX_WAITING} more: the connection closes unanswered, the request being served is aborted, serve answers a fresh connection`, async () => {
+    const dir = project();
+    const s = await serveIn(dir);
+    const c = await connect(s);
+    const hold = held.holdNext();
+    await c.write(chat('deepseek-v3', 'cut1'));
+    await hold.arrived; // cut1 is being served and stays so: nothing on this connection is answered
+    // MAX_WAITING wait behind it, the next is the refused one, then MAX_WAITING + 1 more: one
+    // write, bodiless requests, so serve has them all whether or not it reads on
+    const burst = Array.from({ length: 2 * MAX_WAITING + 2 }, () => getBytes('/healthz')).join('');
+    await c.write(burst);
+    // the cut: serve closes the connection while cut1 is still held, so no answer can have come
+    await bounded(c.closed, 'serve to cut the connection off');
+    expect(c.all()).toEqual([]);
+    // the request being served was aborted, not left running for nobody
+    await logged(dir, (r) => r.event === 'run.end' && r.job === 'serve:cut1');
+    const end = readLog(dir).find((r) => r.event === 'run.end' && r.job === 'serve:cut1');
+    expect([end.outcome, end.failure]).toEqual(['failed', 'aborted']);
+    expect(await inFlight(s)).toBe(0);
+    // and serve is well: a fresh connection is answered
+    const fresh = await connect(s);
+    await fresh.write(getBytes('/healthz'));
+    const [health] = await fresh.answers(1);
+    expect(health.status).toBe(200);
+    s.child.kill('SIGTERM');
+    expect(await s.exited).toBe(0);
   });
 });
 
