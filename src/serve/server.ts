@@ -15,7 +15,7 @@ import { answerClientError } from './client-errors.js';
 import { readHealth } from './health.js';
 import { ServeMetrics } from './metrics.js';
 import { errorReply } from './openai.js';
-import { inTurn, MAX_WAITING } from './pipeline.js';
+import { inTurn, MAX_WAITING, type BodyAhead } from './pipeline.js';
 
 export interface ServeOptions {
   chain: ChainInternals;
@@ -72,7 +72,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const hosts = hostAllowList(opts.allowedHosts);
 
   /** A promise when the answer goes out later (a completion, health, metrics); nothing when it went out already. */
-  function route(req: IncomingMessage, res: ServerResponse): Promise<void> | void {
+  function route(req: IncomingMessage, res: ServerResponse, ahead?: BodyAhead): Promise<void> | void {
     const url = req.url ?? '/';
     const query = url.indexOf('?');
     const path = query < 0 ? url : url.slice(0, query);
@@ -97,7 +97,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     }
     if (path === '/v1/chat/completions' || path === '/chat/completions') {
       if (req.method !== 'POST') return notAllowed(res, 'POST');
-      return handleChat(req, res, chatContext);
+      return handleChat(req, res, chatContext, ahead);
     }
     if (path === '/v1/models' || path === '/models') {
       if (req.method !== 'GET') return notAllowed(res, 'GET');
@@ -149,17 +149,17 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   }
 
   /** One request, in its turn on its connection (see pipeline.ts). */
-  function handle(req: IncomingMessage, res: ServerResponse, waited?: boolean): void {
+  function handle(req: IncomingMessage, res: ServerResponse, ahead?: BodyAhead): void {
     // Shutting down, a request written ahead is work not begun: it does not start, and the
     // connection closes (the answer before it is out); the client retries it elsewhere.
-    if (cut || (closing && waited)) return void req.socket.destroy();
+    if (cut || (closing && ahead)) return void req.socket.destroy();
     if (closing) {
       res.setHeader('connection', 'close');
       change();
     }
     let work: Promise<void> | void = undefined;
     try {
-      work = route(req, res);
+      work = route(req, res, ahead);
     } catch (err) {
       internalError(res, err);
     }
@@ -179,12 +179,12 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     inFlight.add(tracked);
   }
 
-  /** A request past MAX_WAITING on its connection, in its turn: refused, and the connection closes after it. */
+  /** A request past what may wait on its connection, in its turn: refused, and the connection closes after it. */
   function tooManyWaiting(_req: IncomingMessage, res: ServerResponse): void {
     metrics.request('rejected', undefined, undefined, 0);
     const r = errorReply(
       503,
-      `more than ${MAX_WAITING} pipelined requests waiting on one connection; retry the rest on a new connection or send fewer ahead`,
+      `more than ${MAX_WAITING} pipelined requests, or more than serve.maxBodyBytes of their bodies, waiting on one connection; retry the rest on a new connection or send fewer ahead`,
       'lucy_ops_unavailable',
       'too_many_pipelined',
     );
@@ -202,7 +202,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       // how often node:http looks for requests past those two (its default: every 30 s)
       connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs),
     },
-    (req, res) => inTurn(req, res, handle, tooManyWaiting),
+    (req, res) => inTurn(req, res, handle, tooManyWaiting, limits.maxBodyBytes),
   );
   // past the cap node:http closes a new connection at once: a flood of idle sockets cannot
   // exhaust memory or file descriptors (at most maxConnections × maxBodyBytes of bodies held)
