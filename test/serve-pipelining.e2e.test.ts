@@ -133,17 +133,18 @@ describe('pipelined requests on one connection', () => {
 });
 
 describe('a client that keeps writing after the request refused too_many_pipelined', () => {
-  it(`is cut off once it has written ${MAX_WAITING} more: the connection closes unanswered, the request being served is aborted, serve answers a fresh connection`, async () => {
+  it(`is cut off at the ${MAX_WAITING + 1}th request after the refused one: the connection closes unanswered, the request being served is aborted, serve answers a fresh connection`, async () => {
     const dir = project();
     const s = await serveIn(dir);
     const c = await connect(s);
     const hold = held.holdNext();
     await c.write(chat('deepseek-v3', 'cut1'));
     await hold.arrived; // cut1 is being served and stays so: nothing on this connection is answered
-    // MAX_WAITING wait behind it, the next is the refused one, then MAX_WAITING + 1 more: one
-    // write, bodiless requests, so serve has them all whether or not it reads on
-    const burst = Array.from({ length: 2 * MAX_WAITING + 2 }, () => getBytes('/healthz')).join('');
-    await c.write(burst);
+    // MAX_WAITING wait behind it, and the next one is refused (in its turn, which never comes)
+    await c.write(Array.from({ length: MAX_WAITING + 1 }, () => getBytes('/healthz')).join(''));
+    // then the client writes more: serve reads on after a refusal, so these count wherever the
+    // socket reads split them
+    await c.write(Array.from({ length: MAX_WAITING + 1 }, () => getBytes('/healthz')).join(''));
     // the cut: serve closes the connection while cut1 is still held, so no answer can have come
     await bounded(c.closed, 'serve to cut the connection off');
     expect(c.all()).toEqual([]);
@@ -186,6 +187,33 @@ describe('a pipelining client that disconnects', () => {
 });
 
 describe('shutdown', () => {
+  it('an answer in flight at the signal says connection: close, the connection closes after it, and nothing more starts on it', async () => {
+    const dir = project();
+    const s = await serveIn(dir);
+    const c = await connect(s);
+    const hold = held.holdNext();
+    await c.write(chat('deepseek-v3', 't1')); // one request on a keep-alive connection
+    await hold.arrived;
+    s.child.kill('SIGTERM');
+    await until('serve to take the signal', () => s.stderr().includes('SIGTERM: no new connections'), 60_000);
+    // the client writes its next request on that connection during the grace period
+    await c.write(chat('deepseek-v3', 't2'));
+    hold.forward();
+    const [answer] = await c.answers(1);
+    expect(answer.status).toBe(200);
+    // it used to say keep-alive, and the client's next request on the connection was reset
+    expect(answer.headers.connection).toBe('close');
+    await c.ended; // serve ends the connection after that answer
+    await c.closed;
+    expect(c.all()).toHaveLength(1);
+    expect(await s.exited).toBe(0);
+    const runs = readLog(dir).filter((r) => r.event === 'run.start' || r.event === 'run.end');
+    expect(runs.map((r) => `${r.event} ${r.job} ${r.outcome}`)).toEqual([
+      'run.start serve:t1 undefined',
+      'run.end serve:t1 ok',
+    ]);
+  });
+
   it('waits for a request that reached serve during the grace period; a second SIGTERM aborts it: counted, logged, exit 1', async () => {
     const dir = project();
     const s = await serveIn(dir);

@@ -55,6 +55,10 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   if (opts.token) addKnownSecrets([opts.token]);
   const running = new Set<RunAbort>();
   const inFlight = new Set<Promise<void>>();
+  /** Responses whose answer goes out later (a completion, health, metrics). */
+  const answering = new Set<ServerResponse>();
+  /** Connections whose answer in progress at the shutdown signal is their last. */
+  const ending = new WeakSet<Socket>();
   let closing = false;
   /** The grace period is over: nothing starts any more. */
   let cut = false;
@@ -150,9 +154,10 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
 
   /** One request, in its turn on its connection (see pipeline.ts). */
   function handle(req: IncomingMessage, res: ServerResponse, ahead?: BodyAhead): void {
-    // Shutting down, a request written ahead is work not begun: it does not start, and the
-    // connection closes (the answer before it is out); the client retries it elsewhere.
-    if (cut || (closing && ahead)) return void req.socket.destroy();
+    // Shutting down, a request written ahead, or one that came on a connection after the answer
+    // in progress at the signal (which said connection: close), is work not begun: it does not
+    // start, and the connection closes; the client retries it elsewhere.
+    if (cut || (closing && (ahead || ending.has(req.socket)))) return void req.socket.destroy();
     if (closing) {
       res.setHeader('connection', 'close');
       change();
@@ -164,14 +169,17 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       internalError(res, err);
     }
     if (!work) return answered(req, res);
+    answering.add(res);
     // one `then` for both ends (not catch + finally: a promise each)
     const tracked: Promise<void> = work.then(
       () => {
         inFlight.delete(tracked);
+        answering.delete(res);
         answered(req, res);
       },
       (err: unknown) => {
         inFlight.delete(tracked);
+        answering.delete(res);
         internalError(res, err);
         answered(req, res);
       },
@@ -243,6 +251,14 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     },
     async close(graceMs = 10_000) {
       closing = true;
+      // An answer in progress is its connection's last: it says so, so the client sends nothing
+      // more on it (a keep-alive answer let it send its next request into a closing connection,
+      // which reset it). A stream whose headers went out before the signal cannot say it any
+      // more; its connection closes after it all the same.
+      for (const res of answering) {
+        if (!res.headersSent) res.setHeader('connection', 'close');
+        if (res.socket) ending.add(res.socket);
+      }
       const stopped = new Promise<'stopped'>((resolve) => server.close(() => resolve('stopped')));
       server.closeIdleConnections();
       let timer: NodeJS.Timeout | undefined;
