@@ -117,18 +117,17 @@ function runChat(
   let closed = false;
   /** Set once the answer is written: the run's verdict then waits for the response to close. */
   let answered: Answered | undefined;
-  // Delivered: 'finish' (the last byte handed to the connection) on a connection still open.
-  // node:http emits 'finish' also when the connection broke with the answer half written (and
-  // writableFinished says true then too), so the socket says which.
-  let delivered = false;
+  // A response closes a tick after it finished (its last byte handed to the connection), or when
+  // its connection closes first. node:http also finishes a response whose connection broke with
+  // the answer half written (writableFinished says true then too), so the socket says which: still
+  // open at the close, the answer went out whole (a 'finish' listener a request would cost more).
   const socket = res.socket;
-  const onFinish = () => (delivered = socket === null || !socket.destroyed);
   const onClose = () => {
     closed = true;
     if (answered) return verdict(answered);
-    if (!delivered) aborter.abort(new Error('client disconnected'));
+    aborter.abort(new Error('client disconnected'));
   };
-  res.once('close', onClose).once('finish', onFinish);
+  res.once('close', onClose);
   ctx.inFlight.add(aborter);
   let record: CallRecord | undefined;
   const onRecord = (r: CallRecord) => {
@@ -140,12 +139,12 @@ function runChat(
     r.attempts.forEach((a) => ctx.metrics.attempt(a.provider, a.outcome));
   const done = () => {
     ctx.inFlight.delete(aborter);
-    res.off('close', onClose).off('finish', onFinish);
+    res.off('close', onClose);
     resolve();
   };
   const bug = (err: unknown) => {
     ctx.inFlight.delete(aborter);
-    res.off('close', onClose).off('finish', onFinish);
+    res.off('close', onClose);
     reject(err);
   };
   // One rule for the log and the metrics: an answer counts once the response finished (the last
@@ -153,7 +152,7 @@ function runChat(
   // failed and aborted, as when it leaves while the provider is still answering.
   const verdict = (r: Answered) => {
     ctx.inFlight.delete(aborter);
-    if (delivered) {
+    if (socket !== null && !socket.destroyed) {
       record!.delivered();
       finish('ok', r);
     } else {

@@ -54,9 +54,8 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   // a provider (or anything else) that echoes the token must not hand it to a client or the log
   if (opts.token) addKnownSecrets([opts.token]);
   const running = new Set<RunAbort>();
-  const inFlight = new Set<Promise<void>>();
-  /** Responses whose answer goes out later (a completion, health, metrics). */
-  const answering = new Set<ServerResponse>();
+  /** Answers that go out later (a completion, health, metrics): their work, and the response. */
+  const inFlight = new Map<Promise<void>, ServerResponse>();
   /** Connections whose answer in progress at the shutdown signal is their last. */
   const ending = new WeakSet<Socket>();
   let closing = false;
@@ -169,22 +168,19 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       internalError(res, err);
     }
     if (!work) return answered(req, res);
-    answering.add(res);
     // one `then` for both ends (not catch + finally: a promise each)
     const tracked: Promise<void> = work.then(
       () => {
         inFlight.delete(tracked);
-        answering.delete(res);
         answered(req, res);
       },
       (err: unknown) => {
         inFlight.delete(tracked);
-        answering.delete(res);
         internalError(res, err);
         answered(req, res);
       },
     );
-    inFlight.add(tracked);
+    inFlight.set(tracked, res);
   }
 
   /** A request past what may wait on its connection, in its turn: refused, and the connection closes after it. */
@@ -255,7 +251,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       // more on it (a keep-alive answer let it send its next request into a closing connection,
       // which reset it). A stream whose headers went out before the signal cannot say it any
       // more; its connection closes after it all the same.
-      for (const res of answering) {
+      for (const res of inFlight.values()) {
         if (!res.headersSent) res.setHeader('connection', 'close');
         if (res.socket) ending.add(res.socket);
       }
@@ -273,7 +269,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       // server has stopped when the last connection has.
       for (;;) {
         if (inFlight.size > 0) {
-          if ((await Promise.race([Promise.allSettled([...inFlight]), graceOver])) === 'over') break;
+          if ((await Promise.race([Promise.allSettled([...inFlight.keys()]), graceOver])) === 'over') break;
           continue;
         }
         server.closeIdleConnections();
@@ -288,7 +284,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
         // an aborted run logs its run.end as its chain settles: wait for that, within a bound
         let bound: NodeJS.Timeout | undefined;
         await Promise.race([
-          Promise.allSettled([...inFlight]),
+          Promise.allSettled([...inFlight.keys()]),
           new Promise((resolve) => (bound = setTimeout(resolve, 1000))),
         ]);
         clearTimeout(bound);
