@@ -127,18 +127,6 @@ export function startCallRecord(ctx: JobContext, job: string, opts: CallRecordOp
   };
   let holding = false;
   let kept: WorkResult | undefined;
-  const failedResult = (err: unknown, extra: Record<string, unknown>): WorkResult => {
-    const interrupted = err instanceof StreamInterruptedError ? { provider: err.provider, model: err.model } : {};
-    const failure = outcomeOf(err);
-    const fields = { failure, error: err instanceof Error ? err.message : String(err), ...interrupted, ...extra };
-    return {
-      status: 'failed',
-      fields,
-      attempts,
-      transitions,
-      unavailable: failure === 'unavailable' || failure === 'deadline',
-    };
-  };
   return {
     runId,
     scheduledFor,
@@ -158,7 +146,7 @@ export function startCallRecord(ctx: JobContext, job: string, opts: CallRecordOp
       else end(done);
     },
     failed(err, extra = {}) {
-      end(failedResult(err, extra));
+      end(failedResult(err, extra, attempts, transitions));
     },
     holdOk() {
       holding = true;
@@ -168,8 +156,28 @@ export function startCallRecord(ctx: JobContext, job: string, opts: CallRecordOp
     },
     undelivered(err) {
       // who answered stays in the record, as for a stream cut short: the provider did its part
-      if (kept) end(failedResult(err, { provider: kept.fields!.provider, model: kept.fields!.model }));
+      if (kept)
+        end(failedResult(err, { provider: kept.fields!.provider, model: kept.fields!.model }, attempts, transitions));
     },
+  };
+}
+
+/** A failed call's run.end and after-run result (a function of the module: no closure a call). */
+function failedResult(
+  err: unknown,
+  extra: Record<string, unknown>,
+  attempts: WorkResult['attempts'],
+  transitions: WorkResult['transitions'],
+): WorkResult {
+  const interrupted = err instanceof StreamInterruptedError ? { provider: err.provider, model: err.model } : {};
+  const failure = outcomeOf(err);
+  const fields = { failure, error: err instanceof Error ? err.message : String(err), ...interrupted, ...extra };
+  return {
+    status: 'failed',
+    fields,
+    attempts,
+    transitions,
+    unavailable: failure === 'unavailable' || failure === 'deadline',
   };
 }
 
