@@ -6,12 +6,12 @@
  * goes away leaves no run behind; shutdown counts and logs every run it cuts. No sleeps: every
  * wait is on an event (an answer, a request at a provider, a socket closing, a log record, an exit).
  */
-import net from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { patient, readLog, simConfig, tempProject } from './helpers/cli.js';
 import { hangingProvider, type HangingProvider } from './helpers/hanging-provider.js';
 import { heldProvider, type HeldProvider } from './helpers/held-provider.js';
 import { logged } from './helpers/log-wait.js';
+import { bounded, chatBytes, connect as rawConnect, destroyAll, getBytes } from './helpers/raw-http.js';
 import { startServe, type Serve } from './helpers/serve.js';
 import { useSimulator } from './helpers/sim.js';
 import { until } from './helpers/wait.js';
@@ -48,6 +48,8 @@ beforeAll(async () => {
   hang = await hangingProvider();
 });
 
+afterEach(() => destroyAll());
+
 afterAll(async () => {
   for (const s of started) if (s.child.exitCode === null) s.child.kill('SIGKILL');
   await held?.close();
@@ -55,66 +57,10 @@ afterAll(async () => {
   hang?.server.close();
 });
 
-/** One chat request as raw bytes, logged as job serve:<job>. */
-const chat = (model: string, job: string) => {
-  const body = JSON.stringify({ model, messages: [{ role: 'user', content: `request ${job}` }] });
-  return (
-    `POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n` +
-    `x-lucy-job: ${job}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`
-  );
-};
+const chat = (model: string, job: string) => chatBytes(model, job);
 
-interface Answer {
-  status: number;
-  headers: Record<string, string>;
-  body: any;
-}
-
-/** The answers received so far on a connection, in order (serve's answers all carry content-length). */
-function answersIn(raw: string): Answer[] {
-  const out: Answer[] = [];
-  let at = 0;
-  for (;;) {
-    const end = raw.indexOf('\r\n\r\n', at);
-    if (end < 0) return out;
-    const [status, ...lines] = raw.slice(at, end).split('\r\n');
-    const headers = Object.fromEntries(
-      lines.map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]),
-    );
-    const length = Number(headers['content-length']);
-    if (raw.length < end + 4 + length) return out;
-    out.push({ status: Number(status.split(' ')[1]), headers, body: JSON.parse(raw.slice(end + 4, end + 4 + length)) });
-    at = end + 4 + length;
-  }
-}
-
-/** A raw connection to serve: the answers it has, a wait for a number of them, its closing. */
-async function connect(s: Serve) {
-  const socket = net.connect(Number(new URL(s.url).port), '127.0.0.1');
-  let raw = '';
-  const waiters = new Set<() => void>();
-  socket.on('data', (c: Buffer) => {
-    raw += c.toString();
-    for (const w of waiters) w();
-  });
-  socket.on('error', () => undefined);
-  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
-  await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
-  const answers = (n: number) =>
-    new Promise<Answer[]>((resolve, reject) => {
-      const check = () => {
-        const got = answersIn(raw);
-        if (got.length >= n) {
-          waiters.delete(check);
-          resolve(got);
-        }
-      };
-      waiters.add(check);
-      void closed.then(() => (answersIn(raw).length >= n ? check() : reject(new Error(`closed after ${raw}`))));
-      check();
-    });
-  return { socket, answers, closed, all: () => answersIn(raw) };
-}
+/** A raw connection to serve. */
+const connect = (s: Serve) => rawConnect(s.url);
 
 /** serve's requests in flight, less the /metrics scrape that asks. */
 async function inFlight(s: Serve): Promise<number> {
@@ -186,6 +132,37 @@ describe('pipelined requests on one connection', () => {
   });
 });
 
+describe('a client that keeps writing after the request refused too_many_pipelined', () => {
+  it(`is cut off at the ${MAX_WAITING + 1}th request after the refused one: the connection closes unanswered, the request being served is aborted, serve answers a fresh connection`, async () => {
+    const dir = project();
+    const s = await serveIn(dir);
+    const c = await connect(s);
+    const hold = held.holdNext();
+    await c.write(chat('deepseek-v3', 'cut1'));
+    await hold.arrived; // cut1 is being served and stays so: nothing on this connection is answered
+    // MAX_WAITING wait behind it, and the next one is refused (in its turn, which never comes)
+    await c.write(Array.from({ length: MAX_WAITING + 1 }, () => getBytes('/healthz')).join(''));
+    // then the client writes more: serve reads on after a refusal, so these count wherever the
+    // socket reads split them
+    await c.write(Array.from({ length: MAX_WAITING + 1 }, () => getBytes('/healthz')).join(''));
+    // the cut: serve closes the connection while cut1 is still held, so no answer can have come
+    await bounded(c.closed, 'serve to cut the connection off');
+    expect(c.all()).toEqual([]);
+    // the request being served was aborted, not left running for nobody
+    await logged(dir, (r) => r.event === 'run.end' && r.job === 'serve:cut1');
+    const end = readLog(dir).find((r) => r.event === 'run.end' && r.job === 'serve:cut1');
+    expect([end.outcome, end.failure]).toEqual(['failed', 'aborted']);
+    expect(await inFlight(s)).toBe(0);
+    // and serve is well: a fresh connection is answered
+    const fresh = await connect(s);
+    await fresh.write(getBytes('/healthz'));
+    const [health] = await fresh.answers(1);
+    expect(health.status).toBe(200);
+    s.child.kill('SIGTERM');
+    expect(await s.exited).toBe(0);
+  });
+});
+
 describe('a pipelining client that disconnects', () => {
   it('aborts the request being served and never starts those waiting behind it', async () => {
     const dir = project();
@@ -210,6 +187,33 @@ describe('a pipelining client that disconnects', () => {
 });
 
 describe('shutdown', () => {
+  it('an answer in flight at the signal says connection: close, the connection closes after it, and nothing more starts on it', async () => {
+    const dir = project();
+    const s = await serveIn(dir);
+    const c = await connect(s);
+    const hold = held.holdNext();
+    await c.write(chat('deepseek-v3', 't1')); // one request on a keep-alive connection
+    await hold.arrived;
+    s.child.kill('SIGTERM');
+    await until('serve to take the signal', () => s.stderr().includes('SIGTERM: no new connections'), 60_000);
+    // the client writes its next request on that connection during the grace period
+    await c.write(chat('deepseek-v3', 't2'));
+    hold.forward();
+    const [answer] = await c.answers(1);
+    expect(answer.status).toBe(200);
+    // it used to say keep-alive, and the client's next request on the connection was reset
+    expect(answer.headers.connection).toBe('close');
+    await c.ended; // serve ends the connection after that answer
+    await c.closed;
+    expect(c.all()).toHaveLength(1);
+    expect(await s.exited).toBe(0);
+    const runs = readLog(dir).filter((r) => r.event === 'run.start' || r.event === 'run.end');
+    expect(runs.map((r) => `${r.event} ${r.job} ${r.outcome}`)).toEqual([
+      'run.start serve:t1 undefined',
+      'run.end serve:t1 ok',
+    ]);
+  });
+
   it('waits for a request that reached serve during the grace period; a second SIGTERM aborts it: counted, logged, exit 1', async () => {
     const dir = project();
     const s = await serveIn(dir);

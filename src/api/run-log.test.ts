@@ -102,6 +102,50 @@ it('logs a call as run.start, attempts, run.end with trigger manual and schedule
   expect(lines[2]).toMatchObject({ outcome: 'ok', provider: 'a', stream: true });
 });
 
+it('a held ok ends the run only when the caller says how the answer went: delivered is ok, undelivered is failed, aborted, with who answered', async () => {
+  const { ctx, logFile } = context();
+  const ends = () =>
+    fs
+      .readFileSync(logFile, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+      .filter((l) => l.event === 'run.end');
+  const lines: string[] = [];
+  ctx.alertLine = (l: string) => void lines.push(l);
+  const queue = new AfterRunQueue('serve');
+  const delivered = startCallRecord(ctx, 'serve', { enabled: true, hooks: queue });
+  delivered.holdOk();
+  delivered.ok(served(), { stream: true });
+  expect(ends()).toEqual([]); // the provider answered; the client has not got it yet
+  delivered.delivered();
+  delivered.delivered(); // once only
+  expect(ends()).toEqual([expect.objectContaining({ outcome: 'ok', provider: 'a', stream: true })]);
+  const lost = startCallRecord(ctx, 'serve', { enabled: true, hooks: queue });
+  lost.holdOk();
+  lost.ok(served());
+  lost.undelivered(new RunAbortedError([], 'client disconnected before the answer was delivered'));
+  lost.delivered(); // too late: the run has ended
+  expect(ends()[1]).toMatchObject({
+    outcome: 'failed',
+    failure: 'aborted',
+    error: 'run aborted: client disconnected before the answer was delivered',
+    provider: 'a',
+    model: 'a',
+  });
+  expect(ends()).toHaveLength(2);
+  // a run that failed before any answer ends as it did; undelivered() adds nothing
+  const failed = startCallRecord(ctx, 'serve', { enabled: true, hooks: queue });
+  failed.holdOk();
+  failed.failed(new RunAbortedError([], 'client disconnected'));
+  failed.undelivered(new RunAbortedError([], 'client disconnected before the answer was delivered'));
+  expect(ends().slice(2)).toEqual([
+    expect.objectContaining({ failure: 'aborted', error: 'run aborted: client disconnected' }),
+  ]);
+  await queue.drain();
+  expect(lines).toEqual([]); // a client that left is not the chain failing: no alert
+});
+
 it('logs breaker changes under the documented event names breaker.open / breaker.half-open / breaker.close', () => {
   const { ctx, logFile } = context();
   const rec = startCallRecord(ctx, 'serve', { enabled: true });

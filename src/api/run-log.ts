@@ -42,6 +42,15 @@ export interface CallRecord {
   onEvent(event: EngineEvent): void;
   ok(result: ChainResult, extra?: Record<string, unknown>): void;
   failed(err: unknown, extra?: Record<string, unknown>): void;
+  /**
+   * The caller delivers the answer and says how that went: from now on ok() only keeps the result,
+   * and the run ends with delivered() (ok) or undelivered() (failed, as the error says). serve's
+   * rule: a run is `ok` once its answer went out whole, not when the provider gave it.
+   */
+  holdOk(): void;
+  delivered(): void;
+  /** The answer did not go out whole: the run ends failed with `err` (nothing, if it did not get as far as ok()). */
+  undelivered(err: unknown): void;
 }
 
 /**
@@ -116,6 +125,8 @@ export function startCallRecord(ctx: JobContext, job: string, opts: CallRecordOp
     // A caller that went away (closed tab, shutdown) is not the chain failing: no alert for it.
     if (enabled && result.fields?.failure !== 'aborted') hooks?.submit(ctx, run, result);
   };
+  let holding = false;
+  let kept: WorkResult | undefined;
   return {
     runId,
     scheduledFor,
@@ -125,25 +136,48 @@ export function startCallRecord(ctx: JobContext, job: string, opts: CallRecordOp
       logEngineEvent(run, e);
     },
     ok(result, extra = {}) {
-      end({
+      const done: WorkResult = {
         status: 'ok',
         fields: { provider: result.provider, model: result.model, degraded: result.degraded, ...extra },
         attempts,
         transitions,
-      });
+      };
+      if (holding) kept = done;
+      else end(done);
     },
     failed(err, extra = {}) {
-      const interrupted = err instanceof StreamInterruptedError ? { provider: err.provider, model: err.model } : {};
-      const failure = outcomeOf(err);
-      const fields = { failure, error: err instanceof Error ? err.message : String(err), ...interrupted, ...extra };
-      end({
-        status: 'failed',
-        fields,
-        attempts,
-        transitions,
-        unavailable: failure === 'unavailable' || failure === 'deadline',
-      });
+      end(failedResult(err, extra, attempts, transitions));
     },
+    holdOk() {
+      holding = true;
+    },
+    delivered() {
+      if (kept) end(kept);
+    },
+    undelivered(err) {
+      // who answered stays in the record, as for a stream cut short: the provider did its part
+      if (kept)
+        end(failedResult(err, { provider: kept.fields!.provider, model: kept.fields!.model }, attempts, transitions));
+    },
+  };
+}
+
+/** A failed call's run.end and after-run result (a function of the module: no closure a call). */
+function failedResult(
+  err: unknown,
+  extra: Record<string, unknown>,
+  attempts: WorkResult['attempts'],
+  transitions: WorkResult['transitions'],
+): WorkResult {
+  const interrupted = err instanceof StreamInterruptedError ? { provider: err.provider, model: err.model } : {};
+  const failure = outcomeOf(err);
+  const fields = { failure, error: err instanceof Error ? err.message : String(err), ...interrupted, ...extra };
+  return {
+    status: 'failed',
+    fields,
+    attempts,
+    transitions,
+    unavailable: failure === 'unavailable' || failure === 'deadline',
   };
 }
 

@@ -17,19 +17,35 @@ export interface BodyLimits {
   idleMs: number;
 }
 
+/** What was read of a body before its reader began (a pipelined request's, read while it waited). */
+export interface BodySoFar {
+  chunks: Buffer[];
+  size: number;
+  /** The body has ended: there is nothing more to read. */
+  whole: boolean;
+}
+
 /**
  * Reads the body and calls `done` once with what came of it: one 'data'/'end' pair and no
  * promise (serve reads thousands a second; an async iterator costs a promise and a tick a chunk).
- * One timer a request, refreshed by each chunk (not remade), cleared at the end.
+ * One timer a request, refreshed by each chunk (not remade), cleared at the end. `soFar`: the
+ * body read ahead, which this goes on from.
  */
-export function readBody(req: IncomingMessage, limits: BodyLimits, done: (r: BodyRead) => void): void {
+export function readBody(
+  req: IncomingMessage,
+  limits: BodyLimits,
+  done: (r: BodyRead) => void,
+  soFar?: BodySoFar,
+): void {
   const { maxBytes: limit, idleMs } = limits;
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) return done({ kind: 'too-large', limit });
-  const chunks: Buffer[] = [];
-  let size = 0;
-  let finished = false;
+  const chunks: Buffer[] = soFar?.chunks ?? [];
+  let size = soFar?.size ?? 0;
   const text = () => (chunks.length === 1 ? chunks[0].toString('utf8') : Buffer.concat(chunks).toString('utf8'));
+  if (size > limit) return done({ kind: 'too-large', limit });
+  if (soFar?.whole) return done({ kind: 'ok', text: text() });
+  let finished = false;
   const finish = (r: BodyRead) => {
     if (finished) return;
     finished = true;

@@ -10,10 +10,11 @@ import { RunAbort, type AbortLike } from '../abort-like.js';
 import type { ChainInternals } from '../api/chain.js';
 import { outcomeOf, type CallRecord } from '../api/run-log.js';
 import type { StreamChunk } from '../api/stream.js';
-import type { ChainResult } from '../engine/types.js';
+import type { Attempt, ChainResult } from '../engine/types.js';
 import type { ChatRequest } from '../providers/types.js';
-import { AllProvidersFailedError, EngineError } from '../engine/errors.js';
+import { AllProvidersFailedError, EngineError, RunAbortedError } from '../engine/errors.js';
 import { readBody, type BodyRead } from './body.js';
+import type { BodyAhead } from './pipeline.js';
 import { readHealth } from './health.js';
 import type { ServeMetrics } from './metrics.js';
 import {
@@ -47,7 +48,12 @@ const JOB_NAME = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
  * microtask turn, which on a busy host is a chance to be preempted). The promise returned settles
  * when the answer is out; it rejects only on a bug (the server answers 500 then).
  */
-export function handleChat(req: IncomingMessage, res: ServerResponse, ctx: ChatContext): Promise<void> {
+export function handleChat(
+  req: IncomingMessage,
+  res: ServerResponse,
+  ctx: ChatContext,
+  ahead?: BodyAhead,
+): Promise<void> {
   const started = performance.now();
   const finish = (outcome: string, r?: { provider?: string; degraded?: boolean }) =>
     ctx.metrics.request(outcome, r?.provider, r?.degraded, (performance.now() - started) / 1000);
@@ -64,22 +70,37 @@ export function handleChat(req: IncomingMessage, res: ServerResponse, ctx: ChatC
   }
   return new Promise<void>((resolve, reject) => {
     const { maxBodyBytes, bodyIdleTimeoutMs } = ctx.chain.config.serve;
-    readBody(req, { maxBytes: maxBodyBytes, idleMs: bodyIdleTimeoutMs }, (body) => {
-      try {
-        const parsed = parseBody(body, ctx);
-        if (parsed.kind === 'reply') {
-          refuse(parsed.reply);
-          return resolve();
+    const limits = { maxBytes: maxBodyBytes, idleMs: bodyIdleTimeoutMs };
+    readBody(
+      req,
+      limits,
+      (body) => {
+        try {
+          // a client that has gone gets no run and no provider call (its body may be whole in
+          // node:http's hands when its connection has already closed)
+          if (req.socket.destroyed) {
+            finish('aborted');
+            return resolve();
+          }
+          const parsed = parseBody(body, ctx);
+          if (parsed.kind === 'reply') {
+            refuse(parsed.reply);
+            return resolve();
+          }
+          runChat(res, parsed, headers, ctx, finish, resolve, reject);
+        } catch (err) {
+          reject(err);
         }
-        runChat(res, parsed, headers, ctx, finish, resolve, reject);
-      } catch (err) {
-        reject(err);
-      }
-    });
+      },
+      ahead?.take(),
+    );
   });
 }
 
 const DONE = Promise.resolve();
+
+/** What a run that answered hands to its verdict: who answered, and its attempts (for the record of an answer not delivered). */
+type Answered = { provider?: string; degraded?: boolean; attempts: Attempt[] };
 
 function runChat(
   res: ServerResponse,
@@ -93,13 +114,27 @@ function runChat(
   // the client going away (or the shutdown bound) aborts the upstream call; a RunAbort, not an
   // AbortController: the run's attempts listen to it, and an AbortSignal's listeners cost several µs
   const aborter = new RunAbort();
+  let closed = false;
+  /** Set once the answer is written: the run's verdict then waits for the response to close. */
+  let answered: Answered | undefined;
+  // A response closes a tick after it finished (its last byte handed to the connection), or when
+  // its connection closes first. node:http also finishes a response whose connection broke with
+  // the answer half written (writableFinished says true then too), so the socket says which: still
+  // open at the close, the answer went out whole (a 'finish' listener a request would cost more).
+  const socket = res.socket;
   const onClose = () => {
-    if (!res.writableFinished) aborter.abort(new Error('client disconnected'));
+    closed = true;
+    if (answered) return verdict(answered);
+    aborter.abort(new Error('client disconnected'));
   };
   res.once('close', onClose);
   ctx.inFlight.add(aborter);
   let record: CallRecord | undefined;
-  const onRecord = (r: CallRecord) => (record = r);
+  const onRecord = (r: CallRecord) => {
+    record = r;
+    // the run is ok when its answer went out whole, not when the provider gave it (see verdict)
+    r.holdOk();
+  };
   const countAttempts = (r: { attempts: Array<{ provider: string; outcome: string }> }) =>
     r.attempts.forEach((a) => ctx.metrics.attempt(a.provider, a.outcome));
   const done = () => {
@@ -111,6 +146,24 @@ function runChat(
     ctx.inFlight.delete(aborter);
     res.off('close', onClose);
     reject(err);
+  };
+  // One rule for the log and the metrics: an answer counts once the response finished (the last
+  // byte handed to the connection); a client that left before that did not get it, and the run is
+  // failed and aborted, as when it leaves while the provider is still answering.
+  const verdict = (r: Answered) => {
+    ctx.inFlight.delete(aborter);
+    if (socket !== null && !socket.destroyed) {
+      record!.delivered();
+      finish('ok', r);
+    } else {
+      record!.undelivered(new RunAbortedError(r.attempts, 'client disconnected before the answer was delivered'));
+      finish('aborted');
+    }
+    resolve();
+  };
+  const sent = (r: Answered) => {
+    answered = r;
+    if (closed) verdict(r);
   };
   const failed = (err: unknown) => {
     if (err instanceof EngineError) countAttempts(err);
@@ -148,8 +201,7 @@ function runChat(
             'x-lucy-run-id': record!.runId,
           });
           res.end(text);
-          finish('ok', result);
-          done();
+          sent(result);
         } catch (err) {
           failed(err);
         }
@@ -159,6 +211,7 @@ function runChat(
     const s = ctx.chain.run('stream', request, opts, onRecord);
     pipeStream(res, s, s.result, record!, includeUsage, aborter.signal).then((outcome) => {
       countAttempts(outcome);
+      if (outcome.kind === 'ok') return sent(outcome);
       finish(outcome.kind, outcome);
       done();
     }, failed);
@@ -171,7 +224,7 @@ type StreamOutcome = {
   kind: string;
   provider?: string;
   degraded?: boolean;
-  attempts: Array<{ provider: string; outcome: string }>;
+  attempts: Attempt[];
 };
 
 async function pipeStream(

@@ -15,7 +15,7 @@ import { answerClientError } from './client-errors.js';
 import { readHealth } from './health.js';
 import { ServeMetrics } from './metrics.js';
 import { errorReply } from './openai.js';
-import { inTurn, MAX_WAITING } from './pipeline.js';
+import { inTurn, MAX_WAITING, type BodyAhead } from './pipeline.js';
 
 export interface ServeOptions {
   chain: ChainInternals;
@@ -54,7 +54,10 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   // a provider (or anything else) that echoes the token must not hand it to a client or the log
   if (opts.token) addKnownSecrets([opts.token]);
   const running = new Set<RunAbort>();
-  const inFlight = new Set<Promise<void>>();
+  /** Answers that go out later (a completion, health, metrics): their work, and the response. */
+  const inFlight = new Map<Promise<void>, ServerResponse>();
+  /** Connections whose answer in progress at the shutdown signal is their last. */
+  const ending = new WeakSet<Socket>();
   let closing = false;
   /** The grace period is over: nothing starts any more. */
   let cut = false;
@@ -72,7 +75,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const hosts = hostAllowList(opts.allowedHosts);
 
   /** A promise when the answer goes out later (a completion, health, metrics); nothing when it went out already. */
-  function route(req: IncomingMessage, res: ServerResponse): Promise<void> | void {
+  function route(req: IncomingMessage, res: ServerResponse, ahead?: BodyAhead): Promise<void> | void {
     const url = req.url ?? '/';
     const query = url.indexOf('?');
     const path = query < 0 ? url : url.slice(0, query);
@@ -97,7 +100,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     }
     if (path === '/v1/chat/completions' || path === '/chat/completions') {
       if (req.method !== 'POST') return notAllowed(res, 'POST');
-      return handleChat(req, res, chatContext);
+      return handleChat(req, res, chatContext, ahead);
     }
     if (path === '/v1/models' || path === '/models') {
       if (req.method !== 'GET') return notAllowed(res, 'GET');
@@ -149,17 +152,18 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   }
 
   /** One request, in its turn on its connection (see pipeline.ts). */
-  function handle(req: IncomingMessage, res: ServerResponse, waited?: boolean): void {
-    // Shutting down, a request written ahead is work not begun: it does not start, and the
-    // connection closes (the answer before it is out); the client retries it elsewhere.
-    if (cut || (closing && waited)) return void req.socket.destroy();
+  function handle(req: IncomingMessage, res: ServerResponse, ahead?: BodyAhead): void {
+    // Shutting down, a request written ahead, or one that came on a connection after the answer
+    // in progress at the signal (which said connection: close), is work not begun: it does not
+    // start, and the connection closes; the client retries it elsewhere.
+    if (cut || (closing && (ahead || ending.has(req.socket)))) return void req.socket.destroy();
     if (closing) {
       res.setHeader('connection', 'close');
       change();
     }
     let work: Promise<void> | void = undefined;
     try {
-      work = route(req, res);
+      work = route(req, res, ahead);
     } catch (err) {
       internalError(res, err);
     }
@@ -176,15 +180,15 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
         answered(req, res);
       },
     );
-    inFlight.add(tracked);
+    inFlight.set(tracked, res);
   }
 
-  /** A request past MAX_WAITING on its connection, in its turn: refused, and the connection closes after it. */
+  /** A request past what may wait on its connection, in its turn: refused, and the connection closes after it. */
   function tooManyWaiting(_req: IncomingMessage, res: ServerResponse): void {
     metrics.request('rejected', undefined, undefined, 0);
     const r = errorReply(
       503,
-      `more than ${MAX_WAITING} pipelined requests waiting on one connection; retry the rest on a new connection or send fewer ahead`,
+      `more than ${MAX_WAITING} pipelined requests, or more than serve.maxBodyBytes of their bodies, waiting on one connection; retry the rest on a new connection or send fewer ahead`,
       'lucy_ops_unavailable',
       'too_many_pipelined',
     );
@@ -202,7 +206,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       // how often node:http looks for requests past those two (its default: every 30 s)
       connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs),
     },
-    (req, res) => inTurn(req, res, handle, tooManyWaiting),
+    (req, res) => inTurn(req, res, handle, tooManyWaiting, limits.maxBodyBytes),
   );
   // past the cap node:http closes a new connection at once: a flood of idle sockets cannot
   // exhaust memory or file descriptors (at most maxConnections × maxBodyBytes of bodies held)
@@ -243,6 +247,14 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     },
     async close(graceMs = 10_000) {
       closing = true;
+      // An answer in progress is its connection's last: it says so, so the client sends nothing
+      // more on it (a keep-alive answer let it send its next request into a closing connection,
+      // which reset it). A stream whose headers went out before the signal cannot say it any
+      // more; its connection closes after it all the same.
+      for (const res of inFlight.values()) {
+        if (!res.headersSent) res.setHeader('connection', 'close');
+        if (res.socket) ending.add(res.socket);
+      }
       const stopped = new Promise<'stopped'>((resolve) => server.close(() => resolve('stopped')));
       server.closeIdleConnections();
       let timer: NodeJS.Timeout | undefined;
@@ -257,7 +269,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       // server has stopped when the last connection has.
       for (;;) {
         if (inFlight.size > 0) {
-          if ((await Promise.race([Promise.allSettled([...inFlight]), graceOver])) === 'over') break;
+          if ((await Promise.race([Promise.allSettled([...inFlight.keys()]), graceOver])) === 'over') break;
           continue;
         }
         server.closeIdleConnections();
@@ -272,7 +284,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
         // an aborted run logs its run.end as its chain settles: wait for that, within a bound
         let bound: NodeJS.Timeout | undefined;
         await Promise.race([
-          Promise.allSettled([...inFlight]),
+          Promise.allSettled([...inFlight.keys()]),
           new Promise((resolve) => (bound = setTimeout(resolve, 1000))),
         ]);
         clearTimeout(bound);

@@ -9,6 +9,8 @@ import type { AddressInfo } from 'node:net';
 export interface Hold {
   /** Resolves when the held request has arrived (the run is now stuck on it). */
   arrived: Promise<void>;
+  /** Resolves when the held request's exchange has closed: answered, or given up by its caller (serve aborting it). */
+  closed: Promise<void>;
   /** Ends the held request with a 503 (a provider that gave up), so the run retries. */
   release(): void;
   /** Sends the held request on to the simulator, whose answer is the run's: a slow answer, not a failure. */
@@ -27,6 +29,7 @@ interface Held {
   res: ServerResponse;
   req: IncomingMessage;
   body: Buffer;
+  closed: Promise<void>;
 }
 
 export async function heldProvider(simUrl: string): Promise<HeldProvider> {
@@ -48,10 +51,12 @@ export async function heldProvider(simUrl: string): Promise<HeldProvider> {
     if (hold) {
       const take = hold;
       hold = undefined;
+      // listened for at once: the caller may give up before the body is read
+      const closed = new Promise<void>((resolve) => res.once('close', () => resolve()));
       // read the whole body now, so the request can be sent on later
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => take({ res, req, body: Buffer.concat(chunks) }));
+      req.on('end', () => take({ res, req, body: Buffer.concat(chunks), closed }));
       return;
     }
     req.pipe(pass(req, res));
@@ -64,6 +69,7 @@ export async function heldProvider(simUrl: string): Promise<HeldProvider> {
       const held = new Promise<Held>((resolve) => (hold = resolve));
       return {
         arrived: held.then(() => undefined),
+        closed: held.then((h) => h.closed),
         release() {
           void held.then(({ res }) =>
             res
