@@ -19,7 +19,7 @@ import { readHealth } from './health.js';
 import type { ServeMetrics } from './metrics.js';
 import {
   chainErrorReply,
-  chunkBody,
+  chunkFramer,
   completionText,
   errorReply,
   sse,
@@ -237,50 +237,57 @@ async function pipeStream(
 ): Promise<StreamOutcome> {
   const id = `chatcmpl-lucy-${record.runId}`;
   const at = created(record);
-  let model = '';
-  // What one event-loop turn writes goes out in one socket write, not one write per SSE event:
-  // the deltas of one provider read, and a short answer whose provider sent it in one read whole
-  // (headers, role chunk, deltas, finish, usage and [DONE]: the end, which comes in microtasks
-  // after that read, still finds the response corked, and res.end() flushes it at once). The
-  // uncork waits for the check phase of the same turn, not the next tick (which runs before those
-  // microtasks and so split such an answer in two writes).
-  let corked = false;
-  const uncork = () => {
-    corked = false;
-    res.uncork();
+  let frame: ReturnType<typeof chunkFramer> | undefined;
+  // What one event-loop turn writes goes out as one write of one string: the SSE events of one
+  // provider read, and a short answer whose provider sent it in one read whole (headers, role
+  // chunk, deltas, finish, usage and [DONE]: the end, which comes in microtasks after that read,
+  // still finds them held, and res.end() takes them with it). One write, not one for each event: each
+  // res.write is a chunked-encoding frame of its own (size line, text, CRLF) that node:http and
+  // the socket's writev handle apart. The held text goes out in the check phase of the same turn,
+  // not the next tick (which runs before those microtasks and so split such an answer in two).
+  let held = '';
+  let flushing = false;
+  const flush = () => {
+    flushing = false;
+    if (held === '' || res.writableEnded) return;
+    const text = held;
+    held = '';
+    res.write(text);
   };
-  const batch = () => {
-    if (corked) return;
-    corked = true;
-    res.cork();
-    setImmediate(uncork);
+  const send = (text: string) => {
+    held += text;
+    if (flushing) return;
+    flushing = true;
+    setImmediate(flush);
   };
   // Headers go out with the first delta: by then the provider is chosen and cannot change.
   const open = (from: { provider: string; model: string; degraded: boolean }) => {
-    batch();
-    if (res.headersSent) return;
-    model = from.model;
+    if (frame) return frame;
+    frame = chunkFramer(id, at, from.model);
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache',
       'x-accel-buffering': 'no',
       ...disclosure(from, record),
     });
-    res.write(chunkBody(id, at, model, { role: 'assistant', content: '' }));
+    send(frame.chunk({ role: 'assistant', content: '' }));
+    return frame;
   };
   try {
     for await (const chunk of chunks) {
-      open(chunk);
+      send(open(chunk).content(chunk.delta));
       // a client that does not read: stop pulling deltas, so the chain stops reading the provider
-      if (!res.write(chunkBody(id, at, model, { content: chunk.delta }))) await drained(res, runSignal);
+      // (what a turn holds is one provider read's worth; what was written is what fills the socket)
+      if (res.writableNeedDrain) await drained(res, runSignal);
     }
     const done = await result;
-    open(done); // a stream of tool calls only has had no delta yet (and this batches the end)
-    if (done.toolCalls)
-      res.write(chunkBody(id, at, model, { tool_calls: done.toolCalls.map((t, index) => ({ index, ...t })) }));
-    res.write(chunkBody(id, at, model, {}, done.finishReason));
-    if (includeUsage && done.usage) res.write(usageChunk(id, at, model, done.usage));
-    res.end(SSE_DONE);
+    const f = open(done); // a stream of tool calls only has had no delta yet
+    if (done.toolCalls) held += f.chunk({ tool_calls: done.toolCalls.map((t, index) => ({ index, ...t })) });
+    held += f.chunk({}, done.finishReason);
+    if (includeUsage && done.usage) held += usageChunk(id, at, f.model, done.usage);
+    const text = held + SSE_DONE;
+    held = '';
+    res.end(text);
     return { kind: 'ok', provider: done.provider, degraded: done.degraded, attempts: done.attempts };
   } catch (err) {
     if (!res.headersSent) throw err; // nothing sent yet: an ordinary HTTP error answer
@@ -288,7 +295,9 @@ async function pipeStream(
     const reply = chainErrorReply(err);
     if (!res.destroyed) {
       const behind = res.writableNeedDrain;
-      res.end(sse(reply.body));
+      const text = held + sse(reply.body);
+      held = '';
+      res.end(text);
       // a client that stopped reading may never take it: its connection does not stay open for that
       if (behind) closeUnlessFinished(res, UNREAD_END_GRACE_MS);
     }

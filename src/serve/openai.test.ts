@@ -6,7 +6,7 @@ import {
   StreamInterruptedError,
 } from '../engine/errors.js';
 import type { Attempt } from '../engine/types.js';
-import { chainErrorReply, completionText } from './openai.js';
+import { chainErrorReply, chunkFramer, completionText, sse } from './openai.js';
 
 const attempt: Attempt = {
   provider: 'p1',
@@ -97,5 +97,27 @@ describe('completionText: the whole answer as the OpenAI clients read it', () =>
         usage,
       }),
     );
+  });
+});
+
+describe('chunkFramer: a stream chunk as the OpenAI clients read it', () => {
+  const object = (delta: Record<string, unknown>, finishReason: string | null = null) =>
+    sse({
+      id: 'chatcmpl-lucy-r"1',
+      object: 'chat.completion.chunk',
+      created: 1765000000,
+      model: 'm\u2028"x',
+      choices: [{ index: 0, delta, finish_reason: finishReason, logprobs: null }],
+    });
+  const frame = chunkFramer('chatcmpl-lucy-r"1', 1765000000, 'm\u2028"x');
+
+  it('is the SSE text of the chunk object, byte for byte: content, role, finish, tool calls', () => {
+    for (const text of ['Hel', '', 'a "quote" \\ \n\u0000 \ud83d\ude00 \u2028 </script>'])
+      expect(frame.content(text)).toBe(object({ content: text }));
+    expect(frame.chunk({ role: 'assistant', content: '' })).toBe(object({ role: 'assistant', content: '' }));
+    expect(frame.chunk({}, 'stop')).toBe(object({}, 'stop'));
+    const toolCalls = [{ index: 0, id: 'c1', type: 'function', function: { name: 'f', arguments: '{"a":1}' } }];
+    expect(frame.chunk({ tool_calls: toolCalls })).toBe(object({ tool_calls: toolCalls }));
+    expect(frame.model).toBe('m\u2028"x');
   });
 });

@@ -83,20 +83,25 @@ export function completionText(id: string, created: number, r: ChainResult): str
   );
 }
 
-export function chunkBody(
-  id: string,
-  created: number,
-  model: string,
-  delta: Record<string, unknown>,
-  finishReason: string | null = null,
-): string {
-  return sse({
-    id,
-    object: 'chat.completion.chunk',
-    created,
+/**
+ * One stream's chunks as SSE text (`data: {id, object, created, model, choices: [{index, delta,
+ * finish_reason, logprobs}]}`), written directly: the fields every chunk repeats are encoded once
+ * a stream, and a content delta is one string encoded, not an object serialised (a streamed
+ * answer is a chunk per delta).
+ */
+export function chunkFramer(id: string, created: number, model: string) {
+  const head =
+    `data: {"id":${JSON.stringify(id)},"object":"chat.completion.chunk","created":${JSON.stringify(created)},` +
+    `"model":${JSON.stringify(model)},"choices":[{"index":0,"delta":`;
+  const tail = (finishReason: string | null) =>
+    `,"finish_reason":${JSON.stringify(finishReason)},"logprobs":null}]}\n\n`;
+  const noFinish = tail(null);
+  return {
     model,
-    choices: [{ index: 0, delta, finish_reason: finishReason, logprobs: null }],
-  });
+    chunk: (delta: Record<string, unknown>, finishReason: string | null = null) =>
+      `${head}${JSON.stringify(delta)}${finishReason === null ? noFinish : tail(finishReason)}`,
+    content: (text: string) => `${head}{"content":${JSON.stringify(text)}}${noFinish}`,
+  };
 }
 
 export function usageChunk(id: string, created: number, model: string, usage: unknown): string {
