@@ -8,7 +8,9 @@ const inc = (start: string, end: string | null, o: Partial<ReportIncident> = {})
   durationMs: 0,
   jobs: ['threads'],
   slots: 1,
+  stillUnserved: 0,
   unserved: 0,
+  filledLater: { slots: 0, by: [], at: null },
   noRecords: [],
   failed: 0,
   missing: 0,
@@ -16,6 +18,8 @@ const inc = (start: string, end: string | null, o: Partial<ReportIncident> = {})
   filled: 0,
   owing: [],
   ...o,
+  // ranked by its slots not served on time: those still unserved here, unless given
+  notOnTime: o.notOnTime ?? (o.failed ?? 0) + (o.missing ?? 0),
 });
 
 describe('the incident the headline tells', () => {
