@@ -88,7 +88,15 @@ export function title(facts: ReportFacts): string {
       : when(h.end)
     : 'still going on';
   const owes = owingText(facts);
-  return `Incident ${when(h.start)} – ${end} (${formatDuration(h.durationMs)}${h.open ? ' so far' : ''}${owes ? `; ${owes}` : ''})`;
+  // a title true after a backfill too: the incident happened, its slots filled since
+  const told = h.incident === null ? undefined : facts.incidents[h.incident];
+  const filled = told?.filledLater.slots
+    ? told.stillUnserved === 0
+      ? 'all filled later'
+      : `${told.filledLater.slots} of ${told.notOnTime} filled later`
+    : '';
+  const notes = [owes, filled].filter(Boolean).map((n) => `; ${n}`);
+  return `Incident ${when(h.start)} – ${end} (${formatDuration(h.durationMs)}${h.open ? ' so far' : ''}${notes.join('')})`;
 }
 
 /**
