@@ -261,6 +261,10 @@ describe('gaps and report agree on incidents', () => {
     expect(report.headline).toMatchObject({ incident: 0, start: T('03:00'), end: T('03:30'), filled: 2, unserved: 0 });
     const text = await cli(['postmortem', 'report', '--since', '5h', '--md', 'r.md']);
     expect(text.stdout.split('\n')[0]).toBe('Incident 2026-12-07 03:00Z – 03:30Z (30m; all filled later)');
+    await cli(['postmortem', 'report', '--since', '5h', '--html', 'r.html']);
+    const html = fs.readFileSync(path.join(dir, 'r.html'), 'utf8');
+    expect(html).toContain('<dt>Not served on time</dt><dd>2 <small>this incident</small></dd>');
+    expect(html).toContain('<dt>Filled later</dt><dd>2 <small>in the window</small></dd>');
     expect(await sentences(cli, ['--since', '5h'])).toEqual([
       '- This incident: 2 slots not served on time in threads (of 2 jobs); both filled later by backfill (05:41:05Z); none owed now.',
       '- Cause: p1: 503 ×2.',
