@@ -4,7 +4,7 @@
  * which failures, filled later by a backfill or not), merged into incidents, plus what the
  * providers, the breakers and the alerts did. The HTML and Markdown pages only render these.
  * The parts: slot-cells.ts (each slot told in full), report-incidents.ts (incidents, from the
- * gaps `postmortem gaps` finds on the same ledger, and the headline), report-stretches.ts (slots a
+ * gaps `postmortem gaps` finds on the same ledger before any fill and now, and the headline), report-stretches.ts (slots a
  * fallback served or later runs filled, told beside them), provider-tally.ts (attempts per provider).
  */
 import { NextSlotWatch } from './next-slot.js';
@@ -30,7 +30,7 @@ export interface ReportFacts {
   until: string;
   headline: Headline;
   incidents: ReportIncident[];
-  /** Runs of slots a fallback served or later runs filled: no gap, told beside the incidents. */
+  /** Runs of slots a fallback served (no incident) or later runs filled (in one), told beside the incidents. */
   stretches: Stretch[];
   /** The chain, in order. */
   chain: string[];

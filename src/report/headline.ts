@@ -122,8 +122,8 @@ function windowSentence(facts: ReportView, m: Markup): string {
 }
 
 /**
- * The stretches a fallback served or later runs filled (no gap, so in no incident's count of
- * unserved slots): those beside the incident told, then every other one, so none is hidden.
+ * The stretches a fallback served (on time: in no incident) or later runs filled (by job, with who
+ * filled them): those beside the incident told, then every other one, so none is hidden.
  */
 function stretchSentences(facts: ReportFacts, m: Markup, t: (at: string) => string): string[] {
   const at = facts.headline.incident;
@@ -150,8 +150,9 @@ function stretchText(s: Stretch, chain: readonly string[], m: Markup, t: (at: st
 }
 
 /**
- * The headline of a window with no incident: no slot is unserved now. Every judged slot was
- * served on time, or some were served by a fallback or filled later: said, with their stretches.
+ * The headline of a window with no incident: every judged slot was served on time, some perhaps
+ * by a fallback: said, with their stretches. (A slot filled later was not served on time, so it is
+ * in an incident; the words for filled slots here stay for facts built without one.)
  */
 function quietSentences(facts: ReportView, m: Markup): string[] {
   const h = facts.headline;

@@ -77,7 +77,7 @@ export type ReportView = ReportFacts & { jobsAsked?: readonly string[] };
 export function title(facts: ReportFacts): string {
   const h = facts.headline;
   if (!h.start) {
-    // no slot unserved now; those a fallback served or later runs filled are still named
+    // every slot served on time; those a fallback served are still named
     const late = [h.degraded && `${h.degraded} served by a fallback`, h.filled && `${h.filled} filled later`];
     const note = late.filter(Boolean).join(', ');
     return `No incident from ${when(facts.since)} to ${when(facts.until)}${note ? ` (${note})` : ''}`;
