@@ -71,7 +71,7 @@ export interface Headline {
    * own; the counts below are the window's.
    */
   incident: number | null;
-  /** That incident's first unserved slot (ISO), null with no incident. */
+  /** That incident's first slot not served on time (ISO), null with no incident. */
   start: string | null;
   end: string | null;
   open: boolean;
