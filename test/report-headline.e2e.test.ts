@@ -73,12 +73,14 @@ describe('the report headline', () => {
     expect(text.stdout.split('\n')[0]).toBe('Incident 2026-12-07 05:00Z – 05:30Z (30m; blog still owes 05:00Z)');
     const md = (await cli(['postmortem', 'report', '--since', '5h', '--md', '-'])).stdout;
     expect(md).toContain(
-      '- This incident: 2 slots unserved in blog, threads (of 2 jobs): 2 missing (no record at all).',
+      '- This incident: 2 slots not served on time in blog, threads (of 2 jobs): 2 missing (no record at all); none filled yet: `lucy-ops backfill --since 2026-12-07T00:50:10Z --until 2026-12-07T05:50:10Z` fills them once.',
     );
     expect(md).toContain(
       '- In the window: 6 slots still unserved, none filled yet; `lucy-ops backfill --since 2026-12-07T00:50:10Z --until 2026-12-07T05:50:10Z` fills them once.',
     );
     expect(md).toContain('- Cause: blog, threads: no records at all — the jobs did not run.');
     expect(md).toContain('- Also earlier: 01:15Z–02:15Z, 4 slots failed (threads; p1: 503 ×4).');
+    // the table of incidents: each one's slots not served on time, filled later, still unserved
+    expect(md).toContain('| 2026-12-07 01:15Z | 2026-12-07 02:15Z | 1h | threads | 4 | 0 | 4 | 4 | p1: 503 ×4 |');
   });
 });

@@ -39,8 +39,10 @@ describe('report wording and marks', () => {
     const { dir, cli } = project(log({ '05:15': 'failed' }), T('05:50', '10'));
     const md = (await cli(['postmortem', 'report', '--since', '5h', '--md', '-'])).stdout;
     expect(md).toContain(
-      '- In the window: 1 slot still unserved, none filled yet; `lucy-ops backfill --since 2026-12-07T00:50:10Z --until 2026-12-07T05:50:10Z` fills it once.',
+      '- This incident: 1 slot not served on time in threads (of 2 jobs): 1 failed; none filled yet: `lucy-ops backfill --since 2026-12-07T00:50:10Z --until 2026-12-07T05:50:10Z` fills it once.',
     );
+    // the window's counts are this incident's: not said twice
+    expect(md).not.toContain('- In the window:');
     await cli(['postmortem', 'report', '--since', '5h', '--html', 'r.html']);
     const html = fs.readFileSync(path.join(dir, 'r.html'), 'utf8');
     expect(html).toContain('<dt>Started</dt><dd>05:15Z <small>2026-12-07</small></dd>');

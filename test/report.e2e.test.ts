@@ -100,7 +100,7 @@ describe('postmortem report', () => {
     const md = fs.readFileSync(path.join(cwd, 'incident.md'), 'utf8');
     expect(md).toMatch(/^# Incident 2026-04-19 14:15Z – 15:00Z \(45m\)\n/);
     expect(md).toContain(
-      '- This incident: 4 slots unserved in stories, threads (of 3 jobs): 3 failed, 1 missing (no record at all).',
+      '- This incident: 4 slots not served on time in stories, threads (of 3 jobs): 3 failed, 1 missing (no record at all); none filled yet: `lucy-ops backfill --since 2026-04-19T12:00Z --until 2026-04-19T17:01Z` fills them once.',
     );
     expect(md).toContain('threads              #########XXX########.');
     expect(md).toContain('stories              # # # # # ? # # # # .');

@@ -14,12 +14,23 @@ import { servedByRunNotRead, servedOnlyElsewhere, servedUnverified, servesOf } f
 import type { TimelineBuilder } from './timeline.js';
 import type { GapFindings, JobSummary } from './gap-types.js';
 
+/**
+ * A served slot that was not served on time (unserved at first, filled later by a backfill or by
+ * hand): what it was then. The report's incidents walk such slots as unserved (`postmortem gaps`
+ * before any fill); gaps itself gives none and walks the slots as they are now.
+ */
+export type ServedLate = (
+  job: string,
+  slotMs: number,
+) => { was: 'failed' | 'missing'; causes?: CauseTally } | undefined;
+
 /** Walk every judged slot of one job into `found`; returns the job's counts. */
 export function walkJob(
   job: JobSchedule,
   ledger: SlotLedger,
   found: GapFindings,
   timeline?: TimelineBuilder,
+  servedLate?: ServedLate,
 ): JobSummary {
   const rule = new JudgingRule(job, ledger);
   const start = rule.start;
@@ -65,7 +76,9 @@ export function walkJob(
         // another host served it (this host's run skipped it as served there): served, by no run here
         const servedOn = book.elsewhere.size > 0 ? book.elsewhere.get(key) : undefined;
         if (counter(packed, OKS) > 0 || servedOn !== undefined) {
-          walk.served(book, ms, key, packed, servedOn !== undefined);
+          const late = servedLate?.(job.name, ms);
+          if (late === undefined) walk.served(book, ms, key, packed, servedOn !== undefined);
+          else walk.unserved(ms, late.was, late.causes);
           continue;
         }
       }

@@ -5,7 +5,7 @@
 import type { LogRecord } from '../log/types.js';
 import type { ReadStats } from '../log/reader.js';
 import { markNotInConfig, type CauseTally } from './cause.js';
-import { isoOrder, walkJob } from './gap-walk.js';
+import { isoOrder, walkJob, type ServedLate } from './gap-walk.js';
 import type {
   DegradedStretch,
   DoubledSlot,
@@ -150,14 +150,18 @@ export function unservedSlots(
   return out;
 }
 
-/** Gaps, late runs and per-job counts from a filled ledger. */
+/**
+ * Gaps, late runs and per-job counts from a filled ledger. With `servedLate` (the report), slots it
+ * names are walked as the unserved slots they were at their time: the gaps before any fill.
+ */
 export function findGaps(
   jobs: readonly JobSchedule[],
   ledger: SlotLedger,
   timeline?: TimelineBuilder,
+  servedLate?: ServedLate,
 ): GapFindings & { jobs: JobSummary[] } {
   const found: GapFindings = { gaps: [], late: [], degraded: [], doubles: [], elsewhere: [] };
-  const summaries = jobs.map((job) => walkJob(job, ledger, found, timeline));
+  const summaries = jobs.map((job) => walkJob(job, ledger, found, timeline, servedLate));
   found.degraded.sort((a, b) => isoOrder(a.start, b.start) || a.job.localeCompare(b.job));
   found.gaps.sort((a, b) => isoOrder(a.start, b.start) || a.job.localeCompare(b.job));
   found.late.sort((a, b) => isoOrder(a.slot, b.slot) || a.job.localeCompare(b.job));

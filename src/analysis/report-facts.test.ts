@@ -48,10 +48,13 @@ describe('report facts: April 19', () => {
         durationMs: 45 * 60_000,
         jobs: ['stories', 'threads'],
         slots: 4,
+        notOnTime: 4,
+        stillUnserved: 4,
         failed: 3,
         missing: 1,
         degraded: 0,
         filled: 0,
+        filledLater: { slots: 0, by: [], at: null },
         unserved: 4,
         cause: 'deepseek-v3: 503 ×9; llama-3.3-70b: timeout ×3; stories: no records at all — the job did not run',
         noRecords: ['stories'],
@@ -234,7 +237,7 @@ describe('report facts: the chain at work, and backfill afterwards', () => {
   );
   const threads = [JOBS[1]];
 
-  it('a fallback-served slot is degraded, a backfilled one filled: no gap, so no incident, but both told as stretches', async () => {
+  it('a fallback-served slot is degraded, a backfilled one filled: the filled one was not served on time, so an incident (over, nothing owed now); both told as stretches', async () => {
     const facts = await gatherReportFacts(threads, window('14:00:00', '15:00:00'), [file], { chain: CHAIN });
     expect(facts.jobs[0].cells.map((c) => c.outcome)).toEqual(['served', 'filled', 'degraded', 'served', 'pending']);
     expect(facts.affected).toEqual([
@@ -258,8 +261,29 @@ describe('report facts: the chain at work, and backfill afterwards', () => {
         tries: 'deepseek-v3 breaker open; llama-3.3-70b ok',
       },
     ]);
-    // as `postmortem gaps` sees it: every slot served, so no incident
-    expect(facts.incidents).toEqual([]);
+    // `postmortem gaps` saw 14:15 unserved until the backfill (it lists nothing now): the incident
+    // is that, over when the fallback served 14:30 on time, its one slot filled since
+    expect(facts.incidents).toEqual([
+      {
+        start: slot,
+        end: at('14:30:00'),
+        open: false,
+        durationMs: 15 * 60_000,
+        jobs: ['threads'],
+        slots: 1,
+        notOnTime: 1,
+        stillUnserved: 0,
+        unserved: 0,
+        failed: 0,
+        missing: 0,
+        degraded: 0,
+        filled: 1,
+        filledLater: { slots: 1, by: ['backfill'], at: at('15:10:01') },
+        cause: 'deepseek-v3: 503 ×1',
+        noRecords: [],
+        owing: [],
+      },
+    ]);
     expect(facts.stretches).toEqual([
       {
         job: 'threads',
@@ -272,7 +296,7 @@ describe('report facts: the chain at work, and backfill afterwards', () => {
         providers: ['deepseek-v3'],
         filledBy: ['backfill'],
         filledAt: at('15:10:01'),
-        incident: null,
+        incident: 0,
       },
       {
         job: 'threads',
@@ -283,12 +307,12 @@ describe('report facts: the chain at work, and backfill afterwards', () => {
         slots: 1,
         open: false,
         providers: ['llama-3.3-70b'],
-        incident: null,
+        incident: 0, // it touches the incident's end
       },
     ]);
     expect(facts.headline).toMatchObject({
-      incident: null,
-      start: null,
+      incident: 0,
+      start: slot,
       affected: 2,
       failed: 0,
       degraded: 1,

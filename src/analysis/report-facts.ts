@@ -4,7 +4,7 @@
  * which failures, filled later by a backfill or not), merged into incidents, plus what the
  * providers, the breakers and the alerts did. The HTML and Markdown pages only render these.
  * The parts: slot-cells.ts (each slot told in full), report-incidents.ts (incidents, from the
- * gaps `postmortem gaps` finds on the same ledger, and the headline), report-stretches.ts (slots a
+ * gaps `postmortem gaps` finds on the same ledger before any fill and now, and the headline), report-stretches.ts (slots a
  * fallback served or later runs filled, told beside them), provider-tally.ts (attempts per provider).
  */
 import { NextSlotWatch } from './next-slot.js';
@@ -12,6 +12,7 @@ import { newReadStats, readRecords } from '../log/reader.js';
 import { BreakerPeriods, type AlertMark, type BreakerPeriod } from './breaker-periods.js';
 import { causeCounts, formatCause, markNotInConfig, preferAttempts, type CauseCount } from './cause.js';
 import type { DoubledSlot } from './gap-types.js';
+import type { ServedLate } from './gap-walk.js';
 import { findGaps } from './gaps.js';
 import { SlotLedger } from './ledger.js';
 import type { JobSchedule, Window } from './ledger-types.js';
@@ -19,7 +20,7 @@ import { ProviderTally, type ProviderActivity } from './provider-tally.js';
 import { headline, reportIncidents, type Headline, type ReportIncident } from './report-incidents.js';
 import { reportStretches, type Stretch } from './report-stretches.js';
 import { AFFECTED, jobRow, type JobRow, type SlotCell } from './slot-cells.js';
-import { SlotHistory } from './slot-history.js';
+import { failuresOf, SlotHistory } from './slot-history.js';
 
 interface AffectedSlot extends SlotCell {
   job: string;
@@ -30,7 +31,7 @@ export interface ReportFacts {
   until: string;
   headline: Headline;
   incidents: ReportIncident[];
-  /** Runs of slots a fallback served or later runs filled: no gap, told beside the incidents. */
+  /** Runs of slots a fallback served (no incident) or later runs filled (in one), told beside the incidents. */
   stretches: Stretch[];
   /** The chain, in order. */
   chain: string[];
@@ -65,6 +66,27 @@ interface ReportOptions {
   stdin?: NodeJS.ReadableStream;
 }
 
+/**
+ * The slots filled later (unserved at their time), as the walk asks for them: what each was then,
+ * and its failures from its runs (the ledger forgets them once a slot is served).
+ */
+function servedLate(rows: readonly JobRow[], ledger: SlotLedger, history: SlotHistory): ServedLate {
+  const late = new Map<string, Map<number, 'failed' | 'missing'>>();
+  for (const row of rows)
+    for (const cell of row.cells)
+      if (cell.outcome === 'filled') {
+        let job = late.get(row.job);
+        if (!job) late.set(row.job, (job = new Map()));
+        job.set(ledger.keyOf(Date.parse(cell.slot)), cell.was ?? 'failed');
+      }
+  return (job, slotMs) => {
+    const was = late.get(job)?.get(ledger.keyOf(slotMs));
+    if (was === undefined) return undefined;
+    const causes = was === 'failed' ? failuresOf(history.of(job, new Date(slotMs))) : undefined;
+    return causes ? { was, causes } : { was };
+  };
+}
+
 /** Read the logs once and draw the report's facts for these jobs and this window. */
 export async function gatherReportFacts(
   jobs: readonly JobSchedule[],
@@ -94,8 +116,10 @@ export async function gatherReportFacts(
 
   const doubles: DoubledSlot[] = [];
   const rows = jobs.map((job) => jobRow(job, ledger, history, doubles));
-  // the gaps of `postmortem gaps`, on the same ledger: the incidents are theirs
-  const incidents = reportIncidents(rows, findGaps(jobs, ledger).gaps, window, opts.chain);
+  // the gaps of `postmortem gaps` on the same ledger, before any fill (filled slots walked as
+  // what they were at their time) and now: the incidents are the first, what is owed the second
+  const firstGaps = findGaps(jobs, ledger, undefined, servedLate(rows, ledger, history)).gaps;
+  const incidents = reportIncidents(rows, firstGaps, findGaps(jobs, ledger).gaps, window, opts.chain);
   // what became of the next slot of a job that still owes slots: from the log and the clock
   for (const incident of incidents)
     for (const owed of incident.owing) {

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { featuredIncident, headline, type ReportIncident } from './report-incidents.js';
+import type { Gap } from './gap-types.js';
+import { featuredIncident, headline, reportIncidents, type ReportIncident } from './report-incidents.js';
+import type { JobRow, SlotCell } from './slot-cells.js';
 
 const inc = (start: string, end: string | null, o: Partial<ReportIncident> = {}): ReportIncident => ({
   start: `2026-12-07T${start}:00.000Z`,
@@ -8,7 +10,9 @@ const inc = (start: string, end: string | null, o: Partial<ReportIncident> = {})
   durationMs: 0,
   jobs: ['threads'],
   slots: 1,
+  stillUnserved: 0,
   unserved: 0,
+  filledLater: { slots: 0, by: [], at: null },
   noRecords: [],
   failed: 0,
   missing: 0,
@@ -16,6 +20,8 @@ const inc = (start: string, end: string | null, o: Partial<ReportIncident> = {})
   filled: 0,
   owing: [],
   ...o,
+  // ranked by its slots not served on time: those still unserved here, unless given
+  notOnTime: o.notOnTime ?? (o.failed ?? 0) + (o.missing ?? 0),
 });
 
 describe('the incident the headline tells', () => {
@@ -60,5 +66,70 @@ describe('the incident the headline tells', () => {
     expect(featuredIncident([])).toBeNull();
     const h = headline([], [inc('01:00', '02:00', { cause: 'p1: 503 ×2', failed: 2 }), inc('03:00', '03:15')], 0);
     expect(h).toMatchObject({ incident: 0, end: '2026-12-07T02:00:00.000Z', open: false, cause: 'p1: 503 ×2' });
+  });
+});
+
+describe('the report’s incidents, from the gaps before any fill', () => {
+  const T = (hhmm: string) => `2026-12-07T${hhmm}:00.000Z`;
+  const window = { since: new Date(T('00:00')), until: new Date(T('06:00')) };
+  const gap = (start: string, lastSlot: string, slots: number, end: string | null = null): Gap => ({
+    job: 'threads',
+    start: T(start),
+    end: end === null ? null : T(end),
+    durationMs: 0,
+    slots,
+    failed: slots,
+    missing: 0,
+    open: end === null,
+    lastSlot: T(lastSlot),
+    causes: [{ source: 'p1', reason: '503', count: slots }],
+  });
+  const row = (cells: SlotCell[]): JobRow => ({
+    job: 'threads',
+    schedule: '*/15 * * * *',
+    tz: 'UTC',
+    cells,
+    counts: {} as JobRow['counts'],
+    outOfConfig: [],
+    notJudgedOutOfConfig: 0,
+  });
+  const filled = (hhmm: string, at: string): SlotCell => ({
+    slot: T(hhmm),
+    outcome: 'filled',
+    was: 'failed',
+    filledBy: 'backfill',
+    filledAt: at,
+  });
+
+  it('goes on while a slot of it is unserved now after the others recovered; over once all are filled, ended when the last was', () => {
+    // threads failed 05:30 and 05:45, nothing served since: going on until both are filled
+    const going = reportIncidents(
+      [row([{ slot: T('05:30'), outcome: 'failed' }, filled('05:45', T('05:50'))])],
+      [gap('05:30', '05:45', 2)],
+      [gap('05:30', '05:30', 1)],
+      window,
+      ['p1'],
+    );
+    expect(going).toMatchObject([{ end: null, open: true, notOnTime: 2, stillUnserved: 1, filled: 1, owing: [] }]);
+    const over = reportIncidents(
+      [row([filled('05:30', T('05:50')), filled('05:45', T('05:52'))])],
+      [gap('05:30', '05:45', 2)],
+      [],
+      window,
+      ['p1'],
+    );
+    expect(over).toMatchObject([
+      { start: T('05:30'), end: T('05:52'), open: false, notOnTime: 2, stillUnserved: 0, owing: [] },
+    ]);
+    expect(over[0].filledLater).toEqual({ slots: 2, by: ['backfill'], at: T('05:52') });
+    // filled after the window: it ends at the window's end, the report tells no later time
+    const afterWindow = reportIncidents(
+      [row([filled('05:30', T('07:00')), filled('05:45', T('07:01'))])],
+      [gap('05:30', '05:45', 2)],
+      [],
+      window,
+      ['p1'],
+    );
+    expect(afterWindow).toMatchObject([{ end: T('06:00'), open: false, durationMs: 30 * 60_000 }]);
   });
 });

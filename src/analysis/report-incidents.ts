@@ -1,13 +1,16 @@
 /**
- * The report's incidents and headline. The incidents are those of `postmortem gaps`, built by the
- * same rule from the same gaps (runs of unserved slots; incidents.ts), so the two never tell a
- * different story; each is then counted by outcome over its jobs' slots in its span. Slots a
- * fallback served or a later run filled are no gap: they are told beside the incidents as
- * stretches (report-stretches.ts), never hidden.
+ * The report's incidents and headline. An incident is a run of slots not served on time (failed or
+ * missing at their time), grouped by the rule of `postmortem gaps` (incidents.ts) over the gaps as
+ * they were before any fill: the report tells the outage that happened, whether or not a backfill
+ * filled its slots since, and `postmortem gaps` lists the part of it still owed now. Whether it goes
+ * on is judged by the slots unserved now and the clock, so one whose slots were all filled is over.
+ * Slots a fallback served were served on time: no incident is made of them, they are told beside
+ * the incidents as stretches (report-stretches.ts).
  */
-import { mergeIncidents, type GapSpan, type Owed } from './incidents.js';
+import type { Gap } from './gap-types.js';
+import { mergeIncidents, type Owed } from './incidents.js';
 import type { Window } from './ledger-types.js';
-import type { CellOutcome, JobRow } from './slot-cells.js';
+import type { CellOutcome, JobRow, SlotCell } from './slot-cells.js';
 
 export interface ReportIncident {
   start: string;
@@ -18,14 +21,25 @@ export interface ReportIncident {
   jobs: string[];
   /** Affected slots of its jobs in its span: failed + missing + degraded + filled. */
   slots: number;
-  /** Its unserved slots (failed + missing): the slots `postmortem gaps` counts for it. */
+  /**
+   * Its slots not served on time (failed or missing at their time): filledLater.slots +
+   * stillUnserved. What `postmortem gaps` counted for it before any fill.
+   */
+  notOnTime: number;
+  /** Its slots still unserved now (failed + missing): the slots `postmortem gaps` lists for it now. */
+  stillUnserved: number;
+  /** The same as stillUnserved (the older name). */
   unserved: number;
+  /** Of its slots still unserved now: a run failed, or a run started and never ended. */
   failed: number;
+  /** Of its slots still unserved now: no record at all. */
   missing: number;
-  /** Slots of its jobs in its span served by a fallback (no gap, so not what keeps it open). */
+  /** Slots of its jobs in its span served by a fallback (served on time: not among notOnTime). */
   degraded: number;
-  /** Slots of its jobs in its span filled later (served since, so no gap now). */
+  /** Its slots filled later (unserved at their time, served since): filledLater.slots. */
   filled: number;
+  /** Its slots filled later: how many, by which triggers (`backfill`, `manual`), when the last was. */
+  filledLater: { slots: number; by: string[]; at: string | null };
   /** Its failed attempts, then the jobs with no record at all in it (as in `postmortem gaps`). */
   cause?: string;
   /** Its jobs with no record at all for any of their slots in it. */
@@ -52,12 +66,12 @@ export interface NextSlot {
 export interface Headline {
   /**
    * The incident the headline tells (an index into the report's incidents): the one going on, else
-   * the latest that still owes a slot, else the worst (most slots unserved, then affected, then
+   * the latest that still owes a slot, else the worst (most slots not served on time, then affected, then
    * longest, then the latest); null when none. start, end, open, durationMs, jobs and cause are its
    * own; the counts below are the window's.
    */
   incident: number | null;
-  /** That incident's first unserved slot (ISO), null with no incident. */
+  /** That incident's first slot not served on time (ISO), null with no incident. */
   start: string | null;
   end: string | null;
   open: boolean;
@@ -82,40 +96,80 @@ export interface Headline {
 }
 
 /**
- * The incidents of these gaps (those `postmortem gaps` finds on the same ledger), each counted by
- * outcome over its jobs' slots in its span; a cause naming a provider not in `chain` (the
- * config's) is marked so.
+ * The report's incidents: `firstGaps` are the gaps of `postmortem gaps` before any fill (findGaps
+ * walking the filled slots as unserved, `servedLate`), `nowGaps` those it finds now. Grouped by the
+ * same rule; an open gap's openness counts only its slots unserved now (an open gap whose slots were
+ * all filled ends when the last was filled, at the latest at the window's end), and what a job still
+ * owes is its gap of now. A cause naming a provider not in `chain` (the config's) is marked so.
  */
 export function reportIncidents(
   rows: JobRow[],
-  gaps: readonly GapSpan[],
+  firstGaps: readonly Gap[],
+  nowGaps: readonly Gap[],
   window: Window,
   chain: readonly string[],
 ): ReportIncident[] {
-  return mergeIncidents(gaps, window.until, chain).map((incident) => {
+  const cellsOf = new Map(rows.map((row) => [row.job, row.cells]));
+  const spans = firstGaps.map((gap) => (gap.end === null ? judgedNow(gap, cellsOf.get(gap.job) ?? [], window) : gap));
+  return mergeIncidents(spans, window.until, chain).map((incident) => {
     const cells = rows
       .filter((row) => incident.jobs.includes(row.job))
       .flatMap((row) => row.cells)
       .filter((c) => c.slot >= incident.start && (incident.end === null || c.slot < incident.end));
     const count = (o: CellOutcome) => cells.filter((c) => c.outcome === o).length;
-    const [degraded, filled] = [count('degraded'), count('filled')];
+    const [failed, missing, degraded, filled] = [count('failed'), count('missing'), count('degraded'), count('filled')];
+    const owing = incident.open
+      ? []
+      : nowGaps
+          .filter((g) => g.end === null && incident.jobs.includes(g.job) && g.start >= incident.start)
+          .filter((g) => g.start < incident.end!)
+          .map((g) => ({ job: g.job, start: g.start, lastSlot: g.lastSlot, slots: g.slots }));
     return {
       start: incident.start,
       end: incident.end,
       open: incident.open,
       durationMs: incident.durationMs,
       jobs: incident.jobs,
-      slots: incident.failed + incident.missing + degraded + filled,
-      unserved: incident.slots,
-      failed: incident.failed,
-      missing: incident.missing,
+      slots: failed + missing + degraded + filled,
+      notOnTime: incident.slots,
+      stillUnserved: failed + missing,
+      unserved: failed + missing,
+      failed,
+      missing,
       degraded,
       filled,
+      filledLater: filledLater(cells),
       ...(incident.cause ? { cause: incident.cause } : {}),
       noRecords: incident.noRecords,
-      owing: incident.owing,
+      owing,
     };
   });
+}
+
+/**
+ * An open gap as it was before any fill, made to tell what keeps it open now: its last slot still
+ * unserved; or, with every slot of it filled, closed when the last was filled (at the latest at the
+ * window's end), so a fully filled incident is over.
+ */
+function judgedNow(gap: Gap, cells: readonly SlotCell[], window: Window): Gap {
+  const mine = cells.filter((c) => c.slot >= gap.start && c.slot <= gap.lastSlot);
+  const unserved = mine.filter((c) => c.outcome === 'failed' || c.outcome === 'missing');
+  if (unserved.length > 0) return { ...gap, lastSlot: unserved.at(-1)!.slot };
+  const until = window.until.toISOString();
+  const filledAt = filledLater(mine).at ?? until;
+  const end = filledAt > gap.lastSlot && filledAt < until ? filledAt : until;
+  return { ...gap, end, open: false, durationMs: Date.parse(end) - Date.parse(gap.start) };
+}
+
+/** The filled slots among these cells: how many, by which triggers, when the last was filled. */
+function filledLater(cells: readonly SlotCell[]): ReportIncident['filledLater'] {
+  const filled = cells.filter((c) => c.outcome === 'filled');
+  const by = [...new Set(filled.map((c) => c.filledBy ?? 'later'))];
+  const at = filled.reduce<string | null>(
+    (last, c) => (c.filledAt && (!last || c.filledAt > last) ? c.filledAt : last),
+    null,
+  );
+  return { slots: filled.length, by, at };
 }
 
 /**
@@ -127,7 +181,7 @@ export function featuredIncident(incidents: readonly ReportIncident[]): number |
   const open = incidents.findIndex((i) => i.open);
   if (open >= 0) return open;
   for (let k = incidents.length - 1; k >= 0; k--) if (incidents[k].owing.length > 0) return k;
-  const rank = (i: ReportIncident) => [i.failed + i.missing, i.slots, i.durationMs];
+  const rank = (i: ReportIncident) => [i.notOnTime, i.slots, i.durationMs];
   let best = 0;
   for (let k = 1; k < incidents.length; k++) {
     const [a, b] = [rank(incidents[k]), rank(incidents[best])];

@@ -1,7 +1,8 @@
 /**
  * The report's stretches: runs of a job's slots that a fallback served, or that later runs filled.
- * They are no gap (those slots are served), so no incident is made of them, and none is hidden:
- * each is told beside the incident it overlaps or touches, or on its own.
+ * A fallback served its slots on time, so no incident is made of them; filled slots are in the
+ * incident they were not served on time in, and told here too, by job, with who filled them. None
+ * is hidden: each is told beside the incident it overlaps or touches, or on its own.
  */
 import type { JobRow } from './slot-cells.js';
 import type { ReportIncident } from './report-incidents.js';

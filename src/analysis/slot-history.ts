@@ -5,7 +5,7 @@
  * inside the report's window (a window of hours or days: small).
  */
 import type { LogRecord } from '../log/types.js';
-import { attemptCauseKey, CRASHED_REASON, RUN_SOURCE } from './cause.js';
+import { attemptCauseKey, causeKey, CRASHED_REASON, RUN_SOURCE, type CauseTally } from './cause.js';
 
 /** One try at one provider, as the report shows it: `503`, `timeout`, `breaker open`, `ok`. */
 interface AttemptNote {
@@ -117,4 +117,20 @@ function describeRun(run: RunHistory): string {
 /** The tries of a slot's runs in order; runs not started by cron say so ("backfill: deepseek-v3 ok"). */
 export function describeAttempts(runs: readonly RunHistory[]): string {
   return runs.map((run) => (run.trigger === 'cron' ? '' : `${run.trigger}: `) + describeRun(run)).join(' → ');
+}
+
+/**
+ * The failures of a slot's runs as a gap's cause tallies them: each failed try (`p1: 503`), each
+ * run that never ended, each failed run that tried nothing. For a slot filled later, whose failures
+ * the ledger forgets once it is served.
+ */
+export function failuresOf(runs: readonly RunHistory[]): CauseTally | undefined {
+  const tally: CauseTally = new Map();
+  const add = (key: string) => tally.set(key, (tally.get(key) ?? 0) + 1);
+  for (const run of runs) {
+    for (const a of run.attempts) if (a.result !== 'ok') add(causeKey(a.provider, a.result));
+    if (run.outcome === undefined) add(causeKey(RUN_SOURCE, CRASHED_REASON));
+    else if (run.outcome === 'failed' && run.attempts.length === 0) add(causeKey(RUN_SOURCE, run.error ?? 'failed'));
+  }
+  return tally.size > 0 ? tally : undefined;
 }

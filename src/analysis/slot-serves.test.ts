@@ -131,15 +131,18 @@ describe('a slot another host served (its run here skipped it as served there)',
     fs.writeFileSync(file, records.map((r) => JSON.stringify(r) + '\n').join(''));
     const facts = await gatherReportFacts([blog], WINDOW, [file], { chain: ['deepseek-v3'] });
     expect(facts.affected.map((c) => c.filledBy)).toEqual(['manual', 'backfill']);
-    // no slot is unserved now, so no incident (as gaps says), but the filled ones are told
+    // not served on time (no cron run), so an incident, over; what filled its slots is told
     expect(headlineSentences(facts)).toEqual([
-      'No incident: every slot of 1 job (4 slots) was served, 2 filled later (1 by a manual run, 1 by backfill).',
-      'In the window: blog 13:00Z–14:00Z (2 slots) filled later by a manual run and backfill at 14:20:10Z.',
+      'This incident: 2 slots not served on time in blog (of 1 job); both filled later by a manual run and backfill (14:20:10Z); none owed now.',
+      'Cause: blog: no records at all — the job did not run.',
+      'Beside it: blog 13:00Z–14:00Z (2 slots) filled later by a manual run and backfill at 14:20:10Z.',
     ]);
+    // the window's fillers in words, as a window without an incident would say them
     const manualOnly = {
       ...facts,
+      incidents: [],
       affected: facts.affected.slice(0, 1),
-      headline: { ...facts.headline, filled: 1, affected: 1 },
+      headline: { ...facts.headline, incident: null, start: null, filled: 1, affected: 1 },
     };
     expect(headlineSentences(manualOnly)[0]).toBe(
       'No incident: every slot of 1 job (4 slots) was served, 1 filled later by a manual run.',

@@ -41,14 +41,18 @@ export function registerReport(postmortem: Command): void {
       `
 The page is one HTML file with its CSS and SVG inline (no script, no font or image from the
 network): it opens offline, attached to an email, in light or dark mode, and prints. It shows
-the headline (the incident: when, how long, which jobs, its unserved slots and cause, what a job
-still owing a slot has done since; the stretches a fallback served or backfill filled beside it;
+the headline (the incident: when, how long, which jobs, its slots not served on time and how
+many were filled later (by what, when) or are still unserved, its cause, what a job still owing a
+slot has done since; the stretches a fallback served or backfill filled beside it;
 the window's counts), a timeline (one row per job, one cell per slot; the breakers'
 open periods and the alerts beneath), the cause (attempts per provider and error class), what
 the chain and the breaker did, and a table of every affected slot. --md writes the same facts
-as Markdown; --json prints them (the facts, not the page) on stdout. Its incidents are those of
-\`postmortem gaps\` (runs of unserved slots, by the same rule): slots a fallback served or a later
-run filled are served, so they make no incident; they are told beside the incidents.
+as Markdown; --json prints them (the facts, not the page) on stdout. An incident is a run of
+slots not served on time (failed or missing at their time), filled later or not, grouped by the
+rule of \`postmortem gaps\`: the incidents gaps showed before any backfill, with the same spans
+after it (gaps then lists only what is still owed, incidents[].stillUnserved). One whose slots
+were all filled is over. Slots a fallback served were served on time: no incident; they are told
+beside the incidents.
 
 Examples:
   lucy-ops postmortem report --since 2026-04-19T12:00Z --until 2026-04-19T18:00Z

@@ -31,13 +31,9 @@ export function headlineSentences(facts: ReportView, m: Markup = PLAIN): string[
   // the incident told (going on, else the latest still owing a slot, else the worst): its own
   const told = facts.incidents[h.incident];
   const t = timeOn(told.start);
-  const kinds = [told.failed && `${told.failed} failed`, told.missing && `${told.missing} missing (no record at all)`];
-  const besides = [
-    told.degraded && `${told.degraded} served by a fallback`,
-    told.filled && `${told.filled} filled later`,
-  ].filter(Boolean);
+  const fallback = told.degraded ? `; in its span also ${told.degraded} served by a fallback (on time)` : '';
   const out = [
-    `This incident: ${plural(told.unserved, 'slot')} unserved in ${m.text(h.jobs.join(', '))} (of ${plural(facts.jobs.length, 'job')}): ${kinds.filter(Boolean).join(', ')}${besides.length ? `; in its span also ${besides.join(' and ')}` : ''}.`,
+    `This incident: ${plural(told.notOnTime, 'slot')} not served on time in ${m.text(h.jobs.join(', '))} (of ${plural(facts.jobs.length, 'job')})${fateText(told, facts, m, t)}${fallback}.`,
   ];
   if (told.owing.length > 0)
     out.push(
@@ -45,11 +41,40 @@ export function headlineSentences(facts: ReportView, m: Markup = PLAIN): string[
     );
   if (h.cause) out.push(`Cause: ${m.text(h.cause)}.`);
   out.push(...stretchSentences(facts, m, t));
-  out.push(windowSentence(facts, m));
+  // the window's counts, unless they are this incident's, said above
+  if (h.unserved !== told.stillUnserved || h.filled !== told.filled) out.push(windowSentence(facts, m));
   out.push(...othersSentences(facts, m));
   out.push(...outOfConfigSentence(facts, m), ...gapAlertsSentence(facts));
   out.push(...doublesSentence(facts), ...unverifiedSentence(facts));
   return out;
+}
+
+/**
+ * What became of an incident's slots: "; all 6 filled later by backfill (16:10Z); none owed now",
+ * "; 2 filled later by backfill (16:10Z), 4 still unserved (3 failed, 1 missing (no record at
+ * all)): `lucy-ops backfill …` fills them once", ": 3 failed, 1 missing (no record at all); none
+ * filled yet: `lucy-ops backfill …` fills them once".
+ */
+function fateText(i: ReportIncident, facts: ReportView, m: Markup, t: (at: string) => string): string {
+  const kinds = [i.failed && `${i.failed} failed`, i.missing && `${i.missing} missing (no record at all)`]
+    .filter(Boolean)
+    .join(', ');
+  const them = i.stillUnserved === 1 ? 'it' : 'them';
+  const fill = `${backfillCommand(facts, m)} fills ${them} once`;
+  const f = i.filledLater;
+  if (f.slots === 0) return `: ${kinds}; none filled yet: ${fill}`;
+  const by = f.by.map((x) => (x === 'backfill' ? 'backfill' : x === 'later' ? 'later runs' : `a ${m.text(x)} run`));
+  const filled = `filled later by ${by.join(' and ')}${f.at ? ` (${t(f.at)})` : ''}`;
+  if (i.stillUnserved === 0)
+    return `; ${f.slots === 1 ? 'it was' : f.slots === 2 ? 'both' : `all ${f.slots}`} ${filled}; none owed now`;
+  return `; ${f.slots} ${filled}, ${i.stillUnserved} still unserved (${kinds}): ${fill}`;
+}
+
+/** The backfill of the report's window (and jobs, when it was asked for some only), as a command. */
+function backfillCommand(facts: ReportView, m: Markup): string {
+  // a report of some jobs only: the backfill it suggests fills those, not every job's slots
+  const only = (facts.jobsAsked ?? []).map((j) => ` --job ${j}`).join('');
+  return m.code(`lucy-ops backfill --since ${timeArg(facts.since)} --until ${timeArg(facts.until)}${only}`);
 }
 
 /** Times on the day of `iso` as clock times ("05:00Z"), other days in full. */
@@ -86,9 +111,7 @@ function windowSentence(facts: ReportView, m: Markup): string {
   const h = facts.headline;
   const wereUnserved = h.unserved + h.filled;
   const filler = fillers(facts) === 'by backfill' ? 'backfill has' : 'later runs have';
-  // a report of some jobs only: the backfill it suggests fills those, not every job's slots
-  const only = (facts.jobsAsked ?? []).map((j) => ` --job ${j}`).join('');
-  const backfill = m.code(`lucy-ops backfill --since ${timeArg(facts.since)} --until ${timeArg(facts.until)}${only}`);
+  const backfill = backfillCommand(facts, m);
   const them = h.unserved === 1 ? 'it' : 'them';
   const fallback = h.degraded > 0 ? ` ${plural(h.degraded, 'slot')} served by a fallback.` : '';
   if (h.unserved === 0)
@@ -99,8 +122,8 @@ function windowSentence(facts: ReportView, m: Markup): string {
 }
 
 /**
- * The stretches a fallback served or later runs filled (no gap, so in no incident's count of
- * unserved slots): those beside the incident told, then every other one, so none is hidden.
+ * The stretches a fallback served (on time: in no incident) or later runs filled (by job, with who
+ * filled them): those beside the incident told, then every other one, so none is hidden.
  */
 function stretchSentences(facts: ReportFacts, m: Markup, t: (at: string) => string): string[] {
   const at = facts.headline.incident;
@@ -127,8 +150,9 @@ function stretchText(s: Stretch, chain: readonly string[], m: Markup, t: (at: st
 }
 
 /**
- * The headline of a window with no incident: no slot is unserved now. Every judged slot was
- * served on time, or some were served by a fallback or filled later: said, with their stretches.
+ * The headline of a window with no incident: every judged slot was served on time, some perhaps
+ * by a fallback: said, with their stretches. (A slot filled later was not served on time, so it is
+ * in an incident; the words for filled slots here stay for facts built without one.)
  */
 function quietSentences(facts: ReportView, m: Markup): string[] {
   const h = facts.headline;
@@ -175,16 +199,18 @@ function othersSentences(facts: ReportFacts, m: Markup): string[] {
   const brief = (i: ReportIncident) => {
     const kinds = (
       [
+        [i.filled, 'filled later'],
         [i.failed, 'failed'],
         [i.missing, 'missing'],
-        [i.degraded, 'served by a fallback'],
-        [i.filled, 'filled later'],
       ] as const
     ).filter(([n]) => n > 0);
-    const counts =
-      kinds.length === 1
-        ? `${plural(kinds[0][0], 'slot')} ${kinds[0][1]}`
-        : `${plural(i.slots, 'slot')}: ${kinds.map(([n, what]) => `${n} ${what}`).join(', ')}`;
+    // its slots not served on time, by what they are now; then those a fallback served on time
+    const now =
+      kinds.length === 1 && kinds[0][0] === i.notOnTime && kinds[0][1] !== 'filled later'
+        ? ` ${kinds[0][1]}`
+        : ` not served on time (${kinds.map(([n, what]) => `${n} ${what}`).join(', ')})`;
+    const fallback = i.degraded ? `, ${i.degraded} served by a fallback` : '';
+    const counts = `${plural(i.notOnTime, 'slot')}${now}${fallback}`;
     const owes = incidentOwes(i);
     const span = `${t(i.start)}–${i.end ? t(i.end) : 'still going on'}${owes ? ` (${m.text(owes)})` : ''}`;
     return `${span}, ${counts} (${m.text(i.jobs.join(', '))}${i.cause ? `; ${m.text(i.cause)}` : ''})`;

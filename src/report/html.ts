@@ -82,6 +82,8 @@ function headlineSection(facts: ReportFacts): string {
         stat('Ended', h.end ? `${clock(h.end)}Z` : 'going on', h.end ? h.end.slice(0, 10) : ''),
         stat('Duration', formatDuration(h.durationMs), h.open ? 'so far' : ''),
         stat('Jobs hit', String(h.jobs.length), `of ${facts.jobs.length}`),
+        // the record: its slots not served on time, whatever was filled since
+        stat('Not served on time', String(facts.incidents[h.incident!].notOnTime), 'this incident'),
         stat('Failed', String(h.failed), inWindow),
         stat('Missing', String(h.missing), inWindow),
         stat('Served by a fallback', String(h.degraded), inWindow),

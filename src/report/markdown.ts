@@ -43,12 +43,12 @@ export function renderMarkdown(facts: ReportFacts): string {
     out.push(
       '## Incidents',
       '',
-      '| start | end | duration | jobs | unserved slots | affected slots in its span | cause |',
-      '|---|---|---|---|---|---|---|',
+      '| start | end | duration | jobs | slots not served on time | filled later | still unserved | affected slots in its span | cause |',
+      '|---|---|---|---|---|---|---|---|---|',
     );
     for (const i of facts.incidents)
       out.push(
-        `| ${when(i.start)} | ${i.end ? when(i.end) + (i.owing.length ? ` (${cellText(incidentOwes(i))})` : '') : 'still going on'} | ${formatDuration(i.durationMs)} | ${cellText(i.jobs.join(', '))} | ${i.unserved} | ${i.slots} | ${cellText(i.cause ?? '—')} |`,
+        `| ${when(i.start)} | ${i.end ? when(i.end) + (i.owing.length ? ` (${cellText(incidentOwes(i))})` : '') : 'still going on'} | ${formatDuration(i.durationMs)} | ${cellText(i.jobs.join(', '))} | ${i.notOnTime} | ${i.filledLater.slots} | ${i.stillUnserved} | ${i.slots} | ${cellText(i.cause ?? '—')} |`,
       );
     out.push('');
   }

@@ -77,7 +77,7 @@ export type ReportView = ReportFacts & { jobsAsked?: readonly string[] };
 export function title(facts: ReportFacts): string {
   const h = facts.headline;
   if (!h.start) {
-    // no slot unserved now; those a fallback served or later runs filled are still named
+    // every slot served on time; those a fallback served are still named
     const late = [h.degraded && `${h.degraded} served by a fallback`, h.filled && `${h.filled} filled later`];
     const note = late.filter(Boolean).join(', ');
     return `No incident from ${when(facts.since)} to ${when(facts.until)}${note ? ` (${note})` : ''}`;
@@ -88,7 +88,15 @@ export function title(facts: ReportFacts): string {
       : when(h.end)
     : 'still going on';
   const owes = owingText(facts);
-  return `Incident ${when(h.start)} – ${end} (${formatDuration(h.durationMs)}${h.open ? ' so far' : ''}${owes ? `; ${owes}` : ''})`;
+  // a title true after a backfill too: the incident happened, its slots filled since
+  const told = h.incident === null ? undefined : facts.incidents[h.incident];
+  const filled = told?.filledLater.slots
+    ? told.stillUnserved === 0
+      ? 'all filled later'
+      : `${told.filledLater.slots} of ${told.notOnTime} filled later`
+    : '';
+  const notes = [owes, filled].filter(Boolean).map((n) => `; ${n}`);
+  return `Incident ${when(h.start)} – ${end} (${formatDuration(h.durationMs)}${h.open ? ' so far' : ''}${notes.join('')})`;
 }
 
 /**
