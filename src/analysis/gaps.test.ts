@@ -481,3 +481,53 @@ describe('doubles', () => {
     expect(forced.doubles).toEqual([]);
   });
 });
+
+describe('a run.start naming a schedule or zone no slot can be named by', () => {
+  it('is read past (a skipped line): the config schedule judges the slots, nothing throws', async () => {
+    const hourly: JobSchedule = { name: 'blog', schedule: '0 * * * *', tz: 'UTC' };
+    const T = (h: number) => `2026-04-19T${String(h).padStart(2, '0')}:00:00.000Z`;
+    const run = (h: number, schedule: string, tz: string) => [
+      {
+        ts: T(h),
+        level: 'info',
+        event: 'run.start',
+        job: 'blog',
+        runId: `r${h}`,
+        scheduledFor: T(h),
+        trigger: 'cron',
+        schedule,
+        tz,
+      },
+      {
+        ts: T(h),
+        level: 'info',
+        event: 'run.end',
+        job: 'blog',
+        runId: `r${h}`,
+        scheduledFor: T(h),
+        trigger: 'cron',
+        outcome: 'ok',
+        durationMs: 1,
+      },
+    ];
+    // a corrupt or forged log: a prototype key, a name croner rejects, a zone Intl rejects
+    const records = [
+      ...run(12, '0 * * * *', 'UTC'),
+      ...run(13, '__proto__', 'UTC'),
+      ...run(14, 'not a cron', 'UTC'),
+      ...run(15, '0 * * * *', 'Mars/Olympus'),
+    ];
+    const dir = tmp();
+    const file = path.join(dir, 'jobs.jsonl');
+    fs.writeFileSync(file, records.map((r) => JSON.stringify(r) + '\n').join(''));
+    const window = { since: new Date(T(12)), until: new Date(T(16)) };
+    const now = new Date('2026-04-19T16:30:00Z');
+    // the byte reader and the record path alike
+    const report = await analyzeLogs([hourly], window, [file], { now });
+    expect(report.gaps).toEqual([expect.objectContaining({ start: T(16), slots: 1, missing: 1 })]);
+    expect(report.skippedLines).toBe(3);
+    const ledger = await buildLedger([hourly], window, records as LogRecord[], { now });
+    expect(findGaps([hourly], ledger).gaps).toEqual([expect.objectContaining({ start: T(16), slots: 1 })]);
+    expect(ledger.invalidRecords).toBe(3);
+  });
+});

@@ -16,7 +16,7 @@
  *    before the first record that names one, or of a job none names, by the config's.
  */
 import { SlotBatch } from '../schedule/slot-batch.js';
-import { slotBatchesBetween } from '../schedule/slots.js';
+import { slotBatchesBetween, usableSchedule } from '../schedule/slots.js';
 import { causeKey, CRASHED_REASON, RUN_SOURCE, type CauseTally } from './cause.js';
 import type { OutOfConfig } from './jobs-seen.js';
 import type { SlotLedger } from './ledger.js';
@@ -163,6 +163,8 @@ export function scheduleTimeline(job: JobSchedule, ledger: SlotLedger): Schedule
   const marks = [...(ledger.jobs.get(job.name)?.marks ?? []), ...back].sort((a, b) => a.fromMs - b.fromMs);
   const out: ScheduleMark[] = [];
   for (const mark of marks) {
+    // a watchdog record naming the schedule back is read from the log too: untrusted text
+    if (!usableSchedule(mark.schedule, mark.tz)) continue;
     const last = out[out.length - 1];
     if (!last || last.schedule !== mark.schedule || last.tz !== mark.tz) out.push({ ...mark });
   }

@@ -6,6 +6,7 @@ import type { CauseTally } from './cause.js';
 import { Earliest } from './earliest.js';
 import type { IntMap } from './int-map.js';
 import type { JobLedger } from './ledger-types.js';
+import { usableSchedule } from '../schedule/slots.js';
 import { counter, OKS } from './slot-counters.js';
 
 /** An empty book around the job's slot table. */
@@ -52,9 +53,10 @@ export function addOne(causes: Map<number, CauseTally>, key: number, cause: stri
 
 /**
  * A `run.start` names the schedule it ran under. A change is in force from the first run under
- * the new schedule: from its slot when cron started it, else from when it was written.
+ * the new schedule: from its slot when cron started it, else from when it was written. False when
+ * the schedule or zone named cannot name slots (a corrupt or forged line): no mark is made of it.
  */
-export function noteSchedule(job: JobLedger, fromMs: number, schedule: string, tz: string): void {
+export function noteSchedule(job: JobLedger, fromMs: number, schedule: string, tz: string): boolean {
   // (nearly every run.start names the schedule already in force: compared without a new string)
   const last = job.lastMarkKey;
   if (
@@ -63,10 +65,12 @@ export function noteSchedule(job: JobLedger, fromMs: number, schedule: string, t
     last.charCodeAt(schedule.length) === 0 &&
     last.endsWith(tz)
   )
-    return;
-  if (!Number.isFinite(fromMs)) return;
+    return true;
+  if (!usableSchedule(schedule, tz)) return false;
+  if (!Number.isFinite(fromMs)) return true;
   job.lastMarkKey = `${schedule}\u0000${tz}`;
   job.marks.push({ fromMs, schedule, tz });
+  return true;
 }
 
 /** A serving run of the slot ended at `endMs` after `durationMs`: late when it started `lateAfterMs` or more after the slot. */

@@ -272,7 +272,8 @@ export class SlotLedger {
   /** A `run.start` names the schedule it ran under (ledger-books.ts noteSchedule). */
   private noteSchedule(jobName: string, fromMs: number, schedule: string, tz: string): void {
     const job = this.jobs.get(jobName);
-    if (job) noteSchedule(job, fromMs, schedule, tz);
+    // a schedule or zone no slot can be named by is a record not read (for that field)
+    if (job && !noteSchedule(job, fromMs, schedule, tz)) this.invalidRecords++;
   }
 
   private served(

@@ -37,7 +37,9 @@ export function daemonEntry(schedule: string): DaemonEntry {
 }
 
 function readEntry(schedule: string): DaemonEntry {
-  const text = NICKNAMES[schedule.trim().toLowerCase()] ?? schedule.trim();
+  const name = schedule.trim().toLowerCase();
+  // an own key only: a schedule read from a log may be "__proto__" or "constructor"
+  const text = Object.hasOwn(NICKNAMES, name) ? NICKNAMES[name] : schedule.trim();
   const fields = text.split(/\s+/);
   // anything else is croner's to reject, with its own message
   if (fields.length !== 5 && fields.length !== 6) return { expression: text, domAndDow: false, fixedTime: false };

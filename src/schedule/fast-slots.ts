@@ -52,7 +52,9 @@ export function planFor(schedule: string, domAndDow = false): Plan | null {
 }
 
 function buildPlan(schedule: string, domAndDow: boolean): Plan | null {
-  const text = NICKNAMES[schedule.trim().toLowerCase()] ?? schedule.trim();
+  const name = schedule.trim().toLowerCase();
+  // an own key only: a schedule read from a log may be "__proto__" or "constructor"
+  const text = Object.hasOwn(NICKNAMES, name) ? NICKNAMES[name] : schedule.trim();
   const fields = text.split(/\s+/);
   if (fields.length !== 5 && fields.length !== 6) return null;
   if (text.includes('?')) return null; // croner fills `?` from the current time: leave it to croner

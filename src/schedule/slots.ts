@@ -111,6 +111,25 @@ export function nextSlotAfter(
   return undefined;
 }
 
+const usable = new Map<string, boolean>();
+
+/**
+ * Whether slots can be named by this schedule and zone under both cron readings: for a schedule
+ * read from a job log, which is untrusted text (the config's own are checked by validateSchedule,
+ * with the reason). Remembered per schedule and zone.
+ */
+export function usableSchedule(schedule: unknown, tz: unknown): boolean {
+  if (typeof schedule !== 'string' || typeof tz !== 'string') return false;
+  const key = `${schedule}\u0000${tz}`;
+  let ok = usable.get(key);
+  if (ok === undefined) {
+    ok =
+      validateSchedule(schedule, tz, 'daemon') === undefined && validateSchedule(schedule, tz, 'croner') === undefined;
+    usable.set(key, ok);
+  }
+  return ok;
+}
+
 /** Undefined when the schedule and zone are usable; otherwise what is wrong, for a config error. */
 export function validateSchedule(
   schedule: string,
