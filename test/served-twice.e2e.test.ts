@@ -2,7 +2,8 @@
  * A fleet's record read through the built CLI, from hand-made logs of two hosts: host B skipped a
  * slot as served by host A's run (servedRunId), then served it again itself by hand while Redis was
  * down. B's log alone proves two serves; read with A's log it is still two, never three; status,
- * late runs and the report say who served what.
+ * late runs and the report say who served what. A run whose records are read twice (a duplicated
+ * line, or stdin overlapping the configured log) is one serve, not a double.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -125,5 +126,64 @@ describe('the report of that fleet host', () => {
     const file = path.join(dir, 'report.html');
     expect((await cli(['postmortem', 'report', '--html', file, ...window])).exitCode).toBe(0);
     expect(fs.readFileSync(file, 'utf8')).toContain('<h2 id="h-doubles">Served more than once</h2>');
+  });
+});
+
+describe('a run whose records are read twice (a copy of the log, or stdin overlapping it)', () => {
+  /** This host serves 09:00 to 10:00 once each; its 09:30 run.end is in the log twice. */
+  function project(): string {
+    const dir = tempProject({
+      log: 'logs/jobs.jsonl',
+      providers: PROVIDERS,
+      jobs: { threads: { schedule: '*/15 * * * *', tz: 'UTC', kind: 'thread', outDir: 'out', prompt: 'x' } },
+    });
+    const log = path.join(dir, 'logs', 'jobs.jsonl');
+    writeRecords(
+      log,
+      ['09:00', '09:15', '09:30', '09:45', '10:00'].flatMap((h) => ok(h, `a${h}`)),
+    );
+    const end = fs
+      .readFileSync(log, 'utf8')
+      .split('\n')
+      .find((line) => line.includes('"run.end"') && line.includes(slot('09:30')));
+    fs.appendFileSync(log, end + '\n');
+    return dir;
+  }
+  const window = ['--since', '2026-12-07T09:00:00Z', '--job', 'threads'];
+
+  it('is one serve: the watchdog does not page, status shows no ×2, the report lists no double', async () => {
+    const dir = project();
+    const cli = (args: string[], input?: string) => runCli(args, { cwd: dir, env: { LUCY_OPS_NOW: NOW }, input });
+    const watchdog = await cli(['postmortem', 'gaps', ...window, '--fail-on-gap']);
+    expect(watchdog.stderr).not.toMatch(/served more than once/);
+    expect(watchdog.exitCode).toBe(0);
+    // the whole log again on stdin, beside the configured log (the docs' zcat example overlapping it)
+    const log = fs.readFileSync(path.join(dir, 'logs', 'jobs.jsonl'), 'utf8');
+    const both = await cli(['postmortem', 'gaps', '--json', ...window, '--log', '-'], log);
+    expect(both.json.doubles).toEqual([]);
+    expect(both.json.gaps).toEqual([]);
+    expect(both.json.jobs[0]).toMatchObject({ served: 5, doubled: 0, failed: 0, missing: 0 });
+    const status = await cli(['status', '--since', '2h', '--job', 'threads']);
+    expect(status.exitCode).toBe(0);
+    expect(status.stdout).not.toMatch(/×2|Served more than once/);
+    const file = path.join(dir, 'report.html');
+    expect((await cli(['postmortem', 'report', '--html', file, ...window])).exitCode).toBe(0);
+    expect(fs.readFileSync(file, 'utf8')).not.toContain('id="h-doubles"');
+  });
+
+  it('a real double beside it still pages', async () => {
+    const dir = project();
+    const log = path.join(dir, 'logs', 'jobs.jsonl');
+    fs.appendFileSync(
+      log,
+      ok('09:45', 'b0945m', 'manual', 5 * 60)
+        .map((r) => JSON.stringify(r) + '\n')
+        .join(''),
+    );
+    const cli = (args: string[]) => runCli(args, { cwd: dir, env: { LUCY_OPS_NOW: NOW } });
+    const watchdog = await cli(['postmortem', 'gaps', ...window, '--fail-on-gap']);
+    expect(watchdog.exitCode).toBe(1);
+    expect(watchdog.stderr).toMatch(/served more than once: threads 2026-12-07 09:45Z \(2 runs\)/);
+    expect(watchdog.stderr).not.toMatch(/09:30Z/);
   });
 });

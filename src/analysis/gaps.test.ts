@@ -198,7 +198,7 @@ describe('gaps', () => {
   it('uses what a command job reports when no attempt failed, and counts doubled slots', async () => {
     const records = [
       end('2026-04-19T00:00:00.000Z'),
-      end('2026-04-19T00:00:00.000Z'),
+      end('2026-04-19T00:00:00.000Z', 'ok', { runId: 'a second run' }), // (the same run read twice is no double)
       end('2026-04-19T01:00:00.000Z', 'failed', { exitCode: 2 }),
       end('2026-04-19T02:00:00.000Z', 'failed', { exitCode: 2 }),
       end('2026-04-19T02:00:00.000Z', 'skipped'),
@@ -342,7 +342,7 @@ describe('DST (Europe/Berlin, 2026)', () => {
 
 describe('degraded: service a fallback kept up', () => {
   const run = (slot: string, fields: string, trigger = 'cron') =>
-    `{"ts":"${new Date(Date.parse(slot) + 5_000).toISOString()}","level":"info","event":"run.end","job":"threads","runId":"r${slot}","scheduledFor":"${slot}","trigger":"${trigger}"${fields}}`;
+    `{"ts":"${new Date(Date.parse(slot) + 5_000).toISOString()}","level":"info","event":"run.end","job":"threads","runId":"r${slot}${trigger}","scheduledFor":"${slot}","trigger":"${trigger}"${fields}}`;
   const ok = (provider: string, degraded: boolean) =>
     `,"outcome":"ok","provider":"${provider}","degraded":${degraded},"durationMs":5000`;
   const lines = [

@@ -21,6 +21,7 @@ export function newJobLedger(slots: IntMap): JobLedger {
     vouched: new Set(),
     okRuns: slots.side(),
     okPairs: new Map(),
+    okMore: new Map(),
     first: new Earliest(),
     marks: [],
     lastMarkKey: '',
@@ -38,11 +39,36 @@ export function intern(text: string): string {
   return copy;
 }
 
-/** An ok run's id hash joins its slot's (serve-ids.ts); `oksBefore`: the slot's ok runs before it. */
-export function noteOkRun(job: JobLedger, key: number, oksBefore: number, runHash: number): void {
+/**
+ * An ok run's id hash joins its slot's (serve-ids.ts): false when the slot already has that run
+ * (its records read twice: overlapping inputs), which then adds no serve. A slot's first run
+ * costs one look-up; only a slot with a run already compares (its one hash, then its pair, and a
+ * list only from a third distinct run, which is rare). Runs are told apart by their 31-bit id
+ * hashes alone: two distinct runs of one slot collide 1 time in 2^31, so a real double is hidden
+ * that rarely (the slot table's side value holds 31 bits; a 53-bit hash would need a wider table).
+ */
+export function noteOkRun(job: JobLedger, key: number, runHash: number): boolean {
   const xor = job.okRuns.get(key);
-  if (xor !== undefined && oksBefore >= 1 && !job.okPairs.has(key)) job.okPairs.set(key, xor);
-  job.okRuns.set(key, (xor ?? 0) ^ runHash);
+  if (xor === undefined) {
+    job.okRuns.set(key, runHash);
+    return true;
+  }
+  const pair = job.okPairs.size > 0 ? job.okPairs.get(key) : undefined;
+  if (pair === undefined) {
+    if (xor === runHash) return false;
+    job.okPairs.set(key, xor);
+  } else {
+    const more = job.okMore.size > 0 ? job.okMore.get(key) : undefined;
+    if (more !== undefined) {
+      if (more.includes(runHash)) return false;
+      more.push(runHash);
+    } else {
+      if (runHash === pair || runHash === (xor ^ pair)) return false;
+      job.okMore.set(key, [pair, xor ^ pair, runHash]);
+    }
+  }
+  job.okRuns.set(key, xor ^ runHash);
+  return true;
 }
 
 export function addOne(causes: Map<number, CauseTally>, key: number, cause: string): void {

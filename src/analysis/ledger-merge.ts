@@ -1,17 +1,19 @@
 /**
  * A ledger as plain data, and the merge of a ledger of later log text into one of earlier text,
  * so threads can each read a range of a log. The merge gives exactly the ledger one thread would
- * have built reading both in order: counters add up (saturating as one ledger's do); a slot served
- * anywhere keeps no failure causes, else the tallies add up (earlier causes first); a slot is late
- * only when every serving run was late, and then by the least lateness (the earlier on a tie); it
- * is degraded only when every serving run was served by a fallback, and then by the last one; a
- * slot served on another host keeps the host the earlier text named.
+ * have built reading both in order: counters add up (saturating as one ledger's do), but an ok run
+ * read on both sides (inputs that overlap) serves once; a slot served anywhere keeps no failure
+ * causes, else the tallies add up (earlier causes first); a slot is late only when every serving
+ * run was late, and then by the least lateness (the earlier on a tie); it is degraded only when
+ * every serving run was served by a fallback, and then by the last one; a slot served on another
+ * host keeps the host the earlier text named.
  */
 import type { CauseTally } from './cause.js';
 import type { JobsSeenSnapshot } from './jobs-seen.js';
 import type { SlotLedger } from './ledger.js';
 import type { JobLedger, LateRun, ScheduleMark } from './ledger-types.js';
-import { addCounters, counter, OKS } from './slot-counters.js';
+import { noteOkRun } from './ledger-books.js';
+import { addCounters, counter, drop, OKS } from './slot-counters.js';
 
 export interface LedgerSnapshot {
   invalidRecords: number;
@@ -35,6 +37,7 @@ interface JobSnapshot {
   /** Beside `keys`: the XOR of the slot's ok runs' id hashes, -1 when none (a pair per slot, as JS arrays, took ~100 MB on a 1 GB log). */
   okRuns: Int32Array;
   okPairs: Array<[number, number]>;
+  okMore: Array<[number, number[]]>;
   firstMs: number;
   marks: ScheduleMark[];
   lastMarkKey: string;
@@ -58,6 +61,7 @@ export function snapshotLedger(ledger: SlotLedger): LedgerSnapshot {
       elsewhereRuns: [...job.elsewhereRuns],
       okRuns,
       okPairs: [...job.okPairs],
+      okMore: [...job.okMore],
       firstMs: job.first.ms,
       marks: job.marks,
       lastMarkKey: job.lastMarkKey,
@@ -104,6 +108,7 @@ export function mergeLedger(into: SlotLedger, later: LedgerSnapshot): void {
       late: snap.late.length > 0 ? new Map(snap.late) : undefined,
       degraded: snap.degraded.length > 0 ? new Map(snap.degraded) : undefined,
       pairs: snap.okPairs.length > 0 ? new Map(snap.okPairs) : undefined,
+      more: snap.okMore.length > 0 ? new Map(snap.okMore) : undefined,
     };
     for (let i = 0; i < snap.keys.length; i++) mergeSlot(job, snap.keys[i], snap.values[i], snap.okRuns[i], later);
     // served on another host: the first record that says so names the host, as in one reading
@@ -125,6 +130,7 @@ interface LaterSlots {
   late: Map<number, LateRun> | undefined;
   degraded: Map<number, string> | undefined;
   pairs: Map<number, number> | undefined;
+  more: Map<number, number[]> | undefined;
 }
 
 /** One slot of the later text (its counters `theirs`, its ok runs' XOR `theirRuns`, -1: none) into `job`. */
@@ -149,11 +155,16 @@ function mergeSlot(job: JobLedger, key: number, theirs: number, theirRuns: numbe
     if (myWhole || theirWhole) job.degraded.delete(key);
     else if (theirDegraded !== undefined) job.degraded.set(key, theirDegraded);
   }
-  // the ok runs' ids: XORs add up; the first run of a slot served on both sides names a pair
+  // the ok runs' ids: a slot with ok runs on one side only takes theirs; else their runs join mine
+  // one by one, and a run on both sides (inputs that overlap) is one serve, not two
   if (theirRuns === -1) return;
-  const myRuns = job.okRuns.get(key);
   const theirPair = later.pairs?.get(key);
-  const pair = (job.okPairs.size > 0 ? job.okPairs.get(key) : undefined) ?? myRuns ?? theirPair;
-  if (pair !== undefined && (myRuns !== undefined || theirPair !== undefined)) job.okPairs.set(key, pair);
-  job.okRuns.set(key, (myRuns ?? 0) ^ theirRuns);
+  if (job.okRuns.get(key) === undefined && theirPair === undefined) {
+    job.okRuns.set(key, theirRuns);
+    return;
+  }
+  const theirIds = later.more?.get(key) ?? (theirPair === undefined ? [theirRuns] : [theirPair, theirRuns ^ theirPair]);
+  let repeats = 0;
+  for (const hash of theirIds) if (!noteOkRun(job, key, hash)) repeats++;
+  if (repeats > 0) job.slots.set(key, drop(job.slots.get(key) ?? 0, OKS, repeats));
 }

@@ -65,12 +65,14 @@ export interface JobLedger {
   /** Slots whose skip names the run the shared ledger (Redis) says served them: the claim checked. */
   vouched: Set<number>;
   /**
-   * Slot key → the XOR of the hashes of the slot's ok runs' ids (serve-ids.ts): kept beside the
+   * Slot key → the XOR of the hashes of the slot's distinct ok runs' ids (serve-ids.ts): kept beside the
    * slot's counters in `slots`' table (a slot with ok runs is always there).
    */
   okRuns: IntMapSide;
-  /** Slot key → the first ok run's id hash, for slots with two ok runs or more. */
+  /** Slot key → the first ok run's id hash, for slots with two distinct ok runs or more. */
   okPairs: Map<number, number>;
+  /** Slot key → every distinct ok run's id hash, for slots with three or more (rare). */
+  okMore: Map<number, number[]>;
   /** When lucy-ops first wrote about this job, in any log read (see Earliest). */
   first: Earliest;
   /** Schedule changes as `run.start` records show them, in reading order. */

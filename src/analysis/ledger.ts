@@ -288,7 +288,11 @@ export class SlotLedger {
   ): void {
     // (most jobs have no causes or fallbacks pending: skip the look-ups then)
     if (job.causes.size > 0) job.causes.delete(key);
-    if (runHash !== 0) noteOkRun(job, key, counter(packed, OKS), runHash);
+    // the same run's ok run.end read again (overlapping inputs) closes its run.start, serves nothing more
+    if (runHash !== 0 && !noteOkRun(job, key, runHash)) {
+      job.slots.set(key, bump(packed, ENDS));
+      return;
+    }
     if (degradedBy === undefined) {
       if (job.degraded.size > 0) job.degraded.delete(key);
     } else if (counter(packed, OKS) === 0 || job.degraded.has(key)) job.degraded.set(key, intern(degradedBy));

@@ -21,4 +21,11 @@ describe('run id hashes', () => {
     for (const h of [a, b]) expect(isOkRun({ xor: a ^ b, pair: a }, h)).toBe(true);
     expect(isOkRun({ xor: a ^ b, pair: a }, c)).toBe(false);
   });
+
+  it('tell every run of a slot served three times or more (the list) from any other run', () => {
+    const [a, b, c, d] = ['a', 'b', 'c', 'd'].map(runIdHash);
+    const ids = { xor: a ^ b ^ c, pair: a, more: [a, b, c] };
+    for (const h of [a, b, c]) expect(isOkRun(ids, h)).toBe(true);
+    expect(isOkRun(ids, d)).toBe(false);
+  });
 });

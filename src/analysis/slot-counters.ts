@@ -25,3 +25,8 @@ export function addCounters(a: number, b: number): number {
     sum += Math.min(FIELD_MAX, counter(a, field) + counter(b, field)) << (field * FIELD_BITS);
   return sum;
 }
+
+/** `packed` with `n` fewer in `field` (not below 0): runs counted on both sides of a merge. */
+export function drop(packed: number, field: number, n: number): number {
+  return packed - (Math.min(counter(packed, field), n) << (field * FIELD_BITS));
+}

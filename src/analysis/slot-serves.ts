@@ -26,7 +26,9 @@ export function servedByRunNotRead(job: JobLedger, key: number, oks: number): bo
   if (job.elsewhereRuns.size === 0) return false;
   const named = job.elsewhereRuns.get(key);
   if (named === undefined) return false;
-  return oks === 0 || !isOkRun({ xor: job.okRuns.get(key), pair: job.okPairs.get(key) }, named);
+  return (
+    oks === 0 || !isOkRun({ xor: job.okRuns.get(key), pair: job.okPairs.get(key), more: job.okMore.get(key) }, named)
+  );
 }
 
 /**
