@@ -127,3 +127,23 @@ describe('a client that leaves while its answer is going out', () => {
     }
   });
 });
+
+describe('a client that half-closes after its request (writes it, then its FIN)', () => {
+  it('has left by serve rule: no answer, the connection closes, and a run begun before the FIN was read is aborted, never ok', async () => {
+    const dir = project();
+    const s = await serveIn(dir);
+    held.holdNext(); // the provider never answers by itself: only serve seeing the FIN ends the run
+    const c = await connect(s.url);
+    await c.write(chatBytes('deepseek-v3', 'half'));
+    c.socket.end();
+    await bounded(c.closed, 'serve to close the connection of a client that sent its FIN', 60_000);
+    expect(c.all()).toEqual([]);
+    await stop(s);
+    // the FIN is read a loop turn or two after the request: a run may have begun by then
+    const logged = runs(dir);
+    expect(
+      logged.length === 0 || logged.join(',') === 'run.start serve:half,run.end serve:half aborted',
+      logged.join(','),
+    ).toBe(true);
+  });
+});

@@ -103,6 +103,8 @@ export interface ServeConfig {
   requestTimeoutMs?: number;
   /** The most a request body may go without a byte (ms): then 408 and the connection is closed. */
   bodyIdleTimeoutMs?: number;
+  /** The most a client may take to take an answer serve has written whole (ms): then its connection is closed. */
+  deliveryTimeoutMs?: number;
   /** The most client connections open at once; one more is closed as it arrives. */
   maxConnections?: number;
 }
@@ -187,6 +189,7 @@ export interface ResolvedConfig {
         | 'headersTimeoutMs'
         | 'requestTimeoutMs'
         | 'bodyIdleTimeoutMs'
+        | 'deliveryTimeoutMs'
         | 'maxConnections'
       >
     >;

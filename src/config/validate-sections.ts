@@ -42,6 +42,7 @@ export function readSections(c: Checker, input: Obj): Sections {
       'headersTimeoutMs',
       'requestTimeoutMs',
       'bodyIdleTimeoutMs',
+      'deliveryTimeoutMs',
       'maxConnections',
     ]),
   };
@@ -128,6 +129,8 @@ export function resolveServe(c: Checker, serve: Obj): ResolvedConfig['serve'] {
     headersTimeoutMs: c.num(serve, 'headersTimeoutMs', 'serve', 10_000, 1, true, MAX_TIMER_MS),
     requestTimeoutMs: c.num(serve, 'requestTimeoutMs', 'serve', 30_000, 1, true, MAX_TIMER_MS),
     bodyIdleTimeoutMs: c.num(serve, 'bodyIdleTimeoutMs', 'serve', 10_000, 1, true, MAX_TIMER_MS),
+    // a client that never reads holds a written answer, its connection and its run only this long
+    deliveryTimeoutMs: c.num(serve, 'deliveryTimeoutMs', 'serve', 5000, 1, true, MAX_TIMER_MS),
     maxConnections: c.num(serve, 'maxConnections', 'serve', 256, 1),
   };
   // node:http refuses a headers timeout longer than the whole request's

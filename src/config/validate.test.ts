@@ -118,6 +118,7 @@ describe('serve limits', () => {
       headersTimeoutMs: 10_000,
       requestTimeoutMs: 30_000,
       bodyIdleTimeoutMs: 10_000,
+      deliveryTimeoutMs: 5000,
       maxConnections: 256,
     });
     expect(serve({ bodyIdleTimeoutMs: 300, maxConnections: 4 })).toMatchObject({
@@ -134,5 +135,9 @@ describe('serve limits', () => {
     expect(problems({ serve: { bodyIdleTimeoutMs: 0 } })).toEqual([
       'serve.bodyIdleTimeoutMs: must be at least 1, got 0',
     ]);
+    expect(problems({ serve: { deliveryTimeoutMs: 0 } })).toEqual([
+      'serve.deliveryTimeoutMs: must be at least 1, got 0',
+    ]);
+    expect(problems({ serve: { deliveryTimeoutMs: '5s' } })[0]).toMatch(/^serve\.deliveryTimeoutMs: /);
   });
 });

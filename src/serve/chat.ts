@@ -14,6 +14,7 @@ import type { Attempt, ChainResult } from '../engine/types.js';
 import type { ChatRequest } from '../providers/types.js';
 import { AllProvidersFailedError, EngineError, RunAbortedError } from '../engine/errors.js';
 import { readBody, type BodyRead } from './body.js';
+import { boundDelivery, cutDelivery, deliveryCut, lateMessage } from './delivery.js';
 import type { BodyAhead } from './pipeline.js';
 import { readHealth } from './health.js';
 import type { ServeMetrics } from './metrics.js';
@@ -60,7 +61,7 @@ export function handleChat(
   const refuse = (reply: ErrorReply) => {
     // the rest of the body is not read: the connection closes after the answer
     if (reply.status === 413 || reply.status === 408) res.setHeader('connection', 'close');
-    sendJson(res, reply.status, reply.body);
+    sendJson(res, reply.status, reply.body, {}, ctx.chain.config.serve.deliveryTimeoutMs);
     finish('rejected');
   };
   const headers = readHeaders(req, ctx);
@@ -114,6 +115,7 @@ function runChat(
   // the client going away (or the shutdown bound) aborts the upstream call; a RunAbort, not an
   // AbortController: the run's attempts listen to it, and an AbortSignal's listeners cost several µs
   const aborter = new RunAbort();
+  const deliveryMs = ctx.chain.config.serve.deliveryTimeoutMs;
   let closed = false;
   /** Set once the answer is written: the run's verdict then waits for the response to close. */
   let answered: Answered | undefined;
@@ -125,7 +127,8 @@ function runChat(
   const onClose = () => {
     closed = true;
     if (answered) return verdict(answered);
-    aborter.abort(new Error('client disconnected'));
+    const cut = deliveryCut(res);
+    aborter.abort(new Error(cut === undefined ? 'client disconnected' : lateMessage(cut)));
   };
   res.once('close', onClose);
   ctx.inFlight.add(aborter);
@@ -156,7 +159,9 @@ function runChat(
       record!.delivered();
       finish('ok', r);
     } else {
-      record!.undelivered(new RunAbortedError(r.attempts, 'client disconnected before the answer was delivered'));
+      const cut = deliveryCut(res);
+      const why = cut === undefined ? 'client disconnected before the answer was delivered' : lateMessage(cut);
+      record!.undelivered(new RunAbortedError(r.attempts, why));
       finish('aborted');
     }
     resolve();
@@ -177,7 +182,7 @@ function runChat(
     const reply = chainErrorReply(err);
     const headers: Record<string, string> = record ? { 'x-lucy-run-id': record.runId } : {};
     const send = () => {
-      if (!res.destroyed) sendJson(res, reply.status, reply.body, headers);
+      if (!res.destroyed) sendJson(res, reply.status, reply.body, headers, deliveryMs);
       end();
     };
     if (err instanceof AllProvidersFailedError) addRetryAfter(headers, ctx.chain, provider).then(send, bug);
@@ -201,6 +206,7 @@ function runChat(
             'x-lucy-run-id': record!.runId,
           });
           res.end(text);
+          boundDelivery(res, deliveryMs);
           sent(result);
         } catch (err) {
           failed(err);
@@ -209,7 +215,7 @@ function runChat(
       return;
     }
     const s = ctx.chain.run('stream', request, opts, onRecord);
-    pipeStream(res, s, s.result, record!, includeUsage, aborter.signal).then((outcome) => {
+    pipeStream(res, s, s.result, record!, { includeUsage, deliveryMs }, aborter.signal).then((outcome) => {
       countAttempts(outcome);
       if (outcome.kind === 'ok') return sent(outcome);
       finish(outcome.kind, outcome);
@@ -232,7 +238,7 @@ async function pipeStream(
   chunks: AsyncIterable<StreamChunk>,
   result: Promise<ChainResult>,
   record: CallRecord,
-  includeUsage: boolean,
+  { includeUsage, deliveryMs }: { includeUsage: boolean; deliveryMs: number },
   runSignal: AbortLike,
 ): Promise<StreamOutcome> {
   const id = `chatcmpl-lucy-${record.runId}`;
@@ -278,7 +284,7 @@ async function pipeStream(
       send(open(chunk).content(chunk.delta));
       // a client that does not read: stop pulling deltas, so the chain stops reading the provider
       // (what a turn holds is one provider read's worth; what was written is what fills the socket)
-      if (res.writableNeedDrain) await drained(res, runSignal);
+      if (res.writableNeedDrain) await drained(res, runSignal, deliveryMs);
     }
     const done = await result;
     const f = open(done); // a stream of tool calls only has had no delta yet
@@ -288,36 +294,34 @@ async function pipeStream(
     const text = held + SSE_DONE;
     held = '';
     res.end(text);
+    boundDelivery(res, deliveryMs);
     return { kind: 'ok', provider: done.provider, degraded: done.degraded, attempts: done.attempts };
   } catch (err) {
     if (!res.headersSent) throw err; // nothing sent yet: an ordinary HTTP error answer
     // Mid-stream: say so in the stream, and end WITHOUT [DONE] (never a clean end).
     const reply = chainErrorReply(err);
     if (!res.destroyed) {
-      const behind = res.writableNeedDrain;
       const text = held + sse(reply.body);
       held = '';
       res.end(text);
       // a client that stopped reading may never take it: its connection does not stay open for that
-      if (behind) closeUnlessFinished(res, UNREAD_END_GRACE_MS);
+      boundDelivery(res, deliveryMs);
     }
     return { kind: outcomeOf(err), attempts: err instanceof EngineError ? err.attempts : [] };
   }
 }
 
-/** How long a client that is not reading gets to take a stream's last bytes before its connection is closed. */
-const UNREAD_END_GRACE_MS = 5000;
-
-function closeUnlessFinished(res: ServerResponse, ms: number): void {
-  const timer = setTimeout(() => res.destroy(), ms).unref();
-  res.once('close', () => clearTimeout(timer));
-}
-
-/** Resolves when the client has taken the buffered bytes, has gone, or the run has ended. */
-function drained(res: ServerResponse, runSignal: AbortLike): Promise<void> {
+/**
+ * Resolves when the client has taken the buffered bytes, has gone, or the run has ended. A client
+ * that takes none of them within the delivery bound is cut off as one that does not take a
+ * written answer is (its connection closes, and the run is aborted).
+ */
+function drained(res: ServerResponse, runSignal: AbortLike, deliveryMs: number): Promise<void> {
   if (res.destroyed || runSignal.aborted) return Promise.resolve();
   return new Promise((resolve) => {
+    const timer = setTimeout(() => cutDelivery(res, deliveryMs), deliveryMs).unref();
     const done = () => {
+      clearTimeout(timer);
       res.off('drain', done).off('close', done);
       runSignal.removeEventListener('abort', done);
       resolve();
@@ -447,13 +451,16 @@ function header(req: IncomingMessage, name: string): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 
+/** A JSON answer; its client then has `deliveryMs` (serve.deliveryTimeoutMs) to take it. */
 export function sendJson(
   res: ServerResponse,
   status: number,
   body: unknown,
-  headers: Record<string, string> = {},
+  headers: Record<string, string>,
+  deliveryMs: number,
 ): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
   res.end(text);
+  boundDelivery(res, deliveryMs);
 }

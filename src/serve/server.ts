@@ -11,6 +11,7 @@ import { addKnownSecrets } from '../log/scrub.js';
 import { tokenCheck } from './auth.js';
 import { browserRefusal, hostAllowList } from './browser-guard.js';
 import { handleChat, sendJson } from './chat.js';
+import { boundDelivery } from './delivery.js';
 import { answerClientError } from './client-errors.js';
 import { readHealth } from './health.js';
 import { ServeMetrics } from './metrics.js';
@@ -72,6 +73,10 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   };
 
   const chatContext = { chain, metrics, inFlight: running, warn };
+  const deliveryMs = chain.config.serve.deliveryTimeoutMs;
+  /** A JSON answer, bounded in the time its client may take to take it. */
+  const send = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) =>
+    sendJson(res, status, body, headers, deliveryMs);
   const hosts = hostAllowList(opts.allowedHosts);
 
   /** A promise when the answer goes out later (a completion, health, metrics); nothing when it went out already. */
@@ -85,7 +90,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     if (refused) {
       metrics.request('rejected', undefined, undefined, 0);
       const r = errorReply(403, refused, 'invalid_request_error', 'forbidden');
-      return sendJson(res, r.status, r.body);
+      return send(res, r.status, r.body);
     }
     if (!authorized(req.headers)) {
       res.setHeader('www-authenticate', 'Bearer');
@@ -96,31 +101,31 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
         'invalid_api_key',
       );
       metrics.request('rejected', undefined, undefined, 0);
-      return sendJson(res, r.status, r.body);
+      return send(res, r.status, r.body);
     }
     if (path === '/v1/chat/completions' || path === '/chat/completions') {
-      if (req.method !== 'POST') return notAllowed(res, 'POST');
+      if (req.method !== 'POST') return notAllowed(res, 'POST', deliveryMs);
       return handleChat(req, res, chatContext, ahead);
     }
     if (path === '/v1/models' || path === '/models') {
-      if (req.method !== 'GET') return notAllowed(res, 'GET');
+      if (req.method !== 'GET') return notAllowed(res, 'GET', deliveryMs);
       const data = ['auto', ...chain.config.providers.map((p) => p.name)].map((id) => ({
         id,
         object: 'model',
         created: 0,
         owned_by: 'lucy-ops',
       }));
-      return sendJson(res, 200, { object: 'list', data });
+      return send(res, 200, { object: 'list', data });
     }
     if (path === '/metrics' && req.method === 'GET') return sendMetrics(res);
     const r = errorReply(404, `no route ${req.method} ${path}`, 'invalid_request_error', 'not_found');
-    return sendJson(res, r.status, r.body);
+    return send(res, r.status, r.body);
   }
 
   async function sendHealth(res: ServerResponse): Promise<void> {
     const health = await readHealth(chain);
     const retry = health.retryAfterS ? { 'retry-after': String(health.retryAfterS) } : undefined;
-    sendJson(res, health.ok ? 200 : 503, health, retry);
+    send(res, health.ok ? 200 : 503, health, retry);
   }
 
   async function sendMetrics(res: ServerResponse): Promise<void> {
@@ -131,6 +136,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       'content-length': Buffer.byteLength(text),
     });
     res.end(text);
+    boundDelivery(res, deliveryMs);
   }
 
   function internalError(res: ServerResponse, err: unknown): void {
@@ -142,7 +148,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
         'lucy_ops_internal',
         'internal_error',
       );
-      sendJson(res, r.status, r.body);
+      send(res, r.status, r.body);
     } else if (!res.writableEnded) res.destroy();
   }
 
@@ -192,7 +198,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       'lucy_ops_unavailable',
       'too_many_pipelined',
     );
-    sendJson(res, r.status, r.body, { connection: 'close', 'retry-after': '1' });
+    send(res, r.status, r.body, { connection: 'close', 'retry-after': '1' });
   }
 
   const limits = chain.config.serve;
@@ -301,8 +307,8 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   };
 }
 
-function notAllowed(res: ServerResponse, allow: string): void {
+function notAllowed(res: ServerResponse, allow: string, deliveryMs: number): void {
   res.setHeader('allow', allow);
   const r = errorReply(405, `method not allowed (use ${allow})`, 'invalid_request_error', 'method_not_allowed');
-  sendJson(res, r.status, r.body);
+  sendJson(res, r.status, r.body, {}, deliveryMs);
 }
