@@ -35,6 +35,41 @@ describe('report wording and marks', () => {
     expect(html).not.toContain('<td>p9</td>');
   });
 
+  it('a slot a fallback filled later is filled later via it, in no fallback stretch; gaps and the report count the same fallback slots', async () => {
+    // threads 02:15 failed at its time and a backfill at 03:50 filled it through p2; 02:30 p2 served on time
+    const backfill = JSON.stringify({
+      ts: T('03:50'),
+      level: 'info',
+      event: 'run.end',
+      job: 'threads',
+      runId: 'threads-02:15-backfill',
+      scheduledFor: T('02:15'),
+      trigger: 'backfill',
+      outcome: 'ok',
+      provider: 'p2',
+      model: 'm',
+      degraded: true,
+      durationMs: 900,
+    });
+    const { cli } = project([...log({ '02:15': 'failed', '02:30': { fallback: 'p2' } }), backfill], T('05:50', '10'));
+    const gaps = (await cli(['postmortem', 'gaps', '--since', '5h'])).stdout;
+    expect(gaps).toContain('Served by a fallback (1 stretch(es), 1 slot(s))');
+    expect(gaps).toMatch(/^threads +02:30Z +02:45Z +1 +p2$/m);
+    expect(gaps).toMatch(/^threads +02:15Z +1h 3.* +filled later by backfill via p2 \(fallback\)$/m);
+    const gapsJson = (await cli(['postmortem', 'gaps', '--since', '5h', '--json'])).json;
+    expect(gapsJson.late).toMatchObject([{ job: 'threads', slot: T('02:15'), trigger: 'backfill', fallback: 'p2' }]);
+    const md = (await cli(['postmortem', 'report', '--since', '5h', '--md', '-'])).stdout;
+    expect(md).toContain(
+      '| threads | 2026-12-07 02:15Z | failed, filled later by backfill via p2 (fallback) (2026-12-07 03:50Z) |',
+    );
+    expect(md).toContain('filled later by backfill via p2 (fallback) (03:50Z)');
+    expect(md).toContain('threads served by a fallback at 02:30Z (1 slot, by p2)');
+    const facts = (await cli(['postmortem', 'report', '--since', '5h', '--json'])).json;
+    const fallbackSlots = gapsJson.degraded.reduce((n: number, d: { slots: number }) => n + d.slots, 0);
+    expect(facts.headline.degraded).toBe(fallbackSlots);
+    expect(fallbackSlots).toBe(1);
+  });
+
   it('says "it" for one slot still unserved, and its times with Z in the HTML stats', async () => {
     const { dir, cli } = project(log({ '05:15': 'failed' }), T('05:50', '10'));
     const md = (await cli(['postmortem', 'report', '--since', '5h', '--md', '-'])).stdout;
