@@ -33,6 +33,8 @@ describe('report wording and marks', () => {
     // the timeline cell's hover text too, and nowhere as a bare fallback of the chain
     expect(html).toContain('served by p9 (not in config) · tries: p1 503; p9 ok');
     expect(html).not.toContain('<td>p9</td>');
+    // no incident in the window: nothing is shaded, so the page does not say a shaded span is one
+    expect(html).not.toContain('shaded span');
   });
 
   it('a slot a fallback filled later is filled later via it, in no fallback stretch; gaps and the report count the same fallback slots', async () => {
@@ -81,6 +83,7 @@ describe('report wording and marks', () => {
     await cli(['postmortem', 'report', '--since', '5h', '--html', 'r.html']);
     const html = fs.readFileSync(path.join(dir, 'r.html'), 'utf8');
     expect(html).toContain('<dt>Started</dt><dd>05:15Z <small>2026-12-07</small></dd>');
+    expect(html).toContain('The shaded span is the incident.');
     expect(html).toContain('<dt>Ended</dt><dd>05:30Z <small>2026-12-07</small></dd>');
     expect(html).toMatch(/class="tick"[^>]*>02:00Z</);
   });

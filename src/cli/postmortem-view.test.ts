@@ -135,3 +135,19 @@ describe('gaps: a slot a fallback filled later', () => {
     expect(out).toContain('No gaps: every slot was served (1 by a fallback, below).');
   });
 });
+
+describe('gaps: an out-of-config period with no slot left unjudged', () => {
+  it('gives no line for it (a window that starts after its slots)', async () => {
+    const out = await render(
+      report({
+        jobs: [
+          job('stories', {
+            outOfConfig: [{ after: '2026-12-07T01:40:00.000Z', until: '2026-12-07T03:10:00.000Z' }],
+            notJudgedOutOfConfig: 0,
+          }),
+        ],
+      }),
+    );
+    expect(out).not.toContain('Not judged while out of the config');
+  });
+});
