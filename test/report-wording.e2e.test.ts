@@ -33,6 +33,43 @@ describe('report wording and marks', () => {
     // the timeline cell's hover text too, and nowhere as a bare fallback of the chain
     expect(html).toContain('served by p9 (not in config) · tries: p1 503; p9 ok');
     expect(html).not.toContain('<td>p9</td>');
+    // no incident in the window: nothing is shaded, so the page does not say a shaded span is one
+    expect(html).not.toContain('shaded span');
+  });
+
+  it('a slot a fallback filled later is filled later via it, in no fallback stretch; gaps and the report count the same fallback slots', async () => {
+    // threads 02:15 failed at its time and a backfill at 03:50 filled it through p2; 02:30 p2 served on time
+    const backfill = JSON.stringify({
+      ts: T('03:50'),
+      level: 'info',
+      event: 'run.end',
+      job: 'threads',
+      runId: 'threads-02:15-backfill',
+      scheduledFor: T('02:15'),
+      trigger: 'backfill',
+      outcome: 'ok',
+      provider: 'p2',
+      model: 'm',
+      degraded: true,
+      durationMs: 900,
+    });
+    const { cli } = project([...log({ '02:15': 'failed', '02:30': { fallback: 'p2' } }), backfill], T('05:50', '10'));
+    const gaps = (await cli(['postmortem', 'gaps', '--since', '5h'])).stdout;
+    expect(gaps).toContain('Served by a fallback (1 stretch(es), 1 slot(s))');
+    expect(gaps).toMatch(/^threads +02:30Z +02:45Z +1 +p2$/m);
+    expect(gaps).toMatch(/^threads +02:15Z +1h 3.* +filled later by backfill via p2 \(fallback\)$/m);
+    const gapsJson = (await cli(['postmortem', 'gaps', '--since', '5h', '--json'])).json;
+    expect(gapsJson.late).toMatchObject([{ job: 'threads', slot: T('02:15'), trigger: 'backfill', fallback: 'p2' }]);
+    const md = (await cli(['postmortem', 'report', '--since', '5h', '--md', '-'])).stdout;
+    expect(md).toContain(
+      '| threads | 2026-12-07 02:15Z | failed, filled later by backfill via p2 (fallback) (2026-12-07 03:50Z) |',
+    );
+    expect(md).toContain('filled later by backfill via p2 (fallback) (03:50Z)');
+    expect(md).toContain('threads served by a fallback at 02:30Z (1 slot, by p2)');
+    const facts = (await cli(['postmortem', 'report', '--since', '5h', '--json'])).json;
+    const fallbackSlots = gapsJson.degraded.reduce((n: number, d: { slots: number }) => n + d.slots, 0);
+    expect(facts.headline.degraded).toBe(fallbackSlots);
+    expect(fallbackSlots).toBe(1);
   });
 
   it('says "it" for one slot still unserved, and its times with Z in the HTML stats', async () => {
@@ -46,6 +83,7 @@ describe('report wording and marks', () => {
     await cli(['postmortem', 'report', '--since', '5h', '--html', 'r.html']);
     const html = fs.readFileSync(path.join(dir, 'r.html'), 'utf8');
     expect(html).toContain('<dt>Started</dt><dd>05:15Z <small>2026-12-07</small></dd>');
+    expect(html).toContain('The shaded span is the incident.');
     expect(html).toContain('<dt>Ended</dt><dd>05:30Z <small>2026-12-07</small></dd>');
     expect(html).toMatch(/class="tick"[^>]*>02:00Z</);
   });

@@ -58,6 +58,7 @@ describe('status after an afternoon with a failing primary', () => {
           end: null,
           slots: 1,
         },
+        unserved: { slots: 1, since: '2026-04-19T15:00:00.000Z' },
         lastFailure: {
           slot: '2026-04-19T15:00:00.000Z',
           at: expect.stringMatching(/^2026-04-19T15:30:1/),
@@ -93,6 +94,7 @@ describe('status after an afternoon with a failing primary', () => {
           unverified: false,
         },
         lastGap: null,
+        unserved: null,
         lastFailure: null,
         nextSlot: '2026-04-19T15:45:00.000Z',
         outOfConfig: [],
@@ -258,6 +260,41 @@ describe('status after a gap that closed, from the log alone', () => {
     expect(human.stdout).toMatch(/^deepseek-v3 +closed +server 503 at 14:45:01Z$/m);
     expect(human.stdout).toContain(
       'threads: 2 slot(s) unserved 14:15Z → 14:30Z, served again from 14:45Z; this fills them:\n  lucy-ops backfill --job threads --since 2026-04-19T14:15Z\n',
+    );
+  });
+});
+
+describe('status with two stretches unserved in its window', () => {
+  it('counts both and gives the backfill line from the earliest, so following it fills every one', async () => {
+    const dir = tempProject(simConfig({ primary: 'http://127.0.0.1:9/v1' }));
+    fs.mkdirSync(path.join(dir, 'logs'));
+    const T = (hhmm: string, s = 0) => `2026-04-19T${hhmm}:${String(s).padStart(2, '0')}.000Z`;
+    const end = (slot: string, outcome: 'ok' | 'failed') =>
+      JSON.stringify({
+        ts: T(slot, 3),
+        level: 'info',
+        event: 'run.end',
+        job: 'threads',
+        runId: `r${slot}`,
+        scheduledFor: T(slot),
+        trigger: 'cron',
+        outcome,
+        ...(outcome === 'ok' ? { provider: 'deepseek-v3' } : { error: 'no provider could serve' }),
+        durationMs: 900,
+      });
+    // 14:00 failed, 14:15 served, 14:30 failed, 14:45 served: the latest gap is 14:30 alone
+    const lines = [end('14:00', 'failed'), end('14:15', 'ok'), end('14:30', 'failed'), end('14:45', 'ok')];
+    fs.writeFileSync(path.join(dir, 'logs/jobs.jsonl'), lines.join('\n') + '\n');
+    const args = ['status', '--job', 'threads', '--since', '1h'];
+    const r = await cli(dir, [...args, '--json'], '2026-04-19T14:50:00Z');
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.json.jobs[0]).toMatchObject({
+      lastGap: { start: T('14:30'), lastSlot: T('14:30'), end: T('14:45'), slots: 1 },
+      unserved: { slots: 2, since: T('14:00') },
+    });
+    const human = await cli(dir, args, '2026-04-19T14:50:00Z');
+    expect(human.stdout).toContain(
+      'threads: 1 slot(s) unserved 14:30Z, served again from 14:45Z (and 1 earlier, from 14:00Z); this fills them:\n  lucy-ops backfill --job threads --since 2026-04-19T14:00Z\n',
     );
   });
 });

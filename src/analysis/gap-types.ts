@@ -47,6 +47,11 @@ export interface LateSlot {
   slot: string;
   lateMs: number;
   trigger: string;
+  /**
+   * A fallback that filled the slot later (trigger not `cron`, served by a fallback only): that
+   * provider. Such a slot was not served at its time, so it is in no degraded stretch.
+   */
+  fallback?: string;
 }
 
 export interface JobSummary {
@@ -58,7 +63,10 @@ export interface JobSummary {
   pending: number;
   /** Slots served by more than one successful run. */
   doubled: number;
-  /** Served slots that only a fallback served (counted in `served` too). */
+  /**
+   * Served slots that only a fallback served, by their own cron run (counted in `served` too); a
+   * fallback's later fill (backfill, hand run) is not: it is in `late` with its `fallback`.
+   */
   degraded: number;
   /**
    * Served slots whose serving run is in none of the logs read: a skip here names another host's

@@ -183,7 +183,11 @@ class GapWalk {
     }
     const degradedBy = book.degraded.size > 0 ? book.degraded.get(key) : undefined;
     this.timeline?.add(this.job, ms, degradedBy !== undefined ? 'degraded' : 'served');
-    if (degradedBy !== undefined) {
+    const lateRun: LateRun | undefined = book.late.size > 0 && !byRunNotRead ? book.late.get(key) : undefined;
+    // a fallback that filled the slot later (a backfill or a hand run, its own run having failed or
+    // never come) kept no service at the slot's time: told as filled later, in no fallback stretch
+    const filledByFallback = degradedBy !== undefined && lateRun !== undefined && lateRun.trigger !== 'cron';
+    if (degradedBy !== undefined && !filledByFallback) {
       summary.degraded++;
       this.stretch ??= { startMs: ms, lastMs: ms, slots: 0, providers: NO_PROVIDERS };
       this.stretch.lastMs = ms;
@@ -196,8 +200,13 @@ class GapWalk {
       summary.doubled++;
       this.found.doubles.push({ job: this.job, slot: iso(ms), runs: serves });
     }
-    const lateRun: LateRun | undefined = book.late.size > 0 && !byRunNotRead ? book.late.get(key) : undefined;
-    if (lateRun) this.found.late.push({ job: this.job, slot: iso(ms), ...lateRun });
+    if (lateRun)
+      this.found.late.push({
+        job: this.job,
+        slot: iso(ms),
+        ...lateRun,
+        ...(filledByFallback ? { fallback: degradedBy } : {}),
+      });
     if (this.gap) this.closeGap(ms);
   }
 

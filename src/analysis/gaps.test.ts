@@ -428,6 +428,49 @@ describe('degraded: service a fallback kept up', () => {
   });
 });
 
+describe('a slot a fallback filled later', () => {
+  const end = (slot: string, ts: string, trigger: string, fields: string) =>
+    `{"ts":"2026-04-19T${ts}.000Z","level":"info","event":"run.end","job":"threads","runId":"r${slot}${trigger}","scheduledFor":"2026-04-19T${slot}:00.000Z","trigger":"${trigger}"${fields}}`;
+  const llama = ',"outcome":"ok","provider":"llama","degraded":true,"durationMs":5000';
+  const lines = [
+    end('14:00', '14:00:05', 'cron', llama),
+    // failed at its time, filled 1h 5m later by a backfill that only the fallback served
+    end('14:15', '14:15:05', 'cron', ',"outcome":"failed","durationMs":9000'),
+    end('14:15', '15:20:05', 'backfill', llama),
+    end('14:30', '14:30:05', 'cron', llama),
+    end('14:45', '14:45:05', 'cron', ',"outcome":"ok","provider":"deepseek-v3","degraded":false,"durationMs":5000'),
+  ];
+  const jobs: JobSchedule[] = [{ name: 'threads', schedule: '*/15 * * * *', tz: 'UTC' }];
+  const window = { since: new Date('2026-04-19T14:00:00Z'), until: new Date('2026-04-19T15:30:00Z') };
+
+  it.each([
+    ['the fast line reader', (file: string) => analyzeLogs(jobs, window, [file])],
+    [
+      'parsed records',
+      async (file: string) => {
+        const records = fs
+          .readFileSync(file, 'utf8')
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l) as LogRecord);
+        return findGaps(jobs, await buildLedger(jobs, window, records));
+      },
+    ],
+  ])('is no slot a fallback kept at its time: late, naming the fallback, in no stretch (%s)', async (_how, analyze) => {
+    const file = path.join(tmp(), 'jobs.jsonl');
+    fs.writeFileSync(file, lines.join('\n') + '\n');
+    const report = await analyze(file);
+    expect(report.degraded.map((d) => [d.start, d.slots, d.end])).toEqual([
+      ['2026-04-19T14:00:00.000Z', 1, '2026-04-19T14:15:00.000Z'],
+      ['2026-04-19T14:30:00.000Z', 1, '2026-04-19T14:45:00.000Z'],
+    ]);
+    expect(report.late).toEqual([
+      { job: 'threads', slot: '2026-04-19T14:15:00.000Z', lateMs: 65 * 60_000, trigger: 'backfill', fallback: 'llama' },
+    ]);
+    expect(report.jobs[0]).toMatchObject({ served: 4, degraded: 2 });
+  });
+});
+
 describe('causes of a gap that mixes an outage and a missing key', () => {
   it('keeps the runs that made no attempt: a rotated secret is not hidden behind the 503s', async () => {
     const hourly: JobSchedule = { name: 'blog', schedule: '0 * * * *', tz: 'UTC' };

@@ -10,7 +10,7 @@
 import type { Gap } from './gap-types.js';
 import { mergeIncidents, type Owed } from './incidents.js';
 import type { Window } from './ledger-types.js';
-import type { CellOutcome, JobRow, SlotCell } from './slot-cells.js';
+import { filledByFallback, type CellOutcome, type FilledByFallback, type JobRow, type SlotCell } from './slot-cells.js';
 
 export interface ReportIncident {
   start: string;
@@ -38,8 +38,11 @@ export interface ReportIncident {
   degraded: number;
   /** Its slots filled later (unserved at their time, served since): filledLater.slots. */
   filled: number;
-  /** Its slots filled later: how many, by which triggers (`backfill`, `manual`), when the last was. */
-  filledLater: { slots: number; by: string[]; at: string | null };
+  /**
+   * Its slots filled later: how many, by which triggers (`backfill`, `manual`), when the last was;
+   * `fallback` when a fallback filled some (how many, which providers), absent when none did.
+   */
+  filledLater: { slots: number; by: string[]; at: string | null; fallback?: FilledByFallback };
   /** Its failed attempts, then the jobs with no record at all in it (as in `postmortem gaps`). */
   cause?: string;
   /** Its jobs with no record at all for any of their slots in it. */
@@ -169,7 +172,8 @@ function filledLater(cells: readonly SlotCell[]): ReportIncident['filledLater'] 
     (last, c) => (c.filledAt && (!last || c.filledAt > last) ? c.filledAt : last),
     null,
   );
-  return { slots: filled.length, by, at };
+  const fallback = filledByFallback(filled);
+  return { slots: filled.length, by, at, ...(fallback ? { fallback } : {}) };
 }
 
 /**

@@ -81,6 +81,28 @@ describe('report stretches', () => {
     });
   });
 
+  it('a filled stretch names the fallbacks that filled some of it, and how many; none when no fallback did', () => {
+    const filled = (provider: string, degraded: boolean): SlotCell => ({
+      slot: '',
+      outcome: 'filled',
+      provider,
+      ...(degraded ? { degraded: true } : {}),
+      filledBy: 'backfill',
+      filledAt: T('03:50'),
+    });
+    const [primary, mixed] = reportStretches(
+      [
+        row('threads', [filled('p1', false), filled('llama', true), filled('llama', true), 'served']),
+        row('blog', [filled('p1', false), 'served']),
+      ],
+      [],
+      UNTIL,
+    );
+    expect(mixed).toMatchObject({ job: 'threads', slots: 3, fallback: { slots: 2, providers: ['llama'] } });
+    expect(primary.job).toBe('blog');
+    expect(primary.fallback).toBeUndefined();
+  });
+
   it('ties each to the incident it overlaps or touches, else to none', () => {
     const stretches = reportStretches(
       [row('blog', ['degraded', 'served', 'served', 'served', 'served', 'degraded', 'degraded'])],

@@ -4,7 +4,7 @@
  * incident they were not served on time in, and told here too, by job, with who filled them. None
  * is hidden: each is told beside the incident it overlaps or touches, or on its own.
  */
-import type { JobRow } from './slot-cells.js';
+import type { FilledByFallback, JobRow } from './slot-cells.js';
 import type { ReportIncident } from './report-incidents.js';
 
 export interface Stretch {
@@ -26,6 +26,8 @@ export interface Stretch {
   filledBy?: string[];
   /** `filled`: when its last slot to be filled was (ISO). */
   filledAt?: string;
+  /** `filled`: the slots of it a fallback filled, when any were (how many, which providers). */
+  fallback?: FilledByFallback;
   /** The incident (an index into the report's incidents) it overlaps or touches; null when none. */
   incident: number | null;
 }
@@ -69,6 +71,12 @@ export function reportStretches(
         const by = cell.filledBy ?? 'later';
         if (!open.filledBy!.includes(by)) open.filledBy!.push(by);
         if (cell.filledAt && (!open.filledAt || cell.filledAt > open.filledAt)) open.filledAt = cell.filledAt;
+        if (cell.degraded) {
+          open.fallback ??= { slots: 0, providers: [] };
+          open.fallback.slots++;
+          const provider = cell.provider ?? '?';
+          if (!open.fallback.providers.includes(provider)) open.fallback.providers.push(provider);
+        }
       }
     }
     close(null);

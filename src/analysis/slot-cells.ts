@@ -58,6 +58,19 @@ export interface JobRow {
   notJudgedOutOfConfig: number;
 }
 
+/** Slots a fallback filled later: how many, and its providers in the order they first did. */
+export interface FilledByFallback {
+  slots: number;
+  providers: string[];
+}
+
+/** Of these cells, the filled ones a fallback filled; undefined when none was. */
+export function filledByFallback(cells: readonly SlotCell[]): FilledByFallback | undefined {
+  const byFallback = cells.filter((c) => c.outcome === 'filled' && c.degraded === true);
+  if (byFallback.length === 0) return undefined;
+  return { slots: byFallback.length, providers: [...new Set(byFallback.map((c) => c.provider ?? '?'))] };
+}
+
 /** The outcomes that make a slot affected: not served on time by the chain's first provider. */
 export const AFFECTED: ReadonlySet<CellOutcome> = new Set(['failed', 'missing', 'degraded', 'filled']);
 

@@ -62,4 +62,15 @@ describe('status', () => {
     expect(missing.last).toMatchObject({ slot: slot('14:30'), outcome: 'missing', judgedAfter: null });
     expect(missing.failuresInARow).toBe(1);
   });
+
+  it('counts every unserved slot of the window, and gives the earliest, where lastGap has only the latest stretch', async () => {
+    // 14:00 failed, 14:15 served, 14:30 failed, 14:45 no record: two stretches
+    const records = [...run('14:00', 'a', 'failed'), ...run('14:15', 'b', 'ok'), ...run('14:30', 'c', 'failed')];
+    const { jobs } = await jobStatuses([JOB], window('2026-04-19T14:57:00Z'), records);
+    expect(jobs[0].lastGap).toEqual({ start: slot('14:30'), lastSlot: slot('14:45'), end: null, slots: 2 });
+    expect(jobs[0].unserved).toEqual({ slots: 3, since: slot('14:00') });
+    // all served: none
+    const served = await jobStatuses([JOB], window('2026-04-19T14:20:00Z'), [...run('14:00', 'a', 'ok')]);
+    expect(served.jobs[0].unserved).toBeNull();
+  });
 });

@@ -68,6 +68,12 @@ export interface JobStatus {
    * served slot `end`. A gap that closed a moment ago still needs a backfill; null when none.
    */
   lastGap: { start: string; lastSlot: string; end: string | null; slots: number } | null;
+  /**
+   * Every unserved slot (failed or missing) judged in the window, in any stretch, and the earliest:
+   * a backfill `--since` it fills them all, where one from `lastGap.start` leaves older ones
+   * unserved. Null when none.
+   */
+  unserved: { slots: number; since: string } | null;
   /** The latest failed run in the records read: its slot and what it said (null: none failed). */
   lastFailure: { slot: string; at: string; error: string } | null;
   /** The next slot after now (ISO). */
@@ -214,6 +220,12 @@ function statusOf(
       slots: first - gapEnd + 1,
     };
   }
+  // every unserved slot, not only the latest stretch's; settled is newest first, so its last is the earliest
+  const unservedSlots = settled.filter((s) => s.outcome !== 'ok');
+  const unserved =
+    unservedSlots.length > 0
+      ? { slots: unservedSlots.length, since: unservedSlots[unservedSlots.length - 1].judged.slot.toISOString() }
+      : null;
   const next = nextSlotAfter(job.schedule, job.tz, now, job.cron);
   return {
     job: job.name,
@@ -232,6 +244,7 @@ function statusOf(
         }
       : null,
     lastGap,
+    unserved,
     nextSlot: next ? next.toISOString() : null,
     outOfConfig: rule.outOfConfigIn(ledger),
     notJudgedOutOfConfig: notJudged.outOfConfig,

@@ -13,8 +13,9 @@ export function outOfConfigLine(
   const span = (job: string, p: { after: string; until: string | null }) =>
     `after ${times.at(p.after, job)} until ${p.until === null ? 'the watchdog sees it back' : times.at(p.until, job)}`;
   // each job's count of such slots, as the report's table and --json (notJudgedOutOfConfig) give it
+  // a period with no slot left unjudged (a `--since` after its slots) says nothing worth a line
   const each = report.jobs
-    .filter((j) => j.outOfConfig.length > 0)
+    .filter((j) => j.outOfConfig.length > 0 && (j.notJudgedOutOfConfig ?? 0) > 0)
     .map((j) => {
       const n = j.notJudgedOutOfConfig ?? 0;
       return `${j.job} ${j.outOfConfig.map((p) => span(j.job, p)).join('; ')} (${n} slot${n === 1 ? '' : 's'})`;

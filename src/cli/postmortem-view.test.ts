@@ -109,3 +109,45 @@ describe('gaps: a provider not in the config', () => {
     expect(out).toMatch(/threads +01:15Z +01:30Z +1 +old-provider \(not in config\)/);
   });
 });
+
+describe('gaps: a slot a fallback filled later', () => {
+  it('is told as filled later via the fallback in the late table, not as a fallback stretch', async () => {
+    const out = await render(
+      report({
+        degraded: [fallback],
+        late: [
+          {
+            job: 'threads',
+            slot: '2026-12-07T02:15:00.000Z',
+            lateMs: 95 * 60_000,
+            trigger: 'backfill',
+            fallback: 'llama',
+          },
+          { job: 'blog', slot: '2026-12-07T02:00:00.000Z', lateMs: 100 * 60_000, trigger: 'backfill' },
+        ],
+      }),
+    );
+    expect(out).toMatch(/^threads +02:15Z +1h 35m +filled later by backfill via llama \(fallback\)$/m);
+    expect(out).toMatch(/^blog +02:00Z +1h 40m +backfill$/m);
+    expect(out).toContain(
+      '1 of them filled later by a fallback: unserved at their time, so in no "Served by a fallback" stretch.',
+    );
+    expect(out).toContain('No gaps: every slot was served (1 by a fallback, below).');
+  });
+});
+
+describe('gaps: an out-of-config period with no slot left unjudged', () => {
+  it('gives no line for it (a window that starts after its slots)', async () => {
+    const out = await render(
+      report({
+        jobs: [
+          job('stories', {
+            outOfConfig: [{ after: '2026-12-07T01:40:00.000Z', until: '2026-12-07T03:10:00.000Z' }],
+            notJudgedOutOfConfig: 0,
+          }),
+        ],
+      }),
+    );
+    expect(out).not.toContain('Not judged while out of the config');
+  });
+});

@@ -124,8 +124,15 @@ export async function renderGapReport(raw: GapReport, opts: ViewOptions): Promis
     out.push(c.bold(`Late but served (${report.late.length})`));
     const t = table(['job', 'slot', 'late by', 'trigger']);
     for (const late of report.late.slice(0, 50))
-      t.push([late.job, at(late.slot, late.job), formatDuration(late.lateMs), late.trigger]);
+      t.push([late.job, at(late.slot, late.job), formatDuration(late.lateMs), lateTrigger(late)]);
     out.push(rendered(t));
+    const byFallback = report.late.filter((l) => l.fallback !== undefined).length;
+    if (byFallback > 0)
+      out.push(
+        c.dim(
+          `${byFallback} of them filled later by a fallback: unserved at their time, so in no "Served by a fallback" stretch.`,
+        ),
+      );
     if (report.late.length > 50) out.push(c.dim(`… and ${report.late.length - 50} more (see --json)`));
     out.push('');
   }
@@ -237,4 +244,11 @@ function incidentRow(incident: Incident, c: InstanceType<typeof import('chalk').
 
 function colorCount(paint: (s: string) => string, n: number, label: string): string {
   return n > 0 ? paint(`${n} ${label}`) : `0 ${label}`;
+}
+
+/** "backfill", or "filled later by backfill via llama (fallback)" when a fallback filled the slot. */
+function lateTrigger(late: GapReport['late'][number]): string {
+  if (late.fallback === undefined) return late.trigger;
+  const by = late.trigger === 'backfill' ? 'backfill' : `a ${late.trigger} run`;
+  return `filled later by ${by} via ${late.fallback} (fallback)`;
 }

@@ -61,15 +61,19 @@ export function renderStatus(raw: StatusReport, opts: { width: number; c: Palett
     if (!gap) continue;
     const span =
       gap.slots === 1 ? times.at(gap.start, j.job) : `${times.at(gap.start, j.job)} → ${times.at(gap.lastSlot, j.job)}`;
+    // older stretches still unserved: the command starts at the earliest, or it never fills them
+    const since = j.unserved?.since ?? gap.start;
+    const earlier = (j.unserved?.slots ?? gap.slots) - gap.slots;
+    const older = earlier > 0 ? ` (and ${earlier} earlier, from ${times.at(since, j.job)})` : '';
     note(
       gap.end === null
-        ? c.red(`${j.job}: ${gap.slots} slot(s) unserved since ${span}; once it serves again, this fills them:`)
+        ? c.red(`${j.job}: ${gap.slots} slot(s) unserved since ${span}${older}; once it serves again, this fills them:`)
         : c.yellow(
-            `${j.job}: ${gap.slots} slot(s) unserved ${span}, served again from ${times.at(gap.end, j.job)}; this fills them:`,
+            `${j.job}: ${gap.slots} slot(s) unserved ${span}, served again from ${times.at(gap.end, j.job)}${older}; this fills them:`,
           ),
     );
     // never wrapped: a command cut in two does not paste
-    notes.push(`  lucy-ops backfill --job ${j.job} --since ${timeArg(gap.start)}`);
+    notes.push(`  lucy-ops backfill --job ${j.job} --since ${timeArg(since)}`);
     const failed = j.lastFailure;
     if (failed && j.last?.outcome === 'failed')
       note(c.red(`  its last run (${times.at(failed.slot, j.job)}) failed: ${failed.error}`));

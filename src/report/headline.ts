@@ -14,6 +14,7 @@ import {
   PLAIN,
   providerName,
   UNVERIFIED_TITLE,
+  viaFallback,
   when,
 } from './words.js';
 import type { Markup, ReportView } from './words.js';
@@ -64,7 +65,8 @@ function fateText(i: ReportIncident, facts: ReportView, m: Markup, t: (at: strin
   const f = i.filledLater;
   if (f.slots === 0) return `: ${kinds}; none filled yet: ${fill}`;
   const by = f.by.map((x) => (x === 'backfill' ? 'backfill' : x === 'later' ? 'later runs' : `a ${m.text(x)} run`));
-  const filled = `filled later by ${by.join(' and ')}${f.at ? ` (${t(f.at)})` : ''}`;
+  const via = viaFallback(f.fallback, f.slots, (p) => m.text(providerName(p, facts.chain)));
+  const filled = `filled later by ${by.join(' and ')}${via.all}${f.at ? ` (${t(f.at)})` : ''}${via.some}`;
   if (i.stillUnserved === 0)
     return `; ${f.slots === 1 ? 'it was' : f.slots === 2 ? 'both' : `all ${f.slots}`} ${filled}; none owed now`;
   return `; ${f.slots} ${filled}, ${i.stillUnserved} still unserved (${kinds}): ${fill}`;
@@ -146,7 +148,8 @@ function stretchText(s: Stretch, chain: readonly string[], m: Markup, t: (at: st
     return `${job} served by a fallback ${when} (${plural(s.slots, 'slot')}${by ? `, by ${by}` : ''}${s.open ? ', still' : ''})`;
   }
   const by = (s.filledBy ?? []).map((x) => (x === 'backfill' ? 'backfill' : `a ${m.text(x)} run`)).join(' and ');
-  return `${job} ${span(s.lastSlot)}${s.slots === 1 ? '' : ` (${s.slots} slots)`} filled later by ${by}${s.filledAt ? ` at ${t(s.filledAt)}` : ''}`;
+  const via = viaFallback(s.fallback, s.slots, (p) => m.text(providerName(p, chain)));
+  return `${job} ${span(s.lastSlot)}${s.slots === 1 ? '' : ` (${s.slots} slots)`} filled later by ${by}${via.all}${s.filledAt ? ` at ${t(s.filledAt)}` : ''}${via.some}`;
 }
 
 /**

@@ -113,12 +113,18 @@ function timelineSection(facts: ReportFacts): string {
   );
   return `<section aria-labelledby="h-timeline">
 <h2 id="h-timeline">Timeline</h2>
-<p class="note">One row per job, one cell per slot (hover a cell for its slot, outcome, provider and error); the breakers' open periods and the alerts beneath. The shaded span is the incident.</p>
+<p class="note">One row per job, one cell per slot (hover a cell for its slot, outcome, provider and error); the breakers' open periods and the alerts beneath.${shadedNote(facts.incidents.length)}</p>
 <figure>
 <div class="scroll">${timelineSvg(facts)}</div>
 <figcaption><ul class="legend">${legend.join('')}</ul></figcaption>
 </figure>
 </section>`;
+}
+
+/** What the shading behind the timeline is: each incident's span; nothing is shaded when there is none. */
+function shadedNote(incidents: number): string {
+  if (incidents === 0) return '';
+  return incidents === 1 ? ' The shaded span is the incident.' : ' The shaded spans are the incidents.';
 }
 
 function causeSection(facts: ReportFacts): string {

@@ -6,7 +6,7 @@
 import { NOT_IN_CONFIG } from '../analysis/cause.js';
 import type { ReportFacts } from '../analysis/report-facts.js';
 import type { ReportIncident } from '../analysis/report-incidents.js';
-import type { CellOutcome, SlotCell } from '../analysis/slot-cells.js';
+import type { CellOutcome, FilledByFallback, SlotCell } from '../analysis/slot-cells.js';
 import { formatDuration } from '../time.js';
 
 export const OUTCOME_LABEL: Record<CellOutcome, string> = {
@@ -63,11 +63,30 @@ export function providerName(provider: string, chain: readonly string[]): string
   return chain.includes(provider) ? provider : provider + NOT_IN_CONFIG;
 }
 
-/** A filled slot's outcome in words: "failed, filled later by backfill (2026-04-19 16:10Z)". */
+/**
+ * A filled slot's outcome in words: "failed, filled later by backfill (2026-04-19 16:10Z)", and
+ * "… by backfill via llama (fallback) (…)" when a fallback filled it.
+ */
 export function outcomeText(cell: SlotCell): string {
   if (cell.outcome !== 'filled') return OUTCOME_LABEL[cell.outcome];
   const by = cell.filledBy === 'backfill' ? 'backfill' : `a ${cell.filledBy ?? 'later'} run`;
-  return `${cell.was ?? 'unserved'}, filled later by ${by}${cell.filledAt ? ` (${when(cell.filledAt)})` : ''}`;
+  const via = cell.degraded ? ` via ${cell.provider ?? '?'} (fallback)` : '';
+  return `${cell.was ?? 'unserved'}, filled later by ${by}${via}${cell.filledAt ? ` (${when(cell.filledAt)})` : ''}`;
+}
+
+/**
+ * The fallback that filled some of `of` slots, in the words around "filled later by backfill":
+ * `all` (" via llama (fallback)") goes after the trigger when it filled every one, `some`
+ * (", 2 via llama (fallback)") after the sentence's time when it filled only some.
+ */
+export function viaFallback(
+  f: FilledByFallback | undefined,
+  of: number,
+  name: (provider: string) => string,
+): { all: string; some: string } {
+  if (!f) return { all: '', some: '' };
+  const via = `via ${f.providers.map(name).join(', ')} (fallback)`;
+  return f.slots >= of ? { all: ` ${via}`, some: '' } : { all: '', some: `, ${f.slots} ${via}` };
 }
 
 /** The facts as a view gets them: `jobsAsked` when the report was asked for some jobs only (`--job`). */
