@@ -20,6 +20,8 @@ export function newJobLedger(slots: IntMap): JobLedger {
     vouched: new Set(),
     okRuns: slots.side(),
     okPairs: new Map(),
+    started: new Map(),
+    startBounds: new Map(),
     first: new Earliest(),
     marks: [],
     lastMarkKey: '',
@@ -91,4 +93,18 @@ export function noteLateness(
   if (counter(job.slots.get(key) ?? 0, OKS) > 0 && !previous) return; // already served on time
   // a fresh copy: `trigger` may be a slice of a large chunk of the log, which must not stay alive
   if (!previous || lateMs < previous.lateMs) job.late.set(key, { lateMs, trigger: intern(trigger) });
+}
+
+/** A run.start of a slot: its time (and bound, if it records one) until a run.end closes it. */
+export function noteStart(job: JobLedger, key: number, startMs: number, boundMs: number | undefined): void {
+  job.started.set(key, startMs);
+  if (boundMs !== undefined) job.startBounds.set(key, boundMs);
+  else if (job.startBounds.size > 0) job.startBounds.delete(key);
+}
+
+/** A run.end of a slot closes its latest run.start (cheap: the map holds only open runs). */
+export function noteEnd(job: JobLedger, key: number): void {
+  if (job.started.size === 0) return;
+  job.started.delete(key);
+  if (job.startBounds.size > 0) job.startBounds.delete(key);
 }

@@ -11,7 +11,7 @@ import type { CauseTally } from './cause.js';
 import type { JobsSeenSnapshot } from './jobs-seen.js';
 import type { SlotLedger } from './ledger.js';
 import type { JobLedger, LateRun, ScheduleMark } from './ledger-types.js';
-import { addCounters, counter, OKS } from './slot-counters.js';
+import { addCounters, counter, ENDS, OKS, STARTS } from './slot-counters.js';
 
 export interface LedgerSnapshot {
   invalidRecords: number;
@@ -35,6 +35,8 @@ interface JobSnapshot {
   /** Beside `keys`: the XOR of the slot's ok runs' id hashes, -1 when none (a pair per slot, as JS arrays, took ~100 MB on a 1 GB log). */
   okRuns: Int32Array;
   okPairs: Array<[number, number]>;
+  started: Array<[number, number]>;
+  startBounds: Array<[number, number]>;
   firstMs: number;
   marks: ScheduleMark[];
   lastMarkKey: string;
@@ -58,6 +60,8 @@ export function snapshotLedger(ledger: SlotLedger): LedgerSnapshot {
       elsewhereRuns: [...job.elsewhereRuns],
       okRuns,
       okPairs: [...job.okPairs],
+      started: [...job.started],
+      startBounds: [...job.startBounds],
       firstMs: job.first.ms,
       marks: job.marks,
       lastMarkKey: job.lastMarkKey,
@@ -106,6 +110,7 @@ export function mergeLedger(into: SlotLedger, later: LedgerSnapshot): void {
       pairs: snap.okPairs.length > 0 ? new Map(snap.okPairs) : undefined,
     };
     for (let i = 0; i < snap.keys.length; i++) mergeSlot(job, snap.keys[i], snap.values[i], snap.okRuns[i], later);
+    mergeStarts(job, snap);
     // served on another host: the first record that says so names the host, as in one reading
     for (const [key, host] of snap.elsewhere) if (!job.elsewhere.has(key)) job.elsewhere.set(key, host);
     for (const [key, run] of snap.elsewhereRuns) if (!job.elsewhereRuns.has(key)) job.elsewhereRuns.set(key, run);
@@ -156,4 +161,26 @@ function mergeSlot(job: JobLedger, key: number, theirs: number, theirRuns: numbe
   const pair = (job.okPairs.size > 0 ? job.okPairs.get(key) : undefined) ?? myRuns ?? theirPair;
   if (pair !== undefined && (myRuns !== undefined || theirPair !== undefined)) job.okPairs.set(key, pair);
   job.okRuns.set(key, (myRuns ?? 0) ^ theirRuns);
+}
+
+/**
+ * The later text's open run.starts replace ours (they are later); ours the later text ended are
+ * dropped: a slot whose run.ends now match its run.starts has no run going.
+ */
+function mergeStarts(job: JobLedger, snap: JobSnapshot): void {
+  if (job.started.size === 0 && snap.started.length === 0) return;
+  const bounds = new Map(snap.startBounds);
+  for (const [key, ms] of snap.started) {
+    job.started.set(key, ms);
+    const bound = bounds.get(key);
+    if (bound !== undefined) job.startBounds.set(key, bound);
+    else job.startBounds.delete(key);
+  }
+  for (const key of job.started.keys()) {
+    const packed = job.slots.get(key) ?? 0;
+    if (counter(packed, STARTS) <= counter(packed, ENDS)) {
+      job.started.delete(key);
+      job.startBounds.delete(key);
+    }
+  }
 }
