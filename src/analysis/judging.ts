@@ -226,8 +226,9 @@ export function runningUntil(job: JobSchedule, book: JobLedger | undefined, key:
     return -Infinity;
   const startMs = book.started.get(key);
   if (startMs === undefined) return -Infinity;
-  const bound = book.startBounds.get(key) ?? job.deadlineMs ?? 0;
-  return startMs + bound + GRACE_SLACK_MS;
+  // a job with no deadline given (a caller that set only graceMs) and a run.start with none: the grace alone rules
+  const bound = book.startBounds.get(key) ?? job.deadlineMs;
+  return bound === undefined ? -Infinity : startMs + bound + GRACE_SLACK_MS;
 }
 
 /** A failed slot's causes: the failures recorded, and each run that started and never ended. */
