@@ -21,6 +21,7 @@ import { causeKey, CRASHED_REASON, RUN_SOURCE, type CauseTally } from './cause.j
 import type { OutOfConfig } from './jobs-seen.js';
 import type { SlotLedger } from './ledger.js';
 import { GRACE_SLACK_MS } from './jobs.js';
+import { openStartOf } from './ledger-books.js';
 import type { JobLedger, JobSchedule, ScheduleMark } from './ledger-types.js';
 import { counter, ENDS, FAILS, STARTS } from './slot-counters.js';
 
@@ -222,13 +223,12 @@ export function stillRunning(
 
 /** When a slot's run going now is judged killed or crashed (-Infinity: no run going). */
 export function runningUntil(job: JobSchedule, book: JobLedger | undefined, key: number, packed: number): number {
-  if (book === undefined || book.started.size === 0 || counter(packed, STARTS) <= counter(packed, ENDS))
-    return -Infinity;
-  const startMs = book.started.get(key);
-  if (startMs === undefined) return -Infinity;
+  if (book === undefined || counter(packed, STARTS) <= counter(packed, ENDS)) return -Infinity;
+  const open = openStartOf(book, key);
+  if (open === undefined) return -Infinity;
   // a job with no deadline given (a caller that set only graceMs) and a run.start with none: the grace alone rules
-  const bound = book.startBounds.get(key) ?? job.deadlineMs;
-  return bound === undefined ? -Infinity : startMs + bound + GRACE_SLACK_MS;
+  const bound = open.boundMs ?? job.deadlineMs;
+  return bound === undefined ? -Infinity : open.startMs + bound + GRACE_SLACK_MS;
 }
 
 /** A failed slot's causes: the failures recorded, and each run that started and never ended. */

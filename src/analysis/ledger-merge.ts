@@ -8,6 +8,7 @@
  * slot served on another host keeps the host the earlier text named.
  */
 import type { CauseTally } from './cause.js';
+import { flushOpen } from './ledger-books.js';
 import type { JobsSeenSnapshot } from './jobs-seen.js';
 import type { SlotLedger } from './ledger.js';
 import type { JobLedger, LateRun, ScheduleMark } from './ledger-types.js';
@@ -48,6 +49,7 @@ export function snapshotLedger(ledger: SlotLedger): LedgerSnapshot {
     const keys = new Int32Array(job.slots.size);
     const values = new Int32Array(job.slots.size);
     const okRuns = new Int32Array(job.slots.size);
+    flushOpen(job);
     job.slots.exportTo(keys, values, okRuns); // okRuns are the slot table's second values
     jobs.push({
       name,
@@ -168,6 +170,7 @@ function mergeSlot(job: JobLedger, key: number, theirs: number, theirRuns: numbe
  * dropped: a slot whose run.ends now match its run.starts has no run going.
  */
 function mergeStarts(job: JobLedger, snap: JobSnapshot): void {
+  flushOpen(job);
   if (job.started.size === 0 && snap.started.length === 0) return;
   const bounds = new Map(snap.startBounds);
   for (const [key, ms] of snap.started) {

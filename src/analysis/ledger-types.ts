@@ -76,11 +76,16 @@ export interface JobLedger {
   okRuns: IntMapSide;
   /**
    * Slot key → when its latest run started (epoch ms), while no run.end has come after it: only
-   * slots with a run going (or killed), so it stays small. A run still going is judged from it.
+   * slots with a run going (or killed), so it stays small. A run still going is judged from it
+   * (ledger-books.ts openStartOf, which also reads `openKey`).
    */
   started: Map<number, number>;
   /** Slot key → the `deadlineMs` that latest run.start recorded (none: the config's). */
   startBounds: Map<number, number>;
+  /** The job's latest run.start not yet closed nor moved into `started` (key -1: none; bound NaN: none). */
+  openKey: number;
+  openMs: number;
+  openBound: number;
   /** Slot key → the first ok run's id hash, for slots with two ok runs or more. */
   okPairs: Map<number, number>;
   /** When lucy-ops first wrote about this job, in any log read (see Earliest). */
