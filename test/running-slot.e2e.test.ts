@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli, tempProject } from './helpers/cli.js';
+import { readLog, runCli, tempProject } from './helpers/cli.js';
 import { writeRecords } from './helpers/log-lines.js';
 
 const slot = (hhmm: string) => `2026-12-07T${hhmm}:00.000Z`;
@@ -78,5 +78,15 @@ describe('a slot whose run is still going', () => {
     });
     expect(status.json.jobs[0].failuresInARow).toBeGreaterThanOrEqual(1);
     expect(plan.json.slots.map((s: { slot: string }) => s.slot)).toEqual([slot('12:00')]);
+  });
+
+  it("run.start records the run's own bound: run's --timeout, else none", async () => {
+    const dir = project();
+    const run = (args: string[]) =>
+      runCli(['run', 'sitemap', ...args], { cwd: dir, env: { LUCY_OPS_NOW: at('12:30', 1) } });
+    expect((await run(['--slot', slot('12:15'), '--timeout', '10m', '--', 'true'])).exitCode).toBe(0);
+    expect((await run(['--slot', slot('12:30'), '--', 'true'])).exitCode).toBe(0);
+    const starts = readLog(dir).filter((r) => r.event === 'run.start' && r.runId !== 'a' && r.runId !== 'b');
+    expect(starts.map((r) => r.deadlineMs)).toEqual([600_000, undefined]);
   });
 });
