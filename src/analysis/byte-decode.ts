@@ -7,7 +7,7 @@
  * before: the results never depend on this shortcut (the tests compare both paths).
  */
 
-import { atView, bytesOf, digits, isoMs, ISO_LENGTH, known, quote, sameText, viewOf } from './byte-scan.js';
+import { atView, bytesOf, digits, isoMs, ISO_LENGTH, known, quote, sameText, viewOf, type Key } from './byte-scan.js';
 import { failedAttemptCause } from './byte-attempt.js';
 import { runIdHashBytes } from './serve-ids.js';
 
@@ -20,6 +20,8 @@ export interface GapByteSink {
     trigger: string,
     schedule: string | undefined,
     tz: string | undefined,
+    /** The `deadlineMs` it records (its last field), else undefined. */
+    boundMs?: number,
   ): void;
   /** `degradedBy`: the fallback provider that served it (`degraded: true`), else undefined. */
   runServedAt(
@@ -49,6 +51,7 @@ const SCHEDULE_KEY = bytesOf(',"schedule":"');
 const TZ_KEY = bytesOf('","tz":"');
 const OUTCOME_OK = bytesOf(',"outcome":"ok"');
 const DURATION_KEY = bytesOf(',"durationMs":');
+const DEADLINE_KEY = bytesOf(',"deadlineMs":');
 const CRON = bytesOf('cron');
 /** `{"ts":"` + a time + `","level":"`: where every JobLog line's level begins. */
 const LEVEL_AT = TS_KEY.length + ISO_LENGTH + LEVEL_KEY.length;
@@ -168,6 +171,8 @@ function runLine(
       triggerOf(b, view, text, triggerAt, triggerEnd, last),
       schedule,
       tz,
+      // the run's bound, written last by run-slot.ts (older records have none)
+      trailingNumber(b, view, text, restAt, last, DEADLINE_KEY),
     );
     return true;
   }
@@ -185,7 +190,7 @@ function runLine(
     degradedBy = fallbackOf(b, text, afterAt, degradedAt, last);
     if (degradedBy === undefined) return undefined;
   }
-  const durationMs = trailingNumber(b, view, text, afterAt, last);
+  const durationMs = trailingNumber(b, view, text, afterAt, last, DURATION_KEY);
   if (durationMs === undefined) return undefined;
   // the run's id, for a skip elsewhere that names it (an escaped or non-ASCII id: the full parse)
   const runHash = runIdHashBytes(b, jobEnd + RUN_ID_KEY.length, runIdEnd);
@@ -316,8 +321,15 @@ function jobName(b: Buffer, text: string, from: number, to: number, hash: number
 const schedules: string[] = [];
 const zones: string[] = [];
 
-/** The number in `,"durationMs":<number>}` ending at `last` (the closing brace), read backwards. */
-function trailingNumber(b: Buffer, view: DataView, text: string, notBefore: number, last: number): number | undefined {
+/** The number in `<key><number>}` (`,"durationMs":`, …) ending at `last` (the closing brace), read backwards. */
+function trailingNumber(
+  b: Buffer,
+  view: DataView,
+  text: string,
+  notBefore: number,
+  last: number,
+  key: Key,
+): number | undefined {
   let from = last;
   let whole = true; // digits only: read here; anything else: Number() decides
   while (from > notBefore) {
@@ -328,12 +340,7 @@ function trailingNumber(b: Buffer, view: DataView, text: string, notBefore: numb
       from--;
     } else break;
   }
-  if (
-    from === last ||
-    from - DURATION_KEY.length < notBefore ||
-    !atView(view, from - DURATION_KEY.length, DURATION_KEY, last)
-  )
-    return undefined;
+  if (from === last || from - key.length < notBefore || !atView(view, from - key.length, key, last)) return undefined;
   if (whole && last - from <= 15) return digits(b, from, last - from);
   const n = Number(text.slice(from, last));
   return Number.isFinite(n) ? n : undefined;

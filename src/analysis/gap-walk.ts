@@ -6,7 +6,14 @@
  * report lists.
  */
 import { addTally, causeCounts, formatCause, preferAttempts, type CauseTally } from './cause.js';
-import { failedCauses, JudgingRule, scheduledSlotBatches, scheduleTimeline, unservedStatus } from './judging.js';
+import {
+  failedCauses,
+  JudgingRule,
+  scheduledSlotBatches,
+  stillRunning,
+  scheduleTimeline,
+  unservedStatus,
+} from './judging.js';
 import type { SlotLedger } from './ledger.js';
 import type { JobLedger, JobSchedule, LateRun } from './ledger-types.js';
 import { counter, OKS } from './slot-counters.js';
@@ -82,7 +89,9 @@ export function walkJob(
           continue;
         }
       }
-      const status = unservedStatus(packed, ms, pendingFrom);
+      let status = unservedStatus(packed, ms, pendingFrom);
+      // a run started late (or by hand, or by a backfill) may still be within its own bound
+      if (status === 'failed' && stillRunning(job, book, key, packed, ledger.nowMs)) status = 'pending';
       if (status === 'pending') walk.pending(ms);
       else walk.unserved(ms, status, status === 'failed' ? failedCauses(book, key, packed) : undefined);
     }

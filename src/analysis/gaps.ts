@@ -16,7 +16,7 @@ import type {
   LateSlot,
 } from './gap-types.js';
 import { mergeIncidents, type Incident } from './incidents.js';
-import { failedCauses, JudgingRule, scheduledSlotBatches, unservedStatus } from './judging.js';
+import { failedCauses, JudgingRule, scheduledSlotBatches, stillRunning, unservedStatus } from './judging.js';
 import { scanIntoLedger, type ScanOptions } from './parallel-scan.js';
 import { TimelineBuilder, timelineStep, type Timeline } from './timeline.js';
 import { SlotLedger } from './ledger.js';
@@ -108,7 +108,9 @@ export function* judgeSlots(
         yield judged;
         continue;
       }
-      const status = unservedStatus(packed, ms, pendingFrom);
+      let status = unservedStatus(packed, ms, pendingFrom);
+      // a run started late (or by hand, or by a backfill) may still be within its own bound
+      if (status === 'failed' && stillRunning(job, book, key, packed, ledger.nowMs)) status = 'pending';
       yield status === 'failed' ? { slot, status, causes: failedCauses(book, key, packed) } : { slot, status };
     }
   }

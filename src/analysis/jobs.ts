@@ -26,6 +26,7 @@ export function jobSchedulesFromConfig(
       tz: job.tz,
       cron: job.cron,
       graceMs: graceMs ?? (job.deadlineMs ?? config.deadlineMs) + GRACE_SLACK_MS,
+      deadlineMs: job.deadlineMs ?? config.deadlineMs,
       configWrittenMs,
     }));
 }

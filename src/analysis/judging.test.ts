@@ -286,3 +286,47 @@ describe('a job out of the config is back once it runs again', () => {
     expect(findGaps([hourly], ledger).jobs[0].outOfConfig).toEqual([{ after: at('02:00', 9), until: T('09:00') }]);
   });
 });
+
+describe('a run still going', () => {
+  const sitemap: JobSchedule = {
+    name: 'sitemap',
+    schedule: '*/15 * * * *',
+    tz: 'UTC',
+    graceMs: 180_000,
+    deadlineMs: 120_000,
+  };
+  const head = (event: string, ts: string, slot: string, runId: string) =>
+    ({ ts, level: 'info', event, job: 'sitemap', runId, scheduledFor: slot, trigger: 'cron' }) as LogRecord;
+  // served at 11:45, then the 12:00 run started 5 minutes late with --timeout 10m and has not ended
+  const records: LogRecord[] = [
+    head('run.start', at('11:45', 1), T('11:45'), 'a'),
+    { ...head('run.end', at('11:45', 2), T('11:45'), 'a'), outcome: 'ok', durationMs: 1000 },
+    { ...head('run.start', T('12:05'), T('12:00'), 'b'), lateMs: 300_000, deadlineMs: 600_000 },
+  ];
+  const judge = async (now: string, rs = records) => {
+    const ledger = await buildLedger([sitemap], window('11:30', '12:00'), rs, { now: new Date(now) });
+    return { report: findGaps([sitemap], ledger), backfill: unservedSlots([sitemap], ledger) };
+  };
+
+  it('is pending (no gap, nothing to backfill) until its run.start + its own bound + 1 minute', async () => {
+    const going = await judge(at('12:07'));
+    expect(going.report.gaps).toEqual([]);
+    expect(going.report.jobs[0]).toMatchObject({ failed: 0, pending: 1 });
+    expect(going.backfill).toEqual([]);
+    const last = await judge(at('12:16'));
+    expect(last.report.jobs[0]).toMatchObject({ failed: 0, pending: 1 });
+  });
+
+  it('is failed, killed or crashed, after that', async () => {
+    const { report, backfill } = await judge(at('12:16', 1));
+    expect(report.jobs[0]).toMatchObject({ failed: 1, pending: 0 });
+    expect(report.gaps[0]).toMatchObject({ cause: 'run: no run.end (killed or crashed) ×1' });
+    expect(backfill.map((s) => s.slot)).toEqual([T('12:00')]);
+  });
+
+  it('without a bound of its own is bounded by the config deadline', async () => {
+    const old = records.map((r) => (r.runId === 'b' ? { ...r, deadlineMs: undefined } : r));
+    expect((await judge(at('12:08'), old)).report.jobs[0]).toMatchObject({ pending: 1 });
+    expect((await judge(at('12:08', 1), old)).report.jobs[0]).toMatchObject({ failed: 1 });
+  });
+});

@@ -20,6 +20,8 @@ import { slotBatchesBetween, usableSchedule } from '../schedule/slots.js';
 import { causeKey, CRASHED_REASON, RUN_SOURCE, type CauseTally } from './cause.js';
 import type { OutOfConfig } from './jobs-seen.js';
 import type { SlotLedger } from './ledger.js';
+import { GRACE_SLACK_MS } from './jobs.js';
+import { openStartOf } from './ledger-books.js';
 import type { JobLedger, JobSchedule, ScheduleMark } from './ledger-types.js';
 import { counter, ENDS, FAILS, STARTS } from './slot-counters.js';
 
@@ -203,6 +205,32 @@ export function unservedStatus(packed: number, slotMs: number, pendingFrom: numb
   const running = counter(packed, STARTS) > counter(packed, ENDS);
   if (slotMs > pendingFrom && (running || counter(packed, FAILS) === 0)) return 'pending';
   return counter(packed, FAILS) > 0 || running ? 'failed' : 'missing';
+}
+
+/**
+ * Whether a slot judged failed has a run still within its bound: its latest run.start has no
+ * run.end and now is no later than that start + the run's bound (the `deadlineMs` its run.start
+ * records, else the config's deadline) + the start-up slack of the grace (GRACE_SLACK_MS). Such a
+ * slot is pending (running), as one within its grace is: no gap, no page, not planned by backfill.
+ */
+export function stillRunning(
+  job: JobSchedule,
+  book: JobLedger | undefined,
+  key: number,
+  packed: number,
+  nowMs: number,
+): boolean {
+  return nowMs <= runningUntil(job, book, key, packed);
+}
+
+/** When a slot's run going now is judged killed or crashed (-Infinity: no run going). */
+export function runningUntil(job: JobSchedule, book: JobLedger | undefined, key: number, packed: number): number {
+  if (book === undefined || counter(packed, STARTS) <= counter(packed, ENDS)) return -Infinity;
+  const open = openStartOf(book, key);
+  if (open === undefined) return -Infinity;
+  // a job with no deadline given (a caller that set only graceMs) and a run.start with none: the grace alone rules
+  const bound = open.boundMs ?? job.deadlineMs;
+  return bound === undefined ? -Infinity : open.startMs + bound + GRACE_SLACK_MS;
 }
 
 /** A failed slot's causes: the failures recorded, and each run that started and never ended. */

@@ -22,6 +22,11 @@ export function newJobLedger(slots: IntMap): JobLedger {
     okRuns: slots.side(),
     okPairs: new Map(),
     okMore: new Map(),
+    started: new Map(),
+    startBounds: new Map(),
+    openKey: -1,
+    openMs: 0,
+    openBound: NaN,
     first: new Earliest(),
     marks: [],
     lastMarkKey: '',
@@ -121,4 +126,42 @@ export function noteLateness(
   if (counter(job.slots.get(key) ?? 0, OKS) > 0 && !previous) return; // already served on time
   // a fresh copy: `trigger` may be a slice of a large chunk of the log, which must not stay alive
   if (!previous || lateMs < previous.lateMs) job.late.set(key, { lateMs, trigger: intern(trigger) });
+}
+
+/**
+ * A run.start of a slot: its time (and bound, if it records one) until a run.end closes it. The
+ * latest start of the job waits in three fields (most runs end before the next one starts, so the
+ * maps see only runs that overlap or never ended: the byte reader's hot path stays a few stores).
+ */
+export function noteStart(job: JobLedger, key: number, startMs: number, boundMs: number | undefined): void {
+  if (job.openKey >= 0) flushOpen(job);
+  job.openKey = key;
+  job.openMs = startMs;
+  job.openBound = boundMs ?? NaN;
+}
+
+/** A run.end of a slot closes its latest run.start. */
+export function noteEnd(job: JobLedger, key: number): void {
+  if (key === job.openKey) job.openKey = -1;
+  else if (job.started.size > 0) {
+    job.started.delete(key);
+    if (job.startBounds.size > 0) job.startBounds.delete(key);
+  }
+}
+
+/** Moves the job's latest open run.start into its maps (before a snapshot or a merge). */
+export function flushOpen(job: JobLedger): void {
+  if (job.openKey < 0) return;
+  job.started.set(job.openKey, job.openMs);
+  if (!Number.isNaN(job.openBound)) job.startBounds.set(job.openKey, job.openBound);
+  else if (job.startBounds.size > 0) job.startBounds.delete(job.openKey);
+  job.openKey = -1;
+}
+
+/** When the slot's latest run.start with no run.end after it was written, and the bound it records. */
+export function openStartOf(job: JobLedger, key: number): { startMs: number; boundMs: number | undefined } | undefined {
+  if (key === job.openKey)
+    return { startMs: job.openMs, boundMs: Number.isNaN(job.openBound) ? undefined : job.openBound };
+  const startMs = job.started.size > 0 ? job.started.get(key) : undefined;
+  return startMs === undefined ? undefined : { startMs, boundMs: job.startBounds.get(key) };
 }

@@ -9,11 +9,12 @@
  * host keeps the host the earlier text named.
  */
 import type { CauseTally } from './cause.js';
+import { flushOpen } from './ledger-books.js';
 import type { JobsSeenSnapshot } from './jobs-seen.js';
 import type { SlotLedger } from './ledger.js';
 import type { JobLedger, LateRun, ScheduleMark } from './ledger-types.js';
 import { noteOkRun } from './ledger-books.js';
-import { addCounters, counter, drop, OKS } from './slot-counters.js';
+import { addCounters, counter, drop, ENDS, OKS, STARTS } from './slot-counters.js';
 
 export interface LedgerSnapshot {
   invalidRecords: number;
@@ -38,6 +39,8 @@ interface JobSnapshot {
   okRuns: Int32Array;
   okPairs: Array<[number, number]>;
   okMore: Array<[number, number[]]>;
+  started: Array<[number, number]>;
+  startBounds: Array<[number, number]>;
   firstMs: number;
   marks: ScheduleMark[];
   lastMarkKey: string;
@@ -49,6 +52,7 @@ export function snapshotLedger(ledger: SlotLedger): LedgerSnapshot {
     const keys = new Int32Array(job.slots.size);
     const values = new Int32Array(job.slots.size);
     const okRuns = new Int32Array(job.slots.size);
+    flushOpen(job);
     job.slots.exportTo(keys, values, okRuns); // okRuns are the slot table's second values
     jobs.push({
       name,
@@ -62,6 +66,8 @@ export function snapshotLedger(ledger: SlotLedger): LedgerSnapshot {
       okRuns,
       okPairs: [...job.okPairs],
       okMore: [...job.okMore],
+      started: [...job.started],
+      startBounds: [...job.startBounds],
       firstMs: job.first.ms,
       marks: job.marks,
       lastMarkKey: job.lastMarkKey,
@@ -111,6 +117,7 @@ export function mergeLedger(into: SlotLedger, later: LedgerSnapshot): void {
       more: snap.okMore.length > 0 ? new Map(snap.okMore) : undefined,
     };
     for (let i = 0; i < snap.keys.length; i++) mergeSlot(job, snap.keys[i], snap.values[i], snap.okRuns[i], later);
+    mergeStarts(job, snap);
     // served on another host: the first record that says so names the host, as in one reading
     for (const [key, host] of snap.elsewhere) if (!job.elsewhere.has(key)) job.elsewhere.set(key, host);
     for (const [key, run] of snap.elsewhereRuns) if (!job.elsewhereRuns.has(key)) job.elsewhereRuns.set(key, run);
@@ -167,4 +174,27 @@ function mergeSlot(job: JobLedger, key: number, theirs: number, theirRuns: numbe
   let repeats = 0;
   for (const hash of theirIds) if (!noteOkRun(job, key, hash)) repeats++;
   if (repeats > 0) job.slots.set(key, drop(job.slots.get(key) ?? 0, OKS, repeats));
+}
+
+/**
+ * The later text's open run.starts replace ours (they are later); ours the later text ended are
+ * dropped: a slot whose run.ends now match its run.starts has no run going.
+ */
+function mergeStarts(job: JobLedger, snap: JobSnapshot): void {
+  flushOpen(job);
+  if (job.started.size === 0 && snap.started.length === 0) return;
+  const bounds = new Map(snap.startBounds);
+  for (const [key, ms] of snap.started) {
+    job.started.set(key, ms);
+    const bound = bounds.get(key);
+    if (bound !== undefined) job.startBounds.set(key, bound);
+    else job.startBounds.delete(key);
+  }
+  for (const key of job.started.keys()) {
+    const packed = job.slots.get(key) ?? 0;
+    if (counter(packed, STARTS) <= counter(packed, ENDS)) {
+      job.started.delete(key);
+      job.startBounds.delete(key);
+    }
+  }
 }

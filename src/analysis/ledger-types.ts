@@ -18,6 +18,11 @@ export interface JobSchedule {
   /** Unserved slots this close to now may still be running: not judged yet. Default 0. */
   graceMs?: number;
   /**
+   * The job's deadline in the config: bounds a run still going whose run.start records no
+   * `deadlineMs` of its own (judging.ts stillRunning). Default 0.
+   */
+  deadlineMs?: number;
+  /**
    * When the config file was last written. With no records at all in the logs read, judging begins
    * here: nothing can have run before the config existed, and a fresh install is not an outage.
    */
@@ -69,6 +74,18 @@ export interface JobLedger {
    * slot's counters in `slots`' table (a slot with ok runs is always there).
    */
   okRuns: IntMapSide;
+  /**
+   * Slot key → when its latest run started (epoch ms), while no run.end has come after it: only
+   * slots with a run going (or killed), so it stays small. A run still going is judged from it
+   * (ledger-books.ts openStartOf, which also reads `openKey`).
+   */
+  started: Map<number, number>;
+  /** Slot key → the `deadlineMs` that latest run.start recorded (none: the config's). */
+  startBounds: Map<number, number>;
+  /** The job's latest run.start not yet closed nor moved into `started` (key -1: none; bound NaN: none). */
+  openKey: number;
+  openMs: number;
+  openBound: number;
   /** Slot key → the first ok run's id hash, for slots with two distinct ok runs or more. */
   okPairs: Map<number, number>;
   /** Slot key → every distinct ok run's id hash, for slots with three or more (rare). */

@@ -9,7 +9,16 @@ import { attemptCauseKey, runCauseKey } from './cause.js';
 import { Earliest } from './earliest.js';
 import { JOBS_SEEN_EVENT, JobsSeen, WATCHDOG_JOB } from './jobs-seen.js';
 import { isOwnRecordName } from '../config/reserved-names.js';
-import { addOne, intern, newJobLedger, noteLateness, noteOkRun, noteSchedule } from './ledger-books.js';
+import {
+  addOne,
+  intern,
+  newJobLedger,
+  noteEnd,
+  noteLateness,
+  noteOkRun,
+  noteSchedule,
+  noteStart,
+} from './ledger-books.js';
 import type { JobLedger, JobSchedule, LedgerOptions, Window } from './ledger-types.js';
 import { estimateSlots, newSlotTable } from './slot-table.js';
 import { runIdHash } from './serve-ids.js';
@@ -71,6 +80,7 @@ export class SlotLedger {
         String(record.trigger ?? ''),
         text(record.schedule),
         text(record.tz),
+        typeof record.deadlineMs === 'number' ? record.deadlineMs : undefined,
       );
       return;
     }
@@ -85,6 +95,7 @@ export class SlotLedger {
       // a deliberate re-run (--force) of a slot already served here is not a double
       if (outcome === 'ok' && record.forced === true && counter(packed, OKS) > 0) {
         job.slots.set(key, bump(packed, ENDS));
+        noteEnd(job, key);
         return;
       }
       if (outcome === 'ok') {
@@ -105,7 +116,9 @@ export class SlotLedger {
         job.elsewhereRuns.set(key, runIdHash(record.servedRunId as string));
       }
       // A run skipped because another process held the lock never wrote a run.start: it closes none.
-      let next = outcome === 'skipped' && record.reason === 'locked' ? packed : bump(packed, ENDS);
+      const locked = outcome === 'skipped' && record.reason === 'locked';
+      let next = locked ? packed : bump(packed, ENDS);
+      if (!locked) noteEnd(job, key);
       if (outcome === 'failed') {
         next = bump(next, FAILS);
         if (counter(packed, OKS) === 0) addOne(job.causes, key, runCauseKey(record));
@@ -125,6 +138,7 @@ export class SlotLedger {
     trigger: string,
     schedule: string | undefined,
     tz: string | undefined,
+    boundMs?: number,
   ): void {
     this.noteRecord(jobName, ts, scheduledFor, trigger);
     if (schedule !== undefined) {
@@ -133,7 +147,9 @@ export class SlotLedger {
       this.noteSchedule(jobName, at.ms, schedule, tz ?? 'UTC');
     }
     const job = this.locate(jobName, scheduledFor);
-    if (job) job.slots.set(this.key, bump(job.slots.get(this.key) ?? 0, STARTS));
+    if (!job) return;
+    job.slots.set(this.key, bump(job.slots.get(this.key) ?? 0, STARTS));
+    noteStart(job, this.key, Date.parse(ts), boundMs);
   }
 
   /** runStarted with the times already read (byte-decode.ts). */
@@ -144,6 +160,7 @@ export class SlotLedger {
     trigger: string,
     schedule: string | undefined,
     tz: string | undefined,
+    boundMs?: number,
   ): void {
     const cron = trigger === 'cron';
     const book = this.bookOf(jobName);
@@ -152,7 +169,9 @@ export class SlotLedger {
     book.first.noteAt(tsMs, slotMs, cron);
     if (schedule !== undefined)
       this.noteSchedule(jobName, cron && slotMs < tsMs ? slotMs : tsMs, schedule, tz ?? 'UTC');
-    if (this.locateAt(slotMs)) book.slots.set(this.key, bump(book.slots.get(this.key) ?? 0, STARTS));
+    if (!this.locateAt(slotMs)) return;
+    book.slots.set(this.key, bump(book.slots.get(this.key) ?? 0, STARTS));
+    noteStart(book, this.key, tsMs, boundMs);
   }
 
   /**
@@ -298,6 +317,7 @@ export class SlotLedger {
     } else if (counter(packed, OKS) === 0 || job.degraded.has(key)) job.degraded.set(key, intern(degradedBy));
     noteLateness(job, key, this.slotMs, endMs, durationMs, trigger, this.lateAfterMs);
     job.slots.set(key, bump(bump(packed, ENDS), OKS));
+    noteEnd(job, key);
   }
 
   /** The job's ledger and (in this.key / this.slotMs) the slot, or undefined when not ours to count. */

@@ -22,7 +22,7 @@ function decode(line: string): { ok: boolean; records: Partial<LogRecord>[] } {
     runServedAt: bytesPathNotTaken,
     attemptFailedAt: bytesPathNotTaken,
     add: (r: LogRecord) => records.push(r),
-    runStarted: (...[job, scheduledFor, ts, trigger, schedule, tz]: Parameters<GapSink['runStarted']>) =>
+    runStarted: (...[job, scheduledFor, ts, trigger, schedule, tz, deadlineMs]: Parameters<GapSink['runStarted']>) =>
       records.push({
         event: 'run.start',
         job,
@@ -30,6 +30,7 @@ function decode(line: string): { ok: boolean; records: Partial<LogRecord>[] } {
         ts,
         trigger: trigger as LogRecord['trigger'],
         ...(schedule === undefined ? {} : { schedule, tz }),
+        ...(deadlineMs === undefined ? {} : { deadlineMs }),
       }),
     runServed: (job: string, scheduledFor: string, ts: string, durationMs: number, trigger: string, runId: string) =>
       records.push({
@@ -52,6 +53,7 @@ describe('decodeGapLine', () => {
   it('reads JobLog-shaped lines like JSON.parse does, for the fields gaps uses', () => {
     for (const line of [
       head('run.start') + ',"lateMs":1800,"pid":42}',
+      head('run.start') + ',"schedule":"*/15 * * * *","tz":"UTC","lateMs":1800,"pid":42,"deadlineMs":600000}',
       head('run.start') + '}',
       head('run.start') + ',"schedule":"*/15 * * * *","tz":"Europe/Berlin","lateMs":1800,"pid":42}',
       head('run.start') + ',"schedule":"0 9 * * mon\\u002dfri","tz":"UTC","lateMs":1,"pid":42}',
@@ -78,6 +80,7 @@ describe('decodeGapLine', () => {
         'httpStatus',
         'schedule',
         'tz',
+        'deadlineMs',
         'reason',
         'servedBy',
         'servedRunId',

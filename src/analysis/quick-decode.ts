@@ -20,6 +20,7 @@ export interface GapSink extends GapByteSink {
     trigger: string,
     schedule: string | undefined,
     tz: string | undefined,
+    boundMs?: number,
   ): void;
   runServed(job: string, scheduledFor: string, ts: string, durationMs: number, trigger: string, runId: string): void;
 }
@@ -111,7 +112,16 @@ export function decodeGapLine(text: string, start: number, end: number, sink: Ga
       tz = text.slice(tzAt, tzEnd);
       if (schedule.includes('\\') || tz.includes('\\')) return full(text.slice(start, end), sink);
     }
-    sink.runStarted(job, scheduledFor, text.slice(start + 7, tsEnd), text.slice(triggerAt, triggerEnd), schedule, tz);
+    sink.runStarted(
+      job,
+      scheduledFor,
+      text.slice(start + 7, tsEnd),
+      text.slice(triggerAt, triggerEnd),
+      schedule,
+      tz,
+      // the run's bound, written last by run-slot.ts (older records have none)
+      trailingNumber(text, ',"deadlineMs":', restAt, last),
+    );
     return true;
   }
   // run.end as JobLog writes it: outcome first after the common fields, durationMs last. Only then

@@ -7,7 +7,7 @@ import type { LogRecord } from '../log/types.js';
 import type { ServedEntry } from '../state/types.js';
 import { nextSlotAfter } from '../schedule/slots.js';
 import { judgeSlots, type JudgedSlot } from './gaps.js';
-import { JudgingRule } from './judging.js';
+import { JudgingRule, runningUntil } from './judging.js';
 import { SlotLedger } from './ledger.js';
 import type { JobSchedule, Window } from './ledger-types.js';
 import { counter, ENDS, OKS, STARTS } from './slot-counters.js';
@@ -191,6 +191,12 @@ function statusOf(
     const key = ledger.keyOf(j.slot.getTime());
     return servedByNoRunRead(book, key, counter(book.slots.get(key) ?? 0, OKS)) ? j.servedOn : null;
   };
+  // a run going is judged at the later of its slot's grace and its own bound (judging.ts runningUntil)
+  const judgedAt = (j: JudgedSlot) => {
+    const ms = j.slot.getTime();
+    const key = ledger.keyOf(ms);
+    return Math.max(ms + (job.graceMs ?? 0), runningUntil(job, book, key, book?.slots.get(key) ?? 0));
+  };
   const describe = (j: JudgedSlot, outcome: LastOutcome): LastSlot => ({
     slot: j.slot.toISOString(),
     outcome,
@@ -198,8 +204,7 @@ function statusOf(
     degraded: j.degradedBy !== undefined,
     servedOn: outcome === 'ok' ? servedOn(j) : null,
     unverified: outcome === 'ok' && servedOn(j) !== null && j.unverified === true,
-    judgedAfter:
-      outcome === 'running' || outcome === 'due' ? new Date(j.slot.getTime() + (job.graceMs ?? 0)).toISOString() : null,
+    judgedAfter: outcome === 'running' || outcome === 'due' ? new Date(judgedAt(j)).toISOString() : null,
   });
   const settled = seen.filter((s) => s.outcome !== 'running' && s.outcome !== 'due');
   let failuresInARow = 0;

@@ -78,36 +78,45 @@ export async function runCommandSlot(
   const cwd = opts.cwd ?? (opts.command?.length ? process.cwd() : ctx.config.configDir || process.cwd());
   const secrets = secretValues(ctx.config, ctx.env);
 
-  const result = await runSlot(ctx, job.name, slot, opts.trigger, async (run): Promise<WorkResult<Execution>> => {
-    // a fleet: another host may have served this slot (the shared ledger); a command has no output
-    // file of its own to find, so the ledger is the only record that it ran
-    const elsewhere = opts.force ? undefined : await servedEntry(ctx, job.name, run.slot);
-    if (elsewhere)
+  const result = await runSlot(
+    ctx,
+    job.name,
+    slot,
+    opts.trigger,
+    async (run): Promise<WorkResult<Execution>> => {
+      // a fleet: another host may have served this slot (the shared ledger); a command has no output
+      // file of its own to find, so the ledger is the only record that it ran
+      const elsewhere = opts.force ? undefined : await servedEntry(ctx, job.name, run.slot);
+      if (elsewhere)
+        return {
+          status: 'skipped',
+          reason: 'served',
+          fields: { servedBy: elsewhere.host, servedRunId: elsewhere.runId },
+        };
+      const tail = new OutputTail();
+      // the lock outlives this process while the command's group runs (a kill -9 of lucy-ops run)
+      const execution = await execute(argv, cwd, childEnv(ctx, run), tail, opts, (group) => run.holdForGroup?.(group));
+      const outputTail = scrubSecrets(tail.text(), secrets);
+      const ok = execution.exitCode === 0 && !execution.timedOut && !execution.aborted;
       return {
-        status: 'skipped',
-        reason: 'served',
-        fields: { servedBy: elsewhere.host, servedRunId: elsewhere.runId },
+        status: ok ? 'ok' : 'failed',
+        fields: {
+          command: argv.map((a) => scrubSecrets(a, secrets)),
+          exitCode: execution.exitCode,
+          ...(execution.signal ? { signal: execution.signal } : {}),
+          ...(execution.timedOut ? { timedOut: true } : {}),
+          ...(execution.forwarded ? { forwardedSignal: execution.forwarded } : {}),
+          ...(opts.force ? { forced: true } : {}),
+          ...(ok
+            ? {}
+            : { error: scrubSecrets(execution.error ?? describeFailure(execution, opts.timeoutMs), secrets) }),
+          outputTail,
+        },
+        value: execution,
       };
-    const tail = new OutputTail();
-    // the lock outlives this process while the command's group runs (a kill -9 of lucy-ops run)
-    const execution = await execute(argv, cwd, childEnv(ctx, run), tail, opts, (group) => run.holdForGroup?.(group));
-    const outputTail = scrubSecrets(tail.text(), secrets);
-    const ok = execution.exitCode === 0 && !execution.timedOut && !execution.aborted;
-    return {
-      status: ok ? 'ok' : 'failed',
-      fields: {
-        command: argv.map((a) => scrubSecrets(a, secrets)),
-        exitCode: execution.exitCode,
-        ...(execution.signal ? { signal: execution.signal } : {}),
-        ...(execution.timedOut ? { timedOut: true } : {}),
-        ...(execution.forwarded ? { forwardedSignal: execution.forwarded } : {}),
-        ...(opts.force ? { forced: true } : {}),
-        ...(ok ? {} : { error: scrubSecrets(execution.error ?? describeFailure(execution, opts.timeoutMs), secrets) }),
-        outputTail,
-      },
-      value: execution,
-    };
-  });
+    },
+    opts.timeoutMs,
+  );
 
   const { value: execution, ...slotRun } = result;
   if (slotRun.status === 'skipped' && !slotRun.locked) return { ...slotRun, exitCode: ExitCode.ok, timedOut: false };

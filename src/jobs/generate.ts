@@ -121,120 +121,127 @@ export async function generateSlot(
     };
   }
 
-  const slotRun = await runSlot(ctx, job.name, slot, opts.trigger ?? 'manual', async (run): Promise<Work> => {
-    removeSlotTemps(outDir, slotIso); // a killed run's half-written temp file, if any
-    const existing = existingOutputs(outDir, slotIso);
-    if (existing.length > 0 && !opts.force) {
-      const value = { output: existing[0] };
-      if (opts.recordFoundOutput && !writtenSince(existing[0], opts.plannedAt))
-        return { status: 'ok', fields: { output: existing[0], reason: FOUND_OUTPUT }, value };
-      return { status: 'skipped', reason: 'served', value };
-    }
-    // another host may have served it (the shared ledger): its output is on that host
-    const elsewhere = opts.force ? undefined : await servedEntry(ctx, job.name, slotIso);
-    if (elsewhere) {
-      return {
-        status: 'skipped',
-        reason: 'served',
-        fields: { servedBy: elsewhere.host, servedRunId: elsewhere.runId },
-        value: { output: elsewhere.output ?? null, servedOn: elsewhere.host },
+  const slotRun = await runSlot(
+    ctx,
+    job.name,
+    slot,
+    opts.trigger ?? 'manual',
+    async (run): Promise<Work> => {
+      removeSlotTemps(outDir, slotIso); // a killed run's half-written temp file, if any
+      const existing = existingOutputs(outDir, slotIso);
+      if (existing.length > 0 && !opts.force) {
+        const value = { output: existing[0] };
+        if (opts.recordFoundOutput && !writtenSince(existing[0], opts.plannedAt))
+          return { status: 'ok', fields: { output: existing[0], reason: FOUND_OUTPUT }, value };
+        return { status: 'skipped', reason: 'served', value };
+      }
+      // another host may have served it (the shared ledger): its output is on that host
+      const elsewhere = opts.force ? undefined : await servedEntry(ctx, job.name, slotIso);
+      if (elsewhere) {
+        return {
+          status: 'skipped',
+          reason: 'served',
+          fields: { servedBy: elsewhere.host, servedRunId: elsewhere.runId },
+          value: { output: elsewhere.output ?? null, servedOn: elsewhere.host },
+        };
+      }
+      if (opts.missingKeys) {
+        return {
+          status: 'failed',
+          fields: { failure: 'config', errorType: 'missing-key', error: opts.missingKeys },
+          value: { failure: 'config' },
+        };
+      }
+      // the engine reports attempts and breaker changes into this run's log (and to the after-run hooks)
+      const transitions: Array<{ provider: string; from: string; to: string }> = [];
+      const onEvent = (e: EngineEvent) => {
+        if (e.type === 'breaker') transitions.push(e.transition);
+        logEngineEvent(run, e);
+        opts.watch?.onEvent(e);
       };
-    }
-    if (opts.missingKeys) {
-      return {
-        status: 'failed',
-        fields: { failure: 'config', errorType: 'missing-key', error: opts.missingKeys },
-        value: { failure: 'config' },
-      };
-    }
-    // the engine reports attempts and breaker changes into this run's log (and to the after-run hooks)
-    const transitions: Array<{ provider: string; from: string; to: string }> = [];
-    const onEvent = (e: EngineEvent) => {
-      if (e.type === 'breaker') transitions.push(e.transition);
-      logEngineEvent(run, e);
-      opts.watch?.onEvent(e);
-    };
-    const engine = new Engine(ctx.config, {
-      store: ctx.store,
-      clock: ctx.clock,
-      sleep: ctx.sleep,
-      env: ctx.env,
-      simClock: ctx.simClock,
-      onEvent,
-      onProgress: opts.watch && ((p) => opts.watch?.onProgress(p)),
-      onBookkeepingError: (message) => ctx.warn(`${job.name} ${slotIso}: ${message}`),
-    });
-    let served: ChainResult;
-    try {
-      served = await engine.complete(buildRequest(job, slotIso), {
-        providers: chain,
-        deadlineMs: job.deadlineMs,
-        signal: opts.signal,
+      const engine = new Engine(ctx.config, {
+        store: ctx.store,
+        clock: ctx.clock,
+        sleep: ctx.sleep,
+        env: ctx.env,
+        simClock: ctx.simClock,
+        onEvent,
+        onProgress: opts.watch && ((p) => opts.watch?.onProgress(p)),
+        onBookkeepingError: (message) => ctx.warn(`${job.name} ${slotIso}: ${message}`),
       });
-    } catch (err) {
-      const attempts = err instanceof EngineError ? err.attempts : [];
-      const failure = err instanceof EngineError ? generateFailure(err) : 'error';
+      let served: ChainResult;
+      try {
+        served = await engine.complete(buildRequest(job, slotIso), {
+          providers: chain,
+          deadlineMs: job.deadlineMs,
+          signal: opts.signal,
+        });
+      } catch (err) {
+        const attempts = err instanceof EngineError ? err.attempts : [];
+        const failure = err instanceof EngineError ? generateFailure(err) : 'error';
+        return {
+          status: 'failed',
+          fields: { error: err instanceof Error ? err.message : String(err) },
+          attempts,
+          transitions,
+          unavailable: failure === 'unavailable',
+          value: { attempts, failure },
+        };
+      }
+      const attempts = served.attempts;
+      if (run.stillHeld && !(await run.stillHeld())) {
+        // frozen past the lease: the slot may be another run's now; never write over its output
+        return { status: 'skipped', reason: 'lease lost', attempts, transitions, value: { served, attempts } };
+      }
+      const title = titleOf(served.content) || `${job.name} ${slotIso}`;
+      const file = outputPath(outDir, slotIso, title);
+      try {
+        writeFileAtomic(
+          file,
+          frontmatter({
+            job: job.name,
+            kind: job.kind,
+            slot: slotIso,
+            title,
+            provider: served.provider,
+            model: served.model,
+            degraded: served.degraded,
+            attempts: served.attempts.length,
+            runId: run.runId,
+            trigger: run.trigger,
+            generated: new Date(ctx.clock.now()).toISOString(),
+          }) +
+            served.content.trimEnd() +
+            '\n',
+        );
+      } catch (err) {
+        // served but not written (a full disk): a failed run whose result still names the provider
+        // that answered; the log and the hooks see it as any error that ends a run's work
+        return {
+          status: 'failed',
+          fields: { error: (err as Error).message ?? String(err) },
+          value: { served, attempts },
+        };
+      }
+      // --force replaced the slot's content: drop the older file(s) only after the new one is whole
+      for (const old of existing) if (old !== file) removeQuietly(old);
       return {
-        status: 'failed',
-        fields: { error: err instanceof Error ? err.message : String(err) },
-        attempts,
-        transitions,
-        unavailable: failure === 'unavailable',
-        value: { attempts, failure },
-      };
-    }
-    const attempts = served.attempts;
-    if (run.stillHeld && !(await run.stillHeld())) {
-      // frozen past the lease: the slot may be another run's now; never write over its output
-      return { status: 'skipped', reason: 'lease lost', attempts, transitions, value: { served, attempts } };
-    }
-    const title = titleOf(served.content) || `${job.name} ${slotIso}`;
-    const file = outputPath(outDir, slotIso, title);
-    try {
-      writeFileAtomic(
-        file,
-        frontmatter({
-          job: job.name,
-          kind: job.kind,
-          slot: slotIso,
-          title,
+        status: 'ok',
+        fields: {
           provider: served.provider,
           model: served.model,
           degraded: served.degraded,
-          attempts: served.attempts.length,
-          runId: run.runId,
-          trigger: run.trigger,
-          generated: new Date(ctx.clock.now()).toISOString(),
-        }) +
-          served.content.trimEnd() +
-          '\n',
-      );
-    } catch (err) {
-      // served but not written (a full disk): a failed run whose result still names the provider
-      // that answered; the log and the hooks see it as any error that ends a run's work
-      return {
-        status: 'failed',
-        fields: { error: (err as Error).message ?? String(err) },
-        value: { served, attempts },
+          output: file,
+          // a deliberate re-run: gaps does not call the slot served twice
+          ...(opts.force ? { forced: true } : {}),
+        },
+        attempts,
+        transitions,
+        value: { served, attempts, output: file },
       };
-    }
-    // --force replaced the slot's content: drop the older file(s) only after the new one is whole
-    for (const old of existing) if (old !== file) removeQuietly(old);
-    return {
-      status: 'ok',
-      fields: {
-        provider: served.provider,
-        model: served.model,
-        degraded: served.degraded,
-        output: file,
-        // a deliberate re-run: gaps does not call the slot served twice
-        ...(opts.force ? { forced: true } : {}),
-      },
-      attempts,
-      transitions,
-      value: { served, attempts, output: file },
-    };
-  });
+    },
+    job.deadlineMs ?? ctx.config.deadlineMs,
+  );
   const { served, attempts = [], output = null, failure, servedOn } = slotRun.value ?? {};
 
   return {

@@ -18,6 +18,8 @@ export async function runSlot<R>(
   slot: Date,
   trigger: Trigger,
   work: (run: RunHandle) => Promise<WorkResult<R>>,
+  /** How long the work may take (generate's deadline, run's --timeout): run.start says it, so a run still going is not judged killed before then. */
+  boundMs?: number,
 ): Promise<SlotRunResult<R>> {
   const runId = newRunId();
   const scheduledFor = slot.toISOString();
@@ -53,7 +55,13 @@ export async function runSlot<R>(
     // the schedule the slot belongs to: gaps judges each slot by the schedule in force then
     const config = ctx.config.jobs[job];
     const schedule = config ? { schedule: config.schedule, tz: config.tz } : {};
-    run.log('run.start', { ...schedule, lateMs: Math.max(0, startedAt - slot.getTime()), pid: process.pid });
+    // deadlineMs last: the gap decoders read it from the line's end (byte-decode.ts)
+    run.log('run.start', {
+      ...schedule,
+      lateMs: Math.max(0, startedAt - slot.getTime()),
+      pid: process.pid,
+      ...(boundMs !== undefined && Number.isFinite(boundMs) ? { deadlineMs: boundMs } : {}),
+    });
     let result: WorkResult<R>;
     try {
       result = await work(run);
