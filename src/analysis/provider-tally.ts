@@ -4,10 +4,16 @@ import { attemptCauseKey, causeCounts, causeKey, type CauseTally } from './cause
 
 export interface ProviderActivity {
   provider: string;
-  /** Requests sent (ok + failed); a skipped-open attempt sends none. */
+  /** Requests sent (ok + failed + cutShort); a skipped-open attempt sends none. */
   requests: number;
   ok: number;
   failed: number;
+  /**
+   * Requests the caller cut short (errorType `aborted`: a `serve` client that left, a shutdown):
+   * nobody waited for the answer any more, which says nothing about the provider, so they are
+   * neither ok nor failed and no failure class of it.
+   */
+  cutShort: number;
   /** Attempts the open breaker answered without a request: requests it saved. */
   skippedOpen: number;
   /** Failed attempts per error class (HTTP status or error type), most frequent first. */
@@ -35,6 +41,9 @@ export class ProviderTally {
       entry.requests++;
     } else if (record.outcome === 'skipped-open') {
       entry.skippedOpen++;
+    } else if (record.errorType === 'aborted') {
+      entry.cutShort++;
+      entry.requests++;
     } else {
       entry.failed++;
       entry.requests++;
@@ -55,7 +64,7 @@ export class ProviderTally {
   private entry(provider: string): ProviderActivity {
     let entry = this.byProvider.get(provider);
     if (!entry) {
-      entry = { provider, requests: 0, ok: 0, failed: 0, skippedOpen: 0, errors: [] };
+      entry = { provider, requests: 0, ok: 0, failed: 0, cutShort: 0, skippedOpen: 0, errors: [] };
       this.byProvider.set(provider, entry);
     }
     return entry;

@@ -104,6 +104,7 @@ describe('report facts: April 19', () => {
         requests: 41,
         ok: 31,
         failed: 10,
+        cutShort: 0,
         skippedOpen: 0,
         errors: [
           { reason: '503', count: 9 },
@@ -115,10 +116,11 @@ describe('report facts: April 19', () => {
         requests: 3,
         ok: 0,
         failed: 3,
+        cutShort: 0,
         skippedOpen: 0,
         errors: [{ reason: 'timeout', count: 3 }],
       },
-      { provider: 'qwen-72b', requests: 0, ok: 0, failed: 0, skippedOpen: 0, errors: [] },
+      { provider: 'qwen-72b', requests: 0, ok: 0, failed: 0, cutShort: 0, skippedOpen: 0, errors: [] },
     ]);
     // opened by the 14:15 run, re-opened by the next two, closed by the 15:00 success
     expect(facts.breakers).toEqual([

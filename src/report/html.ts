@@ -13,6 +13,7 @@ import { STYLE } from './style.js';
 import { swatch, timelineSvg } from './timeline-svg.js';
 import {
   clock,
+  cutShortText,
   type Markup,
   OUTCOME_LABEL,
   outcomeText,
@@ -157,6 +158,7 @@ function chainSection(facts: ReportFacts): string {
       `<tr><th scope="row">${esc(p.provider)}</th><td>${esc(role(p))}</td><td class="num">${p.requests}</td><td class="num">${p.ok}</td><td class="num">${p.failed}</td><td class="num">${p.skippedOpen}</td><td>${bar(p, max)}</td></tr>`,
   );
   const saved = facts.providers.reduce((n, p) => n + p.skippedOpen, 0);
+  const cut = cutShortText(facts.providers, esc);
   const breakers = facts.breakers.map((b) => {
     const trials = b.trials.map((t) => `${clock(t.at)}Z ${t.result}`).join(', ');
     return `<li>breaker <strong>${esc(b.provider)}</strong> open ${esc(when(b.from))} → ${esc(b.until ? when(b.until) : 'still open')} (${esc(formatDuration((b.until ? Date.parse(b.until) : Date.parse(facts.until)) - Date.parse(b.from)))})${b.manual ? ', tripped by hand' : ''}${trials ? `; half-open trials: ${esc(trials)}` : ''}</li>`;
@@ -168,6 +170,7 @@ function chainSection(facts: ReportFacts): string {
   return `<section aria-labelledby="h-chain">
 <h2 id="h-chain">What the chain and the breaker did</h2>
 <p>${saved > 0 ? `The open breaker saved ${esc(plural(saved, 'request'))}: attempts answered at once, without a request to a provider known to be down.` : 'No attempt was skipped by an open breaker.'}</p>
+${cut ? `<p>${cut}</p>` : ''}
 <table><thead><tr><th scope="col">provider</th><th scope="col">in the chain</th><th scope="col" class="num">requests sent</th><th scope="col" class="num">ok</th><th scope="col" class="num">failed</th><th scope="col" class="num">saved by the open breaker</th><th scope="col">share</th></tr></thead><tbody>${rows.join('')}</tbody></table>
 <ul>${breakers.join('') || '<li>No breaker opened in the window.</li>'}${alerts.join('') || '<li>No alert was sent in the window.</li>'}</ul>
 </section>`;

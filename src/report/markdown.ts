@@ -9,6 +9,7 @@ import { printable, VIEW_MARK } from '../text/printable.js';
 import { headlineSentences } from './headline.js';
 import {
   clock,
+  cutShortText,
   incidentOwes,
   type Markup,
   OUTCOME_LABEL,
@@ -63,6 +64,8 @@ export function renderMarkdown(facts: ReportFacts): string {
     out.push(
       `| ${cellText(providerName(p.provider, facts.chain))} | ${p.requests} | ${p.ok} | ${p.failed} | ${cellText(p.errors.map((e) => `${e.reason} ×${e.count}`).join(', ')) || '—'} | ${p.skippedOpen} |`,
     );
+  const cut = cutShortText(facts.providers, inlineText);
+  if (cut) out.push('', cut);
   out.push('');
   if (facts.breakers.length > 0 || facts.alerts.length > 0) {
     out.push('## Breakers and alerts', '');

@@ -4,6 +4,7 @@
  * sentences: headline.ts).
  */
 import { NOT_IN_CONFIG } from '../analysis/cause.js';
+import type { ProviderActivity } from '../analysis/provider-tally.js';
 import type { ReportFacts } from '../analysis/report-facts.js';
 import type { ReportIncident } from '../analysis/report-incidents.js';
 import type { CellOutcome, FilledByFallback, SlotCell } from '../analysis/slot-cells.js';
@@ -170,3 +171,15 @@ export function outOfConfigSpan(p: { after: string; until: string | null }): str
 export const UNVERIFIED_TITLE = 'Served on another host, unverified';
 export const UNVERIFIED_NOTE =
   'Counted as served because a run here skipped each one as served on another host, naming that host’s run; that run is in no log read and the shared ledger does not name it, so nothing here confirms it. Read that host’s log too (--log) to check.';
+
+/**
+ * The requests the caller cut short (a serve client that left, a shutdown), per provider: counted
+ * among the requests, neither ok nor failed, so the table's numbers add up and no provider is
+ * blamed for them. `name` marks a provider's name up for the page it goes in.
+ */
+export function cutShortText(providers: readonly ProviderActivity[], name: (p: string) => string): string | undefined {
+  const cut = providers.filter((p) => p.cutShort > 0);
+  if (cut.length === 0) return undefined;
+  const list = cut.map((p) => `${name(p.provider)} ×${p.cutShort}`).join(', ');
+  return `Cut short by the caller (a serve client that left, or a shutdown), not failures of the provider: ${list}.`;
+}
