@@ -8,7 +8,7 @@
  * error message, another outcome, another writer's keys) is left to the full parse.
  */
 import { atView, bytesOf, known, quote } from './byte-scan.js';
-import { causeKey } from './cause.js';
+import { causeKey, isHttpStatus } from './cause.js';
 
 const PROVIDER_KEY = bytesOf(',"provider":"');
 const MODEL_KEY = bytesOf('","model":"');
@@ -62,8 +62,11 @@ export function failedAttemptCause(
     if (!atView(view, at, ERROR_KEY, last) || quote(b, at + ERROR_KEY.length, last) !== last - 1) return undefined;
   }
   const provider = known(providers, b, text, providerAt, providerEnd);
-  const reason =
-    status > 0 ? String(status) : errorTypeAt >= 0 ? known(errorTypes, b, text, errorTypeAt, errorTypeEnd) : 'error';
+  const reason = isHttpStatus(status)
+    ? String(status)
+    : errorTypeAt >= 0
+      ? known(errorTypes, b, text, errorTypeAt, errorTypeEnd)
+      : 'error';
   return causeKey(provider, reason);
 }
 

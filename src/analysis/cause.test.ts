@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { causeCounts, causeKey, formatCause, markNotInConfig, RUN_SOURCE, type CauseCount } from './cause.js';
+import {
+  attemptCauseKey,
+  causeCounts,
+  causeKey,
+  formatCause,
+  markNotInConfig,
+  RUN_SOURCE,
+  type CauseCount,
+} from './cause.js';
 
 describe('markNotInConfig', () => {
   it('marks the providers the config does not have, in the list and the one-line cause; run is no provider', () => {
@@ -25,5 +33,29 @@ describe('markNotInConfig', () => {
       cause: 'deepseek-v3: 503 ×1',
       causes: [{ source: 'deepseek-v3', reason: '503', count: 1 }],
     });
+  });
+});
+
+describe('attemptCauseKey', () => {
+  it('takes an HTTP status only when it could be one (100–599, whole): a log may hold any number', () => {
+    const failed = (httpStatus: unknown, errorType = 'http') =>
+      attemptCauseKey({
+        ts: '2026-04-19T14:00:00.000Z',
+        level: 'warn',
+        event: 'attempt.end',
+        job: 'blog',
+        runId: 'r',
+        scheduledFor: '2026-04-19T14:00:00.000Z',
+        trigger: 'cron',
+        provider: 'p1',
+        outcome: 'failed',
+        httpStatus,
+        errorType,
+      });
+    expect(failed(503)).toBe(causeKey('p1', '503'));
+    expect(failed(99999999999)).toBe(causeKey('p1', 'http'));
+    expect(failed(42)).toBe(causeKey('p1', 'http'));
+    expect(failed(503.5)).toBe(causeKey('p1', 'http'));
+    expect(failed('503')).toBe(causeKey('p1', 'http'));
   });
 });

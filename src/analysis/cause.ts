@@ -25,18 +25,22 @@ export function causeKey(source: string, reason: string): string {
 }
 
 /** The cause key of a failed attempt, or undefined for a successful one. */
+/** A number a provider's answer could have had as its HTTP status (a log may hold any number). */
+export function isHttpStatus(n: unknown): n is number {
+  return typeof n === 'number' && Number.isInteger(n) && n >= 100 && n <= 599;
+}
+
 export function attemptCauseKey(record: LogRecord): string | undefined {
   const outcome = record.outcome;
   if (outcome === 'ok') return undefined;
   const provider = typeof record.provider === 'string' ? record.provider : 'unknown provider';
   if (outcome === 'skipped-open') return causeKey(provider, 'breaker open');
   const status = record.httpStatus;
-  const reason =
-    typeof status === 'number' && status > 0
-      ? String(status)
-      : typeof record.errorType === 'string'
-        ? record.errorType
-        : 'error';
+  const reason = isHttpStatus(status)
+    ? String(status)
+    : typeof record.errorType === 'string'
+      ? record.errorType
+      : 'error';
   return causeKey(provider, reason);
 }
 
