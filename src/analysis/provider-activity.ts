@@ -25,7 +25,8 @@ export class ProviderActivityBook {
   private readonly byProvider = new Map<string, ProviderActivity>();
 
   add(record: LogRecord): void {
-    if (typeof record.provider !== 'string') return;
+    // a time that is no time ("NaN" sorts after every ISO date) would stay the latest for good
+    if (typeof record.provider !== 'string' || !Number.isFinite(Date.parse(record.ts))) return;
     let ok: boolean;
     if (record.event === 'attempt.end' && (record.outcome === 'ok' || record.outcome === 'failed'))
       ok = record.outcome === 'ok';
